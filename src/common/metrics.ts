@@ -1,0 +1,57 @@
+/** Counters behind {@link IoMetrics}, shared by every backend so they count the same way. */
+import { IO_OPERATIONS, type IoMetrics, type IoOperation } from '../interfaces/io.js';
+
+function zeroes(): Record<IoOperation, number> {
+  const counts = {} as Record<IoOperation, number>;
+  for (const op of IO_OPERATIONS) counts[op] = 0;
+  return counts;
+}
+
+export class MetricsRecorder {
+  private readonly operations = zeroes();
+  private readonly errors = zeroes();
+  private bytesRead = 0;
+  private bytesWritten = 0;
+  private inFlight = 0;
+  private inFlightMax = 0;
+
+  /** An operation starts. Pair with exactly one {@link finish}. */
+  start(op: IoOperation): void {
+    this.operations[op] += 1;
+    this.inFlight += 1;
+    if (this.inFlight > this.inFlightMax) this.inFlightMax = this.inFlight;
+  }
+
+  /** An operation settles; `transferredBytes` counts toward bytesRead/bytesWritten for read/write. */
+  finish(op: IoOperation, ok: boolean, transferredBytes = 0): void {
+    this.inFlight -= 1;
+    if (!ok) this.errors[op] += 1;
+    else if (op === 'read') this.bytesRead += transferredBytes;
+    else if (op === 'write') this.bytesWritten += transferredBytes;
+  }
+
+  /** Runs `body` as one counted operation; read/write results (byte counts) are added to the totals. */
+  async track<T>(op: IoOperation, body: () => Promise<T>): Promise<T> {
+    this.start(op);
+    let result: T;
+    try {
+      result = await body();
+    } catch (err) {
+      this.finish(op, false);
+      throw err;
+    }
+    this.finish(op, true, typeof result === 'number' ? result : 0);
+    return result;
+  }
+
+  snapshot(): IoMetrics {
+    return {
+      operations: { ...this.operations },
+      errors: { ...this.errors },
+      bytesRead: this.bytesRead,
+      bytesWritten: this.bytesWritten,
+      inFlight: this.inFlight,
+      inFlightMax: this.inFlightMax,
+    };
+  }
+}

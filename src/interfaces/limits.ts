@@ -1,0 +1,27 @@
+/**
+ * Limits every backend enforces identically (through the checks in `validate.ts`). Going past one
+ * is `ERR_LIMIT_EXCEEDED` (or `ENAMETOOLONG` for names, as Linux reports it), never silent growth.
+ */
+
+/** Largest file size and largest `offset + length` of any operation: 16 TiB, ext4's limit with 4 KiB blocks. */
+export const FILE_SIZE_MAX_BYTES = 2 ** 44;
+/** Largest transfer of one read/write/readv/writev call: Linux's MAX_RW_COUNT (2 GiB minus one page). */
+export const IO_BYTES_MAX = 0x7fff_f000;
+/** Most buffers in one readv/writev call: Linux's IOV_MAX. */
+export const IOV_COUNT_MAX = 1024;
+/** Longest path, in UTF-8 bytes: Linux's PATH_MAX less its terminating NUL. */
+export const PATH_BYTES_MAX = 4095;
+/** Longest path component, in UTF-8 bytes: Linux's NAME_MAX. */
+export const NAME_BYTES_MAX = 255;
+/** Longest partition name, in characters. */
+export const PARTITION_NAME_LENGTH_MAX = 128;
+/** Longest blob name, in bytes (its lowercase-hex file name is twice as long and must fit NAME_MAX with a suffix). */
+export const BLOB_NAME_BYTES_MAX = 120;
+/** Alignment of offsets, lengths and buffers for `direct` (O_DIRECT) I/O. */
+export const DIRECT_ALIGNMENT_BYTES = 4096;
+/** Size of the header that starts every blob file; blob data begins right after it. */
+export const BLOB_HEADER_BYTES = 4096;
+/** Largest blob data size: the file size limit less the header. */
+export const BLOB_SIZE_MAX_BYTES = FILE_SIZE_MAX_BYTES - BLOB_HEADER_BYTES;
+/** Largest application blob version (a u16). */
+export const BLOB_VERSION_MAX = 0xffff;
