@@ -1,0 +1,47 @@
+/** Runs one measurement in a fresh child process (`worker.ts`) and parses its answer. */
+import { spawn } from 'node:child_process';
+import type { Competitor } from './competitors.js';
+import { workerScript } from './paths.js';
+import type { MeasureRequest, MeasureResult } from './types.js';
+
+/** The child gets its run time plus this much before it is killed as hung. */
+const CHILD_GRACE_MS = 120_000;
+/** Output kept from a child; more is a bug in the worker. */
+const OUTPUT_BYTES_MAX = 1 << 20;
+
+export function measureInChild(req: MeasureRequest, competitor: Competitor): Promise<MeasureResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, UV_USE_IO_URING: '0', ...competitor.env };
+  // Under tsx the loader flags are in execArgv; compiled runs have none.
+  const args = [...process.execArgv, '--expose-gc', workerScript(), JSON.stringify(req)];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stdout.length < OUTPUT_BYTES_MAX) stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stderr.length < OUTPUT_BYTES_MAX) stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), req.warmupMs + req.durationMs + CHILD_GRACE_MS);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      if (code === 0 && line !== undefined) {
+        try {
+          resolve(JSON.parse(line) as MeasureResult);
+          return;
+        } catch {
+          // Fall through to the failure below.
+        }
+      }
+      const lines = stderr.trim().split('\n');
+      const tail = lines.filter((l) => l.startsWith('worker error: ')).pop()?.slice('worker error: '.length) ?? lines.slice(-3).join(' | ');
+      reject(new Error(`worker ${competitor.id} ${req.workload} exited ${signal ?? code}: ${tail}`));
+    });
+  });
+}

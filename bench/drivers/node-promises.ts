@@ -1,0 +1,48 @@
+/** Competitor: Node's `fs.promises` FileHandle API (libuv thread pool, or io_uring with UV_USE_IO_URING=1). */
+import * as fsp from 'node:fs/promises';
+import { join } from 'node:path';
+import { AlignedAllocator } from './aligned.js';
+import type { BenchFile, Driver, OpenMode } from './driver.js';
+import { nodeOpenFlags } from './node-flags.js';
+
+class PromisesFile implements BenchFile {
+  constructor(private readonly handle: fsp.FileHandle) {}
+  async read(buffer: Uint8Array, offsetBytes: number): Promise<number> {
+    return (await this.handle.read(buffer, 0, buffer.byteLength, offsetBytes)).bytesRead;
+  }
+  async write(buffer: Uint8Array, offsetBytes: number): Promise<number> {
+    return (await this.handle.write(buffer, 0, buffer.byteLength, offsetBytes)).bytesWritten;
+  }
+  sync(): Promise<void> {
+    return this.handle.datasync();
+  }
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+export class NodePromisesDriver implements Driver {
+  private aligned: AlignedAllocator | undefined;
+
+  constructor(readonly label: string, private readonly dirPath: string) {}
+
+  allocAligned(lengthBytes: number): Uint8Array {
+    this.aligned ??= new AlignedAllocator(this.dirPath);
+    return this.aligned.alloc(lengthBytes);
+  }
+  async open(path: string, mode: OpenMode): Promise<BenchFile> {
+    return new PromisesFile(await fsp.open(join(this.dirPath, path), nodeOpenFlags(mode), 0o644));
+  }
+  async stat(path: string): Promise<number> {
+    return (await fsp.stat(join(this.dirPath, path))).size;
+  }
+  rename(fromPath: string, toPath: string): Promise<void> {
+    return fsp.rename(join(this.dirPath, fromPath), join(this.dirPath, toPath));
+  }
+  unlink(path: string): Promise<void> {
+    return fsp.unlink(join(this.dirPath, path));
+  }
+  async shutdown(): Promise<void> {
+    this.aligned?.close();
+  }
+}

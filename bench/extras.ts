@@ -1,0 +1,53 @@
+/**
+ * The benchmark scripts other areas keep in `bench/` (simulator throughput, io_uring reads, the
+ * campaign runner, the scratch region). `npm run bench` runs each as it is, in a child process,
+ * and puts its output in the report, so one command still runs every benchmark.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ExtraBench {
+  readonly name: string;
+  readonly title: string;
+}
+
+export const EXTRA_BENCHES: readonly ExtraBench[] = [
+  { name: 'sim-throughput', title: 'Simulator throughput' },
+  { name: 'uring-reads', title: 'io_uring reads' },
+  { name: 'campaign', title: 'Simulation campaign' },
+  { name: 'scratch', title: 'Scratch region' },
+];
+
+/** Time allowed to one script: its own quick mode must stay inside the CI smoke budget. */
+const TIMEOUT_MS = { quick: 90_000, full: 600_000 } as const;
+const OUTPUT_BYTES_MAX = 4 << 20;
+
+export type ExtraOutcome =
+  | { readonly status: 'absent' }
+  | { readonly status: 'ok'; readonly output: string; readonly elapsedMs: number }
+  | { readonly status: 'failed'; readonly output: string; readonly reason: string };
+
+export function extraScript(bench: ExtraBench): string {
+  const here = fileURLToPath(import.meta.url);
+  return join(dirname(here), `${bench.name}${extname(here)}`);
+}
+
+export function runExtra(bench: ExtraBench, quick: boolean): Promise<ExtraOutcome> {
+  const script = extraScript(bench);
+  if (!existsSync(script)) return Promise.resolve({ status: 'absent' });
+  const args = [...process.execArgv, script, ...(quick ? ['--quick'] : [])];
+  const startMs = performance.now();
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { timeout: quick ? TIMEOUT_MS.quick : TIMEOUT_MS.full, maxBuffer: OUTPUT_BYTES_MAX }, (err, stdout, stderr) => {
+      const output = `${stdout}${stderr === '' ? '' : `\n${stderr}`}`.trim();
+      if (err) {
+        const reason = err.killed ? `timed out after ${quick ? TIMEOUT_MS.quick : TIMEOUT_MS.full} ms` : `exited ${err.code ?? err.signal}`;
+        resolve({ status: 'failed', output, reason });
+        return;
+      }
+      resolve({ status: 'ok', output, elapsedMs: performance.now() - startMs });
+    });
+  });
+}

@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { measureInChild } from '../child.js';
+import { competitorById } from '../competitors.js';
+import { fioArguments } from '../fio.js';
+import { benchTmpRoot } from '../paths.js';
+import { fillPseudoRandom } from '../rng.js';
+import type { MeasureRequest } from '../types.js';
+import { simDisk } from '../workloads/sim-disk.js';
+
+const KiB = 1024;
+
+describe('bench measurement end to end', function () {
+  this.timeout(30_000);
+  let dirPath: string;
+
+  before(() => {
+    mkdirSync(benchTmpRoot(), { recursive: true });
+    dirPath = mkdtempSync(join(benchTmpRoot(), 'test-'));
+    const data = new Uint8Array(256 * KiB);
+    fillPseudoRandom(data, 5);
+    writeFileSync(join(dirPath, 'data.bin'), data);
+  });
+
+  after(() => rmSync(dirPath, { recursive: true, force: true }));
+
+  function request(overrides: Partial<MeasureRequest>): MeasureRequest {
+    return {
+      workload: 'randread', competitor: 'node-callbacks', dirPath, fileName: 'data.bin', fileSizeBytes: 256 * KiB,
+      blockBytes: 4 * KiB, queueDepth: 4, direct: false, warmupMs: 10, durationMs: 100, seed: 1, ...overrides,
+    };
+  }
+
+  it('measures random reads in a child process and reports consistent figures', async () => {
+    const result = await measureInChild(request({}), competitorById('node-callbacks'));
+    if (!result.ok) throw new Error(`unexpectedly unavailable: ${result.unavailable}`);
+    expect(result.ops).to.be.greaterThan(0);
+    expect(result.errors).to.equal(0);
+    expect(result.opsPerSec).to.be.closeTo(result.ops / (result.elapsedMs / 1000), 1e-6 * result.opsPerSec);
+    expect(result.bytesPerSec).to.be.closeTo(result.opsPerSec * 4 * KiB, 1e-6 * result.bytesPerSec);
+  });
+
+  it('runs the metadata cycle and leaves no file behind', async () => {
+    const own = join(dirPath, 'meta');
+    mkdirSync(own);
+    const result = await measureInChild(request({ workload: 'metadata', dirPath: own, fileName: 'x', queueDepth: 2 }), competitorById('node-promises'));
+    if (!result.ok) throw new Error(`unexpectedly unavailable: ${result.unavailable}`);
+    expect(result.ops).to.be.greaterThan(0);
+    expect(result.extra['callsPerSec']).to.be.closeTo(result.opsPerSec * 6, 1e-6 * result.opsPerSec * 6);
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(own)).to.deep.equal([]);
+  });
+
+  it('reports a child that fails as an error naming the cause', async () => {
+    let caught: unknown;
+    await measureInChild(request({ fileName: 'missing.bin' }), competitorById('node-callbacks')).catch((err: unknown) => { caught = err; });
+    expect(caught).to.be.instanceOf(Error);
+    expect((caught as Error).message).to.contain('ENOENT');
+  });
+
+  it('counts memory held per byte stored for memfs (at least the bytes themselves)', async () => {
+    const result = await simDisk(request({ workload: 'sim', competitor: 'memfs', fileName: 'sim.bin', fileSizeBytes: 4096 * KiB, queueDepth: 8 }));
+    if (!result.ok) throw new Error(`unexpectedly unavailable: ${result.unavailable}`);
+    expect(result.ops).to.be.greaterThan(0);
+    expect(result.extra['storedBytes']).to.equal(4096 * KiB);
+    expect(result.extra['heldPerStored']).to.be.greaterThan(0.5);
+  });
+
+  it('gives fio the same file, block size and depth, and threads for psync', () => {
+    const req = request({ queueDepth: 8 });
+    const uring = fioArguments(req, 'io_uring')!;
+    expect(uring).to.include(`--filename=${join(dirPath, 'data.bin')}`);
+    expect(uring).to.include('--bs=4096');
+    expect(uring).to.include('--iodepth=8');
+    expect(uring).to.include('--numjobs=1');
+    expect(uring).to.include('--rw=randread');
+    const psync = fioArguments(req, 'psync')!;
+    expect(psync).to.include('--iodepth=1');
+    expect(psync).to.include('--numjobs=8');
+    expect(fioArguments(request({ workload: 'metadata' }), 'psync')).to.equal(undefined);
+    expect(fioArguments(request({ workload: 'sync-append' }), 'io_uring')).to.include('--fdatasync=1');
+  });
+});

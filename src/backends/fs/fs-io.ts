@@ -1,0 +1,794 @@
+/*
+ * FsIo: the Io contract on node:fs, or on any fs-compatible module (a memfs Volume...).
+ *
+ * Architecture: every call validates its arguments with the shared checks, then issues the
+ * callback form of the fs API (one libuv request per operation, no FileHandle objects: the
+ * fastest node:fs path). Descriptors come from our own table (lowest free number), mapped to the
+ * module's descriptors; an fs fd is closed only when the operations using it have settled, so an
+ * fs-level number is never reused under an operation in flight. Errors go through `mapFsError`.
+ *
+ * Rooting: paths are normalized by the shared `normalizePath` (absolute and `..` refused). The
+ * parent directory is then resolved with realpath and must lie under the realpath of the root;
+ * the last component is opened with O_NOFOLLOW and, when it is a symbolic link, resolved and
+ * checked the same way. rename/unlink/mkdir/rmdir act on the entry itself (never followed), as in
+ * POSIX. Residual TOCTOU window: between the realpath check and the system call, another process
+ * that can write inside the root could swap a checked directory for a symlink pointing out. This
+ * backend assumes nobody else modifies the tree while it runs; the io_uring backend closes the
+ * window with openat2(RESOLVE_BENEATH).
+ *
+ * Memory safety: buffers are handed to the fs module as they are; libuv keeps them referenced
+ * until the request completes. Callers must not detach or reuse a buffer in flight (Io contract).
+ *
+ * Requirements: POSIX paths ('/' separators); Linux or macOS. O_DIRECTORY and O_NOFOLLOW are used
+ * when the module defines them. No O_DIRECT and no O_TMPFILE (features.direct/tmpfile false: a
+ * later change may wire the native aligned allocator in). No fallocate in node:fs: `allocate`
+ * grows the file with ftruncate, so space is NOT reserved and a later write can still hit ENOSPC.
+ *
+ * Fault model: none injected; whatever the disk and kernel report is passed through. With a custom
+ * fs module (`emulateLinux`, on by default for one), namespace errors the module does not raise
+ * the Linux way (rename over a directory, mkdir of an existing path, rmdir of a non-empty
+ * directory...) are detected by an lstat beforehand; access-mode errors (EBADF/EISDIR/EINVAL for
+ * reads, writes and truncates on the wrong kind of fd) are checked by the backend on every module.
+ */
+import * as nodeFs from 'node:fs';
+import { StorageError, type ErrorCode } from '../../interfaces/errors.js';
+import type { Clock } from '../../interfaces/clock.js';
+import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
+import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
+import {
+  baseName, checkBuffer, checkBuffers, checkFd, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
+  checkUnsigned, normalizePath, parentPath, type ResolvedOpenFlags,
+} from '../../interfaces/validate.js';
+import { MetricsRecorder } from '../../common/metrics.js';
+import { FdTable, type FdEntry } from './fd-table.js';
+import type { FsLike, FsOpenConstants, FsStatsLike } from './fs-like.js';
+import { mapFsError, osError } from './errors.js';
+import { RealClock } from './real-clock.js';
+import { SizeGate } from './size-gate.js';
+
+/** Options of {@link FsIo}. */
+export interface FsIoOptions {
+  /** The root directory (must exist). Every Io path is relative to it. */
+  readonly root: string;
+  /** The fs module to use (default `node:fs`), e.g. a memfs `Volume`. */
+  readonly fs?: FsLike;
+  /** `features.backend`; default `'fs'` for node:fs and `'fs-custom'` for a custom module. */
+  readonly backendName?: string;
+  /**
+   * Check namespace operations against Linux semantics with an lstat before calling the module,
+   * for modules that do not raise Linux's errors themselves. Default: true for a custom `fs` and
+   * off Linux, false for node:fs on Linux (the kernel already does it).
+   */
+  readonly emulateLinux?: boolean;
+  /** Most descriptors open at once; one more open fails with `EMFILE`. Default 65536. */
+  readonly fdCountMax?: number;
+  /** Most operations in flight at once; one more fails with `ERR_LIMIT_EXCEEDED`. Default 65536. */
+  readonly inFlightCountMax?: number;
+}
+
+const FILE_MODE = 0o644;
+const DIRECTORY_MODE = 0o755;
+const FD_COUNT_MAX_DEFAULT = 65_536;
+const IN_FLIGHT_COUNT_MAX_DEFAULT = 65_536;
+
+/** Linux's values, used by fs-compatible modules (memfs) that do not export `constants`. */
+const LINUX_OPEN_CONSTANTS: FsOpenConstants = {
+  O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_CREAT: 0o100, O_EXCL: 0o200, O_TRUNC: 0o1000,
+  O_DIRECTORY: 0o200000, O_NOFOLLOW: 0o400000,
+};
+
+type Callback<T> = (err?: unknown, value?: T) => void;
+
+/** Calls a callback-style function and settles with its value or a mapped error. */
+function call<T>(operation: string, details: Record<string, unknown>, invoke: (cb: Callback<T>) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    try {
+      invoke((err, value) => {
+        if (err) reject(mapFsError(err, operation, details));
+        else resolve(value as T);
+      });
+    } catch (err) {
+      // A synchronous throw means the module rejected an argument our checks let through.
+      reject(mapFsError(err, operation, details));
+    }
+  });
+}
+
+/** A name from the module as a string (modules may hand back Buffers). */
+function nameString(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  return String(value);
+}
+
+function isCode(err: unknown, code: ErrorCode): boolean {
+  return err instanceof StorageError && err.code === code;
+}
+
+/** The Io contract over node:fs or an fs-compatible module. See the file header for the design. */
+export class FsIo implements Io {
+  readonly clock: Clock = new RealClock();
+  readonly features: IoFeatures;
+
+  private readonly fs: FsLike;
+  private readonly realpathFn: FsLike['realpath'];
+  private readonly c: Readonly<Record<keyof FsOpenConstants, number>>;
+  private readonly emulate: boolean;
+  /** A module other than node:fs was given. */
+  private readonly custom: boolean;
+  private readonly rootReal: string;
+  private readonly rootPrefix: string;
+  private readonly recorder = new MetricsRecorder();
+  private readonly fds: FdTable;
+  private readonly gate = new SizeGate();
+  private readonly inFlightCountMax: number;
+  private inFlightCount = 0;
+  private onIdle: (() => void) | undefined;
+  private state: 'open' | 'closing' | 'closed' = 'open';
+  private shutdownPromise: Promise<void> | undefined;
+
+  /**
+   * Opens an Io rooted at `options.root`. Throws `StorageError` synchronously when the root is
+   * missing (`ENOENT`), not a directory (`ENOTDIR`), or an option is malformed.
+   */
+  constructor(options: FsIoOptions) {
+    if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root === '') {
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'FsIo: options.root must be a non-empty string', { argument: 'root' });
+    }
+    const custom = options.fs !== undefined;
+    this.custom = custom;
+    this.fs = options.fs ?? (nodeFs as unknown as FsLike);
+    // realpath.native is one realpath(3) call in the thread pool instead of an lstat per component.
+    const native = (this.fs.realpath as { native?: FsLike['realpath'] }).native;
+    this.realpathFn = typeof native === 'function' ? native : this.fs.realpath;
+    const constants = this.fs.constants ?? (custom ? LINUX_OPEN_CONSTANTS : nodeFs.constants);
+    this.c = {
+      O_RDONLY: constants.O_RDONLY, O_WRONLY: constants.O_WRONLY, O_RDWR: constants.O_RDWR,
+      O_CREAT: constants.O_CREAT, O_EXCL: constants.O_EXCL, O_TRUNC: constants.O_TRUNC,
+      O_DIRECTORY: constants.O_DIRECTORY ?? 0, O_NOFOLLOW: constants.O_NOFOLLOW ?? 0,
+    };
+    // Off Linux the kernel's codes differ in places (macOS: unlink of a directory is EPERM).
+    this.emulate = options.emulateLinux ?? (custom || process.platform !== 'linux');
+    const fdCountMax = checkUnsigned('FsIo', 'fdCountMax', options.fdCountMax ?? FD_COUNT_MAX_DEFAULT, 0x7fff_ffff);
+    this.inFlightCountMax = checkUnsigned('FsIo', 'inFlightCountMax', options.inFlightCountMax ?? IN_FLIGHT_COUNT_MAX_DEFAULT, 0x7fff_ffff);
+    this.fds = new FdTable(fdCountMax);
+    let rootReal: string;
+    let rootStat: FsStatsLike;
+    try {
+      rootReal = nameString(this.fs.realpathSync(options.root));
+      rootStat = this.fs.statSync(rootReal);
+    } catch (err) {
+      throw mapFsError(err, 'FsIo', { path: options.root });
+    }
+    if (!rootStat.isDirectory()) throw osError('ENOTDIR', 'FsIo', { path: options.root });
+    this.rootReal = rootReal;
+    this.rootPrefix = rootReal.endsWith('/') ? rootReal : `${rootReal}/`;
+    this.features = {
+      backend: options.backendName ?? (custom ? 'fs-custom' : 'fs'),
+      direct: false,
+      tmpfile: false,
+      directAlignmentBytes: DIRECT_ALIGNMENT_BYTES,
+    };
+  }
+
+  get metrics(): IoMetrics {
+    return this.recorder.snapshot();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Operation bookkeeping
+
+  /**
+   * Runs one counted operation: rejects with `ERR_CLOSED` after shutdown, with
+   * `ERR_LIMIT_EXCEEDED` past the in-flight bound, and otherwise settles with `body`.
+   */
+  private run<T>(op: IoOperation, body: () => Promise<T>): Promise<T> {
+    this.recorder.start(op);
+    if (this.state !== 'open') {
+      this.recorder.finish(op, false);
+      return Promise.reject(new StorageError('ERR_CLOSED', `${op}: the Io is shut down`, { operation: op }));
+    }
+    if (this.inFlightCount >= this.inFlightCountMax) {
+      this.recorder.finish(op, false);
+      return Promise.reject(new StorageError('ERR_LIMIT_EXCEEDED', `${op}: too many operations in flight`, {
+        operation: op, limit: this.inFlightCountMax,
+      }));
+    }
+    this.inFlightCount += 1;
+    let promise: Promise<T>;
+    try {
+      promise = body();
+    } catch (err) {
+      promise = Promise.reject(err);
+    }
+    return promise.then(
+      (value) => {
+        this.settle();
+        this.recorder.finish(op, true, typeof value === 'number' ? value : 0);
+        return value;
+      },
+      (err: unknown) => {
+        this.settle();
+        this.recorder.finish(op, false);
+        throw err;
+      },
+    );
+  }
+
+  private settle(): void {
+    this.inFlightCount -= 1;
+    if (this.inFlightCount === 0 && this.onIdle !== undefined) {
+      const wake = this.onIdle;
+      this.onIdle = undefined;
+      wake();
+    }
+  }
+
+  /** The open entry of `fd`, pinned until `release`; `EBADF` when it is not open. */
+  private acquire(operation: string, fd: number): FdEntry {
+    const entry = this.fds.get(fd);
+    if (entry === undefined) throw osError('EBADF', operation, { fd });
+    entry.pendingCount += 1;
+    return entry;
+  }
+
+  private release(entry: FdEntry): void {
+    entry.pendingCount -= 1;
+    if (entry.pendingCount === 0 && entry.onDrained !== undefined) {
+      const wake = entry.onDrained;
+      entry.onDrained = undefined;
+      wake();
+    }
+  }
+
+  /** Runs `body` with `fd`'s entry pinned, so a concurrent close waits for it. */
+  private async withFd<T>(operation: string, fd: number, body: (entry: FdEntry) => Promise<T>): Promise<T> {
+    const entry = this.acquire(operation, fd);
+    try {
+      return await body(entry);
+    } finally {
+      this.release(entry);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Path resolution
+
+  private inside(real: string): boolean {
+    return real === this.rootReal || real.startsWith(this.rootPrefix);
+  }
+
+  private realpath(operation: string, path: string, absolute: string): Promise<string> {
+    return call<string | Uint8Array>(operation, { path }, (cb) => this.realpathFn.call(this.fs, absolute, cb)).then(nameString);
+  }
+
+  /**
+   * The real absolute path of `path` (every component followed); `ERR_PATH_ESCAPE` outside the
+   * root. With `directory`, a trailing slash makes realpath(3) fail with `ENOTDIR` on a file, so a
+   * file used as a parent fails here, in path order, as the kernel's own lookup would.
+   */
+  private async resolveFull(operation: string, path: string, directory = false): Promise<string> {
+    if (path === '.') return this.rootReal;
+    const real = await this.realpath(operation, path, this.rootPrefix + path + (directory ? '/' : ''));
+    if (!this.inside(real)) throw new StorageError('ERR_PATH_ESCAPE', `${operation}: path resolves outside the root`, { operation, path });
+    return real;
+  }
+
+  /**
+   * The absolute path of `path` with its parent resolved and checked, its last component left
+   * as is (not followed). `ENOTDIR` when the parent is not a directory.
+   */
+  private async resolveEntry(operation: string, path: string): Promise<string> {
+    if (path === '.') return this.rootReal;
+    const parent = parentPath(path);
+    const parentReal = parent === '.' ? this.rootReal : await this.resolveFull(operation, parent, true);
+    if (this.emulate && parent !== '.') {
+      // realpath succeeds on a file; Linux then fails the lookup below it with ENOTDIR.
+      const st = await this.lstatOrUndefined(operation, path, parentReal);
+      if (st !== undefined && !st.isDirectory()) throw osError('ENOTDIR', operation, { path });
+    }
+    return (parentReal.endsWith('/') ? parentReal : `${parentReal}/`) + baseName(path);
+  }
+
+  private lstatOrUndefined(operation: string, path: string, absolute: string): Promise<FsStatsLike | undefined> {
+    return call<FsStatsLike>(operation, { path }, (cb) => this.fs.lstat(absolute, cb)).catch((err: unknown) => {
+      if (isCode(err, 'ENOENT')) return undefined;
+      throw err;
+    });
+  }
+
+  /** Linux's answer for `rmdir`/`rename` targets: true when a directory has entries. */
+  private async isNonEmptyDirectory(operation: string, path: string, absolute: string): Promise<boolean> {
+    const names = await call<readonly unknown[]>(operation, { path }, (cb) => this.fs.readdir(absolute, cb));
+    return names.length > 0;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Io
+
+  /** See {@link Io.open}. `ERR_UNSUPPORTED` for `direct` and `tmpfile` on this backend. */
+  open(path: string, flags?: OpenFlags): Promise<number> {
+    return this.run('open', async () => {
+      const normalized = normalizePath('open', path);
+      const f = checkOpenFlags('open', flags);
+      if (f.direct || f.tmpfile) {
+        throw new StorageError('ERR_UNSUPPORTED', 'open: direct and tmpfile are not supported by this backend', {
+          operation: 'open', path: normalized, flag: f.direct ? 'direct' : 'tmpfile',
+        });
+      }
+      const absolute = await this.resolveEntry('open', normalized);
+      let isDirectory = f.directory;
+      if (this.emulate) isDirectory = await this.checkOpenLinux(normalized, absolute, f);
+      const osFd = await this.openFollowingInside(normalized, absolute, f);
+      const entry: FdEntry = {
+        osFd, path: normalized, readable: f.read, writable: f.write, isDirectory, pendingCount: 0, onDrained: undefined,
+      };
+      try {
+        return this.fds.add(entry);
+      } catch (err) {
+        await call<void>('close', {}, (cb) => this.fs.close(osFd, cb)).catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  /** For modules that do not check: the errors Linux's open gives. Returns whether it is a directory. */
+  private async checkOpenLinux(path: string, absolute: string, f: ResolvedOpenFlags): Promise<boolean> {
+    let st = await this.lstatOrUndefined('open', path, absolute);
+    if (st?.isSymbolicLink() === true) {
+      if (f.create && f.exclusive) throw osError('EEXIST', 'open', { path });
+      const real = await this.resolveFull('open', path).catch((err: unknown) => {
+        if (isCode(err, 'ENOENT') && f.create) return undefined;
+        throw err;
+      });
+      st = real === undefined ? undefined : await this.lstatOrUndefined('open', path, real);
+    }
+    if (st === undefined) {
+      if (!f.create) throw osError('ENOENT', 'open', { path });
+      return false;
+    }
+    if (f.create && f.exclusive) throw osError('EEXIST', 'open', { path });
+    if (st.isDirectory()) {
+      if (f.write || f.create) throw osError('EISDIR', 'open', { path });
+      return true;
+    }
+    if (f.directory) throw osError('ENOTDIR', 'open', { path });
+    return false;
+  }
+
+  private openFlagBits(f: ResolvedOpenFlags): number {
+    const c = this.c;
+    let bits = f.read && f.write ? c.O_RDWR : f.write ? c.O_WRONLY : c.O_RDONLY;
+    if (f.create) bits |= c.O_CREAT;
+    if (f.exclusive) bits |= c.O_EXCL;
+    if (f.truncate) bits |= c.O_TRUNC;
+    if (f.directory) bits |= c.O_DIRECTORY;
+    return bits;
+  }
+
+  /**
+   * Opens the entry without following a final symlink; when it is one, resolves it, checks the
+   * target is inside the root and opens the target (a dangling link with `create` creates its
+   * target, as Linux does, after the same check).
+   */
+  private async openFollowingInside(path: string, absolute: string, f: ResolvedOpenFlags): Promise<number> {
+    const bits = this.openFlagBits(f);
+    const openAt = (target: string): Promise<number> =>
+      call<number>('open', { path }, (cb) => this.fs.open(target, bits | this.c.O_NOFOLLOW, FILE_MODE, cb));
+    if (this.c.O_NOFOLLOW === 0) {
+      // Without O_NOFOLLOW, resolve first (a wider TOCTOU window, documented in the header).
+      const st = await this.lstatOrUndefined('open', path, absolute);
+      if (st?.isSymbolicLink() !== true) return openAt(absolute);
+    } else {
+      try {
+        return await openAt(absolute);
+      } catch (err) {
+        // A final symlink under O_NOFOLLOW is ELOOP on Linux and macOS (EMLINK, mapped to ENOSPC,
+        // on FreeBSD), and ENOTDIR when O_DIRECTORY is also given.
+        if (!isCode(err, 'ELOOP') && !isCode(err, 'ENOSPC') && !isCode(err, 'ENOTDIR')) throw err;
+        const st = await this.lstatOrUndefined('open', path, absolute).catch(() => undefined);
+        if (st?.isSymbolicLink() !== true) throw err;
+      }
+    }
+    let real: string;
+    try {
+      real = await this.resolveFull('open', path);
+    } catch (err) {
+      if (!isCode(err, 'ENOENT') || !f.create) throw err;
+      if (f.exclusive) throw osError('EEXIST', 'open', { path });
+      real = await this.danglingTarget(path, absolute);
+    }
+    return openAt(real);
+  }
+
+  /** Where creating through the dangling symlink at `absolute` would put the file; checked inside. */
+  private async danglingTarget(path: string, absolute: string): Promise<string> {
+    const link = nameString(await call<string | Uint8Array>('open', { path }, (cb) => this.fs.readlink(absolute, cb)));
+    const slash = absolute.lastIndexOf('/');
+    const joined = link.startsWith('/') ? link : `${absolute.slice(0, slash)}/${link}`;
+    const targetSlash = joined.lastIndexOf('/');
+    const parentReal = await this.realpath('open', path, joined.slice(0, targetSlash) || '/');
+    const target = `${parentReal.endsWith('/') ? parentReal : `${parentReal}/`}${joined.slice(targetSlash + 1)}`;
+    if (!this.inside(parentReal) || !this.inside(target)) {
+      throw new StorageError('ERR_PATH_ESCAPE', 'open: symbolic link points outside the root', { operation: 'open', path });
+    }
+    return target;
+  }
+
+  /** See {@link Io.read}. */
+  read(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+    return this.run('read', () => {
+      checkFd('read', fd);
+      checkBuffer('read', buffer);
+      checkOffset('read', offsetBytes);
+      const entry = this.readableEntry('read', fd);
+      return this.callPinned('read', fd, entry, false, (cb) =>
+        this.fs.read(entry.osFd, buffer, 0, buffer.byteLength, offsetBytes, cb));
+    });
+  }
+
+  /** See {@link Io.readv}. */
+  readv(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {
+    return this.run('read', () => {
+      checkFd('readv', fd);
+      checkBuffers('readv', buffers);
+      checkOffset('readv', offsetBytes);
+      const entry = this.readableEntry('readv', fd);
+      const list = [...buffers];
+      const readv = this.fs.readv;
+      if (list.length === 0) return this.pinned(entry, Promise.resolve(0));
+      if (readv === undefined) return this.pinned(entry, this.loopTransfer('readv', entry, list, offsetBytes, false));
+      return this.pinned(entry, call<number>('readv', { fd }, (cb) => readv.call(this.fs, entry.osFd, list, offsetBytes, cb)));
+    });
+  }
+
+  /** See {@link Io.write}. */
+  write(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+    return this.run('write', () => {
+      checkFd('write', fd);
+      checkBuffer('write', buffer);
+      checkOffset('write', offsetBytes);
+      checkRangeEnd('write', offsetBytes, buffer.byteLength);
+      const entry = this.writableEntry('write', fd, 'EBADF');
+      const invoke = (cb: Callback<number>): void => this.fs.write(entry.osFd, buffer, 0, buffer.byteLength, offsetBytes, cb);
+      if (this.gate.open) {
+        this.gate.enterSharedNow();
+        return this.callPinned('write', fd, entry, true, invoke);
+      }
+      return this.gate.enterShared().then(() => this.callPinned('write', fd, entry, true, invoke));
+    });
+  }
+
+  /** See {@link Io.writev}. */
+  writev(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {
+    return this.run('write', () => {
+      checkFd('writev', fd);
+      const totalBytes = checkBuffers('writev', buffers);
+      checkOffset('writev', offsetBytes);
+      checkRangeEnd('writev', offsetBytes, totalBytes);
+      const entry = this.writableEntry('writev', fd, 'EBADF');
+      const list = [...buffers];
+      const writev = this.fs.writev;
+      if (list.length === 0) return this.pinned(entry, Promise.resolve(0));
+      if (writev === undefined) return this.gated(entry, () => this.loopTransfer('writev', entry, list, offsetBytes, true));
+      return this.gated(entry, () => call<number>('writev', { fd }, (cb) => writev.call(this.fs, entry.osFd, list, offsetBytes, cb)));
+    });
+  }
+
+  /** Vectored transfer for modules without readv/writev: one call per buffer, stopping at a short one. */
+  private async loopTransfer(operation: string, entry: FdEntry, list: Uint8Array[], offsetBytes: number, isWrite: boolean): Promise<number> {
+    let doneBytes = 0;
+    for (const buffer of list) {
+      if (buffer.byteLength === 0) continue;
+      const position = offsetBytes + doneBytes;
+      const n = await call<number>(operation, { path: entry.path }, (cb) => isWrite
+        ? this.fs.write(entry.osFd, buffer, 0, buffer.byteLength, position, cb)
+        : this.fs.read(entry.osFd, buffer, 0, buffer.byteLength, position, cb));
+      doneBytes += n;
+      if (n < buffer.byteLength) break;
+    }
+    return doneBytes;
+  }
+
+  private readableEntry(operation: string, fd: number): FdEntry {
+    const entry = this.acquire(operation, fd);
+    if (entry.isDirectory) {
+      this.release(entry);
+      throw osError('EISDIR', operation, { fd, path: entry.path });
+    }
+    if (!entry.readable) {
+      this.release(entry);
+      throw osError('EBADF', operation, { fd, path: entry.path });
+    }
+    return entry;
+  }
+
+  private writableEntry(operation: string, fd: number, code: ErrorCode): FdEntry {
+    const entry = this.acquire(operation, fd);
+    if (!entry.writable || entry.isDirectory) {
+      this.release(entry);
+      throw osError(code, operation, { fd, path: entry.path });
+    }
+    return entry;
+  }
+
+  /**
+   * The read/write hot path: one promise, and the entry (plus the size gate when `shared`) is
+   * released inside the callback. Settles once even if the module both throws and calls back.
+   */
+  private callPinned(operation: string, fd: number, entry: FdEntry, shared: boolean, invoke: (cb: Callback<number>) => void): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      let settled = false;
+      const done: Callback<number> = (err, value) => {
+        if (settled) return;
+        settled = true;
+        if (shared) this.gate.leaveShared();
+        this.release(entry);
+        if (err) reject(mapFsError(err, operation, { fd, path: entry.path }));
+        else resolve(value as number);
+      };
+      try {
+        invoke(done);
+      } catch (err) {
+        done(err ?? new Error(`${operation}: the fs module threw`));
+      }
+    });
+  }
+
+  /** Releases `entry` once `promise` settles. */
+  private pinned<T>(entry: FdEntry, promise: Promise<T>): Promise<T> {
+    return promise.finally(() => this.release(entry));
+  }
+
+  /** Runs a size-changing `body` holding the allocate gate shared, then releases `entry`. */
+  private gated<T>(entry: FdEntry, body: () => Promise<T>): Promise<T> {
+    let started: Promise<T>;
+    if (this.gate.open) {
+      this.gate.enterSharedNow();
+      started = body();
+    } else {
+      started = this.gate.enterShared().then(body);
+    }
+    return started.finally(() => {
+      this.gate.leaveShared();
+      this.release(entry);
+    });
+  }
+
+  /** See {@link Io.fsync}. Works on directory fds (makes their entries durable). */
+  fsync(fd: number, options?: FsyncOptions): Promise<void> {
+    return this.run('fsync', () => {
+      checkFd('fsync', fd);
+      const dataOnly = checkFsyncOptions(options);
+      return this.withFd('fsync', fd, (entry) => call<void>('fsync', { fd, path: entry.path }, (cb) =>
+        dataOnly ? this.fs.fdatasync(entry.osFd, cb) : this.fs.fsync(entry.osFd, cb)));
+    });
+  }
+
+  /** See {@link Io.truncate}. `EINVAL` on an fd not open for writing (as Linux's ftruncate). */
+  truncate(fd: number, lengthBytes: number): Promise<void> {
+    return this.run('truncate', () => {
+      checkFd('truncate', fd);
+      checkLength('truncate', lengthBytes);
+      const entry = this.writableEntry('truncate', fd, 'EINVAL');
+      return this.gated(entry, () => call<void>('truncate', { fd, path: entry.path }, (cb) =>
+        this.fs.ftruncate(entry.osFd, lengthBytes, cb)));
+    });
+  }
+
+  /**
+   * See {@link Io.allocate}. Emulated: grows the file with ftruncate when it is shorter than the
+   * range end. The space is not reserved on this backend (node:fs has no fallocate).
+   * `lengthBytes` 0 is `ERR_INVALID_ARGUMENT`; a read-only fd is `EBADF` (as Linux's fallocate).
+   */
+  allocate(fd: number, offsetBytes: number, lengthBytes: number): Promise<void> {
+    return this.run('allocate', () => {
+      checkFd('allocate', fd);
+      checkOffset('allocate', offsetBytes);
+      checkLength('allocate', lengthBytes);
+      if (lengthBytes === 0) {
+        throw new StorageError('ERR_INVALID_ARGUMENT', 'allocate: lengthBytes must be > 0', { operation: 'allocate', argument: 'lengthBytes' });
+      }
+      checkRangeEnd('allocate', offsetBytes, lengthBytes);
+      const entry = this.writableEntry('allocate', fd, 'EBADF');
+      const endBytes = offsetBytes + lengthBytes;
+      return this.pinned(entry, this.gate.exclusive(async () => {
+        const st = await call<FsStatsLike>('allocate', { fd, path: entry.path }, (cb) => this.fs.fstat(entry.osFd, cb));
+        if (Number(st.size) < endBytes) {
+          await call<void>('allocate', { fd, path: entry.path }, (cb) => this.fs.ftruncate(entry.osFd, endBytes, cb));
+        }
+      }));
+    });
+  }
+
+  /** See {@link Io.stat}. A path's final symlink is followed only when it stays inside the root. */
+  stat(pathOrFd: string | number): Promise<Stat> {
+    return this.run('stat', async () => {
+      let st: FsStatsLike;
+      if (typeof pathOrFd === 'number') {
+        checkFd('stat', pathOrFd);
+        st = await this.withFd('stat', pathOrFd, (entry) =>
+          call<FsStatsLike>('stat', { fd: pathOrFd }, (cb) => this.fs.fstat(entry.osFd, cb)));
+      } else {
+        const normalized = normalizePath('stat', pathOrFd);
+        const absolute = await this.resolveEntry('stat', normalized);
+        st = await call<FsStatsLike>('stat', { path: normalized }, (cb) => this.fs.lstat(absolute, cb));
+        if (st.isSymbolicLink()) {
+          const real = await this.resolveFull('stat', normalized);
+          st = await call<FsStatsLike>('stat', { path: normalized }, (cb) => this.fs.stat(real, cb));
+        }
+      }
+      return { sizeBytes: Number(st.size), isFile: st.isFile(), isDirectory: st.isDirectory() };
+    });
+  }
+
+  /** See {@link Io.rename}. Renaming the root, or a directory into itself, is refused. */
+  rename(from: string, to: string): Promise<void> {
+    return this.run('rename', async () => {
+      const src = normalizePath('rename', from);
+      const dst = normalizePath('rename', to);
+      if (src === '.' || dst === '.') {
+        throw new StorageError('ERR_INVALID_ARGUMENT', 'rename: the root cannot be renamed or replaced', { operation: 'rename', path: src, destination: dst });
+      }
+      const details = { path: src, destination: dst };
+      const srcAbs = await this.resolveEntry('rename', src);
+      const dstAbs = await this.resolveEntry('rename', dst);
+      if (this.emulate) {
+        const s = await this.lstatOrUndefined('rename', src, srcAbs);
+        if (s === undefined) throw osError('ENOENT', 'rename', details);
+        if (src === dst) return;
+        // Linux's ancestor traps (do_renameat2): into itself is EINVAL, onto an ancestor ENOTEMPTY.
+        if (dst.startsWith(`${src}/`)) throw osError('EINVAL', 'rename', details);
+        if (src.startsWith(`${dst}/`)) throw osError('ENOTEMPTY', 'rename', details);
+        const d = await this.lstatOrUndefined('rename', dst, dstAbs);
+        if (d !== undefined) {
+          if (!s.isDirectory() && d.isDirectory()) throw osError('EISDIR', 'rename', details);
+          if (s.isDirectory() && !d.isDirectory()) throw osError('ENOTDIR', 'rename', details);
+          if (d.isDirectory() && await this.isNonEmptyDirectory('rename', dst, dstAbs)) throw osError('ENOTEMPTY', 'rename', details);
+          if (this.custom) {
+            await this.replaceByRemoving(srcAbs, dstAbs, d.isDirectory(), details);
+            return;
+          }
+        }
+      }
+      await call<void>('rename', details, (cb) => this.fs.rename(srcAbs, dstAbs, cb));
+    });
+  }
+
+  /**
+   * Rename over an existing target on a custom module: remove the target, then rename. memfs
+   * (4.x) keeps a stale entry count when its rename replaces a name, so the parent directory can
+   * never be removed afterwards (ENOTEMPTY). With the module's sync calls both steps run in one
+   * turn, which keeps the replacement atomic for everything else on the event loop; without
+   * them, another operation could observe the target missing in between.
+   */
+  private async replaceByRemoving(srcAbs: string, dstAbs: string, targetIsDirectory: boolean, details: Record<string, unknown>): Promise<void> {
+    const { unlinkSync, rmdirSync, renameSync } = this.fs;
+    if (unlinkSync !== undefined && rmdirSync !== undefined && renameSync !== undefined) {
+      try {
+        if (targetIsDirectory) rmdirSync.call(this.fs, dstAbs);
+        else unlinkSync.call(this.fs, dstAbs);
+        renameSync.call(this.fs, srcAbs, dstAbs);
+      } catch (err) {
+        throw mapFsError(err, 'rename', details);
+      }
+      return;
+    }
+    await call<void>('rename', details, (cb) => targetIsDirectory ? this.fs.rmdir(dstAbs, cb) : this.fs.unlink(dstAbs, cb));
+    await call<void>('rename', details, (cb) => this.fs.rename(srcAbs, dstAbs, cb));
+  }
+
+  /** See {@link Io.unlink}. */
+  unlink(path: string): Promise<void> {
+    return this.run('unlink', async () => {
+      const normalized = normalizePath('unlink', path);
+      if (normalized === '.') throw osError('EISDIR', 'unlink', { path: normalized });
+      const absolute = await this.resolveEntry('unlink', normalized);
+      if (this.emulate) {
+        const st = await this.lstatOrUndefined('unlink', normalized, absolute);
+        if (st === undefined) throw osError('ENOENT', 'unlink', { path: normalized });
+        if (st.isDirectory()) throw osError('EISDIR', 'unlink', { path: normalized });
+      }
+      await call<void>('unlink', { path: normalized }, (cb) => this.fs.unlink(absolute, cb));
+    });
+  }
+
+  /** See {@link Io.mkdir}. */
+  mkdir(path: string): Promise<void> {
+    return this.run('mkdir', async () => {
+      const normalized = normalizePath('mkdir', path);
+      if (normalized === '.') throw osError('EEXIST', 'mkdir', { path: normalized });
+      const absolute = await this.resolveEntry('mkdir', normalized);
+      if (this.emulate) {
+        const st = await this.lstatOrUndefined('mkdir', normalized, absolute);
+        if (st !== undefined) throw osError('EEXIST', 'mkdir', { path: normalized });
+      }
+      await call<void>('mkdir', { path: normalized }, (cb) => this.fs.mkdir(absolute, DIRECTORY_MODE, cb));
+    });
+  }
+
+  /** See {@link Io.rmdir}. */
+  rmdir(path: string): Promise<void> {
+    return this.run('rmdir', async () => {
+      const normalized = normalizePath('rmdir', path);
+      if (normalized === '.') {
+        throw new StorageError('ERR_INVALID_ARGUMENT', 'rmdir: the root cannot be removed', { operation: 'rmdir', path: normalized });
+      }
+      const absolute = await this.resolveEntry('rmdir', normalized);
+      if (this.emulate) {
+        const st = await this.lstatOrUndefined('rmdir', normalized, absolute);
+        if (st === undefined) throw osError('ENOENT', 'rmdir', { path: normalized });
+        if (!st.isDirectory()) throw osError('ENOTDIR', 'rmdir', { path: normalized });
+        if (await this.isNonEmptyDirectory('rmdir', normalized, absolute)) throw osError('ENOTEMPTY', 'rmdir', { path: normalized });
+      }
+      await call<void>('rmdir', { path: normalized }, (cb) => this.fs.rmdir(absolute, cb));
+    });
+  }
+
+  /** See {@link Io.readdir}. */
+  readdir(path: string): Promise<string[]> {
+    return this.run('readdir', async () => {
+      const normalized = normalizePath('readdir', path);
+      const real = await this.resolveFull('readdir', normalized, true);
+      if (this.emulate) {
+        const st = await call<FsStatsLike>('readdir', { path: normalized }, (cb) => this.fs.stat(real, cb));
+        if (!st.isDirectory()) throw osError('ENOTDIR', 'readdir', { path: normalized });
+      }
+      const names = await call<readonly unknown[]>('readdir', { path: normalized }, (cb) => this.fs.readdir(real, cb));
+      return names.map(nameString).sort();
+    });
+  }
+
+  /**
+   * See {@link Io.close}. The number is free at once (new operations on it fail with `EBADF`);
+   * the underlying descriptor is closed once operations already using it have settled.
+   */
+  close(fd: number): Promise<void> {
+    return this.run('close', async () => {
+      checkFd('close', fd);
+      const entry = this.fds.remove(fd);
+      if (entry === undefined) throw osError('EBADF', 'close', { fd });
+      await this.closeEntry(entry);
+    });
+  }
+
+  private async closeEntry(entry: FdEntry): Promise<void> {
+    if (entry.pendingCount > 0) await new Promise<void>((resolve) => { entry.onDrained = resolve; });
+    await call<void>('close', { path: entry.path }, (cb) => this.fs.close(entry.osFd, cb));
+  }
+
+  /** See {@link Io.allocAligned}. An ordinary zeroed buffer: this backend has no direct I/O. */
+  allocAligned(lengthBytes: number): Uint8Array {
+    checkLength('allocAligned', lengthBytes, IO_BYTES_MAX);
+    return new Uint8Array(lengthBytes);
+  }
+
+  /**
+   * See {@link Io.shutdown}. New calls reject with `ERR_CLOSED` at once; operations in flight
+   * complete normally; then every descriptor is closed. Errors from those closes are ignored: the
+   * Io is gone either way and nothing more can be done with them.
+   */
+  shutdown(): Promise<void> {
+    if (this.shutdownPromise !== undefined) return this.shutdownPromise;
+    this.state = 'closing';
+    this.shutdownPromise = (async () => {
+      if (this.inFlightCount > 0) await new Promise<void>((resolve) => { this.onIdle = resolve; });
+      const entries = this.fds.removeAll();
+      await Promise.all(entries.map((entry) => this.closeEntry(entry).catch(() => undefined)));
+      this.state = 'closed';
+    })();
+    return this.shutdownPromise;
+  }
+}
+
+function checkFsyncOptions(options: unknown): boolean {
+  if (options === undefined) return false;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new StorageError('ERR_INVALID_ARGUMENT', 'fsync: options must be an object', { operation: 'fsync', argument: 'options' });
+  }
+  const dataOnly = (options as { dataOnly?: unknown }).dataOnly;
+  if (dataOnly !== undefined && typeof dataOnly !== 'boolean') {
+    throw new StorageError('ERR_INVALID_ARGUMENT', 'fsync: dataOnly must be a boolean', { operation: 'fsync', argument: 'dataOnly' });
+  }
+  return dataOnly === true;
+}

@@ -1,0 +1,637 @@
+/**
+ * UringIo: the production Io on Linux io_uring (native addon in `native/`).
+ *
+ * Architecture: one ring per UringIo, owned by the JS thread that created it; no extra threads.
+ * Each operation takes a slot (0..queueDepth-1) in a JS table and makes one native call that
+ * fills an SQE with user_data = slot; when every slot is busy, requests wait in a FIFO and take
+ * slots in order as completions free them. The addon submits all SQEs of an event-loop turn with
+ * one io_uring_enter and delivers completions in batches (a Float64Array of [slot, res, aux0,
+ * aux1] records) to {@link UringIo.dispatch}, which settles the promises. Paths are validated by
+ * the shared `normalizePath`, then resolved by the kernel with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_MAGICLINKS) relative to the root's directory fd, so no path (symlinks included)
+ * leaves the root; metadata operations on a nested path first open the parent directory that way
+ * (O_PATH) and act on the last component relative to it.
+ *
+ * Memory safety: a buffer in flight is referenced from its slot's Request until the completion
+ * arrives, and the addon holds a strong reference to the dispatcher (and thus to this object and
+ * its slot table) while anything is in the kernel; see `native/addon.cc` for teardown (cancel,
+ * then wait for every completion before the ring memory is freed). A buffer detached while in
+ * flight makes the operation fail with `ERR_DETACHED_BUFFER` (the caller broke the contract; its
+ * memory stays valid because detaching transfers ownership, it does not free).
+ *
+ * Requirements: Linux 5.6+ (io_uring, openat2, IORING_REGISTER_PROBE). Opcodes the kernel lacks
+ * run as plain system calls on the JS thread (ftruncate before 6.9, mkdirat before 5.15...).
+ * readdir always uses getdents64 on the JS thread (io_uring has no readdir).
+ *
+ * Fault model: kernel errors are StorageErrors with the errno name (one mapping, `errno.ts`);
+ * EXDEV from RESOLVE_BENEATH is `ERR_PATH_ESCAPE`; per-request EINTR/EAGAIN are resubmitted by the
+ * addon; short transfers are returned as they are. Error objects are created in the awaiting
+ * method, so their async stack trace leads to the caller.
+ */
+import { constants as fsConstants } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
+import { MetricsRecorder } from '../../common/metrics.js';
+import type { Clock } from '../../interfaces/clock.js';
+import { StorageError, type ErrorCode, type StorageErrorDetails } from '../../interfaces/errors.js';
+import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
+import { DIRECT_ALIGNMENT_BYTES } from '../../interfaces/limits.js';
+import {
+  baseName, checkBuffer, checkBuffers, checkFd, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, checkUnsigned,
+  isDetached, normalizePath, parentPath,
+} from '../../interfaces/validate.js';
+import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
+import { RealClock } from '../fs/real-clock.js';
+import { errnoName, errnoToCode } from './errno.js';
+import { Kind, Request, RESULT_CLOSED, RESULT_INTERNAL, RESULT_QUEUE_FULL } from './request.js';
+import { explainFailure, probeSupport, type UringSupport } from './support.js';
+
+/** Options of {@link UringIo}. */
+export interface UringIoOptions {
+  /** The directory every path is relative to. Must exist. */
+  readonly root: string;
+  /** Requests in the kernel at once (1..4096, default 128). More wait in order in a FIFO. */
+  readonly queueDepth?: number;
+  /** IORING_SETUP_SQPOLL: a kernel thread polls the SQ, saving io_uring_enter calls. Default false. */
+  readonly sqpoll?: boolean;
+  /**
+   * Reserved for registered (fixed) buffers. Accepted for forward compatibility; this version
+   * always uses ordinary READ/WRITE opcodes, which are as fast for page-cache I/O.
+   */
+  readonly registeredBuffers?: boolean;
+  /**
+   * Most requests waiting for a slot (default 1,048,576). A program that starts more operations
+   * than this without awaiting them gets `ERR_LIMIT_EXCEEDED`: the bound that keeps a runaway
+   * producer from growing memory without limit.
+   */
+  readonly waitingMax?: number;
+}
+
+const QUEUE_DEPTH_DEFAULT = 128;
+const QUEUE_DEPTH_MAX = 4096;
+const WAITING_MAX_DEFAULT = 1 << 20;
+const ROOT_FD = -1;
+const RESOLVE_NO_MAGICLINKS = 0x02;
+const RESOLVE_BENEATH = 0x08;
+const RESOLVE = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+const O_PATH = 0o10000000;
+const O_TMPFILE = 0o20000000 | fsConstants.O_DIRECTORY;
+const O_CLOEXEC = 0o2000000;
+const AT_REMOVEDIR = 0x200;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const FILE_MODE = 0o644;
+const DIR_MODE = 0o755;
+const RECORD_DOUBLES = 4;
+const COMPACT_THRESHOLD = 1024;
+
+let supportCache: UringSupport | undefined;
+
+/** The production Io on Linux io_uring. */
+export class UringIo implements Io {
+  readonly clock: Clock = new RealClock();
+  readonly features: IoFeatures = { backend: 'iouring', direct: true, tmpfile: true, directAlignmentBytes: DIRECT_ALIGNMENT_BYTES };
+
+  private readonly recorder = new MetricsRecorder();
+  private readonly binding: NativeBinding;
+  private readonly ring: NativeRing;
+  private readonly records: Float64Array;
+  private readonly slots: (Request | undefined)[];
+  private readonly freeSlots: Int32Array;
+  private freeCount: number;
+  private readonly waiting: Request[] = [];
+  private waitingHead = 0;
+  private readonly waitingMax: number;
+  private readonly openFds = new Set<number>();
+  private closing = false;
+  private shutdownPromise: Promise<void> | undefined;
+  private idleResolve: (() => void) | undefined;
+
+  /**
+   * Whether io_uring can be used in this process (addon built, Linux, io_uring_setup allowed,
+   * openat2 present), with the cause and the fix when not. Never throws; answered once.
+   */
+  static isSupported(): UringSupport {
+    supportCache ??= probeSupport();
+    return supportCache;
+  }
+
+  /**
+   * Opens the root directory and sets up the ring. Throws `ERR_IOURING_UNAVAILABLE` (details:
+   * `stage`, `errno`, `errnoName`; the message names the cause and the fix) when io_uring cannot
+   * start, `ENOENT`/`ENOTDIR`/`EACCES` when the root cannot be opened, `ERR_INVALID_ARGUMENT` or
+   * `ERR_LIMIT_EXCEEDED` for bad options.
+   */
+  constructor(options: UringIoOptions) {
+    if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root.length === 0) {
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: options.root must be a non-empty string', { operation: 'UringIo', argument: 'root' });
+    }
+    const queueDepth = options.queueDepth ?? QUEUE_DEPTH_DEFAULT;
+    checkUnsigned('UringIo', 'queueDepth', queueDepth, QUEUE_DEPTH_MAX);
+    if (queueDepth === 0) {
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: queueDepth must be at least 1', { operation: 'UringIo', argument: 'queueDepth' });
+    }
+    this.waitingMax = checkUnsigned('UringIo', 'waitingMax', options.waitingMax ?? WAITING_MAX_DEFAULT, 2 ** 31);
+    const load = loadBinding();
+    if (!load.ok) {
+      throw new StorageError('ERR_IOURING_UNAVAILABLE', `io_uring unavailable: ${load.reason}`, { operation: 'UringIo', stage: 'load' },
+        load.cause === undefined ? undefined : { cause: load.cause });
+    }
+    this.binding = load.binding;
+    const RingClass = this.binding.Ring;
+    if (!this.binding.platformSupported || RingClass === undefined) {
+      throw new StorageError('ERR_IOURING_UNAVAILABLE', `io_uring unavailable: ${probeSupport().reason ?? 'not Linux'}`,
+        { operation: 'UringIo', stage: 'platform', platform: process.platform });
+    }
+    this.ring = new RingClass();
+    const failure = this.ring.start(options.root, queueDepth, options.sqpoll === true, (count) => this.dispatch(count));
+    if (failure !== null) {
+      if (failure.stage === 'open-root') {
+        const code = errnoToCode(failure.errno);
+        throw StorageError.fromErrno(code === 'ERR_CLOSED' ? 'EIO' : code, 'UringIo', { root: options.root, errno: failure.errno });
+      }
+      throw new StorageError('ERR_IOURING_UNAVAILABLE', `io_uring unavailable: ${explainFailure(failure)}`, {
+        operation: 'UringIo', stage: failure.stage, errno: failure.errno, errnoName: errnoName(failure.errno),
+      });
+    }
+    this.records = new Float64Array(this.ring.completions());
+    this.slots = new Array<Request | undefined>(queueDepth).fill(undefined);
+    this.freeSlots = new Int32Array(queueDepth);
+    for (let i = 0; i < queueDepth; i += 1) this.freeSlots[i] = queueDepth - 1 - i;
+    this.freeCount = queueDepth;
+  }
+
+  get metrics(): IoMetrics {
+    return this.recorder.snapshot();
+  }
+
+  /** Ring geometry, kernel opcode support and counters (io_uring_enter calls...), for diagnostics. */
+  get ringInfo(): NativeRingInfo {
+    return this.ring.info();
+  }
+
+  // ---- the submission machinery ----
+
+  private run(request: Request): Promise<number> {
+    return new Promise<number>((resolve) => {
+      request.resolve = resolve;
+      if (this.freeCount > 0 && this.waitingHead === this.waiting.length) {
+        this.launch(request);
+      } else if (this.waiting.length - this.waitingHead >= this.waitingMax) {
+        resolve(RESULT_QUEUE_FULL);
+      } else {
+        this.waiting.push(request);
+      }
+    });
+  }
+
+  private launch(request: Request): void {
+    this.freeCount -= 1;
+    const slot = this.freeSlots[this.freeCount] as number;
+    this.slots[slot] = request;
+    let result: number | [number, number] | undefined;
+    try {
+      result = this.callNative(slot, request);
+    } catch {
+      result = RESULT_INTERNAL;
+    }
+    if (result === undefined) return;
+    // Ran synchronously (opcode missing from this kernel) or could not be queued.
+    this.releaseSlot(slot);
+    if (Array.isArray(result)) {
+      request.sizeBytes = result[0];
+      request.mode = result[1];
+      request.resolve(0);
+    } else {
+      request.resolve(result);
+    }
+  }
+
+  private callNative(slot: number, r: Request): number | [number, number] | undefined {
+    const ring = this.ring;
+    switch (r.kind) {
+      case Kind.Read: return ring.read(slot, r.fd, r.buffer as Uint8Array, r.number1);
+      case Kind.Write: return ring.write(slot, r.fd, r.buffer as Uint8Array, r.number1);
+      case Kind.Readv: return ring.readv(slot, r.fd, r.buffers as Uint8Array[], r.number1);
+      case Kind.Writev: return ring.writev(slot, r.fd, r.buffers as Uint8Array[], r.number1);
+      case Kind.Fsync: return ring.fsync(slot, r.fd, r.number1 === 1);
+      case Kind.Fallocate: return ring.fallocate(slot, r.fd, r.number1, r.number2);
+      case Kind.Ftruncate: return ring.ftruncate(slot, r.fd, r.number1);
+      case Kind.Openat2: return ring.openat2(slot, r.fd, r.text1, r.number1, r.number2, r.number3);
+      case Kind.Close: return ring.close(slot, r.fd);
+      case Kind.Statx: return ring.statx(slot, r.fd);
+      case Kind.Renameat: return ring.renameat(slot, r.fd, r.text1, r.number1, r.text2);
+      case Kind.Unlinkat: return ring.unlinkat(slot, r.fd, r.text1, r.number1);
+      case Kind.Mkdirat: return ring.mkdirat(slot, r.fd, r.text1, r.number1);
+    }
+  }
+
+  private releaseSlot(slot: number): void {
+    this.slots[slot] = undefined;
+    this.freeSlots[this.freeCount] = slot;
+    this.freeCount += 1;
+  }
+
+  /** Called by the addon with `count` completion records. Must not throw. */
+  private dispatch(count: number): void {
+    const records = this.records;
+    for (let i = 0; i < count; i += 1) {
+      const base = i * RECORD_DOUBLES;
+      const slot = records[base] as number;
+      const request = this.slots[slot];
+      if (request === undefined) continue;
+      this.releaseSlot(slot);
+      if (request.kind === Kind.Statx) {
+        request.sizeBytes = records[base + 2] as number;
+        request.mode = records[base + 3] as number;
+      }
+      request.resolve(records[base + 1] as number);
+    }
+    this.pump();
+    if (this.idleResolve !== undefined && this.freeCount === this.slots.length) {
+      const resolve = this.idleResolve;
+      this.idleResolve = undefined;
+      resolve();
+    }
+  }
+
+  private pump(): void {
+    const waiting = this.waiting;
+    while (this.freeCount > 0 && this.waitingHead < waiting.length) {
+      const request = waiting[this.waitingHead] as Request;
+      waiting[this.waitingHead] = undefined as unknown as Request;
+      this.waitingHead += 1;
+      this.launch(request);
+    }
+    if (this.waitingHead === waiting.length) {
+      waiting.length = 0;
+      this.waitingHead = 0;
+    } else if (this.waitingHead > COMPACT_THRESHOLD && this.waitingHead * 2 > waiting.length) {
+      waiting.splice(0, this.waitingHead);
+      this.waitingHead = 0;
+    }
+  }
+
+  // ---- errors ----
+
+  private fail(result: number, operation: string, details: StorageErrorDetails, resolving = false): StorageError {
+    if (result === RESULT_CLOSED) return new StorageError('ERR_CLOSED', `${operation}: the Io was shut down`, { operation, ...details });
+    if (result === RESULT_QUEUE_FULL) {
+      return new StorageError('ERR_LIMIT_EXCEEDED', `${operation}: too many operations waiting for the ring`, {
+        operation, ...details, limit: this.waitingMax,
+      });
+    }
+    if (result === RESULT_INTERNAL || result >= 0) {
+      return new StorageError('ERR_INTERNAL', `${operation}: the native call failed`, { operation, ...details });
+    }
+    const errno = -result;
+    let code: ErrorCode = errnoToCode(errno);
+    // RESOLVE_BENEATH reports an escape (.., absolute or outward symlink) as EXDEV.
+    if (resolving && code === 'EXDEV') code = 'ERR_PATH_ESCAPE';
+    return StorageError.fromErrno(code, operation, { ...details, errno });
+  }
+
+  private checkUsable(operation: string): void {
+    if (this.closing) throw new StorageError('ERR_CLOSED', `${operation}: the Io was shut down`, { operation });
+  }
+
+  private checkOpenFd(operation: string, fd: unknown): number {
+    const checked = checkFd(operation, fd);
+    if (!this.openFds.has(checked)) {
+      throw StorageError.fromErrno('EBADF', operation, { fd: checked });
+    }
+    return checked;
+  }
+
+  private async counted<T>(op: IoOperation, body: () => Promise<T>): Promise<T> {
+    return this.recorder.track(op, body);
+  }
+
+  // ---- Io: data path ----
+
+  /** See {@link Io.read}. Resolves with the count read (short at end of file, 0 past it). */
+  read(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+    return this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes);
+  }
+
+  /** See {@link Io.write}. Resolves with the count written, possibly short. */
+  write(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+    return this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes);
+  }
+
+  private async transfer(kind: Kind, op: 'read' | 'write', fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+    const recorder = this.recorder;
+    recorder.start(op);
+    let result: number;
+    let lengthBytes = 0;
+    try {
+      this.checkUsable(op);
+      checkBuffer(op, buffer);
+      checkOffset(op, offsetBytes);
+      lengthBytes = buffer.byteLength;
+      checkRangeEnd(op, offsetBytes, lengthBytes);
+      this.checkOpenFd(op, fd);
+      result = await this.run(new Request(kind, fd, buffer, undefined, offsetBytes, 0, 0, '', ''));
+    } catch (err) {
+      recorder.finish(op, false);
+      throw err;
+    }
+    if (result < 0) {
+      recorder.finish(op, false);
+      throw this.fail(result, op, { fd, offsetBytes, lengthBytes });
+    }
+    if (buffer.byteLength !== lengthBytes && isDetached(buffer)) {
+      recorder.finish(op, false);
+      throw new StorageError('ERR_DETACHED_BUFFER', `${op}: buffer was detached while in flight`, { operation: op, fd });
+    }
+    recorder.finish(op, true, result);
+    return result;
+  }
+
+  /** See {@link Io.readv}. */
+  readv(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {
+    return this.transferv(Kind.Readv, 'readv', 'read', fd, buffers, offsetBytes);
+  }
+
+  /** See {@link Io.writev}. */
+  writev(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {
+    return this.transferv(Kind.Writev, 'writev', 'write', fd, buffers, offsetBytes);
+  }
+
+  private async transferv(kind: Kind, operation: 'readv' | 'writev', op: 'read' | 'write', fd: number,
+    buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {
+    const recorder = this.recorder;
+    recorder.start(op);
+    let result: number;
+    let held: Uint8Array[] = [];
+    try {
+      this.checkUsable(operation);
+      const totalBytes = checkBuffers(operation, buffers);
+      checkOffset(operation, offsetBytes);
+      checkRangeEnd(operation, offsetBytes, totalBytes);
+      this.checkOpenFd(operation, fd);
+      // A private copy: the caller may change its array while the kernel still uses the buffers.
+      held = buffers.slice();
+      result = await this.run(new Request(kind, fd, undefined, held, offsetBytes, 0, 0, '', ''));
+    } catch (err) {
+      recorder.finish(op, false);
+      throw err;
+    }
+    if (result < 0) {
+      recorder.finish(op, false);
+      throw this.fail(result, operation, { fd, offsetBytes });
+    }
+    for (const buffer of held) {
+      if (isDetached(buffer)) {
+        recorder.finish(op, false);
+        throw new StorageError('ERR_DETACHED_BUFFER', `${operation}: a buffer was detached while in flight`, { operation, fd });
+      }
+    }
+    recorder.finish(op, true, result);
+    return result;
+  }
+
+  /** See {@link Io.fsync}. `dataOnly` uses IORING_FSYNC_DATASYNC (fdatasync). */
+  fsync(fd: number, options?: FsyncOptions): Promise<void> {
+    return this.counted('fsync', async () => {
+      this.checkUsable('fsync');
+      if (options !== undefined && (typeof options !== 'object' || options === null)) {
+        throw new StorageError('ERR_INVALID_ARGUMENT', 'fsync: options must be an object', { operation: 'fsync', argument: 'options' });
+      }
+      const dataOnly = options?.dataOnly;
+      if (dataOnly !== undefined && typeof dataOnly !== 'boolean') {
+        throw new StorageError('ERR_INVALID_ARGUMENT', 'fsync: dataOnly must be a boolean', { operation: 'fsync', argument: 'dataOnly' });
+      }
+      this.checkOpenFd('fsync', fd);
+      const result = await this.run(new Request(Kind.Fsync, fd, undefined, undefined, dataOnly === true ? 1 : 0, 0, 0, '', ''));
+      if (result < 0) throw this.fail(result, 'fsync', { fd });
+    });
+  }
+
+  /** See {@link Io.truncate}. IORING_OP_FTRUNCATE where the kernel has it (6.9+), else ftruncate(2). */
+  truncate(fd: number, lengthBytes: number): Promise<void> {
+    return this.counted('truncate', async () => {
+      this.checkUsable('truncate');
+      checkLength('truncate', lengthBytes);
+      this.checkOpenFd('truncate', fd);
+      const result = await this.run(new Request(Kind.Ftruncate, fd, undefined, undefined, lengthBytes, 0, 0, '', ''));
+      if (result < 0) throw this.fail(result, 'truncate', { fd, lengthBytes });
+    });
+  }
+
+  /** See {@link Io.allocate}: fallocate mode 0 through IORING_OP_FALLOCATE. */
+  allocate(fd: number, offsetBytes: number, lengthBytes: number): Promise<void> {
+    return this.counted('allocate', async () => {
+      this.checkUsable('allocate');
+      checkOffset('allocate', offsetBytes);
+      checkLength('allocate', lengthBytes);
+      if (lengthBytes === 0) {
+        throw new StorageError('ERR_INVALID_ARGUMENT', 'allocate: lengthBytes must be > 0', { operation: 'allocate', argument: 'lengthBytes' });
+      }
+      checkRangeEnd('allocate', offsetBytes, lengthBytes);
+      this.checkOpenFd('allocate', fd);
+      const result = await this.run(new Request(Kind.Fallocate, fd, undefined, undefined, offsetBytes, lengthBytes, 0, '', ''));
+      if (result < 0) throw this.fail(result, 'allocate', { fd, offsetBytes, lengthBytes });
+    });
+  }
+
+  // ---- Io: names ----
+
+  /** openat2 relative to `dirFd` with RESOLVE_BENEATH; resolves with the fd or throws. */
+  private async openBeneath(operation: string, dirFd: number, path: string, flags: number, mode: number): Promise<number> {
+    const result = await this.run(new Request(Kind.Openat2, dirFd, undefined, undefined, flags | O_CLOEXEC, mode, RESOLVE, path, ''));
+    if (result < 0) throw this.fail(result, operation, { path }, true);
+    return result;
+  }
+
+  /** Closes an fd this class opened for its own use; errors are irrelevant (nothing was written). */
+  private async closeQuietly(fd: number): Promise<void> {
+    if (fd === ROOT_FD) return;
+    await this.run(new Request(Kind.Close, fd, undefined, undefined, 0, 0, 0, '', ''));
+  }
+
+  /** The directory fd of `normalized`'s parent (ROOT_FD for top-level names), opened O_PATH beneath the root. */
+  private async parentFd(operation: string, normalized: string): Promise<number> {
+    const parent = parentPath(normalized);
+    if (parent === '.') return ROOT_FD;
+    return this.openBeneath(operation, ROOT_FD, parent, O_PATH | fsConstants.O_DIRECTORY, 0);
+  }
+
+  /**
+   * See {@link Io.open}. Resolves with a new fd. Kernel-enforced confinement: openat2 with
+   * RESOLVE_BENEATH relative to the root fd (EXDEV → `ERR_PATH_ESCAPE`).
+   */
+  open(path: string, flags?: OpenFlags): Promise<number> {
+    return this.counted('open', async () => {
+      this.checkUsable('open');
+      const normalized = normalizePath('open', path);
+      const f = checkOpenFlags('open', flags);
+      let osFlags = f.write ? (f.read ? fsConstants.O_RDWR : fsConstants.O_WRONLY) : fsConstants.O_RDONLY;
+      if (f.create) osFlags |= fsConstants.O_CREAT;
+      if (f.exclusive) osFlags |= fsConstants.O_EXCL;
+      if (f.truncate) osFlags |= fsConstants.O_TRUNC;
+      if (f.directory) osFlags |= fsConstants.O_DIRECTORY;
+      if (f.direct) osFlags |= fsConstants.O_DIRECT;
+      if (f.tmpfile) osFlags |= O_TMPFILE;
+      const fd = await this.openBeneath('open', ROOT_FD, normalized, osFlags, f.create || f.tmpfile ? FILE_MODE : 0);
+      if (this.closing) {
+        // Shut down while opening: do not leak the fd past shutdown's sweep.
+        await this.closeQuietly(fd);
+        throw new StorageError('ERR_CLOSED', 'open: the Io was shut down', { operation: 'open', path: normalized });
+      }
+      this.openFds.add(fd);
+      return fd;
+    });
+  }
+
+  /** See {@link Io.close}. The fd is forgotten at once; later use is `EBADF`. */
+  close(fd: number): Promise<void> {
+    return this.counted('close', async () => {
+      this.checkUsable('close');
+      this.checkOpenFd('close', fd);
+      this.openFds.delete(fd);
+      const result = await this.run(new Request(Kind.Close, fd, undefined, undefined, 0, 0, 0, '', ''));
+      if (result < 0) throw this.fail(result, 'close', { fd });
+    });
+  }
+
+  private async statFd(operation: string, fd: number, details: StorageErrorDetails): Promise<Stat> {
+    const request = new Request(Kind.Statx, fd, undefined, undefined, 0, 0, 0, '', '');
+    const result = await this.run(request);
+    if (result < 0) throw this.fail(result, operation, details);
+    const type = request.mode & S_IFMT;
+    return { sizeBytes: request.sizeBytes, isFile: type === S_IFREG, isDirectory: type === S_IFDIR };
+  }
+
+  /** See {@link Io.stat}. A path is opened O_PATH beneath the root, then statx'd through its fd. */
+  stat(pathOrFd: string | number): Promise<Stat> {
+    return this.counted('stat', async () => {
+      this.checkUsable('stat');
+      if (typeof pathOrFd === 'number') {
+        const fd = this.checkOpenFd('stat', pathOrFd);
+        return this.statFd('stat', fd, { fd });
+      }
+      const normalized = normalizePath('stat', pathOrFd);
+      const fd = await this.openBeneath('stat', ROOT_FD, normalized, O_PATH, 0);
+      try {
+        return await this.statFd('stat', fd, { path: normalized });
+      } finally {
+        await this.closeQuietly(fd);
+      }
+    });
+  }
+
+  /** See {@link Io.rename}: renameat between the two parents, each opened beneath the root. */
+  rename(from: string, to: string): Promise<void> {
+    return this.counted('rename', async () => {
+      this.checkUsable('rename');
+      const source = normalizePath('rename', from);
+      const destination = normalizePath('rename', to);
+      const fromDir = await this.parentFd('rename', source);
+      try {
+        const toDir = await this.parentFd('rename', destination);
+        try {
+          const result = await this.run(new Request(Kind.Renameat, fromDir, undefined, undefined, toDir, 0, 0, baseName(source), baseName(destination)));
+          if (result < 0) throw this.fail(result, 'rename', { path: source, destination });
+        } finally {
+          await this.closeQuietly(toDir);
+        }
+      } finally {
+        await this.closeQuietly(fromDir);
+      }
+    });
+  }
+
+  private async unlinkPath(operation: 'unlink' | 'rmdir', path: string, flags: number): Promise<void> {
+    this.checkUsable(operation);
+    const normalized = normalizePath(operation, path);
+    if (operation === 'rmdir' && normalized === '.') {
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'rmdir: cannot remove the root', { operation, path: normalized });
+    }
+    const dirFd = await this.parentFd(operation, normalized);
+    try {
+      const result = await this.run(new Request(Kind.Unlinkat, dirFd, undefined, undefined, flags, 0, 0, baseName(normalized), ''));
+      if (result < 0) throw this.fail(result, operation, { path: normalized });
+    } finally {
+      await this.closeQuietly(dirFd);
+    }
+  }
+
+  /** See {@link Io.unlink}. */
+  unlink(path: string): Promise<void> {
+    return this.counted('unlink', () => this.unlinkPath('unlink', path, 0));
+  }
+
+  /** See {@link Io.rmdir}. */
+  rmdir(path: string): Promise<void> {
+    return this.counted('rmdir', () => this.unlinkPath('rmdir', path, AT_REMOVEDIR));
+  }
+
+  /** See {@link Io.mkdir} (mode 0o755). */
+  mkdir(path: string): Promise<void> {
+    return this.counted('mkdir', async () => {
+      this.checkUsable('mkdir');
+      const normalized = normalizePath('mkdir', path);
+      const dirFd = await this.parentFd('mkdir', normalized);
+      try {
+        const result = await this.run(new Request(Kind.Mkdirat, dirFd, undefined, undefined, DIR_MODE, 0, 0, baseName(normalized), ''));
+        if (result < 0) throw this.fail(result, 'mkdir', { path: normalized });
+      } finally {
+        await this.closeQuietly(dirFd);
+      }
+    });
+  }
+
+  /** See {@link Io.readdir}. The directory is opened beneath the root; getdents64 runs on this thread. */
+  readdir(path: string): Promise<string[]> {
+    return this.counted('readdir', async () => {
+      this.checkUsable('readdir');
+      const normalized = normalizePath('readdir', path);
+      const fd = await this.openBeneath('readdir', ROOT_FD, normalized, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY, 0);
+      let names: string[] | number;
+      try {
+        names = this.ring.readdir(fd);
+      } finally {
+        await this.closeQuietly(fd);
+      }
+      if (typeof names === 'number') throw this.fail(names, 'readdir', { path: normalized });
+      return names.sort();
+    });
+  }
+
+  /**
+   * See {@link Io.allocAligned}: zeroed memory from posix_memalign (4096-byte aligned), freed when
+   * the buffer is garbage-collected. Throws `ERR_INVALID_ARGUMENT` / `ERR_LIMIT_EXCEEDED`.
+   */
+  allocAligned(lengthBytes: number): Uint8Array {
+    checkUnsigned('allocAligned', 'lengthBytes', lengthBytes, bufferConstants.MAX_LENGTH);
+    return this.binding.allocAligned(lengthBytes);
+  }
+
+  /**
+   * See {@link Io.shutdown}. Requests still waiting for a slot reject with `ERR_CLOSED`; requests
+   * in the kernel are cancelled (they settle done, or with `ERR_CLOSED`); every fd opened through
+   * this Io is closed; the ring is freed. Later calls resolve with the first call's promise.
+   */
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.shutdownOnce();
+    return this.shutdownPromise;
+  }
+
+  private async shutdownOnce(): Promise<void> {
+    this.closing = true;
+    const waiting = this.waiting.splice(this.waitingHead);
+    this.waiting.length = 0;
+    this.waitingHead = 0;
+    for (const request of waiting) request.resolve(RESULT_CLOSED);
+    if (this.freeCount !== this.slots.length) {
+      const idle = new Promise<void>((resolve) => { this.idleResolve = resolve; });
+      this.ring.cancelAll();
+      await idle;
+    }
+    const fds = [...this.openFds];
+    this.openFds.clear();
+    await Promise.all(fds.map((fd) => this.closeQuietly(fd)));
+    this.ring.destroy();
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * Crash states: what a power cut can leave on a node's disk, materialised as immutable images.
+ *
+ * A crash state is built by walking the pending operations and asking a `Chooser` what became of
+ * each one. The same walk serves three purposes: a random chooser picks the one state a crash
+ * leaves (`node.crash()`), an odometer over every choice enumerates all states
+ * (`node.crashStates()`), and a chooser that keeps nothing gives the durable state hashed by
+ * `sim.hash()`.
+ *
+ * Allowed states, per profile:
+ * - `posix`: the namespace keeps any set of pending operations closed under their dependencies
+ *   (see `disk.ts`); each file's pending writes independently survive whole, are lost, or are torn
+ *   (each sector of the write kept or lost on its own), applied in submission order over the
+ *   durable bytes; each pending truncate/allocate survives or not.
+ * - `ext4-ordered`: the namespace keeps a prefix of its pending operations; each file keeps a
+ *   prefix of its pending data operations, each whole.
+ * - `none`: everything survives.
+ * Operations still in flight at the crash (never acknowledged) are treated as pending writes: any
+ * outcome is legal for them.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { CHUNK_BYTES, FileData } from './file-data.js';
+import { applyMutation, newChunkPool, DirInode, Disk, FileInode, type DataOp, type DiskOptions, type Inode, type MetaOp } from './disk.js';
+import type { Prng } from './prng.js';
+
+/** Decides each choice of a crash: returns an integer in [0, n). */
+export interface Chooser {
+  choose(n: number): number;
+}
+
+/** A write in flight when the crash happened. */
+export interface InflightWrite {
+  readonly file: FileInode;
+  readonly offsetBytes: number;
+  readonly data: Uint8Array;
+}
+
+export interface ImageFile {
+  readonly kind: 'file';
+  readonly id: number;
+  readonly data: FileData;
+}
+
+export interface ImageDir {
+  readonly kind: 'dir';
+  readonly id: number;
+  readonly entries: Map<string, ImageNode>;
+}
+
+export type ImageNode = ImageFile | ImageDir;
+
+/** Writes of at most this many sectors have every torn variant enumerated; larger ones tear per sector. */
+const TORN_ENUM_SECTORS_MAX = 4;
+
+export class RandomChooser implements Chooser {
+  constructor(private readonly prng: Prng) {}
+  choose(n: number): number { return this.prng.below(n); }
+}
+
+/** Always 0: under every profile that means "nothing pending survived" (the durable state). */
+export const NOTHING_SURVIVES: Chooser = { choose: () => 0 };
+
+/** Replays a prefix of choices, then picks 0; records the radix of every choice made. */
+export class ReplayChooser implements Chooser {
+  readonly choices: number[] = [];
+  readonly radices: number[] = [];
+  constructor(private readonly prefix: readonly number[]) {}
+  choose(n: number): number {
+    const i = this.choices.length;
+    const c = i < this.prefix.length ? Math.min(this.prefix[i] as number, n - 1) : 0;
+    this.choices.push(c);
+    this.radices.push(n);
+    return c;
+  }
+  /** The next choice vector in odometer order, or undefined when this was the last one. */
+  next(): number[] | undefined {
+    for (let i = this.choices.length - 1; i >= 0; i--) {
+      const c = this.choices[i] as number;
+      if (c + 1 < (this.radices[i] as number)) return [...this.choices.slice(0, i), c + 1];
+    }
+    return undefined;
+  }
+}
+
+/**
+ * The disk image a crash now would leave, as `chooser` decides (`'all'`: everything survives).
+ * Never modifies `disk`; shares chunks with it copy-on-write.
+ */
+export function materialize(disk: Disk, sectorBytes: number, chooser: Chooser | 'all', inflight: readonly InflightWrite[]): ImageDir {
+  // Namespace: which pending operations survive.
+  const overlays = new Map<DirInode, Map<string, Inode>>();
+  const entriesOf = (dir: DirInode): Map<string, Inode> => {
+    let map = overlays.get(dir);
+    if (map === undefined) {
+      map = new Map(dir.durableEntries);
+      overlays.set(dir, map);
+    }
+    return map;
+  };
+  const pending = disk.pendingMeta;
+  let kept: MetaOp[];
+  if (chooser === 'all' || disk.profile === 'none') kept = pending;
+  else if (disk.profile === 'ext4-ordered') kept = pending.slice(0, chooser.choose(pending.length + 1));
+  else {
+    const keptSet = new Set<MetaOp>();
+    for (const op of pending) {
+      if (!op.deps.every((d) => d.committed || keptSet.has(d))) continue;
+      if (chooser.choose(2) === 1) keptSet.add(op);
+    }
+    kept = pending.filter((op) => keptSet.has(op));
+  }
+  for (const op of kept) for (const m of op.mutations) applyMutation(entriesOf(m.dir), m);
+
+  const inflightByFile = new Map<FileInode, InflightWrite[]>();
+  for (const w of inflight) {
+    const list = inflightByFile.get(w.file);
+    if (list === undefined) inflightByFile.set(w.file, [w]);
+    else list.push(w);
+  }
+
+  const visited = new Set<Inode>();
+  const walk = (dir: DirInode): ImageDir => {
+    const out = new Map<string, ImageNode>();
+    const entries = overlays.get(dir) ?? dir.durableEntries;
+    for (const name of [...entries.keys()].sort()) {
+      const inode = entries.get(name) as Inode;
+      if (visited.has(inode)) continue;
+      visited.add(inode);
+      if (inode.kind === 'dir') out.set(name, walk(inode));
+      else out.set(name, { kind: 'file', id: inode.id, data: materializeFile(disk, sectorBytes, inode, chooser, inflightByFile.get(inode)) });
+    }
+    return { kind: 'dir', id: dir.id, entries: out };
+  };
+  return walk(disk.root);
+}
+
+function applyWritePieces(data: FileData, op: { offsetBytes: number; data: Uint8Array }, sectorBytes: number, keep: (sector: number) => boolean): void {
+  const offset = op.offsetBytes;
+  const end = offset + op.data.byteLength;
+  const first = Math.floor(offset / sectorBytes);
+  const last = Math.floor((end - 1) / sectorBytes);
+  for (let s = first; s <= last; s++) {
+    if (!keep(s - first)) continue;
+    const from = Math.max(offset, s * sectorBytes);
+    const to = Math.min(end, (s + 1) * sectorBytes);
+    data.write(op.data.subarray(from - offset, to - offset), from);
+  }
+}
+
+function applyDataOp(data: FileData, op: DataOp | InflightWrite): void {
+  if ('kind' in op && op.kind !== 'write') {
+    if (op.kind === 'truncate') data.truncate(op.sizeBytes);
+    else if (op.sizeBytes > data.sizeBytes) data.truncate(op.sizeBytes);
+    return;
+  }
+  data.write(op.data as Uint8Array, op.offsetBytes);
+}
+
+function materializeFile(disk: Disk, sectorBytes: number, file: FileInode, chooser: Chooser | 'all', inflight: InflightWrite[] | undefined): FileData {
+  const ops: (DataOp | InflightWrite)[] = inflight === undefined ? file.pending : [...file.pending, ...inflight];
+  if (ops.length === 0) return file.durable.share();
+  const data = file.durable.share();
+  if (chooser === 'all' || disk.profile === 'none') {
+    for (const op of ops) applyDataOp(data, op);
+    return data;
+  }
+  if (disk.profile === 'ext4-ordered') {
+    const count = chooser.choose(ops.length + 1);
+    for (let i = 0; i < count; i++) applyDataOp(data, ops[i] as DataOp | InflightWrite);
+    return data;
+  }
+  for (const op of ops) {
+    const isWrite = !('kind' in op) || op.kind === 'write';
+    if (!isWrite || (op.data as Uint8Array).byteLength === 0) {
+      if (chooser.choose(2) === 1) applyDataOp(data, op);
+      continue;
+    }
+    const write = op as { offsetBytes: number; data: Uint8Array };
+    const sectors = Math.floor((write.offsetBytes + write.data.byteLength - 1) / sectorBytes) - Math.floor(write.offsetBytes / sectorBytes) + 1;
+    if (sectors === 1) {
+      if (chooser.choose(2) === 1) applyDataOp(data, op);
+      continue;
+    }
+    const fate = chooser.choose(3); // 0 lost, 1 whole, 2 torn
+    if (fate === 1) applyDataOp(data, op);
+    else if (fate === 2) {
+      if (sectors <= TORN_ENUM_SECTORS_MAX) {
+        // Every proper non-empty subset of the sectors: 1 .. 2^s - 2.
+        const mask = 1 + chooser.choose((1 << sectors) - 2);
+        applyWritePieces(data, write, sectorBytes, (s) => ((mask >> s) & 1) === 1);
+      } else {
+        applyWritePieces(data, write, sectorBytes, () => chooser.choose(2) === 1);
+      }
+    }
+  }
+  return data;
+}
+
+function isZero(chunk: Uint8Array): boolean {
+  for (let i = 0; i < chunk.length; i++) if (chunk[i] !== 0) return false;
+  return true;
+}
+
+const u64 = Buffer.alloc(8);
+function updateNumber(hash: Hash, value: number): void {
+  u64.writeDoubleLE(value, 0);
+  hash.update(u64);
+}
+
+/** Feeds a canonical encoding of an image (names, kinds, sizes, non-zero chunks) into `hash`. */
+export function hashImage(hash: Hash, dir: ImageDir): void {
+  hash.update('d{');
+  for (const [name, node] of dir.entries) {
+    hash.update(name);
+    hash.update('\u0000');
+    if (node.kind === 'dir') hashImage(hash, node);
+    else {
+      hash.update('f');
+      updateNumber(hash, node.data.sizeBytes);
+      for (const index of node.data.sortedIndexes()) {
+        const chunk = node.data.chunks.get(index) as Uint8Array;
+        if (index * CHUNK_BYTES >= node.data.sizeBytes || isZero(chunk)) continue;
+        updateNumber(hash, index);
+        hash.update(chunk);
+      }
+    }
+  }
+  hash.update('}');
+}
+
+export function imageDigest(image: ImageDir): string {
+  const hash = createHash('sha256');
+  hashImage(hash, image);
+  return hash.digest('hex');
+}
+
+/** A fresh disk whose cache and durable state are `image` (shared copy-on-write, never modified). */
+export function diskFromImage(image: ImageDir, options: DiskOptions): Disk {
+  const pool = newChunkPool(options);
+  const build = (src: ImageDir): DirInode => {
+    const dir = new DirInode(src.id);
+    for (const [name, node] of src.entries) {
+      let inode: Inode;
+      if (node.kind === 'dir') inode = build(node);
+      else {
+        const file = new FileInode(node.id, node.data.share(), pool);
+        file.nlink = 1;
+        file.charged = true;
+        inode = file;
+      }
+      dir.entries.set(name, inode);
+      dir.durableEntries.set(name, inode);
+    }
+    return dir;
+  };
+  const disk = new Disk(build(image), options, pool);
+  const count = (dir: DirInode): number => {
+    let total = 0;
+    for (const inode of dir.entries.values()) total += inode.kind === 'dir' ? count(inode) : inode.cache.sizeBytes;
+    return total;
+  };
+  disk.usedBytes = count(disk.root);
+  return disk;
+}
+
+/** Text listing of an image (for failure messages and debugging). */
+export function describeImage(image: ImageDir, prefix = ''): string[] {
+  const lines: string[] = [];
+  for (const [name, node] of image.entries) {
+    const path = prefix === '' ? name : `${prefix}/${name}`;
+    if (node.kind === 'dir') {
+      lines.push(`${path}/`);
+      lines.push(...describeImage(node, path));
+    } else lines.push(`${path} (${node.data.sizeBytes} bytes)`);
+  }
+  return lines;
+}

@@ -1,0 +1,446 @@
+/**
+ * The simulated disk of one node: inodes, the page cache, what is durable, and what is pending.
+ *
+ * Architecture: each file inode holds two `FileData` (the page cache that reads and writes see,
+ * and the durable image) plus the list of its data operations since its last successful fsync.
+ * Each directory holds its cached entries and its durable entries; the namespace operations not
+ * yet made durable form one ordered list (`pendingMeta`) with explicit dependencies: an operation
+ * depends on the previous pending operation on the same name, on the pending creation of the
+ * directory it changes, and an rmdir on every pending operation inside the directory. A crash
+ * keeps a set of pending operations closed under those dependencies (see `crash.ts`).
+ *
+ * Memory: chunks are shared copy-on-write between cache, durable image and crash states; pending
+ * writes keep a copy of their bytes, bounded by `dirtyBytesMax` (past it the simulated kernel
+ * writes everything back, as Linux's dirty limits force) and by `PENDING_OPS_MAX`.
+ *
+ * Fault model (what this file decides): fsync of a file commits its data and size, not its name;
+ * fsync of a directory commits its entries (and what they depend on); under `ext4-ordered` any
+ * fsync commits every pending namespace operation (one journal); under `none` everything is
+ * committed at once. fsyncgate (`failFileSync`) drops the file's pending writes while the cache
+ * keeps showing them.
+ */
+import { StorageError } from '../../interfaces/errors.js';
+import { CHUNK_BYTES, ChunkPool, FileData } from './file-data.js';
+
+export type SimProfile = 'posix' | 'ext4-ordered' | 'none';
+export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'none'];
+
+/** Most pending data or namespace operations per node before the simulated kernel writes back. */
+export const PENDING_OPS_MAX = 65_536;
+
+/** A data operation not yet durable. */
+export interface DataOp {
+  readonly kind: 'write' | 'truncate' | 'grow';
+  readonly offsetBytes: number;
+  /** For `write`: a private copy of the bytes. */
+  readonly data: Uint8Array | undefined;
+  /** For `truncate`: the new size; for `grow`: the size it grows to at least. */
+  readonly sizeBytes: number;
+}
+
+export class FileInode {
+  readonly kind = 'file' as const;
+  cache: FileData;
+  durable: FileData;
+  pending: DataOp[] = [];
+  pendingBytes = 0;
+  /** Names in the cached namespace (0 or 1: no hard links). */
+  nlink = 0;
+  openCount = 0;
+  /** Counted in the disk's used bytes. */
+  charged = false;
+  constructor(readonly id: number, durable: FileData, pool: ChunkPool) {
+    this.durable = durable;
+    this.cache = durable.share(pool);
+  }
+}
+
+/** One change of one directory entry: `inode` undefined removes the name. */
+export interface EntryMutation {
+  readonly dir: DirInode;
+  readonly name: string;
+  readonly inode: Inode | undefined;
+}
+
+export class MetaOp {
+  committed = false;
+  constructor(
+    readonly seq: number,
+    readonly label: string,
+    readonly mutations: readonly EntryMutation[],
+    readonly deps: readonly MetaOp[],
+  ) {}
+}
+
+export class DirInode {
+  readonly kind = 'dir' as const;
+  readonly entries = new Map<string, Inode>();
+  readonly durableEntries = new Map<string, Inode>();
+  /** The pending mkdir that made this directory, if not yet durable. */
+  creatingOp: MetaOp | undefined;
+  constructor(readonly id: number) {}
+}
+
+export type Inode = FileInode | DirInode;
+
+/** Where a path leads: its parent directory, last name and the inode there (if any). */
+export interface Lookup {
+  readonly parent: DirInode;
+  readonly name: string;
+  readonly inode: Inode | undefined;
+}
+
+export interface DiskOptions {
+  readonly profile: SimProfile;
+  readonly capacityBytes: number;
+  readonly dirtyBytesMax: number;
+  readonly allocInodeId: () => number;
+  /** Told when the simulated kernel writes back on its own (for the trace). */
+  readonly onWriteback: (reason: string, bytes: number) => void;
+}
+
+function sysError(code: 'ENOENT' | 'ENOTDIR' | 'EISDIR' | 'EEXIST' | 'ENOTEMPTY' | 'EINVAL' | 'ENOSPC' | 'EBUSY', operation: string, path: string): StorageError {
+  return StorageError.fromErrno(code, operation, { path });
+}
+
+export class Disk {
+  readonly root: DirInode;
+  readonly profile: SimProfile;
+  usedBytes = 0;
+  readonly capacityBytes: number;
+  pendingMeta: MetaOp[] = [];
+  private readonly lastOpByKey = new Map<string, MetaOp>();
+  private metaSeq = 0;
+  readonly dirtyFiles = new Set<FileInode>();
+  pendingDataBytes = 0;
+  private pendingDataOps = 0;
+  private readonly options: DiskOptions;
+  /** @internal Recycled chunks for the page cache of this disk's files. */
+  readonly pool: ChunkPool;
+  private readonly arena: PendingArena;
+
+  constructor(root: DirInode, options: DiskOptions, pool: ChunkPool = newChunkPool(options)) {
+    this.root = root;
+    this.pool = pool;
+    this.options = options;
+    this.profile = options.profile;
+    this.capacityBytes = options.capacityBytes;
+    this.arena = new PendingArena(options.dirtyBytesMax);
+  }
+
+  // ---- namespace lookups -------------------------------------------------------------------
+
+  /** Resolves a normalized path. Missing or non-directory intermediate components throw. */
+  lookup(operation: string, path: string): Lookup {
+    if (path === '.') return { parent: this.root, name: '.', inode: this.root };
+    let dir = this.root;
+    let start = 0;
+    for (;;) {
+      const slash = path.indexOf('/', start);
+      if (slash < 0) break;
+      const next = dir.entries.get(path.slice(start, slash));
+      if (next === undefined) throw sysError('ENOENT', operation, path);
+      if (next.kind !== 'dir') throw sysError('ENOTDIR', operation, path);
+      dir = next;
+      start = slash + 1;
+    }
+    const name = path.slice(start);
+    return { parent: dir, name, inode: dir.entries.get(name) };
+  }
+
+  // ---- capacity ----------------------------------------------------------------------------
+
+  /** Throws ENOSPC unless `growthBytes` more fit on the disk. */
+  reserve(operation: string, path: string, growthBytes: number): void {
+    if (growthBytes > 0 && this.usedBytes + growthBytes > this.capacityBytes) {
+      throw StorageError.fromErrno('ENOSPC', operation, { path, capacityBytes: this.capacityBytes, usedBytes: this.usedBytes });
+    }
+  }
+
+  private resize(file: FileInode, before: number): void {
+    if (file.charged) this.usedBytes += file.cache.sizeBytes - before;
+  }
+
+  /** Drops the inode's bytes from the used count once it has no name and no open fd. */
+  release(file: FileInode): void {
+    if (file.charged && file.nlink === 0 && file.openCount === 0) {
+      file.charged = false;
+      this.usedBytes -= file.cache.sizeBytes;
+    }
+  }
+
+  // ---- namespace changes (cache + pending) -------------------------------------------------
+
+  createFile(parent: DirInode, name: string): FileInode {
+    const file = new FileInode(this.options.allocInodeId(), new FileData(), this.pool);
+    file.charged = true;
+    if (name !== '') {
+      parent.entries.set(name, file);
+      file.nlink = 1;
+      this.recordMeta('create', [{ dir: parent, name, inode: file }]);
+    }
+    return file;
+  }
+
+  mkdir(parent: DirInode, name: string): DirInode {
+    const dir = new DirInode(this.options.allocInodeId());
+    parent.entries.set(name, dir);
+    const op = this.recordMeta('mkdir', [{ dir: parent, name, inode: dir }]);
+    if (op !== undefined && !op.committed) dir.creatingOp = op;
+    return dir;
+  }
+
+  unlink(parent: DirInode, name: string, file: FileInode): void {
+    parent.entries.delete(name);
+    file.nlink = 0;
+    this.release(file);
+    this.recordMeta('unlink', [{ dir: parent, name, inode: undefined }]);
+  }
+
+  rmdir(parent: DirInode, name: string, dir: DirInode): void {
+    parent.entries.delete(name);
+    const inside = this.pendingMeta.filter((op) => op.mutations.some((m) => m.dir === dir));
+    this.recordMeta('rmdir', [{ dir: parent, name, inode: undefined }], inside);
+  }
+
+  rename(from: Lookup, to: Lookup, inode: Inode): void {
+    const replaced = to.inode;
+    if (replaced !== undefined && replaced.kind === 'file') {
+      replaced.nlink = 0;
+      this.release(replaced);
+    }
+    from.parent.entries.delete(from.name);
+    to.parent.entries.set(to.name, inode);
+    this.recordMeta('rename', [
+      { dir: from.parent, name: from.name, inode: undefined },
+      { dir: to.parent, name: to.name, inode },
+    ]);
+  }
+
+  private recordMeta(label: string, mutations: EntryMutation[], extraDeps: MetaOp[] = []): MetaOp | undefined {
+    if (this.profile === 'none') {
+      for (const m of mutations) applyMutation(m.dir.durableEntries, m);
+      return undefined;
+    }
+    const deps = new Set<MetaOp>(extraDeps);
+    for (const m of mutations) {
+      const prev = this.lastOpByKey.get(`${m.dir.id}/${m.name}`);
+      if (prev !== undefined && !prev.committed) deps.add(prev);
+      const creating = m.dir.creatingOp;
+      if (creating !== undefined && !creating.committed) deps.add(creating);
+    }
+    const op = new MetaOp(this.metaSeq++, label, mutations, [...deps].sort((a, b) => a.seq - b.seq));
+    this.pendingMeta.push(op);
+    for (const m of mutations) this.lastOpByKey.set(`${m.dir.id}/${m.name}`, op);
+    if (this.pendingMeta.length > PENDING_OPS_MAX) {
+      this.options.onWriteback('metadata', this.pendingMeta.length);
+      this.commitMeta(this.pendingMeta);
+    }
+    return op;
+  }
+
+  /** Makes `ops` and everything they depend on durable, in submission order. */
+  commitMeta(ops: readonly MetaOp[]): void {
+    if (ops.length === 0) return;
+    const closure = new Set<MetaOp>();
+    const stack = [...ops];
+    while (stack.length > 0) {
+      const op = stack.pop() as MetaOp;
+      if (op.committed || closure.has(op)) continue;
+      closure.add(op);
+      for (const dep of op.deps) stack.push(dep);
+    }
+    const ordered = [...closure].sort((a, b) => a.seq - b.seq);
+    for (const op of ordered) {
+      for (const m of op.mutations) applyMutation(m.dir.durableEntries, m);
+      op.committed = true;
+    }
+    this.pendingMeta = this.pendingMeta.filter((op) => !op.committed);
+    for (const op of ordered) {
+      for (const m of op.mutations) {
+        const key = `${m.dir.id}/${m.name}`;
+        if (this.lastOpByKey.get(key) === op) this.lastOpByKey.delete(key);
+      }
+    }
+  }
+
+  /** fsync of a directory. */
+  syncDir(dir: DirInode): void {
+    if (this.profile === 'ext4-ordered') this.commitMeta(this.pendingMeta);
+    else this.commitMeta(this.pendingMeta.filter((op) => op.mutations.some((m) => m.dir === dir)));
+  }
+
+  // ---- data changes ------------------------------------------------------------------------
+
+  write(file: FileInode, data: Uint8Array, offsetBytes: number, copy: boolean): void {
+    const before = file.cache.sizeBytes;
+    file.cache.write(data, offsetBytes);
+    this.resize(file, before);
+    if (this.profile === 'none') {
+      this.commitChunks(file, offsetBytes, data.byteLength);
+      file.durable.sizeBytes = file.cache.sizeBytes;
+      return;
+    }
+    let kept = data;
+    if (copy) {
+      let view = this.arena.copy(data);
+      if (view === undefined) {
+        // The arena is fragmented by per-file fsyncs: write everything back, which empties it.
+        this.writebackAll('arena-full');
+        view = this.arena.copy(data) ?? data.slice();
+      }
+      kept = view;
+    }
+    this.pushData(file, { kind: 'write', offsetBytes, data: kept, sizeBytes: 0 }, data.byteLength);
+  }
+
+  private writebackAll(reason: string): void {
+    this.options.onWriteback(reason, this.pendingDataBytes);
+    for (const dirty of [...this.dirtyFiles]) this.commitFile(dirty);
+  }
+
+  truncate(file: FileInode, sizeBytes: number): void {
+    const before = file.cache.sizeBytes;
+    file.cache.truncate(sizeBytes);
+    this.resize(file, before);
+    if (this.profile === 'none') { this.commitFile(file); return; }
+    this.pushData(file, { kind: 'truncate', offsetBytes: 0, data: undefined, sizeBytes }, 0);
+  }
+
+  grow(file: FileInode, sizeBytes: number): void {
+    if (sizeBytes <= file.cache.sizeBytes) return;
+    const before = file.cache.sizeBytes;
+    file.cache.truncate(sizeBytes);
+    this.resize(file, before);
+    if (this.profile === 'none') { this.commitFile(file); return; }
+    this.pushData(file, { kind: 'grow', offsetBytes: 0, data: undefined, sizeBytes }, 0);
+  }
+
+  private pushData(file: FileInode, op: DataOp, bytes: number): void {
+    file.pending.push(op);
+    file.pendingBytes += bytes;
+    this.pendingDataBytes += bytes;
+    this.pendingDataOps++;
+    this.dirtyFiles.add(file);
+    if (this.pendingDataBytes > this.options.dirtyBytesMax || this.pendingDataOps > PENDING_OPS_MAX) this.writebackAll('dirty-limit');
+  }
+
+  private commitChunk(file: FileInode, index: number): void {
+    const chunk = file.cache.chunks.get(index);
+    const durable = file.durable;
+    const old = durable.chunks.get(index);
+    if (old === chunk) return;
+    if (chunk === undefined) durable.chunks.delete(index);
+    else {
+      durable.chunks.set(index, chunk);
+      file.cache.disown(chunk);
+      durable.recyclable.add(chunk);
+    }
+    if (old !== undefined && durable.recyclable.delete(old)) this.pool.put(old);
+  }
+
+  private commitChunks(file: FileInode, offsetBytes: number, lengthBytes: number): void {
+    if (lengthBytes <= 0) return;
+    const first = Math.floor(offsetBytes / CHUNK_BYTES);
+    const last = Math.floor((offsetBytes + lengthBytes - 1) / CHUNK_BYTES);
+    for (let i = first; i <= last; i++) this.commitChunk(file, i);
+  }
+
+  /**
+   * A successful fsync of a file: every pending data operation becomes durable (whole pages,
+   * as the kernel writes them) and so does the size. Under `ext4-ordered` the journal commit also
+   * makes every pending namespace operation durable.
+   */
+  syncFile(file: FileInode): void {
+    this.commitFile(file);
+    if (this.profile === 'ext4-ordered') this.commitMeta(this.pendingMeta);
+  }
+
+  private commitFile(file: FileInode): void {
+    for (const op of file.pending) {
+      if (op.kind === 'write') this.commitChunks(file, op.offsetBytes, (op.data as Uint8Array).byteLength);
+      else {
+        const from = Math.floor(Math.min(op.sizeBytes, file.cache.sizeBytes) / CHUNK_BYTES);
+        const indexes: number[] = [];
+        for (const index of file.durable.chunks.keys()) if (index >= from) indexes.push(index);
+        for (const index of file.cache.chunks.keys()) if (index >= from && !file.durable.chunks.has(index)) indexes.push(index);
+        for (const index of indexes) this.commitChunk(file, index);
+      }
+    }
+    file.durable.sizeBytes = file.cache.sizeBytes;
+    this.dropPending(file, () => false);
+  }
+
+  /**
+   * fsyncgate: the fsync failed; the dirty pages are marked clean without reaching the disk. The
+   * cache keeps them (reads still return them) but no crash state will contain them.
+   */
+  failFileSync(file: FileInode): void {
+    this.dropPending(file, (op) => op.kind !== 'write');
+  }
+
+  private dropPending(file: FileInode, keep: (op: DataOp) => boolean): void {
+    const kept = file.pending.filter(keep);
+    let keptBytes = 0;
+    for (const op of kept) keptBytes += op.data === undefined ? 0 : op.data.byteLength;
+    this.pendingDataBytes -= file.pendingBytes - keptBytes;
+    this.pendingDataOps -= file.pending.length - kept.length;
+    file.pending = kept;
+    file.pendingBytes = keptBytes;
+    if (kept.length === 0) this.dirtyFiles.delete(file);
+    // No pending write is left anywhere: nothing references the arena any more.
+    if (this.pendingDataOps === 0) this.arena.reset();
+  }
+}
+
+/**
+ * Where pending writes keep their private copy of the bytes: 1 MiB slabs filled by a bump
+ * pointer and reused once no pending write is left, instead of one 4 KiB allocation per write.
+ * Bounded by `dirtyBytesMax` (plus one slab); `copy` returns undefined when full.
+ */
+const SLAB_BYTES = 1 << 20;
+
+class PendingArena {
+  private readonly slabs: Uint8Array[] = [];
+  private slabIndex = 0;
+  private offsetBytes = 0;
+  private readonly slabCountMax: number;
+
+  constructor(capacityBytes: number) {
+    this.slabCountMax = Math.max(1, Math.ceil(Math.min(capacityBytes, 2 ** 40) / SLAB_BYTES) + 1);
+  }
+
+  copy(data: Uint8Array): Uint8Array | undefined {
+    const length = data.byteLength;
+    if (length > SLAB_BYTES / 4) return data.slice();
+    if (this.offsetBytes + length > SLAB_BYTES) {
+      if (this.slabIndex + 1 >= this.slabCountMax) return undefined;
+      this.slabIndex++;
+      this.offsetBytes = 0;
+    }
+    let slab = this.slabs[this.slabIndex];
+    if (slab === undefined) {
+      slab = new Uint8Array(SLAB_BYTES);
+      this.slabs.push(slab);
+    }
+    const view = slab.subarray(this.offsetBytes, this.offsetBytes + length);
+    view.set(data);
+    this.offsetBytes += length;
+    return view;
+  }
+
+  reset(): void {
+    this.slabIndex = 0;
+    this.offsetBytes = 0;
+  }
+}
+
+/** A chunk pool sized to the disk's dirty limit. */
+export function newChunkPool(options: DiskOptions): ChunkPool {
+  return new ChunkPool(Math.min(65_536, Math.ceil(options.dirtyBytesMax / CHUNK_BYTES) + 64));
+}
+
+export function applyMutation(entries: Map<string, Inode>, m: EntryMutation): void {
+  if (m.inode === undefined) entries.delete(m.name);
+  else entries.set(m.name, m.inode);
+}

@@ -1,0 +1,372 @@
+/**
+ * Fault rules, presets, and the per-node injector that draws them.
+ *
+ * A rule has a rate (probability per eligible operation), an optional target (node names, path
+ * globs matched with picomatch, operation kinds) and an optional trigger (after the node started N
+ * operations; from/until a simulated time). Rules can be replaced, enabled and disabled while a
+ * simulation runs (`sim.faults`). Every fault kind of every node draws from its own seeded stream,
+ * and draws only for operations its rule targets, so switching one fault on or off never changes
+ * the decisions of another.
+ */
+import picomatch from 'picomatch';
+import { StorageError } from '../../interfaces/errors.js';
+import { IO_OPERATIONS, type IoOperation } from '../../interfaces/io.js';
+import { Prng } from './prng.js';
+
+/** Every injectable fault. */
+export const FAULT_KINDS = [
+  /** EIO on a read; nothing is read. */
+  'readError',
+  /** EIO on a write; nothing is written. */
+  'writeError',
+  /** fsyncgate: EIO on a file fsync; its unsynced writes are dropped from durability, the cache keeps them. */
+  'fsyncError',
+  /** A read returns fewer bytes than it could (at least one). */
+  'shortRead',
+  /** A write writes fewer bytes than asked (at least one). */
+  'shortWrite',
+  /** A read finds a bad sector: it and later reads of that sector fail with EIO until it is rewritten. */
+  'latentSectorError',
+  /** A read returns one flipped bit (transient: a retry reads correctly). */
+  'corruptRead',
+  /** A sector rots at rest: every read of it returns one flipped bit (chosen from its content and the seed) until rewritten. */
+  'corruptAtRest',
+  /** A write lands at another sector of the same file; the intended sectors keep their old bytes. */
+  'misdirectedWrite',
+  /** The disk stops answering for `durationMs`: every operation completes no earlier than that. */
+  'stall',
+  /** The disk limps for `durationMs`: latencies are multiplied by `factor`. */
+  'slowDisk',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Operations each fault kind can hit. */
+export const FAULT_OPERATIONS: Readonly<Record<FaultKind, readonly IoOperation[]>> = {
+  readError: ['read'],
+  writeError: ['write'],
+  fsyncError: ['fsync'],
+  shortRead: ['read'],
+  shortWrite: ['write'],
+  latentSectorError: ['read'],
+  corruptRead: ['read'],
+  corruptAtRest: ['read'],
+  misdirectedWrite: ['write'],
+  stall: IO_OPERATIONS,
+  slowDisk: IO_OPERATIONS,
+};
+
+/** One fault's configuration. */
+export interface FaultRule {
+  /** Probability per eligible operation, in [0, 1]. */
+  readonly rate: number;
+  /** `false` keeps the rule but injects nothing. Default true. */
+  readonly enabled?: boolean;
+  /** Only on these nodes (names). Default: every node. */
+  readonly node?: string | readonly string[];
+  /** Only on paths matching these globs (picomatch; the path given at open for fd operations). */
+  readonly path?: string | readonly string[];
+  /** Only on these operation kinds (within those the fault can hit). */
+  readonly operation?: IoOperation | readonly IoOperation[];
+  /** Only once the node has started more than this many operations. */
+  readonly afterOperations?: number;
+  /** Only at or after this simulated time. */
+  readonly atMs?: number;
+  /** Only before this simulated time. */
+  readonly untilMs?: number;
+  /** `stall` and `slowDisk`: how long the episode lasts. Default 100 ms. */
+  readonly durationMs?: number;
+  /** `slowDisk`: latency multiplier. Default 10. */
+  readonly factor?: number;
+}
+
+export type FaultConfig = { readonly [K in FaultKind]?: FaultRule };
+
+/** Latency of one operation kind: a minimum plus an exponential tail of the given mean. */
+export interface LatencyRule {
+  readonly minMs: number;
+  readonly tailMs: number;
+}
+
+/** Simulated device latency. Off (every operation completes at once, in order) when absent. */
+export interface LatencyConfig {
+  /** Default for every operation kind. */
+  readonly minMs?: number;
+  readonly tailMs?: number;
+  /** Overrides per operation kind (fsync is usually much slower). */
+  readonly operations?: { readonly [K in IoOperation]?: LatencyRule };
+}
+
+export const FAULTS_NONE: FaultConfig = Object.freeze({});
+
+/** Low rates: a long workload meets every fault a few times. */
+export const FAULTS_DEFAULT: FaultConfig = Object.freeze({
+  readError: { rate: 0.001 },
+  writeError: { rate: 0.001 },
+  fsyncError: { rate: 0.002 },
+  shortRead: { rate: 0.01 },
+  shortWrite: { rate: 0.01 },
+  latentSectorError: { rate: 0.0005 },
+  corruptRead: { rate: 0.0005 },
+  corruptAtRest: { rate: 0.0002 },
+  misdirectedWrite: { rate: 0.0002 },
+  stall: { rate: 0.0005, durationMs: 50 },
+  slowDisk: { rate: 0.0005, durationMs: 200, factor: 10 },
+});
+
+/** High rates: most short workloads meet several faults. */
+export const FAULTS_HEAVY: FaultConfig = Object.freeze({
+  readError: { rate: 0.01 },
+  writeError: { rate: 0.01 },
+  fsyncError: { rate: 0.02 },
+  shortRead: { rate: 0.05 },
+  shortWrite: { rate: 0.05 },
+  latentSectorError: { rate: 0.005 },
+  corruptRead: { rate: 0.005 },
+  corruptAtRest: { rate: 0.002 },
+  misdirectedWrite: { rate: 0.002 },
+  stall: { rate: 0.005, durationMs: 100 },
+  slowDisk: { rate: 0.005, durationMs: 500, factor: 20 },
+});
+
+export const LATENCY_NONE: LatencyConfig = Object.freeze({});
+
+/** An SSD-like device: reads and writes tens of microseconds, fsync around a millisecond. */
+export const LATENCY_DEFAULT: LatencyConfig = Object.freeze({
+  minMs: 0.02,
+  tailMs: 0.05,
+  operations: { fsync: { minMs: 0.5, tailMs: 1.5 }, read: { minMs: 0.05, tailMs: 0.1 }, write: { minMs: 0.05, tailMs: 0.1 } },
+});
+
+export type FaultPresetName = 'none' | 'default' | 'heavy';
+
+/** A preset by name (what the CLI's `--faults none|default|heavy` uses). */
+export function faultPreset(name: FaultPresetName): FaultConfig {
+  switch (name) {
+    case 'none': return FAULTS_NONE;
+    case 'default': return FAULTS_DEFAULT;
+    case 'heavy': return FAULTS_HEAVY;
+    default:
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'unknown fault preset', { argument: 'faults', preset: String(name) });
+  }
+}
+
+function invalid(message: string, details: Record<string, unknown>): StorageError {
+  return new StorageError('ERR_INVALID_ARGUMENT', message, { operation: 'faults', ...details });
+}
+
+function isFaultKind(kind: unknown): kind is FaultKind {
+  return typeof kind === 'string' && (FAULT_KINDS as readonly string[]).includes(kind);
+}
+
+function checkRule(kind: FaultKind, rule: unknown): FaultRule {
+  if (typeof rule !== 'object' || rule === null) throw invalid('a fault rule must be an object', { kind });
+  const r = rule as FaultRule;
+  if (typeof r.rate !== 'number' || !(r.rate >= 0 && r.rate <= 1)) throw invalid('fault rate must be in [0, 1]', { kind });
+  for (const key of ['afterOperations', 'atMs', 'untilMs', 'durationMs'] as const) {
+    const v = r[key];
+    if (v !== undefined && (typeof v !== 'number' || !(v >= 0))) throw invalid(`fault ${key} must be a number >= 0`, { kind, field: key });
+  }
+  if (r.factor !== undefined && (typeof r.factor !== 'number' || !(r.factor >= 1))) throw invalid('fault factor must be >= 1', { kind });
+  const ops = r.operation === undefined ? [] : typeof r.operation === 'string' ? [r.operation] : r.operation;
+  for (const op of ops) if (!(IO_OPERATIONS as readonly string[]).includes(op)) throw invalid('unknown operation in fault rule', { kind, value: op });
+  return r;
+}
+
+/** Checks a whole configuration (or resolves a preset name). */
+export function checkFaultConfig(config: unknown): FaultConfig {
+  if (config === undefined) return FAULTS_NONE;
+  if (typeof config === 'string') return faultPreset(config as FaultPresetName);
+  if (typeof config !== 'object' || config === null) throw invalid('faults must be an object or a preset name', {});
+  const out: Partial<Record<FaultKind, FaultRule>> = {};
+  for (const kind of FAULT_KINDS) {
+    const rule = (config as Record<string, unknown>)[kind];
+    if (rule !== undefined) out[kind] = checkRule(kind, rule);
+  }
+  for (const key of Object.keys(config)) if (!isFaultKind(key)) throw invalid('unknown fault kind', { kind: key });
+  return out;
+}
+
+export function checkLatencyConfig(config: unknown): LatencyConfig {
+  if (config === undefined || config === false || config === 'none') return LATENCY_NONE;
+  if (config === true || config === 'default') return LATENCY_DEFAULT;
+  if (typeof config !== 'object' || config === null) throw invalid('latency must be an object, a boolean or a preset name', {});
+  const c = config as LatencyConfig;
+  const check = (v: unknown, field: string): void => {
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw invalid('latency values must be finite numbers >= 0', { field });
+  };
+  check(c.minMs, 'minMs');
+  check(c.tailMs, 'tailMs');
+  if (c.operations !== undefined) {
+    for (const op of IO_OPERATIONS) {
+      const rule = c.operations[op];
+      if (rule !== undefined) { check(rule.minMs, `${op}.minMs`); check(rule.tailMs, `${op}.tailMs`); }
+    }
+  }
+  return c;
+}
+
+/**
+ * The faults of a simulation, switchable at run time. Changes apply to operations submitted
+ * afterwards (and to decisions taken when an operation in flight completes).
+ */
+export class FaultController {
+  private rules: Partial<Record<FaultKind, FaultRule>>;
+  private readonly disabled = new Set<FaultKind>();
+  /** Bumped on every change; injectors recompile lazily. */
+  version = 0;
+
+  constructor(config: FaultConfig) {
+    this.rules = { ...config };
+  }
+
+  /** Replaces the whole configuration (a preset name or an object). Re-enables every kind. */
+  configure(config: FaultConfig | FaultPresetName): void {
+    this.rules = { ...checkFaultConfig(config) };
+    this.disabled.clear();
+    this.version++;
+  }
+
+  /** Sets (or with `undefined` removes) the rule of one kind. */
+  set(kind: FaultKind, rule: FaultRule | undefined): void {
+    if (!isFaultKind(kind)) throw invalid('unknown fault kind', { kind: String(kind) });
+    if (rule === undefined) delete this.rules[kind];
+    else this.rules[kind] = checkRule(kind, rule);
+    this.version++;
+  }
+
+  /** The rule of one kind, if any. */
+  get(kind: FaultKind): FaultRule | undefined {
+    return this.rules[kind];
+  }
+
+  /** Turns one kind (or, with no argument, every kind) back on. */
+  enable(kind?: FaultKind): void {
+    if (kind === undefined) this.disabled.clear();
+    else this.disabled.delete(kind);
+    this.version++;
+  }
+
+  /** Turns one kind (or every kind) off without forgetting its rule. */
+  disable(kind?: FaultKind): void {
+    if (kind === undefined) for (const k of FAULT_KINDS) this.disabled.add(k);
+    else this.disabled.add(kind);
+    this.version++;
+  }
+
+  /** The rule of `kind` when it is configured and switched on. */
+  active(kind: FaultKind): FaultRule | undefined {
+    const rule = this.rules[kind];
+    if (rule === undefined || this.disabled.has(kind) || rule.enabled === false || rule.rate <= 0) return undefined;
+    return rule;
+  }
+}
+
+function toList<T>(value: T | readonly T[] | undefined): readonly T[] | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? (value as readonly T[]) : [value as T];
+}
+
+class CompiledRule {
+  readonly matchPath: ((path: string) => boolean) | undefined;
+  readonly operations: ReadonlySet<IoOperation>;
+  constructor(readonly kind: FaultKind, readonly rule: FaultRule, readonly prng: Prng) {
+    const globs = toList(rule.path);
+    this.matchPath = globs === undefined ? undefined : picomatch(globs as string[], { dot: true });
+    const allowed = FAULT_OPERATIONS[kind];
+    const wanted = toList(rule.operation);
+    this.operations = new Set(wanted === undefined ? allowed : allowed.filter((op) => wanted.includes(op)));
+  }
+}
+
+/** Persistent media damage of one node (survives crashes): sectors by inode id. */
+export class MediaState {
+  readonly latent = new Map<number, Set<number>>();
+  readonly rotten = new Map<number, Set<number>>();
+  count = 0;
+
+  mark(map: Map<number, Set<number>>, inodeId: number, sector: number): void {
+    let set = map.get(inodeId);
+    if (set === undefined) { set = new Set(); map.set(inodeId, set); }
+    if (!set.has(sector)) { set.add(sector); this.count++; }
+  }
+
+  /** A write over sectors [first, last] rewrites them: their damage is gone. */
+  clear(inodeId: number, first: number, last: number): void {
+    for (const map of [this.latent, this.rotten]) {
+      const set = map.get(inodeId);
+      if (set === undefined) continue;
+      for (const sector of [...set]) {
+        if (sector >= first && sector <= last) { set.delete(sector); this.count--; }
+      }
+      if (set.size === 0) map.delete(inodeId);
+    }
+  }
+}
+
+/** The fault decisions of one node: compiled rules and their streams. */
+export class NodeFaults {
+  private compiledVersion = -1;
+  private readonly streams = new Map<FaultKind, Prng>();
+  private byOperation = new Map<IoOperation, CompiledRule[]>();
+  /** Stall and limp episodes: simulated times until which they last. */
+  stallUntilMs = 0;
+  slowUntilMs = 0;
+  slowFactor = 1;
+
+  constructor(private readonly controller: FaultController, private readonly seedText: string, private readonly nodeName: string) {}
+
+  private stream(kind: FaultKind): Prng {
+    let prng = this.streams.get(kind);
+    if (prng === undefined) {
+      prng = new Prng(this.seedText, `fault/${this.nodeName}/${kind}`);
+      this.streams.set(kind, prng);
+    }
+    return prng;
+  }
+
+  private compile(): void {
+    this.compiledVersion = this.controller.version;
+    this.byOperation = new Map();
+    for (const kind of FAULT_KINDS) {
+      const rule = this.controller.active(kind);
+      if (rule === undefined) continue;
+      const nodes = toList(rule.node);
+      if (nodes !== undefined && !nodes.includes(this.nodeName)) continue;
+      const compiled = new CompiledRule(kind, rule, this.stream(kind));
+      for (const op of compiled.operations) {
+        const list = this.byOperation.get(op);
+        if (list === undefined) this.byOperation.set(op, [compiled]);
+        else list.push(compiled);
+      }
+    }
+  }
+
+  /** The rules that can fire on `op` (empty on the fast path when no fault targets it). */
+  rulesFor(op: IoOperation): readonly CompiledRule[] | undefined {
+    if (this.compiledVersion !== this.controller.version) this.compile();
+    return this.byOperation.get(op);
+  }
+
+  /**
+   * Draws whether `kind` fires for this operation. Consumes one number from the kind's stream
+   * whenever the rule targets the operation, fired or not.
+   */
+  draw(rules: readonly CompiledRule[], kind: FaultKind, op: IoOperation, path: string, operationsStarted: number, nowMs: number): CompiledRule | undefined {
+    for (const c of rules) {
+      if (c.kind !== kind) continue;
+      const r = c.rule;
+      if (r.afterOperations !== undefined && operationsStarted <= r.afterOperations) return undefined;
+      if (r.atMs !== undefined && nowMs < r.atMs) return undefined;
+      if (r.untilMs !== undefined && nowMs >= r.untilMs) return undefined;
+      if (c.matchPath !== undefined && !c.matchPath(path)) return undefined;
+      if (!c.operations.has(op)) return undefined;
+      return c.prng.next() < r.rate ? c : undefined;
+    }
+    return undefined;
+  }
+
+  /** The stream of a kind, for the details of a fault that fired (which bit, which sector...). */
+  detailStream(kind: FaultKind): Prng {
+    return this.stream(kind);
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The simulator's single event queue and simulated clock.
+ *
+ * Every simulated operation (an I/O completion, a sleep) is an event with a simulated time and a
+ * sequence number; events fire in (time, sequence) order, so ties are broken by submission order
+ * and the schedule depends on nothing but the seed and the code under test.
+ *
+ * Two ways to drive it:
+ * - `run(main)`: the loop fires every event due at the current time, then yields one macrotask
+ *   (`setImmediate`) so that every promise callback those events unlocked runs, then advances the
+ *   clock to the next event. Yielding to the microtask/immediate queue involves no time and no
+ *   randomness: it is only how we let JavaScript finish reacting before the next event is picked.
+ * - standalone (no `run` active, e.g. a conformance suite awaiting Io calls directly): scheduling
+ *   an event arms a pump on `setImmediate` that does the same steps by itself until the queue is
+ *   empty. Time still only moves in simulation; `sleep(1000)` finishes at once in real time.
+ *
+ * No real timer, wall clock or `Math.random` is read here.
+ */
+import { StorageError } from '../../interfaces/errors.js';
+import type { Clock } from '../../interfaces/clock.js';
+import { checkSleepMs } from '../../interfaces/validate.js';
+
+/** Something that happens at a simulated time. `fire` must not throw. */
+export abstract class SimEvent {
+  timeMs = 0;
+  seq = 0;
+  /** A cancelled event is dropped when its time comes (a crashed node's completions). */
+  cancelled = false;
+  abstract fire(): void;
+}
+
+class SleepEvent extends SimEvent {
+  constructor(private readonly resolve: () => void) { super(); }
+  fire(): void { this.resolve(); }
+}
+
+/** Bound on queued events: past it the simulation fails rather than growing without limit. */
+export const EVENT_QUEUE_MAX = 1 << 22;
+
+function before(a: SimEvent, b: SimEvent): boolean {
+  return a.timeMs < b.timeMs || (a.timeMs === b.timeMs && a.seq < b.seq);
+}
+
+export class Scheduler implements Clock {
+  private nowMs = 0;
+  private seqNext = 0;
+  /** Events due at `nowMs`, FIFO, consumed from `dueHead`. */
+  private due: SimEvent[] = [];
+  private dueHead = 0;
+  /** Future events: a binary min-heap on (time, seq). */
+  private readonly heap: SimEvent[] = [];
+  private running = false;
+  private pumpArmed = false;
+  private eventsFired = 0;
+  private readonly timeLimitMs: number;
+  /** Called before the loop reports a deadlock, to name what is pending. */
+  describePending: () => Record<string, unknown> = () => ({});
+
+  constructor(timeLimitMs: number) {
+    this.timeLimitMs = timeLimitMs;
+    this.pump = this.pump.bind(this);
+  }
+
+  now(): number { return this.nowMs; }
+
+  /** Number of events fired so far. */
+  get firedCount(): number { return this.eventsFired; }
+
+  /** Events waiting. */
+  get queuedCount(): number { return this.due.length - this.dueHead + this.heap.length; }
+
+  sleep(ms: number): Promise<void> {
+    try {
+      checkSleepMs(ms);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<void>((resolve) => {
+      this.schedule(new SleepEvent(resolve), ms);
+    });
+  }
+
+  /** Queues `event` to fire `delayMs` from now. */
+  schedule(event: SimEvent, delayMs: number): void {
+    if (this.queuedCount >= EVENT_QUEUE_MAX) {
+      throw new StorageError('ERR_LIMIT_EXCEEDED', 'simulation event queue is full', { limit: EVENT_QUEUE_MAX });
+    }
+    event.seq = this.seqNext++;
+    if (delayMs <= 0) {
+      event.timeMs = this.nowMs;
+      this.due.push(event);
+    } else {
+      event.timeMs = this.nowMs + delayMs;
+      this.heapPush(event);
+    }
+    if (!this.running && !this.pumpArmed) {
+      this.pumpArmed = true;
+      setImmediate(this.pump);
+    }
+  }
+
+  /**
+   * Fires every event due now; if none is due, advances the clock to the next event first.
+   * Returns false when the queue is empty.
+   */
+  step(): boolean {
+    if (this.dueHead >= this.due.length) {
+      this.due.length = 0;
+      this.dueHead = 0;
+      const first = this.heap[0];
+      if (first === undefined) return false;
+      this.nowMs = first.timeMs;
+      while (this.heap.length > 0 && (this.heap[0] as SimEvent).timeMs === this.nowMs) {
+        this.due.push(this.heapPop());
+      }
+    }
+    // Events appended while firing (zero-delay work scheduled synchronously) run in this batch.
+    while (this.dueHead < this.due.length) {
+      const event = this.due[this.dueHead] as SimEvent;
+      this.due[this.dueHead] = undefined as unknown as SimEvent;
+      this.dueHead++;
+      if (event.cancelled) continue;
+      this.eventsFired++;
+      event.fire();
+    }
+    this.due.length = 0;
+    this.dueHead = 0;
+    return true;
+  }
+
+  private pump(): void {
+    this.pumpArmed = false;
+    if (this.running) return;
+    if (this.step() && this.queuedCount > 0 && !this.running && !this.pumpArmed) {
+      this.pumpArmed = true;
+      setImmediate(this.pump);
+    }
+  }
+
+  /**
+   * Runs `main` in simulated time until it settles. Rejects with `ERR_DEADLOCK` when main is still
+   * pending and no event is left, with `ERR_TIME_LIMIT` past the time limit.
+   */
+  async run<T>(main: () => T | Promise<T>): Promise<T> {
+    if (this.running) {
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'sim.run is already active on this simulation', { operation: 'run' });
+    }
+    this.running = true;
+    let settled = false;
+    let ok = false;
+    let value: T | undefined;
+    let error: unknown;
+    Promise.resolve().then(main).then(
+      (v) => { settled = true; ok = true; value = v; },
+      (e: unknown) => { settled = true; error = e; },
+    );
+    try {
+      for (;;) {
+        await new Promise<void>((resolve) => { setImmediate(resolve); });
+        if (settled) break;
+        if (this.nowMs > this.timeLimitMs) {
+          throw new StorageError('ERR_TIME_LIMIT', 'simulation passed its simulated-time limit', {
+            operation: 'run', timeMs: this.nowMs, limitMs: this.timeLimitMs,
+          });
+        }
+        if (!this.step()) {
+          throw new StorageError('ERR_DEADLOCK',
+            'simulation deadlock: main is still pending but no simulated event is queued (it awaits a promise nothing in the simulation will settle; see details.pending)',
+            { operation: 'run', timeMs: this.nowMs, eventsFired: this.eventsFired, pending: this.describePending() });
+        }
+      }
+    } finally {
+      this.running = false;
+      // Work left in the queue (e.g. operations main did not await) continues in standalone mode.
+      if (this.queuedCount > 0 && !this.pumpArmed) {
+        this.pumpArmed = true;
+        setImmediate(this.pump);
+      }
+    }
+    if (!ok) throw error;
+    return value as T;
+  }
+
+  private heapPush(event: SimEvent): void {
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(event);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent] as SimEvent;
+      if (!before(event, p)) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = event;
+  }
+
+  private heapPop(): SimEvent {
+    const heap = this.heap;
+    const top = heap[0] as SimEvent;
+    const last = heap.pop() as SimEvent;
+    if (heap.length > 0) {
+      let i = 0;
+      const n = heap.length;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        let c = l;
+        if (r < n && before(heap[r] as SimEvent, heap[l] as SimEvent)) c = r;
+        const child = heap[c] as SimEvent;
+        if (!before(child, last)) break;
+        heap[i] = child;
+        i = c;
+      }
+      heap[i] = last;
+    }
+    return top;
+  }
+}

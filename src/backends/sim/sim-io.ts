@@ -1,0 +1,915 @@
+/*
+ * SimIo: the Io contract on a simulated node's disk.
+ *
+ * Architecture: a call validates its arguments at once (with the shared checks, in the same order
+ * as the other backends), resolves the fd, then becomes an `IoOp` event on the simulation's queue,
+ * due after a latency drawn from the node's latency stream (zero when latency is off, so
+ * completions then come back in submission order). The operation takes effect when its event
+ * fires: namespace lookups, fault decisions, page-cache changes and the trace record all happen
+ * then, so concurrent operations with different latencies take effect out of submission order,
+ * as on a real device.
+ *
+ * Memory safety: a read copies from the page cache into the caller's buffer when it completes; a
+ * write copies the caller's bytes when it completes (the caller must not touch a buffer in
+ * flight). Nothing keeps a caller's buffer after its operation settles.
+ *
+ * Requirements: none beyond Node; no real I/O, timers or randomness. Works inside `sim.run` and
+ * standalone (the scheduler pumps itself when no run is active).
+ *
+ * Fault model: see `faults.ts` for the injected faults and `disk.ts`/`crash.ts` for what a crash
+ * keeps. Decisions are drawn when the operation completes (stall/limp episodes when it is
+ * submitted), each kind from its own stream, and every injected fault is a `fault` trace record.
+ */
+import { crc32c } from '@node-rs/crc32';
+import { StorageError, type ErrorCode } from '../../interfaces/errors.js';
+import type { Clock } from '../../interfaces/clock.js';
+import { IO_OPERATIONS, type FsyncOptions, type Io, type IoFeatures, type IoMetrics, type IoOperation, type OpenFlags, type Stat } from '../../interfaces/io.js';
+import { IO_BYTES_MAX } from '../../interfaces/limits.js';
+import {
+  checkBuffer, checkBuffers, checkFd, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, normalizePath,
+  type ResolvedOpenFlags,
+} from '../../interfaces/validate.js';
+import { MetricsRecorder } from '../../common/metrics.js';
+import { SimEvent, type Scheduler } from './scheduler.js';
+import type { Trace } from './trace.js';
+import type { FaultKind, LatencyConfig, MediaState, NodeFaults } from './faults.js';
+import type { Disk, DirInode, FileInode, Inode, Lookup } from './disk.js';
+import type { InflightWrite } from './crash.js';
+import type { Prng } from './prng.js';
+
+/** Most open fds per SimIo; past it `open` fails with `EMFILE`. */
+export const SIM_FD_COUNT_MAX = 65_536;
+/** Most operations in flight per SimIo; past it calls fail with `ERR_LIMIT_EXCEEDED`. */
+export const SIM_IN_FLIGHT_MAX = 1 << 20;
+
+/** ArrayBuffers handed out by `allocAligned` of any SimIo: they count as aligned for direct I/O. */
+const alignedBuffers = new WeakSet<ArrayBufferLike>();
+
+const TRACE_OP = 0;
+const TRACE_FAULT = 1;
+
+/** What a SimIo needs from its node (implemented by `SimNode`). */
+export interface SimNodeContext {
+  readonly index: number;
+  readonly name: string;
+  readonly scheduler: Scheduler;
+  readonly trace: Trace;
+  readonly faults: NodeFaults;
+  readonly media: MediaState;
+  readonly latencyPrng: Prng;
+  readonly latency: LatencyConfig;
+  readonly sectorBytes: number;
+  /** A 32-bit number derived from the seed, mixed into the bit chosen by at-rest corruption. */
+  readonly seedSalt: number;
+}
+
+interface Handle {
+  readonly inode: Inode;
+  readonly path: string;
+  readonly readable: boolean;
+  readonly writable: boolean;
+  readonly direct: boolean;
+}
+
+class IoOp extends SimEvent {
+  handle: Handle | undefined = undefined;
+  fd = -1;
+  buffer: Uint8Array | undefined = undefined;
+  buffers: readonly Uint8Array[] | undefined = undefined;
+  offsetBytes = -1;
+  lengthBytes = -1;
+  path: string | undefined = undefined;
+  path2: string | undefined = undefined;
+  flags: ResolvedOpenFlags | undefined = undefined;
+  resolve: (value: never) => void = noop;
+  reject: (err: unknown) => void = noop;
+  constructor(readonly io: SimIo, readonly op: IoOperation, readonly whatCode: number) { super(); }
+  fire(): void { this.io.complete(this); }
+}
+
+function noop(): void { /* placeholder until the promise executor runs */ }
+
+function sys(code: ErrorCode, operation: string, details: Record<string, unknown>): StorageError {
+  return StorageError.fromErrno(code, operation, details);
+}
+
+const enum_states = { open: 0, closing: 1, closed: 2, crashed: 3 } as const;
+
+export class SimIo implements Io {
+  readonly clock: Clock;
+  readonly features: IoFeatures;
+  private readonly recorder = new MetricsRecorder();
+  private readonly fds: (Handle | undefined)[] = [];
+  private fdCount = 0;
+  private readonly inflight = new Set<IoOp>();
+  private state: number = enum_states.open;
+  private shutdownPromise: Promise<void> | undefined;
+  private onIdle: (() => void) | undefined;
+  private operationsStarted = 0;
+  private readonly whatCodes: Record<IoOperation, number>;
+  private readonly latencyMinMs: Record<IoOperation, number>;
+  private readonly latencyTailMs: Record<IoOperation, number>;
+  private readonly latencyOn: boolean;
+  private readonly faultCodes = new Map<FaultKind, number>();
+
+  /** @internal Built by `SimNode`; use `sim.node(name).io`. */
+  constructor(private readonly ctx: SimNodeContext, readonly disk: Disk) {
+    this.clock = ctx.scheduler;
+    this.features = { backend: 'sim', direct: true, tmpfile: true, directAlignmentBytes: ctx.sectorBytes };
+    const whatCodes = {} as Record<IoOperation, number>;
+    const minMs = {} as Record<IoOperation, number>;
+    const tailMs = {} as Record<IoOperation, number>;
+    let latencyOn = false;
+    for (const op of IO_OPERATIONS) {
+      whatCodes[op] = ctx.trace.code(op);
+      const rule = ctx.latency.operations?.[op];
+      minMs[op] = rule?.minMs ?? ctx.latency.minMs ?? 0;
+      tailMs[op] = rule?.tailMs ?? ctx.latency.tailMs ?? 0;
+      if (minMs[op] > 0 || tailMs[op] > 0) latencyOn = true;
+    }
+    this.whatCodes = whatCodes;
+    this.latencyMinMs = minMs;
+    this.latencyTailMs = tailMs;
+    this.latencyOn = latencyOn;
+  }
+
+  get metrics(): IoMetrics {
+    return this.recorder.snapshot();
+  }
+
+  /** Operations submitted and not yet settled. */
+  get inFlightCount(): number {
+    return this.inflight.size;
+  }
+
+  /** True once the node lost power under this Io. */
+  get crashed(): boolean {
+    return this.state === enum_states.crashed;
+  }
+
+  // ---- submission ------------------------------------------------------------------------------
+
+  /** Counts the call and rejects it when the Io cannot take it; otherwise returns undefined. */
+  private refuse(op: IoOperation): Promise<never> | undefined {
+    this.recorder.start(op);
+    this.operationsStarted++;
+    if (this.state === enum_states.open) {
+      if (this.inflight.size < SIM_IN_FLIGHT_MAX) return undefined;
+      this.recorder.finish(op, false);
+      return Promise.reject(new StorageError('ERR_LIMIT_EXCEEDED', `${op}: too many operations in flight`, { operation: op, limit: SIM_IN_FLIGHT_MAX }));
+    }
+    this.recorder.finish(op, false);
+    if (this.state === enum_states.crashed) {
+      return Promise.reject(new StorageError('ERR_CRASHED', `${op}: the simulated node lost power`, { operation: op, node: this.ctx.name }));
+    }
+    return Promise.reject(new StorageError('ERR_CLOSED', `${op}: the Io is shut down`, { operation: op }));
+  }
+
+  private fail(op: IoOperation, err: unknown): Promise<never> {
+    this.recorder.finish(op, false);
+    return Promise.reject(err);
+  }
+
+  private newOp(op: IoOperation): IoOp {
+    return new IoOp(this, op, this.whatCodes[op]);
+  }
+
+  private submit<T>(o: IoOp): Promise<T> {
+    const promise = new Promise<T>((resolve, reject) => {
+      o.resolve = resolve as (value: never) => void;
+      o.reject = reject;
+    });
+    this.inflight.add(o);
+    this.ctx.scheduler.schedule(o, this.delayFor(o));
+    return promise;
+  }
+
+  private delayFor(o: IoOp): number {
+    const ctx = this.ctx;
+    const faults = ctx.faults;
+    const now = ctx.scheduler.now();
+    const rules = faults.rulesFor(o.op);
+    if (rules !== undefined) {
+      const path = o.handle?.path ?? o.path ?? '';
+      const stall = faults.draw(rules, 'stall', o.op, path, this.operationsStarted, now);
+      if (stall !== undefined) {
+        const durationMs = stall.rule.durationMs ?? 100;
+        faults.stallUntilMs = Math.max(faults.stallUntilMs, now + durationMs);
+        this.traceFault('stall', o, -1, durationMs);
+      }
+      const slow = faults.draw(rules, 'slowDisk', o.op, path, this.operationsStarted, now);
+      if (slow !== undefined) {
+        const durationMs = slow.rule.durationMs ?? 100;
+        faults.slowUntilMs = Math.max(faults.slowUntilMs, now + durationMs);
+        faults.slowFactor = slow.rule.factor ?? 10;
+        this.traceFault('slowDisk', o, -1, durationMs);
+      }
+    }
+    let delay = 0;
+    if (this.latencyOn) delay = this.latencyMinMs[o.op] + ctx.latencyPrng.exponential(this.latencyTailMs[o.op]);
+    if (faults.slowUntilMs > now) delay = (delay > 0 ? delay : 0.01) * faults.slowFactor;
+    if (faults.stallUntilMs > now) delay = Math.max(delay, faults.stallUntilMs - now);
+    return delay;
+  }
+
+  private handleOf(operation: string, fd: number): Handle {
+    const handle = this.fds[fd];
+    if (handle === undefined) throw sys('EBADF', operation, { fd });
+    return handle;
+  }
+
+  private checkDirect(operation: string, handle: Handle, offsetBytes: number, buffers: readonly Uint8Array[]): void {
+    const align = this.ctx.sectorBytes;
+    let bad = offsetBytes % align !== 0;
+    for (const b of buffers) {
+      if (bad) break;
+      bad = b.byteLength % align !== 0 || b.byteOffset % align !== 0 || !alignedBuffers.has(b.buffer);
+    }
+    if (bad) throw sys('EINVAL', operation, { path: handle.path, offsetBytes, alignmentBytes: align, reason: 'misaligned direct I/O' });
+  }
+
+  private readHandle(operation: string, fd: number, offsetBytes: number, buffers: readonly Uint8Array[]): Handle {
+    const handle = this.handleOf(operation, fd);
+    if (handle.inode.kind === 'dir') throw sys('EISDIR', operation, { fd, path: handle.path });
+    if (!handle.readable) throw sys('EBADF', operation, { fd, path: handle.path });
+    if (handle.direct) this.checkDirect(operation, handle, offsetBytes, buffers);
+    return handle;
+  }
+
+  private writeHandle(operation: string, fd: number, code: ErrorCode): Handle {
+    const handle = this.handleOf(operation, fd);
+    if (!handle.writable || handle.inode.kind === 'dir') throw sys(code, operation, { fd, path: handle.path });
+    return handle;
+  }
+
+  /** See {@link Io.open}. */
+  open(path: string, flags?: OpenFlags): Promise<number> {
+    const refused = this.refuse('open');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('open');
+    try {
+      o.path = normalizePath('open', path);
+      o.flags = checkOpenFlags('open', flags);
+    } catch (err) {
+      return this.fail('open', err);
+    }
+    return this.submit<number>(o);
+  }
+
+  /** See {@link Io.read}. */
+  read(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+    const refused = this.refuse('read');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('read');
+    try {
+      checkFd('read', fd);
+      checkBuffer('read', buffer);
+      checkOffset('read', offsetBytes);
+      o.handle = this.readHandle('read', fd, offsetBytes, [buffer]);
+    } catch (err) {
+      return this.fail('read', err);
+    }
+    o.fd = fd;
+    o.buffer = buffer;
+    o.offsetBytes = offsetBytes;
+    o.lengthBytes = buffer.byteLength;
+    return this.submit<number>(o);
+  }
+
+  /** See {@link Io.readv}. */
+  readv(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {
+    const refused = this.refuse('read');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('read');
+    try {
+      checkFd('readv', fd);
+      o.lengthBytes = checkBuffers('readv', buffers);
+      checkOffset('readv', offsetBytes);
+      o.handle = this.readHandle('readv', fd, offsetBytes, buffers);
+    } catch (err) {
+      return this.fail('read', err);
+    }
+    o.fd = fd;
+    o.buffers = [...buffers];
+    o.offsetBytes = offsetBytes;
+    return this.submit<number>(o);
+  }
+
+  /** See {@link Io.write}. */
+  write(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+    const refused = this.refuse('write');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('write');
+    try {
+      checkFd('write', fd);
+      checkBuffer('write', buffer);
+      checkOffset('write', offsetBytes);
+      checkRangeEnd('write', offsetBytes, buffer.byteLength);
+      const handle = this.writeHandle('write', fd, 'EBADF');
+      if (handle.direct) this.checkDirect('write', handle, offsetBytes, [buffer]);
+      o.handle = handle;
+    } catch (err) {
+      return this.fail('write', err);
+    }
+    o.fd = fd;
+    o.buffer = buffer;
+    o.offsetBytes = offsetBytes;
+    o.lengthBytes = buffer.byteLength;
+    return this.submit<number>(o);
+  }
+
+  /** See {@link Io.writev}. */
+  writev(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {
+    const refused = this.refuse('write');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('write');
+    try {
+      checkFd('writev', fd);
+      o.lengthBytes = checkBuffers('writev', buffers);
+      checkOffset('writev', offsetBytes);
+      checkRangeEnd('writev', offsetBytes, o.lengthBytes);
+      const handle = this.writeHandle('writev', fd, 'EBADF');
+      if (handle.direct) this.checkDirect('writev', handle, offsetBytes, buffers);
+      o.handle = handle;
+    } catch (err) {
+      return this.fail('write', err);
+    }
+    o.fd = fd;
+    o.buffers = [...buffers];
+    o.offsetBytes = offsetBytes;
+    return this.submit<number>(o);
+  }
+
+  /** See {@link Io.fsync}. On a directory fd, makes its entries durable. */
+  fsync(fd: number, options?: FsyncOptions): Promise<void> {
+    const refused = this.refuse('fsync');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('fsync');
+    try {
+      checkFd('fsync', fd);
+      checkFsyncOptions(options);
+      o.handle = this.handleOf('fsync', fd);
+    } catch (err) {
+      return this.fail('fsync', err);
+    }
+    o.fd = fd;
+    return this.submit<void>(o);
+  }
+
+  /** See {@link Io.truncate}. `EINVAL` on an fd not open for writing (as Linux's ftruncate). */
+  truncate(fd: number, lengthBytes: number): Promise<void> {
+    const refused = this.refuse('truncate');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('truncate');
+    try {
+      checkFd('truncate', fd);
+      checkLength('truncate', lengthBytes);
+      o.handle = this.writeHandle('truncate', fd, 'EINVAL');
+    } catch (err) {
+      return this.fail('truncate', err);
+    }
+    o.fd = fd;
+    o.lengthBytes = lengthBytes;
+    return this.submit<void>(o);
+  }
+
+  /**
+   * See {@link Io.allocate}. Reserves the space against the disk's capacity: writes inside the
+   * allocated range never fail with `ENOSPC`. `lengthBytes` 0 is `ERR_INVALID_ARGUMENT`.
+   */
+  allocate(fd: number, offsetBytes: number, lengthBytes: number): Promise<void> {
+    const refused = this.refuse('allocate');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('allocate');
+    try {
+      checkFd('allocate', fd);
+      checkOffset('allocate', offsetBytes);
+      checkLength('allocate', lengthBytes);
+      if (lengthBytes === 0) {
+        throw new StorageError('ERR_INVALID_ARGUMENT', 'allocate: lengthBytes must be > 0', { operation: 'allocate', argument: 'lengthBytes' });
+      }
+      checkRangeEnd('allocate', offsetBytes, lengthBytes);
+      o.handle = this.writeHandle('allocate', fd, 'EBADF');
+    } catch (err) {
+      return this.fail('allocate', err);
+    }
+    o.fd = fd;
+    o.offsetBytes = offsetBytes;
+    o.lengthBytes = lengthBytes;
+    return this.submit<void>(o);
+  }
+
+  /** See {@link Io.stat}. */
+  stat(pathOrFd: string | number): Promise<Stat> {
+    const refused = this.refuse('stat');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('stat');
+    try {
+      if (typeof pathOrFd === 'number') {
+        checkFd('stat', pathOrFd);
+        o.handle = this.handleOf('stat', pathOrFd);
+        o.fd = pathOrFd;
+      } else {
+        o.path = normalizePath('stat', pathOrFd);
+      }
+    } catch (err) {
+      return this.fail('stat', err);
+    }
+    return this.submit<Stat>(o);
+  }
+
+  private pathOp(op: 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'readdir', path: string, path2?: string): IoOp {
+    const o = this.newOp(op);
+    o.path = normalizePath(op, path);
+    if (op === 'rename') {
+      o.path2 = normalizePath(op, path2);
+      if (o.path === '.' || o.path2 === '.') {
+        throw new StorageError('ERR_INVALID_ARGUMENT', 'rename: the root cannot be renamed or replaced', { operation: 'rename', path: o.path, destination: o.path2 });
+      }
+    } else if (op === 'rmdir' && o.path === '.') {
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'rmdir: the root cannot be removed', { operation: 'rmdir', path: o.path });
+    }
+    return o;
+  }
+
+  private pathCall<T>(op: 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'readdir', path: string, path2?: string): Promise<T> {
+    const refused = this.refuse(op);
+    if (refused !== undefined) return refused;
+    let o: IoOp;
+    try {
+      o = this.pathOp(op, path, path2);
+    } catch (err) {
+      return this.fail(op, err);
+    }
+    return this.submit<T>(o);
+  }
+
+  /** See {@link Io.rename}. Durable once both directories are fsynced (atomically: all or nothing). */
+  rename(from: string, to: string): Promise<void> { return this.pathCall('rename', from, to); }
+  /** See {@link Io.unlink}. */
+  unlink(path: string): Promise<void> { return this.pathCall('unlink', path); }
+  /** See {@link Io.mkdir}. */
+  mkdir(path: string): Promise<void> { return this.pathCall('mkdir', path); }
+  /** See {@link Io.rmdir}. */
+  rmdir(path: string): Promise<void> { return this.pathCall('rmdir', path); }
+  /** See {@link Io.readdir}. */
+  readdir(path: string): Promise<string[]> { return this.pathCall('readdir', path); }
+
+  /** See {@link Io.close}. The number is free at once; operations already using it complete. */
+  close(fd: number): Promise<void> {
+    const refused = this.refuse('close');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('close');
+    try {
+      checkFd('close', fd);
+      o.handle = this.handleOf('close', fd);
+    } catch (err) {
+      return this.fail('close', err);
+    }
+    this.releaseFd(fd, o.handle);
+    o.fd = fd;
+    return this.submit<void>(o);
+  }
+
+  private releaseFd(fd: number, handle: Handle): void {
+    this.fds[fd] = undefined;
+    this.fdCount--;
+    if (handle.inode.kind === 'file') {
+      handle.inode.openCount--;
+      this.disk.release(handle.inode);
+    }
+  }
+
+  /** See {@link Io.allocAligned}: zeroed, and accepted as aligned by every SimIo's direct I/O. */
+  allocAligned(lengthBytes: number): Uint8Array {
+    checkLength('allocAligned', lengthBytes, IO_BYTES_MAX);
+    const buffer = new Uint8Array(lengthBytes);
+    alignedBuffers.add(buffer.buffer);
+    return buffer;
+  }
+
+  /**
+   * See {@link Io.shutdown}: new calls reject with `ERR_CLOSED`, operations in flight complete
+   * (in simulated time), then every fd is closed. On a crashed node it resolves at once.
+   */
+  shutdown(): Promise<void> {
+    if (this.shutdownPromise !== undefined) return this.shutdownPromise;
+    if (this.state === enum_states.crashed) {
+      this.shutdownPromise = Promise.resolve();
+      return this.shutdownPromise;
+    }
+    this.state = enum_states.closing;
+    this.shutdownPromise = (async () => {
+      if (this.inflight.size > 0) await new Promise<void>((resolve) => { this.onIdle = resolve; });
+      for (let fd = 0; fd < this.fds.length; fd++) {
+        const handle = this.fds[fd];
+        if (handle !== undefined) this.releaseFd(fd, handle);
+      }
+      if (this.state !== enum_states.crashed) this.state = enum_states.closed;
+    })();
+    return this.shutdownPromise;
+  }
+
+  // ---- crash -------------------------------------------------------------------------------------
+
+  /** @internal The writes in flight now (a crash may keep any part of them). */
+  inflightWrites(): InflightWrite[] {
+    const out: InflightWrite[] = [];
+    for (const o of this.inflight) {
+      if (o.op !== 'write' || o.handle === undefined || o.handle.inode.kind !== 'file') continue;
+      const data = o.buffer !== undefined ? o.buffer.slice() : Buffer.concat(o.buffers ?? []);
+      if (data.byteLength > 0) out.push({ file: o.handle.inode, offsetBytes: o.offsetBytes, data });
+    }
+    return out;
+  }
+
+  /** @internal Power loss: everything in flight and every later call rejects with `ERR_CRASHED`. */
+  crash(): void {
+    if (this.state === enum_states.crashed) return;
+    this.state = enum_states.crashed;
+    const pending = [...this.inflight];
+    this.inflight.clear();
+    for (const o of pending) {
+      o.cancelled = true;
+      this.recorder.finish(o.op, false);
+      o.reject(new StorageError('ERR_CRASHED', `${o.op}: the simulated node lost power`, { operation: o.op, node: this.ctx.name }));
+    }
+    this.fds.length = 0;
+    this.fdCount = 0;
+    const wake = this.onIdle;
+    this.onIdle = undefined;
+    if (wake !== undefined) wake();
+  }
+
+  // ---- completion --------------------------------------------------------------------------------
+
+  /** @internal Called by the event when the operation's time comes. */
+  complete(o: IoOp): void {
+    this.inflight.delete(o);
+    let result: unknown;
+    let count = 0;
+    try {
+      switch (o.op) {
+        case 'read': count = this.doRead(o); result = count; break;
+        case 'write': count = this.doWrite(o); result = count; break;
+        case 'open': count = this.doOpen(o); result = count; break;
+        case 'fsync': this.doFsync(o); break;
+        case 'truncate': this.doTruncate(o); break;
+        case 'allocate': this.doAllocate(o); break;
+        case 'stat': result = this.doStat(o); break;
+        case 'rename': this.doRename(o); break;
+        case 'unlink': this.doUnlink(o); break;
+        case 'mkdir': this.doMkdir(o); break;
+        case 'rmdir': this.doRmdir(o); break;
+        case 'readdir': result = this.doReaddir(o); break;
+        case 'close': break;
+      }
+    } catch (err) {
+      const code = err instanceof StorageError ? err.code : 'ERR_INTERNAL';
+      this.ctx.trace.record(TRACE_OP, this.ctx.index, o.whatCode, this.ctx.scheduler.now(), o.fd, o.offsetBytes, o.lengthBytes, -1,
+        o.path ?? o.handle?.path, code, o.handle === undefined);
+      this.recorder.finish(o.op, false);
+      this.settled();
+      o.reject(err);
+      return;
+    }
+    this.ctx.trace.record(TRACE_OP, this.ctx.index, o.whatCode, this.ctx.scheduler.now(), o.fd, o.offsetBytes, o.lengthBytes, count,
+      o.path ?? o.handle?.path, undefined, o.handle === undefined);
+    this.recorder.finish(o.op, true, count);
+    this.settled();
+    o.resolve(result as never);
+  }
+
+  private settled(): void {
+    if (this.inflight.size === 0 && this.onIdle !== undefined) {
+      const wake = this.onIdle;
+      this.onIdle = undefined;
+      wake();
+    }
+  }
+
+  private traceFault(kind: FaultKind, o: IoOp, offsetBytes: number, value: number, detail?: string): void {
+    let code = this.faultCodes.get(kind);
+    if (code === undefined) {
+      code = this.ctx.trace.code(kind);
+      this.faultCodes.set(kind, code);
+    }
+    this.ctx.trace.record(TRACE_FAULT, this.ctx.index, code, this.ctx.scheduler.now(), o.fd, offsetBytes, o.lengthBytes, value,
+      o.handle?.path ?? o.path, detail ?? o.op, true);
+  }
+
+  private doRead(o: IoOp): number {
+    const handle = o.handle as Handle;
+    const file = handle.inode as FileInode;
+    const data = file.cache;
+    const offset = o.offsetBytes;
+    const ctx = this.ctx;
+    const sector = ctx.sectorBytes;
+    let wanted = Math.max(0, Math.min(o.lengthBytes, data.sizeBytes - offset));
+    const rules = ctx.faults.rulesFor('read');
+    const now = ctx.scheduler.now();
+    if (rules !== undefined) {
+      const f = ctx.faults;
+      if (f.draw(rules, 'readError', 'read', handle.path, this.operationsStarted, now) !== undefined) {
+        this.traceFault('readError', o, offset, -1);
+        throw sys('EIO', 'read', { fd: o.fd, path: handle.path, offsetBytes: offset, injected: 'readError' });
+      }
+      if (f.draw(rules, 'latentSectorError', 'read', handle.path, this.operationsStarted, now) !== undefined && wanted > 0) {
+        const s = Math.floor(offset / sector) + f.detailStream('latentSectorError').below(Math.floor((offset + wanted - 1) / sector) - Math.floor(offset / sector) + 1);
+        ctx.media.mark(ctx.media.latent, file.id, s);
+        this.traceFault('latentSectorError', o, s * sector, s);
+      }
+      if (f.draw(rules, 'corruptAtRest', 'read', handle.path, this.operationsStarted, now) !== undefined && wanted > 0) {
+        const s = Math.floor(offset / sector) + f.detailStream('corruptAtRest').below(Math.floor((offset + wanted - 1) / sector) - Math.floor(offset / sector) + 1);
+        ctx.media.mark(ctx.media.rotten, file.id, s);
+        this.traceFault('corruptAtRest', o, s * sector, s);
+      }
+      if (wanted >= 2 && f.draw(rules, 'shortRead', 'read', handle.path, this.operationsStarted, now) !== undefined) {
+        const short = this.shortCount(handle, wanted, f.detailStream('shortRead'));
+        if (short < wanted) {
+          this.traceFault('shortRead', o, offset, short);
+          wanted = short;
+        }
+      }
+    }
+    if (ctx.media.count > 0 && wanted > 0) this.checkLatent(o, file, offset, wanted);
+    let count: number;
+    if (o.buffer !== undefined) count = data.read(o.buffer.byteLength === wanted ? o.buffer : o.buffer.subarray(0, wanted), offset);
+    else {
+      count = 0;
+      for (const b of o.buffers as readonly Uint8Array[]) {
+        if (count >= wanted) break;
+        const n = data.read(b.byteLength <= wanted - count ? b : b.subarray(0, wanted - count), offset + count);
+        count += n;
+        if (n < b.byteLength) break;
+      }
+    }
+    if (count > 0) {
+      if (ctx.media.count > 0) this.applyRot(o, file, offset, count);
+      if (rules !== undefined && ctx.faults.draw(rules, 'corruptRead', 'read', handle.path, this.operationsStarted, now) !== undefined) {
+        const bit = ctx.faults.detailStream('corruptRead').below(count * 8);
+        this.flipBit(o, bit);
+        this.traceFault('corruptRead', o, offset + (bit >> 3), bit & 7);
+      }
+    }
+    return count;
+  }
+
+  private shortCount(handle: Handle, lengthBytes: number, prng: Prng): number {
+    if (handle.direct) {
+      const sectors = Math.floor(lengthBytes / this.ctx.sectorBytes);
+      if (sectors < 2) return lengthBytes;
+      return (1 + prng.below(sectors - 1)) * this.ctx.sectorBytes;
+    }
+    return 1 + prng.below(lengthBytes - 1);
+  }
+
+  private checkLatent(o: IoOp, file: FileInode, offset: number, count: number): void {
+    const set = this.ctx.media.latent.get(file.id);
+    if (set === undefined) return;
+    const first = Math.floor(offset / this.ctx.sectorBytes);
+    const last = Math.floor((offset + count - 1) / this.ctx.sectorBytes);
+    for (const s of set) {
+      if (s >= first && s <= last) {
+        throw sys('EIO', 'read', { fd: o.fd, path: o.handle?.path, offsetBytes: offset, sector: s, injected: 'latentSectorError' });
+      }
+    }
+  }
+
+  /** At-rest corruption: the flipped bit depends only on the sector's bytes and the seed. */
+  private applyRot(o: IoOp, file: FileInode, offset: number, count: number): void {
+    const set = this.ctx.media.rotten.get(file.id);
+    if (set === undefined) return;
+    const sectorBytes = this.ctx.sectorBytes;
+    const first = Math.floor(offset / sectorBytes);
+    const last = Math.floor((offset + count - 1) / sectorBytes);
+    for (const s of [...set].sort((a, b) => a - b)) {
+      if (s < first || s > last) continue;
+      const content = new Uint8Array(sectorBytes);
+      file.cache.read(content, s * sectorBytes);
+      const h = (crc32c(content, this.ctx.seedSalt) >>> 0) % (sectorBytes * 8);
+      const position = s * sectorBytes + (h >> 3);
+      if (position >= offset && position < offset + count) this.flipBit(o, (position - offset) * 8 + (h & 7));
+    }
+  }
+
+  private flipBit(o: IoOp, bit: number): void {
+    let byte = bit >> 3;
+    const mask = 1 << (bit & 7);
+    if (o.buffer !== undefined) {
+      o.buffer[byte] = (o.buffer[byte] as number) ^ mask;
+      return;
+    }
+    for (const b of o.buffers as readonly Uint8Array[]) {
+      if (byte < b.byteLength) { b[byte] = (b[byte] as number) ^ mask; return; }
+      byte -= b.byteLength;
+    }
+  }
+
+  private doWrite(o: IoOp): number {
+    const handle = o.handle as Handle;
+    const file = handle.inode as FileInode;
+    const ctx = this.ctx;
+    const sector = ctx.sectorBytes;
+    let length = o.lengthBytes;
+    if (length === 0) return 0;
+    let offset = o.offsetBytes;
+    const rules = ctx.faults.rulesFor('write');
+    if (rules !== undefined) {
+      const f = ctx.faults;
+      const now = ctx.scheduler.now();
+      if (f.draw(rules, 'writeError', 'write', handle.path, this.operationsStarted, now) !== undefined) {
+        this.traceFault('writeError', o, offset, -1);
+        throw sys('EIO', 'write', { fd: o.fd, path: handle.path, offsetBytes: offset, injected: 'writeError' });
+      }
+      if (length >= 2 && f.draw(rules, 'shortWrite', 'write', handle.path, this.operationsStarted, now) !== undefined) {
+        const short = this.shortCount(handle, length, f.detailStream('shortWrite'));
+        if (short < length) {
+          this.traceFault('shortWrite', o, offset, short);
+          length = short;
+        }
+      }
+      if (f.draw(rules, 'misdirectedWrite', 'write', handle.path, this.operationsStarted, now) !== undefined) {
+        const prng = f.detailStream('misdirectedWrite');
+        const shift = (1 + prng.below(8)) * sector;
+        const target = offset >= shift && prng.below(2) === 0 ? offset - shift : offset + shift;
+        this.traceFault('misdirectedWrite', o, offset, target);
+        offset = target;
+      }
+    }
+    const growth = offset + length - file.cache.sizeBytes;
+    if (growth > 0) this.disk.reserve('write', handle.path, growth);
+    if (o.buffer !== undefined) {
+      this.disk.write(file, length === o.buffer.byteLength ? o.buffer : o.buffer.subarray(0, length), offset, true);
+    } else {
+      const joined = new Uint8Array(length);
+      let at = 0;
+      for (const b of o.buffers as readonly Uint8Array[]) {
+        if (at >= length) break;
+        const n = Math.min(b.byteLength, length - at);
+        joined.set(n === b.byteLength ? b : b.subarray(0, n), at);
+        at += n;
+      }
+      this.disk.write(file, joined, offset, false);
+    }
+    if (ctx.media.count > 0) ctx.media.clear(file.id, Math.floor(offset / sector), Math.floor((offset + length - 1) / sector));
+    return length;
+  }
+
+  private doFsync(o: IoOp): void {
+    const handle = o.handle as Handle;
+    const inode = handle.inode;
+    if (inode.kind === 'dir') {
+      this.disk.syncDir(inode);
+      return;
+    }
+    if (inode.pending.length > 0) {
+      const rules = this.ctx.faults.rulesFor('fsync');
+      if (rules !== undefined && this.ctx.faults.draw(rules, 'fsyncError', 'fsync', handle.path, this.operationsStarted, this.ctx.scheduler.now()) !== undefined) {
+        this.traceFault('fsyncError', o, -1, inode.pendingBytes);
+        this.disk.failFileSync(inode);
+        throw sys('EIO', 'fsync', { fd: o.fd, path: handle.path, injected: 'fsyncError' });
+      }
+    }
+    this.disk.syncFile(inode);
+  }
+
+  private doTruncate(o: IoOp): void {
+    const handle = o.handle as Handle;
+    const file = handle.inode as FileInode;
+    this.disk.reserve('truncate', handle.path, o.lengthBytes - file.cache.sizeBytes);
+    this.disk.truncate(file, o.lengthBytes);
+  }
+
+  private doAllocate(o: IoOp): void {
+    const handle = o.handle as Handle;
+    const file = handle.inode as FileInode;
+    const end = o.offsetBytes + o.lengthBytes;
+    this.disk.reserve('allocate', handle.path, end - file.cache.sizeBytes);
+    this.disk.grow(file, end);
+  }
+
+  private doStat(o: IoOp): Stat {
+    let inode: Inode;
+    if (o.handle !== undefined) inode = o.handle.inode;
+    else {
+      const path = o.path as string;
+      const found = this.disk.lookup('stat', path).inode;
+      if (found === undefined) throw sys('ENOENT', 'stat', { path });
+      inode = found;
+    }
+    if (inode.kind === 'dir') return { sizeBytes: CHUNK_DIR_BYTES, isFile: false, isDirectory: true };
+    return { sizeBytes: inode.cache.sizeBytes, isFile: true, isDirectory: false };
+  }
+
+  private doOpen(o: IoOp): number {
+    const path = o.path as string;
+    const f = o.flags as ResolvedOpenFlags;
+    const look = this.disk.lookup('open', path);
+    let inode = look.inode;
+    if (f.tmpfile) {
+      if (inode === undefined) throw sys('ENOENT', 'open', { path });
+      if (inode.kind !== 'dir') throw sys('ENOTDIR', 'open', { path });
+      this.checkFdRoom(path);
+      inode = this.disk.createFile(inode, '');
+      return this.addFd(inode, path, f);
+    }
+    if (inode === undefined) {
+      if (!f.create) throw sys('ENOENT', 'open', { path });
+      this.checkFdRoom(path);
+      inode = this.disk.createFile(look.parent, look.name);
+      return this.addFd(inode, path, f);
+    }
+    if (f.create && f.exclusive) throw sys('EEXIST', 'open', { path });
+    if (inode.kind === 'dir') {
+      if (f.write || f.create) throw sys('EISDIR', 'open', { path });
+    } else if (f.directory) throw sys('ENOTDIR', 'open', { path });
+    this.checkFdRoom(path);
+    if (inode.kind === 'file' && f.truncate && inode.cache.sizeBytes > 0) this.disk.truncate(inode, 0);
+    return this.addFd(inode, path, f);
+  }
+
+  private checkFdRoom(path: string): void {
+    if (this.fdCount >= SIM_FD_COUNT_MAX) throw sys('EMFILE', 'open', { path, limit: SIM_FD_COUNT_MAX });
+  }
+
+  private addFd(inode: Inode, path: string, f: ResolvedOpenFlags): number {
+    let fd = 0;
+    while (fd < this.fds.length && this.fds[fd] !== undefined) fd++;
+    this.fds[fd] = { inode, path, readable: f.read, writable: f.write, direct: f.direct };
+    this.fdCount++;
+    if (inode.kind === 'file') inode.openCount++;
+    return fd;
+  }
+
+  private doRename(o: IoOp): void {
+    const src = o.path as string;
+    const dst = o.path2 as string;
+    const details = { path: src, destination: dst };
+    // Linux resolves both parents before it looks at the entries: a bad destination parent is
+    // ENOTDIR/ENOENT even when the source is missing.
+    const from = this.disk.lookup('rename', src);
+    const to: Lookup = this.disk.lookup('rename', dst);
+    if (from.inode === undefined) throw sys('ENOENT', 'rename', details);
+    if (src === dst) return;
+    if (dst.startsWith(`${src}/`)) throw sys('EINVAL', 'rename', details);
+    const s = from.inode;
+    const d = to.inode;
+    if (d !== undefined) {
+      if (d === s) return;
+      if (s.kind === 'file' && d.kind === 'dir') throw sys('EISDIR', 'rename', details);
+      if (s.kind === 'dir' && d.kind === 'file') throw sys('ENOTDIR', 'rename', details);
+      if (d.kind === 'dir' && d.entries.size > 0) throw sys('ENOTEMPTY', 'rename', details);
+    }
+    this.disk.rename(from, to, s);
+  }
+
+  private doUnlink(o: IoOp): void {
+    const path = o.path as string;
+    if (path === '.') throw sys('EISDIR', 'unlink', { path });
+    const look = this.disk.lookup('unlink', path);
+    if (look.inode === undefined) throw sys('ENOENT', 'unlink', { path });
+    if (look.inode.kind === 'dir') throw sys('EISDIR', 'unlink', { path });
+    this.disk.unlink(look.parent, look.name, look.inode);
+  }
+
+  private doMkdir(o: IoOp): void {
+    const path = o.path as string;
+    if (path === '.') throw sys('EEXIST', 'mkdir', { path });
+    const look = this.disk.lookup('mkdir', path);
+    if (look.inode !== undefined) throw sys('EEXIST', 'mkdir', { path });
+    this.disk.mkdir(look.parent, look.name);
+  }
+
+  private doRmdir(o: IoOp): void {
+    const path = o.path as string;
+    const look = this.disk.lookup('rmdir', path);
+    if (look.inode === undefined) throw sys('ENOENT', 'rmdir', { path });
+    if (look.inode.kind !== 'dir') throw sys('ENOTDIR', 'rmdir', { path });
+    if (look.inode.entries.size > 0) throw sys('ENOTEMPTY', 'rmdir', { path });
+    this.disk.rmdir(look.parent, look.name, look.inode as DirInode);
+  }
+
+  private doReaddir(o: IoOp): string[] {
+    const path = o.path as string;
+    const inode = this.disk.lookup('readdir', path).inode;
+    if (inode === undefined) throw sys('ENOENT', 'readdir', { path });
+    if (inode.kind !== 'dir') throw sys('ENOTDIR', 'readdir', { path });
+    return [...inode.entries.keys()].sort();
+  }
+}
+
+/** What `stat` reports as the size of a directory (like ext4's one block). */
+const CHUNK_DIR_BYTES = 4096;
+
+function checkFsyncOptions(options: unknown): boolean {
+  if (options === undefined) return false;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new StorageError('ERR_INVALID_ARGUMENT', 'fsync: options must be an object', { operation: 'fsync', argument: 'options' });
+  }
+  const dataOnly = (options as { dataOnly?: unknown }).dataOnly;
+  if (dataOnly !== undefined && typeof dataOnly !== 'boolean') {
+    throw new StorageError('ERR_INVALID_ARGUMENT', 'fsync: dataOnly must be a boolean', { operation: 'fsync', argument: 'dataOnly' });
+  }
+  return dataOnly === true;
+}

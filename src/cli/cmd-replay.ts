@@ -1,0 +1,48 @@
+/** `faultline replay`: reruns one seed exactly, optionally printing its whole trace. */
+import type { ReplayArgs } from './args.js';
+import { seedOptions } from './campaign.js';
+import type { CommandStreams } from './cmd-sim.js';
+import { loadWorkload } from './load-workload.js';
+import { replayCommand } from './report.js';
+import { FAILURE_TRACE_EVENTS, runSeed } from './run-seed.js';
+
+/** Trace events a replay keeps with `--trace` (bounds memory on very long runs). */
+export const REPLAY_TRACE_EVENTS_MAX = 1_000_000;
+
+/** Runs `replay` and resolves with the exit code (0 the seed passed, 1 it failed). */
+export async function replayCommandMain(args: ReplayArgs, streams: CommandStreams = { out: process.stdout, err: process.stderr }): Promise<number> {
+  const loaded = await loadWorkload(args.workload);
+  const result = await runSeed(loaded.workload, {
+    seed: args.seed,
+    profile: args.profile,
+    faults: args.faults,
+    latency: args.latency,
+    options: seedOptions(loaded, args.options),
+    keepTrace: true,
+    traceEvents: args.trace ? REPLAY_TRACE_EVENTS_MAX : FAILURE_TRACE_EVENTS,
+    ...(args.trace ? { traceCapacity: REPLAY_TRACE_EVENTS_MAX } : {}),
+  });
+  if (args.json) {
+    streams.out.write(JSON.stringify({
+      workload: args.workload, seed: result.seed, profile: args.profile, faults: args.faults, latency: args.latency,
+      ok: result.ok, hash: result.hash, simTimeMs: result.simTimeMs,
+      ...(result.error === undefined ? {} : { code: result.error.code, message: result.error.message }),
+      trace: result.trace === undefined || result.trace === '' ? [] : result.trace.split('\n'),
+      log: result.log ?? [],
+    }) + '\n');
+    return result.ok ? 0 : 1;
+  }
+  const lines: string[] = [];
+  if (args.trace && result.trace !== undefined) lines.push('trace:', result.trace);
+  if ((result.log ?? []).length > 0) lines.push('workload log:', ...(result.log ?? []).map((line) => '  ' + line));
+  if (!result.ok && !args.trace && result.trace !== undefined && result.trace !== '') {
+    lines.push(`last ${FAILURE_TRACE_EVENTS} trace events (--trace for all):`, result.trace);
+  }
+  lines.push(result.ok
+    ? `PASS seed ${result.seed} (simulated ${result.simTimeMs.toFixed(1)} ms)`
+    : `FAIL seed ${result.seed}: ${result.error?.code ?? '?'}: ${result.error?.message ?? ''}`);
+  lines.push(`hash ${result.hash}`);
+  if (!result.ok && !args.trace) lines.push(`full trace: ${replayCommand(args.workload, args.seed, args.profile, args.faults, args.latency, args.options, true)}`);
+  streams.out.write(lines.join('\n') + '\n');
+  return result.ok ? 0 : 1;
+}

@@ -1,0 +1,92 @@
+/**
+ * Resolves a workload specifier (`kv`, `kv:no-checksum`, `replicated-log`, `./my-workload.mjs`) to
+ * a loaded {@link Workload}. Built-in workloads live in `examples/`, found relative to this file
+ * so the same code works from `src/` (under tsx) and from the compiled `dist/src/`.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { UsageError } from './args.js';
+import type { Workload } from './workload.js';
+
+/** Built-in workloads: name → module path relative to this file, without extension. */
+export const BUILTIN_WORKLOADS: Readonly<Record<string, string>> = {
+  kv: '../../examples/kv/workload',
+  'replicated-log': '../../examples/replicated-log/workload',
+};
+
+/** A workload ready to run, and how to load it again (in a worker thread). */
+export interface LoadedWorkload {
+  /** What the user typed. */
+  readonly specifier: string;
+  /** The module's URL (what a worker imports). */
+  readonly moduleUrl: string;
+  /** The part after `:` of a built-in name, if any. */
+  readonly variant: string | undefined;
+  readonly workload: Workload;
+}
+
+/** The URL of a module next to this one: `.js` when compiled, `.ts` when run from source. */
+export function siblingModuleUrl(relativeWithoutExtension: string): string {
+  for (const extension of ['.js', '.ts']) {
+    const url = new URL(relativeWithoutExtension + extension, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url.href;
+  }
+  return new URL(relativeWithoutExtension + '.js', import.meta.url).href;
+}
+
+function builtinParts(specifier: string): { name: string; variant: string | undefined } | undefined {
+  const match = /^([a-z][a-z0-9-]*)(?::([A-Za-z0-9_-]+))?$/.exec(specifier);
+  if (match === null || match[1] === undefined) return undefined;
+  if (!Object.prototype.hasOwnProperty.call(BUILTIN_WORKLOADS, match[1])) return undefined;
+  return { name: match[1], variant: match[2] };
+}
+
+function isWorkload(value: unknown): value is Workload {
+  return typeof value === 'object' && value !== null && typeof (value as { run?: unknown }).run === 'function';
+}
+
+/** Imports `moduleUrl` and returns its workload (default export, or the module itself). */
+export async function importWorkload(moduleUrl: string, specifier: string): Promise<Workload> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(moduleUrl)) as Record<string, unknown>;
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new UsageError(`cannot load workload '${specifier}': ${message}`);
+  }
+  const candidate = module['default'] ?? module;
+  if (!isWorkload(candidate)) throw new UsageError(`workload '${specifier}' has no run(ctx) function in its default export`);
+  return candidate;
+}
+
+/**
+ * Loads a workload. Throws {@link UsageError} for an unknown name, a missing file, a module that
+ * fails to load or has no `run`, and a variant the workload does not list.
+ */
+export async function loadWorkload(specifier: string, cwd: string = process.cwd()): Promise<LoadedWorkload> {
+  const builtin = builtinParts(specifier);
+  let moduleUrl: string;
+  let variant: string | undefined;
+  if (builtin !== undefined) {
+    moduleUrl = siblingModuleUrl(BUILTIN_WORKLOADS[builtin.name]!);
+    variant = builtin.variant;
+  } else {
+    if (!/[./\\]/.test(specifier)) {
+      throw new UsageError(`unknown workload '${specifier}' (built-in: ${Object.keys(BUILTIN_WORKLOADS).join(', ')}; or a path to a .js/.mjs file)`);
+    }
+    const path = resolvePath(cwd, specifier);
+    if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`workload file not found: ${specifier}`);
+    moduleUrl = pathToFileURL(path).href;
+    variant = undefined;
+  }
+  const workload = await importWorkload(moduleUrl, specifier);
+  if (variant !== undefined) {
+    const variants = workload.variants ?? {};
+    if (!Object.prototype.hasOwnProperty.call(variants, variant)) {
+      const known = Object.keys(variants);
+      throw new UsageError(`workload '${builtin?.name ?? specifier}' has no variant '${variant}'${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`);
+    }
+  }
+  return { specifier, moduleUrl, variant, workload };
+}

@@ -1,0 +1,140 @@
+/**
+ * Runs one seed of a workload: builds the simulation and the {@link WorkloadContext}, runs the
+ * workload inside `sim.run`, and turns the outcome into a plain, serialisable {@link SeedResult}
+ * (it crosses worker-thread boundaries and ends up in `--json` output).
+ */
+import { createSimulation, formatTrace, injectedFaults, type SimulationHandle } from './sim-api.js';
+import type { LatencyPresetName } from './sim-api.js';
+import type { FaultPresetName, SimProfile, Workload, WorkloadContext, WorkloadNode } from './workload.js';
+
+/** Lines of workload log kept per seed (the oldest are dropped). */
+export const LOG_LINES_MAX = 200;
+/** Trace events shown with a failure. */
+export const FAILURE_TRACE_EVENTS = 20;
+
+/** What to run. Plain data: it is posted to worker threads. */
+export interface SeedSpec {
+  readonly seed: number;
+  readonly profile: SimProfile;
+  readonly faults: FaultPresetName;
+  readonly latency: LatencyPresetName;
+  readonly options: Readonly<Record<string, string>>;
+  /** Trace events to return with a failure (all kept ones with `Infinity`-like large values). */
+  readonly traceEvents?: number;
+  /** Return the trace and log even when the seed passes (replay). */
+  readonly keepTrace?: boolean;
+  /** Trace capacity of the simulation (replay keeps more). */
+  readonly traceCapacity?: number;
+}
+
+/** The error a failing seed ended with. */
+export interface SeedError {
+  readonly code: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+/** The outcome of one seed. */
+export interface SeedResult {
+  readonly seed: number;
+  readonly ok: boolean;
+  /** `sim.hash()` at the end: identical on every run of the same seed. */
+  readonly hash: string;
+  /** Simulated milliseconds the run took. */
+  readonly simTimeMs: number;
+  /** Real milliseconds the run took. */
+  readonly wallMs: number;
+  readonly error?: SeedError;
+  /** The last trace events (failures, or every run with `keepTrace`). */
+  readonly trace?: string;
+  /** The workload's log lines (failures, or with `keepTrace`). */
+  readonly log?: readonly string[];
+}
+
+function describeError(err: unknown): SeedError {
+  if (err instanceof Error) {
+    const raw: unknown = (err as Error & { code?: unknown }).code;
+    const code = typeof raw === 'string' ? raw : err.name;
+    return { code, message: err.message, ...(err.stack === undefined ? {} : { stack: err.stack }) };
+  }
+  return { code: 'ERR_THROWN', message: String(err) };
+}
+
+function formatPart(part: unknown): string {
+  if (typeof part === 'string') return part;
+  if (part instanceof Error) return `${part.name}: ${part.message}`;
+  try {
+    return JSON.stringify(part) ?? String(part);
+  } catch {
+    return String(part);
+  }
+}
+
+/** Builds the context a workload's `run` receives. */
+export function makeContext(sim: SimulationHandle, spec: SeedSpec, log: string[]): WorkloadContext {
+  const nodes = new Map<string, WorkloadNode>();
+  return {
+    sim,
+    seed: spec.seed,
+    profile: spec.profile,
+    faults: spec.faults,
+    latency: spec.latency,
+    options: Object.freeze({ ...spec.options }),
+    node(name: string): WorkloadNode {
+      let node = nodes.get(name);
+      if (node === undefined) {
+        const inner = sim.node(name);
+        node = {
+          name,
+          get io() {
+            return inner.io;
+          },
+          crash: () => inner.crash(),
+          restart: () => inner.restart(),
+          injectedFaults: () => injectedFaults(sim, name),
+        };
+        nodes.set(name, node);
+      }
+      return node;
+    },
+    random: () => sim.random(),
+    randomInt: (n: number) => Math.floor(sim.random() * n),
+    log(...parts: unknown[]): void {
+      if (log.length >= LOG_LINES_MAX) log.shift();
+      log.push(`[t=${sim.clock.now().toFixed(3)}ms] ${parts.map(formatPart).join(' ')}`);
+    },
+  };
+}
+
+/** Runs `workload` for one seed. Never rejects: a failure is a result with `ok: false`. */
+export async function runSeed(workload: Workload, spec: SeedSpec): Promise<SeedResult> {
+  const started = performance.now();
+  const log: string[] = [];
+  let sim: SimulationHandle;
+  try {
+    sim = createSimulation({
+      seed: spec.seed, profile: spec.profile, faults: spec.faults, latency: spec.latency,
+      ...(spec.traceCapacity === undefined ? {} : { traceCapacity: spec.traceCapacity }),
+    });
+  } catch (err) {
+    return { seed: spec.seed, ok: false, hash: '', simTimeMs: 0, wallMs: performance.now() - started, error: describeError(err) };
+  }
+  const ctx = makeContext(sim, spec, log);
+  let error: SeedError | undefined;
+  try {
+    await sim.run(() => workload.run(ctx));
+  } catch (err) {
+    error = describeError(err);
+  }
+  const ok = error === undefined;
+  const keep = !ok || spec.keepTrace === true;
+  return {
+    seed: spec.seed,
+    ok,
+    hash: sim.hash(),
+    simTimeMs: sim.clock.now(),
+    wallMs: performance.now() - started,
+    ...(error === undefined ? {} : { error }),
+    ...(keep ? { trace: formatTrace(sim, spec.traceEvents ?? FAILURE_TRACE_EVENTS), log: [...log] } : {}),
+  };
+}

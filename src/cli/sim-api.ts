@@ -1,0 +1,87 @@
+/**
+ * The one place where the command-line runner meets the simulator: building a simulation for a
+ * seed, formatting its trace, and knowing which faults it injected on which node. Everything else
+ * in `src/cli` goes through here, so a change in the simulator's surface is absorbed in one file.
+ */
+import { Simulation, TRACE_TYPES, type SimNode } from '../backends/sim/index.js';
+import type { FaultPresetName, SimProfile } from './workload.js';
+
+export type SimulationHandle = Simulation;
+export type SimNodeHandle = SimNode;
+
+/** Device latency of a campaign: the simulator's SSD-like preset (completions reorder), or none. */
+export type LatencyPresetName = 'none' | 'default';
+export const LATENCY_PRESETS: readonly LatencyPresetName[] = ['default', 'none'];
+
+/** How to build a simulation for one seed. */
+export interface SimulationSpec {
+  readonly seed: number;
+  readonly profile: SimProfile;
+  readonly faults: FaultPresetName;
+  readonly latency: LatencyPresetName;
+  /**
+   * Trace records kept for display (the hash covers every record whatever this is). Campaigns keep
+   * few, which keeps a seed cheap; a replay with `--trace` keeps many.
+   */
+  readonly traceCapacity?: number;
+}
+
+/** Trace records a campaign seed keeps (enough for the failure report's tail). */
+export const CAMPAIGN_TRACE_CAPACITY = 512;
+
+const FAULT_TYPE = TRACE_TYPES.indexOf('fault');
+
+/**
+ * Fault kinds injected per node, observed as the trace records them. The simulator exposes no
+ * per-node counter, and the trace ring forgets old records, so the runner watches `record` calls
+ * (a read-only observer: arguments, order and hash are untouched).
+ */
+const injected = new WeakMap<Simulation, Map<number, Set<number>>>();
+
+function observeFaults(sim: Simulation): void {
+  const seen = new Map<number, Set<number>>();
+  injected.set(sim, seen);
+  const trace = sim.trace;
+  const record = trace.record.bind(trace);
+  trace.record = (...args: Parameters<typeof record>): void => {
+    if (args[0] === FAULT_TYPE) {
+      let kinds = seen.get(args[1]);
+      if (kinds === undefined) {
+        kinds = new Set();
+        seen.set(args[1], kinds);
+      }
+      kinds.add(args[2]);
+    }
+    record(...args);
+  };
+}
+
+/** Builds the simulation for one seed. */
+export function createSimulation(spec: SimulationSpec): Simulation {
+  const sim = new Simulation({
+    seed: spec.seed,
+    profile: spec.profile,
+    faults: spec.faults,
+    latency: spec.latency,
+    traceCapacity: spec.traceCapacity ?? CAMPAIGN_TRACE_CAPACITY,
+  });
+  observeFaults(sim);
+  return sim;
+}
+
+/** The last `lastN` trace events, one per line. */
+export function formatTrace(sim: Simulation, lastN: number): string {
+  return sim.trace.format(lastN);
+}
+
+/** Fault kinds injected so far on node `nodeName`. */
+export function injectedFaults(sim: Simulation, nodeName: string): ReadonlySet<string> {
+  const node = sim.nodes.find((n) => n.name === nodeName);
+  const codes = node === undefined ? undefined : injected.get(sim)?.get(node.index);
+  const names = new Set<string>();
+  if (codes === undefined) return names;
+  // The trace interns labels; reading its table does not intern anything new (which would shift codes and the hash).
+  const table = (sim.trace as unknown as { readonly whatNames: readonly string[] }).whatNames;
+  for (const code of codes) names.add(table[code] ?? `fault#${code}`);
+  return names;
+}

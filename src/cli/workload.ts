@@ -1,0 +1,81 @@
+/**
+ * What a simulation workload is: a module whose default export has `run(ctx)`. The runner builds
+ * one {@link WorkloadContext} per seed, runs `run` inside `sim.run`, and counts the seed as failed
+ * when `run` rejects (an invariant broke, or the code under test threw something unexpected).
+ */
+import type { Io } from '../interfaces/io.js';
+import type { LatencyPresetName, SimulationHandle, SimNodeHandle } from './sim-api.js';
+
+/** The durability model of the simulated disks (see the simulator's documentation). */
+export type SimProfile = 'posix' | 'ext4-ordered' | 'none';
+/** A fault preset name: what the simulator injects. */
+export type FaultPresetName = 'none' | 'default' | 'heavy';
+
+export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'none'];
+export const FAULT_PRESETS: readonly FaultPresetName[] = ['none', 'default', 'heavy'];
+
+/** One simulated machine as a workload sees it. */
+export interface WorkloadNode {
+  readonly name: string;
+  /** The node's current Io; after {@link WorkloadNode.restart} a fresh one. */
+  readonly io: Io;
+  /** Power loss now: operations in flight and later calls on the old Io reject with `ERR_CRASHED`. */
+  crash(): void;
+  /** Boots the node again over what survived the crash; returns the new Io (also `io` from now on). */
+  restart(): Io;
+  /** Fault kinds the simulator injected on this node so far (from the trace), e.g. to excuse data loss after media corruption. */
+  injectedFaults(): ReadonlySet<string>;
+}
+
+/** What `run` receives, once per seed. */
+export interface WorkloadContext {
+  /** The simulation this seed runs in (clock, trace, faults, hash). */
+  readonly sim: SimulationHandle;
+  readonly seed: number;
+  readonly profile: SimProfile;
+  readonly faults: FaultPresetName;
+  /** Simulated device latency: `default` (completions come back out of order) or `none`. */
+  readonly latency: LatencyPresetName;
+  /**
+   * Free-form options: `variant` holds the part after `:` in a built-in name such as
+   * `kv:no-checksum`; `--option key=value` flags add more.
+   */
+  readonly options: Readonly<Record<string, string>>;
+  /** The node called `name` (created on first use; every node has its own disk). */
+  node(name: string): WorkloadNode;
+  /** A seeded number in [0, 1) for the workload's own choices. Never use Math.random. */
+  random(): number;
+  /** A seeded integer in [0, n). */
+  randomInt(n: number): number;
+  /** Records a line for the failure report (kept bounded; printed with a failure or `--verbose`). */
+  log(...parts: unknown[]): void;
+}
+
+/** A simulation workload. Throw (e.g. {@link InvariantViolation}) when an invariant breaks. */
+export interface Workload {
+  /** Shown by `faultline sim --help` and in reports. */
+  readonly description?: string;
+  /** Variants accepted after `:` (e.g. broken builds of the code under test), with a description each. */
+  readonly variants?: Readonly<Record<string, string>>;
+  run(ctx: WorkloadContext): Promise<void>;
+}
+
+/** Identity helper that types a workload literal. */
+export function defineWorkload(workload: Workload): Workload {
+  return workload;
+}
+
+/** Thrown by a workload when the code under test broke one of its promises. */
+export class InvariantViolation extends Error {
+  override readonly name = 'InvariantViolation';
+  readonly code = 'ERR_INVARIANT';
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, details: Readonly<Record<string, unknown>> = {}) {
+    super(message);
+    this.details = details;
+  }
+}
+
+/** Re-exported so workload authors need only this module. */
+export type { LatencyPresetName, SimNodeHandle, SimulationHandle };

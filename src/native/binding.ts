@@ -1,0 +1,183 @@
+/**
+ * The typed interface of the native addon (`native/`, built by node-gyp into
+ * `build/Release/faultline_uring.node`) and its loader.
+ *
+ * Architecture: the loader walks up from this file to the package root (so it works from `src/`
+ * under tsx and from `dist/src/` once compiled), loads the addon once per thread with
+ * `createRequire`, and remembers either the binding or a diagnosis of why it could not load.
+ * Nothing here throws: callers decide whether a missing addon is fatal (UringIo) or not
+ * (`openIo({ backend: 'auto' })`, aligned allocation).
+ *
+ * Memory safety: see `native/addon.cc`. The JS side must keep every buffer of an operation
+ * reachable until its completion record arrives (UringIo's slot table does).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Why a native step failed: which step, and the errno it returned. */
+export interface NativeFailure {
+  readonly stage: string;
+  readonly errno: number;
+}
+
+/** What `Ring.info()` reports: ring geometry, counters, and which opcodes the kernel offers. */
+export interface NativeRingInfo {
+  readonly open: boolean;
+  readonly sqEntries: number;
+  readonly cqEntries: number;
+  readonly features: number;
+  readonly sqpoll: boolean;
+  readonly singleMmap: boolean;
+  /** io_uring_enter calls so far (submissions, waits and overflow flushes together). */
+  readonly enterCalls: number;
+  readonly submittedSqes: number;
+  readonly inKernel: number;
+  readonly retries: number;
+  readonly overflowFlushes: number;
+  readonly ops: Readonly<Record<
+    'read' | 'write' | 'readv' | 'writev' | 'fsync' | 'fallocate' | 'ftruncate' | 'openat2' | 'close' |
+    'statx' | 'renameat' | 'unlinkat' | 'mkdirat' | 'asyncCancel', boolean>>;
+}
+
+/**
+ * Result of a submitting method: `undefined` when the request went to the ring (its completion
+ * record follows), or the result itself when it ran synchronously (the kernel lacks the opcode):
+ * a count or 0 on success, a negated errno on failure. `statx` returns `[sizeBytes, mode]`.
+ */
+export type NativeResult = number | undefined;
+
+/**
+ * One io_uring instance (see `native/addon.cc`). `slot` is the request's index in the caller's
+ * slot table, 0..queueDepth-1, and must be free. `dirFd` -1 means the root directory.
+ */
+export interface NativeRing {
+  /** Sets the ring up; `null` on success. `dispatcher(count)` is called with completion batches. */
+  start(root: string, queueDepth: number, sqpoll: boolean, dispatcher: (count: number) => void): NativeFailure | null;
+  /** The record buffer: `count` records of [slot, res, aux0, aux1] as float64 per dispatch. */
+  completions(): ArrayBuffer;
+  info(): NativeRingInfo;
+  read(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number): NativeResult;
+  write(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number): NativeResult;
+  readv(slot: number, fd: number, buffers: readonly Uint8Array[], offsetBytes: number): NativeResult;
+  writev(slot: number, fd: number, buffers: readonly Uint8Array[], offsetBytes: number): NativeResult;
+  fsync(slot: number, fd: number, dataOnly: boolean): NativeResult;
+  fallocate(slot: number, fd: number, offsetBytes: number, lengthBytes: number): NativeResult;
+  ftruncate(slot: number, fd: number, lengthBytes: number): NativeResult;
+  openat2(slot: number, dirFd: number, path: string, flags: number, mode: number, resolve: number): NativeResult;
+  close(slot: number, fd: number): NativeResult;
+  statx(slot: number, fd: number): NativeResult | [number, number];
+  renameat(slot: number, fromDirFd: number, fromName: string, toDirFd: number, toName: string): NativeResult;
+  unlinkat(slot: number, dirFd: number, name: string, flags: number): NativeResult;
+  mkdirat(slot: number, dirFd: number, name: string, mode: number): NativeResult;
+  /** getdents64 on the calling thread: the names (without `.`/`..`) or a negated errno. */
+  readdir(fd: number): string[] | number;
+  /** Asks the kernel to cancel everything in flight; completions (-ECANCELED or done) follow. */
+  cancelAll(): void;
+  /** Cancels, waits for every request, frees the ring. Idempotent. */
+  destroy(): void;
+}
+
+/** The addon's exports. On non-Linux builds only the allocator is present. */
+export interface NativeBinding {
+  /** False on the portable build (no io_uring on this OS). */
+  readonly platformSupported: boolean;
+  readonly alignmentBytes: number;
+  allocAligned(lengthBytes: number): Uint8Array;
+  readonly Ring?: new () => NativeRing;
+  /** Tries a tiny io_uring_setup and an openat2; `{ stage: 'ok', errno: 0 }` when both work. */
+  probe?(): NativeFailure;
+  /** Test aid: seccomp-blocks io_uring_setup in this process with `errno`. Irreversible. */
+  restrictIoUringSetupForTesting?(errno: number): number;
+}
+
+/** Outcome of loading the addon. */
+export type BindingLoad =
+  | { readonly ok: true; readonly binding: NativeBinding; readonly path: string }
+  | { readonly ok: false; readonly reason: string; readonly cause?: unknown };
+
+const ADDON_NAME = 'faultline_uring.node';
+const PACKAGE_NAME = 'faultline';
+const ROOT_SEARCH_DEPTH_MAX = 8;
+
+/** The directory of the package that contains this file (holding package.json named faultline). */
+export function packageRoot(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < ROOT_SEARCH_DEPTH_MAX; depth += 1) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown };
+        if (parsed.name === PACKAGE_NAME) return dir;
+      } catch {
+        // An unreadable manifest is not ours; keep walking up.
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return undefined;
+}
+
+function diagnose(message: string): string {
+  if (/NODE_MODULE_VERSION|was compiled against a different Node\.js/i.test(message)) {
+    return 'the addon was built for a different Node.js version (ABI mismatch); run `npm rebuild faultline` with this Node.js';
+  }
+  if (/invalid ELF header|wrong ELF class|not a mach-o|mach-o file, but is an incompatible architecture|Exec format error/i.test(message)) {
+    return 'the addon was built for another platform or CPU (copied node_modules?); run `npm rebuild faultline` on this machine';
+  }
+  if (/GLIBC|GLIBCXX|version `/i.test(message)) {
+    return 'the addon needs a newer C/C++ runtime than this system has; run `npm rebuild faultline` on this machine';
+  }
+  return 'the addon failed to load; run `npm rebuild faultline` and check its output';
+}
+
+let cached: BindingLoad | undefined;
+
+/**
+ * Loads the addon once (per thread) and returns it, or why it is unavailable. Never throws.
+ * Likely causes named in `reason`: not built (install scripts disabled, no compiler), a Node.js
+ * ABI mismatch, a build for another platform.
+ */
+export function loadBinding(): BindingLoad {
+  if (cached !== undefined) return cached;
+  cached = loadOnce();
+  return cached;
+}
+
+function loadOnce(): BindingLoad {
+  const root = packageRoot();
+  if (root === undefined) {
+    return { ok: false, reason: 'cannot find the faultline package root to locate its native addon' };
+  }
+  const candidates = [join(root, 'build', 'Release', ADDON_NAME), join(root, 'build', 'Debug', ADDON_NAME)];
+  const path = candidates.find((candidate) => existsSync(candidate));
+  if (path === undefined) {
+    return {
+      ok: false,
+      reason: 'the native addon is not built (install scripts skipped with --ignore-scripts, or no python3/make/C++ compiler ' +
+        'during install); run `npm rebuild faultline`',
+    };
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const binding = require(path) as NativeBinding;
+    return { ok: true, binding, path };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, reason: diagnose(message), cause: err };
+  }
+}
+
+/**
+ * A zeroed allocator whose buffers are aligned to 4096 bytes (native posix_memalign), or
+ * `undefined` when the addon is unavailable. For backends that want O_DIRECT-ready buffers.
+ */
+export function nativeAlignedAllocator(): ((lengthBytes: number) => Uint8Array) | undefined {
+  const load = loadBinding();
+  if (!load.ok) return undefined;
+  const binding = load.binding;
+  return (lengthBytes: number) => binding.allocAligned(lengthBytes);
+}

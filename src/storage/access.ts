@@ -1,0 +1,24 @@
+/**
+ * How a blob's bytes reach its file: the interface shared by the buffered and the direct
+ * (O_DIRECT) strategies. Offsets here are file offsets (the header included); the blob adds
+ * the header size before calling.
+ */
+
+/** Reads and writes whole ranges of one file, hiding short transfers and alignment. */
+export interface FileAccess {
+  /**
+   * Fills `target` from `fileOffsetBytes` and resolves with the number of bytes read: all of
+   * `target`, or fewer only when the file ends first. Short reads are retried.
+   */
+  readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number>;
+
+  /**
+   * Writes `chunks` back to back from `fileOffsetBytes` (`totalBytes` is their summed length),
+   * retrying short writes, and resolves once all of it is visible to reads. The file grows to at
+   * least `fileOffsetBytes + totalBytes` and to no more than that when it was shorter.
+   */
+  writeRange(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void>;
+
+  /** Sets the file length to `fileLengthBytes`. */
+  setLength(fd: number, fileLengthBytes: number): Promise<void>;
+}

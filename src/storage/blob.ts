@@ -1,0 +1,223 @@
+/**
+ * One open blob: a file descriptor on a blob file, with offsets shifted past the header.
+ *
+ * The handle keeps its own idea of the data length (`sizeBytes`), set at open and moved by this
+ * handle's writes and resizes, and checks reads against it. Operations run concurrently; the
+ * handle counts them so {@link StorageBlob.close} can wait for them before closing the fd, which
+ * keeps an fd number from being reused under an operation still in flight.
+ */
+import { StorageError } from '../interfaces/errors.js';
+import type { Io } from '../interfaces/io.js';
+import { BLOB_HEADER_BYTES, BLOB_SIZE_MAX_BYTES } from '../interfaces/limits.js';
+import type { Blob } from '../interfaces/storage.js';
+import { checkBuffer, checkLength, checkOffset, checkRangeEnd } from '../interfaces/validate.js';
+import type { FileAccess } from './access.js';
+
+/** Most operations one blob handle may have in flight; more is `ERR_LIMIT_EXCEEDED`. */
+export const BLOB_OPERATIONS_IN_FLIGHT_MAX = 65_536;
+
+/** What a {@link StorageBlob} needs from the Storage that opened it. */
+export interface BlobContext {
+  readonly io: Io;
+  readonly access: FileAccess;
+  /** The blob file's path relative to the Io root (for error details). */
+  readonly path: string;
+  /** Called once, after the fd is closed. */
+  readonly onClosed: (blob: StorageBlob) => void;
+}
+
+function closedError(operation: string, path: string): StorageError {
+  return new StorageError('ERR_CLOSED', 'the blob is closed', { operation, path });
+}
+
+/** Allocates a result buffer; an allocation the runtime refuses is a limit, not a crash. */
+function allocate(operation: string, lengthBytes: number): Uint8Array {
+  try {
+    return new Uint8Array(lengthBytes);
+  } catch (err) {
+    throw new StorageError('ERR_LIMIT_EXCEEDED', 'cannot allocate a buffer that large', {
+      operation, lengthBytes,
+    }, { cause: err });
+  }
+}
+
+/** The {@link Blob} implementation shared by every backend. */
+export class StorageBlob implements Blob {
+  private currentSizeBytes: number;
+  private closing = false;
+  private closePromise: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly context: BlobContext,
+    private readonly fd: number,
+    sizeBytes: number,
+    readonly version: number,
+  ) {
+    this.currentSizeBytes = sizeBytes;
+  }
+
+  get sizeBytes(): number {
+    return this.currentSizeBytes;
+  }
+
+  /** Runs `body` as one tracked operation, refusing it once the handle is closing. */
+  private track<T>(operation: string, body: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(closedError(operation, this.context.path));
+    if (this.inFlight.size >= BLOB_OPERATIONS_IN_FLIGHT_MAX) {
+      return Promise.reject(new StorageError('ERR_LIMIT_EXCEEDED', 'too many operations in flight on one blob', {
+        operation, path: this.context.path, limit: BLOB_OPERATIONS_IN_FLIGHT_MAX,
+      }));
+    }
+    let promise: Promise<T>;
+    try {
+      promise = body();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.inFlight.add(promise);
+    const forget = (): void => {
+      this.inFlight.delete(promise);
+    };
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  private outOfRange(operation: string, offsetBytes: number, lengthBytes: number, reason: string): StorageError {
+    return new StorageError('ERR_OUT_OF_RANGE', 'read past the end of the blob', {
+      operation, path: this.context.path, offsetBytes, lengthBytes, sizeBytes: this.currentSizeBytes, reason,
+    });
+  }
+
+  /** Reads exactly `target.byteLength` bytes at data offset `offsetBytes` into `target`. */
+  private async readExactly(operation: string, target: Uint8Array, offsetBytes: number): Promise<void> {
+    if (target.byteLength === 0) return;
+    const n = await this.context.access.readRange(this.fd, target, BLOB_HEADER_BYTES + offsetBytes);
+    // The file ended before this handle's size: another handle shrank it, or something outside
+    // Storage did. The bytes do not exist, so this is the same condition as reading past the end.
+    if (n < target.byteLength) throw this.outOfRange(operation, offsetBytes, target.byteLength, 'file-shorter-than-handle-size');
+  }
+
+  /**
+   * Resolves with a new array of exactly `lengthBytes` bytes from data offset `offsetBytes`.
+   * Rejects with `ERR_OUT_OF_RANGE` when the range ends past {@link sizeBytes} (a zero-length
+   * read at or before the end resolves with an empty array), or when the file turns out shorter
+   * than this handle's size (changed by another handle); `ERR_INVALID_ARGUMENT` /
+   * `ERR_LIMIT_EXCEEDED` for bad arguments; `ERR_CLOSED` after close; and the Io's errors.
+   */
+  readAt(offsetBytes: number, lengthBytes: number): Promise<Uint8Array> {
+    const operation = 'blob.readAt';
+    return this.track(operation, async () => {
+      checkOffset(operation, offsetBytes);
+      checkLength(operation, lengthBytes, BLOB_SIZE_MAX_BYTES);
+      if (offsetBytes + lengthBytes > this.currentSizeBytes) throw this.outOfRange(operation, offsetBytes, lengthBytes, 'past-end');
+      const target = allocate(operation, lengthBytes);
+      await this.readExactly(operation, target, offsetBytes);
+      return target;
+    });
+  }
+
+  /**
+   * Reads `lengthBytes` (default `buffer.byteLength`) from data offset `offsetBytes` into the start
+   * of `buffer` and resolves with `buffer.subarray(0, lengthBytes)` (same memory). Rejects with
+   * `ERR_INVALID_ARGUMENT` when `lengthBytes > buffer.byteLength` or `buffer` is not a Uint8Array,
+   * `ERR_DETACHED_BUFFER` for a detached buffer, `ERR_OUT_OF_RANGE` past the end (as
+   * {@link readAt}). Bytes of `buffer` past `lengthBytes` are left untouched.
+   */
+  readInto(buffer: Uint8Array, offsetBytes: number, lengthBytes?: number): Promise<Uint8Array> {
+    const operation = 'blob.readInto';
+    return this.track(operation, async () => {
+      checkBuffer(operation, buffer, BLOB_SIZE_MAX_BYTES);
+      checkOffset(operation, offsetBytes);
+      const wantedBytes = lengthBytes === undefined ? buffer.byteLength : checkLength(operation, lengthBytes, BLOB_SIZE_MAX_BYTES);
+      if (wantedBytes > buffer.byteLength) {
+        throw new StorageError('ERR_INVALID_ARGUMENT', 'lengthBytes is larger than the buffer', {
+          operation, argument: 'lengthBytes', lengthBytes: wantedBytes, bufferBytes: buffer.byteLength,
+        });
+      }
+      if (offsetBytes + wantedBytes > this.currentSizeBytes) throw this.outOfRange(operation, offsetBytes, wantedBytes, 'past-end');
+      const target = buffer.subarray(0, wantedBytes);
+      await this.readExactly(operation, target, offsetBytes);
+      return target;
+    });
+  }
+
+  /**
+   * Writes `data` (one buffer, or an array of buffers written back to back) at data offset
+   * `offsetBytes` and resolves once all of it is visible to reads (not durable: see {@link sync}).
+   * Short writes are retried; chunks go to the Io in writev groups of at most `IOV_COUNT_MAX`;
+   * empty chunks are allowed, and an empty write changes nothing (it does not extend the blob).
+   * Writing past the end extends the blob and the gap reads as zeros. The buffers must not be
+   * changed until the promise settles. Rejects with `ERR_INVALID_ARGUMENT` (not a buffer or array
+   * of buffers, bad offset), `ERR_DETACHED_BUFFER`, `ERR_LIMIT_EXCEEDED` (ends past
+   * `BLOB_SIZE_MAX_BYTES`), `ERR_CLOSED`, and the Io's errors (`ENOSPC`, `EIO`...). After a
+   * rejection some of the bytes may have been written.
+   */
+  writeAt(offsetBytes: number, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    const operation = 'blob.writeAt';
+    return this.track(operation, async () => {
+      checkOffset(operation, offsetBytes);
+      let chunks: readonly Uint8Array[];
+      if (data instanceof Uint8Array) chunks = [data];
+      else if (Array.isArray(data)) chunks = [...(data as readonly unknown[])] as Uint8Array[];
+      else {
+        throw new StorageError('ERR_INVALID_ARGUMENT', 'data must be a Uint8Array or an array of them', {
+          operation, argument: 'data',
+        });
+      }
+      let totalBytes = 0;
+      for (const chunk of chunks) totalBytes += checkBuffer(operation, chunk, BLOB_SIZE_MAX_BYTES).byteLength;
+      checkRangeEnd(operation, offsetBytes, totalBytes, BLOB_SIZE_MAX_BYTES);
+      if (totalBytes === 0) return;
+      await this.context.access.writeRange(this.fd, chunks, totalBytes, BLOB_HEADER_BYTES + offsetBytes);
+      const endBytes = offsetBytes + totalBytes;
+      if (endBytes > this.currentSizeBytes) this.currentSizeBytes = endBytes;
+    });
+  }
+
+  /**
+   * Sets the data length to `lengthBytes` (shrinking drops bytes, growing adds zeros) and resolves
+   * once reads see it; not durable until {@link sync}. Rejects with `ERR_INVALID_ARGUMENT`,
+   * `ERR_LIMIT_EXCEEDED` (past `BLOB_SIZE_MAX_BYTES`), `ERR_CLOSED`, and the Io's errors.
+   */
+  resize(lengthBytes: number): Promise<void> {
+    const operation = 'blob.resize';
+    return this.track(operation, async () => {
+      checkLength(operation, lengthBytes, BLOB_SIZE_MAX_BYTES);
+      await this.context.access.setLength(this.fd, BLOB_HEADER_BYTES + lengthBytes);
+      this.currentSizeBytes = lengthBytes;
+    });
+  }
+
+  /**
+   * Makes every write and resize that resolved before this call durable (fdatasync: the data and
+   * the file length, which is all a blob's content depends on). An `EIO` means data may be lost
+   * even though reads still return it: reopen and recover, never retry blindly.
+   */
+  sync(): Promise<void> {
+    return this.track('blob.sync', () => this.context.io.fsync(this.fd, { dataOnly: true }));
+  }
+
+  /**
+   * Refuses new operations (`ERR_CLOSED`), waits for those in flight to settle, then closes the fd.
+   * Does not sync. Resolves the same way when called again. An Io already shut down has closed the
+   * fd itself, so its `ERR_CLOSED` is not reported.
+   */
+  close(): Promise<void> {
+    if (this.closePromise === undefined) {
+      this.closing = true;
+      this.closePromise = (async () => {
+        // Bounded: the set only shrinks once closing is set.
+        await Promise.allSettled([...this.inFlight]);
+        try {
+          await this.context.io.close(this.fd);
+        } catch (err) {
+          if (!(err instanceof StorageError && (err.code === 'ERR_CLOSED' || err.code === 'ERR_CRASHED'))) throw err;
+        } finally {
+          this.context.onClosed(this);
+        }
+      })();
+    }
+    return this.closePromise;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The buffered (page-cache) {@link FileAccess}: plain pread/pwrite/pwritev through the Io, with
+ * short transfers retried in bounded loops and large transfers split at the Io's per-call limits
+ * (`IO_BYTES_MAX` bytes, `IOV_COUNT_MAX` buffers).
+ */
+import { StorageError } from '../interfaces/errors.js';
+import type { Io } from '../interfaces/io.js';
+import { IO_BYTES_MAX, IOV_COUNT_MAX } from '../interfaces/limits.js';
+import type { FileAccess } from './access.js';
+
+/**
+ * Consecutive writes that may transfer nothing before a write is failed with `EIO`. pwrite
+ * returning 0 for a non-empty buffer is not an error on Linux, but repeating it forever would hang.
+ */
+export const WRITE_ZERO_PROGRESS_MAX = 16;
+
+/**
+ * Fills `target` from `fileOffsetBytes`, retrying short reads, and resolves with the count read
+ * (less than `target.byteLength` only at end of file). Each iteration either advances by at least
+ * one byte or stops (a read of 0 is end of file), so the loop is bounded by the length.
+ */
+export async function readFully(io: Io, fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
+  let doneBytes = 0;
+  while (doneBytes < target.byteLength) {
+    const stepBytes = Math.min(target.byteLength - doneBytes, IO_BYTES_MAX);
+    const n = await io.read(fd, target.subarray(doneBytes, doneBytes + stepBytes), fileOffsetBytes + doneBytes);
+    if (n === 0) break;
+    checkTransferCount('read', n, stepBytes);
+    doneBytes += n;
+  }
+  return doneBytes;
+}
+
+/** A backend that reports more bytes than asked is broken; continuing would corrupt offsets. */
+export function checkTransferCount(operation: string, countBytes: number, askedBytes: number): void {
+  if (!Number.isInteger(countBytes) || countBytes < 0 || countBytes > askedBytes) {
+    throw new StorageError('ERR_INTERNAL', 'the Io reported an impossible transfer count', {
+      operation, countBytes, askedBytes,
+    });
+  }
+}
+
+/**
+ * Writes `chunks` back to back from `fileOffsetBytes`, retrying short writes. Empty chunks are
+ * skipped; groups of at most `IOV_COUNT_MAX` buffers and `IO_BYTES_MAX` bytes go to one writev
+ * (or one write when a group holds a single buffer). Bounded: every iteration advances by at least
+ * one byte, except at most {@link WRITE_ZERO_PROGRESS_MAX} consecutive zero-byte writes.
+ */
+export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array[], fileOffsetBytes: number): Promise<void> {
+  let chunkIndex = 0;
+  let chunkOffsetBytes = 0;
+  let positionBytes = fileOffsetBytes;
+  let zeroProgressCount = 0;
+  const group: Uint8Array[] = [];
+  for (;;) {
+    while (chunkIndex < chunks.length && chunkOffsetBytes >= chunks[chunkIndex]!.byteLength) {
+      chunkIndex += 1;
+      chunkOffsetBytes = 0;
+    }
+    if (chunkIndex >= chunks.length) return;
+    group.length = 0;
+    let groupBytes = 0;
+    for (let i = chunkIndex, skip = chunkOffsetBytes; i < chunks.length && group.length < IOV_COUNT_MAX && groupBytes < IO_BYTES_MAX; i++, skip = 0) {
+      const chunk = chunks[i]!;
+      if (chunk.byteLength - skip === 0) continue;
+      const takeBytes = Math.min(chunk.byteLength - skip, IO_BYTES_MAX - groupBytes);
+      group.push(skip === 0 && takeBytes === chunk.byteLength ? chunk : chunk.subarray(skip, skip + takeBytes));
+      groupBytes += takeBytes;
+    }
+    const n = group.length === 1 ? await io.write(fd, group[0]!, positionBytes) : await io.writev(fd, group, positionBytes);
+    checkTransferCount('write', n, groupBytes);
+    if (n === 0) {
+      zeroProgressCount += 1;
+      if (zeroProgressCount >= WRITE_ZERO_PROGRESS_MAX) {
+        throw new StorageError('EIO', 'writes keep transferring nothing', {
+          operation: 'blob.writeAt', offsetBytes: positionBytes, attempts: zeroProgressCount,
+        });
+      }
+      continue;
+    }
+    zeroProgressCount = 0;
+    positionBytes += n;
+    // Advance the cursor by n bytes across the chunks.
+    let leftBytes = n;
+    while (leftBytes > 0) {
+      const availableBytes = chunks[chunkIndex]!.byteLength - chunkOffsetBytes;
+      if (leftBytes < availableBytes) {
+        chunkOffsetBytes += leftBytes;
+        leftBytes = 0;
+      } else {
+        leftBytes -= availableBytes;
+        chunkIndex += 1;
+        chunkOffsetBytes = 0;
+      }
+    }
+  }
+}
+
+/** The buffered strategy. */
+export class BufferedAccess implements FileAccess {
+  constructor(private readonly io: Io) {}
+
+  readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
+    return readFully(this.io, fd, target, fileOffsetBytes);
+  }
+
+  writeRange(fd: number, chunks: readonly Uint8Array[], _totalBytes: number, fileOffsetBytes: number): Promise<void> {
+    return writeFully(this.io, fd, chunks, fileOffsetBytes);
+  }
+
+  setLength(fd: number, fileLengthBytes: number): Promise<void> {
+    return this.io.truncate(fd, fileLengthBytes);
+  }
+}

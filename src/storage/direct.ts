@@ -1,0 +1,169 @@
+/**
+ * The direct (O_DIRECT) {@link FileAccess}: every transfer the Io sees is aligned to
+ * `io.features.directAlignmentBytes` in offset, length and buffer address, through bounce buffers
+ * from `io.allocAligned`. A write that covers part of a sector reads that sector first
+ * (read-modify-write); a write that ends past the end of the file is followed by a truncate back to
+ * the exact length, because the aligned write necessarily extends the file to a sector boundary.
+ *
+ * Concurrency: the read-modify-write of a partial sector would lose a concurrent write to the
+ * other part of the same sector, so every write and length change on one file runs under a
+ * per-file lock shared by all handles of the Storage (`fileLocks`). Reads take no lock.
+ *
+ * Memory: bounce buffers are at most {@link DIRECT_CHUNK_BYTES} plus one sector, allocated per
+ * operation and released to the garbage collector; no buffer handed to the Io is touched until
+ * its operation settles.
+ */
+import { StorageError } from '../interfaces/errors.js';
+import type { Io } from '../interfaces/io.js';
+import type { FileAccess } from './access.js';
+import { checkTransferCount } from './buffered.js';
+import type { KeyedMutex } from './mutex.js';
+
+/** Largest bounce buffer of one direct transfer; bigger ranges are moved in pieces of this size. */
+export const DIRECT_CHUNK_BYTES = 1 << 20;
+/** Short transfers tolerated per piece before it fails with `EIO` (each may make no aligned progress). */
+export const DIRECT_SHORT_TRANSFER_MAX = 64;
+
+function alignDown(value: number, alignmentBytes: number): number {
+  return value - (value % alignmentBytes);
+}
+
+function alignUp(value: number, alignmentBytes: number): number {
+  const rest = value % alignmentBytes;
+  return rest === 0 ? value : value + alignmentBytes - rest;
+}
+
+/** Copies `lengthBytes` bytes of the concatenation of `chunks`, from `sourceOffsetBytes`, into `target`. */
+function copyFromChunks(chunks: readonly Uint8Array[], sourceOffsetBytes: number, target: Uint8Array, lengthBytes: number): void {
+  let skipBytes = sourceOffsetBytes;
+  let doneBytes = 0;
+  for (const chunk of chunks) {
+    if (doneBytes >= lengthBytes) return;
+    if (skipBytes >= chunk.byteLength) {
+      skipBytes -= chunk.byteLength;
+      continue;
+    }
+    const takeBytes = Math.min(chunk.byteLength - skipBytes, lengthBytes - doneBytes);
+    target.set(chunk.subarray(skipBytes, skipBytes + takeBytes), doneBytes);
+    doneBytes += takeBytes;
+    skipBytes = 0;
+  }
+}
+
+/** The direct strategy for one blob handle. */
+export class DirectAccess implements FileAccess {
+  private readonly alignmentBytes: number;
+
+  /**
+   * One instance per blob handle. `fileLockKey` names the file (its path), so every handle of the
+   * same file takes the same lock in `fileLocks`.
+   */
+  constructor(
+    private readonly io: Io,
+    private readonly fileLocks: KeyedMutex,
+    private readonly fileLockKey: string,
+  ) {
+    this.alignmentBytes = io.features.directAlignmentBytes;
+  }
+
+  /**
+   * Reads the aligned range `[alignedOffsetBytes, +bounce.byteLength)` into `bounce` and resolves
+   * with the count of valid bytes (fewer only at end of file). A short read may end mid-sector, and
+   * the next read must start aligned, so the partial sector is read again; end of file is told
+   * from a stuck short read by the file's length.
+   */
+  private async readAligned(fd: number, bounce: Uint8Array, alignedOffsetBytes: number): Promise<number> {
+    let validBytes = 0;
+    for (let attempt = 0; validBytes < bounce.byteLength; attempt++) {
+      if (attempt > bounce.byteLength / this.alignmentBytes + DIRECT_SHORT_TRANSFER_MAX) {
+        throw new StorageError('EIO', 'direct reads keep coming back short', {
+          operation: 'blob.readAt', offsetBytes: alignedOffsetBytes + validBytes, attempts: attempt,
+        });
+      }
+      const startBytes = alignDown(validBytes, this.alignmentBytes);
+      const askedBytes = bounce.byteLength - startBytes;
+      const n = await this.io.read(fd, bounce.subarray(startBytes), alignedOffsetBytes + startBytes);
+      checkTransferCount('read', n, askedBytes);
+      const endBytes = startBytes + n;
+      if (endBytes > validBytes) validBytes = endBytes;
+      if (n === askedBytes) continue;
+      const fileBytes = (await this.io.stat(fd)).sizeBytes;
+      if (fileBytes <= alignedOffsetBytes + validBytes) break;
+    }
+    return Math.min(validBytes, bounce.byteLength);
+  }
+
+  /** Writes all of aligned `bounce` at aligned `alignedOffsetBytes`, retrying short writes from the sector they stopped in. */
+  private async writeAligned(fd: number, bounce: Uint8Array, alignedOffsetBytes: number): Promise<void> {
+    let doneBytes = 0;
+    for (let attempt = 0; doneBytes < bounce.byteLength; attempt++) {
+      if (attempt > bounce.byteLength / this.alignmentBytes + DIRECT_SHORT_TRANSFER_MAX) {
+        throw new StorageError('EIO', 'direct writes keep coming back short', {
+          operation: 'blob.writeAt', offsetBytes: alignedOffsetBytes + doneBytes, attempts: attempt,
+        });
+      }
+      const startBytes = alignDown(doneBytes, this.alignmentBytes);
+      const askedBytes = bounce.byteLength - startBytes;
+      const n = await this.io.write(fd, bounce.subarray(startBytes), alignedOffsetBytes + startBytes);
+      checkTransferCount('write', n, askedBytes);
+      if (startBytes + n > doneBytes) doneBytes = startBytes + n;
+    }
+  }
+
+  async readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
+    const a = this.alignmentBytes;
+    const endBytes = fileOffsetBytes + target.byteLength;
+    let positionBytes = fileOffsetBytes;
+    let bounce: Uint8Array | undefined;
+    // Bounded: each piece advances by at least one byte (or stops at end of file).
+    while (positionBytes < endBytes) {
+      const alignedStartBytes = alignDown(positionBytes, a);
+      const pieceEndBytes = Math.min(endBytes, alignedStartBytes + DIRECT_CHUNK_BYTES);
+      const alignedLengthBytes = alignUp(pieceEndBytes, a) - alignedStartBytes;
+      if (bounce === undefined || bounce.byteLength < alignedLengthBytes) bounce = this.io.allocAligned(alignedLengthBytes);
+      const view = bounce.subarray(0, alignedLengthBytes);
+      const validBytes = await this.readAligned(fd, view, alignedStartBytes);
+      const usableEndBytes = Math.min(pieceEndBytes, alignedStartBytes + validBytes);
+      if (usableEndBytes <= positionBytes) break;
+      target.set(view.subarray(positionBytes - alignedStartBytes, usableEndBytes - alignedStartBytes), positionBytes - fileOffsetBytes);
+      positionBytes = usableEndBytes;
+      if (usableEndBytes < pieceEndBytes) break;
+    }
+    return positionBytes - fileOffsetBytes;
+  }
+
+  writeRange(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> {
+    if (totalBytes === 0) return Promise.resolve();
+    return this.fileLocks.run(this.fileLockKey, 'blob.writeAt', async () => {
+      const a = this.alignmentBytes;
+      let fileBytes = (await this.io.stat(fd)).sizeBytes;
+      const endBytes = fileOffsetBytes + totalBytes;
+      let positionBytes = fileOffsetBytes;
+      while (positionBytes < endBytes) {
+        const alignedStartBytes = alignDown(positionBytes, a);
+        const pieceEndBytes = Math.min(endBytes, alignedStartBytes + DIRECT_CHUNK_BYTES);
+        const alignedEndBytes = alignUp(pieceEndBytes, a);
+        const bounce = this.io.allocAligned(alignedEndBytes - alignedStartBytes);
+        // Keep what the partial first and last sectors already hold (zeros past the end of file).
+        if (positionBytes > alignedStartBytes && alignedStartBytes < fileBytes) {
+          await this.readAligned(fd, bounce.subarray(0, a), alignedStartBytes);
+        }
+        const lastSectorBytes = alignedEndBytes - a;
+        if (pieceEndBytes < alignedEndBytes && lastSectorBytes < fileBytes && (lastSectorBytes > alignedStartBytes || positionBytes === alignedStartBytes)) {
+          await this.readAligned(fd, bounce.subarray(lastSectorBytes - alignedStartBytes), lastSectorBytes);
+        }
+        copyFromChunks(chunks, positionBytes - fileOffsetBytes, bounce.subarray(positionBytes - alignedStartBytes), pieceEndBytes - positionBytes);
+        await this.writeAligned(fd, bounce, alignedStartBytes);
+        // The aligned write may have pushed the end of file to a sector boundary: put it back.
+        const wantedFileBytes = Math.max(fileBytes, pieceEndBytes);
+        if (alignedEndBytes > wantedFileBytes) await this.io.truncate(fd, wantedFileBytes);
+        fileBytes = wantedFileBytes;
+        positionBytes = pieceEndBytes;
+      }
+    });
+  }
+
+  setLength(fd: number, fileLengthBytes: number): Promise<void> {
+    return this.fileLocks.run(this.fileLockKey, 'blob.resize', () => this.io.truncate(fd, fileLengthBytes));
+  }
+}

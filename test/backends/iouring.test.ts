@@ -1,0 +1,38 @@
+/**
+ * The Io and Storage conformance suites on UringIo: buffered, with O_DIRECT storage
+ * (`storageOptions.direct`), and through `openIo({ backend: 'auto' })`.
+ */
+import { rm } from 'node:fs/promises';
+import { openIo } from '../../src/backends/open-io.js';
+import { defineIoConformance, type BackendInstance, type ConformanceSupports } from '../conformance/index.js';
+import { defineStorageConformance } from '../conformance/storage-suite.js';
+import { createUringBackend, describeUring, makeRoots } from '../native/support.js';
+
+const modelRuns = Number(process.env['FAULTLINE_MODEL_RUNS'] ?? 100);
+const supports: ConformanceSupports = {
+  direct: true,
+  tmpfile: true,
+  symlinks: true,
+  directoryFsync: true,
+  modelRuns,
+};
+
+async function autoBackend(): Promise<BackendInstance> {
+  const { base, root } = await makeRoots('faultline-auto-');
+  const io = await openIo({ backend: 'auto', root });
+  return {
+    io,
+    dispose: async () => {
+      await io.shutdown();
+      await rm(base, { recursive: true, force: true });
+    },
+  };
+}
+
+describeUring('UringIo conformance', function () {
+  defineIoConformance('iouring', () => createUringBackend(), supports);
+  defineIoConformance('iouring (queueDepth 2)', () => createUringBackend({ queueDepth: 2 }), { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
+  defineStorageConformance('iouring', () => createUringBackend(), supports);
+  defineStorageConformance('iouring', () => createUringBackend(), { ...supports, storageOptions: { direct: true } });
+  defineIoConformance('openIo auto', autoBackend, { ...supports, symlinks: false, reasons: { symlinks: 'the auto factory plants no symlinks' } });
+});

@@ -1,0 +1,95 @@
+/**
+ * Direct mode details the conformance suite cannot see: that every transfer reaching the Io is
+ * aligned, that the file length stays exact after unaligned appends, that short transfers are
+ * really injected by the test wrapper, and concurrent writes into one sector from two handles.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { FsIo } from '../../src/backends/fs/index.js';
+import { StorageError } from '../../src/interfaces/errors.js';
+import { BLOB_HEADER_BYTES } from '../../src/interfaces/limits.js';
+import { createStorage } from '../../src/storage/index.js';
+import { patternBytes } from '../conformance/storage-suite.js';
+import { WrappedIo } from './wrapped-io.js';
+
+describe('storage/direct mode over emulated O_DIRECT', () => {
+  let root: string;
+  let inner: FsIo;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'faultline-direct-'));
+    inner = new FsIo({ root });
+  });
+
+  afterEach(async () => {
+    await inner.shutdown();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('the wrapper refuses misaligned direct transfers (so the suites over it can fail)', async () => {
+    const io = new WrappedIo(inner, { directAlignmentBytes: 512 });
+    const fd = await io.open('f', { read: true, write: true, create: true, direct: true });
+    let caught: unknown;
+    await io.write(fd, new Uint8Array(100), 0).catch((err: unknown) => { caught = err; });
+    expect(caught).to.be.instanceOf(StorageError);
+    expect((caught as StorageError).code).to.equal('EINVAL');
+    expect(await io.write(fd, io.allocAligned(512), 512)).to.equal(512);
+    await io.close(fd);
+  });
+
+  it('unaligned writes and resizes never send a misaligned transfer and keep the length exact', async () => {
+    const io = new WrappedIo(inner, { directAlignmentBytes: 512 });
+    const storage = createStorage(io, { direct: true });
+    const { blob } = await storage.open('p', 'b');
+    const expected = new Uint8Array(5000);
+    let lengthBytes = 0;
+    const steps: Array<[number, number]> = [[0, 1], [1, 700], [511, 2], [1500, 1], [3000, 2000], [2999, 3], [4000, 1000]];
+    for (const [offsetBytes, sizeBytes] of steps) {
+      const data = patternBytes(sizeBytes, offsetBytes);
+      await blob.writeAt(offsetBytes, data);
+      expected.set(data, offsetBytes);
+      lengthBytes = Math.max(lengthBytes, offsetBytes + sizeBytes);
+      expect(blob.sizeBytes).to.equal(lengthBytes);
+      expect((await inner.stat('p/62')).sizeBytes).to.equal(BLOB_HEADER_BYTES + lengthBytes);
+    }
+    expect(Buffer.from(await blob.readAt(0, lengthBytes)).equals(Buffer.from(expected.subarray(0, lengthBytes)))).to.equal(true);
+    await blob.resize(777);
+    expect((await inner.stat('p/62')).sizeBytes).to.equal(BLOB_HEADER_BYTES + 777);
+    expect(io.counters.misaligned).to.equal(0);
+    await storage.close();
+  });
+
+  it('concurrent writes into the same sector through two handles both land', async () => {
+    const io = new WrappedIo(inner, { directAlignmentBytes: 4096 });
+    const storage = createStorage(io, { direct: true });
+    const first = (await storage.open('p', 'b')).blob;
+    const second = (await storage.open('p', 'b')).blob;
+    const writes: Array<Promise<void>> = [];
+    for (let i = 0; i < 64; i++) writes.push((i % 2 === 0 ? first : second).writeAt(i * 10, new Uint8Array(10).fill(i + 1)));
+    await Promise.all(writes);
+    const third = (await storage.open('p', 'b')).blob;
+    const all = await third.readAt(0, 640);
+    for (let i = 0; i < 64; i++) expect(all.subarray(i * 10, i * 10 + 10).every((b) => b === i + 1), `piece ${i}`).to.equal(true);
+    expect(io.counters.misaligned).to.equal(0);
+    await storage.close();
+  });
+
+  it('short transfers are injected and survived', async () => {
+    const io = new WrappedIo(inner, { directAlignmentBytes: 512, shortTransferRate: 0.5, seed: 99 });
+    const storage = createStorage(io, { direct: true });
+    const { blob } = await storage.open('p', 'b');
+    const data = patternBytes(300_000, 4);
+    await blob.writeAt(3, data);
+    expect(Buffer.from(await blob.readAt(3, data.byteLength)).equals(Buffer.from(data))).to.equal(true);
+    expect(io.counters.shortTransfers).to.be.greaterThan(0);
+    expect(io.counters.misaligned).to.equal(0);
+    await storage.close();
+  });
+
+  it('createStorage refuses direct mode when the alignment does not divide the header', () => {
+    const io = new WrappedIo(inner, { directAlignmentBytes: 3000 });
+    expect(() => createStorage(io, { direct: true })).to.throw(StorageError).with.property('code', 'ERR_UNSUPPORTED');
+  });
+});
