@@ -41,6 +41,7 @@ export function fioArguments(req: MeasureRequest, engine: FioEngine): string[] |
     // Keep the page cache: the cached workloads are about it, and the runner warmed it.
     '--invalidate=0',
     '--output-format=json',
+    '--lat_percentiles=1',
     `--randseed=${req.seed}`,
   ];
   const regionBytes = Math.floor(req.fileSizeBytes / threads / req.blockBytes) * req.blockBytes;
@@ -65,6 +66,26 @@ interface FioDirection {
   readonly iops: number;
   readonly bw_bytes: number;
   readonly total_ios: number;
+  /** Total latency (issue to completion, as the JavaScript loop measures it), with `--lat_percentiles=1`. */
+  readonly lat_ns?: { readonly percentile?: Readonly<Record<string, number>> };
+  /** Completion latency only: the fallback when total-latency percentiles are missing. */
+  readonly clat_ns?: { readonly percentile?: Readonly<Record<string, number>> };
+}
+
+/** fio's percentile `key` in ms, or undefined when it did not report one. */
+function fioPercentileMs(dir: FioDirection, key: string): number | undefined {
+  const ns = dir.lat_ns?.percentile?.[key] ?? dir.clat_ns?.percentile?.[key];
+  return ns === undefined ? undefined : ns / 1e6;
+}
+
+function fioExtra(dir: FioDirection, engine: FioEngine, req: MeasureRequest): Record<string, number> {
+  const extra: Record<string, number> = {};
+  if (engine === 'psync') extra['threads'] = Math.min(req.queueDepth, PSYNC_THREADS_MAX);
+  const p50 = fioPercentileMs(dir, '50.000000');
+  const p99 = fioPercentileMs(dir, '99.000000');
+  if (p50 !== undefined) extra['latencyMsP50'] = p50;
+  if (p99 !== undefined) extra['latencyMsP99'] = p99;
+  return extra;
 }
 
 /** Runs fio once and converts its JSON to a {@link MeasureResult}. */
@@ -94,7 +115,7 @@ export function runFio(req: MeasureRequest, engine: FioEngine): Promise<MeasureR
           ops: dir.total_ios,
           elapsedMs: req.durationMs,
           errors: 0,
-          extra: engine === 'psync' ? { threads: Math.min(req.queueDepth, PSYNC_THREADS_MAX) } : {},
+          extra: fioExtra(dir, engine, req),
         });
       } catch (parseErr) {
         reject(parseErr instanceof Error ? parseErr : new Error(String(parseErr)));

@@ -22,7 +22,10 @@ export function formatBytes(bytes: number): string {
   const abs = Math.abs(bytes);
   const units: readonly [number, string][] = [[2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']];
   for (const [scale, suffix] of units) {
-    if (abs >= scale) return `${(bytes / scale).toFixed(1)} ${suffix}`;
+    if (abs >= scale) {
+      const scaled = bytes / scale;
+      return `${Number.isInteger(scaled) ? scaled.toFixed(0) : scaled.toFixed(1)} ${suffix}`;
+    }
   }
   return `${bytes.toFixed(0)} B`;
 }
@@ -30,4 +33,13 @@ export function formatBytes(bytes: number): string {
 /** A ratio as "1.23×". */
 export function formatRatio(ratio: number): string {
   return `${ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(2)}×`;
+}
+
+/** A latency: microseconds below 1 ms ("38.7 µs"), milliseconds above ("1.23 ms"). */
+export function formatLatencyMs(ms: number): string {
+  if (ms < 1) {
+    const us = ms * 1000;
+    return `${us >= 100 ? us.toFixed(0) : us.toPrecision(3)} µs`;
+  }
+  return `${ms >= 100 ? ms.toFixed(0) : ms.toPrecision(3)} ms`;
 }

@@ -1,6 +1,6 @@
 /** Turns {@link BenchResults} into BENCHMARKS.md and one chart spec per workload. */
 import { COMPETITORS, competitorById, REFERENCE } from './competitors.js';
-import { formatBytes, formatCount, formatMegabytesPerSec, formatRatio } from './format.js';
+import { formatBytes, formatCount, formatLatencyMs, formatMegabytesPerSec, formatRatio } from './format.js';
 import { machineLines } from './machine.js';
 import { headline, measured, type BenchResults, type Cell, type WorkloadResult } from './results.js';
 import { summarize, type Summary } from './stats.js';
@@ -58,6 +58,14 @@ export function noiseWarnings(results: BenchResults): string[] {
   return lines;
 }
 
+/** "p50 / p99" of a cell: the median over runs of each run's percentile. */
+function latencyText(cell: Cell): string {
+  const p50 = cell.extras.map((e) => e['latencyMsP50']).filter((v): v is number => v !== undefined);
+  const p99 = cell.extras.map((e) => e['latencyMsP99']).filter((v): v is number => v !== undefined);
+  if (p50.length === 0 || p99.length === 0) return '—';
+  return `${formatLatencyMs(summarize(p50).median)} / ${formatLatencyMs(summarize(p99).median)}`;
+}
+
 function singleDepthTable(result: WorkloadResult, queueDepth: number): string[] {
   const ref = competitorById(REFERENCE[result.spec.id]).label;
   const extraHeads: string[] = [];
@@ -67,8 +75,8 @@ function singleDepthTable(result: WorkloadResult, queueDepth: number): string[] 
   // Metadata cycles move a token payload: a MB/s column would only say "0".
   const secondary = result.spec.id === 'metadata' ? undefined : result.spec.metric === 'bytes' ? 'ops/s' : 'MB/s';
   const lines = [
-    `| Competitor | ${unitOf(result)} (median) |${secondary === undefined ? '' : ` ${secondary} |`} min – max | spread | vs ${ref} |${extraHeads.map((h) => ` ${h} |`).join('')}`,
-    `|---|--:|${secondary === undefined ? '' : '--:|'}--:|--:|--:|${extraHeads.map(() => '--:|').join('')}`,
+    `| Competitor | ${unitOf(result)} (median) |${secondary === undefined ? '' : ` ${secondary} |`} min – max | spread | vs ${ref} | latency p50 / p99 |${extraHeads.map((h) => ` ${h} |`).join('')}`,
+    `|---|--:|${secondary === undefined ? '' : '--:|'}--:|--:|--:|--:|${extraHeads.map(() => '--:|').join('')}`,
   ];
   for (const id of competitorsIn(result)) {
     const cell = cellAt(result, id, queueDepth);
@@ -87,7 +95,7 @@ function singleDepthTable(result: WorkloadResult, queueDepth: number): string[] 
       extras.push(`${extraMean('heldPerStored').toFixed(2)}`);
     }
     const noisy = s.runs > 1 && s.spreadRatio > NOISE_SPREAD_RATIO ? ' ⚠' : '';
-    lines.push(`| ${label} | ${formatHeadline(result, s.median)} |${secondary === undefined ? '' : ` ${other} |`} ${formatHeadline(result, s.min)} – ${formatHeadline(result, s.max)} | ${(s.spreadRatio * 100).toFixed(0)}%${noisy} | ${ratio === undefined ? '—' : formatRatio(ratio)} |${extras.map((e) => ` ${e} |`).join('')}`);
+    lines.push(`| ${label} | ${formatHeadline(result, s.median)} |${secondary === undefined ? '' : ` ${other} |`} ${formatHeadline(result, s.min)} – ${formatHeadline(result, s.max)} | ${(s.spreadRatio * 100).toFixed(0)}%${noisy} | ${ratio === undefined ? '—' : formatRatio(ratio)} | ${latencyText(cell)} |${extras.map((e) => ` ${e} |`).join('')}`);
   }
   return lines;
 }
@@ -112,6 +120,15 @@ function sweepTable(result: WorkloadResult): string[] {
       return ` ${formatHeadline(result, s.median)} ±${(s.spreadRatio * 50).toFixed(0)}%${noisy} (${ratio === undefined ? '—' : formatRatio(ratio)}) |`;
     });
     lines.push(`| ${label} |${row.join('')}`);
+  }
+  lines.push('', 'Latency of one operation, issue to completion (p50 / p99, median over runs):', '');
+  lines.push(`| Competitor |${result.queueDepths.map((qd) => ` QD ${qd} |`).join('')}`);
+  lines.push(`|---|${result.queueDepths.map(() => '--:|').join('')}`);
+  for (const id of competitorsIn(result)) {
+    const cells = result.queueDepths.map((qd) => cellAt(result, id, qd));
+    if (!cells.some((c) => c !== undefined && measured(c))) continue;
+    const label = FAULTLINE_IDS.has(id) ? `**${competitorById(id).label}**` : competitorById(id).label;
+    lines.push(`| ${label} |${cells.map((c) => ` ${c !== undefined && measured(c) ? latencyText(c) : '—'} |`).join('')}`);
   }
   return lines;
 }

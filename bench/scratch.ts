@@ -187,31 +187,43 @@ export async function runScratchBench(options: ScratchBenchOptions = {}): Promis
   const concurrency = options.concurrency ?? 32;
   const base = mkdtempSync(join(options.dir ?? tmpdir(), 'faultline-scratch-bench-'));
   const cases = [
-    { valueBytes: 4096, count: quick ? 512 : 8192 },
-    { valueBytes: 65_536, count: quick ? 64 : 1024 },
+    { valueBytes: 4096, count: quick ? 512 : 16_384 },
+    { valueBytes: 65_536, count: quick ? 64 : 2048 },
   ];
   const rows: ScratchBenchRow[] = [];
   try {
     const list = await variants(log);
     log(`scratch bench: ${runs} run(s) per cell, median shown, concurrency ${concurrency}`);
+    if (!quick) {
+      // One untimed round first, so the JIT and the file system are warm for every variant alike.
+      const root = mkdtempSync(join(base, 'warmup-'));
+      try {
+        for (const variant of list) await variant.run(root, 4096, 1024, concurrency);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    }
     for (const { valueBytes, count } of cases) {
-      const medians = new Map<string, { writeMs: number; readMs: number; direct: boolean }>();
-      for (const variant of list) {
-        const writes: number[] = [];
-        const reads: number[] = [];
-        let direct = false;
-        for (let run = 0; run < runs; run += 1) {
+      const samples = new Map<string, { writes: number[]; reads: number[]; direct: boolean }>();
+      for (const variant of list) samples.set(variant.name, { writes: [], reads: [], direct: false });
+      // Variants interleaved within each run, so a burst of load from elsewhere hits them alike.
+      for (let run = 0; run < runs; run += 1) {
+        for (const variant of list) {
           const root = mkdtempSync(join(base, 'run-'));
           try {
             const result = await variant.run(root, valueBytes, count, concurrency);
-            writes.push(result.writeMs);
-            reads.push(result.readMs);
-            direct = result.direct;
+            const sample = samples.get(variant.name)!;
+            sample.writes.push(result.writeMs);
+            sample.reads.push(result.readMs);
+            sample.direct = result.direct;
           } finally {
             rmSync(root, { recursive: true, force: true });
           }
         }
-        medians.set(variant.name, { writeMs: median(writes), readMs: median(reads), direct });
+      }
+      const medians = new Map<string, { writeMs: number; readMs: number; direct: boolean }>();
+      for (const [name, sample] of samples) {
+        medians.set(name, { writeMs: median(sample.writes), readMs: median(sample.reads), direct: sample.direct });
       }
       const baseline = medians.get(fsPromisesVariant.name)!;
       for (const phase of ['write', 'read'] as const) {

@@ -4,6 +4,7 @@
  * fio's iodepth). Operations finishing during the warm-up are not counted.
  */
 import { performance } from 'node:perf_hooks';
+import { LatencyHistogram } from './latency.js';
 
 export interface LoopOptions {
   readonly queueDepth: number;
@@ -21,6 +22,8 @@ export interface LoopResult {
   readonly bytes: number;
   readonly errors: number;
   readonly elapsedMs: number;
+  /** Latency of the counted operations, from start to settle. */
+  readonly latency: LatencyHistogram;
 }
 
 const ERRORS_MAX_DEFAULT = 1_000_000;
@@ -41,10 +44,12 @@ export async function closedLoop(
   let ops = 0;
   let bytes = 0;
   let errors = 0;
+  const latency = new LatencyHistogram();
 
   async function lane(index: number): Promise<void> {
     while (now() < stopAtMs) {
       let moved: number;
+      const opStartMs = now();
       try {
         moved = await operation(index);
       } catch (err) {
@@ -53,9 +58,11 @@ export async function closedLoop(
         if (errors > errorsMax) throw err;
         continue;
       }
-      if (now() >= measureFromMs) {
+      const opEndMs = now();
+      if (opEndMs >= measureFromMs) {
         ops += 1;
         bytes += moved;
+        latency.record(opEndMs - opStartMs);
       }
     }
   }
@@ -63,5 +70,5 @@ export async function closedLoop(
   const lanes: Promise<void>[] = [];
   for (let i = 0; i < options.queueDepth; i++) lanes.push(lane(i));
   await Promise.all(lanes);
-  return { ops, bytes, errors, elapsedMs: Math.max(now() - measureFromMs, 1e-3) };
+  return { ops, bytes, errors, elapsedMs: Math.max(now() - measureFromMs, 1e-3), latency };
 }

@@ -11,6 +11,6 @@ export function toResult(loop: LoopResult, extra: Record<string, number> = {}): 
     ops: loop.ops,
     elapsedMs: loop.elapsedMs,
     errors: loop.errors,
-    extra,
+    extra: { latencyMsP50: loop.latency.percentileMs(0.5), latencyMsP99: loop.latency.percentileMs(0.99), ...extra },
   };
 }

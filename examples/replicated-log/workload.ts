@@ -31,7 +31,6 @@ const RECOVERY_ATTEMPTS_MAX = 3;
 export const REPLICATED_LOG_VARIANTS = {
   'ack-on-one': 'the leader acknowledges an entry once one replica has synced it',
   'ack-before-sync': 'replicas confirm an entry once written, before fsync',
-  'elect-longest': 'elections pick the longest log, ignoring the term of its last entry',
 } as const;
 
 function isMediaFault(kind: string): boolean {
@@ -66,17 +65,16 @@ class Run {
   private readonly produced = new Set<string>();
   private readonly replicas: Replica[];
   private producing = true;
+  private chaosRunning = true;
   private serial = 0;
   private readonly quorum: number;
   private readonly confirmBeforeSync: boolean;
-  private readonly electLongest: boolean;
 
   constructor(private readonly ctx: WorkloadContext, private readonly entryCount: number, private readonly crashCount: number) {
     this.replicas = REPLICAS.map((name) => new Replica(ctx.node(name)));
     const variant = ctx.options['variant'];
     this.quorum = variant === 'ack-on-one' ? 1 : QUORUM;
     this.confirmBeforeSync = variant === 'ack-before-sync';
-    this.electLongest = variant === 'elect-longest';
   }
 
   private excused(): boolean {
@@ -171,7 +169,7 @@ class Run {
       if (live.length >= QUORUM) {
         const rank = (r: Replica): [number, number] => {
           const log = r.log!;
-          return this.electLongest ? [log.length, 0] : [termOf(log.entry(log.length - 1)), log.length];
+          return [termOf(log.entry(log.length - 1)), log.length];
         };
         live.sort((a, b) => {
           const [a1, a2] = rank(a);
@@ -210,27 +208,53 @@ class Run {
     this.producing = false;
   }
 
-  /** Power cuts on random replicas at random times, each followed by a restart; now and then the leader fails over. */
+  /**
+   * Power cuts on random replicas at random times, each followed by a restart. Half of them also
+   * take the leader down (as when it shares the machine), so the election runs without that
+   * replica; now and then the leader fails alone.
+   */
   private async chaos(): Promise<void> {
     for (let c = 0; c < this.crashCount; c++) {
       await this.ctx.sim.clock.sleep(this.ctx.randomInt(20));
-      if (this.ctx.random() < 0.35) {
+      const draw = this.ctx.random();
+      if (draw < 0.2) {
         await this.elect(`leader failure ${c}`);
+        continue;
+      }
+      if (draw < 0.35) {
+        await this.blackout(c);
         continue;
       }
       const replica = this.replicas[this.ctx.randomInt(this.replicas.length)]!;
       if (replica.down) continue;
       this.powerCut(replica, `chaos ${c}`);
+      if (draw < 0.6) await this.elect(`leader failed with ${replica.node.name}`);
       await this.ctx.sim.clock.sleep(this.ctx.randomInt(15));
       await this.restart(replica);
     }
+    this.chaosRunning = false;
+  }
+
+  /**
+   * Every machine loses power at once, mid-flight: afterwards every acknowledged entry must still
+   * be on two replicas, and a new leader takes over.
+   */
+  private async blackout(c: number): Promise<void> {
+    if (this.replicas.some((r) => r.down)) return;
+    this.electing = true;
+    for (const replica of this.replicas) this.powerCut(replica, `blackout ${c}`);
+    await this.ctx.sim.clock.sleep(this.ctx.randomInt(10));
+    for (const replica of this.replicas) await this.restart(replica);
+    this.checkAcknowledged(`blackout ${c}`);
+    await this.elect(`after blackout ${c}`);
   }
 
   /** Brings one replica in line with the leader: truncate a divergent tail, send what it misses, count acknowledgements. */
   private async pump(replica: Replica): Promise<void> {
     for (let iteration = 0; iteration < POLL_ITERATIONS_MAX; iteration++) {
       const log = replica.log;
-      if (!this.producing && !this.electing && this.allCaughtUp()) return;
+      // Done only once nothing can change the leader's log or a replica any more.
+      if (!this.producing && !this.chaosRunning && !this.electing && this.allCaughtUp()) return;
       if (log === undefined || replica.down || this.electing) {
         await this.ctx.sim.clock.sleep(1);
         continue;
@@ -268,7 +292,8 @@ class Run {
         await this.restart(replica);
       }
     }
-    throw new InvariantViolation(`${replica.node.name}: pump did not finish within ${POLL_ITERATIONS_MAX} iterations`, { node: replica.node.name });
+    const state = this.replicas.map((r) => `${r.node.name}: ${r.down ? 'down' : r.log === undefined ? 'no log' : `${r.log.length} entries${r.log.failed === undefined ? '' : ' (failed)'}`}`).join(', ');
+    throw new InvariantViolation(`${replica.node.name}: pump did not finish within ${POLL_ITERATIONS_MAX} iterations (leader ${this.entries.length} entries${this.producing ? ', producing' : ''}${this.electing ? ', electing' : ''}; ${state})`, { node: replica.node.name });
   }
 
   private recount(term: number): void {

@@ -65,6 +65,15 @@ const BOUNCE_BUFFERS_PER_CLASS_MAX = 64;
 /** Idle buffer bytes kept in all. */
 const BOUNCE_POOLED_BYTES_MAX = 8 << 20;
 
+/**
+ * A fresh array with its own ArrayBuffer and no zeroing (zeroing costs as much as the checksum on
+ * large values). Safe because a read either fills every byte or fails and the array is dropped.
+ */
+function uninitialized(lengthBytes: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(lengthBytes);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, lengthBytes);
+}
+
 /** True when an error means the Io gave up on the operation, which may still own its buffer. */
 function abandoned(err: unknown): boolean {
   return err instanceof StorageError && (err.code === 'ERR_CLOSED' || err.code === 'ERR_CRASHED');
@@ -336,7 +345,7 @@ export class ScratchRegion {
         });
       }
     }
-    const bytes = target === undefined ? new Uint8Array(record.lengthBytes) : target.subarray(0, record.lengthBytes);
+    const bytes = target === undefined ? uninitialized(record.lengthBytes) : target.subarray(0, record.lengthBytes);
     if (record.lengthBytes === 0) return bytes;
     record.readsInFlight += 1;
     try {

@@ -26,21 +26,24 @@ export const SCRATCH_FILE_PATTERN = /^scratch-[0-9a-z]+-[0-9a-z]+\.tmp$/;
 export const SWEEP_ENTRIES_MAX = 4096;
 
 /** Attempts at a fresh name before giving up with `EEXIST`. */
-const NAME_ATTEMPTS_MAX = 16;
+const NAME_ATTEMPTS_MAX = 64;
 
 /** Directory levels `ensureDirectory` will create. */
 const DIRECTORY_DEPTH_MAX = 64;
 
-let nameCounter = 0;
+/** Names handed out per Io: per Io rather than per process, so a simulation's names (and so its
+ * trace) do not depend on what else the process did before. */
+const nameCounters = new WeakMap<Io, number>();
 
 /**
- * A name unlikely to be in use. Deterministic under simulation (clock and a counter, no
- * `Math.random`); collisions between processes are resolved by the exclusive create.
+ * A name unlikely to be in use. Deterministic under simulation (the Io's clock and a per-Io
+ * counter, no `Math.random`); collisions with other processes are resolved by the exclusive create.
  */
 export function nextScratchName(io: Io): string {
-  nameCounter = (nameCounter + 1) % Number.MAX_SAFE_INTEGER;
+  const counter = ((nameCounters.get(io) ?? 0) + 1) % Number.MAX_SAFE_INTEGER;
+  nameCounters.set(io, counter);
   const stamp = Math.max(0, Math.floor(io.clock.now())).toString(36);
-  return `scratch-${stamp}-${nameCounter.toString(36)}.tmp`;
+  return `scratch-${stamp}-${counter.toString(36)}.tmp`;
 }
 
 function isCode(err: unknown, ...codes: string[]): boolean {

@@ -87,6 +87,17 @@ export function describeScratchRegion(name: string, factory: ScratchHarnessFacto
       expect(await listOrEmpty(io(), SCRATCH_DIRECTORY_DEFAULT)).to.deep.equal([]);
     });
 
+    test('several anonymous regions opened at once stay independent', async () => {
+      // Their sweeps may remove each other's names inside the create-to-unlink window: harmless.
+      const opened = await Promise.all(Array.from({ length: 6 }, () => open({ capacityBytes: 32 * KIB })));
+      const slots = await Promise.all(opened.map((region, i) => region.write(patternBytes(100 + i, 7000))));
+      for (const [i, region] of opened.entries()) {
+        expect(Buffer.from(await region.read(slots[i]!)).equals(Buffer.from(patternBytes(100 + i, 7000)))).to.equal(true);
+      }
+      expect(await listOrEmpty(io(), SCRATCH_DIRECTORY_DEFAULT)).to.deep.equal([]);
+      for (const region of opened) await region.close();
+    });
+
     test('a named region is preallocated to its capacity and removed on close', async () => {
       const region = await open({ path: 'spill.bin', capacityBytes: 96 * KIB });
       expect(region.path).to.equal('spill.bin');

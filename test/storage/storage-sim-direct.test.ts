@@ -17,7 +17,7 @@ function simBackend(options: Omit<SimulationOptions, 'seed'>): () => Promise<Bac
 }
 
 const supports = {
-  direct: true, tmpfile: true, symlinks: false, directoryFsync: true, modelRuns: 60, storageOptions: { direct: true },
+  direct: true, tmpfile: true, symlinks: false, directoryFsync: true, modelRuns: Number(process.env['FAULTLINE_MODEL_RUNS'] ?? 60), storageOptions: { direct: true },
 } as const;
 
 defineStorageConformance('sim posix', simBackend({ profile: 'posix' }), supports);

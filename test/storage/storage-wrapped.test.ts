@@ -29,7 +29,7 @@ function wrappedFactory(options: Omit<WrappedIoOptions, 'seed'>): BackendFactory
   };
 }
 
-const base = { tmpfile: false, symlinks: false, directoryFsync: true, modelRuns: 60 } as const;
+const base = { tmpfile: false, symlinks: false, directoryFsync: true, modelRuns: Number(process.env['FAULTLINE_MODEL_RUNS'] ?? 60) } as const;
 
 defineStorageConformance('fs+emulated-direct-4096', wrappedFactory({ directAlignmentBytes: 4096 }), {
   ...base, direct: true, storageOptions: { direct: true },

@@ -5,9 +5,11 @@
  * and the durable image) plus the list of its data operations since its last successful fsync.
  * Each directory holds its cached entries and its durable entries; the namespace operations not
  * yet made durable form one ordered list (`pendingMeta`) with explicit dependencies: an operation
- * depends on the previous pending operation on the same name, on the pending creation of the
- * directory it changes, and an rmdir on every pending operation inside the directory. A crash
- * keeps a set of pending operations closed under those dependencies (see `crash.ts`).
+ * depends on the previous pending operation on each name it changes (a rename changes two). A
+ * crash keeps a set of pending operations closed under those dependencies (see `crash.ts`). No
+ * dependency is needed between a directory's creation and its entries: an entry made durable
+ * inside a directory whose own name is lost is simply unreachable, as on a real file system
+ * (fsck would move it to lost+found).
  *
  * Memory: chunks are shared copy-on-write between cache, durable image and crash states; pending
  * writes keep a copy of their bytes, bounded by `dirtyBytesMax` (past it the simulated kernel
@@ -76,8 +78,6 @@ export class DirInode {
   readonly kind = 'dir' as const;
   readonly entries = new Map<string, Inode>();
   readonly durableEntries = new Map<string, Inode>();
-  /** The pending mkdir that made this directory, if not yet durable. */
-  creatingOp: MetaOp | undefined;
   constructor(readonly id: number) {}
 }
 
@@ -185,8 +185,7 @@ export class Disk {
   mkdir(parent: DirInode, name: string): DirInode {
     const dir = new DirInode(this.options.allocInodeId());
     parent.entries.set(name, dir);
-    const op = this.recordMeta('mkdir', [{ dir: parent, name, inode: dir }]);
-    if (op !== undefined && !op.committed) dir.creatingOp = op;
+    this.recordMeta('mkdir', [{ dir: parent, name, inode: dir }]);
     return dir;
   }
 
@@ -197,10 +196,9 @@ export class Disk {
     this.recordMeta('unlink', [{ dir: parent, name, inode: undefined }]);
   }
 
-  rmdir(parent: DirInode, name: string, dir: DirInode): void {
+  rmdir(parent: DirInode, name: string): void {
     parent.entries.delete(name);
-    const inside = this.pendingMeta.filter((op) => op.mutations.some((m) => m.dir === dir));
-    this.recordMeta('rmdir', [{ dir: parent, name, inode: undefined }], inside);
+    this.recordMeta('rmdir', [{ dir: parent, name, inode: undefined }]);
   }
 
   rename(from: Lookup, to: Lookup, inode: Inode): void {
@@ -217,17 +215,15 @@ export class Disk {
     ]);
   }
 
-  private recordMeta(label: string, mutations: EntryMutation[], extraDeps: MetaOp[] = []): MetaOp | undefined {
+  private recordMeta(label: string, mutations: EntryMutation[]): void {
     if (this.profile === 'none') {
       for (const m of mutations) applyMutation(m.dir.durableEntries, m);
-      return undefined;
+      return;
     }
-    const deps = new Set<MetaOp>(extraDeps);
+    const deps = new Set<MetaOp>();
     for (const m of mutations) {
       const prev = this.lastOpByKey.get(`${m.dir.id}/${m.name}`);
       if (prev !== undefined && !prev.committed) deps.add(prev);
-      const creating = m.dir.creatingOp;
-      if (creating !== undefined && !creating.committed) deps.add(creating);
     }
     const op = new MetaOp(this.metaSeq++, label, mutations, [...deps].sort((a, b) => a.seq - b.seq));
     this.pendingMeta.push(op);
@@ -236,7 +232,6 @@ export class Disk {
       this.options.onWriteback('metadata', this.pendingMeta.length);
       this.commitMeta(this.pendingMeta);
     }
-    return op;
   }
 
   /** Makes `ops` and everything they depend on durable, in submission order. */

@@ -33,7 +33,7 @@ import { MetricsRecorder } from '../../common/metrics.js';
 import { SimEvent, type Scheduler } from './scheduler.js';
 import type { Trace } from './trace.js';
 import type { FaultKind, LatencyConfig, MediaState, NodeFaults } from './faults.js';
-import type { Disk, DirInode, FileInode, Inode, Lookup } from './disk.js';
+import type { Disk, FileInode, Inode, Lookup } from './disk.js';
 import type { InflightWrite } from './crash.js';
 import type { Prng } from './prng.js';
 
@@ -887,7 +887,7 @@ export class SimIo implements Io {
     if (look.inode === undefined) throw sys('ENOENT', 'rmdir', { path });
     if (look.inode.kind !== 'dir') throw sys('ENOTDIR', 'rmdir', { path });
     if (look.inode.entries.size > 0) throw sys('ENOTEMPTY', 'rmdir', { path });
-    this.disk.rmdir(look.parent, look.name, look.inode as DirInode);
+    this.disk.rmdir(look.parent, look.name);
   }
 
   private doReaddir(o: IoOp): string[] {
