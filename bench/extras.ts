@@ -11,13 +11,15 @@ import { fileURLToPath } from 'node:url';
 export interface ExtraBench {
   readonly name: string;
   readonly title: string;
+  /** Arguments for the smoke profile: each script's own way of running small. */
+  readonly quickArgs: readonly string[];
 }
 
 export const EXTRA_BENCHES: readonly ExtraBench[] = [
-  { name: 'sim-throughput', title: 'Simulator throughput' },
-  { name: 'uring-reads', title: 'io_uring reads' },
-  { name: 'campaign', title: 'Simulation campaign' },
-  { name: 'scratch', title: 'Scratch region' },
+  { name: 'sim-throughput', title: 'Simulator throughput', quickArgs: ['--ops', '20000', '--file-mib', '8'] },
+  { name: 'uring-reads', title: 'io_uring reads', quickArgs: ['--quick', '--seconds', '0.5', '--file-mib', '16'] },
+  { name: 'campaign', title: 'Simulation campaign', quickArgs: ['--quick'] },
+  { name: 'scratch', title: 'Scratch region', quickArgs: ['--quick'] },
 ];
 
 /** Time allowed to one script: its own quick mode must stay inside the CI smoke budget. */
@@ -37,7 +39,8 @@ export function extraScript(bench: ExtraBench): string {
 export function runExtra(bench: ExtraBench, quick: boolean): Promise<ExtraOutcome> {
   const script = extraScript(bench);
   if (!existsSync(script)) return Promise.resolve({ status: 'absent' });
-  const args = [...process.execArgv, script, ...(quick ? ['--quick'] : [])];
+  // --expose-gc: the scripts that report memory held call gc() when they can.
+  const args = [...process.execArgv, '--expose-gc', script, ...(quick ? bench.quickArgs : [])];
   const startMs = performance.now();
   return new Promise((resolve) => {
     execFile(process.execPath, args, { timeout: quick ? TIMEOUT_MS.quick : TIMEOUT_MS.full, maxBuffer: OUTPUT_BYTES_MAX }, (err, stdout, stderr) => {

@@ -81,6 +81,8 @@ function fioPercentileMs(dir: FioDirection, key: string): number | undefined {
 function fioExtra(dir: FioDirection, engine: FioEngine, req: MeasureRequest): Record<string, number> {
   const extra: Record<string, number> = {};
   if (engine === 'psync') extra['threads'] = Math.min(req.queueDepth, PSYNC_THREADS_MAX);
+  // With fdatasync=1 fio times the write and the sync apart; neither alone is an append's latency.
+  if (req.workload === 'sync-append') return extra;
   const p50 = fioPercentileMs(dir, '50.000000');
   const p99 = fioPercentileMs(dir, '99.000000');
   if (p50 !== undefined) extra['latencyMsP50'] = p50;

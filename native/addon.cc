@@ -41,6 +41,7 @@
 #include <uv.h>
 
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <napi.h>
@@ -129,6 +130,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
     ring_.Destroy();
     if (root_fd_ >= 0) close(root_fd_);
     root_fd_ = -1;
+    // Files JS never closed (a worker terminated, a process exiting, an abandoned UringIo).
+    for (int fd : owned_fds_) close(fd);
+    owned_fds_.clear();
     if (handles_ != nullptr) {
       handles_->owner = nullptr;
       uv_poll_stop(&handles_->poll);
@@ -173,8 +177,12 @@ class Ring : public Napi::ObjectWrap<Ring> {
     Napi::ArrayBuffer records = Napi::ArrayBuffer::New(env, record_capacity_ * kRecordDoubles * sizeof(double));
     records_ = static_cast<double*>(records.Data());
     records_ref_ = Napi::Persistent(records);
+    // The JS object owns the dispatcher (a plain property: a JS-side cycle the GC can collect);
+    // the native reference is weak while idle and strong while requests are in the kernel.
+    info.This().As<Napi::Object>().DefineProperty(
+        Napi::PropertyDescriptor::Value("dispatcher", info[3], napi_default));
     callback_ = Napi::Persistent(info[3].As<Napi::Function>());
-    callback_.Unref();  // weak while idle, so an unused UringIo can be collected
+    callback_.Unref();
 
     uv_loop_t* loop = nullptr;
     if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
@@ -241,6 +249,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     out.Set("inKernel", in_kernel_);
     out.Set("retries", static_cast<double>(retries_total_));
     out.Set("overflowFlushes", static_cast<double>(overflow_flushes_));
+    out.Set("ownedFds", static_cast<double>(owned_fds_.size()));
     Napi::Object ops = Napi::Object::New(env);
     ops.Set("read", ring_.Supports(IORING_OP_READ));
     ops.Set("write", ring_.Supports(IORING_OP_WRITE));
@@ -419,7 +428,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
     slot->how.mode = static_cast<uint64_t>(info[4].As<Napi::Number>().Uint32Value());
     slot->how.resolve = static_cast<uint64_t>(info[5].As<Napi::Number>().Uint32Value());
     if (!ring_.Supports(IORING_OP_OPENAT2)) {
-      return Result(env, syscall(SYS_openat2, dirfd, slot->path_a.c_str(), &slot->how, sizeof(slot->how)));
+      const long fd = syscall(SYS_openat2, dirfd, slot->path_a.c_str(), &slot->how, sizeof(slot->how));
+      if (fd >= 0) owned_fds_.insert(static_cast<int>(fd));
+      return Result(env, fd);
     }
     PrepRw(slot, IORING_OP_OPENAT2, dirfd, reinterpret_cast<uint64_t>(slot->path_a.c_str()),
            sizeof(slot->how), reinterpret_cast<uint64_t>(&slot->how));
@@ -433,6 +444,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     Slot* slot = SlotArg(info, &index);
     if (slot == nullptr) return env.Undefined();
     const int fd = info[1].As<Napi::Number>().Int32Value();
+    owned_fds_.erase(fd);
     if (!ring_.Supports(IORING_OP_CLOSE)) return Result(env, close(fd));
     PrepRw(slot, IORING_OP_CLOSE, fd, 0, 0, 0);
     return Queue(env, index, slot);
@@ -576,9 +588,10 @@ class Ring : public Napi::ObjectWrap<Ring> {
     for (uint64_t round = 0; in_kernel_ > 0 && round < rounds_max; ++round) {
       if (ring_.OverflowFlagged()) ring_.FlushOverflow();
       if (ring_.CqEmpty() && ring_.SubmitAndWait() != 0) break;
-      ring_.Reap(UINT32_MAX, [this](uint64_t user_data, int32_t) {
+      ring_.Reap(UINT32_MAX, [this](uint64_t user_data, int32_t res) {
         if (user_data & kCancelTag) return;
         if (user_data < slots_.size() && slots_[user_data].state == SlotState::kInKernel) {
+          if (slots_[user_data].sqe.opcode == IORING_OP_OPENAT2 && res >= 0) owned_fds_.insert(res);
           slots_[user_data].state = SlotState::kFree;
           --in_kernel_;
         }
@@ -638,6 +651,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       }
       slot.state = SlotState::kFree;
       --in_kernel_;
+      if (slot.sqe.opcode == IORING_OP_OPENAT2 && res >= 0) owned_fds_.insert(res);
       double* record = records_ + records * kRecordDoubles;
       record[0] = static_cast<double>(user_data);
       record[1] = res;
@@ -673,7 +687,11 @@ class Ring : public Napi::ObjectWrap<Ring> {
       }
       napi_value argv[1] = {Napi::Number::New(env, count)};
       napi_value result;
-      const napi_status status = napi_make_callback(env, nullptr, self, callback_.Value(), 1, argv, &result);
+      Napi::Function dispatcher = callback_.Value();
+      if (dispatcher.IsEmpty()) {
+        napi_fatal_error("faultline_uring", NAPI_AUTO_LENGTH, "completion dispatcher was collected while in use", NAPI_AUTO_LENGTH);
+      }
+      const napi_status status = napi_make_callback(env, nullptr, self, dispatcher, 1, argv, &result);
       if (status == napi_pending_exception) {
         napi_value error;
         napi_get_and_clear_last_exception(env, &error);
@@ -705,6 +723,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
   bool prepare_armed_ = false;
   uint64_t retries_total_ = 0;
   uint64_t overflow_flushes_ = 0;
+  // Every fd opened through this ring and not yet closed through it, closed at teardown.
+  std::unordered_set<int> owned_fds_;
 };
 
 // probe() -> 0 | errno: can this process create an io_uring, and does the kernel have openat2?

@@ -22,13 +22,25 @@ function reason(err: unknown): string {
   return typeof code === 'string' ? `${code}: ${message}` : message;
 }
 
+/** Codes meaning "cannot run here" rather than "broken": they make a gap in the report, not a failure. */
+const UNAVAILABLE_CODES = new Set(['ERR_IOURING_UNAVAILABLE', 'ERR_UNSUPPORTED']);
+
 async function load(which: keyof typeof MODULES): Promise<Record<string, unknown>> {
   const specifier = new URL(MODULES[which], import.meta.url).href;
   try {
     return (await import(specifier)) as Record<string, unknown>;
   } catch (err) {
-    throw new NotAvailable(`faultline ${which} backend did not load (${reason(err)})`);
+    // Absent (not built, not written yet) is a gap; a module that throws while loading is a bug.
+    if ((err as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new NotAvailable(`faultline ${which} backend is not present (${reason(err)})`);
   }
+}
+
+/** Rethrows `err` as {@link NotAvailable} when it says the backend cannot run here. */
+function startFailure(what: string, err: unknown): Error {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return new NotAvailable(`${what} cannot start here (${reason(err)})`);
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 function member<T>(module: Record<string, unknown>, name: string, which: string): T {
@@ -57,7 +69,7 @@ export async function createUringIo(rootPath: string, queueDepth: number): Promi
   try {
     return new UringIo({ root: rootPath, queueDepth: Math.max(queueDepth, 1) });
   } catch (err) {
-    throw new NotAvailable(`UringIo did not start (${reason(err)})`);
+    throw startFailure('UringIo', err);
   }
 }
 
@@ -72,7 +84,7 @@ export async function createFsIo(rootPath: string, fsModule?: unknown): Promise<
   try {
     return new FsIo(fsModule === undefined ? { root: rootPath } : { root: rootPath, fs: fsModule });
   } catch (err) {
-    throw new NotAvailable(`FsIo did not start (${reason(err)})`);
+    throw startFailure('FsIo', err);
   }
 }
 

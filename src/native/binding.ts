@@ -36,6 +36,8 @@ export interface NativeRingInfo {
   readonly inKernel: number;
   readonly retries: number;
   readonly overflowFlushes: number;
+  /** fds opened through the ring and not closed yet (closed by teardown if JS never does). */
+  readonly ownedFds: number;
   readonly ops: Readonly<Record<
     'read' | 'write' | 'readv' | 'writev' | 'fsync' | 'fallocate' | 'ftruncate' | 'openat2' | 'close' |
     'statx' | 'renameat' | 'unlinkat' | 'mkdirat' | 'asyncCancel', boolean>>;
@@ -121,7 +123,8 @@ export function packageRoot(): string | undefined {
   return undefined;
 }
 
-function diagnose(message: string): string {
+/** The likely cause and fix of an addon load failure, from the loader's error message. */
+export function explainLoadFailure(message: string): string {
   if (/NODE_MODULE_VERSION|was compiled against a different Node\.js/i.test(message)) {
     return 'the addon was built for a different Node.js version (ABI mismatch); run `npm rebuild faultline` with this Node.js';
   }
@@ -167,7 +170,7 @@ function loadOnce(): BindingLoad {
     return { ok: true, binding, path };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, reason: diagnose(message), cause: err };
+    return { ok: false, reason: explainLoadFailure(message), cause: err };
   }
 }
 

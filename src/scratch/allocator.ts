@@ -29,7 +29,7 @@ import { FILE_SIZE_MAX_BYTES } from '../interfaces/limits.js';
 import { SizeIndex } from './size-index.js';
 
 /** A contiguous byte range of the scratch file. */
-export interface Extent {
+export interface ScratchExtent {
   readonly offsetBytes: number;
   readonly lengthBytes: number;
 }
@@ -150,7 +150,7 @@ export class ScratchAllocator {
    * Reserves an extent for `lengthBytes` (> 0) without growing: the best-fitting free extent, else
    * space at the bump pointer. Returns `undefined` when neither fits (see {@link growthFor}).
    */
-  tryAllocate(lengthBytes: number): Extent | undefined {
+  tryAllocate(lengthBytes: number): ScratchExtent | undefined {
     const paddedBytes = this.checkRequest('scratch.allocate', lengthBytes);
     const fit = this.freeBySize.bestFit(paddedBytes);
     let offsetBytes: number;
@@ -235,13 +235,13 @@ export class ScratchAllocator {
   }
 
   /** The free extents, by offset (a copy; for tests and diagnostics, O(f log f)). */
-  freeExtents(): Extent[] {
+  freeExtents(): ScratchExtent[] {
     return [...this.freeByStart].map(([offsetBytes, lengthBytes]) => ({ offsetBytes, lengthBytes }))
       .sort((a, b) => a.offsetBytes - b.offsetBytes);
   }
 
   /** The allocated extents, by offset (a copy; for tests and diagnostics). */
-  allocatedExtents(): Extent[] {
+  allocatedExtents(): ScratchExtent[] {
     return [...this.allocated].map(([offsetBytes, lengthBytes]) => ({ offsetBytes, lengthBytes }))
       .sort((a, b) => a.offsetBytes - b.offsetBytes);
   }

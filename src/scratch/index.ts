@@ -3,6 +3,6 @@ export { openScratch, SCRATCH_BUFFERED_ALIGNMENT_BYTES, SCRATCH_SLOT_COUNT_MAX_D
 export type { ScratchOptions } from './open.js';
 export { ScratchRegion } from './region.js';
 export { ScratchAllocator } from './allocator.js';
-export type { Extent, ScratchAllocatorOptions } from './allocator.js';
+export type { ScratchExtent, ScratchAllocatorOptions } from './allocator.js';
 export { sweepScratch, SCRATCH_DIRECTORY_DEFAULT, SCRATCH_FILE_PATTERN, SWEEP_ENTRIES_MAX } from './scratch-file.js';
 export type { SweepScratchOptions } from './scratch-file.js';

@@ -6,13 +6,15 @@
  * holds the bytes and nothing else, so there is nothing to recover and nothing to fsync. Slot ids
  * are never reused, so a stale id is always detected instead of reading someone else's data.
  *
- * Memory safety: with direct I/O every transfer goes through a buffer from `io.allocAligned` that
- * covers the whole padded extent of the slot, and the caller's data is copied into it before
- * `write` returns its promise (buffered writes copy too, so callers behave the same on every
- * backend): the caller may reuse its buffer at once. A slot's extent is padded to the alignment,
- * so a padded write never touches another slot. An extent is
- * given back to the allocator only when no read of it is in flight, so a freed slot cannot be
- * overwritten under a read that started before the free.
+ * Memory safety: every write is copied, before `write` returns its promise, into a bounce buffer
+ * from a bounded pool filled by `io.allocAligned`, so the caller may reuse its buffer at once and
+ * behaves the same on every backend. With direct I/O the bounce buffer covers the slot's whole
+ * padded extent (padding zeroed) and reads go through one too, then are copied out. A bounce
+ * buffer returns to the pool only after its operation settled; one whose operation was abandoned
+ * (`ERR_CLOSED`, `ERR_CRASHED`) is dropped, since the kernel may still hold it. Extents are padded
+ * to the alignment, so a padded write never touches another slot. An extent is given back to the
+ * allocator only when no read of it is in flight, so a freed slot cannot be overwritten under a
+ * read that started before the free.
  *
  * Requirements: an {@link Io} whose `allocate` reserves space (fallocate). Direct I/O needs
  * `features.direct`; an anonymous file uses `features.tmpfile` where offered.
@@ -229,7 +231,9 @@ export class ScratchRegion {
    * Closes the region: new calls fail with `ERR_CLOSED`, operations in flight settle first, then
    * the file is closed and, when it had a name, removed (a file already gone is not an error).
    * Resolves once the file is closed and removed; calling it again returns the same promise.
-   * Rejects with the Io's error if closing or removing fails (both are attempted).
+   * Rejects with the Io's error if closing or removing fails (both are attempted). After the Io
+   * was shut down or its simulated node crashed, an anonymous region closes without error (its
+   * file is gone with the fd); a named one rejects, since its file could not be removed.
    */
   close(): Promise<void> {
     this.closing ??= this.closeNow();
@@ -245,7 +249,8 @@ export class ScratchRegion {
     try {
       await this.io.close(this.fd);
     } catch (err) {
-      failure = err;
+      // A shut-down or crashed Io has closed every fd already: the file is released either way.
+      if (!abandoned(err)) failure = err;
     }
     if (this.path !== undefined) {
       try {

@@ -18,7 +18,7 @@ let explained = false;
  * Defines `body` under `title` when io_uring works. Otherwise: a failing test when required, or a
  * pending test (and one printed line) saying why.
  */
-export function describeUring(title: string, body: () => void): void {
+export function describeUring(title: string, body: (this: Mocha.Suite) => void): void {
   if (uringSupport.supported) {
     describe(title, body);
     return;

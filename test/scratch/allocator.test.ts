@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { ScratchAllocator, type Extent } from '../../src/scratch/allocator.js';
+import { ScratchAllocator, type ScratchExtent } from '../../src/scratch/allocator.js';
 import { SizeIndex } from '../../src/scratch/size-index.js';
 import { StorageError } from '../../src/interfaces/errors.js';
 
@@ -16,7 +16,7 @@ function codeOf(fn: () => unknown): string | undefined {
   return undefined;
 }
 
-function mustAllocate(allocator: ScratchAllocator, lengthBytes: number): Extent {
+function mustAllocate(allocator: ScratchAllocator, lengthBytes: number): ScratchExtent {
   const extent = allocator.tryAllocate(lengthBytes);
   if (extent === undefined) throw new Error(`allocation of ${lengthBytes} bytes failed`);
   return extent;
@@ -209,7 +209,7 @@ describe('scratch allocator', () => {
     );
 
     /** The model: only the list of live extents; holes and the bump pointer are derived from it. */
-    function expectedPlacement(live: Extent[], paddedBytes: number, capacityBytes: number): number | undefined {
+    function expectedPlacement(live: ScratchExtent[], paddedBytes: number, capacityBytes: number): number | undefined {
       const sorted = [...live].sort((a, b) => a.offsetBytes - b.offsetBytes);
       let cursor = 0;
       let best: { offsetBytes: number; lengthBytes: number } | undefined;
@@ -222,9 +222,9 @@ describe('scratch allocator', () => {
       return cursor + paddedBytes <= capacityBytes ? cursor : undefined;
     }
 
-    function holesOf(live: Extent[]): Extent[] {
+    function holesOf(live: ScratchExtent[]): ScratchExtent[] {
       const sorted = [...live].sort((a, b) => a.offsetBytes - b.offsetBytes);
-      const holes: Extent[] = [];
+      const holes: ScratchExtent[] = [];
       let cursor = 0;
       for (const extent of sorted) {
         if (extent.offsetBytes > cursor) holes.push({ offsetBytes: cursor, lengthBytes: extent.offsetBytes - cursor });
@@ -242,7 +242,7 @@ describe('scratch allocator', () => {
           const capacityBytes = initialBlocks * ALIGN;
           const maxCapacityBytes = capacityBytes * 2 ** doublings;
           const allocator = new ScratchAllocator({ alignmentBytes: ALIGN, capacityBytes, maxCapacityBytes });
-          const live: Extent[] = [];
+          const live: ScratchExtent[] = [];
           for (const step of commands) {
             if (step.kind === 'allocate') {
               const paddedBytes = Math.ceil(step.lengthBytes / ALIGN) * ALIGN;

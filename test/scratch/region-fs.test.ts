@@ -7,21 +7,27 @@ import { FsIo } from '../../src/backends/fs/index.js';
 import type { FsLike } from '../../src/backends/fs/index.js';
 import { describeScratchRegion } from './region-suite.js';
 import { strictDirectIo } from './strict-direct-io.js';
-import { listOrEmpty, rejectionCode } from './support.js';
+import { listOrEmpty, probeDirect, rejectionCode } from './support.js';
 import { openScratch } from '../../src/scratch/open.js';
 import { SCRATCH_DIRECTORY_DEFAULT } from '../../src/scratch/scratch-file.js';
 
-describeScratchRegion('FsIo (node:fs, temp dir)', async () => {
+// node:fs offers O_DIRECT and O_TMPFILE on Linux (with the native aligned allocator); the region
+// uses them by default there, and buffered I/O with `direct: false` or where they are missing.
+const fsFactory = async () => {
   const root = mkdtempSync(join(tmpdir(), 'faultline-scratch-'));
   const io = new FsIo({ root });
+  const directWorks = await probeDirect(io);
   return {
     io,
+    directWorks,
     async dispose() {
       await io.shutdown();
       rmSync(root, { recursive: true, force: true });
     },
   };
-}, { expectDirect: false });
+};
+describeScratchRegion('FsIo (node:fs, temp dir)', fsFactory, { expectDirect: 'auto' });
+describeScratchRegion('FsIo (node:fs, temp dir, direct: false)', fsFactory, { direct: false, expectDirect: false });
 
 describeScratchRegion('FsIo (memfs)', async () => {
   const volume = Volume.fromJSON({ '/root/.keep': '' });

@@ -16,13 +16,26 @@
  * backend assumes nobody else modifies the tree while it runs; the io_uring backend closes the
  * window with openat2(RESOLVE_BENEATH).
  *
+ * O_DIRECT and O_TMPFILE (`capabilities.ts`): on Linux with the real node:fs, `direct` opens pass
+ * O_DIRECT when the native addon loads (it provides the 4096-aligned zeroed buffers of
+ * `allocAligned`; V8 cannot allocate aligned memory), and `tmpfile` opens the directory with
+ * O_TMPFILE (defined locally: node does not export it). Alignment is the kernel's business: a
+ * misaligned offset, length or buffer address fails with the kernel's own `EINVAL` (the kernel may
+ * accept finer alignment than 4096, e.g. 512 on a 512-byte-sector disk; 4096 always works). A
+ * filesystem without O_DIRECT (tmpfs before Linux 6.6, some FUSE and network filesystems) fails
+ * the open with `EINVAL` (tmpfs since 6.6 accepts O_DIRECT without enforcing alignment), one
+ * without O_TMPFILE with `EOPNOTSUPP`. With a custom fs module, off
+ * Linux, without the addon, or when turned off by option, both are `ERR_UNSUPPORTED` with the
+ * reason in `details.reason`.
+ *
  * Memory safety: buffers are handed to the fs module as they are; libuv keeps them referenced
  * until the request completes. Callers must not detach or reuse a buffer in flight (Io contract).
+ * Aligned buffers are external memory owned by the addon and freed when garbage-collected, which
+ * cannot happen while libuv holds the request's reference.
  *
  * Requirements: POSIX paths ('/' separators); Linux or macOS. O_DIRECTORY and O_NOFOLLOW are used
- * when the module defines them. No O_DIRECT and no O_TMPFILE (features.direct/tmpfile false: a
- * later change may wire the native aligned allocator in). No fallocate in node:fs: `allocate`
- * grows the file with ftruncate, so space is NOT reserved and a later write can still hit ENOSPC.
+ * when the module defines them. No fallocate in node:fs: `allocate` grows the file with
+ * ftruncate, so space is NOT reserved and a later write can still hit ENOSPC.
  *
  * Fault model: none injected; whatever the disk and kernel report is passed through. With a custom
  * fs module (`emulateLinux`, on by default for one), namespace errors the module does not raise
@@ -45,6 +58,7 @@ import type { FsLike, FsOpenConstants, FsStatsLike } from './fs-like.js';
 import { mapFsError, osError } from './errors.js';
 import { RealClock } from './real-clock.js';
 import { SizeGate } from './size-gate.js';
+import { directOpenFlag, resolveFsCapabilities, tmpfileOpenFlags, type FsCapability, type FsIoCapabilities } from './capabilities.js';
 
 /** Options of {@link FsIo}. */
 export interface FsIoOptions {
@@ -64,6 +78,15 @@ export interface FsIoOptions {
   readonly fdCountMax?: number;
   /** Most operations in flight at once; one more fails with `ERR_LIMIT_EXCEEDED`. Default 65536. */
   readonly inFlightCountMax?: number;
+  /**
+   * O_DIRECT support (`features.direct`). Default: on wherever it is available (Linux, node:fs,
+   * native addon loadable). `false` turns it off (direct opens are `ERR_UNSUPPORTED`, and
+   * `allocAligned` returns ordinary buffers); `true` demands it: the constructor throws
+   * `ERR_UNSUPPORTED` (reason in `details.reason`) where it is not available.
+   */
+  readonly direct?: boolean;
+  /** O_TMPFILE support (`features.tmpfile`), with the same default and meaning of `true`/`false` as `direct`. */
+  readonly tmpfile?: boolean;
 }
 
 const FILE_MODE = 0o644;
@@ -122,6 +145,12 @@ export class FsIo implements Io {
   private readonly fds: FdTable;
   private readonly gate = new SizeGate();
   private readonly inFlightCountMax: number;
+  /** Why `direct`/`tmpfile` are off (for the `ERR_UNSUPPORTED` details); absent when on. */
+  private readonly unsupportedReasons: Readonly<Partial<Record<keyof FsIoCapabilities, string>>>;
+  /** The native 4096-aligned allocator when direct I/O is on. */
+  private readonly alignedAllocator: ((lengthBytes: number) => Uint8Array) | undefined;
+  private readonly directFlag: number;
+  private readonly tmpfileFlags: number;
   private inFlightCount = 0;
   private onIdle: (() => void) | undefined;
   private state: 'open' | 'closing' | 'closed' = 'open';
@@ -163,10 +192,21 @@ export class FsIo implements Io {
     if (!rootStat.isDirectory()) throw osError('ENOTDIR', 'FsIo', { path: options.root });
     this.rootReal = rootReal;
     this.rootPrefix = rootReal.endsWith('/') ? rootReal : `${rootReal}/`;
+    const wantDirect = checkCapabilityOption('direct', options.direct);
+    const wantTmpfile = checkCapabilityOption('tmpfile', options.tmpfile);
+    // `direct: false` skips loading the addon: nothing would use its allocator.
+    const capabilities = resolveFsCapabilities(custom, wantDirect !== false);
+    const reasons: Partial<Record<keyof FsIoCapabilities, string>> = {};
+    const direct = decideCapability('direct', wantDirect, capabilities.direct, reasons);
+    const tmpfile = decideCapability('tmpfile', wantTmpfile, capabilities.tmpfile, reasons);
+    this.unsupportedReasons = reasons;
+    this.alignedAllocator = direct ? capabilities.allocator.allocate : undefined;
+    this.directFlag = direct ? directOpenFlag() : 0;
+    this.tmpfileFlags = tmpfile ? tmpfileOpenFlags() : 0;
     this.features = {
       backend: options.backendName ?? (custom ? 'fs-custom' : 'fs'),
-      direct: false,
-      tmpfile: false,
+      direct,
+      tmpfile,
       directAlignmentBytes: DIRECT_ALIGNMENT_BYTES,
     };
   }
@@ -306,20 +346,29 @@ export class FsIo implements Io {
   // ---------------------------------------------------------------------------------------------
   // Io
 
-  /** See {@link Io.open}. `ERR_UNSUPPORTED` for `direct` and `tmpfile` on this backend. */
+  /**
+   * See {@link Io.open}. `direct` and `tmpfile` are `ERR_UNSUPPORTED` (reason in `details.reason`)
+   * where `features.direct`/`features.tmpfile` are false. With `tmpfile`, `path` is the directory
+   * to create the unnamed file in: it is resolved like any other path (a symlink to a directory
+   * inside the root is followed; outside is `ERR_PATH_ESCAPE`), a file there is `ENOTDIR`, a
+   * missing one `ENOENT`, and a filesystem without O_TMPFILE `EOPNOTSUPP`. With `direct`, a
+   * filesystem that refuses O_DIRECT fails with `EINVAL`.
+   */
   open(path: string, flags?: OpenFlags): Promise<number> {
     return this.run('open', async () => {
       const normalized = normalizePath('open', path);
       const f = checkOpenFlags('open', flags);
-      if (f.direct || f.tmpfile) {
-        throw new StorageError('ERR_UNSUPPORTED', 'open: direct and tmpfile are not supported by this backend', {
-          operation: 'open', path: normalized, flag: f.direct ? 'direct' : 'tmpfile',
-        });
-      }
-      const absolute = await this.resolveEntry('open', normalized);
+      if (f.direct && !this.features.direct) throw this.unsupported('direct', normalized);
+      if (f.tmpfile && !this.features.tmpfile) throw this.unsupported('tmpfile', normalized);
+      let osFd: number;
       let isDirectory = f.directory;
-      if (this.emulate) isDirectory = await this.checkOpenLinux(normalized, absolute, f);
-      const osFd = await this.openFollowingInside(normalized, absolute, f);
+      if (f.tmpfile) {
+        osFd = await this.openTmpfile(normalized, f);
+      } else {
+        const absolute = await this.resolveEntry('open', normalized);
+        if (this.emulate) isDirectory = await this.checkOpenLinux(normalized, absolute, f);
+        osFd = await this.openFollowingInside(normalized, absolute, f);
+      }
       const entry: FdEntry = {
         osFd, path: normalized, readable: f.read, writable: f.write, isDirectory, pendingCount: 0, onDrained: undefined,
       };
@@ -330,6 +379,26 @@ export class FsIo implements Io {
         throw err;
       }
     });
+  }
+
+  private unsupported(flag: keyof FsIoCapabilities, path: string): StorageError {
+    return new StorageError('ERR_UNSUPPORTED', `open: ${flag} is not available on this Io`, {
+      operation: 'open', path, flag, reason: this.unsupportedReasons[flag] ?? 'unavailable',
+    });
+  }
+
+  /**
+   * Opens an unnamed file in the directory `path` (O_TMPFILE). The directory is resolved fully and
+   * checked to lie inside the root; O_NOFOLLOW then refuses (ELOOP) a final component swapped for
+   * a symlink after the check, which narrows the TOCTOU window of the header to the parents.
+   */
+  private async openTmpfile(path: string, f: ResolvedOpenFlags): Promise<number> {
+    const directoryReal = await this.resolveFull('open', path, true);
+    const c = this.c;
+    // O_TMPFILE needs write access; read-only is refused by checkOpenFlags before we get here.
+    let bits = (f.read ? c.O_RDWR : c.O_WRONLY) | this.tmpfileFlags | c.O_NOFOLLOW;
+    if (f.direct) bits |= this.directFlag;
+    return call<number>('open', { path }, (cb) => this.fs.open(directoryReal, bits, FILE_MODE, cb));
   }
 
   /** For modules that do not check: the errors Linux's open gives. Returns whether it is a directory. */
@@ -363,6 +432,7 @@ export class FsIo implements Io {
     if (f.exclusive) bits |= c.O_EXCL;
     if (f.truncate) bits |= c.O_TRUNC;
     if (f.directory) bits |= c.O_DIRECTORY;
+    if (f.direct) bits |= this.directFlag;
     return bits;
   }
 
@@ -757,10 +827,15 @@ export class FsIo implements Io {
     await call<void>('close', { path: entry.path }, (cb) => this.fs.close(entry.osFd, cb));
   }
 
-  /** See {@link Io.allocAligned}. An ordinary zeroed buffer: this backend has no direct I/O. */
+  /**
+   * See {@link Io.allocAligned}. With `features.direct`, zeroed memory from the native addon
+   * aligned to 4096 bytes (freed when garbage-collected); otherwise an ordinary zeroed buffer.
+   * Throws `ERR_INVALID_ARGUMENT` for a length that is not a non-negative integer and
+   * `ERR_LIMIT_EXCEEDED` past `IO_BYTES_MAX`.
+   */
   allocAligned(lengthBytes: number): Uint8Array {
     checkLength('allocAligned', lengthBytes, IO_BYTES_MAX);
-    return new Uint8Array(lengthBytes);
+    return this.alignedAllocator !== undefined ? this.alignedAllocator(lengthBytes) : new Uint8Array(lengthBytes);
   }
 
   /**
@@ -779,6 +854,32 @@ export class FsIo implements Io {
     })();
     return this.shutdownPromise;
   }
+}
+
+function checkCapabilityOption(name: keyof FsIoCapabilities, value: unknown): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw new StorageError('ERR_INVALID_ARGUMENT', `FsIo: options.${name} must be a boolean`, { argument: name });
+}
+
+/**
+ * Whether a capability is on: `want` false turns it off, true demands it (`ERR_UNSUPPORTED` with
+ * the reason where it is unavailable), undefined takes it where available. Records why it is off.
+ */
+function decideCapability(
+  name: keyof FsIoCapabilities, want: boolean | undefined, capability: FsCapability,
+  reasons: Partial<Record<keyof FsIoCapabilities, string>>,
+): boolean {
+  if (want === false) {
+    reasons[name] = `turned off by the FsIo option ${name}: false`;
+    return false;
+  }
+  if (capability.supported) return true;
+  const reason = capability.reason ?? 'unavailable';
+  if (want === true) {
+    throw new StorageError('ERR_UNSUPPORTED', `FsIo: ${name} was demanded but is not available here`, { argument: name, reason });
+  }
+  reasons[name] = reason;
+  return false;
 }
 
 function checkFsyncOptions(options: unknown): boolean {

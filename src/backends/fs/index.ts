@@ -3,3 +3,4 @@ export { FsIo, type FsIoOptions } from './fs-io.js';
 export type { FsLike, FsStatsLike, FsErrorLike, FsOpenConstants } from './fs-like.js';
 export { RealClock } from './real-clock.js';
 export { mapFsError } from './errors.js';
+export { fsIoCapabilities, type FsCapability, type FsIoCapabilities } from './capabilities.js';

@@ -106,6 +106,12 @@ export class UringIo implements Io {
   private closing = false;
   private shutdownPromise: Promise<void> | undefined;
   private idleResolve: (() => void) | undefined;
+  /**
+   * The completion dispatcher handed to the addon. The addon references it weakly while idle (so
+   * an abandoned UringIo can be collected) and strongly while requests are in the kernel; this
+   * field is what keeps it alive for as long as this object lives.
+   */
+  private readonly dispatcher = (count: number): void => this.dispatch(count);
 
   /**
    * Whether io_uring can be used in this process (addon built, Linux, io_uring_setup allowed,
@@ -144,7 +150,7 @@ export class UringIo implements Io {
         { operation: 'UringIo', stage: 'platform', platform: process.platform });
     }
     this.ring = new RingClass();
-    const failure = this.ring.start(options.root, queueDepth, options.sqpoll === true, (count) => this.dispatch(count));
+    const failure = this.ring.start(options.root, queueDepth, options.sqpoll === true, this.dispatcher);
     if (failure !== null) {
       if (failure.stage === 'open-root') {
         const code = errnoToCode(failure.errno);
@@ -527,6 +533,11 @@ export class UringIo implements Io {
       this.checkUsable('rename');
       const source = normalizePath('rename', from);
       const destination = normalizePath('rename', to);
+      if (source === '.' || destination === '.') {
+        throw new StorageError('ERR_INVALID_ARGUMENT', 'rename: the root cannot be renamed or replaced', {
+          operation: 'rename', path: source, destination,
+        });
+      }
       const fromDir = await this.parentFd('rename', source);
       try {
         const toDir = await this.parentFd('rename', destination);

@@ -1,0 +1,138 @@
+/**
+ * Soak: a long mix of every operation with 32 loops in flight, checking data and that resident
+ * memory stays flat (no per-operation leak in the addon or the slot table) and that every fd and
+ * slot is returned. FAULTLINE_SOAK_OPS sets the count (default 100,000; `npm run soak` runs
+ * 1,000,000).
+ */
+import { expect } from 'chai';
+import { rm } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { UringIo } from '../../src/backends/iouring/index.js';
+import { describeUring, makeRoots } from './support.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const OPS = Number(process.env['FAULTLINE_SOAK_OPS'] ?? 100_000);
+const LOOPS = 32;
+const FILES = 8;
+const BLOCK = 4096;
+const FILE_BLOCKS = 256;
+const RSS_GROWTH_MAX_BYTES = 48 * 1024 * 1024;
+
+function fill(buffer: Uint8Array, file: number, block: number): void {
+  const seed = (file * 7919 + block * 104729) >>> 0;
+  for (let i = 0; i < buffer.length; i += 64) buffer[i] = (seed + i) & 0xff;
+}
+
+function matches(buffer: Uint8Array, file: number, block: number): boolean {
+  const seed = (file * 7919 + block * 104729) >>> 0;
+  for (let i = 0; i < buffer.length; i += 64) if (buffer[i] !== ((seed + i) & 0xff)) return false;
+  return true;
+}
+
+describeUring('UringIo soak', function () {
+  this.timeout(Math.max(120_000, OPS / 20));
+
+  it(`${OPS.toLocaleString('en-US')} mixed operations: data intact, RSS flat, nothing left open`, async function () {
+    const { base, root } = await makeRoots('faultline-soak-');
+    const io = new UringIo({ root, queueDepth: 16 });
+    try {
+      const fds: number[] = [];
+      // Which block holds which generation: a block is only checked once written in this run.
+      const written: Uint8Array[] = [];
+      for (let f = 0; f < FILES; f += 1) {
+        fds.push(await io.open(`f${f}`, { write: true, create: true, read: true, truncate: true }));
+        written.push(new Uint8Array(FILE_BLOCKS));
+      }
+      // Blocks being written right now must not be read-checked by another loop.
+      const busy = new Set<number>();
+      let issued = 0;
+      let mismatches = 0;
+      let rssWarmBytes = 0;
+      let seed = 12345;
+      const random = (n: number): number => {
+        seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+        return (seed >>> 0) % n;
+      };
+
+      async function loop(id: number): Promise<void> {
+        const buffer = new Uint8Array(BLOCK);
+        const halves = [new Uint8Array(BLOCK / 2), new Uint8Array(BLOCK / 2)];
+        while (issued < OPS) {
+          const n = issued;
+          issued += 1;
+          if (rssWarmBytes === 0 && n >= OPS / 5) {
+            gc();
+            rssWarmBytes = process.memoryUsage().rss;
+          }
+          const f = random(FILES);
+          const block = random(FILE_BLOCKS);
+          const key = f * FILE_BLOCKS + block;
+          const fd = fds[f] as number;
+          const kind = n % 16;
+          if (n % 509 === 0) {
+            // Name operations on a private file.
+            const name = `tmp-${id}`;
+            const tfd = await io.open(name, { write: true, create: true, truncate: true });
+            await io.write(tfd, buffer, 0);
+            const st = await io.stat(name);
+            if (st.sizeBytes !== BLOCK) mismatches += 1;
+            await io.close(tfd);
+            await io.rename(name, `${name}-moved`);
+            await io.unlink(`${name}-moved`);
+            issued += 5;
+          } else if (n % 257 === 0) {
+            await io.readdir('.');
+          } else if (n % 61 === 0) {
+            await io.fsync(fd, { dataOnly: n % 2 === 0 });
+          } else if (busy.has(key)) {
+            await io.stat(fd);
+          } else if (kind < 6) {
+            busy.add(key);
+            fill(buffer, f, block);
+            const done = await io.write(fd, buffer, block * BLOCK);
+            if (done !== BLOCK) mismatches += 1;
+            (written[f] as Uint8Array)[block] = 1;
+            busy.delete(key);
+          } else if (kind < 8) {
+            busy.add(key);
+            fill(buffer, f, block);
+            halves[0]?.set(buffer.subarray(0, BLOCK / 2));
+            halves[1]?.set(buffer.subarray(BLOCK / 2));
+            const done = await io.writev(fd, halves, block * BLOCK);
+            if (done !== BLOCK) mismatches += 1;
+            (written[f] as Uint8Array)[block] = 1;
+            busy.delete(key);
+          } else if (kind < 15) {
+            busy.add(key);
+            const done = await io.read(fd, buffer, block * BLOCK);
+            if ((written[f] as Uint8Array)[block] === 1 && (done !== BLOCK || !matches(buffer, f, block))) mismatches += 1;
+            busy.delete(key);
+          } else {
+            await io.readv(fd, halves, block * BLOCK);
+          }
+        }
+      }
+
+      await Promise.all(Array.from({ length: LOOPS }, (_, id) => loop(id)));
+      gc();
+      const rssEndBytes = process.memoryUsage().rss;
+      expect(mismatches).to.equal(0);
+      expect(io.metrics.inFlight).to.equal(0);
+      expect(io.ringInfo.inKernel).to.equal(0);
+      expect(io.ringInfo.ownedFds).to.equal(FILES);
+      expect(rssEndBytes - rssWarmBytes, `RSS grew from ${rssWarmBytes} to ${rssEndBytes}`).to.be.below(RSS_GROWTH_MAX_BYTES);
+      for (const fd of fds) await io.close(fd);
+      expect(io.ringInfo.ownedFds).to.equal(0);
+      const metrics = io.metrics;
+      const total = Object.values(metrics.operations).reduce((a, b) => a + b, 0);
+      expect(total).to.be.at.least(OPS);
+      expect(Object.values(metrics.errors).reduce((a, b) => a + b, 0)).to.equal(0);
+    } finally {
+      await io.shutdown();
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});

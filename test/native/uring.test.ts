@@ -1,0 +1,309 @@
+/**
+ * UringIo beyond the conformance suite: batching and queueing, shutdown with work in flight,
+ * detached buffers, kernel-enforced confinement, and every errno the backend maps.
+ */
+import { expect } from 'chai';
+import { constants } from 'node:os';
+import { rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UringIo } from '../../src/backends/iouring/index.js';
+import { errnoToCode } from '../../src/backends/iouring/errno.js';
+import { explainLoadFailure } from '../../src/native/binding.js';
+import { ErrorCodes, isStorageError, type ErrorCode } from '../../src/interfaces/errors.js';
+import { describeUring, makeRoots } from './support.js';
+
+async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<Record<string, unknown>> {
+  try {
+    await promise;
+  } catch (err) {
+    if (!isStorageError(err)) throw err;
+    expect(err.code, String(err.message)).to.equal(code);
+    return err.details as Record<string, unknown>;
+  }
+  throw new Error(`expected ${code}, but the operation succeeded`);
+}
+
+function pattern(lengthBytes: number, seed: number): Uint8Array {
+  const out = new Uint8Array(lengthBytes);
+  for (let i = 0; i < lengthBytes; i += 1) out[i] = (i * 7 + seed * 13) & 0xff;
+  return out;
+}
+
+describe('errnoToCode', function () {
+  it('maps every errno named in ErrorCodes to itself', function () {
+    const table = constants.errno as Record<string, number>;
+    let checked = 0;
+    for (const code of Object.keys(ErrorCodes)) {
+      const errno = table[code];
+      if (errno === undefined) continue;
+      expect(errnoToCode(errno), code).to.equal(code);
+      checked += 1;
+    }
+    expect(checked).to.be.greaterThan(20);
+  });
+
+  it('maps ECANCELED (our shutdown) to ERR_CLOSED and unknown errnos to EIO', function () {
+    expect(errnoToCode(constants.errno.ECANCELED)).to.equal('ERR_CLOSED');
+    expect(errnoToCode(constants.errno.ENXIO)).to.equal('EIO');
+    expect(errnoToCode(99999)).to.equal('EIO');
+  });
+});
+
+describe('native loader diagnosis', function () {
+  it('names the fix for an ABI mismatch, a foreign platform and an unknown failure', function () {
+    expect(explainLoadFailure('was compiled against a different Node.js version using NODE_MODULE_VERSION 115')).to.match(/ABI mismatch.*npm rebuild/);
+    expect(explainLoadFailure('invalid ELF header')).to.match(/another platform.*npm rebuild/);
+    expect(explainLoadFailure('something odd')).to.match(/npm rebuild/);
+  });
+});
+
+describeUring('UringIo internals', function () {
+  let base: string;
+  let root: string;
+  let outside: string;
+  let io: UringIo;
+
+  beforeEach(async function () {
+    ({ base, root, outside } = await makeRoots());
+    io = new UringIo({ root, queueDepth: 8 });
+  });
+
+  afterEach(async function () {
+    await io.shutdown();
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('reports the opcodes it probed and a single-mmap ring', function () {
+    const info = io.ringInfo;
+    expect(info.open).to.equal(true);
+    expect(info.sqEntries).to.be.at.least(8);
+    expect(info.cqEntries).to.be.at.least(info.sqEntries);
+    // Every kernel with openat2 (the minimum) has these.
+    expect(info.ops.read && info.ops.write && info.ops.openat2 && info.ops.close && info.ops.statx).to.equal(true);
+  });
+
+  it('submits a batch of operations started in one turn with few io_uring_enter calls', async function () {
+    const fd = await io.open('f', { write: true, create: true, read: true });
+    await io.write(fd, pattern(8 * 512, 1), 0);
+    const before = io.ringInfo.enterCalls;
+    const reads = Array.from({ length: 8 }, (_, i) => io.read(fd, new Uint8Array(512), i * 512));
+    const counts = await Promise.all(reads);
+    expect(counts).to.deep.equal(new Array(8).fill(512));
+    // One enter submits all 8; allow a few more for wake-ups under load, never one per read.
+    expect(io.ringInfo.enterCalls - before).to.be.at.most(4);
+  });
+
+  it('10x queueDepth operations in flight at once all complete, in the kernel never more than queueDepth', async function () {
+    const fd = await io.open('f', { write: true, create: true, read: true });
+    const count = 80;
+    const writes = Array.from({ length: count }, (_, i) => io.write(fd, pattern(1024, i), i * 1024));
+    expect(io.metrics.inFlight).to.equal(count);
+    expect(io.ringInfo.inKernel).to.be.at.most(8);
+    expect(await Promise.all(writes)).to.deep.equal(new Array(count).fill(1024));
+    const buffers = Array.from({ length: count }, () => new Uint8Array(1024));
+    const reads = buffers.map((buffer, i) => io.read(fd, buffer, i * 1024));
+    expect(await Promise.all(reads)).to.deep.equal(new Array(count).fill(1024));
+    buffers.forEach((buffer, i) => expect(buffer).to.deep.equal(pattern(1024, i)));
+    expect(io.metrics.inFlightMax).to.be.at.least(count);
+    expect(io.ringInfo.inKernel).to.equal(0);
+  });
+
+  it('waiting requests start in FIFO order', async function () {
+    const small = new UringIo({ root, queueDepth: 1 });
+    try {
+      const fd = await small.open('order', { write: true, create: true });
+      // Appends at increasing offsets that each depend on nothing: completion order = start order.
+      const order: number[] = [];
+      const writes = Array.from({ length: 20 }, (_, i) => small.write(fd, pattern(16, i), i * 16).then(() => order.push(i)));
+      await Promise.all(writes);
+      expect(order).to.deep.equal(Array.from({ length: 20 }, (_, i) => i));
+    } finally {
+      await small.shutdown();
+    }
+  });
+
+  it('past waitingMax a request is ERR_LIMIT_EXCEEDED, the rest complete', async function () {
+    const tight = new UringIo({ root, queueDepth: 1, waitingMax: 2 });
+    try {
+      const fd = await tight.open('t', { write: true, create: true });
+      const ops = [0, 1, 2, 3].map((i) => tight.write(fd, pattern(8, i), i * 8));
+      const outcomes = await Promise.allSettled(ops);
+      expect(outcomes.slice(0, 3).map((o) => o.status)).to.deep.equal(['fulfilled', 'fulfilled', 'fulfilled']);
+      const last = outcomes[3];
+      expect(last?.status).to.equal('rejected');
+      expect(isStorageError((last as PromiseRejectedResult).reason, 'ERR_LIMIT_EXCEEDED')).to.equal(true);
+    } finally {
+      await tight.shutdown();
+    }
+  });
+
+  it('shutdown with operations in flight and waiting settles every one and closes every fd', async function () {
+    const fd = await io.open('f', { write: true, create: true, read: true });
+    await io.write(fd, pattern(4096, 3), 0);
+    const ops: Promise<number>[] = [];
+    for (let i = 0; i < 200; i += 1) ops.push(i % 2 === 0 ? io.read(fd, new Uint8Array(4096), 0) : io.write(fd, pattern(64, i), 4096 + i * 64));
+    const fsync = io.fsync(fd);
+    const done = io.shutdown();
+    const outcomes = await Promise.allSettled([...ops, fsync]);
+    await done;
+    let rejected = 0;
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') {
+        expect(isStorageError(outcome.reason, 'ERR_CLOSED'), String(outcome.reason)).to.equal(true);
+        rejected += 1;
+      }
+    }
+    // With queueDepth 8, most of the 201 were still waiting: they must have been refused.
+    expect(rejected).to.be.greaterThan(100);
+    expect(io.ringInfo.open).to.equal(false);
+    expect(io.ringInfo.ownedFds).to.equal(0);
+    expect(io.metrics.inFlight).to.equal(0);
+    await expectCode(io.read(fd, new Uint8Array(1), 0), 'ERR_CLOSED');
+  });
+
+  it('a buffer detached while its read is in flight fails with ERR_DETACHED_BUFFER', async function () {
+    const fd = await io.open('f', { write: true, create: true, read: true });
+    await io.write(fd, pattern(65536, 1), 0);
+    const buffer = new Uint8Array(65536);
+    const pending = io.read(fd, buffer, 0);
+    // Keep the transferred memory alive: the kernel may still be writing into it.
+    const moved = structuredClone(buffer.buffer, { transfer: [buffer.buffer] });
+    await expectCode(pending, 'ERR_DETACHED_BUFFER');
+    expect(moved.byteLength).to.equal(65536);
+    const detached = new Uint8Array(8);
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    await expectCode(io.write(fd, detached, 0), 'ERR_DETACHED_BUFFER');
+  });
+
+  it('errors keep a stack trace that leads to the caller', async function () {
+    async function callerFunctionForStack(): Promise<void> {
+      await io.open('missing-file');
+    }
+    try {
+      await callerFunctionForStack();
+      expect.fail('open should fail');
+    } catch (err) {
+      expect(isStorageError(err, 'ENOENT')).to.equal(true);
+      expect((err as Error).stack).to.contain('callerFunctionForStack');
+    }
+  });
+
+  describe('kernel-enforced confinement (openat2 RESOLVE_BENEATH)', function () {
+    it('symlinks out of the root are ERR_PATH_ESCAPE for every path operation', async function () {
+      await symlink(outside, join(root, 'out'));
+      await symlink(join(outside, 'outside.txt'), join(root, 'abs'));
+      await symlink('../outside/outside.txt', join(root, 'rel'));
+      for (const path of ['abs', 'rel', 'out/outside.txt']) {
+        await expectCode(io.open(path), 'ERR_PATH_ESCAPE');
+        await expectCode(io.stat(path), 'ERR_PATH_ESCAPE');
+      }
+      await expectCode(io.readdir('out'), 'ERR_PATH_ESCAPE');
+      await expectCode(io.mkdir('out/x'), 'ERR_PATH_ESCAPE');
+      await expectCode(io.unlink('out/outside.txt'), 'ERR_PATH_ESCAPE');
+      await expectCode(io.rmdir('out/x'), 'ERR_PATH_ESCAPE');
+      await expectCode(io.rename('out/outside.txt', 'stolen'), 'ERR_PATH_ESCAPE');
+      await writeFile(join(root, 'mine'), 'x');
+      await expectCode(io.rename('mine', 'out/planted'), 'ERR_PATH_ESCAPE');
+      // The link itself (last component) is not followed by unlink: removing it is allowed.
+      await io.unlink('abs');
+    });
+
+    it('symlinks that stay inside the root are followed', async function () {
+      await io.mkdir('d');
+      await writeFile(join(root, 'd', 'f'), 'inside');
+      await symlink('d', join(root, 'link'));
+      expect((await io.stat('link/f')).sizeBytes).to.equal(6);
+      expect(await io.readdir('link')).to.deep.equal(['f']);
+    });
+
+    it('a symlink loop is ELOOP', async function () {
+      await symlink('loop2', join(root, 'loop1'));
+      await symlink('loop1', join(root, 'loop2'));
+      await expectCode(io.open('loop1'), 'ELOOP');
+    });
+  });
+
+  describe('errno mapping on the real kernel', function () {
+    it('ENOENT, EEXIST, EISDIR, ENOTDIR, ENOTEMPTY', async function () {
+      await expectCode(io.open('nope'), 'ENOENT');
+      await expectCode(io.unlink('nope'), 'ENOENT');
+      await io.mkdir('d');
+      await expectCode(io.mkdir('d'), 'EEXIST');
+      await expectCode(io.open('d', { write: true }), 'EISDIR');
+      await expectCode(io.unlink('d'), 'EISDIR');
+      await writeFile(join(root, 'f'), 'x');
+      await expectCode(io.open('f', { directory: true }), 'ENOTDIR');
+      await expectCode(io.rmdir('f'), 'ENOTDIR');
+      await writeFile(join(root, 'd', 'g'), 'x');
+      await expectCode(io.rmdir('d'), 'ENOTEMPTY');
+    });
+
+    it('EBADF: unknown fds, and reading a write-only fd', async function () {
+      await expectCode(io.read(1234, new Uint8Array(1), 0), 'EBADF');
+      // Never touches fds this Io did not open (stdout, the ring itself).
+      await expectCode(io.write(1, new Uint8Array(1), 0), 'EBADF');
+      const fd = await io.open('w', { write: true, create: true });
+      const details = await expectCode(io.read(fd, new Uint8Array(1), 0), 'EBADF');
+      expect(details['errno']).to.equal(constants.errno.EBADF);
+      await io.close(fd);
+      await expectCode(io.close(fd), 'EBADF');
+    });
+
+    it('EISDIR reading a directory fd; EINVAL for misaligned O_DIRECT', async function () {
+      await io.mkdir('d');
+      const dfd = await io.open('d', { directory: true });
+      await expectCode(io.read(dfd, new Uint8Array(16), 0), 'EISDIR');
+      const fd = await io.open('direct', { write: true, create: true, read: true, direct: true });
+      const aligned = io.allocAligned(8192);
+      expect(await io.write(fd, aligned.subarray(0, 4096), 0)).to.equal(4096);
+      await expectCode(io.write(fd, aligned.subarray(1, 4097), 0), 'EINVAL');
+      await expectCode(io.read(fd, aligned.subarray(0, 4096), 1), 'EINVAL');
+      await expectCode(io.read(fd, new Uint8Array(100), 0), 'EINVAL');
+    });
+
+    it('EACCES where permissions deny (skipped when running as root)', async function () {
+      if (process.getuid?.() === 0) {
+        console.log('    (root bypasses permission checks: EACCES cannot be provoked)');
+        this.skip();
+      }
+      await writeFile(join(root, 'locked'), 'x');
+      await chmod(join(root, 'locked'), 0o000);
+      await expectCode(io.open('locked'), 'EACCES');
+    });
+
+    it('a write near the 16 TiB limit reaches the kernel and settles; one past it is ERR_LIMIT_EXCEEDED', async function () {
+      const fd = await io.open('big', { write: true, create: true });
+      // ext4's limit (16 TiB with 4 KiB blocks) equals the library's, so the library refuses
+      // first; a range just under it reaches the kernel and must not crash or hang.
+      const nearLimit = 2 ** 44 - 4096;
+      const outcome = await io.write(fd, new Uint8Array(1), nearLimit).then(() => 'ok', (err: unknown) => (isStorageError(err) ? err.code : 'other'));
+      expect(['ok', 'EFBIG', 'EINVAL', 'ENOSPC']).to.include(outcome);
+      await expectCode(io.write(fd, new Uint8Array(1), 2 ** 44), 'ERR_LIMIT_EXCEEDED');
+    });
+  });
+
+  it('allocAligned buffers are 4096-aligned: O_DIRECT accepts them, a 1-byte shifted view is refused', async function () {
+    const fd = await io.open('a', { write: true, create: true, read: true, direct: true });
+    for (const size of [4096, 8192, 65536]) {
+      const buffer = io.allocAligned(size);
+      expect(buffer.every((b) => b === 0)).to.equal(true);
+      buffer.fill(size & 0xff);
+      expect(await io.write(fd, buffer, 0)).to.equal(size);
+      const back = io.allocAligned(size);
+      expect(await io.read(fd, back, 0)).to.equal(size);
+      expect(back).to.deep.equal(buffer);
+    }
+    expect(io.allocAligned(0).byteLength).to.equal(0);
+    expect(() => io.allocAligned(-1)).to.throw().with.property('code', 'ERR_INVALID_ARGUMENT');
+  });
+
+  it('truncate and allocate reach the file (ftruncate/fallocate through the ring or the fallback)', async function () {
+    const fd = await io.open('t', { write: true, create: true, read: true });
+    await io.allocate(fd, 0, 1 << 20);
+    expect((await io.stat(fd)).sizeBytes).to.equal(1 << 20);
+    await io.truncate(fd, 100);
+    expect((await io.stat('t')).sizeBytes).to.equal(100);
+    await io.fsync(fd, { dataOnly: true });
+    await io.fsync(fd);
+  });
+});
