@@ -25,7 +25,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only <workload>[,<wor
   --quick        smoke profile: small files, short runs (under two minutes)
   --only         run only these workloads: ${WORKLOAD_IDS.join(', ')}, extras
                  (extras: the other benchmark scripts in bench/, run as they are)
-  --runs         runs per measurement (default: 5, quick: 2)
+  --runs         runs per measurement (default: 5, quick: 1)
   --out          write BENCHMARKS.md and charts to <dir> (default: the repository for a full
                  run of every workload, <repo>/.bench-tmp/report otherwise)
   --keep-files   do not delete the data files afterwards`;

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { Competitor } from './competitors.js';
 import { workerScript } from './paths.js';
-import type { MeasureRequest, MeasureResult } from './types.js';
+import { WORKER_ERROR_PREFIX, WorkerFailure, type MeasureRequest, type MeasureResult } from './types.js';
 
 /** The child gets its run time plus this much before it is killed as hung. */
 const CHILD_GRACE_MS = 120_000;
@@ -40,8 +40,15 @@ export function measureInChild(req: MeasureRequest, competitor: Competitor): Pro
         }
       }
       const lines = stderr.trim().split('\n');
-      const tail = lines.filter((l) => l.startsWith('worker error: ')).pop()?.slice('worker error: '.length) ?? lines.slice(-3).join(' | ');
-      reject(new Error(`worker ${competitor.id} ${req.workload} exited ${signal ?? code}: ${tail}`));
+      const marked = lines.filter((l) => l.startsWith(WORKER_ERROR_PREFIX)).pop();
+      let failure: { code?: string; message?: string } = {};
+      try {
+        if (marked !== undefined) failure = JSON.parse(marked.slice(WORKER_ERROR_PREFIX.length)) as typeof failure;
+      } catch {
+        // A garbled line: fall back to the raw tail below.
+      }
+      const what = failure.message !== undefined ? `${failure.code === undefined ? '' : `${failure.code}: `}${failure.message}` : lines.slice(-3).join(' | ');
+      reject(new WorkerFailure(`worker ${competitor.id} ${req.workload} exited ${signal ?? code}: ${what}`, failure.code));
     });
   });
 }

@@ -116,6 +116,42 @@ function regionVariant(name: string, makeIo: (root: string) => Promise<Io>, dire
   };
 }
 
+/** The same slot I/O straight on an Io (no region): what the region's own overhead is measured against. */
+function rawIoVariant(name: string, makeIo: (root: string) => Promise<Io>, direct: boolean): Variant {
+  return {
+    name,
+    async run(root, valueBytes, count, concurrency) {
+      const io = await makeIo(root);
+      try {
+        const slotBytes = Math.ceil(valueBytes / SLOT_ALIGN_BYTES) * SLOT_ALIGN_BYTES;
+        const fd = await io.open('raw.bin', { read: true, write: true, create: true, direct });
+        await io.allocate(fd, 0, slotBytes * count);
+        const transferBytes = direct ? slotBytes : valueBytes;
+        const source = io.allocAligned(transferBytes);
+        source.set(value(valueBytes));
+        let start = performance.now();
+        await pool(count, concurrency, async (i) => {
+          if (await io.write(fd, source, i * slotBytes) !== transferBytes) throw new Error('short write');
+        });
+        const writeMs = performance.now() - start;
+        const order = shuffled(count);
+        const targets = Array.from({ length: concurrency }, () => io.allocAligned(transferBytes));
+        let next = 0;
+        start = performance.now();
+        await pool(count, concurrency, async (i) => {
+          const target = targets[next++ % concurrency]!;
+          if (await io.read(fd, target, order[i]! * slotBytes) !== transferBytes) throw new Error('short read');
+        });
+        const readMs = performance.now() - start;
+        await io.close(fd);
+        return { writeMs, readMs, direct };
+      } finally {
+        await io.shutdown();
+      }
+    },
+  };
+}
+
 const fsPromisesVariant: Variant = {
   name: 'fs.promises',
   async run(root, valueBytes, count, concurrency) {
@@ -158,6 +194,7 @@ async function variants(log: (line: string) => void): Promise<Variant[]> {
   const uring = support.supported ? async (root: string): Promise<Io> => new UringIo({ root }) : undefined;
   if (!support.supported) log(`io_uring variants skipped: ${support.reason ?? 'io_uring is unavailable'}`);
   if (uring !== undefined) {
+    list.push(rawIoVariant('UringIo raw pwrite/pread', uring, true));
     list.push(regionVariant('scratch on UringIo', uring, undefined));
     list.push(regionVariant('scratch on UringIo, buffered', uring, false));
   }

@@ -46,3 +46,14 @@ export type MeasureResult =
     readonly extra: Readonly<Record<string, number>>;
   }
   | { readonly ok: false; readonly unavailable: string };
+
+/** Marks the line on a failed child's stderr that carries `{ code, message }` as JSON. */
+export const WORKER_ERROR_PREFIX = 'worker error: ';
+
+/** A measurement that failed in its child process; `code` is the child's error code, if it had one. */
+export class WorkerFailure extends Error {
+  override readonly name = 'WorkerFailure';
+  constructor(message: string, readonly code: string | undefined) {
+    super(message);
+  }
+}

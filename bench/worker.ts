@@ -7,7 +7,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { NotAvailable } from './drivers/driver.js';
 import { unavailableReason } from './drivers/backends.js';
 import { runMeasurement } from './measure.js';
-import type { MeasureRequest, MeasureResult } from './types.js';
+import { WORKER_ERROR_PREFIX, type MeasureRequest, type MeasureResult } from './types.js';
 
 /** io_uring instances this process holds: shows whether UV_USE_IO_URING=1 really took effect. */
 function ioUringInstances(): number {
@@ -50,9 +50,12 @@ main().then(
   () => process.exit(0),
   (err: unknown) => {
     const code = (err as { code?: unknown }).code;
-    const summary = `${typeof code === 'string' ? `${code}: ` : ''}${err instanceof Error ? err.message : String(err)}`;
-    // The runner reports the last line: make it the error itself, after the stack for humans.
-    process.stderr.write(`${err instanceof Error ? err.stack ?? '' : ''}\nworker error: ${summary.split('\n')[0]}\n`);
+    const failure = {
+      code: typeof code === 'string' ? code : undefined,
+      message: (err instanceof Error ? err.message : String(err)).split('\n')[0],
+    };
+    // The stack is for humans; the runner parses the last line.
+    process.stderr.write(`${err instanceof Error ? err.stack ?? '' : ''}\n${WORKER_ERROR_PREFIX}${JSON.stringify(failure)}\n`);
     process.exit(1);
   },
 );

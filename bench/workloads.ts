@@ -96,5 +96,5 @@ export interface Profile {
 
 export const PROFILES: Readonly<Record<'full' | 'quick', Profile>> = {
   full: { name: 'full', runs: 5, warmupMs: 250, durationMs: 1200 },
-  quick: { name: 'quick', runs: 2, warmupMs: 30, durationMs: 150 },
+  quick: { name: 'quick', runs: 1, warmupMs: 30, durationMs: 150 },
 };

@@ -29,6 +29,16 @@ export class AlignedAllocator {
     }
   }
 
+  /** An allocator, or null where the file system refuses O_DIRECT (tmpfs): buffers need no alignment there. */
+  static tryCreate(dirPath: string): AlignedAllocator | null {
+    try {
+      return new AlignedAllocator(dirPath);
+    } catch (err) {
+      if (err instanceof NotAvailable) return null;
+      throw err;
+    }
+  }
+
   /** A zeroed buffer of `lengthBytes` (a multiple of 512) whose address the kernel accepts for O_DIRECT. */
   alloc(lengthBytes: number): Buffer {
     const backing = Buffer.alloc(lengthBytes + SLACK_BYTES);

@@ -34,13 +34,14 @@ class CallbackFile implements BenchFile {
 }
 
 export class NodeCallbacksDriver implements Driver {
-  private aligned: AlignedAllocator | undefined;
+  /** Built on first use; `null` once O_DIRECT proved impossible here (plain buffers then). */
+  private aligned: AlignedAllocator | null | undefined;
 
   constructor(readonly label: string, private readonly dirPath: string) {}
 
   allocAligned(lengthBytes: number): Uint8Array {
-    this.aligned ??= new AlignedAllocator(this.dirPath);
-    return this.aligned.alloc(lengthBytes);
+    this.aligned ??= AlignedAllocator.tryCreate(this.dirPath);
+    return this.aligned === null ? Buffer.alloc(lengthBytes) : this.aligned.alloc(lengthBytes);
   }
   open(path: string, mode: OpenMode): Promise<BenchFile> {
     return new Promise((resolve, reject) => {

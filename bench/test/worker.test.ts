@@ -6,7 +6,7 @@ import { competitorById } from '../competitors.js';
 import { fioArguments } from '../fio.js';
 import { benchTmpRoot } from '../paths.js';
 import { fillPseudoRandom } from '../rng.js';
-import type { MeasureRequest } from '../types.js';
+import { WorkerFailure, type MeasureRequest } from '../types.js';
 
 const KiB = 1024;
 
@@ -54,8 +54,8 @@ describe('bench measurement end to end', function () {
   it('reports a child that fails as an error naming the cause', async () => {
     let caught: unknown;
     await measureInChild(request({ fileName: 'missing.bin' }), competitorById('node-callbacks')).catch((err: unknown) => { caught = err; });
-    expect(caught).to.be.instanceOf(Error);
-    expect((caught as Error).message).to.contain('ENOENT');
+    expect(caught).to.be.instanceOf(WorkerFailure);
+    expect((caught as WorkerFailure).code).to.equal('ENOENT');
   });
 
   it('counts memory held per byte stored for memfs (at least the bytes themselves)', async () => {

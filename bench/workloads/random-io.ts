@@ -2,14 +2,26 @@
  * 4 KiB random reads or writes on the prepared file, `queueDepth` in flight, block-aligned offsets
  * drawn uniformly over the whole file. With `direct` the file is opened O_DIRECT.
  */
-import type { Driver } from '../drivers/driver.js';
+import { NotAvailable, type BenchFile, type Driver } from '../drivers/driver.js';
 import { fillPseudoRandom, XorShift32 } from '../rng.js';
 import type { MeasureRequest, MeasureResult } from '../types.js';
 import { closedLoop } from './closed-loop.js';
 import { toResult } from './result.js';
 
+/** Opens the data file; a file system that refuses O_DIRECT (tmpfs) makes a gap, not a failure. */
+async function openFile(driver: Driver, req: MeasureRequest, kind: 'read' | 'write'): Promise<BenchFile> {
+  try {
+    return await driver.open(req.fileName, { write: kind === 'write', direct: req.direct });
+  } catch (err) {
+    if (req.direct && (err as { code?: unknown }).code === 'EINVAL') {
+      throw new NotAvailable('O_DIRECT refused by the file system of the bench directory (EINVAL)');
+    }
+    throw err;
+  }
+}
+
 export async function randomIo(driver: Driver, req: MeasureRequest, kind: 'read' | 'write'): Promise<MeasureResult> {
-  const file = await driver.open(req.fileName, { write: kind === 'write', direct: req.direct });
+  const file = await openFile(driver, req, kind);
   const blocks = Math.floor(req.fileSizeBytes / req.blockBytes);
   const buffers: Uint8Array[] = [];
   const rngs: XorShift32[] = [];

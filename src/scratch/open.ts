@@ -151,15 +151,24 @@ export async function openScratch(io: Io, options: ScratchOptions): Promise<Scra
     await ensureDirectory(io, directory);
     await sweepScratch(io, { directory });
   }
+  // Linux checks O_DIRECT support after O_CREAT made the file, so a refused open can leave a new
+  // file behind at `path`: remove it then, unless it was there before.
+  const existedBefore = path === undefined ? true : await io.stat(path).then(() => true, () => false);
   let fd: number;
   try {
-    fd = await create(direct);
+    try {
+      fd = await create(direct);
+    } catch (err) {
+      // The file system refused O_DIRECT (EINVAL, as tmpfs did before Linux 6.6) and the caller
+      // did not insist: buffered I/O it is.
+      if (!(direct && directRequested === undefined && isCode(err, 'EINVAL'))) throw err;
+      direct = false;
+      allocator = allocatorFor(false);
+      fd = await create(false);
+    }
   } catch (err) {
-    // The file system refused O_DIRECT (EINVAL, as tmpfs does) and the caller did not insist.
-    if (!(direct && directRequested === undefined && isCode(err, 'EINVAL'))) throw err;
-    direct = false;
-    allocator = allocatorFor(false);
-    fd = await create(false);
+    if (path !== undefined && !existedBefore) await io.unlink(path).catch(() => undefined);
+    throw err;
   }
   try {
     await io.allocate(fd, 0, allocator.capacityBytes);

@@ -134,6 +134,8 @@ export async function createAnonymousFile(io: Io, directory: string, direct: boo
       fd = await io.open(path, { read: true, write: true, create: true, exclusive: true, direct });
     } catch (err) {
       if (isCode(err, 'EEXIST')) continue;
+      // Linux refuses O_DIRECT only after O_CREAT made the file: do not leave it to the sweep.
+      await io.unlink(path).catch(() => undefined);
       throw err;
     }
     try {

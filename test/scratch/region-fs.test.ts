@@ -65,23 +65,45 @@ describe('scratch region where the file system refuses O_DIRECT', () => {
   });
 
   it('falls back to buffered I/O by default and says so', async () => {
-    const io = strictDirectIo(inner, { refuseDirect: true });
-    for (const path of [undefined, 'named.bin']) {
+    for (const [path, hideTmpfile] of [[undefined, false], [undefined, true], ['named.bin', false]] as const) {
+      const io = strictDirectIo(inner, { refuseDirect: true, hideTmpfile });
       const region = await openScratch(io, { capacityBytes: 64 * 1024, ...(path === undefined ? {} : { path }) });
       expect(region.direct).to.equal(false);
       expect(region.alignmentBytes).to.equal(512);
       const slot = await region.write(new Uint8Array([4, 5, 6]));
       expect([...await region.read(slot)]).to.deep.equal([4, 5, 6]);
       await region.close();
+      expect(await listOrEmpty(io, SCRATCH_DIRECTORY_DEFAULT)).to.deep.equal([]);
     }
-    expect(await listOrEmpty(io, SCRATCH_DIRECTORY_DEFAULT)).to.deep.equal([]);
   });
 
   it('returns EINVAL when direct: true was asked explicitly, leaving nothing behind', async () => {
-    const io = strictDirectIo(inner, { refuseDirect: true });
-    expect(await rejectionCode(openScratch(io, { capacityBytes: 64 * 1024, direct: true }))).to.equal('EINVAL');
-    expect(await rejectionCode(openScratch(io, { capacityBytes: 64 * 1024, direct: true, path: 'x.bin' }))).to.equal('EINVAL');
-    expect(await listOrEmpty(io, SCRATCH_DIRECTORY_DEFAULT)).to.deep.equal([]);
-    expect(await rejectionCode(io.stat('x.bin'))).to.equal('ENOENT');
+    for (const hideTmpfile of [false, true]) {
+      const io = strictDirectIo(inner, { refuseDirect: true, hideTmpfile });
+      expect(await rejectionCode(openScratch(io, { capacityBytes: 64 * 1024, direct: true }))).to.equal('EINVAL');
+      expect(await rejectionCode(openScratch(io, { capacityBytes: 64 * 1024, direct: true, path: 'x.bin' }))).to.equal('EINVAL');
+      expect(await listOrEmpty(io, SCRATCH_DIRECTORY_DEFAULT)).to.deep.equal([]);
+      expect(await rejectionCode(io.stat('x.bin'))).to.equal('ENOENT');
+    }
+  });
+});
+
+describe('scratch region on an Io without direct I/O', () => {
+  it('refuses direct: true with ERR_UNSUPPORTED and creates nothing', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'faultline-scratch-'));
+    const io = new FsIo({ root, direct: false });
+    try {
+      expect(io.features.direct).to.equal(false);
+      expect(await rejectionCode(openScratch(io, { capacityBytes: 4096, direct: true }))).to.equal('ERR_UNSUPPORTED');
+      expect(await rejectionCode(openScratch(io, { capacityBytes: 4096, direct: true, path: 'x.bin' }))).to.equal('ERR_UNSUPPORTED');
+      expect(await io.readdir('.')).to.deep.equal([]);
+      // The default on such an Io is buffered I/O.
+      const region = await openScratch(io, { capacityBytes: 4096 });
+      expect(region.direct).to.equal(false);
+      await region.close();
+    } finally {
+      await io.shutdown();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { Io } from '../../src/interfaces/io.js';
 import { openScratch, type ScratchOptions } from '../../src/scratch/open.js';
 import type { ScratchRegion } from '../../src/scratch/region.js';
-import { SCRATCH_DIRECTORY_DEFAULT } from '../../src/scratch/scratch-file.js';
+import { SCRATCH_DIRECTORY_DEFAULT, sweepScratch } from '../../src/scratch/scratch-file.js';
 import {
   listOrEmpty, patternBytes, rejectionCode, TestRng, thrownCode, withGatedReads, type ScratchHarness, type ScratchHarnessFactory,
 } from './support.js';
@@ -89,6 +89,18 @@ export function describeScratchRegion(name: string, factory: ScratchHarnessFacto
       expect(await listOrEmpty(io(), SCRATCH_DIRECTORY_DEFAULT)).to.deep.equal([]);
       await region.close();
       expect(await listOrEmpty(io(), SCRATCH_DIRECTORY_DEFAULT)).to.deep.equal([]);
+    });
+
+    test('uses a custom scratch directory, creating missing parents; sweepScratch counts what it removes', async () => {
+      expect(await sweepScratch(io(), { directory: 'spill/deep' })).to.equal(0);
+      const region = await open({ capacityBytes: 16 * KIB, directory: 'spill/deep' });
+      expect((await io().stat('spill/deep')).isDirectory).to.equal(true);
+      expect(await io().readdir('spill/deep')).to.deep.equal([]);
+      const fd = await io().open('spill/deep/scratch-zz-9.tmp', { write: true, create: true });
+      await io().close(fd);
+      expect(await sweepScratch(io(), { directory: 'spill/deep' })).to.equal(1);
+      expect(await io().readdir('spill/deep')).to.deep.equal([]);
+      await region.close();
     });
 
     test('several anonymous regions opened at once stay independent', async () => {
@@ -184,16 +196,6 @@ export function describeScratchRegion(name: string, factory: ScratchHarnessFacto
       expect(await rejectionCode(openScratch(io(), { capacityBytes: 2 ** 50 }))).to.equal('ERR_LIMIT_EXCEEDED');
       expect(await rejectionCode(openScratch(io(), { capacityBytes: 4096, path: '../escape' }))).to.equal('ERR_PATH_ESCAPE');
       expect(await listOrEmpty(io(), SCRATCH_DIRECTORY_DEFAULT)).to.deep.equal([]);
-    });
-
-    it('refuses direct: true with ERR_UNSUPPORTED where the Io has no direct I/O', async function () {
-      if (io().features.direct) {
-        console.log(`      (skipped: this Io offers direct I/O, backend ${io().features.backend})`);
-        this.skip();
-      }
-      await inRun(async () => {
-        expect(await rejectionCode(openScratch(io(), { capacityBytes: 4096, direct: true }))).to.equal('ERR_UNSUPPORTED');
-      });
     });
 
     test('grows by doubling up to the maximum, then refuses without harming stored slots', async () => {

@@ -15,12 +15,16 @@ export interface StrictDirectOptions {
   readonly shortEvery?: number;
   /** Refuse every open with `direct` with `EINVAL`, as a file system without O_DIRECT does. */
   readonly refuseDirect?: boolean;
+  /** Report `features.tmpfile` false, so anonymous files take the create-then-unlink path. */
+  readonly hideTmpfile?: boolean;
 }
 
 export function strictDirectIo(inner: Io, options: StrictDirectOptions = {}): Io {
   const directFds = new Set<number>();
   let transfers = 0;
-  const features: IoFeatures = { ...inner.features, direct: true, directAlignmentBytes: ALIGN };
+  const features: IoFeatures = {
+    ...inner.features, direct: true, directAlignmentBytes: ALIGN, tmpfile: inner.features.tmpfile && options.hideTmpfile !== true,
+  };
 
   const check = (operation: string, fd: number, buffer: Uint8Array, offsetBytes: number): void => {
     if (!directFds.has(fd)) return;
@@ -47,6 +51,8 @@ export function strictDirectIo(inner: Io, options: StrictDirectOptions = {}): Io
           return async (path: string, flags: OpenFlags = {}): Promise<number> => {
             const { direct, ...rest } = flags;
             if (direct === true && options.refuseDirect === true) {
+              // As Linux: O_CREAT takes effect before O_DIRECT is refused, so the file is left there.
+              if (rest.create === true && rest.tmpfile !== true) await target.close(await target.open(path, rest));
               throw new StorageError('EINVAL', 'open: this file system refuses O_DIRECT', { operation: 'open', path });
             }
             const fd = await target.open(path, rest);
