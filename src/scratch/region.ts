@@ -45,6 +45,26 @@ interface SlotRecord {
   freed: boolean;
 }
 
+/** Counters of a region since it was opened (a snapshot: later operations do not change it). */
+export interface ScratchStats {
+  /** Slots created (successful writes, empty ones included). */
+  readonly writes: number;
+  /** Successful reads (`read` and `readInto`). */
+  readonly reads: number;
+  /** Slots freed. */
+  readonly frees: number;
+  /** Times the file grew. */
+  readonly growths: number;
+  /** Writes whose I/O failed (the slot was not created). */
+  readonly writeErrors: number;
+  /** Growths whose space reservation failed (`ENOSPC`...). */
+  readonly growthErrors: number;
+  /** Reads whose I/O failed. */
+  readonly readErrors: number;
+  /** Reads whose bytes did not match their checksum (reported as `EIO`). */
+  readonly checksumMismatches: number;
+}
+
 /** Construction parameters of {@link ScratchRegion}; built by `openScratch`. */
 export interface ScratchRegionInit {
   readonly io: Io;
@@ -106,6 +126,9 @@ export class ScratchRegion {
   private idleWaiter: (() => void) | undefined;
   private growthTail: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
+  private readonly counters = {
+    writes: 0, reads: 0, frees: 0, growths: 0, writeErrors: 0, growthErrors: 0, readErrors: 0, checksumMismatches: 0,
+  };
 
   /** Use `openScratch`; this constructor takes an already opened and preallocated file. */
   constructor(init: ScratchRegionInit) {
@@ -155,6 +178,11 @@ export class ScratchRegion {
   /** Number of free holes below the high-water mark: a measure of fragmentation. */
   get freeExtentCount(): number {
     return this.allocator.freeExtentCount;
+  }
+
+  /** Counters since the region was opened. */
+  get stats(): ScratchStats {
+    return { ...this.counters };
   }
 
   /** True once {@link close} was called. */
@@ -224,6 +252,7 @@ export class ScratchRegion {
     this.slots.delete(slot);
     record.freed = true;
     this.storedBytesTotal -= record.lengthBytes;
+    this.counters.frees += 1;
     if (record.readsInFlight === 0) this.releaseExtent(record);
   }
 
@@ -290,6 +319,7 @@ export class ScratchRegion {
         await writeFully(this.io, this.fd, source, extent.offsetBytes, this.direct ? this.alignmentBytes : 1);
       } catch (err) {
         reusable = !abandoned(err);
+        this.counters.writeErrors += 1;
         this.allocator.release(extent.offsetBytes);
         throw err;
       }
@@ -305,6 +335,7 @@ export class ScratchRegion {
     this.nextSlot += 1;
     this.slots.set(slot, { extentOffsetBytes, lengthBytes, paddedBytes, checksum, readsInFlight: 0, freed: false });
     this.storedBytesTotal += lengthBytes;
+    this.counters.writes += 1;
     return slot;
   }
 
@@ -332,8 +363,14 @@ export class ScratchRegion {
       const targetBytes = this.allocator.growthFor(lengthBytes);
       const currentBytes = this.allocator.capacityBytes;
       if (targetBytes === currentBytes) return;
-      await this.io.allocate(this.fd, currentBytes, targetBytes - currentBytes);
+      try {
+        await this.io.allocate(this.fd, currentBytes, targetBytes - currentBytes);
+      } catch (err) {
+        this.counters.growthErrors += 1;
+        throw err;
+      }
       this.allocator.grow(targetBytes);
+      this.counters.growths += 1;
     };
     const result = this.growthTail.then(run);
     this.growthTail = result.catch(() => undefined);
@@ -351,7 +388,10 @@ export class ScratchRegion {
       }
     }
     const bytes = target === undefined ? uninitialized(record.lengthBytes) : target.subarray(0, record.lengthBytes);
-    if (record.lengthBytes === 0) return bytes;
+    if (record.lengthBytes === 0) {
+      this.counters.reads += 1;
+      return bytes;
+    }
     record.readsInFlight += 1;
     try {
       if (this.direct) {
@@ -364,22 +404,28 @@ export class ScratchRegion {
           bytes.set(buffer.subarray(0, record.lengthBytes));
         } catch (err) {
           reusable = !abandoned(err);
+          this.counters.readErrors += 1;
           throw err;
         } finally {
           if (reusable) this.bounce.release(buffer);
         }
       } else {
-        await readFully(this.io, this.fd, bytes, record.extentOffsetBytes, 1);
+        await readFully(this.io, this.fd, bytes, record.extentOffsetBytes, 1).catch((err: unknown) => {
+          this.counters.readErrors += 1;
+          throw err;
+        });
       }
     } finally {
       record.readsInFlight -= 1;
       if (record.freed && record.readsInFlight === 0) this.releaseExtent(record);
     }
     if (this.checksums && crc32c(bytes) !== record.checksum) {
+      this.counters.checksumMismatches += 1;
       throw new StorageError('EIO', `${operation}: the bytes read do not match their checksum`, {
         operation, slot, reason: 'checksum', offsetBytes: record.extentOffsetBytes, lengthBytes: record.lengthBytes,
       });
     }
+    this.counters.reads += 1;
     return bytes;
   }
 

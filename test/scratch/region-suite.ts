@@ -76,6 +76,7 @@ export function describeScratchRegion(name: string, factory: ScratchHarnessFacto
         expect(Buffer.from(got).equals(Buffer.from(patternBytes(index, lengthBytes)))).to.equal(true);
         expect(region.lengthOf(slots[index]!)).to.equal(lengthBytes);
       }
+      expect(region.stats).to.include({ writes: lengths.length, reads: lengths.length, frees: 0, writeErrors: 0, readErrors: 0 });
       const total = lengths.reduce((sum, n) => sum + n, 0);
       expect(region.storedBytes).to.equal(total);
       expect(region.usedBytes).to.be.at.least(total);
@@ -142,6 +143,7 @@ export function describeScratchRegion(name: string, factory: ScratchHarnessFacto
       const b = await region.write(patternBytes(2, 10_000));
       const usedBefore = region.usedBytes;
       region.free(a);
+      expect(region.stats.frees).to.equal(1);
       expect(region.slotCount).to.equal(1);
       expect(region.usedBytes).to.be.below(usedBefore);
       expect(region.has(a)).to.equal(false);
@@ -215,6 +217,7 @@ export function describeScratchRegion(name: string, factory: ScratchHarnessFacto
       }
       expect(refusal).to.equal('ERR_LIMIT_EXCEEDED');
       expect(capacities).to.deep.equal([8 * KIB, 16 * KIB, 32 * KIB, 64 * KIB]);
+      expect(region.stats.growths).to.equal(3);
       expect(region.usedBytes).to.be.at.most(64 * KIB);
       for (const [slot, s] of stored) expect(Buffer.from(await region.read(slot)).equals(Buffer.from(patternBytes(s, 3000)))).to.equal(true);
       // Freeing makes room again without growth.
@@ -298,6 +301,7 @@ export function describeScratchRegion(name: string, factory: ScratchHarnessFacto
       await corrupt('checked.bin');
       expect(await rejectionCode(checked.read(a))).to.equal('EIO');
       expect(checked.has(a)).to.equal(true);
+      expect(checked.stats).to.include({ checksumMismatches: 1, readErrors: 0, reads: 0 });
 
       const unchecked = await open({ path: 'unchecked.bin', capacityBytes: 16 * KIB, checksums: false });
       const b = await unchecked.write(patternBytes(1, 1000));

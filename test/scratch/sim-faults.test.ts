@@ -100,6 +100,8 @@ describe('scratch region under simulated faults', function () {
           }
           expect(writeErrors, 'write faults were injected').to.be.above(0);
           expect(readErrors, 'read faults were injected').to.be.above(0);
+          expect(region.stats.writeErrors).to.equal(writeErrors);
+          expect(region.stats.readErrors).to.equal(readErrors);
           sim.faults.disable();
           expect(region.slotCount).to.equal(live.size);
           await expectIntact(region, live);
@@ -209,6 +211,7 @@ describe('scratch region under simulated faults', function () {
       // Past the preallocation the region must grow, and the disk is full.
       expect(await rejectionCode(region.write(patternBytes(99, 4 * KIB)))).to.equal('ENOSPC');
       expect(region.capacityBytes).to.equal(128 * KIB);
+      expect(region.stats).to.include({ growths: 0, growthErrors: 1, writeErrors: 0 });
       expect(region.slotCount).to.equal(32);
       await expectIntact(region, live);
       // Space freed elsewhere lets the growth through.
@@ -255,6 +258,53 @@ describe('scratch region under simulated faults', function () {
           expect((await io.readdir('.')).filter((name) => name !== SCRATCH_DIRECTORY_DEFAULT)).to.deep.equal([]);
         });
       }
+    });
+  }
+
+  for (const tmpfile of [true, false]) {
+    it(`every crash state reachable during an anonymous open holds only sweepable names (${tmpfile ? 'O_TMPFILE' : 'create then unlink'})`, async () => {
+      const sim = new Simulation({ seed: 77, latency: true, profile: 'posix' });
+      const node = sim.node('n');
+      let opened = false;
+      let checkedStates = 0;
+      const check = (): void => {
+        for (const state of node.crashStates({ limit: 64 })) {
+          checkedStates += 1;
+          for (const [path, kind] of state.entries()) {
+            if (kind === 'dir') {
+              expect(path).to.equal(SCRATCH_DIRECTORY_DEFAULT);
+              continue;
+            }
+            // Once the open resolved, no state has any name left; before, only the sweep's pattern.
+            expect(opened, `${path} survives a crash after the open`).to.equal(false);
+            expect(path.startsWith(`${SCRATCH_DIRECTORY_DEFAULT}/`)).to.equal(true);
+            expect(path.slice(SCRATCH_DIRECTORY_DEFAULT.length + 1)).to.match(SCRATCH_FILE_PATTERN);
+          }
+        }
+      };
+      // Explore the crash states after every operation the region makes.
+      const base = tmpfile ? node.io : withoutTmpfile(node.io);
+      const io = new Proxy(base, {
+        get(target, property, receiver) {
+          const value: unknown = Reflect.get(target, property, receiver);
+          if (typeof value !== 'function') return value;
+          const fn = (value as (...args: unknown[]) => unknown).bind(target);
+          if (property === 'allocAligned') return fn;
+          return async (...args: unknown[]): Promise<unknown> => {
+            const result = await fn(...args);
+            check();
+            return result;
+          };
+        },
+      });
+      await sim.run(async () => {
+        const region = await openScratch(io, { capacityBytes: 16 * KIB });
+        opened = true;
+        check();
+        await region.write(patternBytes(1, 5000));
+        await region.close();
+      });
+      expect(checkedStates).to.be.above(10);
     });
   }
 
