@@ -12,3 +12,4 @@ export { openIo, type OpenIoOptions, type IoBackendName } from './backends/open-
 export { nativeAlignedAllocator } from './native/binding.js';
 export * from './backends/sim/index.js';
 export * from './storage/index.js';
+export { defineWorkload, InvariantViolation, type Workload, type WorkloadContext, type WorkloadNode } from './cli/workload.js';

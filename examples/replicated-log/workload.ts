@@ -10,10 +10,12 @@
  * replicas that disagree with it truncate their divergent tail. A new leader acknowledges only
  * entries of its own term (committing older ones by counting copies is unsafe: Raft's figure 8).
  *
- * Invariants, after every recovery and at the end (every node power-cut and recovered):
- * - every acknowledged entry is, with its exact payload, on at least two replicas;
- * - every replica's log is a prefix of the leader's log (so any two agree on their common
- *   prefix), and no replica holds a payload that no leader ever produced.
+ * Invariants:
+ * - after every blackout and at the end, every acknowledged entry is, with its exact payload, on
+ *   at least two replicas;
+ * - after every recovery, no replica holds a payload that no leader ever produced;
+ * - at the end (all replicas caught up, then every node power-cut and recovered), every replica
+ *   holds exactly the leader's log: the logs agree entry for entry.
  * Loss is excused only when a media fault (bit rot, a misdirected write, a latent sector error)
  * was injected on a replica.
  */
@@ -89,6 +91,7 @@ class Run {
     for (const replica of this.replicas) this.powerCut(replica, 'final');
     for (const replica of this.replicas) await this.restart(replica);
     this.checkAcknowledged('final');
+    this.checkConverged();
     for (const replica of this.replicas) await replica.log?.close();
     this.ctx.log(`done: term ${this.term}, ${this.entries.length} entries, ${this.acked.size} acknowledged, crashes ${this.replicas.map((r) => r.crashes).join('/')}`);
   }
@@ -145,13 +148,22 @@ class Run {
         });
       }
     }
+  }
+
+  /**
+   * At the end every replica had caught up (same entries as the leader, all synced) before the
+   * power cut, so each must recover exactly the leader's log: they agree entry for entry.
+   */
+  private checkConverged(): void {
     for (const replica of this.replicas) {
-      const log = replica.log;
-      if (log === undefined) continue;
-      for (let i = 0; i < log.length; i++) {
-        if (i < this.entries.length && !same(log.entry(i), this.entries[i])) {
-          // A divergent tail is legal until the leader truncates it; divergence under an acknowledged entry is not.
-          if (this.acked.has(i)) throw new InvariantViolation(`${replica.node.name} disagrees with the leader at acknowledged entry ${i}`, { node: replica.node.name, index: i });
+      const log = replica.log!;
+      const length = Math.max(log.length, this.entries.length);
+      for (let i = 0; i < length; i++) {
+        if (!same(log.entry(i), this.entries[i])) {
+          if (this.excused()) throw new Excused(`${replica.node.name} diverges at entry ${i}; excused by a media fault`);
+          throw new InvariantViolation(`${replica.node.name} disagrees with the leader at entry ${i} after the final recovery (${log.length} entries, leader ${this.entries.length})`, {
+            node: replica.node.name, index: i,
+          });
         }
       }
     }

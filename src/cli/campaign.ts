@@ -6,6 +6,9 @@
  * outstanding: memory stays bounded whatever the seed count. With `workers: 0` the seeds run on
  * the calling thread (tests, replay-sized runs).
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { siblingModuleUrl, type LoadedWorkload } from './load-workload.js';
 import { runSeed, type SeedResult } from './run-seed.js';
@@ -127,7 +130,9 @@ async function runInline(spec: CampaignSpec, tally: Tally): Promise<boolean> {
  */
 function startWorker(workerUrl: URL, setup: WorkerSetup): Worker {
   if (!workerUrl.pathname.endsWith('.ts')) return new Worker(workerUrl, { workerData: setup });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
+  // The ESM entry of tsx's API, found from the package root (its CommonJS twin cannot register hooks here).
+  const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const tsxApi = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
   return new Worker(bootstrap, { eval: true, workerData: setup });
 }

@@ -26,6 +26,12 @@ export interface SimulationSpec {
   readonly traceCapacity?: number;
 }
 
+/**
+ * Simulated time one seed may take: a workload stuck in a polling loop fails with
+ * `ERR_TIME_LIMIT` instead of spinning for ever.
+ */
+export const SEED_TIME_LIMIT_MS = 10 * 60 * 1000;
+
 /** Trace records a campaign seed keeps (enough for the failure report's tail). */
 export const CAMPAIGN_TRACE_CAPACITY = 512;
 
@@ -64,6 +70,7 @@ export function createSimulation(spec: SimulationSpec): Simulation {
     faults: spec.faults,
     latency: spec.latency,
     traceCapacity: spec.traceCapacity ?? CAMPAIGN_TRACE_CAPACITY,
+    timeLimitMs: SEED_TIME_LIMIT_MS,
   });
   observeFaults(sim);
   return sim;

@@ -54,6 +54,7 @@ export class FileInode {
   constructor(readonly id: number, durable: FileData, pool: ChunkPool) {
     this.durable = durable;
     this.cache = durable.share(pool);
+    this.cache.base = durable;
   }
 }
 
@@ -325,13 +326,12 @@ export class Disk {
     const durable = file.durable;
     const old = durable.chunks.get(index);
     if (old === chunk) return;
+    // The cache stops owning `chunk` by this assignment (ownership is "not the durable chunk").
     if (chunk === undefined) durable.chunks.delete(index);
-    else {
-      durable.chunks.set(index, chunk);
-      file.cache.disown(chunk);
-      durable.recyclable.add(chunk);
-    }
-    if (old !== undefined && durable.recyclable.delete(old)) this.pool.put(old);
+    else durable.chunks.set(index, chunk);
+    if (old !== undefined && durable.recyclable.get(index) === old) this.pool.put(old);
+    if (chunk === undefined) durable.recyclable.delete(index);
+    else durable.recyclable.set(index, chunk);
   }
 
   private commitChunks(file: FileInode, offsetBytes: number, lengthBytes: number): void {

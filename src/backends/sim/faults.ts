@@ -278,6 +278,9 @@ class CompiledRule {
   }
 }
 
+/** The rules that can fire on one operation kind, by fault kind. */
+export type RuleTable = { [K in FaultKind]?: CompiledRule };
+
 /** Persistent media damage of one node (survives crashes): sectors by inode id. */
 export class MediaState {
   readonly latent = new Map<number, Set<number>>();
@@ -307,7 +310,7 @@ export class MediaState {
 export class NodeFaults {
   private compiledVersion = -1;
   private readonly streams = new Map<FaultKind, Prng>();
-  private byOperation = new Map<IoOperation, CompiledRule[]>();
+  private byOperation = new Map<IoOperation, RuleTable>();
   /** Stall and limp episodes: simulated times until which they last. */
   stallUntilMs = 0;
   slowUntilMs = 0;
@@ -334,15 +337,18 @@ export class NodeFaults {
       if (nodes !== undefined && !nodes.includes(this.nodeName)) continue;
       const compiled = new CompiledRule(kind, rule, this.stream(kind));
       for (const op of compiled.operations) {
-        const list = this.byOperation.get(op);
-        if (list === undefined) this.byOperation.set(op, [compiled]);
-        else list.push(compiled);
+        let table = this.byOperation.get(op);
+        if (table === undefined) {
+          table = {};
+          this.byOperation.set(op, table);
+        }
+        table[kind] = compiled;
       }
     }
   }
 
   /** The rules that can fire on `op` (empty on the fast path when no fault targets it). */
-  rulesFor(op: IoOperation): readonly CompiledRule[] | undefined {
+  rulesFor(op: IoOperation): RuleTable | undefined {
     if (this.compiledVersion !== this.controller.version) this.compile();
     return this.byOperation.get(op);
   }
@@ -351,18 +357,16 @@ export class NodeFaults {
    * Draws whether `kind` fires for this operation. Consumes one number from the kind's stream
    * whenever the rule targets the operation, fired or not.
    */
-  draw(rules: readonly CompiledRule[], kind: FaultKind, op: IoOperation, path: string, operationsStarted: number, nowMs: number): CompiledRule | undefined {
-    for (const c of rules) {
-      if (c.kind !== kind) continue;
-      const r = c.rule;
-      if (r.afterOperations !== undefined && operationsStarted <= r.afterOperations) return undefined;
-      if (r.atMs !== undefined && nowMs < r.atMs) return undefined;
-      if (r.untilMs !== undefined && nowMs >= r.untilMs) return undefined;
-      if (c.matchPath !== undefined && !c.matchPath(path)) return undefined;
-      if (!c.operations.has(op)) return undefined;
-      return c.prng.next() < r.rate ? c : undefined;
-    }
-    return undefined;
+  draw(rules: RuleTable, kind: FaultKind, op: IoOperation, path: string, operationsStarted: number, nowMs: number): CompiledRule | undefined {
+    const c = rules[kind];
+    if (c === undefined) return undefined;
+    const r = c.rule;
+    if (r.afterOperations !== undefined && operationsStarted <= r.afterOperations) return undefined;
+    if (r.atMs !== undefined && nowMs < r.atMs) return undefined;
+    if (r.untilMs !== undefined && nowMs >= r.untilMs) return undefined;
+    if (c.matchPath !== undefined && !c.matchPath(path)) return undefined;
+    if (!c.operations.has(op)) return undefined;
+    return c.prng.next() < r.rate ? c : undefined;
   }
 
   /** The stream of a kind, for the details of a fault that fired (which bit, which sector...). */

@@ -27,12 +27,20 @@ export class ChunkPool {
 
 export class FileData {
   readonly chunks: Map<number, Uint8Array>;
+  /**
+   * The FileData this one was shared from and stays tied to (a page cache's durable image), or
+   * undefined. With a base, a chunk is owned exactly when the base does not hold the same array at
+   * the same index (a cache's chunks come only from its base or from its own copies), which is a
+   * lookup by small-integer key instead of an identity-set lookup on the hot path.
+   */
+  base: FileData | undefined;
+  /** Without a base: the chunks this FileData made itself and may change in place. */
   private readonly owned = new Set<Uint8Array>();
   /**
-   * Chunks placed here by the disk (a commit) since this FileData was last shared: nothing else can
-   * hold them except the cache they came from, so once displaced they may be recycled.
+   * Chunks placed here by the disk (a commit) since this FileData was last shared, by index:
+   * nothing else can hold them, so once displaced they may be recycled.
    */
-  readonly recyclable = new Set<Uint8Array>();
+  readonly recyclable = new Map<number, Uint8Array>();
   sizeBytes: number;
   pool: ChunkPool | undefined;
 
@@ -48,22 +56,27 @@ export class FileData {
     return new FileData(this.chunks, this.sizeBytes, pool);
   }
 
-  /** Forgets ownership of `chunk`: another FileData now shares it, so it must not change in place. */
+  /** Forgets ownership of `chunk` (base-less FileData only: another one now shares it). */
   disown(chunk: Uint8Array): void {
     this.owned.delete(chunk);
   }
 
-  private writable(index: number): Uint8Array {
+  /** Chunk `index`, owned and writable in place. `whole`: the caller overwrites all of it (no copy needed). */
+  private writable(index: number, whole = false): Uint8Array {
     let chunk = this.chunks.get(index);
-    if (chunk !== undefined && this.owned.has(chunk)) return chunk;
+    if (chunk !== undefined) {
+      const base = this.base;
+      if (base === undefined ? this.owned.has(chunk) : base.chunks.get(index) !== chunk) return chunk;
+    }
     const recycled = this.pool?.take();
-    if (chunk === undefined) {
+    if (whole) chunk = recycled ?? new Uint8Array(CHUNK_BYTES);
+    else if (chunk === undefined) {
       if (recycled === undefined) chunk = new Uint8Array(CHUNK_BYTES);
       else { recycled.fill(0); chunk = recycled; }
     } else if (recycled === undefined) chunk = chunk.slice();
     else { recycled.set(chunk); chunk = recycled; }
     this.chunks.set(index, chunk);
-    this.owned.add(chunk);
+    if (this.base === undefined) this.owned.add(chunk);
     return chunk;
   }
 
@@ -74,7 +87,7 @@ export class FileData {
     const inner0 = offsetBytes - index0 * CHUNK_BYTES;
     if (length > 0 && inner0 + length <= CHUNK_BYTES) {
       // Fast path: within one chunk (every aligned 4 KiB write).
-      this.writable(index0).set(data, inner0);
+      this.writable(index0, length === CHUNK_BYTES).set(data, inner0);
       if (offsetBytes + length > this.sizeBytes) this.sizeBytes = offsetBytes + length;
       return;
     }

@@ -128,9 +128,19 @@ export class Scheduler implements Clock {
     return true;
   }
 
+  /**
+   * Set once simulated time passed the limit: nothing fires any more (a main that loops forever
+   * on sleeps must not keep the process busy after `run` gave up on it).
+   */
+  private halted = false;
+
   private pump(): void {
     this.pumpArmed = false;
-    if (this.running) return;
+    if (this.running || this.halted) return;
+    if (this.nowMs > this.timeLimitMs) {
+      this.halted = true;
+      return;
+    }
     if (this.step() && this.queuedCount > 0 && !this.running && !this.pumpArmed) {
       this.pumpArmed = true;
       setImmediate(this.pump);
@@ -144,6 +154,11 @@ export class Scheduler implements Clock {
   async run<T>(main: () => T | Promise<T>): Promise<T> {
     if (this.running) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'sim.run is already active on this simulation', { operation: 'run' });
+    }
+    if (this.halted) {
+      throw new StorageError('ERR_TIME_LIMIT', 'simulation passed its simulated-time limit', {
+        operation: 'run', timeMs: this.nowMs, limitMs: this.timeLimitMs,
+      });
     }
     this.running = true;
     let settled = false;
@@ -159,6 +174,7 @@ export class Scheduler implements Clock {
         await new Promise<void>((resolve) => { setImmediate(resolve); });
         if (settled) break;
         if (this.nowMs > this.timeLimitMs) {
+          this.halted = true;
           throw new StorageError('ERR_TIME_LIMIT', 'simulation passed its simulated-time limit', {
             operation: 'run', timeMs: this.nowMs, limitMs: this.timeLimitMs,
           });
@@ -172,7 +188,7 @@ export class Scheduler implements Clock {
     } finally {
       this.running = false;
       // Work left in the queue (e.g. operations main did not await) continues in standalone mode.
-      if (this.queuedCount > 0 && !this.pumpArmed) {
+      if (this.queuedCount > 0 && !this.pumpArmed && !this.halted) {
         this.pumpArmed = true;
         setImmediate(this.pump);
       }
