@@ -159,7 +159,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       Napi::RangeError::New(env, "queueDepth out of range").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    const bool sqpoll = info[2].ToBoolean().Value();
+    const bool sqpoll = info[2].As<Napi::Boolean>().Value();
 
     root_fd_ = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root_fd_ < 0) return Failure(env, "open-root", errno);
@@ -290,6 +290,17 @@ class Ring : public Napi::ObjectWrap<Ring> {
     return fd == kRootFd ? root_fd_ : fd;
   }
 
+  // The bytes of a Uint8Array, without throwing (false when it is not one).
+  static bool BufferArg(napi_env env, napi_value value, uint8_t** data, size_t* length) {
+    napi_typedarray_type type;
+    void* raw = nullptr;
+    size_t count = 0;
+    if (napi_get_typedarray_info(env, value, &type, &count, &raw, nullptr, nullptr) != napi_ok || type != napi_uint8_array) return false;
+    *data = static_cast<uint8_t*>(raw);
+    *length = count;
+    return true;
+  }
+
   static uint64_t U64(const Napi::Value& v) { return static_cast<uint64_t>(v.As<Napi::Number>().DoubleValue()); }
 
   // Queues the SQE prepared in `slot->sqe`. Returns undefined, or the synchronous result when the
@@ -332,10 +343,10 @@ class Ring : public Napi::ObjectWrap<Ring> {
     Slot* slot = SlotArg(info, &index);
     if (slot == nullptr) return env.Undefined();
     const int fd = info[1].As<Napi::Number>().Int32Value();
-    Napi::Uint8Array bytes = info[2].As<Napi::Uint8Array>();
     const uint64_t offset = U64(info[3]);
-    uint8_t* data = bytes.Data();
-    const size_t length = bytes.ByteLength();
+    uint8_t* data = nullptr;
+    size_t length = 0;
+    if (!BufferArg(env, info[2], &data, &length)) return Napi::Number::New(env, -EFAULT);
     if (!ring_.Supports(op)) {
       const long ret = op == IORING_OP_READ ? pread(fd, data, length, static_cast<off_t>(offset))
                                             : pwrite(fd, data, length, static_cast<off_t>(offset));
@@ -359,9 +370,15 @@ class Ring : public Napi::ObjectWrap<Ring> {
     const uint32_t count = list.Length();
     slot->iov.resize(count);
     for (uint32_t i = 0; i < count; ++i) {
-      Napi::Uint8Array bytes = list.Get(i).As<Napi::Uint8Array>();
-      slot->iov[i].iov_base = bytes.Data();
-      slot->iov[i].iov_len = bytes.ByteLength();
+      napi_value element;
+      uint8_t* data = nullptr;
+      size_t length = 0;
+      // Raw calls: while a worker is being terminated they fail, and must not abort the process.
+      if (napi_get_element(env, list, i, &element) != napi_ok || !BufferArg(env, Napi::Value(env, element), &data, &length)) {
+        return Napi::Number::New(env, -EFAULT);
+      }
+      slot->iov[i].iov_base = data;
+      slot->iov[i].iov_len = length;
     }
     if (!ring_.Supports(op)) {
       const long ret = op == IORING_OP_READV ? preadv(fd, slot->iov.data(), static_cast<int>(count), static_cast<off_t>(offset))
@@ -379,7 +396,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     Slot* slot = SlotArg(info, &index);
     if (slot == nullptr) return env.Undefined();
     const int fd = info[1].As<Napi::Number>().Int32Value();
-    const bool data_only = info[2].ToBoolean().Value();
+    const bool data_only = info[2].As<Napi::Boolean>().Value();
     if (!ring_.Supports(IORING_OP_FSYNC)) return Result(env, data_only ? fdatasync(fd) : fsync(fd));
     PrepRw(slot, IORING_OP_FSYNC, fd, 0, 0, 0);
     slot->sqe.fsync_flags = data_only ? IORING_FSYNC_DATASYNC : 0;
@@ -692,10 +709,16 @@ class Ring : public Napi::ObjectWrap<Ring> {
         napi_fatal_error("faultline_uring", NAPI_AUTO_LENGTH, "completion dispatcher was collected while in use", NAPI_AUTO_LENGTH);
       }
       const napi_status status = napi_make_callback(env, nullptr, self, dispatcher, 1, argv, &result);
-      if (status == napi_pending_exception) {
-        napi_value error;
-        napi_get_and_clear_last_exception(env, &error);
-        napi_fatal_exception(env, error);
+      if (status != napi_ok) {
+        // A real exception from the dispatcher (a bug) is reported as uncaught. Without one, the
+        // environment is shutting down (worker termination): stop calling into JS.
+        bool pending = false;
+        if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+          napi_value error;
+          napi_get_and_clear_last_exception(env, &error);
+          napi_fatal_exception(env, error);
+        }
+        break;
       }
       if (!ring_.IsOpen()) {
         dispatching_ = false;

@@ -171,7 +171,7 @@ export class KvStore {
     const batchBytesMax = positiveInteger('batchBytesMax', options.batchBytesMax, 1 << 20);
     const storage = createStorage(io);
     try {
-      const recovered = await recover(io, storage, partition, options.bug);
+      const recovered = await recover(storage, partition, options.bug);
       const store = new KvStore(io, storage, partition, segmentBytesMax, compactionSegmentsMin, pendingWritesMax,
         batchBytesMax, options.bug, recovered.active, recovered.appendOffsetBytes);
       store.snapshot = recovered.snapshot;
@@ -509,7 +509,7 @@ async function readWhole(file: LogFile, sizeBytes: number): Promise<Uint8Array> 
   return file.blob.readAt(0, sizeBytes);
 }
 
-async function recover(io: Io, storage: Storage, partition: string, bug: KvBug | undefined): Promise<Recovered> {
+async function recover(storage: Storage, partition: string, bug: KvBug | undefined): Promise<Recovered> {
   let names: string[];
   try {
     names = await storage.scan(partition);

@@ -147,7 +147,7 @@ class Run {
         this.ctx.log(`epoch ${epoch}: recovery attempt ${attempt} failed: ${codeOf(err)} ${messageOf(err)}`);
         if (attempt >= RECOVERY_ATTEMPTS_MAX || !isRetryable(err)) {
           if (this.excused()) {
-            this.ctx.log('recovery failure excused: a media fault was injected on this node');
+            this.ctx.excuse(`recovery failed (${codeOf(err)}) after an injected media fault`);
             return undefined;
           }
           throw new InvariantViolation(`recovery failed: ${codeOf(err)} ${messageOf(err)}`, { epoch, code: codeOf(err) });
@@ -174,7 +174,7 @@ class Run {
         } catch (err) {
           if (attempt >= VERIFY_READ_ATTEMPTS_MAX || !isRetryable(err)) {
             if (this.excused()) {
-              this.ctx.log(`read of ${key} after recovery failed (${codeOf(err)}); excused by a media fault`);
+              this.ctx.excuse(`read of ${key} after recovery failed (${codeOf(err)}) after an injected media fault`);
               await store.close().catch(() => undefined);
               return false;
             }
@@ -186,7 +186,7 @@ class Run {
       const verdict = this.model.settle(key, observed, (k, v) => this.everWritten(k, v));
       if (verdict === 'lost') {
         if (this.excused()) {
-          this.ctx.log(`acknowledged write to ${key} lost; excused by a media fault`);
+          this.ctx.excuse(`acknowledged write to ${key} lost after an injected media fault`);
           await store.close().catch(() => undefined);
           return false;
         }

@@ -335,7 +335,7 @@ export default defineWorkload({
       await new Run(ctx, entries, crashes).go();
     } catch (err) {
       if (err instanceof Excused) {
-        ctx.log(err.message);
+        ctx.excuse(err.message);
         return;
       }
       throw err;

@@ -46,6 +46,8 @@ export interface CampaignResult {
   readonly seedsRun: number;
   readonly passed: number;
   readonly failed: number;
+  /** Seeds that passed but stopped checking early (`ctx.excuse`), e.g. on an injected media fault. */
+  readonly excused: number;
   /** The failures, sorted by seed (at most {@link FAILURES_KEPT_MAX}). */
   readonly failures: readonly SeedResult[];
   readonly wallMs: number;
@@ -81,10 +83,12 @@ export function seedOptions(workload: LoadedWorkload, options: Readonly<Record<s
 class Tally {
   done = 0;
   failed = 0;
+  excused = 0;
   readonly failures: SeedResult[] = [];
   constructor(private readonly spec: CampaignSpec) {}
   add(result: SeedResult): void {
     this.done += 1;
+    if (result.ok && result.excused !== undefined) this.excused += 1;
     if (!result.ok) {
       this.failed += 1;
       if (this.failures.length < FAILURES_KEPT_MAX) this.failures.push(result);
@@ -104,6 +108,7 @@ export async function runCampaign(spec: CampaignSpec): Promise<CampaignResult> {
     seedsRun: tally.done,
     passed: tally.done - tally.failed,
     failed: tally.failed,
+    excused: tally.excused,
     failures: tally.failures,
     wallMs,
     seedsPerSecond: wallMs > 0 ? (tally.done * 1000) / wallMs : 0,

@@ -4,11 +4,10 @@
  * store with a deliberate bug, caught, with its one-line replay command and the replay's identical
  * hash. 3: the same store on the real disk, with its throughput.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { openIo } from '../backends/open-io.js';
 import type { Io } from '../interfaces/io.js';
 import type { DemoArgs } from './args.js';
 import { runCampaign } from './campaign.js';
@@ -26,25 +25,13 @@ function say(text: string): void {
 
 function heading(step: string, text: string): void {
   say('');
-  say(`\x1b[1m${step}\x1b[0m ${text}`);
+  say(process.stdout.isTTY === true ? `\x1b[1m${step}\x1b[0m ${text}` : `${step} ${text}`);
 }
 
-/** Opens the production Io on `root`: io_uring when the `openIo` helper exists and allows it, else node:fs. */
+/** Opens the production Io on `root`: io_uring where it works, else node:fs (openIo says why once). */
 async function openRealIo(root: string): Promise<{ io: Io; label: string }> {
-  const openIoUrl = siblingModuleUrl('../backends/open-io');
-  if (existsSync(fileURLToPath(openIoUrl))) {
-    try {
-      const module = (await import(openIoUrl)) as { openIo?: (options: { backend: string; root: string }) => Promise<Io> | Io };
-      if (typeof module.openIo === 'function') {
-        const io = await module.openIo({ backend: 'auto', root });
-        return { io, label: `${io.features.backend} backend (openIo auto)` };
-      }
-    } catch (err) {
-      say(`  (openIo unavailable: ${err instanceof Error ? err.message : String(err)}; using node:fs)`);
-    }
-  }
-  const { FsIo } = await import('../backends/fs/index.js');
-  return { io: new FsIo({ root }), label: 'node:fs backend (FsIo)' };
+  const io = await openIo({ backend: 'auto', root });
+  return { io, label: io.features.backend === 'iouring' ? 'io_uring backend' : `${io.features.backend} backend (io_uring unavailable here)` };
 }
 
 /** Runs the demo; resolves with the exit code (1 when a step did not show what it should). */

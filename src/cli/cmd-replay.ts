@@ -26,6 +26,7 @@ export async function replayCommandMain(args: ReplayArgs, streams: CommandStream
     streams.out.write(JSON.stringify({
       workload: args.workload, seed: result.seed, profile: args.profile, faults: args.faults, latency: args.latency,
       ok: result.ok, hash: result.hash, simTimeMs: result.simTimeMs,
+      ...(result.excused === undefined ? {} : { excused: result.excused }),
       ...(result.error === undefined ? {} : { code: result.error.code, message: result.error.message }),
       trace: result.trace === undefined || result.trace === '' ? [] : result.trace.split('\n'),
       log: result.log ?? [],

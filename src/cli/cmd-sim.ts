@@ -40,6 +40,8 @@ export interface SimJson {
   readonly seedsRun: number;
   readonly passed: number;
   readonly failed: number;
+  /** Passing seeds that stopped checking early on an injected fault (`ctx.excuse`). */
+  readonly excused: number;
   readonly wallMs: number;
   readonly seedsPerSecond: number;
   readonly stoppedEarly: boolean;
@@ -92,7 +94,7 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
     const doc: SimJson = {
       workload: args.workload, profile: args.profile, faults: args.faults, latency: args.latency,
       seedFrom: args.seedFrom, seedCount: args.seedCount, workers,
-      seedsRun: result.seedsRun, passed: result.passed, failed: result.failed,
+      seedsRun: result.seedsRun, passed: result.passed, failed: result.failed, excused: result.excused,
       wallMs: Math.round(result.wallMs), seedsPerSecond: Number(result.seedsPerSecond.toFixed(2)),
       stoppedEarly: result.stoppedEarly,
       failures: result.failures.map((f) => toJsonFailure(f, replayOf(f.seed))),

@@ -69,5 +69,6 @@ export function formatSummary(result: CampaignResult, workers: number): string {
   const seconds = (result.wallMs / 1000).toFixed(1);
   const head = result.failed === 0 ? 'PASS' : 'FAIL';
   const early = result.stoppedEarly ? ' (stopped at the first failure)' : '';
-  return `${head}: ${result.passed}/${result.seedsRun} seeds passed, ${result.failed} failed in ${seconds}s (${rate} seeds/s on ${workers} worker${workers === 1 ? '' : 's'})${early}`;
+  const excused = result.excused > 0 ? `; ${result.excused} of the passes stopped early on an injected fault the workload cannot survive (excused)` : '';
+  return `${head}: ${result.passed}/${result.seedsRun} seeds passed, ${result.failed} failed in ${seconds}s (${rate} seeds/s on ${workers} worker${workers === 1 ? '' : 's'})${early}${excused}`;
 }

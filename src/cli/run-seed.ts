@@ -45,6 +45,8 @@ export interface SeedResult {
   /** Real milliseconds the run took. */
   readonly wallMs: number;
   readonly error?: SeedError;
+  /** Set when the workload excused itself (`ctx.excuse`): why it stopped checking early. */
+  readonly excused?: string;
   /** The last trace events (failures, or every run with `keepTrace`). */
   readonly trace?: string;
   /** The workload's log lines (failures, or with `keepTrace`). */
@@ -71,8 +73,12 @@ function formatPart(part: unknown): string {
 }
 
 /** Builds the context a workload's `run` receives. */
-export function makeContext(sim: SimulationHandle, spec: SeedSpec, log: string[]): WorkloadContext {
+export function makeContext(sim: SimulationHandle, spec: SeedSpec, log: string[], onExcuse: (reason: string) => void = () => undefined): WorkloadContext {
   const nodes = new Map<string, WorkloadNode>();
+  const addLine = (parts: readonly unknown[]): void => {
+    if (log.length >= LOG_LINES_MAX) log.shift();
+    log.push(`[t=${sim.clock.now().toFixed(3)}ms] ${parts.map(formatPart).join(' ')}`);
+  };
   return {
     sim,
     seed: spec.seed,
@@ -99,9 +105,12 @@ export function makeContext(sim: SimulationHandle, spec: SeedSpec, log: string[]
     },
     random: () => sim.random(),
     randomInt: (n: number) => Math.floor(sim.random() * n),
+    excuse(reason: string): void {
+      onExcuse(String(reason));
+      addLine([`excused: ${String(reason)}`]);
+    },
     log(...parts: unknown[]): void {
-      if (log.length >= LOG_LINES_MAX) log.shift();
-      log.push(`[t=${sim.clock.now().toFixed(3)}ms] ${parts.map(formatPart).join(' ')}`);
+      addLine(parts);
     },
   };
 }
@@ -119,7 +128,10 @@ export async function runSeed(workload: Workload, spec: SeedSpec): Promise<SeedR
   } catch (err) {
     return { seed: spec.seed, ok: false, hash: '', simTimeMs: 0, wallMs: performance.now() - started, error: describeError(err) };
   }
-  const ctx = makeContext(sim, spec, log);
+  let excused: string | undefined;
+  const ctx = makeContext(sim, spec, log, (reason) => {
+    excused ??= reason;
+  });
   let error: SeedError | undefined;
   try {
     await sim.run(() => workload.run(ctx));
@@ -135,6 +147,7 @@ export async function runSeed(workload: Workload, spec: SeedSpec): Promise<SeedR
     simTimeMs: sim.clock.now(),
     wallMs: performance.now() - started,
     ...(error === undefined ? {} : { error }),
+    ...(excused === undefined ? {} : { excused }),
     ...(keep ? { trace: formatTrace(sim, spec.traceEvents ?? FAILURE_TRACE_EVENTS), log: [...log] } : {}),
   };
 }

@@ -49,6 +49,13 @@ export interface WorkloadContext {
   randomInt(n: number): number;
   /** Records a line for the failure report (kept bounded; printed with a failure or `--verbose`). */
   log(...parts: unknown[]): void;
+  /**
+   * Declares that this seed stopped checking early for a reason outside the code under test (for
+   * example data destroyed by an injected media fault, which no single-copy store survives). The
+   * seed still passes if `run` resolves; campaigns count and report excused seeds so a workload
+   * cannot hide failures behind excuses unnoticed.
+   */
+  excuse(reason: string): void;
 }
 
 /** A simulation workload. Throw (e.g. {@link InvariantViolation}) when an invariant breaks. */

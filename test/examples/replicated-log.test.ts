@@ -20,6 +20,7 @@ describe('examples/replicated-log under the simulator', function () {
     const result = await runCampaign({ workload, seedFrom: 1, seedCount: SEEDS, workers: 2, profile: 'posix', faults: 'default', latency: 'default', options: {} });
     expect(result.failures.map((f) => `${f.seed}: ${f.error?.message}`)).to.deep.equal([]);
     expect(result.seedsRun).to.equal(SEEDS);
+    expect(result.excused).to.be.below(SEEDS * 0.15);
   });
 
   for (const variant of Object.keys(REPLICATED_LOG_VARIANTS)) {

@@ -88,6 +88,7 @@ describe('sim faults: rate, target, trigger, determinism, trace', function () {
         const sim = await drive(11, kind, { rate: RATE }, TRIALS, [{ node: 'a', path: 'data/f' }]);
         const events = sim.trace.filter('fault').filter((e) => e.what === kind);
         expectRate(events.length, TRIALS, RATE);
+        expect(sim.node('a').faultCounts()[kind]).to.equal(events.length);
         for (const e of events) {
           expect(e.node).to.equal('a');
           expect(e.path).to.equal('data/f');
@@ -101,6 +102,7 @@ describe('sim faults: rate, target, trigger, determinism, trace', function () {
         const sim = await drive(12, kind, { rate: 0.2, node: 'a', path: 'data/**' }, 900, targets);
         const events = sim.trace.filter('fault').filter((e) => e.what === kind);
         expect(events.length).to.be.greaterThan(20);
+        expect(sim.node('b').faultCounts()[kind]).to.equal(0);
         for (const e of events) {
           expect(e.node).to.equal('a');
           expect(e.path).to.equal('data/f');

@@ -27,6 +27,7 @@ function nextMessage(worker: Worker): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`worker exited (code ${code}) before reporting`)));
   });
 }
 
@@ -45,13 +46,15 @@ describeUring('UringIo and threads', function () {
 
   it('two worker threads each drive their own ring, correctly, at the same time', async function () {
     const workers = [startWorker({ root, mode: 'work', name: 'a', rounds: 200 }), startWorker({ root, mode: 'work', name: 'b', rounds: 200 })];
+    // Listen for exit from the start: a worker may exit before its report is processed here.
+    const exits = workers.map((w) => new Promise<number>((resolve) => w.once('exit', resolve)));
     const reports = await Promise.all(workers.map(nextMessage));
     for (const report of reports) {
       expect(report['done']).to.equal(true);
       expect(report['mismatches']).to.equal(0);
       expect(report['enterCalls']).to.be.greaterThan(0);
     }
-    await Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
+    expect(await Promise.all(exits)).to.deep.equal([0, 0]);
   });
 
   it('terminating a worker with hundreds of operations in flight neither crashes nor leaks fds', async function () {

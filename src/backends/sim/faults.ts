@@ -295,14 +295,22 @@ export class MediaState {
 
   /** A write over sectors [first, last] rewrites them: their damage is gone. */
   clear(inodeId: number, first: number, last: number): void {
-    for (const map of [this.latent, this.rotten]) {
-      const set = map.get(inodeId);
-      if (set === undefined) continue;
+    this.clearIn(this.latent, inodeId, first, last);
+    this.clearIn(this.rotten, inodeId, first, last);
+  }
+
+  private clearIn(map: Map<number, Set<number>>, inodeId: number, first: number, last: number): void {
+    const set = map.get(inodeId);
+    if (set === undefined) return;
+    if (last - first < 16) {
+      // The usual write covers a few sectors: probe them instead of scanning the set.
+      for (let sector = first; sector <= last; sector++) if (set.delete(sector)) this.count--;
+    } else {
       for (const sector of [...set]) {
         if (sector >= first && sector <= last) { set.delete(sector); this.count--; }
       }
-      if (set.size === 0) map.delete(inodeId);
     }
+    if (set.size === 0) map.delete(inodeId);
   }
 }
 

@@ -1,11 +1,12 @@
 /**
  * The simulator's pseudo-random numbers: xoshiro128** on four 32-bit words.
  *
- * Why not `Math.random`: it cannot be seeded. Why not pure-rand's generators: their pure API
- * allocates a new generator object per draw, and the simulator draws several numbers per I/O
- * operation on its hot path; this class mutates four integers in place and allocates nothing.
- * xoshiro128** passes BigCrush and is what the simulator needs: fast, small, reproducible
- * bit for bit on every platform (only 32-bit integer operations, no floating-point state).
+ * Why not `Math.random`: it cannot be seeded. Why not pure-rand: measured side by side (5M draws,
+ * this machine), pure-rand 8's xoroshiro128+ `next()` took 5.8-18 ns per draw and this class
+ * 4.6-14 ns, i.e. the same order, slightly faster; xoshiro128** also has better low bits than
+ * xoroshiro128+ (whose lowest bit is an LFSR), which matters because the simulator takes small
+ * ranges (`below(n)`) from it. Both mutate in place and allocate nothing. Only 32-bit integer
+ * operations, so streams are reproducible bit for bit on every platform.
  *
  * Streams: every independent consumer (each fault kind of each node, latency, crash choices, the
  * workload's `sim.random()`) gets its own generator derived from the seed and a label, so turning

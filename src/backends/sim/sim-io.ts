@@ -61,6 +61,8 @@ export interface SimNodeContext {
   readonly sectorBytes: number;
   /** A 32-bit number derived from the seed, mixed into the bit chosen by at-rest corruption. */
   readonly seedSalt: number;
+  /** Counts one injected fault (for `node.faultCounts()`). */
+  countFault(kind: FaultKind): void;
 }
 
 interface Handle {
@@ -597,6 +599,7 @@ export class SimIo implements Io {
   }
 
   private traceFault(kind: FaultKind, o: IoOp, offsetBytes: number, value: number, detail?: string): void {
+    this.ctx.countFault(kind);
     let code = this.faultCodes.get(kind);
     if (code === undefined) {
       code = this.ctx.trace.code(kind);
@@ -691,8 +694,16 @@ export class SimIo implements Io {
     const sectorBytes = this.ctx.sectorBytes;
     const first = Math.floor(offset / sectorBytes);
     const last = Math.floor((offset + count - 1) / sectorBytes);
-    for (const s of [...set].sort((a, b) => a - b)) {
-      if (s < first || s > last) continue;
+    // Sectors in ascending order (not the set's insertion order), so the flips are applied alike
+    // whatever order the rot was found in.
+    const sectors: number[] = [];
+    if (set.size <= last - first) {
+      for (const s of set) if (s >= first && s <= last) sectors.push(s);
+      sectors.sort((a, b) => a - b);
+    } else {
+      for (let s = first; s <= last; s++) if (set.has(s)) sectors.push(s);
+    }
+    for (const s of sectors) {
       const content = new Uint8Array(sectorBytes);
       file.cache.read(content, s * sectorBytes);
       const h = (crc32c(content, this.ctx.seedSalt) >>> 0) % (sectorBytes * 8);

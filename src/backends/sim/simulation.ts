@@ -15,8 +15,8 @@ import { Scheduler } from './scheduler.js';
 import { Trace } from './trace.js';
 import { DirInode, Disk, SIM_PROFILES, type DiskOptions, type SimProfile } from './disk.js';
 import {
-  checkFaultConfig, checkLatencyConfig, FaultController, MediaState, NodeFaults,
-  type FaultConfig, type FaultPresetName, type LatencyConfig,
+  checkFaultConfig, checkLatencyConfig, FAULT_KINDS, FaultController, MediaState, NodeFaults,
+  type FaultConfig, type FaultKind, type FaultPresetName, type LatencyConfig,
 } from './faults.js';
 import {
   describeImage, diskFromImage, hashImage, imageDigest, materialize, NOTHING_SURVIVES, RandomChooser, ReplayChooser,
@@ -129,6 +129,7 @@ export class SimNode implements SimNodeContext {
   private crashedInflight: InflightWrite[] = [];
   private crashedImage: ImageDir | undefined;
   private restartCount = 0;
+  private readonly faultsInjected = new Map<FaultKind, number>();
 
   /** @internal Use `sim.node(name)`. */
   constructor(readonly sim: Simulation, readonly name: string, readonly index: number, options: {
@@ -165,6 +166,18 @@ export class SimNode implements SimNodeContext {
   /** True between `crash()` and `restart()`. */
   get crashed(): boolean {
     return this.crashedImage !== undefined;
+  }
+
+  /** @internal */
+  countFault(kind: FaultKind): void {
+    this.faultsInjected.set(kind, (this.faultsInjected.get(kind) ?? 0) + 1);
+  }
+
+  /** Faults injected on this node so far, by kind (every kind present, in `FAULT_KINDS` order). */
+  faultCounts(): Record<FaultKind, number> {
+    const out = {} as Record<FaultKind, number>;
+    for (const kind of FAULT_KINDS) out[kind] = this.faultsInjected.get(kind) ?? 0;
+    return out;
   }
 
   /** Restarts so far. */

@@ -1,0 +1,64 @@
+/** `faultline` argument parsing: every bad input is a UsageError (exit code 2), good input is typed. */
+import { expect } from 'chai';
+import { UsageError, parseCli } from '../../src/cli/args.js';
+
+function usage(argv: string[]): string {
+  try {
+    parseCli(argv);
+  } catch (err) {
+    expect(err).to.be.instanceOf(UsageError);
+    return (err as Error).message;
+  }
+  return expect.fail(`expected a usage error for ${argv.join(' ')}`);
+}
+
+describe('cli: parseCli', () => {
+  it('parses sim with defaults and with every flag', () => {
+    expect(parseCli(['sim', 'kv'])).to.deep.include({ command: 'sim', workload: 'kv', seedFrom: 1, seedCount: 100, workers: undefined, profile: 'posix', faults: 'default', latency: 'default', json: false, failFast: false });
+    const args = parseCli(['sim', 'kv:no-checksum', '--seeds', '7', '--from', '100', '--workers', '3', '--profile', 'ext4-ordered', '--faults', 'heavy', '--latency', 'none', '--json', '--fail-fast', '--option', 'ops=5', '--option', 'clients=2']);
+    expect(args).to.deep.include({ command: 'sim', workload: 'kv:no-checksum', seedFrom: 100, seedCount: 7, workers: 3, profile: 'ext4-ordered', faults: 'heavy', latency: 'none', json: true, failFast: true });
+    expect(args.command === 'sim' && { ...args.options }).to.deep.equal({ ops: '5', clients: '2' });
+  });
+
+  it('parses replay, demo, list, help and version', () => {
+    expect(parseCli(['replay', 'kv', '--seed', '42', '--trace'])).to.deep.include({ command: 'replay', workload: 'kv', seed: 42, trace: true, profile: 'posix', faults: 'default' });
+    expect(parseCli(['demo', '--quick'])).to.deep.equal({ command: 'demo', quick: true });
+    expect(parseCli(['list'])).to.deep.equal({ command: 'list' });
+    expect(parseCli([])).to.deep.equal({ command: 'help', topic: undefined });
+    expect(parseCli(['--help'])).to.deep.equal({ command: 'help', topic: undefined });
+    expect(parseCli(['sim', '--help'])).to.deep.equal({ command: 'help', topic: 'sim' });
+    expect(parseCli(['replay', '-h'])).to.deep.equal({ command: 'help', topic: 'replay' });
+    expect(parseCli(['--version'])).to.deep.equal({ command: 'version' });
+  });
+
+  it('refuses bad input with a one-line message', () => {
+    const cases: string[][] = [
+      ['frobnicate'],
+      ['sim'],
+      ['sim', 'kv', 'extra'],
+      ['sim', 'kv', '--seeds', 'abc'],
+      ['sim', 'kv', '--seeds', '0'],
+      ['sim', 'kv', '--seeds', '-5'],
+      ['sim', 'kv', '--seeds', '1.5'],
+      ['sim', 'kv', '--seeds', '1000000000'],
+      ['sim', 'kv', '--workers', '0'],
+      ['sim', 'kv', '--workers', '100000'],
+      ['sim', 'kv', '--profile', 'ntfs'],
+      ['sim', 'kv', '--faults', 'some'],
+      ['sim', 'kv', '--latency', 'slow'],
+      ['sim', 'kv', '--option', 'novalue'],
+      ['sim', 'kv', '--option', '=x'],
+      ['sim', 'kv', '--bogus'],
+      ['sim', 'kv', '--from', `${Number.MAX_SAFE_INTEGER}`],
+      ['replay', 'kv'],
+      ['replay', 'kv', '--seed', 'x'],
+      ['replay'],
+      ['demo', 'now'],
+    ];
+    for (const argv of cases) {
+      const message = usage(argv);
+      expect(message, argv.join(' ')).to.not.include('\n');
+      expect(message.length, argv.join(' ')).to.be.greaterThan(5);
+    }
+  });
+});
