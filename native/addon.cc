@@ -116,6 +116,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       InstanceMethod<&Ring::Readdir>("readdir"),
       InstanceMethod<&Ring::CancelAll>("cancelAll"),
       InstanceMethod<&Ring::Destroy>("destroy"),
+      InstanceMethod<&Ring::RegisterBuffers>("registerBuffers"),
     });
   }
 
@@ -143,6 +144,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
     }
     if (held_) callback_.Unref();
     held_ = false;
+    // The kernel dropped the registration with the ring; JS may keep using the memory.
+    arena_ = nullptr;
+    if (!arena_ref_.IsEmpty()) arena_ref_.Reset();
   }
 
  private:
@@ -250,6 +254,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
     out.Set("retries", static_cast<double>(retries_total_));
     out.Set("overflowFlushes", static_cast<double>(overflow_flushes_));
     out.Set("ownedFds", static_cast<double>(owned_fds_.size()));
+    out.Set("fixedTransfers", static_cast<double>(fixed_transfers_));
+    out.Set("registeredBuffers", arena_ == nullptr ? 0.0 : static_cast<double>(arena_bytes_ / fixed_bytes_));
     Napi::Object ops = Napi::Object::New(env);
     ops.Set("read", ring_.Supports(IORING_OP_READ));
     ops.Set("write", ring_.Supports(IORING_OP_WRITE));
@@ -353,7 +359,62 @@ class Ring : public Napi::ObjectWrap<Ring> {
       return Result(env, ret);
     }
     PrepRw(slot, op, fd, reinterpret_cast<uint64_t>(data), static_cast<uint32_t>(length), offset);
+    const int fixed = FixedIndex(data, length);
+    if (fixed >= 0) {
+      slot->sqe.opcode = op == IORING_OP_READ ? IORING_OP_READ_FIXED : IORING_OP_WRITE_FIXED;
+      slot->sqe.buf_index = static_cast<uint16_t>(fixed);
+      ++fixed_transfers_;
+    }
     return Queue(env, index, slot);
+  }
+
+  // The registered buffer wholly containing [data, data + length), or -1.
+  int FixedIndex(const uint8_t* data, size_t length) const {
+    if (arena_ == nullptr || data < arena_ || data >= arena_ + arena_bytes_) return -1;
+    const size_t start = static_cast<size_t>(data - arena_);
+    const size_t index = start / fixed_bytes_;
+    if (start + length > (index + 1) * fixed_bytes_) return -1;
+    return static_cast<int>(index);
+  }
+
+  // registerBuffers(count, lengthBytes) -> ArrayBuffer | { stage, errno }. One aligned arena of
+  // count buffers, registered with IORING_REGISTER_BUFFERS. The ArrayBuffer owns the memory (freed
+  // when JS lets go of it); the ring holds it strongly until teardown, after which the kernel has
+  // dropped its registration.
+  Napi::Value RegisterBuffers(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const uint32_t count = info[0].As<Napi::Number>().Uint32Value();
+    const uint32_t each = info[1].As<Napi::Number>().Uint32Value();
+    if (!ring_.IsOpen() || arena_ != nullptr || count == 0 || count > 1024 || each == 0 || each % kAlignmentBytes != 0) {
+      return Failure(env, "register-buffers", EINVAL);
+    }
+    const size_t total = static_cast<size_t>(count) * each;
+    void* memory = nullptr;
+    if (posix_memalign(&memory, kAlignmentBytes, total) != 0) return Failure(env, "register-buffers", ENOMEM);
+    memset(memory, 0, total);
+    std::vector<iovec> iov(count);
+    for (uint32_t i = 0; i < count; ++i) {
+      iov[i].iov_base = static_cast<uint8_t*>(memory) + static_cast<size_t>(i) * each;
+      iov[i].iov_len = each;
+    }
+    if (syscall(__NR_io_uring_register, ring_.fd(), IORING_REGISTER_BUFFERS, iov.data(), count) != 0) {
+      const int err = errno;
+      free(memory);
+      return Failure(env, "register-buffers", err);
+    }
+    napi_value buffer;
+    if (napi_create_external_arraybuffer(env, memory, total, [](napi_env, void* data, void*) { free(data); }, nullptr, &buffer) != napi_ok) {
+      // Registered memory must stay put; without external buffers, leave registration unused.
+      syscall(__NR_io_uring_register, ring_.fd(), IORING_UNREGISTER_BUFFERS, nullptr, 0);
+      free(memory);
+      return Failure(env, "register-buffers", ENOTSUP);
+    }
+    arena_ = static_cast<uint8_t*>(memory);
+    arena_bytes_ = total;
+    fixed_bytes_ = each;
+    Napi::ArrayBuffer arena(env, buffer);
+    arena_ref_ = Napi::Persistent(arena);
+    return arena;
   }
 
   Napi::Value Readv(const Napi::CallbackInfo& info) { return Rwv(info, IORING_OP_READV); }
@@ -746,6 +807,11 @@ class Ring : public Napi::ObjectWrap<Ring> {
   bool prepare_armed_ = false;
   uint64_t retries_total_ = 0;
   uint64_t overflow_flushes_ = 0;
+  uint8_t* arena_ = nullptr;
+  size_t arena_bytes_ = 0;
+  size_t fixed_bytes_ = 0;
+  uint64_t fixed_transfers_ = 0;
+  Napi::Reference<Napi::ArrayBuffer> arena_ref_;
   // Every fd opened through this ring and not yet closed through it, closed at teardown.
   std::unordered_set<int> owned_fds_;
 };

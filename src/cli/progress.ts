@@ -52,6 +52,12 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
     fps: 10,
   }, cliProgress.Presets.shades_classic);
   bar.start(total, 0, { rate: '0.0', failed: 0 });
+  // The bar hides the cursor: give it back if the user interrupts the campaign.
+  const onInterrupt = (): void => {
+    bar.stop();
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
   return {
     update(done, failed) {
       bar.update(done, { rate: rate(done), failed });
@@ -62,6 +68,7 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
       out.write(text + '\n');
     },
     stop() {
+      process.removeListener('SIGINT', onInterrupt);
       bar.stop();
     },
   };

@@ -115,8 +115,30 @@ export function makeContext(sim: SimulationHandle, spec: SeedSpec, log: string[]
   };
 }
 
-/** Runs `workload` for one seed. Never rejects: a failure is a result with `ok: false`. */
+/**
+ * Promise rejections nobody handled, collected while seeds run. A workload that drops a promise
+ * (an operation left in flight at a power cut, say) would otherwise kill the whole campaign
+ * (worker threads die on an unhandled rejection) instead of failing the one seed responsible.
+ * Seeds run one at a time per thread, so a rejection belongs to the seed running when it surfaced.
+ */
+const unhandled: unknown[] = [];
+let unhandledListening = false;
+
+function listenForUnhandled(): void {
+  if (unhandledListening) return;
+  unhandledListening = true;
+  process.on('unhandledRejection', (reason) => {
+    if (unhandled.length < 16) unhandled.push(reason);
+  });
+}
+
+/**
+ * Runs `workload` for one seed. Never rejects: a failure is a result with `ok: false`. A promise
+ * the workload left rejected and unhandled fails the seed too (code `ERR_UNHANDLED_REJECTION`).
+ */
 export async function runSeed(workload: Workload, spec: SeedSpec): Promise<SeedResult> {
+  listenForUnhandled();
+  unhandled.length = 0;
   const started = performance.now();
   const log: string[] = [];
   let sim: SimulationHandle;
@@ -138,6 +160,13 @@ export async function runSeed(workload: Workload, spec: SeedSpec): Promise<SeedR
   } catch (err) {
     error = describeError(err);
   }
+  // Unhandled rejections surface after the microtask queue drains: give them one turn.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (error === undefined && unhandled.length > 0) {
+    const first = describeError(unhandled[0]);
+    error = { code: 'ERR_UNHANDLED_REJECTION', message: `the workload left a promise rejected and unhandled: ${first.code}: ${first.message}`, ...(first.stack === undefined ? {} : { stack: first.stack }) };
+  }
+  unhandled.length = 0;
   const ok = error === undefined;
   const keep = !ok || spec.keepTrace === true;
   return {

@@ -38,6 +38,10 @@ export interface NativeRingInfo {
   readonly overflowFlushes: number;
   /** fds opened through the ring and not closed yet (closed by teardown if JS never does). */
   readonly ownedFds: number;
+  /** Reads/writes that went through READ_FIXED/WRITE_FIXED (registered buffers). */
+  readonly fixedTransfers: number;
+  /** Number of registered buffers (0 without). */
+  readonly registeredBuffers: number;
   readonly ops: Readonly<Record<
     'read' | 'write' | 'readv' | 'writev' | 'fsync' | 'fallocate' | 'ftruncate' | 'openat2' | 'close' |
     'statx' | 'renameat' | 'unlinkat' | 'mkdirat' | 'asyncCancel', boolean>>;
@@ -77,6 +81,8 @@ export interface NativeRing {
   readdir(fd: number): string[] | number;
   /** Asks the kernel to cancel everything in flight; completions (-ECANCELED or done) follow. */
   cancelAll(): void;
+  /** Allocates and registers `count` aligned buffers of `lengthBytes`: the arena, or why not. */
+  registerBuffers(count: number, lengthBytes: number): ArrayBuffer | NativeFailure;
   /** Cancels, waits for every request, frees the ring. Idempotent. */
   destroy(): void;
 }

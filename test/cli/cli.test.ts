@@ -64,6 +64,17 @@ export default {
   },
 };
 `);
+    // A workload that drops a promise which rejects at a power cut (on seed 2 only).
+    await writeFile(join(dir, 'dangling.mjs'), `
+export default {
+  async run(ctx) {
+    const node = ctx.node('a');
+    const fd = await node.io.open('f', { write: true, create: true });
+    if (ctx.seed === 2) { node.io.fsync(fd); node.crash(); }
+    await ctx.sim.clock.sleep(1);
+  },
+};
+`);
     await writeFile(join(dir, 'norun.mjs'), 'export default { description: "no run here" };\n');
     await writeFile(join(dir, 'broken.mjs'), 'export default {;\n');
   });
@@ -135,6 +146,14 @@ export default {
     expect(run.stdout).to.include('x 7');
     expect(run.stdout).to.match(/replay: .* replay .*odd\.mjs --seed 1 --profile posix --faults default --option x=7 --trace/);
     expect(run.stdout).to.include('2/4 seeds passed, 2 failed');
+  });
+
+  it('fails only the seed that left a promise rejected and unhandled, and carries on', async () => {
+    const run = await faultline(['sim', join(dir, 'dangling.mjs'), '--seeds', '4', '--workers', '2', '--json']);
+    expect(run.code).to.equal(1);
+    const doc = JSON.parse(run.stdout) as { seedsRun: number; failures: Array<{ seed: number; code: string }> };
+    expect(doc.seedsRun).to.equal(4);
+    expect(doc.failures.map((f) => [f.seed, f.code])).to.deep.equal([[2, 'ERR_UNHANDLED_REJECTION']]);
   });
 
   it('shards a campaign with --from and --seeds', async () => {

@@ -63,11 +63,13 @@ describeUring('UringIo and threads', function () {
     await nextMessage(warm);
     await warm.terminate();
     const before = openFdCount();
-    for (let i = 0; i < 5; i += 1) {
+    for (let i = 0; i < 8; i += 1) {
       const worker = startWorker({ root, mode: 'flood', name: `f${i}`, rounds: 0 });
       const message = await nextMessage(worker);
       expect(message['busy']).to.equal(true);
       expect(message['inFlight']).to.be.greaterThan(32);
+      // Vary the moment: right away, or while the worker is deep in completions and refills.
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, i * 3));
       const exitCode = await worker.terminate();
       expect(exitCode).to.equal(1);
     }

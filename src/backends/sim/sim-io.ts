@@ -872,6 +872,8 @@ export class SimIo implements Io {
     if (from.inode === undefined) throw sys('ENOENT', 'rename', details);
     if (src === dst) return;
     if (dst.startsWith(`${src}/`)) throw sys('EINVAL', 'rename', details);
+    // Linux checks "the target is an ancestor of the source" before any type check.
+    if (src.startsWith(`${dst}/`)) throw sys('ENOTEMPTY', 'rename', details);
     const s = from.inode;
     const d = to.inode;
     if (d !== undefined) {
