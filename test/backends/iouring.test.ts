@@ -32,6 +32,8 @@ async function autoBackend(): Promise<BackendInstance> {
 describeUring('UringIo conformance', function () {
   defineIoConformance('iouring', () => createUringBackend(), supports);
   defineIoConformance('iouring (queueDepth 2)', () => createUringBackend({ queueDepth: 2 }), { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
+  defineIoConformance('iouring (sqpoll, registered buffers)', () => createUringBackend({ sqpoll: true, registeredBuffers: { count: 2, lengthBytes: 4096 } }),
+    { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
   defineStorageConformance('iouring', () => createUringBackend(), supports);
   defineStorageConformance('iouring', () => createUringBackend(), { ...supports, storageOptions: { direct: true } });
   defineIoConformance('openIo auto', autoBackend, { ...supports, symlinks: false, reasons: { symlinks: 'the auto factory plants no symlinks' } });

@@ -297,6 +297,36 @@ describeUring('UringIo internals', function () {
     expect(() => io.allocAligned(-1)).to.throw().with.property('code', 'ERR_INVALID_ARGUMENT');
   });
 
+  it('registered buffers: transfers inside one use READ_FIXED/WRITE_FIXED, others the plain opcodes', async function () {
+    const fixed = new UringIo({ root, queueDepth: 8, registeredBuffers: { count: 4, lengthBytes: 8192 } });
+    try {
+      const buffers = fixed.registeredBuffers;
+      expect(buffers).to.have.length(4);
+      expect(fixed.ringInfo.registeredBuffers).to.equal(4);
+      const [first, second] = buffers as [Uint8Array, Uint8Array];
+      first.set(pattern(8192, 5));
+      const fd = await fixed.open('fixed', { write: true, create: true, read: true, direct: true });
+      const before = fixed.ringInfo.fixedTransfers;
+      expect(await fixed.write(fd, first, 0)).to.equal(8192);
+      expect(await fixed.read(fd, second, 0)).to.equal(8192);
+      expect(second).to.deep.equal(first);
+      expect(await fixed.read(fd, second.subarray(4096), 4096)).to.equal(4096);
+      expect(fixed.ringInfo.fixedTransfers - before).to.equal(3);
+      // Straddling two registered buffers: not one fixed buffer, so the plain opcode.
+      const straddle = new Uint8Array(first.buffer, first.byteOffset + 4096, 8192);
+      expect(await fixed.read(fd, straddle, 0)).to.equal(8192);
+      const plain = fixed.allocAligned(4096);
+      expect(await fixed.read(fd, plain, 0)).to.equal(4096);
+      expect(fixed.ringInfo.fixedTransfers - before).to.equal(3);
+      expect(plain).to.deep.equal(pattern(8192, 5).subarray(0, 4096));
+    } finally {
+      await fixed.shutdown();
+    }
+    // Still valid memory after shutdown.
+    expect(fixed.registeredBuffers[0]?.byteLength).to.equal(8192);
+    expect(() => new UringIo({ root, registeredBuffers: { count: 2, lengthBytes: 100 } })).to.throw().with.property('code', 'ERR_INVALID_ARGUMENT');
+  });
+
   it('truncate and allocate reach the file (ftruncate/fallocate through the ring or the fallback)', async function () {
     const fd = await io.open('t', { write: true, create: true, read: true });
     await io.allocate(fd, 0, 1 << 20);
