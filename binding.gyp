@@ -4,10 +4,9 @@
       "target_name": "faultline_uring",
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS", "NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
-      "cflags!": ["-fno-exceptions"],
-      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
+      "cflags_cc!": ["-std=gnu++17"],
       "cflags": ["-Wall", "-Wextra", "-Werror"],
-      "cflags_cc": ["-std=c++20", "-Wall", "-Wextra", "-Werror", "-fno-exceptions"],
+      "cflags_cc": ["-std=c++20", "-Wall", "-Wextra", "-Werror"],
       "conditions": [
         ["OS=='linux'", {
           "sources": ["native/addon.cc", "native/ring.cc", "native/aligned.cc"]

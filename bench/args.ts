@@ -14,6 +14,8 @@ export interface BenchOptions {
   readonly outDir: string | undefined;
   /** Keep the data files after the run (for inspection). */
   readonly keepFiles: boolean;
+  /** Measure nothing: rewrite the report and charts from a saved results file. */
+  readonly renderFrom: string | undefined;
   readonly help: boolean;
 }
 
@@ -21,6 +23,7 @@ export interface BenchOptions {
 export const EXTRAS = 'extras';
 
 export const USAGE = `usage: npm run bench -- [--quick] [--only <workload>[,<workload>...]] [--runs <n>] [--out <dir>] [--keep-files]
+       npm run bench -- --render <results.json> [--out <dir>]
 
   --quick        smoke profile: small files, short runs (under two minutes)
   --only         run only these workloads: ${WORKLOAD_IDS.join(', ')}, extras
@@ -28,7 +31,9 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only <workload>[,<wor
   --runs         runs per measurement (default: 5, quick: 1)
   --out          write BENCHMARKS.md and charts to <dir> (default: the repository for a full
                  run of every workload, <repo>/.bench-tmp/report otherwise)
-  --keep-files   do not delete the data files afterwards`;
+  --keep-files   do not delete the data files afterwards
+  --render       measure nothing; rewrite BENCHMARKS.md and the charts from the figures a run
+                 saved (.bench-tmp/last-results.json), e.g. after changing the report code`;
 
 /** Parses `argv` (without node and the script). Throws a RangeError with a readable message. */
 export function parseArgs(argv: readonly string[]): BenchOptions {
@@ -37,6 +42,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
   let help = false;
   let runs: number | undefined;
   let outDir: string | undefined;
+  let renderFrom: string | undefined;
   const only: WorkloadId[] = [];
   let onlyGiven = false;
   let extras = false;
@@ -55,6 +61,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       case '--keep-files': keepFiles = true; break;
       case '--help': case '-h': help = true; break;
       case '--out': outDir = value(); break;
+      case '--render': renderFrom = value(); break;
       case '--runs': {
         const n = Number(value());
         if (!Number.isInteger(n) || n < 1 || n > 100) throw new RangeError('--runs must be an integer from 1 to 100');
@@ -78,6 +85,6 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
         throw new RangeError(`unknown option ${arg}`);
     }
   }
-  if (!onlyGiven) return { quick, only: [...WORKLOAD_IDS], extras: true, runs, outDir, keepFiles, help };
-  return { quick, only, extras, runs, outDir, keepFiles, help };
+  if (!onlyGiven) return { quick, only: [...WORKLOAD_IDS], extras: true, runs, outDir, keepFiles, renderFrom, help };
+  return { quick, only, extras, runs, outDir, keepFiles, renderFrom, help };
 }

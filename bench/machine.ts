@@ -14,6 +14,8 @@ export interface MachineInfo {
   readonly fileSystem: string;
   readonly virtualized: boolean;
   readonly fio: string | undefined;
+  /** 1-minute load average when the run started. */
+  readonly loadAverage1m?: number;
 }
 
 function run(command: string, args: readonly string[]): string | undefined {
@@ -49,6 +51,7 @@ export function describeMachine(benchDir: string, fio: string | undefined): Mach
     fileSystem: fileSystemOf(benchDir),
     virtualized,
     fio,
+    loadAverage1m: os.loadavg()[0] ?? 0,
   };
 }
 
@@ -61,5 +64,6 @@ export function machineLines(info: MachineInfo): string[] {
     `Node: ${info.node} (libuv ${info.libuv})`,
     `Bench directory file system: ${info.fileSystem}`,
     `fio: ${info.fio ?? 'not installed (apt-get install fio) — fio rows are skipped'}`,
+    ...(info.loadAverage1m === undefined ? [] : [`Load average (1 min) at start: ${info.loadAverage1m.toFixed(1)}${info.loadAverage1m > info.cpuCount * 0.5 ? ' — other work is running: expect noise' : ''}`]),
   ];
 }

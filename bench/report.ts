@@ -82,7 +82,7 @@ function singleDepthTable(result: WorkloadResult, queueDepth: number): string[] 
     const cell = cellAt(result, id, queueDepth);
     if (cell === undefined || !measured(cell)) continue;
     const s = summarize(headline(result, cell));
-    const other = result.spec.metric === 'bytes' ? formatCount(mean(cell.opsPerSec)) : formatMegabytesPerSec(mean(cell.bytesPerSec));
+    const other = result.spec.metric === 'bytes' ? formatCount(summarize(cell.opsPerSec).median) : formatMegabytesPerSec(summarize(cell.bytesPerSec).median);
     const ratio = ratioToReference(result, id, queueDepth);
     const label = FAULTLINE_IDS.has(id) ? `**${competitorById(id).label}**` : competitorById(id).label;
     const extras: string[] = [];
@@ -191,6 +191,29 @@ export function keyRatioLines(results: BenchResults): string[] {
   return lines;
 }
 
+/** How noisy each workload was: the tables already mark each noisy figure with ⚠. */
+function noiseSection(results: BenchResults): string[] {
+  const flagged = noiseWarnings(results).length;
+  let total = 0;
+  const rows: string[] = [];
+  for (const result of results.workloads) {
+    const spreads: number[] = [];
+    for (const cell of result.cells) {
+      const s = summaryOf(result, cell);
+      if (s !== undefined && s.runs > 1) spreads.push(s.spreadRatio);
+    }
+    total += spreads.length;
+    if (spreads.length === 0) continue;
+    const load = result.loadAverage1m === undefined ? '—' : result.loadAverage1m.toFixed(1);
+    rows.push(`| ${result.spec.title} | ${(summarize(spreads).median * 100).toFixed(0)}% | ${(Math.max(...spreads) * 100).toFixed(0)}% | ${load} |`);
+  }
+  if (total === 0) return ['Single runs: no spread to report.'];
+  const lines = [`${flagged} of ${total} figures spread by more than ${(NOISE_SPREAD_RATIO * 100).toFixed(0)}% of their median between runs (marked ⚠ above). Spread is (max − min) / median over the runs of one competitor.`, ''];
+  lines.push(`| Workload | median spread | largest spread | load average |`, '|---|--:|--:|--:|', ...rows);
+  lines.push('', `The machine has ${results.machine.cpuCount} CPUs; a load average near or above that means other processes competed with the benchmark, and the ratios between competitors measured side by side are then the figures to trust, not the absolute rates.`);
+  return lines;
+}
+
 /** Whether the UV_USE_IO_URING=1 children really held an io_uring instance (libuv may refuse it). */
 function uvIoUringLines(results: BenchResults): string[] {
   let withRing = 0;
@@ -256,7 +279,9 @@ export function renderMarkdown(results: BenchResults, chartPath: (id: string) =>
     out.push(spec.description, '');
     const sizes = [`block ${formatBytes(spec.blockBytes)}`];
     if (result.fileSizeBytes > 0) sizes.push(`file ${formatBytes(result.fileSizeBytes)}`);
-    sizes.push(`queue depth ${result.queueDepths.join(', ')}`, `reference: ${ref}`, `\`--only ${spec.id}\``);
+    sizes.push(`queue depth ${result.queueDepths.join(', ')}`, `reference: ${ref}`);
+    if (result.loadAverage1m !== undefined) sizes.push(`load average ${result.loadAverage1m.toFixed(1)} at the end`);
+    sizes.push(`\`--only ${spec.id}\``);
     out.push(sizes.join(' · '), '');
     out.push(`![${spec.title}](${chartPath(spec.id)})`, '');
     if (result.queueDepths.length > 1) out.push(...sweepTable(result));
@@ -277,10 +302,7 @@ export function renderMarkdown(results: BenchResults, chartPath: (id: string) =>
       out.push('```text', extra.outcome.output.replace(/```/g, "'''"), '```', '');
     }
   }
-  const noise = noiseWarnings(results);
-  out.push('## Noise', '');
-  out.push(noise.length === 0 ? 'No figure had a spread above 10%.' : 'Figures whose runs spread by more than 10% of their median:');
-  if (noise.length > 0) out.push('', ...noise.map((l) => `- ${l}`));
+  out.push('## Noise', '', ...noiseSection(results));
   out.push('', `Run finished ${results.finishedAt}.`, '');
   return out.join('\n');
 }

@@ -23,6 +23,8 @@ export interface WorkloadResult {
   readonly queueDepths: readonly number[];
   readonly fileSizeBytes: number;
   readonly cells: Cell[];
+  /** 1-minute load average when the workload finished: other work on the machine shows here. */
+  loadAverage1m?: number;
 }
 
 export interface BenchResults {

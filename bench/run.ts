@@ -9,7 +9,8 @@
  * end. Exit status is 1 when a measurement failed (a competitor that cannot run here is reported,
  * not failed), so the quick profile in CI keeps the harness from rotting.
  */
-import { closeSync, mkdirSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs, USAGE, type BenchOptions } from './args.js';
 import { measureInChild } from './child.js';
@@ -181,8 +182,16 @@ async function main(): Promise<number> {
     log(USAGE);
     return 0;
   }
-  const profile = PROFILES[options.quick ? 'quick' : 'full'];
   const root = repoRoot();
+  if (options.renderFrom !== undefined) {
+    const saved = JSON.parse(readFileSync(options.renderFrom, 'utf8')) as BenchResults;
+    // Specs come from the current code (titles, descriptions); figures from the file.
+    const results: BenchResults = { ...saved, workloads: saved.workloads.map((w) => ({ ...w, spec: workloadSpec(w.spec.id) })) };
+    const markdownPath = writeOutputs(results, options.outDir ?? root);
+    log(`rewrote ${relative(process.cwd(), markdownPath) || markdownPath} and ${results.workloads.length} chart(s) from ${options.renderFrom}`);
+    return 0;
+  }
+  const profile = PROFILES[options.quick ? 'quick' : 'full'];
   const benchDir = join(benchTmpRoot(), `run-${process.pid}`);
   mkdirSync(benchDir, { recursive: true });
   const cleanup = (): void => {
@@ -205,7 +214,11 @@ async function main(): Promise<number> {
   };
   const ctx: RunContext = { options, profile, benchDir, root, fioAvailable: fio !== undefined, preparedFiles: new Set(), measurementCount: 0 };
   try {
-    for (const id of options.only) results.workloads.push(await runWorkload(ctx, workloadSpec(id)));
+    for (const id of options.only) {
+      const result = await runWorkload(ctx, workloadSpec(id));
+      result.loadAverage1m = loadavg()[0] ?? 0;
+      results.workloads.push(result);
+    }
     if (options.extras) {
       for (const bench of EXTRA_BENCHES) {
         log(`\n${bench.title} [bench/${bench.name}]`);

@@ -34,3 +34,10 @@ describe('bench/args parseArgs', () => {
     expect(() => parseArgs(['--runs', '2.5'])).to.throw(RangeError);
   });
 });
+
+describe('bench/args --render', () => {
+  it('takes the results file to render from', () => {
+    expect(parseArgs(['--render', 'r.json']).renderFrom).to.equal('r.json');
+    expect(parseArgs([]).renderFrom).to.equal(undefined);
+  });
+});

@@ -46,6 +46,7 @@ describe('bench/report', () => {
     expect(md).to.contain('(4.20×)');
     expect(md).to.contain('fio io_uring engine: not available: fio is not installed');
     expect(md).to.contain('Not present in this checkout.');
+    expect(md).to.contain('3 of 4 figures spread by more than 10%');
     expect(keyRatioLines(sample()).join('\n')).to.contain('UringIo ÷ fs.promises 4.20×');
   });
 

@@ -88,6 +88,7 @@ async function measure(driver: Driver, req: MeasureRequest, tolerateErrors: bool
   return {
     ...result,
     extra: {
+      ...result.extra,
       errorsPerSec: result.errors / (result.elapsedMs / 1000),
       storedBytes: req.fileSizeBytes,
       heldBytes,

@@ -119,6 +119,7 @@ describeUring('UringIo soak', function () {
       await Promise.all(Array.from({ length: LOOPS }, (_, id) => loop(id)));
       gc();
       const rssEndBytes = process.memoryUsage().rss;
+      console.log(`    RSS after warm-up ${(rssWarmBytes / 2 ** 20).toFixed(1)} MiB, at the end ${(rssEndBytes / 2 ** 20).toFixed(1)} MiB`);
       expect(mismatches).to.equal(0);
       expect(io.metrics.inFlight).to.equal(0);
       expect(io.ringInfo.inKernel).to.equal(0);

@@ -157,7 +157,8 @@ function applyDataOp(data: FileData, op: DataOp | InflightWrite): void {
 }
 
 function materializeFile(disk: Disk, sectorBytes: number, file: FileInode, chooser: Chooser | 'all', inflight: InflightWrite[] | undefined): FileData {
-  const ops: (DataOp | InflightWrite)[] = inflight === undefined ? file.pending : [...file.pending, ...inflight];
+  const pending = disk.pendingOps(file);
+  const ops: (DataOp | InflightWrite)[] = inflight === undefined ? pending : [...pending, ...inflight];
   if (ops.length === 0) return file.durable.share();
   const data = file.durable.share();
   if (chooser === 'all' || disk.profile === 'none') {

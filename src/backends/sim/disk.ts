@@ -23,6 +23,7 @@
  */
 import { StorageError } from '../../interfaces/errors.js';
 import { CHUNK_BYTES, ChunkPool, FileData } from './file-data.js';
+import { OP_GROW, OP_TRUNCATE, OP_WRITE, PendingArena, PendingLog, type DataOp } from './pending-log.js';
 
 export type SimProfile = 'posix' | 'ext4-ordered' | 'none';
 export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'none'];
@@ -30,21 +31,14 @@ export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'no
 /** Most pending data or namespace operations per node before the simulated kernel writes back. */
 export const PENDING_OPS_MAX = 65_536;
 
-/** A data operation not yet durable. */
-export interface DataOp {
-  readonly kind: 'write' | 'truncate' | 'grow';
-  readonly offsetBytes: number;
-  /** For `write`: a private copy of the bytes. */
-  readonly data: Uint8Array | undefined;
-  /** For `truncate`: the new size; for `grow`: the size it grows to at least. */
-  readonly sizeBytes: number;
-}
+export type { DataOp } from './pending-log.js';
 
 export class FileInode {
   readonly kind = 'file' as const;
   cache: FileData;
   durable: FileData;
-  pending: DataOp[] = [];
+  /** Data operations since the last successful fsync, in submission order. */
+  readonly pending = new PendingLog(PENDING_OPS_MAX + 2);
   pendingBytes = 0;
   /** Names in the cached namespace (0 or 1: no hard links). */
   nlink = 0;
@@ -277,17 +271,21 @@ export class Disk {
       file.durable.sizeBytes = file.cache.sizeBytes;
       return;
     }
-    let kept = data;
-    if (copy) {
-      let view = this.arena.copy(data);
-      if (view === undefined) {
+    const length = data.byteLength;
+    let position = -1;
+    let own: Uint8Array | undefined;
+    if (length > PendingArena.COPY_BYTES_MAX) own = copy ? data.slice() : data;
+    else {
+      position = this.arena.copy(data);
+      if (position < 0) {
         // The arena is fragmented by per-file fsyncs: write everything back, which empties it.
         this.writebackAll('arena-full');
-        view = this.arena.copy(data) ?? data.slice();
+        position = this.arena.copy(data);
+        if (position < 0) own = data.slice();
       }
-      kept = view;
     }
-    this.pushData(file, { kind: 'write', offsetBytes, data: kept, sizeBytes: 0 }, data.byteLength);
+    file.pending.pushWrite(offsetBytes, length, position, own);
+    this.pushed(file, length);
   }
 
   private writebackAll(reason: string): void {
@@ -300,7 +298,8 @@ export class Disk {
     file.cache.truncate(sizeBytes);
     this.resize(file, before);
     if (this.profile === 'none') { this.commitFile(file); return; }
-    this.pushData(file, { kind: 'truncate', offsetBytes: 0, data: undefined, sizeBytes }, 0);
+    file.pending.pushResize(OP_TRUNCATE, sizeBytes);
+    this.pushed(file, 0);
   }
 
   grow(file: FileInode, sizeBytes: number): void {
@@ -309,11 +308,11 @@ export class Disk {
     file.cache.truncate(sizeBytes);
     this.resize(file, before);
     if (this.profile === 'none') { this.commitFile(file); return; }
-    this.pushData(file, { kind: 'grow', offsetBytes: 0, data: undefined, sizeBytes }, 0);
+    file.pending.pushResize(OP_GROW, sizeBytes);
+    this.pushed(file, 0);
   }
 
-  private pushData(file: FileInode, op: DataOp, bytes: number): void {
-    file.pending.push(op);
+  private pushed(file: FileInode, bytes: number): void {
     file.pendingBytes += bytes;
     this.pendingDataBytes += bytes;
     this.pendingDataOps++;
@@ -352,10 +351,11 @@ export class Disk {
   }
 
   private commitFile(file: FileInode): void {
-    for (const op of file.pending) {
-      if (op.kind === 'write') this.commitChunks(file, op.offsetBytes, (op.data as Uint8Array).byteLength);
+    const log = file.pending;
+    for (let i = 0; i < log.count; i++) {
+      if (log.kindAt(i) === OP_WRITE) this.commitChunks(file, log.offsetAt(i), log.valueAt(i));
       else {
-        const from = Math.floor(Math.min(op.sizeBytes, file.cache.sizeBytes) / CHUNK_BYTES);
+        const from = Math.floor(Math.min(log.valueAt(i), file.cache.sizeBytes) / CHUNK_BYTES);
         const indexes: number[] = [];
         for (const index of file.durable.chunks.keys()) if (index >= from) indexes.push(index);
         for (const index of file.cache.chunks.keys()) if (index >= from && !file.durable.chunks.has(index)) indexes.push(index);
@@ -363,7 +363,11 @@ export class Disk {
       }
     }
     file.durable.sizeBytes = file.cache.sizeBytes;
-    this.dropPending(file, () => false);
+    this.pendingDataBytes -= file.pendingBytes;
+    this.pendingDataOps -= log.count;
+    log.clear();
+    file.pendingBytes = 0;
+    this.afterDrop(file);
   }
 
   /**
@@ -371,62 +375,26 @@ export class Disk {
    * cache keeps them (reads still return them) but no crash state will contain them.
    */
   failFileSync(file: FileInode): void {
-    this.dropPending(file, (op) => op.kind !== 'write');
+    const log = file.pending;
+    const before = log.count;
+    const kept = log.dropWrites();
+    this.pendingDataBytes -= file.pendingBytes;
+    this.pendingDataOps -= before - kept;
+    file.pendingBytes = 0;
+    this.afterDrop(file);
   }
 
-  private dropPending(file: FileInode, keep: (op: DataOp) => boolean): void {
-    const kept = file.pending.filter(keep);
-    let keptBytes = 0;
-    for (const op of kept) keptBytes += op.data === undefined ? 0 : op.data.byteLength;
-    this.pendingDataBytes -= file.pendingBytes - keptBytes;
-    this.pendingDataOps -= file.pending.length - kept.length;
-    file.pending = kept;
-    file.pendingBytes = keptBytes;
-    if (kept.length === 0) this.dirtyFiles.delete(file);
-    // No pending write is left anywhere: nothing references the arena any more.
+  private afterDrop(file: FileInode): void {
+    if (file.pending.count === 0) this.dirtyFiles.delete(file);
+    // No pending write is left anywhere: nothing refers to the arena any more.
     if (this.pendingDataOps === 0) this.arena.reset();
   }
-}
 
-/**
- * Where pending writes keep their private copy of the bytes: 1 MiB slabs filled by a bump
- * pointer and reused once no pending write is left, instead of one 4 KiB allocation per write.
- * Bounded by `dirtyBytesMax` (plus one slab); `copy` returns undefined when full.
- */
-const SLAB_BYTES = 1 << 20;
-
-class PendingArena {
-  private readonly slabs: Uint8Array[] = [];
-  private slabIndex = 0;
-  private offsetBytes = 0;
-  private readonly slabCountMax: number;
-
-  constructor(capacityBytes: number) {
-    this.slabCountMax = Math.max(1, Math.ceil(Math.min(capacityBytes, 2 ** 40) / SLAB_BYTES) + 1);
-  }
-
-  copy(data: Uint8Array): Uint8Array | undefined {
-    const length = data.byteLength;
-    if (length > SLAB_BYTES / 4) return data.slice();
-    if (this.offsetBytes + length > SLAB_BYTES) {
-      if (this.slabIndex + 1 >= this.slabCountMax) return undefined;
-      this.slabIndex++;
-      this.offsetBytes = 0;
-    }
-    let slab = this.slabs[this.slabIndex];
-    if (slab === undefined) {
-      slab = new Uint8Array(SLAB_BYTES);
-      this.slabs.push(slab);
-    }
-    const view = slab.subarray(this.offsetBytes, this.offsetBytes + length);
-    view.set(data);
-    this.offsetBytes += length;
-    return view;
-  }
-
-  reset(): void {
-    this.slabIndex = 0;
-    this.offsetBytes = 0;
+  /** @internal The pending data operations of `file` as objects (crash materialisation only). */
+  pendingOps(file: FileInode): DataOp[] {
+    const out: DataOp[] = [];
+    for (let i = 0; i < file.pending.count; i++) out.push(file.pending.op(i, this.arena));
+    return out;
   }
 }
 

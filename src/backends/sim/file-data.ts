@@ -10,6 +10,8 @@
  * exposes stale bytes and two files with equal contents hash equally.
  */
 
+import { ChunkTable } from './chunk-table.js';
+
 export const CHUNK_BYTES = 4096;
 
 /**
@@ -26,7 +28,7 @@ export class ChunkPool {
 }
 
 export class FileData {
-  readonly chunks: Map<number, Uint8Array>;
+  readonly chunks: ChunkTable;
   /**
    * The FileData this one was shared from and stays tied to (a page cache's durable image), or
    * undefined. With a base, a chunk is owned exactly when the base does not hold the same array at
@@ -40,12 +42,12 @@ export class FileData {
    * Chunks placed here by the disk (a commit) since this FileData was last shared, by index:
    * nothing else can hold them, so once displaced they may be recycled.
    */
-  readonly recyclable = new Map<number, Uint8Array>();
+  readonly recyclable = new ChunkTable();
   sizeBytes: number;
   pool: ChunkPool | undefined;
 
-  constructor(chunks?: Map<number, Uint8Array>, sizeBytes = 0, pool?: ChunkPool) {
-    this.chunks = chunks === undefined ? new Map() : new Map(chunks);
+  constructor(chunks?: ChunkTable, sizeBytes = 0, pool?: ChunkPool) {
+    this.chunks = new ChunkTable(chunks);
     this.sizeBytes = sizeBytes;
     this.pool = pool;
   }
@@ -138,15 +140,7 @@ export class FileData {
   /** Sets the size: shrinking drops chunks and zeroes the tail of the last one; growing adds zeros. */
   truncate(sizeBytes: number): void {
     if (sizeBytes < this.sizeBytes) {
-      const firstDropped = Math.ceil(sizeBytes / CHUNK_BYTES);
-      const lastIndex = Math.ceil(this.sizeBytes / CHUNK_BYTES);
-      if (lastIndex - firstDropped < this.chunks.size) {
-        for (let i = firstDropped; i < lastIndex; i++) this.chunks.delete(i);
-      } else {
-        const drop: number[] = [];
-        for (const index of this.chunks.keys()) if (index >= firstDropped) drop.push(index);
-        for (const index of drop) this.chunks.delete(index);
-      }
+      this.chunks.dropFrom(Math.ceil(sizeBytes / CHUNK_BYTES));
       const inner = sizeBytes % CHUNK_BYTES;
       if (inner !== 0) {
         const index = Math.floor(sizeBytes / CHUNK_BYTES);
@@ -158,6 +152,6 @@ export class FileData {
 
   /** Stored chunk indexes in ascending order (deterministic regardless of insertion order). */
   sortedIndexes(): number[] {
-    return [...this.chunks.keys()].sort((a, b) => a - b);
+    return this.chunks.keys();
   }
 }

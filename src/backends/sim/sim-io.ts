@@ -85,9 +85,40 @@ class IoOp extends SimEvent {
   flags: ResolvedOpenFlags | undefined = undefined;
   resolve: (value: never) => void = noop;
   reject: (err: unknown) => void = noop;
-  constructor(readonly io: SimIo, readonly op: IoOperation, readonly whatCode: number) { super(); }
+  /**
+   * Links of the SimIo's in-flight list (submission order). An intrusive list instead of a Set:
+   * a Set's add/delete churns its hash table on every operation, and this allocates nothing.
+   */
+  prev: IoOp | undefined = undefined;
+  next: IoOp | undefined = undefined;
+  constructor(readonly io: SimIo, public op: IoOperation, public whatCode: number) { super(); }
   fire(): void { this.io.complete(this); }
+
+  /** Back to the state of a fresh op, so the SimIo can reuse it (it holds no caller data after). */
+  reset(op: IoOperation, whatCode: number): void {
+    this.op = op;
+    this.whatCode = whatCode;
+    this.handle = undefined;
+    this.fd = -1;
+    this.buffer = undefined;
+    this.buffers = undefined;
+    this.offsetBytes = -1;
+    this.lengthBytes = -1;
+    this.path = undefined;
+    this.path2 = undefined;
+    this.flags = undefined;
+    this.resolve = noop;
+    this.reject = noop;
+    this.prev = undefined;
+    this.next = undefined;
+    this.timeMs = 0;
+    this.seq = 0;
+    this.cancelled = false;
+  }
 }
+
+/** Completed ops kept for reuse per SimIo; past it they go to the GC. */
+const OP_POOL_MAX = 1024;
 
 function noop(): void { /* placeholder until the promise executor runs */ }
 
@@ -112,7 +143,12 @@ export class SimIo implements Io {
   private readonly recorder = new MetricsRecorder();
   private readonly fds: (Handle | undefined)[] = [];
   private fdCount = 0;
-  private readonly inflight = new Set<IoOp>();
+  /** In-flight ops in submission order: a doubly linked list through `IoOp.prev/next`. */
+  private inflightHead: IoOp | undefined = undefined;
+  private inflightTail: IoOp | undefined = undefined;
+  private inflightSize = 0;
+  /** Completed ops ready for reuse (never one a crash cancelled: it may still sit in the queue). */
+  private readonly opPool: IoOp[] = [];
   private state: number = enum_states.open;
   private shutdownPromise: Promise<void> | undefined;
   private onIdle: (() => void) | undefined;
@@ -150,7 +186,7 @@ export class SimIo implements Io {
 
   /** Operations submitted and not yet settled. */
   get inFlightCount(): number {
-    return this.inflight.size;
+    return this.inflightSize;
   }
 
   /** True once the node lost power under this Io. */
@@ -165,7 +201,7 @@ export class SimIo implements Io {
     this.recorder.start(op);
     this.operationsStarted++;
     if (this.state === enum_states.open) {
-      if (this.inflight.size < SIM_IN_FLIGHT_MAX) return undefined;
+      if (this.inflightSize < SIM_IN_FLIGHT_MAX) return undefined;
       this.recorder.finish(op, false);
       return Promise.reject(new StorageError('ERR_LIMIT_EXCEEDED', `${op}: too many operations in flight`, { operation: op, limit: SIM_IN_FLIGHT_MAX }));
     }
@@ -182,14 +218,53 @@ export class SimIo implements Io {
   }
 
   private newOp(op: IoOperation): IoOp {
-    return new IoOp(this, op, this.whatCodes[op]);
+    const o = this.opPool.pop();
+    if (o === undefined) return new IoOp(this, op, this.whatCodes[op]);
+    o.reset(op, this.whatCodes[op]);
+    return o;
+  }
+
+  private linkInflight(o: IoOp): void {
+    const tail = this.inflightTail;
+    o.prev = tail;
+    o.next = undefined;
+    if (tail === undefined) this.inflightHead = o;
+    else tail.next = o;
+    this.inflightTail = o;
+    this.inflightSize++;
+  }
+
+  private unlinkInflight(o: IoOp): void {
+    const prev = o.prev;
+    const next = o.next;
+    if (prev === undefined) this.inflightHead = next;
+    else prev.next = next;
+    if (next === undefined) this.inflightTail = prev;
+    else next.prev = prev;
+    o.prev = undefined;
+    o.next = undefined;
+    this.inflightSize--;
+  }
+
+  /** Returns a settled op to the pool, dropping every reference to caller data. */
+  private recycle(o: IoOp): void {
+    if (this.opPool.length >= OP_POOL_MAX) return;
+    o.handle = undefined;
+    o.buffer = undefined;
+    o.buffers = undefined;
+    o.path = undefined;
+    o.path2 = undefined;
+    o.flags = undefined;
+    o.resolve = noop;
+    o.reject = noop;
+    this.opPool.push(o);
   }
 
   private submit<T>(o: IoOp): Promise<T> {
     // One shared executor instead of a closure per operation (the hot path makes millions).
     executorTarget = o;
     const promise = new Promise<T>(executor);
-    this.inflight.add(o);
+    this.linkInflight(o);
     this.ctx.scheduler.schedule(o, this.delayFor(o));
     return promise;
   }
@@ -510,7 +585,7 @@ export class SimIo implements Io {
     }
     this.state = enum_states.closing;
     this.shutdownPromise = (async () => {
-      if (this.inflight.size > 0) await new Promise<void>((resolve) => { this.onIdle = resolve; });
+      if (this.inflightSize > 0) await new Promise<void>((resolve) => { this.onIdle = resolve; });
       for (let fd = 0; fd < this.fds.length; fd++) {
         const handle = this.fds[fd];
         if (handle !== undefined) this.releaseFd(fd, handle);
@@ -525,7 +600,7 @@ export class SimIo implements Io {
   /** @internal The writes in flight now (a crash may keep any part of them). */
   inflightWrites(): InflightWrite[] {
     const out: InflightWrite[] = [];
-    for (const o of this.inflight) {
+    for (let o = this.inflightHead; o !== undefined; o = o.next) {
       if (o.op !== 'write' || o.handle === undefined || o.handle.inode.kind !== 'file') continue;
       const data = o.buffer !== undefined ? o.buffer.slice() : Buffer.concat(o.buffers ?? []);
       if (data.byteLength > 0) out.push({ file: o.handle.inode, offsetBytes: o.offsetBytes, data });
@@ -537,8 +612,11 @@ export class SimIo implements Io {
   crash(): void {
     if (this.state === enum_states.crashed) return;
     this.state = enum_states.crashed;
-    const pending = [...this.inflight];
-    this.inflight.clear();
+    const pending: IoOp[] = [];
+    for (let o = this.inflightHead; o !== undefined; o = o.next) pending.push(o);
+    this.inflightHead = undefined;
+    this.inflightTail = undefined;
+    this.inflightSize = 0;
     for (const o of pending) {
       o.cancelled = true;
       this.recorder.finish(o.op, false);
@@ -555,7 +633,7 @@ export class SimIo implements Io {
 
   /** @internal Called by the event when the operation's time comes. */
   complete(o: IoOp): void {
-    this.inflight.delete(o);
+    this.unlinkInflight(o);
     let result: unknown;
     let count = 0;
     try {
@@ -580,18 +658,22 @@ export class SimIo implements Io {
         o.path ?? o.handle?.path, code, o.handle === undefined);
       this.recorder.finish(o.op, false);
       this.settled();
-      o.reject(err);
+      const reject = o.reject;
+      this.recycle(o);
+      reject(err);
       return;
     }
     this.ctx.trace.record(TRACE_OP, this.ctx.index, o.whatCode, this.ctx.scheduler.now(), o.fd, o.offsetBytes, o.lengthBytes, count,
       o.path ?? o.handle?.path, undefined, o.handle === undefined);
     this.recorder.finish(o.op, true, count);
     this.settled();
-    o.resolve(result as never);
+    const resolve = o.resolve;
+    this.recycle(o);
+    resolve(result as never);
   }
 
   private settled(): void {
-    if (this.inflight.size === 0 && this.onIdle !== undefined) {
+    if (this.inflightSize === 0 && this.onIdle !== undefined) {
       const wake = this.onIdle;
       this.onIdle = undefined;
       wake();
@@ -782,7 +864,7 @@ export class SimIo implements Io {
       this.disk.syncDir(inode);
       return;
     }
-    if (inode.pending.length > 0) {
+    if (inode.pending.count > 0) {
       const rules = this.ctx.faults.rulesFor('fsync');
       if (rules !== undefined && this.ctx.faults.draw(rules, 'fsyncError', 'fsync', handle.path, this.operationsStarted, this.ctx.scheduler.now()) !== undefined) {
         this.traceFault('fsyncError', o, -1, inode.pendingBytes);

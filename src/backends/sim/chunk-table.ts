@@ -1,0 +1,133 @@
+/**
+ * Chunk index → chunk, for the chunks of one file image.
+ *
+ * Why not a `Map<number, Uint8Array>`: every read and write looks chunks up (a write two or three
+ * times, a commit four), and a Map lookup hashes the key and walks a chain in a table the size of
+ * the file; a JS array indexed by chunk number is one bounds check and one load. Files are mostly
+ * dense from offset 0, so the array stays in V8's fast (holey) element mode; indexes past
+ * `DENSE_INDEX_MAX` (a 64 GiB offset) go to a Map, so a write near the 16 TiB limit costs one Map
+ * entry, not a giant array.
+ */
+
+/** Indexes below this live in the array. */
+export const DENSE_INDEX_MAX = 1 << 24;
+/** A gap of at most this many slots past the end is filled (keeps the array in fast mode). */
+const FILL_GAP_MAX = 4096;
+
+export class ChunkTable {
+  private dense: (Uint8Array | undefined)[];
+  private sparse: Map<number, Uint8Array> | undefined;
+  /** Chunks stored. */
+  size = 0;
+
+  constructor(from?: ChunkTable) {
+    if (from === undefined) {
+      this.dense = [];
+      this.sparse = undefined;
+    } else {
+      this.dense = from.dense.slice();
+      this.sparse = from.sparse === undefined ? undefined : new Map(from.sparse);
+      this.size = from.size;
+    }
+  }
+
+  get(index: number): Uint8Array | undefined {
+    if (index < DENSE_INDEX_MAX) return this.dense[index];
+    return this.sparse?.get(index);
+  }
+
+  has(index: number): boolean {
+    return this.get(index) !== undefined;
+  }
+
+  set(index: number, chunk: Uint8Array): void {
+    if (index < DENSE_INDEX_MAX) {
+      const dense = this.dense;
+      const length = dense.length;
+      if (index < length) {
+        if (dense[index] === undefined) this.size++;
+        dense[index] = chunk;
+        return;
+      }
+      if (index - length <= FILL_GAP_MAX) {
+        for (let i = length; i < index; i++) dense.push(undefined);
+        dense.push(chunk);
+      } else {
+        dense[index] = chunk;
+      }
+      this.size++;
+      return;
+    }
+    let sparse = this.sparse;
+    if (sparse === undefined) {
+      sparse = new Map();
+      this.sparse = sparse;
+    }
+    if (!sparse.has(index)) this.size++;
+    sparse.set(index, chunk);
+  }
+
+  delete(index: number): void {
+    if (index < DENSE_INDEX_MAX) {
+      if (index < this.dense.length && this.dense[index] !== undefined) {
+        this.dense[index] = undefined;
+        this.size--;
+      }
+      return;
+    }
+    if (this.sparse?.delete(index) === true) this.size--;
+  }
+
+  /** Removes every chunk at or past `index`. */
+  dropFrom(index: number): void {
+    const dense = this.dense;
+    const from = Math.max(0, index);
+    if (from < dense.length) {
+      if (dense.length - from <= 64 * this.size + 1024) {
+        for (let i = from; i < dense.length; i++) if (dense[i] !== undefined) this.size--;
+      } else {
+        for (const key of Object.keys(dense)) {
+          const i = Number(key);
+          if (i >= from && dense[i] !== undefined) this.size--;
+        }
+      }
+      dense.length = from;
+    }
+    const sparse = this.sparse;
+    if (sparse !== undefined) {
+      const drop: number[] = [];
+      for (const i of sparse.keys()) if (i >= from) drop.push(i);
+      for (const i of drop) sparse.delete(i);
+      this.size -= drop.length;
+    }
+  }
+
+  clear(): void {
+    this.dense = [];
+    this.sparse = undefined;
+    this.size = 0;
+  }
+
+  /** Stored indexes in ascending order (deterministic regardless of insertion order). */
+  keys(): number[] {
+    const out: number[] = [];
+    const dense = this.dense;
+    if (this.size > 0) {
+      if (dense.length <= 64 * this.size + 1024) {
+        for (let i = 0; i < dense.length; i++) if (dense[i] !== undefined) out.push(i);
+      } else {
+        // A sparse array (V8 dictionary mode): its own keys are far fewer than its length.
+        for (const key of Object.keys(dense)) {
+          const i = Number(key);
+          if (dense[i] !== undefined) out.push(i);
+        }
+        out.sort((a, b) => a - b);
+      }
+    }
+    if (this.sparse !== undefined && this.sparse.size > 0) {
+      const high = [...this.sparse.keys()].sort((a, b) => a - b);
+      for (const i of high) out.push(i);
+    }
+    return out;
+  }
+}
