@@ -247,3 +247,16 @@ export function checkVersions(operation: string, versions: unknown): readonly [n
   if (min > max) throw invalid(operation, 'versions must satisfy min <= max', { argument: 'versions' });
   return [min, max];
 }
+
+/** `fsync` options: `undefined` or an object whose `dataOnly` is absent or a boolean; returns `dataOnly`. */
+export function checkFsyncOptions(operation: string, options: unknown): boolean {
+  if (options === undefined) return false;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalid(operation, 'options must be an object', { argument: 'options' });
+  }
+  const dataOnly = (options as { dataOnly?: unknown }).dataOnly;
+  if (dataOnly !== undefined && typeof dataOnly !== 'boolean') {
+    throw invalid(operation, 'dataOnly must be a boolean', { argument: 'dataOnly' });
+  }
+  return dataOnly === true;
+}

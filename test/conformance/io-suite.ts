@@ -553,7 +553,7 @@ export function defineIoConformance(name: string, factory: BackendFactory, suppo
 
       it('rejects malformed options with ERR_INVALID_ARGUMENT', async function () {
         const fd = await io.open('f', { write: true, create: true });
-        for (const bad of [null, 'data', { dataOnly: 'yes' }, { dataOnly: 1 }]) {
+        for (const bad of [null, 'data', 5, [], { dataOnly: 'yes' }, { dataOnly: 1 }]) {
           await expectCode(() => io.fsync(fd, bad as { dataOnly?: boolean }), 'ERR_INVALID_ARGUMENT');
         }
         await io.close(fd);

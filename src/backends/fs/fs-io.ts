@@ -49,7 +49,7 @@ import type { Clock } from '../../interfaces/clock.js';
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
 import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  baseName, checkBuffer, checkBuffers, checkFd, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
+  baseName, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
   checkUnsigned, normalizePath, parentPath, type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
@@ -629,7 +629,7 @@ export class FsIo implements Io {
   fsync(fd: number, options?: FsyncOptions): Promise<void> {
     return this.run('fsync', () => {
       checkFd('fsync', fd);
-      const dataOnly = checkFsyncOptions(options);
+      const dataOnly = checkFsyncOptions('fsync', options);
       return this.withFd('fsync', fd, (entry) => call<void>('fsync', { fd, path: entry.path }, (cb) =>
         dataOnly ? this.fs.fdatasync(entry.osFd, cb) : this.fs.fsync(entry.osFd, cb)));
     });
@@ -882,14 +882,3 @@ function decideCapability(
   return false;
 }
 
-function checkFsyncOptions(options: unknown): boolean {
-  if (options === undefined) return false;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new StorageError('ERR_INVALID_ARGUMENT', 'fsync: options must be an object', { operation: 'fsync', argument: 'options' });
-  }
-  const dataOnly = (options as { dataOnly?: unknown }).dataOnly;
-  if (dataOnly !== undefined && typeof dataOnly !== 'boolean') {
-    throw new StorageError('ERR_INVALID_ARGUMENT', 'fsync: dataOnly must be a boolean', { operation: 'fsync', argument: 'dataOnly' });
-  }
-  return dataOnly === true;
-}

@@ -36,7 +36,7 @@ import { StorageError, type ErrorCode, type StorageErrorDetails } from '../../in
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
 import { DIRECT_ALIGNMENT_BYTES } from '../../interfaces/limits.js';
 import {
-  baseName, checkBuffer, checkBuffers, checkFd, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, checkUnsigned,
+  baseName, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, checkUnsigned,
   isDetached, normalizePath, parentPath,
 } from '../../interfaces/validate.js';
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
@@ -443,15 +443,9 @@ export class UringIo implements Io {
   fsync(fd: number, options?: FsyncOptions): Promise<void> {
     return this.counted('fsync', async () => {
       this.checkUsable('fsync');
-      if (options !== undefined && (typeof options !== 'object' || options === null)) {
-        throw new StorageError('ERR_INVALID_ARGUMENT', 'fsync: options must be an object', { operation: 'fsync', argument: 'options' });
-      }
-      const dataOnly = options?.dataOnly;
-      if (dataOnly !== undefined && typeof dataOnly !== 'boolean') {
-        throw new StorageError('ERR_INVALID_ARGUMENT', 'fsync: dataOnly must be a boolean', { operation: 'fsync', argument: 'dataOnly' });
-      }
+      const dataOnly = checkFsyncOptions('fsync', options);
       this.checkOpenFd('fsync', fd);
-      const result = await this.run(new Request(Kind.Fsync, fd, undefined, undefined, dataOnly === true ? 1 : 0, 0, 0, '', ''));
+      const result = await this.run(new Request(Kind.Fsync, fd, undefined, undefined, dataOnly ? 1 : 0, 0, 0, '', ''));
       if (result < 0) throw this.fail(result, 'fsync', { fd });
     });
   }
