@@ -137,6 +137,9 @@ function missingLines(result: WorkloadResult): string[] {
   const lines: string[] = [];
   const seen = new Set<string>();
   for (const cell of result.cells) {
+    for (const skipped of cell.skippedRuns ?? []) {
+      lines.push(`- ${competitorById(cell.competitor).label}, QD ${cell.queueDepth}: ${skipped} (figures above from the other ${cell.opsPerSec.length} runs)`);
+    }
     const why = cell.unavailable ?? cell.failure;
     if (why === undefined || seen.has(cell.competitor)) continue;
     seen.add(cell.competitor);

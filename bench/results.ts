@@ -16,6 +16,8 @@ export interface Cell {
   unavailable?: string;
   /** Set when a run failed unexpectedly (the cell is then reported as failed). */
   failure?: string;
+  /** Runs that found the competitor unavailable after earlier runs had measured it (a backend being rebuilt...). */
+  skippedRuns?: string[];
 }
 
 export interface WorkloadResult {

@@ -140,7 +140,10 @@ async function runWorkload(ctx: RunContext, spec: WorkloadSpec): Promise<Workloa
           const measuredResult = await measureOnce(ctx, req);
           log(`${label} ${describeRun(spec, measuredResult)}`);
           if (!measuredResult.ok) {
-            cell.unavailable = scrubPaths(measuredResult.unavailable, ctx.root);
+            const why = scrubPaths(measuredResult.unavailable, ctx.root);
+            // Gone after measuring fine: a transient (a rebuild under our feet), not a missing backend.
+            if (cell.opsPerSec.length > 0) (cell.skippedRuns ??= []).push(`run ${run + 1}: ${why}`);
+            else cell.unavailable = why;
           } else {
             cell.opsPerSec.push(measuredResult.opsPerSec);
             cell.bytesPerSec.push(measuredResult.bytesPerSec);

@@ -11,7 +11,7 @@ function sample(): BenchResults {
   const randread: WorkloadResult = {
     spec: workloadSpec('randread'), queueDepths: [1, 64], fileSizeBytes: 1 << 24,
     cells: [
-      cell('uring', 1, [100, 110, 120]), cell('uring', 64, [400, 420, 500]),
+      cell('uring', 1, [100, 110, 120]), cell('uring', 64, [400, 420, 500], { skippedRuns: ['run 4: addon missing'] }),
       cell('node-promises', 1, [50, 55, 60]), cell('node-promises', 64, [100, 100, 100]),
       cell('fio-io_uring', 1, [], { unavailable: 'fio is not installed' }), cell('fio-io_uring', 64, [], { unavailable: 'fio is not installed' }),
     ],
@@ -47,6 +47,7 @@ describe('bench/report', () => {
     expect(md).to.contain('fio io_uring engine: not available: fio is not installed');
     expect(md).to.contain('Not present in this checkout.');
     expect(md).to.contain('3 of 4 figures spread by more than 10%');
+    expect(md).to.contain('QD 64: run 4: addon missing (figures above from the other 3 runs)');
     expect(keyRatioLines(sample()).join('\n')).to.contain('UringIo ÷ fs.promises 4.20×');
   });
 
