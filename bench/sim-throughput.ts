@@ -1,7 +1,8 @@
 /**
  * SimIo against memfs's promises API: 4 KiB random reads and writes (half each) on one prefilled
- * 64 MiB file, 64 in flight. Prints operations per CPU-second, the ratio to memfs, and the memory
- * held per byte stored.
+ * 64 MiB file, 64 in flight. Prints operations per CPU-second, the ratio to memfs (of the medians,
+ * and the median of each round's ratio, steadier on a shared machine), and the memory held per
+ * byte stored.
  *
  *   npx tsx bench/sim-throughput.ts [--ops N] [--file-mib M] [--depth D] [--rounds R]
  *   node dist/bench/sim-throughput.js ...   (compiled)

@@ -20,6 +20,8 @@ export const RESULT_INTERNAL = -1_000_003;
 export class Request {
   /** Settles the caller's promise with a count, 0, or a negative errno / RESULT_* value. */
   resolve: (result: number) => void = noop;
+  /** Read/write only: rejects the caller's promise (the fast path settles it from the dispatch). */
+  reject: (error: unknown) => void = noop;
   /** stat results, filled before `resolve` is called. */
   sizeBytes = 0;
   mode = 0;

@@ -223,14 +223,47 @@ export class UringIo implements Io {
   private run(request: Request): Promise<number> {
     return new Promise<number>((resolve) => {
       request.resolve = resolve;
-      if (this.freeCount > 0 && this.waitingHead === this.waiting.length) {
-        this.launch(request);
-      } else if (this.waiting.length - this.waitingHead >= this.waitingMax) {
-        resolve(RESULT_QUEUE_FULL);
-      } else {
-        this.waiting.push(request);
-      }
+      this.enqueue(request);
     });
+  }
+
+  /** Launches `request` now if a slot is free and nobody waits, else queues it (bounded). */
+  private enqueue(request: Request): void {
+    if (this.freeCount > 0 && this.waitingHead === this.waiting.length) {
+      this.launch(request);
+    } else if (this.waiting.length - this.waitingHead >= this.waitingMax) {
+      this.complete(request, RESULT_QUEUE_FULL);
+    } else {
+      this.waiting.push(request);
+    }
+  }
+
+  /**
+   * Settles a request with its result. Reads and writes settle the caller's promise here (one
+   * promise per operation, no intermediate async frame); other kinds resume their async method.
+   */
+  private complete(request: Request, result: number): void {
+    if (request.kind === Kind.Read || request.kind === Kind.Write) {
+      this.settleTransfer(request, result);
+    } else {
+      request.resolve(result);
+    }
+  }
+
+  private settleTransfer(request: Request, result: number): void {
+    const op = request.kind === Kind.Read ? 'read' : 'write';
+    const buffer = request.buffer as Uint8Array;
+    const lengthBytes = request.number2;
+    if (result < 0) {
+      this.recorder.finish(op, false);
+      request.reject(this.fail(result, op, { fd: request.fd, offsetBytes: request.number1, lengthBytes }));
+    } else if (buffer.byteLength !== lengthBytes && isDetached(buffer)) {
+      this.recorder.finish(op, false);
+      request.reject(new StorageError('ERR_DETACHED_BUFFER', `${op}: buffer was detached while in flight`, { operation: op, fd: request.fd }));
+    } else {
+      this.recorder.finish(op, true, result);
+      request.resolve(result);
+    }
   }
 
   private launch(request: Request): void {
@@ -249,9 +282,9 @@ export class UringIo implements Io {
     if (Array.isArray(result)) {
       request.sizeBytes = result[0];
       request.mode = result[1];
-      request.resolve(0);
+      this.complete(request, 0);
     } else {
-      request.resolve(result);
+      this.complete(request, result);
     }
   }
 
@@ -293,7 +326,7 @@ export class UringIo implements Io {
         request.sizeBytes = records[base + 2] as number;
         request.mode = records[base + 3] as number;
       }
-      request.resolve(records[base + 1] as number);
+      this.complete(request, records[base + 1] as number);
     }
     this.pump();
     if (this.idleResolve !== undefined && this.freeCount === this.slots.length) {
@@ -367,33 +400,31 @@ export class UringIo implements Io {
     return this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes);
   }
 
-  private async transfer(kind: Kind, op: 'read' | 'write', fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+  /**
+   * The hot path: validation, then one promise settled straight from the completion dispatch by
+   * {@link settleTransfer} (no async wrapper, no second promise, no extra microtask hop).
+   */
+  private transfer(kind: Kind, op: 'read' | 'write', fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
     const recorder = this.recorder;
     recorder.start(op);
-    let result: number;
-    let lengthBytes = 0;
+    let request: Request;
     try {
       this.checkUsable(op);
       checkBuffer(op, buffer);
       checkOffset(op, offsetBytes);
-      lengthBytes = buffer.byteLength;
+      const lengthBytes = buffer.byteLength;
       checkRangeEnd(op, offsetBytes, lengthBytes);
       this.checkOpenFd(op, fd);
-      result = await this.run(new Request(kind, fd, buffer, undefined, offsetBytes, 0, 0, '', ''));
+      request = new Request(kind, fd, buffer, undefined, offsetBytes, lengthBytes, 0, '', '');
     } catch (err) {
       recorder.finish(op, false);
-      throw err;
+      return Promise.reject(err);
     }
-    if (result < 0) {
-      recorder.finish(op, false);
-      throw this.fail(result, op, { fd, offsetBytes, lengthBytes });
-    }
-    if (buffer.byteLength !== lengthBytes && isDetached(buffer)) {
-      recorder.finish(op, false);
-      throw new StorageError('ERR_DETACHED_BUFFER', `${op}: buffer was detached while in flight`, { operation: op, fd });
-    }
-    recorder.finish(op, true, result);
-    return result;
+    return new Promise<number>((resolve, reject) => {
+      request.resolve = resolve;
+      request.reject = reject;
+      this.enqueue(request);
+    });
   }
 
   /** See {@link Io.readv}. */
@@ -670,7 +701,7 @@ export class UringIo implements Io {
     const waiting = this.waiting.splice(this.waitingHead);
     this.waiting.length = 0;
     this.waitingHead = 0;
-    for (const request of waiting) request.resolve(RESULT_CLOSED);
+    for (const request of waiting) this.complete(request, RESULT_CLOSED);
     if (this.freeCount !== this.slots.length) {
       const idle = new Promise<void>((resolve) => { this.idleResolve = resolve; });
       this.ring.cancelAll();

@@ -25,10 +25,18 @@ export class ChunkTable {
       this.dense = [];
       this.sparse = undefined;
     } else {
-      this.dense = from.dense.slice();
+      this.dense = from.isSparse() ? copySparse(from.dense) : from.dense.slice();
       this.sparse = from.sparse === undefined ? undefined : new Map(from.sparse);
       this.size = from.size;
     }
+  }
+
+  /**
+   * True when the array part is mostly holes (V8 keeps it as a hash table then): walking it by
+   * index, copying it with `slice` or filling it would cost its length, not its chunk count.
+   */
+  private isSparse(): boolean {
+    return this.dense.length > 64 * this.size + FILL_GAP_MAX;
   }
 
   get(index: number): Uint8Array | undefined {
@@ -83,7 +91,7 @@ export class ChunkTable {
     const dense = this.dense;
     const from = Math.max(0, index);
     if (from < dense.length) {
-      if (dense.length - from <= 64 * this.size + 1024) {
+      if (!this.isSparse()) {
         for (let i = from; i < dense.length; i++) if (dense[i] !== undefined) this.size--;
       } else {
         for (const key of Object.keys(dense)) {
@@ -102,6 +110,26 @@ export class ChunkTable {
     }
   }
 
+  /**
+   * Grows the array part to `other`'s length with empty slots, so that setting any index `other`
+   * holds keeps this table in V8's fast element mode (a table filled in random order otherwise
+   * starts sparse and turns into a hash table).
+   */
+  reserveLike(other: ChunkTable): void {
+    const dense = this.dense;
+    const length = other.dense.length;
+    if (dense.length >= length || length - dense.length > 64 * other.size + FILL_GAP_MAX) return;
+    for (let i = dense.length; i < length; i++) dense.push(undefined);
+  }
+
+  /** Empties the table but keeps the array's room (for a table refilled at the same indexes). */
+  clearKeepingRoom(): void {
+    this.sparse = undefined;
+    if (this.isSparse()) this.dense = [];
+    else this.dense.fill(undefined);
+    this.size = 0;
+  }
+
   clear(): void {
     this.dense = [];
     this.sparse = undefined;
@@ -113,7 +141,7 @@ export class ChunkTable {
     const out: number[] = [];
     const dense = this.dense;
     if (this.size > 0) {
-      if (dense.length <= 64 * this.size + 1024) {
+      if (!this.isSparse()) {
         for (let i = 0; i < dense.length; i++) if (dense[i] !== undefined) out.push(i);
       } else {
         // A sparse array (V8 dictionary mode): its own keys are far fewer than its length.
@@ -130,4 +158,15 @@ export class ChunkTable {
     }
     return out;
   }
+}
+
+/** A copy of a mostly-empty array, visiting only its stored indexes. */
+function copySparse(source: (Uint8Array | undefined)[]): (Uint8Array | undefined)[] {
+  const out: (Uint8Array | undefined)[] = [];
+  for (const key of Object.keys(source)) {
+    const i = Number(key);
+    const chunk = source[i];
+    if (chunk !== undefined) out[i] = chunk;
+  }
+  return out;
 }

@@ -12,7 +12,9 @@
  * (fsck would move it to lost+found).
  *
  * Memory: chunks are shared copy-on-write between cache, durable image and crash states; pending
- * writes keep a copy of their bytes, bounded by `dirtyBytesMax` (past it the simulated kernel
+ * writes are rows of a per-file `PendingLog` (typed arrays, no object per write) whose bytes are
+ * either the cache chunk itself (a whole-chunk write pins it, see `FileData.pin`) or a copy in
+ * the disk's `PendingArena`, bounded by `dirtyBytesMax` (past it the simulated kernel
  * writes everything back, as Linux's dirty limits force) and by `PENDING_OPS_MAX`.
  *
  * Fault model (what this file decides): fsync of a file commits its data and size, not its name;
@@ -23,7 +25,7 @@
  */
 import { StorageError } from '../../interfaces/errors.js';
 import { CHUNK_BYTES, ChunkPool, FileData } from './file-data.js';
-import { OP_GROW, OP_TRUNCATE, OP_WRITE, PendingArena, PendingLog, type DataOp } from './pending-log.js';
+import { OP_GROW, OP_TRUNCATE, OP_WRITE, PINNED, PendingArena, PendingLog, type DataOp } from './pending-log.js';
 
 export type SimProfile = 'posix' | 'ext4-ordered' | 'none';
 export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'none'];
@@ -272,6 +274,13 @@ export class Disk {
       return;
     }
     const length = data.byteLength;
+    if (length === CHUNK_BYTES && offsetBytes % CHUNK_BYTES === 0) {
+      // One whole page (the common 4 KiB write): the cache chunk now holds exactly these bytes;
+      // pinned, it is never changed in place, so it serves as the pending write's copy.
+      file.pending.pushWrite(offsetBytes, length, PINNED, file.cache.pin(offsetBytes / CHUNK_BYTES));
+      this.pushed(file, length);
+      return;
+    }
     let position = -1;
     let own: Uint8Array | undefined;
     if (length > PendingArena.COPY_BYTES_MAX) own = copy ? data.slice() : data;
@@ -365,6 +374,7 @@ export class Disk {
     file.durable.sizeBytes = file.cache.sizeBytes;
     this.pendingDataBytes -= file.pendingBytes;
     this.pendingDataOps -= log.count;
+    this.releasePinned(file);
     log.clear();
     file.pendingBytes = 0;
     this.afterDrop(file);
@@ -377,11 +387,32 @@ export class Disk {
   failFileSync(file: FileInode): void {
     const log = file.pending;
     const before = log.count;
+    this.releasePinned(file);
     const kept = log.dropWrites();
     this.pendingDataBytes -= file.pendingBytes;
     this.pendingDataOps -= before - kept;
     file.pendingBytes = 0;
     this.afterDrop(file);
+  }
+
+  /**
+   * Before the log drops its writes: unpins the cache, and recycles each pinned chunk a later
+   * write displaced (the log was its only holder: crash states copy, never share, pending bytes).
+   */
+  private releasePinned(file: FileInode): void {
+    const cache = file.cache;
+    if (cache.pinned.size === 0) return;
+    const durable = file.durable;
+    const log = file.pending;
+    for (let i = 0; i < log.count; i++) {
+      const chunk = log.pinnedAt(i);
+      if (chunk === undefined) continue;
+      const index = log.offsetAt(i) / CHUNK_BYTES;
+      if (cache.chunks.get(index) !== chunk && durable.chunks.get(index) !== chunk) this.pool.put(chunk);
+      // Unpin by index (cost: the writes, not the file's length: fsync-heavy logs on big files).
+      cache.pinned.delete(index);
+    }
+    cache.unpinAll();
   }
 
   private afterDrop(file: FileInode): void {

@@ -269,17 +269,41 @@ function toList<T>(value: T | readonly T[] | undefined): readonly T[] | undefine
 class CompiledRule {
   readonly matchPath: ((path: string) => boolean) | undefined;
   readonly operations: ReadonlySet<IoOperation>;
+  /** The rule's trigger and rate as plain numbers (no optional-field checks when drawing). */
+  readonly rate: number;
+  readonly afterOperations: number;
+  readonly atMs: number;
+  readonly untilMs: number;
   constructor(readonly kind: FaultKind, readonly rule: FaultRule, readonly prng: Prng) {
     const globs = toList(rule.path);
     this.matchPath = globs === undefined ? undefined : picomatch(globs as string[], { dot: true });
     const allowed = FAULT_OPERATIONS[kind];
     const wanted = toList(rule.operation);
     this.operations = new Set(wanted === undefined ? allowed : allowed.filter((op) => wanted.includes(op)));
+    this.rate = rule.rate;
+    this.afterOperations = rule.afterOperations ?? -1;
+    this.atMs = rule.atMs ?? Number.NEGATIVE_INFINITY;
+    this.untilMs = rule.untilMs ?? Number.POSITIVE_INFINITY;
   }
 }
 
-/** The rules that can fire on one operation kind, by fault kind. */
-export type RuleTable = { [K in FaultKind]?: CompiledRule };
+/**
+ * The rules that can fire on one operation kind, by fault kind. A class with every kind as a field
+ * (instead of an object with the kinds present as keys) so every table has one shape.
+ */
+export class RuleTable {
+  readError: CompiledRule | undefined = undefined;
+  writeError: CompiledRule | undefined = undefined;
+  fsyncError: CompiledRule | undefined = undefined;
+  shortRead: CompiledRule | undefined = undefined;
+  shortWrite: CompiledRule | undefined = undefined;
+  latentSectorError: CompiledRule | undefined = undefined;
+  corruptRead: CompiledRule | undefined = undefined;
+  corruptAtRest: CompiledRule | undefined = undefined;
+  misdirectedWrite: CompiledRule | undefined = undefined;
+  stall: CompiledRule | undefined = undefined;
+  slowDisk: CompiledRule | undefined = undefined;
+}
 
 /** Persistent media damage of one node (survives crashes): sectors by inode id. */
 export class MediaState {
@@ -319,6 +343,9 @@ export class NodeFaults {
   private compiledVersion = -1;
   private readonly streams = new Map<FaultKind, Prng>();
   private byOperation = new Map<IoOperation, RuleTable>();
+  /** `byOperation` for the two hot operations, without a Map lookup. */
+  private readRules: RuleTable | undefined = undefined;
+  private writeRules: RuleTable | undefined = undefined;
   /** Stall and limp episodes: simulated times until which they last. */
   stallUntilMs = 0;
   slowUntilMs = 0;
@@ -347,17 +374,21 @@ export class NodeFaults {
       for (const op of compiled.operations) {
         let table = this.byOperation.get(op);
         if (table === undefined) {
-          table = {};
+          table = new RuleTable();
           this.byOperation.set(op, table);
         }
         table[kind] = compiled;
       }
     }
+    this.readRules = this.byOperation.get('read');
+    this.writeRules = this.byOperation.get('write');
   }
 
   /** The rules that can fire on `op` (empty on the fast path when no fault targets it). */
   rulesFor(op: IoOperation): RuleTable | undefined {
     if (this.compiledVersion !== this.controller.version) this.compile();
+    if (op === 'read') return this.readRules;
+    if (op === 'write') return this.writeRules;
     return this.byOperation.get(op);
   }
 
@@ -368,13 +399,10 @@ export class NodeFaults {
   draw(rules: RuleTable, kind: FaultKind, op: IoOperation, path: string, operationsStarted: number, nowMs: number): CompiledRule | undefined {
     const c = rules[kind];
     if (c === undefined) return undefined;
-    const r = c.rule;
-    if (r.afterOperations !== undefined && operationsStarted <= r.afterOperations) return undefined;
-    if (r.atMs !== undefined && nowMs < r.atMs) return undefined;
-    if (r.untilMs !== undefined && nowMs >= r.untilMs) return undefined;
+    if (operationsStarted <= c.afterOperations || nowMs < c.atMs || nowMs >= c.untilMs) return undefined;
     if (c.matchPath !== undefined && !c.matchPath(path)) return undefined;
-    if (!c.operations.has(op)) return undefined;
-    return c.prng.next() < r.rate ? c : undefined;
+    // No operation check here: `rules` is the table of `op`, compiled from each rule's operations.
+    return c.prng.next() < c.rate ? c : undefined;
   }
 
   /** The stream of a kind, for the details of a fault that fired (which bit, which sector...). */

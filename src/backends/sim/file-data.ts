@@ -6,6 +6,11 @@
  * `FileData` writes into a chunk in place only if it owns it (`owned`); otherwise it copies first.
  * That keeps memory near the bytes stored: a synced file costs one copy, not two.
  *
+ * Hot path: chunks are found through a `ChunkTable` (an array indexed by chunk number, not a
+ * Map), chunk arrays are recycled through a `ChunkPool`, and a whole-chunk write pins its cache
+ * chunk as the pending write's bytes (`pin`) instead of copying them a second time; a pinned
+ * chunk is copied before any later change, like a shared one.
+ *
  * Invariant: bytes at or past `sizeBytes` inside a stored chunk are zero, so growing a file never
  * exposes stale bytes and two files with equal contents hash equally.
  */
@@ -43,6 +48,12 @@ export class FileData {
    * nothing else can hold them, so once displaced they may be recycled.
    */
   readonly recyclable = new ChunkTable();
+  /**
+   * Chunks that a pending write uses as its bytes (see `Disk.write`), by index: never changed in
+   * place (a later write copies first), so the pending write needs no copy of its own. Emptied
+   * when the file's pending writes are committed or dropped.
+   */
+  readonly pinned = new ChunkTable();
   sizeBytes: number;
   pool: ChunkPool | undefined;
 
@@ -68,7 +79,9 @@ export class FileData {
     let chunk = this.chunks.get(index);
     if (chunk !== undefined) {
       const base = this.base;
-      if (base === undefined ? this.owned.has(chunk) : base.chunks.get(index) !== chunk) return chunk;
+      if (base === undefined ? this.owned.has(chunk) : base.chunks.get(index) !== chunk) {
+        if (this.pinned.size === 0 || this.pinned.get(index) !== chunk) return chunk;
+      }
     }
     const recycled = this.pool?.take();
     if (whole) chunk = recycled ?? new Uint8Array(CHUNK_BYTES);
@@ -80,6 +93,19 @@ export class FileData {
     this.chunks.set(index, chunk);
     if (this.base === undefined) this.owned.add(chunk);
     return chunk;
+  }
+
+  /** Marks chunk `index` (which must exist) as the bytes of a pending write; returns it. */
+  pin(index: number): Uint8Array {
+    const chunk = this.chunks.get(index) as Uint8Array;
+    if (this.pinned.size === 0) this.pinned.reserveLike(this.chunks);
+    this.pinned.set(index, chunk);
+    return chunk;
+  }
+
+  /** No pending write uses a chunk of this FileData any more. */
+  unpinAll(): void {
+    if (this.pinned.size > 0) this.pinned.clearKeepingRoom();
   }
 
   /** Copies `data` to `offsetBytes`, growing the file when it ends past the current size. */

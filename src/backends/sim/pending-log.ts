@@ -82,6 +82,11 @@ export class PendingArena {
 }
 
 const ROWS_INITIAL = 16;
+/**
+ * `pushWrite` position of a write whose bytes are a whole page-cache chunk pinned for it (see
+ * `Disk.write`) rather than an arena copy or a private array.
+ */
+export const PINNED = -2;
 
 export class PendingLog {
   private kinds = new Uint8Array(ROWS_INITIAL);
@@ -114,7 +119,7 @@ export class PendingLog {
     this.positions = grow(this.positions, (n) => new Float64Array(n));
   }
 
-  /** Appends a write whose bytes are at arena `position`, or in `data` when `position` is -1. */
+  /** Appends a write whose bytes are at arena `position`, or in `data` when `position` is -1 or `PINNED`. */
   pushWrite(offsetBytes: number, lengthBytes: number, position: number, data: Uint8Array | undefined): void {
     this.room();
     const i = this.count++;
@@ -157,6 +162,11 @@ export class PendingLog {
       return { kind: 'write', offsetBytes: this.offsets[i] as number, data: this.dataAt(i, arena), sizeBytes: 0 };
     }
     return { kind: KIND_NAMES[kind] as 'truncate' | 'grow', offsetBytes: 0, data: undefined, sizeBytes: this.values[i] as number };
+  }
+
+  /** The chunk write `i` uses as its bytes when it was pushed with `PINNED`, else undefined. */
+  pinnedAt(i: number): Uint8Array | undefined {
+    return this.positions[i] === PINNED ? this.own[i] : undefined;
   }
 
   clear(): void {

@@ -8,7 +8,9 @@
  * Two ways to drive it:
  * - `run(main)`: the loop fires every event due at the current time, then yields one macrotask
  *   (`setImmediate`) so that every promise callback those events unlocked runs, then advances the
- *   clock to the next event. Yielding to the microtask/immediate queue involves no time and no
+ *   clock to the next event. The loop is a plain callback re-armed with `setImmediate` (no promise
+ *   per turn), and every event due at one instant, including those scheduled with zero delay while
+ *   the batch fires, completes in the same turn. Yielding to the microtask/immediate queue involves no time and no
  *   randomness: it is only how we let JavaScript finish reacting before the next event is picked.
  * - standalone (no `run` active, e.g. a conformance suite awaiting Io calls directly): scheduling
  *   an event arms a pump on `setImmediate` that does the same steps by itself until the queue is
@@ -36,6 +38,8 @@ class SleepEvent extends SimEvent {
 
 /** Bound on queued events: past it the simulation fails rather than growing without limit. */
 export const EVENT_QUEUE_MAX = 1 << 22;
+/** Slots of the due array kept between batches. */
+const DUE_ROOM_KEPT_MAX = 1 << 16;
 
 function before(a: SimEvent, b: SimEvent): boolean {
   return a.timeMs < b.timeMs || (a.timeMs === b.timeMs && a.seq < b.seq);
@@ -44,9 +48,13 @@ function before(a: SimEvent, b: SimEvent): boolean {
 export class Scheduler implements Clock {
   private nowMs = 0;
   private seqNext = 0;
-  /** Events due at `nowMs`, FIFO, consumed from `dueHead`. */
-  private due: SimEvent[] = [];
+  /**
+   * Events due at `nowMs`, FIFO: slots [dueHead, dueCount). The array keeps its length between
+   * batches (consumed slots are cleared): truncating it each step freed and regrew its store.
+   */
+  private readonly due: (SimEvent | undefined)[] = [];
   private dueHead = 0;
+  private dueCount = 0;
   /** Future events: a binary min-heap on (time, seq). */
   private readonly heap: SimEvent[] = [];
   private running = false;
@@ -67,7 +75,7 @@ export class Scheduler implements Clock {
   get firedCount(): number { return this.eventsFired; }
 
   /** Events waiting. */
-  get queuedCount(): number { return this.due.length - this.dueHead + this.heap.length; }
+  get queuedCount(): number { return this.dueCount - this.dueHead + this.heap.length; }
 
   sleep(ms: number): Promise<void> {
     try {
@@ -88,7 +96,7 @@ export class Scheduler implements Clock {
     event.seq = this.seqNext++;
     if (delayMs <= 0) {
       event.timeMs = this.nowMs;
-      this.due.push(event);
+      this.due[this.dueCount++] = event;
     } else {
       event.timeMs = this.nowMs + delayMs;
       this.heapPush(event);
@@ -104,27 +112,29 @@ export class Scheduler implements Clock {
    * Returns false when the queue is empty.
    */
   step(): boolean {
-    if (this.dueHead >= this.due.length) {
-      this.due.length = 0;
+    if (this.dueHead >= this.dueCount) {
+      this.dueCount = 0;
       this.dueHead = 0;
       const first = this.heap[0];
       if (first === undefined) return false;
       this.nowMs = first.timeMs;
       while (this.heap.length > 0 && (this.heap[0] as SimEvent).timeMs === this.nowMs) {
-        this.due.push(this.heapPop());
+        this.due[this.dueCount++] = this.heapPop();
       }
     }
     // Events appended while firing (zero-delay work scheduled synchronously) run in this batch.
-    while (this.dueHead < this.due.length) {
+    while (this.dueHead < this.dueCount) {
       const event = this.due[this.dueHead] as SimEvent;
-      this.due[this.dueHead] = undefined as unknown as SimEvent;
+      this.due[this.dueHead] = undefined;
       this.dueHead++;
       if (event.cancelled) continue;
       this.eventsFired++;
       event.fire();
     }
-    this.due.length = 0;
+    this.dueCount = 0;
     this.dueHead = 0;
+    // A rare huge batch must not pin its array for the rest of the run.
+    if (this.due.length > DUE_ROOM_KEPT_MAX) this.due.length = 0;
     return true;
   }
 
@@ -151,50 +161,64 @@ export class Scheduler implements Clock {
    * Runs `main` in simulated time until it settles. Rejects with `ERR_DEADLOCK` when main is still
    * pending and no event is left, with `ERR_TIME_LIMIT` past the time limit.
    */
-  async run<T>(main: () => T | Promise<T>): Promise<T> {
+  run<T>(main: () => T | Promise<T>): Promise<T> {
     if (this.running) {
-      throw new StorageError('ERR_INVALID_ARGUMENT', 'sim.run is already active on this simulation', { operation: 'run' });
+      return Promise.reject(new StorageError('ERR_INVALID_ARGUMENT', 'sim.run is already active on this simulation', { operation: 'run' }));
     }
     if (this.halted) {
-      throw new StorageError('ERR_TIME_LIMIT', 'simulation passed its simulated-time limit', {
+      return Promise.reject(new StorageError('ERR_TIME_LIMIT', 'simulation passed its simulated-time limit', {
         operation: 'run', timeMs: this.nowMs, limitMs: this.timeLimitMs,
-      });
+      }));
     }
     this.running = true;
-    let settled = false;
-    let ok = false;
-    let value: T | undefined;
-    let error: unknown;
-    Promise.resolve().then(main).then(
-      (v) => { settled = true; ok = true; value = v; },
-      (e: unknown) => { settled = true; error = e; },
-    );
-    try {
-      for (;;) {
-        await new Promise<void>((resolve) => { setImmediate(resolve); });
-        if (settled) break;
+    return new Promise<T>((resolveRun, rejectRun) => {
+      let settled = false;
+      let ok = false;
+      let value: T | undefined;
+      let error: unknown;
+      Promise.resolve().then(main).then(
+        (v) => { settled = true; ok = true; value = v; },
+        (e: unknown) => { settled = true; error = e; },
+      );
+      const finish = (failure: unknown, failed: boolean): void => {
+        this.running = false;
+        // Work left in the queue (e.g. operations main did not await) continues in standalone mode.
+        if (this.queuedCount > 0 && !this.pumpArmed && !this.halted) {
+          this.pumpArmed = true;
+          setImmediate(this.pump);
+        }
+        if (failed) rejectRun(failure);
+        else if (ok) resolveRun(value as T);
+        else rejectRun(error);
+      };
+      // One macrotask per step, as a plain callback: no promise and no async resumption per
+      // simulated instant (with latency on, that is one per operation).
+      const tick = (): void => {
+        if (settled) { finish(undefined, false); return; }
         if (this.nowMs > this.timeLimitMs) {
           this.halted = true;
-          throw new StorageError('ERR_TIME_LIMIT', 'simulation passed its simulated-time limit', {
+          finish(new StorageError('ERR_TIME_LIMIT', 'simulation passed its simulated-time limit', {
             operation: 'run', timeMs: this.nowMs, limitMs: this.timeLimitMs,
-          });
+          }), true);
+          return;
         }
-        if (!this.step()) {
-          throw new StorageError('ERR_DEADLOCK',
+        let stepped: boolean;
+        try {
+          stepped = this.step();
+        } catch (err) {
+          finish(err, true);
+          return;
+        }
+        if (!stepped) {
+          finish(new StorageError('ERR_DEADLOCK',
             'simulation deadlock: main is still pending but no simulated event is queued (it awaits a promise nothing in the simulation will settle; see details.pending)',
-            { operation: 'run', timeMs: this.nowMs, eventsFired: this.eventsFired, pending: this.describePending() });
+            { operation: 'run', timeMs: this.nowMs, eventsFired: this.eventsFired, pending: this.describePending() }), true);
+          return;
         }
-      }
-    } finally {
-      this.running = false;
-      // Work left in the queue (e.g. operations main did not await) continues in standalone mode.
-      if (this.queuedCount > 0 && !this.pumpArmed && !this.halted) {
-        this.pumpArmed = true;
-        setImmediate(this.pump);
-      }
-    }
-    if (!ok) throw error;
-    return value as T;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+    });
   }
 
   private heapPush(event: SimEvent): void {

@@ -11,7 +11,10 @@
  *
  * Memory safety: a read copies from the page cache into the caller's buffer when it completes; a
  * write copies the caller's bytes when it completes (the caller must not touch a buffer in
- * flight). Nothing keeps a caller's buffer after its operation settles.
+ * flight). Nothing keeps a caller's buffer after its operation settles: a settled `IoOp` is
+ * cleared before it goes back to the per-Io pool it is reused from (ops a crash cancelled are
+ * never reused: they may still sit in the event queue). In-flight ops form an intrusive list in
+ * submission order, so submitting and completing allocate nothing but the caller's promise.
  *
  * Requirements: none beyond Node; no real I/O, timers or randomness. Works inside `sim.run` and
  * standalone (the scheduler pumps itself when no run is active).
@@ -26,7 +29,7 @@ import type { Clock } from '../../interfaces/clock.js';
 import { IO_OPERATIONS, type FsyncOptions, type Io, type IoFeatures, type IoMetrics, type IoOperation, type OpenFlags, type Stat } from '../../interfaces/io.js';
 import { IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkBuffer, checkBuffers, checkFd, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, normalizePath,
+  checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, normalizePath,
   type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
@@ -432,7 +435,7 @@ export class SimIo implements Io {
     const o = this.newOp('fsync');
     try {
       checkFd('fsync', fd);
-      checkFsyncOptions(options);
+      checkFsyncOptions('fsync', options);
       o.handle = this.handleOf('fsync', fd);
     } catch (err) {
       return this.fail('fsync', err);
@@ -762,10 +765,16 @@ export class SimIo implements Io {
     if (set === undefined) return;
     const first = Math.floor(offset / this.ctx.sectorBytes);
     const last = Math.floor((offset + count - 1) / this.ctx.sectorBytes);
-    for (const s of set) {
-      if (s >= first && s <= last) {
-        throw sys('EIO', 'read', { fd: o.fd, path: o.handle?.path, offsetBytes: offset, sector: s, injected: 'latentSectorError' });
-      }
+    // The lowest bad sector in the range; probing the range beats scanning a set that grows over
+    // a long run, and the answer does not depend on the order the sectors went bad.
+    let bad = -1;
+    if (last - first < set.size) {
+      for (let s = first; s <= last; s++) if (set.has(s)) { bad = s; break; }
+    } else {
+      for (const s of set) if (s >= first && s <= last && (bad < 0 || s < bad)) bad = s;
+    }
+    if (bad >= 0) {
+      throw sys('EIO', 'read', { fd: o.fd, path: o.handle?.path, offsetBytes: offset, sector: bad, injected: 'latentSectorError' });
     }
   }
 
@@ -1005,14 +1014,3 @@ export class SimIo implements Io {
 /** What `stat` reports as the size of a directory (like ext4's one block). */
 const CHUNK_DIR_BYTES = 4096;
 
-function checkFsyncOptions(options: unknown): boolean {
-  if (options === undefined) return false;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new StorageError('ERR_INVALID_ARGUMENT', 'fsync: options must be an object', { operation: 'fsync', argument: 'options' });
-  }
-  const dataOnly = (options as { dataOnly?: unknown }).dataOnly;
-  if (dataOnly !== undefined && typeof dataOnly !== 'boolean') {
-    throw new StorageError('ERR_INVALID_ARGUMENT', 'fsync: dataOnly must be a boolean', { operation: 'fsync', argument: 'dataOnly' });
-  }
-  return dataOnly === true;
-}
