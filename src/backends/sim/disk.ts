@@ -306,9 +306,10 @@ export class Disk {
     const before = file.cache.sizeBytes;
     file.cache.truncate(sizeBytes);
     this.resize(file, before);
-    if (this.profile === 'none') { this.commitFile(file); return; }
+    // Logged even under 'none' so the commit below drops the cut chunks from the durable copy too.
     file.pending.pushResize(OP_TRUNCATE, sizeBytes);
     this.pushed(file, 0);
+    if (this.profile === 'none') this.commitFile(file);
   }
 
   grow(file: FileInode, sizeBytes: number): void {
@@ -316,9 +317,10 @@ export class Disk {
     const before = file.cache.sizeBytes;
     file.cache.truncate(sizeBytes);
     this.resize(file, before);
-    if (this.profile === 'none') { this.commitFile(file); return; }
+    // Logged even under 'none' so the commit below drops the cut chunks from the durable copy too.
     file.pending.pushResize(OP_GROW, sizeBytes);
     this.pushed(file, 0);
+    if (this.profile === 'none') this.commitFile(file);
   }
 
   private pushed(file: FileInode, bytes: number): void {
