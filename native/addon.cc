@@ -3,11 +3,14 @@
 // Architecture: one `Ring` per UringIo, created and used on one JS thread. JS owns a table of
 // request slots (0..queueDepth-1) and calls one native method per operation; the method fills an
 // SQE whose user_data is the slot and returns (or, when the kernel lacks the opcode, runs the
-// plain system call at once and returns its result). Submission is batched: SQEs are published
-// with one io_uring_enter at the end of a completion dispatch, or from a uv_prepare handle just
-// before the event loop blocks, or at once when the SQ is full. Completions are reaped when a
-// uv_poll handle on the ring fd reports it readable; each reap writes [slot, res, aux0, aux1]
-// records into a Float64Array shared with JS and calls the JS dispatcher once per batch.
+// plain system call at once and returns its result). read/write, the hot path, are also installed
+// on each Ring object as plain functions whose callback data locates the Ring (see FastPath), so a
+// data operation skips the ObjectWrap unwrap (a private-symbol lookup per call). Submission is
+// batched: SQEs are published with one io_uring_enter at the end of a completion dispatch, or from
+// a uv_prepare handle just before the event loop blocks, or at once when the SQ is full.
+// Completions are reaped when a uv_poll handle on the ring fd reports it readable; each reap
+// writes [slot, res, aux0, aux1] records into a Float64Array shared with JS and calls the JS
+// dispatcher once per batch (the dispatcher is looked up once per wake-up, not per batch).
 //
 // Memory safety: while any request is in the kernel the Ring holds a strong reference to the JS
 // dispatcher, a closure over the UringIo, whose slot table references every buffer in flight, so
@@ -76,6 +79,18 @@ struct Slot {
 
 class Ring;
 
+// Callback data of the per-Ring read/write functions. Shared by the two functions and the Ring;
+// freed by whichever of the three lets go last (all on the JS thread), so a function that outlives
+// its Ring finds `ring == nullptr` instead of a dangling pointer.
+struct FastPath {
+  Ring* ring = nullptr;
+  int owners = 0;
+};
+
+void ReleaseFastPath(FastPath* fast) {
+  if (--fast->owners == 0) delete fast;
+}
+
 // libuv handles outlive the Ring object until their close callbacks run, and carry the async
 // cleanup hook whose removal tells Node the teardown is finished.
 struct LoopHandles {
@@ -122,7 +137,18 @@ class Ring : public Napi::ObjectWrap<Ring> {
 
   explicit Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {}
 
-  ~Ring() override { Teardown(); }
+  ~Ring() override {
+    Teardown();
+    if (fast_ != nullptr) {
+      fast_->ring = nullptr;
+      ReleaseFastPath(fast_);
+      fast_ = nullptr;
+    }
+  }
+
+  // read/write called through the FastPath functions: (slot, fd, u8, offset), as Read/Write.
+  static napi_value FastRead(napi_env env, napi_callback_info info) { return FastRw(env, info, IORING_OP_READ); }
+  static napi_value FastWrite(napi_env env, napi_callback_info info) { return FastRw(env, info, IORING_OP_WRITE); }
 
   // Called from the environment's async cleanup hook (worker exit, process exit).
   void Teardown() {
@@ -224,6 +250,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->poll));
     uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->prepare));
     napi_add_async_cleanup_hook(env, OnEnvTeardown, handles_, &handles_->hook);
+    InstallFastPath(env, info.This().As<Napi::Object>());
     return env.Null();
   }
 
@@ -277,18 +304,44 @@ class Ring : public Napi::ObjectWrap<Ring> {
 
   // ---- argument helpers (JS validates; these only guard against misuse of the internal API) ----
 
-  Slot* SlotArg(const Napi::CallbackInfo& info, uint32_t* index) {
+  Slot* SlotArg(const Napi::CallbackInfo& info, uint32_t* index) { return SlotArg(info.Env(), info[0], index); }
+
+  Slot* SlotArg(Napi::Env env, const Napi::Value& value, uint32_t* index) {
     if (!ring_.IsOpen()) {
-      Napi::Error::New(info.Env(), "ring is closed").ThrowAsJavaScriptException();
+      Napi::Error::New(env, "ring is closed").ThrowAsJavaScriptException();
       return nullptr;
     }
-    const uint32_t i = info[0].As<Napi::Number>().Uint32Value();
+    const uint32_t i = value.As<Napi::Number>().Uint32Value();
     if (i >= slots_.size() || slots_[i].state != SlotState::kFree) {
-      Napi::Error::New(info.Env(), "bad slot").ThrowAsJavaScriptException();
+      Napi::Error::New(env, "bad slot").ThrowAsJavaScriptException();
       return nullptr;
     }
     *index = i;
     return &slots_[i];
+  }
+
+  // Defines own `read`/`write` properties on the JS object (shadowing the prototype methods, which
+  // behave the same) as plain functions carrying the FastPath. Without them the prototype methods
+  // still work, so a failure here is not an error.
+  void InstallFastPath(napi_env env, Napi::Object self) {
+    if (fast_ != nullptr) return;
+    FastPath* fast = new FastPath();
+    fast->ring = this;
+    fast->owners = 1;
+    const struct { const char* name; napi_callback callback; } methods[] = {{"read", FastRead}, {"write", FastWrite}};
+    for (const auto& method : methods) {
+      napi_value fn;
+      if (napi_create_function(env, method.name, NAPI_AUTO_LENGTH, method.callback, fast, &fn) != napi_ok) continue;
+      ++fast->owners;
+      if (napi_add_finalizer(env, fn, fast, [](napi_env, void* data, void*) { ReleaseFastPath(static_cast<FastPath*>(data)); },
+                             nullptr, nullptr) != napi_ok) {
+        // Without a finalizer the function must never be exposed: it could outlive the box.
+        --fast->owners;
+        continue;
+      }
+      self.DefineProperty(Napi::PropertyDescriptor::Value(method.name, Napi::Value(env, fn), napi_default));
+    }
+    fast_ = fast;
   }
 
   int DirFd(const Napi::Value& v) const {
@@ -344,15 +397,33 @@ class Ring : public Napi::ObjectWrap<Ring> {
   Napi::Value Write(const Napi::CallbackInfo& info) { return Rw(info, IORING_OP_WRITE); }
 
   Napi::Value Rw(const Napi::CallbackInfo& info, uint8_t op) {
-    Napi::Env env = info.Env();
+    napi_value argv[4] = {info[0], info[1], info[2], info[3]};
+    return RwCore(info.Env(), argv, op);
+  }
+
+  static napi_value FastRw(napi_env env, napi_callback_info info, uint8_t op) {
+    size_t argc = 4;
+    napi_value argv[4];
+    void* data = nullptr;
+    if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok) return nullptr;
+    Ring* ring = data == nullptr ? nullptr : static_cast<FastPath*>(data)->ring;
+    if (ring == nullptr) {
+      Napi::Error::New(env, "ring is closed").ThrowAsJavaScriptException();
+      return nullptr;
+    }
+    return ring->RwCore(Napi::Env(env), argv, op);
+  }
+
+  // The body of read/write; argv = (slot, fd, u8, offset).
+  Napi::Value RwCore(Napi::Env env, const napi_value* argv, uint8_t op) {
     uint32_t index;
-    Slot* slot = SlotArg(info, &index);
+    Slot* slot = SlotArg(env, Napi::Value(env, argv[0]), &index);
     if (slot == nullptr) return env.Undefined();
-    const int fd = info[1].As<Napi::Number>().Int32Value();
-    const uint64_t offset = U64(info[3]);
+    const int fd = Napi::Value(env, argv[1]).As<Napi::Number>().Int32Value();
+    const uint64_t offset = U64(Napi::Value(env, argv[3]));
     uint8_t* data = nullptr;
     size_t length = 0;
-    if (!BufferArg(env, info[2], &data, &length)) return Napi::Number::New(env, -EFAULT);
+    if (!BufferArg(env, argv[2], &data, &length)) return Napi::Number::New(env, -EFAULT);
     if (!ring_.Supports(op)) {
       const long ret = op == IORING_OP_READ ? pread(fd, data, length, static_cast<off_t>(offset))
                                             : pwrite(fd, data, length, static_cast<off_t>(offset));
@@ -756,6 +827,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
     // A local handle keeps this object reachable while JS runs below.
     Napi::Object self = Value();
     dispatching_ = true;
+    // Looked up at the first batch of a wake-up, not per round: the handle scope keeps it alive
+    // across the rounds (the reference is strong anyway while requests are in the kernel).
+    Napi::Function dispatcher;
     for (int round = 0; round < kDispatchRoundsMax; ++round) {
       if (ring_.OverflowFlagged()) {
         ++overflow_flushes_;
@@ -769,9 +843,11 @@ class Ring : public Napi::ObjectWrap<Ring> {
       }
       napi_value argv[1] = {Napi::Number::New(env, count)};
       napi_value result;
-      Napi::Function dispatcher = callback_.Value();
       if (dispatcher.IsEmpty()) {
-        napi_fatal_error("faultline_uring", NAPI_AUTO_LENGTH, "completion dispatcher was collected while in use", NAPI_AUTO_LENGTH);
+        dispatcher = callback_.Value();
+        if (dispatcher.IsEmpty()) {
+          napi_fatal_error("faultline_uring", NAPI_AUTO_LENGTH, "completion dispatcher was collected while in use", NAPI_AUTO_LENGTH);
+        }
       }
       const napi_status status = napi_make_callback(env, nullptr, self, dispatcher, 1, argv, &result);
       if (status != napi_ok) {
@@ -798,6 +874,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   }
 
   SubmissionRing ring_;
+  FastPath* fast_ = nullptr;
   int root_fd_ = -1;
   std::vector<Slot> slots_;
   uint32_t in_kernel_ = 0;
