@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { UringIo } from '../../src/backends/iouring/index.js';
 import { errnoToCode } from '../../src/backends/iouring/errno.js';
 import { explainLoadFailure } from '../../src/native/binding.js';
-import { ErrorCodes, isStorageError, type ErrorCode } from '../../src/interfaces/errors.js';
+import { ErrorCodes, StorageError, isStorageError, type ErrorCode } from '../../src/interfaces/errors.js';
 import { describeUring, makeRoots } from './support.js';
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<Record<string, unknown>> {
@@ -186,6 +186,29 @@ describeUring('UringIo internals', function () {
       expect(isStorageError(err, 'ENOENT')).to.equal(true);
       expect((err as Error).stack).to.contain('callerFunctionForStack');
     }
+  });
+
+  it('a read or write that fails in the kernel also keeps a stack that leads to the caller', async function () {
+    // A directory fd: the kernel answers EISDIR for read and EBADF for write at completion time.
+    await io.mkdir('d');
+    const dirFd = await io.open('d', { directory: true });
+    async function readerForStack(): Promise<number> {
+      return await io.read(dirFd, new Uint8Array(16), 0);
+    }
+    async function writerForStack(): Promise<number> {
+      return await io.write(dirFd, new Uint8Array(16), 0);
+    }
+    for (const [call, name] of [[readerForStack, 'readerForStack'], [writerForStack, 'writerForStack']] as const) {
+      try {
+        await call();
+        expect.fail(`${name} should fail`);
+      } catch (err) {
+        expect(err).to.be.instanceOf(StorageError);
+        expect((err as Error).stack).to.contain(name);
+        expect((err as StorageError).details).to.not.have.property('fromCompletion');
+      }
+    }
+    await io.close(dirFd);
   });
 
   describe('kernel-enforced confinement (openat2 RESOLVE_BENEATH)', function () {
