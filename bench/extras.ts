@@ -13,12 +13,14 @@ export interface ExtraBench {
   readonly title: string;
   /** Arguments for the smoke profile: each script's own way of running small. */
   readonly quickArgs: readonly string[];
+  /** Extra Node/V8 flags, as the product runs it (the `faultline` command sets the same). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export const EXTRA_BENCHES: readonly ExtraBench[] = [
   { name: 'sim-throughput', title: 'Simulator throughput', quickArgs: ['--ops', '20000', '--file-mib', '8'] },
   { name: 'uring-reads', title: 'io_uring reads', quickArgs: ['--quick', '--seconds', '0.5', '--file-mib', '16'] },
-  { name: 'campaign', title: 'Simulation campaign', quickArgs: ['--quick'] },
+  { name: 'campaign', title: 'Simulation campaign', quickArgs: ['--quick'], nodeArgs: ['--single-threaded-gc'] },
   { name: 'scratch', title: 'Scratch region', quickArgs: ['--quick'] },
 ];
 
@@ -40,7 +42,7 @@ export function runExtra(bench: ExtraBench, quick: boolean): Promise<ExtraOutcom
   const script = extraScript(bench);
   if (!existsSync(script)) return Promise.resolve({ status: 'absent' });
   // --expose-gc: the scripts that report memory held call gc() when they can.
-  const args = [...process.execArgv, '--expose-gc', script, ...(quick ? bench.quickArgs : [])];
+  const args = [...process.execArgv, ...(bench.nodeArgs ?? []), '--expose-gc', script, ...(quick ? bench.quickArgs : [])];
   const startMs = performance.now();
   return new Promise((resolve) => {
     execFile(process.execPath, args, { timeout: quick ? TIMEOUT_MS.quick : TIMEOUT_MS.full, maxBuffer: OUTPUT_BYTES_MAX }, (err, stdout, stderr) => {
