@@ -260,3 +260,11 @@ export function checkFsyncOptions(operation: string, options: unknown): boolean 
   }
   return dataOnly === true;
 }
+
+/** An `allocate` range: a valid offset, a length > 0, and an end within the file size limit. */
+export function checkAllocateRange(operation: string, offsetBytes: unknown, lengthBytes: unknown): void {
+  const offset = checkOffset(operation, offsetBytes);
+  const length = checkLength(operation, lengthBytes);
+  if (length === 0) throw invalid(operation, 'lengthBytes must be > 0', { argument: 'lengthBytes' });
+  checkRangeEnd(operation, offset, length);
+}

@@ -49,7 +49,7 @@ import type { Clock } from '../../interfaces/clock.js';
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
 import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  baseName, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
+  checkAllocateRange, baseName, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
   checkUnsigned, normalizePath, parentPath, type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
@@ -654,12 +654,7 @@ export class FsIo implements Io {
   allocate(fd: number, offsetBytes: number, lengthBytes: number): Promise<void> {
     return this.run('allocate', () => {
       checkFd('allocate', fd);
-      checkOffset('allocate', offsetBytes);
-      checkLength('allocate', lengthBytes);
-      if (lengthBytes === 0) {
-        throw new StorageError('ERR_INVALID_ARGUMENT', 'allocate: lengthBytes must be > 0', { operation: 'allocate', argument: 'lengthBytes' });
-      }
-      checkRangeEnd('allocate', offsetBytes, lengthBytes);
+      checkAllocateRange('allocate', offsetBytes, lengthBytes);
       const entry = this.writableEntry('allocate', fd, 'EBADF');
       const endBytes = offsetBytes + lengthBytes;
       return this.pinned(entry, this.gate.exclusive(async () => {

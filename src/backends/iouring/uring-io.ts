@@ -40,7 +40,7 @@ import { StorageError, type ErrorCode, type StorageErrorDetails } from '../../in
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
 import { DIRECT_ALIGNMENT_BYTES } from '../../interfaces/limits.js';
 import {
-  baseName, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, checkUnsigned,
+  checkAllocateRange, baseName, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, checkUnsigned,
   isDetached, normalizePath, parentPath,
 } from '../../interfaces/validate.js';
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
@@ -512,12 +512,7 @@ export class UringIo implements Io {
   allocate(fd: number, offsetBytes: number, lengthBytes: number): Promise<void> {
     return this.counted('allocate', async () => {
       this.checkUsable('allocate');
-      checkOffset('allocate', offsetBytes);
-      checkLength('allocate', lengthBytes);
-      if (lengthBytes === 0) {
-        throw new StorageError('ERR_INVALID_ARGUMENT', 'allocate: lengthBytes must be > 0', { operation: 'allocate', argument: 'lengthBytes' });
-      }
-      checkRangeEnd('allocate', offsetBytes, lengthBytes);
+      checkAllocateRange('allocate', offsetBytes, lengthBytes);
       this.checkOpenFd('allocate', fd);
       const result = await this.run(new Request(Kind.Fallocate, fd, undefined, undefined, offsetBytes, lengthBytes, 0, '', ''));
       if (result < 0) throw this.fail(result, 'allocate', { fd, offsetBytes, lengthBytes });

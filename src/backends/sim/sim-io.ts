@@ -29,7 +29,7 @@ import type { Clock } from '../../interfaces/clock.js';
 import { IO_OPERATIONS, type FsyncOptions, type Io, type IoFeatures, type IoMetrics, type IoOperation, type OpenFlags, type Stat } from '../../interfaces/io.js';
 import { IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, normalizePath,
+  checkAllocateRange, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, normalizePath,
   type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
@@ -471,12 +471,7 @@ export class SimIo implements Io {
     const o = this.newOp('allocate');
     try {
       checkFd('allocate', fd);
-      checkOffset('allocate', offsetBytes);
-      checkLength('allocate', lengthBytes);
-      if (lengthBytes === 0) {
-        throw new StorageError('ERR_INVALID_ARGUMENT', 'allocate: lengthBytes must be > 0', { operation: 'allocate', argument: 'lengthBytes' });
-      }
-      checkRangeEnd('allocate', offsetBytes, lengthBytes);
+      checkAllocateRange('allocate', offsetBytes, lengthBytes);
       o.handle = this.writeHandle('allocate', fd, 'EBADF');
     } catch (err) {
       return this.fail('allocate', err);
