@@ -2,20 +2,11 @@
 import { expect } from 'chai';
 import { StorageError } from '../../src/interfaces/errors.js';
 import type { Io } from '../../src/interfaces/io.js';
+import { patternBytes as conformancePatternBytes } from '../conformance/storage-suite.js';
 
-/** Deterministic pseudo-random bytes: distinct seeds give distinct contents. */
+/** Deterministic pseudo-random bytes: distinct seeds give distinct contents (the conformance suites' generator). */
 export function patternBytes(seed: number, lengthBytes: number): Uint8Array {
-  const out = new Uint8Array(lengthBytes);
-  let x = (seed * 2654435761 + 0x9e3779b9) >>> 0 || 1;
-  for (let i = 0; i < lengthBytes; i += 1) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return conformancePatternBytes(lengthBytes, seed);
 }
 
 /** A tiny deterministic generator for test schedules. */
