@@ -295,6 +295,10 @@ export function defineIoConformance(name: string, factory: BackendFactory, suppo
         const dir = await io.open('d', { directory: true });
         await expectCode(() => io.read(dir, new Uint8Array(4), 0), 'EISDIR');
         await expectCode(() => io.write(dir, new Uint8Array(4), 0), 'EBADF');
+        // Zero bytes asked changes nothing: pread still answers EISDIR (io_uring's READ would say 0).
+        await expectCode(() => io.read(dir, new Uint8Array(0), 0), 'EISDIR');
+        await expectCode(() => io.readv(dir, [new Uint8Array(0)], 0), 'EISDIR');
+        await expectCode(() => io.write(dir, new Uint8Array(0), 0), 'EBADF');
         await io.close(dir);
       });
 

@@ -401,6 +401,7 @@ export class UringIo implements Io {
   /** See {@link Io.read}. Resolves with the count read (short at end of file, 0 past it). */
   async read(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
     try {
+      if (buffer instanceof Uint8Array && buffer.byteLength === 0 && !isDetached(buffer)) await this.refuseEmptyReadOfDirectory('read', fd);
       return await this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes);
     } catch (err) {
       throw withCallerStack(err);
@@ -453,6 +454,26 @@ export class UringIo implements Io {
     return this.transferv(Kind.Writev, 'writev', 'write', fd, buffers, offsetBytes);
   }
 
+  /**
+   * pread of 0 bytes on a directory is EISDIR on Linux, but IORING_OP_READ completes it with 0
+   * (the conformance model test found the difference). Only empty reads pay this statx.
+   */
+  private async refuseEmptyReadOfDirectory(operation: 'read' | 'readv', fd: number, record = true): Promise<void> {
+    if (typeof fd !== 'number' || !this.openFds.has(fd) || this.closing) return;
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await this.statFd(operation, fd, { fd })).isDirectory;
+    } catch {
+      return; // the read itself reports whatever is wrong with the fd
+    }
+    if (!isDirectory) return;
+    if (record) {
+      this.recorder.start('read');
+      this.recorder.finish('read', false);
+    }
+    throw StorageError.fromErrno('EISDIR', operation, { fd });
+  }
+
   private async transferv(kind: Kind, operation: 'readv' | 'writev', op: 'read' | 'write', fd: number,
     buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {
     const recorder = this.recorder;
@@ -467,6 +488,7 @@ export class UringIo implements Io {
       this.checkOpenFd(operation, fd);
       // A private copy: the caller may change its array while the kernel still uses the buffers.
       held = buffers.slice();
+      if (totalBytes === 0 && operation === 'readv') await this.refuseEmptyReadOfDirectory('readv', fd, false);
       result = await this.run(new Request(kind, fd, undefined, held, offsetBytes, 0, 0, '', ''));
     } catch (err) {
       recorder.finish(op, false);
