@@ -50,6 +50,7 @@
 #include <napi.h>
 
 #include "aligned.h"
+#include "beneath.h"
 #include "ring.h"
 
 namespace faultline {
@@ -967,5 +968,6 @@ NAPI_MODULE_INIT() {
   target.Set("alignmentBytes", faultline::kAlignmentBytes);
   target.Set("restrictIoUringSetupForTesting",
              Napi::Function::New(napi_env, faultline::RestrictIoUringSetupForTesting, "restrictIoUringSetupForTesting"));
+  faultline::RegisterBeneath(napi_env, target);
   return exports;
 }

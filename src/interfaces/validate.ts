@@ -55,48 +55,186 @@ export function checkFd(operation: string, fd: unknown): number {
   return fd;
 }
 
-/** True when the ArrayBuffer behind `view` has been detached (transferred). Works on Node 20. */
-export function isDetached(view: ArrayBufferView): boolean {
-  if (view.byteLength !== 0) return false;
-  const backing = view.buffer;
-  if (backing.byteLength !== 0) return false;
+// ---- Buffers ----------------------------------------------------------------------------------
+//
+// A caller's view is read only through the engine's own accessors, captured when this module
+// loads: a subclass or an own property can override `byteLength`, `byteOffset`, `buffer`,
+// `subarray` or `constructor[Symbol.species]`, and a backend that trusted them would hand the
+// kernel a length the memory does not have. Each accepted view is turned into a *snapshot*: a
+// plain Uint8Array built by the intrinsic constructor over the same memory and range, which has
+// no caller-defined behaviour, and whose range is fixed at the call (a later shrink of a
+// resizable buffer leaves it out of bounds, length 0, instead of silently shorter).
+
+const U8 = Uint8Array;
+const typedArrayPrototype = Object.getPrototypeOf(U8.prototype) as object;
+
+function intrinsicGetter<T>(target: object, key: PropertyKey): (self: unknown) => T {
+  const descriptor = Object.getOwnPropertyDescriptor(target, key);
+  const get = descriptor?.get;
+  if (get === undefined) throw new Error(`validate: the engine has no getter ${String(key)}`);
+  return Function.prototype.call.bind(get) as (self: unknown) => T;
+}
+
+/** `%TypedArray%.prototype[@@toStringTag]`: the element type's name for a real typed array, else undefined. */
+const typedArrayTag = intrinsicGetter<string | undefined>(typedArrayPrototype, Symbol.toStringTag);
+const typedArrayByteLength = intrinsicGetter<number>(typedArrayPrototype, 'byteLength');
+const typedArrayByteOffset = intrinsicGetter<number>(typedArrayPrototype, 'byteOffset');
+const typedArrayBuffer = intrinsicGetter<ArrayBufferLike>(typedArrayPrototype, 'buffer');
+const arrayBufferByteLength = intrinsicGetter<number>(ArrayBuffer.prototype, 'byteLength');
+const typedArraySet = Function.prototype.call.bind(
+  (typedArrayPrototype as { set: (source: ArrayLike<number>, offset?: number) => void }).set,
+) as (target: Uint8Array, source: Uint8Array, offset?: number) => void;
+const isArray = Array.isArray;
+
+/** True when `value` is a real Uint8Array (Buffer and subclasses included): not a Proxy, not a look-alike. */
+export function isUint8Array(value: unknown): value is Uint8Array {
+  return typeof value === 'object' && value !== null && typedArrayTag(value) === 'Uint8Array';
+}
+
+/** True when `buffer` (an ArrayBuffer or SharedArrayBuffer) is detached. Shared memory never is. */
+export function isBufferDetached(buffer: ArrayBufferLike): boolean {
+  let lengthBytes: number;
+  try {
+    lengthBytes = arrayBufferByteLength(buffer);
+  } catch {
+    return false; // A SharedArrayBuffer: the ArrayBuffer getter refuses it, and it cannot be detached.
+  }
+  if (lengthBytes !== 0) return false;
   try {
     // Constructing a view on a detached buffer throws; on a genuinely empty one it does not.
-    new Uint8Array(backing, 0, 0);
+    new U8(buffer, 0, 0);
     return false;
   } catch {
     return true;
   }
 }
 
-/** A Uint8Array (Buffer included) that is not detached and not larger than `maxBytes`. */
-export function checkBuffer(operation: string, buffer: unknown, maxBytes: number = IO_BYTES_MAX): Uint8Array {
-  if (!(buffer instanceof Uint8Array)) throw invalid(operation, 'buffer must be a Uint8Array', { argument: 'buffer' });
-  if (isDetached(buffer)) {
-    throw new StorageError('ERR_DETACHED_BUFFER', `${operation}: buffer is detached`, { operation });
-  }
-  if (buffer.byteLength > maxBytes) {
-    throw new StorageError('ERR_LIMIT_EXCEEDED', `${operation}: buffer is past the transfer limit`, {
-      operation, argument: 'buffer', limit: maxBytes,
-    });
-  }
-  return buffer;
+/** True when the ArrayBuffer behind `view` has been detached (transferred). Reads only intrinsics. */
+export function isDetached(view: ArrayBufferView): boolean {
+  if (typedArrayTag(view) === undefined) return false;
+  if (typedArrayByteLength(view) !== 0) return false;
+  return isBufferDetached(typedArrayBuffer(view));
 }
 
-/** An array of 0..{@link IOV_COUNT_MAX} buffers whose total is at most {@link IO_BYTES_MAX}; returns the total. */
-export function checkBuffers(operation: string, buffers: unknown): number {
-  if (!Array.isArray(buffers)) throw invalid(operation, 'buffers must be an array of Uint8Array', { argument: 'buffers' });
-  if (buffers.length > IOV_COUNT_MAX) {
+/** The length of a real typed array through the engine's getter (0 once detached or out of bounds). */
+export function intrinsicByteLength(view: Uint8Array): number {
+  return typedArrayByteLength(view);
+}
+
+/** Copies `source` into `target` at `offsetBytes` with the engine's own `set` (no caller override). */
+export function copyInto(target: Uint8Array, source: Uint8Array, offsetBytes = 0): void {
+  typedArraySet(target, source, offsetBytes);
+}
+
+function detachedError(operation: string, argument: string): StorageError {
+  return new StorageError('ERR_DETACHED_BUFFER', `${operation}: buffer is detached`, { operation, argument });
+}
+
+/**
+ * Checks one caller buffer and returns its snapshot: a plain Uint8Array over the same memory and
+ * range, read through the intrinsic getters only. `ERR_INVALID_ARGUMENT` unless `value` is a real
+ * Uint8Array (a Proxy, `Object.create(Uint8Array.prototype)`, other typed arrays and DataViews are
+ * refused), `ERR_DETACHED_BUFFER` when detached (or out of bounds of a shrunk resizable buffer),
+ * `ERR_LIMIT_EXCEEDED` past `maxBytes`. Backends use only the snapshot afterwards.
+ */
+export function snapshotBuffer(operation: string, value: unknown, maxBytes: number = IO_BYTES_MAX, argument = 'buffer'): Uint8Array {
+  if (!isUint8Array(value)) throw invalid(operation, `${argument} must be a Uint8Array`, { argument });
+  const lengthBytes = typedArrayByteLength(value);
+  const backing = typedArrayBuffer(value);
+  if (lengthBytes === 0 && isBufferDetached(backing)) throw detachedError(operation, argument);
+  if (lengthBytes > maxBytes) {
+    throw new StorageError('ERR_LIMIT_EXCEEDED', `${operation}: ${argument} is past the transfer limit`, {
+      operation, argument, limit: maxBytes,
+    });
+  }
+  const offsetBytes = typedArrayByteOffset(value);
+  try {
+    return new U8(backing, offsetBytes, lengthBytes);
+  } catch {
+    // A view of a resizable buffer shrunk below it reports length 0 and cannot be rebuilt.
+    throw detachedError(operation, argument);
+  }
+}
+
+/** The snapshot of a buffer list: plain views, each one's length at the call, and their total. */
+export interface BufferListSnapshot {
+  readonly views: readonly Uint8Array[];
+  readonly lengthsBytes: readonly number[];
+  readonly totalBytes: number;
+}
+
+/**
+ * Checks a readv/writev buffer list and snapshots it. `value` must be an array (`Array.isArray`);
+ * its `length` is read once and bounded by {@link IOV_COUNT_MAX} before any element is read
+ * (`ERR_LIMIT_EXCEEDED`), then each element is read exactly once, by index (holes and getters are
+ * read once like any element; no iteration protocol, `map`, `slice` or species is used) and
+ * snapshotted by {@link snapshotBuffer}. The total must stay within {@link IO_BYTES_MAX}.
+ */
+export function snapshotBuffers(operation: string, value: unknown): BufferListSnapshot {
+  if (!isArray(value)) throw invalid(operation, 'buffers must be an array of Uint8Array', { argument: 'buffers' });
+  const count: unknown = (value as { length: unknown }).length;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
+    throw invalid(operation, 'buffers must be an array of Uint8Array', { argument: 'buffers' });
+  }
+  if (count > IOV_COUNT_MAX) {
     throw new StorageError('ERR_LIMIT_EXCEEDED', `${operation}: too many buffers`, { operation, argument: 'buffers', limit: IOV_COUNT_MAX });
   }
+  const views: Uint8Array[] = new Array<Uint8Array>(count);
+  const lengthsBytes: number[] = new Array<number>(count);
   let totalBytes = 0;
-  for (const buffer of buffers) totalBytes += checkBuffer(operation, buffer).byteLength;
+  for (let i = 0; i < count; i++) {
+    const view = snapshotBuffer(operation, (value as Record<number, unknown>)[i], IO_BYTES_MAX, 'buffers');
+    const lengthBytes = typedArrayByteLength(view);
+    views[i] = view;
+    lengthsBytes[i] = lengthBytes;
+    totalBytes += lengthBytes;
+  }
   if (totalBytes > IO_BYTES_MAX) {
     throw new StorageError('ERR_LIMIT_EXCEEDED', `${operation}: buffers are past the transfer limit`, {
       operation, argument: 'buffers', limit: IO_BYTES_MAX,
     });
   }
-  return totalBytes;
+  return { views, lengthsBytes, totalBytes };
+}
+
+/**
+ * True while a snapshot still covers the memory it was taken over: its buffer is attached and, for
+ * a resizable buffer, still long enough. A read checks this at completion before delivering.
+ */
+export function isSnapshotUsable(view: Uint8Array, lengthBytes: number): boolean {
+  if (lengthBytes !== 0) return typedArrayByteLength(view) === lengthBytes;
+  return !isBufferDetached(typedArrayBuffer(view));
+}
+
+/** `ERR_DETACHED_BUFFER` unless every snapshot of a completing read is still usable. */
+export function checkSnapshotsUsable(operation: string, views: readonly Uint8Array[], lengthsBytes: readonly number[]): void {
+  for (let i = 0; i < views.length; i++) {
+    if (!isSnapshotUsable(views[i] as Uint8Array, lengthsBytes[i] as number)) {
+      throw new StorageError('ERR_DETACHED_BUFFER', `${operation}: a buffer was detached or shrunk while the read was in flight`, {
+        operation, argument: views.length === 1 ? 'buffer' : 'buffers', index: i,
+      });
+    }
+  }
+}
+
+/**
+ * The error a read settles with when its buffer was detached or shrunk while in flight.
+ */
+export function detachedInFlight(operation: string): StorageError {
+  return new StorageError('ERR_DETACHED_BUFFER', `${operation}: a buffer was detached or shrunk while the read was in flight`, { operation });
+}
+
+/**
+ * A Uint8Array (Buffer included) that is not detached and not larger than `maxBytes`; returns its
+ * snapshot (see {@link snapshotBuffer}), which callers should use instead of `buffer` itself.
+ */
+export function checkBuffer(operation: string, buffer: unknown, maxBytes: number = IO_BYTES_MAX): Uint8Array {
+  return snapshotBuffer(operation, buffer, maxBytes);
+}
+
+/** An array of 0..{@link IOV_COUNT_MAX} buffers whose total is at most {@link IO_BYTES_MAX}; returns the total. */
+export function checkBuffers(operation: string, buffers: unknown): number {
+  return snapshotBuffers(operation, buffers).totalBytes;
 }
 
 /**
@@ -214,9 +352,9 @@ export function checkPartitionName(operation: string, partition: unknown): strin
 export function blobNameBytes(operation: string, name: unknown): Uint8Array {
   let bytes: Uint8Array;
   if (typeof name === 'string') bytes = utf8.encode(name);
-  else if (name instanceof Uint8Array) {
+  else if (isUint8Array(name)) {
     if (isDetached(name)) throw new StorageError('ERR_DETACHED_BUFFER', `${operation}: name buffer is detached`, { operation });
-    bytes = name;
+    bytes = snapshotBuffer(operation, name, Number.MAX_SAFE_INTEGER, 'name');
   } else throw invalid(operation, 'blob name must be a string or a Uint8Array', { argument: 'name' });
   if (bytes.byteLength === 0) throw invalid(operation, 'blob name must not be empty', { argument: 'name' });
   if (bytes.byteLength > BLOB_NAME_BYTES_MAX) {

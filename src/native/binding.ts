@@ -96,6 +96,13 @@ export interface NativeBinding {
   readonly Ring?: new () => NativeRing;
   /** Tries a tiny io_uring_setup and an openat2; `{ stage: 'ok', errno: 0 }` when both work. */
   probe?(): NativeFailure;
+  /**
+   * openat2(dirFd, path, { flags | O_CLOEXEC, mode, resolve }) on the calling thread, retrying
+   * EAGAIN/EINTR a bounded number of times: the fd, or a negated errno (`native/beneath.cc`).
+   */
+  openBeneath?(dirFd: number, path: string, flags: number, mode: number, resolve: number): number;
+  /** The address of `view`'s first byte modulo `alignment` (a power of two). */
+  addressModulo?(view: ArrayBufferView, alignment: number): number;
   /** Test aid: seccomp-blocks io_uring_setup in this process with `errno`. Irreversible. */
   restrictIoUringSetupForTesting?(errno: number): number;
 }

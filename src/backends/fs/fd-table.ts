@@ -14,6 +14,8 @@ export interface FdEntry {
   readonly path: string;
   readonly readable: boolean;
   readonly writable: boolean;
+  /** Opened with O_DIRECT: transfers use aligned bounce buffers. */
+  readonly direct: boolean;
   /** True when opened with `directory: true` or known to be a directory. */
   readonly isDirectory: boolean;
   /** Operations using this entry that have not settled; the fs fd is closed only once this is 0. */

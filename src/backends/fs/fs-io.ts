@@ -49,15 +49,18 @@ import type { Clock } from '../../interfaces/clock.js';
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
 import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkAllocateRange, baseName, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
-  checkUnsigned, normalizePath, parentPath, type ResolvedOpenFlags,
+  checkAllocateRange, baseName, checkBuffer, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
+  checkSnapshotsUsable, checkUnsigned, copyInto, normalizePath, parentPath, snapshotBuffers, type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
+import { BouncePool } from '../../common/bounce-pool.js';
 import { FdTable, type FdEntry } from './fd-table.js';
 import type { FsLike, FsOpenConstants, FsStatsLike } from './fs-like.js';
 import { mapFsError, osError } from './errors.js';
 import { RealClock } from './real-clock.js';
 import { SizeGate } from './size-gate.js';
+import { KernelResolver, WalkResolver, kernelResolverSupport, type PathResolver, type ResolvedPath } from './resolver.js';
+import { loadBinding } from '../../native/binding.js';
 import { directOpenFlag, resolveFsCapabilities, tmpfileOpenFlags, type FsCapability, type FsIoCapabilities } from './capabilities.js';
 
 /** Options of {@link FsIo}. */
@@ -87,12 +90,43 @@ export interface FsIoOptions {
   readonly direct?: boolean;
   /** O_TMPFILE support (`features.tmpfile`), with the same default and meaning of `true`/`false` as `direct`. */
   readonly tmpfile?: boolean;
+  /**
+   * Kernel-checked path resolution (openat2 RESOLVE_BENEATH through the native addon; see
+   * `resolver.ts`). Default: on wherever available (Linux, node:fs, addon built, /proc mounted);
+   * `false` uses the JS walk (with its documented race window); `true` demands it and the
+   * constructor throws `ERR_UNSUPPORTED` (reason in `details.reason`) where it is unavailable.
+   */
+  readonly kernelResolution?: boolean;
+}
+
+const FS_IO_OPTION_KEYS: ReadonlySet<string> = new Set([
+  'root', 'fs', 'backendName', 'emulateLinux', 'fdCountMax', 'inFlightCountMax', 'direct', 'tmpfile', 'kernelResolution',
+]);
+
+/** A buffer's address modulo the direct I/O alignment, from the addon; `undefined` without it. */
+function nativeMisalignment(): ((view: Uint8Array) => number) | undefined {
+  const load = loadBinding();
+  const addressModulo = load.ok ? load.binding.addressModulo : undefined;
+  if (!load.ok || addressModulo === undefined) return undefined;
+  const binding = load.binding;
+  return (view) => addressModulo.call(binding, view, DIRECT_ALIGNMENT_BYTES);
 }
 
 const FILE_MODE = 0o644;
 const DIRECTORY_MODE = 0o755;
 const FD_COUNT_MAX_DEFAULT = 65_536;
 const IN_FLIGHT_COUNT_MAX_DEFAULT = 65_536;
+
+/**
+ * Bounds of the idle bounce buffers each FsIo keeps (per pool: plain and, with direct I/O,
+ * aligned). Transfers above the largest class get an exact buffer that is dropped afterwards.
+ */
+const BOUNCE_CLASS_MIN_BYTES = 4096;
+const BOUNCE_CLASS_MAX_BYTES = 1 << 20;
+const BOUNCE_BUFFERS_PER_CLASS_MAX = 32;
+const BOUNCE_POOLED_BYTES_MAX = 16 << 20;
+/** The bounce of a zero-byte transfer: no memory to protect, never handed out. */
+const EMPTY_BOUNCE = new Uint8Array(0);
 
 /** Linux's values, used by fs-compatible modules (memfs) that do not export `constants`. */
 const LINUX_OPEN_CONSTANTS: FsOpenConstants = {
@@ -134,13 +168,16 @@ export class FsIo implements Io {
   readonly features: IoFeatures;
 
   private readonly fs: FsLike;
-  private readonly realpathFn: FsLike['realpath'];
+  /** Where paths are resolved: the kernel's when available, else the JS walk (see `resolver.ts`). */
+  private readonly resolver: PathResolver;
+  private readonly kernel: KernelResolver | undefined;
+  private readonly walker: WalkResolver;
+  /** How paths are resolved here, and why not by the kernel when they are not (tests, diagnostics). */
+  readonly pathResolution: { readonly kind: 'kernel' | 'walk'; readonly reason?: string };
   private readonly c: Readonly<Record<keyof FsOpenConstants, number>>;
   private readonly emulate: boolean;
   /** A module other than node:fs was given. */
   private readonly custom: boolean;
-  private readonly rootReal: string;
-  private readonly rootPrefix: string;
   private readonly recorder = new MetricsRecorder();
   private readonly fds: FdTable;
   private readonly gate = new SizeGate();
@@ -151,6 +188,12 @@ export class FsIo implements Io {
   private readonly alignedAllocator: ((lengthBytes: number) => Uint8Array) | undefined;
   private readonly directFlag: number;
   private readonly tmpfileFlags: number;
+  /** Private bounce memory for every transfer (never exposed, not Node's shared Buffer pool). */
+  private readonly pool: BouncePool;
+  /** Aligned bounce memory for O_DIRECT descriptors (present when direct I/O is on). */
+  private readonly alignedPool: BouncePool | undefined;
+  /** A buffer's address modulo the page size, from the addon (present when direct I/O is on). */
+  private readonly misalignmentOf: ((view: Uint8Array) => number) | undefined;
   private inFlightCount = 0;
   private onIdle: (() => void) | undefined;
   private state: 'open' | 'closing' | 'closed' = 'open';
@@ -164,12 +207,14 @@ export class FsIo implements Io {
     if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root === '') {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'FsIo: options.root must be a non-empty string', { argument: 'root' });
     }
+    for (const key of Object.keys(options)) {
+      if (!FS_IO_OPTION_KEYS.has(key)) {
+        throw new StorageError('ERR_INVALID_ARGUMENT', `FsIo: unknown option '${key}'`, { argument: key });
+      }
+    }
     const custom = options.fs !== undefined;
     this.custom = custom;
     this.fs = options.fs ?? (nodeFs as unknown as FsLike);
-    // realpath.native is one realpath(3) call in the thread pool instead of an lstat per component.
-    const native = (this.fs.realpath as { native?: FsLike['realpath'] }).native;
-    this.realpathFn = typeof native === 'function' ? native : this.fs.realpath;
     const constants = this.fs.constants ?? (custom ? LINUX_OPEN_CONSTANTS : nodeFs.constants);
     this.c = {
       O_RDONLY: constants.O_RDONLY, O_WRONLY: constants.O_WRONLY, O_RDWR: constants.O_RDWR,
@@ -190,8 +235,26 @@ export class FsIo implements Io {
       throw mapFsError(err, 'FsIo', { path: options.root });
     }
     if (!rootStat.isDirectory()) throw osError('ENOTDIR', 'FsIo', { path: options.root });
-    this.rootReal = rootReal;
-    this.rootPrefix = rootReal.endsWith('/') ? rootReal : `${rootReal}/`;
+    const wantKernel = checkCapabilityOption('kernelResolution', options.kernelResolution);
+    this.walker = new WalkResolver(this.fs, rootReal);
+    let kernel: KernelResolver | undefined;
+    let kernelReason: string | undefined;
+    if (wantKernel === false) {
+      kernelReason = 'turned off by the FsIo option kernelResolution: false';
+    } else {
+      const support = kernelResolverSupport(custom);
+      const opened = 'reason' in support ? support.reason : KernelResolver.open(rootReal, support.openBeneath);
+      if (typeof opened === 'string') kernelReason = opened;
+      else kernel = opened;
+      if (kernel === undefined && wantKernel === true) {
+        throw new StorageError('ERR_UNSUPPORTED', 'FsIo: kernelResolution was demanded but is not available here', {
+          argument: 'kernelResolution', reason: kernelReason,
+        });
+      }
+    }
+    this.kernel = kernel;
+    this.resolver = kernel ?? this.walker;
+    this.pathResolution = kernel !== undefined ? { kind: 'kernel' } : { kind: 'walk', reason: kernelReason ?? 'unavailable' };
     const wantDirect = checkCapabilityOption('direct', options.direct);
     const wantTmpfile = checkCapabilityOption('tmpfile', options.tmpfile);
     // `direct: false` skips loading the addon: nothing would use its allocator.
@@ -201,6 +264,14 @@ export class FsIo implements Io {
     const tmpfile = decideCapability('tmpfile', wantTmpfile, capabilities.tmpfile, reasons);
     this.unsupportedReasons = reasons;
     this.alignedAllocator = direct ? capabilities.allocator.allocate : undefined;
+    const poolBounds = {
+      classMinBytes: BOUNCE_CLASS_MIN_BYTES, classMaxBytes: BOUNCE_CLASS_MAX_BYTES,
+      buffersPerClassMax: BOUNCE_BUFFERS_PER_CLASS_MAX, pooledBytesMax: BOUNCE_POOLED_BYTES_MAX,
+    };
+    this.pool = new BouncePool({ allocate: (lengthBytes) => new Uint8Array(lengthBytes), ...poolBounds });
+    const alignedAllocate = this.alignedAllocator;
+    this.alignedPool = alignedAllocate === undefined ? undefined : new BouncePool({ allocate: alignedAllocate, ...poolBounds });
+    this.misalignmentOf = direct ? nativeMisalignment() : undefined;
     this.directFlag = direct ? directOpenFlag() : 0;
     this.tmpfileFlags = tmpfile ? tmpfileOpenFlags() : 0;
     this.features = {
@@ -292,42 +363,29 @@ export class FsIo implements Io {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Path resolution
-
-  private inside(real: string): boolean {
-    return real === this.rootReal || real.startsWith(this.rootPrefix);
-  }
-
-  private realpath(operation: string, path: string, absolute: string): Promise<string> {
-    return call<string | Uint8Array>(operation, { path }, (cb) => this.realpathFn.call(this.fs, absolute, cb)).then(nameString);
-  }
+  // Path resolution (see `resolver.ts`)
 
   /**
-   * The real absolute path of `path` (every component followed); `ERR_PATH_ESCAPE` outside the
-   * root. With `directory`, a trailing slash makes realpath(3) fail with `ENOTDIR` on a file, so a
-   * file used as a parent fails here, in path order, as the kernel's own lookup would.
+   * Runs `body` on `path`'s entry: the parent resolved beneath the root (a directory, else
+   * `ENOTDIR`/`ENOENT`), the last component as it is. The root itself is handed over resolved.
    */
-  private async resolveFull(operation: string, path: string, directory = false): Promise<string> {
-    if (path === '.') return this.rootReal;
-    const real = await this.realpath(operation, path, this.rootPrefix + path + (directory ? '/' : ''));
-    if (!this.inside(real)) throw new StorageError('ERR_PATH_ESCAPE', `${operation}: path resolves outside the root`, { operation, path });
-    return real;
-  }
-
-  /**
-   * The absolute path of `path` with its parent resolved and checked, its last component left
-   * as is (not followed). `ENOTDIR` when the parent is not a directory.
-   */
-  private async resolveEntry(operation: string, path: string): Promise<string> {
-    if (path === '.') return this.rootReal;
-    const parent = parentPath(path);
-    const parentReal = parent === '.' ? this.rootReal : await this.resolveFull(operation, parent, true);
-    if (this.emulate && parent !== '.') {
-      // realpath succeeds on a file; Linux then fails the lookup below it with ENOTDIR.
-      const st = await this.lstatOrUndefined(operation, path, parentReal);
-      if (st !== undefined && !st.isDirectory()) throw osError('ENOTDIR', operation, { path });
+  private async withEntry<T>(operation: string, path: string, body: (resolved: ResolvedPath) => Promise<T>): Promise<T> {
+    const resolved = path === '.' ? await this.resolver.full(operation, path, true) : await this.resolver.entry(operation, path);
+    try {
+      return await body(resolved);
+    } finally {
+      resolved.release();
     }
-    return (parentReal.endsWith('/') ? parentReal : `${parentReal}/`) + baseName(path);
+  }
+
+  /** Runs `body` on `path` with every component followed beneath the root. */
+  private async withFull<T>(operation: string, path: string, directory: boolean, body: (resolved: ResolvedPath) => Promise<T>): Promise<T> {
+    const resolved = await this.resolver.full(operation, path, directory);
+    try {
+      return await body(resolved);
+    } finally {
+      resolved.release();
+    }
   }
 
   private lstatOrUndefined(operation: string, path: string, absolute: string): Promise<FsStatsLike | undefined> {
@@ -365,12 +423,13 @@ export class FsIo implements Io {
       if (f.tmpfile) {
         osFd = await this.openTmpfile(normalized, f);
       } else {
-        const absolute = await this.resolveEntry('open', normalized);
-        if (this.emulate) isDirectory = await this.checkOpenLinux(normalized, absolute, f);
-        osFd = await this.openFollowingInside(normalized, absolute, f);
+        osFd = await this.withEntry('open', normalized, async (resolved) => {
+          if (this.emulate) isDirectory = await this.checkOpenLinux(normalized, resolved, f);
+          return this.openFollowingInside(normalized, resolved, f);
+        });
       }
       const entry: FdEntry = {
-        osFd, path: normalized, readable: f.read, writable: f.write, isDirectory, pendingCount: 0, onDrained: undefined,
+        osFd, path: normalized, readable: f.read, writable: f.write, direct: f.direct, isDirectory, pendingCount: 0, onDrained: undefined,
       };
       try {
         return this.fds.add(entry);
@@ -388,29 +447,31 @@ export class FsIo implements Io {
   }
 
   /**
-   * Opens an unnamed file in the directory `path` (O_TMPFILE). The directory is resolved fully and
-   * checked to lie inside the root; O_NOFOLLOW then refuses (ELOOP) a final component swapped for
-   * a symlink after the check, which narrows the TOCTOU window of the header to the parents.
+   * Opens an unnamed file in the directory `path` (O_TMPFILE), resolved beneath the root. With the
+   * walk resolver, O_NOFOLLOW refuses (ELOOP) a final component swapped for a symlink after the
+   * walk; the kernel resolver hands over the directory itself.
    */
   private async openTmpfile(path: string, f: ResolvedOpenFlags): Promise<number> {
-    const directoryReal = await this.resolveFull('open', path, true);
     const c = this.c;
     // O_TMPFILE needs write access; read-only is refused by checkOpenFlags before we get here.
-    let bits = (f.read ? c.O_RDWR : c.O_WRONLY) | this.tmpfileFlags | c.O_NOFOLLOW;
+    let bits = (f.read ? c.O_RDWR : c.O_WRONLY) | this.tmpfileFlags;
     if (f.direct) bits |= this.directFlag;
-    return call<number>('open', { path }, (cb) => this.fs.open(directoryReal, bits, FILE_MODE, cb));
+    return this.withFull('open', path, true, (resolved) =>
+      call<number>('open', { path }, (cb) => this.fs.open(resolved.path, bits | (resolved.magic ? 0 : c.O_NOFOLLOW), FILE_MODE, cb)));
   }
 
   /** For modules that do not check: the errors Linux's open gives. Returns whether it is a directory. */
-  private async checkOpenLinux(path: string, absolute: string, f: ResolvedOpenFlags): Promise<boolean> {
-    let st = await this.lstatOrUndefined('open', path, absolute);
+  private async checkOpenLinux(path: string, resolved: ResolvedPath, f: ResolvedOpenFlags): Promise<boolean> {
+    let st = resolved.magic
+      ? await call<FsStatsLike>('open', { path }, (cb) => this.fs.stat(resolved.path, cb))
+      : await this.lstatOrUndefined('open', path, resolved.path);
     if (st?.isSymbolicLink() === true) {
       if (f.create && f.exclusive) throw osError('EEXIST', 'open', { path });
-      const real = await this.resolveFull('open', path).catch((err: unknown) => {
+      st = await this.withFull('open', path, false, (full) =>
+        call<FsStatsLike>('open', { path }, (cb) => this.fs.stat(full.path, cb))).catch((err: unknown) => {
         if (isCode(err, 'ENOENT') && f.create) return undefined;
         throw err;
       });
-      st = real === undefined ? undefined : await this.lstatOrUndefined('open', path, real);
     }
     if (st === undefined) {
       if (!f.create) throw osError('ENOENT', 'open', { path });
@@ -437,127 +498,172 @@ export class FsIo implements Io {
   }
 
   /**
-   * Opens the entry without following a final symlink; when it is one, resolves it, checks the
-   * target is inside the root and opens the target (a dangling link with `create` creates its
-   * target, as Linux does, after the same check).
+   * Opens the entry without following a final symlink; when it is one, follows it beneath the
+   * root: the kernel resolver opens the whole path with openat2 (which also creates through a
+   * dangling link inside the root, as Linux does), the walk resolver walks it and opens the
+   * result.
    */
-  private async openFollowingInside(path: string, absolute: string, f: ResolvedOpenFlags): Promise<number> {
+  private async openFollowingInside(path: string, resolved: ResolvedPath, f: ResolvedOpenFlags): Promise<number> {
     const bits = this.openFlagBits(f);
-    const openAt = (target: string): Promise<number> =>
-      call<number>('open', { path }, (cb) => this.fs.open(target, bits | this.c.O_NOFOLLOW, FILE_MODE, cb));
-    if (this.c.O_NOFOLLOW === 0) {
-      // Without O_NOFOLLOW, resolve first (a wider TOCTOU window, documented in the header).
-      const st = await this.lstatOrUndefined('open', path, absolute);
-      if (st?.isSymbolicLink() !== true) return openAt(absolute);
+    const nofollow = this.c.O_NOFOLLOW;
+    const openAt = (target: string, extra: number): Promise<number> =>
+      call<number>('open', { path }, (cb) => this.fs.open(target, bits | extra, FILE_MODE, cb));
+    if (resolved.magic) return openAt(resolved.path, 0);
+    if (nofollow === 0) {
+      // Without O_NOFOLLOW, look first (a wider TOCTOU window, documented in the header).
+      const st = await this.lstatOrUndefined('open', path, resolved.path);
+      if (st?.isSymbolicLink() !== true) return openAt(resolved.path, 0);
     } else {
       try {
-        return await openAt(absolute);
+        return await openAt(resolved.path, nofollow);
       } catch (err) {
         // A final symlink under O_NOFOLLOW is ELOOP on Linux and macOS (EMLINK, mapped to ENOSPC,
         // on FreeBSD), and ENOTDIR when O_DIRECTORY is also given.
         if (!isCode(err, 'ELOOP') && !isCode(err, 'ENOSPC') && !isCode(err, 'ENOTDIR')) throw err;
-        const st = await this.lstatOrUndefined('open', path, absolute).catch(() => undefined);
+        const st = await this.lstatOrUndefined('open', path, resolved.path).catch(() => undefined);
         if (st?.isSymbolicLink() !== true) throw err;
       }
     }
-    let real: string;
-    try {
-      real = await this.resolveFull('open', path);
-    } catch (err) {
-      if (!isCode(err, 'ENOENT') || !f.create) throw err;
-      if (f.exclusive) throw osError('EEXIST', 'open', { path });
-      real = await this.danglingTarget(path, absolute);
-    }
-    return openAt(real);
-  }
-
-  /** Where creating through the dangling symlink at `absolute` would put the file; checked inside. */
-  private async danglingTarget(path: string, absolute: string): Promise<string> {
-    const link = nameString(await call<string | Uint8Array>('open', { path }, (cb) => this.fs.readlink(absolute, cb)));
-    const slash = absolute.lastIndexOf('/');
-    const joined = link.startsWith('/') ? link : `${absolute.slice(0, slash)}/${link}`;
-    const targetSlash = joined.lastIndexOf('/');
-    const parentReal = await this.realpath('open', path, joined.slice(0, targetSlash) || '/');
-    const target = `${parentReal.endsWith('/') ? parentReal : `${parentReal}/`}${joined.slice(targetSlash + 1)}`;
-    if (!this.inside(parentReal) || !this.inside(target)) {
-      throw new StorageError('ERR_PATH_ESCAPE', 'open: symbolic link points outside the root', { operation: 'open', path });
-    }
-    return target;
+    if (this.kernel !== undefined) return this.kernel.openFull('open', path, bits, FILE_MODE);
+    if (f.create && f.exclusive) throw osError('EEXIST', 'open', { path });
+    const target = await this.walker.walk('open', path, f.directory, f.create);
+    return openAt(target.absolute, nofollow);
   }
 
   /** See {@link Io.read}. */
   read(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
     return this.run('read', () => {
       checkFd('read', fd);
-      checkBuffer('read', buffer);
+      const view = checkBuffer('read', buffer);
       checkOffset('read', offsetBytes);
       const entry = this.readableEntry('read', fd);
-      return this.callPinned('read', fd, entry, false, (cb) =>
-        this.fs.read(entry.osFd, buffer, 0, buffer.byteLength, offsetBytes, cb));
+      const lengthBytes = view.byteLength;
+      return this.readBounced('read', fd, entry, [view], [lengthBytes], lengthBytes, offsetBytes);
     });
   }
 
-  /** See {@link Io.readv}. */
+  /** See {@link Io.readv}. One pread into a bounce buffer, scattered at completion (same bytes as preadv). */
   readv(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {
     return this.run('read', () => {
       checkFd('readv', fd);
-      checkBuffers('readv', buffers);
+      const snapshot = snapshotBuffers('readv', buffers);
       checkOffset('readv', offsetBytes);
       const entry = this.readableEntry('readv', fd);
-      const list = [...buffers];
-      const readv = this.fs.readv;
-      if (list.length === 0) return this.pinned(entry, Promise.resolve(0));
-      if (readv === undefined) return this.pinned(entry, this.loopTransfer('readv', entry, list, offsetBytes, false));
-      return this.pinned(entry, call<number>('readv', { fd }, (cb) => readv.call(this.fs, entry.osFd, list, offsetBytes, cb)));
+      return this.readBounced('readv', fd, entry, snapshot.views, snapshot.lengthsBytes, snapshot.totalBytes, offsetBytes);
     });
   }
 
-  /** See {@link Io.write}. */
+  /** See {@link Io.write}. The bytes are copied into a private bounce buffer at the call. */
   write(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
     return this.run('write', () => {
       checkFd('write', fd);
-      checkBuffer('write', buffer);
+      const view = checkBuffer('write', buffer);
       checkOffset('write', offsetBytes);
-      checkRangeEnd('write', offsetBytes, buffer.byteLength);
+      checkRangeEnd('write', offsetBytes, view.byteLength);
       const entry = this.writableEntry('write', fd, 'EBADF');
-      const invoke = (cb: Callback<number>): void => this.fs.write(entry.osFd, buffer, 0, buffer.byteLength, offsetBytes, cb);
-      if (this.gate.open) {
-        this.gate.enterSharedNow();
-        return this.callPinned('write', fd, entry, true, invoke);
-      }
-      return this.gate.enterShared().then(() => this.callPinned('write', fd, entry, true, invoke));
+      return this.writeBounced('write', fd, entry, [view], view.byteLength, offsetBytes);
     });
   }
 
-  /** See {@link Io.writev}. */
+  /** See {@link Io.writev}. The buffers are gathered into one bounce buffer at the call (one pwrite). */
   writev(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {
     return this.run('write', () => {
       checkFd('writev', fd);
-      const totalBytes = checkBuffers('writev', buffers);
+      const snapshot = snapshotBuffers('writev', buffers);
       checkOffset('writev', offsetBytes);
-      checkRangeEnd('writev', offsetBytes, totalBytes);
+      checkRangeEnd('writev', offsetBytes, snapshot.totalBytes);
       const entry = this.writableEntry('writev', fd, 'EBADF');
-      const list = [...buffers];
-      const writev = this.fs.writev;
-      if (list.length === 0) return this.pinned(entry, Promise.resolve(0));
-      if (writev === undefined) return this.gated(entry, () => this.loopTransfer('writev', entry, list, offsetBytes, true));
-      return this.gated(entry, () => call<number>('writev', { fd }, (cb) => writev.call(this.fs, entry.osFd, list, offsetBytes, cb)));
+      return this.writeBounced('writev', fd, entry, snapshot.views, snapshot.totalBytes, offsetBytes);
     });
   }
 
-  /** Vectored transfer for modules without readv/writev: one call per buffer, stopping at a short one. */
-  private async loopTransfer(operation: string, entry: FdEntry, list: Uint8Array[], offsetBytes: number, isWrite: boolean): Promise<number> {
-    let doneBytes = 0;
-    for (const buffer of list) {
-      if (buffer.byteLength === 0) continue;
-      const position = offsetBytes + doneBytes;
-      const n = await call<number>(operation, { path: entry.path }, (cb) => isWrite
-        ? this.fs.write(entry.osFd, buffer, 0, buffer.byteLength, position, cb)
-        : this.fs.read(entry.osFd, buffer, 0, buffer.byteLength, position, cb));
-      doneBytes += n;
-      if (n < buffer.byteLength) break;
+  /**
+   * O_DIRECT demands aligned memory. The transfer runs on an aligned bounce buffer, so the
+   * caller's own addresses (and, for vectors, each segment's length, which the kernel checks per
+   * iovec) are checked here to keep the kernel's `EINVAL`.
+   */
+  private checkDirectViews(operation: string, entry: FdEntry, views: readonly Uint8Array[]): void {
+    const misalignment = this.misalignmentOf;
+    for (const view of views) {
+      const bad = misalignment === undefined
+        || misalignment(view) % DIRECT_ALIGNMENT_BYTES !== 0
+        || (views.length > 1 && view.byteLength % DIRECT_ALIGNMENT_BYTES !== 0);
+      if (bad) throw osError('EINVAL', operation, { path: entry.path, reason: 'misaligned direct I/O' });
     }
-    return doneBytes;
+  }
+
+  /** The bounce pool for `entry`: aligned memory for O_DIRECT descriptors. */
+  private poolFor(entry: FdEntry): BouncePool {
+    return entry.direct && this.alignedPool !== undefined ? this.alignedPool : this.pool;
+  }
+
+  /**
+   * A read through a private bounce buffer: the fs module (libuv's thread pool for node:fs) only
+   * ever sees memory this backend owns and never exposes, so nothing a caller does to its own
+   * buffer can leave the pool thread writing into freed memory. At completion the caller's views
+   * are checked (attached, covering their range) and the bytes copied out; otherwise
+   * `ERR_DETACHED_BUFFER` and nothing is delivered.
+   */
+  private readBounced(
+    operation: string, fd: number, entry: FdEntry, views: readonly Uint8Array[], lengthsBytes: readonly number[],
+    totalBytes: number, offsetBytes: number,
+  ): Promise<number> {
+    if (entry.direct) {
+      try {
+        this.checkDirectViews(operation, entry, views);
+      } catch (err) {
+        this.release(entry);
+        throw err;
+      }
+    }
+    const pool = this.poolFor(entry);
+    const bounce = totalBytes === 0 ? EMPTY_BOUNCE : pool.acquire(totalBytes);
+    return this.callPinned(operation, fd, entry, false, (cb) => this.fs.read(entry.osFd, bounce, 0, totalBytes, offsetBytes, cb))
+      .then((count) => {
+        checkSnapshotsUsable(operation, views, lengthsBytes);
+        let at = 0;
+        for (const view of views) {
+          if (at >= count) break;
+          const n = Math.min(view.byteLength, count - at);
+          copyInto(view, bounce.subarray(at, at + n));
+          at += n;
+        }
+        // Back to the pool only after a completion: the module is done with it. After an error
+        // it is left to the GC, in case a module both threw and still holds it.
+        if (bounce !== EMPTY_BOUNCE) pool.release(bounce);
+        return count;
+      });
+  }
+
+  /** A write through a private bounce buffer filled at the call (see {@link readBounced}). */
+  private writeBounced(operation: string, fd: number, entry: FdEntry, views: readonly Uint8Array[], totalBytes: number, offsetBytes: number): Promise<number> {
+    if (entry.direct) {
+      try {
+        this.checkDirectViews(operation, entry, views);
+      } catch (err) {
+        this.release(entry);
+        throw err;
+      }
+    }
+    const pool = this.poolFor(entry);
+    const bounce = totalBytes === 0 ? EMPTY_BOUNCE : pool.acquire(totalBytes);
+    let at = 0;
+    for (const view of views) {
+      copyInto(bounce, view, at);
+      at += view.byteLength;
+    }
+    const invoke = (cb: Callback<number>): void => this.fs.write(entry.osFd, bounce, 0, totalBytes, offsetBytes, cb);
+    let started: Promise<number>;
+    if (this.gate.open) {
+      this.gate.enterSharedNow();
+      started = this.callPinned(operation, fd, entry, true, invoke);
+    } else {
+      started = this.gate.enterShared().then(() => this.callPinned(operation, fd, entry, true, invoke));
+    }
+    return started.then((count) => {
+      if (bounce !== EMPTY_BOUNCE) pool.release(bounce);
+      return count;
+    });
   }
 
   private readableEntry(operation: string, fd: number): FdEntry {
@@ -676,11 +782,11 @@ export class FsIo implements Io {
           call<FsStatsLike>('stat', { fd: pathOrFd }, (cb) => this.fs.fstat(entry.osFd, cb)));
       } else {
         const normalized = normalizePath('stat', pathOrFd);
-        const absolute = await this.resolveEntry('stat', normalized);
-        st = await call<FsStatsLike>('stat', { path: normalized }, (cb) => this.fs.lstat(absolute, cb));
+        st = await this.withEntry('stat', normalized, (resolved) =>
+          call<FsStatsLike>('stat', { path: normalized }, (cb) => resolved.magic ? this.fs.stat(resolved.path, cb) : this.fs.lstat(resolved.path, cb)));
         if (st.isSymbolicLink()) {
-          const real = await this.resolveFull('stat', normalized);
-          st = await call<FsStatsLike>('stat', { path: normalized }, (cb) => this.fs.stat(real, cb));
+          st = await this.withFull('stat', normalized, false, (resolved) =>
+            call<FsStatsLike>('stat', { path: normalized }, (cb) => this.fs.stat(resolved.path, cb)));
         }
       }
       return { sizeBytes: Number(st.size), isFile: st.isFile(), isDirectory: st.isDirectory() };
@@ -696,28 +802,59 @@ export class FsIo implements Io {
         throw new StorageError('ERR_INVALID_ARGUMENT', 'rename: the root cannot be renamed or replaced', { operation: 'rename', path: src, destination: dst });
       }
       const details = { path: src, destination: dst };
-      const srcAbs = await this.resolveEntry('rename', src);
-      const dstAbs = await this.resolveEntry('rename', dst);
-      if (this.emulate) {
-        const s = await this.lstatOrUndefined('rename', src, srcAbs);
-        if (s === undefined) throw osError('ENOENT', 'rename', details);
-        if (src === dst) return;
-        // Linux's ancestor traps (do_renameat2): into itself is EINVAL, onto an ancestor ENOTEMPTY.
-        if (dst.startsWith(`${src}/`)) throw osError('EINVAL', 'rename', details);
-        if (src.startsWith(`${dst}/`)) throw osError('ENOTEMPTY', 'rename', details);
-        const d = await this.lstatOrUndefined('rename', dst, dstAbs);
-        if (d !== undefined) {
-          if (!s.isDirectory() && d.isDirectory()) throw osError('EISDIR', 'rename', details);
-          if (s.isDirectory() && !d.isDirectory()) throw osError('ENOTDIR', 'rename', details);
-          if (d.isDirectory() && await this.isNonEmptyDirectory('rename', dst, dstAbs)) throw osError('ENOTEMPTY', 'rename', details);
-          if (this.custom) {
-            await this.replaceByRemoving(srcAbs, dstAbs, d.isDirectory(), details);
-            return;
-          }
-        }
-      }
-      await call<void>('rename', details, (cb) => this.fs.rename(srcAbs, dstAbs, cb));
+      await this.withEntry('rename', src, (srcResolved) => this.withEntry('rename', dst, (dstResolved) =>
+        this.renameResolved(src, dst, srcResolved.path, dstResolved.path, details)));
     });
+  }
+
+  private async renameResolved(src: string, dst: string, srcAbs: string, dstAbs: string, details: Record<string, unknown>): Promise<void> {
+    // Custom modules may follow a symbolic link named as rename's source (memfs 4.x moves the
+    // link's target, which can lie outside the root): rename the link itself by hand.
+    const s = this.emulate || this.custom ? await this.lstatOrUndefined('rename', src, srcAbs) : undefined;
+    if (this.emulate) {
+      if (s === undefined) throw osError('ENOENT', 'rename', details);
+      if (src === dst) return;
+      // Linux's ancestor traps (do_renameat2): into itself is EINVAL, onto an ancestor ENOTEMPTY.
+      if (dst.startsWith(`${src}/`)) throw osError('EINVAL', 'rename', details);
+      if (src.startsWith(`${dst}/`)) throw osError('ENOTEMPTY', 'rename', details);
+      const d = await this.lstatOrUndefined('rename', dst, dstAbs);
+      if (d !== undefined) {
+        if (!s.isDirectory() && d.isDirectory()) throw osError('EISDIR', 'rename', details);
+        if (s.isDirectory() && !d.isDirectory()) throw osError('ENOTDIR', 'rename', details);
+        if (d.isDirectory() && await this.isNonEmptyDirectory('rename', dst, dstAbs)) throw osError('ENOTEMPTY', 'rename', details);
+      }
+      if (this.custom && s.isSymbolicLink()) return this.renameLink(srcAbs, dstAbs, d !== undefined, details);
+      if (this.custom && d !== undefined) return this.replaceByRemoving(srcAbs, dstAbs, d.isDirectory(), details);
+    } else if (s?.isSymbolicLink() === true) {
+      if (src === dst) return;
+      const d = await this.lstatOrUndefined('rename', dst, dstAbs);
+      if (d?.isDirectory() === true) throw osError('EISDIR', 'rename', details);
+      return this.renameLink(srcAbs, dstAbs, d !== undefined, details);
+    }
+    await call<void>('rename', details, (cb) => this.fs.rename(srcAbs, dstAbs, cb));
+  }
+
+  /**
+   * Renames the symbolic link at `srcAbs` itself on a custom module: read it, (remove the
+   * target,) recreate it at `dstAbs`, remove the source, all with the module's sync calls in one
+   * turn so nothing else on the event loop sees a step in between. A module without those calls
+   * gets `ERR_UNSUPPORTED` rather than a rename that might move something from outside the root.
+   */
+  private renameLink(srcAbs: string, dstAbs: string, replace: boolean, details: Record<string, unknown>): void {
+    const { readlinkSync, symlinkSync, unlinkSync } = this.fs;
+    if (readlinkSync === undefined || symlinkSync === undefined || unlinkSync === undefined) {
+      throw new StorageError('ERR_UNSUPPORTED', 'rename: this fs module cannot rename a symbolic link safely', {
+        operation: 'rename', ...details, reason: 'the module lacks readlinkSync, symlinkSync or unlinkSync',
+      });
+    }
+    try {
+      const target = nameString(readlinkSync.call(this.fs, srcAbs));
+      if (replace) unlinkSync.call(this.fs, dstAbs);
+      symlinkSync.call(this.fs, target, dstAbs);
+      unlinkSync.call(this.fs, srcAbs);
+    } catch (err) {
+      throw mapFsError(err, 'rename', details);
+    }
   }
 
   /**
@@ -748,13 +885,14 @@ export class FsIo implements Io {
     return this.run('unlink', async () => {
       const normalized = normalizePath('unlink', path);
       if (normalized === '.') throw osError('EISDIR', 'unlink', { path: normalized });
-      const absolute = await this.resolveEntry('unlink', normalized);
-      if (this.emulate) {
-        const st = await this.lstatOrUndefined('unlink', normalized, absolute);
-        if (st === undefined) throw osError('ENOENT', 'unlink', { path: normalized });
-        if (st.isDirectory()) throw osError('EISDIR', 'unlink', { path: normalized });
-      }
-      await call<void>('unlink', { path: normalized }, (cb) => this.fs.unlink(absolute, cb));
+      await this.withEntry('unlink', normalized, async ({ path: absolute }) => {
+        if (this.emulate) {
+          const st = await this.lstatOrUndefined('unlink', normalized, absolute);
+          if (st === undefined) throw osError('ENOENT', 'unlink', { path: normalized });
+          if (st.isDirectory()) throw osError('EISDIR', 'unlink', { path: normalized });
+        }
+        await call<void>('unlink', { path: normalized }, (cb) => this.fs.unlink(absolute, cb));
+      });
     });
   }
 
@@ -763,12 +901,13 @@ export class FsIo implements Io {
     return this.run('mkdir', async () => {
       const normalized = normalizePath('mkdir', path);
       if (normalized === '.') throw osError('EEXIST', 'mkdir', { path: normalized });
-      const absolute = await this.resolveEntry('mkdir', normalized);
-      if (this.emulate) {
-        const st = await this.lstatOrUndefined('mkdir', normalized, absolute);
-        if (st !== undefined) throw osError('EEXIST', 'mkdir', { path: normalized });
-      }
-      await call<void>('mkdir', { path: normalized }, (cb) => this.fs.mkdir(absolute, DIRECTORY_MODE, cb));
+      await this.withEntry('mkdir', normalized, async ({ path: absolute }) => {
+        if (this.emulate) {
+          const st = await this.lstatOrUndefined('mkdir', normalized, absolute);
+          if (st !== undefined) throw osError('EEXIST', 'mkdir', { path: normalized });
+        }
+        await call<void>('mkdir', { path: normalized }, (cb) => this.fs.mkdir(absolute, DIRECTORY_MODE, cb));
+      });
     });
   }
 
@@ -779,14 +918,15 @@ export class FsIo implements Io {
       if (normalized === '.') {
         throw new StorageError('ERR_INVALID_ARGUMENT', 'rmdir: the root cannot be removed', { operation: 'rmdir', path: normalized });
       }
-      const absolute = await this.resolveEntry('rmdir', normalized);
-      if (this.emulate) {
-        const st = await this.lstatOrUndefined('rmdir', normalized, absolute);
-        if (st === undefined) throw osError('ENOENT', 'rmdir', { path: normalized });
-        if (!st.isDirectory()) throw osError('ENOTDIR', 'rmdir', { path: normalized });
-        if (await this.isNonEmptyDirectory('rmdir', normalized, absolute)) throw osError('ENOTEMPTY', 'rmdir', { path: normalized });
-      }
-      await call<void>('rmdir', { path: normalized }, (cb) => this.fs.rmdir(absolute, cb));
+      await this.withEntry('rmdir', normalized, async ({ path: absolute }) => {
+        if (this.emulate) {
+          const st = await this.lstatOrUndefined('rmdir', normalized, absolute);
+          if (st === undefined) throw osError('ENOENT', 'rmdir', { path: normalized });
+          if (!st.isDirectory()) throw osError('ENOTDIR', 'rmdir', { path: normalized });
+          if (await this.isNonEmptyDirectory('rmdir', normalized, absolute)) throw osError('ENOTEMPTY', 'rmdir', { path: normalized });
+        }
+        await call<void>('rmdir', { path: normalized }, (cb) => this.fs.rmdir(absolute, cb));
+      });
     });
   }
 
@@ -794,12 +934,13 @@ export class FsIo implements Io {
   readdir(path: string): Promise<string[]> {
     return this.run('readdir', async () => {
       const normalized = normalizePath('readdir', path);
-      const real = await this.resolveFull('readdir', normalized, true);
-      if (this.emulate) {
-        const st = await call<FsStatsLike>('readdir', { path: normalized }, (cb) => this.fs.stat(real, cb));
-        if (!st.isDirectory()) throw osError('ENOTDIR', 'readdir', { path: normalized });
-      }
-      const names = await call<readonly unknown[]>('readdir', { path: normalized }, (cb) => this.fs.readdir(real, cb));
+      const names = await this.withFull('readdir', normalized, true, async ({ path: real }) => {
+        if (this.emulate) {
+          const st = await call<FsStatsLike>('readdir', { path: normalized }, (cb) => this.fs.stat(real, cb));
+          if (!st.isDirectory()) throw osError('ENOTDIR', 'readdir', { path: normalized });
+        }
+        return call<readonly unknown[]>('readdir', { path: normalized }, (cb) => this.fs.readdir(real, cb));
+      });
       return names.map(nameString).sort();
     });
   }
@@ -845,13 +986,14 @@ export class FsIo implements Io {
       if (this.inFlightCount > 0) await new Promise<void>((resolve) => { this.onIdle = resolve; });
       const entries = this.fds.removeAll();
       await Promise.all(entries.map((entry) => this.closeEntry(entry).catch(() => undefined)));
+      this.resolver.close();
       this.state = 'closed';
     })();
     return this.shutdownPromise;
   }
 }
 
-function checkCapabilityOption(name: keyof FsIoCapabilities, value: unknown): boolean | undefined {
+function checkCapabilityOption(name: keyof FsIoCapabilities | 'kernelResolution', value: unknown): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
   throw new StorageError('ERR_INVALID_ARGUMENT', `FsIo: options.${name} must be a boolean`, { argument: name });
 }

@@ -59,6 +59,9 @@ export interface FsLike {
   /** Used, when present, to replace a rename target in one step on custom modules (see FsIo). */
   renameSync?(from: string, to: string): void;
   unlinkSync?(path: string): void;
+  /** Used, when present, to rename a symbolic link itself on custom modules (see FsIo.rename). */
+  readlinkSync?(path: string): string | Uint8Array;
+  symlinkSync?(target: string, path: string): void;
   rmdirSync?(path: string): void;
   statSync(path: string): FsStatsLike;
   readonly constants?: FsOpenConstants;

@@ -9,9 +9,10 @@
  * then, so concurrent operations with different latencies take effect out of submission order,
  * as on a real device.
  *
- * Memory safety: a read copies from the page cache into the caller's buffer when it completes; a
- * write copies the caller's bytes when it completes (the caller must not touch a buffer in
- * flight). Nothing keeps a caller's buffer after its operation settles: a settled `IoOp` is
+ * Memory safety: buffers are checked and snapshotted by the shared validation (intrinsic getters
+ * only). A write copies the caller's bytes at the call (writev gathers them into one copy); a read
+ * copies from the page cache into the caller's memory when it completes, after checking that the
+ * buffer is still attached and covers its range (else `ERR_DETACHED_BUFFER`, nothing else done). Nothing keeps a caller's buffer after its operation settles: a settled `IoOp` is
  * cleared before it goes back to the per-Io pool it is reused from (ops a crash cancelled are
  * never reused: they may still sit in the event queue). In-flight ops form an intrusive list in
  * submission order, so submitting and completing allocate nothing but the caller's promise.
@@ -29,7 +30,7 @@ import type { Clock } from '../../interfaces/clock.js';
 import { IO_OPERATIONS, type FsyncOptions, type Io, type IoFeatures, type IoMetrics, type IoOperation, type OpenFlags, type Stat } from '../../interfaces/io.js';
 import { IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkAllocateRange, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, normalizePath,
+  checkAllocateRange, checkBuffer, checkFd, checkSnapshotsUsable, detachedInFlight, isSnapshotUsable, snapshotBuffers, type BufferListSnapshot, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, normalizePath,
   type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
@@ -81,6 +82,8 @@ class IoOp extends SimEvent {
   fd = -1;
   buffer: Uint8Array | undefined = undefined;
   buffers: readonly Uint8Array[] | undefined = undefined;
+  /** Each readv buffer's length at the call, to tell at completion whether it still covers it. */
+  lengthsBytes: readonly number[] | undefined = undefined;
   offsetBytes = -1;
   lengthBytes = -1;
   path: string | undefined = undefined;
@@ -105,6 +108,7 @@ class IoOp extends SimEvent {
     this.fd = -1;
     this.buffer = undefined;
     this.buffers = undefined;
+    this.lengthsBytes = undefined;
     this.offsetBytes = -1;
     this.lengthBytes = -1;
     this.path = undefined;
@@ -349,18 +353,19 @@ export class SimIo implements Io {
     const refused = this.refuse('read');
     if (refused !== undefined) return refused;
     const o = this.newOp('read');
+    let view: Uint8Array;
     try {
       checkFd('read', fd);
-      checkBuffer('read', buffer);
+      view = checkBuffer('read', buffer);
       checkOffset('read', offsetBytes);
-      o.handle = this.readHandle('read', fd, offsetBytes, [buffer]);
+      o.handle = this.readHandle('read', fd, offsetBytes, [view]);
     } catch (err) {
       return this.fail('read', err);
     }
     o.fd = fd;
-    o.buffer = buffer;
+    o.buffer = view;
     o.offsetBytes = offsetBytes;
-    o.lengthBytes = buffer.byteLength;
+    o.lengthBytes = view.byteLength;
     return this.submit<number>(o);
   }
 
@@ -369,16 +374,19 @@ export class SimIo implements Io {
     const refused = this.refuse('read');
     if (refused !== undefined) return refused;
     const o = this.newOp('read');
+    let snapshot: BufferListSnapshot;
     try {
       checkFd('readv', fd);
-      o.lengthBytes = checkBuffers('readv', buffers);
+      snapshot = snapshotBuffers('readv', buffers);
+      o.lengthBytes = snapshot.totalBytes;
       checkOffset('readv', offsetBytes);
-      o.handle = this.readHandle('readv', fd, offsetBytes, buffers);
+      o.handle = this.readHandle('readv', fd, offsetBytes, snapshot.views);
     } catch (err) {
       return this.fail('read', err);
     }
     o.fd = fd;
-    o.buffers = [...buffers];
+    o.buffers = snapshot.views;
+    o.lengthsBytes = snapshot.lengthsBytes;
     o.offsetBytes = offsetBytes;
     return this.submit<number>(o);
   }
@@ -388,21 +396,26 @@ export class SimIo implements Io {
     const refused = this.refuse('write');
     if (refused !== undefined) return refused;
     const o = this.newOp('write');
+    let view: Uint8Array;
     try {
       checkFd('write', fd);
-      checkBuffer('write', buffer);
+      view = checkBuffer('write', buffer);
       checkOffset('write', offsetBytes);
-      checkRangeEnd('write', offsetBytes, buffer.byteLength);
+      checkRangeEnd('write', offsetBytes, view.byteLength);
       const handle = this.writeHandle('write', fd, 'EBADF');
-      if (handle.direct) this.checkDirect('write', handle, offsetBytes, [buffer]);
+      if (handle.direct) this.checkDirect('write', handle, offsetBytes, [view]);
       o.handle = handle;
     } catch (err) {
       return this.fail('write', err);
     }
+    // The bytes are taken at the call (Io contract): later changes to the caller's memory, or
+    // detaching it, cannot reach the write.
+    const copy = new Uint8Array(view.byteLength);
+    copy.set(view);
     o.fd = fd;
-    o.buffer = buffer;
+    o.buffer = copy;
     o.offsetBytes = offsetBytes;
-    o.lengthBytes = buffer.byteLength;
+    o.lengthBytes = copy.byteLength;
     return this.submit<number>(o);
   }
 
@@ -411,19 +424,28 @@ export class SimIo implements Io {
     const refused = this.refuse('write');
     if (refused !== undefined) return refused;
     const o = this.newOp('write');
+    let snapshot: BufferListSnapshot;
     try {
       checkFd('writev', fd);
-      o.lengthBytes = checkBuffers('writev', buffers);
+      snapshot = snapshotBuffers('writev', buffers);
+      o.lengthBytes = snapshot.totalBytes;
       checkOffset('writev', offsetBytes);
       checkRangeEnd('writev', offsetBytes, o.lengthBytes);
       const handle = this.writeHandle('writev', fd, 'EBADF');
-      if (handle.direct) this.checkDirect('writev', handle, offsetBytes, buffers);
+      if (handle.direct) this.checkDirect('writev', handle, offsetBytes, snapshot.views);
       o.handle = handle;
     } catch (err) {
       return this.fail('write', err);
     }
+    // Gathered at the call, as write copies (Io contract); from here on it is one buffer.
+    const joined = new Uint8Array(snapshot.totalBytes);
+    let at = 0;
+    for (const view of snapshot.views) {
+      joined.set(view, at);
+      at += view.byteLength;
+    }
     o.fd = fd;
-    o.buffers = [...buffers];
+    o.buffer = joined;
     o.offsetBytes = offsetBytes;
     return this.submit<number>(o);
   }
@@ -690,6 +712,13 @@ export class SimIo implements Io {
   }
 
   private doRead(o: IoOp): number {
+    // Delivered at completion (Io contract): a buffer detached or shrunk in flight fails the read
+    // and nothing else happens.
+    if (o.buffer !== undefined) {
+      if (!isSnapshotUsable(o.buffer, o.lengthBytes)) throw detachedInFlight('read');
+    } else {
+      checkSnapshotsUsable('readv', o.buffers as readonly Uint8Array[], o.lengthsBytes as readonly number[]);
+    }
     const handle = o.handle as Handle;
     const file = handle.inode as FileInode;
     const data = file.cache;
@@ -845,17 +874,8 @@ export class SimIo implements Io {
     const growth = offset + length - file.cache.sizeBytes;
     if (growth > 0) this.disk.reserve('write', handle.path, growth);
     if (o.buffer !== undefined) {
-      this.disk.write(file, length === o.buffer.byteLength ? o.buffer : o.buffer.subarray(0, length), offset, true);
-    } else {
-      const joined = new Uint8Array(length);
-      let at = 0;
-      for (const b of o.buffers as readonly Uint8Array[]) {
-        if (at >= length) break;
-        const n = Math.min(b.byteLength, length - at);
-        joined.set(n === b.byteLength ? b : b.subarray(0, n), at);
-        at += n;
-      }
-      this.disk.write(file, joined, offset, false);
+      // The op's own copy (taken at the call): the disk may keep it without copying again.
+      this.disk.write(file, length === o.buffer.byteLength ? o.buffer : o.buffer.subarray(0, length), offset, false);
     }
     if (ctx.media.count > 0) ctx.media.clear(file.id, Math.floor(offset / sector), Math.floor((offset + length - 1) / sector));
     return length;
