@@ -39,6 +39,7 @@
 // as they are; io_uring_enter failures are retried or surfaced (see ring.h); CQ overflow is
 // flushed before reaping.
 #include <dirent.h>
+#include <limits.h>
 #include <poll.h>
 #include <time.h>
 #include <errno.h>
@@ -161,6 +162,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       InstanceMethod<&Ring::Destroy>("destroy"),
       InstanceMethod<&Ring::RegisterBuffers>("registerBuffers"),
       InstanceMethod<&Ring::Deliver>("deliver"),
+      InstanceMethod<&Ring::Readlink>("readlink"),
     });
   }
 
@@ -178,6 +180,20 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // read/write called through the FastPath functions: (slot, fd, u8, offset), as Read/Write.
   static napi_value FastRead(napi_env env, napi_callback_info info) { return FastRw(env, info, IORING_OP_READ); }
   static napi_value FastWrite(napi_env env, napi_callback_info info) { return FastRw(env, info, IORING_OP_WRITE); }
+  // deliver called through its FastPath function, as Deliver: (slot, views).
+  static napi_value FastDeliver(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2] = {nullptr, nullptr};
+    void* data = nullptr;
+    if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok) return nullptr;
+    Ring* ring = data == nullptr ? nullptr : static_cast<FastPath*>(data)->ring;
+    if (ring == nullptr) {
+      napi_throw_error(env, "ERR_CLOSED", "ring is closed");
+      return nullptr;
+    }
+    for (size_t i = argc; i < 2; ++i) napi_get_undefined(env, &argv[i]);
+    return ring->DeliverCore(Napi::Env(env), argv);
+  }
 
   // Called from the environment's async cleanup hook (worker exit, process exit).
   void Teardown() {
@@ -495,7 +511,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
     FastPath* fast = new FastPath();
     fast->ring = this;
     fast->owners = 1;
-    const struct { const char* name; napi_callback callback; } methods[] = {{"read", FastRead}, {"write", FastWrite}};
+    const struct { const char* name; napi_callback callback; } methods[] = {
+        {"read", FastRead}, {"write", FastWrite}, {"deliver", FastDeliver}};
     for (const auto& method : methods) {
       napi_value fn;
       if (napi_create_function(env, method.name, NAPI_AUTO_LENGTH, method.callback, fast, &fn) != napi_ok) continue;
@@ -704,27 +721,45 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // when a view no longer covers its range (detached, or its resizable buffer shrunk). Called by
   // the JS dispatch for records flagged so; undefined just drops the bounced bytes.
   Napi::Value Deliver(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
+    napi_value argv[2] = {info[0], info[1]};
+    return DeliverCore(info.Env(), argv);
+  }
+
+  Napi::Value DeliverCore(Napi::Env env, const napi_value* argv) {
     if (!Usable(env, true)) return env.Undefined();
     double number = 0;
-    if (!IntArg(env, info[0], 0, static_cast<double>(slots_.size()) - 1, "slot out of range", &number)) return env.Undefined();
+    if (!IntArg(env, argv[0], 0, static_cast<double>(slots_.size()) - 1, "slot out of range", &number)) return env.Undefined();
     Slot* slot = &slots_[static_cast<uint32_t>(number)];
     if (slot->state != SlotState::kFree || !slot->bounced_read) return Napi::Number::New(env, 0);
-    if (info[1].IsUndefined()) {
+    if (IsType(env, argv[1], napi_undefined)) {
       FinishTransfer(slot);
       return Napi::Number::New(env, 0);
     }
     const uint32_t count = static_cast<uint32_t>(slot->iov.size());
+    // One view (read), the common case: no vectors to allocate.
+    View single;
+    bool is_typed = false;
+    if (count == 1 && napi_is_typedarray(env, argv[1], &is_typed) == napi_ok && is_typed) {
+      if (!ViewArg(env, argv[1], "deliver: views must be Uint8Arrays", &single)) return env.Undefined();
+      return Napi::Number::New(env, CopyOut(slot, &single));
+    }
     std::vector<napi_value> elements;
-    if (!Elements(env, info[1], count, &elements)) return env.Undefined();
+    if (!Elements(env, argv[1], count, &elements)) return env.Undefined();
     std::vector<View> views(count);
     for (uint32_t i = 0; i < count; ++i) {
       if (!ViewArg(env, elements[i], "deliver: views must be Uint8Arrays", &views[i])) return env.Undefined();
     }
+    return Napi::Number::New(env, CopyOut(slot, views.data()));
+  }
+
+  // Copies a bounced read's bytes into `views` (as many as the iovecs), all or nothing: 1 when a
+  // view no longer covers its range, else 0. Frees the slot's transfer state either way.
+  int CopyOut(Slot* slot, const View* views) {
+    const uint32_t count = static_cast<uint32_t>(slot->iov.size());
     for (uint32_t i = 0; i < count; ++i) {
       if (views[i].length < slot->iov[i].iov_len || views[i].detached) {
         FinishTransfer(slot);
-        return Napi::Number::New(env, 1);
+        return 1;
       }
     }
     size_t remaining = slot->result > 0 ? static_cast<size_t>(slot->result) : 0;
@@ -734,7 +769,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       remaining -= n;
     }
     FinishTransfer(slot);
-    return Napi::Number::New(env, 0);
+    return 0;
   }
 
   // The napi_values of a one-view call (a Uint8Array) or of an array of `count` views (exactly
@@ -1048,6 +1083,22 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (!ring_.Supports(IORING_OP_MKDIRAT)) return Result(env, mkdirat(dirfd, slot->path_a.c_str(), static_cast<mode_t>(mode)));
     PrepRw(slot, IORING_OP_MKDIRAT, dirfd, reinterpret_cast<uint64_t>(slot->path_a.c_str()), static_cast<uint32_t>(mode), 0);
     return Queue(env, index, slot);
+  }
+
+  // readlink(dirfd, path) -> string | -errno. readlinkat on the JS thread (no fd needed).
+  Napi::Value Readlink(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Usable(env, true)) return env.Undefined();
+    int dirfd = -1;
+    std::string path;
+    if (!DirFdArg(env, info[0], "dirFd out of range", &dirfd) || !StringArg(env, info[1], "path must be a string without NUL", &path)) {
+      return env.Undefined();
+    }
+    std::vector<char> target(PATH_MAX + 1);
+    const ssize_t got = readlinkat(dirfd, path.c_str(), target.data(), target.size());
+    if (got < 0) return Napi::Number::New(env, -errno);
+    if (static_cast<size_t>(got) >= target.size()) return Napi::Number::New(env, -ENAMETOOLONG);
+    return Napi::String::New(env, target.data(), static_cast<size_t>(got));
   }
 
   // readdir(fd) -> string[] | -errno. getdents64 on the JS thread: io_uring has no readdir op.

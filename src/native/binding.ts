@@ -91,6 +91,8 @@ export interface NativeRing {
   renameat(slot: number, fromDirFd: number, fromName: string, toDirFd: number, toName: string): NativeResult;
   unlinkat(slot: number, dirFd: number, name: string, flags: number): NativeResult;
   mkdirat(slot: number, dirFd: number, name: string, mode: number): NativeResult;
+  /** readlinkat on the calling thread: the link's target, or a negated errno. */
+  readlink(dirFd: number, path: string): string | number;
   /** getdents64 on the calling thread: the names (without `.`/`..`) or a negated errno. */
   readdir(fd: number): string[] | number;
   /** Asks the kernel to cancel everything in flight; completions (-ECANCELED or done) follow. */

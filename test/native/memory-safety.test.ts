@@ -272,6 +272,29 @@ describeUring('UringIo memory safety under hostile callers', function () {
       expect(await codeOf(io.readv(999, [new Uint8Array(8)], FILE_SIZE_MAX_BYTES + 1))).to.equal('EBADF');
     });
 
+    it('stat(path) at the fd limit succeeds without an fd, and still keeps to the root', async function () {
+      const script = siblingScript('child-fdlimit');
+      const child = await new Promise<{ stdout: string; stderr: string; failed: boolean }>((resolve) => {
+        execFile('/bin/sh', ['-c', 'ulimit -n 128 && exec "$0" "$@"', process.execPath, ...process.execArgv, script, root], { timeout: 60_000 },
+          (err, stdout, stderr) => resolve({ stdout, stderr, failed: err !== null }));
+      });
+      expect(child.failed, child.stderr).to.equal(false);
+      const out = JSON.parse(child.stdout) as Record<string, unknown>;
+      expect(out).to.deep.include({
+        exhausted: true,
+        'a/b/file': [5, true, false],
+        inside: [5, true, false],
+        'a/loopback/file': [5, true, false],
+        'a/b/file/x': 'ENOTDIR',
+        missing: 'ENOENT',
+        absolute: 'ERR_PATH_ESCAPE',
+        'a/up': 'ERR_PATH_ESCAPE',
+        self: 'ELOOP',
+      });
+      expect((out['a'] as unknown[])[2]).to.equal(true);
+      expect((out['.'] as unknown[])[2]).to.equal(true);
+    });
+
     it('allocAligned(2^31) is ERR_LIMIT_EXCEEDED, as on FsIo and SimIo', function () {
       expect(() => io.allocAligned(2 ** 31)).to.throw(StorageError).with.property('code', 'ERR_LIMIT_EXCEEDED');
       expect(io.allocAligned(4096).byteLength).to.equal(4096);

@@ -94,6 +94,10 @@ const AT_REMOVEDIR = 0x200;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+const AT_SYMLINK_NOFOLLOW = 0x100;
+/** Symlinks followed in one resolution before ELOOP, as the kernel's MAXSYMLINKS. */
+const SYMLINKS_MAX = 40;
 const FILE_MODE = 0o644;
 const DIR_MODE = 0o755;
 const RECORD_DOUBLES = 4;
@@ -309,7 +313,7 @@ export class UringIo implements Io {
       case Kind.Ftruncate: return ring.ftruncate(slot, r.fd, r.number1);
       case Kind.Openat2: return ring.openat2(slot, r.fd, r.text1, r.number1, r.number2, r.number3);
       case Kind.Close: return ring.close(slot, r.fd);
-      case Kind.Statx: return ring.statx(slot, r.fd);
+      case Kind.Statx: return ring.statx(slot, r.fd, r.text1, r.number1);
       case Kind.Renameat: return ring.renameat(slot, r.fd, r.text1, r.number1, r.text2);
       case Kind.Unlinkat: return ring.unlinkat(slot, r.fd, r.text1, r.number1);
       case Kind.Mkdirat: return ring.mkdirat(slot, r.fd, r.text1, r.number1);
@@ -646,13 +650,70 @@ export class UringIo implements Io {
         return this.statFd('stat', fd, { fd });
       }
       const normalized = normalizePath('stat', pathOrFd);
-      const fd = await this.openBeneath('stat', ROOT_FD, normalized, O_PATH, 0);
+      let fd: number;
+      try {
+        fd = await this.openBeneath('stat', ROOT_FD, normalized, O_PATH, 0);
+      } catch (err) {
+        // node:fs's stat needs no fd; neither may ours when the process has none left.
+        if (err instanceof StorageError && (err.code === 'EMFILE' || err.code === 'ENFILE')) return this.statWithoutFd(normalized);
+        throw err;
+      }
       try {
         return await this.statFd('stat', fd, { path: normalized });
       } finally {
         await this.closeQuietly(fd);
       }
     });
+  }
+
+  /** statx of `path` relative to the root without following a last symlink; resolves with [size, mode]. */
+  private async statxAt(path: string): Promise<{ sizeBytes: number; mode: number }> {
+    const request = new Request(Kind.Statx, ROOT_FD, undefined, undefined, AT_SYMLINK_NOFOLLOW, 0, 0, path, '');
+    const result = await this.run(request);
+    if (result < 0) throw this.fail(result, 'stat', { path }, true);
+    return { sizeBytes: request.sizeBytes, mode: request.mode };
+  }
+
+  /**
+   * stat of a path without an fd (the process is at its fd limit): the path is resolved here,
+   * component by component with statx(AT_SYMLINK_NOFOLLOW) and readlinkat relative to the root,
+   * with RESOLVE_BENEATH's rules (an absolute link or a `..` above the root is
+   * `ERR_PATH_ESCAPE`; more than 40 links is `ELOOP`). Unlike openat2 this walk is not atomic: a
+   * directory swapped for a symlink out of the root between two steps could make it report the
+   * size and type of an outside file (never its data, and nothing is changed). Only this fallback
+   * has that window.
+   */
+  private async statWithoutFd(normalized: string): Promise<Stat> {
+    const pending = normalized === '.' ? [] : normalized.split('/');
+    const resolved: string[] = [];
+    let mode = S_IFDIR;
+    let links = 0;
+    while (pending.length > 0) {
+      const part = pending.shift() as string;
+      if (part === '' || part === '.') continue;
+      if ((mode & S_IFMT) !== S_IFDIR) throw StorageError.fromErrno('ENOTDIR', 'stat', { path: normalized });
+      if (part === '..') {
+        if (resolved.length === 0) throw new StorageError('ERR_PATH_ESCAPE', 'stat: the path leads out of the root', { operation: 'stat', path: normalized });
+        resolved.pop();
+        continue;
+      }
+      const candidate = [...resolved, part].join('/');
+      const found = await this.statxAt(candidate);
+      if ((found.mode & S_IFMT) === S_IFLNK) {
+        links += 1;
+        if (links > SYMLINKS_MAX) throw StorageError.fromErrno('ELOOP', 'stat', { path: normalized });
+        const target = this.ring.readlink(ROOT_FD, candidate);
+        if (typeof target === 'number') throw this.fail(target, 'stat', { path: normalized }, true);
+        if (target.startsWith('/')) throw new StorageError('ERR_PATH_ESCAPE', 'stat: the path leads out of the root', { operation: 'stat', path: normalized });
+        pending.unshift(...target.split('/'));
+        continue;
+      }
+      resolved.push(part);
+      mode = found.mode;
+    }
+    const last = await this.statxAt(resolved.length === 0 ? '.' : resolved.join('/'));
+    const type = last.mode & S_IFMT;
+    return { sizeBytes: last.sizeBytes, isFile: type === S_IFREG, isDirectory: type === S_IFDIR };
   }
 
   /** See {@link Io.rename}: renameat between the two parents, each opened beneath the root. */
