@@ -166,6 +166,37 @@ describeUring('UringIo memory safety under hostile callers', function () {
       await expectUnharmed(others);
     });
 
+    it('every buffer kind round-trips: shared, growable shared, resizable, wasm memory, Buffer, subclass, empty', async function () {
+      const rw = await io.open('kinds', { read: true, write: true, create: true });
+      type Growable = new (n: number, o: { maxByteLength: number }) => ArrayBufferLike;
+      const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (o: { initial: number }) => { buffer: ArrayBuffer } } }).WebAssembly;
+      class Sub extends Uint8Array {}
+      const kinds: Array<[string, Uint8Array]> = [
+        ['SharedArrayBuffer', new Uint8Array(new SharedArrayBuffer(64))],
+        ['growable SharedArrayBuffer', new Uint8Array(new (SharedArrayBuffer as unknown as Growable)(64, { maxByteLength: 4096 }))],
+        ['resizable ArrayBuffer', new Uint8Array(new (ArrayBuffer as unknown as Growable)(64, { maxByteLength: 4096 }), 0, 64)],
+        ['length-tracking view', new Uint8Array(new (ArrayBuffer as unknown as Growable)(64, { maxByteLength: 4096 }))],
+        ['wasm memory', new Uint8Array(new wasm.Memory({ initial: 1 }).buffer, 100, 64)],
+        ['Buffer slice', Buffer.alloc(200).subarray(7, 71)],
+        ['subclass', new Sub(64)],
+        ['allocAligned', io.allocAligned(64)],
+      ];
+      for (const [name, view] of kinds) {
+        for (let i = 0; i < 64; i += 1) view[i] = (i * 7 + name.length) & 0xff;
+        const expected = Uint8Array.from(view);
+        expect(await io.write(rw, view, 0), name).to.equal(64);
+        view.fill(0);
+        expect(await io.read(rw, view, 0), name).to.equal(64);
+        expect(Uint8Array.from(view), name).to.deep.equal(expected);
+        view.fill(0);
+        expect(await io.readv(rw, [view.subarray(0, 10), new Uint8Array(0), view.subarray(10)], 0), name).to.equal(64);
+        expect(Uint8Array.from(view), name).to.deep.equal(expected);
+        expect(await io.writev(rw, [view.subarray(32), view.subarray(0, 32)], 64), name).to.equal(64);
+      }
+      expect(await io.read(rw, new Uint8Array(0), 0)).to.equal(0);
+      await io.close(rw);
+    });
+
     it('lying subclasses, Proxies and prototype look-alikes are refused or read at their true length', async function () {
       class Liar extends Uint8Array {
         override get byteLength(): number { return 1 << 20; }
