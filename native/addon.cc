@@ -538,11 +538,19 @@ class Ring : public Napi::ObjectWrap<Ring> {
 
   static bool ViewArg(napi_env env, napi_value value, const char* what, View* out) {
     bool is_typed = false;
+    if (value == nullptr || napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) {
+      ThrowType(env, what);
+      return false;
+    }
+    return ViewInfo(env, value, what, out);
+  }
+
+  // ViewArg for a value known to be a typed array.
+  static bool ViewInfo(napi_env env, napi_value value, const char* what, View* out) {
     napi_typedarray_type type;
     void* data = nullptr;
     napi_value buffer = nullptr;
-    if (value == nullptr || napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
-        napi_get_typedarray_info(env, value, &type, &out->length, &data, &buffer, &out->offset) != napi_ok || type != napi_uint8_array) {
+    if (napi_get_typedarray_info(env, value, &type, &out->length, &data, &buffer, &out->offset) != napi_ok || type != napi_uint8_array) {
       ThrowType(env, what);
       return false;
     }
@@ -716,7 +724,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     return Queue(env, index, slot);
   }
 
-  // deliver(slot, u8 | u8[] | undefined) -> 0 | 1: copies a completed bounced read into the
+  // deliver(slot, u8 | u8[] | undefined) -> 0 | 1 | 2: copies a completed bounced read into the
   // caller's views (the same ones, in the same order, as at submission). 1, and nothing copied,
   // when a view no longer covers its range (detached, or its resizable buffer shrunk). Called by
   // the JS dispatch for records flagged so; undefined just drops the bounced bytes.
@@ -730,18 +738,19 @@ class Ring : public Napi::ObjectWrap<Ring> {
     double number = 0;
     if (!IntArg(env, argv[0], 0, static_cast<double>(slots_.size()) - 1, "slot out of range", &number)) return env.Undefined();
     Slot* slot = &slots_[static_cast<uint32_t>(number)];
-    if (slot->state != SlotState::kFree || !slot->bounced_read) return Napi::Number::New(env, 0);
-    if (IsType(env, argv[1], napi_undefined)) {
-      FinishTransfer(slot);
-      return Napi::Number::New(env, 0);
-    }
+    // 2: the slot holds no delivery (already delivered, or in use again): a caller bug.
+    if (slot->state != SlotState::kFree || !slot->bounced_read) return Napi::Number::New(env, 2);
     const uint32_t count = static_cast<uint32_t>(slot->iov.size());
-    // One view (read), the common case: no vectors to allocate.
+    // One view (read), the common case: no vectors to allocate, no second type check.
     View single;
     bool is_typed = false;
     if (count == 1 && napi_is_typedarray(env, argv[1], &is_typed) == napi_ok && is_typed) {
-      if (!ViewArg(env, argv[1], "deliver: views must be Uint8Arrays", &single)) return env.Undefined();
+      if (!ViewInfo(env, argv[1], "deliver: views must be Uint8Arrays", &single)) return env.Undefined();
       return Napi::Number::New(env, CopyOut(slot, &single));
+    }
+    if (IsType(env, argv[1], napi_undefined)) {
+      FinishTransfer(slot);
+      return Napi::Number::New(env, 0);
     }
     std::vector<napi_value> elements;
     if (!Elements(env, argv[1], count, &elements)) return env.Undefined();

@@ -85,7 +85,7 @@ export interface NativeRing {
   /**
    * For a completion record flagged in aux0: copies the read's bytes from the slot's bounce memory
    * into the same views it was submitted with (undefined: drop them). 1, copying nothing, when a
-   * view no longer covers its range; else 0.
+   * view no longer covers its range; 2 when the slot holds no delivery; else 0.
    */
   deliver(slot: number, views: Uint8Array | readonly Uint8Array[] | undefined): number;
   renameat(slot: number, fromDirFd: number, fromName: string, toDirFd: number, toName: string): NativeResult;

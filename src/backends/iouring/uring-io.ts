@@ -341,7 +341,7 @@ export class UringIo implements Io {
         request.sizeBytes = records[base + 2] as number;
         request.mode = records[base + 3] as number;
       } else if (result >= 0 && (request.kind === Kind.Read || request.kind === Kind.Readv)) {
-        if (!this.delivered(slot, request, records[base + 2] === 1)) result = RESULT_DETACHED;
+        result = this.delivered(slot, request, records[base + 2] === 1, result);
       }
       this.releaseSlot(slot);
       this.complete(request, result);
@@ -356,18 +356,22 @@ export class UringIo implements Io {
 
   /**
    * A completed read: copies its bytes out of the slot's bounce memory (`bounced`), or for a
-   * buffer used in place checks its views. False when a view no longer covers its range.
+   * buffer used in place checks its views. `result`, or RESULT_DETACHED when a view no longer
+   * covers its range.
    */
-  private delivered(slot: number, request: Request, bounced: boolean): boolean {
+  private delivered(slot: number, request: Request, bounced: boolean, result: number): number {
     const single = request.kind === Kind.Read;
-    if (bounced) return this.ring.deliver(slot, single ? request.buffer as Uint8Array : request.buffers as Uint8Array[]) === 0;
-    if (single) return viewCovers(request.buffer as Uint8Array, request.number2);
+    if (bounced) {
+      const status = this.ring.deliver(slot, single ? request.buffer as Uint8Array : request.buffers as Uint8Array[]);
+      return status === 0 ? result : status === 1 ? RESULT_DETACHED : RESULT_INTERNAL;
+    }
+    if (single) return viewCovers(request.buffer as Uint8Array, request.number2) ? result : RESULT_DETACHED;
     const views = request.buffers as Uint8Array[];
     const lengths = request.lengths as readonly number[];
     for (let i = 0; i < views.length; i += 1) {
-      if (!viewCovers(views[i] as Uint8Array, lengths[i] as number)) return false;
+      if (!viewCovers(views[i] as Uint8Array, lengths[i] as number)) return RESULT_DETACHED;
     }
-    return true;
+    return result;
   }
 
   private pump(): void {
@@ -555,8 +559,8 @@ export class UringIo implements Io {
   truncate(fd: number, lengthBytes: number): Promise<void> {
     return this.counted('truncate', async () => {
       this.checkUsable('truncate');
-      checkLength('truncate', lengthBytes);
       this.checkOpenFd('truncate', fd);
+      checkLength('truncate', lengthBytes);
       const result = await this.run(new Request(Kind.Ftruncate, fd, undefined, undefined, lengthBytes, 0, 0, '', ''));
       if (result < 0) throw this.fail(result, 'truncate', { fd, lengthBytes });
     });
@@ -566,8 +570,8 @@ export class UringIo implements Io {
   allocate(fd: number, offsetBytes: number, lengthBytes: number): Promise<void> {
     return this.counted('allocate', async () => {
       this.checkUsable('allocate');
-      checkAllocateRange('allocate', offsetBytes, lengthBytes);
       this.checkOpenFd('allocate', fd);
+      checkAllocateRange('allocate', offsetBytes, lengthBytes);
       const result = await this.run(new Request(Kind.Fallocate, fd, undefined, undefined, offsetBytes, lengthBytes, 0, '', ''));
       if (result < 0) throw this.fail(result, 'allocate', { fd, offsetBytes, lengthBytes });
     });
