@@ -229,10 +229,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       uv_close(reinterpret_cast<uv_handle_t*>(&handles_->prepare), OnHandleClosed);
       handles_ = nullptr;
     }
-    if (held_) {
-      callback_.Unref();
-      Unref();
-    }
+    if (held_) callback_.Unref();
     held_ = false;
     // The kernel dropped the registration with the ring; JS's share of the arena lives on.
     arena_ = nullptr;
@@ -253,6 +250,18 @@ class Ring : public Napi::ObjectWrap<Ring> {
     }
     if (!IsType(env, info[3], napi_function)) return ThrowType(env, "start: dispatcher must be a function");
     const uint32_t depth = static_cast<uint32_t>(depth_value);
+    // The JS object owns the dispatcher (a plain property: a JS-side cycle the GC can collect),
+    // and the dispatcher owns the object, so the strong reference to the dispatcher held while
+    // requests are in flight keeps the ring itself alive too. Done first: a frozen dispatcher
+    // fails here, before anything is set up.
+    napi_property_descriptor own = {"dispatcher", nullptr, nullptr, nullptr, nullptr, info[3], napi_default, nullptr};
+    napi_value ring_key;
+    napi_property_descriptor back = {nullptr, nullptr, nullptr, nullptr, nullptr, info.This(), napi_default, nullptr};
+    if (napi_create_symbol(env, nullptr, &ring_key) != napi_ok) return env.Undefined();
+    back.name = ring_key;
+    if (napi_define_properties(env, info.This(), 1, &own) != napi_ok || napi_define_properties(env, info[3], 1, &back) != napi_ok) {
+      return env.Undefined();
+    }
 
     root_fd_ = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root_fd_ < 0) return Failure(env, "open-root", errno);
@@ -268,10 +277,6 @@ class Ring : public Napi::ObjectWrap<Ring> {
     slots_.resize(depth);
     record_capacity_ = ring_.cq_entries();
     NewRecords(env);
-    // The JS object owns the dispatcher (a plain property: a JS-side cycle the GC can collect);
-    // the native reference is weak while idle and strong while requests are in the kernel.
-    info.This().As<Napi::Object>().DefineProperty(
-        Napi::PropertyDescriptor::Value("dispatcher", info[3], napi_default));
     callback_ = Napi::Persistent(info[3].As<Napi::Function>());
     callback_.Unref();
 
@@ -1205,14 +1210,14 @@ class Ring : public Napi::ObjectWrap<Ring> {
     return in_kernel_ == 0;
   }
 
-  // While requests are in the kernel the ring keeps itself, its dispatcher and the event loop
-  // alive, as node:fs does for a pending request: an abandoned ring delivers its completions and
-  // only then can be collected, and the process exits once nothing is pending.
+  // While requests are in the kernel the ring keeps its dispatcher (and through it itself, see
+  // Start) and the event loop alive, as node:fs does for a pending request: an abandoned ring
+  // delivers its completions and only then can be collected, and the process exits once nothing
+  // is pending. One reference flip per idle/busy transition, none per request.
   void Hold() {
     if (held_) return;
     held_ = true;
     callback_.Ref();
-    Ref();
     uv_ref(reinterpret_cast<uv_handle_t*>(&handles_->poll));
   }
 
@@ -1220,7 +1225,6 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (!held_ || in_kernel_ != 0) return;
     held_ = false;
     callback_.Unref();
-    Unref();
     if (handles_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->poll));
   }
 
