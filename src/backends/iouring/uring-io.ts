@@ -362,7 +362,12 @@ export class UringIo implements Io {
   private delivered(slot: number, request: Request, bounced: boolean, result: number): number {
     const single = request.kind === Kind.Read;
     if (bounced) {
-      const status = this.ring.deliver(slot, single ? request.buffer as Uint8Array : request.buffers as Uint8Array[]);
+      let status: number;
+      try {
+        status = this.ring.deliver(slot, single ? request.buffer as Uint8Array : request.buffers as Uint8Array[]);
+      } catch {
+        status = 2; // the dispatch must not throw: this request fails alone
+      }
       return status === 0 ? result : status === 1 ? RESULT_DETACHED : RESULT_INTERNAL;
     }
     if (single) return viewCovers(request.buffer as Uint8Array, request.number2) ? result : RESULT_DETACHED;
