@@ -12,13 +12,24 @@
 // writes [slot, res, aux0, aux1] records into a Float64Array shared with JS and calls the JS
 // dispatcher once per batch (the dispatcher is looked up once per wake-up, not per batch).
 //
-// Memory safety: while any request is in the kernel the Ring holds a strong reference to the JS
-// dispatcher, a closure over the UringIo, whose slot table references every buffer in flight, so
-// nothing the kernel may touch can be collected. Paths, iovec arrays, open_how and statx results
-// live in the per-slot storage below until the request's completion. Teardown (explicit close, GC
+// Memory safety: the kernel only ever touches memory this addon owns. A read or write whose
+// buffer is not ours goes through a private bounce buffer of the slot (4096-aligned, the caller's
+// address misalignment reproduced so O_DIRECT answers as it would for the caller's buffer): a
+// write copies the caller's bytes in at the call, a read copies out at completion (deliver(),
+// called by JS) only after checking that each view still covers its range; JS can detach,
+// transfer, shrink or collect its buffers at any moment without the kernel noticing. Buffers from
+// allocAligned and the registered-buffer arena are reference-counted allocations (aligned.h): a
+// request in flight holds a share, so they are used in place and still cannot be freed under the
+// kernel. Paths, iovec arrays, open_how and statx results live in the per-slot storage below
+// until the request's completion; the completion records live in an ArrayBuffer the ring checks
+// before every batch and replaces if JS detached it. Entry points validate every argument (types,
+// ranges, IOV_MAX) before they claim a slot or queue an SQE, and throw a JS error instead. While
+// any request is in the kernel the Ring holds a strong reference to the JS dispatcher and keeps
+// the event loop alive, as node:fs does for a pending request. Teardown (explicit close, GC
 // finalizer or the environment's async cleanup hook when a worker ends or the process exits)
-// cancels every request (IORING_OP_ASYNC_CANCEL) and waits for all completions before unmapping
-// the ring, so the kernel never writes into freed memory.
+// cancels every request (IORING_OP_ASYNC_CANCEL) and waits for the completions, for at most
+// kDrainMillisMax: a request the kernel cannot cancel in time (a read stuck on a dead network
+// filesystem) makes the ring leak its memory rather than free it under the kernel.
 //
 // Requirements: Linux >= 5.6 for io_uring with IORING_REGISTER_PROBE and openat2; operations the
 // kernel lacks (mkdirat < 5.15, renameat/unlinkat < 5.11, ftruncate < 6.9...) run as plain
@@ -28,6 +39,9 @@
 // as they are; io_uring_enter failures are retried or surfaced (see ring.h); CQ overflow is
 // flushed before reaping.
 #include <dirent.h>
+#include <limits.h>
+#include <poll.h>
+#include <time.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/prctl.h>
@@ -43,6 +57,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -63,12 +78,26 @@ constexpr uint32_t kQueueDepthMax = 4096;
 constexpr uint32_t kRecordDoubles = 4;  // slot, res, aux0, aux1
 constexpr size_t kReaddirEntriesMax = 1u << 20;
 constexpr int kRootFd = -1;  // JS passes -1 for "the root directory"
+constexpr uint32_t kIovMax = 1024;  // IOV_MAX: the kernel refuses more iovecs
+constexpr double kTransferBytesMax = 2147479552.0;  // MAX_RW_COUNT: the kernel's cap per transfer
+constexpr double kOffsetMax = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER; the kernel checks the rest
+constexpr size_t kStringBytesMax = 1u << 16;  // far above PATH_MAX: the kernel answers ENAMETOOLONG
+// Bounce memory a slot keeps between requests, and all slots together (more is freed after use).
+constexpr size_t kBounceRetainSlotBytes = (1u << 20) + 2 * 4096;
+constexpr size_t kBounceRetainTotalBytes = 64u << 20;
+constexpr int kDrainMillisMax = 1000;
 
 enum class SlotState : uint8_t { kFree, kInKernel };
 
 struct Slot {
   io_uring_sqe sqe;  // copy kept for resubmission after -EINTR/-EAGAIN
-  std::vector<iovec> iov;
+  std::vector<iovec> iov;  // what the kernel reads or writes (bounce memory or a pinned allocation)
+  std::vector<uint8_t> iov_bounced;  // per iovec: 1 when it points into `bounce`
+  std::vector<Allocation*> pins;  // allocations used in place, one share each while in flight
+  uint8_t* bounce = nullptr;
+  size_t bounce_bytes = 0;
+  bool bounced_read = false;  // a read whose bytes wait in `bounce` for deliver()
+  int32_t result = 0;
   std::string path_a;
   std::string path_b;
   open_how how;
@@ -133,6 +162,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
       InstanceMethod<&Ring::CancelAll>("cancelAll"),
       InstanceMethod<&Ring::Destroy>("destroy"),
       InstanceMethod<&Ring::RegisterBuffers>("registerBuffers"),
+      InstanceMethod<&Ring::Deliver>("deliver"),
+      InstanceMethod<&Ring::Readlink>("readlink"),
     });
   }
 
@@ -150,12 +181,42 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // read/write called through the FastPath functions: (slot, fd, u8, offset), as Read/Write.
   static napi_value FastRead(napi_env env, napi_callback_info info) { return FastRw(env, info, IORING_OP_READ); }
   static napi_value FastWrite(napi_env env, napi_callback_info info) { return FastRw(env, info, IORING_OP_WRITE); }
+  // deliver called through its FastPath function, as Deliver: (slot, views).
+  static napi_value FastDeliver(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2] = {nullptr, nullptr};
+    void* data = nullptr;
+    if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok) return nullptr;
+    Ring* ring = data == nullptr ? nullptr : static_cast<FastPath*>(data)->ring;
+    if (ring == nullptr) {
+      napi_throw_error(env, "ERR_CLOSED", "ring is closed");
+      return nullptr;
+    }
+    for (size_t i = argc; i < 2; ++i) napi_get_undefined(env, &argv[i]);
+    return ring->DeliverCore(Napi::Env(env), argv);
+  }
 
   // Called from the environment's async cleanup hook (worker exit, process exit).
   void Teardown() {
+    teardown_done_ = true;
     if (!ring_.IsOpen()) return;
-    CancelAndDrain();
+    const bool drained = CancelAndDrain();
+    // Closing the ring makes the kernel cancel what is left; its workers may still write into
+    // the memory of those requests, so when the drain did not finish that memory is leaked
+    // (slots with their bounce buffers, paths and statx results; pins; the arena), never freed.
     ring_.Destroy();
+    if (drained) {
+      for (Slot& slot : slots_) {
+        ReleasePins(&slot);
+        FreeBounce(&slot);
+      }
+      if (arena_alloc_ != nullptr) ReleaseAllocation(arena_alloc_);
+    } else {
+      new std::vector<Slot>(std::move(slots_));
+      leaked_ = true;
+    }
+    slots_.clear();
+    arena_alloc_ = nullptr;
     if (root_fd_ >= 0) close(root_fd_);
     root_fd_ = -1;
     // Files JS never closed (a worker terminated, a process exiting, an abandoned UringIo).
@@ -171,26 +232,37 @@ class Ring : public Napi::ObjectWrap<Ring> {
     }
     if (held_) callback_.Unref();
     held_ = false;
-    // The kernel dropped the registration with the ring; JS may keep using the memory.
+    // The kernel dropped the registration with the ring; JS's share of the arena lives on.
     arena_ = nullptr;
-    if (!arena_ref_.IsEmpty()) arena_ref_.Reset();
   }
 
  private:
   // start(rootPath, queueDepth, sqpoll, dispatcher) -> null | { stage, errno }
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (ring_.IsOpen() || info.Length() < 4 || !info[0].IsString() || !info[1].IsNumber() || !info[3].IsFunction()) {
-      Napi::TypeError::New(env, "start(root, queueDepth, sqpoll, dispatcher)").ThrowAsJavaScriptException();
+    if (!Usable(env, false)) return env.Undefined();
+    if (ring_.IsOpen() || teardown_done_) return Throw(env, "start: the ring was already started");
+    std::string root;
+    double depth_value = 0;
+    bool sqpoll = false;
+    if (!StringArg(env, info[0], "start: root", &root) || !IntArg(env, info[1], 1, kQueueDepthMax, "start: queueDepth", &depth_value) ||
+        !BoolArg(env, info[2], "start: sqpoll", &sqpoll)) {
       return env.Undefined();
     }
-    const std::string root = info[0].As<Napi::String>().Utf8Value();
-    uint32_t depth = info[1].As<Napi::Number>().Uint32Value();
-    if (depth == 0 || depth > kQueueDepthMax) {
-      Napi::RangeError::New(env, "queueDepth out of range").ThrowAsJavaScriptException();
+    if (!IsType(env, info[3], napi_function)) return ThrowType(env, "start: dispatcher must be a function");
+    const uint32_t depth = static_cast<uint32_t>(depth_value);
+    // The JS object owns the dispatcher (a plain property: a JS-side cycle the GC can collect),
+    // and the dispatcher owns the object, so the strong reference to the dispatcher held while
+    // requests are in flight keeps the ring itself alive too. Done first: a frozen dispatcher
+    // fails here, before anything is set up.
+    napi_property_descriptor own = {"dispatcher", nullptr, nullptr, nullptr, nullptr, info[3], napi_default, nullptr};
+    napi_value ring_key;
+    napi_property_descriptor back = {nullptr, nullptr, nullptr, nullptr, nullptr, info.This(), napi_default, nullptr};
+    if (napi_create_symbol(env, nullptr, &ring_key) != napi_ok) return env.Undefined();
+    back.name = ring_key;
+    if (napi_define_properties(env, info.This(), 1, &own) != napi_ok || napi_define_properties(env, info[3], 1, &back) != napi_ok) {
       return env.Undefined();
     }
-    const bool sqpoll = info[2].As<Napi::Boolean>().Value();
 
     root_fd_ = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root_fd_ < 0) return Failure(env, "open-root", errno);
@@ -205,13 +277,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     }
     slots_.resize(depth);
     record_capacity_ = ring_.cq_entries();
-    Napi::ArrayBuffer records = Napi::ArrayBuffer::New(env, record_capacity_ * kRecordDoubles * sizeof(double));
-    records_ = static_cast<double*>(records.Data());
-    records_ref_ = Napi::Persistent(records);
-    // The JS object owns the dispatcher (a plain property: a JS-side cycle the GC can collect);
-    // the native reference is weak while idle and strong while requests are in the kernel.
-    info.This().As<Napi::Object>().DefineProperty(
-        Napi::PropertyDescriptor::Value("dispatcher", info[3], napi_default));
+    NewRecords(env);
     callback_ = Napi::Persistent(info[3].As<Napi::Function>());
     callback_.Unref();
 
@@ -262,9 +328,30 @@ class Ring : public Napi::ObjectWrap<Ring> {
     return failure;
   }
 
+  // completions() -> the record buffer (a new one if JS detached the previous one).
   Napi::Value Completions(const Napi::CallbackInfo& info) {
-    if (records_ref_.IsEmpty()) return info.Env().Undefined();
+    if (records_ref_.IsEmpty() || !EnsureRecords(info.Env())) return info.Env().Undefined();
     return records_ref_.Value();
+  }
+
+  void NewRecords(Napi::Env env) {
+    Napi::ArrayBuffer records = Napi::ArrayBuffer::New(env, record_capacity_ * kRecordDoubles * sizeof(double));
+    records_ = static_cast<double*>(records.Data());
+    records_ref_ = Napi::Persistent(records);
+  }
+
+  // The record buffer is a plain ArrayBuffer JS can reach (through completions()) and so detach
+  // or transfer, after which its memory belongs to someone else: check before every write, and
+  // start a new one when it was taken (JS notices its view is empty and asks for the new one).
+  bool EnsureRecords(napi_env env) {
+    napi_value value;
+    bool detached = true;
+    if (napi_get_reference_value(env, records_ref_, &value) != napi_ok || value == nullptr ||
+        napi_is_detached_arraybuffer(env, value, &detached) != napi_ok) {
+      return false;
+    }
+    if (detached) NewRecords(Napi::Env(env));
+    return true;
   }
 
   Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -284,6 +371,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
     out.Set("ownedFds", static_cast<double>(owned_fds_.size()));
     out.Set("fixedTransfers", static_cast<double>(fixed_transfers_));
     out.Set("registeredBuffers", arena_ == nullptr ? 0.0 : static_cast<double>(arena_bytes_ / fixed_bytes_));
+    out.Set("bounceBytes", static_cast<double>(bounce_bytes_total_));
+    out.Set("leakedAtTeardown", leaked_);
     Napi::Object ops = Napi::Object::New(env);
     ops.Set("read", ring_.Supports(IORING_OP_READ));
     ops.Set("write", ring_.Supports(IORING_OP_WRITE));
@@ -303,18 +392,117 @@ class Ring : public Napi::ObjectWrap<Ring> {
     return out;
   }
 
-  // ---- argument helpers (JS validates; these only guard against misuse of the internal API) ----
+  // ---- argument checks: JS validates first; these keep a misuse of the internal API from
+  // corrupting anything. Each throws a JS error and returns false; none runs JavaScript. ----
+
+  static Napi::Value Throw(napi_env env, const char* message) {
+    napi_throw_error(env, "ERR_INVALID_ARGUMENT", message);
+    return Napi::Env(env).Undefined();
+  }
+  static Napi::Value ThrowType(napi_env env, const char* message) {
+    napi_throw_type_error(env, "ERR_INVALID_ARGUMENT", message);
+    return Napi::Env(env).Undefined();
+  }
+  static Napi::Value ThrowRange(napi_env env, const char* message) {
+    napi_throw_range_error(env, "ERR_INVALID_ARGUMENT", message);
+    return Napi::Env(env).Undefined();
+  }
+
+  static bool IsType(napi_env env, napi_value value, napi_valuetype wanted) {
+    napi_valuetype type;
+    return value != nullptr && napi_typeof(env, value, &type) == napi_ok && type == wanted;
+  }
+
+  // An integral number in [min, max].
+  static bool IntArg(napi_env env, napi_value value, double min, double max, const char* what, double* out) {
+    double number = 0;
+    if (!IsType(env, value, napi_number) || napi_get_value_double(env, value, &number) != napi_ok) {
+      ThrowType(env, what);
+      return false;
+    }
+    if (!(number >= min && number <= max) || number != static_cast<double>(static_cast<int64_t>(number))) {
+      ThrowRange(env, what);
+      return false;
+    }
+    *out = number;
+    return true;
+  }
+
+  static bool FdArg(napi_env env, napi_value value, const char* what, int* out) {
+    double number = 0;
+    if (!IntArg(env, value, 0, 2147483647.0, what, &number)) return false;
+    *out = static_cast<int>(number);
+    return true;
+  }
+
+  static bool U64Arg(napi_env env, napi_value value, double max, const char* what, uint64_t* out) {
+    double number = 0;
+    if (!IntArg(env, value, 0, max, what, &number)) return false;
+    *out = static_cast<uint64_t>(number);
+    return true;
+  }
+
+  static bool BoolArg(napi_env env, napi_value value, const char* what, bool* out) {
+    if (!IsType(env, value, napi_boolean) || napi_get_value_bool(env, value, out) != napi_ok) {
+      ThrowType(env, what);
+      return false;
+    }
+    return true;
+  }
+
+  // A string without NUL bytes, as UTF-8 (lone surrogates become U+FFFD, as node:fs sends them).
+  static bool StringArg(napi_env env, napi_value value, const char* what, std::string* out) {
+    size_t length = 0;
+    if (!IsType(env, value, napi_string) || napi_get_value_string_utf8(env, value, nullptr, 0, &length) != napi_ok) {
+      ThrowType(env, what);
+      return false;
+    }
+    if (length > kStringBytesMax) {
+      ThrowRange(env, what);
+      return false;
+    }
+    out->resize(length);
+    size_t copied = 0;
+    if (napi_get_value_string_utf8(env, value, out->data(), length + 1, &copied) != napi_ok || copied != length ||
+        strlen(out->c_str()) != length) {
+      ThrowType(env, what);
+      return false;
+    }
+    return true;
+  }
+
+  // A directory fd, -1 meaning the root.
+  bool DirFdArg(napi_env env, napi_value value, const char* what, int* out) const {
+    double number = 0;
+    if (!IntArg(env, value, -1, 2147483647.0, what, &number)) return false;
+    *out = number == kRootFd ? root_fd_ : static_cast<int>(number);
+    return true;
+  }
+
+  // Refuses calls on a closed ring and calls made from JS that a native call is running (an
+  // array element getter read by readv/writev): such a call could claim the slot being filled.
+  bool Usable(napi_env env, bool needs_open) {
+    if (reading_elements_) {
+      Throw(env, "the ring was called re-entrantly");
+      return false;
+    }
+    if (needs_open && !ring_.IsOpen()) {
+      napi_throw_error(env, "ERR_CLOSED", "ring is closed");
+      return false;
+    }
+    return true;
+  }
 
   Slot* SlotArg(const Napi::CallbackInfo& info, uint32_t* index) { return SlotArg(info.Env(), info[0], index); }
 
-  Slot* SlotArg(Napi::Env env, const Napi::Value& value, uint32_t* index) {
-    if (!ring_.IsOpen()) {
-      Napi::Error::New(env, "ring is closed").ThrowAsJavaScriptException();
-      return nullptr;
-    }
-    const uint32_t i = value.As<Napi::Number>().Uint32Value();
-    if (i >= slots_.size() || slots_[i].state != SlotState::kFree) {
-      Napi::Error::New(env, "bad slot").ThrowAsJavaScriptException();
+  // A free slot. Claiming it is Queue's job, after every other argument has been checked.
+  Slot* SlotArg(napi_env env, napi_value value, uint32_t* index) {
+    if (!Usable(env, true)) return nullptr;
+    double number = 0;
+    if (!IntArg(env, value, 0, static_cast<double>(slots_.size()) - 1, "slot out of range", &number)) return nullptr;
+    const uint32_t i = static_cast<uint32_t>(number);
+    if (slots_[i].state != SlotState::kFree) {
+      Throw(env, "slot in use");
       return nullptr;
     }
     *index = i;
@@ -329,7 +517,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
     FastPath* fast = new FastPath();
     fast->ring = this;
     fast->owners = 1;
-    const struct { const char* name; napi_callback callback; } methods[] = {{"read", FastRead}, {"write", FastWrite}};
+    const struct { const char* name; napi_callback callback; } methods[] = {
+        {"read", FastRead}, {"write", FastWrite}, {"deliver", FastDeliver}};
     for (const auto& method : methods) {
       napi_value fn;
       if (napi_create_function(env, method.name, NAPI_AUTO_LENGTH, method.callback, fast, &fn) != napi_ok) continue;
@@ -345,29 +534,46 @@ class Ring : public Napi::ObjectWrap<Ring> {
     fast_ = fast;
   }
 
-  int DirFd(const Napi::Value& v) const {
-    const int fd = v.As<Napi::Number>().Int32Value();
-    return fd == kRootFd ? root_fd_ : fd;
+  // A caller's byte view as it is at this instant (no JavaScript runs while it is used).
+  struct View {
+    uint8_t* data = nullptr;
+    size_t length = 0;
+    size_t offset = 0;  // byte offset in its ArrayBuffer
+    bool detached = false;
+  };
+
+  static bool ViewArg(napi_env env, napi_value value, const char* what, View* out) {
+    bool is_typed = false;
+    if (value == nullptr || napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) {
+      ThrowType(env, what);
+      return false;
+    }
+    return ViewInfo(env, value, what, out);
   }
 
-  // The bytes of a Uint8Array, without throwing (false when it is not one).
-  static bool BufferArg(napi_env env, napi_value value, uint8_t** data, size_t* length) {
+  // ViewArg for a value known to be a typed array.
+  static bool ViewInfo(napi_env env, napi_value value, const char* what, View* out) {
     napi_typedarray_type type;
-    void* raw = nullptr;
-    size_t count = 0;
-    if (napi_get_typedarray_info(env, value, &type, &count, &raw, nullptr, nullptr) != napi_ok || type != napi_uint8_array) return false;
-    *data = static_cast<uint8_t*>(raw);
-    *length = count;
+    void* data = nullptr;
+    napi_value buffer = nullptr;
+    if (napi_get_typedarray_info(env, value, &type, &out->length, &data, &buffer, &out->offset) != napi_ok || type != napi_uint8_array) {
+      ThrowType(env, what);
+      return false;
+    }
+    out->data = static_cast<uint8_t*>(data);
+    out->detached = false;
+    if (out->length == 0 && buffer != nullptr) napi_is_detached_arraybuffer(env, buffer, &out->detached);
     return true;
   }
-
-  static uint64_t U64(const Napi::Value& v) { return static_cast<uint64_t>(v.As<Napi::Number>().DoubleValue()); }
 
   // Queues the SQE prepared in `slot->sqe`. Returns undefined, or the synchronous result when the
   // SQ cannot take it (only when io_uring_enter keeps failing).
   Napi::Value Queue(Napi::Env env, uint32_t index, Slot* slot) {
     io_uring_sqe* sqe = ring_.GetSqe();
-    if (sqe == nullptr) return Napi::Number::New(env, -EBUSY);
+    if (sqe == nullptr) {
+      FinishTransfer(slot);
+      return Napi::Number::New(env, -EBUSY);
+    }
     slot->sqe.user_data = index;
     *sqe = slot->sqe;
     slot->state = SlotState::kInKernel;
@@ -393,6 +599,82 @@ class Ring : public Napi::ObjectWrap<Ring> {
 
   static Napi::Value Result(Napi::Env env, long ret) { return Napi::Number::New(env, ret < 0 ? -errno : static_cast<double>(ret)); }
 
+  // ---- bounce buffers and pins ----
+
+  // Points the slot's iovecs at memory the kernel may use until completion: each view's own
+  // memory when it is a registered allocation (pinned with a share), else a place in the slot's
+  // bounce buffer with the view's address misalignment (a write copies the bytes in now).
+  // Returns 0 or ENOMEM. No JavaScript runs here.
+  int PrepareTransfer(Slot* slot, bool is_read, const View* views, uint32_t count) {
+    ReleasePins(slot);
+    slot->bounced_read = false;
+    slot->iov.assign(count, iovec{nullptr, 0});
+    slot->iov_bounced.assign(count, 0);
+    size_t need = 0;
+    for (uint32_t i = 0; i < count; ++i) {
+      const View& view = views[i];
+      if (view.length == 0) continue;
+      Allocation* pinned = FindAllocation(view.data - view.offset, view.offset, view.length);
+      if (pinned != nullptr) {
+        slot->pins.push_back(pinned);
+        slot->iov[i].iov_base = view.data;
+        slot->iov[i].iov_len = view.length;
+        continue;
+      }
+      const size_t misalign = reinterpret_cast<uintptr_t>(view.data) % kAlignmentBytes;
+      const size_t place = need + (misalign + kAlignmentBytes - need % kAlignmentBytes) % kAlignmentBytes;
+      slot->iov[i].iov_base = reinterpret_cast<void*>(place);  // an offset until the bounce exists
+      slot->iov[i].iov_len = view.length;
+      slot->iov_bounced[i] = 1;
+      need = place + view.length;
+    }
+    if (need > 0 && !EnsureBounce(slot, need)) {
+      ReleasePins(slot);
+      return ENOMEM;
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+      if (!slot->iov_bounced[i]) continue;
+      uint8_t* place = slot->bounce + reinterpret_cast<uintptr_t>(slot->iov[i].iov_base);
+      slot->iov[i].iov_base = place;
+      if (!is_read) memcpy(place, views[i].data, views[i].length);
+    }
+    slot->bounced_read = is_read && need > 0;
+    return 0;
+  }
+
+  bool EnsureBounce(Slot* slot, size_t need) {
+    if (slot->bounce_bytes >= need) return true;
+    FreeBounce(slot);
+    const size_t bytes = (need + kAlignmentBytes - 1) / kAlignmentBytes * kAlignmentBytes;
+    void* memory = nullptr;
+    if (posix_memalign(&memory, kAlignmentBytes, bytes) != 0 || memory == nullptr) return false;
+    slot->bounce = static_cast<uint8_t*>(memory);
+    slot->bounce_bytes = bytes;
+    bounce_bytes_total_ += bytes;
+    return true;
+  }
+
+  void FreeBounce(Slot* slot) {
+    if (slot->bounce == nullptr) return;
+    free(slot->bounce);
+    bounce_bytes_total_ -= slot->bounce_bytes;
+    slot->bounce = nullptr;
+    slot->bounce_bytes = 0;
+  }
+
+  static void ReleasePins(Slot* slot) {
+    for (Allocation* pinned : slot->pins) ReleaseAllocation(pinned);
+    slot->pins.clear();
+  }
+
+  // After the kernel is done with the slot's memory (and deliver() ran, for a bounced read):
+  // drops the pins and frees bounce memory past what a slot, and the ring, keeps for reuse.
+  void FinishTransfer(Slot* slot) {
+    ReleasePins(slot);
+    slot->bounced_read = false;
+    if (slot->bounce_bytes > kBounceRetainSlotBytes || bounce_bytes_total_ > kBounceRetainTotalBytes) FreeBounce(slot);
+  }
+
   // read(slot, fd, u8, offset)
   Napi::Value Read(const Napi::CallbackInfo& info) { return Rw(info, IORING_OP_READ); }
   Napi::Value Write(const Napi::CallbackInfo& info) { return Rw(info, IORING_OP_WRITE); }
@@ -404,40 +686,132 @@ class Ring : public Napi::ObjectWrap<Ring> {
 
   static napi_value FastRw(napi_env env, napi_callback_info info, uint8_t op) {
     size_t argc = 4;
-    napi_value argv[4];
+    napi_value argv[4] = {nullptr, nullptr, nullptr, nullptr};
     void* data = nullptr;
     if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok) return nullptr;
     Ring* ring = data == nullptr ? nullptr : static_cast<FastPath*>(data)->ring;
     if (ring == nullptr) {
-      Napi::Error::New(env, "ring is closed").ThrowAsJavaScriptException();
+      napi_throw_error(env, "ERR_CLOSED", "ring is closed");
       return nullptr;
     }
+    for (size_t i = argc; i < 4; ++i) napi_get_undefined(env, &argv[i]);
     return ring->RwCore(Napi::Env(env), argv, op);
   }
 
   // The body of read/write; argv = (slot, fd, u8, offset).
   Napi::Value RwCore(Napi::Env env, const napi_value* argv, uint8_t op) {
     uint32_t index;
-    Slot* slot = SlotArg(env, Napi::Value(env, argv[0]), &index);
+    Slot* slot = SlotArg(env, argv[0], &index);
     if (slot == nullptr) return env.Undefined();
-    const int fd = Napi::Value(env, argv[1]).As<Napi::Number>().Int32Value();
-    const uint64_t offset = U64(Napi::Value(env, argv[3]));
-    uint8_t* data = nullptr;
-    size_t length = 0;
-    if (!BufferArg(env, argv[2], &data, &length)) return Napi::Number::New(env, -EFAULT);
+    int fd = -1;
+    uint64_t offset = 0;
+    View view;
+    if (!FdArg(env, argv[1], "fd out of range", &fd) || !ViewArg(env, argv[2], "buffer must be a Uint8Array", &view) ||
+        !U64Arg(env, argv[3], kOffsetMax, "offset out of range", &offset)) {
+      return env.Undefined();
+    }
+    if (static_cast<double>(view.length) > kTransferBytesMax) return ThrowRange(env, "buffer too large");
     if (!ring_.Supports(op)) {
-      const long ret = op == IORING_OP_READ ? pread(fd, data, length, static_cast<off_t>(offset))
-                                            : pwrite(fd, data, length, static_cast<off_t>(offset));
+      // Synchronous: the view's memory is valid for the whole call.
+      const long ret = op == IORING_OP_READ ? pread(fd, view.data, view.length, static_cast<off_t>(offset))
+                                            : pwrite(fd, view.data, view.length, static_cast<off_t>(offset));
       return Result(env, ret);
     }
-    PrepRw(slot, op, fd, reinterpret_cast<uint64_t>(data), static_cast<uint32_t>(length), offset);
-    const int fixed = FixedIndex(data, length);
+    const int err = PrepareTransfer(slot, op == IORING_OP_READ, &view, 1);
+    if (err != 0) return Napi::Number::New(env, -err);
+    uint8_t* target = static_cast<uint8_t*>(slot->iov[0].iov_base);
+    PrepRw(slot, op, fd, reinterpret_cast<uint64_t>(target), static_cast<uint32_t>(view.length), offset);
+    const int fixed = slot->pins.empty() ? -1 : FixedIndex(target, view.length);
     if (fixed >= 0) {
       slot->sqe.opcode = op == IORING_OP_READ ? IORING_OP_READ_FIXED : IORING_OP_WRITE_FIXED;
       slot->sqe.buf_index = static_cast<uint16_t>(fixed);
       ++fixed_transfers_;
     }
     return Queue(env, index, slot);
+  }
+
+  // deliver(slot, u8 | u8[] | undefined) -> 0 | 1 | 2: copies a completed bounced read into the
+  // caller's views (the same ones, in the same order, as at submission). 1, and nothing copied,
+  // when a view no longer covers its range (detached, or its resizable buffer shrunk). Called by
+  // the JS dispatch for records flagged so; undefined just drops the bounced bytes.
+  Napi::Value Deliver(const Napi::CallbackInfo& info) {
+    napi_value argv[2] = {info[0], info[1]};
+    return DeliverCore(info.Env(), argv);
+  }
+
+  Napi::Value DeliverCore(Napi::Env env, const napi_value* argv) {
+    if (!Usable(env, true)) return env.Undefined();
+    double number = 0;
+    if (!IntArg(env, argv[0], 0, static_cast<double>(slots_.size()) - 1, "slot out of range", &number)) return env.Undefined();
+    Slot* slot = &slots_[static_cast<uint32_t>(number)];
+    // 2: the slot holds no delivery (already delivered, or in use again): a caller bug.
+    if (slot->state != SlotState::kFree || !slot->bounced_read) return Napi::Number::New(env, 2);
+    const uint32_t count = static_cast<uint32_t>(slot->iov.size());
+    // One view (read), the common case: no vectors to allocate, no second type check.
+    View single;
+    bool is_typed = false;
+    if (count == 1 && napi_is_typedarray(env, argv[1], &is_typed) == napi_ok && is_typed) {
+      if (!ViewInfo(env, argv[1], "deliver: views must be Uint8Arrays", &single)) return env.Undefined();
+      return Napi::Number::New(env, CopyOut(slot, &single));
+    }
+    if (IsType(env, argv[1], napi_undefined)) {
+      FinishTransfer(slot);
+      return Napi::Number::New(env, 0);
+    }
+    std::vector<napi_value> elements;
+    if (!Elements(env, argv[1], count, &elements)) return env.Undefined();
+    std::vector<View> views(count);
+    for (uint32_t i = 0; i < count; ++i) {
+      if (!ViewArg(env, elements[i], "deliver: views must be Uint8Arrays", &views[i])) return env.Undefined();
+    }
+    return Napi::Number::New(env, CopyOut(slot, views.data()));
+  }
+
+  // Copies a bounced read's bytes into `views` (as many as the iovecs), all or nothing: 1 when a
+  // view no longer covers its range, else 0. Frees the slot's transfer state either way.
+  int CopyOut(Slot* slot, const View* views) {
+    const uint32_t count = static_cast<uint32_t>(slot->iov.size());
+    for (uint32_t i = 0; i < count; ++i) {
+      if (views[i].length < slot->iov[i].iov_len || views[i].detached) {
+        FinishTransfer(slot);
+        return 1;
+      }
+    }
+    size_t remaining = slot->result > 0 ? static_cast<size_t>(slot->result) : 0;
+    for (uint32_t i = 0; i < count && remaining > 0; ++i) {
+      const size_t n = std::min(remaining, slot->iov[i].iov_len);
+      if (slot->iov_bounced[i]) memcpy(views[i].data, slot->iov[i].iov_base, n);
+      remaining -= n;
+    }
+    FinishTransfer(slot);
+    return 0;
+  }
+
+  // The napi_values of a one-view call (a Uint8Array) or of an array of `count` views (exactly
+  // `count` when count is given, else at most kIovMax). Reading elements may run JavaScript
+  // (getters), so it happens before anything else is looked at, under the re-entrancy guard.
+  bool Elements(napi_env env, napi_value value, uint32_t expected, std::vector<napi_value>* out) {
+    bool is_array = false;
+    if (value == nullptr || napi_is_array(env, value, &is_array) != napi_ok) return ThrowType(env, "buffers"), false;
+    if (!is_array) {
+      if (expected != 1 && expected != UINT32_MAX) return ThrowType(env, "buffers must be an array"), false;
+      out->assign(1, value);
+      return true;
+    }
+    uint32_t length = 0;
+    if (napi_get_array_length(env, value, &length) != napi_ok) return ThrowType(env, "buffers"), false;
+    if (length > kIovMax || (expected != UINT32_MAX && length != expected)) return ThrowRange(env, "buffers: wrong count (at most IOV_MAX)"), false;
+    out->assign(length, nullptr);
+    reading_elements_ = true;
+    bool ok = true;
+    for (uint32_t i = 0; i < length && ok; ++i) ok = napi_get_element(env, value, i, &(*out)[i]) == napi_ok;
+    reading_elements_ = false;
+    if (!ok) {
+      // A getter threw: its exception is pending and reaches the caller.
+      bool pending = false;
+      if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) ThrowType(env, "buffers: element unreadable");
+    }
+    return ok;
   }
 
   // The registered buffer wholly containing [data, data + length), or -1.
@@ -450,74 +824,86 @@ class Ring : public Napi::ObjectWrap<Ring> {
   }
 
   // registerBuffers(count, lengthBytes) -> ArrayBuffer | { stage, errno }. One aligned arena of
-  // count buffers, registered with IORING_REGISTER_BUFFERS. The ArrayBuffer owns the memory (freed
-  // when JS lets go of it); the ring holds it strongly until teardown, after which the kernel has
-  // dropped its registration.
+  // count buffers, registered with IORING_REGISTER_BUFFERS. The arena is a reference-counted
+  // allocation: JS's ArrayBuffer holds one share, the ring another until teardown (after which
+  // the kernel has dropped its registration), so transferring the ArrayBuffer frees nothing.
   Napi::Value RegisterBuffers(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    const uint32_t count = info[0].As<Napi::Number>().Uint32Value();
-    const uint32_t each = info[1].As<Napi::Number>().Uint32Value();
-    if (!ring_.IsOpen() || arena_ != nullptr || count == 0 || count > 1024 || each == 0 || each % kAlignmentBytes != 0) {
-      return Failure(env, "register-buffers", EINVAL);
+    if (!Usable(env, true)) return env.Undefined();
+    double count_value = 0;
+    double each_value = 0;
+    if (!IntArg(env, info[0], 1, 1024, "registerBuffers: count", &count_value) ||
+        !IntArg(env, info[1], kAlignmentBytes, 1 << 30, "registerBuffers: lengthBytes", &each_value)) {
+      return env.Undefined();
     }
+    const uint32_t count = static_cast<uint32_t>(count_value);
+    const uint32_t each = static_cast<uint32_t>(each_value);
+    if (arena_ != nullptr || each % kAlignmentBytes != 0) return Failure(env, "register-buffers", EINVAL);
     const size_t total = static_cast<size_t>(count) * each;
-    void* memory = nullptr;
-    if (posix_memalign(&memory, kAlignmentBytes, total) != 0) return Failure(env, "register-buffers", ENOMEM);
-    memset(memory, 0, total);
+    Allocation* arena = CreateAllocation(total, true);
+    if (arena == nullptr) return Failure(env, "register-buffers", ENOMEM);
+    uint8_t* memory = AllocationData(arena);
     std::vector<iovec> iov(count);
     for (uint32_t i = 0; i < count; ++i) {
-      iov[i].iov_base = static_cast<uint8_t*>(memory) + static_cast<size_t>(i) * each;
+      iov[i].iov_base = memory + static_cast<size_t>(i) * each;
       iov[i].iov_len = each;
     }
     if (syscall(__NR_io_uring_register, ring_.fd(), IORING_REGISTER_BUFFERS, iov.data(), count) != 0) {
       const int err = errno;
-      free(memory);
+      ReleaseAllocation(arena);
       return Failure(env, "register-buffers", err);
     }
     napi_value buffer;
-    if (napi_create_external_arraybuffer(env, memory, total, [](napi_env, void* data, void*) { free(data); }, nullptr, &buffer) != napi_ok) {
+    if (!ExternalArrayBuffer(env, arena, &buffer)) {
       // Registered memory must stay put; without external buffers, leave registration unused.
       syscall(__NR_io_uring_register, ring_.fd(), IORING_UNREGISTER_BUFFERS, nullptr, 0);
-      free(memory);
+      ReleaseAllocation(arena);
       return Failure(env, "register-buffers", ENOTSUP);
     }
-    arena_ = static_cast<uint8_t*>(memory);
+    arena_alloc_ = arena;  // the ring's share
+    arena_ = memory;
     arena_bytes_ = total;
     fixed_bytes_ = each;
-    Napi::ArrayBuffer arena(env, buffer);
-    arena_ref_ = Napi::Persistent(arena);
-    return arena;
+    return Napi::Value(env, buffer);
   }
 
   Napi::Value Readv(const Napi::CallbackInfo& info) { return Rwv(info, IORING_OP_READV); }
   Napi::Value Writev(const Napi::CallbackInfo& info) { return Rwv(info, IORING_OP_WRITEV); }
 
+  // readv/writev(slot, fd, u8[], offset)
   Napi::Value Rwv(const Napi::CallbackInfo& info, uint8_t op) {
     Napi::Env env = info.Env();
     uint32_t index;
     Slot* slot = SlotArg(info, &index);
     if (slot == nullptr) return env.Undefined();
-    const int fd = info[1].As<Napi::Number>().Int32Value();
-    Napi::Array list = info[2].As<Napi::Array>();
-    const uint64_t offset = U64(info[3]);
-    const uint32_t count = list.Length();
-    slot->iov.resize(count);
-    for (uint32_t i = 0; i < count; ++i) {
-      napi_value element;
-      uint8_t* data = nullptr;
-      size_t length = 0;
-      // Raw calls: while a worker is being terminated they fail, and must not abort the process.
-      if (napi_get_element(env, list, i, &element) != napi_ok || !BufferArg(env, Napi::Value(env, element), &data, &length)) {
-        return Napi::Number::New(env, -EFAULT);
-      }
-      slot->iov[i].iov_base = data;
-      slot->iov[i].iov_len = length;
+    int fd = -1;
+    uint64_t offset = 0;
+    if (!FdArg(env, info[1], "fd out of range", &fd) || !U64Arg(env, info[3], kOffsetMax, "offset out of range", &offset)) {
+      return env.Undefined();
     }
+    bool is_array = false;
+    if (napi_is_array(env, info[2], &is_array) != napi_ok || !is_array) return ThrowType(env, "buffers must be an array");
+    std::vector<napi_value> elements;
+    if (!Elements(env, info[2], UINT32_MAX, &elements)) return env.Undefined();
+    // A getter may have run: the slot must still be free and the ring open.
+    if (!ring_.IsOpen() || slot->state != SlotState::kFree) return Throw(env, "slot in use");
+    const uint32_t count = static_cast<uint32_t>(elements.size());
+    std::vector<View> views(count);
+    double total = 0;
+    for (uint32_t i = 0; i < count; ++i) {
+      if (!ViewArg(env, elements[i], "buffers must be Uint8Arrays", &views[i])) return env.Undefined();
+      total += static_cast<double>(views[i].length);
+    }
+    if (total > kTransferBytesMax) return ThrowRange(env, "buffers too large");
     if (!ring_.Supports(op)) {
-      const long ret = op == IORING_OP_READV ? preadv(fd, slot->iov.data(), static_cast<int>(count), static_cast<off_t>(offset))
-                                             : pwritev(fd, slot->iov.data(), static_cast<int>(count), static_cast<off_t>(offset));
+      std::vector<iovec> iov(count);
+      for (uint32_t i = 0; i < count; ++i) iov[i] = iovec{views[i].data, views[i].length};
+      const long ret = op == IORING_OP_READV ? preadv(fd, iov.data(), static_cast<int>(count), static_cast<off_t>(offset))
+                                             : pwritev(fd, iov.data(), static_cast<int>(count), static_cast<off_t>(offset));
       return Result(env, ret);
     }
+    const int err = PrepareTransfer(slot, op == IORING_OP_READV, views.data(), count);
+    if (err != 0) return Napi::Number::New(env, -err);
     PrepRw(slot, op, fd, reinterpret_cast<uint64_t>(slot->iov.data()), count, offset);
     return Queue(env, index, slot);
   }
@@ -528,8 +914,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
     uint32_t index;
     Slot* slot = SlotArg(info, &index);
     if (slot == nullptr) return env.Undefined();
-    const int fd = info[1].As<Napi::Number>().Int32Value();
-    const bool data_only = info[2].As<Napi::Boolean>().Value();
+    int fd = -1;
+    bool data_only = false;
+    if (!FdArg(env, info[1], "fd out of range", &fd) || !BoolArg(env, info[2], "dataOnly must be a boolean", &data_only)) return env.Undefined();
     if (!ring_.Supports(IORING_OP_FSYNC)) return Result(env, data_only ? fdatasync(fd) : fsync(fd));
     PrepRw(slot, IORING_OP_FSYNC, fd, 0, 0, 0);
     slot->sqe.fsync_flags = data_only ? IORING_FSYNC_DATASYNC : 0;
@@ -542,9 +929,13 @@ class Ring : public Napi::ObjectWrap<Ring> {
     uint32_t index;
     Slot* slot = SlotArg(info, &index);
     if (slot == nullptr) return env.Undefined();
-    const int fd = info[1].As<Napi::Number>().Int32Value();
-    const uint64_t offset = U64(info[2]);
-    const uint64_t length = U64(info[3]);
+    int fd = -1;
+    uint64_t offset = 0;
+    uint64_t length = 0;
+    if (!FdArg(env, info[1], "fd out of range", &fd) || !U64Arg(env, info[2], kOffsetMax, "offset out of range", &offset) ||
+        !U64Arg(env, info[3], kOffsetMax, "length out of range", &length)) {
+      return env.Undefined();
+    }
     if (!ring_.Supports(IORING_OP_FALLOCATE)) {
       return Result(env, fallocate(fd, 0, static_cast<off_t>(offset), static_cast<off_t>(length)));
     }
@@ -558,8 +949,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
     uint32_t index;
     Slot* slot = SlotArg(info, &index);
     if (slot == nullptr) return env.Undefined();
-    const int fd = info[1].As<Napi::Number>().Int32Value();
-    const uint64_t length = U64(info[2]);
+    int fd = -1;
+    uint64_t length = 0;
+    if (!FdArg(env, info[1], "fd out of range", &fd) || !U64Arg(env, info[2], kOffsetMax, "length out of range", &length)) return env.Undefined();
     if (!ring_.Supports(faultline_abi::kOpFtruncate)) return Result(env, ftruncate(fd, static_cast<off_t>(length)));
     PrepRw(slot, faultline_abi::kOpFtruncate, fd, 0, 0, length);
     return Queue(env, index, slot);
@@ -571,12 +963,21 @@ class Ring : public Napi::ObjectWrap<Ring> {
     uint32_t index;
     Slot* slot = SlotArg(info, &index);
     if (slot == nullptr) return env.Undefined();
-    const int dirfd = DirFd(info[1]);
-    slot->path_a = info[2].As<Napi::String>().Utf8Value();
+    int dirfd = -1;
+    std::string path;
+    double flags = 0;
+    double mode = 0;
+    double resolve = 0;
+    if (!DirFdArg(env, info[1], "dirFd out of range", &dirfd) || !StringArg(env, info[2], "path must be a string without NUL", &path) ||
+        !IntArg(env, info[3], 0, 4294967295.0, "flags out of range", &flags) || !IntArg(env, info[4], 0, 07777, "mode out of range", &mode) ||
+        !IntArg(env, info[5], 0, 255, "resolve out of range", &resolve)) {
+      return env.Undefined();
+    }
+    slot->path_a = std::move(path);
     memset(&slot->how, 0, sizeof(slot->how));
-    slot->how.flags = static_cast<uint64_t>(info[3].As<Napi::Number>().Int64Value());
-    slot->how.mode = static_cast<uint64_t>(info[4].As<Napi::Number>().Uint32Value());
-    slot->how.resolve = static_cast<uint64_t>(info[5].As<Napi::Number>().Uint32Value());
+    slot->how.flags = static_cast<uint64_t>(flags);
+    slot->how.mode = static_cast<uint64_t>(mode);
+    slot->how.resolve = static_cast<uint64_t>(resolve);
     if (!ring_.Supports(IORING_OP_OPENAT2)) {
       const long fd = syscall(SYS_openat2, dirfd, slot->path_a.c_str(), &slot->how, sizeof(slot->how));
       if (fd >= 0) owned_fds_.insert(static_cast<int>(fd));
@@ -593,25 +994,36 @@ class Ring : public Napi::ObjectWrap<Ring> {
     uint32_t index;
     Slot* slot = SlotArg(info, &index);
     if (slot == nullptr) return env.Undefined();
-    const int fd = info[1].As<Napi::Number>().Int32Value();
+    int fd = -1;
+    if (!FdArg(env, info[1], "fd out of range", &fd)) return env.Undefined();
+    if (fd == root_fd_ || fd == ring_.fd()) return Throw(env, "close: not a file of this ring");
     owned_fds_.erase(fd);
     if (!ring_.Supports(IORING_OP_CLOSE)) return Result(env, close(fd));
     PrepRw(slot, IORING_OP_CLOSE, fd, 0, 0, 0);
     return Queue(env, index, slot);
   }
 
-  // statx(slot, fd): of the open fd itself (AT_EMPTY_PATH); aux0 = size, aux1 = mode.
+  // statx(slot, dirfd, path, flags): of the open fd itself when path is "" (AT_EMPTY_PATH), else
+  // of path relative to dirfd; aux0 = size, aux1 = mode.
   Napi::Value Statx(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     uint32_t index;
     Slot* slot = SlotArg(info, &index);
     if (slot == nullptr) return env.Undefined();
-    const int fd = info[1].As<Napi::Number>().Int32Value();
-    slot->path_a.clear();
+    int fd = -1;
+    std::string path;
+    double flags = 0;
+    if (!DirFdArg(env, info[1], "fd out of range", &fd)) return env.Undefined();
+    if (info.Length() > 2 && !(StringArg(env, info[2], "path must be a string without NUL", &path) &&
+                               IntArg(env, info[3], 0, AT_SYMLINK_NOFOLLOW, "flags out of range", &flags))) {
+      return env.Undefined();
+    }
+    slot->path_a = std::move(path);
+    const int at_flags = slot->path_a.empty() ? AT_EMPTY_PATH : static_cast<int>(flags);
     memset(&slot->stx, 0, sizeof(slot->stx));
     const unsigned mask = STATX_TYPE | STATX_MODE | STATX_SIZE;
     if (!ring_.Supports(IORING_OP_STATX)) {
-      const long ret = syscall(SYS_statx, fd, "", AT_EMPTY_PATH, mask, &slot->stx);
+      const long ret = syscall(SYS_statx, fd, slot->path_a.c_str(), at_flags, mask, &slot->stx);
       if (ret < 0) return Napi::Number::New(env, -errno);
       Napi::Array out = Napi::Array::New(env, 2);
       out.Set(0u, static_cast<double>(slot->stx.stx_size));
@@ -620,7 +1032,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     }
     PrepRw(slot, IORING_OP_STATX, fd, reinterpret_cast<uint64_t>(slot->path_a.c_str()), mask,
            reinterpret_cast<uint64_t>(&slot->stx));
-    slot->sqe.statx_flags = AT_EMPTY_PATH;
+    slot->sqe.statx_flags = static_cast<uint32_t>(at_flags);
     slot->wants_statx = true;
     return Queue(env, index, slot);
   }
@@ -631,10 +1043,16 @@ class Ring : public Napi::ObjectWrap<Ring> {
     uint32_t index;
     Slot* slot = SlotArg(info, &index);
     if (slot == nullptr) return env.Undefined();
-    const int old_dir = DirFd(info[1]);
-    slot->path_a = info[2].As<Napi::String>().Utf8Value();
-    const int new_dir = DirFd(info[3]);
-    slot->path_b = info[4].As<Napi::String>().Utf8Value();
+    int old_dir = -1;
+    int new_dir = -1;
+    std::string old_name;
+    std::string new_name;
+    if (!DirFdArg(env, info[1], "fromDirFd out of range", &old_dir) || !StringArg(env, info[2], "fromName must be a string without NUL", &old_name) ||
+        !DirFdArg(env, info[3], "toDirFd out of range", &new_dir) || !StringArg(env, info[4], "toName must be a string without NUL", &new_name)) {
+      return env.Undefined();
+    }
+    slot->path_a = std::move(old_name);
+    slot->path_b = std::move(new_name);
     if (!ring_.Supports(IORING_OP_RENAMEAT)) {
       return Result(env, renameat(old_dir, slot->path_a.c_str(), new_dir, slot->path_b.c_str()));
     }
@@ -649,10 +1067,15 @@ class Ring : public Napi::ObjectWrap<Ring> {
     uint32_t index;
     Slot* slot = SlotArg(info, &index);
     if (slot == nullptr) return env.Undefined();
-    const int dirfd = DirFd(info[1]);
-    slot->path_a = info[2].As<Napi::String>().Utf8Value();
-    const int flags = info[3].As<Napi::Number>().Int32Value();
-    if (!ring_.Supports(IORING_OP_UNLINKAT)) return Result(env, unlinkat(dirfd, slot->path_a.c_str(), flags));
+    int dirfd = -1;
+    std::string name;
+    double flags = 0;
+    if (!DirFdArg(env, info[1], "dirFd out of range", &dirfd) || !StringArg(env, info[2], "name must be a string without NUL", &name) ||
+        !IntArg(env, info[3], 0, AT_REMOVEDIR, "flags out of range", &flags)) {
+      return env.Undefined();
+    }
+    slot->path_a = std::move(name);
+    if (!ring_.Supports(IORING_OP_UNLINKAT)) return Result(env, unlinkat(dirfd, slot->path_a.c_str(), static_cast<int>(flags)));
     PrepRw(slot, IORING_OP_UNLINKAT, dirfd, reinterpret_cast<uint64_t>(slot->path_a.c_str()), 0, 0);
     slot->sqe.unlink_flags = static_cast<uint32_t>(flags);
     return Queue(env, index, slot);
@@ -664,18 +1087,41 @@ class Ring : public Napi::ObjectWrap<Ring> {
     uint32_t index;
     Slot* slot = SlotArg(info, &index);
     if (slot == nullptr) return env.Undefined();
-    const int dirfd = DirFd(info[1]);
-    slot->path_a = info[2].As<Napi::String>().Utf8Value();
-    const uint32_t mode = info[3].As<Napi::Number>().Uint32Value();
-    if (!ring_.Supports(IORING_OP_MKDIRAT)) return Result(env, mkdirat(dirfd, slot->path_a.c_str(), mode));
-    PrepRw(slot, IORING_OP_MKDIRAT, dirfd, reinterpret_cast<uint64_t>(slot->path_a.c_str()), mode, 0);
+    int dirfd = -1;
+    std::string name;
+    double mode = 0;
+    if (!DirFdArg(env, info[1], "dirFd out of range", &dirfd) || !StringArg(env, info[2], "name must be a string without NUL", &name) ||
+        !IntArg(env, info[3], 0, 07777, "mode out of range", &mode)) {
+      return env.Undefined();
+    }
+    slot->path_a = std::move(name);
+    if (!ring_.Supports(IORING_OP_MKDIRAT)) return Result(env, mkdirat(dirfd, slot->path_a.c_str(), static_cast<mode_t>(mode)));
+    PrepRw(slot, IORING_OP_MKDIRAT, dirfd, reinterpret_cast<uint64_t>(slot->path_a.c_str()), static_cast<uint32_t>(mode), 0);
     return Queue(env, index, slot);
+  }
+
+  // readlink(dirfd, path) -> string | -errno. readlinkat on the JS thread (no fd needed).
+  Napi::Value Readlink(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Usable(env, true)) return env.Undefined();
+    int dirfd = -1;
+    std::string path;
+    if (!DirFdArg(env, info[0], "dirFd out of range", &dirfd) || !StringArg(env, info[1], "path must be a string without NUL", &path)) {
+      return env.Undefined();
+    }
+    std::vector<char> target(PATH_MAX + 1);
+    const ssize_t got = readlinkat(dirfd, path.c_str(), target.data(), target.size());
+    if (got < 0) return Napi::Number::New(env, -errno);
+    if (static_cast<size_t>(got) >= target.size()) return Napi::Number::New(env, -ENAMETOOLONG);
+    return Napi::String::New(env, target.data(), static_cast<size_t>(got));
   }
 
   // readdir(fd) -> string[] | -errno. getdents64 on the JS thread: io_uring has no readdir op.
   Napi::Value Readdir(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    const int fd = info[0].As<Napi::Number>().Int32Value();
+    if (!Usable(env, true)) return env.Undefined();
+    int fd = -1;
+    if (!FdArg(env, info[0], "fd out of range", &fd)) return env.Undefined();
     std::vector<char> buffer(64 * 1024);
     Napi::Array names = Napi::Array::New(env);
     uint32_t count = 0;
@@ -700,6 +1146,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
 
   // cancelAll(): asks the kernel to cancel every request in flight; their completions follow.
   Napi::Value CancelAll(const Napi::CallbackInfo& info) {
+    if (!Usable(info.Env(), false)) return info.Env().Undefined();
     if (ring_.IsOpen()) {
       QueueCancels();
       ring_.Submit();
@@ -709,6 +1156,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
 
   // destroy(): drains (cancelling what is left) and frees the ring. Idempotent.
   Napi::Value Destroy(const Napi::CallbackInfo& info) {
+    if (!Usable(info.Env(), false)) return info.Env().Undefined();
     Teardown();
     return info.Env().Undefined();
   }
@@ -728,27 +1176,45 @@ class Ring : public Napi::ObjectWrap<Ring> {
     }
   }
 
-  // Blocks until every request has completed. Runs without JavaScript (teardown paths).
-  void CancelAndDrain() {
-    if (in_kernel_ == 0) return;
+  // Waits, without JavaScript (teardown paths), until every request has completed or
+  // kDrainMillisMax has passed. True when nothing is left in the kernel.
+  bool CancelAndDrain() {
+    if (in_kernel_ == 0) return true;
     QueueCancels();
-    // Bounded: every wait returns at least one CQE, and there are at most in_kernel_ plus the
-    // cancels of them; the extra margin covers EINTR wake-ups.
+    ring_.Submit();
+    timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    // Bounded twice: by time, and by rounds (every wake-up with a CQE retires at least one).
     const uint64_t rounds_max = 4ULL * (slots_.size() + 1) + 1024;
     for (uint64_t round = 0; in_kernel_ > 0 && round < rounds_max; ++round) {
       if (ring_.OverflowFlagged()) ring_.FlushOverflow();
-      if (ring_.CqEmpty() && ring_.SubmitAndWait() != 0) break;
+      if (ring_.Unsubmitted() > 0) ring_.Submit();
+      if (ring_.CqEmpty()) {
+        timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        const long elapsed_ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (elapsed_ms >= kDrainMillisMax) break;
+        pollfd waiter{ring_.fd(), POLLIN, 0};
+        if (poll(&waiter, 1, static_cast<int>(kDrainMillisMax - elapsed_ms)) < 0 && errno != EINTR) break;
+      }
       ring_.Reap(UINT32_MAX, [this](uint64_t user_data, int32_t res) {
         if (user_data & kCancelTag) return;
         if (user_data < slots_.size() && slots_[user_data].state == SlotState::kInKernel) {
-          if (slots_[user_data].sqe.opcode == IORING_OP_OPENAT2 && res >= 0) owned_fds_.insert(res);
-          slots_[user_data].state = SlotState::kFree;
+          Slot& slot = slots_[user_data];
+          if (slot.sqe.opcode == IORING_OP_OPENAT2 && res >= 0) owned_fds_.insert(res);
+          slot.state = SlotState::kFree;
+          FinishTransfer(&slot);
           --in_kernel_;
         }
       });
     }
+    return in_kernel_ == 0;
   }
 
+  // While requests are in the kernel the ring keeps its dispatcher (and through it itself, see
+  // Start) and the event loop alive, as node:fs does for a pending request: an abandoned ring
+  // delivers its completions and only then can be collected, and the process exits once nothing
+  // is pending. One reference flip per idle/busy transition, none per request.
   void Hold() {
     if (held_) return;
     held_ = true;
@@ -806,15 +1272,21 @@ class Ring : public Napi::ObjectWrap<Ring> {
       slot.state = SlotState::kFree;
       --in_kernel_;
       if (slot.sqe.opcode == IORING_OP_OPENAT2 && res >= 0) owned_fds_.insert(res);
+      slot.result = res;
       double* record = records_ + records * kRecordDoubles;
       record[0] = static_cast<double>(user_data);
       record[1] = res;
+      record[2] = 0;
+      record[3] = 0;
       if (slot.wants_statx && res >= 0) {
         record[2] = static_cast<double>(slot.stx.stx_size);
         record[3] = slot.stx.stx_mode;
+      } else if (slot.bounced_read && res >= 0) {
+        // The pins go now; the bounced bytes wait for deliver() (aux0 = 1 tells JS to call it).
+        ReleasePins(&slot);
+        record[2] = 1;
       } else {
-        record[2] = 0;
-        record[3] = 0;
+        FinishTransfer(&slot);
       }
       ++records;
     });
@@ -836,6 +1308,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
         ++overflow_flushes_;
         ring_.FlushOverflow();
       }
+      if (!EnsureRecords(env)) break;
       const uint32_t count = ReapIntoRecords();
       if (count == 0) {
         if (ring_.Unsubmitted() > 0) ring_.Submit();
@@ -890,10 +1363,14 @@ class Ring : public Napi::ObjectWrap<Ring> {
   uint64_t retries_total_ = 0;
   uint64_t overflow_flushes_ = 0;
   uint8_t* arena_ = nullptr;
+  Allocation* arena_alloc_ = nullptr;  // the ring's share of the registered arena
   size_t arena_bytes_ = 0;
   size_t fixed_bytes_ = 0;
   uint64_t fixed_transfers_ = 0;
-  Napi::Reference<Napi::ArrayBuffer> arena_ref_;
+  size_t bounce_bytes_total_ = 0;
+  bool reading_elements_ = false;
+  bool teardown_done_ = false;
+  bool leaked_ = false;
   // Every fd opened through this ring and not yet closed through it, closed at teardown.
   std::unordered_set<int> owned_fds_;
 };
@@ -929,7 +1406,14 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
 // in a child process only. Returns 0 or the errno of prctl/seccomp.
 Napi::Value RestrictIoUringSetupForTesting(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const uint32_t err = info[0].As<Napi::Number>().Uint32Value() & SECCOMP_RET_DATA;
+  double requested = 0;
+  napi_valuetype type;
+  if (info.Length() < 1 || napi_typeof(env, info[0], &type) != napi_ok || type != napi_number ||
+      napi_get_value_double(env, info[0], &requested) != napi_ok || !(requested >= 1 && requested <= 4095)) {
+    napi_throw_range_error(env, "ERR_INVALID_ARGUMENT", "restrictIoUringSetupForTesting(errno): an errno 1..4095");
+    return env.Undefined();
+  }
+  const uint32_t err = static_cast<uint32_t>(requested) & SECCOMP_RET_DATA;
 #if defined(__x86_64__)
   const uint32_t arch = AUDIT_ARCH_X86_64;
 #elif defined(__aarch64__)

@@ -8,8 +8,9 @@
  * Nothing here throws: callers decide whether a missing addon is fatal (UringIo) or not
  * (`openIo({ backend: 'auto' })`, aligned allocation).
  *
- * Memory safety: see `native/addon.cc`. The JS side must keep every buffer of an operation
- * reachable until its completion record arrives (UringIo's slot table does).
+ * Memory safety: see `native/addon.cc`. The kernel only touches addon-owned memory (bounce
+ * buffers, reference-counted aligned allocations), so the JS side need not keep buffers alive for
+ * the kernel's sake; it keeps them for `deliver`, which copies a read's bytes out at completion.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -42,6 +43,10 @@ export interface NativeRingInfo {
   readonly fixedTransfers: number;
   /** Number of registered buffers (0 without). */
   readonly registeredBuffers: number;
+  /** Bounce memory the slots hold now (copies of caller buffers the ring does not own). */
+  readonly bounceBytes: number;
+  /** True when teardown could not drain the kernel in time and leaked the requests' memory instead. */
+  readonly leakedAtTeardown: boolean;
   readonly ops: Readonly<Record<
     'read' | 'write' | 'readv' | 'writev' | 'fsync' | 'fallocate' | 'ftruncate' | 'openat2' | 'close' |
     'statx' | 'renameat' | 'unlinkat' | 'mkdirat' | 'asyncCancel', boolean>>;
@@ -56,7 +61,9 @@ export type NativeResult = number | undefined;
 
 /**
  * One io_uring instance (see `native/addon.cc`). `slot` is the request's index in the caller's
- * slot table, 0..queueDepth-1, and must be free. `dirFd` -1 means the root directory.
+ * slot table, 0..queueDepth-1, and must be free. `dirFd` -1 means the root directory. Every
+ * method checks its arguments (types, ranges, at most 1024 buffers) and throws a JS error before
+ * it claims the slot or queues anything.
  */
 export interface NativeRing {
   /** Sets the ring up; `null` on success. `dispatcher(count)` is called with completion batches. */
@@ -73,10 +80,19 @@ export interface NativeRing {
   ftruncate(slot: number, fd: number, lengthBytes: number): NativeResult;
   openat2(slot: number, dirFd: number, path: string, flags: number, mode: number, resolve: number): NativeResult;
   close(slot: number, fd: number): NativeResult;
-  statx(slot: number, fd: number): NativeResult | [number, number];
+  /** statx of the open `fd` itself, or with `path` of that path relative to `fd` (-1: the root). */
+  statx(slot: number, fd: number, path?: string, flags?: number): NativeResult | [number, number];
+  /**
+   * For a completion record flagged in aux0: copies the read's bytes from the slot's bounce memory
+   * into the same views it was submitted with (undefined: drop them). 1, copying nothing, when a
+   * view no longer covers its range; 2 when the slot holds no delivery; else 0.
+   */
+  deliver(slot: number, views: Uint8Array | readonly Uint8Array[] | undefined): number;
   renameat(slot: number, fromDirFd: number, fromName: string, toDirFd: number, toName: string): NativeResult;
   unlinkat(slot: number, dirFd: number, name: string, flags: number): NativeResult;
   mkdirat(slot: number, dirFd: number, name: string, mode: number): NativeResult;
+  /** readlinkat on the calling thread: the link's target, or a negated errno. */
+  readlink(dirFd: number, path: string): string | number;
   /** getdents64 on the calling thread: the names (without `.`/`..`) or a negated errno. */
   readdir(fd: number): string[] | number;
   /** Asks the kernel to cancel everything in flight; completions (-ECANCELED or done) follow. */

@@ -16,6 +16,8 @@ export type Kind = (typeof Kind)[keyof typeof Kind];
 export const RESULT_CLOSED = -1_000_001;
 export const RESULT_QUEUE_FULL = -1_000_002;
 export const RESULT_INTERNAL = -1_000_003;
+/** A read completed, but one of its views no longer covers its range (detached, shrunk). */
+export const RESULT_DETACHED = -1_000_004;
 
 export class Request {
   /** Settles the caller's promise with a count, 0, or a negative errno / RESULT_* value. */
@@ -25,6 +27,8 @@ export class Request {
   /** stat results, filled before `resolve` is called. */
   sizeBytes = 0;
   mode = 0;
+  /** readv only: each view's length at the call, checked again at completion. */
+  lengths: readonly number[] | undefined = undefined;
 
   constructor(
     readonly kind: Kind,

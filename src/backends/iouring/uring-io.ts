@@ -12,12 +12,18 @@
  * leaves the root; metadata operations on a nested path first open the parent directory that way
  * (O_PATH) and act on the last component relative to it.
  *
- * Memory safety: a buffer in flight is referenced from its slot's Request until the completion
- * arrives, and the addon holds a strong reference to the dispatcher (and thus to this object and
- * its slot table) while anything is in the kernel; see `native/addon.cc` for teardown (cancel,
- * then wait for every completion before the ring memory is freed). A buffer detached while in
- * flight makes the operation fail with `ERR_DETACHED_BUFFER` (the caller broke the contract; its
- * memory stays valid because detaching transfers ownership, it does not free).
+ * Memory safety: the kernel never touches memory JavaScript can free. The addon copies every
+ * caller buffer through private bounce memory of the request's slot (a write takes its bytes at
+ * the call; a read's bytes are copied out at completion by `deliver`, after the addon checked that
+ * each view still covers its range), except buffers from {@link UringIo.allocAligned} and the
+ * registered buffers, which are reference-counted native allocations the request holds a share of
+ * (used in place, never freed under the kernel, whatever JS detaches or transfers). So detaching,
+ * transferring, shrinking or collecting a buffer in flight cannot corrupt memory: a write resolves
+ * normally with its bytes written; a read whose view is detached or shrunk at completion rejects
+ * with `ERR_DETACHED_BUFFER`. Lengths and vectors are read through intrinsic getters and
+ * snapshotted once (`views.ts`). See `native/addon.cc` for the rest (argument checks, the record
+ * buffer, bounded teardown). The copy costs little on 4 KiB reads and about a memcpy per byte on
+ * large ones; `allocAligned` buffers avoid it.
  *
  * Requirements: Linux 5.6+ (io_uring, openat2, IORING_REGISTER_PROBE). Opcodes the kernel lacks
  * run as plain system calls on the JS thread (ftruncate before 6.9, mkdirat before 5.15...).
@@ -33,20 +39,20 @@
  * stack is hard to act on.
  */
 import { constants as fsConstants } from 'node:fs';
-import { constants as bufferConstants } from 'node:buffer';
 import { MetricsRecorder } from '../../common/metrics.js';
 import type { Clock } from '../../interfaces/clock.js';
 import { StorageError, type ErrorCode, type StorageErrorDetails } from '../../interfaces/errors.js';
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
-import { DIRECT_ALIGNMENT_BYTES } from '../../interfaces/limits.js';
+import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
   checkAllocateRange, baseName, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, checkUnsigned,
-  isDetached, normalizePath, parentPath,
+  normalizePath, parentPath,
 } from '../../interfaces/validate.js';
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
 import { RealClock } from '../fs/real-clock.js';
 import { errnoName, errnoToCode } from './errno.js';
-import { Kind, Request, RESULT_CLOSED, RESULT_INTERNAL, RESULT_QUEUE_FULL } from './request.js';
+import { Kind, Request, RESULT_CLOSED, RESULT_DETACHED, RESULT_INTERNAL, RESULT_QUEUE_FULL } from './request.js';
+import { checkView, isUint8Array, snapshotViews, viewByteLength, viewCovers, viewDetached } from './views.js';
 import { explainFailure, probeSupport, type UringSupport } from './support.js';
 
 /** Options of {@link UringIo}. */
@@ -88,6 +94,10 @@ const AT_REMOVEDIR = 0x200;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+const AT_SYMLINK_NOFOLLOW = 0x100;
+/** Symlinks followed in one resolution before ELOOP, as the kernel's MAXSYMLINKS. */
+const SYMLINKS_MAX = 40;
 const FILE_MODE = 0o644;
 const DIR_MODE = 0o755;
 const RECORD_DOUBLES = 4;
@@ -103,7 +113,7 @@ export class UringIo implements Io {
   private readonly recorder = new MetricsRecorder();
   private readonly binding: NativeBinding;
   private readonly ring: NativeRing;
-  private readonly records: Float64Array;
+  private records: Float64Array;
   private readonly slots: (Request | undefined)[];
   private readonly freeSlots: Int32Array;
   private freeCount: number;
@@ -256,14 +266,13 @@ export class UringIo implements Io {
 
   private settleTransfer(request: Request, result: number): void {
     const op = request.kind === Kind.Read ? 'read' : 'write';
-    const buffer = request.buffer as Uint8Array;
     const lengthBytes = request.number2;
-    if (result < 0) {
+    if (result === RESULT_DETACHED) {
+      this.recorder.finish(op, false);
+      request.reject(new StorageError('ERR_DETACHED_BUFFER', `${op}: buffer was detached or shrunk while in flight`, { operation: op, fd: request.fd, fromCompletion: true }));
+    } else if (result < 0) {
       this.recorder.finish(op, false);
       request.reject(this.fail(result, op, { fd: request.fd, offsetBytes: request.number1, lengthBytes, fromCompletion: true }));
-    } else if (buffer.byteLength !== lengthBytes && isDetached(buffer)) {
-      this.recorder.finish(op, false);
-      request.reject(new StorageError('ERR_DETACHED_BUFFER', `${op}: buffer was detached while in flight`, { operation: op, fd: request.fd, fromCompletion: true }));
     } else {
       this.recorder.finish(op, true, result);
       request.resolve(result);
@@ -304,7 +313,7 @@ export class UringIo implements Io {
       case Kind.Ftruncate: return ring.ftruncate(slot, r.fd, r.number1);
       case Kind.Openat2: return ring.openat2(slot, r.fd, r.text1, r.number1, r.number2, r.number3);
       case Kind.Close: return ring.close(slot, r.fd);
-      case Kind.Statx: return ring.statx(slot, r.fd);
+      case Kind.Statx: return ring.statx(slot, r.fd, r.text1, r.number1);
       case Kind.Renameat: return ring.renameat(slot, r.fd, r.text1, r.number1, r.text2);
       case Kind.Unlinkat: return ring.unlinkat(slot, r.fd, r.text1, r.number1);
       case Kind.Mkdirat: return ring.mkdirat(slot, r.fd, r.text1, r.number1);
@@ -319,18 +328,23 @@ export class UringIo implements Io {
 
   /** Called by the addon with `count` completion records. Must not throw. */
   private dispatch(count: number): void {
-    const records = this.records;
+    let records = this.records;
+    // Only if someone detached it (it is reachable through the ring): the addon made a new one.
+    if (records.length === 0) records = this.records = new Float64Array(this.ring.completions());
     for (let i = 0; i < count; i += 1) {
       const base = i * RECORD_DOUBLES;
       const slot = records[base] as number;
       const request = this.slots[slot];
       if (request === undefined) continue;
-      this.releaseSlot(slot);
+      let result = records[base + 1] as number;
       if (request.kind === Kind.Statx) {
         request.sizeBytes = records[base + 2] as number;
         request.mode = records[base + 3] as number;
+      } else if (result >= 0 && (request.kind === Kind.Read || request.kind === Kind.Readv)) {
+        result = this.delivered(slot, request, records[base + 2] === 1, result);
       }
-      this.complete(request, records[base + 1] as number);
+      this.releaseSlot(slot);
+      this.complete(request, result);
     }
     this.pump();
     if (this.idleResolve !== undefined && this.freeCount === this.slots.length) {
@@ -338,6 +352,31 @@ export class UringIo implements Io {
       this.idleResolve = undefined;
       resolve();
     }
+  }
+
+  /**
+   * A completed read: copies its bytes out of the slot's bounce memory (`bounced`), or for a
+   * buffer used in place checks its views. `result`, or RESULT_DETACHED when a view no longer
+   * covers its range.
+   */
+  private delivered(slot: number, request: Request, bounced: boolean, result: number): number {
+    const single = request.kind === Kind.Read;
+    if (bounced) {
+      let status: number;
+      try {
+        status = this.ring.deliver(slot, single ? request.buffer as Uint8Array : request.buffers as Uint8Array[]);
+      } catch {
+        status = 2; // the dispatch must not throw: this request fails alone
+      }
+      return status === 0 ? result : status === 1 ? RESULT_DETACHED : RESULT_INTERNAL;
+    }
+    if (single) return viewCovers(request.buffer as Uint8Array, request.number2) ? result : RESULT_DETACHED;
+    const views = request.buffers as Uint8Array[];
+    const lengths = request.lengths as readonly number[];
+    for (let i = 0; i < views.length; i += 1) {
+      if (!viewCovers(views[i] as Uint8Array, lengths[i] as number)) return RESULT_DETACHED;
+    }
+    return result;
   }
 
   private pump(): void {
@@ -401,7 +440,7 @@ export class UringIo implements Io {
   /** See {@link Io.read}. Resolves with the count read (short at end of file, 0 past it). */
   async read(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
     try {
-      if (buffer instanceof Uint8Array && buffer.byteLength === 0 && !isDetached(buffer)) await this.refuseEmptyReadOfDirectory('read', fd);
+      if (isUint8Array(buffer) && viewByteLength(buffer) === 0 && !viewDetached(buffer)) await this.refuseEmptyReadOfDirectory('read', fd);
       return await this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes);
     } catch (err) {
       throw withCallerStack(err);
@@ -427,11 +466,13 @@ export class UringIo implements Io {
     let request: Request;
     try {
       this.checkUsable(op);
+      const lengthBytes = checkView(op, buffer);
       checkBuffer(op, buffer);
-      checkOffset(op, offsetBytes);
-      const lengthBytes = buffer.byteLength;
-      checkRangeEnd(op, offsetBytes, lengthBytes);
+      // The kernel's order: a bad fd is EBADF whatever the range.
       this.checkOpenFd(op, fd);
+      checkOffset(op, offsetBytes);
+      // A read past the size limit is the kernel's business (0 past the end of file).
+      if (kind === Kind.Write) checkRangeEnd(op, offsetBytes, lengthBytes);
       request = new Request(kind, fd, buffer, undefined, offsetBytes, lengthBytes, 0, '', '');
     } catch (err) {
       recorder.finish(op, false);
@@ -479,30 +520,30 @@ export class UringIo implements Io {
     const recorder = this.recorder;
     recorder.start(op);
     let result: number;
-    let held: Uint8Array[] = [];
     try {
       this.checkUsable(operation);
-      const totalBytes = checkBuffers(operation, buffers);
-      checkOffset(operation, offsetBytes);
-      checkRangeEnd(operation, offsetBytes, totalBytes);
+      // Read once, by index, into a private array: only the snapshot is used from here on (the
+      // caller's array may have getters, a hostile species, or change while the call runs).
+      const snapshot = snapshotViews(operation, buffers);
+      checkBuffers(operation, snapshot.views);
       this.checkOpenFd(operation, fd);
-      // A private copy: the caller may change its array while the kernel still uses the buffers.
-      held = buffers.slice();
-      if (totalBytes === 0 && operation === 'readv') await this.refuseEmptyReadOfDirectory('readv', fd, false);
-      result = await this.run(new Request(kind, fd, undefined, held, offsetBytes, 0, 0, '', ''));
+      checkOffset(operation, offsetBytes);
+      if (kind === Kind.Writev) checkRangeEnd(operation, offsetBytes, snapshot.totalBytes);
+      if (snapshot.totalBytes === 0 && operation === 'readv') await this.refuseEmptyReadOfDirectory('readv', fd, false);
+      const request = new Request(kind, fd, undefined, snapshot.views, offsetBytes, 0, 0, '', '');
+      request.lengths = snapshot.lengths;
+      result = await this.run(request);
     } catch (err) {
       recorder.finish(op, false);
       throw err;
     }
+    if (result === RESULT_DETACHED) {
+      recorder.finish(op, false);
+      throw new StorageError('ERR_DETACHED_BUFFER', `${operation}: a buffer was detached or shrunk while in flight`, { operation, fd });
+    }
     if (result < 0) {
       recorder.finish(op, false);
       throw this.fail(result, operation, { fd, offsetBytes });
-    }
-    for (const buffer of held) {
-      if (isDetached(buffer)) {
-        recorder.finish(op, false);
-        throw new StorageError('ERR_DETACHED_BUFFER', `${operation}: a buffer was detached while in flight`, { operation, fd });
-      }
     }
     recorder.finish(op, true, result);
     return result;
@@ -523,8 +564,8 @@ export class UringIo implements Io {
   truncate(fd: number, lengthBytes: number): Promise<void> {
     return this.counted('truncate', async () => {
       this.checkUsable('truncate');
-      checkLength('truncate', lengthBytes);
       this.checkOpenFd('truncate', fd);
+      checkLength('truncate', lengthBytes);
       const result = await this.run(new Request(Kind.Ftruncate, fd, undefined, undefined, lengthBytes, 0, 0, '', ''));
       if (result < 0) throw this.fail(result, 'truncate', { fd, lengthBytes });
     });
@@ -534,8 +575,8 @@ export class UringIo implements Io {
   allocate(fd: number, offsetBytes: number, lengthBytes: number): Promise<void> {
     return this.counted('allocate', async () => {
       this.checkUsable('allocate');
-      checkAllocateRange('allocate', offsetBytes, lengthBytes);
       this.checkOpenFd('allocate', fd);
+      checkAllocateRange('allocate', offsetBytes, lengthBytes);
       const result = await this.run(new Request(Kind.Fallocate, fd, undefined, undefined, offsetBytes, lengthBytes, 0, '', ''));
       if (result < 0) throw this.fail(result, 'allocate', { fd, offsetBytes, lengthBytes });
     });
@@ -618,13 +659,70 @@ export class UringIo implements Io {
         return this.statFd('stat', fd, { fd });
       }
       const normalized = normalizePath('stat', pathOrFd);
-      const fd = await this.openBeneath('stat', ROOT_FD, normalized, O_PATH, 0);
+      let fd: number;
+      try {
+        fd = await this.openBeneath('stat', ROOT_FD, normalized, O_PATH, 0);
+      } catch (err) {
+        // node:fs's stat needs no fd; neither may ours when the process has none left.
+        if (err instanceof StorageError && (err.code === 'EMFILE' || err.code === 'ENFILE')) return this.statWithoutFd(normalized);
+        throw err;
+      }
       try {
         return await this.statFd('stat', fd, { path: normalized });
       } finally {
         await this.closeQuietly(fd);
       }
     });
+  }
+
+  /** statx of `path` relative to the root without following a last symlink; resolves with [size, mode]. */
+  private async statxAt(path: string): Promise<{ sizeBytes: number; mode: number }> {
+    const request = new Request(Kind.Statx, ROOT_FD, undefined, undefined, AT_SYMLINK_NOFOLLOW, 0, 0, path, '');
+    const result = await this.run(request);
+    if (result < 0) throw this.fail(result, 'stat', { path }, true);
+    return { sizeBytes: request.sizeBytes, mode: request.mode };
+  }
+
+  /**
+   * stat of a path without an fd (the process is at its fd limit): the path is resolved here,
+   * component by component with statx(AT_SYMLINK_NOFOLLOW) and readlinkat relative to the root,
+   * with RESOLVE_BENEATH's rules (an absolute link or a `..` above the root is
+   * `ERR_PATH_ESCAPE`; more than 40 links is `ELOOP`). Unlike openat2 this walk is not atomic: a
+   * directory swapped for a symlink out of the root between two steps could make it report the
+   * size and type of an outside file (never its data, and nothing is changed). Only this fallback
+   * has that window.
+   */
+  private async statWithoutFd(normalized: string): Promise<Stat> {
+    const pending = normalized === '.' ? [] : normalized.split('/');
+    const resolved: string[] = [];
+    let mode = S_IFDIR;
+    let links = 0;
+    while (pending.length > 0) {
+      const part = pending.shift() as string;
+      if (part === '' || part === '.') continue;
+      if ((mode & S_IFMT) !== S_IFDIR) throw StorageError.fromErrno('ENOTDIR', 'stat', { path: normalized });
+      if (part === '..') {
+        if (resolved.length === 0) throw new StorageError('ERR_PATH_ESCAPE', 'stat: the path leads out of the root', { operation: 'stat', path: normalized });
+        resolved.pop();
+        continue;
+      }
+      const candidate = [...resolved, part].join('/');
+      const found = await this.statxAt(candidate);
+      if ((found.mode & S_IFMT) === S_IFLNK) {
+        links += 1;
+        if (links > SYMLINKS_MAX) throw StorageError.fromErrno('ELOOP', 'stat', { path: normalized });
+        const target = this.ring.readlink(ROOT_FD, candidate);
+        if (typeof target === 'number') throw this.fail(target, 'stat', { path: normalized }, true);
+        if (target.startsWith('/')) throw new StorageError('ERR_PATH_ESCAPE', 'stat: the path leads out of the root', { operation: 'stat', path: normalized });
+        pending.unshift(...target.split('/'));
+        continue;
+      }
+      resolved.push(part);
+      mode = found.mode;
+    }
+    const last = await this.statxAt(resolved.length === 0 ? '.' : resolved.join('/'));
+    const type = last.mode & S_IFMT;
+    return { sizeBytes: last.sizeBytes, isFile: type === S_IFREG, isDirectory: type === S_IFDIR };
   }
 
   /** See {@link Io.rename}: renameat between the two parents, each opened beneath the root. */
@@ -712,10 +810,11 @@ export class UringIo implements Io {
 
   /**
    * See {@link Io.allocAligned}: zeroed memory from posix_memalign (4096-byte aligned), freed when
-   * the buffer is garbage-collected. Throws `ERR_INVALID_ARGUMENT` / `ERR_LIMIT_EXCEEDED`.
+   * the buffer is garbage-collected and no request uses it. The ring reads and writes it in place
+   * (no bounce copy). Throws `ERR_INVALID_ARGUMENT`, or `ERR_LIMIT_EXCEEDED` past `IO_BYTES_MAX`.
    */
   allocAligned(lengthBytes: number): Uint8Array {
-    checkUnsigned('allocAligned', 'lengthBytes', lengthBytes, bufferConstants.MAX_LENGTH);
+    checkLength('allocAligned', lengthBytes, IO_BYTES_MAX);
     return this.binding.allocAligned(lengthBytes);
   }
 
