@@ -44,6 +44,11 @@ export interface ConformanceSupports {
   readonly modelRuns?: number;
   /** Longest command sequence of one model run (default 40). */
   readonly modelCommandsMax?: number;
+  /**
+   * Runs the tests of the buffer contract (buffers detached, transferred or shrunk in flight, and
+   * hostile buffer, vector and offset arguments). Default true: every backend must pass them.
+   */
+  readonly bufferContract?: boolean;
   /** Free-text reasons for anything marked unsupported (printed by the suite so a skip says why). */
   readonly reasons?: Readonly<Record<string, string>>;
   /**

@@ -10,6 +10,7 @@ import { IO_OPERATIONS } from '../../src/interfaces/io.js';
 import { FILE_SIZE_MAX_BYTES, IOV_COUNT_MAX, NAME_BYTES_MAX, PATH_BYTES_MAX } from '../../src/interfaces/limits.js';
 import { skipReason, type BackendFactory, type BackendInstance, type ConformanceSupports } from './harness.js';
 import { defineIoModelTest } from './io-model.js';
+import { defineHostileArgumentTests } from './io-hostile.js';
 
 /**
  * Calls `fn` and checks that it returns a promise (no synchronous throw) that rejects with a
@@ -974,6 +975,8 @@ export function defineIoConformance(name: string, factory: BackendFactory, suppo
         return Promise.resolve();
       });
     });
+
+    defineHostileArgumentTests(() => io, supports);
 
     describe('shutdown', function () {
       it('after shutdown every call rejects with ERR_CLOSED', async function () {
