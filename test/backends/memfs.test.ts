@@ -12,6 +12,7 @@ async function createMemfsBackend(): Promise<BackendInstance> {
   return {
     io,
     outsideDirectory: '/outside',
+    rootDirectory: '/root',
     makeSymlink: async (target, linkPath) => { volume.symlinkSync(target, `/root/${linkPath}`); },
     dispose: () => io.shutdown(),
   };

@@ -25,6 +25,12 @@ export interface BackendInstance {
    * the suite links to the root's parent directory.
    */
   readonly outsideDirectory?: string;
+  /**
+   * The absolute path of the Io root in the backend's own namespace, for the test that an absolute
+   * symlink naming a place inside the root is refused like any absolute link. Required when
+   * `supports.symlinks`.
+   */
+  readonly rootDirectory?: string;
 }
 
 /** Creates a fresh, empty backend. Called once per test. */
