@@ -14,7 +14,7 @@ import { Volume } from 'memfs';
 import { FsIo, fsIoCapabilities, mapFsError, type FsIoOptions, type FsLike } from '../../src/backends/fs/index.js';
 import { StorageError } from '../../src/interfaces/errors.js';
 import type { Io } from '../../src/interfaces/io.js';
-import { nativeAlignedAllocator, packageRoot } from '../../src/native/binding.js';
+import { loadBinding, nativeAlignedAllocator, packageRoot } from '../../src/native/binding.js';
 import { defineIoConformance, defineStorageConformance, expectCode, type BackendInstance } from '../conformance/index.js';
 
 const capabilities = fsIoCapabilities();
@@ -119,6 +119,9 @@ const fsSupports = {
 };
 
 defineIoConformance('fs', () => createFsBackend(), fsSupports);
+// The JS walk is what FsIo uses without the addon (and on custom modules): the same contract.
+defineIoConformance('fs (walk resolution)', () => createFsBackend({ kernelResolution: false }),
+  { ...fsSupports, modelRuns: Math.max(10, Math.floor(fsSupports.modelRuns / 4)) });
 
 describe('FsIo specifics (node:fs)', function () {
   let base: string;
@@ -522,6 +525,75 @@ function runChild(args: readonly string[], timeoutMs = 60_000): Promise<{ code: 
     });
   });
 }
+
+describe('FsIo options and the native resolution entry points', function () {
+  let base: string;
+  beforeEach(async function () {
+    base = await makeTempDir();
+  });
+  afterEach(async function () {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('unknown option keys and a non-boolean kernelResolution are ERR_INVALID_ARGUMENT', function () {
+    expect(() => new FsIo({ root: base, rooot: 'x' } as unknown as FsIoOptions)).to.throw(StorageError).with.property('code', 'ERR_INVALID_ARGUMENT');
+    expect(() => new FsIo({ root: base, kernelResolution: 'yes' } as unknown as FsIoOptions)).to.throw(StorageError).with.property('code', 'ERR_INVALID_ARGUMENT');
+  });
+
+  it('kernelResolution: reported in pathResolution; true on a custom module is ERR_UNSUPPORTED with the reason', async function () {
+    const io = new FsIo({ root: base });
+    if (process.platform === 'linux') expect(io.pathResolution).to.deep.equal({ kind: 'kernel' });
+    await io.shutdown();
+    const walk = new FsIo({ root: base, kernelResolution: false });
+    expect(walk.pathResolution.kind).to.equal('walk');
+    expect(walk.pathResolution.reason).to.match(/kernelResolution: false/);
+    await walk.shutdown();
+    const volume = new Volume();
+    volume.mkdirSync('/r');
+    const custom = new FsIo({ root: '/r', fs: volume as unknown as FsLike });
+    expect(custom.pathResolution.kind).to.equal('walk');
+    await custom.shutdown();
+    const err = (() => {
+      try {
+        new FsIo({ root: '/r', fs: volume as unknown as FsLike, kernelResolution: true });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).to.be.instanceOf(StorageError);
+    expect((err as StorageError).code).to.equal('ERR_UNSUPPORTED');
+    expect((err as StorageError).details['reason']).to.match(/custom fs module/);
+  });
+
+  it('the addon\'s openBeneath and addressModulo refuse bad arguments with a JS error, never a fatal one', function () {
+    const load = loadBinding();
+    if (!load.ok || load.binding.openBeneath === undefined) {
+      console.log('      (skipped: the native addon with openBeneath is not built here)');
+      this.skip();
+    }
+    const b = load.binding as Required<Pick<typeof load.binding, 'openBeneath' | 'addressModulo'>>;
+    const bad: Array<() => unknown> = [
+      () => (b.openBeneath as (...a: unknown[]) => number)(),
+      () => b.openBeneath(-1, 'x', 0, 0, 0),
+      () => b.openBeneath(2 ** 32 + 4, 'x', 0, 0, 0),
+      () => b.openBeneath(0, 'x'.repeat(5000), 0, 0, 0),
+      () => b.openBeneath(0, '', 0, 0, 0),
+      () => b.openBeneath(0, 'a\0b', 0, 0, 0),
+      () => (b.openBeneath as (...a: unknown[]) => number)(0, {}, 0, 0, 0),
+      () => (b.openBeneath as (...a: unknown[]) => number)(0, 'x', 'x', 0, 0),
+      () => b.openBeneath(0, 'x', 0, 0o10000, 0),
+      () => b.openBeneath(0, 'x', 0, 0, 0x100),
+      () => b.openBeneath(0, 'x', 0.5, 0, 0),
+      () => (b.addressModulo as (...a: unknown[]) => number)({}, 4096),
+      () => b.addressModulo(new Uint8Array(1), 3),
+      () => b.addressModulo(new Uint8Array(1), 0),
+    ];
+    for (const call of bad) expect(call).to.throw(Error);
+    expect(b.addressModulo(new Uint8Array(16), 1)).to.equal(0);
+    expect(b.openBeneath(2 ** 31 - 1, 'x', 0, 0, 0)).to.equal(-9); // EBADF: the fd is checked by the kernel
+  });
+});
 
 describe('FsIo memory safety: buffers taken away while queued in libuv\'s pool (child process, --expose-gc)', function () {
   this.timeout(120_000);
