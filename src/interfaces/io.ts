@@ -85,8 +85,36 @@ export interface IoFeatures {
 /**
  * POSIX-like file operations inside one root directory. Every path is relative to the root and
  * checked by the shared validation: absolute paths and `..` components are refused with
- * `ERR_PATH_ESCAPE`, and so is a symbolic link that resolves outside the root. `'.'` names the
- * root itself.
+ * `ERR_PATH_ESCAPE`. `'.'` names the root itself.
+ *
+ * Symbolic links follow one rule on every backend, the kernel's `RESOLVE_BENEATH`: a link is
+ * followed while its target, resolved relative to the link's directory, stays inside the root
+ * (`..` included); an absolute target is `ERR_PATH_ESCAPE` even when it names a place inside the
+ * root, and so is any `..` that would climb above the root. Operations that act on an entry
+ * itself (rename, unlink, rmdir, mkdir, and open's `exclusive` create) never follow its last
+ * component: renaming a link moves the link, whatever it points to.
+ *
+ * Buffers (every backend, checked by the shared validation): a buffer is a real `Uint8Array`
+ * (a `Buffer`, a subclass, a view of an `ArrayBuffer`, `SharedArrayBuffer`, resizable or growable
+ * buffer, or WebAssembly memory); its range is read through the engine's own `byteLength`,
+ * `byteOffset` and `buffer` getters, so a subclass or an own property overriding them changes
+ * nothing. A `Proxy`, `Object.create(Uint8Array.prototype)`, other typed arrays, `DataView`s and
+ * look-alike objects are `ERR_INVALID_ARGUMENT`. A buffer list is an array whose `length` is read
+ * once and bounded (`IOV_COUNT_MAX`) before any element is read; each element is read exactly
+ * once, by index (no iterator, `map`, `slice` or species); a getter or trap that throws is
+ * `ERR_INVALID_ARGUMENT`. A buffer already detached, or out of bounds of its shrunk resizable
+ * buffer, at the call (including one detached by a later element's getter) is
+ * `ERR_DETACHED_BUFFER`.
+ *
+ * - A write or writev takes its bytes at the call. Detaching, transferring or shrinking a buffer
+ *   after the call changes neither the outcome nor the bytes written: the call resolves as it
+ *   would have, and those bytes reach the file. Writing into the same memory while the call is in
+ *   flight leaves each written byte either old or new (which one is unspecified).
+ * - A read or readv delivers at completion. If any of its buffers is by then detached or no longer
+ *   covers its range (a resizable `ArrayBuffer` shrunk below it, WebAssembly memory grown), it
+ *   rejects with `ERR_DETACHED_BUFFER`; the contents of its still-usable buffers are then
+ *   unspecified, and nothing else changes. No backend ever lets the kernel or a thread pool write
+ *   into memory that JavaScript may have freed.
  *
  * Semantics are those of Linux on a local file system; the conformance suite pins them down. Every
  * method returns a promise; argument errors reject (they are never thrown synchronously) and leave
@@ -117,7 +145,8 @@ export interface Io {
   /**
    * Reads into `buffer` from `offsetBytes` and resolves with the number of bytes read: fewer than
    * asked at end of file (a short read), 0 at or past it. The contents of `buffer` past the count
-   * are unspecified. The buffer must not be touched by the caller while the read is in flight.
+   * are unspecified. The bytes are delivered at completion: a buffer detached or shrunk below its
+   * range while the read is in flight makes it reject with `ERR_DETACHED_BUFFER` (see {@link Io}).
    * Errors: `EBADF` (unknown fd, or not open for reading), `EISDIR`, `EIO`, `EINVAL` (misaligned
    * direct I/O), `ERR_INVALID_ARGUMENT`, `ERR_DETACHED_BUFFER`, `ERR_LIMIT_EXCEEDED`.
    */
@@ -126,7 +155,10 @@ export interface Io {
   /**
    * Writes `buffer` at `offsetBytes` and resolves with the number of bytes written, which may be
    * fewer than asked (a short write; callers loop). Writing past the end extends the file; the gap
-   * reads as zeros. Resolving means the data is visible to reads, not that it is durable.
+   * reads as zeros. Resolving means the data is visible to reads, not that it is durable. The
+   * bytes are taken at the call: what the caller does to `buffer` afterwards (detach, transfer,
+   * shrink, overwrite) does not change what is written, except that bytes overwritten while the
+   * write is in flight may land old or new (see {@link Io}).
    * Errors: `EBADF` (unknown fd or read-only), `ENOSPC`, `EFBIG`, `EIO`, `EINVAL` (misaligned direct
    * I/O), `ERR_INVALID_ARGUMENT`, `ERR_DETACHED_BUFFER`, `ERR_LIMIT_EXCEEDED`.
    */

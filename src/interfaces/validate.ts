@@ -84,7 +84,25 @@ const arrayBufferByteLength = intrinsicGetter<number>(ArrayBuffer.prototype, 'by
 const typedArraySet = Function.prototype.call.bind(
   (typedArrayPrototype as { set: (source: ArrayLike<number>, offset?: number) => void }).set,
 ) as (target: Uint8Array, source: Uint8Array, offset?: number) => void;
+const typedArrayFill = Function.prototype.call.bind(
+  (typedArrayPrototype as { fill: (value: number, start?: number, end?: number) => unknown }).fill,
+) as (target: Uint8Array, value: number, start: number, end: number) => unknown;
 const isArray = Array.isArray;
+
+/**
+ * True when a zero-length view is usable: its buffer is attached and the view is within it. The
+ * engine's getters report 0 both for a genuinely empty view and for one whose buffer was detached
+ * or shrunk below it; `fill` over an empty range tells them apart (it validates the view and
+ * writes nothing).
+ */
+function emptyViewInBounds(view: Uint8Array): boolean {
+  try {
+    typedArrayFill(view, 0, 0, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** True when `value` is a real Uint8Array (Buffer and subclasses included): not a Proxy, not a look-alike. */
 export function isUint8Array(value: unknown): value is Uint8Array {
@@ -140,8 +158,8 @@ function detachedError(operation: string, argument: string): StorageError {
 export function snapshotBuffer(operation: string, value: unknown, maxBytes: number = IO_BYTES_MAX, argument = 'buffer'): Uint8Array {
   if (!isUint8Array(value)) throw invalid(operation, `${argument} must be a Uint8Array`, { argument });
   const lengthBytes = typedArrayByteLength(value);
+  if (lengthBytes === 0 && !emptyViewInBounds(value)) throw detachedError(operation, argument);
   const backing = typedArrayBuffer(value);
-  if (lengthBytes === 0 && isBufferDetached(backing)) throw detachedError(operation, argument);
   if (lengthBytes > maxBytes) {
     throw new StorageError('ERR_LIMIT_EXCEEDED', `${operation}: ${argument} is past the transfer limit`, {
       operation, argument, limit: maxBytes,
@@ -163,6 +181,15 @@ export interface BufferListSnapshot {
   readonly totalBytes: number;
 }
 
+/** Reads a property of a caller's list: a getter or Proxy trap that throws is a bad argument, not a crash. */
+function readCallerValue(operation: string, read: () => unknown): unknown {
+  try {
+    return read();
+  } catch (err) {
+    throw new StorageError('ERR_INVALID_ARGUMENT', `${operation}: reading the buffer list threw`, { operation, argument: 'buffers' }, { cause: err });
+  }
+}
+
 /**
  * Checks a readv/writev buffer list and snapshots it. `value` must be an array (`Array.isArray`);
  * its `length` is read once and bounded by {@link IOV_COUNT_MAX} before any element is read
@@ -172,7 +199,7 @@ export interface BufferListSnapshot {
  */
 export function snapshotBuffers(operation: string, value: unknown): BufferListSnapshot {
   if (!isArray(value)) throw invalid(operation, 'buffers must be an array of Uint8Array', { argument: 'buffers' });
-  const count: unknown = (value as { length: unknown }).length;
+  const count = readCallerValue(operation, () => (value as { length: unknown }).length);
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
     throw invalid(operation, 'buffers must be an array of Uint8Array', { argument: 'buffers' });
   }
@@ -183,7 +210,8 @@ export function snapshotBuffers(operation: string, value: unknown): BufferListSn
   const lengthsBytes: number[] = new Array<number>(count);
   let totalBytes = 0;
   for (let i = 0; i < count; i++) {
-    const view = snapshotBuffer(operation, (value as Record<number, unknown>)[i], IO_BYTES_MAX, 'buffers');
+    const element = readCallerValue(operation, () => (value as Record<number, unknown>)[i]);
+    const view = snapshotBuffer(operation, element, IO_BYTES_MAX, 'buffers');
     const lengthBytes = typedArrayByteLength(view);
     views[i] = view;
     lengthsBytes[i] = lengthBytes;
@@ -194,6 +222,10 @@ export function snapshotBuffers(operation: string, value: unknown): BufferListSn
       operation, argument: 'buffers', limit: IO_BYTES_MAX,
     });
   }
+  // An element's getter may have detached or shrunk the memory of an element read before it.
+  for (let i = 0; i < count; i++) {
+    if (!isSnapshotUsable(views[i] as Uint8Array, lengthsBytes[i] as number)) throw detachedError(operation, 'buffers');
+  }
   return { views, lengthsBytes, totalBytes };
 }
 
@@ -203,7 +235,7 @@ export function snapshotBuffers(operation: string, value: unknown): BufferListSn
  */
 export function isSnapshotUsable(view: Uint8Array, lengthBytes: number): boolean {
   if (lengthBytes !== 0) return typedArrayByteLength(view) === lengthBytes;
-  return !isBufferDetached(typedArrayBuffer(view));
+  return emptyViewInBounds(view);
 }
 
 /** `ERR_DETACHED_BUFFER` unless every snapshot of a completing read is still usable. */

@@ -7,12 +7,14 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Volume } from 'memfs';
 import { FsIo, fsIoCapabilities, mapFsError, type FsIoOptions, type FsLike } from '../../src/backends/fs/index.js';
 import { StorageError } from '../../src/interfaces/errors.js';
 import type { Io } from '../../src/interfaces/io.js';
-import { nativeAlignedAllocator, packageRoot } from '../../src/native/binding.js';
+import { loadBinding, nativeAlignedAllocator, packageRoot } from '../../src/native/binding.js';
 import { defineIoConformance, defineStorageConformance, expectCode, type BackendInstance } from '../conformance/index.js';
 
 const capabilities = fsIoCapabilities();
@@ -93,6 +95,7 @@ async function createFsBackend(options: Omit<FsIoOptions, 'root'> = {}): Promise
   return {
     io,
     outsideDirectory: outside,
+    rootDirectory: root,
     makeSymlink: (target, linkPath) => symlink(target, join(root, linkPath)),
     dispose: async () => {
       await io.shutdown();
@@ -116,6 +119,9 @@ const fsSupports = {
 };
 
 defineIoConformance('fs', () => createFsBackend(), fsSupports);
+// The JS walk is what FsIo uses without the addon (and on custom modules): the same contract.
+defineIoConformance('fs (walk resolution)', () => createFsBackend({ kernelResolution: false }),
+  { ...fsSupports, modelRuns: Math.max(10, Math.floor(fsSupports.modelRuns / 4)) });
 
 describe('FsIo specifics (node:fs)', function () {
   let base: string;
@@ -504,3 +510,233 @@ if (tempBase.direct) {
     it(`(skipped: ${fsSupports.reasons.direct})`);
   });
 }
+
+/** A compiled sibling script of this file (`.js` under dist, `.ts` under tsx). */
+function siblingScript(baseName: string): string {
+  const self = fileURLToPath(import.meta.url);
+  return join(dirname(self), `${baseName}${self.endsWith('.ts') ? '.ts' : '.js'}`);
+}
+
+function runChild(args: readonly string[], timeoutMs = 60_000): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
+      const failure = err as (Error & { code?: number; signal?: string }) | null;
+      resolve({ code: failure?.code ?? 0, signal: failure?.signal ?? null, stdout, stderr });
+    });
+  });
+}
+
+describe('FsIo options and the native resolution entry points', function () {
+  let base: string;
+  beforeEach(async function () {
+    base = await makeTempDir();
+  });
+  afterEach(async function () {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('unknown option keys and a non-boolean kernelResolution are ERR_INVALID_ARGUMENT', function () {
+    expect(() => new FsIo({ root: base, rooot: 'x' } as unknown as FsIoOptions)).to.throw(StorageError).with.property('code', 'ERR_INVALID_ARGUMENT');
+    expect(() => new FsIo({ root: base, kernelResolution: 'yes' } as unknown as FsIoOptions)).to.throw(StorageError).with.property('code', 'ERR_INVALID_ARGUMENT');
+  });
+
+  it('kernelResolution: reported in pathResolution; true on a custom module is ERR_UNSUPPORTED with the reason', async function () {
+    const io = new FsIo({ root: base });
+    if (process.platform === 'linux') expect(io.pathResolution).to.deep.equal({ kind: 'kernel' });
+    await io.shutdown();
+    const walk = new FsIo({ root: base, kernelResolution: false });
+    expect(walk.pathResolution.kind).to.equal('walk');
+    expect(walk.pathResolution.reason).to.match(/kernelResolution: false/);
+    await walk.shutdown();
+    const volume = new Volume();
+    volume.mkdirSync('/r');
+    const custom = new FsIo({ root: '/r', fs: volume as unknown as FsLike });
+    expect(custom.pathResolution.kind).to.equal('walk');
+    await custom.shutdown();
+    const err = (() => {
+      try {
+        new FsIo({ root: '/r', fs: volume as unknown as FsLike, kernelResolution: true });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).to.be.instanceOf(StorageError);
+    expect((err as StorageError).code).to.equal('ERR_UNSUPPORTED');
+    expect((err as StorageError).details['reason']).to.match(/custom fs module/);
+  });
+
+  it('the addon\'s openBeneath and addressModulo refuse bad arguments with a JS error, never a fatal one', function () {
+    const load = loadBinding();
+    if (!load.ok || load.binding.openBeneath === undefined) {
+      console.log('      (skipped: the native addon with openBeneath is not built here)');
+      this.skip();
+    }
+    const b = load.binding as Required<Pick<typeof load.binding, 'openBeneath' | 'addressModulo'>>;
+    const bad: Array<() => unknown> = [
+      () => (b.openBeneath as (...a: unknown[]) => number)(),
+      () => b.openBeneath(-1, 'x', 0, 0, 0),
+      () => b.openBeneath(2 ** 32 + 4, 'x', 0, 0, 0),
+      () => b.openBeneath(0, 'x'.repeat(5000), 0, 0, 0),
+      () => b.openBeneath(0, '', 0, 0, 0),
+      () => b.openBeneath(0, 'a\0b', 0, 0, 0),
+      () => (b.openBeneath as (...a: unknown[]) => number)(0, {}, 0, 0, 0),
+      () => (b.openBeneath as (...a: unknown[]) => number)(0, 'x', 'x', 0, 0),
+      () => b.openBeneath(0, 'x', 0, 0o10000, 0),
+      () => b.openBeneath(0, 'x', 0, 0, 0x100),
+      () => b.openBeneath(0, 'x', 0.5, 0, 0),
+      () => (b.addressModulo as (...a: unknown[]) => number)({}, 4096),
+      () => b.addressModulo(new Uint8Array(1), 3),
+      () => b.addressModulo(new Uint8Array(1), 0),
+    ];
+    for (const call of bad) expect(call).to.throw(Error);
+    expect(b.addressModulo(new Uint8Array(16), 1)).to.equal(0);
+    expect(b.openBeneath(2 ** 31 - 1, 'x', 0, 0, 0)).to.equal(-9); // EBADF: the fd is checked by the kernel
+  });
+});
+
+describe('FsIo memory safety: buffers taken away while queued in libuv\'s pool (child process, --expose-gc)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  beforeEach(async function () {
+    dir = await makeTempDir();
+  });
+  afterEach(async function () {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const lengthBytes of [64, 4096, 1 << 20]) {
+    it(`${lengthBytes}-byte transfers: the read is ERR_DETACHED_BUFFER, the write lands, nothing else is touched, the child exits cleanly`, async function () {
+      if (process.platform !== 'linux') {
+        console.log('      (skipped: FIFOs made with mkfifo(1) and the pool-filling trick are Linux-specific here)');
+        this.skip();
+      }
+      const out = await runChild(['--expose-gc', siblingScript('child-fifo'), dir, String(lengthBytes)]);
+      expect(out.signal, out.stderr).to.equal(null);
+      expect(out.code, out.stderr).to.equal(0);
+      const result = JSON.parse(out.stdout.trim()) as Record<string, unknown>;
+      expect(result).to.deep.equal({
+        readOutcome: { code: 'ERR_DETACHED_BUFFER' },
+        writeOutcome: { ok: lengthBytes },
+        readvOutcome: { code: 'ERR_DETACHED_BUFFER' },
+        markersIntact: true,
+        writeLanded: true,
+      });
+    });
+  }
+});
+
+describe('FsIo root containment under a concurrent symlink swap (another process)', function () {
+  this.timeout(120_000);
+  const OPERATIONS = 3000;
+  let base: string;
+  beforeEach(async function () {
+    base = await makeTempDir();
+  });
+  afterEach(async function () {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  /** Runs OPERATIONS path operations through `x/` while a child flips x; returns the escapes seen. */
+  async function race(options: Pick<FsIoOptions, 'kernelResolution'>): Promise<{ escapes: string[]; flips: number; operations: number }> {
+    const root = join(base, 'root');
+    const outside = join(base, 'outside');
+    await mkdir(join(root, 'x'), { recursive: true });
+    await mkdir(outside);
+    await writeFile(join(outside, 'victim'), 'outside');
+    const io = new FsIo({ root, ...options });
+    const child = runChild([siblingScript('child-flip'), root, outside, String(10_000_000)]);
+    const escapes: string[] = [];
+    let operations = 0;
+    try {
+      for (let i = 0; i < OPERATIONS; i++) {
+        const attempts: Array<[string, () => Promise<unknown>]> = [
+          [`mkdir x/d${i}`, () => io.mkdir(`x/d${i}`)],
+          [`create x/f${i}`, async () => io.close(await io.open(`x/f${i}`, { write: true, create: true }))],
+          [`rename x/victim`, () => io.rename('x/victim', `stolen${i}`)],
+          [`stat x/victim`, async () => { if ((await io.stat('x/victim')).isFile) escapes.push(`stat x/victim saw the outside file (${i})`); }],
+          [`readdir x`, async () => { if ((await io.readdir('x')).includes('victim')) escapes.push(`readdir x listed the outside directory (${i})`); }],
+        ];
+        for (const [, attempt] of attempts) {
+          operations += 1;
+          await attempt().catch((err: unknown) => {
+            if (!(err instanceof StorageError)) throw err;
+          });
+        }
+      }
+    } finally {
+      await writeFile(join(root, 'stop'), '');
+      await io.shutdown();
+    }
+    const out = await child;
+    expect(out.code, out.stderr).to.equal(0);
+    for (const name of await readdir(outside)) if (name !== 'victim') escapes.push(`created outside: ${name}`);
+    if (!(await readdir(outside)).includes('victim')) escapes.push('the outside file was moved into the root');
+    return { escapes, flips: Number(out.stdout.trim()), operations };
+  }
+
+  it(`with kernel resolution: 0 escapes in ${5 * OPERATIONS} operations racing the swap`, async function () {
+    const kernel = new FsIo({ root: base });
+    const kind = kernel.pathResolution.kind;
+    await kernel.shutdown();
+    if (kind !== 'kernel') {
+      console.log(`      (skipped: no kernel resolution here: ${kernel.pathResolution.reason ?? ''})`);
+      this.skip();
+    }
+    const { escapes, flips, operations } = await race({ kernelResolution: true });
+    console.log(`      ${operations} operations against ${flips} flips`);
+    expect(flips, 'the child must actually flip during the run').to.be.greaterThan(100);
+    expect(escapes).to.deep.equal([]);
+  });
+
+  it('the JS walk (no addon) stays inside the root when nothing races it, and its race window is real (reported, not asserted)', async function () {
+    const { escapes, flips, operations } = await race({ kernelResolution: false });
+    console.log(`      walk resolution: ${escapes.length} escapes in ${operations} operations against ${flips} flips (documented TOCTOU window)`);
+    const quiet = new FsIo({ root: join(base, 'root'), kernelResolution: false });
+    await quiet.mkdir('q');
+    expect(quiet.pathResolution.kind).to.equal('walk');
+    await quiet.shutdown();
+  });
+});
+
+describe('FsIo paths near PATH_MAX', function () {
+  let base: string;
+  beforeEach(async function () {
+    base = await makeTempDir();
+  });
+  afterEach(async function () {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('a 4,076-byte relative path under 16 nested 250-byte directories works for every path operation (kernel resolution)', async function () {
+    const io = new FsIo({ root: base });
+    if (io.pathResolution.kind !== 'kernel') {
+      await io.shutdown();
+      console.log(`      (skipped: no kernel resolution here: ${io.pathResolution.reason ?? ''}; the walk prefixes the root and is bound by PATH_MAX)`);
+      this.skip();
+    }
+    try {
+      let dirPath = '';
+      for (let i = 0; i < 16; i++) {
+        dirPath = dirPath === '' ? String(i % 10).repeat(250) : `${dirPath}/${String(i % 10).repeat(250)}`;
+        await io.mkdir(dirPath);
+      }
+      const file = `${dirPath}/${'f'.repeat(4076 - dirPath.length - 1)}`;
+      expect(Buffer.byteLength(file)).to.equal(4076);
+      expect(Buffer.byteLength(join(base, file))).to.be.greaterThan(4095);
+      const fd = await io.open(file, { read: true, write: true, create: true });
+      expect(await io.write(fd, new Uint8Array([1, 2, 3]), 0)).to.equal(3);
+      await io.close(fd);
+      expect((await io.stat(file)).sizeBytes).to.equal(3);
+      expect(await io.readdir(dirPath)).to.deep.equal([file.slice(dirPath.length + 1)]);
+      const renamed = `${dirPath}/${'g'.repeat(4076 - dirPath.length - 1)}`;
+      await io.rename(file, renamed);
+      await io.unlink(renamed);
+      await io.mkdir(`${dirPath}/${'h'.repeat(4076 - dirPath.length - 1)}`);
+      await io.rmdir(`${dirPath}/${'h'.repeat(4076 - dirPath.length - 1)}`);
+      expect(await io.readdir(dirPath)).to.deep.equal([]);
+    } finally {
+      await io.shutdown();
+    }
+  });
+});

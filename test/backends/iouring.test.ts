@@ -15,6 +15,10 @@ const supports: ConformanceSupports = {
   symlinks: true,
   directoryFsync: true,
   modelRuns,
+  // Until UringIo reads buffers through the shared snapshot (validate.ts: snapshotBuffer,
+  // snapshotBuffers, isSnapshotUsable), which its own change of issue 11 brings.
+  bufferContract: false,
+  reasons: { bufferContract: 'UringIo does not use the shared buffer snapshot yet (issue 11, UringIo part)' },
 };
 
 async function autoBackend(): Promise<BackendInstance> {
@@ -36,5 +40,5 @@ describeUring('UringIo conformance', function () {
     { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
   defineStorageConformance('iouring', () => createUringBackend(), supports);
   defineStorageConformance('iouring', () => createUringBackend(), { ...supports, storageOptions: { direct: true } });
-  defineIoConformance('openIo auto', autoBackend, { ...supports, symlinks: false, reasons: { symlinks: 'the auto factory plants no symlinks' } });
+  defineIoConformance('openIo auto', autoBackend, { ...supports, symlinks: false, reasons: { ...supports.reasons, symlinks: 'the auto factory plants no symlinks' } });
 });

@@ -1,7 +1,8 @@
 /** The Io conformance suite on FsIo over a memfs Volume (a new Volume per test). */
+import { expect } from 'chai';
 import { Volume } from 'memfs';
 import { FsIo } from '../../src/backends/fs/index.js';
-import { defineIoConformance, type BackendInstance } from '../conformance/index.js';
+import { defineIoConformance, expectCode, type BackendInstance } from '../conformance/index.js';
 
 async function createMemfsBackend(): Promise<BackendInstance> {
   const volume = new Volume();
@@ -12,6 +13,7 @@ async function createMemfsBackend(): Promise<BackendInstance> {
   return {
     io,
     outsideDirectory: '/outside',
+    rootDirectory: '/root',
     makeSymlink: async (target, linkPath) => { volume.symlinkSync(target, `/root/${linkPath}`); },
     dispose: () => io.shutdown(),
   };
@@ -30,3 +32,48 @@ defineIoConformance('memfs', createMemfsBackend, {
 });
 import { defineStorageConformance } from '../conformance/index.js';
 defineStorageConformance('memfs', createMemfsBackend, { direct: false, tmpfile: false, symlinks: false, directoryFsync: true, modelRuns: Number(process.env['FAULTLINE_MODEL_RUNS'] ?? 200) });
+
+
+describe('FsIo over memfs: containment whatever the module does', function () {
+  for (const emulateLinux of [true, false]) {
+    it(`rename of a symlink to an outside file moves the link, never the file (emulateLinux: ${String(emulateLinux)})`, async function () {
+      const volume = new Volume();
+      volume.mkdirSync('/root');
+      volume.mkdirSync('/outside');
+      volume.writeFileSync('/outside/victim', 'secret');
+      volume.symlinkSync('/outside/victim', '/root/out_file');
+      volume.writeFileSync('/root/existing', 'inside');
+      volume.symlinkSync('/outside/victim', '/root/out_file2');
+      const io = new FsIo({ root: '/root', fs: volume, emulateLinux });
+      try {
+        // memfs's own renameSync would move /outside/victim to /root/stolen here.
+        await io.rename('out_file', 'stolen');
+        await io.rename('out_file2', 'existing');
+        expect(volume.readdirSync('/outside')).to.deep.equal(['victim']);
+        expect(volume.readFileSync('/outside/victim', 'utf8')).to.equal('secret');
+        expect(volume.lstatSync('/root/stolen').isSymbolicLink()).to.equal(true);
+        expect(volume.lstatSync('/root/existing').isSymbolicLink()).to.equal(true);
+        expect((await io.readdir('.')).sort()).to.deep.equal(['existing', 'stolen']);
+        await expectCode(() => io.stat('stolen'), 'ERR_PATH_ESCAPE');
+      } finally {
+        await io.shutdown();
+      }
+    });
+  }
+
+  it('a module without the sync calls needed to rename a link refuses with ERR_UNSUPPORTED instead of following it', async function () {
+    const volume = new Volume();
+    volume.mkdirSync('/root');
+    volume.mkdirSync('/outside');
+    volume.writeFileSync('/outside/victim', 'secret');
+    volume.symlinkSync('/outside/victim', '/root/out_file');
+    const limited = Object.create(volume, { symlinkSync: { value: undefined } }) as typeof volume;
+    const io = new FsIo({ root: '/root', fs: limited });
+    try {
+      await expectCode(() => io.rename('out_file', 'stolen'), 'ERR_UNSUPPORTED');
+      expect(volume.readdirSync('/outside')).to.deep.equal(['victim']);
+    } finally {
+      await io.shutdown();
+    }
+  });
+});

@@ -25,6 +25,12 @@ export interface BackendInstance {
    * the suite links to the root's parent directory.
    */
   readonly outsideDirectory?: string;
+  /**
+   * The absolute path of the Io root in the backend's own namespace, for the test that an absolute
+   * symlink naming a place inside the root is refused like any absolute link. Required when
+   * `supports.symlinks`.
+   */
+  readonly rootDirectory?: string;
 }
 
 /** Creates a fresh, empty backend. Called once per test. */
@@ -44,6 +50,11 @@ export interface ConformanceSupports {
   readonly modelRuns?: number;
   /** Longest command sequence of one model run (default 40). */
   readonly modelCommandsMax?: number;
+  /**
+   * Runs the tests of the buffer contract (buffers detached, transferred or shrunk in flight, and
+   * hostile buffer, vector and offset arguments). Default true: every backend must pass them.
+   */
+  readonly bufferContract?: boolean;
   /** Free-text reasons for anything marked unsupported (printed by the suite so a skip says why). */
   readonly reasons?: Readonly<Record<string, string>>;
   /**

@@ -10,6 +10,7 @@ import { IO_OPERATIONS } from '../../src/interfaces/io.js';
 import { FILE_SIZE_MAX_BYTES, IOV_COUNT_MAX, NAME_BYTES_MAX, PATH_BYTES_MAX } from '../../src/interfaces/limits.js';
 import { skipReason, type BackendFactory, type BackendInstance, type ConformanceSupports } from './harness.js';
 import { defineIoModelTest } from './io-model.js';
+import { defineHostileArgumentTests } from './io-hostile.js';
 
 /**
  * Calls `fn` and checks that it returns a promise (no synchronous throw) that rejects with a
@@ -872,6 +873,60 @@ export function defineIoConformance(name: string, factory: BackendFactory, suppo
         await expectCode(() => io.readdir('d/up'), 'ERR_PATH_ESCAPE');
         await expectCode(() => io.open('d/up/x', { write: true, create: true }), 'ERR_PATH_ESCAPE');
       });
+
+      itIf(supports.symlinks, 'symlinks', 'rename moves a symlink itself, never what it points to outside the root', async function () {
+        const inst = instance!;
+        const outside = inst.outsideDirectory!;
+        await inst.makeSymlink!(`${outside}/outside.txt`, 'out_file');
+        await inst.makeSymlink!(outside, 'out_dir');
+        await io.rename('out_file', 'moved');
+        await io.rename('out_dir', 'moved_dir');
+        expect((await io.readdir('.')).sort()).to.deep.equal(['moved', 'moved_dir']);
+        // Still links to the outside: nothing from outside was moved into the root.
+        await expectCode(() => io.stat('moved'), 'ERR_PATH_ESCAPE');
+        await expectCode(() => io.open('moved'), 'ERR_PATH_ESCAPE');
+        await expectCode(() => io.readdir('moved_dir'), 'ERR_PATH_ESCAPE');
+        // Over an existing file: the link replaces the file, the outside file stays where it is.
+        await putFile(io, 'victim', bytes('inside'));
+        await io.rename('moved', 'victim');
+        await expectCode(() => io.stat('victim'), 'ERR_PATH_ESCAPE');
+        await inst.makeSymlink!(`${outside}/outside.txt`, 'again');
+        await expectCode(() => io.stat('again'), 'ERR_PATH_ESCAPE');
+        await io.unlink('again');
+        await io.unlink('victim');
+        await io.unlink('moved_dir');
+        expect(await io.readdir('.')).to.deep.equal([]);
+      });
+
+      itIf(supports.symlinks, 'symlinks', 'an absolute symlink is ERR_PATH_ESCAPE even when it names a place inside the root (RESOLVE_BENEATH)', async function () {
+        const inst = instance!;
+        expect(inst.rootDirectory, 'supports.symlinks needs rootDirectory').to.be.a('string');
+        const root = inst.rootDirectory!;
+        await io.mkdir('real');
+        await putFile(io, 'real/f', bytes('inside'));
+        await inst.makeSymlink!(`${root}/real`, 'abs_dir');
+        await inst.makeSymlink!(`${root}/real/f`, 'abs_file');
+        await inst.makeSymlink!(`${root}/real/new`, 'abs_dangling');
+        await inst.makeSymlink!(root, 'abs_root');
+        await expectCode(() => io.open('abs_file'), 'ERR_PATH_ESCAPE');
+        await expectCode(() => io.open('abs_dir/f'), 'ERR_PATH_ESCAPE');
+        await expectCode(() => io.open('abs_dir', { directory: true }), 'ERR_PATH_ESCAPE');
+        await expectCode(() => io.open('abs_dangling', { write: true, create: true }), 'ERR_PATH_ESCAPE');
+        await expectCode(() => io.stat('abs_file'), 'ERR_PATH_ESCAPE');
+        await expectCode(() => io.stat('abs_root/real'), 'ERR_PATH_ESCAPE');
+        await expectCode(() => io.readdir('abs_dir'), 'ERR_PATH_ESCAPE');
+        await expectCode(() => io.mkdir('abs_dir/x'), 'ERR_PATH_ESCAPE');
+        await expectCode(() => io.unlink('abs_dir/f'), 'ERR_PATH_ESCAPE');
+        await expectCode(() => io.rename('abs_dir/f', 'g'), 'ERR_PATH_ESCAPE');
+        expect(await io.readdir('real')).to.deep.equal(['f']);
+        // The links themselves are ordinary entries: lstat-like operations on them work.
+        await io.rename('abs_file', 'abs_file2');
+        await io.unlink('abs_file2');
+        // Relative links inside the root, `..` included while it stays inside, are followed.
+        await io.mkdir('d');
+        await inst.makeSymlink!('../real/f', 'd/rel');
+        expect(await getFile(io, 'd/rel')).to.deep.equal(bytes('inside'));
+      });
     });
 
     describe('argument validation (invalid input changes nothing)', function () {
@@ -974,6 +1029,8 @@ export function defineIoConformance(name: string, factory: BackendFactory, suppo
         return Promise.resolve();
       });
     });
+
+    defineHostileArgumentTests(() => io, supports);
 
     describe('shutdown', function () {
       it('after shutdown every call rejects with ERR_CLOSED', async function () {

@@ -59,6 +59,7 @@ export async function createUringBackend(options: Omit<UringIoOptions, 'root'> =
   return {
     io,
     outsideDirectory: outside,
+    rootDirectory: root,
     makeSymlink: (target, linkPath) => symlink(target, join(root, linkPath)),
     dispose: async () => {
       await io.shutdown();

@@ -7,14 +7,17 @@
  * module's descriptors; an fs fd is closed only when the operations using it have settled, so an
  * fs-level number is never reused under an operation in flight. Errors go through `mapFsError`.
  *
- * Rooting: paths are normalized by the shared `normalizePath` (absolute and `..` refused). The
- * parent directory is then resolved with realpath and must lie under the realpath of the root;
- * the last component is opened with O_NOFOLLOW and, when it is a symbolic link, resolved and
- * checked the same way. rename/unlink/mkdir/rmdir act on the entry itself (never followed), as in
- * POSIX. Residual TOCTOU window: between the realpath check and the system call, another process
- * that can write inside the root could swap a checked directory for a symlink pointing out. This
- * backend assumes nobody else modifies the tree while it runs; the io_uring backend closes the
- * window with openat2(RESOLVE_BENEATH).
+ * Rooting (`resolver.ts`): paths are normalized by the shared `normalizePath`, then resolved under
+ * the contract's one rule (RESOLVE_BENEATH: links followed while they stay inside, absolute links
+ * refused). On Linux with node:fs and the native addon the kernel resolves them: the parent (or
+ * the whole path) is opened O_PATH with openat2 beneath an O_PATH fd of the root, and the
+ * operation runs through node:fs on `/proc/self/fd/N/<name>`, so there is no window between check
+ * and use, and relative paths up to PATH_MAX work whatever the root's length. Elsewhere (custom
+ * fs modules, no addon, no /proc) a JS walk applies the same rule with one lstat per component;
+ * it has a residual TOCTOU window (another process swapping a checked directory for a link out)
+ * and absolute paths bound by PATH_MAX. rename/unlink/mkdir/rmdir act on the entry itself (never
+ * followed), as in POSIX; a custom module that follows a symlink named as rename's source (memfs)
+ * gets the link renamed by hand.
  *
  * O_DIRECT and O_TMPFILE (`capabilities.ts`): on Linux with the real node:fs, `direct` opens pass
  * O_DIRECT when the native addon loads (it provides the 4096-aligned zeroed buffers of
@@ -28,10 +31,15 @@
  * Linux, without the addon, or when turned off by option, both are `ERR_UNSUPPORTED` with the
  * reason in `details.reason`.
  *
- * Memory safety: buffers are handed to the fs module as they are; libuv keeps them referenced
- * until the request completes. Callers must not detach or reuse a buffer in flight (Io contract).
- * Aligned buffers are external memory owned by the addon and freed when garbage-collected, which
- * cannot happen while libuv holds the request's reference.
+ * Memory safety: the fs module (libuv's thread pool, for node:fs) never sees a caller's memory.
+ * Every transfer goes through a private bounce buffer from a bounded per-Io pool (plain memory,
+ * or 4096-aligned memory from the addon for O_DIRECT fds; never Node's shared Buffer pool, never
+ * exposed): a write copies the caller's bytes in at the call, a read copies out at completion
+ * after checking that the caller's views are still attached and cover their range
+ * (`ERR_DETACHED_BUFFER` otherwise). A caller that detaches, transfers, shrinks or frees its
+ * buffer while a transfer waits in the pool's queue therefore cannot make the pool write into
+ * freed memory. The cost is one copy of each transfer (and, for O_DIRECT, the caller's address is
+ * checked through the addon to keep the kernel's `EINVAL` for misaligned buffers).
  *
  * Requirements: POSIX paths ('/' separators); Linux or macOS. O_DIRECTORY and O_NOFOLLOW are used
  * when the module defines them. No fallocate in node:fs: `allocate` grows the file with

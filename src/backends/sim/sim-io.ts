@@ -29,6 +29,7 @@ import { StorageError, type ErrorCode } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
 import { IO_OPERATIONS, type FsyncOptions, type Io, type IoFeatures, type IoMetrics, type IoOperation, type OpenFlags, type Stat } from '../../interfaces/io.js';
 import { IO_BYTES_MAX } from '../../interfaces/limits.js';
+import { BouncePool } from '../../common/bounce-pool.js';
 import {
   checkAllocateRange, checkBuffer, checkFd, checkSnapshotsUsable, detachedInFlight, isSnapshotUsable, snapshotBuffers, type BufferListSnapshot, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, normalizePath,
   type ResolvedOpenFlags,
@@ -82,6 +83,8 @@ class IoOp extends SimEvent {
   fd = -1;
   buffer: Uint8Array | undefined = undefined;
   buffers: readonly Uint8Array[] | undefined = undefined;
+  /** The pooled copy a write took at the call (given back at completion). */
+  copy: Uint8Array | undefined = undefined;
   /** Each readv buffer's length at the call, to tell at completion whether it still covers it. */
   lengthsBytes: readonly number[] | undefined = undefined;
   offsetBytes = -1;
@@ -108,6 +111,7 @@ class IoOp extends SimEvent {
     this.fd = -1;
     this.buffer = undefined;
     this.buffers = undefined;
+    this.copy = undefined;
     this.lengthsBytes = undefined;
     this.offsetBytes = -1;
     this.lengthBytes = -1;
@@ -123,6 +127,12 @@ class IoOp extends SimEvent {
     this.cancelled = false;
   }
 }
+
+/** Bounds of the pooled write copies per SimIo (idle memory at most COPY_POOLED_BYTES_MAX). */
+const COPY_CLASS_MIN_BYTES = 512;
+const COPY_CLASS_MAX_BYTES = 1 << 20;
+const COPY_BUFFERS_PER_CLASS_MAX = 64;
+const COPY_POOLED_BYTES_MAX = 8 << 20;
 
 /** Completed ops kept for reuse per SimIo; past it they go to the GC. */
 const OP_POOL_MAX = 1024;
@@ -156,6 +166,12 @@ export class SimIo implements Io {
   private inflightSize = 0;
   /** Completed ops ready for reuse (never one a crash cancelled: it may still sit in the queue). */
   private readonly opPool: IoOp[] = [];
+  /** Writes' copies taken at the call, reused (bounded: see the constants). */
+  private readonly copies = new BouncePool({
+    allocate: (lengthBytes) => new Uint8Array(lengthBytes),
+    classMinBytes: COPY_CLASS_MIN_BYTES, classMaxBytes: COPY_CLASS_MAX_BYTES,
+    buffersPerClassMax: COPY_BUFFERS_PER_CLASS_MAX, pooledBytesMax: COPY_POOLED_BYTES_MAX,
+  });
   private state: number = enum_states.open;
   private shutdownPromise: Promise<void> | undefined;
   private onIdle: (() => void) | undefined;
@@ -254,11 +270,27 @@ export class SimIo implements Io {
   }
 
   /** Returns a settled op to the pool, dropping every reference to caller data. */
+  /**
+   * A buffer of exactly `lengthBytes` for a write's copy, from the per-Io pool (the copy is
+   * given back when the write completes: the disk copies what it keeps). Pooling keeps the
+   * copy-at-the-call of the Io contract from allocating on every write.
+   */
+  private takeCopy(o: IoOp, lengthBytes: number): Uint8Array {
+    const pooled = this.copies.acquire(lengthBytes);
+    o.copy = pooled;
+    return pooled.byteLength === lengthBytes ? pooled : pooled.subarray(0, lengthBytes);
+  }
+
   private recycle(o: IoOp): void {
+    if (o.copy !== undefined) {
+      this.copies.release(o.copy);
+      o.copy = undefined;
+    }
     if (this.opPool.length >= OP_POOL_MAX) return;
     o.handle = undefined;
     o.buffer = undefined;
     o.buffers = undefined;
+    o.lengthsBytes = undefined;
     o.path = undefined;
     o.path2 = undefined;
     o.flags = undefined;
@@ -410,12 +442,13 @@ export class SimIo implements Io {
     }
     // The bytes are taken at the call (Io contract): later changes to the caller's memory, or
     // detaching it, cannot reach the write.
-    const copy = new Uint8Array(view.byteLength);
+    const lengthBytes = view.byteLength;
+    const copy = this.takeCopy(o, lengthBytes);
     copy.set(view);
     o.fd = fd;
     o.buffer = copy;
     o.offsetBytes = offsetBytes;
-    o.lengthBytes = copy.byteLength;
+    o.lengthBytes = lengthBytes;
     return this.submit<number>(o);
   }
 
@@ -438,7 +471,7 @@ export class SimIo implements Io {
       return this.fail('write', err);
     }
     // Gathered at the call, as write copies (Io contract); from here on it is one buffer.
-    const joined = new Uint8Array(snapshot.totalBytes);
+    const joined = this.takeCopy(o, snapshot.totalBytes);
     let at = 0;
     for (const view of snapshot.views) {
       joined.set(view, at);
@@ -874,8 +907,8 @@ export class SimIo implements Io {
     const growth = offset + length - file.cache.sizeBytes;
     if (growth > 0) this.disk.reserve('write', handle.path, growth);
     if (o.buffer !== undefined) {
-      // The op's own copy (taken at the call): the disk may keep it without copying again.
-      this.disk.write(file, length === o.buffer.byteLength ? o.buffer : o.buffer.subarray(0, length), offset, false);
+      // The op's copy goes back to the pool at completion: the disk copies what it keeps.
+      this.disk.write(file, length === o.buffer.byteLength ? o.buffer : o.buffer.subarray(0, length), offset, true);
     }
     if (ctx.media.count > 0) ctx.media.clear(file.id, Math.floor(offset / sector), Math.floor((offset + length - 1) / sector));
     return length;
