@@ -3,13 +3,12 @@
  * becomes a {@link UsageError}, which `main` prints as one line and turns into exit code 2.
  */
 import { parseArgs } from 'node:util';
+import { UsageError } from './usage-error.js';
+import { SEED_TIMEOUT_MS_DEFAULT } from './campaign.js';
 import { LATENCY_PRESETS, type LatencyPresetName } from './sim-api.js';
 import { FAULT_PRESETS, SIM_PROFILES, type FaultPresetName, type SimProfile } from './workload.js';
 
-/** Bad command-line input: printed as one line on stderr, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 /** Most seeds one `sim` invocation runs; a longer campaign is sharded with `--from`. */
 export const SEED_COUNT_MAX = 100_000_000;
@@ -31,6 +30,8 @@ export interface SimArgs {
   readonly json: boolean;
   readonly failFast: boolean;
   readonly verbose: boolean;
+  /** Real time one seed may run on a worker before it fails with `ERR_SEED_TIMEOUT`. */
+  readonly seedTimeoutMs: number;
 }
 
 export interface ReplayArgs {
@@ -73,6 +74,32 @@ function integer(flag: string, raw: string | undefined, fallback: number, min: n
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`--${flag} must be between ${min} and ${max}, got ${raw}`);
   return value;
+}
+
+/** Longest duration a flag accepts: one week. */
+export const DURATION_MS_MAX = 7 * 24 * 3600 * 1000;
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A real-time duration: seconds, or a number with a unit (`500ms`, `30s`, `2m`, `1h`). Written
+ * here rather than taken from a package: `ms`, the common one, reads a bare number as milliseconds
+ * and accepts words like "2 days"; a bare number means seconds here, and the message is ours.
+ */
+export function parseDurationMs(flag: string, raw: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  const amount = match === null ? NaN : Number(match[1]);
+  const valueMs = Math.round(amount * (DURATION_UNITS_MS[match?.[2] ?? 's'] ?? NaN));
+  if (!Number.isFinite(valueMs)) throw new UsageError(`--${flag} must be a duration such as 30 (seconds), 30s, 2m or 1h, got '${raw}'`);
+  if (valueMs < 1 || valueMs > DURATION_MS_MAX) throw new UsageError(`--${flag} must be between 1ms and 168h, got '${raw}'`);
+  return valueMs;
+}
+
+/** A duration in words for help and reports: `60s`, `2m`, `1.5h`. */
+export function formatDurationMs(valueMs: number): string {
+  if (valueMs % 3_600_000 === 0) return `${valueMs / 3_600_000}h`;
+  if (valueMs % 60_000 === 0 && valueMs > 60_000) return `${valueMs / 60_000}m`;
+  if (valueMs % 1000 === 0) return `${valueMs / 1000}s`;
+  return `${valueMs}ms`;
 }
 
 function oneOf<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
@@ -138,7 +165,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
       const { values, positionals } = parse('sim', rest, {
         seeds: { type: 'string' }, from: { type: 'string' }, workers: { type: 'string' },
         profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' }, option: { type: 'string', multiple: true },
-        json: { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, verbose: { type: 'boolean' },
+        json: { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, verbose: { type: 'boolean' }, 'seed-timeout': { type: 'string' },
       });
       if (values['help'] === true) return { command: 'help', topic: 'sim' };
       const workload = positionals[0];
@@ -160,6 +187,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
         json: values['json'] === true,
         failFast: values['fail-fast'] === true,
         verbose: values['verbose'] === true,
+        seedTimeoutMs: str(values['seed-timeout']) === undefined ? SEED_TIMEOUT_MS_DEFAULT : parseDurationMs('seed-timeout', str(values['seed-timeout'])!),
       };
     }
     case 'replay': {
@@ -213,7 +241,9 @@ Runs the workload once per seed, seeds S..S+N-1, spread over worker threads.
   --faults F         none, default (default) or heavy: injected disk faults
   --latency L        default (SSD-like, completions reorder) or none
   --option k=v       passed to the workload in ctx.options (repeatable)
-  --fail-fast        stop at the first failing seed
+  --seed-timeout T   real time one seed may run before it fails with ERR_SEED_TIMEOUT and its
+                     worker is replaced: seconds, or 500ms, 30s, 2m, 1h (default ${formatDurationMs(SEED_TIMEOUT_MS_DEFAULT)})
+  --fail-fast        stop handing out seeds at the first failure
   --json             one JSON document on stdout instead of text
   --verbose          print every failure's workload log
 

@@ -3,6 +3,7 @@
  * campaign summary line.
  */
 import { basename, relative } from 'node:path';
+import type { SimArgs } from './args.js';
 import type { CampaignResult } from './campaign.js';
 import type { SeedResult } from './run-seed.js';
 import type { LatencyPresetName } from './sim-api.js';
@@ -33,6 +34,18 @@ export function replayCommand(specifier: string, seed: number, profile: SimProfi
   return parts.join(' ');
 }
 
+/** The `sim` command that runs the seeds of `args` from `from` to its end (an interrupted campaign's rest). */
+export function resumeCommand(args: SimArgs, from: number): string {
+  const end = args.seedFrom + args.seedCount;
+  const parts = [invocation(), 'sim', quote(args.workload), '--from', String(from), '--seeds', String(end - from)];
+  if (args.profile !== 'posix') parts.push('--profile', args.profile);
+  if (args.faults !== 'default') parts.push('--faults', args.faults);
+  if (args.latency !== 'default') parts.push('--latency', args.latency);
+  for (const [key, value] of Object.entries(args.options)) parts.push('--option', quote(`${key}=${value}`));
+  if (args.workers !== undefined) parts.push('--workers', String(args.workers));
+  return parts.join(' ');
+}
+
 function quote(word: string): string {
   return /^[A-Za-z0-9_./:=@+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
@@ -40,6 +53,9 @@ function quote(word: string): string {
 function indent(text: string, prefix = '    '): string {
   return text.split('\n').map((line) => prefix + line).join('\n');
 }
+
+/** Failing seeds named on the "failing seeds:" line; the rest are in `--json` and `--out`. */
+export const FAILING_SEEDS_LISTED_MAX = 50;
 
 /** A failing seed, as printed by `sim`. */
 export function formatFailure(result: SeedResult, replay: string, verbose: boolean): string {
@@ -59,16 +75,41 @@ export function formatFailure(result: SeedResult, replay: string, verbose: boole
     lines.push('  stack:');
     lines.push(indent(result.error.stack));
   }
+  lines.push(result.hash === '' ? '  hash: none (the seed did not finish)' : `  hash ${result.hash}`);
   lines.push(`  replay: ${replay}`);
   return lines.join('\n');
 }
 
-/** The closing line of a campaign. */
+/** The "failing seeds:" line, bounded; undefined when nothing failed. */
+export function formatFailingSeeds(result: CampaignResult): string | undefined {
+  if (result.failed === 0) return undefined;
+  const listed = result.failures.slice(0, FAILING_SEEDS_LISTED_MAX).map((f) => f.seed);
+  const more = result.failed - listed.length;
+  return `failing seeds: ${listed.join(' ')}${more > 0 ? ` ... and ${more} more (every one is in --json and --out)` : ''}`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** The closing line of a campaign: its verdict, from the checked count. */
 export function formatSummary(result: CampaignResult, workers: number): string {
   const rate = result.seedsPerSecond.toFixed(1);
   const seconds = (result.wallMs / 1000).toFixed(1);
-  const head = result.failed === 0 ? 'PASS' : 'FAIL';
-  const early = result.stoppedEarly ? ' (stopped at the first failure)' : '';
+  const speed = `in ${seconds}s (${rate} seeds/s on ${plural(workers, 'worker')})`;
   const excused = result.excused > 0 ? `; ${result.excused} of the passes stopped early on an injected fault the workload cannot survive (excused)` : '';
-  return `${head}: ${result.passed}/${result.seedsRun} seeds passed, ${result.failed} failed in ${seconds}s (${rate} seeds/s on ${workers} worker${workers === 1 ? '' : 's'})${early}${excused}`;
+  if (result.interrupted !== undefined) {
+    return `INTERRUPTED (${result.interrupted}): ${result.seedsRun} of ${plural(result.seedCount, 'seed')} ran, ${result.passed} passed, ${result.failed} failed ${speed}${excused}`;
+  }
+  if (result.stoppedEarly) {
+    const first = result.failures[0]?.seed;
+    const others = result.failed > 1 ? ` (${result.failed - 1} more failed among the seeds already running)` : '';
+    return `FAIL: stopped at the first failure${first === undefined ? '' : `, seed ${first}`}${others}: ${result.seedsRun} of ${plural(result.seedCount, 'seed')} ran, ${result.passed} passed, ${result.failed} failed ${speed}${excused}`;
+  }
+  if (result.missingCount > 0) {
+    const named = result.missing.join(' ') + (result.missingCount > result.missing.length ? ' ...' : '');
+    return `FAIL: ${result.missingCount} of ${plural(result.seedCount, 'seed')} never reported a result (missing: ${named}); ${result.passed} passed, ${result.failed} failed ${speed}${excused}`;
+  }
+  const head = result.failed === 0 ? 'PASS' : 'FAIL';
+  return `${head}: ${result.passed}/${result.seedsRun} seeds passed, ${result.failed} failed ${speed}${excused}`;
 }
