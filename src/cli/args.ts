@@ -3,6 +3,7 @@
  * becomes a {@link UsageError}, which `main` prints as one line and turns into exit code 2.
  */
 import { parseArgs } from 'node:util';
+import { closest, distance } from 'fastest-levenshtein';
 import { UsageError } from './usage-error.js';
 import { SEED_TIMEOUT_MS_DEFAULT } from './campaign.js';
 import { LATENCY_PRESETS, type LatencyPresetName } from './sim-api.js';
@@ -44,6 +45,8 @@ export interface ReplayArgs {
   readonly options: Readonly<Record<string, string>>;
   readonly trace: boolean;
   readonly json: boolean;
+  /** Print the error's stack and details (e.g. an ERR_DEADLOCK's pending list) and the whole log. */
+  readonly verbose: boolean;
 }
 
 export interface DemoArgs {
@@ -54,6 +57,8 @@ export interface DemoArgs {
 export interface HelpArgs {
   readonly command: 'help';
   readonly topic: string | undefined;
+  /** False when the help stands in for a missing command (`faultline` alone): printed on stderr, exit 2. */
+  readonly asked: boolean;
 }
 
 export interface ListArgs {
@@ -70,9 +75,8 @@ export const COMMANDS = ['sim', 'replay', 'demo', 'list', 'help'] as const;
 
 function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
-  if (!/^[0-9]+$/.test(raw)) throw new UsageError(`--${flag} must be a whole number, got '${raw}'`);
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`--${flag} must be between ${min} and ${max}, got ${raw}`);
+  const value = /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got '${raw}'`);
   return value;
 }
 
@@ -123,15 +127,51 @@ function keyValues(raw: readonly string[] | undefined): Record<string, string> {
   return out;
 }
 
-type OptionSpecs = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+type OptionSpecs = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly multiple?: boolean; readonly short?: string }>>;
 
+/** The closest known flag to `name`, when it is close enough to be a typo. */
+function suggestion(name: string, flags: readonly string[]): string | undefined {
+  const near = closest(name, flags);
+  if (near === undefined) return undefined;
+  const close = distance(name, near) <= Math.max(2, Math.floor(near.length / 3)) || near.startsWith(name) || name.startsWith(near);
+  return close ? near : undefined;
+}
+
+/**
+ * `node:util` parseArgs, with our own one-line messages: its texts are written for programmers
+ * (an unknown flag gets a paragraph about '--' with an unbalanced quote; `--seeds -1` is
+ * "ambiguous"). It runs non-strict and we check each token ourselves: unknown flags (with a
+ * "did you mean"), string flags without a value, boolean flags given one.
+ */
 function parse(command: string, argv: readonly string[], options: OptionSpecs): { values: Record<string, unknown>; positionals: string[] } {
-  try {
-    return parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new UsageError(`${command}: ${message}`);
+  const specs: OptionSpecs = { ...options, help: { type: 'boolean', short: 'h' } };
+  // A negative number after a flag that takes a value is that value (then refused by its check).
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const spec = arg.startsWith('--') ? specs[arg.slice(2)] : undefined;
+    const next = argv[i + 1];
+    if (spec?.type === 'string' && next !== undefined && /^-[0-9.]/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      args.push(arg);
+    }
   }
+  const { values, positionals, tokens } = parseArgs({ args, options: specs, allowPositionals: true, strict: false, tokens: true });
+  const flagList = Object.keys(options).map((name) => `--${name}`).join(', ');
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const spec = specs[token.name];
+    if (spec === undefined) {
+      const near = suggestion(token.name, Object.keys(options));
+      const known = flagList === '' ? 'it takes no flags' : `its flags: ${flagList}`;
+      throw new UsageError(`${command}: unknown flag ${token.rawName}${near === undefined ? '' : ` (did you mean --${near}?)`}; ${known}`);
+    }
+    if (spec.type === 'string' && token.value === undefined) throw new UsageError(`${command}: ${token.rawName} needs a value (see faultline ${command} --help)`);
+    if (spec.type === 'boolean' && token.inlineValue === true) throw new UsageError(`${command}: ${token.rawName} takes no value, got '${token.rawName}=${token.value ?? ''}'`);
+  }
+  return { values: values as Record<string, unknown>, positionals };
 }
 
 function str(value: unknown): string | undefined {
@@ -145,19 +185,20 @@ function strs(value: unknown): string[] | undefined {
 /** Parses `argv` (without node and the script). Throws {@link UsageError} on bad input. */
 export function parseCli(argv: readonly string[]): CliArgs {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h') return { command: 'help', topic: undefined };
+  if (command === undefined) return { command: 'help', topic: undefined, asked: false };
+  if (command === '--help' || command === '-h') return { command: 'help', topic: undefined, asked: true };
   if (command === '--version' || command === '-v') return { command: 'version' };
   switch (command) {
     case 'help':
-      return { command: 'help', topic: rest[0] };
+      return { command: 'help', topic: rest[0], asked: true };
     case 'list': {
       const { values } = parse('list', rest, {});
-      if (values['help'] === true) return { command: 'help', topic: 'list' };
+      if (values['help'] === true) return { command: 'help', topic: 'list', asked: true };
       return { command: 'list' };
     }
     case 'demo': {
       const { values, positionals } = parse('demo', rest, { quick: { type: 'boolean' } });
-      if (values['help'] === true) return { command: 'help', topic: 'demo' };
+      if (values['help'] === true) return { command: 'help', topic: 'demo', asked: true };
       if (positionals.length > 0) throw new UsageError(`demo: unexpected argument '${positionals[0]}'`);
       return { command: 'demo', quick: values['quick'] === true };
     }
@@ -167,7 +208,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
         profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' }, option: { type: 'string', multiple: true },
         json: { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, verbose: { type: 'boolean' }, 'seed-timeout': { type: 'string' },
       });
-      if (values['help'] === true) return { command: 'help', topic: 'sim' };
+      if (values['help'] === true) return { command: 'help', topic: 'sim', asked: true };
       const workload = positionals[0];
       if (workload === undefined) throw new UsageError('sim: missing <workload> (a built-in name such as kv, or a path to a .js/.mjs module)');
       if (positionals.length > 1) throw new UsageError(`sim: unexpected argument '${positionals[1]}'`);
@@ -193,9 +234,9 @@ export function parseCli(argv: readonly string[]): CliArgs {
     case 'replay': {
       const { values, positionals } = parse('replay', rest, {
         seed: { type: 'string' }, profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' },
-        option: { type: 'string', multiple: true }, trace: { type: 'boolean' }, json: { type: 'boolean' },
+        option: { type: 'string', multiple: true }, trace: { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
       });
-      if (values['help'] === true) return { command: 'help', topic: 'replay' };
+      if (values['help'] === true) return { command: 'help', topic: 'replay', asked: true };
       const workload = positionals[0];
       if (workload === undefined) throw new UsageError('replay: missing <workload>');
       if (positionals.length > 1) throw new UsageError(`replay: unexpected argument '${positionals[1]}'`);
@@ -211,10 +252,13 @@ export function parseCli(argv: readonly string[]): CliArgs {
         options: keyValues(strs(values['option'])),
         trace: values['trace'] === true,
         json: values['json'] === true,
+        verbose: values['verbose'] === true,
       };
     }
-    default:
-      throw new UsageError(`unknown command '${command}' (try: faultline --help)`);
+    default: {
+      const near = suggestion(command.replace(/^-+/, ''), COMMANDS);
+      throw new UsageError(`unknown command '${command}'${near === undefined ? '' : ` (did you mean ${near}?)`}; the commands: ${COMMANDS.join(', ')} (faultline --help)`);
+    }
   }
 }
 
@@ -223,7 +267,7 @@ export const HELP: Readonly<Record<string, string>> = {
 
 Usage:
   faultline sim <workload> [--seeds N] [--from S] [--workers W] [--profile P] [--faults F] [--latency L] [--json]
-  faultline replay <workload> --seed S [--profile P] [--faults F] [--latency L] [--trace]
+  faultline replay <workload> --seed S [--profile P] [--faults F] [--latency L] [--trace] [--verbose]
   faultline demo [--quick]
   faultline list
   faultline <command> --help
@@ -245,7 +289,7 @@ Runs the workload once per seed, seeds S..S+N-1, spread over worker threads.
                      worker is replaced: seconds, or 500ms, 30s, 2m, 1h (default ${formatDurationMs(SEED_TIMEOUT_MS_DEFAULT)})
   --fail-fast        stop handing out seeds at the first failure
   --json             one JSON document on stdout instead of text
-  --verbose          print every failure's workload log
+  --verbose          print every failure's whole workload log, error details and stack
 
 Each failure prints its seed, error, last trace events and a replay command.`,
   replay: `faultline replay <workload> --seed S [options]
@@ -259,7 +303,8 @@ result and sim.hash(); the hash is identical on every run of the same seed.
   --latency L        default or none
   --option k=v       passed to the workload in ctx.options (repeatable)
   --trace            print the full trace
-  --json             one JSON document on stdout`,
+  --verbose          print the error's stack and details (an ERR_DEADLOCK's pending operations)
+  --json             one JSON document on stdout (with the stack and details)`,
   demo: `faultline demo [--quick]
 
 A one-minute tour: a campaign on the example KV store, a deliberately broken variant caught with

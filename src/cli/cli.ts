@@ -40,6 +40,10 @@ export async function runCli(args: CliArgs): Promise<number> {
     case 'help': {
       const text = HELP[args.topic ?? 'main'];
       if (text === undefined) throw new UsageError(`no help for '${args.topic ?? ''}' (commands: sim, replay, demo, list)`);
+      if (!args.asked) {
+        process.stderr.write(text + '\n');
+        return 2;
+      }
       process.stdout.write(text + '\n');
       return 0;
     }

@@ -12,7 +12,7 @@ import { runCampaign, type CampaignResult } from './campaign.js';
 import { loadWorkload } from './load-workload.js';
 import { createProgress } from './progress.js';
 import { formatFailingSeeds, formatFailure, formatSummary, replayCommand, resumeCommand } from './report.js';
-import type { SeedResult } from './run-seed.js';
+import type { InjectedFault, SeedResult } from './run-seed.js';
 
 /** Failure reports printed in text mode: the lowest seeds; the rest are counted (all are in `--json`). */
 export const FAILURES_PRINTED_MAX = 10;
@@ -32,6 +32,10 @@ export interface JsonFailure {
   readonly seed: number;
   readonly code: string;
   readonly message: string;
+  /** The injected fault behind the error, when the simulator injected it. */
+  readonly injected?: InjectedFault;
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly stack?: string;
   readonly hash: string;
   readonly trace: readonly string[];
   readonly log: readonly string[];
@@ -70,6 +74,9 @@ export function toJsonFailure(result: SeedResult, replay: string): JsonFailure {
     seed: result.seed,
     code: result.error?.code ?? '',
     message: result.error?.message ?? '',
+    ...(result.error?.injected === undefined ? {} : { injected: result.error.injected }),
+    ...(result.error?.details === undefined ? {} : { details: result.error.details }),
+    ...(result.error?.stack === undefined ? {} : { stack: result.error.stack }),
     hash: result.hash,
     trace: result.trace === undefined || result.trace === '' ? [] : result.trace.split('\n'),
     log: result.log ?? [],

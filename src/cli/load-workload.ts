@@ -56,7 +56,10 @@ export async function importWorkload(moduleUrl: string, specifier: string): Prom
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new UsageError(`cannot load workload '${specifier}': ${message}`);
   }
-  const candidate = module['default'] ?? module;
+  let candidate: unknown = module['default'] ?? module;
+  // A CommonJS module compiled from `export default` (a `.ts` file outside an ESM package) arrives
+  // as `{ default: workload }` one level down.
+  if (!isWorkload(candidate) && typeof candidate === 'object' && candidate !== null) candidate = (candidate as { default?: unknown }).default ?? candidate;
   if (!isWorkload(candidate)) throw new UsageError(`workload '${specifier}' has no run(ctx) function in its default export`);
   return candidate;
 }
@@ -73,7 +76,7 @@ export async function loadWorkload(specifier: string, cwd: string = process.cwd(
     moduleUrl = siblingModuleUrl(BUILTIN_WORKLOADS[builtin.name]!);
     variant = builtin.variant;
   } else {
-    if (!/[./\\]/.test(specifier)) {
+    if (!/[./\\]/.test(specifier) && !existsSync(resolvePath(cwd, specifier))) {
       throw new UsageError(`unknown workload '${specifier}' (built-in: ${Object.keys(BUILTIN_WORKLOADS).join(', ')}; or a path to a .js, .mjs or .ts file)`);
     }
     const path = resolvePath(cwd, specifier);

@@ -3,7 +3,7 @@
  * workload inside `sim.run`, and turns the outcome into a plain, serialisable {@link SeedResult}
  * (it crosses worker-thread boundaries and ends up in `--json` output).
  */
-import { createSimulation, formatTrace, injectedFaults, type SimulationHandle } from './sim-api.js';
+import { createSimulation, formatTrace, injectedFaultRecord, injectedFaults, type SimulationHandle } from './sim-api.js';
 import type { LatencyPresetName } from './sim-api.js';
 import type { FaultPresetName, SimProfile, Workload, WorkloadContext, WorkloadNode } from './workload.js';
 
@@ -34,6 +34,33 @@ export interface SeedError {
   readonly stack?: string;
   /** The error's `details` (a StorageError's), as plain JSON; absent when it had none. */
   readonly details?: Readonly<Record<string, unknown>>;
+  /** Set when the simulator injected this error (or the error it was caused by). */
+  readonly injected?: InjectedFault;
+}
+
+/** A fault the simulator injected, behind a seed's error. */
+export interface InjectedFault {
+  /** The fault kind, e.g. `fsyncError`. */
+  readonly kind: string;
+  /** Its trace record, when the trace still holds it. */
+  readonly record?: string;
+}
+
+/** Causes followed when looking for an injected fault behind an error. */
+const CAUSE_DEPTH_MAX = 4;
+
+/** The injected fault kind and path behind `err` (itself or a `cause`), if any. */
+function injectedBehind(err: unknown): { kind: string; path: string | undefined } | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth <= CAUSE_DEPTH_MAX && typeof current === 'object' && current !== null; depth++) {
+    const details: unknown = (current as { details?: unknown }).details;
+    if (typeof details === 'object' && details !== null) {
+      const { injected, path } = details as { injected?: unknown; path?: unknown };
+      if (typeof injected === 'string') return { kind: injected, path: typeof path === 'string' ? path : undefined };
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** Longest `details` kept with a failure, in JSON characters (a huge one is cut, not kept). */
@@ -231,6 +258,11 @@ async function runSeedCaptured(workload: Workload, spec: SeedSpec): Promise<Seed
     await sim.run(() => workload.run(ctx));
   } catch (err) {
     error = describeError(err);
+    const injected = injectedBehind(err);
+    if (injected !== undefined) {
+      const record = injectedFaultRecord(sim, injected.kind, injected.path);
+      error = { ...error, injected: { kind: injected.kind, ...(record === undefined ? {} : { record }) } };
+    }
   }
   // Unhandled rejections surface after the microtask queue drains: give them one turn.
   await new Promise<void>((resolve) => setImmediate(resolve));

@@ -20,9 +20,13 @@ function tsxPackageRoot(): string {
   return tsxRoot;
 }
 
-/** The `--import` argument that makes a process load TypeScript (tsx's ESM loader). */
+/**
+ * The `--import` argument that makes a process load TypeScript: tsx's main entry (what
+ * `node --import tsx` loads), which covers both module systems. A `.ts` file with no
+ * `"type": "module"` above it is CommonJS to Node, and only the CommonJS hook transforms it.
+ */
 export function typeScriptImportUrl(): string {
-  return pathToFileURL(join(tsxPackageRoot(), 'dist', 'esm', 'index.mjs')).href;
+  return pathToFileURL(join(tsxPackageRoot(), 'dist', 'loader.mjs')).href;
 }
 
 let registered: Promise<void> | undefined;
@@ -30,9 +34,12 @@ let registered: Promise<void> | undefined;
 /** Registers the TypeScript loader in this process (once). */
 export function registerTypeScript(): Promise<void> {
   registered ??= (async () => {
-    // The ESM entry of tsx's API, by path: its CommonJS twin cannot register ESM hooks.
-    const api = (await import(pathToFileURL(join(tsxPackageRoot(), 'dist', 'esm', 'api', 'index.mjs')).href)) as { register: () => unknown };
-    api.register();
+    // Both of tsx's APIs, by path (as ES modules): the ESM hooks, and the CommonJS one a `.ts`
+    // file outside a `"type": "module"` package needs.
+    for (const system of ['esm', 'cjs']) {
+      const api = (await import(pathToFileURL(join(tsxPackageRoot(), 'dist', system, 'api', 'index.mjs')).href)) as { register: () => unknown };
+      api.register();
+    }
   })();
   return registered;
 }
