@@ -33,7 +33,24 @@ export interface SimArgs {
   readonly verbose: boolean;
   /** Real time one seed may run on a worker before it fails with `ERR_SEED_TIMEOUT`. */
   readonly seedTimeoutMs: number;
+  /** `--shard K/N` (or `--shards N` with the index from the environment): this run's part of the range. */
+  readonly shard: ShardSpec | undefined;
+  /** `--out FILE`: one NDJSON line per seed. */
+  readonly out: string | undefined;
+  /** Continuous mode: seeds from the stream keyed by `--from`, until this much real time passed... */
+  readonly durationMs: number | undefined;
+  /** ...or until this many seeds failed. */
+  readonly untilFailures: number | undefined;
 }
+
+/** One shard of a campaign's range: `k` of `n`, 1-based. */
+export interface ShardSpec {
+  readonly k: number;
+  readonly n: number;
+}
+
+/** Most shards a campaign splits into. */
+export const SHARDS_MAX = 100_000;
 
 export interface ReplayArgs {
   readonly command: 'replay';
@@ -61,6 +78,12 @@ export interface HelpArgs {
   readonly asked: boolean;
 }
 
+export interface MergeArgs {
+  readonly command: 'merge';
+  readonly files: readonly string[];
+  readonly json: boolean;
+}
+
 export interface ListArgs {
   readonly command: 'list';
 }
@@ -69,9 +92,12 @@ export interface VersionArgs {
   readonly command: 'version';
 }
 
-export type CliArgs = SimArgs | ReplayArgs | DemoArgs | HelpArgs | ListArgs | VersionArgs;
+export type CliArgs = SimArgs | ReplayArgs | MergeArgs | DemoArgs | HelpArgs | ListArgs | VersionArgs;
 
-export const COMMANDS = ['sim', 'replay', 'demo', 'list', 'help'] as const;
+export const COMMANDS = ['sim', 'replay', 'merge', 'demo', 'list', 'help'] as const;
+
+/** Most files one `merge` reads. */
+export const MERGE_FILES_MAX = 10_000;
 
 function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
@@ -182,8 +208,27 @@ function strs(value: unknown): string[] | undefined {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined;
 }
 
+/** `--shard K/N`, or `--shards N` with K from a Kubernetes Indexed Job's `JOB_COMPLETION_INDEX` (0-based). */
+function shardOf(shardRaw: string | undefined, shardsRaw: string | undefined, env: Readonly<Record<string, string | undefined>>): ShardSpec | undefined {
+  if (shardRaw !== undefined && shardsRaw !== undefined) throw new UsageError('sim: give --shard K/N or --shards N, not both');
+  if (shardRaw !== undefined) {
+    const match = /^([0-9]+)\/([0-9]+)$/.exec(shardRaw);
+    const k = match === null ? NaN : Number(match[1]);
+    const n = match === null ? NaN : Number(match[2]);
+    if (!(n >= 1 && n <= SHARDS_MAX && k >= 1 && k <= n)) throw new UsageError(`--shard must be K/N with N from 1 to ${SHARDS_MAX} and K from 1 to N, got '${shardRaw}'`);
+    return { k, n };
+  }
+  if (shardsRaw === undefined) return undefined;
+  const n = integer('shards', shardsRaw, 1, 1, SHARDS_MAX);
+  const indexRaw = env['JOB_COMPLETION_INDEX'];
+  if (indexRaw === undefined) throw new UsageError('--shards N takes this shard\'s index from JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job), which is not set; use --shard K/N elsewhere');
+  const index = /^[0-9]+$/.test(indexRaw) ? Number(indexRaw) : NaN;
+  if (!(index >= 0 && index < n)) throw new UsageError(`JOB_COMPLETION_INDEX must be a whole number from 0 to ${n - 1} for --shards ${n}, got '${indexRaw}'`);
+  return { k: index + 1, n };
+}
+
 /** Parses `argv` (without node and the script). Throws {@link UsageError} on bad input. */
-export function parseCli(argv: readonly string[]): CliArgs {
+export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): CliArgs {
   const [command, ...rest] = argv;
   if (command === undefined) return { command: 'help', topic: undefined, asked: false };
   if (command === '--help' || command === '-h') return { command: 'help', topic: undefined, asked: true };
@@ -207,14 +252,24 @@ export function parseCli(argv: readonly string[]): CliArgs {
         seeds: { type: 'string' }, from: { type: 'string' }, workers: { type: 'string' },
         profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' }, option: { type: 'string', multiple: true },
         json: { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, verbose: { type: 'boolean' }, 'seed-timeout': { type: 'string' },
+        shard: { type: 'string' }, shards: { type: 'string' }, out: { type: 'string' }, duration: { type: 'string' }, 'until-failures': { type: 'string' },
       });
       if (values['help'] === true) return { command: 'help', topic: 'sim', asked: true };
       const workload = positionals[0];
       if (workload === undefined) throw new UsageError('sim: missing <workload> (a built-in name such as kv, or a path to a .js/.mjs module)');
       if (positionals.length > 1) throw new UsageError(`sim: unexpected argument '${positionals[1]}'`);
-      const seedCount = integer('seeds', str(values['seeds']), 100, 1, SEED_COUNT_MAX);
+      const durationRaw = str(values['duration']);
+      const untilRaw = str(values['until-failures']);
+      const continuous = durationRaw !== undefined || untilRaw !== undefined;
+      // Continuous mode: --seeds caps the seeds drawn (default: as many as time allows).
+      const seedCount = integer('seeds', str(values['seeds']), continuous ? SEED_COUNT_MAX : 100, 1, SEED_COUNT_MAX);
       const seedFrom = integer('from', str(values['from']), 1, 0, Number.MAX_SAFE_INTEGER - seedCount);
       const workersRaw = str(values['workers']);
+      const shard = shardOf(str(values['shard']), str(values['shards']), env);
+      if (shard !== undefined && continuous) throw new UsageError('sim: --shard splits a range of seeds; a continuous run (--duration, --until-failures) draws its own stream: give each machine its own --from');
+      if (shard !== undefined && shard.n > seedCount) throw new UsageError(`sim: --seeds ${seedCount} cannot be split into ${shard.n} shards (at most one shard per seed)`);
+      const out = str(values['out']);
+      if (out === '') throw new UsageError('--out needs a file name');
       return {
         command: 'sim',
         workload,
@@ -229,7 +284,18 @@ export function parseCli(argv: readonly string[]): CliArgs {
         failFast: values['fail-fast'] === true,
         verbose: values['verbose'] === true,
         seedTimeoutMs: str(values['seed-timeout']) === undefined ? SEED_TIMEOUT_MS_DEFAULT : parseDurationMs('seed-timeout', str(values['seed-timeout'])!),
+        shard,
+        out,
+        durationMs: durationRaw === undefined ? undefined : parseDurationMs('duration', durationRaw),
+        untilFailures: untilRaw === undefined ? undefined : integer('until-failures', untilRaw, 1, 1, SEED_COUNT_MAX),
       };
+    }
+    case 'merge': {
+      const { values, positionals } = parse('merge', rest, { json: { type: 'boolean' } });
+      if (values['help'] === true) return { command: 'help', topic: 'merge', asked: true };
+      if (positionals.length === 0) throw new UsageError('merge: missing FILES (the --out files of a campaign\'s shards)');
+      if (positionals.length > MERGE_FILES_MAX) throw new UsageError(`merge: at most ${MERGE_FILES_MAX} files, got ${positionals.length}`);
+      return { command: 'merge', files: positionals, json: values['json'] === true };
     }
     case 'replay': {
       const { values, positionals } = parse('replay', rest, {
@@ -268,12 +334,14 @@ export const HELP: Readonly<Record<string, string>> = {
 Usage:
   faultline sim <workload> [--seeds N] [--from S] [--workers W] [--profile P] [--faults F] [--latency L] [--json]
   faultline replay <workload> --seed S [--profile P] [--faults F] [--latency L] [--trace] [--verbose]
+  faultline merge FILES... [--json]
   faultline demo [--quick]
   faultline list
   faultline <command> --help
 
 <workload> is a built-in name (kv, kv:<variant>, replicated-log) or a path to a .js/.mjs module
-whose default export has run(ctx). Exit codes: 0 all seeds passed, 1 a seed failed, 2 bad input.`,
+whose default export has run(ctx). Exit codes: 0 every seed passed, 1 a seed failed or is missing,
+2 bad input, 130/143 interrupted by SIGINT/SIGTERM.`,
   sim: `faultline sim <workload> [options]
 
 Runs the workload once per seed, seeds S..S+N-1, spread over worker threads.
@@ -288,6 +356,11 @@ Runs the workload once per seed, seeds S..S+N-1, spread over worker threads.
   --seed-timeout T   real time one seed may run before it fails with ERR_SEED_TIMEOUT and its
                      worker is replaced: seconds, or 500ms, 30s, 2m, 1h (default ${formatDurationMs(SEED_TIMEOUT_MS_DEFAULT)})
   --fail-fast        stop handing out seeds at the first failure
+  --shard K/N        run only shard K of N (1-based) of the seeds: disjoint blocks, the same on every machine
+  --shards N         the same, K taken from JOB_COMPLETION_INDEX (0-based; a Kubernetes Indexed Job)
+  --out FILE         one NDJSON line per seed (seed, ok, error, signature, hash, replay...): faultline merge reads them
+  --duration T       continuous mode: draw seeds from the stream keyed by --from until T of real time passed
+  --until-failures N continuous mode: ... or until N seeds failed (with --duration, whichever comes first)
   --json             one JSON document on stdout instead of text
   --verbose          print every failure's whole workload log, error details and stack
 
@@ -305,6 +378,14 @@ result and sim.hash(); the hash is identical on every run of the same seed.
   --trace            print the full trace
   --verbose          print the error's stack and details (an ERR_DEADLOCK's pending operations)
   --json             one JSON document on stdout (with the stack and details)`,
+  merge: `faultline merge FILES... [--json]
+
+Reads the --out files of a campaign's shards and prints one report: totals, seeds missing from the
+campaign's range, and failures grouped by signature (error code, message with numbers masked, the
+workload's top stack frames), each group with its smallest and its fastest-failing seed and their
+replay commands. Exit 1 when a seed failed or is missing, 2 when the files are not one campaign.
+
+  --json             one JSON document on stdout`,
   demo: `faultline demo [--quick]
 
 A one-minute tour: a campaign on the example KV store, a deliberately broken variant caught with

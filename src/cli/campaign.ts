@@ -16,6 +16,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { LoadedWorkload } from './load-workload.js';
 import { runSeed, type SeedResult } from './run-seed.js';
 import { SeedLedger, MISSING_NAMED_MAX } from './seed-ledger.js';
+import { rangePlan, type SeedPlan } from './seed-plan.js';
 import type { LatencyPresetName } from './sim-api.js';
 import { startWorkerProcess, type FromWorker, type ToWorker, type WorkerSetup } from './worker-process.js';
 import type { FaultPresetName, SimProfile } from './workload.js';
@@ -33,8 +34,15 @@ export const IDLE_WORKER_DEATHS_MAX = 16;
 
 export interface CampaignSpec {
   readonly workload: LoadedWorkload;
+  /** The range `seedFrom..seedFrom+seedCount-1`, unless {@link CampaignSpec.plan} says otherwise. */
   readonly seedFrom: number;
   readonly seedCount: number;
+  /** The seeds to run (default: the range above); a stream plan makes a continuous campaign. */
+  readonly plan?: SeedPlan;
+  /** Continuous mode: hand out no more seeds after this much real time. */
+  readonly durationMs?: number;
+  /** Continuous mode: hand out no more seeds once this many have failed. */
+  readonly failuresMax?: number;
   /** Worker processes; 0 runs on the calling thread. */
   readonly workers: number;
   readonly profile: SimProfile;
@@ -60,7 +68,7 @@ export interface CampaignProgress {
 }
 
 export interface CampaignResult {
-  /** Seeds asked for. */
+  /** Seeds asked for (a continuous campaign: the seeds it ran). */
   readonly seedCount: number;
   /** Seeds with a result (checked: each seed of the range counted once). */
   readonly seedsRun: number;
@@ -74,12 +82,14 @@ export interface CampaignResult {
   readonly missingCount: number;
   /** The first missing seeds (at most {@link MISSING_NAMED_MAX}). */
   readonly missing: readonly number[];
-  /** Every seed below this one has a result: where an interrupted campaign resumes (`--from`). */
-  readonly resumeFrom: number;
+  /** Every seed of a range below this one has a result: where an interrupted range resumes (`--from`). */
+  readonly resumeFrom?: number;
   readonly wallMs: number;
   readonly seedsPerSecond: number;
   /** True when `failFast` stopped the campaign before every seed was handed out. */
   readonly stoppedEarly: boolean;
+  /** A continuous campaign's reason to stop: its duration ran out, or enough seeds failed. */
+  readonly stoppedBy?: 'duration' | 'failures';
   /** The abort reason when the campaign was interrupted (e.g. `'SIGINT'`). */
   readonly interrupted?: string;
 }
@@ -100,18 +110,20 @@ class Tally {
   /** The lowest failing seeds, sorted; bounded by FAILURES_KEPT_MAX. */
   readonly failures: SeedResult[] = [];
   readonly ledger: SeedLedger;
-  constructor(private readonly spec: CampaignSpec) {
-    this.ledger = new SeedLedger(spec.seedFrom, spec.seedCount);
+  constructor(private readonly spec: CampaignSpec, private readonly plan: SeedPlan) {
+    this.ledger = new SeedLedger(plan.count);
   }
-  add(result: SeedResult): void {
-    // A result the ledger refuses (a duplicate, or a seed outside the range) is not counted twice.
-    if (!this.ledger.mark(result.seed)) return;
+  /** Records the result of the seed at `index` of the plan. */
+  add(result: SeedResult, index: number): void {
+    // A result the ledger refuses (a duplicate, or not the seed at that index) is not counted twice.
+    if (this.plan.seedAt(index) !== result.seed || !this.ledger.mark(index)) return;
     if (result.ok && result.excused !== undefined) this.excused += 1;
     if (!result.ok) {
       this.failed += 1;
       this.keep(result);
     }
-    this.spec.onResult?.(result, { done: this.ledger.done, failed: this.failed, total: this.spec.seedCount, doneBelow: this.ledger.doneBelow });
+    const doneBelow = this.plan.rangeFrom === undefined ? -1 : this.plan.rangeFrom + this.ledger.doneBelow;
+    this.spec.onResult?.(result, { done: this.ledger.done, failed: this.failed, total: this.plan.count, doneBelow });
   }
   private keep(result: SeedResult): void {
     const list = this.failures;
@@ -123,50 +135,70 @@ class Tally {
   }
 }
 
+/** Why seeds stopped being handed out before the plan's end. */
+type StopReason = 'fail-fast' | 'duration' | 'failures' | undefined;
+
 /** Runs the campaign. Rejects only when a worker cannot start or load the workload. */
 export async function runCampaign(spec: CampaignSpec): Promise<CampaignResult> {
   const started = performance.now();
-  const tally = new Tally(spec);
-  const failFastStopped = spec.workers === 0 ? await runInline(spec, tally) : await runWorkers(spec, tally);
+  const plan = spec.plan ?? rangePlan(spec.seedFrom, spec.seedCount);
+  const tally = new Tally(spec, plan);
+  const stop = spec.workers === 0 ? await runInline(spec, plan, tally) : await runWorkers(spec, plan, tally);
   const wallMs = performance.now() - started;
   const ledger = tally.ledger;
   const interrupted = spec.signal?.aborted === true ? String(spec.signal.reason ?? 'aborted') : undefined;
+  const stream = plan.rangeFrom === undefined;
+  // A stream has no end: what it ran is what it asked for (a seed it handed out still has a result or a failure).
+  const missingCount = stream ? 0 : ledger.missingCount;
   return {
-    seedCount: spec.seedCount,
+    seedCount: stream ? ledger.done : plan.count,
     seedsRun: ledger.done,
     passed: ledger.done - tally.failed,
     failed: tally.failed,
     excused: tally.excused,
     failures: tally.failures,
-    missingCount: ledger.missingCount,
-    missing: ledger.missing(MISSING_NAMED_MAX),
-    resumeFrom: ledger.doneBelow,
+    missingCount,
+    missing: stream ? [] : ledger.missing(MISSING_NAMED_MAX).map((index) => plan.seedAt(index)),
+    ...(plan.rangeFrom === undefined ? {} : { resumeFrom: plan.rangeFrom + ledger.doneBelow }),
     wallMs,
     seedsPerSecond: wallMs > 0 ? (ledger.done * 1000) / wallMs : 0,
-    stoppedEarly: failFastStopped && ledger.missingCount > 0,
+    stoppedEarly: stop === 'fail-fast' && missingCount > 0,
+    ...(stop === 'duration' || stop === 'failures' ? { stoppedBy: stop } : {}),
     ...(interrupted === undefined ? {} : { interrupted }),
   };
 }
 
-/** Runs the seeds in this process; resolves true when fail-fast stopped the campaign. */
-async function runInline(spec: CampaignSpec, tally: Tally): Promise<boolean> {
+/** The stop rule of a campaign, checked as results arrive and seeds are handed out. */
+function stopRule(spec: CampaignSpec, started: number, tally: Tally): () => StopReason {
+  return () => {
+    if (spec.failFast === true && tally.failed > 0) return 'fail-fast';
+    if (spec.failuresMax !== undefined && tally.failed >= spec.failuresMax) return 'failures';
+    if (spec.durationMs !== undefined && performance.now() - started >= spec.durationMs) return 'duration';
+    return undefined;
+  };
+}
+
+/** Runs the seeds in this process; resolves with why it stopped early, if it did. */
+async function runInline(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<StopReason> {
   const options = seedOptions(spec.workload, spec.options);
-  for (let i = 0; i < spec.seedCount; i++) {
-    if (spec.signal?.aborted === true) return false;
-    const result = await runSeed(spec.workload.workload, { seed: spec.seedFrom + i, profile: spec.profile, faults: spec.faults, latency: spec.latency, options });
-    tally.add(result);
-    if (!result.ok && spec.failFast === true) return true;
+  const shouldStop = stopRule(spec, performance.now(), tally);
+  for (let i = 0; i < plan.count; i++) {
+    if (spec.signal?.aborted === true) return undefined;
+    const stop = shouldStop();
+    if (stop !== undefined) return stop;
+    const result = await runSeed(spec.workload.workload, { seed: plan.seedAt(i), profile: spec.profile, faults: spec.faults, latency: spec.latency, options });
+    tally.add(result, i);
     // Let timers (the progress display) and signals run between seeds.
     if (i % 8 === 7) await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return false;
+  return shouldStop();
 }
 
 /** One worker process and the batch it holds. */
 interface Slot {
   readonly child: ChildProcess;
   ready: boolean;
-  /** The batch it runs, and how many of its results arrived. */
+  /** The batch it runs (indices in the plan), and how many of its results arrived. */
   batch: readonly number[] | undefined;
   got: number;
   /** When the seed it runs now started (the previous result, or the batch). */
@@ -181,8 +213,8 @@ function exitDescription(code: number | null, signal: NodeJS.Signals | null): st
   return signal !== null ? `was killed by signal ${signal}` : `exited with code ${code ?? '?'}`;
 }
 
-/** Runs the seeds on worker processes; resolves true when fail-fast stopped the campaign. */
-function runWorkers(spec: CampaignSpec, tally: Tally): Promise<boolean> {
+/** Runs the seeds on worker processes; resolves with why it stopped early, if it did. */
+function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<StopReason> {
   const setup: WorkerSetup = {
     moduleUrl: spec.workload.moduleUrl,
     specifier: spec.workload.specifier,
@@ -193,16 +225,17 @@ function runWorkers(spec: CampaignSpec, tally: Tally): Promise<boolean> {
     options: seedOptions(spec.workload, spec.options),
   };
   const timeoutMs = spec.seedTimeoutMs ?? SEED_TIMEOUT_MS_DEFAULT;
-  const count = Math.max(1, Math.min(spec.workers, spec.seedCount));
-  let next = spec.seedFrom;
-  const end = spec.seedFrom + spec.seedCount;
-  /** Seeds handed out whose worker died before running them: run first (bounded by the batches out). */
+  const count = Math.max(1, Math.min(spec.workers, plan.count));
+  let next = 0;
+  const end = plan.count;
+  /** Indices handed out whose worker died before running them: run first (bounded by the batches out). */
   const requeued: number[] = [];
   let stopping = false;
-  let failFastStopped = false;
+  let stopReason: StopReason;
   let idleDeaths = 0;
+  const shouldStop = stopRule(spec, performance.now(), tally);
 
-  return new Promise<boolean>((resolve, reject) => {
+  return new Promise<StopReason>((resolve, reject) => {
     const slots = new Set<Slot>();
     let settled = false;
     let failure: Error | undefined;
@@ -214,7 +247,7 @@ function runWorkers(spec: CampaignSpec, tally: Tally): Promise<boolean> {
       clearInterval(watchdog);
       spec.signal?.removeEventListener('abort', onAbort);
       if (failure !== undefined) reject(failure);
-      else resolve(failFastStopped);
+      else resolve(stopReason);
     };
     const retire = (slot: Slot, how: 'stop' | 'kill'): void => {
       if (slot.retiring && how === 'stop') return;
@@ -237,17 +270,26 @@ function runWorkers(spec: CampaignSpec, tally: Tally): Promise<boolean> {
       while (seeds.length < size && next < end) seeds.push(next++);
       return seeds;
     };
+    /** Stops handing out seeds when the stop rule says so (fail-fast, failures, duration). */
+    const checkStop = (): void => {
+      if (stopping) return;
+      const reason = shouldStop();
+      if (reason === undefined) return;
+      stopReason = reason;
+      stopAll('stop');
+    };
     const assign = (slot: Slot): void => {
       slot.batch = undefined;
       slot.got = 0;
+      checkStop();
       if (stopping || !workLeft()) {
         retire(slot, 'stop');
         return;
       }
-      const seeds = take();
-      slot.batch = seeds;
+      const indices = take();
+      slot.batch = indices;
       slot.seedStartedMs = performance.now();
-      slot.child.send({ type: 'run', seeds } satisfies ToWorker);
+      slot.child.send({ type: 'run', seeds: indices.map((index) => plan.seedAt(index)) } satisfies ToWorker);
     };
     const onDeath = (slot: Slot, code: number | null, signal: NodeJS.Signals | null): void => {
       slots.delete(slot);
@@ -258,13 +300,11 @@ function runWorkers(spec: CampaignSpec, tally: Tally): Promise<boolean> {
           fatal(new Error(`a worker process ${exitDescription(code, signal)} before it loaded the workload '${spec.workload.specifier}'`));
         } else if (batch !== undefined && inFlight !== undefined) {
           const wallMs = performance.now() - slot.seedStartedMs;
+          const seed = plan.seedAt(inFlight);
           tally.add(slot.timedOut
-            ? runnerFailure(inFlight, wallMs, 'ERR_SEED_TIMEOUT', `the seed ran longer than ${timeoutMs / 1000}s of real time (--seed-timeout): a loop that never yields, or a workload that waits on real time; its worker was killed and replaced`)
-            : runnerFailure(inFlight, wallMs, 'ERR_WORKER_EXIT', `the worker process running this seed ${exitDescription(code, signal)} (the workload called process.exit, crashed, ran out of memory or was killed); the campaign went on with a fresh worker`));
-          if (spec.failFast === true && !stopping) {
-            failFastStopped = true;
-            stopAll('stop');
-          }
+            ? runnerFailure(seed, wallMs, 'ERR_SEED_TIMEOUT', `the seed ran longer than ${timeoutMs / 1000}s of real time (--seed-timeout): a loop that never yields, or a workload that waits on real time; its worker was killed and replaced`)
+            : runnerFailure(seed, wallMs, 'ERR_WORKER_EXIT', `the worker process running this seed ${exitDescription(code, signal)} (the workload called process.exit, crashed, ran out of memory or was killed); the campaign went on with a fresh worker`), inFlight);
+          checkStop();
         } else if (++idleDeaths > IDLE_WORKER_DEATHS_MAX) {
           fatal(new Error(`worker processes keep exiting between seeds (${exitDescription(code, signal)}, ${idleDeaths} times)`));
         }
@@ -291,15 +331,14 @@ function runWorkers(spec: CampaignSpec, tally: Tally): Promise<boolean> {
             assign(slot);
             break;
           case 'result':
+            // Results come in batch order: this one is for the batch's next index.
+            const index = slot.batch?.[slot.got];
             slot.got += 1;
             slot.seedStartedMs = performance.now();
             // It finished the seed the watchdog was killing it for: the kill now ends an idle worker.
             slot.timedOut = false;
-            tally.add(message.result);
-            if (!message.result.ok && spec.failFast === true && !stopping) {
-              failFastStopped = true;
-              stopAll('stop');
-            }
+            if (index !== undefined) tally.add(message.result, index);
+            if (!message.result.ok) checkStop();
             break;
           case 'idle':
             assign(slot);
@@ -316,6 +355,7 @@ function runWorkers(spec: CampaignSpec, tally: Tally): Promise<boolean> {
     };
 
     const watchdog = setInterval(() => {
+      checkStop();
       const now = performance.now();
       for (const slot of slots) {
         if (slot.batch !== undefined && !slot.retiring && now - slot.seedStartedMs > timeoutMs) {
@@ -323,7 +363,7 @@ function runWorkers(spec: CampaignSpec, tally: Tally): Promise<boolean> {
           retire(slot, 'kill');
         }
       }
-    }, Math.max(50, Math.min(1000, timeoutMs / 4)));
+    }, Math.max(50, Math.min(1000, timeoutMs / 4, spec.durationMs ?? Infinity)));
     watchdog.unref();
     const onAbort = (): void => stopAll('kill');
     spec.signal?.addEventListener('abort', onAbort);

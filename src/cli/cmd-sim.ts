@@ -13,6 +13,9 @@ import { loadWorkload } from './load-workload.js';
 import { createProgress } from './progress.js';
 import { formatFailingSeeds, formatFailure, formatSummary, replayCommand, resumeCommand } from './report.js';
 import type { InjectedFault, SeedResult } from './run-seed.js';
+import { RecordWriter, seedRecord, type CampaignRef } from './seed-record.js';
+import { rangePlan, shardRange, streamPlan, type SeedPlan } from './seed-plan.js';
+import { packageVersion } from './version.js';
 
 /** Failure reports printed in text mode: the lowest seeds; the rest are counted (all are in `--json`). */
 export const FAILURES_PRINTED_MAX = 10;
@@ -63,6 +66,13 @@ export interface SimJson {
   readonly wallMs: number;
   readonly seedsPerSecond: number;
   readonly stoppedEarly: boolean;
+  /** This run's shard (`K/N`) and its part of the range. */
+  readonly shard?: string;
+  readonly shardFrom?: number;
+  readonly shardSeeds?: number;
+  /** A continuous run: the key of its seed stream, and why it stopped. */
+  readonly stream?: number;
+  readonly stoppedBy?: string;
   /** The signal that interrupted the campaign, and the seed to resume at. */
   readonly interrupted?: string;
   readonly resumeFrom?: number;
@@ -119,12 +129,29 @@ class OrderedFailurePrinter {
   }
 }
 
+/** The seeds this run covers: the range, its shard, or a continuous run's stream. */
+function planOf(args: SimArgs): { plan: SeedPlan; campaign: CampaignRef; range: { from: number; count: number } | undefined } {
+  if (args.durationMs !== undefined || args.untilFailures !== undefined) {
+    return { plan: streamPlan(args.seedFrom, args.seedCount), campaign: { stream: args.seedFrom }, range: undefined };
+  }
+  const campaign: CampaignRef = { from: args.seedFrom, seeds: args.seedCount, ...(args.shard === undefined ? {} : { shard: `${args.shard.k}/${args.shard.n}` }) };
+  const range = args.shard === undefined ? { from: args.seedFrom, count: args.seedCount } : shardRange(args.seedFrom, args.seedCount, args.shard.k, args.shard.n);
+  return { plan: rangePlan(range.from, range.count), campaign, range };
+}
+
 /** Runs `sim` and resolves with the exit code. */
 export async function simCommand(args: SimArgs, streams: CommandStreams = defaultStreams): Promise<number> {
   const loaded = await loadWorkload(args.workload);
   const workers = args.workers ?? availableParallelism();
+  const { plan, campaign, range } = planOf(args);
   const replayOf = (seed: number): string => replayCommand(args.workload, seed, args.profile, args.faults, args.latency, args.options);
-  const progress = createProgress(`sim ${args.workload}`, args.seedCount, streams.err);
+  const writer = args.out === undefined ? undefined : new RecordWriter(args.out);
+  const recordContext = {
+    workload: args.workload, profile: args.profile, faults: args.faults, latency: args.latency, options: { ...args.options },
+    version: packageVersion(), campaign,
+  };
+  const label = `sim ${args.workload}${args.shard === undefined ? '' : ` shard ${args.shard.k}/${args.shard.n}`}`;
+  const progress = createProgress(label, range?.count ?? (args.untilFailures === undefined && args.durationMs === undefined ? plan.count : 0), streams.err);
   const printer = new OrderedFailurePrinter((failure) => progress.print(formatFailure(failure, replayOf(failure.seed), args.verbose), streams.out));
   const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -136,8 +163,11 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
   try {
     result = await runCampaign({
       workload: loaded,
-      seedFrom: args.seedFrom,
-      seedCount: args.seedCount,
+      seedFrom: range?.from ?? args.seedFrom,
+      seedCount: plan.count,
+      plan,
+      ...(args.durationMs === undefined ? {} : { durationMs: args.durationMs }),
+      ...(args.untilFailures === undefined ? {} : { failuresMax: args.untilFailures }),
       workers,
       profile: args.profile,
       faults: args.faults,
@@ -147,6 +177,7 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
       seedTimeoutMs: args.seedTimeoutMs,
       signal: interrupt.signal,
       onResult(seedResult, p) {
+        writer?.write(seedRecord(seedResult, recordContext, replayOf(seedResult.seed)));
         progress.update(p.done, p.failed);
         if (args.json) return;
         if (!seedResult.ok) printer.add(seedResult);
@@ -157,17 +188,23 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     progress.stop();
+    writer?.close();
   }
-  const resume = result.interrupted !== undefined && result.resumeFrom < args.seedFrom + args.seedCount
-    ? resumeCommand(args, result.resumeFrom) : undefined;
+  // An interrupted range resumes from its lowest seed without a result, up to the end of this
+  // run's part (a shard's block, as plain --from/--seeds).
+  const resume = result.interrupted !== undefined && result.resumeFrom !== undefined && range !== undefined && result.resumeFrom < range.from + range.count
+    ? resumeCommand({ ...args, seedFrom: range.from, seedCount: range.count }, result.resumeFrom) : undefined;
   if (args.json) {
     const doc: SimJson = {
       workload: args.workload, profile: args.profile, faults: args.faults, latency: args.latency,
-      seedFrom: args.seedFrom, seedCount: args.seedCount, workers,
+      seedFrom: args.seedFrom, seedCount: campaign.stream === undefined ? args.seedCount : result.seedCount, workers,
       seedsRun: result.seedsRun, passed: result.passed, failed: result.failed,
       missingCount: result.missingCount, missing: result.missing, excused: result.excused,
       wallMs: Math.round(result.wallMs), seedsPerSecond: Number(result.seedsPerSecond.toFixed(2)),
       stoppedEarly: result.stoppedEarly,
+      ...(args.shard === undefined || range === undefined ? {} : { shard: `${args.shard.k}/${args.shard.n}`, shardFrom: range.from, shardSeeds: range.count }),
+      ...(campaign.stream === undefined ? {} : { stream: campaign.stream }),
+      ...(result.stoppedBy === undefined ? {} : { stoppedBy: result.stoppedBy }),
       ...(result.interrupted === undefined ? {} : { interrupted: result.interrupted, resumeFrom: result.resumeFrom }),
       failures: result.failures.map((f) => toJsonFailure(f, replayOf(f.seed))),
     };
@@ -177,6 +214,8 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
     if (result.failed > printer.count) streams.out.write(`... and ${result.failed - printer.count} more failing seeds (the lowest ${printer.count} are shown; all are in --json)\n`);
     const failing = formatFailingSeeds(result);
     if (failing !== undefined) streams.out.write(failing + '\n');
+    if (campaign.stream !== undefined) streams.out.write(`continuous run: seeds drawn from stream ${campaign.stream} (--from), stopped ${result.stoppedBy === 'failures' ? `after ${result.failed} failures (--until-failures)` : result.stoppedBy === 'duration' ? 'when --duration ran out' : `after --seeds ${args.seedCount}`}\n`);
+    if (args.shard !== undefined && range !== undefined) streams.out.write(`shard ${args.shard.k}/${args.shard.n}: seeds ${range.from}..${range.from + range.count - 1} of ${args.seedFrom}..${args.seedFrom + args.seedCount - 1}\n`);
     streams.out.write(formatSummary(result, workers) + '\n');
     if (resume !== undefined) streams.out.write(`resume with: ${resume}\n`);
   }

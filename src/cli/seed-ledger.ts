@@ -1,5 +1,6 @@
 /**
- * The checked count of a campaign: which seeds of the range have a result. A campaign's verdict
+ * The checked count of a campaign: which seeds of its plan have a result (by index in the plan:
+ * a range `from..from+count-1`, a shard of one, or a seeded stream). A campaign's verdict
  * and exit code come from this ledger, never from a bare counter, so a seed whose worker vanished
  * without a result cannot pass unnoticed: it is missing, named, and the campaign fails.
  *
@@ -17,13 +18,12 @@ export class SeedLedger {
   private duplicateCount = 0;
   private lowestOpen = 0;
 
-  constructor(readonly seedFrom: number, readonly seedCount: number) {
+  constructor(readonly seedCount: number) {
     this.bits = new Uint8Array(Math.ceil(seedCount / 8));
   }
 
-  /** Records a result for `seed`. False when the seed is outside the range or already recorded. */
-  mark(seed: number): boolean {
-    const index = seed - this.seedFrom;
+  /** Records a result for the seed at `index`. False when outside the plan or already recorded. */
+  mark(index: number): boolean {
     if (!Number.isInteger(index) || index < 0 || index >= this.seedCount) return false;
     const byte = index >> 3;
     const bit = 1 << (index & 7);
@@ -51,9 +51,9 @@ export class SeedLedger {
     return this.duplicateCount;
   }
 
-  /** Every seed below this one has a result (the `--from` to resume at). */
+  /** Every index below this one has a result (where a range resumes). */
   get doneBelow(): number {
-    return this.seedFrom + this.lowestOpen;
+    return this.lowestOpen;
   }
 
   /** How many seeds have no result. */
@@ -61,7 +61,7 @@ export class SeedLedger {
     return this.seedCount - this.doneCount;
   }
 
-  /** The first `max` seeds without a result, in order. */
+  /** The first `max` indices without a result, in order. */
   missing(max = MISSING_NAMED_MAX): number[] {
     const out: number[] = [];
     let index = this.lowestOpen;
@@ -70,7 +70,7 @@ export class SeedLedger {
         index += 8;
         continue;
       }
-      if (!this.has(index)) out.push(this.seedFrom + index);
+      if (!this.has(index)) out.push(index);
       index += 1;
     }
     return out;

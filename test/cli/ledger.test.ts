@@ -10,24 +10,24 @@ import { SeedLedger } from '../../src/cli/seed-ledger.js';
 
 describe('cli: the seed ledger', () => {
   it('counts each seed of the range once and tracks the lowest seed without a result', () => {
-    const ledger = new SeedLedger(10, 20);
-    expect(ledger.doneBelow).to.equal(10);
-    for (const seed of [11, 12, 10]) expect(ledger.mark(seed)).to.equal(true);
-    expect(ledger.doneBelow).to.equal(13);
-    expect(ledger.mark(12), 'duplicate').to.equal(false);
-    expect(ledger.mark(9), 'below the range').to.equal(false);
-    expect(ledger.mark(30), 'past the range').to.equal(false);
-    expect(ledger.mark(10.5), 'not a seed').to.equal(false);
+    const ledger = new SeedLedger(20);
+    expect(ledger.doneBelow).to.equal(0);
+    for (const index of [1, 2, 0]) expect(ledger.mark(index)).to.equal(true);
+    expect(ledger.doneBelow).to.equal(3);
+    expect(ledger.mark(2), 'duplicate').to.equal(false);
+    expect(ledger.mark(-1), 'below the range').to.equal(false);
+    expect(ledger.mark(20), 'past the range').to.equal(false);
+    expect(ledger.mark(0.5), 'not an index').to.equal(false);
     expect(ledger.done).to.equal(3);
     expect(ledger.duplicates).to.equal(1);
     expect(ledger.missingCount).to.equal(17);
-    expect(ledger.missing(3)).to.deep.equal([13, 14, 15]);
+    expect(ledger.missing(3)).to.deep.equal([3, 4, 5]);
   });
 
   it('names the missing seeds of a large range, skipping complete bytes', () => {
-    const ledger = new SeedLedger(1, 100_000);
-    for (let seed = 1; seed <= 100_000; seed++) if (seed !== 3 && seed !== 99_999) ledger.mark(seed);
-    expect(ledger.missing()).to.deep.equal([3, 99_999]);
+    const ledger = new SeedLedger(100_000);
+    for (let index = 0; index < 100_000; index++) if (index !== 3 && index !== 99_998) ledger.mark(index);
+    expect(ledger.missing()).to.deep.equal([3, 99_998]);
     expect(ledger.doneBelow).to.equal(3);
   });
 
