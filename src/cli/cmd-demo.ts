@@ -68,7 +68,7 @@ export async function demoCommand(args: DemoArgs): Promise<number> {
   const bug = await loadWorkload(`kv:${DEMO_BUG}`);
   const description = bug.workload.variants?.[DEMO_BUG] ?? DEMO_BUG;
   heading('Step 2/3:', `the same store with one deliberate bug: it ${description}.`);
-  say(`The simulator should catch it. Running up to ${bugSeedBudget} seeds; at the first failure no more seeds are handed out (seeds already running finish)...`);
+  say(`The simulator should catch it. Running up to ${bugSeedBudget} seeds; at the first failure no more seeds are handed out (seeds the workers already hold still run)...`);
   const progress2 = createProgress(`kv:${DEMO_BUG}`, bugSeedBudget);
   const second = await runCampaign({
     workload: bug, seedFrom: 1, seedCount: bugSeedBudget, workers, profile: 'posix', faults: 'default', latency: 'default', options: {}, failFast: true,
@@ -82,7 +82,7 @@ export async function demoCommand(args: DemoArgs): Promise<number> {
   } else {
     const replay = replayCommand(`kv:${DEMO_BUG}`, caught.seed, 'posix', 'default', 'default', {});
     const others = second.failed - 1;
-    say(`Caught: seed ${caught.seed} fails. ${second.seedsRun} seeds ran in all on ${workers} worker${workers === 1 ? '' : 's'}${others > 0 ? `, and ${others} other seed${others === 1 ? '' : 's'} already running failed too` : ''}. The report of seed ${caught.seed}, the lowest failing seed:`);
+    say(`Caught: seed ${caught.seed} fails. ${second.seedsRun} seeds ran in all on ${workers} worker${workers === 1 ? '' : 's'}${others > 0 ? `, and ${others} other seed${others === 1 ? '' : 's'} the workers already held failed too` : ''}. The report of seed ${caught.seed}, the lowest failing seed:`);
     say('');
     say(formatFailure(caught, replay, false));
     say('');

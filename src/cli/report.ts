@@ -138,7 +138,7 @@ export function formatSummary(result: CampaignResult, workers: number): string {
   }
   if (result.stoppedEarly) {
     const first = result.failures[0]?.seed;
-    const others = result.failed > 1 ? ` (${result.failed - 1} more failed among the seeds already running)` : '';
+    const others = result.failed > 1 ? ` (${result.failed - 1} more failed among the seeds already handed out to workers)` : '';
     return `FAIL: stopped at the first failure${first === undefined ? '' : `, seed ${first}`}${others}: ${result.seedsRun} of ${plural(result.seedCount, 'seed')} ran, ${result.passed} passed, ${result.failed} failed ${speed}${excused}`;
   }
   if (result.missingCount > 0) {

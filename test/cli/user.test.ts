@@ -99,10 +99,11 @@ export default {
   it('fail-fast says exactly where it stopped; reports print in seed order and the seed list is bounded', async () => {
     const fast = await faultline(['sim', join(dir, 'odd.mjs'), '--seeds', '200', '--workers', '2', '--fail-fast']);
     expect(fast.code).to.equal(1);
-    const summary = /^FAIL: stopped at the first failure, seed 1(?: \((\d+) more failed among the seeds already running\))?: (\d+) of 200 seeds ran, (\d+) passed, (\d+) failed in /m.exec(fast.stdout);
+    const summary = /^FAIL: stopped at the first failure, seed 1(?: \((\d+) more failed among the seeds already handed out to workers\))?: (\d+) of 200 seeds ran, (\d+) passed, (\d+) failed in /m.exec(fast.stdout);
     expect(summary, fast.stdout).to.not.equal(null);
     const failed = Number(summary![4]);
-    expect(failed, 'at most one failure per worker').to.be.at.most(2);
+    // Seeds a worker already holds when the first failure reaches the command still run: at most a batch (16) each.
+    expect(failed).to.be.at.most(2 * 16);
     expect(Number(summary![1] ?? 0)).to.equal(failed - 1);
 
     const many = await faultline(['sim', join(dir, 'all.mjs'), '--seeds', '300', '--workers', '2']);
