@@ -127,3 +127,37 @@ describe('cli: shards, merge and continuous runs', function () {
     expect(topFrames(stack)).to.deep.equal(['verify (workload.mjs:12)', 'async run (workload.mjs:30)']);
   });
 });
+
+describe('cli: the CI and Kubernetes examples in docs/', () => {
+  const docs = new URL('../../../docs/campaigns/', import.meta.url);
+  const read = async (name: string): Promise<string> => {
+    // Compiled tests sit one directory deeper (dist/test/cli) than the sources (test/cli).
+    for (const base of [docs, new URL('../../docs/campaigns/', import.meta.url)]) {
+      try {
+        return await readFile(new URL(name, base), 'utf8');
+      } catch {
+        // try the other depth
+      }
+    }
+    throw new Error(`docs/campaigns/${name} not found`);
+  };
+  const commands = (text: string): string[][] => [...text.split('\n').filter((line) => !/^\s*#/.test(line)).join('\n').replace(/\n\s+--/g, ' --').matchAll(/npx faultline ((?:sim|merge) [^|\n]*)/g)]
+    .map((m) => m[1]!.replace(/\$\{\{ matrix\.shard \}\}/g, '3').replace(/\$JOB_COMPLETION_INDEX/g, '0').trim().split(/\s+/));
+
+  it('run real campaigns: every faultline command in them parses, with shards and merge', async () => {
+    const { parseCli } = await import('../../src/cli/args.js');
+    for (const name of ['github-actions.yml', 'kubernetes-indexed-job.yaml']) {
+      const found = commands(await read(name));
+      expect(found.length, name).to.be.greaterThan(0);
+      for (const argv of found) {
+        const args = parseCli(argv, { JOB_COMPLETION_INDEX: '0' });
+        if (args.command === 'sim') {
+          expect(args.shard, argv.join(' ')).to.not.equal(undefined);
+          expect(args.out, argv.join(' ')).to.be.a('string');
+        }
+      }
+      expect(found.some((argv) => argv[0] === 'sim'), name).to.equal(true);
+    }
+    expect(commands(await read('github-actions.yml')).some((argv) => argv[0] === 'merge')).to.equal(true);
+  });
+});
