@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { buildNativeMain } from './cmd-build-native.js';
 import { cliMain } from './cli.js';
 
 /** Commands that run seeds on several worker threads at once. */
@@ -12,7 +13,10 @@ const CAMPAIGN_COMMANDS = new Set(['sim', 'demo']);
 const SINGLE_THREADED_GC = '--single-threaded-gc';
 
 const args = process.argv.slice(2);
-if (CAMPAIGN_COMMANDS.has(args[0] ?? '') && !process.execArgv.includes(SINGLE_THREADED_GC)
+if (args[0] === 'build-native') {
+  // Kept out of the parser: it must work when nothing but the package's own files is usable.
+  process.exitCode = buildNativeMain(args.slice(1));
+} else if (CAMPAIGN_COMMANDS.has(args[0] ?? '') && !process.execArgv.includes(SINGLE_THREADED_GC)
   && process.env['FAULTLINE_GC_THREADS'] !== 'default') {
   // V8's parallel GC helper threads are process-wide: with one worker per core they compete with
   // the workers themselves, and two workers ran at ~1.45x one (measured); with the helpers off,
