@@ -10,7 +10,7 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { packageRoot } from '../../src/native/binding.js';
 import { requireUring, uringSupport } from '../native/support.js';
@@ -63,14 +63,22 @@ function freshProject(parent: string, name: string): string {
   return dir;
 }
 
-/** A PATH with node and npm only: no python3, make, cc or g++. */
+/** The first `name` on PATH, as a shell would find it. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    if (dir.length > 0 && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+/** A PATH with this node and npm only: no python3, make, cc or g++. */
 function compilerFreePath(parent: string): string {
   const bin = join(parent, 'bin-no-compiler');
   mkdirSync(bin);
-  const nodeBin = dirname(process.execPath);
-  for (const tool of ['node', 'npm', 'npx']) {
-    const target = join(nodeBin, tool);
-    if (existsSync(target)) symlinkSync(target, join(bin, tool));
+  symlinkSync(process.execPath, join(bin, 'node'));
+  for (const tool of ['npm', 'npx']) {
+    const found = onPath(tool);
+    if (found !== undefined) symlinkSync(found, join(bin, tool));
   }
   return bin;
 }
