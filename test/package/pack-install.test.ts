@@ -5,12 +5,12 @@
  * the library falls back to the fs backend and says how to build from source.
  *
  * Time-bounded: one pack (the prebuild is made first only if a clone has none yet) and two installs,
- * each ~2 s from the cache.
+ * each a few seconds from the cache.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { packageRoot } from '../../src/native/binding.js';
 import { requireUring, uringSupport } from '../native/support.js';
@@ -88,6 +88,7 @@ describe('the packed package, installed as a user does', function () {
   const root = packageRoot();
   let work: string;
   let tarball: string;
+  let shared: string;
 
   before(function () {
     if (root === undefined) throw new Error('cannot find the package root');
@@ -98,6 +99,9 @@ describe('the packed package, installed as a user does', function () {
     const packed = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], root).stdout;
     const [{ filename }] = JSON.parse(packed) as [{ filename: string }];
     tarball = join(work, filename);
+    // One install shared by the checks below; the no-prebuild case works on a copy of it.
+    shared = freshProject(work, 'ignore-scripts');
+    run('npm', ['install', '--ignore-scripts', ...NPM_QUIET, tarball], shared);
   });
 
   after(function () {
@@ -112,8 +116,7 @@ describe('the packed package, installed as a user does', function () {
   });
 
   it('installs with --ignore-scripts and starts UringIo from the shipped prebuild', function () {
-    const project = freshProject(work, 'ignore-scripts');
-    run('npm', ['install', '--ignore-scripts', ...NPM_QUIET, tarball], project);
+    const project = shared;
     const installed = join(project, 'node_modules', 'faultline');
     expect(existsSync(join(installed, 'build')), 'nothing was compiled').to.equal(false);
     expect(readdirSync(join(installed, 'prebuilds', `${process.platform}-${process.arch}`))).to.have.length.greaterThan(0);
@@ -138,9 +141,28 @@ describe('the packed package, installed as a user does', function () {
     if (uringSupport.supported || requireUring) expect(result.backend).to.equal('iouring');
   });
 
+  it('ships a LICENSE matching package.json, the sources every source map names, and the architecture doc', function () {
+    const installed = join(shared, 'node_modules', 'faultline');
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifest['license']).to.equal('Apache-2.0');
+    expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).to.match(/Apache License\s+Version 2\.0, January 2004[\s\S]*END OF TERMS AND CONDITIONS/);
+    for (const field of ['repository', 'homepage', 'bugs']) expect(manifest[field], field).to.not.equal(undefined);
+    expect(existsSync(join(installed, 'docs', 'ARCHITECTURE.md'))).to.equal(true);
+    const maps = (readdirSync(installed, { recursive: true }) as string[]).filter((file) => file.endsWith('.js.map'));
+    expect(maps.length).to.be.greaterThan(50);
+    const missing: string[] = [];
+    for (const map of maps) {
+      const { sources } = JSON.parse(readFileSync(join(installed, map), 'utf8')) as { sources: string[] };
+      for (const source of sources) {
+        if (!existsSync(join(installed, dirname(map), source))) missing.push(`${map} -> ${source}`);
+      }
+    }
+    expect(missing).to.deep.equal([]);
+  });
+
   it('without a matching prebuild falls back to the fs backend and says how to build from source', function () {
-    const project = freshProject(work, 'no-prebuild');
-    run('npm', ['install', '--ignore-scripts', ...NPM_QUIET, tarball], project);
+    const project = join(work, 'no-prebuild');
+    cpSync(shared, project, { recursive: true, verbatimSymlinks: true });
     const installed = join(project, 'node_modules', 'faultline');
     renameSync(join(installed, 'prebuilds'), join(work, 'prebuilds-removed'));
     const result = probe(project);
