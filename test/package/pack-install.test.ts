@@ -160,6 +160,14 @@ describe('the packed package, installed as a user does', function () {
     expect(missing).to.deep.equal([]);
   });
 
+  it('installs neither chai nor fast-check for a production user; faultline/testing works without them', function () {
+    for (const dev of ['chai', 'fast-check', 'vitest', 'mocha']) {
+      expect(existsSync(join(shared, 'node_modules', dev)), dev).to.equal(false);
+    }
+    const out = run(process.execPath, ['--input-type=module', '-e', "const t = await import('faultline/testing'); console.log(typeof t.simulationTest)"], shared);
+    expect(out.stdout.trim()).to.equal('function');
+  });
+
   it('without a matching prebuild falls back to the fs backend and says how to build from source', function () {
     const project = join(work, 'no-prebuild');
     cpSync(shared, project, { recursive: true, verbatimSymlinks: true });
