@@ -6,7 +6,8 @@
  * default) uses io_uring where it works and otherwise FsIo, explaining the fallback once on
  * stderr (once per process; each worker thread has its own module state, so once per thread there).
  */
-import { StorageError, isStorageError } from '../interfaces/errors.js';
+import { stat } from 'node:fs/promises';
+import { ErrorCodes, StorageError, isErrorCode, isStorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
 import { FsIo } from './fs/index.js';
 import { UringIo } from './iouring/index.js';
@@ -18,7 +19,7 @@ export type IoBackendName = 'auto' | 'iouring' | 'fs';
 export interface OpenIoOptions {
   /** Which backend; default `'auto'`. */
   readonly backend?: IoBackendName;
-  /** The root directory (must exist). */
+  /** The root directory; it must exist beforehand (`mkdir -p` it), every path is relative to it. */
   readonly root: string;
   /** io_uring queue depth (see UringIoOptions.queueDepth); ignored by the fs backend. */
   readonly queueDepth?: number;
@@ -29,15 +30,43 @@ export interface OpenIoOptions {
 let fallbackExplained = false;
 
 /**
- * Resolves with an Io on `root`. Rejects with `ERR_INVALID_ARGUMENT` for an unknown backend name,
- * `ERR_IOURING_UNAVAILABLE` for `'iouring'` where io_uring cannot start, or the errno code when
- * the root cannot be opened (io_uring) — the fs backend checks the root on first use.
+ * The root must be an existing directory, for every backend: checked here so the error names
+ * `openIo` and the root, instead of surfacing later from whichever operation touches it first.
+ */
+async function checkRoot(root: unknown): Promise<void> {
+  if (typeof root !== 'string' || root.length === 0) {
+    throw new StorageError('ERR_INVALID_ARGUMENT', 'openIo: options.root must be a non-empty string (an existing directory)', {
+      operation: 'openIo', argument: 'root',
+    });
+  }
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(root)).isDirectory();
+  } catch (err) {
+    const raw = (err as { code?: unknown }).code;
+    const code = isErrorCode(raw) ? raw : 'EIO';
+    const errno = (err as { errno?: unknown }).errno;
+    throw new StorageError(code, `openIo({ root: '${root}' }): the root directory cannot be used: ${ErrorCodes[code]}; create it first`, {
+      operation: 'openIo', root, ...(typeof errno === 'number' ? { errno: Math.abs(errno) } : {}),
+    }, { cause: err });
+  }
+  if (!isDirectory) {
+    throw new StorageError('ENOTDIR', `openIo({ root: '${root}' }): the root is not a directory`, { operation: 'openIo', root });
+  }
+}
+
+/**
+ * Resolves with an Io on `root`, which must be an existing directory. Rejects with
+ * `ERR_INVALID_ARGUMENT` for an unknown backend name or a missing root option,
+ * `ERR_IOURING_UNAVAILABLE` for `'iouring'` where io_uring cannot start, or the errno code
+ * (`ENOENT`, `ENOTDIR`, `EACCES`...) when the root is missing or unusable, naming `openIo` and the root.
  */
 export async function openIo(options: OpenIoOptions): Promise<Io> {
   if (typeof options !== 'object' || options === null) {
     throw new StorageError('ERR_INVALID_ARGUMENT', 'openIo: options must be an object', { operation: 'openIo', argument: 'options' });
   }
   const backend = options.backend ?? 'auto';
+  if (backend === 'auto' || backend === 'iouring' || backend === 'fs') await checkRoot(options.root);
   const uringOptions = options.queueDepth === undefined ? { root: options.root } : { root: options.root, queueDepth: options.queueDepth };
   switch (backend) {
     case 'iouring':

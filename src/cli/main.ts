@@ -7,6 +7,9 @@
  * `worker-process.ts`), so this process does not re-run itself with different flags: a signal sent
  * to it reaches the one process that owns the workers.
  */
+import { buildNativeMain } from './cmd-build-native.js';
 import { cliMain } from './cli.js';
 
-process.exitCode = await cliMain(process.argv.slice(2));
+const args = process.argv.slice(2);
+// build-native is kept out of the parser: it must work when nothing but the package's own files is usable.
+process.exitCode = args[0] === 'build-native' ? buildNativeMain(args.slice(1)) : await cliMain(args);

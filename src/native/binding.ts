@@ -1,10 +1,14 @@
 /**
- * The typed interface of the native addon (`native/`, built by node-gyp into
- * `build/Release/faultline_uring.node`) and its loader.
+ * The typed interface of the native addon (`native/`) and its loader.
  *
- * Architecture: the loader walks up from this file to the package root (so it works from `src/`
- * under tsx and from `dist/src/` once compiled), loads the addon once per thread with
- * `createRequire`, and remembers either the binding or a diagnosis of why it could not load.
+ * Architecture: the package ships a prebuilt addon (`prebuilds/<platform>-<arch>/*.napi.node`,
+ * made by prebuildify at pack time); a build from source (`npx faultline build-native`, or
+ * node-gyp in a clone) lands in `build/Release` and wins over the prebuild. The addon uses only
+ * Node-API, so one prebuild per platform serves every Node.js line. The loader walks up from this
+ * file to the package root (so it works from `src/` under tsx and from `dist/src/` once compiled),
+ * lets node-gyp-build pick the file (the de-facto resolution rules shared with classic-level and
+ * others, rather than a hand-written search), loads it once per thread, and remembers either the
+ * binding or a diagnosis of why it could not load.
  * Nothing here throws: callers decide whether a missing addon is fatal (UringIo) or not
  * (`openIo({ backend: 'auto' })`, aligned allocation).
  *
@@ -128,7 +132,6 @@ export type BindingLoad =
   | { readonly ok: true; readonly binding: NativeBinding; readonly path: string }
   | { readonly ok: false; readonly reason: string; readonly cause?: unknown };
 
-const ADDON_NAME = 'faultline_uring.node';
 const PACKAGE_NAME = 'faultline';
 const ROOT_SEARCH_DEPTH_MAX = 8;
 
@@ -152,18 +155,25 @@ export function packageRoot(): string | undefined {
   return undefined;
 }
 
+/** How to build the addon from source; every load-failure diagnosis ends with it. */
+export const BUILD_FROM_SOURCE_HINT = 'build it from source with `npx faultline build-native` (needs python3, make and a C++ compiler)';
+
 /** The likely cause and fix of an addon load failure, from the loader's error message. */
 export function explainLoadFailure(message: string): string {
+  if (/No native build was found/i.test(message)) {
+    return `faultline ships no prebuilt native addon for ${process.platform}-${process.arch} and none was built from source; ` +
+      BUILD_FROM_SOURCE_HINT;
+  }
   if (/NODE_MODULE_VERSION|was compiled against a different Node\.js/i.test(message)) {
-    return 'the addon was built for a different Node.js version (ABI mismatch); run `npm rebuild faultline` with this Node.js';
+    return `the addon was built for a different Node.js version (ABI mismatch); ${BUILD_FROM_SOURCE_HINT} with this Node.js`;
   }
   if (/invalid ELF header|wrong ELF class|not a mach-o|mach-o file, but is an incompatible architecture|Exec format error/i.test(message)) {
-    return 'the addon was built for another platform or CPU (copied node_modules?); run `npm rebuild faultline` on this machine';
+    return `the addon was built for another platform or CPU (copied node_modules?); ${BUILD_FROM_SOURCE_HINT} on this machine`;
   }
   if (/GLIBC|GLIBCXX|version `/i.test(message)) {
-    return 'the addon needs a newer C/C++ runtime than this system has; run `npm rebuild faultline` on this machine';
+    return `the addon needs a newer C/C++ runtime than this system has; ${BUILD_FROM_SOURCE_HINT} on this machine`;
   }
-  return 'the addon failed to load; run `npm rebuild faultline` and check its output';
+  return `the addon failed to load; ${BUILD_FROM_SOURCE_HINT} and check its output`;
 }
 
 let cached: BindingLoad | undefined;
@@ -184,17 +194,16 @@ function loadOnce(): BindingLoad {
   if (root === undefined) {
     return { ok: false, reason: 'cannot find the faultline package root to locate its native addon' };
   }
-  const candidates = [join(root, 'build', 'Release', ADDON_NAME), join(root, 'build', 'Debug', ADDON_NAME)];
-  const path = candidates.find((candidate) => existsSync(candidate));
-  if (path === undefined) {
-    return {
-      ok: false,
-      reason: 'the native addon is not built (install scripts skipped with --ignore-scripts, or no python3/make/C++ compiler ' +
-        'during install); run `npm rebuild faultline`',
-    };
+  const require = createRequire(import.meta.url);
+  let path: string;
+  try {
+    const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
+    path = nodeGypBuild.path(root);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, reason: explainLoadFailure(message), cause: err };
   }
   try {
-    const require = createRequire(import.meta.url);
     const binding = require(path) as NativeBinding;
     return { ok: true, binding, path };
   } catch (err) {

@@ -37,6 +37,7 @@
  * that a later power cut can still lose; a database that cares syncs the filesystem at startup.
  */
 import { StorageError } from '../interfaces/errors.js';
+import { describeCall, inCall } from './call-error.js';
 import type { Io } from '../interfaces/io.js';
 import { BLOB_HEADER_BYTES, BLOB_SIZE_MAX_BYTES } from '../interfaces/limits.js';
 import type { BlobName, BlobOpenOptions, OpenedBlob, Storage } from '../interfaces/storage.js';
@@ -156,14 +157,17 @@ class IoStorage implements Storage {
     this.blobsNotDurable = shared.blobsNotDurable;
   }
 
-  private track<T>(operation: string, body: () => Promise<T>): Promise<T> {
-    if (this.closing) return Promise.reject(new StorageError('ERR_CLOSED', 'the storage is closed', { operation }));
+  /** Runs `body` as one tracked operation; its errors name `call` (the public call with its arguments). */
+  private track<T>(operation: string, body: () => Promise<T>, call: string = operation): Promise<T> {
+    if (this.closing) return Promise.reject(new StorageError('ERR_CLOSED', `${call}: the storage is closed`, { operation }));
     if (this.inFlight.size >= STORAGE_OPERATIONS_IN_FLIGHT_MAX) {
       return Promise.reject(new StorageError('ERR_LIMIT_EXCEEDED', 'too many storage operations in flight', {
         operation, limit: STORAGE_OPERATIONS_IN_FLIGHT_MAX,
       }));
     }
-    const promise = body();
+    const promise = body().catch((err: unknown) => {
+      throw inCall(err, operation, call);
+    });
     this.inFlight.add(promise);
     const forget = (): void => {
       this.inFlight.delete(promise);
@@ -240,6 +244,7 @@ class IoStorage implements Storage {
    */
   open(partition: string, name: BlobName, options?: BlobOpenOptions): Promise<OpenedBlob> {
     const operation = 'storage.open';
+    const call = describeCall(operation, partition, name);
     return this.track(operation, async () => {
       checkPartitionName(operation, partition);
       const fileName = blobFileName(operation, name);
@@ -318,7 +323,7 @@ class IoStorage implements Storage {
           throw err;
         }
       });
-    });
+    }, call);
   }
 
   /**
@@ -331,6 +336,7 @@ class IoStorage implements Storage {
    */
   remove(partition: string, name?: BlobName): Promise<void> {
     const operation = 'storage.remove';
+    const call = describeCall(operation, ...(name === undefined ? [partition] : [partition, name]));
     return this.track(operation, async () => {
       checkPartitionName(operation, partition);
       const fileName = name === undefined ? undefined : blobFileName(operation, name);
@@ -349,7 +355,7 @@ class IoStorage implements Storage {
         this.partitionsNotDurable.delete(partition);
         await this.syncDirectory('.');
       });
-    });
+    }, call);
   }
 
   private async scanSorted(operation: string, partition: string): Promise<Uint8Array[]> {
@@ -371,6 +377,7 @@ class IoStorage implements Storage {
    */
   scan(partition: string): Promise<string[]> {
     const operation = 'storage.scan';
+    const call = describeCall(operation, partition);
     return this.track(operation, async () => {
       const names = await this.scanSorted(operation, partition);
       return names.map((bytes) => {
@@ -382,13 +389,14 @@ class IoStorage implements Storage {
           });
         }
       });
-    });
+    }, call);
   }
 
   /** Like {@link scan}, with the names as bytes (works for any name). */
   scanBytes(partition: string): Promise<Uint8Array[]> {
     const operation = 'storage.scanBytes';
-    return this.track(operation, () => this.scanSorted(operation, partition));
+    const call = describeCall(operation, partition);
+    return this.track(operation, () => this.scanSorted(operation, partition), call);
   }
 
   /**
@@ -403,6 +411,7 @@ class IoStorage implements Storage {
    */
   writeAtomic(partition: string, name: BlobName, data: Uint8Array, options?: BlobOpenOptions): Promise<void> {
     const operation = 'storage.writeAtomic';
+    const call = describeCall(operation, partition, name);
     return this.track(operation, async () => {
       checkPartitionName(operation, partition);
       const fileName = blobFileName(operation, name);
@@ -435,7 +444,7 @@ class IoStorage implements Storage {
           throw err;
         }
       });
-    });
+    }, call);
   }
 
   /**

@@ -4,6 +4,9 @@
  * {@link BackendFactory} and a {@link ConformanceSupports} and calls the `define*` functions.
  */
 import type { Io } from '../../src/interfaces/io.js';
+import { testRunner, type TestRunner, type TestRunnerFunctions } from '../../src/testing/runner.js';
+
+export type { TestRunnerFunctions } from '../../src/testing/runner.js';
 
 /** One fresh backend, created for a single test and disposed after it. */
 export interface BackendInstance {
@@ -21,8 +24,8 @@ export interface BackendInstance {
   makeSymlink?(target: string, linkPath: string): Promise<void>;
   /**
    * An absolute path (in the backend's own namespace) of a directory outside the Io root that
-   * exists and contains a file named `outside.txt`, for symlink-escape tests. Optional: without it
-   * the suite links to the root's parent directory.
+   * exists and contains a file named `outside.txt`, for the symlink-escape tests. Required when
+   * `supports.symlinks` is true (with {@link BackendInstance.makeSymlink}); not used otherwise.
    */
   readonly outsideDirectory?: string;
   /**
@@ -58,8 +61,8 @@ export interface ConformanceSupports {
   /** Free-text reasons for anything marked unsupported (printed by the suite so a skip says why). */
   readonly reasons?: Readonly<Record<string, string>>;
   /**
-   * Per-test timeout in milliseconds for suites on slow backends (default: mocha's configured
-   * timeout).
+   * Per-test timeout in milliseconds, set on whichever runner runs the suite (default 60,000;
+   * 300,000 for the model tests).
    */
   readonly timeoutMs?: number;
 }
@@ -67,4 +70,37 @@ export interface ConformanceSupports {
 /** The reason a capability is unsupported, for the pending-test title. */
 export function skipReason(supports: ConformanceSupports, capability: string): string {
   return supports.reasons?.[capability] ?? `backend does not support ${capability}`;
+}
+
+/** Per-test timeout of the suites when the manifest sets none. */
+export const SUITE_TIMEOUT_DEFAULT_MS = 60_000;
+/** Per-test timeout of the model tests when the manifest sets none. */
+export const MODEL_TIMEOUT_DEFAULT_MS = 300_000;
+
+/** The runner adapter a suite defines its tests with (see `src/testing/runner.ts`). */
+export function conformanceRunner(
+  caller: string, supports: ConformanceSupports, runner: TestRunnerFunctions | undefined, defaultTimeoutMs = SUITE_TIMEOUT_DEFAULT_MS,
+): TestRunner {
+  return testRunner(caller, supports.timeoutMs ?? defaultTimeoutMs, runner);
+}
+
+/**
+ * What is wrong with the manifest for this instance, in one message, or `undefined`: a capability
+ * the manifest claims or denies that `io.features` says otherwise, or `symlinks: true` without
+ * the harness fields the symlink tests need.
+ */
+export function manifestMismatch(caller: string, name: string, supports: ConformanceSupports, instance: BackendInstance): string | undefined {
+  const problems: string[] = [];
+  const features = instance.io.features;
+  for (const capability of ['direct', 'tmpfile'] as const) {
+    if (supports[capability] !== features[capability]) {
+      problems.push(`the manifest says ${capability}: ${String(supports[capability])} but io.features.${capability} is ${String(features[capability])}`);
+    }
+  }
+  if (supports.symlinks) {
+    if (typeof instance.makeSymlink !== 'function') problems.push('symlinks: true needs makeSymlink(target, linkPath) on the backend instance');
+    if (typeof instance.outsideDirectory !== 'string') problems.push('symlinks: true needs outsideDirectory on the backend instance');
+  }
+  if (problems.length === 0) return undefined;
+  return `${caller}('${name}'): ${problems.join('; ')}. Fix the manifest (the supports argument) or the factory.`;
 }

@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { StorageError } from '../../src/interfaces/errors.js';
 import type { Io, OpenFlags } from '../../src/interfaces/io.js';
-import type { BackendFactory, ConformanceSupports } from './harness.js';
+import { conformanceRunner, MODEL_TIMEOUT_DEFAULT_MS, type BackendFactory, type ConformanceSupports, type TestRunnerFunctions } from './harness.js';
+import { assertModel } from './model-check.js';
 
 /** A result as both sides report it: a value, or an error code. */
 type Outcome = { readonly ok: unknown } | { readonly err: string };
@@ -381,16 +382,18 @@ function commandArbs(): Array<fc.Arbitrary<fc.AsyncCommand<Model, Real>>> {
 /**
  * Defines a mocha test that runs `supports.modelRuns` (default 200) random command sequences of at
  * most `supports.modelCommandsMax` (default 40) operations against a fresh backend each, checking
- * every result and error code against the reference model, then the whole tree. On failure
- * fast-check reports the seed and path to replay (`fc.assert(..., { seed, path })`).
+ * every result and error code against the reference model, then the whole tree. On failure the
+ * error ends with the command that replays it (`FAULTLINE_MODEL_SEED`, `FAULTLINE_MODEL_PATH`).
  */
-export function defineIoModelTest(name: string, factory: BackendFactory, supports: ConformanceSupports): void {
+export function defineIoModelTest(name: string, factory: BackendFactory, supports: ConformanceSupports, runner?: TestRunnerFunctions): void {
+  const { describe, it } = conformanceRunner('defineIoModelTest', supports, runner, MODEL_TIMEOUT_DEFAULT_MS);
   describe(`Io model: ${name}`, function () {
-    if (supports.timeoutMs !== undefined) this.timeout(supports.timeoutMs);
     const numRuns = supports.modelRuns ?? 200;
     const maxCommands = supports.modelCommandsMax ?? 40;
-    it(`${numRuns} random operation sequences (up to ${maxCommands} each) match the reference model`, async function () {
-      await fc.assert(
+    const title = `${numRuns} random operation sequences (up to ${maxCommands} each) match the reference model`;
+    it(title, async function () {
+      await assertModel(
+        `Io model: ${name}: ${title}`,
         fc.asyncProperty(fc.commands(commandArbs(), { maxCommands, size: 'max' }), async (cmds) => {
           const instance = await factory();
           try {
@@ -412,7 +415,7 @@ export function defineIoModelTest(name: string, factory: BackendFactory, support
             await instance.dispose();
           }
         }),
-        { numRuns },
+        numRuns,
       );
       if (coverage !== undefined) console.log([...coverage].sort().map(([k, n]) => `${k}=${n}`).join(' '));
     });

@@ -8,7 +8,9 @@ import { StorageError, type ErrorCode } from '../../src/interfaces/errors.js';
 import type { Io, OpenFlags } from '../../src/interfaces/io.js';
 import { IO_OPERATIONS } from '../../src/interfaces/io.js';
 import { FILE_SIZE_MAX_BYTES, IOV_COUNT_MAX, NAME_BYTES_MAX, PATH_BYTES_MAX } from '../../src/interfaces/limits.js';
-import { skipReason, type BackendFactory, type BackendInstance, type ConformanceSupports } from './harness.js';
+import {
+  conformanceRunner, manifestMismatch, skipReason, type BackendFactory, type BackendInstance, type ConformanceSupports, type TestRunnerFunctions,
+} from './harness.js';
 import { defineIoModelTest } from './io-model.js';
 import { defineHostileArgumentTests } from './io-hostile.js';
 
@@ -122,14 +124,15 @@ const BAD_FDS: ReadonlyArray<readonly [string, unknown]> = [
 ];
 
 /**
- * Defines the Io conformance suite for one backend (mocha `describe`/`it`; chai `expect`). Each test
- * gets a fresh instance from `factory` and disposes it afterwards. Tests the manifest rules out
- * are listed as pending with the reason. Also defines the model-based test
- * ({@link defineIoModelTest}).
+ * Defines the Io conformance suite for one backend, with the runner's own `{ describe, it }` as
+ * the optional last argument (node:test, vitest; mocha's globals are found without it), and chai
+ * `expect`. Each test gets a fresh instance from `factory` and disposes it afterwards. The first
+ * test checks the manifest against `io.features`; tests the manifest rules out are listed as
+ * skipped with the reason. Also defines the model-based test ({@link defineIoModelTest}).
  */
-export function defineIoConformance(name: string, factory: BackendFactory, supports: ConformanceSupports): void {
+export function defineIoConformance(name: string, factory: BackendFactory, supports: ConformanceSupports, runner?: TestRunnerFunctions): void {
+  const { describe, it, beforeEach, afterEach } = conformanceRunner('defineIoConformance', supports, runner);
   describe(`Io conformance: ${name}`, function () {
-    if (supports.timeoutMs !== undefined) this.timeout(supports.timeoutMs);
     let instance: BackendInstance | undefined;
     let io: Io;
 
@@ -144,17 +147,31 @@ export function defineIoConformance(name: string, factory: BackendFactory, suppo
       if (current !== undefined) await current.dispose();
     });
 
+    /** Capability tests first fail on a wrong manifest, with the one message that names it. */
+    function checked(fn: () => Promise<void>): () => Promise<void> {
+      return async () => {
+        const mismatch = manifestMismatch('defineIoConformance', name, supports, instance!);
+        if (mismatch !== undefined) throw new Error(mismatch);
+        await fn();
+      };
+    }
+
     /** `it` when `supported`, else a pending test whose title says why. */
     function itIf(supported: boolean, capability: string, title: string, fn: () => Promise<void>): void {
-      if (supported) it(title, fn);
+      if (supported) it(title, checked(fn));
       else it(`${title} (skipped: ${skipReason(supports, capability)})`);
     }
 
     /** A test of how a missing capability is refused: pending (not applicable) when it is present. */
     function itUnless(supported: boolean, capability: string, title: string, fn: () => Promise<void>): void {
-      if (!supported) it(title, fn);
+      if (!supported) it(title, checked(fn));
       else it(`${title} (not applicable: the backend supports ${capability})`);
     }
+
+    it('the manifest (supports) matches io.features and the harness', async function () {
+      const mismatch = manifestMismatch('defineIoConformance', name, supports, instance!);
+      if (mismatch !== undefined) throw new Error(mismatch);
+    });
 
     describe('open', function () {
       it('creates a missing file with create, and fails with ENOENT without it', async function () {
@@ -830,8 +847,6 @@ export function defineIoConformance(name: string, factory: BackendFactory, suppo
 
       itIf(supports.symlinks, 'symlinks', 'a symlink resolving outside the root is ERR_PATH_ESCAPE; one inside works', async function () {
         const inst = instance!;
-        expect(inst.makeSymlink, 'supports.symlinks needs makeSymlink').to.be.a('function');
-        expect(inst.outsideDirectory, 'supports.symlinks needs outsideDirectory').to.be.a('string');
         const outside = inst.outsideDirectory!;
         await inst.makeSymlink!(outside, 'outdir');
         await inst.makeSymlink!(`${outside}/outside.txt`, 'outfile');
@@ -1240,5 +1255,5 @@ export function defineIoConformance(name: string, factory: BackendFactory, suppo
     });
   });
 
-  defineIoModelTest(name, factory, supports);
+  defineIoModelTest(name, factory, supports, runner);
 }

@@ -18,7 +18,8 @@ import type { ErrorCode } from '../../src/interfaces/errors.js';
 import { StorageError } from '../../src/interfaces/errors.js';
 import type { Blob, Storage } from '../../src/interfaces/storage.js';
 import { createStorage, type StorageOptions } from '../../src/storage/index.js';
-import type { BackendFactory, BackendInstance, ConformanceSupports } from './harness.js';
+import { conformanceRunner, MODEL_TIMEOUT_DEFAULT_MS, type BackendFactory, type BackendInstance, type ConformanceSupports, type TestRunnerFunctions } from './harness.js';
+import { assertModel } from './model-check.js';
 
 const PARTITIONS = ['p0', 'p1'] as const;
 const NAMES = ['a', 'b', 'zz'] as const;
@@ -314,15 +315,17 @@ export function defineStorageModelTest(
   name: string,
   factory: BackendFactory,
   supports: ConformanceSupports & { readonly storageOptions?: StorageOptions },
+  runner?: TestRunnerFunctions,
 ): void {
-  describe(`Storage model: ${name}${supports.storageOptions?.direct === true ? ' (direct)' : ''}`, function () {
-    this.timeout(supports.timeoutMs ?? 300_000);
+  const { describe, it } = conformanceRunner('defineStorageModelTest', supports, runner, MODEL_TIMEOUT_DEFAULT_MS);
+  const suiteTitle = `Storage model: ${name}${supports.storageOptions?.direct === true ? ' (direct)' : ''}`;
+  describe(suiteTitle, function () {
     const numRuns = supports.modelRuns ?? 200;
     const maxCommands = supports.modelCommandsMax ?? 40;
-    it(`matches the in-memory model over ${numRuns} random command sequences`, async () => {
-      const seedText = process.env['FAULTLINE_MODEL_SEED'];
-      const seed = seedText === undefined ? undefined : Number(seedText);
-      await fc.assert(
+    const title = `matches the in-memory model over ${numRuns} random command sequences`;
+    it(title, async () => {
+      await assertModel(
+        `${suiteTitle}: ${title}`,
         fc.asyncProperty(fc.commands(commandArbitraries(), { maxCommands, size: 'max' }), async (commands) => {
           const backend = await factory();
           const real: Real = { storage: createStorage(backend.io, supports.storageOptions), backend, options: supports.storageOptions };
@@ -334,7 +337,7 @@ export function defineStorageModelTest(
             await backend.dispose();
           }
         }),
-        { numRuns, ...(seed === undefined || Number.isNaN(seed) ? {} : { seed }) },
+        numRuns,
       );
     });
   });

@@ -19,7 +19,7 @@ import {
 } from '../../src/interfaces/limits.js';
 import type { Blob, Storage } from '../../src/interfaces/storage.js';
 import { createStorage, type StorageOptions } from '../../src/storage/index.js';
-import type { BackendFactory, BackendInstance, ConformanceSupports } from './harness.js';
+import { conformanceRunner, type BackendFactory, type BackendInstance, type ConformanceSupports, type TestRunnerFunctions } from './harness.js';
 import { defineStorageModelTest } from './storage-model.js';
 
 /** What {@link defineStorageConformance} needs to know about the backend beyond the Io suite's manifest. */
@@ -133,11 +133,14 @@ function fixChecksum(header: Uint8Array): void {
 
 /**
  * Defines the Storage conformance suite for one backend, and the model-based test of
- * `storage-model.ts`. `supports.storageOptions` are passed to `createStorage`.
+ * `storage-model.ts`. `supports.storageOptions` are passed to `createStorage`. The runner's own
+ * `{ describe, it }` (node:test, vitest) go in the optional last argument; mocha's are found.
  */
-export function defineStorageConformance(name: string, factory: BackendFactory, supports: StorageConformanceSupports): void {
+export function defineStorageConformance(
+  name: string, factory: BackendFactory, supports: StorageConformanceSupports, runner?: TestRunnerFunctions,
+): void {
+  const { describe, it, beforeEach, afterEach } = conformanceRunner('defineStorageConformance', supports, runner);
   describe(`Storage conformance: ${name}${supports.storageOptions?.direct === true ? ' (direct)' : ''}`, function () {
-    if (supports.timeoutMs !== undefined) this.timeout(supports.timeoutMs);
     let backend: BackendInstance | undefined;
     let storageUnderTest: Storage | undefined;
     const extraStorages: Storage[] = [];
@@ -1117,5 +1120,5 @@ export function defineStorageConformance(name: string, factory: BackendFactory, 
     });
   });
 
-  defineStorageModelTest(name, factory, supports);
+  defineStorageModelTest(name, factory, supports, runner);
 }

@@ -51,9 +51,10 @@ describe('errnoToCode', function () {
 
 describe('native loader diagnosis', function () {
   it('names the fix for an ABI mismatch, a foreign platform and an unknown failure', function () {
-    expect(explainLoadFailure('was compiled against a different Node.js version using NODE_MODULE_VERSION 115')).to.match(/ABI mismatch.*npm rebuild/);
-    expect(explainLoadFailure('invalid ELF header')).to.match(/another platform.*npm rebuild/);
-    expect(explainLoadFailure('something odd')).to.match(/npm rebuild/);
+    expect(explainLoadFailure('was compiled against a different Node.js version using NODE_MODULE_VERSION 115')).to.match(/ABI mismatch.*npx faultline build-native/);
+    expect(explainLoadFailure('invalid ELF header')).to.match(/another platform.*npx faultline build-native/);
+    expect(explainLoadFailure('something odd')).to.match(/npx faultline build-native/);
+    expect(explainLoadFailure('No native build was found for platform=linux arch=x64')).to.match(/no prebuilt native addon.*npx faultline build-native/);
   });
 });
 

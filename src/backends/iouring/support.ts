@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { loadBinding, type NativeFailure } from '../../native/binding.js';
+import { BUILD_FROM_SOURCE_HINT, loadBinding, type NativeFailure } from '../../native/binding.js';
 import { errnoName } from './errno.js';
 
 /** What {@link UringIo.isSupported} answers. */
@@ -79,7 +79,7 @@ export function probeSupport(): UringSupport {
   if (!load.ok) return { supported: false, reason: load.reason };
   const binding = load.binding;
   if (!binding.platformSupported || binding.probe === undefined) {
-    return { supported: false, reason: 'the native addon was built without io_uring support (non-Linux build); run `npm rebuild faultline`' };
+    return { supported: false, reason: 'the native addon was built without io_uring support (non-Linux build); ' + BUILD_FROM_SOURCE_HINT };
   }
   let failure: NativeFailure;
   try {

@@ -41,7 +41,7 @@
 import { constants as fsConstants } from 'node:fs';
 import { MetricsRecorder } from '../../common/metrics.js';
 import type { Clock } from '../../interfaces/clock.js';
-import { StorageError, type ErrorCode, type StorageErrorDetails } from '../../interfaces/errors.js';
+import { ErrorCodes, StorageError, type ErrorCode, type StorageErrorDetails } from '../../interfaces/errors.js';
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
 import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
@@ -173,7 +173,10 @@ export class UringIo implements Io {
     if (failure !== null) {
       if (failure.stage === 'open-root') {
         const code = errnoToCode(failure.errno);
-        throw StorageError.fromErrno(code === 'ERR_CLOSED' ? 'EIO' : code, 'UringIo', { root: options.root, errno: failure.errno });
+        const rootCode = code === 'ERR_CLOSED' ? 'EIO' : code;
+        // Names the call and the root: the root is the one path a user must create beforehand.
+        throw new StorageError(rootCode, `new UringIo({ root: '${options.root}' }): cannot open the root directory: ${ErrorCodes[rootCode]}`,
+          { operation: 'UringIo', root: options.root, errno: failure.errno });
       }
       throw new StorageError('ERR_IOURING_UNAVAILABLE', `io_uring unavailable: ${explainFailure(failure)}`, {
         operation: 'UringIo', stage: failure.stage, errno: failure.errno, errnoName: errnoName(failure.errno),
