@@ -104,6 +104,7 @@ export function invalidUrlScheme(): Error {
 /** `ERR_FS_EISDIR` (what `rm` without `recursive` throws on a directory). */
 export function fsEisdir(path: string): Error {
   const err = nodeError(Error, 'ERR_FS_EISDIR', `Path is a directory: rm returned EISDIR (is a directory) ${path}`);
+  Object.defineProperty(err, 'name', { value: 'SystemError', enumerable: false, writable: true, configurable: true });
   Object.assign(err, { errno: errnoByName['EISDIR'], syscall: 'rm', path, info: { code: 'EISDIR', message: 'is a directory', path, syscall: 'rm', errno: errnoByName['EISDIR'] } });
   return err;
 }

@@ -439,7 +439,18 @@ export class Operations {
     }
   }
 
+  /** copyfile(2)-like: errors name `copyfile` with both paths, as Node's do. */
   *copyFile(io: SyncCapableIo, src: FsPath, dst: FsPath, mode: number): Op<void> {
+    try {
+      yield* this.copyFileSteps(io, src, dst, mode);
+    } catch (err) {
+      const code = codeOf(err);
+      if (typeof (err as { errno?: unknown }).errno === 'number' && code !== undefined) throw systemError(code, 'copyfile', src.shown, dst.shown);
+      throw err;
+    }
+  }
+
+  private *copyFileSteps(io: SyncCapableIo, src: FsPath, dst: FsPath, mode: number): Op<void> {
     const from = yield* this.open(io, src, 0, 0);
     try {
       const st = yield* this.fstat(io, from);
