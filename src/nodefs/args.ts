@@ -119,19 +119,25 @@ export function checkPosition(value: unknown, name = 'position'): number {
     if (value < -1n || value > BigInt(Number.MAX_SAFE_INTEGER)) throw outOfRange(name, `>= -1 && <= ${Number.MAX_SAFE_INTEGER}`, value);
     return Number(value);
   }
-  if (typeof value !== 'number') throw invalidArgType(name, 'of type number or bigint', value);
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type bigint or integer', value);
   if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value);
   if (value < -1 || value > Number.MAX_SAFE_INTEGER) throw outOfRange(name, `>= -1 && <= ${Number.MAX_SAFE_INTEGER}`, value);
   return value;
 }
 
 /** `offset` and `length` inside a buffer of `byteLength` bytes (Node's `validateOffsetLengthRead`). */
-export function checkOffsetLength(offset: unknown, length: unknown, byteLength: number): { offset: number; length: number } {
-  const o = offset === undefined || offset === null ? 0 : checkInteger(offset, 'offset', 0);
-  if (o > byteLength) throw outOfRange('offset', `>= 0 && <= ${byteLength}`, o);
-  const l = length === undefined || length === null ? byteLength - o : checkInteger(length, 'length', 0);
-  if (l > byteLength - o) throw outOfRange('length', `>= 0 && <= ${byteLength - o}`, l);
-  return { offset: o, length: l };
+export function checkOffsetLengthRead(offset: number, length: number, byteLength: number): void {
+  if (offset < 0) throw outOfRange('offset', '>= 0', offset);
+  if (length < 0) throw outOfRange('length', '>= 0', length);
+  if (offset + length > byteLength) throw outOfRange('length', `<= ${byteLength - offset}`, length);
+}
+
+/** Node's `validateOffsetLengthWrite`. */
+export function checkOffsetLengthWrite(offset: number, length: number, byteLength: number): void {
+  if (offset > byteLength) throw outOfRange('offset', `<= ${byteLength}`, offset);
+  if (length > byteLength - offset) throw outOfRange('length', `<= ${byteLength - offset}`, length);
+  if (length < 0) throw outOfRange('length', '>= 0', length);
+  checkInteger(length, 'length', 0, 0x7fff_ffff);
 }
 
 /** Options given as an object or as an encoding string (Node's `getOptions`). */

@@ -259,8 +259,12 @@ export function createNodeFs(host: FsHost): NodeFs {
   ): void {
     const result = resultOf ?? ((value: T): unknown => value);
     fs[name] = (...args: unknown[]): void => {
-      const cb = lastCallback(args);
-      const given = args.slice(0, Math.min(args.length - 1, arity));
+      // Node takes the first function as the callback (optional arguments before it left out),
+      // and otherwise checks the argument in the callback's own position.
+      let at = args.findIndex((a, i) => i > 0 && typeof a === 'function');
+      if (at < 0) at = arity;
+      const cb = checkCallback(args[at]);
+      const given = args.slice(0, at);
       const parsed = parse(...given);
       ctx.callback(cb, (io) => make(io, ...parsed), (value) => (options.voidCallback === true ? [] : [result(value, ...parsed)]));
     };
@@ -305,11 +309,13 @@ export function createNodeFs(host: FsHost): NodeFs {
   define('readdir', 2, (p, o) => tuple(checkPath(p), checkOptions(o, { encoding: 'utf8' as BufferEncoding | 'buffer', withFileTypes: false, recursive: false })),
     (_io, p, o) => ops.readdir(p, o.withFileTypes === true, o.recursive === true),
     (entries, _p, o) => readdirResult(entries, o.withFileTypes === true, o.encoding));
-  define('readFile', 2, (p, o) => tuple(pathOrFd(p), checkOptions(o, { encoding: null as BufferEncoding | null, flag: 'r' as string | number })),
-    (io, p, o) => ops.readFile(io, p, checkFlags(o.flag, 'r', 'flag')), (data, _p, o) => decode(data, o.encoding));
+  define('readFile', 2, (p, o) => {
+    const options = checkOptions(o, { encoding: null as BufferEncoding | null, flag: 'r' as string | number });
+    return tuple(pathOrFd(p), options, checkFlags(options.flag, 'r'));
+  }, (io, p, _o, flags) => ops.readFile(io, p, flags), (data, _p, o, _f) => decode(data, o.encoding));
   const writeParse = (flag: string) => (p: unknown, d: unknown, o: unknown) => {
     const options = checkOptions(o, { encoding: 'utf8' as BufferEncoding, mode: 0o666 as number | string, flag: flag as string | number, flush: false });
-    return tuple(pathOrFd(p), dataArg(d, options.encoding), checkFlags(options.flag, flag, 'flag'), checkMode(options.mode, 0o666), options.flush === true);
+    return tuple(pathOrFd(p), dataArg(d, options.encoding), checkFlags(options.flag, flag), checkMode(options.mode, 0o666), options.flush === true);
   };
   define('writeFile', 3, writeParse('w'), (io, p, d, f, m, flush) => ops.writeFile(io, p, d, f, m, flush), () => undefined, voidCb);
   define('appendFile', 3, writeParse('a'), (io, p, d, f, m, flush) => ops.writeFile(io, p, d, f, m, flush), () => undefined, voidCb);

@@ -78,6 +78,7 @@ export function describeReceived(value: unknown): string {
 
 /** `ERR_INVALID_ARG_TYPE`: `The "name" argument must be <expected>. Received ...`. */
 export function invalidArgType(name: string, expected: string, value: unknown): Error {
+  // Node words an "X[]" expectation as "must be an X[]" (no "instance of").
   const kind = name.includes('.') ? 'property' : 'argument';
   return nodeError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" ${kind} must be ${expected}.${describeReceived(value)}`);
 }

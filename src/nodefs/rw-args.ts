@@ -1,5 +1,5 @@
 /** Argument parsing of read/write in their several Node shapes, shared by `fs.*` and FileHandle. */
-import { checkBufferArg, checkEncoding, checkInteger, checkOffsetLength, checkPosition } from './args.js';
+import { checkBufferArg, checkInteger, checkOffsetLengthRead, checkOffsetLengthWrite, checkPosition } from './args.js';
 import { invalidArgType, invalidArgValue } from './errors.js';
 
 export interface ReadArgs {
@@ -29,10 +29,11 @@ export function readArgs(bufferValue: unknown, offsetOrOptions: unknown, lengthV
     position = o['position'] ?? null;
   }
   const off = offset === undefined || offset === null ? 0 : checkInteger(offset, 'offset', 0);
-  const len = length === undefined || length === null ? buffer.byteLength - off : (checkInteger(length, 'length', 0) | 0);
+  // Node coerces the length with `length |= 0` before checking it.
+  const len = (length === undefined || length === null ? buffer.byteLength - off : Number(length)) | 0;
   if (len === 0) return { target: buffer.subarray(0, 0), buffer, position: -1 };
   if (buffer.byteLength === 0) throw invalidArgValue('buffer', bufferValue, 'is empty and cannot be written');
-  checkOffsetLength(off, len, buffer.byteLength);
+  checkOffsetLengthRead(off, len, buffer.byteLength);
   return { target: buffer.subarray(off, off + len), buffer, position: checkPosition(position) };
 }
 
@@ -59,19 +60,19 @@ export function writeArgs(bufferValue: unknown, offsetOrOptions: unknown, length
     }
     const off = offset === undefined || offset === null || typeof offset === 'function' ? 0 : checkInteger(offset, 'offset', 0);
     const len = typeof length !== 'number' ? buffer.byteLength - off : length;
-    const { offset: o2, length: l2 } = checkOffsetLength(off, len, buffer.byteLength);
-    return { data: buffer.subarray(o2, o2 + l2), position: typeof position === 'number' || typeof position === 'bigint' ? checkPosition(position) : -1 };
+    checkOffsetLengthWrite(off, len, buffer.byteLength);
+    return { data: buffer.subarray(off, off + len), position: typeof position === 'number' || typeof position === 'bigint' ? checkPosition(position) : -1 };
   }
   if (typeof bufferValue !== 'string') throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, or DataView', bufferValue);
-  const encoding = typeof lengthValue === 'string' ? lengthValue : 'utf8';
-  checkEncoding(encoding);
+  // Like Node, an encoding Buffer does not know is taken as utf8.
+  const encoding = typeof lengthValue === 'string' && Buffer.isEncoding(lengthValue) ? lengthValue : 'utf8';
   const position = typeof offsetOrOptions === 'number' || typeof offsetOrOptions === 'bigint' ? checkPosition(offsetOrOptions) : -1;
   return { data: Buffer.from(bufferValue, encoding as BufferEncoding), position };
 }
 
 /** An array of ArrayBufferViews (readv/writev). */
 export function buffersArg(value: unknown): Uint8Array[] {
-  if (!Array.isArray(value) || !value.every((b) => ArrayBuffer.isView(b))) throw invalidArgType('buffers', 'an instance of ArrayBufferView[]', value);
+  if (!Array.isArray(value) || !value.every((b) => ArrayBuffer.isView(b))) throw invalidArgType('buffers', 'an ArrayBufferView[]', value);
   return value.map((b) => checkBufferArg(b));
 }
 
