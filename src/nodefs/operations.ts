@@ -274,7 +274,9 @@ export class Operations {
     try {
       yield* call<InodeStat>('statFull', [path.io], 'stat', path.shown);
       return true;
-    } catch {
+    } catch (err) {
+      // A crashed or shut-down disk is not "no such file": only system errors mean false.
+      if (codeOf(err) === 'ERR_CRASHED' || codeOf(err) === 'ERR_CLOSED') throw err;
       return false;
     }
   }
