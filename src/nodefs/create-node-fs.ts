@@ -130,26 +130,28 @@ export function createNodeFs(host: FsHost): NodeFs {
       process.nextTick(() => cb(null, 0, buffer));
       return;
     }
-    ctx.callback(cb, (io) => ops.read(io, n, target, position), (count) => [count, buffer]);
+    ops.readLater(host.io, n, target, position).then((count) => cb(null, count, buffer), (err: unknown) => cb(err))
+      .catch((err: unknown) => { process.nextTick(() => { throw err; }); });
   };
   fs['readSync'] = (fd: unknown, buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): number => {
     const n = checkFd(fd);
     const optionsForm = offsetOrOptions === undefined || (typeof offsetOrOptions === 'object' && offsetOrOptions !== null);
     const { target, position: at } = readArgs(buffer, offsetOrOptions, length, position, optionsForm && length === undefined);
     if (target.byteLength === 0) return 0;
-    return sync((io) => ops.read(io, n, target, at));
+    return ops.readNow(host.io, n, target, at);
   };
   fs['write'] = (fd: unknown, buffer: unknown, ...rest: unknown[]): void => {
     const n = checkFd(fd);
     const cb = lastCallback(rest);
     const args = rest.slice(0, -1);
     const { data, position } = writeArgs(buffer, args[0], args[1], args[2]);
-    ctx.callback(cb, (io) => ops.write(io, n, data, position), (count) => [count, buffer]);
+    ops.writeLater(host.io, n, data, position).then((count) => cb(null, count, buffer), (err: unknown) => cb(err))
+      .catch((err: unknown) => { process.nextTick(() => { throw err; }); });
   };
   fs['writeSync'] = (fd: unknown, buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): number => {
     const n = checkFd(fd);
     const { data, position: at } = writeArgs(buffer, offsetOrOptions, length, position);
-    return sync((io) => ops.write(io, n, data, at));
+    return ops.writeNow(host.io, n, data, at);
   };
   fs['readv'] = (fd: unknown, buffers: unknown, ...rest: unknown[]): void => {
     const n = checkFd(fd);

@@ -52,7 +52,7 @@ export class FileHandle {
     }
     const fd = this.fdNumber;
     if (args.target.byteLength === 0) return { bytesRead: 0, buffer: args.buffer };
-    const bytesRead = await this.ctx.promise((io) => this.ctx.ops.read(io, fd, args.target, args.position));
+    const bytesRead = await this.ctx.ops.readLater(this.ctx.host.io, fd, args.target, args.position);
     return { bytesRead, buffer: args.buffer };
   }
 
@@ -61,7 +61,7 @@ export class FileHandle {
     if (closed !== undefined) return closed;
     const args = writeArgs(buffer, offsetOrOptions, length, position);
     const fd = this.fdNumber;
-    const bytesWritten = await this.ctx.promise((io) => this.ctx.ops.write(io, fd, args.data, args.position));
+    const bytesWritten = await this.ctx.ops.writeLater(this.ctx.host.io, fd, args.data, args.position);
     return { bytesWritten, buffer };
   }
 

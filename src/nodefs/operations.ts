@@ -174,6 +174,69 @@ export class Operations {
     return count;
   }
 
+  // Hot paths: read and write without a generator (the per-call objects of a generator showed up
+  // as a quarter of the time of 4 KiB random I/O). Same Io calls and errors as `read`/`write`.
+
+  /** `read`, synchronously. */
+  readNow(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): number {
+    const entry = this.fds.get(fd, io, 'read');
+    const at = position < 0 ? entry.position : position;
+    let count: number;
+    try {
+      count = io.sync.read(entry.ioFd, buffer, at);
+    } catch (err) {
+      throw toNodeError(err, 'read');
+    }
+    if (position < 0) entry.position = at + count;
+    return count;
+  }
+
+  /** `read`, as a promise. */
+  readLater(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): Promise<number> {
+    let entry: FdEntry;
+    try {
+      entry = this.fds.get(fd, io, 'read');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const at = position < 0 ? entry.position : position;
+    return io.read(entry.ioFd, buffer, at).then((count) => {
+      if (position < 0) entry.position = at + count;
+      return count;
+    }, (err: unknown) => { throw toNodeError(err, 'read'); });
+  }
+
+  /** `write`, synchronously. */
+  writeNow(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): number {
+    const entry = this.fds.get(fd, io, 'write');
+    if (entry.append || entry.syncWrites !== 'none') return runSync(io, this.write(io, fd, buffer, position));
+    const at = position < 0 ? entry.position : position;
+    let count: number;
+    try {
+      count = io.sync.write(entry.ioFd, buffer, at);
+    } catch (err) {
+      throw toNodeError(err, 'write');
+    }
+    if (position < 0) entry.position = at + count;
+    return count;
+  }
+
+  /** `write`, as a promise. */
+  writeLater(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): Promise<number> {
+    let entry: FdEntry;
+    try {
+      entry = this.fds.get(fd, io, 'write');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (entry.append || entry.syncWrites !== 'none') return runAsync(io, this.write(io, fd, buffer, position));
+    const at = position < 0 ? entry.position : position;
+    return io.write(entry.ioFd, buffer, at).then((count) => {
+      if (position < 0) entry.position = at + count;
+      return count;
+    }, (err: unknown) => { throw toNodeError(err, 'write'); });
+  }
+
   *readv(io: SyncCapableIo, fd: number, buffers: readonly Uint8Array[], position: number): Op<number> {
     const entry = this.fds.get(fd, io, 'read');
     const at = position < 0 ? entry.position : position;

@@ -34,7 +34,8 @@ export function readArgs(bufferValue: unknown, offsetOrOptions: unknown, lengthV
   if (len === 0) return { target: buffer.subarray(0, 0), buffer, position: -1 };
   if (buffer.byteLength === 0) throw invalidArgValue('buffer', bufferValue, 'is empty and cannot be written');
   checkOffsetLengthRead(off, len, buffer.byteLength);
-  return { target: buffer.subarray(off, off + len), buffer, position: checkPosition(position) };
+  const target = off === 0 && len === buffer.byteLength ? buffer : buffer.subarray(off, off + len);
+  return { target, buffer, position: checkPosition(position) };
 }
 
 export interface WriteArgs {
@@ -61,7 +62,8 @@ export function writeArgs(bufferValue: unknown, offsetOrOptions: unknown, length
     const off = offset === undefined || offset === null || typeof offset === 'function' ? 0 : checkInteger(offset, 'offset', 0);
     const len = typeof length !== 'number' ? buffer.byteLength - off : length;
     checkOffsetLengthWrite(off, len, buffer.byteLength);
-    return { data: buffer.subarray(off, off + len), position: typeof position === 'number' || typeof position === 'bigint' ? checkPosition(position) : -1 };
+    const data = off === 0 && len === buffer.byteLength ? buffer : buffer.subarray(off, off + len);
+    return { data, position: typeof position === 'number' || typeof position === 'bigint' ? checkPosition(position) : -1 };
   }
   if (typeof bufferValue !== 'string') throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, or DataView', bufferValue);
   // Like Node, an encoding Buffer does not know is taken as utf8.

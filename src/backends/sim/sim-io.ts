@@ -253,30 +253,46 @@ export class SimIo implements Io, SyncCapableIo {
   private syncResult: unknown = undefined;
   private syncError: unknown = undefined;
 
-  private runSync<T>(call: () => Promise<T>): T {
+  /** Enters a synchronous call (not re-entrant: a SimIo call never runs user code). */
+  private beginSync(): void {
     if (this.syncCall) throw new StorageError('ERR_INTERNAL', 'a synchronous SimIo call was re-entered', {});
     this.syncCall = true;
     this.syncFailed = false;
-    this.syncResult = undefined;
-    this.syncError = undefined;
-    try {
-      void call();
-    } finally {
-      this.syncCall = false;
-    }
-    const failed = this.syncFailed;
+  }
+
+  /** Leaves it: returns what the operation resolved with, or throws what it failed with. */
+  private endSync<T>(): T {
+    this.syncCall = false;
     const result = this.syncResult;
-    const error = this.syncError;
     this.syncResult = undefined;
-    this.syncError = undefined;
-    if (failed) throw error;
+    if (this.syncFailed) {
+      const error = this.syncError;
+      this.syncError = undefined;
+      this.syncFailed = false;
+      throw error;
+    }
     return result as T;
   }
 
+  private runSync<T>(call: () => Promise<T>): T {
+    this.beginSync();
+    try {
+      void call();
+    } catch (err) {
+      this.syncCall = false;
+      throw err;
+    }
+    return this.endSync<T>();
+  }
+
+  // Bound once: a synchronous call allocates no closure for its outcome.
+  private readonly syncResolve = (value: never): void => { this.syncResult = value; };
+  private readonly syncReject = (err: unknown): void => { this.syncFailed = true; this.syncError = err; };
+
   private runNow(o: IoOp): void {
     this.delayFor(o);
-    o.resolve = (value: never): void => { this.syncResult = value; };
-    o.reject = (err: unknown): void => { this.syncFailed = true; this.syncError = err; };
+    o.resolve = this.syncResolve;
+    o.reject = this.syncReject;
     this.linkInflight(o);
     this.complete(o);
   }
@@ -284,8 +300,27 @@ export class SimIo implements Io, SyncCapableIo {
   /** See {@link SyncCapableIo.sync}: the same operations, completed before they return. */
   readonly sync: SyncNamespaceIo = {
     open: (path, flags, mode) => this.runSync(() => this.open(path, flags, mode)),
-    read: (fd, buffer, offsetBytes) => this.runSync(() => this.read(fd, buffer, offsetBytes)),
-    write: (fd, buffer, offsetBytes) => this.runSync(() => this.write(fd, buffer, offsetBytes)),
+    read: (fd, buffer, offsetBytes) => {
+      // The two hot calls without a closure per call (4 KiB random I/O through fs.*Sync).
+      this.beginSync();
+      try {
+        void this.read(fd, buffer, offsetBytes);
+      } catch (err) {
+        this.syncCall = false;
+        throw err;
+      }
+      return this.endSync<number>();
+    },
+    write: (fd, buffer, offsetBytes) => {
+      this.beginSync();
+      try {
+        void this.write(fd, buffer, offsetBytes);
+      } catch (err) {
+        this.syncCall = false;
+        throw err;
+      }
+      return this.endSync<number>();
+    },
     readv: (fd, buffers, offsetBytes) => this.runSync(() => this.readv(fd, buffers, offsetBytes)),
     writev: (fd, buffers, offsetBytes) => this.runSync(() => this.writev(fd, buffers, offsetBytes)),
     fsync: (fd, options) => this.runSync(() => this.fsync(fd, options)),
