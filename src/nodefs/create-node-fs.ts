@@ -11,6 +11,7 @@
  * `path.resolve` does.
  */
 import * as realFs from 'node:fs';
+import { promisify } from 'node:util';
 import type { FsHost, InodeStat, SyncCapableIo } from '../interfaces/namespace-io.js';
 import {
   checkCallback, checkFd, checkFlags, checkId, checkInteger, checkMode, checkOptions, checkPath, checkTime, type FsPath,
@@ -58,9 +59,10 @@ function decode(data: Buffer, encoding: unknown): Buffer | string {
   return typeof encoding === 'string' && encoding !== 'buffer' ? data.toString(encoding as BufferEncoding) : data;
 }
 
-/** A path or an fd (readFile, writeFile, appendFile). */
+/** A path, an fd or (promises API) a FileHandle of this facade (readFile, writeFile, appendFile). */
 function pathOrFd(value: unknown): FsPath | number {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff) return value;
+  if (value instanceof FileHandle) return value.fd < 0 ? 0x7fff_ffff : value.fd;
   return checkPath(value, 'path');
 }
 
@@ -345,6 +347,16 @@ export function createNodeFs(host: FsHost): NodeFs {
     return tuple(checkPath(p), options.recursive === true, options.force === true);
   }, (_io, p, r, f) => ops.rm(p, r, f), () => undefined, voidCb);
 
+  // util.promisify gives these multi-value callbacks their object results, as Node defines them.
+  const custom = promisify.custom;
+  const withCustom = (name: string, make: (...args: unknown[]) => Promise<unknown>): void => {
+    Object.defineProperty(fs[name], custom, { value: make, enumerable: false });
+  };
+  withCustom('read', (...args) => new Promise((resolve, reject) => (fs['read'] as AnyFn)(...args, (err: unknown, bytesRead: number, buffer: unknown) => (err ? reject(err) : resolve({ bytesRead, buffer })))));
+  withCustom('write', (...args) => new Promise((resolve, reject) => (fs['write'] as AnyFn)(...args, (err: unknown, bytesWritten: number, buffer: unknown) => (err ? reject(err) : resolve({ bytesWritten, buffer })))));
+  withCustom('readv', (...args) => new Promise((resolve, reject) => (fs['readv'] as AnyFn)(...args, (err: unknown, bytesRead: number, buffers: unknown) => (err ? reject(err) : resolve({ bytesRead, buffers })))));
+  withCustom('writev', (...args) => new Promise((resolve, reject) => (fs['writev'] as AnyFn)(...args, (err: unknown, bytesWritten: number, buffers: unknown) => (err ? reject(err) : resolve({ bytesWritten, buffers })))));
+
   for (const name of ['realpath', 'realpathSync']) {
     const base = fs[name] as AnyFn;
     (base as unknown as { native: AnyFn }).native = base;
@@ -372,6 +384,10 @@ export function createNodeFs(host: FsHost): NodeFs {
     }
     promise(() => ops.exists(p)).then((found) => callback(found), () => callback(false));
   };
+  Object.defineProperty(fs['exists'], promisify.custom, {
+    value: (path: unknown): Promise<boolean> => new Promise((resolve) => (fs['exists'] as AnyFn)(path, resolve)),
+    enumerable: false,
+  });
 
   // ---- opendir ------------------------------------------------------------------------------------
 

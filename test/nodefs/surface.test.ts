@@ -279,3 +279,28 @@ async function expectReject(promise: Promise<unknown>, code: string, message?: s
   expect(caught).to.have.property('code', code);
   if (message !== undefined) expect((caught as Error).message).to.equal(message);
 }
+
+describe('node.fs surface: promisify and FileHandle targets', function () {
+  it('util.promisify gives read/write/exists their Node results; promises.writeFile/readFile take a FileHandle', async function () {
+    const { promisify } = await import('node:util');
+    const sim = new Simulation({ seed: 'promisify' });
+    const fs = sim.node('n').fs;
+    await sim.run(async () => {
+      const fd = fs.openSync('/f', 'w+');
+      const written = await promisify(fs.write)(fd, Buffer.from('hello'), 0, 5, 0);
+      expect(written.bytesWritten).to.equal(5);
+      const read = await promisify(fs.read)(fd, Buffer.alloc(5), 0, 5, 0);
+      expect(read.bytesRead).to.equal(5);
+      expect(read.buffer.toString()).to.equal('hello');
+      expect(await promisify(fs.exists)('/f')).to.equal(true);
+      expect(await promisify(fs.exists)('/g')).to.equal(false);
+      fs.closeSync(fd);
+      const handle = await fs.promises.open('/h', 'w+');
+      await fs.promises.writeFile(handle, 'via handle');
+      await handle.close();
+      const again = await fs.promises.open('/h', 'r');
+      expect(await fs.promises.readFile(again, 'utf8')).to.equal('via handle');
+      await again.close();
+    });
+  });
+});
