@@ -6,6 +6,7 @@
  * states allowed; a restart into one shows it through `node.fs`.
  */
 import { expect } from 'chai';
+import { constants as realFsConstants } from 'node:fs';
 import { Simulation, type CrashState, type SimNode, type SimProfile } from '../../src/backends/sim/index.js';
 
 /** Each state as a sorted text: `describe()` lines plus the contents of every file. */
@@ -52,6 +53,22 @@ describe('node.fs crash model', function () {
     fsyncDir(node, '/d');
     fsyncDir(node, '/');
     expect(pictures(node.crashStates({ limit: 100 }))).to.deep.equal(['d/f=abc']);
+  });
+
+  it('O_SYNC ("as") makes every write durable as it returns; O_DSYNC too', function () {
+    const node = fresh();
+    fsyncDir(node, '/');
+    node.fs.writeFileSync('/f', '', { flush: true });
+    node.fs.writeFileSync('/g', '', { flush: true });
+    fsyncDir(node, '/');
+    const fd = node.fs.openSync('/f', 'as');
+    node.fs.writeSync(fd, 'one');
+    node.fs.writeSync(fd, 'two');
+    node.fs.closeSync(fd);
+    const fd2 = node.fs.openSync('/g', realFsConstants.O_WRONLY | realFsConstants.O_DSYNC);
+    node.fs.writeSync(fd2, 'data');
+    node.fs.closeSync(fd2);
+    expect(pictures(node.crashStates({ limit: 100 }))).to.deep.equal(['f=onetwo g=data']);
   });
 
   it('the atomic-rename pattern: old or new without the directory fsync, only new with it', function () {
