@@ -392,7 +392,15 @@ export function createNodeFs(host: FsHost): NodeFs {
   // ---- opendir ------------------------------------------------------------------------------------
 
   function* openDir(p: FsPath): Op<Dir> {
-    const entries = yield* ops.readdir(p, false, false);
+    let entries: ReaddirEntry[];
+    try {
+      entries = yield* ops.readdir(p, false, false);
+    } catch (err) {
+      // Node's opendir errors name the syscall without the path.
+      const code = (err as { code?: string }).code;
+      if (typeof (err as { errno?: unknown }).errno === 'number' && code !== undefined) throw systemError(code, 'opendir');
+      throw err;
+    }
     return new Dir(ctx, p.shown, p.io, entries.map((e) => e.name));
   }
   fs['opendir'] = (path: unknown, ...rest: unknown[]): void => {
@@ -455,6 +463,5 @@ export function createNodeFs(host: FsHost): NodeFs {
   for (const key of realPromiseKeys) {
     if (!(key in promises)) promises[key] = async (): Promise<never> => { throw unsupported(`promises.${key}`); };
   }
-  void systemError;
   return fs as unknown as NodeFs;
 }

@@ -181,7 +181,6 @@ export class SimNode implements SimNodeContext {
    */
   get fs(): NodeFs {
     if (this.nodeFs === undefined) {
-      // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getter below needs the node
       const node = this;
       const host: FsHost = { get io(): SimIo { return node.currentIo; }, random: () => node.namePrng.next() };
       this.nodeFs = createNodeFs(host);
