@@ -29,6 +29,8 @@ export class FdTable {
   private readonly entries: (FdEntry | undefined)[] = [];
   private lowestFree = 0;
   private count = 0;
+  /** The Io of the last `add`: when it changes (a restart), the old entries are dropped. */
+  private lastIo: SyncCapableIo | undefined;
 
   /** The live entry of `fd` on `io`, or `EBADF` (naming `syscall`). */
   get(fd: number, io: SyncCapableIo, syscall: string): FdEntry {
@@ -47,6 +49,11 @@ export class FdTable {
   }
 
   add(entry: FdEntry): number {
+    // Entries of an Io no longer in service would keep its whole disk alive: forget them.
+    if (this.lastIo !== entry.io) {
+      if (this.lastIo !== undefined) this.sweepExcept(entry.io);
+      this.lastIo = entry.io;
+    }
     let index = this.lowestFree;
     while (index < this.entries.length && this.entries[index] !== undefined) index++;
     this.entries[index] = entry;

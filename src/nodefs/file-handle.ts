@@ -38,31 +38,37 @@ export class FileHandle {
     return this.fdNumber < 0 ? Promise.reject(systemError('EBADF', syscall)) : undefined;
   }
 
-  async read(bufferOrOptions?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: Uint8Array }> {
-    const closed = this.guard('read');
-    if (closed !== undefined) return closed;
+  // read and write return the Io's promise chained once (no async wrapper): they are the hot path
+  // of FileHandle I/O. Argument errors still reject, as from Node's async methods.
+  read(bufferOrOptions?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: Uint8Array }> {
     let args;
-    if (bufferOrOptions === undefined || bufferOrOptions === null || !ArrayBuffer.isView(bufferOrOptions)) {
-      const o = (bufferOrOptions ?? {}) as Record<string, unknown>;
-      args = readArgs(o['buffer'] ?? Buffer.alloc(16384), o, undefined, undefined, true);
-    } else if (typeof offsetOrOptions === 'object' && offsetOrOptions !== null) {
-      args = readArgs(bufferOrOptions, offsetOrOptions, undefined, undefined, true);
-    } else {
-      args = readArgs(bufferOrOptions, offsetOrOptions, length, position, false);
+    try {
+      if (this.fdNumber < 0) throw systemError('EBADF', 'read');
+      if (bufferOrOptions === undefined || bufferOrOptions === null || !ArrayBuffer.isView(bufferOrOptions)) {
+        const o = (bufferOrOptions ?? {}) as Record<string, unknown>;
+        args = readArgs(o['buffer'] ?? Buffer.alloc(16384), o, undefined, undefined, true);
+      } else if (typeof offsetOrOptions === 'object' && offsetOrOptions !== null) {
+        args = readArgs(bufferOrOptions, offsetOrOptions, undefined, undefined, true);
+      } else {
+        args = readArgs(bufferOrOptions, offsetOrOptions, length, position, false);
+      }
+    } catch (err) {
+      return Promise.reject(err);
     }
-    const fd = this.fdNumber;
-    if (args.target.byteLength === 0) return { bytesRead: 0, buffer: args.buffer };
-    const bytesRead = await this.ctx.ops.readLater(this.ctx.host.io, fd, args.target, args.position);
-    return { bytesRead, buffer: args.buffer };
+    const buffer = args.buffer;
+    if (args.target.byteLength === 0) return Promise.resolve({ bytesRead: 0, buffer });
+    return this.ctx.ops.readLater(this.ctx.host.io, this.fdNumber, args.target, args.position).then((bytesRead) => ({ bytesRead, buffer }));
   }
 
-  async write(buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: unknown }> {
-    const closed = this.guard('write');
-    if (closed !== undefined) return closed;
-    const args = writeArgs(buffer, offsetOrOptions, length, position);
-    const fd = this.fdNumber;
-    const bytesWritten = await this.ctx.ops.writeLater(this.ctx.host.io, fd, args.data, args.position);
-    return { bytesWritten, buffer };
+  write(buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: unknown }> {
+    let args;
+    try {
+      if (this.fdNumber < 0) throw systemError('EBADF', 'write');
+      args = writeArgs(buffer, offsetOrOptions, length, position);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.ctx.ops.writeLater(this.ctx.host.io, this.fdNumber, args.data, args.position).then((bytesWritten) => ({ bytesWritten, buffer }));
   }
 
   async readv(buffers: unknown, position?: unknown): Promise<{ bytesRead: number; buffers: Uint8Array[] }> {
