@@ -16,6 +16,11 @@
  * never reused: they may still sit in the event queue). In-flight ops form an intrusive list in
  * submission order, so submitting and completing allocate nothing but the caller's promise.
  *
+ * Synchronous twin (`io.sync`, for `node.fs`'s `*Sync` calls): the same methods run the very
+ * code of the asynchronous ones, but the operation completes before the call returns instead of
+ * becoming an event, so no simulated time passes; the fault and latency draws, effects and trace
+ * record are those of the asynchronous call.
+ *
  * Requirements: none beyond Node; no real I/O, timers or randomness. Works inside `sim.run` and
  * standalone (the scheduler pumps itself when no run is active).
  *
@@ -30,7 +35,8 @@ import { IO_OPERATIONS, type FsyncOptions, type Io, type IoFeatures, type IoMetr
 import type { AttributeChange, InodeStat, StatFullOptions, SyncCapableIo, SyncNamespaceIo } from '../../interfaces/namespace-io.js';
 import { IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkAllocateRange, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, checkUnsigned, normalizePath,
+  checkAllocateRange, checkAttributeChange, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
+  checkStatFullOptions, checkSymlinkTarget, checkUnsigned, normalizePath,
   type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
@@ -634,14 +640,7 @@ export class SimIo implements Io, SyncCapableIo {
     if (refused !== undefined) return refused;
     const o = this.newOp('stat');
     try {
-      if (options !== undefined) {
-        if (typeof options !== 'object' || options === null) throw new StorageError('ERR_INVALID_ARGUMENT', 'statFull: options must be an object', { operation: 'statFull', argument: 'options' });
-        for (const key of Object.keys(options)) {
-          if (key !== 'follow') throw new StorageError('ERR_INVALID_ARGUMENT', 'statFull: unknown option', { operation: 'statFull', argument: key });
-        }
-        if (options.follow !== undefined && typeof options.follow !== 'boolean') throw new StorageError('ERR_INVALID_ARGUMENT', 'statFull: follow must be a boolean', { operation: 'statFull', argument: 'follow' });
-      }
-      o.mode = options?.follow === false ? STAT_FULL_NOFOLLOW : STAT_FULL;
+      o.mode = checkStatFullOptions('statFull', options) ? STAT_FULL : STAT_FULL_NOFOLLOW;
       if (typeof pathOrFd === 'number') {
         checkFd('statFull', pathOrFd);
         o.handle = this.handleOf('statFull', pathOrFd);
@@ -675,9 +674,7 @@ export class SimIo implements Io, SyncCapableIo {
     if (refused !== undefined) return refused;
     const o = this.newOp('symlink');
     try {
-      if (typeof target !== 'string') throw new StorageError('ERR_INVALID_ARGUMENT', 'symlink: target must be a string', { operation: 'symlink', argument: 'target' });
-      if (target.includes('\0')) throw new StorageError('ERR_INVALID_ARGUMENT', 'symlink: target must not contain NUL', { operation: 'symlink', argument: 'target' });
-      o.text = target;
+      o.text = checkSymlinkTarget('symlink', target);
       o.path = normalizePath('symlink', linkPath);
     } catch (err) {
       return this.fail('symlink', err);
@@ -711,7 +708,7 @@ export class SimIo implements Io, SyncCapableIo {
       } else {
         o.path = normalizePath('setAttributes', pathOrFd);
       }
-      o.attrs = checkAttributeChange(change);
+      o.attrs = checkAttributeChange('setAttributes', change);
     } catch (err) {
       return this.fail('setattr', err);
     }
@@ -1310,29 +1307,6 @@ export class SimIo implements Io, SyncCapableIo {
 const utf8Encoder = new TextEncoder();
 function utf8Length(text: string): number {
   return utf8Encoder.encode(text).byteLength;
-}
-
-const TIME_MS_MAX = 8.64e15;
-
-/** Checks an attribute change: known keys only, each in range. */
-function checkAttributeChange(change: unknown): AttributeChange {
-  const bad = (argument: string, message: string): StorageError =>
-    new StorageError('ERR_INVALID_ARGUMENT', `setAttributes: ${message}`, { operation: 'setAttributes', argument });
-  if (typeof change !== 'object' || change === null) throw bad('change', 'change must be an object');
-  const c = change as Record<string, unknown>;
-  for (const key of Object.keys(c)) {
-    if (!['mode', 'uid', 'gid', 'atimeMs', 'mtimeMs'].includes(key)) throw bad(key, 'unknown attribute');
-  }
-  if (c['mode'] !== undefined) checkUnsigned('setAttributes', 'mode', c['mode'], 0o7777);
-  for (const key of ['uid', 'gid']) {
-    const v = c[key];
-    if (v !== undefined && v !== -1) checkUnsigned('setAttributes', key, v, 0xffff_fffe);
-  }
-  for (const key of ['atimeMs', 'mtimeMs']) {
-    const v = c[key];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > TIME_MS_MAX)) throw bad(key, `${key} must be a finite number of milliseconds`);
-  }
-  return { ...(c as AttributeChange) };
 }
 
 /** What `stat` reports as the size of a directory (like ext4's one block). */
