@@ -351,9 +351,9 @@ export class Operations {
     if ((mode & X_OK) !== 0 && !st.isDirectory && (st.mode & 0o111) === 0) throw systemError('EACCES', 'access', path.shown);
   }
 
-  *setattr(path: FsPath, change: AttributeChange, syscall: string): Op<void> {
+  *setattr(path: FsPath, change: AttributeChange, syscall: string, follow = true): Op<void> {
     Operations.noEmpty(path, syscall);
-    yield* call<void>('setAttributes', [path.io, change], syscall, path.shown);
+    yield* call<void>('setAttributes', [path.io, change, { follow }], syscall, path.shown);
   }
 
   *rename(from: FsPath, to: FsPath): Op<void> {
