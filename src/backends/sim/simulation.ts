@@ -8,6 +8,8 @@
  * `hash()`.
  */
 import { createHash } from 'node:crypto';
+import { createNodeFs, type NodeFs } from '../../nodefs/create-node-fs.js';
+import type { FsHost } from '../../interfaces/namespace-io.js';
 import { StorageError } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
 import { canonicalSeed, Prng, type SimSeed } from './prng.js';
@@ -81,7 +83,11 @@ export class CrashState {
     return describeImage(this.image);
   }
 
-  /** The files and directories of the state: path → bytes (files) or `'dir'`. */
+  /**
+   * The files and directories of the state: path → bytes (files) or `'dir'`. Symbolic links are
+   * left out (see `describe()`, which lists them as `path -> target`); a file with several names
+   * is listed under each.
+   */
   entries(): Map<string, Uint8Array | 'dir'> {
     const out = new Map<string, Uint8Array | 'dir'>();
     const walk = (dir: ImageDir, prefix: string): void => {
@@ -90,7 +96,7 @@ export class CrashState {
         if (node.kind === 'dir') {
           out.set(path, 'dir');
           walk(node, path);
-        } else {
+        } else if (node.kind === 'file') {
           const bytes = new Uint8Array(node.data.sizeBytes);
           node.data.read(bytes, 0);
           out.set(path, bytes);
@@ -130,6 +136,8 @@ export class SimNode implements SimNodeContext {
   private crashedImage: ImageDir | undefined;
   private restartCount = 0;
   private readonly faultsInjected = new Map<FaultKind, number>();
+  private nodeFs: NodeFs | undefined;
+  private readonly namePrng: Prng;
 
   /** @internal Use `sim.node(name)`. */
   constructor(readonly sim: Simulation, readonly name: string, readonly index: number, options: {
@@ -142,6 +150,7 @@ export class SimNode implements SimNodeContext {
     this.crashPrng = new Prng(sim.seedText, `crash/${name}`);
     this.samplePrng = new Prng(sim.seedText, `crash-sample/${name}`);
     this.seedSalt = new Prng(sim.seedText, `rot/${name}`).nextU32();
+    this.namePrng = new Prng(sim.seedText, `fs-names/${name}`);
     this.latency = options.latency;
     this.sectorBytes = options.sectorBytes;
     const writebackCode = this.trace.code('writeback');
@@ -150,6 +159,7 @@ export class SimNode implements SimNodeContext {
       capacityBytes: options.capacityBytes,
       dirtyBytesMax: options.dirtyBytesMax,
       allocInodeId: () => this.nextInodeId++,
+      nowMs: () => this.scheduler.now(),
       onWriteback: (reason, amount) => {
         this.trace.record(TRACE_WRITEBACK, this.index, writebackCode, this.scheduler.now(), -1, -1, -1, amount, undefined, reason);
       },
@@ -161,6 +171,21 @@ export class SimNode implements SimNodeContext {
   /** The node's current Io (a fresh one after each restart). */
   get io(): SimIo {
     return this.currentIo;
+  }
+
+  /**
+   * Node's fs API on this node's disk (callback, `*Sync` and `promises` forms): absolute paths
+   * name places from the disk's root. Always the current disk: after a restart it works on the
+   * restarted disk, and fds and FileHandles from before are dead (`EBADF`); between a crash and the
+   * restart calls fail with `ERR_CRASHED`. Generated names (mkdtemp) come from the seed.
+   */
+  get fs(): NodeFs {
+    if (this.nodeFs === undefined) {
+      const node = this;
+      const host: FsHost = { get io(): SimIo { return node.currentIo; }, random: () => node.namePrng.next() };
+      this.nodeFs = createNodeFs(host);
+    }
+    return this.nodeFs;
   }
 
   /** True between `crash()` and `restart()`. */
