@@ -31,6 +31,8 @@ export interface SimArgs {
   readonly json: boolean;
   readonly failFast: boolean;
   readonly verbose: boolean;
+  readonly intercept: boolean;
+  readonly checkDeterminism: boolean;
 }
 
 export interface ReplayArgs {
@@ -43,6 +45,8 @@ export interface ReplayArgs {
   readonly options: Readonly<Record<string, string>>;
   readonly trace: boolean;
   readonly json: boolean;
+  readonly intercept: boolean;
+  readonly checkDeterminism: boolean;
 }
 
 export interface DemoArgs {
@@ -139,6 +143,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
         seeds: { type: 'string' }, from: { type: 'string' }, workers: { type: 'string' },
         profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' }, option: { type: 'string', multiple: true },
         json: { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, verbose: { type: 'boolean' },
+        intercept: { type: 'boolean' }, 'check-determinism': { type: 'boolean' },
       });
       if (values['help'] === true) return { command: 'help', topic: 'sim' };
       const workload = positionals[0];
@@ -160,12 +165,15 @@ export function parseCli(argv: readonly string[]): CliArgs {
         json: values['json'] === true,
         failFast: values['fail-fast'] === true,
         verbose: values['verbose'] === true,
+        intercept: values['intercept'] === true,
+        checkDeterminism: values['check-determinism'] === true,
       };
     }
     case 'replay': {
       const { values, positionals } = parse('replay', rest, {
         seed: { type: 'string' }, profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' },
         option: { type: 'string', multiple: true }, trace: { type: 'boolean' }, json: { type: 'boolean' },
+        intercept: { type: 'boolean' }, 'check-determinism': { type: 'boolean' },
       });
       if (values['help'] === true) return { command: 'help', topic: 'replay' };
       const workload = positionals[0];
@@ -183,6 +191,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
         options: keyValues(strs(values['option'])),
         trace: values['trace'] === true,
         json: values['json'] === true,
+        intercept: values['intercept'] === true,
+        checkDeterminism: values['check-determinism'] === true,
       };
     }
     default:
@@ -216,6 +226,10 @@ Runs the workload once per seed, seeds S..S+N-1, spread over worker threads.
   --fail-fast        stop at the first failing seed
   --json             one JSON document on stdout instead of text
   --verbose          print every failure's workload log
+  --intercept        node:fs inside node.within(fn), timers, Date and randomness on the simulation
+                     (a workload can also ask with intercept: true)
+  --check-determinism  run every seed twice; a seed whose sim.hash() differs fails with
+                     ERR_NONDETERMINISM and the first differing trace record
 
 Each failure prints its seed, error, last trace events and a replay command.`,
   replay: `faultline replay <workload> --seed S [options]
@@ -229,6 +243,8 @@ result and sim.hash(); the hash is identical on every run of the same seed.
   --latency L        default or none
   --option k=v       passed to the workload in ctx.options (repeatable)
   --trace            print the full trace
+  --intercept        as for sim
+  --check-determinism  run the seed twice and compare sim.hash()
   --json             one JSON document on stdout`,
   demo: `faultline demo [--quick]
 

@@ -30,6 +30,10 @@ export interface CampaignSpec {
   readonly faults: FaultPresetName;
   readonly latency: LatencyPresetName;
   readonly options: Readonly<Record<string, string>>;
+  /** Interception on for every seed (`--intercept`). */
+  readonly intercept?: boolean;
+  /** Run every seed twice and compare hashes (`--check-determinism`). */
+  readonly checkDeterminism?: boolean;
   /** Stop handing out seeds after the first failure. */
   readonly failFast?: boolean;
   /** Called after every seed, in completion order. */
@@ -73,6 +77,8 @@ export interface WorkerSetup {
   readonly faults: FaultPresetName;
   readonly latency: LatencyPresetName;
   readonly options: Readonly<Record<string, string>>;
+  readonly intercept: boolean;
+  readonly checkDeterminism: boolean;
 }
 
 /** The options a seed runs with: the user's, plus `variant` from a `name:variant` specifier. */
@@ -119,7 +125,10 @@ export async function runCampaign(spec: CampaignSpec): Promise<CampaignResult> {
 async function runInline(spec: CampaignSpec, tally: Tally): Promise<boolean> {
   const options = seedOptions(spec.workload, spec.options);
   for (let i = 0; i < spec.seedCount; i++) {
-    const result = await runSeed(spec.workload.workload, { seed: spec.seedFrom + i, profile: spec.profile, faults: spec.faults, latency: spec.latency, options });
+    const result = await runSeed(spec.workload.workload, {
+      seed: spec.seedFrom + i, profile: spec.profile, faults: spec.faults, latency: spec.latency, options,
+      intercept: spec.intercept === true, checkDeterminism: spec.checkDeterminism === true,
+    });
     tally.add(result);
     if (!result.ok && spec.failFast === true) return i + 1 < spec.seedCount;
     // Let timers (the progress display) run between seeds.
@@ -151,6 +160,8 @@ function runWorkers(spec: CampaignSpec, tally: Tally): Promise<boolean> {
     faults: spec.faults,
     latency: spec.latency,
     options: seedOptions(spec.workload, spec.options),
+    intercept: spec.intercept === true,
+    checkDeterminism: spec.checkDeterminism === true,
   };
   const workerUrl = new URL(siblingModuleUrl('./worker'));
   const count = Math.max(1, Math.min(spec.workers, spec.seedCount));

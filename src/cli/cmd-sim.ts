@@ -26,6 +26,8 @@ export interface JsonFailure {
   readonly trace: readonly string[];
   readonly log: readonly string[];
   readonly replay: string;
+  /** Set when a determinism check failed: where the two runs first differ. */
+  readonly divergence?: readonly string[];
 }
 
 /** The `--json` document of `sim`. */
@@ -57,6 +59,7 @@ export function toJsonFailure(result: SeedResult, replay: string): JsonFailure {
     trace: result.trace === undefined || result.trace === '' ? [] : result.trace.split('\n'),
     log: result.log ?? [],
     replay,
+    ...(result.divergence === undefined ? {} : { divergence: result.divergence }),
   };
 }
 
@@ -64,7 +67,8 @@ export function toJsonFailure(result: SeedResult, replay: string): JsonFailure {
 export async function simCommand(args: SimArgs, streams: CommandStreams = defaultStreams): Promise<number> {
   const loaded = await loadWorkload(args.workload);
   const workers = args.workers ?? availableParallelism();
-  const replayOf = (seed: number): string => replayCommand(args.workload, seed, args.profile, args.faults, args.latency, args.options);
+  const extraFlags = `${args.intercept ? ' --intercept' : ''}${args.checkDeterminism ? ' --check-determinism' : ''}`;
+  const replayOf = (seed: number): string => replayCommand(args.workload, seed, args.profile, args.faults, args.latency, args.options) + extraFlags;
   const progress = createProgress(`sim ${args.workload}`, args.seedCount, streams.err);
   let printed = 0;
   let result: CampaignResult;
@@ -78,6 +82,8 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
       faults: args.faults,
       latency: args.latency,
       options: args.options,
+      intercept: args.intercept,
+      checkDeterminism: args.checkDeterminism,
       failFast: args.failFast,
       onResult(seedResult, p) {
         progress.update(p.done, p.failed);

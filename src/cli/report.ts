@@ -45,6 +45,7 @@ function indent(text: string, prefix = '    '): string {
 export function formatFailure(result: SeedResult, replay: string, verbose: boolean): string {
   const lines: string[] = [];
   lines.push(`FAIL seed ${result.seed}: ${result.error?.code ?? '?'}: ${result.error?.message ?? ''}`);
+  if (result.divergence !== undefined) lines.push(indent(result.divergence.join('\n'), '  '));
   if (result.trace !== undefined && result.trace.length > 0) {
     lines.push('  last trace events:');
     lines.push(indent(result.trace));

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < message.count; i++) {
         const result = await runSeed(workload, {
           seed: message.from + i, profile: setup.profile, faults: setup.faults, latency: setup.latency, options: setup.options,
+          intercept: setup.intercept, checkDeterminism: setup.checkDeterminism,
         });
         post({ type: 'result', result });
       }
