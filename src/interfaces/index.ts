@@ -5,3 +5,4 @@ export * from './io.js';
 export * from './storage.js';
 export * from './limits.js';
 export * as validate from './validate.js';
+export * from './namespace-io.js';

@@ -51,6 +51,8 @@ export interface FsyncOptions {
 export const IO_OPERATIONS = [
   'open', 'close', 'read', 'write', 'fsync', 'truncate', 'allocate', 'stat',
   'rename', 'unlink', 'mkdir', 'rmdir', 'readdir',
+  // NamespaceIo extensions (backends without them never count these).
+  'link', 'symlink', 'readlink', 'setattr',
 ] as const;
 export type IoOperation = (typeof IO_OPERATIONS)[number];
 

@@ -20,7 +20,9 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { CHUNK_BYTES, FileData } from './file-data.js';
-import { applyMutation, newChunkPool, DirInode, Disk, FileInode, type DataOp, type DiskOptions, type Inode, type MetaOp } from './disk.js';
+import {
+  applyMutation, newChunkPool, DirInode, Disk, FileInode, SymlinkInode, type DataOp, type DiskOptions, type Inode, type InodeAttributes, type MetaOp,
+} from './disk.js';
 import type { Prng } from './prng.js';
 
 /** Decides each choice of a crash: returns an integer in [0, n). */
@@ -35,19 +37,32 @@ export interface InflightWrite {
   readonly data: Uint8Array;
 }
 
+/**
+ * A file of an image. A file with several names (hard links) is one `ImageFile` object reached
+ * from each of them, so a restart rebuilds one inode with that many links.
+ */
 export interface ImageFile {
   readonly kind: 'file';
   readonly id: number;
   readonly data: FileData;
+  readonly attrs: InodeAttributes;
 }
 
 export interface ImageDir {
   readonly kind: 'dir';
   readonly id: number;
   readonly entries: Map<string, ImageNode>;
+  readonly attrs?: InodeAttributes;
 }
 
-export type ImageNode = ImageFile | ImageDir;
+export interface ImageSymlink {
+  readonly kind: 'symlink';
+  readonly id: number;
+  readonly target: string;
+  readonly attrs: InodeAttributes;
+}
+
+export type ImageNode = ImageFile | ImageDir | ImageSymlink;
 
 /** Writes of at most this many sectors have every torn variant enumerated; larger ones tear per sector. */
 const TORN_ENUM_SECTORS_MAX = 4;
@@ -118,18 +133,31 @@ export function materialize(disk: Disk, sectorBytes: number, chooser: Chooser | 
     else list.push(w);
   }
 
+  // A directory is placed once (a crash state cannot show one under two names); a file or link
+  // reached by several names (hard links) is one image node, its data chosen once.
   const visited = new Set<Inode>();
+  const made = new Map<Inode, ImageFile | ImageSymlink>();
   const walk = (dir: DirInode): ImageDir => {
     const out = new Map<string, ImageNode>();
     const entries = overlays.get(dir) ?? dir.durableEntries;
     for (const name of [...entries.keys()].sort()) {
       const inode = entries.get(name) as Inode;
-      if (visited.has(inode)) continue;
-      visited.add(inode);
-      if (inode.kind === 'dir') out.set(name, walk(inode));
-      else out.set(name, { kind: 'file', id: inode.id, data: materializeFile(disk, sectorBytes, inode, chooser, inflightByFile.get(inode)) });
+      if (inode.kind === 'dir') {
+        if (visited.has(inode)) continue;
+        visited.add(inode);
+        out.set(name, walk(inode));
+        continue;
+      }
+      let node = made.get(inode);
+      if (node === undefined) {
+        node = inode.kind === 'symlink'
+          ? { kind: 'symlink', id: inode.id, target: inode.target, attrs: inode.attrs.copy() }
+          : { kind: 'file', id: inode.id, data: materializeFile(disk, sectorBytes, inode, chooser, inflightByFile.get(inode)), attrs: inode.attrs.copy() };
+        made.set(inode, node);
+      }
+      out.set(name, node);
     }
-    return { kind: 'dir', id: dir.id, entries: out };
+    return { kind: 'dir', id: dir.id, entries: out, attrs: dir.attrs.copy() };
   };
   return walk(disk.root);
 }
@@ -215,7 +243,11 @@ export function hashImage(hash: Hash, dir: ImageDir): void {
     hash.update(name);
     hash.update('\u0000');
     if (node.kind === 'dir') hashImage(hash, node);
-    else {
+    else if (node.kind === 'symlink') {
+      hash.update('l');
+      hash.update(node.target);
+      hash.update('\u0000');
+    } else {
       hash.update('f');
       updateNumber(hash, node.data.sizeBytes);
       for (const index of node.data.sortedIndexes()) {
@@ -238,16 +270,30 @@ export function imageDigest(image: ImageDir): string {
 /** A fresh disk whose cache and durable state are `image` (shared copy-on-write, never modified). */
 export function diskFromImage(image: ImageDir, options: DiskOptions): Disk {
   const pool = newChunkPool(options);
+  const built = new Map<ImageFile | ImageSymlink, FileInode | SymlinkInode>();
+  let usedBytes = 0;
   const build = (src: ImageDir): DirInode => {
     const dir = new DirInode(src.id);
+    if (src.attrs !== undefined) dir.attrs = src.attrs.copy();
     for (const [name, node] of src.entries) {
       let inode: Inode;
-      if (node.kind === 'dir') inode = build(node);
-      else {
-        const file = new FileInode(node.id, node.data.share(), pool);
-        file.nlink = 1;
-        file.charged = true;
-        inode = file;
+      if (node.kind === 'dir') {
+        inode = build(node);
+        dir.subdirCount++;
+      } else {
+        let made = built.get(node);
+        if (made === undefined) {
+          if (node.kind === 'symlink') made = new SymlinkInode(node.id, node.target);
+          else {
+            made = new FileInode(node.id, node.data.share(), pool);
+            made.charged = true;
+            usedBytes += made.cache.sizeBytes;
+          }
+          made.attrs = node.attrs.copy();
+          built.set(node, made);
+        }
+        made.nlink++;
+        inode = made;
       }
       dir.entries.set(name, inode);
       dir.durableEntries.set(name, inode);
@@ -255,12 +301,7 @@ export function diskFromImage(image: ImageDir, options: DiskOptions): Disk {
     return dir;
   };
   const disk = new Disk(build(image), options, pool);
-  const count = (dir: DirInode): number => {
-    let total = 0;
-    for (const inode of dir.entries.values()) total += inode.kind === 'dir' ? count(inode) : inode.cache.sizeBytes;
-    return total;
-  };
-  disk.usedBytes = count(disk.root);
+  disk.usedBytes = usedBytes;
   return disk;
 }
 
@@ -272,7 +313,8 @@ export function describeImage(image: ImageDir, prefix = ''): string[] {
     if (node.kind === 'dir') {
       lines.push(`${path}/`);
       lines.push(...describeImage(node, path));
-    } else lines.push(`${path} (${node.data.sizeBytes} bytes)`);
+    } else if (node.kind === 'symlink') lines.push(`${path} -> ${node.target}`);
+    else lines.push(`${path} (${node.data.sizeBytes} bytes)`);
   }
   return lines;
 }

@@ -35,14 +35,47 @@ export const PENDING_OPS_MAX = 65_536;
 
 export type { DataOp } from './pending-log.js';
 
+/**
+ * Attributes every inode carries (for `statFull`). Not part of the crash model: a crash keeps the
+ * values they have at that moment (real file systems journal them with the inode, and no
+ * crash-safety protocol depends on them).
+ */
+export class InodeAttributes {
+  /** Permission bits only (the type comes from the inode's kind). */
+  mode: number;
+  uid = 0;
+  gid = 0;
+  atimeMs: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  birthtimeMs: number;
+  constructor(mode: number, nowMs: number) {
+    this.mode = mode;
+    this.atimeMs = nowMs;
+    this.mtimeMs = nowMs;
+    this.ctimeMs = nowMs;
+    this.birthtimeMs = nowMs;
+  }
+  copy(): InodeAttributes {
+    const out = new InodeAttributes(this.mode, this.birthtimeMs);
+    out.uid = this.uid;
+    out.gid = this.gid;
+    out.atimeMs = this.atimeMs;
+    out.mtimeMs = this.mtimeMs;
+    out.ctimeMs = this.ctimeMs;
+    return out;
+  }
+}
+
 export class FileInode {
   readonly kind = 'file' as const;
+  attrs: InodeAttributes = new InodeAttributes(0o644, 0);
   cache: FileData;
   durable: FileData;
   /** Data operations since the last successful fsync, in submission order. */
   readonly pending = new PendingLog(PENDING_OPS_MAX + 2);
   pendingBytes = 0;
-  /** Names in the cached namespace (0 or 1: no hard links). */
+  /** Names in the cached namespace (hard links). */
   nlink = 0;
   openCount = 0;
   /** Counted in the disk's used bytes. */
@@ -73,12 +106,27 @@ export class MetaOp {
 
 export class DirInode {
   readonly kind = 'dir' as const;
+  attrs: InodeAttributes = new InodeAttributes(0o755, 0);
   readonly entries = new Map<string, Inode>();
   readonly durableEntries = new Map<string, Inode>();
+  /** Subdirectories in the cached namespace (for nlink). */
+  subdirCount = 0;
   constructor(readonly id: number) {}
 }
 
-export type Inode = FileInode | DirInode;
+/** A symbolic link: its target text is fixed at creation. */
+export class SymlinkInode {
+  readonly kind = 'symlink' as const;
+  attrs: InodeAttributes = new InodeAttributes(0o777, 0);
+  /** Names in the cached namespace (a symbolic link can be hard-linked too). */
+  nlink = 0;
+  constructor(readonly id: number, readonly target: string) {}
+}
+
+export type Inode = FileInode | DirInode | SymlinkInode;
+
+/** Most symbolic links one path resolution follows before `ELOOP` (Linux's MAXSYMLINKS). */
+export const SYMLINK_FOLLOW_MAX = 40;
 
 /** Where a path leads: its parent directory, last name and the inode there (if any). */
 export interface Lookup {
@@ -92,12 +140,20 @@ export interface DiskOptions {
   readonly capacityBytes: number;
   readonly dirtyBytesMax: number;
   readonly allocInodeId: () => number;
+  /** The simulated clock, for inode times. */
+  readonly nowMs: () => number;
   /** Told when the simulated kernel writes back on its own (for the trace). */
   readonly onWriteback: (reason: string, bytes: number) => void;
 }
 
-function sysError(code: 'ENOENT' | 'ENOTDIR' | 'EISDIR' | 'EEXIST' | 'ENOTEMPTY' | 'EINVAL' | 'ENOSPC' | 'EBUSY', operation: string, path: string): StorageError {
+function sysError(code: 'ENOENT' | 'ENOTDIR' | 'EISDIR' | 'EEXIST' | 'ENOTEMPTY' | 'EINVAL' | 'ENOSPC' | 'EBUSY' | 'ELOOP', operation: string, path: string): StorageError {
   return StorageError.fromErrno(code, operation, { path });
+}
+
+/** How a resolution treats the last component and `..` above the root. */
+export interface ResolveOptions {
+  /** Follow a symbolic link in the last component. */
+  readonly follow: boolean;
 }
 
 export class Disk {
@@ -127,8 +183,19 @@ export class Disk {
 
   // ---- namespace lookups -------------------------------------------------------------------
 
-  /** Resolves a normalized path. Missing or non-directory intermediate components throw. */
+  /**
+   * Resolves a normalized path without following a symbolic link in the last component. Missing
+   * or non-directory intermediate components throw; intermediate symbolic links are followed.
+   */
   lookup(operation: string, path: string): Lookup {
+    return this.resolve(operation, path, false);
+  }
+
+  /**
+   * Resolves a normalized path, following intermediate symbolic links and, with `follow`, one in
+   * the last component (a dangling one gives the place its target names, `inode` undefined).
+   */
+  resolve(operation: string, path: string, follow: boolean): Lookup {
     if (path === '.') return { parent: this.root, name: '.', inode: this.root };
     let dir = this.root;
     let start = 0;
@@ -137,12 +204,62 @@ export class Disk {
       if (slash < 0) break;
       const next = dir.entries.get(path.slice(start, slash));
       if (next === undefined) throw sysError('ENOENT', operation, path);
+      if (next.kind === 'symlink') return this.resolveSlow(operation, path, follow);
       if (next.kind !== 'dir') throw sysError('ENOTDIR', operation, path);
       dir = next;
       start = slash + 1;
     }
     const name = path.slice(start);
-    return { parent: dir, name, inode: dir.entries.get(name) };
+    const inode = dir.entries.get(name);
+    if (follow && inode !== undefined && inode.kind === 'symlink') return this.resolveSlow(operation, path, follow);
+    return { parent: dir, name, inode };
+  }
+
+  /**
+   * Resolution through symbolic links: a component stack walked with the ancestors kept for
+   * `..`. An absolute target restarts at the disk's root; `..` above the root is
+   * `ERR_PATH_ESCAPE` (the Io contract's namespace ends there).
+   */
+  private resolveSlow(operation: string, path: string, follow: boolean): Lookup {
+    let parts = path.split('/');
+    let i = 0;
+    let dir = this.root;
+    const ancestors: DirInode[] = [];
+    let followed = 0;
+    while (i < parts.length) {
+      const name = parts[i] as string;
+      const last = i === parts.length - 1;
+      if (name === '' || name === '.') { i++; continue; }
+      if (name === '..') {
+        const up = ancestors.pop();
+        if (up === undefined) {
+          throw new StorageError('ERR_PATH_ESCAPE', `${operation}: a symbolic link leads above the root`, { operation, path });
+        }
+        dir = up;
+        i++;
+        continue;
+      }
+      const inode = dir.entries.get(name);
+      if (last && (inode === undefined || inode.kind !== 'symlink' || !follow)) return { parent: dir, name, inode };
+      if (inode === undefined) throw sysError('ENOENT', operation, path);
+      if (inode.kind === 'symlink') {
+        if (++followed > SYMLINK_FOLLOW_MAX) throw sysError('ELOOP', operation, path);
+        const rest = parts.slice(i + 1);
+        if (inode.target.startsWith('/')) {
+          dir = this.root;
+          ancestors.length = 0;
+        }
+        parts = [...inode.target.split('/'), ...rest];
+        i = 0;
+        continue;
+      }
+      if (inode.kind !== 'dir') throw sysError('ENOTDIR', operation, path);
+      ancestors.push(dir);
+      dir = inode;
+      i++;
+    }
+    // The path ended on a directory reached through '.', '..' or a link's trailing slash.
+    return { parent: ancestors[ancestors.length - 1] ?? this.root, name: '.', inode: dir };
   }
 
   // ---- capacity ----------------------------------------------------------------------------
@@ -168,12 +285,28 @@ export class Disk {
 
   // ---- namespace changes (cache + pending) -------------------------------------------------
 
-  createFile(parent: DirInode, name: string): FileInode {
+  /** Marks `dir`'s entries as changed now (mtime and ctime). */
+  private touchDir(dir: DirInode): void {
+    const now = this.options.nowMs();
+    dir.attrs.mtimeMs = now;
+    dir.attrs.ctimeMs = now;
+  }
+
+  /** Marks a file's data as changed now. */
+  touchData(file: FileInode): void {
+    const now = this.options.nowMs();
+    file.attrs.mtimeMs = now;
+    file.attrs.ctimeMs = now;
+  }
+
+  createFile(parent: DirInode, name: string, mode = 0o644): FileInode {
     const file = new FileInode(this.options.allocInodeId(), new FileData(), this.pool);
+    file.attrs = new InodeAttributes(mode & 0o7777, this.options.nowMs());
     file.charged = true;
     if (name !== '') {
       parent.entries.set(name, file);
       file.nlink = 1;
+      this.touchDir(parent);
       this.recordMeta('create', [{ dir: parent, name, inode: file }]);
     }
     return file;
@@ -181,31 +314,67 @@ export class Disk {
 
   mkdir(parent: DirInode, name: string): DirInode {
     const dir = new DirInode(this.options.allocInodeId());
+    dir.attrs = new InodeAttributes(0o755, this.options.nowMs());
     parent.entries.set(name, dir);
+    parent.subdirCount++;
+    this.touchDir(parent);
     this.recordMeta('mkdir', [{ dir: parent, name, inode: dir }]);
     return dir;
   }
 
-  unlink(parent: DirInode, name: string, file: FileInode): void {
+  symlink(parent: DirInode, name: string, target: string): SymlinkInode {
+    const link = new SymlinkInode(this.options.allocInodeId(), target);
+    link.attrs = new InodeAttributes(0o777, this.options.nowMs());
+    link.nlink = 1;
+    parent.entries.set(name, link);
+    this.touchDir(parent);
+    this.recordMeta('symlink', [{ dir: parent, name, inode: link }]);
+    return link;
+  }
+
+  /** A second name for a file or symbolic link (link(2)). */
+  link(parent: DirInode, name: string, inode: FileInode | SymlinkInode): void {
+    parent.entries.set(name, inode);
+    inode.nlink++;
+    inode.attrs.ctimeMs = this.options.nowMs();
+    this.touchDir(parent);
+    this.recordMeta('link', [{ dir: parent, name, inode }]);
+  }
+
+  /** One name fewer for `inode`; a file's bytes go once it has no name and no open fd. */
+  private dropName(inode: FileInode | SymlinkInode): void {
+    inode.nlink = Math.max(0, inode.nlink - 1);
+    inode.attrs.ctimeMs = this.options.nowMs();
+    if (inode.kind === 'file') this.release(inode);
+  }
+
+  unlink(parent: DirInode, name: string, inode: FileInode | SymlinkInode): void {
     parent.entries.delete(name);
-    file.nlink = 0;
-    this.release(file);
+    this.dropName(inode);
+    this.touchDir(parent);
     this.recordMeta('unlink', [{ dir: parent, name, inode: undefined }]);
   }
 
   rmdir(parent: DirInode, name: string): void {
     parent.entries.delete(name);
+    parent.subdirCount--;
+    this.touchDir(parent);
     this.recordMeta('rmdir', [{ dir: parent, name, inode: undefined }]);
   }
 
   rename(from: Lookup, to: Lookup, inode: Inode): void {
     const replaced = to.inode;
-    if (replaced !== undefined && replaced.kind === 'file') {
-      replaced.nlink = 0;
-      this.release(replaced);
-    }
+    if (replaced !== undefined && replaced.kind !== 'dir') this.dropName(replaced);
+    if (replaced !== undefined && replaced.kind === 'dir') to.parent.subdirCount--;
     from.parent.entries.delete(from.name);
     to.parent.entries.set(to.name, inode);
+    if (inode.kind === 'dir') {
+      from.parent.subdirCount--;
+      to.parent.subdirCount++;
+    }
+    inode.attrs.ctimeMs = this.options.nowMs();
+    this.touchDir(from.parent);
+    if (to.parent !== from.parent) this.touchDir(to.parent);
     this.recordMeta('rename', [
       { dir: from.parent, name: from.name, inode: undefined },
       { dir: to.parent, name: to.name, inode },
@@ -265,6 +434,7 @@ export class Disk {
   // ---- data changes ------------------------------------------------------------------------
 
   write(file: FileInode, data: Uint8Array, offsetBytes: number, copy: boolean): void {
+    this.touchData(file);
     const before = file.cache.sizeBytes;
     file.cache.write(data, offsetBytes);
     this.resize(file, before);
@@ -303,6 +473,7 @@ export class Disk {
   }
 
   truncate(file: FileInode, sizeBytes: number): void {
+    this.touchData(file);
     const before = file.cache.sizeBytes;
     file.cache.truncate(sizeBytes);
     this.resize(file, before);

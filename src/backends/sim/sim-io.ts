@@ -27,9 +27,10 @@ import { crc32c } from '@node-rs/crc32';
 import { StorageError, type ErrorCode } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
 import { IO_OPERATIONS, type FsyncOptions, type Io, type IoFeatures, type IoMetrics, type IoOperation, type OpenFlags, type Stat } from '../../interfaces/io.js';
+import type { AttributeChange, InodeStat, StatFullOptions, SyncCapableIo, SyncNamespaceIo } from '../../interfaces/namespace-io.js';
 import { IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkAllocateRange, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, normalizePath,
+  checkAllocateRange, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, checkUnsigned, normalizePath,
   type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
@@ -86,6 +87,11 @@ class IoOp extends SimEvent {
   path: string | undefined = undefined;
   path2: string | undefined = undefined;
   flags: ResolvedOpenFlags | undefined = undefined;
+  /** open: permission bits of a created file. stat: 1 for statFull, 2 for statFull without following. */
+  mode = 0;
+  /** symlink: the target text. */
+  text: string | undefined = undefined;
+  attrs: AttributeChange | undefined = undefined;
   resolve: (value: never) => void = noop;
   reject: (err: unknown) => void = noop;
   /**
@@ -110,6 +116,9 @@ class IoOp extends SimEvent {
     this.path = undefined;
     this.path2 = undefined;
     this.flags = undefined;
+    this.mode = 0;
+    this.text = undefined;
+    this.attrs = undefined;
     this.resolve = noop;
     this.reject = noop;
     this.prev = undefined;
@@ -140,7 +149,15 @@ function sys(code: ErrorCode, operation: string, details: Record<string, unknown
 
 const enum_states = { open: 0, closing: 1, closed: 2, crashed: 3 } as const;
 
-export class SimIo implements Io {
+const STAT_FULL = 1;
+const STAT_FULL_NOFOLLOW = 2;
+
+/** `st_mode` type bits. */
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+export class SimIo implements Io, SyncCapableIo {
   readonly clock: Clock;
   readonly features: IoFeatures;
   private readonly recorder = new MetricsRecorder();
@@ -206,19 +223,87 @@ export class SimIo implements Io {
     if (this.state === enum_states.open) {
       if (this.inflightSize < SIM_IN_FLIGHT_MAX) return undefined;
       this.recorder.finish(op, false);
-      return Promise.reject(new StorageError('ERR_LIMIT_EXCEEDED', `${op}: too many operations in flight`, { operation: op, limit: SIM_IN_FLIGHT_MAX }));
+      return this.rejectWith(new StorageError('ERR_LIMIT_EXCEEDED', `${op}: too many operations in flight`, { operation: op, limit: SIM_IN_FLIGHT_MAX }));
     }
     this.recorder.finish(op, false);
     if (this.state === enum_states.crashed) {
-      return Promise.reject(new StorageError('ERR_CRASHED', `${op}: the simulated node lost power`, { operation: op, node: this.ctx.name }));
+      return this.rejectWith(new StorageError('ERR_CRASHED', `${op}: the simulated node lost power`, { operation: op, node: this.ctx.name }));
     }
-    return Promise.reject(new StorageError('ERR_CLOSED', `${op}: the Io is shut down`, { operation: op }));
+    return this.rejectWith(new StorageError('ERR_CLOSED', `${op}: the Io is shut down`, { operation: op }));
   }
 
   private fail(op: IoOperation, err: unknown): Promise<never> {
     this.recorder.finish(op, false);
+    return this.rejectWith(err);
+  }
+
+  /** A refused call: a rejected promise, or (inside a synchronous call) the error thrown. */
+  private rejectWith(err: unknown): Promise<never> {
+    if (this.syncCall) throw err;
     return Promise.reject(err);
   }
+
+  // ---- synchronous calls -------------------------------------------------------------------------
+  // A synchronous call runs the very code of its asynchronous twin (same checks, same fault
+  // draws, including the latency and stall draws made at submission, same trace record) but
+  // completes the operation at once instead of scheduling it: no simulated time passes.
+
+  private syncCall = false;
+  private syncFailed = false;
+  private syncResult: unknown = undefined;
+  private syncError: unknown = undefined;
+
+  private runSync<T>(call: () => Promise<T>): T {
+    if (this.syncCall) throw new StorageError('ERR_INTERNAL', 'a synchronous SimIo call was re-entered', {});
+    this.syncCall = true;
+    this.syncFailed = false;
+    this.syncResult = undefined;
+    this.syncError = undefined;
+    try {
+      void call();
+    } finally {
+      this.syncCall = false;
+    }
+    const failed = this.syncFailed;
+    const result = this.syncResult;
+    const error = this.syncError;
+    this.syncResult = undefined;
+    this.syncError = undefined;
+    if (failed) throw error;
+    return result as T;
+  }
+
+  private runNow(o: IoOp): void {
+    this.delayFor(o);
+    o.resolve = (value: never): void => { this.syncResult = value; };
+    o.reject = (err: unknown): void => { this.syncFailed = true; this.syncError = err; };
+    this.linkInflight(o);
+    this.complete(o);
+  }
+
+  /** See {@link SyncCapableIo.sync}: the same operations, completed before they return. */
+  readonly sync: SyncNamespaceIo = {
+    open: (path, flags, mode) => this.runSync(() => this.open(path, flags, mode)),
+    read: (fd, buffer, offsetBytes) => this.runSync(() => this.read(fd, buffer, offsetBytes)),
+    write: (fd, buffer, offsetBytes) => this.runSync(() => this.write(fd, buffer, offsetBytes)),
+    readv: (fd, buffers, offsetBytes) => this.runSync(() => this.readv(fd, buffers, offsetBytes)),
+    writev: (fd, buffers, offsetBytes) => this.runSync(() => this.writev(fd, buffers, offsetBytes)),
+    fsync: (fd, options) => this.runSync(() => this.fsync(fd, options)),
+    truncate: (fd, lengthBytes) => this.runSync(() => this.truncate(fd, lengthBytes)),
+    allocate: (fd, offsetBytes, lengthBytes) => this.runSync(() => this.allocate(fd, offsetBytes, lengthBytes)),
+    stat: (pathOrFd) => this.runSync(() => this.stat(pathOrFd)),
+    statFull: (pathOrFd, options) => this.runSync(() => this.statFull(pathOrFd, options)),
+    rename: (from, to) => this.runSync(() => this.rename(from, to)),
+    unlink: (path) => this.runSync(() => this.unlink(path)),
+    mkdir: (path) => this.runSync(() => this.mkdir(path)),
+    rmdir: (path) => this.runSync(() => this.rmdir(path)),
+    readdir: (path) => this.runSync(() => this.readdir(path)),
+    close: (fd) => this.runSync(() => this.close(fd)),
+    link: (existingPath, newPath) => this.runSync(() => this.link(existingPath, newPath)),
+    symlink: (target, linkPath) => this.runSync(() => this.symlink(target, linkPath)),
+    readlink: (path) => this.runSync(() => this.readlink(path)),
+    setAttributes: (pathOrFd, change) => this.runSync(() => this.setAttributes(pathOrFd, change)),
+  };
 
   private newOp(op: IoOperation): IoOp {
     const o = this.opPool.pop();
@@ -258,12 +343,18 @@ export class SimIo implements Io {
     o.path = undefined;
     o.path2 = undefined;
     o.flags = undefined;
+    o.text = undefined;
+    o.attrs = undefined;
     o.resolve = noop;
     o.reject = noop;
     this.opPool.push(o);
   }
 
   private submit<T>(o: IoOp): Promise<T> {
+    if (this.syncCall) {
+      this.runNow(o);
+      return undefined as unknown as Promise<T>;
+    }
     // One shared executor instead of a closure per operation (the hot path makes millions).
     executorTarget = o;
     const promise = new Promise<T>(executor);
@@ -330,14 +421,15 @@ export class SimIo implements Io {
     return handle;
   }
 
-  /** See {@link Io.open}. */
-  open(path: string, flags?: OpenFlags): Promise<number> {
+  /** See {@link NamespaceIo.open}. */
+  open(path: string, flags?: OpenFlags, mode?: number): Promise<number> {
     const refused = this.refuse('open');
     if (refused !== undefined) return refused;
     const o = this.newOp('open');
     try {
       o.path = normalizePath('open', path);
       o.flags = checkOpenFlags('open', flags);
+      o.mode = mode === undefined ? 0o644 : checkUnsigned('open', 'mode', mode, 0o7777);
     } catch (err) {
       return this.fail('open', err);
     }
@@ -501,6 +593,96 @@ export class SimIo implements Io {
     return this.submit<Stat>(o);
   }
 
+  /** See {@link NamespaceIo.statFull}. */
+  statFull(pathOrFd: string | number, options?: StatFullOptions): Promise<InodeStat> {
+    const refused = this.refuse('stat');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('stat');
+    try {
+      if (options !== undefined) {
+        if (typeof options !== 'object' || options === null) throw new StorageError('ERR_INVALID_ARGUMENT', 'statFull: options must be an object', { operation: 'statFull', argument: 'options' });
+        for (const key of Object.keys(options)) {
+          if (key !== 'follow') throw new StorageError('ERR_INVALID_ARGUMENT', 'statFull: unknown option', { operation: 'statFull', argument: key });
+        }
+        if (options.follow !== undefined && typeof options.follow !== 'boolean') throw new StorageError('ERR_INVALID_ARGUMENT', 'statFull: follow must be a boolean', { operation: 'statFull', argument: 'follow' });
+      }
+      o.mode = options?.follow === false ? STAT_FULL_NOFOLLOW : STAT_FULL;
+      if (typeof pathOrFd === 'number') {
+        checkFd('statFull', pathOrFd);
+        o.handle = this.handleOf('statFull', pathOrFd);
+        o.fd = pathOrFd;
+      } else {
+        o.path = normalizePath('statFull', pathOrFd);
+      }
+    } catch (err) {
+      return this.fail('stat', err);
+    }
+    return this.submit<InodeStat>(o);
+  }
+
+  /** See {@link NamespaceIo.link}. */
+  link(existingPath: string, newPath: string): Promise<void> {
+    const refused = this.refuse('link');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('link');
+    try {
+      o.path = normalizePath('link', existingPath);
+      o.path2 = normalizePath('link', newPath);
+    } catch (err) {
+      return this.fail('link', err);
+    }
+    return this.submit<void>(o);
+  }
+
+  /** See {@link NamespaceIo.symlink}. */
+  symlink(target: string, linkPath: string): Promise<void> {
+    const refused = this.refuse('symlink');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('symlink');
+    try {
+      if (typeof target !== 'string') throw new StorageError('ERR_INVALID_ARGUMENT', 'symlink: target must be a string', { operation: 'symlink', argument: 'target' });
+      if (target.includes('\0')) throw new StorageError('ERR_INVALID_ARGUMENT', 'symlink: target must not contain NUL', { operation: 'symlink', argument: 'target' });
+      o.text = target;
+      o.path = normalizePath('symlink', linkPath);
+    } catch (err) {
+      return this.fail('symlink', err);
+    }
+    return this.submit<void>(o);
+  }
+
+  /** See {@link NamespaceIo.readlink}. */
+  readlink(path: string): Promise<string> {
+    const refused = this.refuse('readlink');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('readlink');
+    try {
+      o.path = normalizePath('readlink', path);
+    } catch (err) {
+      return this.fail('readlink', err);
+    }
+    return this.submit<string>(o);
+  }
+
+  /** See {@link NamespaceIo.setAttributes}. */
+  setAttributes(pathOrFd: string | number, change: AttributeChange): Promise<void> {
+    const refused = this.refuse('setattr');
+    if (refused !== undefined) return refused;
+    const o = this.newOp('setattr');
+    try {
+      if (typeof pathOrFd === 'number') {
+        checkFd('setAttributes', pathOrFd);
+        o.handle = this.handleOf('setAttributes', pathOrFd);
+        o.fd = pathOrFd;
+      } else {
+        o.path = normalizePath('setAttributes', pathOrFd);
+      }
+      o.attrs = checkAttributeChange(change);
+    } catch (err) {
+      return this.fail('setattr', err);
+    }
+    return this.submit<void>(o);
+  }
+
   private pathOp(op: 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'readdir', path: string, path2?: string): IoOp {
     const o = this.newOp(op);
     o.path = normalizePath(op, path);
@@ -642,7 +824,11 @@ export class SimIo implements Io {
         case 'fsync': this.doFsync(o); break;
         case 'truncate': this.doTruncate(o); break;
         case 'allocate': this.doAllocate(o); break;
-        case 'stat': result = this.doStat(o); break;
+        case 'stat': result = o.mode === 0 ? this.doStat(o) : this.doStatFull(o); break;
+        case 'link': this.doLink(o); break;
+        case 'symlink': this.doSymlink(o); break;
+        case 'readlink': result = this.doReadlink(o); break;
+        case 'setattr': this.doSetattr(o); break;
         case 'rename': this.doRename(o); break;
         case 'unlink': this.doUnlink(o); break;
         case 'mkdir': this.doMkdir(o); break;
@@ -868,6 +1054,7 @@ export class SimIo implements Io {
       this.disk.syncDir(inode);
       return;
     }
+    if (inode.kind === 'symlink') return;
     if (inode.pending.count > 0) {
       const rules = this.ctx.faults.rulesFor('fsync');
       if (rules !== undefined && this.ctx.faults.draw(rules, 'fsyncError', 'fsync', handle.path, this.operationsStarted, this.ctx.scheduler.now()) !== undefined) {
@@ -899,30 +1086,109 @@ export class SimIo implements Io {
     if (o.handle !== undefined) inode = o.handle.inode;
     else {
       const path = o.path as string;
-      const found = this.disk.lookup('stat', path).inode;
+      const found = this.disk.resolve('stat', path, true).inode;
       if (found === undefined) throw sys('ENOENT', 'stat', { path });
       inode = found;
     }
     if (inode.kind === 'dir') return { sizeBytes: CHUNK_DIR_BYTES, isFile: false, isDirectory: true };
+    if (inode.kind === 'symlink') return { sizeBytes: utf8Length(inode.target), isFile: false, isDirectory: false };
     return { sizeBytes: inode.cache.sizeBytes, isFile: true, isDirectory: false };
+  }
+
+  private inodeAt(o: IoOp, operation: string, follow: boolean): Inode {
+    if (o.handle !== undefined) return o.handle.inode;
+    const path = o.path as string;
+    const found = this.disk.resolve(operation, path, follow).inode;
+    if (found === undefined) throw sys('ENOENT', operation, { path });
+    return found;
+  }
+
+  private doStatFull(o: IoOp): InodeStat {
+    const inode = this.inodeAt(o, 'statFull', o.mode !== STAT_FULL_NOFOLLOW);
+    const a = inode.attrs;
+    let sizeBytes: number;
+    let nlink: number;
+    let type: number;
+    if (inode.kind === 'dir') {
+      sizeBytes = CHUNK_DIR_BYTES;
+      nlink = 2 + inode.subdirCount;
+      type = S_IFDIR;
+    } else if (inode.kind === 'symlink') {
+      sizeBytes = utf8Length(inode.target);
+      nlink = inode.nlink;
+      type = S_IFLNK;
+    } else {
+      sizeBytes = inode.cache.sizeBytes;
+      nlink = inode.nlink;
+      type = S_IFREG;
+    }
+    return {
+      sizeBytes, isFile: inode.kind === 'file', isDirectory: inode.kind === 'dir', isSymbolicLink: inode.kind === 'symlink',
+      // Like ext4, the root is inode 2; inode numbers are unique on the disk.
+      ino: inode.id + 2, nlink, mode: type | a.mode, uid: a.uid, gid: a.gid,
+      atimeMs: a.atimeMs, mtimeMs: a.mtimeMs, ctimeMs: a.ctimeMs, birthtimeMs: a.birthtimeMs,
+      blocks: inode.kind === 'file' ? Math.ceil(sizeBytes / CHUNK_DIR_BYTES) * (CHUNK_DIR_BYTES / 512) : inode.kind === 'dir' ? CHUNK_DIR_BYTES / 512 : 0,
+    };
+  }
+
+  private doLink(o: IoOp): void {
+    const src = o.path as string;
+    const dst = o.path2 as string;
+    const details = { path: src, destination: dst };
+    const from = this.disk.lookup('link', src);
+    const to = this.disk.lookup('link', dst);
+    if (from.inode === undefined) throw sys('ENOENT', 'link', details);
+    if (from.inode.kind === 'dir') throw sys('EPERM', 'link', details);
+    if (to.inode !== undefined) throw sys('EEXIST', 'link', details);
+    this.disk.link(to.parent, to.name, from.inode);
+  }
+
+  private doSymlink(o: IoOp): void {
+    const path = o.path as string;
+    const target = o.text as string;
+    const look = this.disk.lookup('symlink', path);
+    if (look.inode !== undefined) throw sys('EEXIST', 'symlink', { path, target });
+    if (target === '') throw sys('ENOENT', 'symlink', { path, target });
+    this.disk.symlink(look.parent, look.name, target);
+  }
+
+  private doReadlink(o: IoOp): string {
+    const path = o.path as string;
+    const inode = this.disk.lookup('readlink', path).inode;
+    if (inode === undefined) throw sys('ENOENT', 'readlink', { path });
+    if (inode.kind !== 'symlink') throw sys('EINVAL', 'readlink', { path });
+    return inode.target;
+  }
+
+  private doSetattr(o: IoOp): void {
+    const inode = this.inodeAt(o, 'setAttributes', true);
+    const change = o.attrs as AttributeChange;
+    const a = inode.attrs;
+    if (change.mode !== undefined) a.mode = change.mode;
+    if (change.uid !== undefined && change.uid !== -1) a.uid = change.uid;
+    if (change.gid !== undefined && change.gid !== -1) a.gid = change.gid;
+    if (change.atimeMs !== undefined) a.atimeMs = change.atimeMs;
+    if (change.mtimeMs !== undefined) a.mtimeMs = change.mtimeMs;
+    a.ctimeMs = this.ctx.scheduler.now();
   }
 
   private doOpen(o: IoOp): number {
     const path = o.path as string;
     const f = o.flags as ResolvedOpenFlags;
-    const look = this.disk.lookup('open', path);
+    // O_CREAT|O_EXCL does not follow a link in the last component (even a dangling one is EEXIST).
+    const look = this.disk.resolve('open', path, !(f.create && f.exclusive));
     let inode = look.inode;
     if (f.tmpfile) {
       if (inode === undefined) throw sys('ENOENT', 'open', { path });
       if (inode.kind !== 'dir') throw sys('ENOTDIR', 'open', { path });
       this.checkFdRoom(path);
-      inode = this.disk.createFile(inode, '');
+      inode = this.disk.createFile(inode, '', o.mode);
       return this.addFd(inode, path, f);
     }
     if (inode === undefined) {
       if (!f.create) throw sys('ENOENT', 'open', { path });
       this.checkFdRoom(path);
-      inode = this.disk.createFile(look.parent, look.name);
+      inode = this.disk.createFile(look.parent, look.name, o.mode);
       return this.addFd(inode, path, f);
     }
     if (f.create && f.exclusive) throw sys('EEXIST', 'open', { path });
@@ -964,8 +1230,8 @@ export class SimIo implements Io {
     const d = to.inode;
     if (d !== undefined) {
       if (d === s) return;
-      if (s.kind === 'file' && d.kind === 'dir') throw sys('EISDIR', 'rename', details);
-      if (s.kind === 'dir' && d.kind === 'file') throw sys('ENOTDIR', 'rename', details);
+      if (s.kind !== 'dir' && d.kind === 'dir') throw sys('EISDIR', 'rename', details);
+      if (s.kind === 'dir' && d.kind !== 'dir') throw sys('ENOTDIR', 'rename', details);
       if (d.kind === 'dir' && d.entries.size > 0) throw sys('ENOTEMPTY', 'rename', details);
     }
     this.disk.rename(from, to, s);
@@ -999,11 +1265,39 @@ export class SimIo implements Io {
 
   private doReaddir(o: IoOp): string[] {
     const path = o.path as string;
-    const inode = this.disk.lookup('readdir', path).inode;
+    const inode = this.disk.resolve('readdir', path, true).inode;
     if (inode === undefined) throw sys('ENOENT', 'readdir', { path });
     if (inode.kind !== 'dir') throw sys('ENOTDIR', 'readdir', { path });
     return [...inode.entries.keys()].sort();
   }
+}
+
+const utf8Encoder = new TextEncoder();
+function utf8Length(text: string): number {
+  return utf8Encoder.encode(text).byteLength;
+}
+
+const TIME_MS_MAX = 8.64e15;
+
+/** Checks an attribute change: known keys only, each in range. */
+function checkAttributeChange(change: unknown): AttributeChange {
+  const bad = (argument: string, message: string): StorageError =>
+    new StorageError('ERR_INVALID_ARGUMENT', `setAttributes: ${message}`, { operation: 'setAttributes', argument });
+  if (typeof change !== 'object' || change === null) throw bad('change', 'change must be an object');
+  const c = change as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if (!['mode', 'uid', 'gid', 'atimeMs', 'mtimeMs'].includes(key)) throw bad(key, 'unknown attribute');
+  }
+  if (c['mode'] !== undefined) checkUnsigned('setAttributes', 'mode', c['mode'], 0o7777);
+  for (const key of ['uid', 'gid']) {
+    const v = c[key];
+    if (v !== undefined && v !== -1) checkUnsigned('setAttributes', key, v, 0xffff_fffe);
+  }
+  for (const key of ['atimeMs', 'mtimeMs']) {
+    const v = c[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > TIME_MS_MAX)) throw bad(key, `${key} must be a finite number of milliseconds`);
+  }
+  return { ...(c as AttributeChange) };
 }
 
 /** What `stat` reports as the size of a directory (like ext4's one block). */

@@ -90,7 +90,11 @@ export class CrashState {
     return describeImage(this.image);
   }
 
-  /** The files and directories of the state: path → bytes (files) or `'dir'`. */
+  /**
+   * The files and directories of the state: path → bytes (files) or `'dir'`. Symbolic links are
+   * left out (see `describe()`, which lists them as `path -> target`); a file with several names
+   * is listed under each.
+   */
   entries(): Map<string, Uint8Array | 'dir'> {
     const out = new Map<string, Uint8Array | 'dir'>();
     const walk = (dir: ImageDir, prefix: string): void => {
@@ -99,7 +103,7 @@ export class CrashState {
         if (node.kind === 'dir') {
           out.set(path, 'dir');
           walk(node, path);
-        } else {
+        } else if (node.kind === 'file') {
           const bytes = new Uint8Array(node.data.sizeBytes);
           node.data.read(bytes, 0);
           out.set(path, bytes);
@@ -159,6 +163,7 @@ export class SimNode implements SimNodeContext {
       capacityBytes: options.capacityBytes,
       dirtyBytesMax: options.dirtyBytesMax,
       allocInodeId: () => this.nextInodeId++,
+      nowMs: () => this.scheduler.now(),
       onWriteback: (reason, amount) => {
         this.trace.record(TRACE_WRITEBACK, this.index, writebackCode, this.scheduler.now(), -1, -1, -1, amount, undefined, reason);
       },
