@@ -19,7 +19,13 @@
  * descriptors back.
  *
  * Routing never falls through to the real disk inside a node's context: a function the node's fs
- * does not offer throws (or, for `fs/promises`, rejects with) `ERR_UNSUPPORTED` naming it.
+ * does not offer throws (or, for `fs/promises`, rejects with) `ERR_UNSUPPORTED` naming it. Two
+ * deliberate exceptions keep the process itself working inside `within`:
+ * - calls on file descriptors 0, 1 and 2 (the process's stdio; `node.fs` numbers its fds from 3):
+ *   `console.log` to a file or pipe writes through `fs.writeSync(1, ...)`;
+ * - CommonJS `require` (also from `createRequire`): Node's loader reads modules through `fs`, so
+ *   `Module.prototype.require` leaves the node's context while it loads. A dynamic `import()` of a
+ *   module not loaded yet cannot be told apart and reads the simulated disk: load modules first.
  */
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
@@ -31,6 +37,10 @@ const require = createRequire(import.meta.url);
 // imports (after syncBuiltinESMExports) observe.
 const fsModule = require('node:fs') as Record<string | symbol, unknown>;
 const promisesModule = require('node:fs/promises') as Record<string | symbol, unknown>;
+const ModuleClass = require('node:module') as { prototype: { require: (this: unknown, id: string) => unknown } };
+
+/** The highest fd of the process's own stdio, which always means the real one. */
+const STDIO_FD_MAX = 2;
 
 /** What a routed call needs: the fs-shaped object of the node whose context is current. */
 export interface FsRoute {
@@ -87,6 +97,8 @@ function makeFsRouter(key: string, original: (...args: unknown[]) => unknown): (
   const router = function (this: unknown, ...args: unknown[]): unknown {
     const route = context.getStore();
     if (route === undefined) return callOriginal(originalFs, key, this, args);
+    const first = args[0];
+    if (typeof first === 'number' && first >= 0 && first <= STDIO_FD_MAX) return callOriginal(originalFs, key, this, args);
     const fn = lookup(route, false, key);
     if (fn === undefined) throw unsupported(route, name);
     // A node's fs may complete from a simulator event; binding keeps the callback on this node.
@@ -152,6 +164,15 @@ function makePromisesRouter(key: string, original: (...args: unknown[]) => unkno
 let owner: object | undefined;
 let savedFs: Map<string, PropertyDescriptor> | undefined;
 let savedPromises: Map<string, PropertyDescriptor> | undefined;
+let savedRequire: PropertyDescriptor | undefined;
+
+/** `require` that loads with the real fs even when called inside a node's context. */
+function makeRequireEscape(original: (this: unknown, id: string) => unknown): (this: unknown, id: string) => unknown {
+  return function require(this: unknown, id: string): unknown {
+    if (context.getStore() === undefined) return Reflect.apply(original, this, [id]);
+    return context.exit(() => Reflect.apply(original, this, [id]));
+  };
+}
 
 /** True while some simulation holds the interception. */
 export function interceptionOwner(): object | undefined {
@@ -205,6 +226,10 @@ export function installFsInterception(who: object): void {
   for (const [key, descriptor] of promisesPlan) {
     Object.defineProperty(promisesModule, key, { ...descriptor, value: routersPromises.get(key) });
   }
+  savedRequire = Object.getOwnPropertyDescriptor(ModuleClass.prototype, 'require');
+  if (savedRequire !== undefined && typeof savedRequire.value === 'function') {
+    Object.defineProperty(ModuleClass.prototype, 'require', { ...savedRequire, value: makeRequireEscape(savedRequire.value as (this: unknown, id: string) => unknown) });
+  }
   owner = who;
   savedFs = fsPlan;
   savedPromises = promisesPlan;
@@ -216,6 +241,8 @@ export function uninstallFsInterception(who: object): void {
   if (owner !== who) return;
   for (const [key, descriptor] of savedFs ?? []) Object.defineProperty(fsModule, key, descriptor);
   for (const [key, descriptor] of savedPromises ?? []) Object.defineProperty(promisesModule, key, descriptor);
+  if (savedRequire !== undefined) Object.defineProperty(ModuleClass.prototype, 'require', savedRequire);
+  savedRequire = undefined;
   owner = undefined;
   savedFs = undefined;
   savedPromises = undefined;

@@ -158,6 +158,8 @@ describe('intercept: fs router', () => {
   });
 
   it('installing twice is ERR_INVALID_STATE and leaves node:fs untouched; removal restores it exactly', () => {
+    const moduleProto = (require('node:module') as { prototype: object }).prototype;
+    const requireBefore = snapshot(moduleProto);
     const fsBefore = snapshot(fsModule);
     const promisesBefore = snapshot(promisesModule);
     installFsInterception(owner);
@@ -172,6 +174,23 @@ describe('intercept: fs router', () => {
     uninstallFsInterception(owner);
     expectSameDescriptors(fsBefore, snapshot(fsModule));
     expectSameDescriptors(promisesBefore, snapshot(promisesModule));
+    expectSameDescriptors(requireBefore, snapshot(moduleProto));
+  });
+
+  it('inside a route, require() still loads from the real disk and stdio fds stay the process\'s own', async () => {
+    const { route, vol } = memRoute('a');
+    installFsInterception(owner);
+    const path = require.resolve('./fixtures/copy-at-load.cjs');
+    await runInRoute(route, async () => {
+      delete require.cache[path];
+      const loaded = require('./fixtures/copy-at-load.cjs') as typeof import('./fixtures/copy-at-load.cjs');
+      // Loaded from the real disk, it then runs on the route like any code inside it.
+      loaded.save('/inside.txt', 'inside');
+      // memfs knows no fd 1 (EBADF): this answer comes from the real process's stdout.
+      expect(realFs.fstatSync(1).ino).to.be.a('number');
+      realFs.writeSync(1, '');
+    });
+    expect(vol.toJSON()).to.deep.equal({ '/inside.txt': 'inside' });
   });
 
   it('a module loaded once keeps working across many installations', async () => {
