@@ -7,7 +7,7 @@
  * `Date.now()` advances with simulated I/O latency too.
  *
  * Wall clock: `Date.now()` is {@link SIM_EPOCH_MS} plus simulated milliseconds; `performance.now()`
- * and `hrtime` count simulated time from the start of the run.
+ * and `hrtime` count simulated time from the start of the run, in whole milliseconds.
  *
  * A timer callback runs in the async context where the timer was set (`AsyncResource.bind`), so a
  * callback set inside `node.within` keeps reaching that node's disk. `process.nextTick` and
@@ -87,9 +87,14 @@ export class SimTime implements ExternalTimers {
   }
 
   advanceTo(nowMs: number): void {
-    const deltaMs = nowMs - this.advancedToMs;
+    // Whole milliseconds only: fake-timers splits fractional ticks into ms plus a nanosecond
+    // carry whose float rounding can stop a hair short of a timer's due time (and the loop would
+    // then wait at that instant for ever). Simulated time keeps its fractions; Date.now() has
+    // none anyway.
+    const targetMs = Math.floor(nowMs);
+    const deltaMs = targetMs - this.advancedToMs;
     if (deltaMs < 0) return;
-    this.advancedToMs = nowMs;
+    this.advancedToMs = targetMs;
     this.clock.tick(deltaMs);
   }
 

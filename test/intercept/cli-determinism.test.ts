@@ -1,4 +1,4 @@
-/** `faultline sim|replay --check-determinism` end to end, as a child process. */
+/** `faultline sim|replay --check-determinism` and `--intercept` end to end, as a child process. */
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -39,5 +39,18 @@ describe('intercept: --check-determinism on the command line', () => {
     const good = await faultline(['replay', workload, '--seed', '3', '--faults', 'none', '--check-determinism', '--intercept']);
     expect(good.code, good.stdout).to.equal(0);
     expect(good.stdout).to.include('PASS seed 3');
+  });
+
+  it('a workload waiting on setTimeout: ERR_DEADLOCK with what is pending, unless interception is asked for (flag or workload)', async () => {
+    const timer = fileURLToPath(new URL('./fixtures/timer-workload.js', import.meta.url));
+    const stuck = await faultline(['sim', timer, '--seeds', '1', '--workers', '1', '--faults', 'none']);
+    expect(stuck.code).to.equal(1);
+    expect(stuck.stdout).to.include('ERR_DEADLOCK');
+    expect(stuck.stdout).to.include('timers are not simulated');
+    expect(stuck.stdout).to.match(/pending: \{"simulatedTimers":0,"timersSimulated":false,"nodes":\{"a":\{/);
+    const flagged = await faultline(['sim', timer, '--seeds', '3', '--workers', '1', '--intercept', '--check-determinism']);
+    expect(flagged.code, flagged.stdout).to.equal(0);
+    const declared = await faultline(['sim', fileURLToPath(new URL('./fixtures/timer-workload-intercepting.js', import.meta.url)), '--seeds', '3', '--workers', '1']);
+    expect(declared.code, declared.stdout).to.equal(0);
   });
 });

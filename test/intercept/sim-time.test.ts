@@ -78,6 +78,23 @@ describe('intercept: simulated time and randomness', () => {
     expect(after).to.equal(SIM_EPOCH_MS + Math.floor(clock));
   });
 
+  it('timers set at fractional simulated instants (device latency) fire on time', async () => {
+    const sim = new Simulation({ seed: 11, intercept: true, latency: true });
+    const times = await sim.run(async () => {
+      const io = sim.node('a').io;
+      const fd = await io.open('f', { write: true, create: true });
+      const out: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const before = sim.clock.now();
+        await io.write(fd, new Uint8Array(100), i * 100);
+        await new Promise((resolve) => setTimeout(resolve, 1_000 + i));
+        out.push(sim.clock.now() - before);
+      }
+      return out;
+    });
+    for (const [i, elapsed] of times.entries()) expect(elapsed).to.be.within(1_000 + i - 1, 1_000 + i + 50);
+  });
+
   it('timer callbacks keep the async context they were set in', async () => {
     const sim = new Simulation({ seed: 3, intercept: true });
     const routes = ['a', 'b'].map((label) => ({ label, fs: () => ({}) }));
