@@ -11,5 +11,6 @@ export { UringIo, type UringIoOptions, type UringSupport } from './backends/iour
 export { openIo, type OpenIoOptions, type IoBackendName } from './backends/open-io.js';
 export { nativeAlignedAllocator } from './native/binding.js';
 export * from './backends/sim/index.js';
+export * from './nodefs/index.js';
 export * from './storage/index.js';
 export { defineWorkload, InvariantViolation, type Workload, type WorkloadContext, type WorkloadNode } from './cli/workload.js';

@@ -89,25 +89,45 @@ export interface NamespaceIo extends Io {
  * recorded in the trace the same way, but takes no simulated time.
  */
 export interface SyncNamespaceIo {
+  /** See {@link NamespaceIo.open}. */
   open(path: string, flags?: OpenFlags, mode?: number): number;
+  /** See {@link Io.read}. */
   read(fd: number, buffer: Uint8Array, offsetBytes: number): number;
+  /** See {@link Io.write}. */
   write(fd: number, buffer: Uint8Array, offsetBytes: number): number;
+  /** See {@link Io.readv}. */
   readv(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): number;
+  /** See {@link Io.writev}. */
   writev(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): number;
+  /** See {@link Io.fsync}. */
   fsync(fd: number, options?: FsyncOptions): void;
+  /** See {@link Io.truncate}. */
   truncate(fd: number, lengthBytes: number): void;
+  /** See {@link Io.allocate}. */
   allocate(fd: number, offsetBytes: number, lengthBytes: number): void;
+  /** See {@link Io.stat}. */
   stat(pathOrFd: string | number): Stat;
+  /** See {@link NamespaceIo.statFull}. */
   statFull(pathOrFd: string | number, options?: StatFullOptions): InodeStat;
+  /** See {@link Io.rename}. */
   rename(from: string, to: string): void;
+  /** See {@link Io.unlink}. */
   unlink(path: string): void;
+  /** See {@link Io.mkdir}. */
   mkdir(path: string): void;
+  /** See {@link Io.rmdir}. */
   rmdir(path: string): void;
+  /** See {@link Io.readdir}. */
   readdir(path: string): string[];
+  /** See {@link Io.close}. */
   close(fd: number): void;
+  /** See {@link NamespaceIo.link}. */
   link(existingPath: string, newPath: string): void;
+  /** See {@link NamespaceIo.symlink}. */
   symlink(target: string, linkPath: string): void;
+  /** See {@link NamespaceIo.readlink}. */
   readlink(path: string): string;
+  /** See {@link NamespaceIo.setAttributes}. */
   setAttributes(pathOrFd: string | number, change: AttributeChange): void;
 }
 

@@ -4,6 +4,7 @@
  */
 import { StorageError } from './errors.js';
 import type { OpenFlags } from './io.js';
+import type { AttributeChange, StatFullOptions } from './namespace-io.js';
 import {
   BLOB_NAME_BYTES_MAX, BLOB_VERSION_MAX, FILE_SIZE_MAX_BYTES, IO_BYTES_MAX, IOV_COUNT_MAX,
   NAME_BYTES_MAX, PARTITION_NAME_LENGTH_MAX, PATH_BYTES_MAX,
@@ -267,4 +268,50 @@ export function checkAllocateRange(operation: string, offsetBytes: unknown, leng
   const length = checkLength(operation, lengthBytes);
   if (length === 0) throw invalid(operation, 'lengthBytes must be > 0', { argument: 'lengthBytes' });
   checkRangeEnd(operation, offset, length);
+}
+
+/** Options of `statFull`: an object with only a boolean `follow`; returns whether to follow. */
+export function checkStatFullOptions(operation: string, options: unknown): boolean {
+  if (options === undefined) return true;
+  if (typeof options !== 'object' || options === null) throw invalid(operation, 'options must be an object', { argument: 'options' });
+  for (const key of Object.keys(options)) {
+    if (key !== 'follow') throw invalid(operation, 'unknown option', { argument: key });
+  }
+  const follow = (options as StatFullOptions).follow;
+  if (follow !== undefined && typeof follow !== 'boolean') throw invalid(operation, 'follow must be a boolean', { argument: 'follow' });
+  return follow !== false;
+}
+
+/** Most milliseconds an attribute time may be from the epoch (the range of a JS Date). */
+const TIME_MS_MAX = 8.64e15;
+
+/** An attribute change: known keys only, each in range (mode 0..0o7777, ids -1..2^32-2, finite times). */
+export function checkAttributeChange(operation: string, change: unknown): AttributeChange {
+  if (typeof change !== 'object' || change === null) throw invalid(operation, 'change must be an object', { argument: 'change' });
+  const c = change as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if (!['mode', 'uid', 'gid', 'atimeMs', 'mtimeMs'].includes(key)) throw invalid(operation, 'unknown attribute', { argument: key });
+  }
+  if (c['mode'] !== undefined) checkUnsigned(operation, 'mode', c['mode'], 0o7777);
+  for (const key of ['uid', 'gid']) {
+    const v = c[key];
+    if (v !== undefined && v !== -1) checkUnsigned(operation, key, v, 0xffff_fffe);
+  }
+  for (const key of ['atimeMs', 'mtimeMs']) {
+    const v = c[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > TIME_MS_MAX)) {
+      throw invalid(operation, `${key} must be a finite number of milliseconds`, { argument: key });
+    }
+  }
+  return { ...(c as AttributeChange) };
+}
+
+/** A symbolic link's target: a string without NUL, at most {@link PATH_BYTES_MAX} bytes (else `ENAMETOOLONG`). */
+export function checkSymlinkTarget(operation: string, target: unknown): string {
+  if (typeof target !== 'string') throw invalid(operation, 'target must be a string', { argument: 'target' });
+  if (target.includes('\0')) throw invalid(operation, 'target must not contain NUL', { argument: 'target' });
+  if (utf8.encode(target).byteLength > PATH_BYTES_MAX) {
+    throw new StorageError('ENAMETOOLONG', `${operation}: target too long`, { operation, limit: PATH_BYTES_MAX });
+  }
+  return target;
 }

@@ -14,17 +14,23 @@ function simBackend(options: Omit<SimulationOptions, 'seed'>): () => Promise<Bac
   return async () => {
     const sim = new Simulation({ seed: `conformance-${seedCounter++}`, ...options });
     const io = sim.node('n').io;
-    return { io, dispose: () => io.shutdown() };
+    return {
+      io,
+      dispose: () => io.shutdown(),
+      makeSymlink: (target: string, linkPath: string) => io.symlink(target, linkPath),
+      // The simulated disk's root is the Io's root: the only way out is `..` above it, which the
+      // Io contract refuses (ERR_PATH_ESCAPE) wherever a link leads there.
+      outsideDirectory: '/..',
+    };
   };
 }
 
 const supports: ConformanceSupports = {
   direct: true,
   tmpfile: true,
-  symlinks: false,
+  symlinks: true,
   directoryFsync: true,
   modelRuns,
-  reasons: { symlinks: 'the simulated disk has no symbolic links (Io cannot create them; nothing to escape through)' },
 };
 
 const variants: { label: string; options: Omit<SimulationOptions, 'seed'>; full: boolean }[] = [

@@ -11,6 +11,11 @@
  * inside a directory whose own name is lost is simply unreachable, as on a real file system
  * (fsck would move it to lost+found).
  *
+ * Hard links are several entries naming one inode (`nlink`); a symbolic link is an inode holding
+ * its target text, followed by `resolve` (intermediate components always, the last one on
+ * request). Both enter the namespace as ordinary pending operations, so the crash model needs
+ * nothing special for them.
+ *
  * Memory: chunks are shared copy-on-write between cache, durable image and crash states; pending
  * writes are rows of a per-file `PendingLog` (typed arrays, no object per write) whose bytes are
  * either the cache chunk itself (a whole-chunk write pins it, see `FileData.pin`) or a copy in

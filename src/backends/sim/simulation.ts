@@ -8,6 +8,8 @@
  * `hash()`.
  */
 import { createHash } from 'node:crypto';
+import { createNodeFs, type NodeFs } from '../../nodefs/create-node-fs.js';
+import type { FsHost } from '../../interfaces/namespace-io.js';
 import { StorageError } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
 import { canonicalSeed, Prng, type SimSeed } from './prng.js';
@@ -143,6 +145,8 @@ export class SimNode implements SimNodeContext {
   private crashedImage: ImageDir | undefined;
   private restartCount = 0;
   private readonly faultsInjected = new Map<FaultKind, number>();
+  private nodeFs: NodeFs | undefined;
+  private readonly namePrng: Prng;
 
   /** @internal Use `sim.node(name)`. */
   constructor(readonly sim: Simulation, readonly name: string, readonly index: number, options: {
@@ -155,6 +159,7 @@ export class SimNode implements SimNodeContext {
     this.crashPrng = new Prng(sim.seedText, `crash/${name}`);
     this.samplePrng = new Prng(sim.seedText, `crash-sample/${name}`);
     this.seedSalt = new Prng(sim.seedText, `rot/${name}`).nextU32();
+    this.namePrng = new Prng(sim.seedText, `fs-names/${name}`);
     this.latency = options.latency;
     this.sectorBytes = options.sectorBytes;
     const writebackCode = this.trace.code('writeback');
@@ -175,6 +180,21 @@ export class SimNode implements SimNodeContext {
   /** The node's current Io (a fresh one after each restart). */
   get io(): SimIo {
     return this.currentIo;
+  }
+
+  /**
+   * Node's fs API on this node's disk (callback, `*Sync` and `promises` forms): absolute paths
+   * name places from the disk's root. Always the current disk: after a restart it works on the
+   * restarted disk, and fds and FileHandles from before are dead (`EBADF`); between a crash and the
+   * restart calls fail with `ERR_CRASHED`. Generated names (mkdtemp) come from the seed.
+   */
+  get fs(): NodeFs {
+    if (this.nodeFs === undefined) {
+      const node = this;
+      const host: FsHost = { get io(): SimIo { return node.currentIo; }, random: () => node.namePrng.next() };
+      this.nodeFs = createNodeFs(host);
+    }
+    return this.nodeFs;
   }
 
   /** True between `crash()` and `restart()`. */

@@ -1,0 +1,180 @@
+/**
+ * Argument checks of the `node:fs` facade, with Node's own error codes and wording, thrown where
+ * Node throws them (synchronously, before anything happens, also for callback and promise forms).
+ */
+import { constants as fsConstants } from 'node:fs';
+import { posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { invalidArgType, invalidArgValue, invalidUrlScheme, outOfRange } from './errors.js';
+
+/** A path as given (for messages) and as the Io names it (relative to the disk's root). */
+export interface FsPath {
+  /** The path as the caller wrote it (a Buffer or URL turned into a string). */
+  readonly shown: string;
+  /** The normalized Io path: `'.'` for the root, `''` for the empty path (always `ENOENT`). */
+  readonly io: string;
+}
+
+const PATH_TYPES = 'of type string or an instance of Buffer or URL';
+
+function isUrl(value: unknown): value is URL {
+  return value instanceof URL || (typeof value === 'object' && value !== null && typeof (value as URL).href === 'string' && typeof (value as URL).protocol === 'string' && (value as { auth?: unknown }).auth === undefined && typeof (value as URL).origin === 'string');
+}
+
+/** Turns an absolute or relative node path into the Io's form (relative paths start at `/`). */
+export function ioPathOf(shown: string): string {
+  if (shown === '') return '';
+  const resolved = posix.resolve('/', shown);
+  return resolved === '/' ? '.' : resolved.slice(1);
+}
+
+/** A `PathLike` (string, Buffer/Uint8Array or file: URL): Node's `getValidatedPath`. */
+export function checkPath(value: unknown, name = 'path'): FsPath {
+  let shown: string;
+  if (typeof value === 'string') shown = value;
+  else if (value instanceof Uint8Array) shown = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  else if (isUrl(value)) {
+    if (value.protocol !== 'file:') throw invalidUrlScheme();
+    shown = fileURLToPath(value);
+  } else throw invalidArgType(name, PATH_TYPES, value);
+  if (shown.includes('\u0000')) throw invalidArgValue(name, value, 'must be a string, Uint8Array, or URL without null bytes');
+  return { shown, io: ioPathOf(shown) };
+}
+
+/** A file descriptor: an int32 >= 0 (`validateInt32(fd, 'fd', 0)`). */
+export function checkFd(value: unknown): number {
+  if (typeof value !== 'number') throw invalidArgType('fd', 'of type number', value);
+  if (!Number.isInteger(value)) throw outOfRange('fd', 'an integer', value);
+  if (value < 0 || value > 0x7fff_ffff) throw outOfRange('fd', '>= 0 && <= 2147483647', value);
+  return value;
+}
+
+/** A callback (`validateFunction(cb, 'cb')`). */
+export function checkCallback(value: unknown): (...args: unknown[]) => void {
+  if (typeof value !== 'function') throw invalidArgType('cb', 'of type function', value);
+  return value as (...args: unknown[]) => void;
+}
+
+const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_SYNC } = fsConstants;
+
+/** Node's `stringToFlags` table. */
+const FLAG_STRINGS: Readonly<Record<string, number>> = {
+  r: O_RDONLY, rs: O_RDONLY | O_SYNC, sr: O_RDONLY | O_SYNC,
+  'r+': O_RDWR, 'rs+': O_RDWR | O_SYNC, 'sr+': O_RDWR | O_SYNC,
+  w: O_TRUNC | O_CREAT | O_WRONLY, wx: O_TRUNC | O_CREAT | O_WRONLY | O_EXCL, xw: O_TRUNC | O_CREAT | O_WRONLY | O_EXCL,
+  'w+': O_TRUNC | O_CREAT | O_RDWR, 'wx+': O_TRUNC | O_CREAT | O_RDWR | O_EXCL, 'xw+': O_TRUNC | O_CREAT | O_RDWR | O_EXCL,
+  a: O_APPEND | O_CREAT | O_WRONLY, ax: O_APPEND | O_CREAT | O_WRONLY | O_EXCL, xa: O_APPEND | O_CREAT | O_WRONLY | O_EXCL,
+  as: O_APPEND | O_CREAT | O_WRONLY | O_SYNC, sa: O_APPEND | O_CREAT | O_WRONLY | O_SYNC,
+  'a+': O_APPEND | O_CREAT | O_RDWR, 'ax+': O_APPEND | O_CREAT | O_RDWR | O_EXCL, 'xa+': O_APPEND | O_CREAT | O_RDWR | O_EXCL,
+  'as+': O_APPEND | O_CREAT | O_RDWR | O_SYNC, 'sa+': O_APPEND | O_CREAT | O_RDWR | O_SYNC,
+};
+
+/** Open flags as a number (Node's `stringToFlags`); `undefined`/`null` give `fallback`. */
+export function checkFlags(value: unknown, fallback: string | number = 'r', name = 'flags'): number {
+  if (value === undefined || value === null) value = fallback;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') {
+    const flags = FLAG_STRINGS[value];
+    if (flags !== undefined) return flags;
+  }
+  throw invalidArgValue(name, value);
+}
+
+/** A mode (Node's `parseFileMode`): a uint32 or an octal string. */
+export function checkMode(value: unknown, fallback: number, name = 'mode'): number {
+  if (value === undefined || value === null) return fallback;
+  let mode = value;
+  if (typeof mode === 'string') {
+    if (!/^[0-7]+$/.test(mode)) throw invalidArgValue(name, value, 'must be a 32-bit unsigned integer or an octal string');
+    mode = Number.parseInt(mode, 8);
+  }
+  if (typeof mode !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isInteger(mode)) throw outOfRange(name, 'an integer', mode);
+  if (mode < 0 || mode > 0xffff_ffff) throw outOfRange(name, '>= 0 && <= 4294967295', mode);
+  return mode;
+}
+
+/** An integer in [min, max] (`validateInteger`). */
+export function checkInteger(value: unknown, name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value);
+  if (value < min || value > max) throw outOfRange(name, `>= ${min} && <= ${max}`, value);
+  return value;
+}
+
+/** A Buffer/TypedArray/DataView as bytes (no copy). */
+export function checkBufferArg(value: unknown, name = 'buffer', allowString = false): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  throw invalidArgType(name, allowString ? 'of type string or an instance of Buffer, TypedArray, or DataView' : 'an instance of Buffer, TypedArray, or DataView', value);
+}
+
+/**
+ * A read/write position: `null`, `undefined` or -1 mean "the fd's current position" (returned as
+ * -1); otherwise a safe integer or bigint >= 0.
+ */
+export function checkPosition(value: unknown, name = 'position'): number {
+  if (value === null || value === undefined) return -1;
+  if (typeof value === 'bigint') {
+    if (value < -1n || value > BigInt(Number.MAX_SAFE_INTEGER)) throw outOfRange(name, `>= -1 && <= ${Number.MAX_SAFE_INTEGER}`, value);
+    return Number(value);
+  }
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type bigint or integer', value);
+  if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value);
+  if (value < -1 || value > Number.MAX_SAFE_INTEGER) throw outOfRange(name, `>= -1 && <= ${Number.MAX_SAFE_INTEGER}`, value);
+  return value;
+}
+
+/** `offset` and `length` inside a buffer of `byteLength` bytes (Node's `validateOffsetLengthRead`). */
+export function checkOffsetLengthRead(offset: number, length: number, byteLength: number): void {
+  if (offset < 0) throw outOfRange('offset', '>= 0', offset);
+  if (length < 0) throw outOfRange('length', '>= 0', length);
+  if (offset + length > byteLength) throw outOfRange('length', `<= ${byteLength - offset}`, length);
+}
+
+/** Node's `validateOffsetLengthWrite`. */
+export function checkOffsetLengthWrite(offset: number, length: number, byteLength: number): void {
+  if (offset > byteLength) throw outOfRange('offset', `<= ${byteLength}`, offset);
+  if (length > byteLength - offset) throw outOfRange('length', `<= ${byteLength - offset}`, length);
+  if (length < 0) throw outOfRange('length', '>= 0', length);
+  checkInteger(length, 'length', 0, 0x7fff_ffff);
+}
+
+/** Options given as an object or as an encoding string (Node's `getOptions`). */
+export function checkOptions<T extends object>(value: unknown, defaults: T): T & { encoding?: BufferEncoding | 'buffer' | null } {
+  if (value === undefined || value === null || typeof value === 'function') return { ...defaults };
+  if (typeof value === 'string') {
+    checkEncoding(value);
+    return { ...defaults, encoding: value as BufferEncoding };
+  }
+  if (typeof value !== 'object') throw invalidArgType('options', 'one of type string or an instance of Object', value);
+  const options = { ...defaults, ...(value as object) } as T & { encoding?: BufferEncoding | 'buffer' | null };
+  if (options.encoding !== undefined && options.encoding !== null) checkEncoding(options.encoding);
+  return options;
+}
+
+/** An encoding Buffer knows, or `'buffer'`. */
+export function checkEncoding(value: unknown): void {
+  if (value === 'buffer') return;
+  if (typeof value !== 'string' || !Buffer.isEncoding(value)) throw invalidArgValue('encoding', value, 'is invalid encoding');
+}
+
+/**
+ * A time for utimes in milliseconds: seconds as a number or numeric string, or a Date (Node's
+ * `toUnixTimestamp`). `undefined` means "now" (Node's answer to a negative or non-finite number),
+ * which the caller takes from the Io's clock, never the real one.
+ */
+export function checkTime(value: unknown, name: string): number | undefined {
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value) * 1000;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) return undefined;
+    return value * 1000;
+  }
+  if (value instanceof Date) return value.getTime();
+  throw invalidArgType(name, 'of type number or an instance of Date', value);
+}
+
+/** A uid or gid: an integer in [-1, 2^32 - 2]. */
+export function checkId(value: unknown, name: string): number {
+  return checkInteger(value, name, -1, 0xffff_fffe);
+}

@@ -1,0 +1,467 @@
+/**
+ * `createNodeFs(host)`: an object with the shape of `node:fs` (callback API, `*Sync` API,
+ * `promises` with FileHandle, `constants`, `Stats`, `Dirent`, streams) whose every call reaches
+ * the host's disk: on a simulated node, its simulated disk, with its latency, faults, crash model
+ * and trace. Asynchronous calls go through the Io's promises (simulated time passes); `*Sync`
+ * calls through its synchronous twin (no time passes). A `node:fs` member not offered here throws
+ * `ERR_UNSUPPORTED` naming it: nothing ever falls through to the real disk.
+ *
+ * Paths: absolute paths name places from the disk's root `/`; relative paths resolve against `/`
+ * (the simulated process's working directory). `..` is resolved lexically first, as
+ * `path.resolve` does.
+ */
+import * as realFs from 'node:fs';
+import { promisify } from 'node:util';
+import type { FsHost, InodeStat, SyncCapableIo } from '../interfaces/namespace-io.js';
+import {
+  checkCallback, checkFd, checkFlags, checkId, checkInteger, checkMode, checkOptions, checkPath, checkTime, type FsPath,
+} from './args.js';
+import { FsContext, type Callback } from './context.js';
+import { Dir } from './dir.js';
+import { systemError, unsupported } from './errors.js';
+import { FileHandle, type StreamFactory } from './file-handle.js';
+import type { Op, ReaddirEntry } from './operations.js';
+import { buffersArg, dataArg, readArgs, writeArgs } from './rw-args.js';
+import { statsFor, toDirent } from './stats.js';
+
+// Captured when this module loads: a later patch of `node:fs` (interception) cannot redirect them.
+const { ReadStream, WriteStream, constants, createReadStream: realCreateReadStream, createWriteStream: realCreateWriteStream } = realFs;
+const realKeys = Object.keys(realFs);
+const realPromiseKeys = Object.keys(realFs.promises);
+
+/** The `node:fs` shape `createNodeFs` returns. */
+export type NodeFs = typeof realFs;
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+/** A tuple with its element types kept (for the argument parsers of `define`). */
+function tuple<T extends unknown[]>(...items: T): T {
+  return items;
+}
+
+function lastCallback(args: unknown[]): Callback {
+  return checkCallback(args[args.length - 1]);
+}
+
+/** Node's `readdir`/`readlink`/`realpath` encodings: strings, or Buffers for `'buffer'`. */
+function encodeName(name: string, encoding: unknown): string | Buffer {
+  if (encoding === 'buffer') return Buffer.from(name, 'utf8');
+  if (typeof encoding === 'string' && encoding !== 'utf8' && encoding !== 'utf-8') return Buffer.from(name, 'utf8').toString(encoding as BufferEncoding);
+  return name;
+}
+
+function readdirResult(entries: ReaddirEntry[], withFileTypes: boolean, encoding: unknown): unknown[] {
+  if (withFileTypes) return entries.map((e) => toDirent(encodeName(e.name, encoding), e.stat as InodeStat, e.parentPath));
+  return entries.map((e) => encodeName(e.name, encoding));
+}
+
+function decode(data: Buffer, encoding: unknown): Buffer | string {
+  return typeof encoding === 'string' && encoding !== 'buffer' ? data.toString(encoding as BufferEncoding) : data;
+}
+
+/** A path, an fd or (promises API) a FileHandle of this facade (readFile, writeFile, appendFile). */
+function pathOrFd(value: unknown): FsPath | number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff) return value;
+  if (value instanceof FileHandle) return value.fd < 0 ? 0x7fff_ffff : value.fd;
+  return checkPath(value, 'path');
+}
+
+function statOptions(value: unknown): { bigint: boolean; throwIfNoEntry: boolean } {
+  const o = (typeof value === 'object' && value !== null ? value : {}) as { bigint?: unknown; throwIfNoEntry?: unknown };
+  return { bigint: o.bigint === true, throwIfNoEntry: o.throwIfNoEntry !== false };
+}
+
+function mkdirOptions(value: unknown): { recursive: boolean; mode: number } {
+  if (typeof value === 'number' || typeof value === 'string') return { recursive: false, mode: checkMode(value, 0o777) };
+  const o = (typeof value === 'object' && value !== null ? value : {}) as { recursive?: unknown; mode?: unknown };
+  if (o.recursive !== undefined && typeof o.recursive !== 'boolean') {
+    throw checkInteger(o.recursive, 'options.recursive') as never;
+  }
+  return { recursive: o.recursive === true, mode: checkMode(o.mode, 0o777) };
+}
+
+/** Builds a `node:fs`-shaped object over `host` (see the module comment). */
+export function createNodeFs(host: FsHost): NodeFs {
+  const ctx = new FsContext(host);
+  const ops = ctx.ops;
+  const sync = <T>(make: (io: SyncCapableIo) => Op<T>): T => ctx.sync(make);
+  const promise = <T>(make: (io: SyncCapableIo) => Op<T>): Promise<T> => ctx.promise(make);
+  const none = (): unknown[] => [];
+  const fs: Record<string, unknown> = {};
+  const promises: Record<string, unknown> = {};
+
+  // ---- open / close ---------------------------------------------------------------------------
+
+  function openArgs(path: unknown, flags: unknown, mode: unknown): [FsPath, number, number] {
+    return [checkPath(path), checkFlags(flags, 'r'), checkMode(mode, 0o666)];
+  }
+  fs['open'] = (path: unknown, ...rest: unknown[]): void => {
+    const cb = lastCallback(rest);
+    const [p, f, m] = openArgs(path, rest.length > 1 ? rest[0] : undefined, rest.length > 2 ? rest[1] : undefined);
+    ctx.callback(cb, (io) => ops.open(io, p, f, m));
+  };
+  fs['openSync'] = (path: unknown, flags?: unknown, mode?: unknown): number => {
+    const [p, f, m] = openArgs(path, flags, mode);
+    return sync((io) => ops.open(io, p, f, m));
+  };
+  fs['close'] = (fd: unknown, cb?: unknown): void => {
+    const n = checkFd(fd);
+    const callback = cb === undefined ? (): void => undefined : checkCallback(cb);
+    ctx.callback(callback, (io) => ops.close(io, n), none);
+  };
+  fs['closeSync'] = (fd: unknown): void => {
+    const n = checkFd(fd);
+    sync((io) => ops.close(io, n));
+  };
+
+  // ---- read / write -----------------------------------------------------------------------------
+
+  fs['read'] = (fd: unknown, ...rest: unknown[]): void => {
+    const n = checkFd(fd);
+    const cb = lastCallback(rest);
+    const args = rest.slice(0, -1);
+    let parsed;
+    if (args.length === 0) parsed = readArgs(Buffer.alloc(16384), undefined, undefined, undefined, false);
+    else if (args.length === 1 && !ArrayBuffer.isView(args[0])) {
+      const o = (args[0] ?? {}) as Record<string, unknown>;
+      parsed = readArgs(o['buffer'] ?? Buffer.alloc(16384), o, undefined, undefined, true);
+    } else if (args.length === 2) parsed = readArgs(args[0], args[1], undefined, undefined, true);
+    else parsed = readArgs(args[0], args[1], args[2], args[3], false);
+    const { target, buffer, position } = parsed;
+    if (target.byteLength === 0) {
+      process.nextTick(() => cb(null, 0, buffer));
+      return;
+    }
+    ops.readLater(host.io, n, target, position).then((count) => cb(null, count, buffer), (err: unknown) => cb(err))
+      .catch((err: unknown) => { process.nextTick(() => { throw err; }); });
+  };
+  fs['readSync'] = (fd: unknown, buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): number => {
+    const n = checkFd(fd);
+    const optionsForm = offsetOrOptions === undefined || (typeof offsetOrOptions === 'object' && offsetOrOptions !== null);
+    const { target, position: at } = readArgs(buffer, offsetOrOptions, length, position, optionsForm && length === undefined);
+    if (target.byteLength === 0) return 0;
+    return ops.readNow(host.io, n, target, at);
+  };
+  fs['write'] = (fd: unknown, buffer: unknown, ...rest: unknown[]): void => {
+    const n = checkFd(fd);
+    const cb = lastCallback(rest);
+    const args = rest.slice(0, -1);
+    const { data, position } = writeArgs(buffer, args[0], args[1], args[2]);
+    ops.writeLater(host.io, n, data, position).then((count) => cb(null, count, buffer), (err: unknown) => cb(err))
+      .catch((err: unknown) => { process.nextTick(() => { throw err; }); });
+  };
+  fs['writeSync'] = (fd: unknown, buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): number => {
+    const n = checkFd(fd);
+    const { data, position: at } = writeArgs(buffer, offsetOrOptions, length, position);
+    return ops.writeNow(host.io, n, data, at);
+  };
+  fs['readv'] = (fd: unknown, buffers: unknown, ...rest: unknown[]): void => {
+    const n = checkFd(fd);
+    const cb = lastCallback(rest);
+    const list = buffersArg(buffers);
+    const at = typeof rest[0] === 'number' ? rest[0] : -1;
+    ctx.callback(cb, (io) => ops.readv(io, n, list, at), (count) => [count, buffers]);
+  };
+  fs['readvSync'] = (fd: unknown, buffers: unknown, position?: unknown): number => {
+    const n = checkFd(fd);
+    const list = buffersArg(buffers);
+    return sync((io) => ops.readv(io, n, list, typeof position === 'number' ? position : -1));
+  };
+  fs['writev'] = (fd: unknown, buffers: unknown, ...rest: unknown[]): void => {
+    const n = checkFd(fd);
+    const cb = lastCallback(rest);
+    const list = buffersArg(buffers);
+    const at = typeof rest[0] === 'number' ? rest[0] : -1;
+    ctx.callback(cb, (io) => ops.writev(io, n, list, at), (count) => [count, buffers]);
+  };
+  fs['writevSync'] = (fd: unknown, buffers: unknown, position?: unknown): number => {
+    const n = checkFd(fd);
+    const list = buffersArg(buffers);
+    return sync((io) => ops.writev(io, n, list, typeof position === 'number' ? position : -1));
+  };
+
+  // ---- fd calls -----------------------------------------------------------------------------------
+
+  for (const [name, dataOnly] of [['fsync', false], ['fdatasync', true]] as const) {
+    fs[name] = (fd: unknown, cb: unknown): void => {
+      const n = checkFd(fd);
+      ctx.callback(checkCallback(cb), (io) => ops.fsync(io, n, dataOnly), none);
+    };
+    fs[`${name}Sync`] = (fd: unknown): void => {
+      const n = checkFd(fd);
+      sync((io) => ops.fsync(io, n, dataOnly));
+    };
+  }
+  const lengthArg = (len: unknown): number => (len === undefined || len === null ? 0 : Math.max(0, checkInteger(len, 'len')));
+  fs['ftruncate'] = (fd: unknown, ...rest: unknown[]): void => {
+    const n = checkFd(fd);
+    const cb = lastCallback(rest);
+    const len = lengthArg(rest.length > 1 ? rest[0] : undefined);
+    ctx.callback(cb, (io) => ops.ftruncate(io, n, len), none);
+  };
+  fs['ftruncateSync'] = (fd: unknown, len?: unknown): void => {
+    const n = checkFd(fd);
+    const l = lengthArg(len);
+    sync((io) => ops.ftruncate(io, n, l));
+  };
+  fs['fstat'] = (fd: unknown, ...rest: unknown[]): void => {
+    const n = checkFd(fd);
+    const cb = lastCallback(rest);
+    const o = statOptions(rest.length > 1 ? rest[0] : undefined);
+    ctx.callback(cb, (io) => ops.fstat(io, n), (st) => [statsFor(st, o.bigint)]);
+  };
+  fs['fstatSync'] = (fd: unknown, options?: unknown): unknown => {
+    const n = checkFd(fd);
+    return statsFor(sync((io) => ops.fstat(io, n)), statOptions(options).bigint);
+  };
+  fs['fchmod'] = (fd: unknown, mode: unknown, cb: unknown): void => {
+    const n = checkFd(fd);
+    const bits = checkMode(mode, 0) & 0o7777;
+    ctx.callback(checkCallback(cb), (io) => ops.fsetattr(io, n, { mode: bits }, 'fchmod'), none);
+  };
+  fs['fchmodSync'] = (fd: unknown, mode: unknown): void => {
+    const n = checkFd(fd);
+    const bits = checkMode(mode, 0) & 0o7777;
+    sync((io) => ops.fsetattr(io, n, { mode: bits }, 'fchmod'));
+  };
+  fs['fchown'] = (fd: unknown, uid: unknown, gid: unknown, cb: unknown): void => {
+    const n = checkFd(fd);
+    const change = { uid: checkId(uid, 'uid'), gid: checkId(gid, 'gid') };
+    ctx.callback(checkCallback(cb), (io) => ops.fsetattr(io, n, change, 'fchown'), none);
+  };
+  fs['fchownSync'] = (fd: unknown, uid: unknown, gid: unknown): void => {
+    const n = checkFd(fd);
+    const change = { uid: checkId(uid, 'uid'), gid: checkId(gid, 'gid') };
+    sync((io) => ops.fsetattr(io, n, change, 'fchown'));
+  };
+  fs['futimes'] = (fd: unknown, atime: unknown, mtime: unknown, cb: unknown): void => {
+    const n = checkFd(fd);
+    const a = checkTime(atime, 'atime');
+    const m = checkTime(mtime, 'mtime');
+    ctx.callback(checkCallback(cb), (io) => ops.fsetattr(io, n, { atimeMs: a ?? io.clock.now(), mtimeMs: m ?? io.clock.now() }, 'futime'), none);
+  };
+  fs['futimesSync'] = (fd: unknown, atime: unknown, mtime: unknown): void => {
+    const n = checkFd(fd);
+    const a = checkTime(atime, 'atime');
+    const m = checkTime(mtime, 'mtime');
+    sync((io) => ops.fsetattr(io, n, { atimeMs: a ?? io.clock.now(), mtimeMs: m ?? io.clock.now() }, 'futime'));
+  };
+
+  // ---- path calls: each defined once for the three forms --------------------------------------------
+
+  /**
+   * Defines `fs[name]` (callback), `fs[name + 'Sync']` and `promises[name]` from one argument
+   * parser (throws Node's argument errors) and one operation.
+   */
+  function define<A extends unknown[], T>(
+    name: string,
+    arity: number,
+    parse: (...args: unknown[]) => A,
+    make: (io: SyncCapableIo, ...args: NoInfer<A>) => Op<T>,
+    resultOf?: (value: NoInfer<T>, ...args: NoInfer<A>) => unknown,
+    options: { voidCallback?: boolean; promise?: boolean } = {},
+  ): void {
+    const result = resultOf ?? ((value: T): unknown => value);
+    fs[name] = (...args: unknown[]): void => {
+      // Node takes the first function as the callback (optional arguments before it left out),
+      // and otherwise checks the argument in the callback's own position.
+      let at = args.findIndex((a, i) => i > 0 && typeof a === 'function');
+      if (at < 0) at = arity;
+      const cb = checkCallback(args[at]);
+      const given = args.slice(0, at);
+      const parsed = parse(...given);
+      ctx.callback(cb, (io) => make(io, ...parsed), (value) => (options.voidCallback === true ? [] : [result(value, ...parsed)]));
+    };
+    fs[`${name}Sync`] = (...args: unknown[]): unknown => {
+      const parsed = parse(...args.slice(0, arity));
+      return result(sync((io) => make(io, ...parsed)), ...parsed);
+    };
+    if (options.promise !== false) {
+      promises[name] = async (...args: unknown[]): Promise<unknown> => {
+        const parsed = parse(...args.slice(0, arity));
+        return result(await promise((io) => make(io, ...parsed)), ...parsed);
+      };
+    }
+  }
+  const voidCb = { voidCallback: true };
+
+  define('stat', 2, (p, o) => tuple(checkPath(p), statOptions(o)),
+    (_io, p, _o) => ops.stat(p, true), (st, _p, o) => statsFor(st, o.bigint));
+  define('lstat', 2, (p, o) => tuple(checkPath(p), statOptions(o)),
+    (_io, p, _o) => ops.stat(p, false), (st, _p, o) => statsFor(st, o.bigint));
+  // statSync/lstatSync with `throwIfNoEntry: false` answer undefined for a missing path.
+  for (const name of ['statSync', 'lstatSync']) {
+    const base = fs[name] as AnyFn;
+    fs[name] = (path: unknown, options?: unknown): unknown => {
+      try {
+        return base(path, options);
+      } catch (err) {
+        if (!statOptions(options).throwIfNoEntry && (err as { code?: string }).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    };
+  }
+  define('access', 2, (p, m) => tuple(checkPath(p), m === undefined ? constants.F_OK : checkInteger(m, 'mode', 0, 7)),
+    (_io, p, m) => ops.access(p, m), () => undefined, voidCb);
+  define('rename', 2, (a, b) => tuple(checkPath(a, 'oldPath'), checkPath(b, 'newPath')),
+    (_io, a, b) => ops.rename(a, b), () => undefined, voidCb);
+  define('unlink', 1, (p) => tuple(checkPath(p)), (_io, p) => ops.unlink(p), () => undefined, voidCb);
+  define('rmdir', 2, (p, o) => tuple(checkPath(p), (o as { recursive?: boolean } | undefined)?.recursive === true),
+    (_io, p, recursive) => (recursive ? ops.rm(p, true, false) : ops.rmdir(p)), () => undefined, voidCb);
+  define('mkdir', 2, (p, o) => tuple(checkPath(p), mkdirOptions(o)),
+    (_io, p, o) => ops.mkdir(p, o.recursive, o.mode));
+  define('readdir', 2, (p, o) => tuple(checkPath(p), checkOptions(o, { encoding: 'utf8' as BufferEncoding | 'buffer', withFileTypes: false, recursive: false })),
+    (_io, p, o) => ops.readdir(p, o.withFileTypes === true, o.recursive === true),
+    (entries, _p, o) => readdirResult(entries, o.withFileTypes === true, o.encoding));
+  define('readFile', 2, (p, o) => {
+    const options = checkOptions(o, { encoding: null as BufferEncoding | null, flag: 'r' as string | number });
+    return tuple(pathOrFd(p), options, checkFlags(options.flag, 'r'));
+  }, (io, p, _o, flags) => ops.readFile(io, p, flags), (data, _p, o, _f) => decode(data, o.encoding));
+  const writeParse = (flag: string) => (p: unknown, d: unknown, o: unknown) => {
+    const options = checkOptions(o, { encoding: 'utf8' as BufferEncoding, mode: 0o666 as number | string, flag: flag as string | number, flush: false });
+    return tuple(pathOrFd(p), dataArg(d, options.encoding), checkFlags(options.flag, flag), checkMode(options.mode, 0o666), options.flush === true);
+  };
+  define('writeFile', 3, writeParse('w'), (io, p, d, f, m, flush) => ops.writeFile(io, p, d, f, m, flush), () => undefined, voidCb);
+  define('appendFile', 3, writeParse('a'), (io, p, d, f, m, flush) => ops.writeFile(io, p, d, f, m, flush), () => undefined, voidCb);
+  define('truncate', 2, (p, len) => tuple(checkPath(p), lengthArg(len)), (io, p, len) => ops.truncate(io, p, len), () => undefined, voidCb);
+  define('copyFile', 3, (a, b, m) => tuple(checkPath(a, 'src'), checkPath(b, 'dest'), m === undefined ? 0 : checkInteger(m, 'mode', 0, 7)),
+    (io, a, b, m) => ops.copyFile(io, a, b, m), () => undefined, voidCb);
+  define('link', 2, (a, b) => tuple(checkPath(a, 'existingPath'), checkPath(b, 'newPath')),
+    (_io, a, b) => ops.link(a, b), () => undefined, voidCb);
+  define('symlink', 3, (t, p) => tuple(checkPath(t, 'target').shown, checkPath(p)),
+    (_io, t, p) => ops.symlink(t, p), () => undefined, voidCb);
+  define('readlink', 2, (p, o) => tuple(checkPath(p), checkOptions(o, { encoding: 'utf8' as BufferEncoding | 'buffer' })),
+    (_io, p, _o) => ops.readlink(p), (target, _p, o) => encodeName(target, o.encoding));
+  define('realpath', 2, (p, o) => tuple(checkPath(p), checkOptions(o, { encoding: 'utf8' as BufferEncoding | 'buffer' })),
+    (_io, p, _o) => ops.realpath(p), (resolved, _p, o) => encodeName(resolved, o.encoding));
+  define('chmod', 2, (p, m) => tuple(checkPath(p), checkMode(m, 0) & 0o7777),
+    (_io, p, m) => ops.setattr(p, { mode: m }, 'chmod'), () => undefined, voidCb);
+  define('chown', 3, (p, u, g) => tuple(checkPath(p), checkId(u, 'uid'), checkId(g, 'gid')),
+    (_io, p, u, g) => ops.setattr(p, { uid: u, gid: g }, 'chown'), () => undefined, voidCb);
+  define('utimes', 3, (p, a, m) => tuple(checkPath(p), checkTime(a, 'atime'), checkTime(m, 'mtime')),
+    (io, p, a, m) => ops.setattr(p, { atimeMs: a ?? io.clock.now(), mtimeMs: m ?? io.clock.now() }, 'utime'), () => undefined, voidCb);
+  define('mkdtemp', 2, (p, o) => tuple(checkPath(p, 'prefix').shown, checkOptions(o, { encoding: 'utf8' as BufferEncoding | 'buffer' })),
+    (_io, p, _o) => ops.mkdtemp(p), (made, _p, o) => encodeName(made, o.encoding));
+  define('rm', 2, (p, o) => {
+    const options = (typeof o === 'object' && o !== null ? o : {}) as { recursive?: unknown; force?: unknown };
+    return tuple(checkPath(p), options.recursive === true, options.force === true);
+  }, (_io, p, r, f) => ops.rm(p, r, f), () => undefined, voidCb);
+
+  // util.promisify gives these multi-value callbacks their object results, as Node defines them.
+  const custom = promisify.custom;
+  const withCustom = (name: string, make: (...args: unknown[]) => Promise<unknown>): void => {
+    Object.defineProperty(fs[name], custom, { value: make, enumerable: false });
+  };
+  withCustom('read', (...args) => new Promise((resolve, reject) => (fs['read'] as AnyFn)(...args, (err: unknown, bytesRead: number, buffer: unknown) => (err ? reject(err) : resolve({ bytesRead, buffer })))));
+  withCustom('write', (...args) => new Promise((resolve, reject) => (fs['write'] as AnyFn)(...args, (err: unknown, bytesWritten: number, buffer: unknown) => (err ? reject(err) : resolve({ bytesWritten, buffer })))));
+  withCustom('readv', (...args) => new Promise((resolve, reject) => (fs['readv'] as AnyFn)(...args, (err: unknown, bytesRead: number, buffers: unknown) => (err ? reject(err) : resolve({ bytesRead, buffers })))));
+  withCustom('writev', (...args) => new Promise((resolve, reject) => (fs['writev'] as AnyFn)(...args, (err: unknown, bytesWritten: number, buffers: unknown) => (err ? reject(err) : resolve({ bytesWritten, buffers })))));
+
+  for (const name of ['realpath', 'realpathSync']) {
+    const base = fs[name] as AnyFn;
+    (base as unknown as { native: AnyFn }).native = base;
+  }
+  (promises['realpath'] as unknown as { native?: AnyFn }).native = promises['realpath'] as AnyFn;
+
+  // exists: never throws; a bad path is simply "not there".
+  fs['existsSync'] = (path: unknown): boolean => {
+    let p: FsPath;
+    try {
+      p = checkPath(path);
+    } catch {
+      return false;
+    }
+    return sync(() => ops.exists(p));
+  };
+  fs['exists'] = (path: unknown, cb: unknown): void => {
+    const callback = checkCallback(cb);
+    let p: FsPath;
+    try {
+      p = checkPath(path);
+    } catch {
+      process.nextTick(() => callback(false));
+      return;
+    }
+    promise(() => ops.exists(p)).then((found) => callback(found), () => callback(false));
+  };
+  Object.defineProperty(fs['exists'], promisify.custom, {
+    value: (path: unknown): Promise<boolean> => new Promise((resolve) => (fs['exists'] as AnyFn)(path, resolve)),
+    enumerable: false,
+  });
+
+  // ---- opendir ------------------------------------------------------------------------------------
+
+  function* openDir(p: FsPath): Op<Dir> {
+    let entries: ReaddirEntry[];
+    try {
+      entries = yield* ops.readdir(p, false, false);
+    } catch (err) {
+      // Node's opendir errors name the syscall without the path.
+      const code = (err as { code?: string }).code;
+      if (typeof (err as { errno?: unknown }).errno === 'number' && code !== undefined) throw systemError(code, 'opendir');
+      throw err;
+    }
+    return new Dir(ctx, p.shown, p.io, entries.map((e) => e.name));
+  }
+  fs['opendir'] = (path: unknown, ...rest: unknown[]): void => {
+    const cb = lastCallback(rest);
+    const p = checkPath(path);
+    ctx.callback(cb, () => openDir(p));
+  };
+  fs['opendirSync'] = (path: unknown): Dir => {
+    const p = checkPath(path);
+    return sync(() => openDir(p));
+  };
+  promises['opendir'] = async (path: unknown): Promise<Dir> => {
+    const p = checkPath(path);
+    return promise(() => openDir(p));
+  };
+
+  // ---- streams (Node's own classes, driven by this facade through their `fs` option) ----------------
+
+  const streams: StreamFactory = {
+    createReadStream(path: unknown, options: unknown): realFs.ReadStream {
+      const o = typeof options === 'string' ? { encoding: options } : (options ?? {}) as Record<string, unknown>;
+      return realCreateReadStream(path as realFs.PathLike, { ...o, fs } as unknown as BufferEncoding);
+    },
+    createWriteStream(path: unknown, options: unknown): realFs.WriteStream {
+      const o = typeof options === 'string' ? { encoding: options } : (options ?? {}) as Record<string, unknown>;
+      return realCreateWriteStream(path as realFs.PathLike, { ...o, fs } as unknown as BufferEncoding);
+    },
+  };
+  fs['createReadStream'] = (path: unknown, options?: unknown): realFs.ReadStream => {
+    if (path !== null && path !== undefined) checkPath(path);
+    return streams.createReadStream(path, options);
+  };
+  fs['createWriteStream'] = (path: unknown, options?: unknown): realFs.WriteStream => {
+    if (path !== null && path !== undefined) checkPath(path);
+    return streams.createWriteStream(path, options);
+  };
+
+  // ---- promises: open gives a FileHandle ------------------------------------------------------------
+
+  promises['open'] = async (path: unknown, flags?: unknown, mode?: unknown): Promise<FileHandle> => {
+    const [p, f, m] = openArgs(path, flags, mode);
+    const fd = await promise((io) => ops.open(io, p, f, m));
+    return new FileHandle(ctx, fd, streams);
+  };
+  promises['constants'] = constants;
+
+  // ---- classes, constants, and everything not offered -------------------------------------------------
+
+  fs['constants'] = constants;
+  for (const key of ['F_OK', 'R_OK', 'W_OK', 'X_OK'] as const) fs[key] = constants[key];
+  fs['Stats'] = realFs.Stats;
+  fs['Dirent'] = realFs.Dirent;
+  fs['Dir'] = Dir;
+  fs['ReadStream'] = ReadStream;
+  fs['WriteStream'] = WriteStream;
+  fs['promises'] = promises;
+  for (const key of realKeys) {
+    if (!(key in fs)) fs[key] = (): never => { throw unsupported(key); };
+  }
+  for (const key of realPromiseKeys) {
+    if (!(key in promises)) promises[key] = async (): Promise<never> => { throw unsupported(`promises.${key}`); };
+  }
+  return fs as unknown as NodeFs;
+}

@@ -1,0 +1,584 @@
+/**
+ * Every `node:fs` operation, written once as a generator over Io requests and driven either
+ * synchronously (through the Io's synchronous twin, for `*Sync`) or asynchronously (through the
+ * Io's promises, for callbacks and `fs.promises`). One body per operation keeps the three API
+ * forms identical in what they do, in which Io calls they make (and so in the trace), and in
+ * their errors. Arguments are checked before an operation starts (see `args.ts`); what happens
+ * here is what Node reports from the system call: `ENOENT`, `EBADF`... as Node errors.
+ */
+import { constants as fsConstants } from 'node:fs';
+import type { OpenFlags } from '../interfaces/io.js';
+import type { AttributeChange, InodeStat, SyncCapableIo, SyncNamespaceIo } from '../interfaces/namespace-io.js';
+import { ioPathOf, type FsPath } from './args.js';
+import { fsEisdir, systemError, toNodeError } from './errors.js';
+import { FdTable, type FdEntry } from './fd-table.js';
+
+type Method = keyof SyncNamespaceIo;
+
+/** One Io call an operation asks its driver to make. */
+export interface IoRequest {
+  readonly method: Method;
+  readonly args: readonly unknown[];
+  /** The system call Node would name in an error, and the paths it would show. */
+  readonly syscall: string;
+  readonly path: string | undefined;
+  readonly dest: string | undefined;
+}
+
+/** An operation in progress: yields Io requests, receives their results. */
+export type Op<T> = Generator<IoRequest, T, unknown>;
+
+function* call<T>(method: Method, args: readonly unknown[], syscall: string, path?: string, dest?: string): Op<T> {
+  return (yield { method, args, syscall, path, dest }) as T;
+}
+
+/** Drives `op` through the synchronous twin of `io`: every request completes before the next. */
+export function runSync<T>(io: SyncCapableIo, op: Op<T>): T {
+  const sync = io.sync as unknown as Record<Method, (...args: readonly unknown[]) => unknown>;
+  let step = op.next();
+  while (step.done !== true) {
+    const request = step.value;
+    let value: unknown;
+    try {
+      value = sync[request.method](...request.args);
+    } catch (err) {
+      step = op.throw(toNodeError(err, request.syscall, request.path, request.dest));
+      continue;
+    }
+    step = op.next(value);
+  }
+  return step.value;
+}
+
+/** Drives `op` through the asynchronous Io; errors (including the first step's) reject. */
+export async function runAsync<T>(io: SyncCapableIo, op: Op<T>): Promise<T> {
+  const asyncIo = io as unknown as Record<Method, (...args: readonly unknown[]) => Promise<unknown>>;
+  let step = op.next();
+  while (step.done !== true) {
+    const request = step.value;
+    let value: unknown;
+    try {
+      value = await asyncIo[request.method](...request.args);
+    } catch (err) {
+      step = op.throw(toNodeError(err, request.syscall, request.path, request.dest));
+      continue;
+    }
+    step = op.next(value);
+  }
+  return step.value;
+}
+
+const {
+  O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_NOFOLLOW, O_SYNC, O_DSYNC, X_OK, COPYFILE_EXCL,
+} = fsConstants;
+
+/** The umask a simulated process runs with (fixed, so runs do not depend on the real process). */
+export const UMASK = 0o022;
+/** Bytes moved per Io call by readFile/writeFile/copyFile loops. */
+const CHUNK_BYTES_MAX = 1 << 20;
+/** Most names mkdtemp tries before giving up with EEXIST. */
+const MKDTEMP_TRIES_MAX = 100;
+/** Most symbolic links realpath follows (Linux's MAXSYMLINKS). */
+const SYMLINKS_MAX = 40;
+const NAME_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+function codeOf(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null ? (err as { code?: string }).code : undefined;
+}
+
+/** How numeric open flags map onto the Io's flags. */
+export interface DecodedFlags {
+  readonly io: OpenFlags;
+  readonly append: boolean;
+  readonly nofollow: boolean;
+  readonly syncWrites: 'none' | 'data' | 'all';
+}
+
+export function decodeFlags(flags: number): DecodedFlags {
+  const access = flags & 3;
+  const write = access === O_WRONLY || access === O_RDWR;
+  const read = access !== O_WRONLY;
+  const create = (flags & O_CREAT) !== 0;
+  // O_DIRECT is accepted and ignored: callers' buffers are not the simulator's aligned ones, and
+  // the page-cache model is what the crash states describe anyway.
+  const io: OpenFlags = {
+    read, write, create,
+    exclusive: create && (flags & O_EXCL) !== 0,
+    truncate: write && (flags & O_TRUNC) !== 0,
+    directory: (flags & O_DIRECTORY) !== 0,
+  };
+  const syncWrites = (flags & O_SYNC) === O_SYNC ? 'all' : (flags & O_DSYNC) !== 0 ? 'data' : 'none';
+  return { io, append: (flags & O_APPEND) !== 0, nofollow: (flags & O_NOFOLLOW) !== 0, syncWrites };
+}
+
+/** Joins an Io path (relative, `'.'` for the root) into the absolute form Node shows. */
+function shownOf(ioPath: string): string {
+  return ioPath === '.' ? '/' : `/${ioPath}`;
+}
+
+function childOf(ioPath: string, name: string): string {
+  return ioPath === '.' ? name : `${ioPath}/${name}`;
+}
+
+/** What readdir gives back for one entry. */
+export interface ReaddirEntry {
+  /** The name, or the path relative to the listed directory for a recursive listing. */
+  readonly name: string;
+  /** lstat of the entry, when types were asked for. */
+  readonly stat: InodeStat | undefined;
+  /** The directory holding the entry, as Node shows it (`Dirent.parentPath`). */
+  readonly parentPath: string;
+}
+
+/** The operations of one `node.fs`, over the fds it has open. */
+export class Operations {
+  readonly fds = new FdTable();
+
+  constructor(private readonly random: () => number) {}
+
+  private static noEmpty(path: FsPath, syscall: string): void {
+    if (path.io === '') throw systemError('ENOENT', syscall, path.shown);
+  }
+
+  // ---- fds -------------------------------------------------------------------------------------
+
+  *open(io: SyncCapableIo, path: FsPath, flags: number, mode: number): Op<number> {
+    Operations.noEmpty(path, 'open');
+    const f = decodeFlags(flags);
+    if (f.nofollow) {
+      let st: InodeStat | undefined;
+      try {
+        st = yield* call<InodeStat>('statFull', [path.io, { follow: false }], 'open', path.shown);
+      } catch (err) {
+        if (codeOf(err) !== 'ENOENT') throw err;
+      }
+      if (st?.isSymbolicLink === true) throw systemError('ELOOP', 'open', path.shown);
+    }
+    this.fds.checkRoom('open', path.shown, io);
+    const ioFd = yield* call<number>('open', [path.io, f.io, mode & ~UMASK & 0o7777], 'open', path.shown);
+    return this.fds.add({ io, ioFd, position: 0, append: f.append, syncWrites: f.syncWrites, path: path.shown });
+  }
+
+  *close(io: SyncCapableIo, fd: number): Op<void> {
+    const entry = this.fds.get(fd, io, 'close');
+    this.fds.drop(fd);
+    yield* call<void>('close', [entry.ioFd], 'close');
+  }
+
+  /** Reads at `position`, or at the fd's position (advancing it) when `position` is -1. */
+  *read(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): Op<number> {
+    const entry = this.fds.get(fd, io, 'read');
+    const at = position < 0 ? entry.position : position;
+    const count = yield* call<number>('read', [entry.ioFd, buffer, at], 'read');
+    if (position < 0) entry.position = at + count;
+    return count;
+  }
+
+  // Hot paths: read and write without a generator (the per-call objects of a generator showed up
+  // as a quarter of the time of 4 KiB random I/O). Same Io calls and errors as `read`/`write`.
+
+  /** `read`, synchronously. */
+  readNow(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): number {
+    const entry = this.fds.get(fd, io, 'read');
+    const at = position < 0 ? entry.position : position;
+    let count: number;
+    try {
+      count = io.sync.read(entry.ioFd, buffer, at);
+    } catch (err) {
+      throw toNodeError(err, 'read');
+    }
+    if (position < 0) entry.position = at + count;
+    return count;
+  }
+
+  /** `read`, as a promise. */
+  readLater(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): Promise<number> {
+    let entry: FdEntry;
+    try {
+      entry = this.fds.get(fd, io, 'read');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const at = position < 0 ? entry.position : position;
+    return io.read(entry.ioFd, buffer, at).then((count) => {
+      if (position < 0) entry.position = at + count;
+      return count;
+    }, (err: unknown) => { throw toNodeError(err, 'read'); });
+  }
+
+  /** `write`, synchronously. */
+  writeNow(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): number {
+    const entry = this.fds.get(fd, io, 'write');
+    if (entry.append || entry.syncWrites !== 'none') return runSync(io, this.write(io, fd, buffer, position));
+    const at = position < 0 ? entry.position : position;
+    let count: number;
+    try {
+      count = io.sync.write(entry.ioFd, buffer, at);
+    } catch (err) {
+      throw toNodeError(err, 'write');
+    }
+    if (position < 0) entry.position = at + count;
+    return count;
+  }
+
+  /** `write`, as a promise. */
+  writeLater(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): Promise<number> {
+    let entry: FdEntry;
+    try {
+      entry = this.fds.get(fd, io, 'write');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (entry.append || entry.syncWrites !== 'none') return runAsync(io, this.write(io, fd, buffer, position));
+    const at = position < 0 ? entry.position : position;
+    return io.write(entry.ioFd, buffer, at).then((count) => {
+      if (position < 0) entry.position = at + count;
+      return count;
+    }, (err: unknown) => { throw toNodeError(err, 'write'); });
+  }
+
+  *readv(io: SyncCapableIo, fd: number, buffers: readonly Uint8Array[], position: number): Op<number> {
+    const entry = this.fds.get(fd, io, 'read');
+    const at = position < 0 ? entry.position : position;
+    const count = yield* call<number>('readv', [entry.ioFd, buffers, at], 'read');
+    if (position < 0) entry.position = at + count;
+    return count;
+  }
+
+  private *writeStart(entry: FdEntry, position: number): Op<number> {
+    if (entry.append) {
+      const st = yield* call<{ sizeBytes: number }>('stat', [entry.ioFd], 'write');
+      return st.sizeBytes;
+    }
+    return position < 0 ? entry.position : position;
+  }
+
+  private *afterWrite(entry: FdEntry): Op<void> {
+    if (entry.syncWrites !== 'none') yield* call<void>('fsync', [entry.ioFd, { dataOnly: entry.syncWrites === 'data' }], 'write');
+  }
+
+  /** Writes at `position` (the fd's position when -1; the end with O_APPEND). May be short. */
+  *write(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): Op<number> {
+    const entry = this.fds.get(fd, io, 'write');
+    const at = yield* this.writeStart(entry, position);
+    const count = yield* call<number>('write', [entry.ioFd, buffer, at], 'write');
+    if (position < 0 || entry.append) entry.position = at + count;
+    yield* this.afterWrite(entry);
+    return count;
+  }
+
+  *writev(io: SyncCapableIo, fd: number, buffers: readonly Uint8Array[], position: number): Op<number> {
+    const entry = this.fds.get(fd, io, 'write');
+    const at = yield* this.writeStart(entry, position);
+    const count = yield* call<number>('writev', [entry.ioFd, buffers, at], 'write');
+    if (position < 0 || entry.append) entry.position = at + count;
+    yield* this.afterWrite(entry);
+    return count;
+  }
+
+  /** Writes all of `data` (looping over short writes), at the fd's position or from `position`. */
+  *writeAll(io: SyncCapableIo, fd: number, data: Uint8Array, position: number): Op<void> {
+    let done = 0;
+    while (done < data.byteLength) {
+      const piece = data.subarray(done, Math.min(data.byteLength, done + CHUNK_BYTES_MAX));
+      const count = yield* this.write(io, fd, piece, position < 0 ? -1 : position + done);
+      done += count;
+    }
+  }
+
+  /** Reads to the end from the fd's position. */
+  *readAll(io: SyncCapableIo, fd: number): Op<Buffer> {
+    const entry = this.fds.get(fd, io, 'read');
+    const st = yield* call<InodeStat>('statFull', [entry.ioFd], 'fstat');
+    const pieces: Buffer[] = [];
+    let total = 0;
+    let want = Math.min(CHUNK_BYTES_MAX, Math.max(st.sizeBytes - entry.position, 0) || 8192);
+    for (;;) {
+      const piece = Buffer.allocUnsafe(want);
+      const count = yield* this.read(io, fd, piece, -1);
+      if (count === 0) break;
+      pieces.push(count === want ? piece : piece.subarray(0, count));
+      total += count;
+      want = Math.min(CHUNK_BYTES_MAX, 64 * 1024);
+    }
+    return pieces.length === 1 ? pieces[0] as Buffer : Buffer.concat(pieces, total);
+  }
+
+  *fsync(io: SyncCapableIo, fd: number, dataOnly: boolean): Op<void> {
+    const entry = this.fds.get(fd, io, dataOnly ? 'fdatasync' : 'fsync');
+    yield* call<void>('fsync', [entry.ioFd, { dataOnly }], dataOnly ? 'fdatasync' : 'fsync');
+  }
+
+  *ftruncate(io: SyncCapableIo, fd: number, lengthBytes: number): Op<void> {
+    const entry = this.fds.get(fd, io, 'ftruncate');
+    yield* call<void>('truncate', [entry.ioFd, lengthBytes], 'ftruncate');
+  }
+
+  *fstat(io: SyncCapableIo, fd: number): Op<InodeStat> {
+    const entry = this.fds.get(fd, io, 'fstat');
+    return yield* call<InodeStat>('statFull', [entry.ioFd], 'fstat');
+  }
+
+  *fsetattr(io: SyncCapableIo, fd: number, change: AttributeChange, syscall: string): Op<void> {
+    const entry = this.fds.get(fd, io, syscall);
+    yield* call<void>('setAttributes', [entry.ioFd, change], syscall);
+  }
+
+  // ---- paths -----------------------------------------------------------------------------------
+
+  *stat(path: FsPath, follow: boolean): Op<InodeStat> {
+    const syscall = follow ? 'stat' : 'lstat';
+    Operations.noEmpty(path, syscall);
+    return yield* call<InodeStat>('statFull', [path.io, { follow }], syscall, path.shown);
+  }
+
+  *exists(path: FsPath): Op<boolean> {
+    if (path.io === '') return false;
+    try {
+      yield* call<InodeStat>('statFull', [path.io], 'stat', path.shown);
+      return true;
+    } catch (err) {
+      // A crashed or shut-down disk is not "no such file": only system errors mean false.
+      if (codeOf(err) === 'ERR_CRASHED' || codeOf(err) === 'ERR_CLOSED') throw err;
+      return false;
+    }
+  }
+
+  *access(path: FsPath, mode: number): Op<void> {
+    Operations.noEmpty(path, 'access');
+    const st = yield* call<InodeStat>('statFull', [path.io], 'access', path.shown);
+    // The simulated process is the owner of everything: only a missing execute bit refuses.
+    if ((mode & X_OK) !== 0 && !st.isDirectory && (st.mode & 0o111) === 0) throw systemError('EACCES', 'access', path.shown);
+  }
+
+  *setattr(path: FsPath, change: AttributeChange, syscall: string): Op<void> {
+    Operations.noEmpty(path, syscall);
+    yield* call<void>('setAttributes', [path.io, change], syscall, path.shown);
+  }
+
+  *rename(from: FsPath, to: FsPath): Op<void> {
+    if (from.io === '' || to.io === '') throw systemError('ENOENT', 'rename', from.shown, to.shown);
+    if (from.io === '.' || to.io === '.') throw systemError('EBUSY', 'rename', from.shown, to.shown);
+    yield* call<void>('rename', [from.io, to.io], 'rename', from.shown, to.shown);
+  }
+
+  *unlink(path: FsPath): Op<void> {
+    Operations.noEmpty(path, 'unlink');
+    yield* call<void>('unlink', [path.io], 'unlink', path.shown);
+  }
+
+  *rmdir(path: FsPath): Op<void> {
+    Operations.noEmpty(path, 'rmdir');
+    if (path.io === '.') throw systemError('EBUSY', 'rmdir', path.shown);
+    const st = yield* call<InodeStat>('statFull', [path.io, { follow: false }], 'rmdir', path.shown);
+    if (!st.isDirectory) throw systemError('ENOTDIR', 'rmdir', path.shown);
+    yield* call<void>('rmdir', [path.io], 'rmdir', path.shown);
+  }
+
+  /** mkdir; with `recursive`, every missing parent too, returning the first directory made. */
+  *mkdir(path: FsPath, recursive: boolean, mode: number): Op<string | undefined> {
+    Operations.noEmpty(path, 'mkdir');
+    const bits = mode & ~UMASK & 0o7777;
+    if (!recursive) {
+      yield* call<void>('mkdir', [path.io], 'mkdir', path.shown);
+      if (bits !== 0o755) yield* call<void>('setAttributes', [path.io, { mode: bits }], 'mkdir', path.shown);
+      return undefined;
+    }
+    const parts = path.io === '.' ? [] : path.io.split('/');
+    let first: string | undefined;
+    for (let i = 1; i <= parts.length; i++) {
+      const sub = parts.slice(0, i).join('/');
+      let st: InodeStat | undefined;
+      try {
+        st = yield* call<InodeStat>('statFull', [sub], 'mkdir', path.shown);
+      } catch (err) {
+        if (codeOf(err) !== 'ENOENT') throw err;
+      }
+      if (st !== undefined) {
+        if (!st.isDirectory) throw systemError(i === parts.length ? 'EEXIST' : 'ENOTDIR', 'mkdir', path.shown);
+        continue;
+      }
+      yield* call<void>('mkdir', [sub], 'mkdir', path.shown);
+      if (bits !== 0o755) yield* call<void>('setAttributes', [sub, { mode: bits }], 'mkdir', path.shown);
+      first ??= shownOf(sub);
+    }
+    return first;
+  }
+
+  *readdir(path: FsPath, withTypes: boolean, recursive: boolean): Op<ReaddirEntry[]> {
+    Operations.noEmpty(path, 'scandir');
+    const out: ReaddirEntry[] = [];
+    // Breadth first, as Node's recursive readdir. Bounded by the directories on the disk.
+    const queue: { io: string; relative: string }[] = [{ io: path.io, relative: '' }];
+    for (let q = 0; q < queue.length; q++) {
+      const dir = queue[q] as { io: string; relative: string };
+      const names = yield* call<string[]>('readdir', [dir.io], 'scandir', q === 0 ? path.shown : shownOf(dir.io));
+      const parentPath = q === 0 ? path.shown : `${path.shown.replace(/\/+$/, '')}/${dir.relative}`;
+      for (const name of names) {
+        const relative = dir.relative === '' ? name : `${dir.relative}/${name}`;
+        let stat: InodeStat | undefined;
+        if (withTypes || recursive) stat = yield* call<InodeStat>('statFull', [childOf(dir.io, name), { follow: false }], 'lstat', shownOf(childOf(dir.io, name)));
+        out.push({ name: recursive && !withTypes ? relative : name, stat, parentPath });
+        if (recursive && stat?.isDirectory === true) queue.push({ io: childOf(dir.io, name), relative });
+      }
+    }
+    return out;
+  }
+
+  *link(existing: FsPath, created: FsPath): Op<void> {
+    if (existing.io === '' || created.io === '') throw systemError('ENOENT', 'link', existing.shown, created.shown);
+    yield* call<void>('link', [existing.io, created.io], 'link', existing.shown, created.shown);
+  }
+
+  *symlink(target: string, path: FsPath): Op<void> {
+    Operations.noEmpty(path, 'symlink');
+    yield* call<void>('symlink', [target, path.io], 'symlink', target, path.shown);
+  }
+
+  *readlink(path: FsPath): Op<string> {
+    Operations.noEmpty(path, 'readlink');
+    return yield* call<string>('readlink', [path.io], 'readlink', path.shown);
+  }
+
+  /** The canonical absolute path: every symbolic link resolved, `.` and `..` gone. */
+  *realpath(path: FsPath): Op<string> {
+    Operations.noEmpty(path, 'lstat');
+    let pending = path.io === '.' ? [] : path.io.split('/');
+    let resolved: string[] = [];
+    let followed = 0;
+    while (pending.length > 0) {
+      const part = pending.shift() as string;
+      if (part === '' || part === '.') continue;
+      if (part === '..') { resolved.pop(); continue; }
+      const candidate = [...resolved, part].join('/');
+      const st = yield* call<InodeStat>('statFull', [candidate, { follow: false }], 'lstat', shownOf(candidate));
+      if (!st.isSymbolicLink) {
+        resolved.push(part);
+        continue;
+      }
+      if (++followed > SYMLINKS_MAX) throw systemError('ELOOP', 'realpath', path.shown);
+      const target = yield* call<string>('readlink', [candidate], 'readlink', shownOf(candidate));
+      if (target.startsWith('/')) resolved = [];
+      pending = [...target.split('/'), ...pending];
+    }
+    if (resolved.length > 0) {
+      // The last component must exist (realpath(3) fails on a missing file).
+      yield* call<InodeStat>('statFull', [resolved.join('/')], 'lstat', shownOf(resolved.join('/')));
+    }
+    return shownOf(resolved.length === 0 ? '.' : resolved.join('/'));
+  }
+
+  // ---- whole files ------------------------------------------------------------------------------
+
+  *readFile(io: SyncCapableIo, target: FsPath | number, flags: number): Op<Buffer> {
+    if (typeof target === 'number') return yield* this.readAll(io, target);
+    const fd = yield* this.open(io, target, flags, 0o666);
+    try {
+      return yield* this.readAll(io, fd);
+    } finally {
+      yield* this.close(io, fd);
+    }
+  }
+
+  *writeFile(io: SyncCapableIo, target: FsPath | number, data: Uint8Array, flags: number, mode: number, flush: boolean): Op<void> {
+    if (typeof target === 'number') {
+      yield* this.writeAll(io, target, data, -1);
+      if (flush) yield* this.fsync(io, target, false);
+      return;
+    }
+    const fd = yield* this.open(io, target, flags, mode);
+    try {
+      yield* this.writeAll(io, fd, data, -1);
+      if (flush) yield* this.fsync(io, fd, false);
+    } finally {
+      yield* this.close(io, fd);
+    }
+  }
+
+  *truncate(io: SyncCapableIo, path: FsPath, lengthBytes: number): Op<void> {
+    const fd = yield* this.open(io, path, O_WRONLY, 0o666);
+    try {
+      yield* this.ftruncate(io, fd, lengthBytes);
+    } finally {
+      yield* this.close(io, fd);
+    }
+  }
+
+  /** copyfile(2)-like: errors name `copyfile` with both paths, as Node's do. */
+  *copyFile(io: SyncCapableIo, src: FsPath, dst: FsPath, mode: number): Op<void> {
+    try {
+      yield* this.copyFileSteps(io, src, dst, mode);
+    } catch (err) {
+      const code = codeOf(err);
+      if (typeof (err as { errno?: unknown }).errno === 'number' && code !== undefined) throw systemError(code, 'copyfile', src.shown, dst.shown);
+      throw err;
+    }
+  }
+
+  private *copyFileSteps(io: SyncCapableIo, src: FsPath, dst: FsPath, mode: number): Op<void> {
+    const from = yield* this.open(io, src, 0, 0);
+    try {
+      const st = yield* this.fstat(io, from);
+      if (st.isDirectory) throw systemError('EISDIR', 'copyfile', src.shown, dst.shown);
+      const exclusive = (mode & COPYFILE_EXCL) !== 0;
+      const to = yield* this.open(io, dst, O_WRONLY | O_CREAT | O_TRUNC | (exclusive ? O_EXCL : 0), st.mode & 0o7777 | UMASK);
+      try {
+        const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES_MAX, Math.max(st.sizeBytes, 1)));
+        for (;;) {
+          const count = yield* this.read(io, from, buffer, -1);
+          if (count === 0) break;
+          yield* this.writeAll(io, to, buffer.subarray(0, count), -1);
+        }
+      } finally {
+        yield* this.close(io, to);
+      }
+    } finally {
+      yield* this.close(io, from);
+    }
+  }
+
+  /** A new directory named `prefix` + six characters drawn from the seeded stream. */
+  *mkdtemp(prefix: string): Op<string> {
+    for (let attempt = 0; attempt < MKDTEMP_TRIES_MAX; attempt++) {
+      let suffix = '';
+      for (let i = 0; i < 6; i++) suffix += NAME_CHARS[Math.floor(this.random() * NAME_CHARS.length)];
+      const shown = `${prefix}${suffix}`;
+      try {
+        yield* call<void>('mkdir', [ioPathOf(shown)], 'mkdtemp', `${prefix}XXXXXX`);
+        return shown;
+      } catch (err) {
+        if (codeOf(err) !== 'EEXIST') throw err;
+      }
+    }
+    throw systemError('EEXIST', 'mkdtemp', `${prefix}XXXXXX`);
+  }
+
+  *rm(path: FsPath, recursive: boolean, force: boolean): Op<void> {
+    Operations.noEmpty(path, 'lstat');
+    let st: InodeStat;
+    try {
+      st = yield* call<InodeStat>('statFull', [path.io, { follow: false }], 'lstat', path.shown);
+    } catch (err) {
+      if (force && codeOf(err) === 'ENOENT') return;
+      throw err;
+    }
+    if (!st.isDirectory) {
+      yield* call<void>('unlink', [path.io], 'unlink', path.shown);
+      return;
+    }
+    if (!recursive) throw fsEisdir(path.shown);
+    if (path.io === '.') throw systemError('EBUSY', 'rmdir', path.shown);
+    yield* this.rmTree(path.io);
+  }
+
+  private *rmTree(ioPath: string): Op<void> {
+    const names = yield* call<string[]>('readdir', [ioPath], 'scandir', shownOf(ioPath));
+    for (const name of names) {
+      const child = childOf(ioPath, name);
+      const st = yield* call<InodeStat>('statFull', [child, { follow: false }], 'lstat', shownOf(child));
+      if (st.isDirectory) yield* this.rmTree(child);
+      else yield* call<void>('unlink', [child], 'unlink', shownOf(child));
+    }
+    yield* call<void>('rmdir', [ioPath], 'rmdir', shownOf(ioPath));
+  }
+}
