@@ -403,7 +403,7 @@ export class Simulation {
     }
     // Last: a simulation that failed to build must not leave node:fs patched.
     this.interception = options.intercept === true
-      ? new Interception(this.scheduler, this.seedText, (node) => (node as unknown as { readonly fs: object }).fs)
+      ? new Interception(this.scheduler, this.seedText, (node) => (node as SimNode).fs)
       : undefined;
     this.interception?.acquire();
   }
