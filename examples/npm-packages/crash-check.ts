@@ -22,6 +22,8 @@ export interface CrashReport {
   readonly complete: boolean;
   /** States holding the new content, the old one, no file, or anything else (empty, torn). */
   readonly outcomes: { readonly new: number; readonly old: number; readonly missing: number; readonly other: number };
+  /** Sizes in bytes of the target in the `other` states (0: an empty file), sorted. */
+  readonly otherSizesBytes: readonly number[];
   /** Every state holds the new content. */
   readonly durable: boolean;
   /** Every state holds old or new content. */
@@ -57,16 +59,20 @@ export async function crashCheck(writer: string, write: (path: string, text: str
     node.crash();
     const states = node.crashStates({ limit: CRASH_STATES_MAX });
     const outcomes = { new: 0, old: 0, missing: 0, other: 0 };
+    const otherSizesBytes: number[] = [];
     const decoder = new TextDecoder();
     for (const state of states) {
       const bytes = state.readFile(TARGET_PATH.slice(1));
       if (bytes === undefined) outcomes.missing++;
       else if (decoder.decode(bytes) === NEW_CONTENT) outcomes.new++;
       else if (decoder.decode(bytes) === OLD_CONTENT) outcomes.old++;
-      else outcomes.other++;
+      else {
+        outcomes.other++;
+        otherSizesBytes.push(bytes.byteLength);
+      }
     }
     return {
-      writer, profile, states: states.length, complete: states.complete, outcomes,
+      writer, profile, states: states.length, complete: states.complete, outcomes, otherSizesBytes: otherSizesBytes.sort((a, b) => a - b),
       durable: outcomes.new === states.length,
       atomic: outcomes.new + outcomes.old === states.length,
     };

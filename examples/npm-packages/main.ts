@@ -21,10 +21,12 @@ export const WRITERS: ReadonlyArray<[string, (path: string, text: string) => Pro
 export function formatReport(r: CrashReport): string {
   const o = r.outcomes;
   return `${r.writer} on ${r.profile}: ${r.states} crash states${r.complete ? ' (all)' : ' (sampled)'}: ` +
-    `new ${o.new}, old ${o.old}, missing ${o.missing}, other ${o.other} -> durable ${r.durable ? 'yes' : 'NO'}, atomic ${r.atomic ? 'yes' : 'NO'}`;
+    `new ${o.new}, old ${o.old}, missing ${o.missing}, other ${o.other}${o.other > 0 ? ` (sizes ${r.otherSizesBytes.join(', ')} bytes)` : ''} -> durable ${r.durable ? 'yes' : 'NO'}, atomic ${r.atomic ? 'yes' : 'NO'}`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const profile = (process.argv[2] ?? 'posix') as SimProfile;
-  for (const [name, write] of WRITERS) console.log(formatReport(await crashCheck(name, write, profile)));
+  const profiles = (process.argv.length > 2 ? process.argv.slice(2) : ['posix', 'ext4-ordered']) as SimProfile[];
+  for (const profile of profiles) {
+    for (const [name, write] of WRITERS) console.log(formatReport(await crashCheck(name, write, profile)));
+  }
 }
