@@ -18,7 +18,7 @@ import {
 } from './args.js';
 import { FsContext, type Callback } from './context.js';
 import { Dir } from './dir.js';
-import { systemError, unsupported } from './errors.js';
+import { invalidArgType, systemError, unsupported } from './errors.js';
 import { FileHandle, type StreamFactory } from './file-handle.js';
 import type { Op, ReaddirEntry } from './operations.js';
 import { buffersArg, dataArg, readArgs, writeArgs } from './rw-args.js';
@@ -74,9 +74,7 @@ function statOptions(value: unknown): { bigint: boolean; throwIfNoEntry: boolean
 function mkdirOptions(value: unknown): { recursive: boolean; mode: number } {
   if (typeof value === 'number' || typeof value === 'string') return { recursive: false, mode: checkMode(value, 0o777) };
   const o = (typeof value === 'object' && value !== null ? value : {}) as { recursive?: unknown; mode?: unknown };
-  if (o.recursive !== undefined && typeof o.recursive !== 'boolean') {
-    throw checkInteger(o.recursive, 'options.recursive') as never;
-  }
+  if (o.recursive !== undefined && typeof o.recursive !== 'boolean') throw invalidArgType('options.recursive', 'of type boolean', o.recursive);
   return { recursive: o.recursive === true, mode: checkMode(o.mode, 0o777) };
 }
 

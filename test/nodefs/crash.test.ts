@@ -170,3 +170,25 @@ describe('node.fs crash model', function () {
     expect(allowed.has(`f=${node.fs.readFileSync('/f', 'utf8')}`)).to.equal(true);
   });
 });
+
+describe('node.fs crash states with hard links', function () {
+  it('two names of one inode and two equal files are distinct states (they restart differently)', function () {
+    const node = new Simulation({ seed: 'link-vs-copy' }).node('n');
+    const fs = node.fs;
+    fs.writeFileSync('/a', 'same', { flush: true });
+    fs.writeFileSync('/b', 'same', { flush: true });
+    const fd = fs.openSync('/', 'r');
+    fs.fsyncSync(fd);
+    // Replace b by a second name of a: the states "b is a copy" and "b is a" must both be kept.
+    fs.unlinkSync('/b');
+    fs.linkSync('/a', '/b');
+    const states = node.crashStates({ limit: 100 });
+    const shapes = states.map((state) => {
+      state.restart();
+      const ino = (p: string): number | undefined => (node.fs.existsSync(p) ? node.fs.statSync(p).ino : undefined);
+      const b = ino('/b');
+      return b === undefined ? 'no b' : b === ino('/a') ? 'b is a' : 'b is a copy';
+    }).sort();
+    expect(shapes).to.deep.equal(['b is a', 'b is a copy', 'no b']);
+  });
+});

@@ -60,6 +60,7 @@ const CASES: [string, Call][] = [
   ['promises.open NUL path', (fs) => fs.promises.open('a\u0000b')],
   ['promises.readFile number-like object path', (fs) => fs.promises.readFile([] as unknown as string)],
   ['promises.mkdir bad mode', (fs, p) => fs.promises.mkdir(p('d'), { mode: 'zz' as unknown as number })],
+  ['mkdir recursive of the wrong type', (fs, p) => fs.mkdirSync(p('d'), { recursive: 1 as unknown as boolean })],
   ['readv with a non-array', (fs, _p, fd) => fs.readvSync(fd, Buffer.alloc(1) as unknown as Buffer[])],
 ];
 

@@ -236,18 +236,29 @@ function updateNumber(hash: Hash, value: number): void {
   hash.update(u64);
 }
 
-/** Feeds a canonical encoding of an image (names, kinds, sizes, non-zero chunks) into `hash`. */
-export function hashImage(hash: Hash, dir: ImageDir): void {
+/**
+ * Feeds a canonical encoding of an image (names, kinds, sizes, non-zero chunks) into `hash`. A
+ * file met again under another name (a hard link) is encoded by a reference to its first name, so
+ * two names of one inode and two equal files hash differently (they restart differently).
+ */
+export function hashImage(hash: Hash, dir: ImageDir, seen: Map<ImageFile, number> = new Map()): void {
   hash.update('d{');
   for (const [name, node] of dir.entries) {
     hash.update(name);
     hash.update('\u0000');
-    if (node.kind === 'dir') hashImage(hash, node);
+    if (node.kind === 'dir') hashImage(hash, node, seen);
     else if (node.kind === 'symlink') {
       hash.update('l');
       hash.update(node.target);
       hash.update('\u0000');
     } else {
+      const first = seen.get(node);
+      if (first !== undefined) {
+        hash.update('h');
+        updateNumber(hash, first);
+        continue;
+      }
+      seen.set(node, seen.size);
       hash.update('f');
       updateNumber(hash, node.data.sizeBytes);
       for (const index of node.data.sortedIndexes()) {
