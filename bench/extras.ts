@@ -22,6 +22,7 @@ export const EXTRA_BENCHES: readonly ExtraBench[] = [
   { name: 'uring-reads', title: 'io_uring reads', quickArgs: ['--quick', '--seconds', '0.5', '--file-mib', '16'] },
   { name: 'campaign', title: 'Simulation campaign', quickArgs: ['--quick'], nodeArgs: ['--single-threaded-gc'] },
   { name: 'scratch', title: 'Scratch region', quickArgs: ['--quick'] },
+  { name: 'nodefs-throughput', title: 'node.fs on a simulated node vs memfs', quickArgs: ['--ops', '20000', '--file-mib', '4', '--rounds', '1'] },
 ];
 
 /** Time allowed to one script: its own quick mode must stay inside the CI smoke budget. */

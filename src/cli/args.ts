@@ -41,6 +41,8 @@ export interface SimArgs {
   readonly durationMs: number | undefined;
   /** ...or until this many seeds failed. */
   readonly untilFailures: number | undefined;
+  readonly intercept: boolean;
+  readonly checkDeterminism: boolean;
 }
 
 /** One shard of a campaign's range: `k` of `n`, 1-based. */
@@ -64,6 +66,8 @@ export interface ReplayArgs {
   readonly json: boolean;
   /** Print the error's stack and details (e.g. an ERR_DEADLOCK's pending list) and the whole log. */
   readonly verbose: boolean;
+  readonly intercept: boolean;
+  readonly checkDeterminism: boolean;
 }
 
 export interface DemoArgs {
@@ -253,6 +257,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' }, option: { type: 'string', multiple: true },
         json: { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, verbose: { type: 'boolean' }, 'seed-timeout': { type: 'string' },
         shard: { type: 'string' }, shards: { type: 'string' }, out: { type: 'string' }, duration: { type: 'string' }, 'until-failures': { type: 'string' },
+        intercept: { type: 'boolean' }, 'check-determinism': { type: 'boolean' },
       });
       if (values['help'] === true) return { command: 'help', topic: 'sim', asked: true };
       const workload = positionals[0];
@@ -288,6 +293,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         out,
         durationMs: durationRaw === undefined ? undefined : parseDurationMs('duration', durationRaw),
         untilFailures: untilRaw === undefined ? undefined : integer('until-failures', untilRaw, 1, 1, SEED_COUNT_MAX),
+        intercept: values['intercept'] === true,
+        checkDeterminism: values['check-determinism'] === true,
       };
     }
     case 'merge': {
@@ -301,6 +308,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
       const { values, positionals } = parse('replay', rest, {
         seed: { type: 'string' }, profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' },
         option: { type: 'string', multiple: true }, trace: { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
+        intercept: { type: 'boolean' }, 'check-determinism': { type: 'boolean' },
       });
       if (values['help'] === true) return { command: 'help', topic: 'replay', asked: true };
       const workload = positionals[0];
@@ -319,6 +327,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         trace: values['trace'] === true,
         json: values['json'] === true,
         verbose: values['verbose'] === true,
+        intercept: values['intercept'] === true,
+        checkDeterminism: values['check-determinism'] === true,
       };
     }
     default: {
@@ -363,6 +373,10 @@ Runs the workload once per seed, seeds S..S+N-1, spread over worker threads.
   --until-failures N continuous mode: ... or until N seeds failed (with --duration, whichever comes first)
   --json             one JSON document on stdout instead of text
   --verbose          print every failure's whole workload log, error details and stack
+  --intercept        node:fs inside node.within(fn), timers, Date and randomness on the simulation
+                     (a workload can also ask with intercept: true)
+  --check-determinism  run every seed twice; a seed whose sim.hash() differs fails with
+                     ERR_NONDETERMINISM and the first differing trace record
 
 Each failure prints its seed, error, last trace events and a replay command.`,
   replay: `faultline replay <workload> --seed S [options]
@@ -377,6 +391,8 @@ result and sim.hash(); the hash is identical on every run of the same seed.
   --option k=v       passed to the workload in ctx.options (repeatable)
   --trace            print the full trace
   --verbose          print the error's stack and details (an ERR_DEADLOCK's pending operations)
+  --intercept        as for sim
+  --check-determinism  run the seed twice and compare sim.hash()
   --json             one JSON document on stdout (with the stack and details)`,
   merge: `faultline merge FILES... [--json]
 

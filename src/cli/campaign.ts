@@ -49,6 +49,10 @@ export interface CampaignSpec {
   readonly faults: FaultPresetName;
   readonly latency: LatencyPresetName;
   readonly options: Readonly<Record<string, string>>;
+  /** Interception on for every seed (`--intercept`). */
+  readonly intercept?: boolean;
+  /** Run every seed twice and compare hashes (`--check-determinism`). */
+  readonly checkDeterminism?: boolean;
   /** Stop handing out seeds after the first failure (seeds already running finish). */
   readonly failFast?: boolean;
   /** Real time one seed may take on a worker (default {@link SEED_TIMEOUT_MS_DEFAULT}). */
@@ -186,7 +190,10 @@ async function runInline(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Prom
     if (spec.signal?.aborted === true) return undefined;
     const stop = shouldStop();
     if (stop !== undefined) return stop;
-    const result = await runSeed(spec.workload.workload, { seed: plan.seedAt(i), profile: spec.profile, faults: spec.faults, latency: spec.latency, options });
+    const result = await runSeed(spec.workload.workload, {
+      seed: plan.seedAt(i), profile: spec.profile, faults: spec.faults, latency: spec.latency, options,
+      intercept: spec.intercept === true, checkDeterminism: spec.checkDeterminism === true,
+    });
     tally.add(result, i);
     // Let timers (the progress display) and signals run between seeds.
     if (i % 8 === 7) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -223,6 +230,8 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
     faults: spec.faults,
     latency: spec.latency,
     options: seedOptions(spec.workload, spec.options),
+    intercept: spec.intercept === true,
+    checkDeterminism: spec.checkDeterminism === true,
   };
   const timeoutMs = spec.seedTimeoutMs ?? SEED_TIMEOUT_MS_DEFAULT;
   const count = Math.max(1, Math.min(spec.workers, plan.count));

@@ -19,6 +19,8 @@ export async function replayCommandMain(args: ReplayArgs, streams: CommandStream
     latency: args.latency,
     options: seedOptions(loaded, args.options),
     keepTrace: true,
+    intercept: args.intercept,
+    checkDeterminism: args.checkDeterminism,
     traceEvents: args.trace ? REPLAY_TRACE_EVENTS_MAX : FAILURE_TRACE_EVENTS,
     ...(args.trace ? { traceCapacity: REPLAY_TRACE_EVENTS_MAX } : {}),
   });
@@ -35,10 +37,12 @@ export async function replayCommandMain(args: ReplayArgs, streams: CommandStream
       }),
       trace: result.trace === undefined || result.trace === '' ? [] : result.trace.split('\n'),
       log: result.log ?? [],
+      ...(result.divergence === undefined ? {} : { divergence: result.divergence }),
     }) + '\n');
     return result.ok ? 0 : 1;
   }
   const lines: string[] = [];
+  if (result.divergence !== undefined) lines.push(...result.divergence);
   if (args.trace && result.trace !== undefined) lines.push('trace:', result.trace);
   if ((result.log ?? []).length > 0) lines.push('workload log:', ...(result.log ?? []).map((line) => '  ' + line));
   if (!result.ok && !args.trace && result.trace !== undefined && result.trace !== '') {

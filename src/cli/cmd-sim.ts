@@ -43,6 +43,8 @@ export interface JsonFailure {
   readonly trace: readonly string[];
   readonly log: readonly string[];
   readonly replay: string;
+  /** Set when a determinism check failed: where the two runs first differ. */
+  readonly divergence?: readonly string[];
 }
 
 /** The `--json` document of `sim`. */
@@ -91,6 +93,7 @@ export function toJsonFailure(result: SeedResult, replay: string): JsonFailure {
     trace: result.trace === undefined || result.trace === '' ? [] : result.trace.split('\n'),
     log: result.log ?? [],
     replay,
+    ...(result.divergence === undefined ? {} : { divergence: result.divergence }),
   };
 }
 
@@ -144,7 +147,8 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
   const loaded = await loadWorkload(args.workload);
   const workers = args.workers ?? availableParallelism();
   const { plan, campaign, range } = planOf(args);
-  const replayOf = (seed: number): string => replayCommand(args.workload, seed, args.profile, args.faults, args.latency, args.options);
+  const extraFlags = `${args.intercept ? ' --intercept' : ''}${args.checkDeterminism ? ' --check-determinism' : ''}`;
+  const replayOf = (seed: number): string => replayCommand(args.workload, seed, args.profile, args.faults, args.latency, args.options) + extraFlags;
   const writer = args.out === undefined ? undefined : new RecordWriter(args.out);
   const recordContext = {
     workload: args.workload, profile: args.profile, faults: args.faults, latency: args.latency, options: { ...args.options },
@@ -173,6 +177,8 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
       faults: args.faults,
       latency: args.latency,
       options: args.options,
+      intercept: args.intercept,
+      checkDeterminism: args.checkDeterminism,
       failFast: args.failFast,
       seedTimeoutMs: args.seedTimeoutMs,
       signal: interrupt.signal,

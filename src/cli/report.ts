@@ -99,6 +99,7 @@ export function formatFailure(result: SeedResult, replay: string, verbose: boole
   const lines: string[] = [];
   lines.push(`FAIL seed ${result.seed}: ${result.error?.code ?? '?'}: ${result.error?.message ?? ''}`);
   lines.push(...formatInjected(result.error));
+  if (result.divergence !== undefined) lines.push(indent(result.divergence.join('\n'), '  '));
   if (result.trace !== undefined && result.trace.length > 0) {
     lines.push('  last trace events:');
     lines.push(indent(result.trace));

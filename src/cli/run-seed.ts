@@ -6,6 +6,7 @@
 import { createSimulation, formatTrace, injectedFaultRecord, injectedFaults, type SimulationHandle } from './sim-api.js';
 import type { LatencyPresetName } from './sim-api.js';
 import type { FaultPresetName, SimProfile, Workload, WorkloadContext, WorkloadNode } from './workload.js';
+import { describeDivergence, findDivergence, nondeterminismError } from '../determinism/divergence.js';
 
 /** Lines of workload log kept per seed (the oldest are dropped). */
 export const LOG_LINES_MAX = 200;
@@ -25,6 +26,10 @@ export interface SeedSpec {
   readonly keepTrace?: boolean;
   /** Trace capacity of the simulation (replay keeps more). */
   readonly traceCapacity?: number;
+  /** Interception on (also when the workload asks for it with `intercept: true`). */
+  readonly intercept?: boolean;
+  /** Run the seed twice and fail it with `ERR_NONDETERMINISM` when the hashes differ. */
+  readonly checkDeterminism?: boolean;
 }
 
 /** The error a failing seed ended with. */
@@ -97,7 +102,12 @@ export interface SeedResult {
   readonly trace?: string;
   /** The workload's log lines (failures, or with `keepTrace`). */
   readonly log?: readonly string[];
+  /** With a determinism check that failed: where the two runs first differ, one line each. */
+  readonly divergence?: readonly string[];
 }
+
+/** Trace records kept per run by a determinism check, so the first difference can be shown. */
+export const DETERMINISM_TRACE_CAPACITY = 1 << 16;
 
 function describeError(err: unknown): SeedError {
   if (err instanceof Error) {
@@ -145,6 +155,7 @@ export function makeContext(sim: SimulationHandle, spec: SeedSpec, log: string[]
           crash: () => inner.crash(),
           restart: () => inner.restart(),
           injectedFaults: () => injectedFaults(sim, name),
+          within: (fn) => inner.within(fn),
         };
         nodes.set(name, node);
       }
@@ -238,6 +249,29 @@ export async function runSeed(workload: Workload, spec: SeedSpec): Promise<SeedR
 }
 
 async function runSeedCaptured(workload: Workload, spec: SeedSpec): Promise<SeedResult> {
+  if (spec.checkDeterminism !== true) return (await runSeedOnce(workload, spec)).result;
+  const capacity = Math.max(spec.traceCapacity ?? 0, DETERMINISM_TRACE_CAPACITY);
+  const first = await runSeedOnce(workload, { ...spec, traceCapacity: capacity });
+  const second = await runSeedOnce(workload, { ...spec, traceCapacity: capacity });
+  if (first.sim === undefined || second.sim === undefined) return first.result;
+  if (first.result.hash === second.result.hash && first.result.ok === second.result.ok) return first.result;
+  const divergence = findDivergence(first.sim.trace, second.sim.trace);
+  const error = nondeterminismError(`seed ${spec.seed}`, [first.result.hash, second.result.hash], divergence);
+  const lines = [...describeDivergence(divergence), `hashes: ${first.result.hash} vs ${second.result.hash}`];
+  if (first.result.ok !== second.result.ok) lines.push(`outcomes: run 1 ${first.result.error?.code ?? 'passed'}, run 2 ${second.result.error?.code ?? 'passed'}`);
+  return {
+    ...first.result,
+    ok: false,
+    error: { code: error.code, message: error.message },
+    divergence: lines,
+    trace: first.result.trace ?? formatTrace(first.sim, spec.traceEvents ?? FAILURE_TRACE_EVENTS),
+    log: first.result.log ?? [],
+  };
+}
+
+async function runSeedOnce(workload: Workload, spec: SeedSpec): Promise<{ result: SeedResult; sim?: SimulationHandle }> {
+  // A determinism check runs the seed twice: the second run starts with no stray errors of the first.
+  stray.length = 0;
   const started = performance.now();
   const log: string[] = [];
   let sim: SimulationHandle;
@@ -245,9 +279,10 @@ async function runSeedCaptured(workload: Workload, spec: SeedSpec): Promise<Seed
     sim = createSimulation({
       seed: spec.seed, profile: spec.profile, faults: spec.faults, latency: spec.latency,
       ...(spec.traceCapacity === undefined ? {} : { traceCapacity: spec.traceCapacity }),
+      ...(spec.intercept === true || workload.intercept === true ? { intercept: true } : {}),
     });
   } catch (err) {
-    return { seed: spec.seed, ok: false, hash: '', simTimeMs: 0, wallMs: performance.now() - started, error: describeError(err) };
+    return { result: { seed: spec.seed, ok: false, hash: '', simTimeMs: 0, wallMs: performance.now() - started, error: describeError(err) } };
   }
   let excused: string | undefined;
   const ctx = makeContext(sim, spec, log, (reason) => {
@@ -263,6 +298,8 @@ async function runSeedCaptured(workload: Workload, spec: SeedSpec): Promise<Seed
       const record = injectedFaultRecord(sim, injected.kind, injected.path);
       error = { ...error, injected: { kind: injected.kind, ...(record === undefined ? {} : { record }) } };
     }
+  } finally {
+    sim.close();
   }
   // Unhandled rejections surface after the microtask queue drains: give them one turn.
   await new Promise<void>((resolve) => setImmediate(resolve));
@@ -270,7 +307,7 @@ async function runSeedCaptured(workload: Workload, spec: SeedSpec): Promise<Seed
   if (strayFound !== undefined && (error === undefined || strayFound.code === 'ERR_UNCAUGHT_EXCEPTION')) error = strayFound;
   const ok = error === undefined;
   const keep = !ok || spec.keepTrace === true;
-  return {
+  const result: SeedResult = {
     seed: spec.seed,
     ok,
     hash: sim.hash(),
@@ -280,4 +317,5 @@ async function runSeedCaptured(workload: Workload, spec: SeedSpec): Promise<Seed
     ...(excused === undefined ? {} : { excused }),
     ...(keep ? { trace: formatTrace(sim, spec.traceEvents ?? FAILURE_TRACE_EVENTS), log: [...log] } : {}),
   };
+  return { result, sim };
 }

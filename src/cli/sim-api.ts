@@ -24,6 +24,8 @@ export interface SimulationSpec {
    * few, which keeps a seed cheap; a replay with `--trace` keeps many.
    */
   readonly traceCapacity?: number;
+  /** Route node:fs inside `node.within`, and run timers, Date and randomness on the simulation (see README, interception). */
+  readonly intercept?: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export function createSimulation(spec: SimulationSpec): Simulation {
     latency: spec.latency,
     traceCapacity: spec.traceCapacity ?? CAMPAIGN_TRACE_CAPACITY,
     timeLimitMs: SEED_TIME_LIMIT_MS,
+    ...(spec.intercept === true ? { intercept: true } : {}),
   });
   observeFaults(sim);
   return sim;

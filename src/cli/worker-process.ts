@@ -27,6 +27,8 @@ export interface WorkerSetup {
   readonly faults: FaultPresetName;
   readonly latency: LatencyPresetName;
   readonly options: Readonly<Record<string, string>>;
+  readonly intercept: boolean;
+  readonly checkDeterminism: boolean;
 }
 
 /** Messages from the campaign to a worker. */

@@ -36,7 +36,10 @@ async function runBatch(seeds: readonly number[]): Promise<void> {
   running = true;
   for (const seed of seeds) {
     if (stopRequested) break;
-    const result = await runSeed(workload, { seed, profile: setup.profile, faults: setup.faults, latency: setup.latency, options: setup.options });
+    const result = await runSeed(workload, {
+      seed, profile: setup.profile, faults: setup.faults, latency: setup.latency, options: setup.options,
+      intercept: setup.intercept, checkDeterminism: setup.checkDeterminism,
+    });
     await send({ type: 'result', result });
   }
   running = false;

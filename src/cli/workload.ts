@@ -25,6 +25,11 @@ export interface WorkloadNode {
   restart(): Io;
   /** Fault kinds the simulator injected on this node so far (from the trace), e.g. to excuse data loss after media corruption. */
   injectedFaults(): ReadonlySet<string>;
+  /**
+   * Runs `fn` with this node's disk behind `node:fs` for everything it starts (needs interception:
+   * the workload's `intercept: true` or `--intercept`). Unmodified fs-using code goes here.
+   */
+  within<T>(fn: () => T | Promise<T>): Promise<T>;
 }
 
 /** What `run` receives, once per seed. */
@@ -65,6 +70,12 @@ export interface Workload {
   /** Variants accepted after `:` (e.g. broken builds of the code under test), with a description each. */
   readonly variants?: Readonly<Record<string, string>>;
   run(ctx: WorkloadContext): Promise<void>;
+  /**
+   * Ask for interception: `node:fs` inside `node.within(fn)` reaches the node's simulated disk, and
+   * timers, `Date`, `performance.now`, `Math.random` and crypto randomness run on the simulation's
+   * clock and seed. Same as `faultline sim --intercept`.
+   */
+  readonly intercept?: boolean;
 }
 
 /** Identity helper that types a workload literal. */

@@ -51,6 +51,8 @@ export const ErrorCodes = {
   ERR_DEADLOCK: 'every simulated task is waiting and nothing can make progress',
   ERR_TIME_LIMIT: 'the simulation passed its simulated-time limit',
   ERR_INVALID_SLOT: 'a scratch slot is unknown or was already freed',
+  ERR_INVALID_STATE: 'the call is not allowed in the current state (e.g. interception already installed)',
+  ERR_NONDETERMINISM: 'two runs of the same seed differed: the code under test reads something outside the simulation',
   ERR_INTERNAL: 'an unexpected condition inside faultline (a bug: please report it)',
 } as const;
 

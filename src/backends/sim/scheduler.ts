@@ -22,6 +22,23 @@ import { StorageError } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
 import { checkSleepMs } from '../../interfaces/validate.js';
 
+// Captured at load: while a run fakes the global timers (interception), the loop that drives the
+// simulation must keep turning on the real event loop.
+const realSetImmediate = globalThis.setImmediate;
+
+/**
+ * Timers kept outside the event queue that share its clock: the faked `setTimeout` & co. of an
+ * intercepting run. The scheduler stops at each of their due times like at its own events.
+ */
+export interface ExternalTimers {
+  /** Simulated time (ms) of the earliest pending timer, or undefined when none is pending. */
+  nextDueMs(): number | undefined;
+  /** Moves the timers' clock to `nowMs` (never backwards), firing every timer due by then. */
+  advanceTo(nowMs: number): void;
+  /** Timers pending, for deadlock reports. */
+  pendingCount(): number;
+}
+
 /** Something that happens at a simulated time. `fire` must not throw. */
 export abstract class SimEvent {
   timeMs = 0;
@@ -61,6 +78,8 @@ export class Scheduler implements Clock {
   private pumpArmed = false;
   private eventsFired = 0;
   private readonly timeLimitMs: number;
+  /** Fake timers of an intercepting run (set for the duration of that run only). */
+  external: ExternalTimers | undefined = undefined;
   /** Called before the loop reports a deadlock, to name what is pending. */
   describePending: () => Record<string, unknown> = () => ({});
 
@@ -103,7 +122,7 @@ export class Scheduler implements Clock {
     }
     if (!this.running && !this.pumpArmed) {
       this.pumpArmed = true;
-      setImmediate(this.pump);
+      realSetImmediate(this.pump);
     }
   }
 
@@ -112,16 +131,23 @@ export class Scheduler implements Clock {
    * Returns false when the queue is empty.
    */
   step(): boolean {
+    const external = this.external;
     if (this.dueHead >= this.dueCount) {
       this.dueCount = 0;
       this.dueHead = 0;
       const first = this.heap[0];
-      if (first === undefined) return false;
-      this.nowMs = first.timeMs;
+      const timerMs = external?.nextDueMs();
+      if (first === undefined && timerMs === undefined) return false;
+      // A timer set with zero delay after the last batch is due now; time never goes back.
+      const nextMs = Math.max(this.nowMs, Math.min(first?.timeMs ?? Infinity, timerMs ?? Infinity));
+      this.nowMs = nextMs;
       while (this.heap.length > 0 && (this.heap[0] as SimEvent).timeMs === this.nowMs) {
         this.due[this.dueCount++] = this.heapPop();
       }
     }
+    // Timers due at this instant fire first (they were set before anything the batch unlocks);
+    // a timer callback may queue zero-delay events, which join the batch below.
+    if (external !== undefined) external.advanceTo(this.nowMs);
     // Events appended while firing (zero-delay work scheduled synchronously) run in this batch.
     while (this.dueHead < this.dueCount) {
       const event = this.due[this.dueHead] as SimEvent;
@@ -153,7 +179,7 @@ export class Scheduler implements Clock {
     }
     if (this.step() && this.queuedCount > 0 && !this.running && !this.pumpArmed) {
       this.pumpArmed = true;
-      setImmediate(this.pump);
+      realSetImmediate(this.pump);
     }
   }
 
@@ -185,7 +211,7 @@ export class Scheduler implements Clock {
         // Work left in the queue (e.g. operations main did not await) continues in standalone mode.
         if (this.queuedCount > 0 && !this.pumpArmed && !this.halted) {
           this.pumpArmed = true;
-          setImmediate(this.pump);
+          realSetImmediate(this.pump);
         }
         if (failed) rejectRun(failure);
         else if (ok) resolveRun(value as T);
@@ -210,15 +236,28 @@ export class Scheduler implements Clock {
           return;
         }
         if (!stepped) {
-          finish(new StorageError('ERR_DEADLOCK',
-            'simulation deadlock: main is still pending but no simulated event is queued (it awaits a promise nothing in the simulation will settle; see details.pending)',
-            { operation: 'run', timeMs: this.nowMs, eventsFired: this.eventsFired, pending: this.describePending() }), true);
+          finish(this.deadlock(), true);
           return;
         }
-        setImmediate(tick);
+        realSetImmediate(tick);
       };
-      setImmediate(tick);
+      realSetImmediate(tick);
     });
+  }
+
+  /**
+   * The error of a stalled run. When it fires no simulated timer and no simulated event is left
+   * (the scheduler would have stepped to them); the message says so, and what that implies.
+   */
+  private deadlock(): StorageError {
+    const pending = this.describePending();
+    const timers = this.external?.pendingCount() ?? 0;
+    const what = this.external === undefined
+      ? 'no simulated event is queued and timers are not simulated (without interception a real setTimeout, real I/O or Date-based wait is invisible to the simulation)'
+      : `no simulated event is queued and no simulated timer is pending (${timers})`;
+    return new StorageError('ERR_DEADLOCK',
+      `simulation deadlock: main is still pending but ${what}; it awaits a promise nothing in the simulation will settle (see details.pending)`,
+      { operation: 'run', timeMs: this.nowMs, eventsFired: this.eventsFired, pending: { simulatedTimers: timers, timersSimulated: this.external !== undefined, ...pending } });
   }
 
   private heapPush(event: SimEvent): void {

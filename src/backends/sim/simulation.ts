@@ -25,6 +25,8 @@ import {
   type ImageDir, type InflightWrite,
 } from './crash.js';
 import { SimIo, type SimNodeContext } from './sim-io.js';
+import { Interception, notIntercepting } from '../../intercept/interception.js';
+import { runTwice } from '../../determinism/check-determinism.js';
 
 /** Options of {@link Simulation}. */
 export interface SimulationOptions {
@@ -46,6 +48,13 @@ export interface SimulationOptions {
   readonly dirtyBytesMax?: number;
   /** Trace records kept for `trace.events()`/`format()` (the hash covers all of them). Default 65536. */
   readonly traceCapacity?: number;
+  /**
+   * Route `node:fs`/`node:fs/promises` calls made inside `node.within(fn)` to that node's disk,
+   * and run timers, `Date`, `performance.now`, `hrtime` and `Math.random`/crypto randomness on
+   * the simulation's clock and seed while `run` is active. Default false. One intercepting
+   * simulation at a time; released by `close()` or the end of `run`.
+   */
+  readonly intercept?: boolean;
 }
 
 /** Options of {@link SimNode.crashStates}. */
@@ -319,6 +328,16 @@ export class SimNode implements SimNodeContext {
     hashImage(hash, image);
   }
 
+  /**
+   * Runs `fn` so that every `node:fs` call it makes, and every callback or promise continuation
+   * it starts, reaches this node's disk (`node.fs`). Needs `intercept: true`. Rejects with
+   * `ERR_CRASHED` on a crashed node.
+   */
+  within<T>(fn: () => T | Promise<T>): Promise<T> {
+    const interception = this.sim.interception;
+    return interception === undefined ? notIntercepting(this) : interception.within(this, fn);
+  }
+
   /** @internal For deadlock reports. */
   describe(): Record<string, unknown> {
     return { crashed: this.crashed, inFlight: this.currentIo.inFlightCount, restarts: this.restartCount };
@@ -347,6 +366,10 @@ export class Simulation {
   private readonly workload: Prng;
   private readonly latency: LatencyConfig;
   private readonly dirtyBytesMax: number;
+  /** The options this simulation was built with (a determinism check builds a twin from them). */
+  readonly options: SimulationOptions;
+  /** @internal Set when built with `intercept: true`. */
+  readonly interception: Interception | undefined;
 
   constructor(options: SimulationOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -374,6 +397,33 @@ export class Simulation {
     this.clock = this.scheduler;
     this.trace = new Trace(positive('traceCapacity', options.traceCapacity, 65_536), this.nodeNames);
     this.workload = new Prng(this.seedText, 'workload');
+    this.options = { ...options };
+    if (options.intercept !== undefined && typeof options.intercept !== 'boolean') {
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'intercept must be a boolean', { argument: 'intercept' });
+    }
+    // Last: a simulation that failed to build must not leave node:fs patched.
+    this.interception = options.intercept === true
+      ? new Interception(this.scheduler, this.seedText, (node) => (node as SimNode).fs)
+      : undefined;
+    this.interception?.acquire();
+  }
+
+  /**
+   * Ends the simulation's hold on the process: removes fs interception (if it holds it), leaving
+   * `node:fs` exactly as it was. Idempotent. The simulation's state stays readable.
+   */
+  close(): void {
+    this.interception?.release();
+  }
+
+  /**
+   * Runs `main(sim)` twice, on this simulation and on a fresh one built from the same options,
+   * and compares `hash()`. Rejects with `ERR_NONDETERMINISM` (details: the first differing trace
+   * record and its position) when they differ; otherwise settles as the first run did. `main`
+   * must do all its setup itself (nodes, faults), since the twin starts from nothing.
+   */
+  checkDeterminism<T>(main: (sim: Simulation) => T | Promise<T>): Promise<T> {
+    return runTwice(this, () => new Simulation(this.options), main);
   }
 
   /** The node called `name`, created on first use. */
@@ -404,7 +454,8 @@ export class Simulation {
    * limit. One run at a time per simulation.
    */
   run<T>(main: () => T | Promise<T>): Promise<T> {
-    return this.scheduler.run(main);
+    const interception = this.interception;
+    return interception === undefined ? this.scheduler.run(main) : interception.run(() => this.scheduler.run(main));
   }
 
   /** A seeded number in [0, 1) for the workload. Its own stream: drawing it never shifts a fault decision. */

@@ -1,0 +1,153 @@
+/**
+ * `node.fs` (node's fs API on a simulated node's disk) against memfs, in the same run: 4 KiB
+ * random reads and writes (half each) on one prefilled file, through the promises API's
+ * FileHandle (64 in flight) and through the sync API (`readSync`/`writeSync`). Prints operations
+ * per CPU-second and the ratio to memfs doing the same through the same API.
+ *
+ *   node dist/bench/nodefs-throughput.js [--ops N] [--file-mib M] [--depth D] [--rounds R]
+ *
+ * Every variant runs in its own child process (no shared JIT or heap), interleaved over rounds.
+ */
+import { memfs } from 'memfs';
+import { Simulation } from '../src/backends/sim/index.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const OPS = arg('ops', 200_000);
+const FILE_BYTES = arg('file-mib', 32) * 1024 * 1024;
+const DEPTH = arg('depth', 64);
+const BLOCK = 4096;
+const BLOCKS = FILE_BYTES / BLOCK;
+
+/** xorshift32: the benchmark's own offsets, identical for every contender. */
+function rng(seed: number): () => number {
+  let x = seed | 0 || 1;
+  return () => {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    return x >>> 0;
+  };
+}
+
+/** The slice of a FileHandle both contenders offer. */
+interface Handle {
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  close(): Promise<void>;
+}
+
+/** The slice of the fs module both contenders offer. */
+interface FsShape {
+  openSync(path: string, flags: string): number;
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  writeSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  closeSync(fd: number): void;
+  promises: { open(path: string, flags: string): Promise<Handle> };
+}
+
+async function promisesLoop(handle: Handle, ops: number): Promise<number> {
+  let issued = 0;
+  // CPU time, not wall time: the machine is shared.
+  const start = process.cpuUsage();
+  const lanes: Promise<void>[] = [];
+  for (let lane = 0; lane < DEPTH; lane++) {
+    const next = rng(lane + 1);
+    const buffer = new Uint8Array(BLOCK).fill(lane);
+    lanes.push((async () => {
+      while (issued < ops) {
+        issued++;
+        const r = next();
+        const offset = (r % BLOCKS) * BLOCK;
+        if ((r & 0x8000_0000) === 0) await handle.read(buffer, 0, BLOCK, offset);
+        else await handle.write(buffer, 0, BLOCK, offset);
+      }
+    })());
+  }
+  await Promise.all(lanes);
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+function syncLoop(fs: FsShape, fd: number, ops: number): number {
+  const next = rng(7);
+  const buffer = new Uint8Array(BLOCK).fill(1);
+  const start = process.cpuUsage();
+  for (let i = 0; i < ops; i++) {
+    const r = next();
+    const offset = (r % BLOCKS) * BLOCK;
+    if ((r & 0x8000_0000) === 0) fs.readSync(fd, buffer, 0, BLOCK, offset);
+    else fs.writeSync(fd, buffer, 0, BLOCK, offset);
+  }
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+function prefillSync(fs: FsShape, fd: number): void {
+  const chunk = new Uint8Array(1 << 20).fill(0x5a);
+  for (let o = 0; o < FILE_BYTES; o += chunk.byteLength) fs.writeSync(fd, chunk, 0, chunk.byteLength, o);
+}
+
+async function measure(fs: FsShape, api: 'promises' | 'sync'): Promise<number> {
+  const fd = fs.openSync('/f', 'w+');
+  prefillSync(fs, fd);
+  if (api === 'sync') {
+    syncLoop(fs, fd, Math.min(OPS, 20_000));
+    const seconds = syncLoop(fs, fd, OPS);
+    fs.closeSync(fd);
+    return OPS / seconds;
+  }
+  fs.closeSync(fd);
+  const handle = await fs.promises.open('/f', 'r+');
+  await promisesLoop(handle, Math.min(OPS, 20_000));
+  const seconds = await promisesLoop(handle, OPS);
+  await handle.close();
+  return OPS / seconds;
+}
+
+async function simFs(api: 'promises' | 'sync'): Promise<number> {
+  const sim = new Simulation({ seed: 1 });
+  const node = sim.node('bench');
+  const fs = (node as unknown as { fs: FsShape }).fs;
+  return sim.run(() => measure(fs, api));
+}
+
+const VARIANTS: Record<string, { label: string; base: string; run: () => Promise<number> }> = {
+  'memfs-promises': { label: 'memfs promises FileHandle', base: 'memfs-promises', run: () => measure(memfs().fs as unknown as FsShape, 'promises') },
+  'nodefs-promises': { label: 'node.fs promises FileHandle', base: 'memfs-promises', run: () => simFs('promises') },
+  'memfs-sync': { label: 'memfs readSync/writeSync', base: 'memfs-sync', run: () => measure(memfs().fs as unknown as FsShape, 'sync') },
+  'nodefs-sync': { label: 'node.fs readSync/writeSync', base: 'memfs-sync', run: () => simFs('sync') },
+};
+
+const variantIndex = process.argv.indexOf('--variant');
+if (variantIndex >= 0) {
+  const name = process.argv[variantIndex + 1] ?? '';
+  const variant = VARIANTS[name];
+  if (variant === undefined) throw new Error(`unknown variant ${name}`);
+  console.log(JSON.stringify({ opsPerSec: await variant.run() }));
+} else {
+  const { execFileSync } = await import('node:child_process');
+  const rounds = arg('rounds', 3);
+  const results = new Map<string, number[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const name of Object.keys(VARIANTS)) {
+      const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1] as string, ...process.argv.slice(2), '--variant', name], { encoding: 'utf8' });
+      const lines = out.trim().split('\n');
+      const parsed = JSON.parse(lines[lines.length - 1] as string) as { opsPerSec: number };
+      const list = results.get(name) ?? [];
+      list.push(parsed.opsPerSec);
+      results.set(name, list);
+    }
+  }
+  const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] as number; };
+  console.log(`4 KiB random read/write 50/50, ${FILE_BYTES / 1048576} MiB file, promises ${DEPTH} in flight, ${OPS} ops, median of ${rounds} rounds`);
+  for (const [name, list] of results) {
+    const variant = VARIANTS[name] as { label: string; base: string };
+    const baseList = results.get(variant.base) ?? [];
+    const ops = median(list);
+    // Ratio within each round (contenders ran back to back), then the median: steadier than the ratio of medians.
+    const roundRatio = median(list.map((v, i) => v / (baseList[i] as number)));
+    console.log(`${variant.label.padEnd(30)}${Math.round(ops).toLocaleString('en-US').padStart(12)} ops/cpu-s  ${roundRatio.toFixed(2)}x ${variant.base}`);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Simulated time for everything in an intercepting run: `setTimeout`, `setInterval`,
+ * `setImmediate` and their `clear*` (globals and the `timers`/`timers/promises` modules), `Date`,
+ * `performance.now()` and `process.hrtime()` are replaced by `@sinonjs/fake-timers` and driven by
+ * the simulation's scheduler: the scheduler stops at each fake timer's due time as it does at its
+ * own events (see {@link ExternalTimers}), and moves the fake clock along with simulated time, so
+ * `Date.now()` advances with simulated I/O latency too.
+ *
+ * Wall clock: `Date.now()` is {@link SIM_EPOCH_MS} plus simulated milliseconds; `performance.now()`
+ * and `hrtime` count simulated time from the start of the run, in whole milliseconds.
+ *
+ * A timer callback runs in the async context where the timer was set (`AsyncResource.bind`), so a
+ * callback set inside `node.within` keeps reaching that node's disk. `process.nextTick` and
+ * `queueMicrotask` are not faked: they involve no time, and promises need them.
+ */
+import { AsyncResource } from 'node:async_hooks';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { withGlobal, type Clock } from '@sinonjs/fake-timers';
+import type { ExternalTimers, Scheduler } from '../backends/sim/scheduler.js';
+
+/** The wall-clock time (ms since 1970) at simulated time 0: 2025-01-01T00:00:00Z. */
+export const SIM_EPOCH_MS = Date.UTC(2025, 0, 1);
+
+const require = createRequire(import.meta.url);
+const timersModule = require('node:timers') as Record<string, unknown>;
+
+const FAKED = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date', 'hrtime', 'performance'] as const;
+/** Timer-setting functions whose callback must keep the caller's async context. */
+const SETTERS = ['setTimeout', 'setInterval', 'setImmediate'] as const;
+
+/** fake-timers' internal min-heap on due time: the one place we read past its public API. */
+interface ClockInternals {
+  timerHeap?: { peek(): { callAt: number } | undefined };
+}
+
+/** The fake clock of one run, attached to a scheduler as its external timers. */
+export class SimTime implements ExternalTimers {
+  private readonly clock: Clock;
+  /** Simulated ms the fake clock has been moved to. */
+  private advancedToMs: number;
+  private readonly startMs: number;
+
+  private constructor(private readonly scheduler: Scheduler) {
+    this.startMs = Math.floor(scheduler.now());
+    this.advancedToMs = this.startMs;
+    this.clock = withGlobal(globalThis).install({
+      now: SIM_EPOCH_MS + this.startMs,
+      toFake: [...FAKED],
+      // Generous: a run may legitimately fire many timers at one instant.
+      loopLimit: 1_000_000,
+    });
+    for (const holder of [globalThis as unknown as Record<string, unknown>, timersModule]) {
+      for (const name of SETTERS) {
+        const fake = holder[name];
+        if (typeof fake !== 'function') continue;
+        const bound = function (this: unknown, callback: unknown, ...rest: unknown[]): unknown {
+          const cb = typeof callback === 'function' ? AsyncResource.bind(callback as (...a: unknown[]) => unknown) : callback;
+          return Reflect.apply(fake, this, [cb, ...rest]);
+        };
+        // Keep util.promisify(setTimeout) and friends working as on Node.
+        for (const symbol of Object.getOwnPropertySymbols(fake)) {
+          (bound as unknown as Record<symbol, unknown>)[symbol] = (fake as unknown as Record<symbol, unknown>)[symbol];
+        }
+        holder[name] = bound;
+      }
+    }
+    syncBuiltinESMExports();
+  }
+
+  /** Installs the fake clock and attaches it to `scheduler`. */
+  static install(scheduler: Scheduler): SimTime {
+    const time = new SimTime(scheduler);
+    scheduler.external = time;
+    return time;
+  }
+
+  /** Detaches from the scheduler and restores every faked global and module function. */
+  uninstall(): void {
+    if (this.scheduler.external === this) this.scheduler.external = undefined;
+    this.clock.uninstall();
+    syncBuiltinESMExports();
+  }
+
+  nextDueMs(): number | undefined {
+    const next = (this.clock as unknown as ClockInternals).timerHeap?.peek();
+    return next === undefined ? undefined : next.callAt - SIM_EPOCH_MS;
+  }
+
+  advanceTo(nowMs: number): void {
+    // Whole milliseconds only: fake-timers splits fractional ticks into ms plus a nanosecond
+    // carry whose float rounding can stop a hair short of a timer's due time (and the loop would
+    // then wait at that instant for ever). Simulated time keeps its fractions; Date.now() has
+    // none anyway.
+    const targetMs = Math.floor(nowMs);
+    const deltaMs = targetMs - this.advancedToMs;
+    if (deltaMs < 0) return;
+    this.advancedToMs = targetMs;
+    this.clock.tick(deltaMs);
+  }
+
+  pendingCount(): number {
+    return this.clock.countTimers();
+  }
+}
