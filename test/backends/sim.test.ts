@@ -21,6 +21,8 @@ function simBackend(options: Omit<SimulationOptions, 'seed'>): () => Promise<Bac
       // The simulated disk's root is the Io's root: the only way out is `..` above it, which the
       // Io contract refuses (ERR_PATH_ESCAPE) wherever a link leads there.
       outsideDirectory: '/..',
+      // Absolute link targets name places on the simulated disk, whose root is `/`.
+      rootDirectory: '/',
     };
   };
 }

@@ -19,6 +19,7 @@ import type { Io } from '../../src/interfaces/io.js';
 import { IOV_COUNT_MAX } from '../../src/interfaces/limits.js';
 import { expectCode, getFile, pattern, putFile, readUpTo } from './io-suite.js';
 import { skipReason, type ConformanceSupports } from './harness.js';
+import type { TestRunner } from '../../src/testing/runner.js';
 
 const LENGTH_BYTES = 8;
 
@@ -167,13 +168,20 @@ const OFFSETS: ReadonlyArray<readonly [string, unknown, number | ErrorCode]> = [
   ['a symbol', Symbol('offset'), 'ERR_INVALID_ARGUMENT'],
 ];
 
-export function defineHostileArgumentTests(current: () => Io, supports: ConformanceSupports): void {
+/**
+ * Registers the buffer-contract and hostile-argument tests through the suite's own runner (so the
+ * per-test set-up that makes `current()` a fresh Io runs around each of them, on every runner).
+ */
+export function defineHostileArgumentTests(
+  current: () => Io, supports: ConformanceSupports, runner: Pick<TestRunner, 'describe' | 'it'>,
+): void {
+  const { describe } = runner;
   const ORIGINAL = pattern(LENGTH_BYTES, 99);
   const enabled = supports.bufferContract ?? true;
   /** `it`, or a pending test naming the reason when the manifest turns the buffer contract off. */
   const it = (title: string, fn: () => Promise<void>): void => {
-    if (enabled) globalThis.it(title, fn);
-    else globalThis.it(`${title} (skipped: ${skipReason(supports, 'bufferContract')})`);
+    if (enabled) runner.it(title, fn);
+    else runner.it(`${title} (skipped: ${skipReason(supports, 'bufferContract')})`);
   };
 
   /** A fresh file `f` holding ORIGINAL, opened read-write; checks afterwards what `expected` says it must hold. */
