@@ -280,7 +280,7 @@ describeUring('UringIo memory safety under hostile callers', function () {
     });
   });
 
-  describe('kernel-equal answers (section 3)', function () {
+  describe('kernel-equal answers and limits (section 3)', function () {
     let io: UringIo;
 
     beforeEach(function () {
@@ -324,6 +324,25 @@ describeUring('UringIo memory safety under hostile callers', function () {
       });
       expect((out['a'] as unknown[])[2]).to.equal(true);
       expect((out['.'] as unknown[])[2]).to.equal(true);
+    });
+
+    it('queueDepth 2^32+4 is refused, not wrapped', function () {
+      expect(() => new UringIo({ root, queueDepth: 2 ** 32 + 4 })).to.throw(StorageError).with.property('code', 'ERR_LIMIT_EXCEEDED');
+    });
+
+    it('bounce memory is bounded: large transfers give theirs back, small ones keep a slot\'s worth', async function () {
+      const fd = await io.open('big', { read: true, write: true, create: true });
+      const big = 2 << 20;
+      expect(await io.write(fd, new Uint8Array(big).fill(3), 0)).to.equal(big);
+      const reads = await Promise.all(Array.from({ length: 4 }, () => io.read(fd, new Uint8Array(big), 0)));
+      expect(reads).to.deep.equal([big, big, big, big]);
+      expect(io.ringInfo.bounceBytes).to.equal(0);
+      await Promise.all(Array.from({ length: 4 }, (_, i) => io.read(fd, new Uint8Array(4096), i * 4096)));
+      expect(io.ringInfo.bounceBytes).to.be.above(0).and.at.most(4 * 8192);
+      const aligned = io.allocAligned(big);
+      const before = io.ringInfo.bounceBytes;
+      expect(await io.read(fd, aligned, 0)).to.equal(big);
+      expect(io.ringInfo.bounceBytes, 'allocAligned buffers are used in place').to.equal(before);
     });
 
     it('allocAligned(2^31) is ERR_LIMIT_EXCEEDED, as on FsIo and SimIo', function () {
