@@ -6,7 +6,7 @@
  * (`child-hostile`), which must exit cleanly with the right results and untouched sentinels.
  */
 import { expect } from 'chai';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -343,6 +343,32 @@ describeUring('UringIo memory safety under hostile callers', function () {
       const before = io.ringInfo.bounceBytes;
       expect(await io.read(fd, aligned, 0)).to.equal(big);
       expect(io.ringInfo.bounceBytes, 'allocAligned buffers are used in place').to.equal(before);
+    });
+
+    it('bounceBytesMax: a transfer that would pass it waits first in line until a completion frees memory', async function () {
+      const bounded = new UringIo({ root, queueDepth: 4, bounceBytesMax: 64 * 1024 });
+      try {
+        execFileSync('mkfifo', [join(root, 'pipe')]);
+        const writer = openSync(join(root, 'pipe'), constants.O_RDWR);
+        await writeFile(join(root, 'data'), new Uint8Array(32 * 1024).fill(5));
+        const pipe = await bounded.open('pipe');
+        const data = await bounded.open('data');
+        const order: string[] = [];
+        const pending = bounded.read(pipe, new Uint8Array(48 * 1024), 0).then((n) => { order.push('pipe'); return n; });
+        await new Promise((r) => setImmediate(r));
+        const waiting = bounded.read(data, new Uint8Array(32 * 1024), 0).then((n) => { order.push('data'); return n; });
+        const small = bounded.read(data, new Uint8Array(16), 0).then((n) => { order.push('small'); return n; });
+        for (let i = 0; i < 5; i += 1) await new Promise((r) => setImmediate(r));
+        expect(order, 'nothing passes the waiting transfer').to.deep.equal([]);
+        expect(bounded.ringInfo.bounceBytes).to.be.at.most(64 * 1024);
+        writeSync(writer, new Uint8Array(100).fill(1));
+        expect(await Promise.all([pending, waiting, small])).to.deep.equal([100, 32 * 1024, 16]);
+        expect(order).to.deep.equal(['pipe', 'data', 'small']);
+        closeSync(writer);
+      } finally {
+        await bounded.shutdown();
+      }
+      expect(() => new UringIo({ root, bounceBytesMax: 100 })).to.throw(StorageError).with.property('code', 'ERR_INVALID_ARGUMENT');
     });
 
     it('allocAligned(2^31) is ERR_LIMIT_EXCEEDED, as on FsIo and SimIo', function () {
