@@ -161,8 +161,13 @@ describeUring('UringIo memory safety under hostile callers', function () {
       const bad = [new Uint8Array(4), new Proxy(new Uint8Array(4), {})];
       const others = unrelated();
       const results = await Promise.all([codeOf(io.readv(fd, changing, 0)), codeOf(io.readv(fd, bad, 0)), codeOf(io.writev(fd, bad, 0))]);
+      const revocable = Proxy.revocable([new Uint8Array(4)], {});
+      revocable.revoke();
+      const throwing = [new Uint8Array(4)];
+      Object.defineProperty(throwing, 0, { get: () => { throw new Error('boom'); } });
+      results.push(await codeOf(io.readv(fd, revocable.proxy, 0)), await codeOf(io.writev(fd, throwing, 0)));
       expect(reads).to.equal(1);
-      expect(results).to.deep.equal(['ok', 'ERR_INVALID_ARGUMENT', 'ERR_INVALID_ARGUMENT']);
+      expect(results).to.deep.equal(['ok', 'ERR_INVALID_ARGUMENT', 'ERR_INVALID_ARGUMENT', 'ERR_INVALID_ARGUMENT', 'ERR_INVALID_ARGUMENT']);
       await expectUnharmed(others);
     });
 
