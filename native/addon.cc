@@ -85,6 +85,11 @@ constexpr size_t kStringBytesMax = 1u << 16;  // far above PATH_MAX: the kernel 
 // Bounce memory a slot keeps between requests, and all slots together (more is freed after use).
 constexpr size_t kBounceRetainSlotBytes = (1u << 20) + 2 * 4096;
 constexpr size_t kBounceRetainTotalBytes = 64u << 20;
+// Bounce memory of all slots at once (start's 5th argument). A request that would pass it while others are in flight
+// waits (JS requeues it at the head) until a completion frees some; alone, it always proceeds.
+constexpr double kBounceBytesMaxDefault = 256.0 * 1024 * 1024;
+constexpr int kBounceBusy = -1;  // PrepareTransfer: over kBounceBytesMax, retry later
+constexpr double kResultBounceBusy = -1000005.0;  // RESULT_BOUNCE_BUSY in request.ts
 constexpr int kDrainMillisMax = 1000;
 
 enum class SlotState : uint8_t { kFree, kInKernel };
@@ -237,7 +242,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   }
 
  private:
-  // start(rootPath, queueDepth, sqpoll, dispatcher) -> null | { stage, errno }
+  // start(rootPath, queueDepth, sqpoll, dispatcher[, bounceBytesMax]) -> null | { stage, errno }
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!Usable(env, false)) return env.Undefined();
@@ -250,6 +255,11 @@ class Ring : public Napi::ObjectWrap<Ring> {
       return env.Undefined();
     }
     if (!IsType(env, info[3], napi_function)) return ThrowType(env, "start: dispatcher must be a function");
+    double bounce_max = kBounceBytesMaxDefault;
+    if (!IsType(env, info[4], napi_undefined) && !IntArg(env, info[4], kAlignmentBytes, 1099511627776.0, "start: bounceBytesMax", &bounce_max)) {
+      return env.Undefined();
+    }
+    bounce_bytes_max_ = static_cast<size_t>(bounce_max);
     const uint32_t depth = static_cast<uint32_t>(depth_value);
     // The JS object owns the dispatcher (a plain property: a JS-side cycle the GC can collect),
     // and the dispatcher owns the object, so the strong reference to the dispatcher held while
@@ -604,7 +614,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // Points the slot's iovecs at memory the kernel may use until completion: each view's own
   // memory when it is a registered allocation (pinned with a share), else a place in the slot's
   // bounce buffer with the view's address misalignment (a write copies the bytes in now).
-  // Returns 0 or ENOMEM. No JavaScript runs here.
+  // Returns 0, ENOMEM or kBounceBusy. No JavaScript runs here.
   int PrepareTransfer(Slot* slot, bool is_read, const View* views, uint32_t count) {
     ReleasePins(slot);
     slot->bounced_read = false;
@@ -628,6 +638,10 @@ class Ring : public Napi::ObjectWrap<Ring> {
       slot->iov_bounced[i] = 1;
       need = place + view.length;
     }
+    if (need > slot->bounce_bytes && in_kernel_ > 0 && !BounceFits(slot, need)) {
+      ReleasePins(slot);
+      return kBounceBusy;
+    }
     if (need > 0 && !EnsureBounce(slot, need)) {
       ReleasePins(slot);
       return ENOMEM;
@@ -640,6 +654,17 @@ class Ring : public Napi::ObjectWrap<Ring> {
     }
     slot->bounced_read = is_read && need > 0;
     return 0;
+  }
+
+  // Whether growing `slot`'s bounce to `need` stays within bounce_bytes_max_, after freeing the
+  // memory idle slots keep for reuse if that is what it takes.
+  bool BounceFits(const Slot* slot, size_t need) {
+    const auto fits = [&] { return bounce_bytes_total_ - slot->bounce_bytes + need <= bounce_bytes_max_; };
+    if (fits()) return true;
+    for (Slot& other : slots_) {
+      if (&other != slot && other.state == SlotState::kFree && !other.bounced_read) FreeBounce(&other);
+    }
+    return fits();
   }
 
   bool EnsureBounce(Slot* slot, size_t need) {
@@ -718,6 +743,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       return Result(env, ret);
     }
     const int err = PrepareTransfer(slot, op == IORING_OP_READ, &view, 1);
+    if (err == kBounceBusy) return Napi::Number::New(env, kResultBounceBusy);
     if (err != 0) return Napi::Number::New(env, -err);
     uint8_t* target = static_cast<uint8_t*>(slot->iov[0].iov_base);
     PrepRw(slot, op, fd, reinterpret_cast<uint64_t>(target), static_cast<uint32_t>(view.length), offset);
@@ -903,6 +929,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       return Result(env, ret);
     }
     const int err = PrepareTransfer(slot, op == IORING_OP_READV, views.data(), count);
+    if (err == kBounceBusy) return Napi::Number::New(env, kResultBounceBusy);
     if (err != 0) return Napi::Number::New(env, -err);
     PrepRw(slot, op, fd, reinterpret_cast<uint64_t>(slot->iov.data()), count, offset);
     return Queue(env, index, slot);
@@ -1368,6 +1395,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   size_t fixed_bytes_ = 0;
   uint64_t fixed_transfers_ = 0;
   size_t bounce_bytes_total_ = 0;
+  size_t bounce_bytes_max_ = 0;
   bool reading_elements_ = false;
   bool teardown_done_ = false;
   bool leaked_ = false;

@@ -70,8 +70,11 @@ export type NativeResult = number | undefined;
  * it claims the slot or queues anything.
  */
 export interface NativeRing {
-  /** Sets the ring up; `null` on success. `dispatcher(count)` is called with completion batches. */
-  start(root: string, queueDepth: number, sqpoll: boolean, dispatcher: (count: number) => void): NativeFailure | null;
+  /**
+   * Sets the ring up; `null` on success. `dispatcher(count)` is called with completion batches.
+   * `bounceBytesMax` bounds the bounce memory of all slots together (default 256 MiB).
+   */
+  start(root: string, queueDepth: number, sqpoll: boolean, dispatcher: (count: number) => void, bounceBytesMax?: number): NativeFailure | null;
   /** The record buffer: `count` records of [slot, res, aux0, aux1] as float64 per dispatch. */
   completions(): ArrayBuffer;
   info(): NativeRingInfo;

@@ -6,7 +6,7 @@
  * (`child-hostile`), which must exit cleanly with the right results and untouched sentinels.
  */
 import { expect } from 'chai';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -161,8 +161,13 @@ describeUring('UringIo memory safety under hostile callers', function () {
       const bad = [new Uint8Array(4), new Proxy(new Uint8Array(4), {})];
       const others = unrelated();
       const results = await Promise.all([codeOf(io.readv(fd, changing, 0)), codeOf(io.readv(fd, bad, 0)), codeOf(io.writev(fd, bad, 0))]);
+      const revocable = Proxy.revocable([new Uint8Array(4)], {});
+      revocable.revoke();
+      const throwing = [new Uint8Array(4)];
+      Object.defineProperty(throwing, 0, { get: () => { throw new Error('boom'); } });
+      results.push(await codeOf(io.readv(fd, revocable.proxy, 0)), await codeOf(io.writev(fd, throwing, 0)));
       expect(reads).to.equal(1);
-      expect(results).to.deep.equal(['ok', 'ERR_INVALID_ARGUMENT', 'ERR_INVALID_ARGUMENT']);
+      expect(results).to.deep.equal(['ok', 'ERR_INVALID_ARGUMENT', 'ERR_INVALID_ARGUMENT', 'ERR_INVALID_ARGUMENT', 'ERR_INVALID_ARGUMENT']);
       await expectUnharmed(others);
     });
 
@@ -280,7 +285,7 @@ describeUring('UringIo memory safety under hostile callers', function () {
     });
   });
 
-  describe('kernel-equal answers (section 3)', function () {
+  describe('kernel-equal answers and limits (section 3)', function () {
     let io: UringIo;
 
     beforeEach(function () {
@@ -324,6 +329,51 @@ describeUring('UringIo memory safety under hostile callers', function () {
       });
       expect((out['a'] as unknown[])[2]).to.equal(true);
       expect((out['.'] as unknown[])[2]).to.equal(true);
+    });
+
+    it('queueDepth 2^32+4 is refused, not wrapped', function () {
+      expect(() => new UringIo({ root, queueDepth: 2 ** 32 + 4 })).to.throw(StorageError).with.property('code', 'ERR_LIMIT_EXCEEDED');
+    });
+
+    it('bounce memory is bounded: large transfers give theirs back, small ones keep a slot\'s worth', async function () {
+      const fd = await io.open('big', { read: true, write: true, create: true });
+      const big = 2 << 20;
+      expect(await io.write(fd, new Uint8Array(big).fill(3), 0)).to.equal(big);
+      const reads = await Promise.all(Array.from({ length: 4 }, () => io.read(fd, new Uint8Array(big), 0)));
+      expect(reads).to.deep.equal([big, big, big, big]);
+      expect(io.ringInfo.bounceBytes).to.equal(0);
+      await Promise.all(Array.from({ length: 4 }, (_, i) => io.read(fd, new Uint8Array(4096), i * 4096)));
+      expect(io.ringInfo.bounceBytes).to.be.above(0).and.at.most(4 * 8192);
+      const aligned = io.allocAligned(big);
+      const before = io.ringInfo.bounceBytes;
+      expect(await io.read(fd, aligned, 0)).to.equal(big);
+      expect(io.ringInfo.bounceBytes, 'allocAligned buffers are used in place').to.equal(before);
+    });
+
+    it('bounceBytesMax: a transfer that would pass it waits first in line until a completion frees memory', async function () {
+      const bounded = new UringIo({ root, queueDepth: 4, bounceBytesMax: 64 * 1024 });
+      try {
+        execFileSync('mkfifo', [join(root, 'pipe')]);
+        const writer = openSync(join(root, 'pipe'), constants.O_RDWR);
+        await writeFile(join(root, 'data'), new Uint8Array(32 * 1024).fill(5));
+        const pipe = await bounded.open('pipe');
+        const data = await bounded.open('data');
+        const order: string[] = [];
+        const pending = bounded.read(pipe, new Uint8Array(48 * 1024), 0).then((n) => { order.push('pipe'); return n; });
+        await new Promise((r) => setImmediate(r));
+        const waiting = bounded.read(data, new Uint8Array(32 * 1024), 0).then((n) => { order.push('data'); return n; });
+        const small = bounded.read(data, new Uint8Array(16), 0).then((n) => { order.push('small'); return n; });
+        for (let i = 0; i < 5; i += 1) await new Promise((r) => setImmediate(r));
+        expect(order, 'nothing passes the waiting transfer').to.deep.equal([]);
+        expect(bounded.ringInfo.bounceBytes).to.be.at.most(64 * 1024);
+        writeSync(writer, new Uint8Array(100).fill(1));
+        expect(await Promise.all([pending, waiting, small])).to.deep.equal([100, 32 * 1024, 16]);
+        expect(order).to.deep.equal(['pipe', 'data', 'small']);
+        closeSync(writer);
+      } finally {
+        await bounded.shutdown();
+      }
+      expect(() => new UringIo({ root, bounceBytesMax: 100 })).to.throw(StorageError).with.property('code', 'ERR_INVALID_ARGUMENT');
     });
 
     it('allocAligned(2^31) is ERR_LIMIT_EXCEEDED, as on FsIo and SimIo', function () {

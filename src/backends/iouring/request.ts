@@ -18,6 +18,8 @@ export const RESULT_QUEUE_FULL = -1_000_002;
 export const RESULT_INTERNAL = -1_000_003;
 /** A read completed, but one of its views no longer covers its range (detached, shrunk). */
 export const RESULT_DETACHED = -1_000_004;
+/** From the addon at submission: its bounce memory is at its bound; retry after a completion. */
+export const RESULT_BOUNCE_BUSY = -1_000_005;
 
 export class Request {
   /** Settles the caller's promise with a count, 0, or a negative errno / RESULT_* value. */

@@ -51,7 +51,7 @@ import {
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
 import { RealClock } from '../fs/real-clock.js';
 import { errnoName, errnoToCode } from './errno.js';
-import { Kind, Request, RESULT_CLOSED, RESULT_DETACHED, RESULT_INTERNAL, RESULT_QUEUE_FULL } from './request.js';
+import { Kind, Request, RESULT_BOUNCE_BUSY, RESULT_CLOSED, RESULT_DETACHED, RESULT_INTERNAL, RESULT_QUEUE_FULL } from './request.js';
 import { checkView, isUint8Array, snapshotViews, viewByteLength, viewCovers, viewDetached } from './views.js';
 import { explainFailure, probeSupport, type UringSupport } from './support.js';
 
@@ -78,11 +78,18 @@ export interface UringIoOptions {
    * producer from growing memory without limit.
    */
   readonly waitingMax?: number;
+  /**
+   * Most bytes of bounce memory (the private copies of ordinary, non-`allocAligned` buffers in
+   * flight) at once, 4096..2^40, default 256 MiB. A transfer that would pass it waits, first in
+   * line, until completions free enough; one alone in the ring always proceeds.
+   */
+  readonly bounceBytesMax?: number;
 }
 
 const QUEUE_DEPTH_DEFAULT = 128;
 const QUEUE_DEPTH_MAX = 4096;
 const WAITING_MAX_DEFAULT = 1 << 20;
+const BOUNCE_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
 const ROOT_FD = -1;
 const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_BENEATH = 0x08;
@@ -157,6 +164,10 @@ export class UringIo implements Io {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: queueDepth must be at least 1', { operation: 'UringIo', argument: 'queueDepth' });
     }
     this.waitingMax = checkUnsigned('UringIo', 'waitingMax', options.waitingMax ?? WAITING_MAX_DEFAULT, 2 ** 31);
+    const bounceBytesMax = checkUnsigned('UringIo', 'bounceBytesMax', options.bounceBytesMax ?? BOUNCE_BYTES_MAX_DEFAULT, 2 ** 40);
+    if (bounceBytesMax < DIRECT_ALIGNMENT_BYTES) {
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: bounceBytesMax must be at least 4096', { operation: 'UringIo', argument: 'bounceBytesMax' });
+    }
     const load = loadBinding();
     if (!load.ok) {
       throw new StorageError('ERR_IOURING_UNAVAILABLE', `io_uring unavailable: ${load.reason}`, { operation: 'UringIo', stage: 'load' },
@@ -169,7 +180,7 @@ export class UringIo implements Io {
         { operation: 'UringIo', stage: 'platform', platform: process.platform });
     }
     this.ring = new RingClass();
-    const failure = this.ring.start(options.root, queueDepth, options.sqpoll === true, this.dispatcher);
+    const failure = this.ring.start(options.root, queueDepth, options.sqpoll === true, this.dispatcher, bounceBytesMax);
     if (failure !== null) {
       if (failure.stage === 'open-root') {
         const code = errnoToCode(failure.errno);
@@ -247,7 +258,7 @@ export class UringIo implements Io {
   /** Launches `request` now if a slot is free and nobody waits, else queues it (bounded). */
   private enqueue(request: Request): void {
     if (this.freeCount > 0 && this.waitingHead === this.waiting.length) {
-      this.launch(request);
+      if (!this.launch(request)) this.waiting.push(request);
     } else if (this.waiting.length - this.waitingHead >= this.waitingMax) {
       this.complete(request, RESULT_QUEUE_FULL);
     } else {
@@ -282,7 +293,12 @@ export class UringIo implements Io {
     }
   }
 
-  private launch(request: Request): void {
+  /**
+   * Submits `request` in a free slot. False, with nothing done, when the addon's bounce memory is
+   * at its bound: the caller keeps the request first in line until a completion frees memory (the
+   * addon only says so while other requests are in flight, so one will come).
+   */
+  private launch(request: Request): boolean {
     this.freeCount -= 1;
     const slot = this.freeSlots[this.freeCount] as number;
     this.slots[slot] = request;
@@ -292,9 +308,10 @@ export class UringIo implements Io {
     } catch {
       result = RESULT_INTERNAL;
     }
-    if (result === undefined) return;
-    // Ran synchronously (opcode missing from this kernel) or could not be queued.
+    if (result === undefined) return true;
+    // Ran synchronously (opcode missing from this kernel), could not be queued, or must wait.
     this.releaseSlot(slot);
+    if (result === RESULT_BOUNCE_BUSY) return false;
     if (Array.isArray(result)) {
       request.sizeBytes = result[0];
       request.mode = result[1];
@@ -302,6 +319,7 @@ export class UringIo implements Io {
     } else {
       this.complete(request, result);
     }
+    return true;
   }
 
   private callNative(slot: number, r: Request): number | [number, number] | undefined {
@@ -386,9 +404,9 @@ export class UringIo implements Io {
     const waiting = this.waiting;
     while (this.freeCount > 0 && this.waitingHead < waiting.length) {
       const request = waiting[this.waitingHead] as Request;
+      if (!this.launch(request)) break; // stays first in line until the next completion
       waiting[this.waitingHead] = undefined as unknown as Request;
       this.waitingHead += 1;
-      this.launch(request);
     }
     if (this.waitingHead === waiting.length) {
       // Only when there is something to drop: storing `length` goes through a V8 runtime call

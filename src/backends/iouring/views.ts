@@ -74,8 +74,21 @@ export interface ViewSnapshot {
   readonly totalBytes: number;
 }
 
-/** Reads `buffers` once by index into a private array, checking each element as {@link checkView}. */
+/**
+ * Reads `buffers` once by index into a private array, checking each element as {@link checkView}.
+ * Whatever the caller's array throws on the way (a revoked Proxy, a throwing getter) is
+ * `ERR_INVALID_ARGUMENT`, with the thrown value as its cause.
+ */
 export function snapshotViews(operation: string, buffers: unknown): ViewSnapshot {
+  try {
+    return snapshotOnce(operation, buffers);
+  } catch (err) {
+    if (err instanceof StorageError) throw err;
+    throw new StorageError('ERR_INVALID_ARGUMENT', `${operation}: buffers could not be read`, { operation, argument: 'buffers' }, { cause: err });
+  }
+}
+
+function snapshotOnce(operation: string, buffers: unknown): ViewSnapshot {
   if (!isArray(buffers)) {
     throw new StorageError('ERR_INVALID_ARGUMENT', `${operation}: buffers must be an array of Uint8Array`, { operation, argument: 'buffers' });
   }
