@@ -57,8 +57,8 @@ import type { Clock } from '../../interfaces/clock.js';
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
 import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkAllocateRange, baseName, checkBuffer, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
-  checkSnapshotsUsable, checkUnsigned, copyInto, normalizePath, parentPath, snapshotBuffers, type ResolvedOpenFlags,
+  checkAllocateRange, checkBuffer, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
+  checkSnapshotsUsable, checkUnsigned, copyInto, normalizePath, snapshotBuffers, type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
 import { BouncePool } from '../../common/bounce-pool.js';
