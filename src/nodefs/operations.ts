@@ -519,18 +519,32 @@ export class Operations {
     const from = yield* this.open(io, src, 0, 0);
     try {
       const st = yield* this.fstat(io, from);
-      if (st.isDirectory) throw systemError('EISDIR', 'copyfile', src.shown, dst.shown);
+      // As libuv: open without O_TRUNC, stop if it is the source itself, then truncate and give it
+      // the source's permission bits; on any failure after that the destination is removed.
       const exclusive = (mode & COPYFILE_EXCL) !== 0;
-      const to = yield* this.open(io, dst, O_WRONLY | O_CREAT | O_TRUNC | (exclusive ? O_EXCL : 0), st.mode & 0o7777 | UMASK);
+      const to = yield* this.open(io, dst, O_WRONLY | O_CREAT | (exclusive ? O_EXCL : 0), st.mode & 0o7777 | UMASK);
+      let failure: unknown;
       try {
-        const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES_MAX, Math.max(st.sizeBytes, 1)));
-        for (;;) {
-          const count = yield* this.read(io, from, buffer, -1);
-          if (count === 0) break;
-          yield* this.writeAll(io, to, buffer.subarray(0, count), -1);
+        const same = !exclusive && (yield* this.fstat(io, to)).ino === st.ino;
+        if (!same) {
+          if (!exclusive) yield* this.ftruncate(io, to, 0);
+          yield* this.fsetattr(io, to, { mode: st.mode & 0o7777 }, 'fchmod');
+          const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES_MAX, Math.max(st.sizeBytes, 1)));
+          for (;;) {
+            const count = yield* this.read(io, from, buffer, -1);
+            if (count === 0) break;
+            yield* this.writeAll(io, to, buffer.subarray(0, count), -1);
+          }
         }
-      } finally {
-        yield* this.close(io, to);
+      } catch (err) {
+        failure = err;
+      }
+      yield* this.close(io, to);
+      if (failure !== undefined) {
+        try {
+          yield* call<void>('unlink', [dst.io], 'unlink', dst.shown);
+        } catch { /* as libuv: the copy's own error is the one reported */ }
+        throw failure;
       }
     } finally {
       yield* this.close(io, from);
