@@ -2,7 +2,8 @@
  * Differential test: random sequences of namespace and data calls (files, directories, hard
  * links, symbolic links, renames over each of them) run against a temporary directory on the real
  * disk and against `node.fs`; after every call the outcome (result or error code) and, at the end,
- * the whole tree (kinds, contents, link targets, link counts) must be the same. fast-check shrinks a
+ * the whole tree (kinds, contents, link targets, link counts) must be the same. Names include
+ * trailing slashes (which demand a directory, as on Linux). fast-check shrinks a
  * failing sequence to a minimal one.
  */
 import { expect } from 'chai';
@@ -14,7 +15,7 @@ import { Simulation } from '../../src/backends/sim/index.js';
 
 type Fs = typeof realFs;
 
-const NAMES = ['a', 'b', 'd', 'd/a', 'd/e', 'd/e/f', 'l'];
+const NAMES = ['a', 'b', 'd', 'd/a', 'd/e', 'd/e/f', 'l', 'a/', 'd/', 'l/'];
 const TARGETS = ['a', 'b', 'd', 'd/a', 'missing', '../a', 'd/e/../a', 'l', 'e/f'];
 
 type Cmd =

@@ -1175,8 +1175,9 @@ export class SimIo implements Io, SyncCapableIo {
     const from = this.disk.lookup('link', src);
     if (from.inode === undefined) throw sys('ENOENT', 'link', details);
     const to = this.disk.lookup('link', dst);
-    if (from.inode.kind === 'dir') throw sys('EPERM', 'link', details);
+    // Linux creates the new name (EEXIST) before it asks whether the inode may be linked (EPERM).
     if (to.inode !== undefined) throw sys('EEXIST', 'link', details);
+    if (from.inode.kind === 'dir') throw sys('EPERM', 'link', details);
     this.disk.link(to.parent, to.name, from.inode);
   }
 
