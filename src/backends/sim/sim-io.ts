@@ -1225,11 +1225,13 @@ export class SimIo implements Io, SyncCapableIo {
     const src = o.path as string;
     const dst = o.path2 as string;
     const details = { path: src, destination: dst };
+    // Linux resolves the existing path completely before it looks at the new one.
     const from = this.disk.lookup('link', src);
-    const to = this.disk.lookup('link', dst);
     if (from.inode === undefined) throw sys('ENOENT', 'link', details);
-    if (from.inode.kind === 'dir') throw sys('EPERM', 'link', details);
+    const to = this.disk.lookup('link', dst);
+    // Linux creates the new name (EEXIST) before it asks whether the inode may be linked (EPERM).
     if (to.inode !== undefined) throw sys('EEXIST', 'link', details);
+    if (from.inode.kind === 'dir') throw sys('EPERM', 'link', details);
     this.disk.link(to.parent, to.name, from.inode);
   }
 
