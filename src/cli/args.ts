@@ -350,7 +350,7 @@ Runs the workload once per seed, seeds S..S+N-1, spread over worker threads.
   --from S           first seed (default 1); with --seeds, shards a campaign across machines
   --workers W        worker threads (default: available parallelism)
   --profile P        posix (default), ext4-ordered or none: what a power cut may lose
-  --faults F         none, default (default) or heavy: injected disk faults
+  --faults F         none, default (default), heavy, or swarm (each seed draws its own mix and rates)
   --latency L        default (SSD-like, completions reorder) or none
   --option k=v       passed to the workload in ctx.options (repeatable)
   --seed-timeout T   real time one seed may run before it fails with ERR_SEED_TIMEOUT and its
@@ -372,7 +372,7 @@ result and sim.hash(); the hash is identical on every run of the same seed.
 
   --seed S           the seed to run (required)
   --profile P        posix (default), ext4-ordered or none
-  --faults F         none, default (default) or heavy
+  --faults F         none, default (default), heavy or swarm
   --latency L        default or none
   --option k=v       passed to the workload in ctx.options (repeatable)
   --trace            print the full trace

@@ -95,9 +95,11 @@ export function formatErrorDetails(error: SeedError | undefined): string[] {
 }
 
 /** A failing seed, as printed by `sim`. */
-export function formatFailure(result: SeedResult, replay: string, verbose: boolean): string {
+export function formatFailure(result: SeedResult, replay: string, verbose: boolean, faultsLine?: string): string {
   const lines: string[] = [];
   lines.push(`FAIL seed ${result.seed}: ${result.error?.code ?? '?'}: ${result.error?.message ?? ''}`);
+  // The configuration a `--faults swarm` seed drew.
+  if (faultsLine !== undefined) lines.push(`  ${faultsLine}`);
   lines.push(...formatInjected(result.error));
   if (result.trace !== undefined && result.trace.length > 0) {
     lines.push('  last trace events:');

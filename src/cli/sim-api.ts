@@ -4,6 +4,7 @@
  * in `src/cli` goes through here, so a change in the simulator's surface is absorbed in one file.
  */
 import { Simulation, TRACE_TYPES, formatEvent, type SimNode } from '../backends/sim/index.js';
+import { swarmFaults } from './swarm-faults.js';
 import type { FaultPresetName, SimProfile } from './workload.js';
 
 export type SimulationHandle = Simulation;
@@ -67,7 +68,7 @@ export function createSimulation(spec: SimulationSpec): Simulation {
   const sim = new Simulation({
     seed: spec.seed,
     profile: spec.profile,
-    faults: spec.faults,
+    faults: spec.faults === 'swarm' ? swarmFaults(spec.seed).config : spec.faults,
     latency: spec.latency,
     traceCapacity: spec.traceCapacity ?? CAMPAIGN_TRACE_CAPACITY,
     timeLimitMs: SEED_TIME_LIMIT_MS,
