@@ -3,7 +3,7 @@
  * workload inside `sim.run`, and turns the outcome into a plain, serialisable {@link SeedResult}
  * (it crosses worker-thread boundaries and ends up in `--json` output).
  */
-import { createSimulation, formatTrace, injectedFaultRecord, injectedFaults, type SimulationHandle } from './sim-api.js';
+import { createSimulation, decidedFaults, faultRecords, formatTrace, injectedFaultRecord, injectedFaults, type FaultOccurrence, type SimulationHandle } from './sim-api.js';
 import type { LatencyPresetName } from './sim-api.js';
 import type { FaultPresetName, SimProfile, Workload, WorkloadContext, WorkloadNode } from './workload.js';
 
@@ -25,6 +25,11 @@ export interface SeedSpec {
   readonly keepTrace?: boolean;
   /** Trace capacity of the simulation (replay keeps more). */
   readonly traceCapacity?: number;
+  /** Fault kinds switched off, and single injected faults vetoed (`shrink`'s replay lines). */
+  readonly faultsOff?: readonly string[];
+  readonly vetoes?: readonly FaultOccurrence[];
+  /** Return the faults the simulator decided to inject, and their trace records (`shrink`). */
+  readonly trackFaults?: boolean;
 }
 
 /** The error a failing seed ended with. */
@@ -97,6 +102,9 @@ export interface SeedResult {
   readonly trace?: string;
   /** The workload's log lines (failures, or with `keepTrace`). */
   readonly log?: readonly string[];
+  /** With `trackFaults`: the faults injected, in order, and the trace's fault records. */
+  readonly decidedFaults?: readonly FaultOccurrence[];
+  readonly faultRecords?: readonly string[];
 }
 
 function describeError(err: unknown): SeedError {
@@ -245,6 +253,9 @@ async function runSeedCaptured(workload: Workload, spec: SeedSpec): Promise<Seed
     sim = createSimulation({
       seed: spec.seed, profile: spec.profile, faults: spec.faults, latency: spec.latency,
       ...(spec.traceCapacity === undefined ? {} : { traceCapacity: spec.traceCapacity }),
+      ...(spec.faultsOff === undefined ? {} : { faultsOff: spec.faultsOff }),
+      ...(spec.vetoes === undefined ? {} : { vetoes: spec.vetoes }),
+      ...(spec.trackFaults === true ? { trackFaults: true } : {}),
     });
   } catch (err) {
     return { seed: spec.seed, ok: false, hash: '', simTimeMs: 0, wallMs: performance.now() - started, error: describeError(err) };
@@ -279,5 +290,6 @@ async function runSeedCaptured(workload: Workload, spec: SeedSpec): Promise<Seed
     ...(error === undefined ? {} : { error }),
     ...(excused === undefined ? {} : { excused }),
     ...(keep ? { trace: formatTrace(sim, spec.traceEvents ?? FAILURE_TRACE_EVENTS), log: [...log] } : {}),
+    ...(spec.trackFaults === true ? { decidedFaults: [...decidedFaults(sim)], faultRecords: faultRecords(sim) } : {}),
   };
 }
