@@ -3,6 +3,7 @@ import type { ReplayArgs } from './args.js';
 import { seedOptions } from './campaign.js';
 import type { CommandStreams } from './cmd-sim.js';
 import { loadWorkload } from './load-workload.js';
+import { formatSwarmFaults, swarmFaults } from './swarm-faults.js';
 import { formatErrorDetails, formatInjected, replayCommand } from './report.js';
 import { FAILURE_TRACE_EVENTS, runSeed } from './run-seed.js';
 
@@ -21,6 +22,8 @@ export async function replayCommandMain(args: ReplayArgs, streams: CommandStream
     keepTrace: true,
     intercept: args.intercept,
     checkDeterminism: args.checkDeterminism,
+    faultsOff: args.faultsOff,
+    vetoes: args.vetoes,
     traceEvents: args.trace ? REPLAY_TRACE_EVENTS_MAX : FAILURE_TRACE_EVENTS,
     ...(args.trace ? { traceCapacity: REPLAY_TRACE_EVENTS_MAX } : {}),
   });
@@ -28,6 +31,7 @@ export async function replayCommandMain(args: ReplayArgs, streams: CommandStream
     streams.out.write(JSON.stringify({
       workload: args.workload, seed: result.seed, profile: args.profile, faults: args.faults, latency: args.latency,
       ok: result.ok, hash: result.hash, simTimeMs: result.simTimeMs,
+      ...(args.faults === 'swarm' ? { faultConfig: swarmFaults(args.seed).config } : {}),
       ...(result.excused === undefined ? {} : { excused: result.excused }),
       ...(result.error === undefined ? {} : {
         code: result.error.code, message: result.error.message,
@@ -51,11 +55,12 @@ export async function replayCommandMain(args: ReplayArgs, streams: CommandStream
   lines.push(result.ok
     ? `PASS seed ${result.seed} (simulated ${result.simTimeMs.toFixed(1)} ms)`
     : `FAIL seed ${result.seed}: ${result.error?.code ?? '?'}: ${result.error?.message ?? ''}`);
+  if (args.faults === 'swarm') lines.push(`  ${formatSwarmFaults(args.seed)}`);
   lines.push(...formatInjected(result.error));
   if (args.verbose) lines.push(...formatErrorDetails(result.error));
   else if (!result.ok) lines.push('  (--verbose shows the stack and the error\'s details)');
   lines.push(`hash ${result.hash}`);
-  if (!result.ok && !args.trace) lines.push(`full trace: ${replayCommand(args.workload, args.seed, args.profile, args.faults, args.latency, args.options, true)}`);
+  if (!result.ok && !args.trace) lines.push(`full trace: ${replayCommand(args.workload, args.seed, args.profile, args.faults, args.latency, args.options, true, args)}`);
   streams.out.write(lines.join('\n') + '\n');
   return result.ok ? 0 : 1;
 }

@@ -16,6 +16,7 @@ import type { InjectedFault, SeedResult } from './run-seed.js';
 import { RecordWriter, seedRecord, type CampaignRef } from './seed-record.js';
 import { rangePlan, shardRange, streamPlan, type SeedPlan } from './seed-plan.js';
 import { packageVersion } from './version.js';
+import { formatSwarmFaults, swarmFaults } from './swarm-faults.js';
 
 /** Failure reports printed in text mode: the lowest seeds; the rest are counted (all are in `--json`). */
 export const FAILURES_PRINTED_MAX = 10;
@@ -156,7 +157,8 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
   };
   const label = `sim ${args.workload}${args.shard === undefined ? '' : ` shard ${args.shard.k}/${args.shard.n}`}`;
   const progress = createProgress(label, range?.count ?? (args.untilFailures === undefined && args.durationMs === undefined ? plan.count : 0), streams.err);
-  const printer = new OrderedFailurePrinter((failure) => progress.print(formatFailure(failure, replayOf(failure.seed), args.verbose), streams.out));
+  const swarmLine = (seed: number): string | undefined => (args.faults === 'swarm' ? formatSwarmFaults(seed) : undefined);
+  const printer = new OrderedFailurePrinter((failure) => progress.print(formatFailure(failure, replayOf(failure.seed), args.verbose, swarmLine(failure.seed)), streams.out));
   const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!interrupt.signal.aborted) interrupt.abort(signal);
@@ -183,7 +185,8 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
       seedTimeoutMs: args.seedTimeoutMs,
       signal: interrupt.signal,
       onResult(seedResult, p) {
-        writer?.write(seedRecord(seedResult, recordContext, replayOf(seedResult.seed)));
+        const record = seedRecord(seedResult, recordContext, replayOf(seedResult.seed));
+        writer?.write(args.faults === 'swarm' ? { ...record, faultConfig: swarmFaults(seedResult.seed).config } : record);
         progress.update(p.done, p.failed);
         if (args.json) return;
         if (!seedResult.ok) printer.add(seedResult);

@@ -31,6 +31,8 @@ export interface SeedRecord {
   readonly faults: string;
   readonly latency: string;
   readonly options: Readonly<Record<string, string>>;
+  /** `--faults swarm`: the configuration this seed drew. */
+  readonly faultConfig?: Readonly<Record<string, unknown>>;
   readonly version: string;
   /** The campaign this seed belongs to: its whole range (every shard has the same), or its stream. */
   readonly campaign: CampaignRef;
