@@ -3,13 +3,13 @@
  * becomes a {@link UsageError}, which `main` prints as one line and turns into exit code 2.
  */
 import { parseArgs } from 'node:util';
+import { closest, distance } from 'fastest-levenshtein';
+import { UsageError } from './usage-error.js';
+import { SEED_TIMEOUT_MS_DEFAULT } from './campaign.js';
 import { LATENCY_PRESETS, type LatencyPresetName } from './sim-api.js';
 import { FAULT_PRESETS, SIM_PROFILES, type FaultPresetName, type SimProfile } from './workload.js';
 
-/** Bad command-line input: printed as one line on stderr, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 /** Most seeds one `sim` invocation runs; a longer campaign is sharded with `--from`. */
 export const SEED_COUNT_MAX = 100_000_000;
@@ -33,7 +33,26 @@ export interface SimArgs {
   readonly verbose: boolean;
   readonly intercept: boolean;
   readonly checkDeterminism: boolean;
+  /** Real time one seed may run on a worker before it fails with `ERR_SEED_TIMEOUT`. */
+  readonly seedTimeoutMs: number;
+  /** `--shard K/N` (or `--shards N` with the index from the environment): this run's part of the range. */
+  readonly shard: ShardSpec | undefined;
+  /** `--out FILE`: one NDJSON line per seed. */
+  readonly out: string | undefined;
+  /** Continuous mode: seeds from the stream keyed by `--from`, until this much real time passed... */
+  readonly durationMs: number | undefined;
+  /** ...or until this many seeds failed. */
+  readonly untilFailures: number | undefined;
 }
+
+/** One shard of a campaign's range: `k` of `n`, 1-based. */
+export interface ShardSpec {
+  readonly k: number;
+  readonly n: number;
+}
+
+/** Most shards a campaign splits into. */
+export const SHARDS_MAX = 100_000;
 
 export interface ReplayArgs {
   readonly command: 'replay';
@@ -47,6 +66,8 @@ export interface ReplayArgs {
   readonly json: boolean;
   readonly intercept: boolean;
   readonly checkDeterminism: boolean;
+  /** Print the error's stack and details (e.g. an ERR_DEADLOCK's pending list) and the whole log. */
+  readonly verbose: boolean;
 }
 
 export interface DemoArgs {
@@ -57,6 +78,14 @@ export interface DemoArgs {
 export interface HelpArgs {
   readonly command: 'help';
   readonly topic: string | undefined;
+  /** False when the help stands in for a missing command (`faultline` alone): printed on stderr, exit 2. */
+  readonly asked: boolean;
+}
+
+export interface MergeArgs {
+  readonly command: 'merge';
+  readonly files: readonly string[];
+  readonly json: boolean;
 }
 
 export interface ListArgs {
@@ -67,16 +96,44 @@ export interface VersionArgs {
   readonly command: 'version';
 }
 
-export type CliArgs = SimArgs | ReplayArgs | DemoArgs | HelpArgs | ListArgs | VersionArgs;
+export type CliArgs = SimArgs | ReplayArgs | MergeArgs | DemoArgs | HelpArgs | ListArgs | VersionArgs;
 
-export const COMMANDS = ['sim', 'replay', 'demo', 'list', 'help'] as const;
+export const COMMANDS = ['sim', 'replay', 'merge', 'demo', 'list', 'help'] as const;
+
+/** Most files one `merge` reads. */
+export const MERGE_FILES_MAX = 10_000;
 
 function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
-  if (!/^[0-9]+$/.test(raw)) throw new UsageError(`--${flag} must be a whole number, got '${raw}'`);
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`--${flag} must be between ${min} and ${max}, got ${raw}`);
+  const value = /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got '${raw}'`);
   return value;
+}
+
+/** Longest duration a flag accepts: one week. */
+export const DURATION_MS_MAX = 7 * 24 * 3600 * 1000;
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A real-time duration: seconds, or a number with a unit (`500ms`, `30s`, `2m`, `1h`). Written
+ * here rather than taken from a package: `ms`, the common one, reads a bare number as milliseconds
+ * and accepts words like "2 days"; a bare number means seconds here, and the message is ours.
+ */
+export function parseDurationMs(flag: string, raw: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  const amount = match === null ? NaN : Number(match[1]);
+  const valueMs = Math.round(amount * (DURATION_UNITS_MS[match?.[2] ?? 's'] ?? NaN));
+  if (!Number.isFinite(valueMs)) throw new UsageError(`--${flag} must be a duration such as 30 (seconds), 30s, 2m or 1h, got '${raw}'`);
+  if (valueMs < 1 || valueMs > DURATION_MS_MAX) throw new UsageError(`--${flag} must be between 1ms and 168h, got '${raw}'`);
+  return valueMs;
+}
+
+/** A duration in words for help and reports: `60s`, `2m`, `1.5h`. */
+export function formatDurationMs(valueMs: number): string {
+  if (valueMs % 3_600_000 === 0) return `${valueMs / 3_600_000}h`;
+  if (valueMs % 60_000 === 0 && valueMs > 60_000) return `${valueMs / 60_000}m`;
+  if (valueMs % 1000 === 0) return `${valueMs / 1000}s`;
+  return `${valueMs}ms`;
 }
 
 function oneOf<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
@@ -100,15 +157,51 @@ function keyValues(raw: readonly string[] | undefined): Record<string, string> {
   return out;
 }
 
-type OptionSpecs = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+type OptionSpecs = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly multiple?: boolean; readonly short?: string }>>;
 
+/** The closest known flag to `name`, when it is close enough to be a typo. */
+function suggestion(name: string, flags: readonly string[]): string | undefined {
+  const near = closest(name, flags);
+  if (near === undefined) return undefined;
+  const close = distance(name, near) <= Math.max(2, Math.floor(near.length / 3)) || near.startsWith(name) || name.startsWith(near);
+  return close ? near : undefined;
+}
+
+/**
+ * `node:util` parseArgs, with our own one-line messages: its texts are written for programmers
+ * (an unknown flag gets a paragraph about '--' with an unbalanced quote; `--seeds -1` is
+ * "ambiguous"). It runs non-strict and we check each token ourselves: unknown flags (with a
+ * "did you mean"), string flags without a value, boolean flags given one.
+ */
 function parse(command: string, argv: readonly string[], options: OptionSpecs): { values: Record<string, unknown>; positionals: string[] } {
-  try {
-    return parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new UsageError(`${command}: ${message}`);
+  const specs: OptionSpecs = { ...options, help: { type: 'boolean', short: 'h' } };
+  // A negative number after a flag that takes a value is that value (then refused by its check).
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const spec = arg.startsWith('--') ? specs[arg.slice(2)] : undefined;
+    const next = argv[i + 1];
+    if (spec?.type === 'string' && next !== undefined && /^-[0-9.]/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      args.push(arg);
+    }
   }
+  const { values, positionals, tokens } = parseArgs({ args, options: specs, allowPositionals: true, strict: false, tokens: true });
+  const flagList = Object.keys(options).map((name) => `--${name}`).join(', ');
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const spec = specs[token.name];
+    if (spec === undefined) {
+      const near = suggestion(token.name, Object.keys(options));
+      const known = flagList === '' ? 'it takes no flags' : `its flags: ${flagList}`;
+      throw new UsageError(`${command}: unknown flag ${token.rawName}${near === undefined ? '' : ` (did you mean --${near}?)`}; ${known}`);
+    }
+    if (spec.type === 'string' && token.value === undefined) throw new UsageError(`${command}: ${token.rawName} needs a value (see faultline ${command} --help)`);
+    if (spec.type === 'boolean' && token.inlineValue === true) throw new UsageError(`${command}: ${token.rawName} takes no value, got '${token.rawName}=${token.value ?? ''}'`);
+  }
+  return { values: values as Record<string, unknown>, positionals };
 }
 
 function str(value: unknown): string | undefined {
@@ -119,22 +212,42 @@ function strs(value: unknown): string[] | undefined {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined;
 }
 
+/** `--shard K/N`, or `--shards N` with K from a Kubernetes Indexed Job's `JOB_COMPLETION_INDEX` (0-based). */
+function shardOf(shardRaw: string | undefined, shardsRaw: string | undefined, env: Readonly<Record<string, string | undefined>>): ShardSpec | undefined {
+  if (shardRaw !== undefined && shardsRaw !== undefined) throw new UsageError('sim: give --shard K/N or --shards N, not both');
+  if (shardRaw !== undefined) {
+    const match = /^([0-9]+)\/([0-9]+)$/.exec(shardRaw);
+    const k = match === null ? NaN : Number(match[1]);
+    const n = match === null ? NaN : Number(match[2]);
+    if (!(n >= 1 && n <= SHARDS_MAX && k >= 1 && k <= n)) throw new UsageError(`--shard must be K/N with N from 1 to ${SHARDS_MAX} and K from 1 to N, got '${shardRaw}'`);
+    return { k, n };
+  }
+  if (shardsRaw === undefined) return undefined;
+  const n = integer('shards', shardsRaw, 1, 1, SHARDS_MAX);
+  const indexRaw = env['JOB_COMPLETION_INDEX'];
+  if (indexRaw === undefined) throw new UsageError('--shards N takes this shard\'s index from JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job), which is not set; use --shard K/N elsewhere');
+  const index = /^[0-9]+$/.test(indexRaw) ? Number(indexRaw) : NaN;
+  if (!(index >= 0 && index < n)) throw new UsageError(`JOB_COMPLETION_INDEX must be a whole number from 0 to ${n - 1} for --shards ${n}, got '${indexRaw}'`);
+  return { k: index + 1, n };
+}
+
 /** Parses `argv` (without node and the script). Throws {@link UsageError} on bad input. */
-export function parseCli(argv: readonly string[]): CliArgs {
+export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): CliArgs {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h') return { command: 'help', topic: undefined };
+  if (command === undefined) return { command: 'help', topic: undefined, asked: false };
+  if (command === '--help' || command === '-h') return { command: 'help', topic: undefined, asked: true };
   if (command === '--version' || command === '-v') return { command: 'version' };
   switch (command) {
     case 'help':
-      return { command: 'help', topic: rest[0] };
+      return { command: 'help', topic: rest[0], asked: true };
     case 'list': {
       const { values } = parse('list', rest, {});
-      if (values['help'] === true) return { command: 'help', topic: 'list' };
+      if (values['help'] === true) return { command: 'help', topic: 'list', asked: true };
       return { command: 'list' };
     }
     case 'demo': {
       const { values, positionals } = parse('demo', rest, { quick: { type: 'boolean' } });
-      if (values['help'] === true) return { command: 'help', topic: 'demo' };
+      if (values['help'] === true) return { command: 'help', topic: 'demo', asked: true };
       if (positionals.length > 0) throw new UsageError(`demo: unexpected argument '${positionals[0]}'`);
       return { command: 'demo', quick: values['quick'] === true };
     }
@@ -142,16 +255,26 @@ export function parseCli(argv: readonly string[]): CliArgs {
       const { values, positionals } = parse('sim', rest, {
         seeds: { type: 'string' }, from: { type: 'string' }, workers: { type: 'string' },
         profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' }, option: { type: 'string', multiple: true },
-        json: { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, verbose: { type: 'boolean' },
         intercept: { type: 'boolean' }, 'check-determinism': { type: 'boolean' },
+        json: { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, verbose: { type: 'boolean' }, 'seed-timeout': { type: 'string' },
+        shard: { type: 'string' }, shards: { type: 'string' }, out: { type: 'string' }, duration: { type: 'string' }, 'until-failures': { type: 'string' },
       });
-      if (values['help'] === true) return { command: 'help', topic: 'sim' };
+      if (values['help'] === true) return { command: 'help', topic: 'sim', asked: true };
       const workload = positionals[0];
       if (workload === undefined) throw new UsageError('sim: missing <workload> (a built-in name such as kv, or a path to a .js/.mjs module)');
       if (positionals.length > 1) throw new UsageError(`sim: unexpected argument '${positionals[1]}'`);
-      const seedCount = integer('seeds', str(values['seeds']), 100, 1, SEED_COUNT_MAX);
+      const durationRaw = str(values['duration']);
+      const untilRaw = str(values['until-failures']);
+      const continuous = durationRaw !== undefined || untilRaw !== undefined;
+      // Continuous mode: --seeds caps the seeds drawn (default: as many as time allows).
+      const seedCount = integer('seeds', str(values['seeds']), continuous ? SEED_COUNT_MAX : 100, 1, SEED_COUNT_MAX);
       const seedFrom = integer('from', str(values['from']), 1, 0, Number.MAX_SAFE_INTEGER - seedCount);
       const workersRaw = str(values['workers']);
+      const shard = shardOf(str(values['shard']), str(values['shards']), env);
+      if (shard !== undefined && continuous) throw new UsageError('sim: --shard splits a range of seeds; a continuous run (--duration, --until-failures) draws its own stream: give each machine its own --from');
+      if (shard !== undefined && shard.n > seedCount) throw new UsageError(`sim: --seeds ${seedCount} cannot be split into ${shard.n} shards (at most one shard per seed)`);
+      const out = str(values['out']);
+      if (out === '') throw new UsageError('--out needs a file name');
       return {
         command: 'sim',
         workload,
@@ -167,15 +290,27 @@ export function parseCli(argv: readonly string[]): CliArgs {
         verbose: values['verbose'] === true,
         intercept: values['intercept'] === true,
         checkDeterminism: values['check-determinism'] === true,
+        seedTimeoutMs: str(values['seed-timeout']) === undefined ? SEED_TIMEOUT_MS_DEFAULT : parseDurationMs('seed-timeout', str(values['seed-timeout'])!),
+        shard,
+        out,
+        durationMs: durationRaw === undefined ? undefined : parseDurationMs('duration', durationRaw),
+        untilFailures: untilRaw === undefined ? undefined : integer('until-failures', untilRaw, 1, 1, SEED_COUNT_MAX),
       };
+    }
+    case 'merge': {
+      const { values, positionals } = parse('merge', rest, { json: { type: 'boolean' } });
+      if (values['help'] === true) return { command: 'help', topic: 'merge', asked: true };
+      if (positionals.length === 0) throw new UsageError('merge: missing FILES (the --out files of a campaign\'s shards)');
+      if (positionals.length > MERGE_FILES_MAX) throw new UsageError(`merge: at most ${MERGE_FILES_MAX} files, got ${positionals.length}`);
+      return { command: 'merge', files: positionals, json: values['json'] === true };
     }
     case 'replay': {
       const { values, positionals } = parse('replay', rest, {
         seed: { type: 'string' }, profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' },
-        option: { type: 'string', multiple: true }, trace: { type: 'boolean' }, json: { type: 'boolean' },
         intercept: { type: 'boolean' }, 'check-determinism': { type: 'boolean' },
+        option: { type: 'string', multiple: true }, trace: { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
       });
-      if (values['help'] === true) return { command: 'help', topic: 'replay' };
+      if (values['help'] === true) return { command: 'help', topic: 'replay', asked: true };
       const workload = positionals[0];
       if (workload === undefined) throw new UsageError('replay: missing <workload>');
       if (positionals.length > 1) throw new UsageError(`replay: unexpected argument '${positionals[1]}'`);
@@ -193,10 +328,13 @@ export function parseCli(argv: readonly string[]): CliArgs {
         json: values['json'] === true,
         intercept: values['intercept'] === true,
         checkDeterminism: values['check-determinism'] === true,
+        verbose: values['verbose'] === true,
       };
     }
-    default:
-      throw new UsageError(`unknown command '${command}' (try: faultline --help)`);
+    default: {
+      const near = suggestion(command.replace(/^-+/, ''), COMMANDS);
+      throw new UsageError(`unknown command '${command}'${near === undefined ? '' : ` (did you mean ${near}?)`}; the commands: ${COMMANDS.join(', ')} (faultline --help)`);
+    }
   }
 }
 
@@ -205,13 +343,15 @@ export const HELP: Readonly<Record<string, string>> = {
 
 Usage:
   faultline sim <workload> [--seeds N] [--from S] [--workers W] [--profile P] [--faults F] [--latency L] [--json]
-  faultline replay <workload> --seed S [--profile P] [--faults F] [--latency L] [--trace]
+  faultline replay <workload> --seed S [--profile P] [--faults F] [--latency L] [--trace] [--verbose]
+  faultline merge FILES... [--json]
   faultline demo [--quick]
   faultline list
   faultline <command> --help
 
 <workload> is a built-in name (kv, kv:<variant>, replicated-log) or a path to a .js/.mjs module
-whose default export has run(ctx). Exit codes: 0 all seeds passed, 1 a seed failed, 2 bad input.`,
+whose default export has run(ctx). Exit codes: 0 every seed passed, 1 a seed failed or is missing,
+2 bad input, 130/143 interrupted by SIGINT/SIGTERM.`,
   sim: `faultline sim <workload> [options]
 
 Runs the workload once per seed, seeds S..S+N-1, spread over worker threads.
@@ -220,16 +360,23 @@ Runs the workload once per seed, seeds S..S+N-1, spread over worker threads.
   --from S           first seed (default 1); with --seeds, shards a campaign across machines
   --workers W        worker threads (default: available parallelism)
   --profile P        posix (default), ext4-ordered or none: what a power cut may lose
-  --faults F         none, default (default) or heavy: injected disk faults
+  --faults F         none, default (default), heavy, or swarm (each seed draws its own mix and rates)
   --latency L        default (SSD-like, completions reorder) or none
   --option k=v       passed to the workload in ctx.options (repeatable)
-  --fail-fast        stop at the first failing seed
+  --seed-timeout T   real time one seed may run before it fails with ERR_SEED_TIMEOUT and its
+                     worker is replaced: seconds, or 500ms, 30s, 2m, 1h (default ${formatDurationMs(SEED_TIMEOUT_MS_DEFAULT)})
+  --fail-fast        stop handing out seeds at the first failure
+  --shard K/N        run only shard K of N (1-based) of the seeds: disjoint blocks, the same on every machine
+  --shards N         the same, K taken from JOB_COMPLETION_INDEX (0-based; a Kubernetes Indexed Job)
+  --out FILE         one NDJSON line per seed (seed, ok, error, signature, hash, replay...): faultline merge reads them
+  --duration T       continuous mode: draw seeds from the stream keyed by --from until T of real time passed
+  --until-failures N continuous mode: ... or until N seeds failed (with --duration, whichever comes first)
   --json             one JSON document on stdout instead of text
-  --verbose          print every failure's workload log
   --intercept        node:fs inside node.within(fn), timers, Date and randomness on the simulation
                      (a workload can also ask with intercept: true)
   --check-determinism  run every seed twice; a seed whose sim.hash() differs fails with
                      ERR_NONDETERMINISM and the first differing trace record
+  --verbose          print every failure's whole workload log, error details and stack
 
 Each failure prints its seed, error, last trace events and a replay command.`,
   replay: `faultline replay <workload> --seed S [options]
@@ -239,12 +386,21 @@ result and sim.hash(); the hash is identical on every run of the same seed.
 
   --seed S           the seed to run (required)
   --profile P        posix (default), ext4-ordered or none
-  --faults F         none, default (default) or heavy
+  --faults F         none, default (default), heavy or swarm
   --latency L        default or none
   --option k=v       passed to the workload in ctx.options (repeatable)
   --trace            print the full trace
   --intercept        as for sim
   --check-determinism  run the seed twice and compare sim.hash()
+  --verbose          print the error's stack and details (an ERR_DEADLOCK's pending operations)
+  --json             one JSON document on stdout (with the stack and details)`,
+  merge: `faultline merge FILES... [--json]
+
+Reads the --out files of a campaign's shards and prints one report: totals, seeds missing from the
+campaign's range, and failures grouped by signature (error code, message with numbers masked, the
+workload's top stack frames), each group with its smallest and its fastest-failing seed and their
+replay commands. Exit 1 when a seed failed or is missing, 2 when the files are not one campaign.
+
   --json             one JSON document on stdout`,
   demo: `faultline demo [--quick]
 

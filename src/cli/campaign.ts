@@ -1,30 +1,49 @@
 /**
- * A campaign: one workload over a range of seeds, spread over worker threads.
+ * A campaign: one workload over a range of seeds, spread over worker processes.
  *
- * The main thread hands out seeds in small chunks (a worker asks for the next chunk when it is
- * done), so a slow seed never leaves the other cores idle, and at most one chunk per worker is
- * outstanding: memory stays bounded whatever the seed count. With `workers: 0` the seeds run on
- * the calling thread (tests, replay-sized runs).
+ * The coordinator hands out seeds in small batches (a worker asks for more when it is done), so a
+ * slow seed never leaves the other cores idle, and at most one batch per worker is outstanding:
+ * memory stays bounded whatever the seed count. With `workers: 0` the seeds run in the calling
+ * process (tests, replay-sized runs; no seed timeout there).
+ *
+ * Every seed is accounted for: a worker that exits, crashes, runs out of memory or is killed fails
+ * the seed it was running (`ERR_WORKER_EXIT`, with the exit code or signal), a seed that runs past
+ * the real-time limit fails with `ERR_SEED_TIMEOUT` and its worker is killed; either way the rest
+ * of the batch goes back in the queue and a fresh worker takes over. The verdict comes from a
+ * {@link SeedLedger}, so a seed without a result is named as missing and fails the campaign.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { siblingModuleUrl, type LoadedWorkload } from './load-workload.js';
+import type { ChildProcess } from 'node:child_process';
+import type { LoadedWorkload } from './load-workload.js';
 import { runSeed, type SeedResult } from './run-seed.js';
+import { SeedLedger, MISSING_NAMED_MAX } from './seed-ledger.js';
+import { rangePlan, type SeedPlan } from './seed-plan.js';
 import type { LatencyPresetName } from './sim-api.js';
+import { startWorkerProcess, type FromWorker, type ToWorker, type WorkerSetup } from './worker-process.js';
 import type { FaultPresetName, SimProfile } from './workload.js';
 
-/** Largest chunk of seeds handed to a worker at once. */
+export type { FromWorker, ToWorker, WorkerSetup } from './worker-process.js';
+
+/** Largest batch of seeds handed to a worker at once. */
 export const CHUNK_SEEDS_MAX = 16;
-/** Failures kept in a campaign result (the count is always exact). */
+/** Failures kept in a campaign result: the lowest seeds (the count is always exact). */
 export const FAILURES_KEPT_MAX = 1000;
+/** Real time a seed may run before it fails with `ERR_SEED_TIMEOUT` (`--seed-timeout`). */
+export const SEED_TIMEOUT_MS_DEFAULT = 60_000;
+/** Workers that may die between seeds (holding no seed) before the campaign gives up. */
+export const IDLE_WORKER_DEATHS_MAX = 16;
 
 export interface CampaignSpec {
   readonly workload: LoadedWorkload;
+  /** The range `seedFrom..seedFrom+seedCount-1`, unless {@link CampaignSpec.plan} says otherwise. */
   readonly seedFrom: number;
   readonly seedCount: number;
-  /** Worker threads; 0 runs on the calling thread. */
+  /** The seeds to run (default: the range above); a stream plan makes a continuous campaign. */
+  readonly plan?: SeedPlan;
+  /** Continuous mode: hand out no more seeds after this much real time. */
+  readonly durationMs?: number;
+  /** Continuous mode: hand out no more seeds once this many have failed. */
+  readonly failuresMax?: number;
+  /** Worker processes; 0 runs on the calling thread. */
   readonly workers: number;
   readonly profile: SimProfile;
   readonly faults: FaultPresetName;
@@ -34,8 +53,12 @@ export interface CampaignSpec {
   readonly intercept?: boolean;
   /** Run every seed twice and compare hashes (`--check-determinism`). */
   readonly checkDeterminism?: boolean;
-  /** Stop handing out seeds after the first failure. */
+  /** Stop handing out seeds after the first failure (seeds already running finish). */
   readonly failFast?: boolean;
+  /** Real time one seed may take on a worker (default {@link SEED_TIMEOUT_MS_DEFAULT}). */
+  readonly seedTimeoutMs?: number;
+  /** Aborting stops the campaign (workers are killed); its reason (e.g. `'SIGINT'`) is reported. */
+  readonly signal?: AbortSignal;
   /** Called after every seed, in completion order. */
   readonly onResult?: (result: SeedResult, progress: CampaignProgress) => void;
 }
@@ -44,41 +67,35 @@ export interface CampaignProgress {
   readonly done: number;
   readonly failed: number;
   readonly total: number;
+  /** Every seed below this one has a result: failures below it can be reported in seed order. */
+  readonly doneBelow: number;
 }
 
 export interface CampaignResult {
+  /** Seeds asked for (a continuous campaign: the seeds it ran). */
+  readonly seedCount: number;
+  /** Seeds with a result (checked: each seed of the range counted once). */
   readonly seedsRun: number;
   readonly passed: number;
   readonly failed: number;
   /** Seeds that passed but stopped checking early (`ctx.excuse`), e.g. on an injected media fault. */
   readonly excused: number;
-  /** The failures, sorted by seed (at most {@link FAILURES_KEPT_MAX}). */
+  /** The lowest failing seeds, sorted (at most {@link FAILURES_KEPT_MAX}). */
   readonly failures: readonly SeedResult[];
+  /** Seeds of the range without a result. Zero unless stopped early or interrupted, or a runner bug. */
+  readonly missingCount: number;
+  /** The first missing seeds (at most {@link MISSING_NAMED_MAX}). */
+  readonly missing: readonly number[];
+  /** Every seed of a range below this one has a result: where an interrupted range resumes (`--from`). */
+  readonly resumeFrom?: number;
   readonly wallMs: number;
   readonly seedsPerSecond: number;
-  /** True when `failFast` stopped the campaign early. */
+  /** True when `failFast` stopped the campaign before every seed was handed out. */
   readonly stoppedEarly: boolean;
-}
-
-/** Messages between the main thread and a worker. */
-export type ToWorker = { readonly type: 'run'; readonly from: number; readonly count: number } | { readonly type: 'stop' };
-export type FromWorker =
-  | { readonly type: 'ready' }
-  | { readonly type: 'result'; readonly result: SeedResult }
-  | { readonly type: 'idle' }
-  | { readonly type: 'fatal'; readonly message: string };
-
-/** What a worker needs to load the workload. Plain data (workerData). */
-export interface WorkerSetup {
-  readonly moduleUrl: string;
-  readonly specifier: string;
-  readonly variant: string | undefined;
-  readonly profile: SimProfile;
-  readonly faults: FaultPresetName;
-  readonly latency: LatencyPresetName;
-  readonly options: Readonly<Record<string, string>>;
-  readonly intercept: boolean;
-  readonly checkDeterminism: boolean;
+  /** A continuous campaign's reason to stop: its duration ran out, or enough seeds failed. */
+  readonly stoppedBy?: 'duration' | 'failures';
+  /** The abort reason when the campaign was interrupted (e.g. `'SIGINT'`). */
+  readonly interrupted?: string;
 }
 
 /** The options a seed runs with: the user's, plus `variant` from a `name:variant` specifier. */
@@ -86,72 +103,125 @@ export function seedOptions(workload: LoadedWorkload, options: Readonly<Record<s
   return { ...options, ...(workload.variant === undefined ? {} : { variant: workload.variant }) };
 }
 
+/** A failing seed the runner made up for a worker that died or timed out. */
+function runnerFailure(seed: number, wallMs: number, code: string, message: string): SeedResult {
+  return { seed, ok: false, hash: '', simTimeMs: 0, wallMs, error: { code, message } };
+}
+
 class Tally {
-  done = 0;
   failed = 0;
   excused = 0;
+  /** The lowest failing seeds, sorted; bounded by FAILURES_KEPT_MAX. */
   readonly failures: SeedResult[] = [];
-  constructor(private readonly spec: CampaignSpec) {}
-  add(result: SeedResult): void {
-    this.done += 1;
+  readonly ledger: SeedLedger;
+  constructor(private readonly spec: CampaignSpec, private readonly plan: SeedPlan) {
+    this.ledger = new SeedLedger(plan.count);
+  }
+  /** Records the result of the seed at `index` of the plan. */
+  add(result: SeedResult, index: number): void {
+    // A result the ledger refuses (a duplicate, or not the seed at that index) is not counted twice.
+    if (this.plan.seedAt(index) !== result.seed || !this.ledger.mark(index)) return;
     if (result.ok && result.excused !== undefined) this.excused += 1;
     if (!result.ok) {
       this.failed += 1;
-      if (this.failures.length < FAILURES_KEPT_MAX) this.failures.push(result);
+      this.keep(result);
     }
-    this.spec.onResult?.(result, { done: this.done, failed: this.failed, total: this.spec.seedCount });
+    const doneBelow = this.plan.rangeFrom === undefined ? -1 : this.plan.rangeFrom + this.ledger.doneBelow;
+    this.spec.onResult?.(result, { done: this.ledger.done, failed: this.failed, total: this.plan.count, doneBelow });
+  }
+  private keep(result: SeedResult): void {
+    const list = this.failures;
+    if (list.length >= FAILURES_KEPT_MAX && result.seed > list[list.length - 1]!.seed) return;
+    let at = list.length;
+    while (at > 0 && list[at - 1]!.seed > result.seed) at -= 1;
+    list.splice(at, 0, result);
+    if (list.length > FAILURES_KEPT_MAX) list.pop();
   }
 }
+
+/** Why seeds stopped being handed out before the plan's end. */
+type StopReason = 'fail-fast' | 'duration' | 'failures' | undefined;
 
 /** Runs the campaign. Rejects only when a worker cannot start or load the workload. */
 export async function runCampaign(spec: CampaignSpec): Promise<CampaignResult> {
   const started = performance.now();
-  const tally = new Tally(spec);
-  const stoppedEarly = spec.workers === 0 ? await runInline(spec, tally) : await runWorkers(spec, tally);
+  const plan = spec.plan ?? rangePlan(spec.seedFrom, spec.seedCount);
+  const tally = new Tally(spec, plan);
+  const stop = spec.workers === 0 ? await runInline(spec, plan, tally) : await runWorkers(spec, plan, tally);
   const wallMs = performance.now() - started;
-  tally.failures.sort((a, b) => a.seed - b.seed);
+  const ledger = tally.ledger;
+  const interrupted = spec.signal?.aborted === true ? String(spec.signal.reason ?? 'aborted') : undefined;
+  const stream = plan.rangeFrom === undefined;
+  // A stream has no end: what it ran is what it asked for (a seed it handed out still has a result or a failure).
+  const missingCount = stream ? 0 : ledger.missingCount;
   return {
-    seedsRun: tally.done,
-    passed: tally.done - tally.failed,
+    seedCount: stream ? ledger.done : plan.count,
+    seedsRun: ledger.done,
+    passed: ledger.done - tally.failed,
     failed: tally.failed,
     excused: tally.excused,
     failures: tally.failures,
+    missingCount,
+    missing: stream ? [] : ledger.missing(MISSING_NAMED_MAX).map((index) => plan.seedAt(index)),
+    ...(plan.rangeFrom === undefined ? {} : { resumeFrom: plan.rangeFrom + ledger.doneBelow }),
     wallMs,
-    seedsPerSecond: wallMs > 0 ? (tally.done * 1000) / wallMs : 0,
-    stoppedEarly,
+    seedsPerSecond: wallMs > 0 ? (ledger.done * 1000) / wallMs : 0,
+    stoppedEarly: stop === 'fail-fast' && missingCount > 0,
+    ...(stop === 'duration' || stop === 'failures' ? { stoppedBy: stop } : {}),
+    ...(interrupted === undefined ? {} : { interrupted }),
   };
 }
 
-async function runInline(spec: CampaignSpec, tally: Tally): Promise<boolean> {
+/** The stop rule of a campaign, checked as results arrive and seeds are handed out. */
+function stopRule(spec: CampaignSpec, started: number, tally: Tally): () => StopReason {
+  return () => {
+    if (spec.failFast === true && tally.failed > 0) return 'fail-fast';
+    if (spec.failuresMax !== undefined && tally.failed >= spec.failuresMax) return 'failures';
+    if (spec.durationMs !== undefined && performance.now() - started >= spec.durationMs) return 'duration';
+    return undefined;
+  };
+}
+
+/** Runs the seeds in this process; resolves with why it stopped early, if it did. */
+async function runInline(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<StopReason> {
   const options = seedOptions(spec.workload, spec.options);
-  for (let i = 0; i < spec.seedCount; i++) {
+  const shouldStop = stopRule(spec, performance.now(), tally);
+  for (let i = 0; i < plan.count; i++) {
+    if (spec.signal?.aborted === true) return undefined;
+    const stop = shouldStop();
+    if (stop !== undefined) return stop;
     const result = await runSeed(spec.workload.workload, {
-      seed: spec.seedFrom + i, profile: spec.profile, faults: spec.faults, latency: spec.latency, options,
+      seed: plan.seedAt(i), profile: spec.profile, faults: spec.faults, latency: spec.latency, options,
       intercept: spec.intercept === true, checkDeterminism: spec.checkDeterminism === true,
     });
-    tally.add(result);
-    if (!result.ok && spec.failFast === true) return i + 1 < spec.seedCount;
-    // Let timers (the progress display) run between seeds.
+    tally.add(result, i);
+    // Let timers (the progress display) and signals run between seeds.
     if (i % 8 === 7) await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return false;
+  return shouldStop();
 }
 
-/**
- * Starts one campaign worker. Compiled, the worker is plain JavaScript. From source (tsx, as in
- * `npx mocha --import=tsx`), Node 20 does not apply the parent's loader to a worker's entry, so a
- * tiny bootstrap registers tsx in the worker first, then imports the TypeScript entry.
- */
-function startWorker(workerUrl: URL, setup: WorkerSetup): Worker {
-  if (!workerUrl.pathname.endsWith('.ts')) return new Worker(workerUrl, { workerData: setup });
-  // The ESM entry of tsx's API, found from the package root (its CommonJS twin cannot register hooks here).
-  const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: setup });
+/** One worker process and the batch it holds. */
+interface Slot {
+  readonly child: ChildProcess;
+  ready: boolean;
+  /** The batch it runs (indices in the plan), and how many of its results arrived. */
+  batch: readonly number[] | undefined;
+  got: number;
+  /** When the seed it runs now started (the previous result, or the batch). */
+  seedStartedMs: number;
+  /** Set when we end the worker ourselves: its exit is not a failure. */
+  retiring: boolean;
+  /** Set when we killed it for running past the seed timeout. */
+  timedOut: boolean;
 }
 
-function runWorkers(spec: CampaignSpec, tally: Tally): Promise<boolean> {
+function exitDescription(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal !== null ? `was killed by signal ${signal}` : `exited with code ${code ?? '?'}`;
+}
+
+/** Runs the seeds on worker processes; resolves with why it stopped early, if it did. */
+function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<StopReason> {
   const setup: WorkerSetup = {
     moduleUrl: spec.workload.moduleUrl,
     specifier: spec.workload.specifier,
@@ -163,60 +233,151 @@ function runWorkers(spec: CampaignSpec, tally: Tally): Promise<boolean> {
     intercept: spec.intercept === true,
     checkDeterminism: spec.checkDeterminism === true,
   };
-  const workerUrl = new URL(siblingModuleUrl('./worker'));
-  const count = Math.max(1, Math.min(spec.workers, spec.seedCount));
-  let next = spec.seedFrom;
-  const end = spec.seedFrom + spec.seedCount;
+  const timeoutMs = spec.seedTimeoutMs ?? SEED_TIMEOUT_MS_DEFAULT;
+  const count = Math.max(1, Math.min(spec.workers, plan.count));
+  let next = 0;
+  const end = plan.count;
+  /** Indices handed out whose worker died before running them: run first (bounded by the batches out). */
+  const requeued: number[] = [];
   let stopping = false;
-  let stoppedEarly = false;
-  let live = count;
+  let stopReason: StopReason;
+  let idleDeaths = 0;
+  const shouldStop = stopRule(spec, performance.now(), tally);
 
-  return new Promise<boolean>((resolve, reject) => {
-    const workers: Worker[] = [];
+  return new Promise<StopReason>((resolve, reject) => {
+    const slots = new Set<Slot>();
     let settled = false;
-    const finish = (err?: Error): void => {
-      if (settled) return;
+    let failure: Error | undefined;
+    const workLeft = (): boolean => requeued.length > 0 || next < end;
+
+    const finishIfDone = (): void => {
+      if (settled || slots.size > 0) return;
       settled = true;
-      for (const worker of workers) void worker.terminate();
-      if (err !== undefined) reject(err);
-      else resolve(stoppedEarly);
+      clearInterval(watchdog);
+      spec.signal?.removeEventListener('abort', onAbort);
+      if (failure !== undefined) reject(failure);
+      else resolve(stopReason);
     };
-    const assign = (worker: Worker): void => {
-      if (stopping || next >= end) {
-        worker.postMessage({ type: 'stop' } satisfies ToWorker);
+    const retire = (slot: Slot, how: 'stop' | 'kill'): void => {
+      if (slot.retiring && how === 'stop') return;
+      slot.retiring = true;
+      if (how === 'kill' || !slot.child.connected) slot.child.kill('SIGKILL');
+      else slot.child.send({ type: 'stop' } satisfies ToWorker);
+    };
+    const stopAll = (how: 'stop' | 'kill'): void => {
+      stopping = true;
+      for (const slot of slots) retire(slot, how);
+    };
+    const fatal = (err: Error): void => {
+      failure ??= err;
+      stopAll('kill');
+    };
+    const take = (): number[] => {
+      const remaining = requeued.length + (end - next);
+      const size = Math.max(1, Math.min(CHUNK_SEEDS_MAX, Math.floor(remaining / (count * 4))));
+      const seeds = requeued.splice(0, size);
+      while (seeds.length < size && next < end) seeds.push(next++);
+      return seeds;
+    };
+    /** Stops handing out seeds when the stop rule says so (fail-fast, failures, duration). */
+    const checkStop = (): void => {
+      if (stopping) return;
+      const reason = shouldStop();
+      if (reason === undefined) return;
+      stopReason = reason;
+      stopAll('stop');
+    };
+    const assign = (slot: Slot): void => {
+      slot.batch = undefined;
+      slot.got = 0;
+      checkStop();
+      if (stopping || !workLeft()) {
+        retire(slot, 'stop');
         return;
       }
-      const remaining = end - next;
-      const chunk = Math.max(1, Math.min(CHUNK_SEEDS_MAX, Math.floor(remaining / (count * 4))));
-      worker.postMessage({ type: 'run', from: next, count: chunk } satisfies ToWorker);
-      next += chunk;
+      const indices = take();
+      slot.batch = indices;
+      slot.seedStartedMs = performance.now();
+      slot.child.send({ type: 'run', seeds: indices.map((index) => plan.seedAt(index)) } satisfies ToWorker);
     };
-    for (let i = 0; i < count; i++) {
-      const worker = startWorker(workerUrl, setup);
-      workers.push(worker);
-      worker.on('message', (message: FromWorker) => {
+    const onDeath = (slot: Slot, code: number | null, signal: NodeJS.Signals | null): void => {
+      slots.delete(slot);
+      const batch = slot.batch;
+      const inFlight = batch?.[slot.got];
+      if (!slot.retiring || slot.timedOut) {
+        if (!slot.ready) {
+          fatal(new Error(`a worker process ${exitDescription(code, signal)} before it loaded the workload '${spec.workload.specifier}'`));
+        } else if (batch !== undefined && inFlight !== undefined) {
+          const wallMs = performance.now() - slot.seedStartedMs;
+          const seed = plan.seedAt(inFlight);
+          tally.add(slot.timedOut
+            ? runnerFailure(seed, wallMs, 'ERR_SEED_TIMEOUT', `the seed ran longer than ${timeoutMs / 1000}s of real time (--seed-timeout): a loop that never yields, or a workload that waits on real time; its worker was killed and replaced`)
+            : runnerFailure(seed, wallMs, 'ERR_WORKER_EXIT', `the worker process running this seed ${exitDescription(code, signal)} (the workload called process.exit, crashed, ran out of memory or was killed); the campaign went on with a fresh worker`), inFlight);
+          checkStop();
+        } else if (++idleDeaths > IDLE_WORKER_DEATHS_MAX) {
+          fatal(new Error(`worker processes keep exiting between seeds (${exitDescription(code, signal)}, ${idleDeaths} times)`));
+        }
+      }
+      // The seeds of its batch it never reported go back to the queue.
+      if (batch !== undefined) for (let i = slot.got + (inFlight !== undefined && (!slot.retiring || slot.timedOut) ? 1 : 0); i < batch.length; i++) requeued.push(batch[i]!);
+      if (!stopping && workLeft()) spawn();
+      finishIfDone();
+    };
+    const spawn = (): void => {
+      let child: ChildProcess;
+      try {
+        child = startWorkerProcess(setup);
+      } catch (err) {
+        fatal(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      const slot: Slot = { child, ready: false, batch: undefined, got: 0, seedStartedMs: performance.now(), retiring: false, timedOut: false };
+      slots.add(slot);
+      child.on('message', (message: FromWorker) => {
         switch (message.type) {
           case 'ready':
-          case 'idle':
-            assign(worker);
+            slot.ready = true;
+            assign(slot);
             break;
           case 'result':
-            tally.add(message.result);
-            if (!message.result.ok && spec.failFast === true && !stopping) {
-              stopping = true;
-              stoppedEarly = next < end;
-            }
+            // Results come in batch order: this one is for the batch's next index.
+            const index = slot.batch?.[slot.got];
+            slot.got += 1;
+            slot.seedStartedMs = performance.now();
+            // It finished the seed the watchdog was killing it for: the kill now ends an idle worker.
+            slot.timedOut = false;
+            if (index !== undefined) tally.add(message.result, index);
+            if (!message.result.ok) checkStop();
+            break;
+          case 'idle':
+            assign(slot);
             break;
           case 'fatal':
-            finish(new Error(message.message));
+            fatal(new Error(message.message));
             break;
         }
       });
-      worker.on('error', (err) => finish(err));
-      worker.on('exit', () => {
-        live -= 1;
-        if (live === 0) finish();
-      });
-    }
+      // A failed send (the worker died meanwhile) surfaces as 'close'; nothing to do here.
+      child.on('error', () => undefined);
+      // 'close' comes after every message the worker sent has been delivered.
+      child.on('close', (code, signal) => onDeath(slot, code, signal));
+    };
+
+    const watchdog = setInterval(() => {
+      checkStop();
+      const now = performance.now();
+      for (const slot of slots) {
+        if (slot.batch !== undefined && !slot.retiring && now - slot.seedStartedMs > timeoutMs) {
+          slot.timedOut = true;
+          retire(slot, 'kill');
+        }
+      }
+    }, Math.max(50, Math.min(1000, timeoutMs / 4, spec.durationMs ?? Infinity)));
+    watchdog.unref();
+    const onAbort = (): void => stopAll('kill');
+    spec.signal?.addEventListener('abort', onAbort);
+    if (spec.signal?.aborted === true) stopping = true;
+    else for (let i = 0; i < count; i++) spawn();
+    finishIfDone();
   });
 }

@@ -2,24 +2,13 @@
  * The `faultline` command's dispatcher: simulation campaigns (`sim`), exact replays (`replay`),
  * the guided tour (`demo`, what `npm start` runs) and the list of built-in workloads (`list`).
  */
-import { readFileSync } from 'node:fs';
 import { HELP, UsageError, parseCli, type CliArgs } from './args.js';
 import { demoCommand } from './cmd-demo.js';
 import { replayCommandMain } from './cmd-replay.js';
 import { simCommand } from './cmd-sim.js';
+import { mergeCommand } from './cmd-merge.js';
+import { packageVersion } from './version.js';
 import { BUILTIN_WORKLOADS, loadWorkload } from './load-workload.js';
-
-function packageVersion(): string {
-  for (const relative of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'faultline' && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // Not at this depth: try the next one (src/ and dist/src/ sit at different depths).
-    }
-  }
-  return 'unknown';
-}
 
 async function listCommand(): Promise<number> {
   const lines: string[] = [];
@@ -39,7 +28,11 @@ export async function runCli(args: CliArgs): Promise<number> {
   switch (args.command) {
     case 'help': {
       const text = HELP[args.topic ?? 'main'];
-      if (text === undefined) throw new UsageError(`no help for '${args.topic ?? ''}' (commands: sim, replay, demo, list)`);
+      if (text === undefined) throw new UsageError(`no help for '${args.topic ?? ''}' (commands: sim, replay, merge, demo, list)`);
+      if (!args.asked) {
+        process.stderr.write(text + '\n');
+        return 2;
+      }
       process.stdout.write(text + '\n');
       return 0;
     }
@@ -52,6 +45,8 @@ export async function runCli(args: CliArgs): Promise<number> {
       return simCommand(args);
     case 'replay':
       return replayCommandMain(args);
+    case 'merge':
+      return mergeCommand(args);
     case 'demo':
       return demoCommand(args);
   }

@@ -3,7 +3,8 @@ import type { ReplayArgs } from './args.js';
 import { seedOptions } from './campaign.js';
 import type { CommandStreams } from './cmd-sim.js';
 import { loadWorkload } from './load-workload.js';
-import { replayCommand } from './report.js';
+import { formatSwarmFaults, swarmFaults } from './swarm-faults.js';
+import { formatErrorDetails, formatInjected, replayCommand } from './report.js';
 import { FAILURE_TRACE_EVENTS, runSeed } from './run-seed.js';
 
 /** Trace events a replay keeps with `--trace` (bounds memory on very long runs). */
@@ -28,8 +29,14 @@ export async function replayCommandMain(args: ReplayArgs, streams: CommandStream
     streams.out.write(JSON.stringify({
       workload: args.workload, seed: result.seed, profile: args.profile, faults: args.faults, latency: args.latency,
       ok: result.ok, hash: result.hash, simTimeMs: result.simTimeMs,
+      ...(args.faults === 'swarm' ? { faultConfig: swarmFaults(args.seed).config } : {}),
       ...(result.excused === undefined ? {} : { excused: result.excused }),
-      ...(result.error === undefined ? {} : { code: result.error.code, message: result.error.message }),
+      ...(result.error === undefined ? {} : {
+        code: result.error.code, message: result.error.message,
+        ...(result.error.injected === undefined ? {} : { injected: result.error.injected }),
+        ...(result.error.details === undefined ? {} : { details: result.error.details }),
+        ...(result.error.stack === undefined ? {} : { stack: result.error.stack }),
+      }),
       trace: result.trace === undefined || result.trace === '' ? [] : result.trace.split('\n'),
       log: result.log ?? [],
       ...(result.divergence === undefined ? {} : { divergence: result.divergence }),
@@ -46,8 +53,12 @@ export async function replayCommandMain(args: ReplayArgs, streams: CommandStream
   lines.push(result.ok
     ? `PASS seed ${result.seed} (simulated ${result.simTimeMs.toFixed(1)} ms)`
     : `FAIL seed ${result.seed}: ${result.error?.code ?? '?'}: ${result.error?.message ?? ''}`);
+  if (args.faults === 'swarm') lines.push(`  ${formatSwarmFaults(args.seed)}`);
+  lines.push(...formatInjected(result.error));
+  if (args.verbose) lines.push(...formatErrorDetails(result.error));
+  else if (!result.ok) lines.push('  (--verbose shows the stack and the error\'s details)');
   lines.push(`hash ${result.hash}`);
-  if (!result.ok && !args.trace) lines.push(`full trace: ${replayCommand(args.workload, args.seed, args.profile, args.faults, args.latency, args.options, true)}`);
+  if (!result.ok && !args.trace) lines.push(`full trace: ${replayCommand(args.workload, args.seed, args.profile, args.faults, args.latency, args.options, true)}${args.intercept ? ' --intercept' : ''}${args.checkDeterminism ? ' --check-determinism' : ''}`);
   streams.out.write(lines.join('\n') + '\n');
   return result.ok ? 0 : 1;
 }

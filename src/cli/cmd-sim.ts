@@ -1,14 +1,28 @@
-/** `faultline sim`: a campaign over a range of seeds, with progress, failure reports and `--json`. */
+/**
+ * `faultline sim`: a campaign over a range of seeds, with progress, failure reports and `--json`.
+ *
+ * Failures print in seed order, the same with one worker or many: a failure is held until every
+ * lower seed has a result (the campaign reports that watermark with each result), and only the
+ * lowest {@link FAILURES_PRINTED_MAX} are printed. SIGINT and SIGTERM end the campaign's workers
+ * and print a partial summary with the command that resumes it; the exit code is then 130 or 143.
+ */
 import { availableParallelism } from 'node:os';
 import type { SimArgs } from './args.js';
 import { runCampaign, type CampaignResult } from './campaign.js';
 import { loadWorkload } from './load-workload.js';
 import { createProgress } from './progress.js';
-import { formatFailure, formatSummary, replayCommand } from './report.js';
-import type { SeedResult } from './run-seed.js';
+import { formatFailingSeeds, formatFailure, formatSummary, replayCommand, resumeCommand } from './report.js';
+import type { InjectedFault, SeedResult } from './run-seed.js';
+import { RecordWriter, seedRecord, type CampaignRef } from './seed-record.js';
+import { rangePlan, shardRange, streamPlan, type SeedPlan } from './seed-plan.js';
+import { packageVersion } from './version.js';
+import { formatSwarmFaults, swarmFaults } from './swarm-faults.js';
 
-/** Failure reports printed in text mode; the rest are counted (all are in `--json`). */
+/** Failure reports printed in text mode: the lowest seeds; the rest are counted (all are in `--json`). */
 export const FAILURES_PRINTED_MAX = 10;
+
+/** Exit codes of an interrupted campaign, as a shell reports a process ended by the signal. */
+export const INTERRUPT_EXIT_CODES: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 export interface CommandStreams {
   readonly out: NodeJS.WritableStream;
@@ -22,6 +36,10 @@ export interface JsonFailure {
   readonly seed: number;
   readonly code: string;
   readonly message: string;
+  /** The injected fault behind the error, when the simulator injected it. */
+  readonly injected?: InjectedFault;
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly stack?: string;
   readonly hash: string;
   readonly trace: readonly string[];
   readonly log: readonly string[];
@@ -39,14 +57,28 @@ export interface SimJson {
   readonly seedFrom: number;
   readonly seedCount: number;
   readonly workers: number;
+  /** Seeds with a result, each counted once. */
   readonly seedsRun: number;
   readonly passed: number;
   readonly failed: number;
+  /** Seeds of the range without a result, and the first of them. */
+  readonly missingCount: number;
+  readonly missing: readonly number[];
   /** Passing seeds that stopped checking early on an injected fault (`ctx.excuse`). */
   readonly excused: number;
   readonly wallMs: number;
   readonly seedsPerSecond: number;
   readonly stoppedEarly: boolean;
+  /** This run's shard (`K/N`) and its part of the range. */
+  readonly shard?: string;
+  readonly shardFrom?: number;
+  readonly shardSeeds?: number;
+  /** A continuous run: the key of its seed stream, and why it stopped. */
+  readonly stream?: number;
+  readonly stoppedBy?: string;
+  /** The signal that interrupted the campaign, and the seed to resume at. */
+  readonly interrupted?: string;
+  readonly resumeFrom?: number;
   readonly failures: readonly JsonFailure[];
 }
 
@@ -55,6 +87,9 @@ export function toJsonFailure(result: SeedResult, replay: string): JsonFailure {
     seed: result.seed,
     code: result.error?.code ?? '',
     message: result.error?.message ?? '',
+    ...(result.error?.injected === undefined ? {} : { injected: result.error.injected }),
+    ...(result.error?.details === undefined ? {} : { details: result.error.details }),
+    ...(result.error?.stack === undefined ? {} : { stack: result.error.stack }),
     hash: result.hash,
     trace: result.trace === undefined || result.trace === '' ? [] : result.trace.split('\n'),
     log: result.log ?? [],
@@ -63,20 +98,82 @@ export function toJsonFailure(result: SeedResult, replay: string): JsonFailure {
   };
 }
 
-/** Runs `sim` and resolves with the exit code (0 all passed, 1 a seed failed). */
+/**
+ * The verdict as an exit code: 0 only when every seed asked for has a result and passed; 1 when a
+ * seed failed or is missing; 130/143 when interrupted.
+ */
+export function campaignExitCode(result: CampaignResult): number {
+  if (result.interrupted !== undefined) return INTERRUPT_EXIT_CODES[result.interrupted] ?? 1;
+  return result.failed > 0 || result.missingCount > 0 ? 1 : 0;
+}
+
+/** Holds failures until every lower seed is done, then prints the lowest few in seed order. */
+class OrderedFailurePrinter {
+  private readonly held: SeedResult[] = [];
+  private printed = 0;
+  constructor(private readonly print: (result: SeedResult) => void) {}
+  add(result: SeedResult): void {
+    const room = FAILURES_PRINTED_MAX - this.printed;
+    const held = this.held;
+    if (held.length >= room && (held.length === 0 || result.seed > held[held.length - 1]!.seed)) return;
+    let at = held.length;
+    while (at > 0 && held[at - 1]!.seed > result.seed) at -= 1;
+    held.splice(at, 0, result);
+    if (held.length > room) held.pop();
+  }
+  /** Prints the held failures below `doneBelow` (all of them when undefined). */
+  flush(doneBelow?: number): void {
+    while (this.held.length > 0 && (doneBelow === undefined || this.held[0]!.seed < doneBelow)) {
+      this.printed += 1;
+      this.print(this.held.shift()!);
+    }
+  }
+  get count(): number {
+    return this.printed;
+  }
+}
+
+/** The seeds this run covers: the range, its shard, or a continuous run's stream. */
+function planOf(args: SimArgs): { plan: SeedPlan; campaign: CampaignRef; range: { from: number; count: number } | undefined } {
+  if (args.durationMs !== undefined || args.untilFailures !== undefined) {
+    return { plan: streamPlan(args.seedFrom, args.seedCount), campaign: { stream: args.seedFrom }, range: undefined };
+  }
+  const campaign: CampaignRef = { from: args.seedFrom, seeds: args.seedCount, ...(args.shard === undefined ? {} : { shard: `${args.shard.k}/${args.shard.n}` }) };
+  const range = args.shard === undefined ? { from: args.seedFrom, count: args.seedCount } : shardRange(args.seedFrom, args.seedCount, args.shard.k, args.shard.n);
+  return { plan: rangePlan(range.from, range.count), campaign, range };
+}
+
+/** Runs `sim` and resolves with the exit code. */
 export async function simCommand(args: SimArgs, streams: CommandStreams = defaultStreams): Promise<number> {
   const loaded = await loadWorkload(args.workload);
   const workers = args.workers ?? availableParallelism();
+  const { plan, campaign, range } = planOf(args);
   const extraFlags = `${args.intercept ? ' --intercept' : ''}${args.checkDeterminism ? ' --check-determinism' : ''}`;
   const replayOf = (seed: number): string => replayCommand(args.workload, seed, args.profile, args.faults, args.latency, args.options) + extraFlags;
-  const progress = createProgress(`sim ${args.workload}`, args.seedCount, streams.err);
-  let printed = 0;
+  const writer = args.out === undefined ? undefined : new RecordWriter(args.out);
+  const recordContext = {
+    workload: args.workload, profile: args.profile, faults: args.faults, latency: args.latency, options: { ...args.options },
+    version: packageVersion(), campaign,
+  };
+  const label = `sim ${args.workload}${args.shard === undefined ? '' : ` shard ${args.shard.k}/${args.shard.n}`}`;
+  const progress = createProgress(label, range?.count ?? (args.untilFailures === undefined && args.durationMs === undefined ? plan.count : 0), streams.err);
+  const swarmLine = (seed: number): string | undefined => (args.faults === 'swarm' ? formatSwarmFaults(seed) : undefined);
+  const printer = new OrderedFailurePrinter((failure) => progress.print(formatFailure(failure, replayOf(failure.seed), args.verbose, swarmLine(failure.seed)), streams.out));
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!interrupt.signal.aborted) interrupt.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let result: CampaignResult;
   try {
     result = await runCampaign({
       workload: loaded,
-      seedFrom: args.seedFrom,
-      seedCount: args.seedCount,
+      seedFrom: range?.from ?? args.seedFrom,
+      seedCount: plan.count,
+      plan,
+      ...(args.durationMs === undefined ? {} : { durationMs: args.durationMs }),
+      ...(args.untilFailures === undefined ? {} : { failuresMax: args.untilFailures }),
       workers,
       profile: args.profile,
       faults: args.faults,
@@ -85,31 +182,51 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
       intercept: args.intercept,
       checkDeterminism: args.checkDeterminism,
       failFast: args.failFast,
+      seedTimeoutMs: args.seedTimeoutMs,
+      signal: interrupt.signal,
       onResult(seedResult, p) {
+        const record = seedRecord(seedResult, recordContext, replayOf(seedResult.seed));
+        writer?.write(args.faults === 'swarm' ? { ...record, faultConfig: swarmFaults(seedResult.seed).config } : record);
         progress.update(p.done, p.failed);
-        if (!seedResult.ok && !args.json && printed < FAILURES_PRINTED_MAX) {
-          printed += 1;
-          progress.print(formatFailure(seedResult, replayOf(seedResult.seed), args.verbose), streams.out);
-        }
+        if (args.json) return;
+        if (!seedResult.ok) printer.add(seedResult);
+        printer.flush(p.doneBelow);
       },
     });
   } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     progress.stop();
+    writer?.close();
   }
+  // An interrupted range resumes from its lowest seed without a result, up to the end of this
+  // run's part (a shard's block, as plain --from/--seeds).
+  const resume = result.interrupted !== undefined && result.resumeFrom !== undefined && range !== undefined && result.resumeFrom < range.from + range.count
+    ? resumeCommand({ ...args, seedFrom: range.from, seedCount: range.count }, result.resumeFrom) : undefined;
   if (args.json) {
     const doc: SimJson = {
       workload: args.workload, profile: args.profile, faults: args.faults, latency: args.latency,
-      seedFrom: args.seedFrom, seedCount: args.seedCount, workers,
-      seedsRun: result.seedsRun, passed: result.passed, failed: result.failed, excused: result.excused,
+      seedFrom: args.seedFrom, seedCount: campaign.stream === undefined ? args.seedCount : result.seedCount, workers,
+      seedsRun: result.seedsRun, passed: result.passed, failed: result.failed,
+      missingCount: result.missingCount, missing: result.missing, excused: result.excused,
       wallMs: Math.round(result.wallMs), seedsPerSecond: Number(result.seedsPerSecond.toFixed(2)),
       stoppedEarly: result.stoppedEarly,
+      ...(args.shard === undefined || range === undefined ? {} : { shard: `${args.shard.k}/${args.shard.n}`, shardFrom: range.from, shardSeeds: range.count }),
+      ...(campaign.stream === undefined ? {} : { stream: campaign.stream }),
+      ...(result.stoppedBy === undefined ? {} : { stoppedBy: result.stoppedBy }),
+      ...(result.interrupted === undefined ? {} : { interrupted: result.interrupted, resumeFrom: result.resumeFrom }),
       failures: result.failures.map((f) => toJsonFailure(f, replayOf(f.seed))),
     };
     streams.out.write(JSON.stringify(doc) + '\n');
   } else {
-    if (result.failed > printed) streams.out.write(`... and ${result.failed - printed} more failing seeds (all are listed with --json)\n`);
-    if (result.failed > 0) streams.out.write(`failing seeds: ${result.failures.map((f) => f.seed).join(' ')}\n`);
+    printer.flush();
+    if (result.failed > printer.count) streams.out.write(`... and ${result.failed - printer.count} more failing seeds (the lowest ${printer.count} are shown; all are in --json)\n`);
+    const failing = formatFailingSeeds(result);
+    if (failing !== undefined) streams.out.write(failing + '\n');
+    if (campaign.stream !== undefined) streams.out.write(`continuous run: seeds drawn from stream ${campaign.stream} (--from), stopped ${result.stoppedBy === 'failures' ? `after ${result.failed} failures (--until-failures)` : result.stoppedBy === 'duration' ? 'when --duration ran out' : `after --seeds ${args.seedCount}`}\n`);
+    if (args.shard !== undefined && range !== undefined) streams.out.write(`shard ${args.shard.k}/${args.shard.n}: seeds ${range.from}..${range.from + range.count - 1} of ${args.seedFrom}..${args.seedFrom + args.seedCount - 1}\n`);
     streams.out.write(formatSummary(result, workers) + '\n');
+    if (resume !== undefined) streams.out.write(`resume with: ${resume}\n`);
   }
-  return result.failed > 0 ? 1 : 0;
+  return campaignExitCode(result);
 }

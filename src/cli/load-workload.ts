@@ -6,7 +6,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { UsageError } from './args.js';
+import { UsageError } from './usage-error.js';
+import { isTypeScriptPath, registerTypeScript } from './typescript-loader.js';
 import type { Workload } from './workload.js';
 
 /** Built-in workloads: name → module path relative to this file, without extension. */
@@ -55,7 +56,10 @@ export async function importWorkload(moduleUrl: string, specifier: string): Prom
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new UsageError(`cannot load workload '${specifier}': ${message}`);
   }
-  const candidate = module['default'] ?? module;
+  let candidate: unknown = module['default'] ?? module;
+  // A CommonJS module compiled from `export default` (a `.ts` file outside an ESM package) arrives
+  // as `{ default: workload }` one level down.
+  if (!isWorkload(candidate) && typeof candidate === 'object' && candidate !== null) candidate = (candidate as { default?: unknown }).default ?? candidate;
   if (!isWorkload(candidate)) throw new UsageError(`workload '${specifier}' has no run(ctx) function in its default export`);
   return candidate;
 }
@@ -72,14 +76,18 @@ export async function loadWorkload(specifier: string, cwd: string = process.cwd(
     moduleUrl = siblingModuleUrl(BUILTIN_WORKLOADS[builtin.name]!);
     variant = builtin.variant;
   } else {
-    if (!/[./\\]/.test(specifier)) {
-      throw new UsageError(`unknown workload '${specifier}' (built-in: ${Object.keys(BUILTIN_WORKLOADS).join(', ')}; or a path to a .js/.mjs file)`);
+    if (!/[./\\]/.test(specifier) && !existsSync(resolvePath(cwd, specifier))) {
+      throw new UsageError(`unknown workload '${specifier}' (built-in: ${Object.keys(BUILTIN_WORKLOADS).join(', ')}; or a path to a .js, .mjs or .ts file)`);
     }
     const path = resolvePath(cwd, specifier);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`workload file not found: ${specifier}`);
+    if (!existsSync(path)) throw new UsageError(`workload file not found: ${specifier}`);
+    const stats = statSync(path);
+    if (!stats.isFile()) throw new UsageError(`workload '${specifier}' is ${stats.isDirectory() ? 'a directory' : 'not a regular file'}: give the path of its .js, .mjs or .ts module`);
     moduleUrl = pathToFileURL(path).href;
     variant = undefined;
   }
+  // TypeScript (a user's .ts workload, or faultline run from source) loads through tsx.
+  if (isTypeScriptPath(moduleUrl)) await registerTypeScript();
   const workload = await importWorkload(moduleUrl, specifier);
   if (variant !== undefined) {
     const variants = workload.variants ?? {};

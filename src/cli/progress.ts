@@ -51,13 +51,8 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
     etaBuffer: 50,
     fps: 10,
   }, cliProgress.Presets.shades_classic);
+  // The bar hides the cursor; `stop` gives it back (the command calls it on an interrupt too).
   bar.start(total, 0, { rate: '0.0', failed: 0 });
-  // The bar hides the cursor: give it back if the user interrupts the campaign.
-  const onInterrupt = (): void => {
-    bar.stop();
-    process.exit(130);
-  };
-  process.once('SIGINT', onInterrupt);
   return {
     update(done, failed) {
       bar.update(done, { rate: rate(done), failed });
@@ -68,7 +63,6 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
       out.write(text + '\n');
     },
     stop() {
-      process.removeListener('SIGINT', onInterrupt);
       bar.stop();
     },
   };

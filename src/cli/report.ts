@@ -3,21 +3,29 @@
  * campaign summary line.
  */
 import { basename, relative } from 'node:path';
+import type { SimArgs } from './args.js';
 import type { CampaignResult } from './campaign.js';
-import type { SeedResult } from './run-seed.js';
+import type { SeedError, SeedResult } from './run-seed.js';
 import type { LatencyPresetName } from './sim-api.js';
 import type { FaultPresetName, SimProfile } from './workload.js';
 
 /** Workload log lines shown with a failure (all of them with `--verbose`). */
 export const FAILURE_LOG_LINES = 8;
 
-/** How the user invoked us: `faultline` when run through the installed bin, else `node <script>`. */
-export function invocation(argv1: string | undefined = process.argv[1]): string {
+/**
+ * How the user runs us, for the commands we print: `npx faultline` when faultline is installed in
+ * a project (its bin runs from `node_modules`), `faultline` for a global install, and
+ * `node <script>` (or `npx tsx <script>`) when run from a checkout of faultline itself.
+ */
+export function invocation(argv1: string | undefined = process.argv[1], cwd: string = process.cwd()): string {
   if (argv1 === undefined) return 'faultline';
+  // A global install (…/lib/node_modules/faultline) runs as `faultline`; a project's as `npx faultline`.
+  if (/[\\/]lib[\\/]node_modules[\\/]faultline[\\/]/.test(argv1)) return 'faultline';
+  if (/[\\/]node_modules[\\/](faultline[\\/]|\.bin[\\/]faultline$)/.test(argv1)) return 'npx faultline';
   const name = basename(argv1);
   if (name === 'faultline' || name === 'faultline.js') return 'faultline';
   if (/main\.(js|ts)$/.test(name)) {
-    const rel = relative(process.cwd(), argv1);
+    const rel = relative(cwd, argv1);
     return rel.endsWith('.ts') ? `npx tsx ${rel}` : `node ${rel}`;
   }
   return 'faultline';
@@ -33,6 +41,18 @@ export function replayCommand(specifier: string, seed: number, profile: SimProfi
   return parts.join(' ');
 }
 
+/** The `sim` command that runs the seeds of `args` from `from` to its end (an interrupted campaign's rest). */
+export function resumeCommand(args: SimArgs, from: number): string {
+  const end = args.seedFrom + args.seedCount;
+  const parts = [invocation(), 'sim', quote(args.workload), '--from', String(from), '--seeds', String(end - from)];
+  if (args.profile !== 'posix') parts.push('--profile', args.profile);
+  if (args.faults !== 'default') parts.push('--faults', args.faults);
+  if (args.latency !== 'default') parts.push('--latency', args.latency);
+  for (const [key, value] of Object.entries(args.options)) parts.push('--option', quote(`${key}=${value}`));
+  if (args.workers !== undefined) parts.push('--workers', String(args.workers));
+  return parts.join(' ');
+}
+
 function quote(word: string): string {
   return /^[A-Za-z0-9_./:=@+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
@@ -41,11 +61,47 @@ function indent(text: string, prefix = '    '): string {
   return text.split('\n').map((line) => prefix + line).join('\n');
 }
 
+/** Failing seeds named on the "failing seeds:" line; the rest are in `--json` and `--out`. */
+export const FAILING_SEEDS_LISTED_MAX = 50;
+
+/** Longest `details` shown with `--verbose`, in characters. */
+export const DETAILS_SHOWN_CHARS_MAX = 8000;
+
+/**
+ * The injected fault behind a seed's error, if any: said every time, because a bare "EIO" reads
+ * like a bug in the code under test.
+ */
+export function formatInjected(error: SeedError | undefined): string[] {
+  if (error?.injected === undefined) return [];
+  const lines = [`  injected: the simulator injected this error (fault ${error.injected.kind}); a workload run under faults must expect it: handle it as the code under test should, or call ctx.excuse(reason) when the fault leaves nothing to check`];
+  if (error.injected.record !== undefined) lines.push(`    ${error.injected.record}`);
+  return lines;
+}
+
+/** A seed error's details (e.g. an `ERR_DEADLOCK`'s pending list) and stack, for `--verbose`. */
+export function formatErrorDetails(error: SeedError | undefined): string[] {
+  if (error === undefined) return [];
+  const lines: string[] = [];
+  if (error.details !== undefined) {
+    const json = JSON.stringify(error.details, null, 2);
+    lines.push('  details:');
+    lines.push(indent(json.length > DETAILS_SHOWN_CHARS_MAX ? `${json.slice(0, DETAILS_SHOWN_CHARS_MAX)}\n... (${json.length} characters; all in --json)` : json));
+  }
+  if (error.stack !== undefined) {
+    lines.push('  stack:');
+    lines.push(indent(error.stack));
+  }
+  return lines;
+}
+
 /** A failing seed, as printed by `sim`. */
-export function formatFailure(result: SeedResult, replay: string, verbose: boolean): string {
+export function formatFailure(result: SeedResult, replay: string, verbose: boolean, faultsLine?: string): string {
   const lines: string[] = [];
   lines.push(`FAIL seed ${result.seed}: ${result.error?.code ?? '?'}: ${result.error?.message ?? ''}`);
   if (result.divergence !== undefined) lines.push(indent(result.divergence.join('\n'), '  '));
+  // The configuration a `--faults swarm` seed drew.
+  if (faultsLine !== undefined) lines.push(`  ${faultsLine}`);
+  lines.push(...formatInjected(result.error));
   if (result.trace !== undefined && result.trace.length > 0) {
     lines.push('  last trace events:');
     lines.push(indent(result.trace));
@@ -56,20 +112,42 @@ export function formatFailure(result: SeedResult, replay: string, verbose: boole
     lines.push(`  workload log${shown.length < log.length ? ` (last ${shown.length} of ${log.length} lines; --verbose for all)` : ''}:`);
     lines.push(indent(shown.join('\n')));
   }
-  if (verbose && result.error?.stack !== undefined) {
-    lines.push('  stack:');
-    lines.push(indent(result.error.stack));
-  }
+  if (verbose) lines.push(...formatErrorDetails(result.error));
+  lines.push(result.hash === '' ? '  hash: none (the seed did not finish)' : `  hash ${result.hash}`);
   lines.push(`  replay: ${replay}`);
   return lines.join('\n');
 }
 
-/** The closing line of a campaign. */
+/** The "failing seeds:" line, bounded; undefined when nothing failed. */
+export function formatFailingSeeds(result: CampaignResult): string | undefined {
+  if (result.failed === 0) return undefined;
+  const listed = result.failures.slice(0, FAILING_SEEDS_LISTED_MAX).map((f) => f.seed);
+  const more = result.failed - listed.length;
+  return `failing seeds: ${listed.join(' ')}${more > 0 ? ` ... and ${more} more (every one is in --json and --out)` : ''}`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** The closing line of a campaign: its verdict, from the checked count. */
 export function formatSummary(result: CampaignResult, workers: number): string {
   const rate = result.seedsPerSecond.toFixed(1);
   const seconds = (result.wallMs / 1000).toFixed(1);
-  const head = result.failed === 0 ? 'PASS' : 'FAIL';
-  const early = result.stoppedEarly ? ' (stopped at the first failure)' : '';
+  const speed = `in ${seconds}s (${rate} seeds/s on ${plural(workers, 'worker')})`;
   const excused = result.excused > 0 ? `; ${result.excused} of the passes stopped early on an injected fault the workload cannot survive (excused)` : '';
-  return `${head}: ${result.passed}/${result.seedsRun} seeds passed, ${result.failed} failed in ${seconds}s (${rate} seeds/s on ${workers} worker${workers === 1 ? '' : 's'})${early}${excused}`;
+  if (result.interrupted !== undefined) {
+    return `INTERRUPTED (${result.interrupted}): ${result.seedsRun} of ${plural(result.seedCount, 'seed')} ran, ${result.passed} passed, ${result.failed} failed ${speed}${excused}`;
+  }
+  if (result.stoppedEarly) {
+    const first = result.failures[0]?.seed;
+    const others = result.failed > 1 ? ` (${result.failed - 1} more failed among the seeds already handed out to workers)` : '';
+    return `FAIL: stopped at the first failure${first === undefined ? '' : `, seed ${first}`}${others}: ${result.seedsRun} of ${plural(result.seedCount, 'seed')} ran, ${result.passed} passed, ${result.failed} failed ${speed}${excused}`;
+  }
+  if (result.missingCount > 0) {
+    const named = result.missing.join(' ') + (result.missingCount > result.missing.length ? ' ...' : '');
+    return `FAIL: ${result.missingCount} of ${plural(result.seedCount, 'seed')} never reported a result (missing: ${named}); ${result.passed} passed, ${result.failed} failed ${speed}${excused}`;
+  }
+  const head = result.failed === 0 ? 'PASS' : 'FAIL';
+  return `${head}: ${result.passed}/${result.seedsRun} seeds passed, ${result.failed} failed ${speed}${excused}`;
 }

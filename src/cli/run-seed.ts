@@ -3,7 +3,7 @@
  * workload inside `sim.run`, and turns the outcome into a plain, serialisable {@link SeedResult}
  * (it crosses worker-thread boundaries and ends up in `--json` output).
  */
-import { createSimulation, formatTrace, injectedFaults, type SimulationHandle } from './sim-api.js';
+import { createSimulation, formatTrace, injectedFaultRecord, injectedFaults, type SimulationHandle } from './sim-api.js';
 import type { LatencyPresetName } from './sim-api.js';
 import type { FaultPresetName, SimProfile, Workload, WorkloadContext, WorkloadNode } from './workload.js';
 import { describeDivergence, findDivergence, nondeterminismError } from '../determinism/divergence.js';
@@ -37,6 +37,52 @@ export interface SeedError {
   readonly code: string;
   readonly message: string;
   readonly stack?: string;
+  /** The error's `details` (a StorageError's), as plain JSON; absent when it had none. */
+  readonly details?: Readonly<Record<string, unknown>>;
+  /** Set when the simulator injected this error (or the error it was caused by). */
+  readonly injected?: InjectedFault;
+}
+
+/** A fault the simulator injected, behind a seed's error. */
+export interface InjectedFault {
+  /** The fault kind, e.g. `fsyncError`. */
+  readonly kind: string;
+  /** Its trace record, when the trace still holds it. */
+  readonly record?: string;
+}
+
+/** Causes followed when looking for an injected fault behind an error. */
+const CAUSE_DEPTH_MAX = 4;
+
+/** The injected fault kind and path behind `err` (itself or a `cause`), if any. */
+function injectedBehind(err: unknown): { kind: string; path: string | undefined } | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth <= CAUSE_DEPTH_MAX && typeof current === 'object' && current !== null; depth++) {
+    const details: unknown = (current as { details?: unknown }).details;
+    if (typeof details === 'object' && details !== null) {
+      const { injected, path } = details as { injected?: unknown; path?: unknown };
+      if (typeof injected === 'string') return { kind: injected, path: typeof path === 'string' ? path : undefined };
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Longest `details` kept with a failure, in JSON characters (a huge one is cut, not kept). */
+export const ERROR_DETAILS_CHARS_MAX = 16_000;
+
+/** The error's `details` as plain JSON (they cross process boundaries), or undefined. */
+function plainDetails(err: Error): Record<string, unknown> | undefined {
+  const raw: unknown = (err as Error & { details?: unknown }).details;
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  try {
+    const json = JSON.stringify(raw);
+    if (json === undefined || json === '{}') return undefined;
+    if (json.length > ERROR_DETAILS_CHARS_MAX) return { truncated: true, lengthChars: json.length };
+    return JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The outcome of one seed. */
@@ -67,10 +113,8 @@ function describeError(err: unknown): SeedError {
   if (err instanceof Error) {
     const raw: unknown = (err as Error & { code?: unknown }).code;
     const code = typeof raw === 'string' ? raw : err.name;
-    // A deadlock says what was pending; the report shows it with the message.
-    const pending = (err as Error & { details?: { pending?: unknown } }).details?.pending;
-    const message = code === 'ERR_DEADLOCK' && pending !== undefined ? `${err.message}; pending: ${formatPart(pending)}` : err.message;
-    return { code, message, ...(err.stack === undefined ? {} : { stack: err.stack }) };
+    const details = plainDetails(err);
+    return { code, message: err.message, ...(err.stack === undefined ? {} : { stack: err.stack }), ...(details === undefined ? {} : { details }) };
   }
   return { code: 'ERR_THROWN', message: String(err) };
 }
@@ -130,25 +174,55 @@ export function makeContext(sim: SimulationHandle, spec: SeedSpec, log: string[]
 }
 
 /**
- * Promise rejections nobody handled, collected while seeds run. A workload that drops a promise
- * (an operation left in flight at a power cut, say) would otherwise kill the whole campaign
- * (worker threads die on an unhandled rejection) instead of failing the one seed responsible.
- * Seeds run one at a time per thread, so a rejection belongs to the seed running when it surfaced.
+ * Errors nobody handled, collected while seeds run: promise rejections nobody awaited and
+ * exceptions thrown outside any promise (a `setImmediate` or timer callback). A workload that drops
+ * a promise or throws from a callback would otherwise kill the whole campaign (or its worker)
+ * instead of failing the one seed responsible. Seeds run one at a time per process, so a stray
+ * error belongs to the seed running when it surfaced.
  */
-const unhandled: unknown[] = [];
-let unhandledListening = false;
+interface StrayError {
+  readonly kind: 'rejection' | 'exception';
+  readonly reason: unknown;
+}
+/** Stray errors kept per seed (the first one is reported). */
+const STRAY_ERRORS_MAX = 16;
+const stray: StrayError[] = [];
+const onRejection = (reason: unknown): void => {
+  if (stray.length < STRAY_ERRORS_MAX) stray.push({ kind: 'rejection', reason });
+};
+const onException = (reason: unknown): void => {
+  if (stray.length < STRAY_ERRORS_MAX) stray.push({ kind: 'exception', reason });
+};
+let capturingForever = false;
 
-function listenForUnhandled(): void {
-  if (unhandledListening) return;
-  unhandledListening = true;
-  process.on('unhandledRejection', (reason) => {
-    if (unhandled.length < 16) unhandled.push(reason);
-  });
+/**
+ * Worker processes call this once: stray errors are captured between seeds too (and attributed to
+ * the next seed), never killing the worker. The main process captures only while a seed runs, so
+ * its own bugs still surface as internal errors.
+ */
+export function captureStrayErrorsForever(): void {
+  if (capturingForever) return;
+  capturingForever = true;
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
+}
+
+function strayError(): SeedError | undefined {
+  // An uncaught exception is reported first: it is usually what made the rest go wrong.
+  const entry = stray.find((e) => e.kind === 'exception') ?? stray[0];
+  if (entry === undefined) return undefined;
+  const first = describeError(entry.reason);
+  const stack = first.stack === undefined ? {} : { stack: first.stack };
+  return entry.kind === 'exception'
+    ? { code: 'ERR_UNCAUGHT_EXCEPTION', message: `the workload threw outside any promise (a callback such as setImmediate or a timer): ${first.code}: ${first.message}`, ...stack }
+    : { code: 'ERR_UNHANDLED_REJECTION', message: `the workload left a promise rejected and unhandled: ${first.code}: ${first.message}`, ...stack };
 }
 
 /**
  * Runs `workload` for one seed. Never rejects: a failure is a result with `ok: false`. A promise
- * the workload left rejected and unhandled fails the seed too (code `ERR_UNHANDLED_REJECTION`).
+ * the workload left rejected and unhandled fails the seed too (code `ERR_UNHANDLED_REJECTION`), and
+ * so does an exception thrown from a callback (`ERR_UNCAUGHT_EXCEPTION`, which takes precedence
+ * over the error `run` ended with: it is usually the cause).
  */
 export async function runSeed(workload: Workload, spec: SeedSpec): Promise<SeedResult> {
   if (spec.checkDeterminism !== true) return (await runSeedOnce(workload, spec)).result;
@@ -172,8 +246,30 @@ export async function runSeed(workload: Workload, spec: SeedSpec): Promise<SeedR
 }
 
 async function runSeedOnce(workload: Workload, spec: SeedSpec): Promise<{ result: SeedResult; sim?: SimulationHandle }> {
-  listenForUnhandled();
-  unhandled.length = 0;
+  const scoped = !capturingForever;
+  const realExit = process.exit;
+  if (scoped) {
+    process.on('unhandledRejection', onRejection);
+    process.on('uncaughtException', onException);
+    // In the main process (a replay) `process.exit` would end the command with the workload's exit
+    // code and no report; it fails the seed instead, with the code a campaign's worker gives it.
+    process.exit = ((code?: number | string | null) => {
+      throw Object.assign(new Error(`the workload called process.exit(${code ?? ''}), which ends a campaign's worker process`), { code: 'ERR_WORKER_EXIT' });
+    }) as typeof process.exit;
+  }
+  try {
+    return await runSeedCaptured(workload, spec);
+  } finally {
+    stray.length = 0;
+    if (scoped) {
+      process.exit = realExit;
+      process.removeListener('unhandledRejection', onRejection);
+      process.removeListener('uncaughtException', onException);
+    }
+  }
+}
+
+async function runSeedCaptured(workload: Workload, spec: SeedSpec): Promise<{ result: SeedResult; sim?: SimulationHandle }> {
   const started = performance.now();
   const log: string[] = [];
   let sim: SimulationHandle;
@@ -195,16 +291,18 @@ async function runSeedOnce(workload: Workload, spec: SeedSpec): Promise<{ result
     await sim.run(() => workload.run(ctx));
   } catch (err) {
     error = describeError(err);
+    const injected = injectedBehind(err);
+    if (injected !== undefined) {
+      const record = injectedFaultRecord(sim, injected.kind, injected.path);
+      error = { ...error, injected: { kind: injected.kind, ...(record === undefined ? {} : { record }) } };
+    }
   } finally {
     sim.close();
   }
   // Unhandled rejections surface after the microtask queue drains: give them one turn.
   await new Promise<void>((resolve) => setImmediate(resolve));
-  if (error === undefined && unhandled.length > 0) {
-    const first = describeError(unhandled[0]);
-    error = { code: 'ERR_UNHANDLED_REJECTION', message: `the workload left a promise rejected and unhandled: ${first.code}: ${first.message}`, ...(first.stack === undefined ? {} : { stack: first.stack }) };
-  }
-  unhandled.length = 0;
+  const strayFound = strayError();
+  if (strayFound !== undefined && (error === undefined || strayFound.code === 'ERR_UNCAUGHT_EXCEPTION')) error = strayFound;
   const ok = error === undefined;
   const keep = !ok || spec.keepTrace === true;
   const result: SeedResult = {

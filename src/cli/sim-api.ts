@@ -3,7 +3,8 @@
  * seed, formatting its trace, and knowing which faults it injected on which node. Everything else
  * in `src/cli` goes through here, so a change in the simulator's surface is absorbed in one file.
  */
-import { Simulation, TRACE_TYPES, type SimNode } from '../backends/sim/index.js';
+import { Simulation, TRACE_TYPES, formatEvent, type SimNode } from '../backends/sim/index.js';
+import { swarmFaults } from './swarm-faults.js';
 import type { FaultPresetName, SimProfile } from './workload.js';
 
 export type SimulationHandle = Simulation;
@@ -69,7 +70,7 @@ export function createSimulation(spec: SimulationSpec): Simulation {
   const sim = new Simulation({
     seed: spec.seed,
     profile: spec.profile,
-    faults: spec.faults,
+    faults: spec.faults === 'swarm' ? swarmFaults(spec.seed).config : spec.faults,
     latency: spec.latency,
     traceCapacity: spec.traceCapacity ?? CAMPAIGN_TRACE_CAPACITY,
     timeLimitMs: SEED_TIME_LIMIT_MS,
@@ -94,4 +95,17 @@ export function injectedFaults(sim: Simulation, nodeName: string): ReadonlySet<s
   const table = (sim.trace as unknown as { readonly whatNames: readonly string[] }).whatNames;
   for (const code of codes) names.add(table[code] ?? `fault#${code}`);
   return names;
+}
+
+/**
+ * The trace record of the last injected fault of `kind` (on `path`, when given), as a line of
+ * text; undefined when the trace no longer holds it (the ring keeps the most recent records).
+ */
+export function injectedFaultRecord(sim: Simulation, kind: string, path: string | undefined): string | undefined {
+  const faults = sim.trace.filter('fault');
+  for (let i = faults.length - 1; i >= 0; i--) {
+    const event = faults[i]!;
+    if (event.what === kind && (path === undefined || event.path === undefined || event.path === path)) return formatEvent(event);
+  }
+  return undefined;
 }

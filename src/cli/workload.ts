@@ -9,10 +9,11 @@ import type { LatencyPresetName, SimulationHandle, SimNodeHandle } from './sim-a
 /** The durability model of the simulated disks (see the simulator's documentation). */
 export type SimProfile = 'posix' | 'ext4-ordered' | 'none';
 /** A fault preset name: what the simulator injects. */
-export type FaultPresetName = 'none' | 'default' | 'heavy';
+/** `swarm`: each seed draws its own configuration from the seed (see `swarm-faults.ts`). */
+export type FaultPresetName = 'none' | 'default' | 'heavy' | 'swarm';
 
 export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'none'];
-export const FAULT_PRESETS: readonly FaultPresetName[] = ['none', 'default', 'heavy'];
+export const FAULT_PRESETS: readonly FaultPresetName[] = ['none', 'default', 'heavy', 'swarm'];
 
 /** One simulated machine as a workload sees it. */
 export interface WorkloadNode {

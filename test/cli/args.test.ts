@@ -24,10 +24,10 @@ describe('cli: parseCli', () => {
     expect(parseCli(['replay', 'kv', '--seed', '42', '--trace'])).to.deep.include({ command: 'replay', workload: 'kv', seed: 42, trace: true, profile: 'posix', faults: 'default' });
     expect(parseCli(['demo', '--quick'])).to.deep.equal({ command: 'demo', quick: true });
     expect(parseCli(['list'])).to.deep.equal({ command: 'list' });
-    expect(parseCli([])).to.deep.equal({ command: 'help', topic: undefined });
-    expect(parseCli(['--help'])).to.deep.equal({ command: 'help', topic: undefined });
-    expect(parseCli(['sim', '--help'])).to.deep.equal({ command: 'help', topic: 'sim' });
-    expect(parseCli(['replay', '-h'])).to.deep.equal({ command: 'help', topic: 'replay' });
+    expect(parseCli([])).to.deep.equal({ command: 'help', topic: undefined, asked: false });
+    expect(parseCli(['--help'])).to.deep.equal({ command: 'help', topic: undefined, asked: true });
+    expect(parseCli(['sim', '--help'])).to.deep.equal({ command: 'help', topic: 'sim', asked: true });
+    expect(parseCli(['replay', '-h'])).to.deep.equal({ command: 'help', topic: 'replay', asked: true });
     expect(parseCli(['--version'])).to.deep.equal({ command: 'version' });
   });
 
@@ -60,5 +60,33 @@ describe('cli: parseCli', () => {
       expect(message, argv.join(' ')).to.not.include('\n');
       expect(message.length, argv.join(' ')).to.be.greaterThan(5);
     }
+  });
+
+  it('says in one plain line which flag is wrong and what it allows, with a did-you-mean', () => {
+    expect(usage(['sim', 'kv', '--seeds', '-1'])).to.equal("--seeds must be a whole number from 1 to 100000000, got '-1'");
+    expect(usage(['sim', 'kv', '--seeds=1.5'])).to.equal("--seeds must be a whole number from 1 to 100000000, got '1.5'");
+    expect(usage(['replay', 'kv', '--seed=-3'])).to.equal("--seed must be a whole number from 0 to 9007199254740991, got '-3'");
+    expect(usage(['sim', 'kv', '--seed', '42'])).to.match(/^sim: unknown flag --seed \(did you mean --seeds\?\); its flags: --seeds, --from, /);
+    expect(usage(['replay', 'kv', '--seeds', '42'])).to.match(/^replay: unknown flag --seeds \(did you mean --seed\?\); its flags: --seed, /);
+    const bogus = usage(['sim', 'kv', '--bogus']);
+    expect(bogus).to.match(/^sim: unknown flag --bogus; its flags: /);
+    expect(bogus).to.not.match(/positional|'--'/);
+    expect(usage(['sim', 'kv', '--seeds'])).to.equal('sim: --seeds needs a value (see faultline sim --help)');
+    expect(usage(['sim', 'kv', '--json=yes'])).to.equal("sim: --json takes no value, got '--json=yes'");
+    expect(usage(['smi', 'kv'])).to.equal("unknown command 'smi' (did you mean sim?); the commands: sim, replay, merge, demo, list, help (faultline --help)");
+    expect(usage(['sim', 'kv', '--seed-timeout', '-1s'])).to.match(/^--seed-timeout must be a duration such as 30 \(seconds\), 30s, 2m or 1h, got '-1s'$/);
+  });
+
+  it('reads --seed-timeout as seconds or with a unit', () => {
+    const timeout = (raw: string): unknown => {
+      const args = parseCli(['sim', 'kv', '--seed-timeout', raw]);
+      return args.command === 'sim' ? args.seedTimeoutMs : undefined;
+    };
+    expect(timeout('30')).to.equal(30_000);
+    expect(timeout('500ms')).to.equal(500);
+    expect(timeout('2m')).to.equal(120_000);
+    expect(timeout('1.5h')).to.equal(5_400_000);
+    expect(parseCli(['sim', 'kv'])).to.deep.include({ seedTimeoutMs: 60_000 });
+    expect(() => parseCli(['sim', 'kv', '--seed-timeout', '200h'])).to.throw(UsageError, /between 1ms and 168h/);
   });
 });

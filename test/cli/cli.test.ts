@@ -4,44 +4,10 @@
  * sharding with `--from`/`--seeds`, and user workload modules.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The CLI entry next to this test: compiled JavaScript, or TypeScript run through tsx. */
-function cliCommand(): string[] {
-  const js = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-  if (existsSync(js)) return [js];
-  return ['--import', 'tsx', fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))];
-}
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function faultline(args: string[], cwd?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...cliCommand(), ...args], { cwd: cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Splits a printed replay command into the arguments after the program. */
-function replayArgs(command: string): string[] {
-  const words = command.split(' ');
-  const at = words.indexOf('replay');
-  return words.slice(at).map((w) => w.replace(/^'(.*)'$/, '$1'));
-}
+import { faultline, replayArgs } from './run-cli.js';
 
 describe('cli: the faultline command', function () {
   this.timeout(120_000);

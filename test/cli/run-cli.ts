@@ -1,0 +1,52 @@
+/** Runs the `faultline` command as a child process, for the end-to-end CLI tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The CLI entry next to this test: compiled JavaScript, or TypeScript run through tsx. */
+export function cliCommand(): string[] {
+  const js = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+  if (existsSync(js)) return [js];
+  return ['--import', 'tsx', fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))];
+}
+
+export interface Run {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunOptions {
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  /** Own process group (so a test can signal the whole group, as a terminal's Ctrl-C does). */
+  readonly detached?: boolean;
+  /** Called once the process started. */
+  readonly onStart?: (child: ChildProcess) => void;
+}
+
+export function faultline(args: readonly string[], options: RunOptions = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...cliCommand(), ...args], {
+      cwd: options.cwd ?? process.cwd(),
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.detached === true,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    options.onStart?.(child);
+  });
+}
+
+/** Splits a printed replay command into the arguments after the program. */
+export function replayArgs(command: string): string[] {
+  const words = command.split(' ');
+  const at = words.indexOf('replay');
+  return words.slice(at).map((w) => w.replace(/^'(.*)'$/, '$1'));
+}

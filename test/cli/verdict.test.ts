@@ -1,0 +1,202 @@
+/**
+ * Every seed accounted for: a campaign's verdict holds whatever the workload does to its process.
+ * Each case is a tiny workload in a temporary directory, run through the real command: exits,
+ * crashes, out-of-memory and kills fail their seed with a replay line and the campaign goes on;
+ * exceptions from callbacks fail their seed; a seed that spins fails on the real-time limit; a
+ * signal to the command ends every worker and prints a partial summary that says where to resume.
+ */
+import { expect } from 'chai';
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { faultline, replayArgs } from './run-cli.js';
+
+interface SimDoc {
+  seedCount: number;
+  seedsRun: number;
+  passed: number;
+  failed: number;
+  missingCount: number;
+  stoppedEarly: boolean;
+  interrupted?: string;
+  resumeFrom?: number;
+  failures: Array<{ seed: number; code: string; message: string; hash: string; replay: string }>;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('cli: every seed is accounted for', function () {
+  this.timeout(60_000);
+  let dir: string;
+  const workload = async (name: string, source: string): Promise<string> => {
+    const path = join(dir, name);
+    await writeFile(path, source);
+    return path;
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'faultline-verdict-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a workload that calls process.exit(0) fails every seed, never passes them', async () => {
+    const path = await workload('exit0.mjs', 'export default { async run() { process.exit(0); } };\n');
+    const run = await faultline(['sim', path, '--seeds', '3', '--workers', '2']);
+    expect(run.code, run.stderr).to.equal(1);
+    for (const seed of [1, 2, 3]) expect(run.stdout).to.include(`FAIL seed ${seed}: ERR_WORKER_EXIT: the worker process running this seed exited with code 0`);
+    expect(run.stdout).to.match(/^FAIL: 0\/3 seeds passed, 3 failed /m);
+    expect(run.stdout).to.not.include('PASS');
+  });
+
+  it('process.exit(1) on seed 3 of 6 fails seed 3 with a replay line, and the other five run on fresh workers', async () => {
+    const path = await workload('exit3.mjs', `
+export default { async run(ctx) { await ctx.sim.clock.sleep(1); if (ctx.seed === 3) process.exit(1); } };
+`);
+    const run = await faultline(['sim', path, '--seeds', '6', '--workers', '2', '--json']);
+    expect(run.code, run.stderr).to.equal(1);
+    const doc = JSON.parse(run.stdout) as SimDoc;
+    expect(doc).to.deep.include({ seedCount: 6, seedsRun: 6, passed: 5, failed: 1, missingCount: 0 });
+    const failure = doc.failures[0]!;
+    expect(failure.seed).to.equal(3);
+    expect(failure.code).to.equal('ERR_WORKER_EXIT');
+    expect(failure.message).to.include('exited with code 1');
+    expect(failure.replay).to.include(`replay ${path} --seed 3`);
+    // The replay line runs the seed in the command's own process: process.exit fails it there too.
+    const replay = await faultline([...replayArgs(failure.replay), '--json']);
+    expect(replay.code).to.equal(1);
+    expect((JSON.parse(replay.stdout) as { code: string }).code).to.equal('ERR_WORKER_EXIT');
+  });
+
+  it('a worker killed by a signal, aborted or out of memory fails its seed with the signal', async () => {
+    const path = await workload('crash.mjs', `
+export default {
+  async run(ctx) {
+    await ctx.sim.clock.sleep(1);
+    if (ctx.seed === 2) process.kill(process.pid, 'SIGKILL');
+    if (ctx.seed === 4) process.abort();
+    if (ctx.seed === 6) { const hog = []; for (;;) hog.push(new Array(100000).fill(ctx.seed)); }
+  },
+};
+`);
+    // A small heap makes seed 6 run out of memory in well under a second.
+    const run = await faultline(['sim', path, '--seeds', '7', '--workers', '2', '--json'], { env: { NODE_OPTIONS: '--max-old-space-size=64' } });
+    expect(run.code, run.stderr).to.equal(1);
+    const doc = JSON.parse(run.stdout) as SimDoc;
+    expect(doc).to.deep.include({ seedsRun: 7, passed: 4, failed: 3 });
+    expect(doc.failures.map((f) => [f.seed, f.code])).to.deep.equal([[2, 'ERR_WORKER_EXIT'], [4, 'ERR_WORKER_EXIT'], [6, 'ERR_WORKER_EXIT']]);
+    expect(doc.failures[0]!.message).to.include('killed by signal SIGKILL');
+    expect(doc.failures[1]!.message).to.include('killed by signal SIGABRT');
+    // V8 aborts the process when the heap limit is reached.
+    expect(doc.failures[2]!.message).to.match(/killed by signal SIGABRT|exited with code 134/);
+  });
+
+  it('an exception thrown from setImmediate fails its seed (in text mode too), not the campaign', async () => {
+    const path = await workload('immediate.mjs', `
+export default {
+  async run(ctx) {
+    await ctx.sim.clock.sleep(1);
+    if (ctx.seed === 2) setImmediate(() => { throw new Error('boom from a callback'); });
+    await ctx.sim.clock.sleep(1);
+  },
+};
+`);
+    const json = await faultline(['sim', path, '--seeds', '4', '--workers', '2', '--json']);
+    expect(json.code, json.stderr).to.equal(1);
+    expect(json.stderr).to.not.include('internal error');
+    const doc = JSON.parse(json.stdout) as SimDoc;
+    expect(doc).to.deep.include({ seedsRun: 4, failed: 1 });
+    expect(doc.failures[0]).to.deep.include({ seed: 2, code: 'ERR_UNCAUGHT_EXCEPTION' });
+    expect(doc.failures[0]!.message).to.include('boom from a callback');
+    const inline = await faultline(['replay', path, '--seed', '2']);
+    expect(inline.code).to.equal(1);
+    expect(inline.stdout).to.include('FAIL seed 2: ERR_UNCAUGHT_EXCEPTION');
+  });
+
+  it('a seed that spins in real time fails with ERR_SEED_TIMEOUT and its worker is replaced', async () => {
+    const path = await workload('spin.mjs', `
+export default { async run(ctx) { if (ctx.seed === 2) for (;;) {} await ctx.sim.clock.sleep(1); } };
+`);
+    const started = performance.now();
+    const run = await faultline(['sim', path, '--seeds', '5', '--workers', '1', '--seed-timeout', '700ms', '--json']);
+    expect(run.code, run.stderr).to.equal(1);
+    const doc = JSON.parse(run.stdout) as SimDoc;
+    // One worker: the seeds after 2 can only have run on the worker that replaced it.
+    expect(doc).to.deep.include({ seedsRun: 5, passed: 4, failed: 1 });
+    expect(doc.failures[0]).to.deep.include({ seed: 2, code: 'ERR_SEED_TIMEOUT' });
+    expect(performance.now() - started).to.be.lessThan(20_000);
+    const help = await faultline(['sim', '--help']);
+    expect(help.stdout).to.match(/--seed-timeout T .*\n.*\(default 60s\)/);
+    const bad = await faultline(['sim', path, '--seed-timeout', 'soon']);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.include('--seed-timeout must be a duration');
+  });
+
+  for (const [signal, code, group] of [['SIGINT', 130, true], ['SIGTERM', 143, false]] as const) {
+    it(`${signal}${group ? ' to the process group (Ctrl-C)' : ''} ends every worker and prints a partial summary with the --from to resume at, exit ${code}`, async () => {
+      const pids = join(dir, `pids-${signal}`);
+      await writeFile(pids, '');
+      const path = await workload('slow.mjs', `
+import { appendFileSync } from 'node:fs';
+export default {
+  async run(ctx) {
+    appendFileSync(process.env.PIDS_FILE, process.pid + '\\n');
+    const until = Date.now() + 20;
+    while (Date.now() < until) {}
+    await ctx.sim.clock.sleep(1);
+  },
+};
+`);
+      let pid = 0;
+      const running = faultline(['sim', path, '--seeds', '1000000', '--workers', '2'], {
+        env: { PIDS_FILE: pids }, detached: group, onStart: (child) => { pid = child.pid ?? 0; },
+      });
+      // Signal once both workers have run a few batches.
+      for (let i = 0; i < 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const lines = (await readFile(pids, 'utf8')).split('\n').filter(Boolean);
+        if (new Set(lines).size >= 2 && lines.length >= 40) break;
+      }
+      process.kill(group ? -pid : pid, signal);
+      const run = await running;
+      expect(run.code, run.stderr).to.equal(code);
+      const summary = new RegExp(`^INTERRUPTED \\(${signal}\\): (\\d+) of 1000000 seeds ran, (\\d+) passed, 0 failed`, 'm').exec(run.stdout);
+      expect(summary, run.stdout).to.not.equal(null);
+      const resume = /^resume with: .* sim .*slow\.mjs --from (\d+) --seeds (\d+)/m.exec(run.stdout);
+      expect(resume, run.stdout).to.not.equal(null);
+      const from = Number(resume![1]);
+      expect(from).to.be.greaterThan(1);
+      expect(from).to.be.at.most(Number(summary![1]) + 1);
+      expect(from + Number(resume![2])).to.equal(1_000_001);
+      // No worker outlives the command.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const workerPids = [...new Set((await readFile(pids, 'utf8')).split('\n').filter(Boolean).map(Number))];
+      expect(workerPids.length).to.be.at.least(2);
+      expect(workerPids.filter(isAlive)).to.deep.equal([]);
+    });
+  }
+
+  it('an interrupted --json campaign still writes its document, with the seed to resume at', async () => {
+    const path = join(dir, 'slow.mjs');
+    let pid = 0;
+    const running = faultline(['sim', path, '--seeds', '1000000', '--workers', '1', '--json'], {
+      env: { PIDS_FILE: join(dir, 'pids-json') }, onStart: (child) => { pid = child.pid ?? 0; },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    process.kill(pid, 'SIGTERM');
+    const run = await running;
+    expect(run.code).to.equal(143);
+    const doc = JSON.parse(run.stdout) as SimDoc;
+    expect(doc.interrupted).to.equal('SIGTERM');
+    expect(doc.resumeFrom).to.be.a('number');
+    expect(doc.seedsRun + doc.missingCount).to.equal(1_000_000);
+  });
+});
