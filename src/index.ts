@@ -14,3 +14,4 @@ export * from './backends/sim/index.js';
 export * from './nodefs/index.js';
 export * from './storage/index.js';
 export { defineWorkload, InvariantViolation, type Workload, type WorkloadContext, type WorkloadNode } from './cli/workload.js';
+export * from './intercept/index.js';

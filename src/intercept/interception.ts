@@ -46,6 +46,20 @@ export class Interception {
 
   /** Runs `run` (the scheduler's loop) with fs routing, simulated time and seeded randomness. */
   async run<T>(run: () => Promise<T>): Promise<T> {
+    // A second run while one is active is the scheduler's error to give; it must not touch the
+    // first run's clock, randomness or fs routing on its way.
+    if (this.running) return run();
+    this.running = true;
+    try {
+      return await this.runInstalled(run);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private running = false;
+
+  private async runInstalled<T>(run: () => Promise<T>): Promise<T> {
     this.acquire();
     let time: SimTime | undefined;
     let random: SimRandom | undefined;

@@ -17,6 +17,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { withGlobal, type Clock } from '@sinonjs/fake-timers';
 import type { ExternalTimers, Scheduler } from '../backends/sim/scheduler.js';
+import { StorageError } from '../interfaces/errors.js';
 
 /** The wall-clock time (ms since 1970) at simulated time 0: 2025-01-01T00:00:00Z. */
 export const SIM_EPOCH_MS = Date.UTC(2025, 0, 1);
@@ -96,6 +97,12 @@ export class SimTime implements ExternalTimers {
     if (deltaMs < 0) return;
     this.advancedToMs = targetMs;
     this.clock.tick(deltaMs);
+    // Bound on the scheduler's loop: a timer still due now after the tick would make it step at
+    // this instant for ever. fake-timers never leaves one (it clamps delays as Node does).
+    const stuck = this.nextDueMs();
+    if (stuck !== undefined && stuck <= targetMs) {
+      throw new StorageError('ERR_INTERNAL', 'a simulated timer is due but did not fire', { operation: 'run', timeMs: targetMs, dueMs: stuck });
+    }
   }
 
   pendingCount(): number {

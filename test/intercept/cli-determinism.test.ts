@@ -43,11 +43,13 @@ describe('intercept: --check-determinism on the command line', () => {
 
   it('a workload waiting on setTimeout: ERR_DEADLOCK with what is pending, unless interception is asked for (flag or workload)', async () => {
     const timer = fileURLToPath(new URL('./fixtures/timer-workload.js', import.meta.url));
-    const stuck = await faultline(['sim', timer, '--seeds', '1', '--workers', '1', '--faults', 'none']);
+    const stuck = await faultline(['sim', timer, '--seeds', '1', '--workers', '1', '--faults', 'none', '--verbose']);
     expect(stuck.code).to.equal(1);
     expect(stuck.stdout).to.include('ERR_DEADLOCK');
     expect(stuck.stdout).to.include('timers are not simulated');
-    expect(stuck.stdout).to.match(/pending: \{"simulatedTimers":0,"timersSimulated":false,"nodes":\{"a":\{/);
+    // --verbose prints the error's details: what was pending.
+    expect(stuck.stdout).to.include('"simulatedTimers": 0');
+    expect(stuck.stdout).to.include('"timersSimulated": false');
     const flagged = await faultline(['sim', timer, '--seeds', '3', '--workers', '1', '--intercept', '--check-determinism']);
     expect(flagged.code, flagged.stdout).to.equal(0);
     const declared = await faultline(['sim', fileURLToPath(new URL('./fixtures/timer-workload-intercepting.js', import.meta.url)), '--seeds', '3', '--workers', '1']);

@@ -184,6 +184,25 @@ describe('intercept: simulated time and randomness', () => {
     expect((err as { details: { pending: { simulatedTimers: number } } }).details.pending.simulatedTimers).to.equal(0);
   });
 
+  it('a second run while one is active is refused without disturbing the first', async () => {
+    const sim = new Simulation({ seed: 12, intercept: true });
+    const fakeSetTimeout = await sim.run(async () => {
+      const during = globalThis.setTimeout;
+      let err: unknown;
+      try {
+        await sim.run(async () => undefined);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.have.property('code', 'ERR_INVALID_ARGUMENT');
+      expect(globalThis.setTimeout).to.equal(during);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(sim.clock.now()).to.equal(100);
+      return during;
+    });
+    expect(globalThis.setTimeout).to.not.equal(fakeSetTimeout);
+  });
+
   it('two intercepting simulations at once: the second is ERR_INVALID_STATE until the first is closed', () => {
     const first = new Simulation({ seed: 9, intercept: true });
     try {

@@ -252,9 +252,10 @@ export class Scheduler implements Clock {
   private deadlock(): StorageError {
     const pending = this.describePending();
     const timers = this.external?.pendingCount() ?? 0;
+    // Stepping only stops with no timer due, so `timers` is 0 here; details keep the count anyway.
     const what = this.external === undefined
       ? 'no simulated event is queued and timers are not simulated (without interception a real setTimeout, real I/O or Date-based wait is invisible to the simulation)'
-      : `no simulated event is queued and no simulated timer is pending (${timers})`;
+      : 'no simulated event is queued and no simulated timer is pending';
     return new StorageError('ERR_DEADLOCK',
       `simulation deadlock: main is still pending but ${what}; it awaits a promise nothing in the simulation will settle (see details.pending)`,
       { operation: 'run', timeMs: this.nowMs, eventsFired: this.eventsFired, pending: { simulatedTimers: timers, timersSimulated: this.external !== undefined, ...pending } });
