@@ -162,6 +162,15 @@ export interface ResolveOptions {
 }
 
 export class Disk {
+  /**
+   * How symbolic links resolve while an operation runs. `false` (the Io contract, like openat2's
+   * RESOLVE_BENEATH on the real backends): an absolute target, or `..` above the root, is
+   * `ERR_PATH_ESCAPE`. `true` (node's fs API on a simulated node, whose disk root is `/`): an
+   * absolute target restarts at the root and `/..` is `/`, as Linux resolves them. Set by SimIo
+   * around each operation from what the caller asked; never left on between operations.
+   */
+  absoluteLinksFromRoot = false;
+
   readonly root: DirInode;
   readonly profile: SimProfile;
   usedBytes = 0;
@@ -226,6 +235,7 @@ export class Disk {
    * `ERR_PATH_ESCAPE` (the Io contract's namespace ends there).
    */
   private resolveSlow(operation: string, path: string, follow: boolean): Lookup {
+    // (absolute targets: see `absoluteLinksFromRoot`)
     let parts = path.split('/');
     let i = 0;
     let dir = this.root;
@@ -238,6 +248,8 @@ export class Disk {
       if (name === '..') {
         const up = ancestors.pop();
         if (up === undefined) {
+          // Linux: `/..` is `/`. The Io contract's namespace ends at its root instead.
+          if (this.absoluteLinksFromRoot) { i++; continue; }
           throw new StorageError('ERR_PATH_ESCAPE', `${operation}: a symbolic link leads above the root`, { operation, path });
         }
         dir = up;
@@ -251,6 +263,9 @@ export class Disk {
         if (++followed > SYMLINK_FOLLOW_MAX) throw sysError('ELOOP', operation, path);
         const rest = parts.slice(i + 1);
         if (inode.target.startsWith('/')) {
+          if (!this.absoluteLinksFromRoot) {
+            throw new StorageError('ERR_PATH_ESCAPE', `${operation}: an absolute symbolic link is outside the Io's namespace (RESOLVE_BENEATH)`, { operation, path });
+          }
           dir = this.root;
           ancestors.length = 0;
         }

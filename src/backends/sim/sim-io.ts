@@ -87,6 +87,8 @@ interface Handle {
 }
 
 class IoOp extends SimEvent {
+  /** Resolve symbolic links as Linux does from `/` (node's fs API), not as the Io contract does. */
+  fromRoot = false;
   handle: Handle | undefined = undefined;
   fd = -1;
   buffer: Uint8Array | undefined = undefined;
@@ -128,6 +130,7 @@ class IoOp extends SimEvent {
     this.buffer = undefined;
     this.buffers = undefined;
     this.copy = undefined;
+    this.fromRoot = false;
     this.lengthsBytes = undefined;
     this.offsetBytes = -1;
     this.lengthBytes = -1;
@@ -371,10 +374,28 @@ export class SimIo implements Io, SyncCapableIo {
   };
 
   private newOp(op: IoOperation): IoOp {
-    const o = this.opPool.pop();
-    if (o === undefined) return new IoOp(this, op, this.whatCodes[op]);
-    o.reset(op, this.whatCodes[op]);
+    let o = this.opPool.pop();
+    if (o === undefined) o = new IoOp(this, op, this.whatCodes[op]);
+    else o.reset(op, this.whatCodes[op]);
+    o.fromRoot = this.fromRootDepth > 0;
     return o;
+  }
+
+  /** Calls started synchronously inside {@link asNodeFs} resolve links as Linux does from `/`. */
+  private fromRootDepth = 0;
+
+  /**
+   * @internal Runs `call` with node's fs semantics for symbolic links: an absolute target starts at
+   * the disk's root (which is `/` to node.fs) instead of being `ERR_PATH_ESCAPE` as the Io contract
+   * has it. The operations `call` starts keep that semantics until they complete.
+   */
+  asNodeFs<T>(call: () => T): T {
+    this.fromRootDepth++;
+    try {
+      return call();
+    } finally {
+      this.fromRootDepth--;
+    }
   }
 
   private linkInflight(o: IoOp): void {
@@ -908,6 +929,7 @@ export class SimIo implements Io, SyncCapableIo {
     this.unlinkInflight(o);
     let result: unknown;
     let count = 0;
+    this.disk.absoluteLinksFromRoot = o.fromRoot;
     try {
       switch (o.op) {
         case 'read': count = this.doRead(o); result = count; break;
@@ -938,6 +960,8 @@ export class SimIo implements Io, SyncCapableIo {
       this.recycle(o);
       reject(err);
       return;
+    } finally {
+      this.disk.absoluteLinksFromRoot = false;
     }
     this.ctx.trace.record(TRACE_OP, this.ctx.index, o.whatCode, this.ctx.scheduler.now(), o.fd, o.offsetBytes, o.lengthBytes, count,
       o.path ?? o.handle?.path, undefined, o.handle === undefined);
