@@ -15,7 +15,7 @@ export { UsageError };
 
 /** Most seeds one `sim` invocation runs; a longer campaign is sharded with `--from`. */
 export const SEED_COUNT_MAX = 100_000_000;
-/** Most worker threads. */
+/** Most worker processes. */
 export const WORKERS_MAX = 256;
 /** Most `--option` pairs. */
 export const OPTIONS_MAX = 64;
@@ -407,11 +407,11 @@ whose default export has run(ctx). Exit codes: 0 every seed passed, 1 a seed fai
 2 bad input, 130/143 interrupted by SIGINT/SIGTERM.`,
   sim: `faultline sim <workload> [options]
 
-Runs the workload once per seed, seeds S..S+N-1, spread over worker threads.
+Runs the workload once per seed, seeds S..S+N-1, spread over worker processes (a seed that exits, crashes or hangs fails alone).
 
   --seeds N          how many seeds (default 100)
   --from S           first seed (default 1); with --seeds, shards a campaign across machines
-  --workers W        worker threads (default: available parallelism)
+  --workers W        worker processes (default: available parallelism)
   --profile P        posix (default), ext4-ordered or none: what a power cut may lose
   --faults F         none, default (default), heavy, or swarm (each seed draws its own mix and rates)
   --latency L        default (SSD-like, completions reorder) or none
