@@ -447,8 +447,9 @@ result and sim.hash(); the hash is identical on every run of the same seed.
 
 Finds a smaller failing run of a failing seed: re-runs it with each injected fault kind switched
 off in turn, then with single injected faults vetoed, keeping every removal after which the seed
-still fails with the same signature. Prints the faults that remain (each needed: vetoing any of
-them makes the failure go away) and a replay command that reproduces the failure with only those.
+still fails with the same signature. Prints the faults that remain (each needed: without any one
+of them the seed passes or fails differently) and a replay command that reproduces the failure
+with only those.
 
   --seed S           the failing seed (required)
   --profile P, --faults F, --latency L, --option k=v   as the campaign ran it
