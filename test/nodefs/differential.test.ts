@@ -23,7 +23,9 @@ type Cmd =
   | { op: 'mkdir' | 'rmdir' | 'unlink' | 'readFile' | 'readdir' | 'stat' | 'lstat' | 'readlink' | 'realpath' | 'rm' | 'exists'; path: string }
   | { op: 'rename' | 'link' | 'copyFile'; path: string; to: string }
   | { op: 'symlink'; path: string; target: string }
-  | { op: 'truncate'; path: string; length: number };
+  | { op: 'truncate'; path: string; length: number }
+  | { op: 'mkdirp' | 'rmForce'; path: string }
+  | { op: 'fd'; path: string; flags: string; text: string };
 
 const name = fc.constantFrom(...NAMES);
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
@@ -32,6 +34,8 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   fc.record({ op: fc.constantFrom('rename' as const, 'link' as const, 'copyFile' as const), path: name, to: name }),
   fc.record({ op: fc.constant('symlink' as const), path: name, target: fc.constantFrom(...TARGETS) }),
   fc.record({ op: fc.constant('truncate' as const), path: name, length: fc.constantFrom(0, 2, 10) }),
+  fc.record({ op: fc.constantFrom('mkdirp' as const, 'rmForce' as const), path: name }),
+  fc.record({ op: fc.constant('fd' as const), path: name, flags: fc.constantFrom('r', 'r+', 'w', 'wx', 'a', 'a+', 'w+'), text: fc.constantFrom('', 'yz') }),
 );
 
 function apply(fs: Fs, root: string, c: Cmd): unknown {
@@ -56,6 +60,23 @@ function apply(fs: Fs, root: string, c: Cmd): unknown {
       case 'copyFile': return fs.copyFileSync(p(c.path), p(c.to));
       case 'symlink': return fs.symlinkSync(c.target, p(c.path));
       case 'truncate': return fs.truncateSync(p(c.path), c.length);
+      case 'mkdirp': { const made = fs.mkdirSync(p(c.path), { recursive: true }); return made === undefined ? made : made.slice(root.length - 2); }
+      case 'rmForce': return fs.rmSync(p(c.path), { recursive: true, force: true });
+      case 'fd': {
+        // Open, write at the fd's position (or the end), read everything back, close: the open
+        // flags on files, directories and links.
+        const fd = fs.openSync(p(c.path), c.flags);
+        const out: unknown[] = [];
+        try {
+          try { out.push(fs.writeSync(fd, c.text)); } catch (err) { out.push(`!${(err as { code?: string }).code}`); }
+          const buffer = Buffer.alloc(64);
+          try { out.push(buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, 64, 0))); } catch (err) { out.push(`!${(err as { code?: string }).code}`); }
+          out.push(fs.fstatSync(fd).isDirectory());
+        } finally {
+          fs.closeSync(fd);
+        }
+        return out;
+      }
     }
   } catch (err) {
     return `!${(err as { code?: string }).code}`;
