@@ -162,9 +162,10 @@ export class Operations {
     if (!parent.isDirectory) throw systemError('ENOTDIR', syscall, shown, dest);
   }
 
-  private *tryStat(ioPath: string, follow = true): Op<InodeStat | undefined> {
+  /** lstat (or stat) that answers undefined for a missing path; other errors name `syscall`. */
+  private *tryStat(ioPath: string, follow: boolean, syscall: string, shown: string, dest?: string): Op<InodeStat | undefined> {
     try {
-      return yield* call<InodeStat>('statFull', [ioPath, { follow }], 'stat');
+      return yield* call<InodeStat>('statFull', [ioPath, { follow }], syscall, shown, dest);
     } catch (err) {
       if (codeOf(err) === 'ENOENT') return undefined;
       throw err;
@@ -428,7 +429,7 @@ export class Operations {
     if (path.mustBeDir) {
       // Linux's unlinkat with a trailing slash: nothing is ENOENT, a directory EISDIR, anything
       // else (a link is not followed) ENOTDIR.
-      const st = yield* this.tryStat(path.io, false);
+      const st = yield* this.tryStat(path.io, false, 'unlink', path.shown);
       throw systemError(st === undefined ? 'ENOENT' : st.isDirectory ? 'EISDIR' : 'ENOTDIR', 'unlink', path.shown);
     }
     yield* call<void>('unlink', [path.io], 'unlink', path.shown);
@@ -512,14 +513,14 @@ export class Operations {
       // (EEXIST) and a directory cannot be linked (EPERM).
       if ((yield* this.slash(existing, 'link', created)) === undefined) throw systemError('ENOENT', 'link', existing.shown, created.shown);
       yield* this.parentDir(created, 'link', existing.shown, created.shown);
-      const there = yield* this.tryStat(created.io, false);
+      const there = yield* this.tryStat(created.io, false, 'link', existing.shown, created.shown);
       throw systemError(there !== undefined ? 'EEXIST' : created.mustBeDir ? 'ENOENT' : 'EPERM', 'link', existing.shown, created.shown);
     }
     if (created.mustBeDir) {
-      const st = yield* this.tryStat(existing.io, false);
+      const st = yield* this.tryStat(existing.io, false, 'link', existing.shown, created.shown);
       if (st === undefined) throw systemError('ENOENT', 'link', existing.shown, created.shown);
       yield* this.parentDir(created, 'link', existing.shown, created.shown);
-      const there = yield* this.tryStat(created.io, false);
+      const there = yield* this.tryStat(created.io, false, 'link', existing.shown, created.shown);
       throw systemError(there === undefined ? 'ENOENT' : 'EEXIST', 'link', existing.shown, created.shown);
     }
     yield* call<void>('link', [existing.io, created.io], 'link', existing.shown, created.shown);
@@ -529,7 +530,7 @@ export class Operations {
     Operations.noEmpty(path, 'symlink');
     if (path.mustBeDir) {
       // A new name with a trailing slash: what exists is EEXIST, what does not cannot be a link.
-      const existing = yield* this.tryStat(path.io, false);
+      const existing = yield* this.tryStat(path.io, false, 'symlink', target, path.shown);
       throw systemError(existing === undefined ? 'ENOENT' : 'EEXIST', 'symlink', target, path.shown);
     }
     yield* call<void>('symlink', [target, path.io], 'symlink', target, path.shown);
