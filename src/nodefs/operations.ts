@@ -328,6 +328,8 @@ export class Operations {
     while (done < data.byteLength) {
       const piece = data.subarray(done, Math.min(data.byteLength, done + CHUNK_BYTES_MAX));
       const count = yield* this.write(io, fd, piece, position < 0 ? -1 : position + done);
+      // A write that moves nothing would loop forever: report it as the kernel's EIO.
+      if (count <= 0) throw systemError('EIO', 'write');
       done += count;
     }
   }
