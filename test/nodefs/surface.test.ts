@@ -328,3 +328,22 @@ describe('node.fs surface: promisify and FileHandle targets', function () {
     });
   });
 });
+
+describe('node.fs: symbolic links above the root', function () {
+  it('a link whose .. climbs above / stays at / (Linux), while the Io contract refuses it', async function () {
+    const node = new Simulation({ seed: 'dotdot' }).node('n');
+    const fs = node.fs;
+    fs.mkdirSync('/d');
+    fs.writeFileSync('/x', 'top');
+    fs.symlinkSync('../../../x', '/d/up');
+    expect(fs.readFileSync('/d/up', 'utf8')).to.equal('top');
+    expect(fs.realpathSync('/d/up')).to.equal('/x');
+    let code: string | undefined;
+    try {
+      await node.io.open('d/up');
+    } catch (err) {
+      code = (err as { code?: string }).code;
+    }
+    expect(code).to.equal('ERR_PATH_ESCAPE');
+  });
+});

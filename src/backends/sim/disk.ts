@@ -176,6 +176,11 @@ export class Disk {
   /** @internal Recycled chunks for the page cache of this disk's files. */
   readonly pool: ChunkPool;
   private readonly arena: PendingArena;
+  /**
+   * Set by SimIo while it completes an operation of a POSIX caller (`io.posix`): a `..` at the
+   * root then stays at the root instead of being `ERR_PATH_ESCAPE`.
+   */
+  dotDotStaysAtRoot = false;
 
   constructor(root: DirInode, options: DiskOptions, pool: ChunkPool = newChunkPool(options)) {
     this.root = root;
@@ -223,7 +228,8 @@ export class Disk {
   /**
    * Resolution through symbolic links: a component stack walked with the ancestors kept for
    * `..`. An absolute target restarts at the disk's root; `..` above the root is
-   * `ERR_PATH_ESCAPE` (the Io contract's namespace ends there).
+   * `ERR_PATH_ESCAPE` (the Io contract's namespace ends there), or the root itself for a POSIX
+   * caller (`dotDotStaysAtRoot`).
    */
   private resolveSlow(operation: string, path: string, follow: boolean): Lookup {
     let parts = path.split('/');
@@ -238,6 +244,8 @@ export class Disk {
       if (name === '..') {
         const up = ancestors.pop();
         if (up === undefined) {
+          // At the root: POSIX callers (node.fs) stay there, as Linux does on a whole disk.
+          if (this.dotDotStaysAtRoot) { i++; continue; }
           throw new StorageError('ERR_PATH_ESCAPE', `${operation}: a symbolic link leads above the root`, { operation, path });
         }
         dir = up;

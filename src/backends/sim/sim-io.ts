@@ -46,6 +46,7 @@ import type { FaultKind, LatencyConfig, MediaState, NodeFaults } from './faults.
 import type { Disk, FileInode, Inode, Lookup } from './disk.js';
 import type { InflightWrite } from './crash.js';
 import type { Prng } from './prng.js';
+import { posixViewOf } from './posix-view.js';
 
 /** Most open fds per SimIo; past it `open` fails with `EMFILE`. */
 export const SIM_FD_COUNT_MAX = 65_536;
@@ -100,6 +101,8 @@ class IoOp extends SimEvent {
   mode = 0;
   /** symlink: the target text. */
   text: string | undefined = undefined;
+  /** Submitted through `io.posix`: `..` at the root stays there. */
+  posix = false;
   attrs: AttributeChange | undefined = undefined;
   resolve: (value: never) => void = noop;
   reject: (err: unknown) => void = noop;
@@ -128,6 +131,7 @@ class IoOp extends SimEvent {
     this.mode = 0;
     this.text = undefined;
     this.attrs = undefined;
+    this.posix = false;
     this.resolve = noop;
     this.reject = noop;
     this.prev = undefined;
@@ -350,10 +354,25 @@ export class SimIo implements Io, SyncCapableIo {
   };
 
   private newOp(op: IoOperation): IoOp {
-    const o = this.opPool.pop();
-    if (o === undefined) return new IoOp(this, op, this.whatCodes[op]);
-    o.reset(op, this.whatCodes[op]);
+    let o = this.opPool.pop();
+    if (o === undefined) o = new IoOp(this, op, this.whatCodes[op]);
+    else o.reset(op, this.whatCodes[op]);
+    o.posix = this.posixCall;
     return o;
+  }
+
+  /** @internal True while `io.posix` forwards a call (read when the call creates its op). */
+  posixCall = false;
+  private posixView: SyncCapableIo | undefined;
+
+  /**
+   * This Io as a POSIX process sees the disk: the same files, fds and trace, but a symbolic link
+   * whose `..` climbs above the root stays at the root (Linux on a whole disk) instead of being
+   * `ERR_PATH_ESCAPE`. What `node.fs` runs on.
+   */
+  get posix(): SyncCapableIo {
+    this.posixView ??= posixViewOf(this);
+    return this.posixView;
   }
 
   private linkInflight(o: IoOp): void {
@@ -852,6 +871,7 @@ export class SimIo implements Io, SyncCapableIo {
     this.unlinkInflight(o);
     let result: unknown;
     let count = 0;
+    this.disk.dotDotStaysAtRoot = o.posix;
     try {
       switch (o.op) {
         case 'read': count = this.doRead(o); result = count; break;
@@ -873,6 +893,7 @@ export class SimIo implements Io, SyncCapableIo {
         case 'close': break;
       }
     } catch (err) {
+      this.disk.dotDotStaysAtRoot = false;
       const code = err instanceof StorageError ? err.code : 'ERR_INTERNAL';
       this.ctx.trace.record(TRACE_OP, this.ctx.index, o.whatCode, this.ctx.scheduler.now(), o.fd, o.offsetBytes, o.lengthBytes, -1,
         o.path ?? o.handle?.path, code, o.handle === undefined);
@@ -883,6 +904,7 @@ export class SimIo implements Io, SyncCapableIo {
       reject(err);
       return;
     }
+    this.disk.dotDotStaysAtRoot = false;
     this.ctx.trace.record(TRACE_OP, this.ctx.index, o.whatCode, this.ctx.scheduler.now(), o.fd, o.offsetBytes, o.lengthBytes, count,
       o.path ?? o.handle?.path, undefined, o.handle === undefined);
     this.recorder.finish(o.op, true, count);

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createNodeFs, type NodeFs } from '../../nodefs/create-node-fs.js';
-import type { FsHost } from '../../interfaces/namespace-io.js';
+import type { FsHost, SyncCapableIo } from '../../interfaces/namespace-io.js';
 import { StorageError } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
 import { canonicalSeed, Prng, type SimSeed } from './prng.js';
@@ -182,7 +182,7 @@ export class SimNode implements SimNodeContext {
   get fs(): NodeFs {
     if (this.nodeFs === undefined) {
       const node = this;
-      const host: FsHost = { get io(): SimIo { return node.currentIo; }, random: () => node.namePrng.next() };
+      const host: FsHost = { get io(): SyncCapableIo { return node.currentIo.posix; }, random: () => node.namePrng.next() };
       this.nodeFs = createNodeFs(host);
     }
     return this.nodeFs;
