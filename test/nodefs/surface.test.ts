@@ -250,6 +250,15 @@ describe('node.fs surface: asynchronous forms', function () {
     for (const key of Object.keys(realFs.promises)) expect(fs.promises, key).to.have.property(key);
     // A path that exists on the real disk is not there on the simulated one.
     expect(fs.existsSync(tmpdir())).to.equal(false);
+    // Even the stream classes, constructed directly, open the simulated disk.
+    type AnyStream = new (path: string) => NodeJS.EventEmitter;
+    const stream = new (fs.ReadStream as unknown as AnyStream)(tmpdir());
+    const error = await new Promise<unknown>((resolve) => stream.on('error', resolve));
+    expect(error).to.include({ code: 'ENOENT', syscall: 'open' });
+    const made = new (fs.WriteStream as unknown as AnyStream)('/made-by-stream');
+    expect(made).to.be.instanceOf(realFs.WriteStream);
+    await new Promise((resolve) => made.on('open', resolve));
+    expect(fs.existsSync('/made-by-stream')).to.equal(true);
     expect(fs.existsSync('/')).to.equal(true);
   });
 
