@@ -162,14 +162,6 @@ export interface ResolveOptions {
 }
 
 export class Disk {
-  /**
-   * How symbolic links resolve while an operation runs. `false` (the Io contract, like openat2's
-   * RESOLVE_BENEATH on the real backends): an absolute target, or `..` above the root, is
-   * `ERR_PATH_ESCAPE`. `true` (node's fs API on a simulated node, whose disk root is `/`): an
-   * absolute target restarts at the root and `/..` is `/`, as Linux resolves them. Set by SimIo
-   * around each operation from what the caller asked; never left on between operations.
-   */
-  absoluteLinksFromRoot = false;
 
   readonly root: DirInode;
   readonly profile: SimProfile;
@@ -185,6 +177,13 @@ export class Disk {
   /** @internal Recycled chunks for the page cache of this disk's files. */
   readonly pool: ChunkPool;
   private readonly arena: PendingArena;
+  /**
+   * Set by SimIo while it completes an operation of a POSIX caller (`io.posix`, what node.fs runs
+   * on): symbolic links then resolve as Linux resolves them on a whole disk — an absolute target
+   * restarts at the root and a `..` at the root stays there. Otherwise (the Io contract, like
+   * openat2's RESOLVE_BENEATH on the real backends) both are `ERR_PATH_ESCAPE`.
+   */
+  dotDotStaysAtRoot = false;
 
   constructor(root: DirInode, options: DiskOptions, pool: ChunkPool = newChunkPool(options)) {
     this.root = root;
@@ -232,10 +231,10 @@ export class Disk {
   /**
    * Resolution through symbolic links: a component stack walked with the ancestors kept for
    * `..`. An absolute target restarts at the disk's root; `..` above the root is
-   * `ERR_PATH_ESCAPE` (the Io contract's namespace ends there).
+   * `ERR_PATH_ESCAPE` (the Io contract's namespace ends there), or the root itself for a POSIX
+   * caller (`dotDotStaysAtRoot`).
    */
   private resolveSlow(operation: string, path: string, follow: boolean): Lookup {
-    // (absolute targets: see `absoluteLinksFromRoot`)
     let parts = path.split('/');
     let i = 0;
     let dir = this.root;
@@ -248,8 +247,8 @@ export class Disk {
       if (name === '..') {
         const up = ancestors.pop();
         if (up === undefined) {
-          // Linux: `/..` is `/`. The Io contract's namespace ends at its root instead.
-          if (this.absoluteLinksFromRoot) { i++; continue; }
+          // At the root: POSIX callers (node.fs) stay there, as Linux does on a whole disk.
+          if (this.dotDotStaysAtRoot) { i++; continue; }
           throw new StorageError('ERR_PATH_ESCAPE', `${operation}: a symbolic link leads above the root`, { operation, path });
         }
         dir = up;
@@ -263,7 +262,7 @@ export class Disk {
         if (++followed > SYMLINK_FOLLOW_MAX) throw sysError('ELOOP', operation, path);
         const rest = parts.slice(i + 1);
         if (inode.target.startsWith('/')) {
-          if (!this.absoluteLinksFromRoot) {
+          if (!this.dotDotStaysAtRoot) {
             throw new StorageError('ERR_PATH_ESCAPE', `${operation}: an absolute symbolic link is outside the Io's namespace (RESOLVE_BENEATH)`, { operation, path });
           }
           dir = this.root;

@@ -49,6 +49,7 @@ import type { FaultKind, LatencyConfig, MediaState, NodeFaults } from './faults.
 import type { Disk, FileInode, Inode, Lookup } from './disk.js';
 import type { InflightWrite } from './crash.js';
 import type { Prng } from './prng.js';
+import { posixViewOf } from './posix-view.js';
 
 /** Most open fds per SimIo; past it `open` fails with `EMFILE`. */
 export const SIM_FD_COUNT_MAX = 65_536;
@@ -87,8 +88,6 @@ interface Handle {
 }
 
 class IoOp extends SimEvent {
-  /** Resolve symbolic links as Linux does from `/` (node's fs API), not as the Io contract does. */
-  fromRoot = false;
   handle: Handle | undefined = undefined;
   fd = -1;
   buffer: Uint8Array | undefined = undefined;
@@ -109,6 +108,8 @@ class IoOp extends SimEvent {
   mode = 0;
   /** symlink: the target text. */
   text: string | undefined = undefined;
+  /** Submitted through `io.posix`: `..` at the root stays there. */
+  posix = false;
   attrs: AttributeChange | undefined = undefined;
   resolve: (value: never) => void = noop;
   reject: (err: unknown) => void = noop;
@@ -130,7 +131,6 @@ class IoOp extends SimEvent {
     this.buffer = undefined;
     this.buffers = undefined;
     this.copy = undefined;
-    this.fromRoot = false;
     this.lengthsBytes = undefined;
     this.offsetBytes = -1;
     this.lengthBytes = -1;
@@ -140,6 +140,7 @@ class IoOp extends SimEvent {
     this.mode = 0;
     this.text = undefined;
     this.attrs = undefined;
+    this.posix = false;
     this.resolve = noop;
     this.reject = noop;
     this.prev = undefined;
@@ -377,25 +378,22 @@ export class SimIo implements Io, SyncCapableIo {
     let o = this.opPool.pop();
     if (o === undefined) o = new IoOp(this, op, this.whatCodes[op]);
     else o.reset(op, this.whatCodes[op]);
-    o.fromRoot = this.fromRootDepth > 0;
+    o.posix = this.posixCall;
     return o;
   }
 
-  /** Calls started synchronously inside {@link asNodeFs} resolve links as Linux does from `/`. */
-  private fromRootDepth = 0;
+  /** @internal True while `io.posix` forwards a call (read when the call creates its op). */
+  posixCall = false;
+  private posixView: SyncCapableIo | undefined;
 
   /**
-   * @internal Runs `call` with node's fs semantics for symbolic links: an absolute target starts at
-   * the disk's root (which is `/` to node.fs) instead of being `ERR_PATH_ESCAPE` as the Io contract
-   * has it. The operations `call` starts keep that semantics until they complete.
+   * This Io as a POSIX process sees the disk: the same files, fds and trace, but a symbolic link
+   * whose `..` climbs above the root stays at the root (Linux on a whole disk) instead of being
+   * `ERR_PATH_ESCAPE`. What `node.fs` runs on.
    */
-  asNodeFs<T>(call: () => T): T {
-    this.fromRootDepth++;
-    try {
-      return call();
-    } finally {
-      this.fromRootDepth--;
-    }
+  get posix(): SyncCapableIo {
+    this.posixView ??= posixViewOf(this);
+    return this.posixView;
   }
 
   private linkInflight(o: IoOp): void {
@@ -929,7 +927,7 @@ export class SimIo implements Io, SyncCapableIo {
     this.unlinkInflight(o);
     let result: unknown;
     let count = 0;
-    this.disk.absoluteLinksFromRoot = o.fromRoot;
+    this.disk.dotDotStaysAtRoot = o.posix;
     try {
       switch (o.op) {
         case 'read': count = this.doRead(o); result = count; break;
@@ -951,6 +949,7 @@ export class SimIo implements Io, SyncCapableIo {
         case 'close': break;
       }
     } catch (err) {
+      this.disk.dotDotStaysAtRoot = false;
       const code = err instanceof StorageError ? err.code : 'ERR_INTERNAL';
       this.ctx.trace.record(TRACE_OP, this.ctx.index, o.whatCode, this.ctx.scheduler.now(), o.fd, o.offsetBytes, o.lengthBytes, -1,
         o.path ?? o.handle?.path, code, o.handle === undefined);
@@ -961,7 +960,7 @@ export class SimIo implements Io, SyncCapableIo {
       reject(err);
       return;
     } finally {
-      this.disk.absoluteLinksFromRoot = false;
+      this.disk.dotDotStaysAtRoot = false;
     }
     this.ctx.trace.record(TRACE_OP, this.ctx.index, o.whatCode, this.ctx.scheduler.now(), o.fd, o.offsetBytes, o.lengthBytes, count,
       o.path ?? o.handle?.path, undefined, o.handle === undefined);

@@ -191,7 +191,7 @@ export class SimNode implements SimNodeContext {
   get fs(): NodeFs {
     if (this.nodeFs === undefined) {
       const node = this;
-      const host: FsHost = { get io(): SyncCapableIo { return nodeFsView(node.currentIo); }, random: () => node.namePrng.next() };
+      const host: FsHost = { get io(): SyncCapableIo { return node.currentIo.posix; }, random: () => node.namePrng.next() };
       this.nodeFs = createNodeFs(host);
     }
     return this.nodeFs;
@@ -489,36 +489,3 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
-/** The node.fs view of each SimIo (one per SimIo, so the facade can tell a restarted disk by identity). */
-const nodeFsViews = new WeakMap<SimIo, SyncCapableIo>();
-
-/**
- * `io` as node's fs API sees it: the same disk, fds and faults, with symbolic links resolved as
- * Linux resolves them from `/` (an absolute target starts at the disk's root) instead of the Io
- * contract's RESOLVE_BENEATH rule. Every method runs inside {@link SimIo.asNodeFs}.
- */
-function nodeFsView(io: SimIo): SyncCapableIo {
-  let view = nodeFsViews.get(io);
-  if (view !== undefined) return view;
-  const wrap = <T extends object>(target: T): T => {
-    const cache = new Map<PropertyKey, unknown>();
-    return new Proxy(target, {
-      get(t, key) {
-        const value: unknown = Reflect.get(t, key, t);
-        if (typeof value !== 'function') return value;
-        let fn = cache.get(key);
-        if (fn === undefined) {
-          const method = value as (...args: unknown[]) => unknown;
-          fn = (...args: unknown[]): unknown => io.asNodeFs(() => method.apply(t, args));
-          cache.set(key, fn);
-        }
-        return fn;
-      },
-    });
-  };
-  const syncView = wrap(io.sync);
-  const ioView = wrap(io);
-  view = new Proxy(ioView, { get: (t, key) => (key === 'sync' ? syncView : Reflect.get(t, key)) });
-  nodeFsViews.set(io, view);
-  return view;
-}
