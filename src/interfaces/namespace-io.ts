@@ -23,7 +23,7 @@ export interface InodeStat extends Stat {
   readonly blocks: number;
 }
 
-/** Options of {@link NamespaceIo.statFull}. */
+/** Options of {@link NamespaceIo.statFull} and {@link NamespaceIo.setAttributes}. */
 export interface StatFullOptions {
   /** Follow a symbolic link in the last component (`stat`), or describe the link itself (`lstat`). Default true. */
   readonly follow?: boolean;
@@ -77,8 +77,11 @@ export interface NamespaceIo extends Io {
   symlink(target: string, linkPath: string): Promise<void>;
   /** The target of the symbolic link at `path`. `EINVAL` when `path` is not a symbolic link. */
   readlink(path: string): Promise<string>;
-  /** chmod / chown / utimes on a path (following links) or an open fd. */
-  setAttributes(pathOrFd: string | number, change: AttributeChange): Promise<void>;
+  /**
+   * chmod / chown / utimes on a path or an open fd. A symbolic link in the last component is
+   * followed unless `options.follow` is false (lchown, lutimes: the link's own attributes).
+   */
+  setAttributes(pathOrFd: string | number, change: AttributeChange, options?: StatFullOptions): Promise<void>;
 }
 
 /**
@@ -128,7 +131,7 @@ export interface SyncNamespaceIo {
   /** See {@link NamespaceIo.readlink}. */
   readlink(path: string): string;
   /** See {@link NamespaceIo.setAttributes}. */
-  setAttributes(pathOrFd: string | number, change: AttributeChange): void;
+  setAttributes(pathOrFd: string | number, change: AttributeChange, options?: StatFullOptions): void;
 }
 
 /** A {@link NamespaceIo} that also offers its synchronous twin. */

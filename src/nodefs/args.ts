@@ -13,6 +13,11 @@ export interface FsPath {
   readonly shown: string;
   /** The normalized Io path: `'.'` for the root, `''` for the empty path (always `ENOENT`). */
   readonly io: string;
+  /**
+   * The path ends with `/` (or `/.`): as on Linux it must name a directory (a symbolic link in
+   * the last component is then followed).
+   */
+  readonly mustBeDir: boolean;
 }
 
 const PATH_TYPES = 'of type string or an instance of Buffer or URL';
@@ -38,7 +43,8 @@ export function checkPath(value: unknown, name = 'path'): FsPath {
     shown = fileURLToPath(value);
   } else throw invalidArgType(name, PATH_TYPES, value);
   if (shown.includes('\u0000')) throw invalidArgValue(name, value, 'must be a string, Uint8Array, or URL without null bytes');
-  return { shown, io: ioPathOf(shown) };
+  const io = ioPathOf(shown);
+  return { shown, io, mustBeDir: io !== '.' && io !== '' && /\/\.?$/.test(shown) };
 }
 
 /** A file descriptor: an int32 >= 0 (`validateInt32(fd, 'fd', 0)`). */

@@ -336,6 +336,10 @@ export function createNodeFs(host: FsHost): NodeFs {
     (_io, p, m) => ops.setattr(p, { mode: m }, 'chmod'), () => undefined, voidCb);
   define('chown', 3, (p, u, g) => tuple(checkPath(p), checkId(u, 'uid'), checkId(g, 'gid')),
     (_io, p, u, g) => ops.setattr(p, { uid: u, gid: g }, 'chown'), () => undefined, voidCb);
+  define('lchown', 3, (p, u, g) => tuple(checkPath(p), checkId(u, 'uid'), checkId(g, 'gid')),
+    (_io, p, u, g) => ops.setattr(p, { uid: u, gid: g }, 'lchown', false), () => undefined, voidCb);
+  define('lutimes', 3, (p, a, m) => tuple(checkPath(p), checkTime(a, 'atime'), checkTime(m, 'mtime')),
+    (io, p, a, m) => ops.setattr(p, { atimeMs: a ?? io.clock.now(), mtimeMs: m ?? io.clock.now() }, 'lutime', false), () => undefined, voidCb);
   define('utimes', 3, (p, a, m) => tuple(checkPath(p), checkTime(a, 'atime'), checkTime(m, 'mtime')),
     (io, p, a, m) => ops.setattr(p, { atimeMs: a ?? io.clock.now(), mtimeMs: m ?? io.clock.now() }, 'utime'), () => undefined, voidCb);
   define('mkdtemp', 2, (p, o) => tuple(checkPath(p, 'prefix').shown, checkOptions(o, { encoding: 'utf8' as BufferEncoding | 'buffer' })),

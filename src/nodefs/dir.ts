@@ -5,7 +5,7 @@
  */
 import type * as fs from 'node:fs';
 import type { FsContext } from './context.js';
-import { systemError } from './errors.js';
+import { toNodeError } from './errors.js';
 import { checkCallback } from './args.js';
 import { toDirent } from './stats.js';
 import type { InodeStat } from '../interfaces/namespace-io.js';
@@ -23,6 +23,10 @@ export class Dir {
   /** @internal Made by `opendir`. */
   constructor(private readonly ctx: FsContext, readonly path: string, private readonly ioPath: string, private readonly names: readonly string[]) {}
 
+  private shown(name: string): string {
+    return `${this.path.replace(/\/+$/, '')}/${name}`;
+  }
+
   private child(name: string): string {
     return this.ioPath === '.' ? name : `${this.ioPath}/${name}`;
   }
@@ -35,8 +39,10 @@ export class Dir {
       let st: InodeStat;
       try {
         st = io.sync.statFull(this.child(name), { follow: false });
-      } catch {
-        continue;
+      } catch (err) {
+        // An entry removed since the listing is skipped; anything else (a crash) is reported.
+        if ((err as { code?: string }).code === 'ENOENT') continue;
+        throw toNodeError(err, 'lstat', this.shown(name));
       }
       return toDirent(name, st, this.path);
     }
@@ -62,7 +68,7 @@ export class Dir {
         st = await io.statFull(this.child(name), { follow: false });
       } catch (err) {
         if ((err as { code?: string }).code === 'ENOENT') continue;
-        throw systemError((err as { code?: string }).code ?? 'EIO', 'lstat', this.child(name));
+        throw toNodeError(err, 'lstat', this.shown(name));
       }
       return toDirent(name, st, this.path);
     }

@@ -136,6 +136,33 @@ export class Operations {
 
   constructor(private readonly random: () => number) {}
 
+  /**
+   * Linux's rule for a path ending in `/`: it must resolve to a directory (`ENOTDIR` otherwise).
+   * Returns the directory's stat, or undefined when the path does not exist (or has no slash).
+   */
+  private *slash(path: FsPath, syscall: string, dest?: FsPath): Op<InodeStat | undefined> {
+    if (!path.mustBeDir) return undefined;
+    const [shown, shownDest] = dest === undefined ? [path.shown, undefined] : [path.shown, dest.shown];
+    let st: InodeStat;
+    try {
+      st = yield* call<InodeStat>('statFull', [path.io], syscall, shown, shownDest);
+    } catch (err) {
+      if (codeOf(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+    if (!st.isDirectory) throw systemError('ENOTDIR', syscall, shown, shownDest);
+    return st;
+  }
+
+  private *tryStat(ioPath: string, follow = true): Op<InodeStat | undefined> {
+    try {
+      return yield* call<InodeStat>('statFull', [ioPath, { follow }], 'stat');
+    } catch (err) {
+      if (codeOf(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
   private static noEmpty(path: FsPath, syscall: string): void {
     if (path.io === '') throw systemError('ENOENT', syscall, path.shown);
   }
@@ -145,6 +172,16 @@ export class Operations {
   *open(io: SyncCapableIo, path: FsPath, flags: number, mode: number): Op<number> {
     Operations.noEmpty(path, 'open');
     const f = decodeFlags(flags);
+    if (path.mustBeDir && f.io.create === true) {
+      // Linux: O_CREAT with a trailing slash is EISDIR once the parent resolves.
+      const slash = path.io.lastIndexOf('/');
+      if (slash > 0) {
+        const parent = yield* call<InodeStat>('statFull', [path.io.slice(0, slash)], 'open', path.shown);
+        if (!parent.isDirectory) throw systemError('ENOTDIR', 'open', path.shown);
+      }
+      throw systemError('EISDIR', 'open', path.shown);
+    }
+    if (path.mustBeDir) yield* this.slash(path, 'open');
     if (f.nofollow) {
       let st: InodeStat | undefined;
       try {
@@ -329,14 +366,15 @@ export class Operations {
   *stat(path: FsPath, follow: boolean): Op<InodeStat> {
     const syscall = follow ? 'stat' : 'lstat';
     Operations.noEmpty(path, syscall);
-    return yield* call<InodeStat>('statFull', [path.io, { follow }], syscall, path.shown);
+    yield* this.slash(path, syscall);
+    return yield* call<InodeStat>('statFull', [path.io, { follow: follow || path.mustBeDir }], syscall, path.shown);
   }
 
   *exists(path: FsPath): Op<boolean> {
     if (path.io === '') return false;
     try {
-      yield* call<InodeStat>('statFull', [path.io], 'stat', path.shown);
-      return true;
+      const st = yield* call<InodeStat>('statFull', [path.io], 'stat', path.shown);
+      return !path.mustBeDir || st.isDirectory;
     } catch (err) {
       // A crashed or shut-down disk is not "no such file": only system errors mean false.
       if (codeOf(err) === 'ERR_CRASHED' || codeOf(err) === 'ERR_CLOSED') throw err;
@@ -346,30 +384,53 @@ export class Operations {
 
   *access(path: FsPath, mode: number): Op<void> {
     Operations.noEmpty(path, 'access');
+    yield* this.slash(path, 'access');
     const st = yield* call<InodeStat>('statFull', [path.io], 'access', path.shown);
     // The simulated process is the owner of everything: only a missing execute bit refuses.
     if ((mode & X_OK) !== 0 && !st.isDirectory && (st.mode & 0o111) === 0) throw systemError('EACCES', 'access', path.shown);
   }
 
-  *setattr(path: FsPath, change: AttributeChange, syscall: string): Op<void> {
+  *setattr(path: FsPath, change: AttributeChange, syscall: string, follow = true): Op<void> {
     Operations.noEmpty(path, syscall);
-    yield* call<void>('setAttributes', [path.io, change], syscall, path.shown);
+    yield* this.slash(path, syscall);
+    yield* call<void>('setAttributes', [path.io, change, { follow: follow || path.mustBeDir }], syscall, path.shown);
   }
 
   *rename(from: FsPath, to: FsPath): Op<void> {
     if (from.io === '' || to.io === '') throw systemError('ENOENT', 'rename', from.shown, to.shown);
     if (from.io === '.' || to.io === '.') throw systemError('EBUSY', 'rename', from.shown, to.shown);
+    if (from.mustBeDir || to.mustBeDir) {
+      // rename never follows the last components; a trailing slash on either side demands that
+      // the source (and an existing destination) be directories. Both parents resolve first.
+      for (const side of [from, to]) {
+        const slash = side.io.lastIndexOf('/');
+        if (slash < 0) continue;
+        const parent = yield* call<InodeStat>('statFull', [side.io.slice(0, slash)], 'rename', from.shown, to.shown);
+        if (!parent.isDirectory) throw systemError('ENOTDIR', 'rename', from.shown, to.shown);
+      }
+      const source = yield* call<InodeStat>('statFull', [from.io, { follow: false }], 'rename', from.shown, to.shown);
+      if (!source.isDirectory) throw systemError('ENOTDIR', 'rename', from.shown, to.shown);
+      const target = yield* this.tryStat(to.io, false);
+      if (target !== undefined && !target.isDirectory) throw systemError('ENOTDIR', 'rename', from.shown, to.shown);
+    }
     yield* call<void>('rename', [from.io, to.io], 'rename', from.shown, to.shown);
   }
 
   *unlink(path: FsPath): Op<void> {
     Operations.noEmpty(path, 'unlink');
+    if (path.mustBeDir) {
+      // Linux's unlinkat with a trailing slash: nothing is ENOENT, a directory EISDIR, anything
+      // else (a link is not followed) ENOTDIR.
+      const st = yield* this.tryStat(path.io, false);
+      throw systemError(st === undefined ? 'ENOENT' : st.isDirectory ? 'EISDIR' : 'ENOTDIR', 'unlink', path.shown);
+    }
     yield* call<void>('unlink', [path.io], 'unlink', path.shown);
   }
 
   *rmdir(path: FsPath): Op<void> {
     Operations.noEmpty(path, 'rmdir');
     if (path.io === '.') throw systemError('EBUSY', 'rmdir', path.shown);
+    // rmdir does not follow a link in the last component, slash or not: the checks below suffice.
     const st = yield* call<InodeStat>('statFull', [path.io, { follow: false }], 'rmdir', path.shown);
     if (!st.isDirectory) throw systemError('ENOTDIR', 'rmdir', path.shown);
     yield* call<void>('rmdir', [path.io], 'rmdir', path.shown);
@@ -407,6 +468,7 @@ export class Operations {
 
   *readdir(path: FsPath, withTypes: boolean, recursive: boolean): Op<ReaddirEntry[]> {
     Operations.noEmpty(path, 'scandir');
+    yield* this.slash(path, 'scandir');
     const out: ReaddirEntry[] = [];
     // Breadth first, as Node's recursive readdir. Bounded by the directories on the disk.
     const queue: { io: string; relative: string }[] = [{ io: path.io, relative: '' }];
@@ -427,16 +489,38 @@ export class Operations {
 
   *link(existing: FsPath, created: FsPath): Op<void> {
     if (existing.io === '' || created.io === '') throw systemError('ENOENT', 'link', existing.shown, created.shown);
+    if (existing.mustBeDir) {
+      // The slash resolves the source to a directory (or fails); then the new name must not exist
+      // (EEXIST) and a directory cannot be linked (EPERM).
+      if ((yield* this.slash(existing, 'link', created)) === undefined) throw systemError('ENOENT', 'link', existing.shown, created.shown);
+      const there = yield* this.tryStat(created.io, false);
+      throw systemError(there === undefined ? 'EPERM' : 'EEXIST', 'link', existing.shown, created.shown);
+    }
+    if (created.mustBeDir) {
+      const st = yield* this.tryStat(existing.io, false);
+      if (st === undefined) throw systemError('ENOENT', 'link', existing.shown, created.shown);
+      const there = yield* this.tryStat(created.io, false);
+      throw systemError(there === undefined ? 'ENOENT' : 'EEXIST', 'link', existing.shown, created.shown);
+    }
     yield* call<void>('link', [existing.io, created.io], 'link', existing.shown, created.shown);
   }
 
   *symlink(target: string, path: FsPath): Op<void> {
     Operations.noEmpty(path, 'symlink');
+    if (path.mustBeDir) {
+      // A new name with a trailing slash: what exists is EEXIST, what does not cannot be a link.
+      const existing = yield* this.tryStat(path.io, false);
+      throw systemError(existing === undefined ? 'ENOENT' : 'EEXIST', 'symlink', target, path.shown);
+    }
     yield* call<void>('symlink', [target, path.io], 'symlink', target, path.shown);
   }
 
   *readlink(path: FsPath): Op<string> {
     Operations.noEmpty(path, 'readlink');
+    if (path.mustBeDir) {
+      // The slash follows the link: what is left is a directory (EINVAL) or nothing (ENOENT).
+      throw systemError((yield* this.slash(path, 'readlink')) === undefined ? 'ENOENT' : 'EINVAL', 'readlink', path.shown);
+    }
     return yield* call<string>('readlink', [path.io], 'readlink', path.shown);
   }
 
@@ -519,18 +603,32 @@ export class Operations {
     const from = yield* this.open(io, src, 0, 0);
     try {
       const st = yield* this.fstat(io, from);
-      if (st.isDirectory) throw systemError('EISDIR', 'copyfile', src.shown, dst.shown);
+      // As libuv: open without O_TRUNC, stop if it is the source itself, then truncate and give it
+      // the source's permission bits; on any failure after that the destination is removed.
       const exclusive = (mode & COPYFILE_EXCL) !== 0;
-      const to = yield* this.open(io, dst, O_WRONLY | O_CREAT | O_TRUNC | (exclusive ? O_EXCL : 0), st.mode & 0o7777 | UMASK);
+      const to = yield* this.open(io, dst, O_WRONLY | O_CREAT | (exclusive ? O_EXCL : 0), st.mode & 0o7777 | UMASK);
+      let failure: unknown;
       try {
-        const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES_MAX, Math.max(st.sizeBytes, 1)));
-        for (;;) {
-          const count = yield* this.read(io, from, buffer, -1);
-          if (count === 0) break;
-          yield* this.writeAll(io, to, buffer.subarray(0, count), -1);
+        const same = !exclusive && (yield* this.fstat(io, to)).ino === st.ino;
+        if (!same) {
+          if (!exclusive) yield* this.ftruncate(io, to, 0);
+          yield* this.fsetattr(io, to, { mode: st.mode & 0o7777 }, 'fchmod');
+          const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES_MAX, Math.max(st.sizeBytes, 1)));
+          for (;;) {
+            const count = yield* this.read(io, from, buffer, -1);
+            if (count === 0) break;
+            yield* this.writeAll(io, to, buffer.subarray(0, count), -1);
+          }
         }
-      } finally {
-        yield* this.close(io, to);
+      } catch (err) {
+        failure = err;
+      }
+      yield* this.close(io, to);
+      if (failure !== undefined) {
+        try {
+          yield* call<void>('unlink', [dst.io], 'unlink', dst.shown);
+        } catch { /* as libuv: the copy's own error is the one reported */ }
+        throw failure;
       }
     } finally {
       yield* this.close(io, from);
@@ -557,7 +655,8 @@ export class Operations {
     Operations.noEmpty(path, 'lstat');
     let st: InodeStat;
     try {
-      st = yield* call<InodeStat>('statFull', [path.io, { follow: false }], 'lstat', path.shown);
+      yield* this.slash(path, 'lstat');
+      st = yield* call<InodeStat>('statFull', [path.io, { follow: path.mustBeDir }], 'lstat', path.shown);
     } catch (err) {
       if (force && codeOf(err) === 'ENOENT') return;
       throw err;

@@ -44,6 +44,11 @@ describe('node.fs lifecycle', function () {
     expect(await rejectionCode(fs.promises.readFile('/f'))).to.equal('ERR_CRASHED');
     const viaCallback = await new Promise<unknown>((resolve) => fs.stat('/f', (err) => resolve(err)));
     expect(viaCallback).to.have.property('code', 'ERR_CRASHED');
+    expect(codeOf(() => fs.openSync('/f', 'r'))).to.equal('ERR_CRASHED');
+    node.restart();
+    const dir = fs.opendirSync('/');
+    node.crash();
+    expect(codeOf(() => dir.readSync()), 'a directory stream does not skip entries on a crashed disk').to.equal('ERR_CRASHED');
     node.restart();
     expect(fs.readFileSync('/f', 'utf8')).to.equal('x');
   });

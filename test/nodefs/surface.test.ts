@@ -124,6 +124,8 @@ const STEPS: [string, (fs: Fs, p: (s: string) => string) => unknown][] = [
   ['chmod', (fs, p) => { fs.chmodSync(p('a/g'), 0o600); return (fs.statSync(p('a/g')).mode & 0o777).toString(8); }],
   ['fchmod', (fs, p) => { const fd = fs.openSync(p('a/g'), 'r'); fs.fchmodSync(fd, '640'); fs.closeSync(fd); return (fs.statSync(p('a/g')).mode & 0o777).toString(8); }],
   ['utimes', (fs, p) => { fs.utimesSync(p('a/g'), 1000, 2000); const st = fs.statSync(p('a/g')); return [st.atimeMs, st.mtimeMs]; }],
+  ['lutimes changes the link, not its target', (fs, p) => { fs.symlinkSync('g', p('a/tl')); fs.lutimesSync(p('a/tl'), 5000, 6000); return [fs.lstatSync(p('a/tl')).mtimeMs, fs.statSync(p('a/g')).mtimeMs]; }],
+  ['lchown to the same owner', (fs, p) => { const st = fs.lstatSync(p('a/tl')); fs.lchownSync(p('a/tl'), -1, -1); return fs.lstatSync(p('a/tl')).uid === st.uid; }],
   ['readdir recursive', (fs, p) => fs.readdirSync(p('a/b'), { recursive: true })],
   ['rm dir without recursive', (fs, p) => fs.rmSync(p('a/b'))],
   ['rm recursive', (fs, p) => { fs.rmSync(p('a/b'), { recursive: true }); return fs.existsSync(p('a/b')); }],

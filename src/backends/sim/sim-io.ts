@@ -93,7 +93,10 @@ class IoOp extends SimEvent {
   path: string | undefined = undefined;
   path2: string | undefined = undefined;
   flags: ResolvedOpenFlags | undefined = undefined;
-  /** open: permission bits of a created file. stat: 1 for statFull, 2 for statFull without following. */
+  /**
+   * open: permission bits of a created file. stat: 1 for statFull, 2 for statFull without
+   * following. setattr: 1 follows a link in the last component, 2 does not.
+   */
   mode = 0;
   /** symlink: the target text. */
   text: string | undefined = undefined;
@@ -343,7 +346,7 @@ export class SimIo implements Io, SyncCapableIo {
     link: (existingPath, newPath) => this.runSync(() => this.link(existingPath, newPath)),
     symlink: (target, linkPath) => this.runSync(() => this.symlink(target, linkPath)),
     readlink: (path) => this.runSync(() => this.readlink(path)),
-    setAttributes: (pathOrFd, change) => this.runSync(() => this.setAttributes(pathOrFd, change)),
+    setAttributes: (pathOrFd, change, options) => this.runSync(() => this.setAttributes(pathOrFd, change, options)),
   };
 
   private newOp(op: IoOperation): IoOp {
@@ -696,7 +699,7 @@ export class SimIo implements Io, SyncCapableIo {
   }
 
   /** See {@link NamespaceIo.setAttributes}. */
-  setAttributes(pathOrFd: string | number, change: AttributeChange): Promise<void> {
+  setAttributes(pathOrFd: string | number, change: AttributeChange, options?: StatFullOptions): Promise<void> {
     const refused = this.refuse('setattr');
     if (refused !== undefined) return refused;
     const o = this.newOp('setattr');
@@ -709,6 +712,7 @@ export class SimIo implements Io, SyncCapableIo {
         o.path = normalizePath('setAttributes', pathOrFd);
       }
       o.attrs = checkAttributeChange('setAttributes', change);
+      o.mode = checkStatFullOptions('setAttributes', options) ? STAT_FULL : STAT_FULL_NOFOLLOW;
     } catch (err) {
       return this.fail('setattr', err);
     }
@@ -1167,11 +1171,13 @@ export class SimIo implements Io, SyncCapableIo {
     const src = o.path as string;
     const dst = o.path2 as string;
     const details = { path: src, destination: dst };
+    // Linux resolves the existing path completely before it looks at the new one.
     const from = this.disk.lookup('link', src);
-    const to = this.disk.lookup('link', dst);
     if (from.inode === undefined) throw sys('ENOENT', 'link', details);
-    if (from.inode.kind === 'dir') throw sys('EPERM', 'link', details);
+    const to = this.disk.lookup('link', dst);
+    // Linux creates the new name (EEXIST) before it asks whether the inode may be linked (EPERM).
     if (to.inode !== undefined) throw sys('EEXIST', 'link', details);
+    if (from.inode.kind === 'dir') throw sys('EPERM', 'link', details);
     this.disk.link(to.parent, to.name, from.inode);
   }
 
@@ -1193,7 +1199,7 @@ export class SimIo implements Io, SyncCapableIo {
   }
 
   private doSetattr(o: IoOp): void {
-    const inode = this.inodeAt(o, 'setAttributes', true);
+    const inode = this.inodeAt(o, 'setAttributes', o.mode !== STAT_FULL_NOFOLLOW);
     const change = o.attrs as AttributeChange;
     const a = inode.attrs;
     if (change.mode !== undefined) a.mode = change.mode;
