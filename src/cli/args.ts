@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { closest, distance } from 'fastest-levenshtein';
 import { UsageError } from './usage-error.js';
 import { SEED_TIMEOUT_MS_DEFAULT } from './campaign.js';
+import { FAULT_KINDS } from '../backends/sim/faults.js';
+import type { FaultOccurrence } from './sim-api.js';
 import { LATENCY_PRESETS, type LatencyPresetName } from './sim-api.js';
 import { FAULT_PRESETS, SIM_PROFILES, type FaultPresetName, type SimProfile } from './workload.js';
 
@@ -68,6 +70,41 @@ export interface ReplayArgs {
   readonly checkDeterminism: boolean;
   /** Print the error's stack and details (e.g. an ERR_DEADLOCK's pending list) and the whole log. */
   readonly verbose: boolean;
+  /** Fault kinds switched off, and single injected faults vetoed (what `shrink` prints). */
+  readonly faultsOff: readonly string[];
+  readonly vetoes: readonly FaultOccurrence[];
+}
+
+export interface ShrinkArgs {
+  readonly command: 'shrink';
+  readonly workload: string;
+  readonly seed: number;
+  readonly profile: SimProfile;
+  readonly faults: FaultPresetName;
+  readonly latency: LatencyPresetName;
+  readonly options: Readonly<Record<string, string>>;
+  readonly json: boolean;
+}
+
+/** Most vetoed faults one replay takes. */
+export const VETOES_MAX = 10_000;
+
+function faultKindList(raw: readonly string[] | undefined): string[] {
+  const kinds = (raw ?? []).flatMap((part) => part.split(',')).filter((k) => k !== '');
+  for (const kind of kinds) {
+    if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--faults-off takes fault kinds (${FAULT_KINDS.join(', ')}), got '${kind}'`);
+  }
+  return kinds;
+}
+
+function vetoList(raw: readonly string[] | undefined): FaultOccurrence[] {
+  const parts = (raw ?? []).flatMap((part) => part.split(',')).filter((p) => p !== '');
+  if (parts.length > VETOES_MAX) throw new UsageError(`at most ${VETOES_MAX} --veto faults`);
+  return parts.map((part) => {
+    const match = /^([^/]+)\/([A-Za-z]+)\/([1-9][0-9]*)$/.exec(part);
+    if (match === null || !(FAULT_KINDS as readonly string[]).includes(match[2]!)) throw new UsageError(`--veto takes node/kind/occurrence (e.g. kv/fsyncError/2), got '${part}'`);
+    return { node: match[1]!, kind: match[2]!, occurrence: Number(match[3]) };
+  });
 }
 
 export interface DemoArgs {
@@ -96,9 +133,9 @@ export interface VersionArgs {
   readonly command: 'version';
 }
 
-export type CliArgs = SimArgs | ReplayArgs | MergeArgs | DemoArgs | HelpArgs | ListArgs | VersionArgs;
+export type CliArgs = SimArgs | ReplayArgs | ShrinkArgs | MergeArgs | DemoArgs | HelpArgs | ListArgs | VersionArgs;
 
-export const COMMANDS = ['sim', 'replay', 'merge', 'demo', 'list', 'help'] as const;
+export const COMMANDS = ['sim', 'replay', 'shrink', 'merge', 'demo', 'list', 'help'] as const;
 
 /** Most files one `merge` reads. */
 export const MERGE_FILES_MAX = 10_000;
@@ -309,6 +346,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         seed: { type: 'string' }, profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' },
         intercept: { type: 'boolean' }, 'check-determinism': { type: 'boolean' },
         option: { type: 'string', multiple: true }, trace: { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
+        'faults-off': { type: 'string', multiple: true }, veto: { type: 'string', multiple: true },
       });
       if (values['help'] === true) return { command: 'help', topic: 'replay', asked: true };
       const workload = positionals[0];
@@ -329,6 +367,30 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         intercept: values['intercept'] === true,
         checkDeterminism: values['check-determinism'] === true,
         verbose: values['verbose'] === true,
+        faultsOff: faultKindList(strs(values['faults-off'])),
+        vetoes: vetoList(strs(values['veto'])),
+      };
+    }
+    case 'shrink': {
+      const { values, positionals } = parse('shrink', rest, {
+        seed: { type: 'string' }, profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' },
+        option: { type: 'string', multiple: true }, json: { type: 'boolean' },
+      });
+      if (values['help'] === true) return { command: 'help', topic: 'shrink', asked: true };
+      const workload = positionals[0];
+      if (workload === undefined) throw new UsageError('shrink: missing <workload>');
+      if (positionals.length > 1) throw new UsageError(`shrink: unexpected argument '${positionals[1]}'`);
+      const seedRaw = str(values['seed']);
+      if (seedRaw === undefined) throw new UsageError('shrink: missing --seed <n> (a failing seed)');
+      return {
+        command: 'shrink',
+        workload,
+        seed: integer('seed', seedRaw, 0, 0, Number.MAX_SAFE_INTEGER),
+        profile: oneOf('profile', str(values['profile']), SIM_PROFILES, 'posix'),
+        faults: oneOf('faults', str(values['faults']), FAULT_PRESETS, 'default'),
+        latency: oneOf('latency', str(values['latency']), LATENCY_PRESETS, 'default'),
+        options: keyValues(strs(values['option'])),
+        json: values['json'] === true,
       };
     }
     default: {
@@ -344,6 +406,7 @@ export const HELP: Readonly<Record<string, string>> = {
 Usage:
   faultline sim <workload> [--seeds N] [--from S] [--workers W] [--profile P] [--faults F] [--latency L] [--json]
   faultline replay <workload> --seed S [--profile P] [--faults F] [--latency L] [--trace] [--verbose]
+  faultline shrink <workload> --seed S [--profile P] [--faults F] [--latency L] [--json]
   faultline merge FILES... [--json]
   faultline demo [--quick]
   faultline list
@@ -392,8 +455,20 @@ result and sim.hash(); the hash is identical on every run of the same seed.
   --trace            print the full trace
   --intercept        as for sim
   --check-determinism  run the seed twice and compare sim.hash()
+  --faults-off K,..  switch these fault kinds off (what faultline shrink prints)
+  --veto N/K/I,...   the I-th injected fault of kind K on node N does not happen (from shrink)
   --verbose          print the error's stack and details (an ERR_DEADLOCK's pending operations)
   --json             one JSON document on stdout (with the stack and details)`,
+  shrink: `faultline shrink <workload> --seed S [options]
+
+Finds a smaller failing run of a failing seed: re-runs it with each injected fault kind switched
+off in turn, then with single injected faults vetoed, keeping every removal after which the seed
+still fails with the same signature. Prints the faults that remain (each needed: vetoing any of
+them makes the failure go away) and a replay command that reproduces the failure with only those.
+
+  --seed S           the failing seed (required)
+  --profile P, --faults F, --latency L, --option k=v   as the campaign ran it
+  --json             one JSON document on stdout`,
   merge: `faultline merge FILES... [--json]
 
 Reads the --out files of a campaign's shards and prints one report: totals, seeds missing from the

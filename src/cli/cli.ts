@@ -7,6 +7,7 @@ import { demoCommand } from './cmd-demo.js';
 import { replayCommandMain } from './cmd-replay.js';
 import { simCommand } from './cmd-sim.js';
 import { mergeCommand } from './cmd-merge.js';
+import { shrinkCommand } from './cmd-shrink.js';
 import { packageVersion } from './version.js';
 import { BUILTIN_WORKLOADS, loadWorkload } from './load-workload.js';
 
@@ -28,7 +29,7 @@ export async function runCli(args: CliArgs): Promise<number> {
   switch (args.command) {
     case 'help': {
       const text = HELP[args.topic ?? 'main'];
-      if (text === undefined) throw new UsageError(`no help for '${args.topic ?? ''}' (commands: sim, replay, merge, demo, list)`);
+      if (text === undefined) throw new UsageError(`no help for '${args.topic ?? ''}' (commands: sim, replay, shrink, merge, demo, list)`);
       if (!args.asked) {
         process.stderr.write(text + '\n');
         return 2;
@@ -47,6 +48,8 @@ export async function runCli(args: CliArgs): Promise<number> {
       return replayCommandMain(args);
     case 'merge':
       return mergeCommand(args);
+    case 'shrink':
+      return shrinkCommand(args);
     case 'demo':
       return demoCommand(args);
   }

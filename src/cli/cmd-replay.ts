@@ -22,6 +22,8 @@ export async function replayCommandMain(args: ReplayArgs, streams: CommandStream
     keepTrace: true,
     intercept: args.intercept,
     checkDeterminism: args.checkDeterminism,
+    faultsOff: args.faultsOff,
+    vetoes: args.vetoes,
     traceEvents: args.trace ? REPLAY_TRACE_EVENTS_MAX : FAILURE_TRACE_EVENTS,
     ...(args.trace ? { traceCapacity: REPLAY_TRACE_EVENTS_MAX } : {}),
   });
@@ -58,7 +60,7 @@ export async function replayCommandMain(args: ReplayArgs, streams: CommandStream
   if (args.verbose) lines.push(...formatErrorDetails(result.error));
   else if (!result.ok) lines.push('  (--verbose shows the stack and the error\'s details)');
   lines.push(`hash ${result.hash}`);
-  if (!result.ok && !args.trace) lines.push(`full trace: ${replayCommand(args.workload, args.seed, args.profile, args.faults, args.latency, args.options, true)}${args.intercept ? ' --intercept' : ''}${args.checkDeterminism ? ' --check-determinism' : ''}`);
+  if (!result.ok && !args.trace) lines.push(`full trace: ${replayCommand(args.workload, args.seed, args.profile, args.faults, args.latency, args.options, true, args)}${args.intercept ? ' --intercept' : ''}${args.checkDeterminism ? ' --check-determinism' : ''}`);
   streams.out.write(lines.join('\n') + '\n');
   return result.ok ? 0 : 1;
 }

@@ -28,7 +28,8 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
     let lastDone = 0;
     let lastFailed = 0;
     const line = (done: number, failed: number): void => {
-      stream.write(`${label}: ${done}/${total} seeds, ${rate(done)} seeds/s, ${failed} failed\n`);
+      // A continuous run has no total (0): it shows the seeds done so far.
+      stream.write(`${label}: ${total > 0 ? `${done}/${total}` : done} seeds, ${rate(done)} seeds/s, ${failed} failed\n`);
     };
     return {
       update(done, failed) {
@@ -45,7 +46,9 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
     };
   }
   const bar = new cliProgress.SingleBar({
-    format: `${label} {bar} {value}/{total} seeds | {rate} seeds/s | {failed} failed | ETA {eta_formatted}`,
+    format: total > 0
+      ? `${label} {bar} {value}/{total} seeds | {rate} seeds/s | {failed} failed | ETA {eta_formatted}`
+      : `${label} {value} seeds | {rate} seeds/s | {failed} failed`,
     stream,
     hideCursor: true,
     etaBuffer: 50,

@@ -6,7 +6,7 @@ import { basename, relative } from 'node:path';
 import type { SimArgs } from './args.js';
 import type { CampaignResult } from './campaign.js';
 import type { SeedError, SeedResult } from './run-seed.js';
-import type { LatencyPresetName } from './sim-api.js';
+import { occurrenceText, type FaultOccurrence, type LatencyPresetName } from './sim-api.js';
 import type { FaultPresetName, SimProfile } from './workload.js';
 
 /** Workload log lines shown with a failure (all of them with `--verbose`). */
@@ -33,10 +33,13 @@ export function invocation(argv1: string | undefined = process.argv[1], cwd: str
 
 /** The one-line command that replays `seed`. */
 export function replayCommand(specifier: string, seed: number, profile: SimProfile, faults: FaultPresetName,
-  latency: LatencyPresetName, options: Readonly<Record<string, string>>, trace = true): string {
+  latency: LatencyPresetName, options: Readonly<Record<string, string>>, trace = true,
+  shrunk?: { readonly faultsOff: readonly string[]; readonly vetoes: readonly FaultOccurrence[] }): string {
   const parts = [invocation(), 'replay', quote(specifier), '--seed', String(seed), '--profile', profile, '--faults', faults];
   if (latency !== 'default') parts.push('--latency', latency);
   for (const [key, value] of Object.entries(options)) parts.push('--option', quote(`${key}=${value}`));
+  if (shrunk !== undefined && shrunk.faultsOff.length > 0) parts.push('--faults-off', shrunk.faultsOff.join(','));
+  if (shrunk !== undefined && shrunk.vetoes.length > 0) parts.push('--veto', quote(shrunk.vetoes.map(occurrenceText).join(',')));
   if (trace) parts.push('--trace');
   return parts.join(' ');
 }

@@ -3,7 +3,7 @@
  * workload inside `sim.run`, and turns the outcome into a plain, serialisable {@link SeedResult}
  * (it crosses worker-thread boundaries and ends up in `--json` output).
  */
-import { createSimulation, formatTrace, injectedFaultRecord, injectedFaults, type SimulationHandle } from './sim-api.js';
+import { createSimulation, decidedFaults, faultRecords, formatTrace, injectedFaultRecord, injectedFaults, type FaultOccurrence, type SimulationHandle } from './sim-api.js';
 import type { LatencyPresetName } from './sim-api.js';
 import type { FaultPresetName, SimProfile, Workload, WorkloadContext, WorkloadNode } from './workload.js';
 import { describeDivergence, findDivergence, nondeterminismError } from '../determinism/divergence.js';
@@ -30,6 +30,11 @@ export interface SeedSpec {
   readonly intercept?: boolean;
   /** Run the seed twice and fail it with `ERR_NONDETERMINISM` when the hashes differ. */
   readonly checkDeterminism?: boolean;
+  /** Fault kinds switched off, and single injected faults vetoed (`shrink`'s replay lines). */
+  readonly faultsOff?: readonly string[];
+  readonly vetoes?: readonly FaultOccurrence[];
+  /** Return the faults the simulator decided to inject, and their trace records (`shrink`). */
+  readonly trackFaults?: boolean;
 }
 
 /** The error a failing seed ended with. */
@@ -104,6 +109,9 @@ export interface SeedResult {
   readonly log?: readonly string[];
   /** With a determinism check that failed: where the two runs first differ, one line each. */
   readonly divergence?: readonly string[];
+  /** With `trackFaults`: the faults injected, in order, and the trace's fault records. */
+  readonly decidedFaults?: readonly FaultOccurrence[];
+  readonly faultRecords?: readonly string[];
 }
 
 /** Trace records kept per run by a determinism check, so the first difference can be shown. */
@@ -278,6 +286,9 @@ async function runSeedCaptured(workload: Workload, spec: SeedSpec): Promise<{ re
       seed: spec.seed, profile: spec.profile, faults: spec.faults, latency: spec.latency,
       ...(spec.traceCapacity === undefined ? {} : { traceCapacity: spec.traceCapacity }),
       ...(spec.intercept === true || workload.intercept === true ? { intercept: true } : {}),
+      ...(spec.faultsOff === undefined ? {} : { faultsOff: spec.faultsOff }),
+      ...(spec.vetoes === undefined ? {} : { vetoes: spec.vetoes }),
+      ...(spec.trackFaults === true ? { trackFaults: true } : {}),
     });
   } catch (err) {
     return { result: { seed: spec.seed, ok: false, hash: '', simTimeMs: 0, wallMs: performance.now() - started, error: describeError(err) } };
@@ -314,6 +325,7 @@ async function runSeedCaptured(workload: Workload, spec: SeedSpec): Promise<{ re
     ...(error === undefined ? {} : { error }),
     ...(excused === undefined ? {} : { excused }),
     ...(keep ? { trace: formatTrace(sim, spec.traceEvents ?? FAILURE_TRACE_EVENTS), log: [...log] } : {}),
+    ...(spec.trackFaults === true ? { decidedFaults: [...decidedFaults(sim)], faultRecords: faultRecords(sim) } : {}),
   };
   return { result, sim };
 }

@@ -27,6 +27,71 @@ export interface SimulationSpec {
   readonly traceCapacity?: number;
   /** Route node:fs inside `node.within`, and run timers, Date and randomness on the simulation (see README, interception). */
   readonly intercept?: boolean;
+  /** Fault kinds switched off for this run (`shrink`, and the replay lines it prints). */
+  readonly faultsOff?: readonly string[];
+  /** Single injected faults that do not happen in this run. */
+  readonly vetoes?: readonly FaultOccurrence[];
+  /** Record every fault the simulator decided to inject (`shrink` needs the list). */
+  readonly trackFaults?: boolean;
+}
+
+/**
+ * One injected fault, named by its place in its own stream: the `occurrence`-th time (1-based)
+ * the simulator decided to inject `kind` on `node`. Each kind of each node draws from its own
+ * stream, so vetoing one leaves every other kind's decisions as they were; with the same vetoes,
+ * the numbering is the same on every run.
+ */
+export interface FaultOccurrence {
+  readonly node: string;
+  readonly kind: string;
+  readonly occurrence: number;
+}
+
+/** `node/kind/occurrence`, as `--veto` takes it. */
+export function occurrenceText(o: FaultOccurrence): string {
+  return `${o.node}/${o.kind}/${o.occurrence}`;
+}
+
+/** Faults decided per simulation, for runs with `trackFaults`. */
+const decided = new WeakMap<Simulation, FaultOccurrence[]>();
+
+/** The faults the simulator decided to inject (vetoed ones excluded), in order. */
+export function decidedFaults(sim: Simulation): readonly FaultOccurrence[] {
+  return decided.get(sim) ?? [];
+}
+
+/**
+ * Counts and vetoes fault decisions. The simulator has no veto of its own, so each node's
+ * decision function is wrapped as the node is created (only in runs that ask for it: a campaign
+ * pays nothing). A vetoed decision returns "no fault", as if the draw had missed.
+ */
+function interceptFaults(sim: Simulation, vetoes: readonly FaultOccurrence[]): void {
+  const vetoed = new Set(vetoes.map(occurrenceText));
+  const list: FaultOccurrence[] = [];
+  decided.set(sim, list);
+  const patched = new WeakSet<SimNode>();
+  const nodeOf = sim.node.bind(sim);
+  sim.node = (name: string): SimNode => {
+    const node = nodeOf(name);
+    if (!patched.has(node)) {
+      patched.add(node);
+      const faults = node.faults;
+      const draw = faults.draw.bind(faults);
+      const counts = new Map<string, number>();
+      faults.draw = (...args: Parameters<typeof draw>): ReturnType<typeof draw> => {
+        const fired = draw(...args);
+        if (fired === undefined) return fired;
+        const kind = args[1];
+        const occurrence = (counts.get(kind) ?? 0) + 1;
+        counts.set(kind, occurrence);
+        const entry = { node: name, kind, occurrence };
+        if (vetoed.has(occurrenceText(entry))) return undefined;
+        list.push(entry);
+        return fired;
+      };
+    }
+    return node;
+  };
 }
 
 /**
@@ -77,6 +142,8 @@ export function createSimulation(spec: SimulationSpec): Simulation {
     ...(spec.intercept === true ? { intercept: true } : {}),
   });
   observeFaults(sim);
+  for (const kind of spec.faultsOff ?? []) sim.faults.disable(kind as Parameters<typeof sim.faults.disable>[0]);
+  if (spec.trackFaults === true || (spec.vetoes?.length ?? 0) > 0) interceptFaults(sim, spec.vetoes ?? []);
   return sim;
 }
 
@@ -108,4 +175,9 @@ export function injectedFaultRecord(sim: Simulation, kind: string, path: string 
     if (event.what === kind && (path === undefined || event.path === undefined || event.path === path)) return formatEvent(event);
   }
   return undefined;
+}
+
+/** Every fault record the trace still holds, one line each. */
+export function faultRecords(sim: Simulation): string[] {
+  return sim.trace.filter('fault').map(formatEvent);
 }

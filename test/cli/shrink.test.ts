@@ -1,0 +1,63 @@
+/**
+ * `faultline shrink`: on broken variants of the example store, the shrunk run still fails with the
+ * same error (its replay line reproduces it, hash for hash), it keeps no more injected faults than
+ * the original, and vetoing any fault it kept makes that failure go away.
+ */
+import { expect } from 'chai';
+import type { ShrinkJson } from '../../src/cli/cmd-shrink.js';
+import { failureSignature } from '../../src/cli/signature.js';
+import { faultline, replayArgs } from './run-cli.js';
+
+interface SimDoc {
+  failures: Array<{ seed: number }>;
+}
+interface ReplayDoc {
+  ok: boolean;
+  code?: string;
+  message?: string;
+  stack?: string;
+  hash: string;
+}
+
+function signatureOf(doc: ReplayDoc): string | undefined {
+  if (doc.ok) return undefined;
+  return failureSignature({ code: doc.code ?? '', message: doc.message ?? '', ...(doc.stack === undefined ? {} : { stack: doc.stack }) });
+}
+
+describe('cli: shrinking a failing seed', function () {
+  this.timeout(120_000);
+
+  for (const variant of ['kv:fsync-retry', 'kv:trust-size']) {
+    it(`${variant}: the shrunk run fails the same way and needs every fault it kept`, async () => {
+      const sim = await faultline(['sim', variant, '--seeds', '60', '--faults', 'heavy', '--workers', '2', '--json']);
+      const seed = (JSON.parse(sim.stdout) as SimDoc).failures[0]?.seed;
+      expect(seed, `${variant} caught in 60 seeds`).to.be.a('number');
+      const shrink = await faultline(['shrink', variant, '--seed', String(seed), '--faults', 'heavy', '--json']);
+      expect(shrink.code, shrink.stderr).to.equal(0);
+      const doc = JSON.parse(shrink.stdout) as ShrinkJson;
+      expect(doc.budgetExhausted).to.equal(false);
+      expect(doc.keptRecords.length).to.equal(doc.faultsAfter);
+      expect(doc.kept.length).to.equal(doc.faultsAfter);
+
+      const replay = await faultline([...replayArgs(doc.replay), '--json']);
+      const replayed = JSON.parse(replay.stdout) as ReplayDoc;
+      expect(replayed.ok).to.equal(false);
+      expect(replayed.hash).to.equal(doc.hash);
+      expect(signatureOf(replayed)).to.equal(doc.signature);
+
+      for (const kept of doc.kept) {
+        const args = replayArgs(doc.replay);
+        const at = args.indexOf('--veto');
+        const withVeto = at >= 0 ? args.map((a, i) => (i === at + 1 ? `${a},${kept}` : a)) : [...args, '--veto', kept];
+        const without = JSON.parse((await faultline([...withVeto, '--json'])).stdout) as ReplayDoc;
+        expect(signatureOf(without), `vetoing ${kept} still fails the same way`).to.not.equal(doc.signature);
+      }
+    });
+  }
+
+  it('refuses a seed that passes', async () => {
+    const run = await faultline(['shrink', 'kv', '--seed', '1']);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.include('shrink: seed 1 passes');
+  });
+});
