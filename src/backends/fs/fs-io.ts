@@ -37,6 +37,15 @@
  * when the module defines them. No fallocate in node:fs: `allocate` grows the file with
  * ftruncate, so space is NOT reserved and a later write can still hit ENOSPC.
  *
+ * Path rules (`parsePath`): a trailing `/` or last `.` is checked by `checkTrailing` with the
+ * shared `trailingError` table (one extra stat, only for such paths), then the operation runs on
+ * the canonical path; on a custom module a component past NAME_MAX is looked for during the walk
+ * (`checkNameLength`), on node:fs the kernel reports it. File size: `FILE_SIZE_MAX_BYTES` is
+ * enforced here too (EFBIG, short writes), so a file system with a larger limit (tmpfs, XFS)
+ * answers as ext4 does; a custom module holds each file in one Buffer, so its limit is half of
+ * `buffer.constants.MAX_LENGTH` (2 GiB on Node 20; memfs doubles a Buffer as it grows), answered
+ * with `EFBIG` as a file system with a smaller limit would.
+ *
  * Fault model: none injected; whatever the disk and kernel report is passed through. With a custom
  * fs module (`emulateLinux`, on by default for one), namespace errors the module does not raise
  * the Linux way (rename over a directory, mkdir of an existing path, rmdir of a non-empty
@@ -44,13 +53,16 @@
  * reads, writes and truncates on the wrong kind of fd) are checked by the backend on every module.
  */
 import * as nodeFs from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
 import { StorageError, type ErrorCode } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
-import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
+import { DIRECT_ALIGNMENT_BYTES, FILE_SIZE_MAX_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
   checkAllocateRange, baseName, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
-  checkUnsigned, normalizePath, parentPath, type ResolvedOpenFlags,
+  checkUnsigned, parentPath, type ResolvedOpenFlags,
+  checkFileSize, nameTooLongError, nameTooLongPrefix, parsePath, renameTrailingError, trailingError, truncateBuffers, writableBytes,
+  type EntryKind, type ParsedPath, type TrailingOperation,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
 import { FdTable, type FdEntry } from './fd-table.js';
@@ -144,6 +156,8 @@ export class FsIo implements Io {
   private readonly recorder = new MetricsRecorder();
   private readonly fds: FdTable;
   private readonly gate = new SizeGate();
+  /** The largest file this Io lets the module hold (see the header). */
+  private readonly fileSizeMaxBytes: number;
   private readonly inFlightCountMax: number;
   /** Why `direct`/`tmpfile` are off (for the `ERR_UNSUPPORTED` details); absent when on. */
   private readonly unsupportedReasons: Readonly<Partial<Record<keyof FsIoCapabilities, string>>>;
@@ -178,6 +192,7 @@ export class FsIo implements Io {
     };
     // Off Linux the kernel's codes differ in places (macOS: unlink of a directory is EPERM).
     this.emulate = options.emulateLinux ?? (custom || process.platform !== 'linux');
+    this.fileSizeMaxBytes = custom ? Math.min(FILE_SIZE_MAX_BYTES, Math.floor(bufferConstants.MAX_LENGTH / 2)) : FILE_SIZE_MAX_BYTES;
     const fdCountMax = checkUnsigned('FsIo', 'fdCountMax', options.fdCountMax ?? FD_COUNT_MAX_DEFAULT, 0x7fff_ffff);
     this.inFlightCountMax = checkUnsigned('FsIo', 'inFlightCountMax', options.inFlightCountMax ?? IN_FLIGHT_COUNT_MAX_DEFAULT, 0x7fff_ffff);
     this.fds = new FdTable(fdCountMax);
@@ -330,6 +345,54 @@ export class FsIo implements Io {
     return (parentReal.endsWith('/') ? parentReal : `${parentReal}/`) + baseName(path);
   }
 
+  /**
+   * On a custom module (the kernel does it for node:fs), `ENAMETOOLONG` for a component past
+   * NAME_MAX once the walk reaches it: the components before it must be directories first.
+   */
+  private async checkNameLength(operation: string, parsed: ParsedPath): Promise<void> {
+    if (!this.emulate) return;
+    const prefix = nameTooLongPrefix(parsed);
+    if (prefix === undefined) return;
+    await this.resolveFull(operation, prefix, true);
+    throw nameTooLongError(operation, parsed);
+  }
+
+  /** What `path` is: followed to its target (inside the root) when `follow`, the entry itself otherwise. */
+  private async entryKind(operation: string, path: string, follow: boolean): Promise<EntryKind> {
+    let st: FsStatsLike | undefined;
+    if (follow) {
+      const real = await this.resolveFull(operation, path).catch((err: unknown) => {
+        if (isCode(err, 'ENOENT')) return undefined;
+        throw err;
+      });
+      st = real === undefined ? undefined : await this.lstatOrUndefined(operation, path, real);
+    } else {
+      st = await this.lstatOrUndefined(operation, path, await this.resolveEntry(operation, path));
+    }
+    if (st === undefined) return 'missing';
+    return st.isDirectory() ? 'directory' : 'file';
+  }
+
+  /**
+   * Linux's answer for a path ending in `/` or `.` (shared `trailingError` table), checked before
+   * the operation runs on the canonical path. A last `.` makes the walk enter the entry (symlinks
+   * followed); a trailing slash is followed by the operations that follow a final symlink.
+   */
+  private async checkTrailing(operation: TrailingOperation, parsed: ParsedPath, f?: ResolvedOpenFlags): Promise<void> {
+    if (!parsed.lastIsDot && !parsed.trailingSlash) return;
+    if (!parsed.lastIsDot && (operation === 'mkdir' || operation === 'rmdir')) return;
+    if (f?.tmpfile === true) return;
+    if (operation === 'open' && f?.create === true && parsed.trailingSlash) {
+      // Refused before the name is looked up: only the parent's walk can fail first.
+      await this.resolveEntry(operation, parsed.path);
+      throw osError('EISDIR', operation, { path: parsed.path });
+    }
+    const follow = parsed.lastIsDot || operation === 'open' || operation === 'stat' || operation === 'readdir';
+    const kind = await this.entryKind(operation, parsed.path, follow);
+    const code = trailingError(operation, parsed, kind, f);
+    if (code !== undefined) throw osError(code, operation, { path: parsed.path });
+  }
+
   private lstatOrUndefined(operation: string, path: string, absolute: string): Promise<FsStatsLike | undefined> {
     return call<FsStatsLike>(operation, { path }, (cb) => this.fs.lstat(absolute, cb)).catch((err: unknown) => {
       if (isCode(err, 'ENOENT')) return undefined;
@@ -356,10 +419,13 @@ export class FsIo implements Io {
    */
   open(path: string, flags?: OpenFlags): Promise<number> {
     return this.run('open', async () => {
-      const normalized = normalizePath('open', path);
+      const parsed = parsePath('open', path);
+      const normalized = parsed.path;
       const f = checkOpenFlags('open', flags);
       if (f.direct && !this.features.direct) throw this.unsupported('direct', normalized);
       if (f.tmpfile && !this.features.tmpfile) throw this.unsupported('tmpfile', normalized);
+      await this.checkNameLength('open', parsed);
+      await this.checkTrailing('open', parsed, f);
       let osFd: number;
       let isDirectory = f.directory;
       if (f.tmpfile) {
@@ -492,6 +558,7 @@ export class FsIo implements Io {
       checkBuffer('read', buffer);
       checkOffset('read', offsetBytes);
       const entry = this.readableEntry('read', fd);
+      if (buffer.byteLength === 0) return this.pinned(entry, this.emptyRead(fd, entry));
       return this.callPinned('read', fd, entry, false, (cb) =>
         this.fs.read(entry.osFd, buffer, 0, buffer.byteLength, offsetBytes, cb));
     });
@@ -501,8 +568,13 @@ export class FsIo implements Io {
   readv(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {
     return this.run('read', () => {
       checkFd('readv', fd);
-      checkBuffers('readv', buffers);
+      const totalBytes = checkBuffers('readv', buffers);
       checkOffset('readv', offsetBytes);
+      // preadv of 0 bytes is 0 on any fd open for reading, a directory's included.
+      if (totalBytes === 0) return this.withFd('readv', fd, (entry) => {
+        if (!entry.readable) throw osError('EBADF', 'readv', { fd, path: entry.path });
+        return Promise.resolve(0);
+      });
       const entry = this.readableEntry('readv', fd);
       const list = [...buffers];
       const readv = this.fs.readv;
@@ -520,7 +592,14 @@ export class FsIo implements Io {
       checkOffset('write', offsetBytes);
       checkRangeEnd('write', offsetBytes, buffer.byteLength);
       const entry = this.writableEntry('write', fd, 'EBADF');
-      const invoke = (cb: Callback<number>): void => this.fs.write(entry.osFd, buffer, 0, buffer.byteLength, offsetBytes, cb);
+      let lengthBytes: number;
+      try {
+        lengthBytes = writableBytes('write', offsetBytes, buffer.byteLength, { fd, path: entry.path }, this.fileSizeMaxBytes);
+      } catch (err) {
+        this.release(entry);
+        throw err;
+      }
+      const invoke = (cb: Callback<number>): void => this.fs.write(entry.osFd, buffer, 0, lengthBytes, offsetBytes, cb);
       if (this.gate.open) {
         this.gate.enterSharedNow();
         return this.callPinned('write', fd, entry, true, invoke);
@@ -537,7 +616,14 @@ export class FsIo implements Io {
       checkOffset('writev', offsetBytes);
       checkRangeEnd('writev', offsetBytes, totalBytes);
       const entry = this.writableEntry('writev', fd, 'EBADF');
-      const list = [...buffers];
+      let list: Uint8Array[];
+      try {
+        const lengthBytes = writableBytes('writev', offsetBytes, totalBytes, { fd, path: entry.path }, this.fileSizeMaxBytes);
+        list = lengthBytes === totalBytes ? [...buffers] : truncateBuffers(buffers, lengthBytes);
+      } catch (err) {
+        this.release(entry);
+        throw err;
+      }
       const writev = this.fs.writev;
       if (list.length === 0) return this.pinned(entry, Promise.resolve(0));
       if (writev === undefined) return this.gated(entry, () => this.loopTransfer('writev', entry, list, offsetBytes, true));
@@ -558,6 +644,16 @@ export class FsIo implements Io {
       if (n < buffer.byteLength) break;
     }
     return doneBytes;
+  }
+
+  /**
+   * A 0-byte read: node returns 0 without asking the kernel, whose pread says `EISDIR` on a
+   * directory (opened without `directory`, so the table does not know). One fstat, empty reads only.
+   */
+  private async emptyRead(fd: number, entry: FdEntry): Promise<number> {
+    const st = await call<FsStatsLike>('read', { fd, path: entry.path }, (cb) => this.fs.fstat(entry.osFd, cb));
+    if (st.isDirectory()) throw osError('EISDIR', 'read', { fd, path: entry.path });
+    return 0;
   }
 
   private readableEntry(operation: string, fd: number): FdEntry {
@@ -641,6 +737,12 @@ export class FsIo implements Io {
       checkFd('truncate', fd);
       checkLength('truncate', lengthBytes);
       const entry = this.writableEntry('truncate', fd, 'EINVAL');
+      try {
+        checkFileSize('truncate', lengthBytes, { fd, path: entry.path }, this.fileSizeMaxBytes);
+      } catch (err) {
+        this.release(entry);
+        throw err;
+      }
       return this.gated(entry, () => call<void>('truncate', { fd, path: entry.path }, (cb) =>
         this.fs.ftruncate(entry.osFd, lengthBytes, cb)));
     });
@@ -657,6 +759,12 @@ export class FsIo implements Io {
       checkAllocateRange('allocate', offsetBytes, lengthBytes);
       const entry = this.writableEntry('allocate', fd, 'EBADF');
       const endBytes = offsetBytes + lengthBytes;
+      try {
+        checkFileSize('allocate', endBytes, { fd, path: entry.path }, this.fileSizeMaxBytes);
+      } catch (err) {
+        this.release(entry);
+        throw err;
+      }
       return this.pinned(entry, this.gate.exclusive(async () => {
         const st = await call<FsStatsLike>('allocate', { fd, path: entry.path }, (cb) => this.fs.fstat(entry.osFd, cb));
         if (Number(st.size) < endBytes) {
@@ -675,7 +783,10 @@ export class FsIo implements Io {
         st = await this.withFd('stat', pathOrFd, (entry) =>
           call<FsStatsLike>('stat', { fd: pathOrFd }, (cb) => this.fs.fstat(entry.osFd, cb)));
       } else {
-        const normalized = normalizePath('stat', pathOrFd);
+        const parsed = parsePath('stat', pathOrFd);
+        const normalized = parsed.path;
+        await this.checkNameLength('stat', parsed);
+        await this.checkTrailing('stat', parsed);
         const absolute = await this.resolveEntry('stat', normalized);
         st = await call<FsStatsLike>('stat', { path: normalized }, (cb) => this.fs.lstat(absolute, cb));
         if (st.isSymbolicLink()) {
@@ -690,14 +801,29 @@ export class FsIo implements Io {
   /** See {@link Io.rename}. Renaming the root, or a directory into itself, is refused. */
   rename(from: string, to: string): Promise<void> {
     return this.run('rename', async () => {
-      const src = normalizePath('rename', from);
-      const dst = normalizePath('rename', to);
-      if (src === '.' || dst === '.') {
-        throw new StorageError('ERR_INVALID_ARGUMENT', 'rename: the root cannot be renamed or replaced', { operation: 'rename', path: src, destination: dst });
-      }
+      const srcParsed = parsePath('rename', from);
+      const dstParsed = parsePath('rename', to);
+      const src = srcParsed.path;
+      const dst = dstParsed.path;
       const details = { path: src, destination: dst };
+      await this.checkNameLength('rename', srcParsed);
+      await this.checkNameLength('rename', dstParsed);
+      if (srcParsed.lastIsDot || dstParsed.lastIsDot) {
+        // Linux walks both parents (entering a directory named with a last `.`), then says EBUSY.
+        for (const p of [srcParsed, dstParsed]) {
+          if (p.lastIsDot) await this.resolveFull('rename', p.path, true);
+          else await this.resolveEntry('rename', p.path);
+        }
+        throw osError(renameTrailingError(srcParsed, dstParsed) ?? 'EBUSY', 'rename', details);
+      }
       const srcAbs = await this.resolveEntry('rename', src);
       const dstAbs = await this.resolveEntry('rename', dst);
+      if (srcParsed.trailingSlash || dstParsed.trailingSlash) {
+        const s = await this.lstatOrUndefined('rename', src, srcAbs);
+        if (s === undefined) throw osError('ENOENT', 'rename', details);
+        const code = renameTrailingError(srcParsed, dstParsed, s.isDirectory() ? 'directory' : 'file');
+        if (code !== undefined) throw osError(code, 'rename', details);
+      }
       if (this.emulate) {
         const s = await this.lstatOrUndefined('rename', src, srcAbs);
         if (s === undefined) throw osError('ENOENT', 'rename', details);
@@ -746,8 +872,10 @@ export class FsIo implements Io {
   /** See {@link Io.unlink}. */
   unlink(path: string): Promise<void> {
     return this.run('unlink', async () => {
-      const normalized = normalizePath('unlink', path);
-      if (normalized === '.') throw osError('EISDIR', 'unlink', { path: normalized });
+      const parsed = parsePath('unlink', path);
+      const normalized = parsed.path;
+      await this.checkNameLength('unlink', parsed);
+      await this.checkTrailing('unlink', parsed);
       const absolute = await this.resolveEntry('unlink', normalized);
       if (this.emulate) {
         const st = await this.lstatOrUndefined('unlink', normalized, absolute);
@@ -761,8 +889,10 @@ export class FsIo implements Io {
   /** See {@link Io.mkdir}. */
   mkdir(path: string): Promise<void> {
     return this.run('mkdir', async () => {
-      const normalized = normalizePath('mkdir', path);
-      if (normalized === '.') throw osError('EEXIST', 'mkdir', { path: normalized });
+      const parsed = parsePath('mkdir', path);
+      const normalized = parsed.path;
+      await this.checkNameLength('mkdir', parsed);
+      await this.checkTrailing('mkdir', parsed);
       const absolute = await this.resolveEntry('mkdir', normalized);
       if (this.emulate) {
         const st = await this.lstatOrUndefined('mkdir', normalized, absolute);
@@ -775,10 +905,10 @@ export class FsIo implements Io {
   /** See {@link Io.rmdir}. */
   rmdir(path: string): Promise<void> {
     return this.run('rmdir', async () => {
-      const normalized = normalizePath('rmdir', path);
-      if (normalized === '.') {
-        throw new StorageError('ERR_INVALID_ARGUMENT', 'rmdir: the root cannot be removed', { operation: 'rmdir', path: normalized });
-      }
+      const parsed = parsePath('rmdir', path);
+      const normalized = parsed.path;
+      await this.checkNameLength('rmdir', parsed);
+      await this.checkTrailing('rmdir', parsed);
       const absolute = await this.resolveEntry('rmdir', normalized);
       if (this.emulate) {
         const st = await this.lstatOrUndefined('rmdir', normalized, absolute);
@@ -793,7 +923,10 @@ export class FsIo implements Io {
   /** See {@link Io.readdir}. */
   readdir(path: string): Promise<string[]> {
     return this.run('readdir', async () => {
-      const normalized = normalizePath('readdir', path);
+      const parsed = parsePath('readdir', path);
+      const normalized = parsed.path;
+      await this.checkNameLength('readdir', parsed);
+      await this.checkTrailing('readdir', parsed);
       const real = await this.resolveFull('readdir', normalized, true);
       if (this.emulate) {
         const st = await call<FsStatsLike>('readdir', { path: normalized }, (cb) => this.fs.stat(real, cb));

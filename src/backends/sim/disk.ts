@@ -127,20 +127,29 @@ export class Disk {
 
   // ---- namespace lookups -------------------------------------------------------------------
 
-  /** Resolves a normalized path. Missing or non-directory intermediate components throw. */
-  lookup(operation: string, path: string): Lookup {
+  /**
+   * Resolves a normalized path. Missing or non-directory intermediate components throw, in walk
+   * order; so does the component at `tooLongIndex` (`ENAMETOOLONG`) once the walk reaches it, as
+   * Linux's lookup does. With `lastChecked` false the last name is not looked at (rename walks
+   * both parents before it looks up either last name).
+   */
+  lookup(operation: string, path: string, tooLongIndex = -1, lastChecked = true): Lookup {
     if (path === '.') return { parent: this.root, name: '.', inode: this.root };
     let dir = this.root;
     let start = 0;
+    let index = 0;
     for (;;) {
       const slash = path.indexOf('/', start);
       if (slash < 0) break;
+      if (index === tooLongIndex) throw StorageError.fromErrno('ENAMETOOLONG', operation, { path });
       const next = dir.entries.get(path.slice(start, slash));
       if (next === undefined) throw sysError('ENOENT', operation, path);
       if (next.kind !== 'dir') throw sysError('ENOTDIR', operation, path);
       dir = next;
       start = slash + 1;
+      index += 1;
     }
+    if (lastChecked && index === tooLongIndex) throw StorageError.fromErrno('ENAMETOOLONG', operation, { path });
     const name = path.slice(start);
     return { parent: dir, name, inode: dir.entries.get(name) };
   }

@@ -29,7 +29,8 @@ import type { Clock } from '../../interfaces/clock.js';
 import { IO_OPERATIONS, type FsyncOptions, type Io, type IoFeatures, type IoMetrics, type IoOperation, type OpenFlags, type Stat } from '../../interfaces/io.js';
 import { IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkAllocateRange, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, normalizePath,
+  checkAllocateRange, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, parsePath,
+  checkFileSize, renameTrailingError, trailingError, writableBytes, type EntryKind, type ParsedPath,
   type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
@@ -85,6 +86,9 @@ class IoOp extends SimEvent {
   lengthBytes = -1;
   path: string | undefined = undefined;
   path2: string | undefined = undefined;
+  /** The parsed `path`/`path2` (trailing marks and an over-long component are kept for the walk). */
+  parsed: ParsedPath | undefined = undefined;
+  parsed2: ParsedPath | undefined = undefined;
   flags: ResolvedOpenFlags | undefined = undefined;
   resolve: (value: never) => void = noop;
   reject: (err: unknown) => void = noop;
@@ -109,6 +113,8 @@ class IoOp extends SimEvent {
     this.lengthBytes = -1;
     this.path = undefined;
     this.path2 = undefined;
+    this.parsed = undefined;
+    this.parsed2 = undefined;
     this.flags = undefined;
     this.resolve = noop;
     this.reject = noop;
@@ -257,6 +263,8 @@ export class SimIo implements Io {
     o.buffers = undefined;
     o.path = undefined;
     o.path2 = undefined;
+    o.parsed = undefined;
+    o.parsed2 = undefined;
     o.flags = undefined;
     o.resolve = noop;
     o.reject = noop;
@@ -316,6 +324,12 @@ export class SimIo implements Io {
     if (bad) throw sys('EINVAL', operation, { path: handle.path, offsetBytes, alignmentBytes: align, reason: 'misaligned direct I/O' });
   }
 
+  private emptyReadHandle(operation: string, fd: number): Handle {
+    const handle = this.handleOf(operation, fd);
+    if (!handle.readable) throw sys('EBADF', operation, { fd, path: handle.path });
+    return handle;
+  }
+
   private readHandle(operation: string, fd: number, offsetBytes: number, buffers: readonly Uint8Array[]): Handle {
     const handle = this.handleOf(operation, fd);
     if (handle.inode.kind === 'dir') throw sys('EISDIR', operation, { fd, path: handle.path });
@@ -336,7 +350,8 @@ export class SimIo implements Io {
     if (refused !== undefined) return refused;
     const o = this.newOp('open');
     try {
-      o.path = normalizePath('open', path);
+      o.parsed = parsePath('open', path);
+      o.path = o.parsed.path;
       o.flags = checkOpenFlags('open', flags);
     } catch (err) {
       return this.fail('open', err);
@@ -373,7 +388,9 @@ export class SimIo implements Io {
       checkFd('readv', fd);
       o.lengthBytes = checkBuffers('readv', buffers);
       checkOffset('readv', offsetBytes);
-      o.handle = this.readHandle('readv', fd, offsetBytes, buffers);
+      // preadv of 0 bytes returns 0 once the fd is readable, before looking at the file (a
+      // directory included, unlike pread's EISDIR).
+      o.handle = o.lengthBytes === 0 ? this.emptyReadHandle('readv', fd) : this.readHandle('readv', fd, offsetBytes, buffers);
     } catch (err) {
       return this.fail('read', err);
     }
@@ -394,6 +411,7 @@ export class SimIo implements Io {
       checkOffset('write', offsetBytes);
       checkRangeEnd('write', offsetBytes, buffer.byteLength);
       const handle = this.writeHandle('write', fd, 'EBADF');
+      o.lengthBytes = writableBytes('write', offsetBytes, buffer.byteLength, { fd, path: handle.path });
       if (handle.direct) this.checkDirect('write', handle, offsetBytes, [buffer]);
       o.handle = handle;
     } catch (err) {
@@ -402,7 +420,6 @@ export class SimIo implements Io {
     o.fd = fd;
     o.buffer = buffer;
     o.offsetBytes = offsetBytes;
-    o.lengthBytes = buffer.byteLength;
     return this.submit<number>(o);
   }
 
@@ -417,6 +434,7 @@ export class SimIo implements Io {
       checkOffset('writev', offsetBytes);
       checkRangeEnd('writev', offsetBytes, o.lengthBytes);
       const handle = this.writeHandle('writev', fd, 'EBADF');
+      o.lengthBytes = writableBytes('writev', offsetBytes, o.lengthBytes, { fd, path: handle.path });
       if (handle.direct) this.checkDirect('writev', handle, offsetBytes, buffers);
       o.handle = handle;
     } catch (err) {
@@ -453,6 +471,7 @@ export class SimIo implements Io {
       checkFd('truncate', fd);
       checkLength('truncate', lengthBytes);
       o.handle = this.writeHandle('truncate', fd, 'EINVAL');
+      checkFileSize('truncate', lengthBytes, { fd, path: o.handle.path });
     } catch (err) {
       return this.fail('truncate', err);
     }
@@ -473,6 +492,7 @@ export class SimIo implements Io {
       checkFd('allocate', fd);
       checkAllocateRange('allocate', offsetBytes, lengthBytes);
       o.handle = this.writeHandle('allocate', fd, 'EBADF');
+      checkFileSize('allocate', offsetBytes + lengthBytes, { fd, path: o.handle.path });
     } catch (err) {
       return this.fail('allocate', err);
     }
@@ -493,7 +513,8 @@ export class SimIo implements Io {
         o.handle = this.handleOf('stat', pathOrFd);
         o.fd = pathOrFd;
       } else {
-        o.path = normalizePath('stat', pathOrFd);
+        o.parsed = parsePath('stat', pathOrFd);
+        o.path = o.parsed.path;
       }
     } catch (err) {
       return this.fail('stat', err);
@@ -503,14 +524,11 @@ export class SimIo implements Io {
 
   private pathOp(op: 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'readdir', path: string, path2?: string): IoOp {
     const o = this.newOp(op);
-    o.path = normalizePath(op, path);
+    o.parsed = parsePath(op, path);
+    o.path = o.parsed.path;
     if (op === 'rename') {
-      o.path2 = normalizePath(op, path2);
-      if (o.path === '.' || o.path2 === '.') {
-        throw new StorageError('ERR_INVALID_ARGUMENT', 'rename: the root cannot be renamed or replaced', { operation: 'rename', path: o.path, destination: o.path2 });
-      }
-    } else if (op === 'rmdir' && o.path === '.') {
-      throw new StorageError('ERR_INVALID_ARGUMENT', 'rmdir: the root cannot be removed', { operation: 'rmdir', path: o.path });
+      o.parsed2 = parsePath(op, path2);
+      o.path2 = o.parsed2.path;
     }
     return o;
   }
@@ -691,6 +709,7 @@ export class SimIo implements Io {
 
   private doRead(o: IoOp): number {
     const handle = o.handle as Handle;
+    if (handle.inode.kind === 'dir') return 0; // a 0-byte readv (see readv)
     const file = handle.inode as FileInode;
     const data = file.cache;
     const offset = o.offsetBytes;
@@ -899,7 +918,9 @@ export class SimIo implements Io {
     if (o.handle !== undefined) inode = o.handle.inode;
     else {
       const path = o.path as string;
-      const found = this.disk.lookup('stat', path).inode;
+      const parsed = o.parsed as ParsedPath;
+      const found = this.disk.lookup('stat', path, parsed.tooLongIndex).inode;
+      this.checkTrailing('stat', parsed, found);
       if (found === undefined) throw sys('ENOENT', 'stat', { path });
       inode = found;
     }
@@ -910,8 +931,16 @@ export class SimIo implements Io {
   private doOpen(o: IoOp): number {
     const path = o.path as string;
     const f = o.flags as ResolvedOpenFlags;
-    const look = this.disk.lookup('open', path);
+    const parsed = o.parsed as ParsedPath;
+    if (f.create && parsed.trailingSlash) {
+      // Linux refuses to create `name/` before it looks the name up: EISDIR once the parent walks.
+      this.disk.lookup('open', path, parsed.tooLongIndex, false);
+      throw sys('EISDIR', 'open', { path });
+    }
+    const look = this.disk.lookup('open', path, parsed.tooLongIndex);
     let inode = look.inode;
+    // O_TMPFILE names a directory to create in: a last `.` or slash only repeats that.
+    if (!f.tmpfile) this.checkTrailing('open', parsed, inode, f);
     if (f.tmpfile) {
       if (inode === undefined) throw sys('ENOENT', 'open', { path });
       if (inode.kind !== 'dir') throw sys('ENOTDIR', 'open', { path });
@@ -947,15 +976,43 @@ export class SimIo implements Io {
     return fd;
   }
 
+  /** Throws Linux's answer for a path ending in `/` or `.` (see `trailingError`), if it differs. */
+  private checkTrailing(operation: 'open' | 'stat' | 'readdir' | 'unlink' | 'mkdir' | 'rmdir', parsed: ParsedPath, inode: Inode | undefined, f?: ResolvedOpenFlags): void {
+    if (!parsed.lastIsDot && !parsed.trailingSlash) return;
+    const code = trailingError(operation, parsed, entryKind(inode), f);
+    if (code !== undefined) throw sys(code, operation, { path: parsed.path });
+  }
+
+  /**
+   * Walks to the parent of a rename operand without looking its last name up. A path ending in
+   * `.` names a directory that the walk enters, so it must exist and be one.
+   */
+  private renameParent(parsed: ParsedPath): Lookup {
+    if (!parsed.lastIsDot) return this.disk.lookup('rename', parsed.path, parsed.tooLongIndex, false);
+    const look = this.disk.lookup('rename', parsed.path, parsed.tooLongIndex);
+    if (look.inode === undefined) throw sys('ENOENT', 'rename', { path: parsed.path });
+    if (look.inode.kind !== 'dir') throw sys('ENOTDIR', 'rename', { path: parsed.path });
+    return look;
+  }
+
   private doRename(o: IoOp): void {
     const src = o.path as string;
     const dst = o.path2 as string;
+    const fromParsed = o.parsed as ParsedPath;
+    const toParsed = o.parsed2 as ParsedPath;
     const details = { path: src, destination: dst };
     // Linux resolves both parents before it looks at the entries: a bad destination parent is
-    // ENOTDIR/ENOENT even when the source is missing.
-    const from = this.disk.lookup('rename', src);
-    const to: Lookup = this.disk.lookup('rename', dst);
+    // ENOTDIR/ENOENT even when the source is missing. Then a last `.` is EBUSY, then the source's
+    // name is looked up (ENAMETOOLONG, ENOENT), then the destination's.
+    const from = this.renameParent(fromParsed);
+    const to: Lookup = this.renameParent(toParsed);
+    const busy = renameTrailingError(fromParsed, toParsed);
+    if (busy !== undefined) throw sys(busy, 'rename', details);
+    if (lastTooLong(fromParsed)) throw sys('ENAMETOOLONG', 'rename', details);
     if (from.inode === undefined) throw sys('ENOENT', 'rename', details);
+    if (lastTooLong(toParsed)) throw sys('ENAMETOOLONG', 'rename', details);
+    const notDirectory = renameTrailingError(fromParsed, toParsed, entryKind(from.inode));
+    if (notDirectory !== undefined) throw sys(notDirectory, 'rename', details);
     if (src === dst) return;
     if (dst.startsWith(`${src}/`)) throw sys('EINVAL', 'rename', details);
     // Linux checks "the target is an ancestor of the source" before any type check.
@@ -973,8 +1030,9 @@ export class SimIo implements Io {
 
   private doUnlink(o: IoOp): void {
     const path = o.path as string;
-    if (path === '.') throw sys('EISDIR', 'unlink', { path });
-    const look = this.disk.lookup('unlink', path);
+    const parsed = o.parsed as ParsedPath;
+    const look = this.disk.lookup('unlink', path, parsed.tooLongIndex);
+    this.checkTrailing('unlink', parsed, look.inode);
     if (look.inode === undefined) throw sys('ENOENT', 'unlink', { path });
     if (look.inode.kind === 'dir') throw sys('EISDIR', 'unlink', { path });
     this.disk.unlink(look.parent, look.name, look.inode);
@@ -982,15 +1040,18 @@ export class SimIo implements Io {
 
   private doMkdir(o: IoOp): void {
     const path = o.path as string;
-    if (path === '.') throw sys('EEXIST', 'mkdir', { path });
-    const look = this.disk.lookup('mkdir', path);
+    const parsed = o.parsed as ParsedPath;
+    const look = this.disk.lookup('mkdir', path, parsed.tooLongIndex);
+    this.checkTrailing('mkdir', parsed, look.inode);
     if (look.inode !== undefined) throw sys('EEXIST', 'mkdir', { path });
     this.disk.mkdir(look.parent, look.name);
   }
 
   private doRmdir(o: IoOp): void {
     const path = o.path as string;
-    const look = this.disk.lookup('rmdir', path);
+    const parsed = o.parsed as ParsedPath;
+    const look = this.disk.lookup('rmdir', path, parsed.tooLongIndex);
+    this.checkTrailing('rmdir', parsed, look.inode);
     if (look.inode === undefined) throw sys('ENOENT', 'rmdir', { path });
     if (look.inode.kind !== 'dir') throw sys('ENOTDIR', 'rmdir', { path });
     if (look.inode.entries.size > 0) throw sys('ENOTEMPTY', 'rmdir', { path });
@@ -999,11 +1060,23 @@ export class SimIo implements Io {
 
   private doReaddir(o: IoOp): string[] {
     const path = o.path as string;
-    const inode = this.disk.lookup('readdir', path).inode;
+    const parsed = o.parsed as ParsedPath;
+    const inode = this.disk.lookup('readdir', path, parsed.tooLongIndex).inode;
+    this.checkTrailing('readdir', parsed, inode);
     if (inode === undefined) throw sys('ENOENT', 'readdir', { path });
     if (inode.kind !== 'dir') throw sys('ENOTDIR', 'readdir', { path });
     return [...inode.entries.keys()].sort();
   }
+}
+
+function entryKind(inode: Inode | undefined): EntryKind {
+  if (inode === undefined) return 'missing';
+  return inode.kind === 'dir' ? 'directory' : 'file';
+}
+
+/** The last component is the over-long one (rename looks it up only after both parent walks). */
+function lastTooLong(parsed: ParsedPath): boolean {
+  return parsed.tooLongIndex >= 0 && parsed.tooLongIndex === parsed.path.split('/').length - 1;
 }
 
 /** What `stat` reports as the size of a directory (like ext4's one block). */
