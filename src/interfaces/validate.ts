@@ -220,6 +220,11 @@ export function nameTooLongPrefix(parsed: ParsedPath): string | undefined {
   return parsed.path.split('/').slice(0, parsed.tooLongIndex).join('/');
 }
 
+/** The over-long component is the last one (rename looks last names up only after both parent walks). */
+export function lastNameTooLong(parsed: ParsedPath): boolean {
+  return parsed.tooLongIndex >= 0 && parsed.tooLongIndex === parsed.path.split('/').length - 1;
+}
+
 /** The path as the kernel should see it: the canonical path with its trailing `/` or `/.` kept. */
 export function kernelPath(parsed: ParsedPath): string {
   if (parsed.lastIsDot) return parsed.path === '.' ? '.' : `${parsed.path}/.`;

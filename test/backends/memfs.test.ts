@@ -1,6 +1,6 @@
 /** The Io conformance suite on FsIo over a memfs Volume (a new Volume per test). */
 import { Volume } from 'memfs';
-import { FsIo } from '../../src/backends/fs/index.js';
+import { FsIo, FSIO_CUSTOM_FILE_SIZE_MAX_BYTES } from '../../src/backends/fs/index.js';
 import { defineIoConformance, type BackendInstance } from '../conformance/index.js';
 
 async function createMemfsBackend(): Promise<BackendInstance> {
@@ -22,8 +22,10 @@ defineIoConformance('memfs', createMemfsBackend, {
   tmpfile: false,
   symlinks: true,
   directoryFsync: true,
+  fileSizeMaxBytes: FSIO_CUSTOM_FILE_SIZE_MAX_BYTES,
   modelRuns: Number(process.env['FAULTLINE_MODEL_RUNS'] ?? 200),
   reasons: {
+    fileSizeMax: 'memfs holds a file in one Buffer: a write just under its 2 GiB limit would allocate it all',
     direct: 'memfs has no O_DIRECT (no page cache to bypass)',
     tmpfile: 'memfs has no O_TMPFILE',
   },

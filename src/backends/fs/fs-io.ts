@@ -61,7 +61,7 @@ import { DIRECT_ALIGNMENT_BYTES, FILE_SIZE_MAX_BYTES, IO_BYTES_MAX } from '../..
 import {
   checkAllocateRange, baseName, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
   checkUnsigned, parentPath, type ResolvedOpenFlags,
-  checkFileSize, nameTooLongError, nameTooLongPrefix, parsePath, renameTrailingError, trailingError, truncateBuffers, writableBytes,
+  checkFileSize, lastNameTooLong, nameTooLongError, nameTooLongPrefix, parsePath, renameTrailingError, trailingError, truncateBuffers, writableBytes,
   type EntryKind, type ParsedPath, type TrailingOperation,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
@@ -100,6 +100,13 @@ export interface FsIoOptions {
   /** O_TMPFILE support (`features.tmpfile`), with the same default and meaning of `true`/`false` as `direct`. */
   readonly tmpfile?: boolean;
 }
+
+/**
+ * The largest file FsIo lets a custom fs module hold: such modules (memfs) keep a file in one
+ * Buffer and double it as it grows, so past half of `buffer.constants.MAX_LENGTH` they fail with a
+ * RangeError; FsIo answers `EFBIG` first, as a file system with a smaller limit does.
+ */
+export const FSIO_CUSTOM_FILE_SIZE_MAX_BYTES = Math.min(FILE_SIZE_MAX_BYTES, Math.floor(bufferConstants.MAX_LENGTH / 2));
 
 const FILE_MODE = 0o644;
 const DIRECTORY_MODE = 0o755;
@@ -192,7 +199,7 @@ export class FsIo implements Io {
     };
     // Off Linux the kernel's codes differ in places (macOS: unlink of a directory is EPERM).
     this.emulate = options.emulateLinux ?? (custom || process.platform !== 'linux');
-    this.fileSizeMaxBytes = custom ? Math.min(FILE_SIZE_MAX_BYTES, Math.floor(bufferConstants.MAX_LENGTH / 2)) : FILE_SIZE_MAX_BYTES;
+    this.fileSizeMaxBytes = custom ? FSIO_CUSTOM_FILE_SIZE_MAX_BYTES : FILE_SIZE_MAX_BYTES;
     const fdCountMax = checkUnsigned('FsIo', 'fdCountMax', options.fdCountMax ?? FD_COUNT_MAX_DEFAULT, 0x7fff_ffff);
     this.inFlightCountMax = checkUnsigned('FsIo', 'inFlightCountMax', options.inFlightCountMax ?? IN_FLIGHT_COUNT_MAX_DEFAULT, 0x7fff_ffff);
     this.fds = new FdTable(fdCountMax);
@@ -349,12 +356,22 @@ export class FsIo implements Io {
    * On a custom module (the kernel does it for node:fs), `ENAMETOOLONG` for a component past
    * NAME_MAX once the walk reaches it: the components before it must be directories first.
    */
-  private async checkNameLength(operation: string, parsed: ParsedPath): Promise<void> {
-    if (!this.emulate) return;
+  private async checkNameLength(operation: string, parsed: ParsedPath, lastLookedUp = true): Promise<void> {
+    if (!this.emulate || (!lastLookedUp && lastNameTooLong(parsed))) return;
     const prefix = nameTooLongPrefix(parsed);
     if (prefix === undefined) return;
-    await this.resolveFull(operation, prefix, true);
+    await this.walkDirectory(operation, prefix);
     throw nameTooLongError(operation, parsed);
+  }
+
+  /** Walks into the directory `path` as the kernel's lookup would: `ENOENT`, `ENOTDIR` on the way. */
+  private async walkDirectory(operation: string, path: string): Promise<void> {
+    const real = await this.resolveFull(operation, path, true);
+    // A module's realpath may accept a trailing slash on a file; Linux's walk does not.
+    if (this.emulate) {
+      const st = await call<FsStatsLike>(operation, { path }, (cb) => this.fs.stat(real, cb));
+      if (!st.isDirectory()) throw osError('ENOTDIR', operation, { path });
+    }
   }
 
   /** What `path` is: followed to its target (inside the root) when `follow`, the entry itself otherwise. */
@@ -424,7 +441,8 @@ export class FsIo implements Io {
       const f = checkOpenFlags('open', flags);
       if (f.direct && !this.features.direct) throw this.unsupported('direct', normalized);
       if (f.tmpfile && !this.features.tmpfile) throw this.unsupported('tmpfile', normalized);
-      await this.checkNameLength('open', parsed);
+      // `name/` with create is refused before the name is looked up.
+      await this.checkNameLength('open', parsed, !(f.create && parsed.trailingSlash && !f.tmpfile));
       await this.checkTrailing('open', parsed, f);
       let osFd: number;
       let isDirectory = f.directory;
@@ -806,21 +824,30 @@ export class FsIo implements Io {
       const src = srcParsed.path;
       const dst = dstParsed.path;
       const details = { path: src, destination: dst };
-      await this.checkNameLength('rename', srcParsed);
-      await this.checkNameLength('rename', dstParsed);
-      if (srcParsed.lastIsDot || dstParsed.lastIsDot) {
-        // Linux walks both parents (entering a directory named with a last `.`), then says EBUSY.
+      // Linux walks both parents, then looks up the source's last name, then the destination's.
+      const srcLastTooLong = this.emulate && lastNameTooLong(srcParsed);
+      const dstLastTooLong = this.emulate && lastNameTooLong(dstParsed);
+      if (this.emulate || srcParsed.lastIsDot || dstParsed.lastIsDot) {
+        // Both parents in order (entering a directory named with a last `.`), then EBUSY for one.
         for (const p of [srcParsed, dstParsed]) {
-          if (p.lastIsDot) await this.resolveFull('rename', p.path, true);
+          await this.checkNameLength('rename', p, p.lastIsDot);
+          if (p.lastIsDot) await this.walkDirectory('rename', p.path);
           else await this.resolveEntry('rename', p.path);
         }
-        throw osError(renameTrailingError(srcParsed, dstParsed) ?? 'EBUSY', 'rename', details);
+        if (srcParsed.lastIsDot || dstParsed.lastIsDot) throw osError(renameTrailingError(srcParsed, dstParsed) ?? 'EBUSY', 'rename', details);
       }
       const srcAbs = await this.resolveEntry('rename', src);
       const dstAbs = await this.resolveEntry('rename', dst);
+      if (srcLastTooLong) throw nameTooLongError('rename', srcParsed);
+      if (dstLastTooLong) {
+        if (await this.lstatOrUndefined('rename', src, srcAbs) === undefined) throw osError('ENOENT', 'rename', details);
+        throw nameTooLongError('rename', dstParsed);
+      }
       if (srcParsed.trailingSlash || dstParsed.trailingSlash) {
         const s = await this.lstatOrUndefined('rename', src, srcAbs);
         if (s === undefined) throw osError('ENOENT', 'rename', details);
+        // The destination's name is looked up (ENAMETOOLONG) before the slash is judged.
+        if (lastNameTooLong(dstParsed)) throw nameTooLongError('rename', dstParsed);
         const code = renameTrailingError(srcParsed, dstParsed, s.isDirectory() ? 'directory' : 'file');
         if (code !== undefined) throw osError(code, 'rename', details);
       }

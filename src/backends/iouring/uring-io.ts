@@ -431,7 +431,8 @@ export class UringIo implements Io {
       checkBuffer(op, buffer);
       checkOffset(op, offsetBytes);
       const lengthBytes = buffer.byteLength;
-      checkRangeEnd(op, offsetBytes, lengthBytes);
+      // Only a write's end is limited: a read past the end of any file returns 0, as pread does.
+      if (op === 'write') checkRangeEnd(op, offsetBytes, lengthBytes);
       this.checkOpenFd(op, fd);
       request = new Request(kind, fd, buffer, undefined, offsetBytes, lengthBytes, 0, '', '');
     } catch (err) {
@@ -485,7 +486,7 @@ export class UringIo implements Io {
       this.checkUsable(operation);
       const totalBytes = checkBuffers(operation, buffers);
       checkOffset(operation, offsetBytes);
-      checkRangeEnd(operation, offsetBytes, totalBytes);
+      if (operation === 'writev') checkRangeEnd(operation, offsetBytes, totalBytes);
       this.checkOpenFd(operation, fd);
       // A private copy: the caller may change its array while the kernel still uses the buffers.
       held = buffers.slice();

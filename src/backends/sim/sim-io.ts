@@ -30,7 +30,7 @@ import { IO_OPERATIONS, type FsyncOptions, type Io, type IoFeatures, type IoMetr
 import { IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
   checkAllocateRange, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, parsePath,
-  checkFileSize, renameTrailingError, trailingError, writableBytes, type EntryKind, type ParsedPath,
+  checkFileSize, lastNameTooLong, renameTrailingError, trailingError, writableBytes, type EntryKind, type ParsedPath,
   type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
@@ -1008,9 +1008,9 @@ export class SimIo implements Io {
     const to: Lookup = this.renameParent(toParsed);
     const busy = renameTrailingError(fromParsed, toParsed);
     if (busy !== undefined) throw sys(busy, 'rename', details);
-    if (lastTooLong(fromParsed)) throw sys('ENAMETOOLONG', 'rename', details);
+    if (lastNameTooLong(fromParsed)) throw sys('ENAMETOOLONG', 'rename', details);
     if (from.inode === undefined) throw sys('ENOENT', 'rename', details);
-    if (lastTooLong(toParsed)) throw sys('ENAMETOOLONG', 'rename', details);
+    if (lastNameTooLong(toParsed)) throw sys('ENAMETOOLONG', 'rename', details);
     const notDirectory = renameTrailingError(fromParsed, toParsed, entryKind(from.inode));
     if (notDirectory !== undefined) throw sys(notDirectory, 'rename', details);
     if (src === dst) return;
@@ -1072,11 +1072,6 @@ export class SimIo implements Io {
 function entryKind(inode: Inode | undefined): EntryKind {
   if (inode === undefined) return 'missing';
   return inode.kind === 'dir' ? 'directory' : 'file';
-}
-
-/** The last component is the over-long one (rename looks it up only after both parent walks). */
-function lastTooLong(parsed: ParsedPath): boolean {
-  return parsed.tooLongIndex >= 0 && parsed.tooLongIndex === parsed.path.split('/').length - 1;
 }
 
 /** What `stat` reports as the size of a directory (like ext4's one block). */
