@@ -928,6 +928,7 @@ export function defineIoConformance(name: string, factory: BackendFactory, suppo
       itIf(supports.fileSizeMaxBytes === undefined, 'fileSizeMax', 'a write crossing the limit is short; the file ends exactly at it', async function () {
         await withFile(async (fd) => {
           expect(await io.write(fd, pattern(85), FILE_SIZE_MAX_BYTES - 4097)).to.equal(85);
+          expect(await io.write(fd, pattern(85), 2 ** 44 - 4097)).to.equal(1);
           expect(await io.write(fd, pattern(85), FILE_SIZE_MAX_BYTES - 1)).to.equal(1);
           expect(await io.writev(fd, [pattern(3), pattern(5)], FILE_SIZE_MAX_BYTES - 4)).to.equal(4);
           expect((await io.stat(fd)).sizeBytes).to.equal(FILE_SIZE_MAX_BYTES);

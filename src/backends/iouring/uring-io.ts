@@ -50,6 +50,15 @@ import { errnoName, errnoToCode } from './errno.js';
 import { Kind, Request, RESULT_CLOSED, RESULT_INTERNAL, RESULT_QUEUE_FULL } from './request.js';
 import { explainFailure, probeSupport, type UringSupport } from './support.js';
 
+function offsetAccepted(offsetBytes: unknown): boolean {
+  try {
+    checkOffset('read', offsetBytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Options of {@link UringIo}. */
 export interface UringIoOptions {
   /** The directory every path is relative to. Must exist. */
@@ -402,7 +411,10 @@ export class UringIo implements Io {
   /** See {@link Io.read}. Resolves with the count read (short at end of file, 0 past it). */
   async read(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
     try {
-      if (buffer instanceof Uint8Array && buffer.byteLength === 0 && !isDetached(buffer)) await this.refuseEmptyReadOfDirectory('read', fd);
+      // Only once the arguments pass (a bad offset is its own error, as on every backend).
+      if (buffer instanceof Uint8Array && buffer.byteLength === 0 && !isDetached(buffer) && offsetAccepted(offsetBytes)) {
+        await this.refuseEmptyReadOfDirectory('read', fd);
+      }
       return await this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes);
     } catch (err) {
       throw withCallerStack(err);
