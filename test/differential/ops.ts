@@ -68,7 +68,7 @@ export function fillBytes(lengthBytes: number, fill: number): Uint8Array {
   return out;
 }
 
-const COMMON_NAMES = ['a', 'b', 'd1', 'd2'];
+const COMMON_NAMES = ['a', 'b', 'd1', 'd2', 'x'];
 const EXOTIC_NAMES = ['c:x', 'C:', '\\a', '\ud800', '\udc00', '\ufffd', 'é', 'n'.repeat(255), 'n'.repeat(256), 'é'.repeat(128)];
 /** How a path may end: plain mostly, then the marks Linux gives meaning to. */
 const SUFFIXES = ['', '', '', '', '', '/', '/.', '/./', '//'];
@@ -82,7 +82,7 @@ const componentArb = fc.oneof(
 );
 
 const plainPathArb = fc
-  .tuple(fc.array(fc.tuple(componentArb, fc.constantFrom(...SEPARATORS)), { minLength: 1, maxLength: 2 }), fc.constantFrom(...SUFFIXES))
+  .tuple(fc.array(fc.tuple(componentArb, fc.constantFrom(...SEPARATORS)), { minLength: 1, maxLength: 3 }), fc.constantFrom(...SUFFIXES))
   .map(([parts, suffix]) => parts.map(([name, separator], i) => (i === 0 ? name : separator + name)).join('') + suffix);
 
 export const pathArb: fc.Arbitrary<string> = fc.oneof(

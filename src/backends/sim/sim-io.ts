@@ -7,7 +7,11 @@
  * completions then come back in submission order). The operation takes effect when its event
  * fires: namespace lookups, fault decisions, page-cache changes and the trace record all happen
  * then, so concurrent operations with different latencies take effect out of submission order,
- * as on a real device.
+ * as on a real device. Paths are the shared `parsePath`'s: a trailing `/` or last `.` is judged
+ * by the shared `trailingError` table once the walk has found the entry, and an over-long
+ * component fails when the walk reaches it (`Disk.lookup`), both as Linux orders them. Files stop
+ * at `FILE_SIZE_MAX_BYTES` (ext4's 2^44 - 4096): `EFBIG`, or a short write, decided at submission
+ * like `EBADF`.
  *
  * Memory safety: a read copies from the page cache into the caller's buffer when it completes; a
  * write copies the caller's bytes when it completes (the caller must not touch a buffer in
