@@ -162,6 +162,8 @@ export interface DifferentialOptions {
   readonly path?: string;
   /** Backend names to run (default: all available). */
   readonly only?: readonly string[];
+  /** Backends to run instead of the built-in ones (the harness's own test plants a bug this way). */
+  readonly specs?: readonly BackendSpec[];
 }
 
 /**
@@ -170,7 +172,7 @@ export interface DifferentialOptions {
  */
 export async function runDifferential(options: DifferentialOptions): Promise<string | undefined> {
   const ext4 = kernelIsExt4();
-  const specs = backends().filter((b) => options.only === undefined || options.only.includes(b.name));
+  const specs = (options.specs ?? backends()).filter((b) => options.only === undefined || options.only.includes(b.name));
   const arb = sequenceArb(options.opsMax).filter((s) => ext4 || !s.big);
   const params: fc.Parameters<[Sequence]> = {
     numRuns: options.runs,

@@ -85,8 +85,14 @@ const plainPathArb = fc
   .tuple(fc.array(fc.tuple(componentArb, fc.constantFrom(...SEPARATORS)), { minLength: 1, maxLength: 3 }), fc.constantFrom(...SUFFIXES))
   .map(([parts, suffix]) => parts.map(([name, separator], i) => (i === 0 ? name : separator + name)).join('') + suffix);
 
+/** The SETUP tree's entries with the marks Linux gives meaning to, and files used as parents. */
+const POINTED_PATHS = [
+  'a/', 'a/.', 'a/x', 'd1/', 'd1/.', 'd1/a/', 'd1/a/.', 'd1/d2/.', 'd2/', 'd2/.', 'x/', 'x/.', 'd1/x/', 'b/', 'b/.',
+];
+
 export const pathArb: fc.Arbitrary<string> = fc.oneof(
-  { weight: 14, arbitrary: plainPathArb },
+  { weight: 10, arbitrary: plainPathArb },
+  { weight: 4, arbitrary: fc.constantFrom(...POINTED_PATHS) },
   { weight: 1, arbitrary: fc.constantFrom(...SPECIAL_PATHS) },
 );
 

@@ -50,6 +50,7 @@ import { errnoName, errnoToCode } from './errno.js';
 import { Kind, Request, RESULT_CLOSED, RESULT_INTERNAL, RESULT_QUEUE_FULL } from './request.js';
 import { explainFailure, probeSupport, type UringSupport } from './support.js';
 
+/** The offset passes the shared check: only such reads get the empty-read directory probe. */
 function offsetAccepted(offsetBytes: unknown): boolean {
   try {
     checkOffset('read', offsetBytes);
