@@ -503,11 +503,11 @@ export class UringIo implements Io {
       this.checkUsable(op);
       const lengthBytes = checkView(op, buffer);
       checkBuffer(op, buffer);
-      // The kernel's order: a bad fd is EBADF whatever the range.
-      this.checkOpenFd(op, fd);
+      // The shared order of every backend: the arguments (the library's offset limit included),
+      // then the fd. A read past the size limit is the kernel's business (0 past the end of file).
       checkOffset(op, offsetBytes);
-      // A read past the size limit is the kernel's business (0 past the end of file).
       if (kind === Kind.Write) checkRangeEnd(op, offsetBytes, lengthBytes);
+      this.checkOpenFd(op, fd);
       request = new Request(kind, fd, buffer, undefined, offsetBytes, lengthBytes, 0, '', '');
     } catch (err) {
       recorder.finish(op, false);
@@ -561,9 +561,9 @@ export class UringIo implements Io {
       // caller's array may have getters, a hostile species, or change while the call runs).
       const snapshot = snapshotViews(operation, buffers);
       checkBuffers(operation, snapshot.views);
-      this.checkOpenFd(operation, fd);
       checkOffset(operation, offsetBytes);
       if (kind === Kind.Writev) checkRangeEnd(operation, offsetBytes, snapshot.totalBytes);
+      this.checkOpenFd(operation, fd);
       // preadv of 0 bytes is 0 on any readable fd, a directory's included: no empty-read probe here.
       const request = new Request(kind, fd, undefined, snapshot.views, offsetBytes, 0, 0, '', '');
       request.lengths = snapshot.lengths;
