@@ -6,7 +6,7 @@
  * Environment: FAULTLINE_DIFF_RUNS (sequences; default 30), FAULTLINE_DIFF_OPS (longest sequence;
  * default 25), FAULTLINE_DIFF_SEED and FAULTLINE_DIFF_PATH (replay a reported divergence),
  * FAULTLINE_DIFF_RANDOM=1 (a fresh seed instead of the fixed one), FAULTLINE_DIFF_BACKENDS
- * (comma-separated names: fs, iouring, sim, memfs).
+ * (comma-separated names: fs, fs-walk, iouring, sim, memfs).
  */
 import { expect } from 'chai';
 import { UringIo } from '../../src/backends/iouring/index.js';
@@ -54,7 +54,7 @@ describe('differential test: every backend against the kernel', function () {
 
   it('runs on every backend there is (io_uring included where it works)', function () {
     const names = backends().map((b) => b.name);
-    expect(names).to.include.members(['fs', 'sim', 'memfs']);
+    expect(names).to.include.members(['fs', 'fs-walk', 'sim', 'memfs']);
     if (UringIo.isSupported().supported || process.env['FAULTLINE_REQUIRE_IOURING'] === '1') expect(names).to.include('iouring');
   });
 

@@ -50,6 +50,16 @@ export function backends(): BackendSpec[] {
       },
     },
     {
+      // FsIo where the kernel resolver is unavailable (no addon, no /proc): the JS walk.
+      name: 'fs-walk',
+      big: true,
+      async create() {
+        const root = tempDir('fs-walk');
+        const io = new FsIo({ root, kernelResolution: false });
+        return { io, dispose: async () => { await io.shutdown(); fs.rmSync(root, { recursive: true, force: true }); } };
+      },
+    },
+    {
       name: 'sim',
       big: true,
       async create() {

@@ -501,10 +501,12 @@ export class UringIo implements Io {
     let request: Request;
     try {
       this.checkUsable(op);
+      // The shared order of every backend: the arguments as FsIo and SimIo check them (fd type,
+      // buffer, offset and the library's offset limit), then whether the fd is open. A read past
+      // the size limit is the kernel's business (0 past the end of file).
+      checkFd(op, fd);
       const lengthBytes = checkView(op, buffer);
       checkBuffer(op, buffer);
-      // The shared order of every backend: the arguments (the library's offset limit included),
-      // then the fd. A read past the size limit is the kernel's business (0 past the end of file).
       checkOffset(op, offsetBytes);
       if (kind === Kind.Write) checkRangeEnd(op, offsetBytes, lengthBytes);
       this.checkOpenFd(op, fd);
@@ -557,6 +559,7 @@ export class UringIo implements Io {
     let result: number;
     try {
       this.checkUsable(operation);
+      checkFd(operation, fd);
       // Read once, by index, into a private array: only the snapshot is used from here on (the
       // caller's array may have getters, a hostile species, or change while the call runs).
       const snapshot = snapshotViews(operation, buffers);
@@ -599,8 +602,10 @@ export class UringIo implements Io {
   truncate(fd: number, lengthBytes: number): Promise<void> {
     return this.counted('truncate', async () => {
       this.checkUsable('truncate');
-      this.checkOpenFd('truncate', fd);
+      // The shared order: the arguments, then whether the fd is open.
+      checkFd('truncate', fd);
       checkLength('truncate', lengthBytes);
+      this.checkOpenFd('truncate', fd);
       const result = await this.run(new Request(Kind.Ftruncate, fd, undefined, undefined, lengthBytes, 0, 0, '', ''));
       if (result < 0) throw this.fail(result, 'truncate', { fd, lengthBytes });
     });
@@ -610,8 +615,9 @@ export class UringIo implements Io {
   allocate(fd: number, offsetBytes: number, lengthBytes: number): Promise<void> {
     return this.counted('allocate', async () => {
       this.checkUsable('allocate');
-      this.checkOpenFd('allocate', fd);
+      checkFd('allocate', fd);
       checkAllocateRange('allocate', offsetBytes, lengthBytes);
+      this.checkOpenFd('allocate', fd);
       const result = await this.run(new Request(Kind.Fallocate, fd, undefined, undefined, offsetBytes, lengthBytes, 0, '', ''));
       if (result < 0) throw this.fail(result, 'allocate', { fd, offsetBytes, lengthBytes });
     });
