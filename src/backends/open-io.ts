@@ -8,6 +8,7 @@
  */
 import { StorageError, isStorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
+import { checkOptionKeys } from '../interfaces/validate.js';
 import { FsIo } from './fs/index.js';
 import { UringIo } from './iouring/index.js';
 
@@ -26,6 +27,8 @@ export interface OpenIoOptions {
   readonly explainFallback?: boolean;
 }
 
+const OPEN_IO_OPTION_NAMES = ['backend', 'root', 'queueDepth', 'explainFallback'] as const;
+
 let fallbackExplained = false;
 
 /**
@@ -37,6 +40,7 @@ export async function openIo(options: OpenIoOptions): Promise<Io> {
   if (typeof options !== 'object' || options === null) {
     throw new StorageError('ERR_INVALID_ARGUMENT', 'openIo: options must be an object', { operation: 'openIo', argument: 'options' });
   }
+  checkOptionKeys('openIo', options, OPEN_IO_OPTION_NAMES);
   const backend = options.backend ?? 'auto';
   const uringOptions = options.queueDepth === undefined ? { root: options.root } : { root: options.root, queueDepth: options.queueDepth };
   switch (backend) {

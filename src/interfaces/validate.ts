@@ -251,9 +251,7 @@ export function checkVersions(operation: string, versions: unknown): readonly [n
 /** `fsync` options: `undefined` or an object whose `dataOnly` is absent or a boolean; returns `dataOnly`. */
 export function checkFsyncOptions(operation: string, options: unknown): boolean {
   if (options === undefined) return false;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalid(operation, 'options must be an object', { argument: 'options' });
-  }
+  checkOptionKeys(operation, options, ['dataOnly']);
   const dataOnly = (options as { dataOnly?: unknown }).dataOnly;
   if (dataOnly !== undefined && typeof dataOnly !== 'boolean') {
     throw invalid(operation, 'dataOnly must be a boolean', { argument: 'dataOnly' });
@@ -267,4 +265,20 @@ export function checkAllocateRange(operation: string, offsetBytes: unknown, leng
   const length = checkLength(operation, lengthBytes);
   if (length === 0) throw invalid(operation, 'lengthBytes must be > 0', { argument: 'lengthBytes' });
   checkRangeEnd(operation, offset, length);
+}
+
+/**
+ * An options object (or `undefined` when `optional`) whose own keys are all in `allowed`. An
+ * unknown key is `ERR_INVALID_ARGUMENT` naming it: a misspelt option (`sead` for `seed`) must never
+ * be accepted and silently ignored. `what` names the object in the message (`options`, `fault
+ * rule`...).
+ */
+export function checkOptionKeys(operation: string, options: unknown, allowed: readonly string[], what = 'options', optional = false): void {
+  if (options === undefined && optional) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalid(operation, `${what} must be an object`, { argument: what });
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw invalid(operation, `unknown key '${key}' in ${what}`, { argument: key, allowed: [...allowed] });
+  }
 }

@@ -49,6 +49,7 @@ import type { Clock } from '../../interfaces/clock.js';
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
 import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
+  checkOptionKeys,
   checkAllocateRange, baseName, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
   checkUnsigned, normalizePath, parentPath, type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
@@ -89,6 +90,7 @@ export interface FsIoOptions {
   readonly tmpfile?: boolean;
 }
 
+const FS_IO_OPTION_NAMES = ['root', 'fs', 'backendName', 'emulateLinux', 'fdCountMax', 'inFlightCountMax', 'direct', 'tmpfile'] as const;
 const FILE_MODE = 0o644;
 const DIRECTORY_MODE = 0o755;
 const FD_COUNT_MAX_DEFAULT = 65_536;
@@ -164,6 +166,7 @@ export class FsIo implements Io {
     if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root === '') {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'FsIo: options.root must be a non-empty string', { argument: 'root' });
     }
+    checkOptionKeys('FsIo', options, FS_IO_OPTION_NAMES);
     const custom = options.fs !== undefined;
     this.custom = custom;
     this.fs = options.fs ?? (nodeFs as unknown as FsLike);

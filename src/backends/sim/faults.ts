@@ -11,6 +11,7 @@
 import picomatch from 'picomatch';
 import { StorageError } from '../../interfaces/errors.js';
 import { IO_OPERATIONS, type IoOperation } from '../../interfaces/io.js';
+import { checkOptionKeys } from '../../interfaces/validate.js';
 import { Prng } from './prng.js';
 
 /** Every injectable fault. */
@@ -158,17 +159,61 @@ function isFaultKind(kind: unknown): kind is FaultKind {
   return typeof kind === 'string' && (FAULT_KINDS as readonly string[]).includes(kind);
 }
 
+/** Fields every rule may have. */
+const RULE_FIELDS = ['rate', 'enabled', 'node', 'path', 'operation', 'afterOperations', 'atMs', 'untilMs'] as const;
+/** Fields only some kinds take (any other kind refuses them as unknown). */
+const KIND_FIELDS: Readonly<Partial<Record<FaultKind, readonly string[]>>> = {
+  stall: ['durationMs'],
+  slowDisk: ['durationMs', 'factor'],
+};
+
+/** Kinds that can hit an operation on a directory (whose path may be the root, `.`). */
+const DIRECTORY_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>(['stall', 'slowDisk']);
+
+function stringList(kind: FaultKind, field: string, value: unknown): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string' && v.length > 0)) {
+    throw invalid(`fault ${field} must be a non-empty string or a non-empty array of them`, { kind, field });
+  }
+  return list as string[];
+}
+
+/**
+ * A rule is checked whole when it is set, including whether it can ever fire: an operation its kind
+ * cannot hit, a path no simulated path can match (absolute, with `..`, the root for a kind that
+ * only hits files) or an empty time window would otherwise be accepted and silently inject nothing.
+ */
 function checkRule(kind: FaultKind, rule: unknown): FaultRule {
-  if (typeof rule !== 'object' || rule === null) throw invalid('a fault rule must be an object', { kind });
+  checkOptionKeys('faults', rule, [...RULE_FIELDS, ...(KIND_FIELDS[kind] ?? [])], `fault rule '${kind}'`);
   const r = rule as FaultRule;
   if (typeof r.rate !== 'number' || !(r.rate >= 0 && r.rate <= 1)) throw invalid('fault rate must be in [0, 1]', { kind });
+  if (r.enabled !== undefined && typeof r.enabled !== 'boolean') throw invalid('fault enabled must be a boolean', { kind, field: 'enabled' });
   for (const key of ['afterOperations', 'atMs', 'untilMs', 'durationMs'] as const) {
     const v = r[key];
     if (v !== undefined && (typeof v !== 'number' || !(v >= 0))) throw invalid(`fault ${key} must be a number >= 0`, { kind, field: key });
   }
+  if (r.atMs !== undefined && r.untilMs !== undefined && r.untilMs <= r.atMs) {
+    throw invalid('fault rule can never fire: untilMs is not after atMs', { kind, field: 'untilMs' });
+  }
   if (r.factor !== undefined && (typeof r.factor !== 'number' || !(r.factor >= 1))) throw invalid('fault factor must be >= 1', { kind });
-  const ops = r.operation === undefined ? [] : typeof r.operation === 'string' ? [r.operation] : r.operation;
-  for (const op of ops) if (!(IO_OPERATIONS as readonly string[]).includes(op)) throw invalid('unknown operation in fault rule', { kind, value: op });
+  const ops = stringList(kind, 'operation', r.operation) ?? [];
+  for (const op of ops) {
+    if (!(IO_OPERATIONS as readonly string[]).includes(op)) throw invalid('unknown operation in fault rule', { kind, value: op });
+    if (!(FAULT_OPERATIONS[kind] as readonly string[]).includes(op)) {
+      throw invalid(`fault rule can never fire: ${kind} cannot hit operation '${op}'`, { kind, value: op, operations: [...FAULT_OPERATIONS[kind]] });
+    }
+  }
+  stringList(kind, 'node', r.node);
+  const globs = stringList(kind, 'path', r.path) ?? [];
+  for (const glob of globs) {
+    if (glob.startsWith('/') || glob.split('/').includes('..')) {
+      throw invalid('fault rule can never fire: paths are relative and normalized (no leading /, no ..)', { kind, field: 'path', value: glob });
+    }
+  }
+  if (globs.length > 0 && !DIRECTORY_KINDS.has(kind) && globs.every((g) => g === '.')) {
+    throw invalid(`fault rule can never fire: ${kind} only hits files and '.' is the root directory`, { kind, field: 'path' });
+  }
   return r;
 }
 
@@ -176,13 +221,13 @@ function checkRule(kind: FaultKind, rule: unknown): FaultRule {
 export function checkFaultConfig(config: unknown): FaultConfig {
   if (config === undefined) return FAULTS_NONE;
   if (typeof config === 'string') return faultPreset(config as FaultPresetName);
-  if (typeof config !== 'object' || config === null) throw invalid('faults must be an object or a preset name', {});
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw invalid('faults must be an object or a preset name', {});
+  for (const key of Object.keys(config)) if (!isFaultKind(key)) throw invalid(`unknown fault kind '${key}'`, { kind: key, argument: key });
   const out: Partial<Record<FaultKind, FaultRule>> = {};
   for (const kind of FAULT_KINDS) {
     const rule = (config as Record<string, unknown>)[kind];
     if (rule !== undefined) out[kind] = checkRule(kind, rule);
   }
-  for (const key of Object.keys(config)) if (!isFaultKind(key)) throw invalid('unknown fault kind', { kind: key });
   return out;
 }
 
@@ -190,7 +235,12 @@ export function checkLatencyConfig(config: unknown): LatencyConfig {
   if (config === undefined || config === false || config === 'none') return LATENCY_NONE;
   if (config === true || config === 'default') return LATENCY_DEFAULT;
   if (typeof config !== 'object' || config === null) throw invalid('latency must be an object, a boolean or a preset name', {});
+  checkOptionKeys('latency', config, ['minMs', 'tailMs', 'operations'], 'latency');
   const c = config as LatencyConfig;
+  if (c.operations !== undefined) {
+    checkOptionKeys('latency', c.operations, IO_OPERATIONS, 'latency.operations');
+    for (const [op, rule] of Object.entries(c.operations)) checkOptionKeys('latency', rule, ['minMs', 'tailMs'], `latency.operations.${op}`);
+  }
   const check = (v: unknown, field: string): void => {
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw invalid('latency values must be finite numbers >= 0', { field });
   };
@@ -228,7 +278,7 @@ export class FaultController {
 
   /** Sets (or with `undefined` removes) the rule of one kind. */
   set(kind: FaultKind, rule: FaultRule | undefined): void {
-    if (!isFaultKind(kind)) throw invalid('unknown fault kind', { kind: String(kind) });
+    if (!isFaultKind(kind)) throw invalid(`unknown fault kind '${String(kind)}'`, { kind: String(kind), argument: String(kind) });
     if (rule === undefined) delete this.rules[kind];
     else this.rules[kind] = checkRule(kind, rule);
     this.version++;
