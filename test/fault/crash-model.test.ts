@@ -120,6 +120,45 @@ describe('sim crash model: hand-worked histories', function () {
     ]);
   });
 
+  it('ext4-ordered tears too when sectors are smaller than the write: a 4 KiB overwrite over 512-byte sectors has 256 states, as posix', async () => {
+    for (const profile of ['ext4-ordered', 'posix'] as const) {
+      const s = sim(profile, 512);
+      const node = s.node('n');
+      await s.run(async () => {
+        const fd = await durableFile(node.io, 'f', 1, 4096);
+        await node.io.write(fd, filled(4096, 2), 0);
+      });
+      const states = node.crashStates({ limit: 1000 });
+      expect(states.complete, profile).to.equal(true);
+      expect(states.length, profile).to.equal(256);
+    }
+  });
+
+  it('ext4-ordered: a prefix of whole operations, then possibly a torn next one', async () => {
+    const s = sim('ext4-ordered');
+    const node = s.node('n');
+    await s.run(async () => {
+      const fd = await durableFile(node.io, 'f', 1, 1024);
+      await node.io.write(fd, filled(1024, 2), 0);
+      await node.io.write(fd, filled(512, 3), 0);
+    });
+    // Prefix 0: old, or the first write torn (either sector); prefix 1: the first write whole (the
+    // one-sector second write cannot tear); prefix 2: both.
+    expect(pictures(node.crashStates({ limit: 100 }), 'f')).to.deep.equal([
+      'f=a*1024', 'f=a*512 b*512', 'f=b*1024', 'f=b*512 a*512', 'f=c*512 b*512',
+    ]);
+  });
+
+  it('ext4-ordered with 4 KiB sectors: a 4 KiB overwrite never tears (2 states)', async () => {
+    const s = sim('ext4-ordered', 4096);
+    const node = s.node('n');
+    await s.run(async () => {
+      const fd = await durableFile(node.io, 'f', 1, 4096);
+      await node.io.write(fd, filled(4096, 2), 0);
+    });
+    expect(pictures(node.crashStates({ limit: 100 }), 'f')).to.deep.equal(['f=a*4096', 'f=b*4096']);
+  });
+
   it('none: exactly one state, everything kept', async () => {
     const s = sim('none');
     const node = s.node('n');

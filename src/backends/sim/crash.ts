@@ -13,7 +13,8 @@
  *   (each sector of the write kept or lost on its own), applied in submission order over the
  *   durable bytes; each pending truncate/allocate survives or not.
  * - `ext4-ordered`: the namespace keeps a prefix of its pending operations; each file keeps a
- *   prefix of its pending data operations, each whole.
+ *   prefix of its pending data operations, each whole, and the first one not kept may be torn at
+ *   sector granularity (tearing is the device's doing, not the journal's).
  * - `none`: everything survives.
  * Operations still in flight at the crash (never acknowledged) are treated as pending writes: any
  * outcome is legal for them.
@@ -156,6 +157,13 @@ function applyDataOp(data: FileData, op: DataOp | InflightWrite): void {
   data.write(op.data as Uint8Array, op.offsetBytes);
 }
 
+/** The bytes the media will hold for `file` once its pending operations are all written (a private copy). */
+export function replayPending(disk: Disk, file: FileInode): FileData {
+  const data = file.durable.share();
+  for (const op of disk.pendingOps(file)) applyDataOp(data, op);
+  return data;
+}
+
 function materializeFile(disk: Disk, sectorBytes: number, file: FileInode, chooser: Chooser | 'all', inflight: InflightWrite[] | undefined): FileData {
   const pending = disk.pendingOps(file);
   const ops: (DataOp | InflightWrite)[] = inflight === undefined ? pending : [...pending, ...inflight];
@@ -168,6 +176,12 @@ function materializeFile(disk: Disk, sectorBytes: number, file: FileInode, choos
   if (disk.profile === 'ext4-ordered') {
     const count = chooser.choose(ops.length + 1);
     for (let i = 0; i < count; i++) applyDataOp(data, ops[i] as DataOp | InflightWrite);
+    // The first operation that did not complete may have been cut mid-way: tearing at sector
+    // granularity is the device's doing, whatever the journal mode.
+    const next = ops[count];
+    if (next !== undefined && sectorCount(next, sectorBytes) > 1 && chooser.choose(2) === 1) {
+      tear(data, next as { offsetBytes: number; data: Uint8Array }, sectorBytes, chooser);
+    }
     return data;
   }
   for (const op of ops) {
@@ -177,24 +191,33 @@ function materializeFile(disk: Disk, sectorBytes: number, file: FileInode, choos
       continue;
     }
     const write = op as { offsetBytes: number; data: Uint8Array };
-    const sectors = Math.floor((write.offsetBytes + write.data.byteLength - 1) / sectorBytes) - Math.floor(write.offsetBytes / sectorBytes) + 1;
-    if (sectors === 1) {
+    if (sectorCount(op, sectorBytes) === 1) {
       if (chooser.choose(2) === 1) applyDataOp(data, op);
       continue;
     }
     const fate = chooser.choose(3); // 0 lost, 1 whole, 2 torn
     if (fate === 1) applyDataOp(data, op);
-    else if (fate === 2) {
-      if (sectors <= TORN_ENUM_SECTORS_MAX) {
-        // Every proper non-empty subset of the sectors: 1 .. 2^s - 2.
-        const mask = 1 + chooser.choose((1 << sectors) - 2);
-        applyWritePieces(data, write, sectorBytes, (s) => ((mask >> s) & 1) === 1);
-      } else {
-        applyWritePieces(data, write, sectorBytes, () => chooser.choose(2) === 1);
-      }
-    }
+    else if (fate === 2) tear(data, write, sectorBytes, chooser);
   }
   return data;
+}
+
+/** Sectors a data operation touches (0 for a truncate, a grow or an empty write). */
+function sectorCount(op: DataOp | InflightWrite, sectorBytes: number): number {
+  if (('kind' in op && op.kind !== 'write') || op.data === undefined || op.data.byteLength === 0) return 0;
+  return Math.floor((op.offsetBytes + op.data.byteLength - 1) / sectorBytes) - Math.floor(op.offsetBytes / sectorBytes) + 1;
+}
+
+/** A torn write: some of its sectors landed, each whole. */
+function tear(data: FileData, write: { offsetBytes: number; data: Uint8Array }, sectorBytes: number, chooser: Chooser): void {
+  const sectors = Math.floor((write.offsetBytes + write.data.byteLength - 1) / sectorBytes) - Math.floor(write.offsetBytes / sectorBytes) + 1;
+  if (sectors <= TORN_ENUM_SECTORS_MAX) {
+    // Every proper non-empty subset of the sectors: 1 .. 2^s - 2.
+    const mask = 1 + chooser.choose((1 << sectors) - 2);
+    applyWritePieces(data, write, sectorBytes, (s) => ((mask >> s) & 1) === 1);
+  } else {
+    applyWritePieces(data, write, sectorBytes, () => chooser.choose(2) === 1);
+  }
 }
 
 function isZero(chunk: Uint8Array): boolean {

@@ -38,6 +38,8 @@ import type { Trace } from './trace.js';
 import type { FaultKind, LatencyConfig, MediaState, NodeFaults } from './faults.js';
 import type { Disk, FileInode, Inode, Lookup } from './disk.js';
 import type { InflightWrite } from './crash.js';
+import { misdirect } from './misdirect.js';
+import { invalidatePages, markCacheAhead } from './direct-io.js';
 import type { Prng } from './prng.js';
 
 /** Most open fds per SimIo; past it `open` fails with `EMFILE`. */
@@ -842,8 +844,16 @@ export class SimIo implements Io {
         offset = target;
       }
     }
-    const growth = offset + length - file.cache.sizeBytes;
+    // The size grows as asked even when the data lands elsewhere (`misdirectedWrite`).
+    const askedEnd = o.offsetBytes + length;
+    const growth = Math.max(offset + length, askedEnd) - file.cache.sizeBytes;
     if (growth > 0) this.disk.reserve('write', handle.path, growth);
+    if (offset !== o.offsetBytes) {
+      misdirect(this.disk, file, o, offset, length, askedEnd);
+      if (ctx.media.count > 0) ctx.media.clear(file.id, Math.floor(offset / sector), Math.floor((offset + length - 1) / sector));
+      return length;
+    }
+    if (handle.direct) invalidatePages(this.disk, file, offset, length);
     if (o.buffer !== undefined) {
       this.disk.write(file, length === o.buffer.byteLength ? o.buffer : o.buffer.subarray(0, length), offset, true);
     } else {
@@ -873,6 +883,7 @@ export class SimIo implements Io {
       if (rules !== undefined && this.ctx.faults.draw(rules, 'fsyncError', 'fsync', handle.path, this.operationsStarted, this.ctx.scheduler.now()) !== undefined) {
         this.traceFault('fsyncError', o, -1, inode.pendingBytes);
         this.disk.failFileSync(inode);
+        markCacheAhead(inode);
         throw sys('EIO', 'fsync', { fd: o.fd, path: handle.path, injected: 'fsyncError' });
       }
     }
