@@ -280,9 +280,11 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Errors a power cycle may cure: I/O errors and detected damage (a transient corruption on read). */
+/** Errors a power cycle may cure: I/O errors, detected damage (a transient corruption on read), lack of space. */
 function isRetryable(err: unknown): boolean {
-  return isStorageError(err, 'EIO') || isStorageError(err, 'ERR_BLOB_CORRUPT') || isStorageError(err, 'ERR_CRASHED');
+  return isStorageError(err, 'EIO') || isStorageError(err, 'ERR_BLOB_CORRUPT') || isStorageError(err, 'ERR_CRASHED')
+    // Out of space or quota during recovery: an operator frees some and restarts the store.
+    || isStorageError(err, 'ENOSPC') || isStorageError(err, 'EDQUOT');
 }
 
 export default defineWorkload({

@@ -7,11 +7,11 @@ import type { Io } from '../interfaces/io.js';
 import type { LatencyPresetName, SimulationHandle, SimNodeHandle } from './sim-api.js';
 
 /** The durability model of the simulated disks (see the simulator's documentation). */
-export type SimProfile = 'posix' | 'ext4-ordered' | 'none';
+export type SimProfile = 'posix' | 'ext4-ordered' | 'writeback' | 'none';
 /** A fault preset name: what the simulator injects. */
 export type FaultPresetName = 'none' | 'default' | 'heavy';
 
-export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'none'];
+export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'writeback', 'none'];
 export const FAULT_PRESETS: readonly FaultPresetName[] = ['none', 'default', 'heavy'];
 
 /** One simulated machine as a workload sees it. */

@@ -20,7 +20,11 @@ export const FAULT_KINDS = [
   'readError',
   /** EIO on a write; nothing is written. */
   'writeError',
-  /** fsyncgate: EIO on a file fsync; its unsynced writes are dropped from durability, the cache keeps them. */
+  /**
+   * fsyncgate: a file fsync fails with `errno` (EIO, or ENOSPC/EDQUOT as writeback on thin
+   * provisioning, NFS or quotas reports); its unsynced writes are dropped from durability, the cache
+   * keeps them. A directory fsync fails the same way and commits none of its entries.
+   */
   'fsyncError',
   /** A read returns fewer bytes than it could (at least one). */
   'shortRead',
@@ -38,6 +42,21 @@ export const FAULT_KINDS = [
   'stall',
   /** The disk limps for `durationMs`: latencies are multiplied by `factor`. */
   'slowDisk',
+  /**
+   * A namespace operation (a creating open, rename, unlink, mkdir, rmdir) fails with `errno` and
+   * changes nothing: EIO as after a journal abort, ENOSPC/EDQUOT where the operation needs space
+   * (creating opens, mkdir, rename).
+   */
+  'namespaceError',
+  /**
+   * The device acknowledges a write that does not reach the media: `lost` (never, even once
+   * synced) or `phantom` (it lands only after the next fsync, which still succeeds). Reads keep
+   * returning it until a restart (or a direct write to the page); `mode` fixes one, else each
+   * injection picks one.
+   */
+  'lostWrite',
+  /** Power is cut as the operation would take effect: the node crashes (the workload restarts it). */
+  'powerCut',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -54,7 +73,17 @@ export const FAULT_OPERATIONS: Readonly<Record<FaultKind, readonly IoOperation[]
   misdirectedWrite: ['write'],
   stall: IO_OPERATIONS,
   slowDisk: IO_OPERATIONS,
+  namespaceError: ['open', 'rename', 'unlink', 'mkdir', 'rmdir'],
+  lostWrite: ['write'],
+  powerCut: IO_OPERATIONS,
 };
+
+/** The errors `fsyncError` and `namespaceError` can inject. */
+export const FAULT_ERRNOS = ['EIO', 'ENOSPC', 'EDQUOT'] as const;
+export type FaultErrno = (typeof FAULT_ERRNOS)[number];
+
+/** Namespace operations that need no space: only EIO can hit them. */
+export const SPACELESS_OPERATIONS: readonly IoOperation[] = ['unlink', 'rmdir'];
 
 /** One fault's configuration. */
 export interface FaultRule {
@@ -78,6 +107,10 @@ export interface FaultRule {
   readonly durationMs?: number;
   /** `slowDisk`: latency multiplier. Default 10. */
   readonly factor?: number;
+  /** `fsyncError`, `namespaceError`: the error (one, or a list to pick from per injection). Default EIO. */
+  readonly errno?: FaultErrno | readonly FaultErrno[];
+  /** `lostWrite`: `lost` or `phantom`. Default: picked per injection. */
+  readonly mode?: 'lost' | 'phantom';
 }
 
 export type FaultConfig = { readonly [K in FaultKind]?: FaultRule };
@@ -112,6 +145,7 @@ export const FAULTS_DEFAULT: FaultConfig = Object.freeze({
   misdirectedWrite: { rate: 0.0002 },
   stall: { rate: 0.0005, durationMs: 50 },
   slowDisk: { rate: 0.0005, durationMs: 200, factor: 10 },
+  namespaceError: { rate: 0.001, errno: ['EIO', 'ENOSPC', 'EDQUOT'] },
 });
 
 /** High rates: most short workloads meet several faults. */
@@ -127,6 +161,7 @@ export const FAULTS_HEAVY: FaultConfig = Object.freeze({
   misdirectedWrite: { rate: 0.002 },
   stall: { rate: 0.005, durationMs: 100 },
   slowDisk: { rate: 0.005, durationMs: 500, factor: 20 },
+  namespaceError: { rate: 0.01, errno: ['EIO', 'ENOSPC', 'EDQUOT'] },
 });
 
 export const LATENCY_NONE: LatencyConfig = Object.freeze({});
@@ -165,10 +200,13 @@ const RULE_FIELDS = ['rate', 'enabled', 'node', 'path', 'operation', 'afterOpera
 const KIND_FIELDS: Readonly<Partial<Record<FaultKind, readonly string[]>>> = {
   stall: ['durationMs'],
   slowDisk: ['durationMs', 'factor'],
+  fsyncError: ['errno'],
+  namespaceError: ['errno'],
+  lostWrite: ['mode'],
 };
 
 /** Kinds that can hit an operation on a directory (whose path may be the root, `.`). */
-const DIRECTORY_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>(['stall', 'slowDisk']);
+const DIRECTORY_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>(['stall', 'slowDisk', 'fsyncError', 'namespaceError', 'powerCut']);
 
 function stringList(kind: FaultKind, field: string, value: unknown): readonly string[] | undefined {
   if (value === undefined) return undefined;
@@ -205,6 +243,14 @@ function checkRule(kind: FaultKind, rule: unknown): FaultRule {
     }
   }
   stringList(kind, 'node', r.node);
+  const errnos = stringList(kind, 'errno', r.errno) ?? [];
+  for (const errno of errnos) {
+    if (!(FAULT_ERRNOS as readonly string[]).includes(errno)) throw invalid(`fault errno must be one of ${FAULT_ERRNOS.join(', ')}`, { kind, field: 'errno', value: errno });
+  }
+  if (kind === 'namespaceError' && errnos.length > 0 && !errnos.includes('EIO') && ops.length > 0 && ops.every((op) => SPACELESS_OPERATIONS.includes(op as IoOperation))) {
+    throw invalid('fault rule can never fire: unlink and rmdir need no space, so only EIO can hit them', { kind, field: 'errno' });
+  }
+  if (r.mode !== undefined && r.mode !== 'lost' && r.mode !== 'phantom') throw invalid("fault mode must be 'lost' or 'phantom'", { kind, field: 'mode' });
   const globs = stringList(kind, 'path', r.path) ?? [];
   for (const glob of globs) {
     if (glob.startsWith('/') || glob.split('/').includes('..')) {
@@ -324,7 +370,10 @@ class CompiledRule {
   readonly afterOperations: number;
   readonly atMs: number;
   readonly untilMs: number;
+  /** The errors to inject (`fsyncError`, `namespaceError`). */
+  readonly errnos: readonly FaultErrno[];
   constructor(readonly kind: FaultKind, readonly rule: FaultRule, readonly prng: Prng) {
+    this.errnos = toList(rule.errno) ?? ['EIO'];
     const globs = toList(rule.path);
     this.matchPath = globs === undefined ? undefined : picomatch(globs as string[], { dot: true });
     const allowed = FAULT_OPERATIONS[kind];
@@ -353,6 +402,9 @@ export class RuleTable {
   misdirectedWrite: CompiledRule | undefined = undefined;
   stall: CompiledRule | undefined = undefined;
   slowDisk: CompiledRule | undefined = undefined;
+  namespaceError: CompiledRule | undefined = undefined;
+  lostWrite: CompiledRule | undefined = undefined;
+  powerCut: CompiledRule | undefined = undefined;
 }
 
 /** Persistent media damage of one node (survives crashes): sectors by inode id. */
@@ -391,7 +443,7 @@ export class MediaState {
 /** The fault decisions of one node: compiled rules and their streams. */
 export class NodeFaults {
   private compiledVersion = -1;
-  private readonly streams = new Map<FaultKind, Prng>();
+  private readonly streams = new Map<string, Prng>();
   private byOperation = new Map<IoOperation, RuleTable>();
   /** `byOperation` for the two hot operations, without a Map lookup. */
   private readRules: RuleTable | undefined = undefined;
@@ -403,11 +455,12 @@ export class NodeFaults {
 
   constructor(private readonly controller: FaultController, private readonly seedText: string, private readonly nodeName: string) {}
 
-  private stream(kind: FaultKind): Prng {
-    let prng = this.streams.get(kind);
+  private stream(kind: FaultKind, lane = ''): Prng {
+    const key = lane === '' ? kind : `${kind}/${lane}`;
+    let prng = this.streams.get(key);
     if (prng === undefined) {
-      prng = new Prng(this.seedText, `fault/${this.nodeName}/${kind}`);
-      this.streams.set(kind, prng);
+      prng = new Prng(this.seedText, `fault/${this.nodeName}/${key}`);
+      this.streams.set(key, prng);
     }
     return prng;
   }
@@ -453,6 +506,26 @@ export class NodeFaults {
     if (c.matchPath !== undefined && !c.matchPath(path)) return undefined;
     // No operation check here: `rules` is the table of `op`, compiled from each rule's operations.
     return c.prng.next() < c.rate ? c : undefined;
+  }
+
+  /**
+   * As `draw`, but from a stream of its own named `lane`: a new target of an existing kind (the
+   * directory fsync of `fsyncError`) draws there, so the kind's decisions on its old targets, and
+   * so existing seeds, are unchanged.
+   */
+  drawLane(rules: RuleTable, kind: FaultKind, lane: string, path: string, operationsStarted: number, nowMs: number): CompiledRule | undefined {
+    const c = rules[kind];
+    if (c === undefined) return undefined;
+    if (operationsStarted <= c.afterOperations || nowMs < c.atMs || nowMs >= c.untilMs) return undefined;
+    if (c.matchPath !== undefined && !c.matchPath(path)) return undefined;
+    return this.stream(kind, lane).next() < c.rate ? c : undefined;
+  }
+
+  /** The error a fired `fsyncError`/`namespaceError` injects (drawing only when there is a choice). */
+  errnoOf(rule: CompiledRule, allowed?: readonly FaultErrno[]): FaultErrno {
+    const list = allowed === undefined ? rule.errnos : rule.errnos.filter((e) => allowed.includes(e));
+    if (list.length <= 1) return list[0] ?? 'EIO';
+    return list[this.stream(rule.kind).below(list.length)] as FaultErrno;
   }
 
   /** The stream of a kind, for the details of a fault that fired (which bit, which sector...). */

@@ -35,11 +35,12 @@ import {
 import { MetricsRecorder } from '../../common/metrics.js';
 import { SimEvent, type Scheduler } from './scheduler.js';
 import type { Trace } from './trace.js';
-import type { FaultKind, LatencyConfig, MediaState, NodeFaults } from './faults.js';
+import { SPACELESS_OPERATIONS, type FaultKind, type LatencyConfig, type MediaState, type NodeFaults } from './faults.js';
 import type { Disk, FileInode, Inode, Lookup } from './disk.js';
 import type { InflightWrite } from './crash.js';
 import { misdirect } from './misdirect.js';
 import { invalidatePages, markCacheAhead } from './direct-io.js';
+import { landPhantoms, loseWrite, phantomWrite } from './lost-writes.js';
 import type { Prng } from './prng.js';
 
 /** Most open fds per SimIo; past it `open` fails with `EMFILE`. */
@@ -68,6 +69,8 @@ export interface SimNodeContext {
   readonly seedSalt: number;
   /** Counts one injected fault (for `node.faultCounts()`). */
   countFault(kind: FaultKind): void;
+  /** Cuts the node's power now (`powerCut`). */
+  powerCut(): void;
 }
 
 interface Handle {
@@ -633,6 +636,7 @@ export class SimIo implements Io {
 
   /** @internal Called by the event when the operation's time comes. */
   complete(o: IoOp): void {
+    if (this.powerCutDue(o)) return;
     this.unlinkInflight(o);
     let result: unknown;
     let count = 0;
@@ -670,6 +674,31 @@ export class SimIo implements Io {
     const resolve = o.resolve;
     this.recycle(o);
     resolve(result as never);
+  }
+
+  /** `powerCut`: draws for `o` as it would take effect; on a cut, the node crashes (rejecting `o`). */
+  private powerCutDue(o: IoOp): boolean {
+    const faults = this.ctx.faults;
+    const rules = faults.rulesFor(o.op);
+    if (rules === undefined || rules.powerCut === undefined) return false;
+    if (faults.draw(rules, 'powerCut', o.op, o.handle?.path ?? o.path ?? '', this.operationsStarted, this.ctx.scheduler.now()) === undefined) return false;
+    this.traceFault('powerCut', o, o.offsetBytes, -1);
+    this.ctx.powerCut();
+    return true;
+  }
+
+  /** `namespaceError`: throws the injected error when it fires for `op` on `path` (nothing changed yet). */
+  private namespaceFault(o: IoOp, op: IoOperation, path: string): void {
+    const faults = this.ctx.faults;
+    const rules = faults.rulesFor(op);
+    const rule = rules?.namespaceError;
+    if (rules === undefined || rule === undefined) return;
+    const spaceless = SPACELESS_OPERATIONS.includes(op);
+    if (spaceless && !rule.errnos.includes('EIO')) return;
+    if (faults.draw(rules, 'namespaceError', op, path, this.operationsStarted, this.ctx.scheduler.now()) === undefined) return;
+    const errno = faults.errnoOf(rule, spaceless ? ['EIO'] : undefined);
+    this.traceFault('namespaceError', o, -1, -1, errno);
+    throw sys(errno, op, { path, injected: 'namespaceError' });
   }
 
   private settled(): void {
@@ -854,6 +883,7 @@ export class SimIo implements Io {
       return length;
     }
     if (handle.direct) invalidatePages(this.disk, file, offset, length);
+    if (rules !== undefined && rules.lostWrite !== undefined && this.lostWrite(o, file, offset, length)) return length;
     if (o.buffer !== undefined) {
       this.disk.write(file, length === o.buffer.byteLength ? o.buffer : o.buffer.subarray(0, length), offset, true);
     } else {
@@ -871,23 +901,59 @@ export class SimIo implements Io {
     return length;
   }
 
+  /** `lostWrite`: when it fires, the write reaches the page cache only (lost) or lands later (phantom). */
+  private lostWrite(o: IoOp, file: FileInode, offset: number, length: number): boolean {
+    const faults = this.ctx.faults;
+    const rules = faults.rulesFor('write') as NonNullable<ReturnType<NodeFaults['rulesFor']>>;
+    const fired = faults.draw(rules, 'lostWrite', 'write', (o.handle as Handle).path, this.operationsStarted, this.ctx.scheduler.now());
+    if (fired === undefined) return false;
+    const mode = fired.rule.mode ?? (faults.detailStream('lostWrite').below(2) === 0 ? 'lost' : 'phantom');
+    const bytes = new Uint8Array(length);
+    if (o.buffer !== undefined) bytes.set(o.buffer.subarray(0, length));
+    else {
+      let at = 0;
+      for (const b of o.buffers as readonly Uint8Array[]) {
+        if (at >= length) break;
+        const n = Math.min(b.byteLength, length - at);
+        bytes.set(b.subarray(0, n), at);
+        at += n;
+      }
+    }
+    if (mode === 'lost') loseWrite(this.disk, file, bytes, offset);
+    else phantomWrite(this.disk, file, bytes, offset);
+    this.traceFault('lostWrite', o, offset, length, mode);
+    if (this.ctx.media.count > 0) this.ctx.media.clear(file.id, Math.floor(offset / this.ctx.sectorBytes), Math.floor((offset + length - 1) / this.ctx.sectorBytes));
+    return true;
+  }
+
   private doFsync(o: IoOp): void {
     const handle = o.handle as Handle;
     const inode = handle.inode;
     if (inode.kind === 'dir') {
+      // Its own stream lane: file fsyncs keep the decisions existing seeds had.
+      const rules = this.ctx.faults.rulesFor('fsync');
+      const fired = rules === undefined ? undefined : this.ctx.faults.drawLane(rules, 'fsyncError', 'dir', handle.path, this.operationsStarted, this.ctx.scheduler.now());
+      if (fired !== undefined) {
+        const errno = this.ctx.faults.errnoOf(fired);
+        this.traceFault('fsyncError', o, -1, -1, errno);
+        throw sys(errno, 'fsync', { fd: o.fd, path: handle.path, injected: 'fsyncError' });
+      }
       this.disk.syncDir(inode);
       return;
     }
     if (inode.pending.count > 0) {
       const rules = this.ctx.faults.rulesFor('fsync');
       if (rules !== undefined && this.ctx.faults.draw(rules, 'fsyncError', 'fsync', handle.path, this.operationsStarted, this.ctx.scheduler.now()) !== undefined) {
-        this.traceFault('fsyncError', o, -1, inode.pendingBytes);
+        const fired = rules.fsyncError as NonNullable<typeof rules.fsyncError>;
+        const errno = this.ctx.faults.errnoOf(fired);
+        this.traceFault('fsyncError', o, -1, inode.pendingBytes, errno === 'EIO' ? undefined : errno);
         this.disk.failFileSync(inode);
         markCacheAhead(inode);
-        throw sys('EIO', 'fsync', { fd: o.fd, path: handle.path, injected: 'fsyncError' });
+        throw sys(errno, 'fsync', { fd: o.fd, path: handle.path, injected: 'fsyncError' });
       }
     }
     this.disk.syncFile(inode);
+    landPhantoms(this.disk, inode);
   }
 
   private doTruncate(o: IoOp): void {
@@ -927,12 +993,14 @@ export class SimIo implements Io {
       if (inode === undefined) throw sys('ENOENT', 'open', { path });
       if (inode.kind !== 'dir') throw sys('ENOTDIR', 'open', { path });
       this.checkFdRoom(path);
+      this.namespaceFault(o, 'open', path);
       inode = this.disk.createFile(inode, '');
       return this.addFd(inode, path, f);
     }
     if (inode === undefined) {
       if (!f.create) throw sys('ENOENT', 'open', { path });
       this.checkFdRoom(path);
+      this.namespaceFault(o, 'open', path);
       inode = this.disk.createFile(look.parent, look.name);
       return this.addFd(inode, path, f);
     }
@@ -979,6 +1047,7 @@ export class SimIo implements Io {
       if (s.kind === 'dir' && d.kind === 'file') throw sys('ENOTDIR', 'rename', details);
       if (d.kind === 'dir' && d.entries.size > 0) throw sys('ENOTEMPTY', 'rename', details);
     }
+    this.namespaceFault(o, 'rename', src);
     this.disk.rename(from, to, s);
   }
 
@@ -988,6 +1057,7 @@ export class SimIo implements Io {
     const look = this.disk.lookup('unlink', path);
     if (look.inode === undefined) throw sys('ENOENT', 'unlink', { path });
     if (look.inode.kind === 'dir') throw sys('EISDIR', 'unlink', { path });
+    this.namespaceFault(o, 'unlink', path);
     this.disk.unlink(look.parent, look.name, look.inode);
   }
 
@@ -996,6 +1066,7 @@ export class SimIo implements Io {
     if (path === '.') throw sys('EEXIST', 'mkdir', { path });
     const look = this.disk.lookup('mkdir', path);
     if (look.inode !== undefined) throw sys('EEXIST', 'mkdir', { path });
+    this.namespaceFault(o, 'mkdir', path);
     this.disk.mkdir(look.parent, look.name);
   }
 
@@ -1005,6 +1076,7 @@ export class SimIo implements Io {
     if (look.inode === undefined) throw sys('ENOENT', 'rmdir', { path });
     if (look.inode.kind !== 'dir') throw sys('ENOTDIR', 'rmdir', { path });
     if (look.inode.entries.size > 0) throw sys('ENOTEMPTY', 'rmdir', { path });
+    this.namespaceFault(o, 'rmdir', path);
     this.disk.rmdir(look.parent, look.name);
   }
 

@@ -189,6 +189,11 @@ export class SimNode implements SimNodeContext {
     this.faultsInjected.set(kind, (this.faultsInjected.get(kind) ?? 0) + 1);
   }
 
+  /** @internal A `powerCut` fault fired. */
+  powerCut(): void {
+    this.crash();
+  }
+
   /** Faults injected on this node so far, by kind (every kind present, in `FAULT_KINDS` order). */
   faultCounts(): Record<FaultKind, number> {
     const out = {} as Record<FaultKind, number>;
