@@ -136,7 +136,7 @@ export const FAULTS_NONE: FaultConfig = Object.freeze({});
 export const FAULTS_DEFAULT: FaultConfig = Object.freeze({
   readError: { rate: 0.001 },
   writeError: { rate: 0.001 },
-  fsyncError: { rate: 0.002 },
+  fsyncError: { rate: 0.002, errno: ['EIO', 'ENOSPC', 'EDQUOT'] },
   shortRead: { rate: 0.01 },
   shortWrite: { rate: 0.01 },
   latentSectorError: { rate: 0.0005 },
@@ -152,7 +152,7 @@ export const FAULTS_DEFAULT: FaultConfig = Object.freeze({
 export const FAULTS_HEAVY: FaultConfig = Object.freeze({
   readError: { rate: 0.01 },
   writeError: { rate: 0.01 },
-  fsyncError: { rate: 0.02 },
+  fsyncError: { rate: 0.02, errno: ['EIO', 'ENOSPC', 'EDQUOT'] },
   shortRead: { rate: 0.05 },
   shortWrite: { rate: 0.05 },
   latentSectorError: { rate: 0.005 },
