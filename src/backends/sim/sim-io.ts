@@ -21,7 +21,11 @@
  *
  * Fault model: see `faults.ts` for the injected faults and `disk.ts`/`crash.ts` for what a crash
  * keeps. Decisions are drawn when the operation completes (stall/limp episodes when it is
- * submitted), each kind from its own stream, and every injected fault is a `fault` trace record.
+ * submitted; a power cut just before the operation would take effect), each kind from its own
+ * stream, and every injected fault is a `fault` trace record. A namespace fault fires only on an
+ * operation that would otherwise succeed, and changes nothing. Lost/phantom writes live in
+ * `lost-writes.ts`, direct-I/O page invalidation in `direct-io.ts`, misdirected appends in
+ * `misdirect.ts`.
  */
 import { crc32c } from '@node-rs/crc32';
 import { StorageError, type ErrorCode } from '../../interfaces/errors.js';
