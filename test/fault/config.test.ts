@@ -94,6 +94,9 @@ describe('configuration: rules that can never fire are refused when set', () => 
     ['an absolute path glob', 'writeError', { rate: 1, path: '/data/*' }, 'path'],
     ['a path glob with ..', 'writeError', { rate: 1, path: '../x' }, 'path'],
     ['the root for a kind that only hits files', 'readError', { rate: 1, path: '.' }, "'.'"],
+    ['the root for namespace faults (no namespace operation succeeds on it)', 'namespaceError', { rate: 1, path: '.' }, "'.'"],
+    ['an unknown errno', 'fsyncError', { rate: 1, errno: 'EPERM' as never }, 'errno'],
+    ['an unknown lostWrite mode', 'lostWrite', { rate: 1, mode: 'late' as never }, 'mode'],
     ['an empty time window', 'readError', { rate: 1, atMs: 10, untilMs: 10 }, 'untilMs'],
     ['an empty node name', 'readError', { rate: 1, node: '' }, 'node'],
   ];
@@ -109,6 +112,8 @@ describe('configuration: rules that can never fire are refused when set', () => 
     const sim = new Simulation({ seed: 1 });
     expect(() => sim.faults.set('stall', { rate: 0.5, path: '.', operation: ['readdir', 'fsync'] })).not.to.throw();
     expect(() => sim.faults.set('readError', { rate: 0.5, path: ['wal/**', '*.log'], atMs: 0, untilMs: 5 })).not.to.throw();
+    expect(() => sim.faults.set('fsyncError', { rate: 1, path: '.', errno: ['EIO', 'EDQUOT'] })).not.to.throw();
+    expect(() => sim.faults.set('powerCut', { rate: 0.1, path: '.', afterOperations: 5 })).not.to.throw();
   });
 });
 

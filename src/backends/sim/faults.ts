@@ -205,8 +205,11 @@ const KIND_FIELDS: Readonly<Partial<Record<FaultKind, readonly string[]>>> = {
   lostWrite: ['mode'],
 };
 
-/** Kinds that can hit an operation on a directory (whose path may be the root, `.`). */
-const DIRECTORY_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>(['stall', 'slowDisk', 'fsyncError', 'namespaceError', 'powerCut']);
+/**
+ * Kinds that can hit an operation whose path is the root, `.` (its fsync, readdir, stat). No
+ * namespace operation can succeed on the root, so `namespaceError` is not one of them.
+ */
+const ROOT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>(['stall', 'slowDisk', 'fsyncError', 'powerCut']);
 
 function stringList(kind: FaultKind, field: string, value: unknown): readonly string[] | undefined {
   if (value === undefined) return undefined;
@@ -257,8 +260,8 @@ function checkRule(kind: FaultKind, rule: unknown): FaultRule {
       throw invalid('fault rule can never fire: paths are relative and normalized (no leading /, no ..)', { kind, field: 'path', value: glob });
     }
   }
-  if (globs.length > 0 && !DIRECTORY_KINDS.has(kind) && globs.every((g) => g === '.')) {
-    throw invalid(`fault rule can never fire: ${kind} only hits files and '.' is the root directory`, { kind, field: 'path' });
+  if (globs.length > 0 && !ROOT_KINDS.has(kind) && globs.every((g) => g === '.')) {
+    throw invalid(`fault rule can never fire: ${kind} cannot hit the root directory '.'`, { kind, field: 'path' });
   }
   return r;
 }
