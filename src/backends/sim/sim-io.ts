@@ -887,7 +887,7 @@ export class SimIo implements Io {
       return length;
     }
     if (handle.direct) invalidatePages(this.disk, file, offset, length);
-    if (rules !== undefined && rules.lostWrite !== undefined && this.lostWrite(o, file, offset, length)) return length;
+    if (rules !== undefined && rules.lostWrite !== undefined && this.lostWrite(o, rules, file, offset, length)) return length;
     if (o.buffer !== undefined) {
       this.disk.write(file, length === o.buffer.byteLength ? o.buffer : o.buffer.subarray(0, length), offset, true);
     } else {
@@ -906,9 +906,8 @@ export class SimIo implements Io {
   }
 
   /** `lostWrite`: when it fires, the write reaches the page cache only (lost) or lands later (phantom). */
-  private lostWrite(o: IoOp, file: FileInode, offset: number, length: number): boolean {
+  private lostWrite(o: IoOp, rules: NonNullable<ReturnType<NodeFaults['rulesFor']>>, file: FileInode, offset: number, length: number): boolean {
     const faults = this.ctx.faults;
-    const rules = faults.rulesFor('write') as NonNullable<ReturnType<NodeFaults['rulesFor']>>;
     const fired = faults.draw(rules, 'lostWrite', 'write', (o.handle as Handle).path, this.operationsStarted, this.ctx.scheduler.now());
     if (fired === undefined) return false;
     const mode = fired.rule.mode ?? (faults.detailStream('lostWrite').below(2) === 0 ? 'lost' : 'phantom');
