@@ -99,7 +99,7 @@ describe('sim faults: fsyncError errnos and directory fsync', function () {
       await sim.run(async () => {
         const io = sim.node('a').io;
         const fd = await durable(io, 'f', 1);
-        sim.faults.set('fsyncError', { rate: 0.3 });
+        sim.faults.set('fsyncError', { rate: 0.3, errno: ['EIO', 'ENOSPC', 'EDQUOT'] });
         for (let i = 0; i < 200; i++) {
           await io.write(fd, filled(16, i), 0);
           await io.fsync(fd).catch(() => undefined);
@@ -108,7 +108,7 @@ describe('sim faults: fsyncError errnos and directory fsync', function () {
       });
       const faults = sim.trace.filter('fault').filter((e) => e.what === 'fsyncError');
       if (withDirs) expect(faults.some((e) => e.path === '.'), 'directory fsyncs are hit too').to.equal(true);
-      return faults.filter((e) => e.path === 'f').map((e) => e.result).join(',');
+      return faults.filter((e) => e.path === 'f').map((e) => `${e.result}:${e.detail}`).join(',');
     };
     const without = await fileFaults(false);
     expect(without).to.not.equal('');

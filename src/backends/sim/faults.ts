@@ -525,10 +525,10 @@ export class NodeFaults {
   }
 
   /** The error a fired `fsyncError`/`namespaceError` injects (drawing only when there is a choice). */
-  errnoOf(rule: CompiledRule, allowed?: readonly FaultErrno[]): FaultErrno {
+  errnoOf(rule: CompiledRule, allowed?: readonly FaultErrno[], lane = ''): FaultErrno {
     const list = allowed === undefined ? rule.errnos : rule.errnos.filter((e) => allowed.includes(e));
     if (list.length <= 1) return list[0] ?? 'EIO';
-    return list[this.stream(rule.kind).below(list.length)] as FaultErrno;
+    return list[this.stream(rule.kind, lane).below(list.length)] as FaultErrno;
   }
 
   /** The stream of a kind, for the details of a fault that fired (which bit, which sector...). */

@@ -937,7 +937,7 @@ export class SimIo implements Io {
       const rules = this.ctx.faults.rulesFor('fsync');
       const fired = rules === undefined ? undefined : this.ctx.faults.drawLane(rules, 'fsyncError', 'dir', handle.path, this.operationsStarted, this.ctx.scheduler.now());
       if (fired !== undefined) {
-        const errno = this.ctx.faults.errnoOf(fired);
+        const errno = this.ctx.faults.errnoOf(fired, undefined, 'dir');
         this.traceFault('fsyncError', o, -1, -1, errno);
         throw sys(errno, 'fsync', { fd: o.fd, path: handle.path, injected: 'fsyncError' });
       }
