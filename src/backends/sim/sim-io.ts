@@ -1187,17 +1187,9 @@ export class SimIo implements Io, SyncCapableIo {
     const fired = faults.draw(rules, 'lostWrite', 'write', (o.handle as Handle).path, this.operationsStarted, this.ctx.scheduler.now());
     if (fired === undefined) return false;
     const mode = fired.rule.mode ?? (faults.detailStream('lostWrite').below(2) === 0 ? 'lost' : 'phantom');
-    const bytes = new Uint8Array(length);
-    if (o.buffer !== undefined) bytes.set(o.buffer.subarray(0, length));
-    else {
-      let at = 0;
-      for (const b of o.buffers as readonly Uint8Array[]) {
-        if (at >= length) break;
-        const n = Math.min(b.byteLength, length - at);
-        bytes.set(b.subarray(0, n), at);
-        at += n;
-      }
-    }
+    // A write's bytes are one pooled copy taken at the call (writev gathers there too); it goes
+    // back to the pool at completion: the cache and the phantom list copy what they keep.
+    const bytes = (o.buffer as Uint8Array).subarray(0, length);
     if (mode === 'lost') loseWrite(this.disk, file, bytes, offset);
     else phantomWrite(this.disk, file, bytes, offset);
     this.traceFault('lostWrite', o, offset, length, mode);
