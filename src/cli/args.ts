@@ -422,7 +422,7 @@ Runs the workload once per seed, seeds S..S+N-1, spread over worker processes (a
   --seeds N          how many seeds (default 100)
   --from S           first seed (default 1); with --seeds, shards a campaign across machines
   --workers W        worker processes (default: available parallelism)
-  --profile P        posix (default), ext4-ordered or none: what a power cut may lose
+  --profile P        posix (default), ext4-ordered, writeback or none: what a power cut may lose
   --faults F         none, default (default), heavy, or swarm (each seed draws its own mix and rates)
   --latency L        default (SSD-like, completions reorder) or none
   --option k=v       passed to the workload in ctx.options (repeatable)
@@ -448,7 +448,7 @@ Reruns exactly one seed (same profile, faults and options as the campaign) and p
 result and sim.hash(); the hash is identical on every run of the same seed.
 
   --seed S           the seed to run (required)
-  --profile P        posix (default), ext4-ordered or none
+  --profile P        posix (default), ext4-ordered, writeback or none
   --faults F         none, default (default), heavy or swarm
   --latency L        default or none
   --option k=v       passed to the workload in ctx.options (repeatable)

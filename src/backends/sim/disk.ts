@@ -33,8 +33,13 @@ import { NAME_BYTES_MAX } from '../../interfaces/limits.js';
 import { CHUNK_BYTES, ChunkPool, FileData } from './file-data.js';
 import { OP_GROW, OP_TRUNCATE, OP_WRITE, PINNED, PendingArena, PendingLog, type DataOp } from './pending-log.js';
 
-export type SimProfile = 'posix' | 'ext4-ordered' | 'none';
-export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'none'];
+export type SimProfile = 'posix' | 'ext4-ordered' | 'writeback' | 'none';
+export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'writeback', 'none'];
+
+/** Profiles with one metadata journal: namespace operations commit in order, any fsync commits them all. */
+export function journaled(profile: SimProfile): boolean {
+  return profile === 'ext4-ordered' || profile === 'writeback';
+}
 
 /** Most pending data or namespace operations per node before the simulated kernel writes back. */
 export const PENDING_OPS_MAX = 65_536;
@@ -462,7 +467,7 @@ export class Disk {
 
   /** fsync of a directory. */
   syncDir(dir: DirInode): void {
-    if (this.profile === 'ext4-ordered') this.commitMeta(this.pendingMeta);
+    if (journaled(this.profile)) this.commitMeta(this.pendingMeta);
     else this.commitMeta(this.pendingMeta.filter((op) => op.mutations.some((m) => m.dir === dir)));
   }
 
@@ -564,7 +569,7 @@ export class Disk {
    */
   syncFile(file: FileInode): void {
     this.commitFile(file);
-    if (this.profile === 'ext4-ordered') this.commitMeta(this.pendingMeta);
+    if (journaled(this.profile)) this.commitMeta(this.pendingMeta);
   }
 
   private commitFile(file: FileInode): void {
