@@ -57,6 +57,11 @@ export const FAULT_KINDS = [
   'lostWrite',
   /** Power is cut as the operation would take effect: the node crashes (the workload restarts it). */
   'powerCut',
+  /**
+   * A read returns the bytes of another place of the same file (1 to 8 sectors away; zeros past
+   * its end) as if they were the asked ones. Transient: a retry reads correctly.
+   */
+  'misdirectedRead',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -76,6 +81,7 @@ export const FAULT_OPERATIONS: Readonly<Record<FaultKind, readonly IoOperation[]
   namespaceError: ['open', 'rename', 'unlink', 'mkdir', 'rmdir'],
   lostWrite: ['write'],
   powerCut: IO_OPERATIONS,
+  misdirectedRead: ['read'],
 };
 
 /** The errors `fsyncError` and `namespaceError` can inject. */
@@ -408,6 +414,7 @@ export class RuleTable {
   namespaceError: CompiledRule | undefined = undefined;
   lostWrite: CompiledRule | undefined = undefined;
   powerCut: CompiledRule | undefined = undefined;
+  misdirectedRead: CompiledRule | undefined = undefined;
 }
 
 /** Persistent media damage of one node (survives crashes): sectors by inode id. */
