@@ -67,10 +67,10 @@ describe('configuration: unknown keys are refused, naming the key', () => {
   });
 
   it('FsIo, UringIo, openIo', async () => {
-    refused(() => new FsIo({ root: '/tmp', fdCountMx: 3 } as never), 'fdCountMx');
-    refused(() => new UringIo({ root: '/tmp', queueDeph: 3 } as never), 'queueDeph');
-    refused(() => new UringIo({ root: '/tmp', registeredBuffers: { count: 1, lengthBytes: 4096, size: 1 } } as never), 'size');
-    await refusedAsync(() => openIo({ root: '/tmp', backend: 'fs', quueDepth: 3 } as never), 'quueDepth');
+    refused(() => new FsIo({ root: 'never-opened', fdCountMx: 3 } as never), 'fdCountMx');
+    refused(() => new UringIo({ root: 'never-opened', queueDeph: 3 } as never), 'queueDeph');
+    refused(() => new UringIo({ root: 'never-opened', registeredBuffers: { count: 1, lengthBytes: 4096, size: 1 } } as never), 'size');
+    await refusedAsync(() => openIo({ root: 'never-opened', backend: 'fs', quueDepth: 3 } as never), 'quueDepth');
   });
 
   it('createStorage, storage.open, writeAtomic, fsync, openScratch', async () => {
