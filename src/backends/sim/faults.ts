@@ -262,8 +262,11 @@ function checkRule(kind: FaultKind, rule: unknown): FaultRule {
   if (r.mode !== undefined && r.mode !== 'lost' && r.mode !== 'phantom') throw invalid("fault mode must be 'lost' or 'phantom'", { kind, field: 'mode' });
   const globs = stringList(kind, 'path', r.path) ?? [];
   for (const glob of globs) {
-    if (glob.startsWith('/') || glob.split('/').includes('..')) {
-      throw invalid('fault rule can never fire: paths are relative and normalized (no leading /, no ..)', { kind, field: 'path', value: glob });
+    // Simulated paths are normalized: relative, no '..', no empty, '.' or trailing components.
+    const parts = glob.split('/');
+    const inner = parts[0] === '.' && parts.length > 1 ? parts.slice(1) : parts;
+    if (glob.startsWith('/') || inner.some((part, i) => part === '..' || part === '' || (part === '.' && inner.length > 1) || (i > 0 && part === '.'))) {
+      throw invalid('fault rule can never fire: paths are relative and normalized (no leading or trailing /, no empty, . or .. components)', { kind, field: 'path', value: glob });
     }
   }
   if (globs.length > 0 && !ROOT_KINDS.has(kind) && globs.every((g) => g === '.')) {
