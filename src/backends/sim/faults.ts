@@ -6,7 +6,10 @@
  * operations; from/until a simulated time). Rules can be replaced, enabled and disabled while a
  * simulation runs (`sim.faults`). Every fault kind of every node draws from its own seeded stream,
  * and draws only for operations its rule targets, so switching one fault on or off never changes
- * the decisions of another.
+ * the decisions of another. A target added to an existing kind later (the directory fsync of
+ * `fsyncError`) draws from a lane of its own, so the seeds that existed before keep their
+ * decisions. Rules are checked whole when set: unknown keys, kinds and errnos, and rules that can
+ * never fire, are `ERR_INVALID_ARGUMENT`.
  */
 import picomatch from 'picomatch';
 import { StorageError } from '../../interfaces/errors.js';
