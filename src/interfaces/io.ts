@@ -118,6 +118,14 @@ export interface IoFeatures {
  *   unspecified, and nothing else changes. No backend ever lets the kernel or a thread pool write
  *   into memory that JavaScript may have freed.
  *
+ * Paths are read as Linux reads them (`parsePath`): `\`, `:` and drive-letter-like names are
+ * ordinary characters; names are the UTF-8 bytes Node would send (a lone surrogate becomes
+ * U+FFFD); a trailing `/` demands a directory (`open("x/", { write, create })` is `EISDIR`,
+ * `stat("file/")` `ENOTDIR`); a last component `.` names the directory itself, which cannot be
+ * created, removed or renamed (`rmdir("d/.")` `EINVAL`, `rename(x, "d/.")` `EBUSY`, `unlink("f/.")`
+ * `ENOTDIR`); a path past PATH_MAX is `ENAMETOOLONG` at once, while a component past NAME_MAX is
+ * `ENAMETOOLONG` only when the walk reaches it (a missing directory before it is `ENOENT`).
+ *
  * Semantics are those of Linux on a local file system; the conformance suite pins them down. Every
  * method returns a promise; argument errors reject (they are never thrown synchronously) and leave
  * nothing changed. After {@link Io.shutdown} every call rejects with `ERR_CLOSED`; on a crashed
@@ -160,7 +168,8 @@ export interface Io {
    * reads as zeros. Resolving means the data is visible to reads, not that it is durable. The
    * bytes are taken at the call: what the caller does to `buffer` afterwards (detach, transfer,
    * shrink, overwrite) does not change what is written, except that bytes overwritten while the
-   * write is in flight may land old or new (see {@link Io}).
+   * write is in flight may land old or new (see {@link Io}). A write starting at or past
+   * `FILE_SIZE_MAX_BYTES` is `EFBIG`; one crossing it is short, as on ext4.
    * Errors: `EBADF` (unknown fd or read-only), `ENOSPC`, `EFBIG`, `EIO`, `EINVAL` (misaligned direct
    * I/O), `ERR_INVALID_ARGUMENT`, `ERR_DETACHED_BUFFER`, `ERR_LIMIT_EXCEEDED`.
    */
@@ -168,7 +177,9 @@ export interface Io {
 
   /**
    * Like {@link Io.read}, filling `buffers` in order as if they were one (preadv). At most
-   * `IOV_COUNT_MAX` buffers. Resolves with the total count read.
+   * `IOV_COUNT_MAX` buffers. Resolves with the total count read. Buffers holding 0 bytes in all
+   * resolve with 0 on any fd open for reading, a directory's included (preadv's answer; `read`
+   * of 0 bytes on a directory is `EISDIR`, as pread answers).
    */
   readv(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number>;
 
@@ -187,13 +198,17 @@ export interface Io {
    */
   fsync(fd: number, options?: FsyncOptions): Promise<void>;
 
-  /** Sets the file length (ftruncate): shrinking drops bytes, growing adds zeros. Needs `write`. */
+  /**
+   * Sets the file length (ftruncate): shrinking drops bytes, growing adds zeros. Needs `write`
+   * (`EINVAL` otherwise). Past `FILE_SIZE_MAX_BYTES` it is `EFBIG`.
+   */
   truncate(fd: number, lengthBytes: number): Promise<void>;
 
   /**
    * Reserves space for `[offsetBytes, offsetBytes + lengthBytes)` (fallocate mode 0): the file grows
    * to cover the range if shorter (new bytes read as zeros), and later writes into the range do not
-   * fail with `ENOSPC`. `ENOSPC` if the space cannot be reserved. `lengthBytes` must be > 0.
+   * fail with `ENOSPC`. `ENOSPC` if the space cannot be reserved, `EFBIG` if the range ends past
+   * `FILE_SIZE_MAX_BYTES`. `lengthBytes` must be > 0.
    */
   allocate(fd: number, offsetBytes: number, lengthBytes: number): Promise<void>;
 
@@ -203,7 +218,8 @@ export interface Io {
   /**
    * Renames `from` to `to`, atomically replacing `to` if it is a file. Not durable until the
    * directories involved are fsynced. Errors: `ENOENT`, `EISDIR` (file over directory), `ENOTDIR`,
-   * `ENOTEMPTY` (directory over non-empty directory), `ERR_PATH_ESCAPE`.
+   * `ENOTEMPTY` (directory over non-empty directory), `EBUSY` (either path ends in `.`, the root
+   * `'.'` included), `EINVAL` (a directory into itself), `ERR_PATH_ESCAPE`.
    */
   rename(from: string, to: string): Promise<void>;
 
@@ -213,7 +229,7 @@ export interface Io {
   /** Creates a directory (mode 0o755). `EEXIST` if the path exists, `ENOENT` if the parent does not. */
   mkdir(path: string): Promise<void>;
 
-  /** Removes an empty directory. `ENOTEMPTY`, `ENOTDIR`, `ENOENT`. `'.'` is `ERR_INVALID_ARGUMENT`. */
+  /** Removes an empty directory. `ENOTEMPTY`, `ENOTDIR`, `ENOENT`; a path ending in `.` (the root `'.'` too) is `EINVAL`. */
   rmdir(path: string): Promise<void>;
 
   /** The names in a directory, without `.` and `..`, sorted by UTF-16 code unit (`Array.prototype.sort`). */

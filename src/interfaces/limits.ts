@@ -3,8 +3,19 @@
  * is `ERR_LIMIT_EXCEEDED` (or `ENAMETOOLONG` for names, as Linux reports it), never silent growth.
  */
 
-/** Largest file size and largest `offset + length` of any operation: 16 TiB, ext4's limit with 4 KiB blocks. */
-export const FILE_SIZE_MAX_BYTES = 2 ** 44;
+/**
+ * Largest offset, and largest `offset + length` of a write or an allocation, that any call
+ * accepts: 2^44 (16 TiB). Past it the argument is refused with `ERR_LIMIT_EXCEEDED` before
+ * anything else is looked at (a library limit, checked identically everywhere).
+ */
+export const OFFSET_MAX_BYTES = 2 ** 44;
+/**
+ * Largest size a file can reach: ext4's limit with 4 KiB blocks, 2^44 - 4096 (s_maxbytes; one
+ * block less than 16 TiB), enforced by every backend as Linux does: a write starting at or past
+ * it is `EFBIG`, one crossing it is short (it stops there), a truncate or allocation past it is
+ * `EFBIG`, and a read there returns 0.
+ */
+export const FILE_SIZE_MAX_BYTES = 2 ** 44 - 4096;
 /** Largest transfer of one read/write/readv/writev call: Linux's MAX_RW_COUNT (2 GiB minus one page). */
 export const IO_BYTES_MAX = 0x7fff_f000;
 /** Most buffers in one readv/writev call: Linux's IOV_MAX. */

@@ -1,7 +1,7 @@
 /** The Io conformance suite on FsIo over a memfs Volume (a new Volume per test). */
 import { expect } from 'chai';
 import { Volume } from 'memfs';
-import { FsIo } from '../../src/backends/fs/index.js';
+import { FsIo, FSIO_CUSTOM_FILE_SIZE_MAX_BYTES } from '../../src/backends/fs/index.js';
 import { defineIoConformance, expectCode, type BackendInstance } from '../conformance/index.js';
 
 async function createMemfsBackend(): Promise<BackendInstance> {
@@ -24,8 +24,10 @@ defineIoConformance('memfs', createMemfsBackend, {
   tmpfile: false,
   symlinks: true,
   directoryFsync: true,
+  fileSizeMaxBytes: FSIO_CUSTOM_FILE_SIZE_MAX_BYTES,
   modelRuns: Number(process.env['FAULTLINE_MODEL_RUNS'] ?? 200),
   reasons: {
+    fileSizeMax: 'memfs holds a file in one Buffer: a write just under its 2 GiB limit would allocate it all',
     direct: 'memfs has no O_DIRECT (no page cache to bypass)',
     tmpfile: 'memfs has no O_TMPFILE',
   },
@@ -74,6 +76,30 @@ describe('FsIo over memfs: containment whatever the module does', function () {
       expect(volume.readdirSync('/outside')).to.deep.equal(['victim']);
     } finally {
       await io.shutdown();
+    }
+  });
+});
+
+describe('FsIo over memfs: sizes a Buffer cannot hold', function () {
+  it('a write at 2^32 and a truncate to 2^44 are EFBIG (the kernel answer of a file system with a 2 GiB limit), not ERR_INTERNAL', async function () {
+    const { io, dispose } = await createMemfsBackend();
+    try {
+      const fd = await io.open('f', { read: true, write: true, create: true });
+      for (const [call, code] of [
+        [() => io.write(fd, new Uint8Array(1), 2 ** 32), 'EFBIG'],
+        [() => io.writev(fd, [new Uint8Array(1)], 2 ** 32), 'EFBIG'],
+        [() => io.truncate(fd, 2 ** 44), 'EFBIG'],
+        [() => io.truncate(fd, FSIO_CUSTOM_FILE_SIZE_MAX_BYTES + 1), 'EFBIG'],
+        [() => io.allocate(fd, 2 ** 32, 1), 'EFBIG'],
+      ] as const) {
+        let caught: unknown;
+        try { await call(); } catch (err) { caught = err; }
+        expect((caught as { code?: string }).code).to.equal(code);
+      }
+      expect((await io.stat(fd)).sizeBytes).to.equal(0);
+      await io.close(fd);
+    } finally {
+      await dispose();
     }
   });
 });

@@ -49,6 +49,12 @@ export interface ConformanceSupports {
   readonly symlinks: boolean;
   /** Directory fds can be opened and fsynced. */
   readonly directoryFsync: boolean;
+  /**
+   * The largest file the backend can hold, when it is below FILE_SIZE_MAX_BYTES (an fs module that
+   * keeps each file in one Buffer). The size-limit tests then check EFBIG at this limit and skip
+   * the short write just under it (it would allocate the whole file).
+   */
+  readonly fileSizeMaxBytes?: number;
   /** Runs of each fast-check model test (default 200; CI uses at least a few hundred across backends). */
   readonly modelRuns?: number;
   /** Longest command sequence of one model run (default 40). */

@@ -232,19 +232,21 @@ describe('sim data model', function () {
     });
   });
 
-  it('a write ending exactly at the 16 TiB limit works; one byte more is ERR_LIMIT_EXCEEDED', async () => {
+  it('a write ending exactly at the file size limit works; one starting a byte later is short, at the limit EFBIG', async () => {
     const sim = new Simulation({ seed: 'limit' });
     const io = sim.node('n').io;
     await sim.run(async () => {
       const fd = await io.open('f', { read: true, write: true, create: true });
       const data = pattern(CHUNK_BYTES + 100, 5, 5);
       const at = FILE_SIZE_MAX_BYTES - data.byteLength;
-      expect(await codeOf(io.write(fd, data, at + 1))).to.equal('ERR_LIMIT_EXCEEDED');
+      expect(await io.write(fd, data, at + 1)).to.equal(data.byteLength - 1);
+      expect(await codeOf(io.write(fd, data.subarray(0, 1), FILE_SIZE_MAX_BYTES))).to.equal('EFBIG');
       expect(await io.write(fd, data, at)).to.equal(data.byteLength);
       expect((await io.stat(fd)).sizeBytes).to.equal(FILE_SIZE_MAX_BYTES);
       expect(Buffer.compare(await readAll(io, fd, at, data.byteLength), data)).to.equal(0);
       expect(await io.read(fd, new Uint8Array(10), FILE_SIZE_MAX_BYTES)).to.equal(0);
-      expect(await codeOf(io.truncate(fd, FILE_SIZE_MAX_BYTES + 1))).to.equal('ERR_LIMIT_EXCEEDED');
+      expect(await codeOf(io.truncate(fd, FILE_SIZE_MAX_BYTES + 1))).to.equal('EFBIG');
+      expect(await codeOf(io.truncate(fd, 2 ** 44 + 1))).to.equal('ERR_LIMIT_EXCEEDED');
       expect((await io.stat(fd)).sizeBytes).to.equal(FILE_SIZE_MAX_BYTES);
     });
   });

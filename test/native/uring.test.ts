@@ -297,8 +297,8 @@ describeUring('UringIo internals', function () {
 
     it('a write near the 16 TiB limit reaches the kernel and settles; one past it is ERR_LIMIT_EXCEEDED', async function () {
       const fd = await io.open('big', { write: true, create: true });
-      // ext4's limit (16 TiB with 4 KiB blocks) equals the library's, so the library refuses
-      // first; a range just under it reaches the kernel and must not crash or hang.
+      // ext4's limit (2^44 - 4096 with 4 KiB blocks) is one block under the library's offset
+      // limit: a write there reaches the kernel (EFBIG on ext4) and must not crash or hang.
       const nearLimit = 2 ** 44 - 4096;
       const outcome = await io.write(fd, new Uint8Array(1), nearLimit).then(() => 'ok', (err: unknown) => (isStorageError(err) ? err.code : 'other'));
       expect(['ok', 'EFBIG', 'EINVAL', 'ENOSPC']).to.include(outcome);

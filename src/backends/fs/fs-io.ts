@@ -7,7 +7,7 @@
  * module's descriptors; an fs fd is closed only when the operations using it have settled, so an
  * fs-level number is never reused under an operation in flight. Errors go through `mapFsError`.
  *
- * Rooting (`resolver.ts`): paths are normalized by the shared `normalizePath`, then resolved under
+ * Rooting (`resolver.ts`): paths are parsed by the shared `parsePath`, then resolved under
  * the contract's one rule (RESOLVE_BENEATH: links followed while they stay inside, absolute links
  * refused). On Linux with node:fs and the native addon the kernel resolves them: the parent (or
  * the whole path) is opened O_PATH with openat2 beneath an O_PATH fd of the root, and the
@@ -45,6 +45,17 @@
  * when the module defines them. No fallocate in node:fs: `allocate` grows the file with
  * ftruncate, so space is NOT reserved and a later write can still hit ENOSPC.
  *
+ * Path rules (`parsePath`): a trailing `/` or last `.` is checked by `checkTrailing` with the
+ * shared `trailingError` table (one extra lookup through the resolver, only for such paths), then
+ * the operation runs on the canonical path; on a custom module a component past NAME_MAX is
+ * looked for during the walk (`checkNameLength`), on node:fs the kernel reports it. File size:
+ * `FILE_SIZE_MAX_BYTES` is enforced here too (EFBIG, short writes), so a file system with a larger
+ * limit (tmpfs, XFS) answers as ext4 does; a custom module holds each file in one Buffer, so its
+ * limit is half of `buffer.constants.MAX_LENGTH` (memfs doubles a Buffer as it grows), answered
+ * with `EFBIG` as a file system with a smaller limit would. A 0-byte read asks for an fstat
+ * (node answers 0 without the kernel, whose pread is `EISDIR` on a directory); a 0-byte readv is
+ * 0 on any readable fd, as preadv.
+ *
  * Fault model: none injected; whatever the disk and kernel report is passed through. With a custom
  * fs module (`emulateLinux`, on by default for one), namespace errors the module does not raise
  * the Linux way (rename over a directory, mkdir of an existing path, rmdir of a non-empty
@@ -52,13 +63,17 @@
  * reads, writes and truncates on the wrong kind of fd) are checked by the backend on every module.
  */
 import * as nodeFs from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
 import { StorageError, type ErrorCode } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
-import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
+import { DIRECT_ALIGNMENT_BYTES, FILE_SIZE_MAX_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkAllocateRange, checkBuffer, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkOptionKeys, checkRangeEnd,
-  checkSnapshotsUsable, checkUnsigned, copyInto, normalizePath, snapshotBuffers, type ResolvedOpenFlags,
+  checkAllocateRange, checkBuffer, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags,
+  checkRangeEnd, checkSnapshotsUsable, checkUnsigned, copyInto, snapshotBuffers, type ResolvedOpenFlags,
+  checkFileSize, lastNameTooLong, nameTooLongError, nameTooLongPrefix, parsePath, renameTrailingError,
+  trailingError, truncateBuffers, writableBytes, type EntryKind, type ParsedPath, type TrailingOperation,
+  checkOptionKeys,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
 import { BouncePool } from '../../common/bounce-pool.js';
@@ -119,6 +134,13 @@ function nativeMisalignment(): ((view: Uint8Array) => number) | undefined {
   const binding = load.binding;
   return (view) => addressModulo.call(binding, view, DIRECT_ALIGNMENT_BYTES);
 }
+
+/**
+ * The largest file FsIo lets a custom fs module hold: such modules (memfs) keep a file in one
+ * Buffer and double it as it grows, so past half of `buffer.constants.MAX_LENGTH` they fail with a
+ * RangeError; FsIo answers `EFBIG` first, as a file system with a smaller limit does.
+ */
+export const FSIO_CUSTOM_FILE_SIZE_MAX_BYTES = Math.min(FILE_SIZE_MAX_BYTES, Math.floor(bufferConstants.MAX_LENGTH / 2));
 
 const FILE_MODE = 0o644;
 const DIRECTORY_MODE = 0o755;
@@ -189,6 +211,8 @@ export class FsIo implements Io {
   private readonly recorder = new MetricsRecorder();
   private readonly fds: FdTable;
   private readonly gate = new SizeGate();
+  /** The largest file this Io lets the module hold (see the header). */
+  private readonly fileSizeMaxBytes: number;
   private readonly inFlightCountMax: number;
   /** Why `direct`/`tmpfile` are off (for the `ERR_UNSUPPORTED` details); absent when on. */
   private readonly unsupportedReasons: Readonly<Partial<Record<keyof FsIoCapabilities, string>>>;
@@ -227,6 +251,7 @@ export class FsIo implements Io {
     };
     // Off Linux the kernel's codes differ in places (macOS: unlink of a directory is EPERM).
     this.emulate = options.emulateLinux ?? (custom || process.platform !== 'linux');
+    this.fileSizeMaxBytes = custom ? FSIO_CUSTOM_FILE_SIZE_MAX_BYTES : FILE_SIZE_MAX_BYTES;
     const fdCountMax = checkUnsigned('FsIo', 'fdCountMax', options.fdCountMax ?? FD_COUNT_MAX_DEFAULT, 0x7fff_ffff);
     this.inFlightCountMax = checkUnsigned('FsIo', 'inFlightCountMax', options.inFlightCountMax ?? IN_FLIGHT_COUNT_MAX_DEFAULT, 0x7fff_ffff);
     this.fds = new FdTable(fdCountMax);
@@ -392,6 +417,67 @@ export class FsIo implements Io {
     }
   }
 
+  /**
+   * On a custom module (the kernel does it for node:fs), `ENAMETOOLONG` for a component past
+   * NAME_MAX once the walk reaches it: the components before it must be directories first.
+   */
+  private async checkNameLength(operation: string, parsed: ParsedPath, lastLookedUp = true): Promise<void> {
+    if (!this.emulate || (!lastLookedUp && lastNameTooLong(parsed))) return;
+    const prefix = nameTooLongPrefix(parsed);
+    if (prefix === undefined) return;
+    await this.walkDirectory(operation, prefix);
+    throw nameTooLongError(operation, parsed);
+  }
+
+  /** Walks into the directory `path` as the kernel's lookup would: `ENOENT`, `ENOTDIR` on the way. */
+  private async walkDirectory(operation: string, path: string): Promise<void> {
+    await this.withFull(operation, path, true, () => Promise.resolve());
+  }
+
+  /** Walks to the parent of `path` (a directory, else `ENOENT`/`ENOTDIR`), not looking at its last name. */
+  private async walkParent(operation: string, path: string): Promise<void> {
+    await this.withEntry(operation, path, () => Promise.resolve());
+  }
+
+  /** What `path` is: followed to its target (inside the root) when `follow`, the entry itself otherwise. */
+  private async entryKind(operation: string, path: string, follow: boolean): Promise<EntryKind> {
+    let st: FsStatsLike | undefined;
+    if (follow) {
+      st = await this.withFull(operation, path, false, (resolved) =>
+        call<FsStatsLike>(operation, { path }, (cb) => this.fs.stat(resolved.path, cb))).catch((err: unknown) => {
+        if (isCode(err, 'ENOENT')) return undefined;
+        throw err;
+      });
+    } else {
+      st = await this.withEntry(operation, path, (resolved) => resolved.magic
+        ? call<FsStatsLike>(operation, { path }, (cb) => this.fs.stat(resolved.path, cb))
+        : this.lstatOrUndefined(operation, path, resolved.path));
+    }
+    if (st === undefined) return 'missing';
+    return st.isDirectory() ? 'directory' : 'file';
+  }
+
+  /**
+   * Linux's answer for a path ending in `/` or `.` (shared `trailingError` table), checked before
+   * the operation runs on the canonical path. A last `.` makes the walk enter the entry (symlinks
+   * followed); a trailing slash is followed by the operations that follow a final symlink
+   * (open, stat, readdir), while unlink judges the entry itself, as Linux's unlinkat does.
+   */
+  private async checkTrailing(operation: TrailingOperation, parsed: ParsedPath, f?: ResolvedOpenFlags): Promise<void> {
+    if (!parsed.lastIsDot && !parsed.trailingSlash) return;
+    if (!parsed.lastIsDot && (operation === 'mkdir' || operation === 'rmdir')) return;
+    if (f?.tmpfile === true) return;
+    if (operation === 'open' && f?.create === true && parsed.trailingSlash) {
+      // Refused before the name is looked up: only the parent's walk can fail first.
+      await this.walkParent(operation, parsed.path);
+      throw osError('EISDIR', operation, { path: parsed.path });
+    }
+    const follow = parsed.lastIsDot || operation === 'open' || operation === 'stat' || operation === 'readdir';
+    const kind = await this.entryKind(operation, parsed.path, follow);
+    const code = trailingError(operation, parsed, kind, f);
+    if (code !== undefined) throw osError(code, operation, { path: parsed.path });
+  }
+
   private lstatOrUndefined(operation: string, path: string, absolute: string): Promise<FsStatsLike | undefined> {
     return call<FsStatsLike>(operation, { path }, (cb) => this.fs.lstat(absolute, cb)).catch((err: unknown) => {
       if (isCode(err, 'ENOENT')) return undefined;
@@ -418,10 +504,14 @@ export class FsIo implements Io {
    */
   open(path: string, flags?: OpenFlags): Promise<number> {
     return this.run('open', async () => {
-      const normalized = normalizePath('open', path);
+      const parsed = parsePath('open', path);
+      const normalized = parsed.path;
       const f = checkOpenFlags('open', flags);
       if (f.direct && !this.features.direct) throw this.unsupported('direct', normalized);
       if (f.tmpfile && !this.features.tmpfile) throw this.unsupported('tmpfile', normalized);
+      // `name/` with create is refused before the name is looked up.
+      await this.checkNameLength('open', parsed, !(f.create && parsed.trailingSlash && !f.tmpfile));
+      await this.checkTrailing('open', parsed, f);
       let osFd: number;
       let isDirectory = f.directory;
       if (f.tmpfile) {
@@ -542,6 +632,7 @@ export class FsIo implements Io {
       checkOffset('read', offsetBytes);
       const entry = this.readableEntry('read', fd);
       const lengthBytes = view.byteLength;
+      if (lengthBytes === 0) return this.pinned(entry, this.emptyRead(fd, entry));
       return this.readBounced('read', fd, entry, [view], [lengthBytes], lengthBytes, offsetBytes);
     });
   }
@@ -552,6 +643,11 @@ export class FsIo implements Io {
       checkFd('readv', fd);
       const snapshot = snapshotBuffers('readv', buffers);
       checkOffset('readv', offsetBytes);
+      // preadv of 0 bytes is 0 on any fd open for reading, a directory's included.
+      if (snapshot.totalBytes === 0) return this.withFd('readv', fd, (entry) => {
+        if (!entry.readable) throw osError('EBADF', 'readv', { fd, path: entry.path });
+        return Promise.resolve(0);
+      });
       const entry = this.readableEntry('readv', fd);
       return this.readBounced('readv', fd, entry, snapshot.views, snapshot.lengthsBytes, snapshot.totalBytes, offsetBytes);
     });
@@ -565,7 +661,7 @@ export class FsIo implements Io {
       checkOffset('write', offsetBytes);
       checkRangeEnd('write', offsetBytes, view.byteLength);
       const entry = this.writableEntry('write', fd, 'EBADF');
-      return this.writeBounced('write', fd, entry, [view], view.byteLength, offsetBytes);
+      return this.writeLimited('write', fd, entry, [view], view.byteLength, offsetBytes);
     });
   }
 
@@ -577,8 +673,34 @@ export class FsIo implements Io {
       checkOffset('writev', offsetBytes);
       checkRangeEnd('writev', offsetBytes, snapshot.totalBytes);
       const entry = this.writableEntry('writev', fd, 'EBADF');
-      return this.writeBounced('writev', fd, entry, snapshot.views, snapshot.totalBytes, offsetBytes);
+      return this.writeLimited('writev', fd, entry, snapshot.views, snapshot.totalBytes, offsetBytes);
     });
+  }
+
+  /**
+   * A write cut to the file size limit as Linux's generic_write_checks does (`EFBIG` at or past
+   * it, short across it), then bounced. `views` are the validated snapshots.
+   */
+  private writeLimited(operation: string, fd: number, entry: FdEntry, views: readonly Uint8Array[], totalBytes: number, offsetBytes: number): Promise<number> {
+    let lengthBytes: number;
+    try {
+      lengthBytes = writableBytes(operation, offsetBytes, totalBytes, { fd, path: entry.path }, this.fileSizeMaxBytes);
+    } catch (err) {
+      this.release(entry);
+      throw err;
+    }
+    const list = lengthBytes === totalBytes ? views : truncateBuffers(views, lengthBytes);
+    return this.writeBounced(operation, fd, entry, list, lengthBytes, offsetBytes);
+  }
+
+  /**
+   * A 0-byte read: node returns 0 without asking the kernel, whose pread says `EISDIR` on a
+   * directory (opened without `directory`, so the table does not know). One fstat, empty reads only.
+   */
+  private async emptyRead(fd: number, entry: FdEntry): Promise<number> {
+    const st = await call<FsStatsLike>('read', { fd, path: entry.path }, (cb) => this.fs.fstat(entry.osFd, cb));
+    if (st.isDirectory()) throw osError('EISDIR', 'read', { fd, path: entry.path });
+    return 0;
   }
 
   /**
@@ -751,6 +873,12 @@ export class FsIo implements Io {
       checkFd('truncate', fd);
       checkLength('truncate', lengthBytes);
       const entry = this.writableEntry('truncate', fd, 'EINVAL');
+      try {
+        checkFileSize('truncate', lengthBytes, { fd, path: entry.path }, this.fileSizeMaxBytes);
+      } catch (err) {
+        this.release(entry);
+        throw err;
+      }
       return this.gated(entry, () => call<void>('truncate', { fd, path: entry.path }, (cb) =>
         this.fs.ftruncate(entry.osFd, lengthBytes, cb)));
     });
@@ -767,6 +895,12 @@ export class FsIo implements Io {
       checkAllocateRange('allocate', offsetBytes, lengthBytes);
       const entry = this.writableEntry('allocate', fd, 'EBADF');
       const endBytes = offsetBytes + lengthBytes;
+      try {
+        checkFileSize('allocate', endBytes, { fd, path: entry.path }, this.fileSizeMaxBytes);
+      } catch (err) {
+        this.release(entry);
+        throw err;
+      }
       return this.pinned(entry, this.gate.exclusive(async () => {
         const st = await call<FsStatsLike>('allocate', { fd, path: entry.path }, (cb) => this.fs.fstat(entry.osFd, cb));
         if (Number(st.size) < endBytes) {
@@ -785,7 +919,10 @@ export class FsIo implements Io {
         st = await this.withFd('stat', pathOrFd, (entry) =>
           call<FsStatsLike>('stat', { fd: pathOrFd }, (cb) => this.fs.fstat(entry.osFd, cb)));
       } else {
-        const normalized = normalizePath('stat', pathOrFd);
+        const parsed = parsePath('stat', pathOrFd);
+        const normalized = parsed.path;
+        await this.checkNameLength('stat', parsed);
+        await this.checkTrailing('stat', parsed);
         st = await this.withEntry('stat', normalized, (resolved) =>
           call<FsStatsLike>('stat', { path: normalized }, (cb) => resolved.magic ? this.fs.stat(resolved.path, cb) : this.fs.lstat(resolved.path, cb)));
         if (st.isSymbolicLink()) {
@@ -800,15 +937,47 @@ export class FsIo implements Io {
   /** See {@link Io.rename}. Renaming the root, or a directory into itself, is refused. */
   rename(from: string, to: string): Promise<void> {
     return this.run('rename', async () => {
-      const src = normalizePath('rename', from);
-      const dst = normalizePath('rename', to);
-      if (src === '.' || dst === '.') {
-        throw new StorageError('ERR_INVALID_ARGUMENT', 'rename: the root cannot be renamed or replaced', { operation: 'rename', path: src, destination: dst });
-      }
+      const srcParsed = parsePath('rename', from);
+      const dstParsed = parsePath('rename', to);
+      const src = srcParsed.path;
+      const dst = dstParsed.path;
       const details = { path: src, destination: dst };
-      await this.withEntry('rename', src, (srcResolved) => this.withEntry('rename', dst, (dstResolved) =>
-        this.renameResolved(src, dst, srcResolved.path, dstResolved.path, details)));
+      // Linux walks both parents, then looks up the source's last name, then the destination's.
+      if (this.emulate || srcParsed.lastIsDot || dstParsed.lastIsDot) {
+        // Both parents in order (entering a directory named with a last `.`), then EBUSY for one.
+        for (const p of [srcParsed, dstParsed]) {
+          await this.checkNameLength('rename', p, p.lastIsDot);
+          if (p.lastIsDot) await this.walkDirectory('rename', p.path);
+          else await this.walkParent('rename', p.path);
+        }
+        if (srcParsed.lastIsDot || dstParsed.lastIsDot) throw osError(renameTrailingError(srcParsed, dstParsed) ?? 'EBUSY', 'rename', details);
+      }
+      await this.withEntry('rename', src, (srcResolved) => this.withEntry('rename', dst, async (dstResolved) => {
+        await this.checkRenameNames(srcParsed, dstParsed, srcResolved.path, details);
+        await this.renameResolved(src, dst, srcResolved.path, dstResolved.path, details);
+      }));
     });
+  }
+
+  /**
+   * The last names in Linux's order, once both parents are walked: an over-long source name,
+   * a missing source, an over-long destination name, then a trailing slash on a source that is
+   * not a directory (`ENOTDIR`). On node:fs the kernel reports the lengths itself.
+   */
+  private async checkRenameNames(srcParsed: ParsedPath, dstParsed: ParsedPath, srcAbs: string, details: Record<string, unknown>): Promise<void> {
+    if (this.emulate && lastNameTooLong(srcParsed)) throw nameTooLongError('rename', srcParsed);
+    if (this.emulate && lastNameTooLong(dstParsed)) {
+      if (await this.lstatOrUndefined('rename', srcParsed.path, srcAbs) === undefined) throw osError('ENOENT', 'rename', details);
+      throw nameTooLongError('rename', dstParsed);
+    }
+    if (srcParsed.trailingSlash || dstParsed.trailingSlash) {
+      const s = await this.lstatOrUndefined('rename', srcParsed.path, srcAbs);
+      if (s === undefined) throw osError('ENOENT', 'rename', details);
+      // The destination's name is looked up (ENAMETOOLONG) before the slash is judged.
+      if (lastNameTooLong(dstParsed)) throw nameTooLongError('rename', dstParsed);
+      const code = renameTrailingError(srcParsed, dstParsed, s.isDirectory() ? 'directory' : 'file');
+      if (code !== undefined) throw osError(code, 'rename', details);
+    }
   }
 
   private async renameResolved(src: string, dst: string, srcAbs: string, dstAbs: string, details: Record<string, unknown>): Promise<void> {
@@ -887,8 +1056,10 @@ export class FsIo implements Io {
   /** See {@link Io.unlink}. */
   unlink(path: string): Promise<void> {
     return this.run('unlink', async () => {
-      const normalized = normalizePath('unlink', path);
-      if (normalized === '.') throw osError('EISDIR', 'unlink', { path: normalized });
+      const parsed = parsePath('unlink', path);
+      const normalized = parsed.path;
+      await this.checkNameLength('unlink', parsed);
+      await this.checkTrailing('unlink', parsed);
       await this.withEntry('unlink', normalized, async ({ path: absolute }) => {
         if (this.emulate) {
           const st = await this.lstatOrUndefined('unlink', normalized, absolute);
@@ -903,8 +1074,10 @@ export class FsIo implements Io {
   /** See {@link Io.mkdir}. */
   mkdir(path: string): Promise<void> {
     return this.run('mkdir', async () => {
-      const normalized = normalizePath('mkdir', path);
-      if (normalized === '.') throw osError('EEXIST', 'mkdir', { path: normalized });
+      const parsed = parsePath('mkdir', path);
+      const normalized = parsed.path;
+      await this.checkNameLength('mkdir', parsed);
+      await this.checkTrailing('mkdir', parsed);
       await this.withEntry('mkdir', normalized, async ({ path: absolute }) => {
         if (this.emulate) {
           const st = await this.lstatOrUndefined('mkdir', normalized, absolute);
@@ -918,10 +1091,10 @@ export class FsIo implements Io {
   /** See {@link Io.rmdir}. */
   rmdir(path: string): Promise<void> {
     return this.run('rmdir', async () => {
-      const normalized = normalizePath('rmdir', path);
-      if (normalized === '.') {
-        throw new StorageError('ERR_INVALID_ARGUMENT', 'rmdir: the root cannot be removed', { operation: 'rmdir', path: normalized });
-      }
+      const parsed = parsePath('rmdir', path);
+      const normalized = parsed.path;
+      await this.checkNameLength('rmdir', parsed);
+      await this.checkTrailing('rmdir', parsed);
       await this.withEntry('rmdir', normalized, async ({ path: absolute }) => {
         if (this.emulate) {
           const st = await this.lstatOrUndefined('rmdir', normalized, absolute);
@@ -937,7 +1110,10 @@ export class FsIo implements Io {
   /** See {@link Io.readdir}. */
   readdir(path: string): Promise<string[]> {
     return this.run('readdir', async () => {
-      const normalized = normalizePath('readdir', path);
+      const parsed = parsePath('readdir', path);
+      const normalized = parsed.path;
+      await this.checkNameLength('readdir', parsed);
+      await this.checkTrailing('readdir', parsed);
       const names = await this.withFull('readdir', normalized, true, async ({ path: real }) => {
         if (this.emulate) {
           const st = await call<FsStatsLike>('readdir', { path: normalized }, (cb) => this.fs.stat(real, cb));

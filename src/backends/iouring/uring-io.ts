@@ -6,8 +6,9 @@
  * fills an SQE with user_data = slot; when every slot is busy, requests wait in a FIFO and take
  * slots in order as completions free them. The addon submits all SQEs of an event-loop turn with
  * one io_uring_enter and delivers completions in batches (a Float64Array of [slot, res, aux0,
- * aux1] records) to {@link UringIo.dispatch}, which settles the promises. Paths are validated by
- * the shared `normalizePath`, then resolved by the kernel with openat2(RESOLVE_BENEATH |
+ * aux1] records) to {@link UringIo.dispatch}, which settles the promises. Paths are parsed by
+ * the shared `parsePath` (a trailing `/` or `.` is handed to the kernel as it is, so its rules
+ * apply), then resolved by the kernel with openat2(RESOLVE_BENEATH |
  * RESOLVE_NO_MAGICLINKS) relative to the root's directory fd, so no path (symlinks included)
  * leaves the root; metadata operations on a nested path first open the parent directory that way
  * (O_PATH) and act on the last component relative to it.
@@ -45,8 +46,9 @@ import { ErrorCodes, StorageError, type ErrorCode, type StorageErrorDetails } fr
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
 import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkAllocateRange, baseName, checkOptionKeys, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, checkUnsigned,
-  normalizePath, parentPath,
+  checkAllocateRange, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset,
+  checkOpenFlags, checkRangeEnd, checkUnsigned, atSplit, kernelPath, parsePath, type ParsedPath,
+  checkOptionKeys,
 } from '../../interfaces/validate.js';
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
 import { RealClock } from '../fs/real-clock.js';
@@ -54,6 +56,16 @@ import { errnoName, errnoToCode } from './errno.js';
 import { Kind, Request, RESULT_BOUNCE_BUSY, RESULT_CLOSED, RESULT_DETACHED, RESULT_INTERNAL, RESULT_QUEUE_FULL } from './request.js';
 import { checkView, isUint8Array, snapshotViews, viewByteLength, viewCovers, viewDetached } from './views.js';
 import { explainFailure, probeSupport, type UringSupport } from './support.js';
+
+/** The offset passes the shared check: only such reads get the empty-read directory probe. */
+function offsetAccepted(offsetBytes: unknown): boolean {
+  try {
+    checkOffset('read', offsetBytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Options of {@link UringIo}. */
 export interface UringIoOptions {
@@ -463,7 +475,10 @@ export class UringIo implements Io {
   /** See {@link Io.read}. Resolves with the count read (short at end of file, 0 past it). */
   async read(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
     try {
-      if (isUint8Array(buffer) && viewByteLength(buffer) === 0 && !viewDetached(buffer)) await this.refuseEmptyReadOfDirectory('read', fd);
+      // Only once the arguments pass (a bad offset is its own error, as on every backend).
+      if (isUint8Array(buffer) && viewByteLength(buffer) === 0 && !viewDetached(buffer) && offsetAccepted(offsetBytes)) {
+        await this.refuseEmptyReadOfDirectory('read', fd);
+      }
       return await this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes);
     } catch (err) {
       throw withCallerStack(err);
@@ -489,13 +504,15 @@ export class UringIo implements Io {
     let request: Request;
     try {
       this.checkUsable(op);
+      // The shared order of every backend: the arguments as FsIo and SimIo check them (fd type,
+      // buffer, offset and the library's offset limit), then whether the fd is open. A read past
+      // the size limit is the kernel's business (0 past the end of file).
+      checkFd(op, fd);
       const lengthBytes = checkView(op, buffer);
       checkBuffer(op, buffer);
-      // The kernel's order: a bad fd is EBADF whatever the range.
-      this.checkOpenFd(op, fd);
       checkOffset(op, offsetBytes);
-      // A read past the size limit is the kernel's business (0 past the end of file).
       if (kind === Kind.Write) checkRangeEnd(op, offsetBytes, lengthBytes);
+      this.checkOpenFd(op, fd);
       request = new Request(kind, fd, buffer, undefined, offsetBytes, lengthBytes, 0, '', '');
     } catch (err) {
       recorder.finish(op, false);
@@ -545,14 +562,15 @@ export class UringIo implements Io {
     let result: number;
     try {
       this.checkUsable(operation);
+      checkFd(operation, fd);
       // Read once, by index, into a private array: only the snapshot is used from here on (the
       // caller's array may have getters, a hostile species, or change while the call runs).
       const snapshot = snapshotViews(operation, buffers);
       checkBuffers(operation, snapshot.views);
-      this.checkOpenFd(operation, fd);
       checkOffset(operation, offsetBytes);
       if (kind === Kind.Writev) checkRangeEnd(operation, offsetBytes, snapshot.totalBytes);
-      if (snapshot.totalBytes === 0 && operation === 'readv') await this.refuseEmptyReadOfDirectory('readv', fd, false);
+      this.checkOpenFd(operation, fd);
+      // preadv of 0 bytes is 0 on any readable fd, a directory's included: no empty-read probe here.
       const request = new Request(kind, fd, undefined, snapshot.views, offsetBytes, 0, 0, '', '');
       request.lengths = snapshot.lengths;
       result = await this.run(request);
@@ -587,8 +605,10 @@ export class UringIo implements Io {
   truncate(fd: number, lengthBytes: number): Promise<void> {
     return this.counted('truncate', async () => {
       this.checkUsable('truncate');
-      this.checkOpenFd('truncate', fd);
+      // The shared order: the arguments, then whether the fd is open.
+      checkFd('truncate', fd);
       checkLength('truncate', lengthBytes);
+      this.checkOpenFd('truncate', fd);
       const result = await this.run(new Request(Kind.Ftruncate, fd, undefined, undefined, lengthBytes, 0, 0, '', ''));
       if (result < 0) throw this.fail(result, 'truncate', { fd, lengthBytes });
     });
@@ -598,8 +618,9 @@ export class UringIo implements Io {
   allocate(fd: number, offsetBytes: number, lengthBytes: number): Promise<void> {
     return this.counted('allocate', async () => {
       this.checkUsable('allocate');
-      this.checkOpenFd('allocate', fd);
+      checkFd('allocate', fd);
       checkAllocateRange('allocate', offsetBytes, lengthBytes);
+      this.checkOpenFd('allocate', fd);
       const result = await this.run(new Request(Kind.Fallocate, fd, undefined, undefined, offsetBytes, lengthBytes, 0, '', ''));
       if (result < 0) throw this.fail(result, 'allocate', { fd, offsetBytes, lengthBytes });
     });
@@ -620,9 +641,8 @@ export class UringIo implements Io {
     await this.run(new Request(Kind.Close, fd, undefined, undefined, 0, 0, 0, '', ''));
   }
 
-  /** The directory fd of `normalized`'s parent (ROOT_FD for top-level names), opened O_PATH beneath the root. */
-  private async parentFd(operation: string, normalized: string): Promise<number> {
-    const parent = parentPath(normalized);
+  /** The directory fd of `parent` (ROOT_FD for the root), opened O_PATH beneath the root. */
+  private async parentFd(operation: string, parent: string): Promise<number> {
     if (parent === '.') return ROOT_FD;
     return this.openBeneath(operation, ROOT_FD, parent, O_PATH | fsConstants.O_DIRECTORY, 0);
   }
@@ -634,7 +654,8 @@ export class UringIo implements Io {
   open(path: string, flags?: OpenFlags): Promise<number> {
     return this.counted('open', async () => {
       this.checkUsable('open');
-      const normalized = normalizePath('open', path);
+      const parsed = parsePath('open', path);
+      const normalized = parsed.path;
       const f = checkOpenFlags('open', flags);
       let osFlags = f.write ? (f.read ? fsConstants.O_RDWR : fsConstants.O_WRONLY) : fsConstants.O_RDONLY;
       if (f.create) osFlags |= fsConstants.O_CREAT;
@@ -643,7 +664,7 @@ export class UringIo implements Io {
       if (f.directory) osFlags |= fsConstants.O_DIRECTORY;
       if (f.direct) osFlags |= fsConstants.O_DIRECT;
       if (f.tmpfile) osFlags |= O_TMPFILE;
-      const fd = await this.openBeneath('open', ROOT_FD, normalized, osFlags, f.create || f.tmpfile ? FILE_MODE : 0);
+      const fd = await this.openBeneath('open', ROOT_FD, kernelPath(parsed), osFlags, f.create || f.tmpfile ? FILE_MODE : 0);
       if (this.closing) {
         // Shut down while opening: do not leak the fd past shutdown's sweep.
         await this.closeQuietly(fd);
@@ -681,13 +702,14 @@ export class UringIo implements Io {
         const fd = this.checkOpenFd('stat', pathOrFd);
         return this.statFd('stat', fd, { fd });
       }
-      const normalized = normalizePath('stat', pathOrFd);
+      const parsed = parsePath('stat', pathOrFd);
+      const normalized = parsed.path;
       let fd: number;
       try {
-        fd = await this.openBeneath('stat', ROOT_FD, normalized, O_PATH, 0);
+        fd = await this.openBeneath('stat', ROOT_FD, kernelPath(parsed), O_PATH, 0);
       } catch (err) {
         // node:fs's stat needs no fd; neither may ours when the process has none left.
-        if (err instanceof StorageError && (err.code === 'EMFILE' || err.code === 'ENFILE')) return this.statWithoutFd(normalized);
+        if (err instanceof StorageError && (err.code === 'EMFILE' || err.code === 'ENFILE')) return this.statWithoutFd(parsed);
         throw err;
       }
       try {
@@ -715,7 +737,8 @@ export class UringIo implements Io {
    * size and type of an outside file (never its data, and nothing is changed). Only this fallback
    * has that window.
    */
-  private async statWithoutFd(normalized: string): Promise<Stat> {
+  private async statWithoutFd(parsed: ParsedPath): Promise<Stat> {
+    const normalized = parsed.path;
     const pending = normalized === '.' ? [] : normalized.split('/');
     const resolved: string[] = [];
     let mode = S_IFDIR;
@@ -745,6 +768,8 @@ export class UringIo implements Io {
     }
     const last = await this.statxAt(resolved.length === 0 ? '.' : resolved.join('/'));
     const type = last.mode & S_IFMT;
+    // A trailing `/` or `.` demands a directory (the walk above followed a last link already).
+    if ((parsed.trailingSlash || parsed.lastIsDot) && type !== S_IFDIR) throw StorageError.fromErrno('ENOTDIR', 'stat', { path: normalized });
     return { sizeBytes: last.sizeBytes, isFile: type === S_IFREG, isDirectory: type === S_IFDIR };
   }
 
@@ -752,18 +777,17 @@ export class UringIo implements Io {
   rename(from: string, to: string): Promise<void> {
     return this.counted('rename', async () => {
       this.checkUsable('rename');
-      const source = normalizePath('rename', from);
-      const destination = normalizePath('rename', to);
-      if (source === '.' || destination === '.') {
-        throw new StorageError('ERR_INVALID_ARGUMENT', 'rename: the root cannot be renamed or replaced', {
-          operation: 'rename', path: source, destination,
-        });
-      }
-      const fromDir = await this.parentFd('rename', source);
+      const sourceParsed = parsePath('rename', from);
+      const destinationParsed = parsePath('rename', to);
+      const source = sourceParsed.path;
+      const destination = destinationParsed.path;
+      const sourceAt = atSplit(sourceParsed);
+      const destinationAt = atSplit(destinationParsed);
+      const fromDir = await this.parentFd('rename', sourceAt.parent);
       try {
-        const toDir = await this.parentFd('rename', destination);
+        const toDir = await this.parentFd('rename', destinationAt.parent);
         try {
-          const result = await this.run(new Request(Kind.Renameat, fromDir, undefined, undefined, toDir, 0, 0, baseName(source), baseName(destination)));
+          const result = await this.run(new Request(Kind.Renameat, fromDir, undefined, undefined, toDir, 0, 0, sourceAt.name, destinationAt.name));
           if (result < 0) throw this.fail(result, 'rename', { path: source, destination });
         } finally {
           await this.closeQuietly(toDir);
@@ -776,13 +800,12 @@ export class UringIo implements Io {
 
   private async unlinkPath(operation: 'unlink' | 'rmdir', path: string, flags: number): Promise<void> {
     this.checkUsable(operation);
-    const normalized = normalizePath(operation, path);
-    if (operation === 'rmdir' && normalized === '.') {
-      throw new StorageError('ERR_INVALID_ARGUMENT', 'rmdir: cannot remove the root', { operation, path: normalized });
-    }
-    const dirFd = await this.parentFd(operation, normalized);
+    const parsed = parsePath(operation, path);
+    const normalized = parsed.path;
+    const at = atSplit(parsed);
+    const dirFd = await this.parentFd(operation, at.parent);
     try {
-      const result = await this.run(new Request(Kind.Unlinkat, dirFd, undefined, undefined, flags, 0, 0, baseName(normalized), ''));
+      const result = await this.run(new Request(Kind.Unlinkat, dirFd, undefined, undefined, flags, 0, 0, at.name, ''));
       if (result < 0) throw this.fail(result, operation, { path: normalized });
     } finally {
       await this.closeQuietly(dirFd);
@@ -803,10 +826,12 @@ export class UringIo implements Io {
   mkdir(path: string): Promise<void> {
     return this.counted('mkdir', async () => {
       this.checkUsable('mkdir');
-      const normalized = normalizePath('mkdir', path);
-      const dirFd = await this.parentFd('mkdir', normalized);
+      const parsed = parsePath('mkdir', path);
+      const normalized = parsed.path;
+      const at = atSplit(parsed);
+      const dirFd = await this.parentFd('mkdir', at.parent);
       try {
-        const result = await this.run(new Request(Kind.Mkdirat, dirFd, undefined, undefined, DIR_MODE, 0, 0, baseName(normalized), ''));
+        const result = await this.run(new Request(Kind.Mkdirat, dirFd, undefined, undefined, DIR_MODE, 0, 0, at.name, ''));
         if (result < 0) throw this.fail(result, 'mkdir', { path: normalized });
       } finally {
         await this.closeQuietly(dirFd);
@@ -818,8 +843,9 @@ export class UringIo implements Io {
   readdir(path: string): Promise<string[]> {
     return this.counted('readdir', async () => {
       this.checkUsable('readdir');
-      const normalized = normalizePath('readdir', path);
-      const fd = await this.openBeneath('readdir', ROOT_FD, normalized, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY, 0);
+      const parsed = parsePath('readdir', path);
+      const normalized = parsed.path;
+      const fd = await this.openBeneath('readdir', ROOT_FD, kernelPath(parsed), fsConstants.O_RDONLY | fsConstants.O_DIRECTORY, 0);
       let names: string[] | number;
       try {
         names = this.ring.readdir(fd);

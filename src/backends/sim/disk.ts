@@ -29,6 +29,7 @@
  * keeps showing them.
  */
 import { StorageError } from '../../interfaces/errors.js';
+import { NAME_BYTES_MAX } from '../../interfaces/limits.js';
 import { CHUNK_BYTES, ChunkPool, FileData } from './file-data.js';
 import { OP_GROW, OP_TRUNCATE, OP_WRITE, PINNED, PendingArena, PendingLog, type DataOp } from './pending-log.js';
 
@@ -156,7 +157,7 @@ export interface DiskOptions {
   readonly onWriteback: (reason: string, bytes: number) => void;
 }
 
-function sysError(code: 'ENOENT' | 'ENOTDIR' | 'EISDIR' | 'EEXIST' | 'ENOTEMPTY' | 'EINVAL' | 'ENOSPC' | 'EBUSY' | 'ELOOP', operation: string, path: string): StorageError {
+function sysError(code: 'ENOENT' | 'ENOTDIR' | 'EISDIR' | 'EEXIST' | 'ENOTEMPTY' | 'EINVAL' | 'ENOSPC' | 'EBUSY' | 'ELOOP' | 'ENAMETOOLONG', operation: string, path: string): StorageError {
   return StorageError.fromErrno(code, operation, { path });
 }
 
@@ -167,6 +168,7 @@ export interface ResolveOptions {
 }
 
 export class Disk {
+
   readonly root: DirInode;
   readonly profile: SimProfile;
   usedBytes = 0;
@@ -181,6 +183,13 @@ export class Disk {
   /** @internal Recycled chunks for the page cache of this disk's files. */
   readonly pool: ChunkPool;
   private readonly arena: PendingArena;
+  /**
+   * Set by SimIo while it completes an operation of a POSIX caller (`io.posix`, what node.fs runs
+   * on): symbolic links then resolve as Linux resolves them on a whole disk — an absolute target
+   * restarts at the root and a `..` at the root stays there. Otherwise (the Io contract, like
+   * openat2's RESOLVE_BENEATH on the real backends) both are `ERR_PATH_ESCAPE`.
+   */
+  dotDotStaysAtRoot = false;
 
   constructor(root: DirInode, options: DiskOptions, pool: ChunkPool = newChunkPool(options)) {
     this.root = root;
@@ -195,43 +204,55 @@ export class Disk {
 
   /**
    * Resolves a normalized path without following a symbolic link in the last component. Missing
-   * or non-directory intermediate components throw; intermediate symbolic links are followed.
+   * or non-directory intermediate components throw, in walk order; intermediate symbolic links are
+   * followed. See {@link resolve} for `tooLongIndex` and `lastChecked`.
    */
-  lookup(operation: string, path: string): Lookup {
-    return this.resolve(operation, path, false);
+  lookup(operation: string, path: string, tooLongIndex = -1, lastChecked = true): Lookup {
+    return this.resolve(operation, path, false, tooLongIndex, lastChecked);
   }
 
   /**
    * Resolves a normalized path, following intermediate symbolic links and, with `follow`, one in
-   * the last component (a dangling one gives the place its target names, `inode` undefined).
+   * the last component (a dangling one gives the place its target names, `inode` undefined). The
+   * component at `tooLongIndex` (of `path`), and any component of a link target longer than
+   * NAME_MAX, is `ENAMETOOLONG` once the walk reaches it, as Linux's lookup does. With
+   * `lastChecked` false the last name is not looked at (rename walks both parents before it looks
+   * up either last name).
    */
-  resolve(operation: string, path: string, follow: boolean): Lookup {
+  resolve(operation: string, path: string, follow: boolean, tooLongIndex = -1, lastChecked = true): Lookup {
     if (path === '.') return { parent: this.root, name: '.', inode: this.root };
     let dir = this.root;
     let start = 0;
+    let index = 0;
     for (;;) {
       const slash = path.indexOf('/', start);
       if (slash < 0) break;
+      if (index === tooLongIndex) throw sysError('ENAMETOOLONG', operation, path);
       const next = dir.entries.get(path.slice(start, slash));
       if (next === undefined) throw sysError('ENOENT', operation, path);
-      if (next.kind === 'symlink') return this.resolveSlow(operation, path, follow);
+      if (next.kind === 'symlink') return this.resolveSlow(operation, path, follow, tooLongIndex, lastChecked);
       if (next.kind !== 'dir') throw sysError('ENOTDIR', operation, path);
       dir = next;
       start = slash + 1;
+      index += 1;
     }
+    if (lastChecked && index === tooLongIndex) throw sysError('ENAMETOOLONG', operation, path);
     const name = path.slice(start);
     const inode = dir.entries.get(name);
-    if (follow && inode !== undefined && inode.kind === 'symlink') return this.resolveSlow(operation, path, follow);
+    if (follow && inode !== undefined && inode.kind === 'symlink') return this.resolveSlow(operation, path, follow, tooLongIndex, lastChecked);
     return { parent: dir, name, inode };
   }
 
   /**
    * Resolution through symbolic links: a component stack walked with the ancestors kept for
    * `..`. An absolute target restarts at the disk's root; `..` above the root is
-   * `ERR_PATH_ESCAPE` (the Io contract's namespace ends there).
+   * `ERR_PATH_ESCAPE` (the Io contract's namespace ends there), or the root itself for a POSIX
+   * caller (`dotDotStaysAtRoot`).
    */
-  private resolveSlow(operation: string, path: string, follow: boolean): Lookup {
+  private resolveSlow(operation: string, path: string, follow: boolean, tooLongIndex: number, lastChecked: boolean): Lookup {
     let parts = path.split('/');
+    // Which components are past NAME_MAX: the caller's, found by the shared parser, and any of a link's target.
+    let tooLong = parts.map((_, k) => k === tooLongIndex);
     let i = 0;
     let dir = this.root;
     const ancestors: DirInode[] = [];
@@ -243,23 +264,32 @@ export class Disk {
       if (name === '..') {
         const up = ancestors.pop();
         if (up === undefined) {
+          // At the root: POSIX callers (node.fs) stay there, as Linux does on a whole disk.
+          if (this.dotDotStaysAtRoot) { i++; continue; }
           throw new StorageError('ERR_PATH_ESCAPE', `${operation}: a symbolic link leads above the root`, { operation, path });
         }
         dir = up;
         i++;
         continue;
       }
+      if (tooLong[i] === true && (!last || lastChecked)) throw sysError('ENAMETOOLONG', operation, path);
       const inode = dir.entries.get(name);
       if (last && (inode === undefined || inode.kind !== 'symlink' || !follow)) return { parent: dir, name, inode };
       if (inode === undefined) throw sysError('ENOENT', operation, path);
       if (inode.kind === 'symlink') {
         if (++followed > SYMLINK_FOLLOW_MAX) throw sysError('ELOOP', operation, path);
         const rest = parts.slice(i + 1);
+        const restTooLong = tooLong.slice(i + 1);
         if (inode.target.startsWith('/')) {
+          if (!this.dotDotStaysAtRoot) {
+            throw new StorageError('ERR_PATH_ESCAPE', `${operation}: an absolute symbolic link is outside the Io's namespace (RESOLVE_BENEATH)`, { operation, path });
+          }
           dir = this.root;
           ancestors.length = 0;
         }
-        parts = [...inode.target.split('/'), ...rest];
+        const targetParts = inode.target.split('/');
+        parts = [...targetParts, ...rest];
+        tooLong = [...targetParts.map((part) => Buffer.byteLength(part, 'utf8') > NAME_BYTES_MAX), ...restTooLong];
         i = 0;
         continue;
       }

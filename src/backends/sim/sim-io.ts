@@ -7,7 +7,11 @@
  * completions then come back in submission order). The operation takes effect when its event
  * fires: namespace lookups, fault decisions, page-cache changes and the trace record all happen
  * then, so concurrent operations with different latencies take effect out of submission order,
- * as on a real device.
+ * as on a real device. Paths are the shared `parsePath`'s: a trailing `/` or last `.` is judged
+ * by the shared `trailingError` table once the walk has found the entry, and an over-long
+ * component fails when the walk reaches it (`Disk.lookup`), both as Linux orders them. Files stop
+ * at `FILE_SIZE_MAX_BYTES` (ext4's 2^44 - 4096): `EFBIG`, or a short write, decided at submission
+ * like `EBADF`.
  *
  * Memory safety: buffers are checked and snapshotted by the shared validation (intrinsic getters
  * only). A write copies the caller's bytes at the call (writev gathers them into one copy); a read
@@ -43,7 +47,8 @@ import { BouncePool } from '../../common/bounce-pool.js';
 import {
   checkAllocateRange, checkAttributeChange, checkBuffer, checkFd, checkSnapshotsUsable, detachedInFlight, isSnapshotUsable, snapshotBuffers,
   type BufferListSnapshot, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
-  checkStatFullOptions, checkSymlinkTarget, checkUnsigned, normalizePath,
+  checkStatFullOptions, checkSymlinkTarget, checkUnsigned, normalizePath, parsePath,
+  checkFileSize, lastNameTooLong, renameTrailingError, trailingError, writableBytes, type EntryKind, type ParsedPath,
   type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
@@ -56,6 +61,7 @@ import { misdirect } from './misdirect.js';
 import { invalidatePages, markCacheAhead } from './direct-io.js';
 import { landPhantoms, loseWrite, phantomWrite } from './lost-writes.js';
 import type { Prng } from './prng.js';
+import { posixViewOf } from './posix-view.js';
 
 /** Most open fds per SimIo; past it `open` fails with `EMFILE`. */
 export const SIM_FD_COUNT_MAX = 65_536;
@@ -108,6 +114,9 @@ class IoOp extends SimEvent {
   lengthBytes = -1;
   path: string | undefined = undefined;
   path2: string | undefined = undefined;
+  /** The parsed `path`/`path2` (trailing marks and an over-long component are kept for the walk). */
+  parsed: ParsedPath | undefined = undefined;
+  parsed2: ParsedPath | undefined = undefined;
   flags: ResolvedOpenFlags | undefined = undefined;
   /**
    * open: permission bits of a created file. stat: 1 for statFull, 2 for statFull without
@@ -116,6 +125,8 @@ class IoOp extends SimEvent {
   mode = 0;
   /** symlink: the target text. */
   text: string | undefined = undefined;
+  /** Submitted through `io.posix`: `..` at the root stays there. */
+  posix = false;
   attrs: AttributeChange | undefined = undefined;
   resolve: (value: never) => void = noop;
   reject: (err: unknown) => void = noop;
@@ -142,10 +153,13 @@ class IoOp extends SimEvent {
     this.lengthBytes = -1;
     this.path = undefined;
     this.path2 = undefined;
+    this.parsed = undefined;
+    this.parsed2 = undefined;
     this.flags = undefined;
     this.mode = 0;
     this.text = undefined;
     this.attrs = undefined;
+    this.posix = false;
     this.resolve = noop;
     this.reject = noop;
     this.prev = undefined;
@@ -380,10 +394,25 @@ export class SimIo implements Io, SyncCapableIo {
   };
 
   private newOp(op: IoOperation): IoOp {
-    const o = this.opPool.pop();
-    if (o === undefined) return new IoOp(this, op, this.whatCodes[op]);
-    o.reset(op, this.whatCodes[op]);
+    let o = this.opPool.pop();
+    if (o === undefined) o = new IoOp(this, op, this.whatCodes[op]);
+    else o.reset(op, this.whatCodes[op]);
+    o.posix = this.posixCall;
     return o;
+  }
+
+  /** @internal True while `io.posix` forwards a call (read when the call creates its op). */
+  posixCall = false;
+  private posixView: SyncCapableIo | undefined;
+
+  /**
+   * This Io as a POSIX process sees the disk: the same files, fds and trace, but a symbolic link
+   * whose `..` climbs above the root stays at the root (Linux on a whole disk) instead of being
+   * `ERR_PATH_ESCAPE`. What `node.fs` runs on.
+   */
+  get posix(): SyncCapableIo {
+    this.posixView ??= posixViewOf(this);
+    return this.posixView;
   }
 
   private linkInflight(o: IoOp): void {
@@ -432,6 +461,8 @@ export class SimIo implements Io, SyncCapableIo {
     o.lengthsBytes = undefined;
     o.path = undefined;
     o.path2 = undefined;
+    o.parsed = undefined;
+    o.parsed2 = undefined;
     o.flags = undefined;
     o.text = undefined;
     o.attrs = undefined;
@@ -497,6 +528,12 @@ export class SimIo implements Io, SyncCapableIo {
     if (bad) throw sys('EINVAL', operation, { path: handle.path, offsetBytes, alignmentBytes: align, reason: 'misaligned direct I/O' });
   }
 
+  private emptyReadHandle(operation: string, fd: number): Handle {
+    const handle = this.handleOf(operation, fd);
+    if (!handle.readable) throw sys('EBADF', operation, { fd, path: handle.path });
+    return handle;
+  }
+
   private readHandle(operation: string, fd: number, offsetBytes: number, buffers: readonly Uint8Array[]): Handle {
     const handle = this.handleOf(operation, fd);
     if (handle.inode.kind === 'dir') throw sys('EISDIR', operation, { fd, path: handle.path });
@@ -517,7 +554,8 @@ export class SimIo implements Io, SyncCapableIo {
     if (refused !== undefined) return refused;
     const o = this.newOp('open');
     try {
-      o.path = normalizePath('open', path);
+      o.parsed = parsePath('open', path);
+      o.path = o.parsed.path;
       o.flags = checkOpenFlags('open', flags);
       o.mode = mode === undefined ? 0o644 : checkUnsigned('open', 'mode', mode, 0o7777);
     } catch (err) {
@@ -558,7 +596,9 @@ export class SimIo implements Io, SyncCapableIo {
       snapshot = snapshotBuffers('readv', buffers);
       o.lengthBytes = snapshot.totalBytes;
       checkOffset('readv', offsetBytes);
-      o.handle = this.readHandle('readv', fd, offsetBytes, snapshot.views);
+      // preadv of 0 bytes returns 0 once the fd is readable, before looking at the file (a
+      // directory included, unlike pread's EISDIR).
+      o.handle = o.lengthBytes === 0 ? this.emptyReadHandle('readv', fd) : this.readHandle('readv', fd, offsetBytes, snapshot.views);
     } catch (err) {
       return this.fail('read', err);
     }
@@ -581,6 +621,7 @@ export class SimIo implements Io, SyncCapableIo {
       checkOffset('write', offsetBytes);
       checkRangeEnd('write', offsetBytes, view.byteLength);
       const handle = this.writeHandle('write', fd, 'EBADF');
+      o.lengthBytes = writableBytes('write', offsetBytes, view.byteLength, { fd, path: handle.path });
       if (handle.direct) this.checkDirect('write', handle, offsetBytes, [view]);
       o.handle = handle;
     } catch (err) {
@@ -588,13 +629,13 @@ export class SimIo implements Io, SyncCapableIo {
     }
     // The bytes are taken at the call (Io contract): later changes to the caller's memory, or
     // detaching it, cannot reach the write.
-    const lengthBytes = view.byteLength;
+    // Only what the file size limit lets through (a write crossing it is short).
+    const lengthBytes = o.lengthBytes;
     const copy = this.takeCopy(o, lengthBytes);
-    copy.set(view);
+    copy.set(lengthBytes === view.byteLength ? view : view.subarray(0, lengthBytes));
     o.fd = fd;
     o.buffer = copy;
     o.offsetBytes = offsetBytes;
-    o.lengthBytes = lengthBytes;
     return this.submit<number>(o);
   }
 
@@ -611,6 +652,7 @@ export class SimIo implements Io, SyncCapableIo {
       checkOffset('writev', offsetBytes);
       checkRangeEnd('writev', offsetBytes, o.lengthBytes);
       const handle = this.writeHandle('writev', fd, 'EBADF');
+      o.lengthBytes = writableBytes('writev', offsetBytes, o.lengthBytes, { fd, path: handle.path });
       if (handle.direct) this.checkDirect('writev', handle, offsetBytes, snapshot.views);
       o.handle = handle;
     } catch (err) {
@@ -654,6 +696,7 @@ export class SimIo implements Io, SyncCapableIo {
       checkFd('truncate', fd);
       checkLength('truncate', lengthBytes);
       o.handle = this.writeHandle('truncate', fd, 'EINVAL');
+      checkFileSize('truncate', lengthBytes, { fd, path: o.handle.path });
     } catch (err) {
       return this.fail('truncate', err);
     }
@@ -674,6 +717,7 @@ export class SimIo implements Io, SyncCapableIo {
       checkFd('allocate', fd);
       checkAllocateRange('allocate', offsetBytes, lengthBytes);
       o.handle = this.writeHandle('allocate', fd, 'EBADF');
+      checkFileSize('allocate', offsetBytes + lengthBytes, { fd, path: o.handle.path });
     } catch (err) {
       return this.fail('allocate', err);
     }
@@ -694,7 +738,8 @@ export class SimIo implements Io, SyncCapableIo {
         o.handle = this.handleOf('stat', pathOrFd);
         o.fd = pathOrFd;
       } else {
-        o.path = normalizePath('stat', pathOrFd);
+        o.parsed = parsePath('stat', pathOrFd);
+        o.path = o.parsed.path;
       }
     } catch (err) {
       return this.fail('stat', err);
@@ -786,14 +831,11 @@ export class SimIo implements Io, SyncCapableIo {
 
   private pathOp(op: 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'readdir', path: string, path2?: string): IoOp {
     const o = this.newOp(op);
-    o.path = normalizePath(op, path);
+    o.parsed = parsePath(op, path);
+    o.path = o.parsed.path;
     if (op === 'rename') {
-      o.path2 = normalizePath(op, path2);
-      if (o.path === '.' || o.path2 === '.') {
-        throw new StorageError('ERR_INVALID_ARGUMENT', 'rename: the root cannot be renamed or replaced', { operation: 'rename', path: o.path, destination: o.path2 });
-      }
-    } else if (op === 'rmdir' && o.path === '.') {
-      throw new StorageError('ERR_INVALID_ARGUMENT', 'rmdir: the root cannot be removed', { operation: 'rmdir', path: o.path });
+      o.parsed2 = parsePath(op, path2);
+      o.path2 = o.parsed2.path;
     }
     return o;
   }
@@ -918,6 +960,7 @@ export class SimIo implements Io, SyncCapableIo {
     this.unlinkInflight(o);
     let result: unknown;
     let count = 0;
+    this.disk.dotDotStaysAtRoot = o.posix;
     try {
       switch (o.op) {
         case 'read': count = this.doRead(o); result = count; break;
@@ -939,6 +982,7 @@ export class SimIo implements Io, SyncCapableIo {
         case 'close': break;
       }
     } catch (err) {
+      this.disk.dotDotStaysAtRoot = false;
       const code = err instanceof StorageError ? err.code : 'ERR_INTERNAL';
       this.ctx.trace.record(TRACE_OP, this.ctx.index, o.whatCode, this.ctx.scheduler.now(), o.fd, o.offsetBytes, o.lengthBytes, -1,
         o.path ?? o.handle?.path, code, o.handle === undefined);
@@ -948,6 +992,8 @@ export class SimIo implements Io, SyncCapableIo {
       this.recycle(o);
       reject(err);
       return;
+    } finally {
+      this.disk.dotDotStaysAtRoot = false;
     }
     this.ctx.trace.record(TRACE_OP, this.ctx.index, o.whatCode, this.ctx.scheduler.now(), o.fd, o.offsetBytes, o.lengthBytes, count,
       o.path ?? o.handle?.path, undefined, o.handle === undefined);
@@ -1011,6 +1057,7 @@ export class SimIo implements Io, SyncCapableIo {
       checkSnapshotsUsable('readv', o.buffers as readonly Uint8Array[], o.lengthsBytes as readonly number[]);
     }
     const handle = o.handle as Handle;
+    if (handle.inode.kind === 'dir') return 0; // a 0-byte readv (see readv)
     const file = handle.inode as FileInode;
     const data = file.cache;
     const offset = o.offsetBytes;
@@ -1271,7 +1318,9 @@ export class SimIo implements Io, SyncCapableIo {
     if (o.handle !== undefined) inode = o.handle.inode;
     else {
       const path = o.path as string;
-      const found = this.disk.resolve('stat', path, true).inode;
+      const parsed = o.parsed as ParsedPath;
+      const found = this.disk.resolve('stat', path, true, parsed.tooLongIndex).inode;
+      this.checkTrailing('stat', parsed, found);
       if (found === undefined) throw sys('ENOENT', 'stat', { path });
       inode = found;
     }
@@ -1364,9 +1413,18 @@ export class SimIo implements Io, SyncCapableIo {
   private doOpen(o: IoOp): number {
     const path = o.path as string;
     const f = o.flags as ResolvedOpenFlags;
-    // O_CREAT|O_EXCL does not follow a link in the last component (even a dangling one is EEXIST).
-    const look = this.disk.resolve('open', path, !(f.create && f.exclusive));
+    const parsed = o.parsed as ParsedPath;
+    if (f.create && parsed.trailingSlash) {
+      // Linux refuses to create `name/` before it looks the name up: EISDIR once the parent walks.
+      this.disk.lookup('open', path, parsed.tooLongIndex, false);
+      throw sys('EISDIR', 'open', { path });
+    }
+    // O_CREAT|O_EXCL does not follow a link in the last component (even a dangling one is EEXIST);
+    // a last `.` is entered by the walk, so a link there is followed whatever the flags.
+    const look = this.disk.resolve('open', path, parsed.lastIsDot || !(f.create && f.exclusive), parsed.tooLongIndex);
     let inode = look.inode;
+    // O_TMPFILE names a directory to create in: a last `.` or slash only repeats that.
+    if (!f.tmpfile) this.checkTrailing('open', parsed, inode, f);
     if (f.tmpfile) {
       if (inode === undefined) throw sys('ENOENT', 'open', { path });
       if (inode.kind !== 'dir') throw sys('ENOTDIR', 'open', { path });
@@ -1404,15 +1462,44 @@ export class SimIo implements Io, SyncCapableIo {
     return fd;
   }
 
+  /** Throws Linux's answer for a path ending in `/` or `.` (see `trailingError`), if it differs. */
+  private checkTrailing(operation: 'open' | 'stat' | 'readdir' | 'unlink' | 'mkdir' | 'rmdir', parsed: ParsedPath, inode: Inode | undefined, f?: ResolvedOpenFlags): void {
+    if (!parsed.lastIsDot && !parsed.trailingSlash) return;
+    const code = trailingError(operation, parsed, entryKind(inode), f);
+    if (code !== undefined) throw sys(code, operation, { path: parsed.path });
+  }
+
+  /**
+   * Walks to the parent of a rename operand without looking its last name up. A path ending in
+   * `.` names a directory that the walk enters (a symbolic link there is followed), so it must
+   * exist and be one.
+   */
+  private renameParent(parsed: ParsedPath): Lookup {
+    if (!parsed.lastIsDot) return this.disk.lookup('rename', parsed.path, parsed.tooLongIndex, false);
+    const look = this.disk.resolve('rename', parsed.path, true, parsed.tooLongIndex);
+    if (look.inode === undefined) throw sys('ENOENT', 'rename', { path: parsed.path });
+    if (look.inode.kind !== 'dir') throw sys('ENOTDIR', 'rename', { path: parsed.path });
+    return look;
+  }
+
   private doRename(o: IoOp): void {
     const src = o.path as string;
     const dst = o.path2 as string;
+    const fromParsed = o.parsed as ParsedPath;
+    const toParsed = o.parsed2 as ParsedPath;
     const details = { path: src, destination: dst };
     // Linux resolves both parents before it looks at the entries: a bad destination parent is
-    // ENOTDIR/ENOENT even when the source is missing.
-    const from = this.disk.lookup('rename', src);
-    const to: Lookup = this.disk.lookup('rename', dst);
+    // ENOTDIR/ENOENT even when the source is missing. Then a last `.` is EBUSY, then the source's
+    // name is looked up (ENAMETOOLONG, ENOENT), then the destination's.
+    const from = this.renameParent(fromParsed);
+    const to: Lookup = this.renameParent(toParsed);
+    const busy = renameTrailingError(fromParsed, toParsed);
+    if (busy !== undefined) throw sys(busy, 'rename', details);
+    if (lastNameTooLong(fromParsed)) throw sys('ENAMETOOLONG', 'rename', details);
     if (from.inode === undefined) throw sys('ENOENT', 'rename', details);
+    if (lastNameTooLong(toParsed)) throw sys('ENAMETOOLONG', 'rename', details);
+    const notDirectory = renameTrailingError(fromParsed, toParsed, entryKind(from.inode));
+    if (notDirectory !== undefined) throw sys(notDirectory, 'rename', details);
     if (src === dst) return;
     if (dst.startsWith(`${src}/`)) throw sys('EINVAL', 'rename', details);
     // Linux checks "the target is an ancestor of the source" before any type check.
@@ -1431,8 +1518,9 @@ export class SimIo implements Io, SyncCapableIo {
 
   private doUnlink(o: IoOp): void {
     const path = o.path as string;
-    if (path === '.') throw sys('EISDIR', 'unlink', { path });
-    const look = this.disk.lookup('unlink', path);
+    const parsed = o.parsed as ParsedPath;
+    const look = this.disk.resolve('unlink', path, parsed.lastIsDot, parsed.tooLongIndex);
+    this.checkTrailing('unlink', parsed, look.inode);
     if (look.inode === undefined) throw sys('ENOENT', 'unlink', { path });
     if (look.inode.kind === 'dir') throw sys('EISDIR', 'unlink', { path });
     this.namespaceFault(o, 'unlink', path);
@@ -1441,8 +1529,9 @@ export class SimIo implements Io, SyncCapableIo {
 
   private doMkdir(o: IoOp): void {
     const path = o.path as string;
-    if (path === '.') throw sys('EEXIST', 'mkdir', { path });
-    const look = this.disk.lookup('mkdir', path);
+    const parsed = o.parsed as ParsedPath;
+    const look = this.disk.resolve('mkdir', path, parsed.lastIsDot, parsed.tooLongIndex);
+    this.checkTrailing('mkdir', parsed, look.inode);
     if (look.inode !== undefined) throw sys('EEXIST', 'mkdir', { path });
     this.namespaceFault(o, 'mkdir', path);
     this.disk.mkdir(look.parent, look.name);
@@ -1450,7 +1539,9 @@ export class SimIo implements Io, SyncCapableIo {
 
   private doRmdir(o: IoOp): void {
     const path = o.path as string;
-    const look = this.disk.lookup('rmdir', path);
+    const parsed = o.parsed as ParsedPath;
+    const look = this.disk.resolve('rmdir', path, parsed.lastIsDot, parsed.tooLongIndex);
+    this.checkTrailing('rmdir', parsed, look.inode);
     if (look.inode === undefined) throw sys('ENOENT', 'rmdir', { path });
     if (look.inode.kind !== 'dir') throw sys('ENOTDIR', 'rmdir', { path });
     if (look.inode.entries.size > 0) throw sys('ENOTEMPTY', 'rmdir', { path });
@@ -1460,7 +1551,9 @@ export class SimIo implements Io, SyncCapableIo {
 
   private doReaddir(o: IoOp): string[] {
     const path = o.path as string;
-    const inode = this.disk.resolve('readdir', path, true).inode;
+    const parsed = o.parsed as ParsedPath;
+    const inode = this.disk.resolve('readdir', path, true, parsed.tooLongIndex).inode;
+    this.checkTrailing('readdir', parsed, inode);
     if (inode === undefined) throw sys('ENOENT', 'readdir', { path });
     if (inode.kind !== 'dir') throw sys('ENOTDIR', 'readdir', { path });
     return [...inode.entries.keys()].sort();
@@ -1470,6 +1563,12 @@ export class SimIo implements Io, SyncCapableIo {
 const utf8Encoder = new TextEncoder();
 function utf8Length(text: string): number {
   return utf8Encoder.encode(text).byteLength;
+}
+
+/** What `trailingError` judges: a symbolic link not followed counts as a non-directory, as Linux's checks see it. */
+function entryKind(inode: Inode | undefined): EntryKind {
+  if (inode === undefined) return 'missing';
+  return inode.kind === 'dir' ? 'directory' : 'file';
 }
 
 /** What `stat` reports as the size of a directory (like ext4's one block). */

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createNodeFs, type NodeFs } from '../../nodefs/create-node-fs.js';
-import type { FsHost } from '../../interfaces/namespace-io.js';
+import type { FsHost, SyncCapableIo } from '../../interfaces/namespace-io.js';
 import { StorageError } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
 import { checkOptionKeys } from '../../interfaces/validate.js';
@@ -207,7 +207,7 @@ export class SimNode implements SimNodeContext {
   get fs(): NodeFs {
     if (this.nodeFs === undefined) {
       const node = this;
-      const host: FsHost = { get io(): SimIo { return node.currentIo; }, random: () => node.namePrng.next() };
+      const host: FsHost = { get io(): SyncCapableIo { return node.currentIo.posix; }, random: () => node.namePrng.next() };
       this.nodeFs = createNodeFs(host);
     }
     return this.nodeFs;
@@ -521,3 +521,4 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   }
   return value;
 }
+
