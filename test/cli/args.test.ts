@@ -73,7 +73,7 @@ describe('cli: parseCli', () => {
     expect(bogus).to.not.match(/positional|'--'/);
     expect(usage(['sim', 'kv', '--seeds'])).to.equal('sim: --seeds needs a value (see faultline sim --help)');
     expect(usage(['sim', 'kv', '--json=yes'])).to.equal("sim: --json takes no value, got '--json=yes'");
-    expect(usage(['smi', 'kv'])).to.equal("unknown command 'smi' (did you mean sim?); the commands: sim, replay, merge, demo, list, help (faultline --help)");
+    expect(usage(['smi', 'kv'])).to.equal("unknown command 'smi' (did you mean sim?); the commands: sim, replay, shrink, merge, demo, list, help (faultline --help)");
     expect(usage(['sim', 'kv', '--seed-timeout', '-1s'])).to.match(/^--seed-timeout must be a duration such as 30 \(seconds\), 30s, 2m or 1h, got '-1s'$/);
   });
 

@@ -1,7 +1,7 @@
 // A third party's backend under test: faultline's FsIo over a memfs Volume (a new one per test).
 // Shared by the three runner files beside it, which are what a user writes.
 import { Volume } from 'memfs';
-import { FsIo } from 'faultline';
+import { FsIo, FSIO_CUSTOM_FILE_SIZE_MAX_BYTES } from 'faultline';
 
 export async function createBackend() {
   const volume = new Volume();
@@ -12,8 +12,13 @@ export async function createBackend() {
 
 export const supports = {
   direct: false, tmpfile: false, symlinks: false, directoryFsync: true,
+  // memfs keeps a file in one Buffer: FsIo stops it below ext4's limit (EFBIG there).
+  fileSizeMaxBytes: FSIO_CUSTOM_FILE_SIZE_MAX_BYTES,
   modelRuns: 10,
-  reasons: { direct: 'memfs has no O_DIRECT', tmpfile: 'memfs has no O_TMPFILE', symlinks: 'not planted here' },
+  reasons: {
+    direct: 'memfs has no O_DIRECT', tmpfile: 'memfs has no O_TMPFILE', symlinks: 'not planted here',
+    fileSizeMax: 'memfs holds a file in one Buffer, far below 2^44 - 4096',
+  },
 };
 
 /** A workload for simulationTest: a synced record survives a power cut, on every seed. */
