@@ -1,6 +1,6 @@
 /**
  * Campaign throughput: seeds per second of the KV workload (posix profile, default faults) on 1
- * and on 2 worker threads, and the scaling ratio (goal: at least 1.7x on 2 cores).
+ * and on 2 worker processes, and the scaling ratio (goal: at least 1.7x on 2 cores).
  *
  * Run: `node dist/bench/campaign.js [--seeds N] [--quick]`. Seeds run in worker processes, which
  * start with V8's GC helper threads off, as the `faultline` command's do (see `src/cli/worker-process.ts`).

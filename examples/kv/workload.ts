@@ -3,8 +3,8 @@
  *
  * Per seed: a few epochs on one simulated node. Each epoch recovers the store, checks every key
  * against the model, then runs several concurrent clients doing random puts, deletes and gets
- * while a power cut strikes after a random number of operations (or, when the draw says so, once
- * the epoch is idle). A store that fails-stop (a sync or write error) gets a power cycle, as an
+ * while a power cut strikes after a random number of operations, at a random simulated time, at a
+ * random Io operation (the simulator's `powerCut` rule), or once the epoch is idle. A store that fails-stop (a sync or write error) gets a power cycle, as an
  * operator would give it. The invariants:
  * - a get during normal operation returns exactly the last acknowledged value;
  * - after every recovery, each key holds its last acknowledged value or one of the writes that
@@ -30,6 +30,9 @@ interface Plan {
   readonly largeValueBytesMax: number;
   readonly store: KvStoreOptions;
 }
+
+/** Chance per Io operation of the store that the `powerCut` rule cuts the power, in epochs that arm it. */
+const IO_POWER_CUT_RATE = 0.01;
 
 /** Bounds recovery attempts (each after a power cycle) before a failing recovery is judged. */
 const RECOVERY_ATTEMPTS_MAX = 3;
@@ -92,10 +95,13 @@ class Run {
       if (!(await this.verify(store, epoch))) return false;
       const totalOps = this.plan.clients * this.plan.opsPerClient;
       // The power cut comes after a random number of operations (mid-request), at a random
-      // simulated time (mid-anything: a sync, a rollover, a compaction), or once the epoch is idle.
+      // simulated time (mid-anything: a sync, a rollover, a compaction), at a random Io operation
+      // of the store (the simulator's `powerCut` rule: between any two of its writes, syncs and
+      // renames), or once the epoch is idle.
       const draw = this.ctx.random();
       this.crashAtOp = draw < 0.4 ? 1 + this.ctx.randomInt(totalOps) : -1;
       const crashAtMs = draw >= 0.4 && draw < 0.8 ? this.ctx.random() * this.epochMsEstimate : -1;
+      if (draw >= 0.9) this.ctx.sim.faults.set('powerCut', { rate: IO_POWER_CUT_RATE, node: this.node.name });
       this.opsStarted = 0;
       this.crashed = false;
       this.clientsDone = false;
@@ -106,6 +112,14 @@ class Run {
       await Promise.all(clients);
       this.clientsDone = true;
       await timer;
+      if (draw >= 0.9) {
+        this.ctx.sim.faults.set('powerCut', undefined);
+        if (this.ctx.sim.node(this.node.name).crashed && !this.crashed) {
+          this.crashed = true;
+          this.stats.crashes += 1;
+          this.ctx.log('power cut (powerCut rule, at an Io operation)');
+        }
+      }
       if (!this.crashed) this.epochMsEstimate = Math.max(1, this.ctx.sim.clock.now() - startedMs);
       if (store.failed !== undefined && !this.crashed) {
         this.stats.failStops += 1;
@@ -280,9 +294,11 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Errors a power cycle may cure: I/O errors and detected damage (a transient corruption on read). */
+/** Errors a power cycle may cure: I/O errors, detected damage (a transient corruption on read), lack of space. */
 function isRetryable(err: unknown): boolean {
-  return isStorageError(err, 'EIO') || isStorageError(err, 'ERR_BLOB_CORRUPT') || isStorageError(err, 'ERR_CRASHED');
+  return isStorageError(err, 'EIO') || isStorageError(err, 'ERR_BLOB_CORRUPT') || isStorageError(err, 'ERR_CRASHED')
+    // Out of space or quota during recovery: an operator frees some and restarts the store.
+    || isStorageError(err, 'ENOSPC') || isStorageError(err, 'EDQUOT');
 }
 
 export default defineWorkload({

@@ -39,6 +39,9 @@ function isMediaFault(kind: string): boolean {
   return /corruptAtRest|misdirect|latent/i.test(kind);
 }
 
+/** Chance per Io operation of a replica that the simulator's `powerCut` rule cuts its power. */
+const IO_POWER_CUT_RATE = 0.003;
+
 /** Raised to end a run early when a media fault excuses a loss. */
 class Excused extends Error {}
 
@@ -86,8 +89,12 @@ class Run {
   async go(): Promise<void> {
     for (const replica of this.replicas) await this.recover(replica);
     await this.elect('start');
+    // Besides the chaos below, the simulator itself cuts a replica's power now and then at one of
+    // its Io operations (mid-append, mid-truncate, mid-recovery): the pump power-cycles it.
+    this.ctx.sim.faults.set('powerCut', { rate: IO_POWER_CUT_RATE });
     const pumps = this.replicas.map((replica) => this.pump(replica));
     await Promise.all([this.produce(), this.chaos(), ...pumps]);
+    this.ctx.sim.faults.set('powerCut', undefined);
     for (const replica of this.replicas) this.powerCut(replica, 'final');
     for (const replica of this.replicas) await this.restart(replica);
     this.checkAcknowledged('final');

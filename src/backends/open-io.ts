@@ -9,6 +9,7 @@
 import { stat } from 'node:fs/promises';
 import { ErrorCodes, StorageError, isErrorCode, isStorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
+import { checkOptionKeys } from '../interfaces/validate.js';
 import { FsIo } from './fs/index.js';
 import { UringIo } from './iouring/index.js';
 
@@ -26,6 +27,8 @@ export interface OpenIoOptions {
   /** Set to false to keep `'auto'` quiet about falling back (default true). */
   readonly explainFallback?: boolean;
 }
+
+const OPEN_IO_OPTION_NAMES = ['backend', 'root', 'queueDepth', 'explainFallback'] as const;
 
 let fallbackExplained = false;
 
@@ -65,6 +68,7 @@ export async function openIo(options: OpenIoOptions): Promise<Io> {
   if (typeof options !== 'object' || options === null) {
     throw new StorageError('ERR_INVALID_ARGUMENT', 'openIo: options must be an object', { operation: 'openIo', argument: 'options' });
   }
+  checkOptionKeys('openIo', options, OPEN_IO_OPTION_NAMES);
   const backend = options.backend ?? 'auto';
   if (backend === 'auto' || backend === 'iouring' || backend === 'fs') await checkRoot(options.root);
   const uringOptions = options.queueDepth === undefined ? { root: options.root } : { root: options.root, queueDepth: options.queueDepth };

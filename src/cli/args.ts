@@ -15,7 +15,7 @@ export { UsageError };
 
 /** Most seeds one `sim` invocation runs; a longer campaign is sharded with `--from`. */
 export const SEED_COUNT_MAX = 100_000_000;
-/** Most worker threads. */
+/** Most worker processes. */
 export const WORKERS_MAX = 256;
 /** Most `--option` pairs. */
 export const OPTIONS_MAX = 64;
@@ -417,12 +417,12 @@ whose default export has run(ctx). Exit codes: 0 every seed passed, 1 a seed fai
 2 bad input, 130/143 interrupted by SIGINT/SIGTERM.`,
   sim: `faultline sim <workload> [options]
 
-Runs the workload once per seed, seeds S..S+N-1, spread over worker threads.
+Runs the workload once per seed, seeds S..S+N-1, spread over worker processes (a seed that exits, crashes or hangs fails alone).
 
   --seeds N          how many seeds (default 100)
   --from S           first seed (default 1); with --seeds, shards a campaign across machines
-  --workers W        worker threads (default: available parallelism)
-  --profile P        posix (default), ext4-ordered or none: what a power cut may lose
+  --workers W        worker processes (default: available parallelism)
+  --profile P        posix (default), ext4-ordered, writeback or none: what a power cut may lose
   --faults F         none, default (default), heavy, or swarm (each seed draws its own mix and rates)
   --latency L        default (SSD-like, completions reorder) or none
   --option k=v       passed to the workload in ctx.options (repeatable)
@@ -448,7 +448,7 @@ Reruns exactly one seed (same profile, faults and options as the campaign) and p
 result and sim.hash(); the hash is identical on every run of the same seed.
 
   --seed S           the seed to run (required)
-  --profile P        posix (default), ext4-ordered or none
+  --profile P        posix (default), ext4-ordered, writeback or none
   --faults F         none, default (default), heavy or swarm
   --latency L        default or none
   --option k=v       passed to the workload in ctx.options (repeatable)
@@ -463,8 +463,9 @@ result and sim.hash(); the hash is identical on every run of the same seed.
 
 Finds a smaller failing run of a failing seed: re-runs it with each injected fault kind switched
 off in turn, then with single injected faults vetoed, keeping every removal after which the seed
-still fails with the same signature. Prints the faults that remain (each needed: vetoing any of
-them makes the failure go away) and a replay command that reproduces the failure with only those.
+still fails with the same signature. Prints the faults that remain (each needed: without any one
+of them the seed passes or fails differently) and a replay command that reproduces the failure
+with only those.
 
   --seed S           the failing seed (required)
   --profile P, --faults F, --latency L, --option k=v   as the campaign ran it

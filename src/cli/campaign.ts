@@ -13,6 +13,7 @@
  * {@link SeedLedger}, so a seed without a result is named as missing and fails the campaign.
  */
 import type { ChildProcess } from 'node:child_process';
+import { UsageError } from './usage-error.js';
 import type { LoadedWorkload } from './load-workload.js';
 import { runSeed, type SeedResult } from './run-seed.js';
 import { SeedLedger, MISSING_NAMED_MAX } from './seed-ledger.js';
@@ -142,7 +143,7 @@ class Tally {
 /** Why seeds stopped being handed out before the plan's end. */
 type StopReason = 'fail-fast' | 'duration' | 'failures' | undefined;
 
-/** Runs the campaign. Rejects only when a worker cannot start or load the workload. */
+/** Runs the campaign. Rejects (with a UsageError) only when a worker cannot start or load the workload. */
 export async function runCampaign(spec: CampaignSpec): Promise<CampaignResult> {
   const started = performance.now();
   const plan = spec.plan ?? rangePlan(spec.seedFrom, spec.seedCount);
@@ -306,7 +307,7 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
       const inFlight = batch?.[slot.got];
       if (!slot.retiring || slot.timedOut) {
         if (!slot.ready) {
-          fatal(new Error(`a worker process ${exitDescription(code, signal)} before it loaded the workload '${spec.workload.specifier}'`));
+          fatal(new UsageError(`a worker process ${exitDescription(code, signal)} while loading the workload '${spec.workload.specifier}' (does its module exit or crash when imported?)`));
         } else if (batch !== undefined && inFlight !== undefined) {
           const wallMs = performance.now() - slot.seedStartedMs;
           const seed = plan.seedAt(inFlight);
@@ -353,7 +354,8 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
             assign(slot);
             break;
           case 'fatal':
-            fatal(new Error(message.message));
+            // The command loaded the workload itself first, so this is the module behaving differently in a worker.
+            fatal(new UsageError(`a worker process could not load the workload: ${message.message}`));
             break;
         }
       });

@@ -47,7 +47,7 @@ export async function demoCommand(args: DemoArgs): Promise<number> {
   say('is one full run on a simulated disk: several clients write, power is cut at a random');
   say('moment, the store recovers, and a checker compares every key with what was acknowledged.');
 
-  heading('Step 1/3:', `${seeds} seeds of the correct store, posix crash profile, default disk faults (EIO, fsyncgate, torn and misdirected writes, bit rot), ${workers} worker thread${workers === 1 ? '' : 's'}.`);
+  heading('Step 1/3:', `${seeds} seeds of the correct store, posix crash profile, default disk faults (EIO, fsyncgate, torn and misdirected writes, bit rot), ${workers} worker process${workers === 1 ? "" : "es"}.`);
   const kv = await loadWorkload('kv');
   const progress1 = createProgress('kv', seeds);
   const first = await runCampaign({

@@ -26,6 +26,8 @@ import type { Workload } from './workload.js';
 
 /** Most runs one shrink makes (each is one full run of the seed). */
 export const SHRINK_RUNS_MAX = 400;
+/** Longest "fails differently" description printed per kept fault. */
+const OUTCOME_CHARS_MAX = 120;
 
 /** The `--json` document of `shrink`. */
 export interface ShrinkJson {
@@ -39,6 +41,8 @@ export interface ShrinkJson {
   readonly vetoes: readonly string[];
   /** The faults the shrunk run still injects (occurrences and trace records). */
   readonly kept: readonly string[];
+  /** For each kept fault, what the run does without it: `pass`, or the code it then fails with. */
+  readonly withoutKept: readonly string[];
   readonly keptRecords: readonly string[];
   readonly hash: string;
   readonly runs: number;
@@ -79,8 +83,11 @@ export async function shrinkSeed(args: ShrinkArgs, workload: Workload, options: 
   // 2. Single faults vetoed, until a pass changes nothing.
   const vetoes: FaultOccurrence[] = [];
   let changed = true;
+  /** What vetoing each fault of the last pass did (the last pass tries every fault that stays). */
+  let outcomes = new Map<string, string>();
   while (changed && budgetLeft()) {
     changed = false;
+    outcomes = new Map();
     let index = 0;
     while (index < (current.decidedFaults ?? []).length && budgetLeft()) {
       const fault = current.decidedFaults![index]!;
@@ -91,6 +98,8 @@ export async function shrinkSeed(args: ShrinkArgs, workload: Workload, options: 
         changed = true;
         // Faults before this one happened exactly as before; carry on from the same position.
       } else {
+        const other = candidate.error === undefined ? '?' : `${candidate.error.code}: ${candidate.error.message}`;
+        outcomes.set(occurrenceText(fault), candidate.ok ? 'pass' : `fails differently (${other.length > OUTCOME_CHARS_MAX ? `${other.slice(0, OUTCOME_CHARS_MAX)}…` : other})`);
         index += 1;
       }
     }
@@ -105,6 +114,7 @@ export async function shrinkSeed(args: ShrinkArgs, workload: Workload, options: 
     faultsOff,
     vetoes: vetoes.map(occurrenceText),
     kept: kept.map(occurrenceText),
+    withoutKept: kept.map((fault) => outcomes.get(occurrenceText(fault)) ?? 'not tried'),
     keptRecords: current.faultRecords ?? [],
     hash: current.hash,
     runs,
@@ -129,8 +139,9 @@ export async function shrinkCommand(args: ShrinkArgs, streams: Pick<CommandStrea
   if (doc.faultsAfter === 0) {
     lines.push('the failure needs no injected fault: the power cuts and the workload alone produce it');
   } else {
-    lines.push(`the faults it needs (vetoing any one of them makes the failure go away):`);
-    for (const record of doc.keptRecords) lines.push(`  ${record}`);
+    lines.push(`the faults it needs (vetoing any one of them makes this failure go away):`);
+    doc.kept.forEach((occurrence, i) => lines.push(`  ${occurrence}: without it the seed ${doc.withoutKept[i] === 'pass' ? 'passes' : doc.withoutKept[i]}`));
+    for (const record of doc.keptRecords) lines.push(`    ${record}`);
   }
   lines.push(`replay with only those: ${doc.replay}`);
   streams.out.write(lines.join('\n') + '\n');

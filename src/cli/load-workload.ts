@@ -16,7 +16,7 @@ export const BUILTIN_WORKLOADS: Readonly<Record<string, string>> = {
   'replicated-log': '../../examples/replicated-log/workload',
 };
 
-/** A workload ready to run, and how to load it again (in a worker thread). */
+/** A workload ready to run, and how to load it again (in a worker process). */
 export interface LoadedWorkload {
   /** What the user typed. */
   readonly specifier: string;

@@ -13,7 +13,7 @@ export const LOG_LINES_MAX = 200;
 /** Trace events shown with a failure. */
 export const FAILURE_TRACE_EVENTS = 20;
 
-/** What to run. Plain data: it is posted to worker threads. */
+/** What to run. Plain data: it crosses to worker processes. */
 export interface SeedSpec {
   readonly seed: number;
   readonly profile: SimProfile;

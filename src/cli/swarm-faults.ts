@@ -9,6 +9,12 @@
  * over three and a half orders of magnitude), and one seed in four turns one of its kinds up high
  * (the heavy preset's rate times ten, at most 0.3). The configuration is a pure function of the
  * seed, drawn from a stream of its own, so the replay line stays `--faults swarm --seed S`.
+ *
+ * Swarm varies the mix of the kinds the `default` preset injects ({@link SWARM_KINDS}: the errno
+ * variants of `fsyncError` and `namespaceError` included). `lostWrite` and `powerCut` are opt-in
+ * per workload, never drawn: a lost synced write is data loss no store can undo (only detect), and
+ * a power cut needs the workload's own restart and recovery, so a workload asks for them itself
+ * (as the example workloads do with `powerCut`).
  */
 import { FAULT_KINDS, FAULTS_DEFAULT, FAULTS_HEAVY, type FaultConfig, type FaultKind, type FaultRule } from '../backends/sim/faults.js';
 import { Prng } from '../backends/sim/prng.js';
@@ -25,6 +31,9 @@ export const SWARM_HIGH_SHARE = 1 / 4;
 /** The high kind: the heavy preset's rate times this, capped. */
 export const SWARM_HIGH_FACTOR = 10;
 export const SWARM_RATE_MAX = 0.3;
+
+/** The kinds swarm switches on and off: those of the `default` preset, in `FAULT_KINDS` order. */
+export const SWARM_KINDS: readonly FaultKind[] = FAULT_KINDS.filter((kind) => FAULTS_DEFAULT[kind] !== undefined);
 
 /** A seed's swarm configuration, and which kind (if any) it turned up high. */
 export interface SwarmFaults {
@@ -43,7 +52,7 @@ export function swarmFaults(seed: number): SwarmFaults {
   if (prng.next() < SWARM_NO_FAULTS_SHARE) return { config: {}, high: undefined };
   const config: { [K in FaultKind]?: FaultRule } = {};
   const on: FaultKind[] = [];
-  for (const kind of FAULT_KINDS) {
+  for (const kind of SWARM_KINDS) {
     const enabled = prng.next() < SWARM_KIND_ON_SHARE;
     const exponent = SWARM_RATE_EXPONENT_MIN + prng.next() * (SWARM_RATE_EXPONENT_MAX - SWARM_RATE_EXPONENT_MIN);
     if (!enabled) continue;

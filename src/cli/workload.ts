@@ -7,12 +7,12 @@ import type { Io } from '../interfaces/io.js';
 import type { LatencyPresetName, SimulationHandle, SimNodeHandle } from './sim-api.js';
 
 /** The durability model of the simulated disks (see the simulator's documentation). */
-export type SimProfile = 'posix' | 'ext4-ordered' | 'none';
+export type SimProfile = 'posix' | 'ext4-ordered' | 'writeback' | 'none';
 /** A fault preset name: what the simulator injects. */
 /** `swarm`: each seed draws its own configuration from the seed (see `swarm-faults.ts`). */
 export type FaultPresetName = 'none' | 'default' | 'heavy' | 'swarm';
 
-export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'none'];
+export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'writeback', 'none'];
 export const FAULT_PRESETS: readonly FaultPresetName[] = ['none', 'default', 'heavy', 'swarm'];
 
 /** One simulated machine as a workload sees it. */

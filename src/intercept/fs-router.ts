@@ -48,6 +48,11 @@ export interface FsRoute {
   readonly label: string;
   /** The node's fs as of now (a restarted node has a fresh one). Must have `promises`. */
   fs(): object;
+  /**
+   * Changes whenever the node loses power or restarts. A timer set in this context fires only if
+   * it is unchanged by then: a machine's timers die with its power. Absent: timers always fire.
+   */
+  generation?(): number;
 }
 
 const context = new AsyncLocalStorage<FsRoute>();

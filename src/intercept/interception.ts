@@ -17,6 +17,7 @@ import { SimTime } from './sim-time.js';
 export interface InterceptedNode {
   readonly name: string;
   readonly crashed: boolean;
+  readonly restarts: number;
 }
 
 export class Interception {
@@ -89,7 +90,12 @@ export class Interception {
     }
     let route = this.routes.get(node);
     if (route === undefined) {
-      route = { label: node.name, fs: () => this.fsOf(node) };
+      route = {
+        label: node.name,
+        fs: () => this.fsOf(node),
+        // Odd while crashed; each restart moves it on.
+        generation: () => node.restarts * 2 + (node.crashed ? 1 : 0),
+      };
       this.routes.set(node, route);
     }
     return runInRoute(route, async () => fn());

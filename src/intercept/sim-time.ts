@@ -10,13 +10,15 @@
  * and `hrtime` count simulated time from the start of the run, in whole milliseconds.
  *
  * A timer callback runs in the async context where the timer was set (`AsyncResource.bind`), so a
- * callback set inside `node.within` keeps reaching that node's disk. `process.nextTick` and
+ * callback set inside `node.within` keeps reaching that node's disk; and it never runs once that
+ * node has lost power (crash or restart since it was set): the machine's process died with it. `process.nextTick` and
  * `queueMicrotask` are not faked: they involve no time, and promises need them.
  */
 import { AsyncResource } from 'node:async_hooks';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { withGlobal, type Clock } from '@sinonjs/fake-timers';
 import type { ExternalTimers, Scheduler } from '../backends/sim/scheduler.js';
+import { currentRoute } from './fs-router.js';
 import { StorageError } from '../interfaces/errors.js';
 
 /** The wall-clock time (ms since 1970) at simulated time 0: 2025-01-01T00:00:00Z. */
@@ -54,9 +56,24 @@ export class SimTime implements ExternalTimers {
       for (const name of SETTERS) {
         const fake = holder[name];
         if (typeof fake !== 'function') continue;
+        const clock = this.clock;
         const bound = function (this: unknown, callback: unknown, ...rest: unknown[]): unknown {
-          const cb = typeof callback === 'function' ? AsyncResource.bind(callback as (...a: unknown[]) => unknown) : callback;
-          return Reflect.apply(fake, this, [cb, ...rest]);
+          if (typeof callback !== 'function') return Reflect.apply(fake, this, [callback, ...rest]);
+          const run = AsyncResource.bind(callback as (...a: unknown[]) => unknown);
+          const route = currentRoute();
+          if (route?.generation === undefined) return Reflect.apply(fake, this, [run, ...rest]);
+          // Set on a simulated node: it fires only while that node has not lost power since.
+          const generation = route.generation();
+          let handle: unknown;
+          const guarded = function (this: unknown, ...args: unknown[]): unknown {
+            if (route.generation?.() !== generation) {
+              if (name === 'setInterval') clock.clearInterval(handle as Parameters<typeof clock.clearInterval>[0]);
+              return undefined;
+            }
+            return Reflect.apply(run, this, args);
+          };
+          handle = Reflect.apply(fake, this, [guarded, ...rest]);
+          return handle;
         };
         // Keep util.promisify(setTimeout) and friends working as on Node.
         for (const symbol of Object.getOwnPropertySymbols(fake)) {

@@ -599,9 +599,7 @@ export function checkVersions(operation: string, versions: unknown): readonly [n
 /** `fsync` options: `undefined` or an object whose `dataOnly` is absent or a boolean; returns `dataOnly`. */
 export function checkFsyncOptions(operation: string, options: unknown): boolean {
   if (options === undefined) return false;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalid(operation, 'options must be an object', { argument: 'options' });
-  }
+  checkOptionKeys(operation, options, ['dataOnly']);
   const dataOnly = (options as { dataOnly?: unknown }).dataOnly;
   if (dataOnly !== undefined && typeof dataOnly !== 'boolean') {
     throw invalid(operation, 'dataOnly must be a boolean', { argument: 'dataOnly' });
@@ -620,10 +618,7 @@ export function checkAllocateRange(operation: string, offsetBytes: unknown, leng
 /** Options of `statFull`: an object with only a boolean `follow`; returns whether to follow. */
 export function checkStatFullOptions(operation: string, options: unknown): boolean {
   if (options === undefined) return true;
-  if (typeof options !== 'object' || options === null) throw invalid(operation, 'options must be an object', { argument: 'options' });
-  for (const key of Object.keys(options)) {
-    if (key !== 'follow') throw invalid(operation, 'unknown option', { argument: key });
-  }
+  checkOptionKeys(operation, options, ['follow']);
   const follow = (options as StatFullOptions).follow;
   if (follow !== undefined && typeof follow !== 'boolean') throw invalid(operation, 'follow must be a boolean', { argument: 'follow' });
   return follow !== false;
@@ -634,11 +629,8 @@ const TIME_MS_MAX = 8.64e15;
 
 /** An attribute change: known keys only, each in range (mode 0..0o7777, ids -1..2^32-2, finite times). */
 export function checkAttributeChange(operation: string, change: unknown): AttributeChange {
-  if (typeof change !== 'object' || change === null) throw invalid(operation, 'change must be an object', { argument: 'change' });
+  checkOptionKeys(operation, change, ['mode', 'uid', 'gid', 'atimeMs', 'mtimeMs'], 'change');
   const c = change as Record<string, unknown>;
-  for (const key of Object.keys(c)) {
-    if (!['mode', 'uid', 'gid', 'atimeMs', 'mtimeMs'].includes(key)) throw invalid(operation, 'unknown attribute', { argument: key });
-  }
   if (c['mode'] !== undefined) checkUnsigned(operation, 'mode', c['mode'], 0o7777);
   for (const key of ['uid', 'gid']) {
     const v = c[key];
@@ -661,4 +653,20 @@ export function checkSymlinkTarget(operation: string, target: unknown): string {
     throw new StorageError('ENAMETOOLONG', `${operation}: target too long`, { operation, limit: PATH_BYTES_MAX });
   }
   return target;
+}
+
+/**
+ * An options object (or `undefined` when `optional`) whose own keys are all in `allowed`. An
+ * unknown key is `ERR_INVALID_ARGUMENT` naming it: a misspelt option (`sead` for `seed`) must never
+ * be accepted and silently ignored. `what` names the object in the message (`options`, `fault
+ * rule`...).
+ */
+export function checkOptionKeys(operation: string, options: unknown, allowed: readonly string[], what = 'options', optional = false): void {
+  if (options === undefined && optional) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalid(operation, `${what} must be an object`, { argument: what });
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw invalid(operation, `unknown key '${key}' in ${what}`, { argument: key, allowed: [...allowed] });
+  }
 }

@@ -25,7 +25,7 @@ import { buffersArg, dataArg, readArgs, writeArgs } from './rw-args.js';
 import { statsFor, toDirent } from './stats.js';
 
 // Captured when this module loads: a later patch of `node:fs` (interception) cannot redirect them.
-const { ReadStream, WriteStream, constants, createReadStream: realCreateReadStream, createWriteStream: realCreateWriteStream } = realFs;
+const { constants, createReadStream: realCreateReadStream, createWriteStream: realCreateWriteStream } = realFs;
 const realKeys = Object.keys(realFs);
 const realPromiseKeys = Object.keys(realFs.promises);
 
@@ -456,8 +456,22 @@ export function createNodeFs(host: FsHost): NodeFs {
   fs['Stats'] = realFs.Stats;
   fs['Dirent'] = realFs.Dirent;
   fs['Dir'] = Dir;
-  fs['ReadStream'] = ReadStream;
-  fs['WriteStream'] = WriteStream;
+  // The stream classes bound to this facade: `new fs.ReadStream(path)` must not open the real disk.
+  type StreamClass = new (path: unknown, options?: unknown) => object;
+  const withFs = (options: unknown): Record<string, unknown> => {
+    const o = typeof options === 'string' ? { encoding: options } : (options ?? {}) as Record<string, unknown>;
+    return o['fs'] === undefined ? { ...o, fs } : o;
+  };
+  const BoundReadStream = class ReadStream extends (realFs.ReadStream as unknown as StreamClass) {
+    constructor(path: unknown, options?: unknown) { super(path, withFs(options)); }
+  };
+  const BoundWriteStream = class WriteStream extends (realFs.WriteStream as unknown as StreamClass) {
+    constructor(path: unknown, options?: unknown) { super(path, withFs(options)); }
+  };
+  fs['ReadStream'] = BoundReadStream;
+  fs['WriteStream'] = BoundWriteStream;
+  fs['FileReadStream'] = BoundReadStream;
+  fs['FileWriteStream'] = BoundWriteStream;
   fs['promises'] = promises;
   for (const key of realKeys) {
     if (!(key in fs)) fs[key] = (): never => { throw unsupported(key); };

@@ -154,9 +154,18 @@ export class Operations {
     return st;
   }
 
-  private *tryStat(ioPath: string, follow = true): Op<InodeStat | undefined> {
+  /** The parent of `path` must resolve to a directory: ENOENT or ENOTDIR otherwise. */
+  private *parentDir(path: FsPath, syscall: string, shown: string, dest?: string): Op<void> {
+    const slash = path.io.lastIndexOf('/');
+    if (slash < 0) return;
+    const parent = yield* call<InodeStat>('statFull', [path.io.slice(0, slash)], syscall, shown, dest);
+    if (!parent.isDirectory) throw systemError('ENOTDIR', syscall, shown, dest);
+  }
+
+  /** lstat (or stat) that answers undefined for a missing path; other errors name `syscall`. */
+  private *tryStat(ioPath: string, follow: boolean, syscall: string, shown: string, dest?: string): Op<InodeStat | undefined> {
     try {
-      return yield* call<InodeStat>('statFull', [ioPath, { follow }], 'stat');
+      return yield* call<InodeStat>('statFull', [ioPath, { follow }], syscall, shown, dest);
     } catch (err) {
       if (codeOf(err) === 'ENOENT') return undefined;
       throw err;
@@ -319,6 +328,8 @@ export class Operations {
     while (done < data.byteLength) {
       const piece = data.subarray(done, Math.min(data.byteLength, done + CHUNK_BYTES_MAX));
       const count = yield* this.write(io, fd, piece, position < 0 ? -1 : position + done);
+      // A write that moves nothing would loop forever: report it as the kernel's EIO.
+      if (count <= 0) throw systemError('EIO', 'write');
       done += count;
     }
   }
@@ -400,8 +411,8 @@ export class Operations {
     if (from.io === '' || to.io === '') throw systemError('ENOENT', 'rename', from.shown, to.shown);
     if (from.io === '.' || to.io === '.') throw systemError('EBUSY', 'rename', from.shown, to.shown);
     if (from.mustBeDir || to.mustBeDir) {
-      // rename never follows the last components; a trailing slash on either side demands that
-      // the source (and an existing destination) be directories. Both parents resolve first.
+      // rename never follows the last components; a trailing slash on either side demands a
+      // directory source. Both parents resolve first.
       for (const side of [from, to]) {
         const slash = side.io.lastIndexOf('/');
         if (slash < 0) continue;
@@ -410,8 +421,7 @@ export class Operations {
       }
       const source = yield* call<InodeStat>('statFull', [from.io, { follow: false }], 'rename', from.shown, to.shown);
       if (!source.isDirectory) throw systemError('ENOTDIR', 'rename', from.shown, to.shown);
-      const target = yield* this.tryStat(to.io, false);
-      if (target !== undefined && !target.isDirectory) throw systemError('ENOTDIR', 'rename', from.shown, to.shown);
+      // A directory source: the rename below gives Linux's answer for the destination.
     }
     yield* call<void>('rename', [from.io, to.io], 'rename', from.shown, to.shown);
   }
@@ -421,7 +431,7 @@ export class Operations {
     if (path.mustBeDir) {
       // Linux's unlinkat with a trailing slash: nothing is ENOENT, a directory EISDIR, anything
       // else (a link is not followed) ENOTDIR.
-      const st = yield* this.tryStat(path.io, false);
+      const st = yield* this.tryStat(path.io, false, 'unlink', path.shown);
       throw systemError(st === undefined ? 'ENOENT' : st.isDirectory ? 'EISDIR' : 'ENOTDIR', 'unlink', path.shown);
     }
     yield* call<void>('unlink', [path.io], 'unlink', path.shown);
@@ -456,12 +466,23 @@ export class Operations {
         if (codeOf(err) !== 'ENOENT') throw err;
       }
       if (st !== undefined) {
-        if (!st.isDirectory) throw systemError(i === parts.length ? 'EEXIST' : 'ENOTDIR', 'mkdir', path.shown);
+        // Node's mkdirp: the last name taken by a non-directory is EEXIST, unless a trailing slash
+        // made stat itself fail with ENOTDIR.
+        if (!st.isDirectory) throw systemError(i === parts.length && !path.mustBeDir ? 'EEXIST' : 'ENOTDIR', 'mkdir', path.shown);
         continue;
       }
-      yield* call<void>('mkdir', [sub], 'mkdir', path.shown);
+      try {
+        yield* call<void>('mkdir', [sub], 'mkdir', path.shown);
+      } catch (err) {
+        // EEXIST on a name that stat did not find: a dangling symbolic link. Node's mkdirp then
+        // reports what stat says (ENOENT).
+        if (codeOf(err) === 'EEXIST') yield* call<InodeStat>('statFull', [sub], 'mkdir', path.shown);
+        throw err;
+      }
       if (bits !== 0o755) yield* call<void>('setAttributes', [sub, { mode: bits }], 'mkdir', path.shown);
-      first ??= shownOf(sub);
+      // Node answers with the path as given when the last component is the first made, else
+      // with the prefix made first.
+      first ??= i === parts.length ? path.shown : path.shown.startsWith('/') ? shownOf(sub) : sub;
     }
     return first;
   }
@@ -493,13 +514,15 @@ export class Operations {
       // The slash resolves the source to a directory (or fails); then the new name must not exist
       // (EEXIST) and a directory cannot be linked (EPERM).
       if ((yield* this.slash(existing, 'link', created)) === undefined) throw systemError('ENOENT', 'link', existing.shown, created.shown);
-      const there = yield* this.tryStat(created.io, false);
-      throw systemError(there === undefined ? 'EPERM' : 'EEXIST', 'link', existing.shown, created.shown);
+      yield* this.parentDir(created, 'link', existing.shown, created.shown);
+      const there = yield* this.tryStat(created.io, false, 'link', existing.shown, created.shown);
+      throw systemError(there !== undefined ? 'EEXIST' : created.mustBeDir ? 'ENOENT' : 'EPERM', 'link', existing.shown, created.shown);
     }
     if (created.mustBeDir) {
-      const st = yield* this.tryStat(existing.io, false);
+      const st = yield* this.tryStat(existing.io, false, 'link', existing.shown, created.shown);
       if (st === undefined) throw systemError('ENOENT', 'link', existing.shown, created.shown);
-      const there = yield* this.tryStat(created.io, false);
+      yield* this.parentDir(created, 'link', existing.shown, created.shown);
+      const there = yield* this.tryStat(created.io, false, 'link', existing.shown, created.shown);
       throw systemError(there === undefined ? 'ENOENT' : 'EEXIST', 'link', existing.shown, created.shown);
     }
     yield* call<void>('link', [existing.io, created.io], 'link', existing.shown, created.shown);
@@ -509,7 +532,7 @@ export class Operations {
     Operations.noEmpty(path, 'symlink');
     if (path.mustBeDir) {
       // A new name with a trailing slash: what exists is EEXIST, what does not cannot be a link.
-      const existing = yield* this.tryStat(path.io, false);
+      const existing = yield* this.tryStat(path.io, false, 'symlink', target, path.shown);
       throw systemError(existing === undefined ? 'ENOENT' : 'EEXIST', 'symlink', target, path.shown);
     }
     yield* call<void>('symlink', [target, path.io], 'symlink', target, path.shown);
@@ -651,33 +674,59 @@ export class Operations {
     throw systemError('EEXIST', 'mkdtemp', `${prefix}XXXXXX`);
   }
 
+  /**
+   * rm, as Node 20 does it: a first lstat (unless `force` and `recursive` both) refuses a missing
+   * path (ENOENT) and a directory without `recursive` (ERR_FS_EISDIR); then rimraf: unlink what is
+   * not a directory, empty and remove what is.
+   */
   *rm(path: FsPath, recursive: boolean, force: boolean): Op<void> {
     Operations.noEmpty(path, 'lstat');
-    let st: InodeStat;
-    try {
-      yield* this.slash(path, 'lstat');
-      st = yield* call<InodeStat>('statFull', [path.io, { follow: path.mustBeDir }], 'lstat', path.shown);
-    } catch (err) {
-      if (force && codeOf(err) === 'ENOENT') return;
-      throw err;
+    if (!force || !recursive) {
+      let st: InodeStat | undefined;
+      try {
+        yield* this.slash(path, 'lstat');
+        st = yield* call<InodeStat>('statFull', [path.io, { follow: path.mustBeDir }], 'lstat', path.shown);
+      } catch (err) {
+        if (!(force && codeOf(err) === 'ENOENT')) throw err;
+      }
+      if (st?.isDirectory === true && !recursive) throw fsEisdir(path.shown);
     }
-    if (!st.isDirectory) {
-      yield* call<void>('unlink', [path.io], 'unlink', path.shown);
-      return;
-    }
-    if (!recursive) throw fsEisdir(path.shown);
     if (path.io === '.') throw systemError('EBUSY', 'rmdir', path.shown);
-    yield* this.rmTree(path.io);
+    yield* this.rimraf(path);
   }
 
-  private *rmTree(ioPath: string): Op<void> {
-    const names = yield* call<string[]>('readdir', [ioPath], 'scandir', shownOf(ioPath));
-    for (const name of names) {
-      const child = childOf(ioPath, name);
-      const st = yield* call<InodeStat>('statFull', [child, { follow: false }], 'lstat', shownOf(child));
-      if (st.isDirectory) yield* this.rmTree(child);
-      else yield* call<void>('unlink', [child], 'unlink', shownOf(child));
+  private *rimraf(path: FsPath): Op<void> {
+    let st: InodeStat | undefined;
+    try {
+      st = yield* call<InodeStat>('statFull', [path.io, { follow: path.mustBeDir }], 'lstat', path.shown);
+    } catch (err) {
+      if (codeOf(err) === 'ENOENT') return;
+      // Other lstat errors are left to the unlink below to report, as Node's rimraf does.
     }
-    yield* call<void>('rmdir', [ioPath], 'rmdir', shownOf(ioPath));
+    try {
+      if (st?.isDirectory === true) yield* this.rmdirTree(path, undefined);
+      else yield* this.unlink(path);
+    } catch (err) {
+      const code = codeOf(err);
+      if (code === 'ENOENT') return;
+      if (code !== 'EISDIR' && code !== 'EPERM') throw err;
+      yield* this.rmdirTree(path, err);
+    }
+  }
+
+  private *rmdirTree(path: FsPath, original: unknown): Op<void> {
+    try {
+      yield* this.rmdir(path);
+      return;
+    } catch (err) {
+      const code = codeOf(err);
+      if (code === 'ENOENT') return;
+      if (code === 'ENOTDIR') throw original ?? err;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM') throw err;
+    }
+    const names = yield* call<string[]>('readdir', [path.io], 'scandir', path.shown);
+    const base = path.shown.replace(/\/+$/, '');
+    for (const name of names) yield* this.rimraf({ shown: `${base}/${name}`, io: childOf(path.io, name), mustBeDir: false });
+    yield* this.rmdir(path);
   }
 }

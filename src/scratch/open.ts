@@ -8,7 +8,7 @@
  */
 import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
-import { normalizePath } from '../interfaces/validate.js';
+import { checkOptionKeys, normalizePath } from '../interfaces/validate.js';
 import { ScratchAllocator } from './allocator.js';
 import { ScratchRegion } from './region.js';
 import { SCRATCH_DIRECTORY_DEFAULT, createAnonymousFile, ensureDirectory, sweepScratch } from './scratch-file.js';
@@ -53,10 +53,10 @@ export interface ScratchOptions {
   readonly operationsInFlightMax?: number;
 }
 
-const OPTION_NAMES = new Set([
+const OPTION_NAMES = [
   'path', 'directory', 'capacityBytes', 'maxCapacityBytes', 'direct', 'alignmentBytes', 'checksums',
   'slotCountMax', 'operationsInFlightMax',
-]);
+] as const;
 
 function invalid(message: string, argument: string): StorageError {
   return new StorageError('ERR_INVALID_ARGUMENT', `scratch.open: ${message}`, { operation: 'scratch.open', argument });
@@ -88,10 +88,7 @@ function optionalBoolean(value: unknown, argument: string): boolean | undefined 
  * creating the file or directory (`ENOENT` for a missing parent of `path`, `ERR_PATH_ESCAPE`...).
  */
 export async function openScratch(io: Io, options: ScratchOptions): Promise<ScratchRegion> {
-  if (typeof options !== 'object' || options === null) throw invalid('options must be an object', 'options');
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.has(key)) throw new StorageError('ERR_INVALID_ARGUMENT', 'scratch.open: unknown option', { operation: 'scratch.open', argument: key });
-  }
+  checkOptionKeys('scratch.open', options, OPTION_NAMES);
   const directRequested = optionalBoolean(options.direct, 'direct');
   const checksums = optionalBoolean(options.checksums, 'checksums') ?? true;
   if (directRequested === true && !io.features.direct) {

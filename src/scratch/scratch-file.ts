@@ -14,7 +14,7 @@
  */
 import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
-import { normalizePath } from '../interfaces/validate.js';
+import { checkOptionKeys, normalizePath } from '../interfaces/validate.js';
 
 /** Default scratch directory, relative to the Io root. */
 export const SCRATCH_DIRECTORY_DEFAULT = '.faultline-scratch';
@@ -94,6 +94,7 @@ export interface SweepScratchOptions {
  * yourself at startup to reclaim space without opening a region.
  */
 export async function sweepScratch(io: Io, options: SweepScratchOptions = {}): Promise<number> {
+  checkOptionKeys('scratch.sweep', options, ['directory']);
   const directory = normalizePath('scratch.sweep', options.directory ?? SCRATCH_DIRECTORY_DEFAULT);
   let names: string[];
   try {

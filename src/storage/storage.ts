@@ -42,7 +42,7 @@ import type { Io } from '../interfaces/io.js';
 import { BLOB_HEADER_BYTES, BLOB_SIZE_MAX_BYTES } from '../interfaces/limits.js';
 import type { BlobName, BlobOpenOptions, OpenedBlob, Storage } from '../interfaces/storage.js';
 import {
-  blobFileName, blobNameFromFileName, checkBuffer, checkPartitionName, checkVersions,
+  blobFileName, blobNameFromFileName, checkBuffer, checkOptionKeys, checkPartitionName, checkVersions,
 } from '../interfaces/validate.js';
 import type { FileAccess } from './access.js';
 import { StorageBlob } from './blob.js';
@@ -60,6 +60,8 @@ export interface StorageOptions {
    */
   readonly direct?: boolean;
 }
+
+const BLOB_OPEN_OPTION_NAMES = ['versions'] as const;
 
 /** Most Storage-level calls (open, remove, scan, writeAtomic) in flight at once. */
 export const STORAGE_OPERATIONS_IN_FLIGHT_MAX = 65_536;
@@ -91,6 +93,7 @@ export function createStorage(io: Io, options?: StorageOptions): Storage {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new StorageError('ERR_INVALID_ARGUMENT', 'options must be an object', { operation: 'createStorage', argument: 'options' });
   }
+  checkOptionKeys('createStorage', options, ['direct'], 'options', true);
   const direct = options?.direct;
   if (direct !== undefined && typeof direct !== 'boolean') {
     throw new StorageError('ERR_INVALID_ARGUMENT', 'options.direct must be a boolean', { operation: 'createStorage', argument: 'direct' });
@@ -248,6 +251,7 @@ class IoStorage implements Storage {
     return this.track(operation, async () => {
       checkPartitionName(operation, partition);
       const fileName = blobFileName(operation, name);
+      checkOptionKeys(operation, options, BLOB_OPEN_OPTION_NAMES, 'options', true);
       const [versionMin, versionMax] = checkVersions(operation, options?.versions);
       const path = `${partition}/${fileName}`;
       return this.partitionLocks.run(partition, operation, async () => {
@@ -416,6 +420,7 @@ class IoStorage implements Storage {
       checkPartitionName(operation, partition);
       const fileName = blobFileName(operation, name);
       checkBuffer(operation, data, BLOB_SIZE_MAX_BYTES);
+      checkOptionKeys(operation, options, BLOB_OPEN_OPTION_NAMES, 'options', true);
       const [, versionMax] = checkVersions(operation, options?.versions);
       const path = `${partition}/${fileName}`;
       const tempPath = `${path}${ATOMIC_TEMP_SUFFIX}`;

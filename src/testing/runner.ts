@@ -13,6 +13,7 @@
  */
 import * as nodeTest from 'node:test';
 import { StorageError } from '../interfaces/errors.js';
+import { checkOptionKeys } from '../interfaces/validate.js';
 
 /** A runner function as each runner types it; only called through the adapters below. */
 type RunnerFunction = (...args: never[]) => unknown;
@@ -32,7 +33,7 @@ export interface TestRunnerFunctions {
   readonly after?: RunnerFunction;
 }
 
-const RUNNER_KEYS: ReadonlySet<string> = new Set(['describe', 'it', 'beforeEach', 'afterEach', 'before', 'after']);
+const RUNNER_KEYS = ['describe', 'it', 'beforeEach', 'afterEach', 'before', 'after'] as const;
 
 /** A test body or a per-test hook. */
 export type TestBody = () => unknown;
@@ -112,9 +113,7 @@ export function testRunner(caller: string, timeoutMs: number, functions?: TestRu
     if (typeof functions !== 'object' || functions === null) {
       throw badRunner(caller, `${caller}: the test runner argument must be an object such as { describe, it }`);
     }
-    for (const key of Object.keys(functions)) {
-      if (!RUNNER_KEYS.has(key)) throw badRunner(caller, `${caller}: unknown test runner function '${key}' (expected describe, it)`);
-    }
+    checkOptionKeys(caller, functions, RUNNER_KEYS, 'test runner');
     if (typeof functions.it !== 'function') throw badRunner(caller, `${caller}: the test runner argument needs an 'it' function`);
   }
   const given = functions ?? globalRunner();

@@ -7,6 +7,7 @@
  * stops at the first failure. `FAULTLINE_SEED` runs that one seed only.
  */
 import { StorageError } from '../interfaces/errors.js';
+import { checkOptionKeys } from '../interfaces/validate.js';
 import { Simulation, type SimNode } from '../backends/sim/simulation.js';
 import type { FaultConfig, FaultPresetName } from '../backends/sim/faults.js';
 import type { SimProfile } from '../backends/sim/disk.js';
@@ -36,7 +37,7 @@ export interface SimulationTestContext {
   node(name: string): SimNode;
 }
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['seeds', 'profile', 'faults', 'traceEvents', 'timeoutMs']);
+const OPTION_NAMES = ['seeds', 'profile', 'faults', 'traceEvents', 'timeoutMs'] as const;
 const SEEDS_DEFAULT = 100;
 const SEED_COUNT_MAX = 10_000_000;
 const TRACE_EVENTS_DEFAULT = 20;
@@ -78,10 +79,7 @@ export function simulationTest(
   runner?: TestRunnerFunctions,
 ): void {
   if (typeof name !== 'string' || name.length === 0) throw invalid('name must be a non-empty string', 'name');
-  if (typeof options !== 'object' || options === null) throw invalid('options must be an object', 'options');
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) throw invalid(`unknown option '${key}'`, key);
-  }
+  checkOptionKeys('simulationTest', options, OPTION_NAMES);
   if (typeof body !== 'function') throw invalid('body must be a function', 'body');
   const seeds = seedList(options.seeds);
   const profile = options.profile ?? 'posix';

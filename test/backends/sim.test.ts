@@ -38,6 +38,7 @@ const supports: ConformanceSupports = {
 const variants: { label: string; options: Omit<SimulationOptions, 'seed'>; full: boolean }[] = [
   { label: 'sim posix', options: { profile: 'posix' as SimProfile }, full: true },
   { label: 'sim ext4-ordered', options: { profile: 'ext4-ordered' as SimProfile }, full: false },
+  { label: 'sim writeback', options: { profile: 'writeback' as SimProfile }, full: false },
   { label: 'sim none', options: { profile: 'none' as SimProfile }, full: false },
   { label: 'sim posix 512-byte sectors', options: { profile: 'posix' as SimProfile, sectorSizeBytes: 512 }, full: false },
   { label: 'sim posix with latency', options: { profile: 'posix' as SimProfile, latency: true }, full: true },

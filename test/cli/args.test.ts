@@ -89,4 +89,24 @@ describe('cli: parseCli', () => {
     expect(parseCli(['sim', 'kv'])).to.deep.include({ seedTimeoutMs: 60_000 });
     expect(() => parseCli(['sim', 'kv', '--seed-timeout', '200h'])).to.throw(UsageError, /between 1ms and 168h/);
   });
+
+  it('parses shards, --out, continuous runs, merge, shrink and the replay of a shrunk run', () => {
+    expect(parseCli(['sim', 'kv', '--seeds', '100', '--shard', '2/4', '--out', 'o.ndjson'])).to.deep.include({ shard: { k: 2, n: 4 }, out: 'o.ndjson' });
+    expect(parseCli(['sim', 'kv', '--seeds', '100', '--shards', '4'], { JOB_COMPLETION_INDEX: '0' })).to.deep.include({ shard: { k: 1, n: 4 } });
+    expect(() => parseCli(['sim', 'kv', '--shards', '4'], {})).to.throw(UsageError, /JOB_COMPLETION_INDEX/);
+    expect(() => parseCli(['sim', 'kv', '--shards', '4'], { JOB_COMPLETION_INDEX: '4' })).to.throw(UsageError, /from 0 to 3/);
+    expect(() => parseCli(['sim', 'kv', '--shard', '1/2', '--shards', '2'], { JOB_COMPLETION_INDEX: '0' })).to.throw(UsageError, /not both/);
+    expect(() => parseCli(['sim', 'kv', '--seeds', '3', '--shard', '1/4'])).to.throw(UsageError, /cannot be split into 4 shards/);
+    expect(() => parseCli(['sim', 'kv', '--shard', '1/2', '--duration', '1m'])).to.throw(UsageError, /continuous/);
+    expect(parseCli(['sim', 'kv', '--duration', '2m', '--until-failures', '5'])).to.deep.include({ durationMs: 120_000, untilFailures: 5, seedCount: 100_000_000 });
+    expect(parseCli(['merge', 'a.ndjson', 'b.ndjson', '--json'])).to.deep.equal({ command: 'merge', files: ['a.ndjson', 'b.ndjson'], json: true });
+    expect(() => parseCli(['merge'])).to.throw(UsageError, /missing FILES/);
+    expect(parseCli(['shrink', 'kv:no-checksum', '--seed', '4', '--faults', 'heavy'])).to.deep.include({ command: 'shrink', seed: 4, faults: 'heavy' });
+    expect(() => parseCli(['shrink', 'kv'])).to.throw(UsageError, /missing --seed/);
+    const replay = parseCli(['replay', 'kv', '--seed', '4', '--faults-off', 'shortWrite,stall', '--veto', 'kv/fsyncError/2,kv/readError/1']);
+    expect(replay).to.deep.include({ faultsOff: ['shortWrite', 'stall'], vetoes: [{ node: 'kv', kind: 'fsyncError', occurrence: 2 }, { node: 'kv', kind: 'readError', occurrence: 1 }] });
+    expect(() => parseCli(['replay', 'kv', '--seed', '4', '--faults-off', 'gremlins'])).to.throw(UsageError, /--faults-off takes fault kinds/);
+    expect(() => parseCli(['replay', 'kv', '--seed', '4', '--veto', 'kv/fsyncError/0'])).to.throw(UsageError, /--veto takes node\/kind\/occurrence/);
+    expect(parseCli(['sim', 'kv', '--faults', 'swarm'])).to.deep.include({ faults: 'swarm' });
+  });
 });

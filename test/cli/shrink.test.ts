@@ -38,6 +38,8 @@ describe('cli: shrinking a failing seed', function () {
       expect(doc.budgetExhausted).to.equal(false);
       expect(doc.keptRecords.length).to.equal(doc.faultsAfter);
       expect(doc.kept.length).to.equal(doc.faultsAfter);
+      expect(doc.withoutKept).to.have.length(doc.faultsAfter);
+      for (const outcome of doc.withoutKept) expect(outcome).to.match(/^(pass|fails differently \(.+\))$/);
 
       const replay = await faultline([...replayArgs(doc.replay), '--json']);
       const replayed = JSON.parse(replay.stdout) as ReplayDoc;

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { FAULT_KINDS } from '../../src/backends/sim/faults.js';
-import { SWARM_RATE_MAX, formatSwarmFaults, swarmFaults } from '../../src/cli/swarm-faults.js';
+import { SWARM_KINDS, SWARM_RATE_MAX, formatSwarmFaults, swarmFaults } from '../../src/cli/swarm-faults.js';
 import { faultline, replayArgs } from './run-cli.js';
 
 describe('cli: swarm faults', function () {
@@ -19,7 +19,13 @@ describe('cli: swarm faults', function () {
     expect(empty / seeds.length).to.be.within(0.08, 0.18);
     const high = configs.filter((c) => c.high !== undefined).length;
     expect(high / seeds.length).to.be.within(0.15, 0.3);
-    for (const kind of FAULT_KINDS) {
+    // The default preset's kinds, the new namespace faults among them; the opt-in kinds never.
+    expect(SWARM_KINDS).to.include.members(['fsyncError', 'namespaceError']);
+    for (const kind of FAULT_KINDS.filter((k) => !SWARM_KINDS.includes(k))) {
+      expect(['lostWrite', 'powerCut'], `${kind} is opt-in`).to.include(kind);
+      expect(configs.some((c) => c.config[kind] !== undefined), `${kind} never drawn`).to.equal(false);
+    }
+    for (const kind of SWARM_KINDS) {
       const rates = configs.map((c) => c.config[kind]?.rate).filter((r): r is number => r !== undefined);
       expect(rates.length / seeds.length, kind).to.be.within(0.35, 0.55);
       expect(Math.max(...rates) / Math.min(...rates), `${kind} spans orders of magnitude`).to.be.greaterThan(100);

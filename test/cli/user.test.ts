@@ -135,6 +135,16 @@ export default {
     expect(injected?.injected?.record).to.match(/ fault /);
   });
 
+  it('keeps a workload\'s console output out of --json (it goes to stderr)', async () => {
+    await writeFile(join(dir, 'chatty.mjs'), `
+export default { async run(ctx) { console.log('chatty seed', ctx.seed); await ctx.sim.clock.sleep(1); } };
+`);
+    const run = await faultline(['sim', join(dir, 'chatty.mjs'), '--seeds', '3', '--workers', '2', '--json']);
+    expect(run.code, run.stderr).to.equal(0);
+    expect((JSON.parse(run.stdout) as { passed: number }).passed).to.equal(3);
+    expect(run.stderr).to.include('chatty seed 2');
+  });
+
   it('with no arguments prints the help on stderr and exits 2', async () => {
     const run = await faultline([]);
     expect(run.code).to.equal(2);

@@ -121,6 +121,13 @@ export default {
     expect(inline.stdout).to.include('FAIL seed 2: ERR_UNCAUGHT_EXCEPTION');
   });
 
+  it('a module that exits while a worker imports it is one line and exit 2, not an endless respawn', async () => {
+    const path = await workload('exit-on-load.mjs', 'if (process.send !== undefined) process.exit(3);\nexport default { async run() {} };\n');
+    const run = await faultline(['sim', path, '--seeds', '3', '--workers', '2']);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.match(/^faultline: a worker process exited with code 3 while loading the workload '.*exit-on-load\.mjs'/m);
+  });
+
   it('a seed that spins in real time fails with ERR_SEED_TIMEOUT and its worker is replaced', async () => {
     const path = await workload('spin.mjs', `
 export default { async run(ctx) { if (ctx.seed === 2) for (;;) {} await ctx.sim.clock.sleep(1); } };

@@ -53,7 +53,7 @@ describe('examples/kv under the simulator', function () {
     expect(result.excused).to.be.below(CORRECT_SEEDS * 0.15);
   });
 
-  for (const profile of ['ext4-ordered', 'none'] as const) {
+  for (const profile of ['ext4-ordered', 'writeback', 'none'] as const) {
     it(`the correct store passes 200 seeds under the ${profile} profile`, async () => {
       const result = await campaign('kv', 200, profile, 'default', false);
       expect(result.failures.map((f) => `${f.seed}: ${f.error?.message}`)).to.deep.equal([]);

@@ -120,6 +120,45 @@ describe('sim crash model: hand-worked histories', function () {
     ]);
   });
 
+  it('ext4-ordered tears too when sectors are smaller than the write: a 4 KiB overwrite over 512-byte sectors has 256 states, as posix', async () => {
+    for (const profile of ['ext4-ordered', 'posix'] as const) {
+      const s = sim(profile, 512);
+      const node = s.node('n');
+      await s.run(async () => {
+        const fd = await durableFile(node.io, 'f', 1, 4096);
+        await node.io.write(fd, filled(4096, 2), 0);
+      });
+      const states = node.crashStates({ limit: 1000 });
+      expect(states.complete, profile).to.equal(true);
+      expect(states.length, profile).to.equal(256);
+    }
+  });
+
+  it('ext4-ordered: a prefix of whole operations, then possibly a torn next one', async () => {
+    const s = sim('ext4-ordered');
+    const node = s.node('n');
+    await s.run(async () => {
+      const fd = await durableFile(node.io, 'f', 1, 1024);
+      await node.io.write(fd, filled(1024, 2), 0);
+      await node.io.write(fd, filled(512, 3), 0);
+    });
+    // Prefix 0: old, or the first write torn (either sector); prefix 1: the first write whole (the
+    // one-sector second write cannot tear); prefix 2: both.
+    expect(pictures(node.crashStates({ limit: 100 }), 'f')).to.deep.equal([
+      'f=a*1024', 'f=a*512 b*512', 'f=b*1024', 'f=b*512 a*512', 'f=c*512 b*512',
+    ]);
+  });
+
+  it('ext4-ordered with 4 KiB sectors: a 4 KiB overwrite never tears (2 states)', async () => {
+    const s = sim('ext4-ordered', 4096);
+    const node = s.node('n');
+    await s.run(async () => {
+      const fd = await durableFile(node.io, 'f', 1, 4096);
+      await node.io.write(fd, filled(4096, 2), 0);
+    });
+    expect(pictures(node.crashStates({ limit: 100 }), 'f')).to.deep.equal(['f=a*4096', 'f=b*4096']);
+  });
+
   it('none: exactly one state, everything kept', async () => {
     const s = sim('none');
     const node = s.node('n');
@@ -258,7 +297,88 @@ describe('sim crash model: hand-worked histories', function () {
       node.crash();
       expect(await pending.then(() => 'ok', (err: { code: string }) => err.code)).to.equal('ERR_CRASHED');
     });
-    expect(pictures(node.crashStates({ limit: 100 }), 'f')).to.deep.equal(['f=a*512', 'f=b*512']);
+    // The sector the device was writing at the cut: old, new, zero-filled or garbage.
+    const states = node.crashStates({ limit: 100 });
+    expect(states.complete).to.equal(true);
+    const pics = pictures(states, 'f');
+    expect(pics).to.have.length(4);
+    expect(pics.slice(0, 3)).to.deep.equal(['f=`*512', 'f=a*512', 'f=b*512']);
+    const garbage = states.map((x) => x.readFile('f') as Uint8Array).find((b) => new Set(b).size > 16);
+    expect(garbage, 'one state holds garbage').to.not.equal(undefined);
+  });
+
+  it('ext4-ordered: a write in flight lands whole, torn, or not at all (the device there writes sectors atomically)', async () => {
+    const s = new Simulation({ seed: 3, sectorSizeBytes: 512, profile: 'ext4-ordered', latency: { minMs: 10, tailMs: 0 } });
+    const node = s.node('n');
+    await s.run(async () => {
+      const fd = await durableFile(node.io, 'f', 1, 1024);
+      const pending = node.io.write(fd, filled(1024, 2), 0);
+      await s.clock.sleep(5);
+      node.crash();
+      await pending.catch(() => undefined);
+    });
+    expect(pictures(node.crashStates({ limit: 100 }), 'f')).to.deep.equal(['f=a*1024', 'f=a*512 b*512', 'f=b*1024', 'f=b*512 a*512']);
+  });
+
+  it('posix: an in-flight write over one old sector and one new: the old sector old, new, zero or garbage; the new one absent or new', async () => {
+    const s = new Simulation({ seed: 3, sectorSizeBytes: 512, latency: { minMs: 10, tailMs: 0 } });
+    const node = s.node('n');
+    await s.run(async () => {
+      const fd = await durableFile(node.io, 'f', 1, 512);
+      const pending = node.io.write(fd, filled(1024, 2), 0);
+      await s.clock.sleep(5);
+      node.crash();
+      await pending.catch(() => undefined);
+    });
+    const states = node.crashStates({ limit: 100 });
+    expect(states.complete).to.equal(true);
+    // Sector 0 (overwritten in place): a, b, zeros or garbage. Sector 1 (new space, never exposed
+    // before its data): absent or b. 4 x 2 = 8.
+    expect(states.length).to.equal(8);
+    const pics = pictures(states, 'f');
+    for (const p of ['f=a*512', 'f=b*512', 'f=`*512', 'f=a*512 b*512', 'f=b*1024', 'f=`*512 b*512']) expect(pics).to.include(p);
+    const sizes = states.map((x) => (x.readFile('f') as Uint8Array).byteLength).sort((a, b) => a - b);
+    expect(sizes).to.deep.equal([512, 512, 512, 512, 1024, 1024, 1024, 1024]);
+  });
+
+  it('writeback: an appended, fsynced-nothing file keeps its new size without its data (the tail reads zeros)', async () => {
+    const outcome = async (profile: SimProfile): Promise<string[]> => {
+      const s = sim(profile, 4096);
+      const node = s.node('n');
+      await s.run(async () => {
+        const fd = await durableFile(node.io, 'f', 1, 0);
+        await node.io.write(fd, filled(4096, 2), 0);
+      });
+      return pictures(node.crashStates({ limit: 100 }), 'f');
+    };
+    expect(await outcome('writeback')).to.deep.equal(['f=`*4096', 'f=b*4096', 'f=empty']);
+    expect(await outcome('posix')).to.deep.equal(['f=b*4096', 'f=empty']);
+    expect(await outcome('ext4-ordered')).to.deep.equal(['f=b*4096', 'f=empty']);
+  });
+
+  it('writeback: an append over synced data: the size and the data survive independently', async () => {
+    const s = sim('writeback', 512);
+    const node = s.node('n');
+    await s.run(async () => {
+      const fd = await durableFile(node.io, 'f', 1, 512);
+      await node.io.write(fd, filled(512, 2), 512);
+      await node.io.write(fd, filled(512, 3), 0);
+    });
+    // Size: 512 (no size change kept) or 1024. Data: each write lost or kept.
+    expect(pictures(node.crashStates({ limit: 100 }), 'f')).to.deep.equal([
+      'f=a*512', 'f=a*512 `*512', 'f=a*512 b*512', 'f=c*512', 'f=c*512 `*512', 'f=c*512 b*512',
+    ].sort());
+  });
+
+  it('writeback: names as ext4-ordered (one journal): fsync of a new file also persists its name', async () => {
+    const s = sim('writeback', 4096);
+    const node = s.node('n');
+    await s.run(async () => {
+      const fd = await node.io.open('g', { write: true, create: true });
+      await node.io.write(fd, filled(4096, 2), 0);
+      await node.io.fsync(fd);
+    });
+    expect(pictures(node.crashStates({ limit: 100 }), 'g')).to.deep.equal(['g=b*4096']);
   });
 
   it('crash() leaves one of the enumerated states, and a restart shows exactly it', async () => {
@@ -305,6 +425,41 @@ describe('sim crash model: hand-worked histories', function () {
         await io.write(fd, filled(1024, 9), 0); // must not leak into the next state
         return bytes;
       });
+      expect(content).to.deep.equal(state.readFile('f'));
+    }
+  });
+
+  it('states captured earlier stay valid to restart into later; digests deduplicate across calls', async () => {
+    const s = sim();
+    const node = s.node('n');
+    let fd = -1;
+    await s.run(async () => {
+      fd = await durableFile(node.io, 'f', 1, 1024);
+      await node.io.write(fd, filled(1024, 2), 0);
+    });
+    const early = node.crashStates({ limit: 100 });
+    expect(early).to.have.length(4);
+    // The node moves on: more writes, a sync, a crash and a restart.
+    await s.run(async () => {
+      await node.io.write(fd, filled(1024, 5), 0);
+      await node.io.fsync(fd);
+    });
+    node.crash();
+    node.restart();
+    // A later call over the same pending write finds the same states with the same digests.
+    const again = s.node('n');
+    await s.run(async () => {
+      const fd2 = await again.io.open('f', { read: true, write: true });
+      await again.io.write(fd2, filled(1024, 1), 0);
+      await again.io.fsync(fd2);
+      await again.io.write(fd2, filled(1024, 2), 0);
+    });
+    const later = node.crashStates({ limit: 100 });
+    expect(new Set(later.map((x) => x.digest))).to.deep.equal(new Set(early.map((x) => x.digest)));
+    // Restarting into an early state shows exactly its content.
+    for (const state of early) {
+      const io = state.restart();
+      const content = await s.run(async () => readAll(io, await io.open('f', { read: true }), 0, 4096));
       expect(content).to.deep.equal(state.readFile('f'));
     }
   });

@@ -11,14 +11,30 @@ import { bitDiff, codeOf, faultCount, filled, readAll, writeAll } from './suppor
 const FILE_BYTES = 64 * 1024;
 const BLOCK = 4096;
 
-type Driver = 'read' | 'write' | 'fsync' | 'stat';
+type Driver = 'read' | 'write' | 'fsync' | 'stat' | 'unlink';
 
 /** The operation that exercises each kind. */
 const DRIVER: Record<FaultKind, Driver> = {
   readError: 'read', writeError: 'write', fsyncError: 'fsync', shortRead: 'read', shortWrite: 'write',
   latentSectorError: 'read', corruptRead: 'read', corruptAtRest: 'read', misdirectedWrite: 'write',
-  stall: 'stat', slowDisk: 'stat',
+  stall: 'stat', slowDisk: 'stat', namespaceError: 'unlink', lostWrite: 'write', powerCut: 'stat',
 };
+
+/** Rule fields a kind needs in these generic tests (the unlink driver recreates the file with an open). */
+const BASE_RULE: Partial<Record<FaultKind, Partial<FaultRule>>> = { namespaceError: { operation: 'unlink' } };
+
+/** Kinds no preset turns on: a workload must be written for them (a restart, or versioned checksums). */
+const NOT_IN_PRESETS: readonly FaultKind[] = ['lostWrite', 'powerCut'];
+
+async function once(io: Io, op: Driver, fd: number, path: string, buffer: Uint8Array, offset: number): Promise<void> {
+  if (op === 'read') await io.read(fd, buffer, offset);
+  else if (op === 'write') await io.write(fd, buffer, offset);
+  else if (op === 'fsync') { await io.write(fd, buffer, offset); await io.fsync(fd); }
+  else if (op === 'unlink') {
+    await io.unlink(path).catch(() => undefined);
+    await io.close(await io.open(path, { write: true, create: true }));
+  } else await io.stat(fd);
+}
 
 interface Target { readonly node: string; readonly path: string }
 
@@ -48,20 +64,31 @@ async function drive(seed: number, kind: FaultKind, rule: FaultRule, count: numb
   await sim.run(async () => {
     const fds: number[] = [];
     for (const t of targets) fds.push(await prepare(sim.node(t.node).io, t.path));
-    sim.faults.set(kind, rule);
+    sim.faults.set(kind, { ...BASE_RULE[kind], ...rule });
     const op = DRIVER[kind];
     const buffer = new Uint8Array(BLOCK);
     for (let i = 0; i < count; i++) {
       const which = i % targets.length;
       const t = targets[which] as Target;
-      const io = sim.node(t.node).io;
+      const node = sim.node(t.node);
+      // powerCut: restart and go on (the file and its name were made durable by prepare); the
+      // reopening itself may be cut too.
+      for (let attempt = 0; node.crashed; attempt++) {
+        expect(attempt).to.be.below(100);
+        node.restart();
+        try {
+          for (let j = 0; j < targets.length; j++) {
+            if ((targets[j] as Target).node === t.node) fds[j] = await node.io.open((targets[j] as Target).path, { read: true, write: true });
+          }
+        } catch {
+          // cut again
+        }
+      }
+      const io = node.io;
       const fd = fds[which] as number;
       const offset = sim.randomInt(FILE_BYTES / BLOCK) * BLOCK;
       try {
-        if (op === 'read') await io.read(fd, buffer, offset);
-        else if (op === 'write') await io.write(fd, buffer.fill(i & 0xff), offset);
-        else if (op === 'fsync') { await io.write(fd, buffer, offset); await io.fsync(fd); }
-        else await io.stat(fd);
+        await once(io, op, fd, t.path, buffer.fill(i & 0xff), offset);
       } catch {
         // injected
       }
@@ -135,22 +162,18 @@ describe('sim faults: rate, target, trigger, determinism, trace', function () {
         await sim.run(async () => {
           const io = sim.node('a').io;
           const fd = await prepare(io, 'f');
-          sim.faults.set(kind, { rate: 1 });
+          sim.faults.set(kind, { ...BASE_RULE[kind], rate: 1 });
           sim.faults.disable(kind);
           const buffer = new Uint8Array(BLOCK);
-          const once = async (): Promise<void> => {
-            const op = DRIVER[kind];
+          const step = async (): Promise<void> => {
             try {
-              if (op === 'read') await io.read(fd, buffer, 0);
-              else if (op === 'write') await io.write(fd, buffer, 0);
-              else if (op === 'fsync') { await io.write(fd, buffer, 0); await io.fsync(fd); }
-              else await io.stat(fd);
+              await once(io, DRIVER[kind], fd, 'f', buffer, 0);
             } catch { /* injected */ }
           };
-          for (let i = 0; i < 20; i++) await once();
+          for (let i = 0; i < 20; i++) await step();
           expect(faultCount(sim, kind)).to.equal(0);
           sim.faults.enable(kind);
-          for (let i = 0; i < 5; i++) await once();
+          for (let i = 0; i < 5; i++) await step();
           expect(faultCount(sim, kind)).to.be.greaterThan(0);
         });
       });
@@ -194,6 +217,11 @@ describe('sim faults: rate, target, trigger, determinism, trace', function () {
     expect(Object.keys(FAULTS_NONE)).to.have.length(0);
     expect(faultPreset('none')).to.equal(FAULTS_NONE);
     for (const kind of FAULT_KINDS) {
+      if (NOT_IN_PRESETS.includes(kind)) {
+        expect(FAULTS_DEFAULT[kind], kind).to.equal(undefined);
+        expect(FAULTS_HEAVY[kind], kind).to.equal(undefined);
+        continue;
+      }
       const d = FAULTS_DEFAULT[kind];
       const h = FAULTS_HEAVY[kind];
       expect(d, kind).to.not.equal(undefined);

@@ -13,7 +13,7 @@
  * Set FAULTLINE_SEED to replay one seed; FAULTLINE_SIM_MODEL_SEEDS to run more or fewer (default 150).
  */
 import { expect } from 'chai';
-import { Simulation, FAULTS_HEAVY, type SimProfile } from '../../src/backends/sim/index.js';
+import { Simulation, FAULTS_HEAVY, SIM_PROFILES, type SimProfile } from '../../src/backends/sim/index.js';
 import { DENSE_INDEX_MAX } from '../../src/backends/sim/chunk-table.js';
 import { CHUNK_BYTES } from '../../src/backends/sim/file-data.js';
 import { FILE_SIZE_MAX_BYTES } from '../../src/interfaces/limits.js';
@@ -22,7 +22,8 @@ import { codeOf, readAll, seedsFor, withSeed } from './support.js';
 
 const SEED_COUNT = Number(process.env['FAULTLINE_SIM_MODEL_SEEDS'] ?? 150);
 const STEPS = 160;
-const PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'none'];
+// Every profile, writeback included (the data model is the same; only crashes differ).
+const PROFILES: readonly SimProfile[] = SIM_PROFILES;
 /** Where the chunk table stops using its array (a byte offset). */
 const DENSE_LIMIT_BYTES = DENSE_INDEX_MAX * CHUNK_BYTES;
 /** Regions the workload writes around: dense, far apart, either side of the array/Map switch, the 16 TiB end. */

@@ -1,8 +1,9 @@
 /**
  * Under `ext4-ordered` a crash keeps the durable state plus a prefix of the file's pending data
- * operations, each whole. So the set of crash states must be exactly the set of file contents seen
- * after each operation since the last fsync: every state one of those snapshots, and (when the
- * exploration is complete) every snapshot one of the states. A workload of whole-page aligned
+ * operations, each whole, and the next write may be torn at sector granularity (some of its
+ * sectors landed). So the set of crash states must be exactly the set of file contents seen after
+ * each operation since the last fsync plus those torn variants: every state one of them, and
+ * (when the exploration is complete) every one of them a state. A workload of whole-page aligned
  * writes (whose pending bytes are the pinned page-cache chunk itself), unaligned writes and
  * truncates over a few pages checks that a later write never changes the bytes an earlier pending
  * write will leave, and that the caller reusing its buffer changes nothing.
@@ -37,6 +38,30 @@ async function durableEmptyFile(io: Io): Promise<number> {
   return fd;
 }
 
+/** `model` with each proper non-empty subset of the sectors of a write landed (each sector whole). */
+function tornVariants(model: Uint8Array, data: Uint8Array, offsetBytes: number): Uint8Array[] {
+  const first = Math.floor(offsetBytes / PAGE_BYTES);
+  const last = Math.floor((offsetBytes + data.byteLength - 1) / PAGE_BYTES);
+  const sectors = last - first + 1;
+  const out: Uint8Array[] = [];
+  for (let mask = 1; mask < (1 << sectors) - 1; mask++) {
+    let variant = model.slice();
+    for (let s = 0; s < sectors; s++) {
+      if (((mask >> s) & 1) === 0) continue;
+      const from = Math.max(offsetBytes, (first + s) * PAGE_BYTES);
+      const to = Math.min(offsetBytes + data.byteLength, (first + s + 1) * PAGE_BYTES);
+      if (to > variant.length) {
+        const grown = new Uint8Array(to);
+        grown.set(variant);
+        variant = grown;
+      }
+      variant.set(data.subarray(from - offsetBytes, to - offsetBytes), from);
+    }
+    out.push(variant);
+  }
+  return out;
+}
+
 function checkStates(states: readonly CrashState[] & { complete: boolean }, snapshots: readonly string[], when: string): number {
   const allowed = new Set(snapshots);
   for (const state of states) {
@@ -69,6 +94,7 @@ async function runPrefix(seedValue: number | string): Promise<number> {
         const offsetBytes = aligned ? PAGE_BYTES * sim.randomInt(6) : sim.randomInt(25_000);
         const data = new Uint8Array(lengthBytes);
         for (let i = 0; i < lengthBytes; i++) data[i] = ((seed * 7 + step * 13 + i) % 251) + 1;
+        for (const variant of tornVariants(model, data, offsetBytes)) snapshots.push(hex(variant));
         expect(await io.write(fd, data, offsetBytes)).to.equal(lengthBytes);
         if (offsetBytes + lengthBytes > model.length) {
           const grown = new Uint8Array(offsetBytes + lengthBytes);
@@ -130,7 +156,8 @@ describe('sim ext4-ordered crash prefixes', function () {
           await io.truncate(fd, 6000);
           const states = node.crashStates({ limit: 100 });
           expect(states.complete).to.equal(true);
-          expect(states.length).to.equal(5);
+          // Five prefixes, and the two-sector write (3000..8000) torn either way.
+          expect(states.length).to.equal(7);
           const before = states.map((s) => hex(s.readFile('f') as Uint8Array));
           for (let i = 0; i < states.length; i++) {
             const restarted = (states[i] as CrashState).restart();

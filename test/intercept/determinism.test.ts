@@ -3,7 +3,8 @@
  * hash. A workload that reads the wall clock is caught without interception and passes with it.
  */
 import { expect } from 'chai';
-import { Simulation } from '../../src/backends/sim/index.js';
+import { Simulation, Trace } from '../../src/backends/sim/index.js';
+import { describeDivergence, findDivergence } from '../../src/determinism/divergence.js';
 
 /**
  * Writes at an offset taken from `Date.now()`. The bounded spin makes two real runs read two
@@ -66,5 +67,26 @@ describe('intercept: determinism check', () => {
       refused = e;
     }
     expect(refused).to.have.property('code', 'ERR_INVALID_STATE');
+  });
+
+  it('findDivergence: a trace that ends early, records no longer kept, and identical traces', () => {
+    const make = (capacity: number, results: number[]): Trace => {
+      const trace = new Trace(capacity, ['a']);
+      const code = trace.code('write');
+      for (const r of results) trace.record(0, 0, code, 0, 3, 0, 8, r);
+      return trace;
+    };
+    const shorter = findDivergence(make(16, [1, 2, 3]), make(16, [1, 2]));
+    expect(shorter.position).to.equal(2);
+    expect(shorter.second).to.equal('(end of trace)');
+    expect(shorter.atOrBefore).to.equal(false);
+    // Capacity 2: only records #3 and #4 are held; they already differ at #3.
+    const forgotten = findDivergence(make(2, [1, 2, 3, 4, 5]), make(2, [1, 9, 9, 9, 5]));
+    expect(forgotten.position).to.equal(3);
+    expect(forgotten.atOrBefore).to.equal(true);
+    expect(describeDivergence(forgotten)[0]).to.include('at or before');
+    const same = findDivergence(make(4, [1, 2]), make(4, [1, 2]));
+    expect(same.position).to.equal(undefined);
+    expect(describeDivergence(same)[0]).to.include('traces agree');
   });
 });

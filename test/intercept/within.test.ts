@@ -115,6 +115,33 @@ describe('intercept: node.within on simulated nodes', () => {
     }
   });
 
+  it('a node that lost power runs none of the timers set on it before; other nodes\' timers go on', async () => {
+    const sim = new Simulation({ seed: 4, intercept: true });
+    const a = sim.node('a');
+    const b = sim.node('b');
+    const ticks = { a: 0, b: 0, aTimeout: 0, aAfterRestart: 0 };
+    await sim.run(async () => {
+      await a.within(() => {
+        setInterval(() => { ticks.a++; }, 10);
+        setTimeout(() => { ticks.aTimeout++; }, 100);
+      });
+      let bInterval: ReturnType<typeof setInterval> | undefined;
+      await b.within(() => { bInterval = setInterval(() => { ticks.b++; }, 10); });
+      await new Promise((resolve) => setTimeout(resolve, 55));
+      a.crash();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      a.restart();
+      await a.within(() => { setTimeout(() => { ticks.aAfterRestart++; }, 10); });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      clearInterval(bInterval);
+    });
+    expect(ticks.a).to.equal(5);
+    expect(ticks.aTimeout).to.equal(0);
+    expect(ticks.b).to.equal(20);
+    expect(ticks.aAfterRestart).to.equal(1);
+    sim.close();
+  });
+
   it('bad input: within without intercept is ERR_INVALID_STATE, a non-function ERR_INVALID_ARGUMENT; two intercepting simulations refuse', async () => {
     const plain = new Simulation({ seed: 1 });
     expect(await rejection(plain.node('a').within(() => undefined))).to.have.property('code', 'ERR_INVALID_STATE');

@@ -23,7 +23,9 @@ type Cmd =
   | { op: 'mkdir' | 'rmdir' | 'unlink' | 'readFile' | 'readdir' | 'stat' | 'lstat' | 'readlink' | 'realpath' | 'rm' | 'exists'; path: string }
   | { op: 'rename' | 'link' | 'copyFile'; path: string; to: string }
   | { op: 'symlink'; path: string; target: string }
-  | { op: 'truncate'; path: string; length: number };
+  | { op: 'truncate'; path: string; length: number }
+  | { op: 'mkdirp' | 'rmForce'; path: string }
+  | { op: 'fd'; path: string; flags: string; text: string };
 
 const name = fc.constantFrom(...NAMES);
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
@@ -32,6 +34,8 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   fc.record({ op: fc.constantFrom('rename' as const, 'link' as const, 'copyFile' as const), path: name, to: name }),
   fc.record({ op: fc.constant('symlink' as const), path: name, target: fc.constantFrom(...TARGETS) }),
   fc.record({ op: fc.constant('truncate' as const), path: name, length: fc.constantFrom(0, 2, 10) }),
+  fc.record({ op: fc.constantFrom('mkdirp' as const, 'rmForce' as const), path: name }),
+  fc.record({ op: fc.constant('fd' as const), path: name, flags: fc.constantFrom('r', 'r+', 'w', 'wx', 'a', 'a+', 'w+'), text: fc.constantFrom('', 'yz') }),
 );
 
 function apply(fs: Fs, root: string, c: Cmd): unknown {
@@ -56,6 +60,23 @@ function apply(fs: Fs, root: string, c: Cmd): unknown {
       case 'copyFile': return fs.copyFileSync(p(c.path), p(c.to));
       case 'symlink': return fs.symlinkSync(c.target, p(c.path));
       case 'truncate': return fs.truncateSync(p(c.path), c.length);
+      case 'mkdirp': { const made = fs.mkdirSync(p(c.path), { recursive: true }); return made === undefined ? made : made.slice(root.length - 2); }
+      case 'rmForce': return fs.rmSync(p(c.path), { recursive: true, force: true });
+      case 'fd': {
+        // Open, write at the fd's position (or the end), read everything back, close: the open
+        // flags on files, directories and links.
+        const fd = fs.openSync(p(c.path), c.flags);
+        const out: unknown[] = [];
+        try {
+          try { out.push(fs.writeSync(fd, c.text)); } catch (err) { out.push(`!${(err as { code?: string }).code}`); }
+          const buffer = Buffer.alloc(64);
+          try { out.push(buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, 64, 0))); } catch (err) { out.push(`!${(err as { code?: string }).code}`); }
+          out.push(fs.fstatSync(fd).isDirectory());
+        } finally {
+          fs.closeSync(fd);
+        }
+        return out;
+      }
     }
   } catch (err) {
     return `!${(err as { code?: string }).code}`;
@@ -106,5 +127,72 @@ describe('node.fs against real node:fs: random call sequences', function () {
         realFs.rmSync(runDir, { recursive: true, force: true });
       }
     }), { numRuns: Number(process.env["NODEFS_DIFF_RUNS"] ?? 300), seed: Number(process.env["NODEFS_DIFF_SEED"] ?? 20261130) });
+  });
+});
+
+/** The same commands through `fs.promises` (FileHandle for the fd command). */
+async function applyAsync(fs: Fs, root: string, c: Cmd): Promise<unknown> {
+  const p = (s: string): string => `${root}/${s}`;
+  const f = fs.promises;
+  try {
+    switch (c.op) {
+      case 'writeFile': return await f.writeFile(p(c.path), c.text);
+      case 'appendFile': return await f.appendFile(p(c.path), c.text);
+      case 'mkdir': return await f.mkdir(p(c.path));
+      case 'rmdir': return await f.rmdir(p(c.path));
+      case 'unlink': return await f.unlink(p(c.path));
+      case 'readFile': return await f.readFile(p(c.path), 'utf8');
+      case 'readdir': return (await f.readdir(p(c.path))).sort();
+      case 'stat': { const st = await f.stat(p(c.path)); return [st.isFile(), st.isDirectory(), st.isDirectory() ? 0 : st.size, st.isDirectory() ? 0 : st.nlink]; }
+      case 'lstat': { const st = await f.lstat(p(c.path)); return [st.isFile(), st.isDirectory(), st.isSymbolicLink(), st.isDirectory() ? 0 : st.nlink]; }
+      case 'readlink': return await f.readlink(p(c.path));
+      case 'realpath': return (await f.realpath(p(c.path))).slice(root.length - 2);
+      case 'rm': return await f.rm(p(c.path), { recursive: true });
+      case 'exists': return await new Promise((resolve) => fs.exists(p(c.path), resolve));
+      case 'rename': return await f.rename(p(c.path), p(c.to));
+      case 'link': return await f.link(p(c.path), p(c.to));
+      case 'copyFile': return await f.copyFile(p(c.path), p(c.to));
+      case 'symlink': return await f.symlink(c.target, p(c.path));
+      case 'truncate': return await f.truncate(p(c.path), c.length);
+      case 'mkdirp': { const made = await f.mkdir(p(c.path), { recursive: true }); return made === undefined ? made : made.slice(root.length - 2); }
+      case 'rmForce': return await f.rm(p(c.path), { recursive: true, force: true });
+      case 'fd': {
+        const handle = await f.open(p(c.path), c.flags);
+        const out: unknown[] = [];
+        try {
+          try { out.push((await handle.write(c.text)).bytesWritten); } catch (err) { out.push(`!${(err as { code?: string }).code}`); }
+          const buffer = Buffer.alloc(64);
+          try { out.push(buffer.toString('utf8', 0, (await handle.read(buffer, 0, 64, 0)).bytesRead)); } catch (err) { out.push(`!${(err as { code?: string }).code}`); }
+          out.push((await handle.stat()).isDirectory());
+        } finally {
+          await handle.close();
+        }
+        return out;
+      }
+    }
+  } catch (err) {
+    return `!${(err as { code?: string }).code}`;
+  }
+}
+
+describe('node.fs: the promises API agrees with the sync API on random call sequences', function () {
+  this.timeout(120_000);
+  it('same outcomes and tree, with latency on (200 sequences)', async function () {
+    let run = 0;
+    await fc.assert(fc.asyncProperty(fc.array(cmd, { maxLength: 30 }), async (cmds) => {
+      run++;
+      const syncFs = new Simulation({ seed: run }).node('n').fs;
+      const sim = new Simulation({ seed: run, latency: true });
+      const asyncFs = sim.node('n').fs;
+      syncFs.mkdirSync('/x/w', { recursive: true });
+      asyncFs.mkdirSync('/x/w', { recursive: true });
+      await sim.run(async () => {
+        for (const c of cmds) {
+          const expected = apply(syncFs, '/x/w', c);
+          expect(await applyAsync(asyncFs, '/x/w', c), JSON.stringify(c)).to.deep.equal(expected);
+        }
+      });
+      expect(tree(asyncFs, '/x')).to.deep.equal(tree(syncFs, '/x'));
+    }), { numRuns: Number(process.env['NODEFS_DIFF_RUNS'] ?? 200), seed: Number(process.env['NODEFS_DIFF_SEED'] ?? 20261130) });
   });
 });

@@ -40,8 +40,9 @@ describe('NamespaceIo on SimIo', function () {
     await io.symlink('a', 'b');
     expect(await codeOf(io.stat('a'))).to.equal('ELOOP');
     expect(await codeOf(io.open('a/x'))).to.equal('ELOOP');
+    // The Io contract (RESOLVE_BENEATH): an absolute target, or `..` above the root, escapes.
     await io.symlink('/d', 'abs');
-    expect((await io.stat('abs')).isDirectory).to.equal(true);
+    expect(await codeOf(io.stat('abs'))).to.equal('ERR_PATH_ESCAPE');
     await io.symlink('../..', 'd/up');
     expect(await codeOf(io.readdir('d/up'))).to.equal('ERR_PATH_ESCAPE');
     await io.setAttributes('s', { mode: 0o640, uid: 5, gid: -1, atimeMs: 10, mtimeMs: 20 });
@@ -83,5 +84,29 @@ describe('NamespaceIo on SimIo', function () {
     io.sync.close(fd);
     await io.shutdown();
     expect(() => io.sync.stat('f')).to.throw(StorageError).with.property('code', 'ERR_CLOSED');
+  });
+});
+
+describe('symbolic links: the Io contract and node.fs on the same disk', function () {
+  it('an absolute link is ERR_PATH_ESCAPE through node.io, and resolves from / through node.fs, as Linux does', async function () {
+    const sim = new Simulation({ seed: 'abs-links' });
+    const node = sim.node('n');
+    const fs = node.fs;
+    fs.mkdirSync('/d');
+    fs.writeFileSync('/d/f', 'inside');
+    fs.symlinkSync('/d', '/abs');
+    fs.symlinkSync('../../..', '/d/up');
+    expect(fs.readFileSync('/abs/f', 'utf8')).to.equal('inside');
+    expect(fs.statSync('/abs').isDirectory()).to.equal(true);
+    // `/..` is `/` for node.fs: d/up leads to the root.
+    expect(fs.readdirSync('/d/up').sort()).to.deep.equal(['abs', 'd']);
+    expect(await fs.promises.readFile('/abs/f', 'utf8')).to.equal('inside');
+    expect(await codeOf(node.io.stat('abs'))).to.equal('ERR_PATH_ESCAPE');
+    expect(await codeOf(node.io.open('abs/f'))).to.equal('ERR_PATH_ESCAPE');
+    expect(await codeOf(node.io.readdir('d/up'))).to.equal('ERR_PATH_ESCAPE');
+    // A node.fs call in flight does not change how a concurrent Io call resolves.
+    const both = await Promise.allSettled([fs.promises.stat('/abs/f'), node.io.stat('abs/f')]);
+    expect(both[0].status).to.equal('fulfilled');
+    expect(both[1].status === 'rejected' && (both[1].reason as { code?: string }).code).to.equal('ERR_PATH_ESCAPE');
   });
 });

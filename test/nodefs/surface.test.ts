@@ -250,6 +250,15 @@ describe('node.fs surface: asynchronous forms', function () {
     for (const key of Object.keys(realFs.promises)) expect(fs.promises, key).to.have.property(key);
     // A path that exists on the real disk is not there on the simulated one.
     expect(fs.existsSync(tmpdir())).to.equal(false);
+    // Even the stream classes, constructed directly, open the simulated disk.
+    type AnyStream = new (path: string) => NodeJS.EventEmitter;
+    const stream = new (fs.ReadStream as unknown as AnyStream)(tmpdir());
+    const error = await new Promise<unknown>((resolve) => stream.on('error', resolve));
+    expect(error).to.include({ code: 'ENOENT', syscall: 'open' });
+    const made = new (fs.WriteStream as unknown as AnyStream)('/made-by-stream');
+    expect(made).to.be.instanceOf(realFs.WriteStream);
+    await new Promise((resolve) => made.on('open', resolve));
+    expect(fs.existsSync('/made-by-stream')).to.equal(true);
     expect(fs.existsSync('/')).to.equal(true);
   });
 
@@ -326,5 +335,24 @@ describe('node.fs surface: promisify and FileHandle targets', function () {
       expect(await fs.promises.readFile(again, 'utf8')).to.equal('via handle');
       await again.close();
     });
+  });
+});
+
+describe('node.fs: symbolic links above the root', function () {
+  it('a link whose .. climbs above / stays at / (Linux), while the Io contract refuses it', async function () {
+    const node = new Simulation({ seed: 'dotdot' }).node('n');
+    const fs = node.fs;
+    fs.mkdirSync('/d');
+    fs.writeFileSync('/x', 'top');
+    fs.symlinkSync('../../../x', '/d/up');
+    expect(fs.readFileSync('/d/up', 'utf8')).to.equal('top');
+    expect(fs.realpathSync('/d/up')).to.equal('/x');
+    let code: string | undefined;
+    try {
+      await node.io.open('d/up');
+    } catch (err) {
+      code = (err as { code?: string }).code;
+    }
+    expect(code).to.equal('ERR_PATH_ESCAPE');
   });
 });

@@ -69,10 +69,11 @@ import type { Clock } from '../../interfaces/clock.js';
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
 import { DIRECT_ALIGNMENT_BYTES, FILE_SIZE_MAX_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkAllocateRange, checkBuffer, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
-  checkSnapshotsUsable, checkUnsigned, copyInto, snapshotBuffers, type ResolvedOpenFlags,
-  checkFileSize, lastNameTooLong, nameTooLongError, nameTooLongPrefix, parsePath, renameTrailingError, trailingError, truncateBuffers, writableBytes,
-  type EntryKind, type ParsedPath, type TrailingOperation,
+  checkAllocateRange, checkBuffer, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags,
+  checkRangeEnd, checkSnapshotsUsable, checkUnsigned, copyInto, snapshotBuffers, type ResolvedOpenFlags,
+  checkFileSize, lastNameTooLong, nameTooLongError, nameTooLongPrefix, parsePath, renameTrailingError,
+  trailingError, truncateBuffers, writableBytes, type EntryKind, type ParsedPath, type TrailingOperation,
+  checkOptionKeys,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
 import { BouncePool } from '../../common/bounce-pool.js';
@@ -121,9 +122,9 @@ export interface FsIoOptions {
   readonly kernelResolution?: boolean;
 }
 
-const FS_IO_OPTION_KEYS: ReadonlySet<string> = new Set([
+const FS_IO_OPTION_NAMES = [
   'root', 'fs', 'backendName', 'emulateLinux', 'fdCountMax', 'inFlightCountMax', 'direct', 'tmpfile', 'kernelResolution',
-]);
+] as const;
 
 /** A buffer's address modulo the direct I/O alignment, from the addon; `undefined` without it. */
 function nativeMisalignment(): ((view: Uint8Array) => number) | undefined {
@@ -238,11 +239,7 @@ export class FsIo implements Io {
     if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root === '') {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'FsIo: options.root must be a non-empty string', { argument: 'root' });
     }
-    for (const key of Object.keys(options)) {
-      if (!FS_IO_OPTION_KEYS.has(key)) {
-        throw new StorageError('ERR_INVALID_ARGUMENT', `FsIo: unknown option '${key}'`, { argument: key });
-      }
-    }
+    checkOptionKeys('FsIo', options, FS_IO_OPTION_NAMES);
     const custom = options.fs !== undefined;
     this.custom = custom;
     this.fs = options.fs ?? (nodeFs as unknown as FsLike);

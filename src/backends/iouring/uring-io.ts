@@ -46,8 +46,9 @@ import { ErrorCodes, StorageError, type ErrorCode, type StorageErrorDetails } fr
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
 import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkAllocateRange, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd, checkUnsigned,
-  atSplit, kernelPath, parsePath, type ParsedPath,
+  checkAllocateRange, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset,
+  checkOpenFlags, checkRangeEnd, checkUnsigned, atSplit, kernelPath, parsePath, type ParsedPath,
+  checkOptionKeys,
 } from '../../interfaces/validate.js';
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
 import { RealClock } from '../fs/real-clock.js';
@@ -169,6 +170,8 @@ export class UringIo implements Io {
     if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root.length === 0) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: options.root must be a non-empty string', { operation: 'UringIo', argument: 'root' });
     }
+    checkOptionKeys('UringIo', options, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax']);
+    if (options.registeredBuffers !== undefined) checkOptionKeys('UringIo', options.registeredBuffers, ['count', 'lengthBytes'], 'registeredBuffers');
     const queueDepth = options.queueDepth ?? QUEUE_DEPTH_DEFAULT;
     checkUnsigned('UringIo', 'queueDepth', queueDepth, QUEUE_DEPTH_MAX);
     if (queueDepth === 0) {

@@ -13,15 +13,22 @@
  *   (each sector of the write kept or lost on its own), applied in submission order over the
  *   durable bytes; each pending truncate/allocate survives or not.
  * - `ext4-ordered`: the namespace keeps a prefix of its pending operations; each file keeps a
- *   prefix of its pending data operations, each whole.
+ *   prefix of its pending data operations, each whole, and the first one not kept may be torn at
+ *   sector granularity (tearing is the device's doing, not the journal's).
  * - `none`: everything survives.
- * Operations still in flight at the crash (never acknowledged) are treated as pending writes: any
- * outcome is legal for them.
+ * - `writeback` (XFS, ext4 `data=writeback`): the namespace as `ext4-ordered` (one journal); each
+ *   file's data as `posix`, but its size is journaled metadata on its own: a prefix of the size
+ *   changes survives whatever data did, so an extended file can keep its new size with zeros
+ *   where the data did not land (the "zero-length file after a crash" class of bugs).
+ * Operations still in flight at the crash (never acknowledged) are treated as pending writes, with
+ * one more outcome under `posix` and `writeback`: each sector the device was writing may be old,
+ * new, zero-filled or garbage.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { CHUNK_BYTES, FileData } from './file-data.js';
 import {
-  applyMutation, newChunkPool, DirInode, Disk, FileInode, SymlinkInode, type DataOp, type DiskOptions, type Inode, type InodeAttributes, type MetaOp,
+  applyMutation, journaled, newChunkPool, DirInode, Disk, FileInode, SymlinkInode, type DataOp, type DiskOptions, type Inode, type InodeAttributes,
+  type MetaOp,
 } from './disk.js';
 import type { Prng } from './prng.js';
 
@@ -115,7 +122,7 @@ export function materialize(disk: Disk, sectorBytes: number, chooser: Chooser | 
   const pending = disk.pendingMeta;
   let kept: MetaOp[];
   if (chooser === 'all' || disk.profile === 'none') kept = pending;
-  else if (disk.profile === 'ext4-ordered') kept = pending.slice(0, chooser.choose(pending.length + 1));
+  else if (journaled(disk.profile)) kept = pending.slice(0, chooser.choose(pending.length + 1));
   else {
     const keptSet = new Set<MetaOp>();
     for (const op of pending) {
@@ -184,6 +191,13 @@ function applyDataOp(data: FileData, op: DataOp | InflightWrite): void {
   data.write(op.data as Uint8Array, op.offsetBytes);
 }
 
+/** The bytes the media will hold for `file` once its pending operations are all written (a private copy). */
+export function replayPending(disk: Disk, file: FileInode): FileData {
+  const data = file.durable.share();
+  for (const op of disk.pendingOps(file)) applyDataOp(data, op);
+  return data;
+}
+
 function materializeFile(disk: Disk, sectorBytes: number, file: FileInode, chooser: Chooser | 'all', inflight: InflightWrite[] | undefined): FileData {
   const pending = disk.pendingOps(file);
   const ops: (DataOp | InflightWrite)[] = inflight === undefined ? pending : [...pending, ...inflight];
@@ -196,33 +210,108 @@ function materializeFile(disk: Disk, sectorBytes: number, file: FileInode, choos
   if (disk.profile === 'ext4-ordered') {
     const count = chooser.choose(ops.length + 1);
     for (let i = 0; i < count; i++) applyDataOp(data, ops[i] as DataOp | InflightWrite);
+    // The first operation that did not complete may have been cut mid-way: tearing at sector
+    // granularity is the device's doing, whatever the journal mode.
+    const next = ops[count];
+    if (next !== undefined && sectorCount(next, sectorBytes) > 1 && chooser.choose(2) === 1) {
+      tear(data, next as { offsetBytes: number; data: Uint8Array }, sectorBytes, chooser);
+    }
     return data;
   }
-  for (const op of ops) {
+  // posix and writeback: each operation's fate on its own.
+  const sizeOnItsOwn = disk.profile === 'writeback';
+  // writeback: the size is journaled metadata, independent of the data: a prefix of the size
+  // changes is durable, whatever data landed (the tail of an extended file then reads as zeros).
+  const sizesKept = sizeOnItsOwn ? chooser.choose(ops.length + 1) : 0;
+  let sizeBytes = data.sizeBytes;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as DataOp | InflightWrite;
     const isWrite = !('kind' in op) || op.kind === 'write';
+    if (i < sizesKept) sizeBytes = sizeAfter(op, sizeBytes);
     if (!isWrite || (op.data as Uint8Array).byteLength === 0) {
-      if (chooser.choose(2) === 1) applyDataOp(data, op);
+      if (sizeOnItsOwn ? i < sizesKept : chooser.choose(2) === 1) applyDataOp(data, op);
       continue;
     }
     const write = op as { offsetBytes: number; data: Uint8Array };
-    const sectors = Math.floor((write.offsetBytes + write.data.byteLength - 1) / sectorBytes) - Math.floor(write.offsetBytes / sectorBytes) + 1;
-    if (sectors === 1) {
-      if (chooser.choose(2) === 1) applyDataOp(data, op);
+    const inflight = 'file' in op;
+    if (sectorCount(op, sectorBytes) === 1) {
+      if (inflight) damage(data, write, sectorBytes, chooser, file.id);
+      else if (chooser.choose(2) === 1) applyDataOp(data, op);
       continue;
     }
-    const fate = chooser.choose(3); // 0 lost, 1 whole, 2 torn
+    // 0 lost, 1 whole, 2 torn; for a write the device was doing at the cut, 3: each sector old,
+    // new, zero-filled or garbage.
+    const fate = chooser.choose(inflight ? 4 : 3);
     if (fate === 1) applyDataOp(data, op);
-    else if (fate === 2) {
-      if (sectors <= TORN_ENUM_SECTORS_MAX) {
-        // Every proper non-empty subset of the sectors: 1 .. 2^s - 2.
-        const mask = 1 + chooser.choose((1 << sectors) - 2);
-        applyWritePieces(data, write, sectorBytes, (s) => ((mask >> s) & 1) === 1);
-      } else {
-        applyWritePieces(data, write, sectorBytes, () => chooser.choose(2) === 1);
-      }
-    }
+    else if (fate === 2) tear(data, write, sectorBytes, chooser);
+    else if (fate === 3) damage(data, write, sectorBytes, chooser, file.id);
   }
+  if (sizeOnItsOwn) data.truncate(sizeBytes);
   return data;
+}
+
+/** The size after `op` applied to a file of `sizeBytes`. */
+function sizeAfter(op: DataOp | InflightWrite, sizeBytes: number): number {
+  if ('kind' in op && op.kind === 'truncate') return op.sizeBytes;
+  if ('kind' in op && op.kind === 'grow') return Math.max(sizeBytes, op.sizeBytes);
+  return Math.max(sizeBytes, op.offsetBytes + (op.data as Uint8Array).byteLength);
+}
+
+/**
+ * Outcome of each sector written at the power cut: 0 old, 1 new, 2 zero-filled, 3 garbage. Only a
+ * sector the file already had is overwritten in place on the device; a sector past the end is new
+ * space, which no file system exposes before its data is written (its extent or size is committed
+ * after the data), so it is only old (absent) or new.
+ */
+function damage(data: FileData, write: { offsetBytes: number; data: Uint8Array }, sectorBytes: number, chooser: Chooser, fileId: number): void {
+  const offset = write.offsetBytes;
+  const end = offset + write.data.byteLength;
+  const first = Math.floor(offset / sectorBytes);
+  const last = Math.floor((end - 1) / sectorBytes);
+  const existingEnd = data.sizeBytes;
+  for (let s = first; s <= last; s++) {
+    const outcome = chooser.choose(s * sectorBytes < existingEnd ? 4 : 2);
+    if (outcome === 0) continue;
+    const from = Math.max(offset, s * sectorBytes);
+    const to = Math.min(end, (s + 1) * sectorBytes);
+    if (outcome === 1) data.write(write.data.subarray(from - offset, to - offset), from);
+    else if (outcome === 2) data.write(new Uint8Array(to - from), from);
+    else data.write(garbage(fileId, s, to - from), from);
+  }
+}
+
+/**
+ * Deterministic garbage for sector `sector` of file `fileId`: what a half-programmed sector reads
+ * as. A function of its place only, so crash states stay reproducible and deduplicate.
+ */
+function garbage(fileId: number, sector: number, lengthBytes: number): Uint8Array {
+  const out = new Uint8Array(lengthBytes);
+  let x = (Math.imul(fileId + 1, 0x9e37_79b1) ^ Math.imul(sector + 1, 0x85eb_ca6b)) >>> 0 || 1;
+  for (let i = 0; i < lengthBytes; i++) {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** Sectors a data operation touches (0 for a truncate, a grow or an empty write). */
+function sectorCount(op: DataOp | InflightWrite, sectorBytes: number): number {
+  if (('kind' in op && op.kind !== 'write') || op.data === undefined || op.data.byteLength === 0) return 0;
+  return Math.floor((op.offsetBytes + op.data.byteLength - 1) / sectorBytes) - Math.floor(op.offsetBytes / sectorBytes) + 1;
+}
+
+/** A torn write: some of its sectors landed, each whole. */
+function tear(data: FileData, write: { offsetBytes: number; data: Uint8Array }, sectorBytes: number, chooser: Chooser): void {
+  const sectors = Math.floor((write.offsetBytes + write.data.byteLength - 1) / sectorBytes) - Math.floor(write.offsetBytes / sectorBytes) + 1;
+  if (sectors <= TORN_ENUM_SECTORS_MAX) {
+    // Every proper non-empty subset of the sectors: 1 .. 2^s - 2.
+    const mask = 1 + chooser.choose((1 << sectors) - 2);
+    applyWritePieces(data, write, sectorBytes, (s) => ((mask >> s) & 1) === 1);
+  } else {
+    applyWritePieces(data, write, sectorBytes, () => chooser.choose(2) === 1);
+  }
 }
 
 function isZero(chunk: Uint8Array): boolean {

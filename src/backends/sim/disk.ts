@@ -33,8 +33,13 @@ import { NAME_BYTES_MAX } from '../../interfaces/limits.js';
 import { CHUNK_BYTES, ChunkPool, FileData } from './file-data.js';
 import { OP_GROW, OP_TRUNCATE, OP_WRITE, PINNED, PendingArena, PendingLog, type DataOp } from './pending-log.js';
 
-export type SimProfile = 'posix' | 'ext4-ordered' | 'none';
-export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'none'];
+export type SimProfile = 'posix' | 'ext4-ordered' | 'writeback' | 'none';
+export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'writeback', 'none'];
+
+/** Profiles with one metadata journal: namespace operations commit in order, any fsync commits them all. */
+export function journaled(profile: SimProfile): boolean {
+  return profile === 'ext4-ordered' || profile === 'writeback';
+}
 
 /** Most pending data or namespace operations per node before the simulated kernel writes back. */
 export const PENDING_OPS_MAX = 65_536;
@@ -163,6 +168,7 @@ export interface ResolveOptions {
 }
 
 export class Disk {
+
   readonly root: DirInode;
   readonly profile: SimProfile;
   usedBytes = 0;
@@ -177,6 +183,13 @@ export class Disk {
   /** @internal Recycled chunks for the page cache of this disk's files. */
   readonly pool: ChunkPool;
   private readonly arena: PendingArena;
+  /**
+   * Set by SimIo while it completes an operation of a POSIX caller (`io.posix`, what node.fs runs
+   * on): symbolic links then resolve as Linux resolves them on a whole disk — an absolute target
+   * restarts at the root and a `..` at the root stays there. Otherwise (the Io contract, like
+   * openat2's RESOLVE_BENEATH on the real backends) both are `ERR_PATH_ESCAPE`.
+   */
+  dotDotStaysAtRoot = false;
 
   constructor(root: DirInode, options: DiskOptions, pool: ChunkPool = newChunkPool(options)) {
     this.root = root;
@@ -233,7 +246,8 @@ export class Disk {
   /**
    * Resolution through symbolic links: a component stack walked with the ancestors kept for
    * `..`. An absolute target restarts at the disk's root; `..` above the root is
-   * `ERR_PATH_ESCAPE` (the Io contract's namespace ends there).
+   * `ERR_PATH_ESCAPE` (the Io contract's namespace ends there), or the root itself for a POSIX
+   * caller (`dotDotStaysAtRoot`).
    */
   private resolveSlow(operation: string, path: string, follow: boolean, tooLongIndex: number, lastChecked: boolean): Lookup {
     let parts = path.split('/');
@@ -250,6 +264,8 @@ export class Disk {
       if (name === '..') {
         const up = ancestors.pop();
         if (up === undefined) {
+          // At the root: POSIX callers (node.fs) stay there, as Linux does on a whole disk.
+          if (this.dotDotStaysAtRoot) { i++; continue; }
           throw new StorageError('ERR_PATH_ESCAPE', `${operation}: a symbolic link leads above the root`, { operation, path });
         }
         dir = up;
@@ -265,6 +281,9 @@ export class Disk {
         const rest = parts.slice(i + 1);
         const restTooLong = tooLong.slice(i + 1);
         if (inode.target.startsWith('/')) {
+          if (!this.dotDotStaysAtRoot) {
+            throw new StorageError('ERR_PATH_ESCAPE', `${operation}: an absolute symbolic link is outside the Io's namespace (RESOLVE_BENEATH)`, { operation, path });
+          }
           dir = this.root;
           ancestors.length = 0;
         }
@@ -448,7 +467,7 @@ export class Disk {
 
   /** fsync of a directory. */
   syncDir(dir: DirInode): void {
-    if (this.profile === 'ext4-ordered') this.commitMeta(this.pendingMeta);
+    if (journaled(this.profile)) this.commitMeta(this.pendingMeta);
     else this.commitMeta(this.pendingMeta.filter((op) => op.mutations.some((m) => m.dir === dir)));
   }
 
@@ -550,7 +569,7 @@ export class Disk {
    */
   syncFile(file: FileInode): void {
     this.commitFile(file);
-    if (this.profile === 'ext4-ordered') this.commitMeta(this.pendingMeta);
+    if (journaled(this.profile)) this.commitMeta(this.pendingMeta);
   }
 
   private commitFile(file: FileInode): void {

@@ -11,6 +11,7 @@
 import picomatch from 'picomatch';
 import { StorageError } from '../../interfaces/errors.js';
 import { IO_OPERATIONS, type IoOperation } from '../../interfaces/io.js';
+import { checkOptionKeys } from '../../interfaces/validate.js';
 import { Prng } from './prng.js';
 
 /** Every injectable fault. */
@@ -19,7 +20,11 @@ export const FAULT_KINDS = [
   'readError',
   /** EIO on a write; nothing is written. */
   'writeError',
-  /** fsyncgate: EIO on a file fsync; its unsynced writes are dropped from durability, the cache keeps them. */
+  /**
+   * fsyncgate: a file fsync fails with `errno` (EIO, or ENOSPC/EDQUOT as writeback on thin
+   * provisioning, NFS or quotas reports); its unsynced writes are dropped from durability, the cache
+   * keeps them. A directory fsync fails the same way and commits none of its entries.
+   */
   'fsyncError',
   /** A read returns fewer bytes than it could (at least one). */
   'shortRead',
@@ -37,6 +42,22 @@ export const FAULT_KINDS = [
   'stall',
   /** The disk limps for `durationMs`: latencies are multiplied by `factor`. */
   'slowDisk',
+  /**
+   * A namespace operation (a creating open, rename, unlink, mkdir, rmdir, link, symlink; the
+   * synchronous twins draw exactly as the asynchronous calls) fails with `errno` and changes
+   * nothing: EIO as after a journal abort, ENOSPC/EDQUOT where the operation needs space (all but
+   * unlink and rmdir).
+   */
+  'namespaceError',
+  /**
+   * The device acknowledges a write that does not reach the media: `lost` (never, even once
+   * synced) or `phantom` (it lands only after the next fsync, which still succeeds). Reads keep
+   * returning it until a restart (or a direct write to the page); `mode` fixes one, else each
+   * injection picks one.
+   */
+  'lostWrite',
+  /** Power is cut as the operation would take effect: the node crashes (the workload restarts it). */
+  'powerCut',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -53,7 +74,17 @@ export const FAULT_OPERATIONS: Readonly<Record<FaultKind, readonly IoOperation[]
   misdirectedWrite: ['write'],
   stall: IO_OPERATIONS,
   slowDisk: IO_OPERATIONS,
+  namespaceError: ['open', 'rename', 'unlink', 'mkdir', 'rmdir', 'link', 'symlink'],
+  lostWrite: ['write'],
+  powerCut: IO_OPERATIONS,
 };
+
+/** The errors `fsyncError` and `namespaceError` can inject. */
+export const FAULT_ERRNOS = ['EIO', 'ENOSPC', 'EDQUOT'] as const;
+export type FaultErrno = (typeof FAULT_ERRNOS)[number];
+
+/** Namespace operations that need no space: only EIO can hit them. */
+export const SPACELESS_OPERATIONS: readonly IoOperation[] = ['unlink', 'rmdir'];
 
 /** One fault's configuration. */
 export interface FaultRule {
@@ -77,6 +108,10 @@ export interface FaultRule {
   readonly durationMs?: number;
   /** `slowDisk`: latency multiplier. Default 10. */
   readonly factor?: number;
+  /** `fsyncError`, `namespaceError`: the error (one, or a list to pick from per injection). Default EIO. */
+  readonly errno?: FaultErrno | readonly FaultErrno[];
+  /** `lostWrite`: `lost` or `phantom`. Default: picked per injection. */
+  readonly mode?: 'lost' | 'phantom';
 }
 
 export type FaultConfig = { readonly [K in FaultKind]?: FaultRule };
@@ -102,7 +137,7 @@ export const FAULTS_NONE: FaultConfig = Object.freeze({});
 export const FAULTS_DEFAULT: FaultConfig = Object.freeze({
   readError: { rate: 0.001 },
   writeError: { rate: 0.001 },
-  fsyncError: { rate: 0.002 },
+  fsyncError: { rate: 0.002, errno: ['EIO', 'ENOSPC', 'EDQUOT'] },
   shortRead: { rate: 0.01 },
   shortWrite: { rate: 0.01 },
   latentSectorError: { rate: 0.0005 },
@@ -111,13 +146,14 @@ export const FAULTS_DEFAULT: FaultConfig = Object.freeze({
   misdirectedWrite: { rate: 0.0002 },
   stall: { rate: 0.0005, durationMs: 50 },
   slowDisk: { rate: 0.0005, durationMs: 200, factor: 10 },
+  namespaceError: { rate: 0.001, errno: ['EIO', 'ENOSPC', 'EDQUOT'] },
 });
 
 /** High rates: most short workloads meet several faults. */
 export const FAULTS_HEAVY: FaultConfig = Object.freeze({
   readError: { rate: 0.01 },
   writeError: { rate: 0.01 },
-  fsyncError: { rate: 0.02 },
+  fsyncError: { rate: 0.02, errno: ['EIO', 'ENOSPC', 'EDQUOT'] },
   shortRead: { rate: 0.05 },
   shortWrite: { rate: 0.05 },
   latentSectorError: { rate: 0.005 },
@@ -126,6 +162,7 @@ export const FAULTS_HEAVY: FaultConfig = Object.freeze({
   misdirectedWrite: { rate: 0.002 },
   stall: { rate: 0.005, durationMs: 100 },
   slowDisk: { rate: 0.005, durationMs: 500, factor: 20 },
+  namespaceError: { rate: 0.01, errno: ['EIO', 'ENOSPC', 'EDQUOT'] },
 });
 
 export const LATENCY_NONE: LatencyConfig = Object.freeze({});
@@ -158,17 +195,75 @@ function isFaultKind(kind: unknown): kind is FaultKind {
   return typeof kind === 'string' && (FAULT_KINDS as readonly string[]).includes(kind);
 }
 
+/** Fields every rule may have. */
+const RULE_FIELDS = ['rate', 'enabled', 'node', 'path', 'operation', 'afterOperations', 'atMs', 'untilMs'] as const;
+/** Fields only some kinds take (any other kind refuses them as unknown). */
+const KIND_FIELDS: Readonly<Partial<Record<FaultKind, readonly string[]>>> = {
+  stall: ['durationMs'],
+  slowDisk: ['durationMs', 'factor'],
+  fsyncError: ['errno'],
+  namespaceError: ['errno'],
+  lostWrite: ['mode'],
+};
+
+/**
+ * Kinds that can hit an operation whose path is the root, `.` (its fsync, readdir, stat). No
+ * namespace operation can succeed on the root, so `namespaceError` is not one of them.
+ */
+const ROOT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>(['stall', 'slowDisk', 'fsyncError', 'powerCut']);
+
+function stringList(kind: FaultKind, field: string, value: unknown): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string' && v.length > 0)) {
+    throw invalid(`fault ${field} must be a non-empty string or a non-empty array of them`, { kind, field });
+  }
+  return list as string[];
+}
+
+/**
+ * A rule is checked whole when it is set, including whether it can ever fire: an operation its kind
+ * cannot hit, a path no simulated path can match (absolute, with `..`, the root for a kind that
+ * only hits files) or an empty time window would otherwise be accepted and silently inject nothing.
+ */
 function checkRule(kind: FaultKind, rule: unknown): FaultRule {
-  if (typeof rule !== 'object' || rule === null) throw invalid('a fault rule must be an object', { kind });
+  checkOptionKeys('faults', rule, [...RULE_FIELDS, ...(KIND_FIELDS[kind] ?? [])], `fault rule '${kind}'`);
   const r = rule as FaultRule;
   if (typeof r.rate !== 'number' || !(r.rate >= 0 && r.rate <= 1)) throw invalid('fault rate must be in [0, 1]', { kind });
+  if (r.enabled !== undefined && typeof r.enabled !== 'boolean') throw invalid('fault enabled must be a boolean', { kind, field: 'enabled' });
   for (const key of ['afterOperations', 'atMs', 'untilMs', 'durationMs'] as const) {
     const v = r[key];
     if (v !== undefined && (typeof v !== 'number' || !(v >= 0))) throw invalid(`fault ${key} must be a number >= 0`, { kind, field: key });
   }
+  if (r.atMs !== undefined && r.untilMs !== undefined && r.untilMs <= r.atMs) {
+    throw invalid('fault rule can never fire: untilMs is not after atMs', { kind, field: 'untilMs' });
+  }
   if (r.factor !== undefined && (typeof r.factor !== 'number' || !(r.factor >= 1))) throw invalid('fault factor must be >= 1', { kind });
-  const ops = r.operation === undefined ? [] : typeof r.operation === 'string' ? [r.operation] : r.operation;
-  for (const op of ops) if (!(IO_OPERATIONS as readonly string[]).includes(op)) throw invalid('unknown operation in fault rule', { kind, value: op });
+  const ops = stringList(kind, 'operation', r.operation) ?? [];
+  for (const op of ops) {
+    if (!(IO_OPERATIONS as readonly string[]).includes(op)) throw invalid('unknown operation in fault rule', { kind, value: op });
+    if (!(FAULT_OPERATIONS[kind] as readonly string[]).includes(op)) {
+      throw invalid(`fault rule can never fire: ${kind} cannot hit operation '${op}'`, { kind, value: op, operations: [...FAULT_OPERATIONS[kind]] });
+    }
+  }
+  stringList(kind, 'node', r.node);
+  const errnos = stringList(kind, 'errno', r.errno) ?? [];
+  for (const errno of errnos) {
+    if (!(FAULT_ERRNOS as readonly string[]).includes(errno)) throw invalid(`fault errno must be one of ${FAULT_ERRNOS.join(', ')}`, { kind, field: 'errno', value: errno });
+  }
+  if (kind === 'namespaceError' && errnos.length > 0 && !errnos.includes('EIO') && ops.length > 0 && ops.every((op) => SPACELESS_OPERATIONS.includes(op as IoOperation))) {
+    throw invalid('fault rule can never fire: unlink and rmdir need no space, so only EIO can hit them', { kind, field: 'errno' });
+  }
+  if (r.mode !== undefined && r.mode !== 'lost' && r.mode !== 'phantom') throw invalid("fault mode must be 'lost' or 'phantom'", { kind, field: 'mode' });
+  const globs = stringList(kind, 'path', r.path) ?? [];
+  for (const glob of globs) {
+    if (glob.startsWith('/') || glob.split('/').includes('..')) {
+      throw invalid('fault rule can never fire: paths are relative and normalized (no leading /, no ..)', { kind, field: 'path', value: glob });
+    }
+  }
+  if (globs.length > 0 && !ROOT_KINDS.has(kind) && globs.every((g) => g === '.')) {
+    throw invalid(`fault rule can never fire: ${kind} cannot hit the root directory '.'`, { kind, field: 'path' });
+  }
   return r;
 }
 
@@ -176,13 +271,13 @@ function checkRule(kind: FaultKind, rule: unknown): FaultRule {
 export function checkFaultConfig(config: unknown): FaultConfig {
   if (config === undefined) return FAULTS_NONE;
   if (typeof config === 'string') return faultPreset(config as FaultPresetName);
-  if (typeof config !== 'object' || config === null) throw invalid('faults must be an object or a preset name', {});
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw invalid('faults must be an object or a preset name', {});
+  for (const key of Object.keys(config)) if (!isFaultKind(key)) throw invalid(`unknown fault kind '${key}'`, { kind: key, argument: key });
   const out: Partial<Record<FaultKind, FaultRule>> = {};
   for (const kind of FAULT_KINDS) {
     const rule = (config as Record<string, unknown>)[kind];
     if (rule !== undefined) out[kind] = checkRule(kind, rule);
   }
-  for (const key of Object.keys(config)) if (!isFaultKind(key)) throw invalid('unknown fault kind', { kind: key });
   return out;
 }
 
@@ -190,7 +285,12 @@ export function checkLatencyConfig(config: unknown): LatencyConfig {
   if (config === undefined || config === false || config === 'none') return LATENCY_NONE;
   if (config === true || config === 'default') return LATENCY_DEFAULT;
   if (typeof config !== 'object' || config === null) throw invalid('latency must be an object, a boolean or a preset name', {});
+  checkOptionKeys('latency', config, ['minMs', 'tailMs', 'operations'], 'latency');
   const c = config as LatencyConfig;
+  if (c.operations !== undefined) {
+    checkOptionKeys('latency', c.operations, IO_OPERATIONS, 'latency.operations');
+    for (const [op, rule] of Object.entries(c.operations)) checkOptionKeys('latency', rule, ['minMs', 'tailMs'], `latency.operations.${op}`);
+  }
   const check = (v: unknown, field: string): void => {
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw invalid('latency values must be finite numbers >= 0', { field });
   };
@@ -228,7 +328,7 @@ export class FaultController {
 
   /** Sets (or with `undefined` removes) the rule of one kind. */
   set(kind: FaultKind, rule: FaultRule | undefined): void {
-    if (!isFaultKind(kind)) throw invalid('unknown fault kind', { kind: String(kind) });
+    if (!isFaultKind(kind)) throw invalid(`unknown fault kind '${String(kind)}'`, { kind: String(kind), argument: String(kind) });
     if (rule === undefined) delete this.rules[kind];
     else this.rules[kind] = checkRule(kind, rule);
     this.version++;
@@ -274,7 +374,10 @@ class CompiledRule {
   readonly afterOperations: number;
   readonly atMs: number;
   readonly untilMs: number;
+  /** The errors to inject (`fsyncError`, `namespaceError`). */
+  readonly errnos: readonly FaultErrno[];
   constructor(readonly kind: FaultKind, readonly rule: FaultRule, readonly prng: Prng) {
+    this.errnos = toList(rule.errno) ?? ['EIO'];
     const globs = toList(rule.path);
     this.matchPath = globs === undefined ? undefined : picomatch(globs as string[], { dot: true });
     const allowed = FAULT_OPERATIONS[kind];
@@ -303,6 +406,9 @@ export class RuleTable {
   misdirectedWrite: CompiledRule | undefined = undefined;
   stall: CompiledRule | undefined = undefined;
   slowDisk: CompiledRule | undefined = undefined;
+  namespaceError: CompiledRule | undefined = undefined;
+  lostWrite: CompiledRule | undefined = undefined;
+  powerCut: CompiledRule | undefined = undefined;
 }
 
 /** Persistent media damage of one node (survives crashes): sectors by inode id. */
@@ -341,7 +447,7 @@ export class MediaState {
 /** The fault decisions of one node: compiled rules and their streams. */
 export class NodeFaults {
   private compiledVersion = -1;
-  private readonly streams = new Map<FaultKind, Prng>();
+  private readonly streams = new Map<string, Prng>();
   private byOperation = new Map<IoOperation, RuleTable>();
   /** `byOperation` for the two hot operations, without a Map lookup. */
   private readRules: RuleTable | undefined = undefined;
@@ -353,11 +459,12 @@ export class NodeFaults {
 
   constructor(private readonly controller: FaultController, private readonly seedText: string, private readonly nodeName: string) {}
 
-  private stream(kind: FaultKind): Prng {
-    let prng = this.streams.get(kind);
+  private stream(kind: FaultKind, lane = ''): Prng {
+    const key = lane === '' ? kind : `${kind}/${lane}`;
+    let prng = this.streams.get(key);
     if (prng === undefined) {
-      prng = new Prng(this.seedText, `fault/${this.nodeName}/${kind}`);
-      this.streams.set(kind, prng);
+      prng = new Prng(this.seedText, `fault/${this.nodeName}/${key}`);
+      this.streams.set(key, prng);
     }
     return prng;
   }
@@ -394,15 +501,27 @@ export class NodeFaults {
 
   /**
    * Draws whether `kind` fires for this operation. Consumes one number from the kind's stream
-   * whenever the rule targets the operation, fired or not.
+   * whenever the rule targets the operation, fired or not. With `lane`, from a stream of its own
+   * named `lane`: a new target of an existing kind (the directory fsync of `fsyncError`) draws
+   * there, so the kind's decisions on its old targets, and so existing seeds, are unchanged. Every
+   * decision goes through this one method, so a wrapper of it (the CLI's `shrink` vetoes) sees
+   * them all.
    */
-  draw(rules: RuleTable, kind: FaultKind, op: IoOperation, path: string, operationsStarted: number, nowMs: number): CompiledRule | undefined {
+  draw(rules: RuleTable, kind: FaultKind, op: IoOperation, path: string, operationsStarted: number, nowMs: number, lane?: string): CompiledRule | undefined {
     const c = rules[kind];
     if (c === undefined) return undefined;
     if (operationsStarted <= c.afterOperations || nowMs < c.atMs || nowMs >= c.untilMs) return undefined;
     if (c.matchPath !== undefined && !c.matchPath(path)) return undefined;
     // No operation check here: `rules` is the table of `op`, compiled from each rule's operations.
-    return c.prng.next() < c.rate ? c : undefined;
+    const prng = lane === undefined ? c.prng : this.stream(kind, lane);
+    return prng.next() < c.rate ? c : undefined;
+  }
+
+  /** The error a fired `fsyncError`/`namespaceError` injects (drawing only when there is a choice). */
+  errnoOf(rule: CompiledRule, allowed?: readonly FaultErrno[], lane = ''): FaultErrno {
+    const list = allowed === undefined ? rule.errnos : rule.errnos.filter((e) => allowed.includes(e));
+    if (list.length <= 1) return list[0] ?? 'EIO';
+    return list[this.stream(rule.kind, lane).below(list.length)] as FaultErrno;
   }
 
   /** The stream of a kind, for the details of a fault that fired (which bit, which sector...). */

@@ -31,7 +31,11 @@
  *
  * Fault model: see `faults.ts` for the injected faults and `disk.ts`/`crash.ts` for what a crash
  * keeps. Decisions are drawn when the operation completes (stall/limp episodes when it is
- * submitted), each kind from its own stream, and every injected fault is a `fault` trace record.
+ * submitted; a power cut just before the operation would take effect), each kind from its own
+ * stream, and every injected fault is a `fault` trace record. A namespace fault fires only on an
+ * operation that would otherwise succeed, and changes nothing. Lost/phantom writes live in
+ * `lost-writes.ts`, direct-I/O page invalidation in `direct-io.ts`, misdirected appends in
+ * `misdirect.ts`.
  */
 import { crc32c } from '@node-rs/crc32';
 import { StorageError, type ErrorCode } from '../../interfaces/errors.js';
@@ -50,10 +54,14 @@ import {
 import { MetricsRecorder } from '../../common/metrics.js';
 import { SimEvent, type Scheduler } from './scheduler.js';
 import type { Trace } from './trace.js';
-import type { FaultKind, LatencyConfig, MediaState, NodeFaults } from './faults.js';
+import { SPACELESS_OPERATIONS, type FaultKind, type LatencyConfig, type MediaState, type NodeFaults } from './faults.js';
 import type { Disk, FileInode, Inode, Lookup } from './disk.js';
 import type { InflightWrite } from './crash.js';
+import { misdirect } from './misdirect.js';
+import { invalidatePages, markCacheAhead } from './direct-io.js';
+import { landPhantoms, loseWrite, phantomWrite } from './lost-writes.js';
 import type { Prng } from './prng.js';
+import { posixViewOf } from './posix-view.js';
 
 /** Most open fds per SimIo; past it `open` fails with `EMFILE`. */
 export const SIM_FD_COUNT_MAX = 65_536;
@@ -81,6 +89,8 @@ export interface SimNodeContext {
   readonly seedSalt: number;
   /** Counts one injected fault (for `node.faultCounts()`). */
   countFault(kind: FaultKind): void;
+  /** Cuts the node's power now (`powerCut`). */
+  powerCut(): void;
 }
 
 interface Handle {
@@ -115,6 +125,8 @@ class IoOp extends SimEvent {
   mode = 0;
   /** symlink: the target text. */
   text: string | undefined = undefined;
+  /** Submitted through `io.posix`: `..` at the root stays there. */
+  posix = false;
   attrs: AttributeChange | undefined = undefined;
   resolve: (value: never) => void = noop;
   reject: (err: unknown) => void = noop;
@@ -147,6 +159,7 @@ class IoOp extends SimEvent {
     this.mode = 0;
     this.text = undefined;
     this.attrs = undefined;
+    this.posix = false;
     this.resolve = noop;
     this.reject = noop;
     this.prev = undefined;
@@ -381,10 +394,25 @@ export class SimIo implements Io, SyncCapableIo {
   };
 
   private newOp(op: IoOperation): IoOp {
-    const o = this.opPool.pop();
-    if (o === undefined) return new IoOp(this, op, this.whatCodes[op]);
-    o.reset(op, this.whatCodes[op]);
+    let o = this.opPool.pop();
+    if (o === undefined) o = new IoOp(this, op, this.whatCodes[op]);
+    else o.reset(op, this.whatCodes[op]);
+    o.posix = this.posixCall;
     return o;
+  }
+
+  /** @internal True while `io.posix` forwards a call (read when the call creates its op). */
+  posixCall = false;
+  private posixView: SyncCapableIo | undefined;
+
+  /**
+   * This Io as a POSIX process sees the disk: the same files, fds and trace, but a symbolic link
+   * whose `..` climbs above the root stays at the root (Linux on a whole disk) instead of being
+   * `ERR_PATH_ESCAPE`. What `node.fs` runs on.
+   */
+  get posix(): SyncCapableIo {
+    this.posixView ??= posixViewOf(this);
+    return this.posixView;
   }
 
   private linkInflight(o: IoOp): void {
@@ -928,9 +956,11 @@ export class SimIo implements Io, SyncCapableIo {
 
   /** @internal Called by the event when the operation's time comes. */
   complete(o: IoOp): void {
+    if (this.powerCutDue(o)) return;
     this.unlinkInflight(o);
     let result: unknown;
     let count = 0;
+    this.disk.dotDotStaysAtRoot = o.posix;
     try {
       switch (o.op) {
         case 'read': count = this.doRead(o); result = count; break;
@@ -952,6 +982,7 @@ export class SimIo implements Io, SyncCapableIo {
         case 'close': break;
       }
     } catch (err) {
+      this.disk.dotDotStaysAtRoot = false;
       const code = err instanceof StorageError ? err.code : 'ERR_INTERNAL';
       this.ctx.trace.record(TRACE_OP, this.ctx.index, o.whatCode, this.ctx.scheduler.now(), o.fd, o.offsetBytes, o.lengthBytes, -1,
         o.path ?? o.handle?.path, code, o.handle === undefined);
@@ -961,6 +992,8 @@ export class SimIo implements Io, SyncCapableIo {
       this.recycle(o);
       reject(err);
       return;
+    } finally {
+      this.disk.dotDotStaysAtRoot = false;
     }
     this.ctx.trace.record(TRACE_OP, this.ctx.index, o.whatCode, this.ctx.scheduler.now(), o.fd, o.offsetBytes, o.lengthBytes, count,
       o.path ?? o.handle?.path, undefined, o.handle === undefined);
@@ -969,6 +1002,31 @@ export class SimIo implements Io, SyncCapableIo {
     const resolve = o.resolve;
     this.recycle(o);
     resolve(result as never);
+  }
+
+  /** `powerCut`: draws for `o` as it would take effect; on a cut, the node crashes (rejecting `o`). */
+  private powerCutDue(o: IoOp): boolean {
+    const faults = this.ctx.faults;
+    const rules = faults.rulesFor(o.op);
+    if (rules === undefined || rules.powerCut === undefined) return false;
+    if (faults.draw(rules, 'powerCut', o.op, o.handle?.path ?? o.path ?? '', this.operationsStarted, this.ctx.scheduler.now()) === undefined) return false;
+    this.traceFault('powerCut', o, o.offsetBytes, -1);
+    this.ctx.powerCut();
+    return true;
+  }
+
+  /** `namespaceError`: throws the injected error when it fires for `op` on `path` (nothing changed yet). */
+  private namespaceFault(o: IoOp, op: IoOperation, path: string): void {
+    const faults = this.ctx.faults;
+    const rules = faults.rulesFor(op);
+    const rule = rules?.namespaceError;
+    if (rules === undefined || rule === undefined) return;
+    const spaceless = SPACELESS_OPERATIONS.includes(op);
+    if (spaceless && !rule.errnos.includes('EIO')) return;
+    if (faults.draw(rules, 'namespaceError', op, path, this.operationsStarted, this.ctx.scheduler.now()) === undefined) return;
+    const errno = faults.errnoOf(rule, spaceless ? ['EIO'] : undefined);
+    this.traceFault('namespaceError', o, -1, -1, errno);
+    throw sys(errno, op, { path, injected: 'namespaceError' });
   }
 
   private settled(): void {
@@ -1151,8 +1209,17 @@ export class SimIo implements Io, SyncCapableIo {
         offset = target;
       }
     }
-    const growth = offset + length - file.cache.sizeBytes;
+    // The size grows as asked even when the data lands elsewhere (`misdirectedWrite`).
+    const askedEnd = o.offsetBytes + length;
+    const growth = Math.max(offset + length, askedEnd) - file.cache.sizeBytes;
     if (growth > 0) this.disk.reserve('write', handle.path, growth);
+    if (offset !== o.offsetBytes) {
+      misdirect(this.disk, file, o, offset, length, askedEnd);
+      if (ctx.media.count > 0) ctx.media.clear(file.id, Math.floor(offset / sector), Math.floor((offset + length - 1) / sector));
+      return length;
+    }
+    if (handle.direct) invalidatePages(this.disk, file, offset, length);
+    if (rules !== undefined && rules.lostWrite !== undefined && this.lostWrite(o, rules, file, offset, length)) return length;
     if (o.buffer !== undefined) {
       // The op's copy goes back to the pool at completion: the disk copies what it keeps.
       this.disk.write(file, length === o.buffer.byteLength ? o.buffer : o.buffer.subarray(0, length), offset, true);
@@ -1161,10 +1228,34 @@ export class SimIo implements Io, SyncCapableIo {
     return length;
   }
 
+  /** `lostWrite`: when it fires, the write reaches the page cache only (lost) or lands later (phantom). */
+  private lostWrite(o: IoOp, rules: NonNullable<ReturnType<NodeFaults['rulesFor']>>, file: FileInode, offset: number, length: number): boolean {
+    const faults = this.ctx.faults;
+    const fired = faults.draw(rules, 'lostWrite', 'write', (o.handle as Handle).path, this.operationsStarted, this.ctx.scheduler.now());
+    if (fired === undefined) return false;
+    const mode = fired.rule.mode ?? (faults.detailStream('lostWrite').below(2) === 0 ? 'lost' : 'phantom');
+    // A write's bytes are one pooled copy taken at the call (writev gathers there too); it goes
+    // back to the pool at completion: the cache and the phantom list copy what they keep.
+    const bytes = (o.buffer as Uint8Array).subarray(0, length);
+    if (mode === 'lost') loseWrite(this.disk, file, bytes, offset);
+    else phantomWrite(this.disk, file, bytes, offset);
+    this.traceFault('lostWrite', o, offset, length, mode);
+    if (this.ctx.media.count > 0) this.ctx.media.clear(file.id, Math.floor(offset / this.ctx.sectorBytes), Math.floor((offset + length - 1) / this.ctx.sectorBytes));
+    return true;
+  }
+
   private doFsync(o: IoOp): void {
     const handle = o.handle as Handle;
     const inode = handle.inode;
     if (inode.kind === 'dir') {
+      // Its own stream lane: file fsyncs keep the decisions existing seeds had.
+      const rules = this.ctx.faults.rulesFor('fsync');
+      const fired = rules === undefined ? undefined : this.ctx.faults.draw(rules, 'fsyncError', 'fsync', handle.path, this.operationsStarted, this.ctx.scheduler.now(), 'dir');
+      if (fired !== undefined) {
+        const errno = this.ctx.faults.errnoOf(fired, undefined, 'dir');
+        this.traceFault('fsyncError', o, -1, -1, errno);
+        throw sys(errno, 'fsync', { fd: o.fd, path: handle.path, injected: 'fsyncError' });
+      }
       this.disk.syncDir(inode);
       return;
     }
@@ -1172,12 +1263,16 @@ export class SimIo implements Io, SyncCapableIo {
     if (inode.pending.count > 0) {
       const rules = this.ctx.faults.rulesFor('fsync');
       if (rules !== undefined && this.ctx.faults.draw(rules, 'fsyncError', 'fsync', handle.path, this.operationsStarted, this.ctx.scheduler.now()) !== undefined) {
-        this.traceFault('fsyncError', o, -1, inode.pendingBytes);
+        const fired = rules.fsyncError as NonNullable<typeof rules.fsyncError>;
+        const errno = this.ctx.faults.errnoOf(fired);
+        this.traceFault('fsyncError', o, -1, inode.pendingBytes, errno === 'EIO' ? undefined : errno);
         this.disk.failFileSync(inode);
-        throw sys('EIO', 'fsync', { fd: o.fd, path: handle.path, injected: 'fsyncError' });
+        markCacheAhead(inode);
+        throw sys(errno, 'fsync', { fd: o.fd, path: handle.path, injected: 'fsyncError' });
       }
     }
     this.disk.syncFile(inode);
+    landPhantoms(this.disk, inode);
   }
 
   private doTruncate(o: IoOp): void {
@@ -1258,6 +1353,7 @@ export class SimIo implements Io, SyncCapableIo {
     // Linux creates the new name (EEXIST) before it asks whether the inode may be linked (EPERM).
     if (to.inode !== undefined) throw sys('EEXIST', 'link', details);
     if (from.inode.kind === 'dir') throw sys('EPERM', 'link', details);
+    this.namespaceFault(o, 'link', dst);
     this.disk.link(to.parent, to.name, from.inode);
   }
 
@@ -1267,6 +1363,7 @@ export class SimIo implements Io, SyncCapableIo {
     const look = this.disk.lookup('symlink', path);
     if (look.inode !== undefined) throw sys('EEXIST', 'symlink', { path, target });
     if (target === '') throw sys('ENOENT', 'symlink', { path, target });
+    this.namespaceFault(o, 'symlink', path);
     this.disk.symlink(look.parent, look.name, target);
   }
 
@@ -1309,12 +1406,14 @@ export class SimIo implements Io, SyncCapableIo {
       if (inode === undefined) throw sys('ENOENT', 'open', { path });
       if (inode.kind !== 'dir') throw sys('ENOTDIR', 'open', { path });
       this.checkFdRoom(path);
+      this.namespaceFault(o, 'open', path);
       inode = this.disk.createFile(inode, '', o.mode);
       return this.addFd(inode, path, f);
     }
     if (inode === undefined) {
       if (!f.create) throw sys('ENOENT', 'open', { path });
       this.checkFdRoom(path);
+      this.namespaceFault(o, 'open', path);
       inode = this.disk.createFile(look.parent, look.name, o.mode);
       return this.addFd(inode, path, f);
     }
@@ -1390,6 +1489,7 @@ export class SimIo implements Io, SyncCapableIo {
       if (s.kind === 'dir' && d.kind !== 'dir') throw sys('ENOTDIR', 'rename', details);
       if (d.kind === 'dir' && d.entries.size > 0) throw sys('ENOTEMPTY', 'rename', details);
     }
+    this.namespaceFault(o, 'rename', src);
     this.disk.rename(from, to, s);
   }
 
@@ -1400,6 +1500,7 @@ export class SimIo implements Io, SyncCapableIo {
     this.checkTrailing('unlink', parsed, look.inode);
     if (look.inode === undefined) throw sys('ENOENT', 'unlink', { path });
     if (look.inode.kind === 'dir') throw sys('EISDIR', 'unlink', { path });
+    this.namespaceFault(o, 'unlink', path);
     this.disk.unlink(look.parent, look.name, look.inode);
   }
 
@@ -1409,6 +1510,7 @@ export class SimIo implements Io, SyncCapableIo {
     const look = this.disk.resolve('mkdir', path, parsed.lastIsDot, parsed.tooLongIndex);
     this.checkTrailing('mkdir', parsed, look.inode);
     if (look.inode !== undefined) throw sys('EEXIST', 'mkdir', { path });
+    this.namespaceFault(o, 'mkdir', path);
     this.disk.mkdir(look.parent, look.name);
   }
 
@@ -1420,6 +1522,7 @@ export class SimIo implements Io, SyncCapableIo {
     if (look.inode === undefined) throw sys('ENOENT', 'rmdir', { path });
     if (look.inode.kind !== 'dir') throw sys('ENOTDIR', 'rmdir', { path });
     if (look.inode.entries.size > 0) throw sys('ENOTEMPTY', 'rmdir', { path });
+    this.namespaceFault(o, 'rmdir', path);
     this.disk.rmdir(look.parent, look.name);
   }
 

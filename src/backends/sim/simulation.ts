@@ -9,9 +9,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createNodeFs, type NodeFs } from '../../nodefs/create-node-fs.js';
-import type { FsHost } from '../../interfaces/namespace-io.js';
+import type { FsHost, SyncCapableIo } from '../../interfaces/namespace-io.js';
 import { StorageError } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
+import { checkOptionKeys } from '../../interfaces/validate.js';
 import { canonicalSeed, Prng, type SimSeed } from './prng.js';
 import { Scheduler } from './scheduler.js';
 import { Trace } from './trace.js';
@@ -57,6 +58,10 @@ export interface SimulationOptions {
   readonly intercept?: boolean;
 }
 
+const SIMULATION_OPTION_NAMES = [
+  'seed', 'profile', 'faults', 'latency', 'sectorSizeBytes', 'capacityBytes', 'timeLimitMs', 'dirtyBytesMax', 'traceCapacity', 'intercept',
+] as const;
+
 /** Options of {@link SimNode.crashStates}. */
 export interface CrashStatesOptions {
   /** Most states returned. Past it, a deterministic sample. */
@@ -77,9 +82,20 @@ const TRACE_CRASH = 2;
 const TRACE_RESTART = 3;
 const TRACE_WRITEBACK = 4;
 
-/** One disk state a crash can leave. Immutable; restart into it as often as wanted. */
+/**
+ * One disk state a crash can leave. Immutable, and independent of what the node does afterwards:
+ * a state captured by `crashStates()` stays valid to restart into later, after more operations,
+ * crashes or restarts of the node (it holds its own copy-on-write image, never the live disk), as
+ * often as wanted.
+ */
 export class CrashState {
-  /** @internal */
+  /**
+   * @internal
+   * `digest` is the sha256 (hex) of the state's content: every path, kind, size and non-zero byte
+   * (not inode numbers, not how the state was reached). Equal digests mean equal states, across
+   * calls of `crashStates()` and across crashes, so a set of digests deduplicates states a test
+   * has already checked.
+   */
   constructor(readonly node: SimNode, readonly digest: string, readonly image: ImageDir) {}
 
   /** Crashes the node if it is running, then restarts it into this state. Returns the new Io. */
@@ -191,7 +207,7 @@ export class SimNode implements SimNodeContext {
   get fs(): NodeFs {
     if (this.nodeFs === undefined) {
       const node = this;
-      const host: FsHost = { get io(): SimIo { return node.currentIo; }, random: () => node.namePrng.next() };
+      const host: FsHost = { get io(): SyncCapableIo { return node.currentIo.posix; }, random: () => node.namePrng.next() };
       this.nodeFs = createNodeFs(host);
     }
     return this.nodeFs;
@@ -205,6 +221,11 @@ export class SimNode implements SimNodeContext {
   /** @internal */
   countFault(kind: FaultKind): void {
     this.faultsInjected.set(kind, (this.faultsInjected.get(kind) ?? 0) + 1);
+  }
+
+  /** @internal A `powerCut` fault fired. */
+  powerCut(): void {
+    this.crash();
   }
 
   /** Faults injected on this node so far, by kind (every kind present, in `FAULT_KINDS` order). */
@@ -271,13 +292,21 @@ export class SimNode implements SimNodeContext {
    * from a seeded stream. Past `limit` distinct states, a deterministic sample of `limit` is kept
    * (always including the state where nothing pending survived and, when found, the one where
    * everything did).
+   *
+   * Each state stays valid after the node moves on: restart into it at any later time. States of
+   * one call are distinct by `digest`; the same state found by a later call has the same digest,
+   * so callers deduplicate across calls with a set of digests.
    */
   crashStates(options: CrashStatesOptions): CrashStateList {
+    checkOptionKeys('crashStates', options, ['limit', 'exploreMax']);
     const limit = options.limit;
     if (!Number.isInteger(limit) || limit < 1) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'crashStates: limit must be a positive integer', { operation: 'crashStates', argument: 'limit' });
     }
     const exploreMax = options.exploreMax ?? Math.max(256, 16 * limit);
+    if (!Number.isInteger(exploreMax) || exploreMax < 1) {
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'crashStates: exploreMax must be a positive integer', { operation: 'crashStates', argument: 'exploreMax' });
+    }
     const disk = this.crashedDisk ?? this.disk;
     const inflight = this.crashed ? this.crashedInflight : this.currentIo.inflightWrites();
     const found = new Map<string, ImageDir>();
@@ -375,6 +404,7 @@ export class Simulation {
     if (typeof options !== 'object' || options === null) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'Simulation needs an options object with a seed', { argument: 'options' });
     }
+    checkOptionKeys('Simulation', options, SIMULATION_OPTION_NAMES);
     this.seedText = canonicalSeed(options.seed);
     this.seed = options.seed;
     const profile = options.profile ?? 'posix';
@@ -454,6 +484,9 @@ export class Simulation {
    * limit. One run at a time per simulation.
    */
   run<T>(main: () => T | Promise<T>): Promise<T> {
+    if (typeof main !== 'function') {
+      return Promise.reject(new StorageError('ERR_INVALID_ARGUMENT', 'run: main must be a function', { operation: 'run', argument: 'main' }));
+    }
     const interception = this.interception;
     return interception === undefined ? this.scheduler.run(main) : interception.run(() => this.scheduler.run(main));
   }
@@ -488,3 +521,4 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   }
   return value;
 }
+

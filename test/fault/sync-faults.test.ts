@@ -1,0 +1,134 @@
+/**
+ * The faults of issue 13 on the operations that arrived alongside them: the synchronous twins of
+ * SimIo (`io.sync`, what the simulated `node:fs` uses) draw every fault exactly as their
+ * asynchronous twins do, and `namespaceError` also hits `link` and `symlink`.
+ */
+import { expect } from 'chai';
+import { Simulation, type SimIo } from '../../src/backends/sim/index.js';
+import { StorageError } from '../../src/interfaces/errors.js';
+import { codeOf } from './support.js';
+
+/** The code a synchronous call throws (undefined when it returns). */
+function syncCode(call: () => unknown): string | undefined {
+  try {
+    call();
+    return undefined;
+  } catch (err) {
+    if (err instanceof StorageError) return err.code;
+    throw err;
+  }
+}
+
+/** Namespace operations, each created afresh, as one script run either way. */
+type Step = 'create' | 'mkdir' | 'rename' | 'unlink' | 'rmdir' | 'link' | 'symlink';
+const STEPS: readonly Step[] = ['create', 'mkdir', 'rename', 'unlink', 'rmdir', 'link', 'symlink'];
+
+async function runScript(io: SimIo, sync: boolean, rounds: number): Promise<string[]> {
+  const codes: string[] = [];
+  const s = io.sync;
+  for (let i = 0; i < rounds; i++) {
+    for (const step of STEPS) {
+      let code: string | undefined;
+      const f = `f${i}`;
+      switch (step) {
+        case 'create':
+          if (sync) code = syncCode(() => s.close(s.open(f, { write: true, create: true })));
+          else code = await codeOf(io.open(f, { write: true, create: true }).then((fd) => io.close(fd)));
+          break;
+        case 'mkdir': code = sync ? syncCode(() => s.mkdir(`d${i}`)) : await codeOf(io.mkdir(`d${i}`)); break;
+        case 'rename': code = sync ? syncCode(() => s.rename(f, `g${i}`)) : await codeOf(io.rename(f, `g${i}`)); break;
+        case 'unlink': code = sync ? syncCode(() => s.unlink(`g${i}`)) : await codeOf(io.unlink(`g${i}`)); break;
+        case 'rmdir': code = sync ? syncCode(() => s.rmdir(`d${i}`)) : await codeOf(io.rmdir(`d${i}`)); break;
+        case 'link': code = sync ? syncCode(() => s.link('base', `l${i}`)) : await codeOf(io.link('base', `l${i}`)); break;
+        case 'symlink': code = sync ? syncCode(() => s.symlink('base', `s${i}`)) : await codeOf(io.symlink('base', `s${i}`)); break;
+      }
+      codes.push(`${step}:${code ?? 'ok'}`);
+    }
+  }
+  return codes;
+}
+
+describe('sim faults through the synchronous twins', function () {
+  this.timeout(30_000);
+
+  it('namespaceError: each sync namespace operation (link and symlink included) fails with the errno and changes nothing', () => {
+    const sim = new Simulation({ seed: 61 });
+    const io = sim.node('a').io;
+    const s = io.sync;
+    s.close(s.open('base', { write: true, create: true }));
+    s.mkdir('d');
+    s.close(s.open('x', { write: true, create: true }));
+    const before = s.readdir('.');
+    sim.faults.set('namespaceError', { rate: 1, errno: 'EDQUOT' });
+    expect(syncCode(() => s.open('new', { write: true, create: true }))).to.equal('EDQUOT');
+    expect(syncCode(() => s.mkdir('e'))).to.equal('EDQUOT');
+    expect(syncCode(() => s.rename('x', 'y'))).to.equal('EDQUOT');
+    expect(syncCode(() => s.link('base', 'hard'))).to.equal('EDQUOT');
+    expect(syncCode(() => s.symlink('base', 'soft'))).to.equal('EDQUOT');
+    // unlink and rmdir need no space: an EDQUOT-only rule cannot hit them.
+    s.unlink('x');
+    sim.faults.set('namespaceError', { rate: 1 });
+    expect(syncCode(() => s.rmdir('d'))).to.equal('EIO');
+    expect(syncCode(() => s.unlink('base'))).to.equal('EIO');
+    expect(s.readdir('.')).to.deep.equal(before.filter((name) => name !== 'x'));
+    const details = sim.trace.filter('fault').filter((e) => e.what === 'namespaceError').map((e) => e.detail);
+    expect(details).to.deep.equal(['EDQUOT', 'EDQUOT', 'EDQUOT', 'EDQUOT', 'EDQUOT', 'EIO', 'EIO']);
+  });
+
+  it('namespaceError hits async link and symlink too', async () => {
+    const sim = new Simulation({ seed: 62 });
+    await sim.run(async () => {
+      const io = sim.node('a').io;
+      await io.close(await io.open('base', { write: true, create: true }));
+      sim.faults.set('namespaceError', { rate: 1, errno: 'ENOSPC', operation: ['link', 'symlink'] });
+      expect(await codeOf(io.link('base', 'hard'))).to.equal('ENOSPC');
+      expect(await codeOf(io.symlink('base', 'soft'))).to.equal('ENOSPC');
+      await io.mkdir('still-works');
+      expect(await io.readdir('.')).to.deep.equal(['base', 'still-works']);
+    });
+  });
+
+  it('the same seed draws the same namespace faults whether the script runs sync or async', async () => {
+    const run = async (sync: boolean): Promise<string[]> => {
+      const sim = new Simulation({ seed: 63 });
+      const io = sim.node('a').io;
+      return sim.run(async () => {
+        await io.close(await io.open('base', { write: true, create: true }));
+        sim.faults.set('namespaceError', { rate: 0.2, errno: ['EIO', 'ENOSPC', 'EDQUOT'] });
+        return runScript(io, sync, 60);
+      });
+    };
+    const asyncCodes = await run(false);
+    const syncCodes = await run(true);
+    expect(syncCodes).to.deep.equal(asyncCodes);
+    const failed = asyncCodes.filter((c) => !c.endsWith(':ok') && !c.endsWith(':ENOENT'));
+    expect(failed.length, 'faults fired').to.be.greaterThan(20);
+    for (const step of STEPS) expect(failed.some((c) => c.startsWith(`${step}:`)), `${step} faulted`).to.equal(true);
+  });
+
+  it('fsyncError errnos, on files and directories, through io.sync', () => {
+    const sim = new Simulation({ seed: 64 });
+    const s = sim.node('a').io.sync;
+    const fd = s.open('f', { read: true, write: true, create: true });
+    s.write(fd, new Uint8Array(4096).fill(1), 0);
+    sim.faults.set('fsyncError', { rate: 1, errno: 'ENOSPC' });
+    expect(syncCode(() => s.fsync(fd))).to.equal('ENOSPC');
+    const dir = s.open('.', { directory: true });
+    expect(syncCode(() => s.fsync(dir))).to.equal('ENOSPC');
+    sim.faults.set('fsyncError', undefined);
+    s.fsync(dir);
+    s.close(dir);
+    s.close(fd);
+  });
+
+  it('powerCut on a sync call: the call throws ERR_CRASHED and the node is down', () => {
+    const sim = new Simulation({ seed: 65 });
+    const node = sim.node('a');
+    const s = node.io.sync;
+    s.mkdir('d');
+    sim.faults.set('powerCut', { rate: 1, operation: 'mkdir' });
+    expect(syncCode(() => s.mkdir('e'))).to.equal('ERR_CRASHED');
+    expect(node.crashed).to.equal(true);
+    expect(sim.trace.filter('fault').map((e) => e.what)).to.deep.equal(['powerCut']);
+  });
+});
