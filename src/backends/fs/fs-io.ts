@@ -473,7 +473,8 @@ export class FsIo implements Io {
       throw osError('EISDIR', operation, { path: parsed.path });
     }
     const follow = parsed.lastIsDot || operation === 'open' || operation === 'stat' || operation === 'readdir';
-    const kind = await this.entryKind(operation, parsed.path, follow);
+    // The root is always there and a directory: `readdir('.')` and the like cost no lookup.
+    const kind = parsed.path === '.' ? 'directory' : await this.entryKind(operation, parsed.path, follow);
     const code = trailingError(operation, parsed, kind, f);
     if (code !== undefined) throw osError(code, operation, { path: parsed.path });
   }
