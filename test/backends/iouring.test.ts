@@ -15,10 +15,6 @@ const supports: ConformanceSupports = {
   symlinks: true,
   directoryFsync: true,
   modelRuns,
-  // Until UringIo reads buffers through the shared snapshot (validate.ts: snapshotBuffer,
-  // snapshotBuffers, isSnapshotUsable), which its own change of issue 11 brings.
-  bufferContract: false,
-  reasons: { bufferContract: 'UringIo does not use the shared buffer snapshot yet (issue 11, UringIo part)' },
 };
 
 async function autoBackend(): Promise<BackendInstance> {
