@@ -122,7 +122,7 @@ async function simRun(options: Omit<SimulationOptions, 'seed'>, insideRun: boole
  * operation at a rate that, for seed 1 and these operation counts, never cuts (a cut would leave
  * the rest of the run rejecting at once, which measures nothing).
  */
-const EVERY_FAULT: FaultConfig = { ...FAULTS_DEFAULT, lostWrite: { rate: 0.0002 }, powerCut: { rate: 1e-9 } };
+const EVERY_FAULT: FaultConfig = { ...FAULTS_DEFAULT, lostWrite: { rate: 0.0002 }, misdirectedRead: { rate: 0.0002 }, powerCut: { rate: 1e-9 } };
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 

@@ -11,10 +11,11 @@
  * seed, drawn from a stream of its own, so the replay line stays `--faults swarm --seed S`.
  *
  * Swarm varies the mix of the kinds the `default` preset injects ({@link SWARM_KINDS}: the errno
- * variants of `fsyncError` and `namespaceError` included). `lostWrite` and `powerCut` are opt-in
- * per workload, never drawn: a lost synced write is data loss no store can undo (only detect), and
- * a power cut needs the workload's own restart and recovery, so a workload asks for them itself
- * (as the example workloads do with `powerCut`).
+ * variants of `fsyncError` and `namespaceError` included). The kinds the presets leave out
+ * (`lostWrite`, `misdirectedRead`, `powerCut`) are opt-in per workload, never drawn: a lost synced
+ * write is data loss no store can undo (only detect), and a power cut needs the workload's own
+ * restart and recovery, so a workload asks for them itself (as the example workloads do with
+ * `powerCut`).
  */
 import { FAULT_KINDS, FAULTS_DEFAULT, FAULTS_HEAVY, type FaultConfig, type FaultKind, type FaultRule } from '../backends/sim/faults.js';
 import { Prng } from '../backends/sim/prng.js';

@@ -22,7 +22,7 @@ describe('cli: swarm faults', function () {
     // The default preset's kinds, the new namespace faults among them; the opt-in kinds never.
     expect(SWARM_KINDS).to.include.members(['fsyncError', 'namespaceError']);
     for (const kind of FAULT_KINDS.filter((k) => !SWARM_KINDS.includes(k))) {
-      expect(['lostWrite', 'powerCut'], `${kind} is opt-in`).to.include(kind);
+      expect(['lostWrite', 'misdirectedRead', 'powerCut'], `${kind} is opt-in`).to.include(kind);
       expect(configs.some((c) => c.config[kind] !== undefined), `${kind} never drawn`).to.equal(false);
     }
     for (const kind of SWARM_KINDS) {

@@ -67,10 +67,10 @@ describe('configuration: unknown keys are refused, naming the key', () => {
   });
 
   it('FsIo, UringIo, openIo', async () => {
-    refused(() => new FsIo({ root: '/tmp', fdCountMx: 3 } as never), 'fdCountMx');
-    refused(() => new UringIo({ root: '/tmp', queueDeph: 3 } as never), 'queueDeph');
-    refused(() => new UringIo({ root: '/tmp', registeredBuffers: { count: 1, lengthBytes: 4096, size: 1 } } as never), 'size');
-    await refusedAsync(() => openIo({ root: '/tmp', backend: 'fs', quueDepth: 3 } as never), 'quueDepth');
+    refused(() => new FsIo({ root: 'never-opened', fdCountMx: 3 } as never), 'fdCountMx');
+    refused(() => new UringIo({ root: 'never-opened', queueDeph: 3 } as never), 'queueDeph');
+    refused(() => new UringIo({ root: 'never-opened', registeredBuffers: { count: 1, lengthBytes: 4096, size: 1 } } as never), 'size');
+    await refusedAsync(() => openIo({ root: 'never-opened', backend: 'fs', quueDepth: 3 } as never), 'quueDepth');
   });
 
   it('createStorage, storage.open, writeAtomic, fsync, openScratch', async () => {
@@ -93,6 +93,9 @@ describe('configuration: rules that can never fire are refused when set', () => 
     ['an empty operation list', 'stall', { rate: 1, operation: [] }, 'operation'],
     ['an absolute path glob', 'writeError', { rate: 1, path: '/data/*' }, 'path'],
     ['a path glob with ..', 'writeError', { rate: 1, path: '../x' }, 'path'],
+    ['a path glob with a trailing /', 'writeError', { rate: 1, path: 'wal/' }, 'path'],
+    ['a path glob with an empty component', 'writeError', { rate: 1, path: 'wal//x' }, 'path'],
+    ['a path glob ending in /.', 'writeError', { rate: 1, path: ['wal/x', 'x/.'] }, 'path'],
     ['the root for a kind that only hits files', 'readError', { rate: 1, path: '.' }, "'.'"],
     ['the root for namespace faults (no namespace operation succeeds on it)', 'namespaceError', { rate: 1, path: '.' }, "'.'"],
     ['an unknown errno', 'fsyncError', { rate: 1, errno: 'EPERM' as never }, 'errno'],
@@ -114,6 +117,8 @@ describe('configuration: rules that can never fire are refused when set', () => 
     expect(() => sim.faults.set('readError', { rate: 0.5, path: ['wal/**', '*.log'], atMs: 0, untilMs: 5 })).not.to.throw();
     expect(() => sim.faults.set('fsyncError', { rate: 1, path: '.', errno: ['EIO', 'EDQUOT'] })).not.to.throw();
     expect(() => sim.faults.set('powerCut', { rate: 0.1, path: '.', afterOperations: 5 })).not.to.throw();
+    // picomatch matches './x' against 'x', and '**' against nothing more: both can fire.
+    expect(() => sim.faults.set('writeError', { rate: 0.1, path: ['./x', '**', 'wal/**'] })).not.to.throw();
   });
 });
 

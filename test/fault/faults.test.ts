@@ -17,14 +17,14 @@ type Driver = 'read' | 'write' | 'fsync' | 'stat' | 'unlink';
 const DRIVER: Record<FaultKind, Driver> = {
   readError: 'read', writeError: 'write', fsyncError: 'fsync', shortRead: 'read', shortWrite: 'write',
   latentSectorError: 'read', corruptRead: 'read', corruptAtRest: 'read', misdirectedWrite: 'write',
-  stall: 'stat', slowDisk: 'stat', namespaceError: 'unlink', lostWrite: 'write', powerCut: 'stat',
+  stall: 'stat', slowDisk: 'stat', namespaceError: 'unlink', lostWrite: 'write', powerCut: 'stat', misdirectedRead: 'read',
 };
 
 /** Rule fields a kind needs in these generic tests (the unlink driver recreates the file with an open). */
 const BASE_RULE: Partial<Record<FaultKind, Partial<FaultRule>>> = { namespaceError: { operation: 'unlink' } };
 
 /** Kinds no preset turns on: a workload must be written for them (a restart, or versioned checksums). */
-const NOT_IN_PRESETS: readonly FaultKind[] = ['lostWrite', 'powerCut'];
+const NOT_IN_PRESETS: readonly FaultKind[] = ['lostWrite', 'powerCut', 'misdirectedRead'];
 
 async function once(io: Io, op: Driver, fd: number, path: string, buffer: Uint8Array, offset: number): Promise<void> {
   if (op === 'read') await io.read(fd, buffer, offset);

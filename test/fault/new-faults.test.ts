@@ -309,3 +309,32 @@ describe('sim faults: lostWrite', function () {
     expect((await run(62)).modes).to.deep.equal(a.modes);
   });
 });
+
+describe('sim faults: misdirectedRead', function () {
+  this.timeout(30_000);
+
+  it('the read returns the bytes of another place of the file (as the trace says); a retry reads correctly', async () => {
+    const sim = new Simulation({ seed: 71 });
+    await sim.run(async () => {
+      const io = sim.node('a').io;
+      const fd = await io.open('f', { read: true, write: true, create: true });
+      const content = new Uint8Array(32 * BLOCK);
+      for (let i = 0; i < content.length; i++) content[i] = 1 + ((i >> 12) & 0x3f);
+      await writeAll(io, fd, content, 0);
+      sim.faults.set('misdirectedRead', { rate: 1 });
+      const buffer = new Uint8Array(BLOCK);
+      for (let i = 0; i < 20; i++) {
+        const offset = (8 + (i % 8)) * BLOCK;
+        expect(await io.read(fd, buffer, offset)).to.equal(BLOCK);
+        const fault = sim.trace.filter('fault').filter((e) => e.what === 'misdirectedRead').at(-1);
+        const target = (fault as { result: number }).result;
+        expect(fault?.offsetBytes).to.equal(offset);
+        expect(target).to.not.equal(offset);
+        expect(Math.abs(target - offset) % BLOCK).to.equal(0);
+        expect(buffer).to.deep.equal(content.subarray(target, target + BLOCK));
+      }
+      sim.faults.set('misdirectedRead', undefined);
+      expect(await readAll(io, fd, 8 * BLOCK, BLOCK)).to.deep.equal(content.subarray(8 * BLOCK, 9 * BLOCK));
+    });
+  });
+});

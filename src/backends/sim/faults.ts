@@ -6,7 +6,10 @@
  * operations; from/until a simulated time). Rules can be replaced, enabled and disabled while a
  * simulation runs (`sim.faults`). Every fault kind of every node draws from its own seeded stream,
  * and draws only for operations its rule targets, so switching one fault on or off never changes
- * the decisions of another.
+ * the decisions of another. A target added to an existing kind later (the directory fsync of
+ * `fsyncError`) draws from a lane of its own, so the seeds that existed before keep their
+ * decisions. Rules are checked whole when set: unknown keys, kinds and errnos, and rules that can
+ * never fire, are `ERR_INVALID_ARGUMENT`.
  */
 import picomatch from 'picomatch';
 import { StorageError } from '../../interfaces/errors.js';
@@ -58,6 +61,11 @@ export const FAULT_KINDS = [
   'lostWrite',
   /** Power is cut as the operation would take effect: the node crashes (the workload restarts it). */
   'powerCut',
+  /**
+   * A read returns the bytes of another place of the same file (1 to 8 sectors away; zeros past
+   * its end) as if they were the asked ones. Transient: a retry reads correctly.
+   */
+  'misdirectedRead',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -77,6 +85,7 @@ export const FAULT_OPERATIONS: Readonly<Record<FaultKind, readonly IoOperation[]
   namespaceError: ['open', 'rename', 'unlink', 'mkdir', 'rmdir', 'link', 'symlink'],
   lostWrite: ['write'],
   powerCut: IO_OPERATIONS,
+  misdirectedRead: ['read'],
 };
 
 /** The errors `fsyncError` and `namespaceError` can inject. */
@@ -257,8 +266,11 @@ function checkRule(kind: FaultKind, rule: unknown): FaultRule {
   if (r.mode !== undefined && r.mode !== 'lost' && r.mode !== 'phantom') throw invalid("fault mode must be 'lost' or 'phantom'", { kind, field: 'mode' });
   const globs = stringList(kind, 'path', r.path) ?? [];
   for (const glob of globs) {
-    if (glob.startsWith('/') || glob.split('/').includes('..')) {
-      throw invalid('fault rule can never fire: paths are relative and normalized (no leading /, no ..)', { kind, field: 'path', value: glob });
+    // Simulated paths are normalized: relative, no '..', no empty, '.' or trailing components.
+    const parts = glob.split('/');
+    const inner = parts[0] === '.' && parts.length > 1 ? parts.slice(1) : parts;
+    if (glob.startsWith('/') || inner.some((part, i) => part === '..' || part === '' || (part === '.' && inner.length > 1) || (i > 0 && part === '.'))) {
+      throw invalid('fault rule can never fire: paths are relative and normalized (no leading or trailing /, no empty, . or .. components)', { kind, field: 'path', value: glob });
     }
   }
   if (globs.length > 0 && !ROOT_KINDS.has(kind) && globs.every((g) => g === '.')) {
@@ -409,6 +421,7 @@ export class RuleTable {
   namespaceError: CompiledRule | undefined = undefined;
   lostWrite: CompiledRule | undefined = undefined;
   powerCut: CompiledRule | undefined = undefined;
+  misdirectedRead: CompiledRule | undefined = undefined;
 }
 
 /** Persistent media damage of one node (survives crashes): sectors by inode id. */

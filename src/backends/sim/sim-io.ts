@@ -1103,6 +1103,7 @@ export class SimIo implements Io, SyncCapableIo {
       }
     }
     if (count > 0) {
+      if (rules !== undefined && rules.misdirectedRead !== undefined) this.misdirectRead(o, rules, file, offset, count);
       if (ctx.media.count > 0) this.applyRot(o, file, offset, count);
       if (rules !== undefined && ctx.faults.draw(rules, 'corruptRead', 'read', handle.path, this.operationsStarted, now) !== undefined) {
         const bit = ctx.faults.detailStream('corruptRead').below(count * 8);
@@ -1111,6 +1112,28 @@ export class SimIo implements Io, SyncCapableIo {
       }
     }
     return count;
+  }
+
+  /** `misdirectedRead`: the `count` bytes read come from 1 to 8 sectors away instead (zeros past the end). */
+  private misdirectRead(o: IoOp, rules: NonNullable<ReturnType<NodeFaults['rulesFor']>>, file: FileInode, offset: number, count: number): void {
+    const faults = this.ctx.faults;
+    if (faults.draw(rules, 'misdirectedRead', 'read', (o.handle as Handle).path, this.operationsStarted, this.ctx.scheduler.now()) === undefined) return;
+    const prng = faults.detailStream('misdirectedRead');
+    const shift = (1 + prng.below(8)) * this.ctx.sectorBytes;
+    const target = offset >= shift && prng.below(2) === 0 ? offset - shift : offset + shift;
+    const bytes = new Uint8Array(count);
+    file.cache.read(bytes, target);
+    if (o.buffer !== undefined) o.buffer.set(bytes);
+    else {
+      let at = 0;
+      for (const b of o.buffers as readonly Uint8Array[]) {
+        if (at >= count) break;
+        const n = Math.min(b.byteLength, count - at);
+        b.set(bytes.subarray(at, at + n));
+        at += n;
+      }
+    }
+    this.traceFault('misdirectedRead', o, offset, target);
   }
 
   private shortCount(handle: Handle, lengthBytes: number, prng: Prng): number {

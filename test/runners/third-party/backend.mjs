@@ -12,12 +12,12 @@ export async function createBackend() {
 
 export const supports = {
   direct: false, tmpfile: false, symlinks: false, directoryFsync: true,
-  // memfs keeps a file in one Buffer: FsIo stops it below ext4's limit (EFBIG there).
+  // FsIo over a custom fs module (memfs) caps files below ext4's limit: memfs keeps a file in one Buffer.
   fileSizeMaxBytes: FSIO_CUSTOM_FILE_SIZE_MAX_BYTES,
   modelRuns: 10,
   reasons: {
     direct: 'memfs has no O_DIRECT', tmpfile: 'memfs has no O_TMPFILE', symlinks: 'not planted here',
-    fileSizeMax: 'memfs holds a file in one Buffer, far below 2^44 - 4096',
+    fileSizeMax: 'memfs holds a file in one Buffer: a write just under its limit would allocate it all',
   },
 };
 
