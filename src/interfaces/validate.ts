@@ -229,14 +229,16 @@ function readCallerValue(operation: string, read: () => unknown): unknown {
 }
 
 /**
- * Checks a readv/writev buffer list and snapshots it. `value` must be an array (`Array.isArray`);
+ * Checks a readv/writev buffer list and snapshots it. `value` must be an array (`Array.isArray`;
+ * a revoked Proxy, which makes it throw, is `ERR_INVALID_ARGUMENT` too);
  * its `length` is read once and bounded by {@link IOV_COUNT_MAX} before any element is read
  * (`ERR_LIMIT_EXCEEDED`), then each element is read exactly once, by index (holes and getters are
  * read once like any element; no iteration protocol, `map`, `slice` or species is used) and
  * snapshotted by {@link snapshotBuffer}. The total must stay within {@link IO_BYTES_MAX}.
  */
 export function snapshotBuffers(operation: string, value: unknown): BufferListSnapshot {
-  if (!isArray(value)) throw invalid(operation, 'buffers must be an array of Uint8Array', { argument: 'buffers' });
+  // `Array.isArray` throws on a revoked Proxy: that too is a bad list, not a raw TypeError.
+  if (readCallerValue(operation, () => isArray(value)) !== true) throw invalid(operation, 'buffers must be an array of Uint8Array', { argument: 'buffers' });
   const count = readCallerValue(operation, () => (value as { length: unknown }).length);
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
     throw invalid(operation, 'buffers must be an array of Uint8Array', { argument: 'buffers' });
@@ -288,10 +290,12 @@ export function checkSnapshotsUsable(operation: string, views: readonly Uint8Arr
 }
 
 /**
- * The error a read settles with when its buffer was detached or shrunk while in flight.
+ * The error a read settles with when its buffer was detached or shrunk while in flight. `details`
+ * adds backend facts (the fd, say) without changing the code or the message, which every backend
+ * shares.
  */
-export function detachedInFlight(operation: string): StorageError {
-  return new StorageError('ERR_DETACHED_BUFFER', `${operation}: a buffer was detached or shrunk while the read was in flight`, { operation });
+export function detachedInFlight(operation: string, details: Record<string, unknown> = {}): StorageError {
+  return new StorageError('ERR_DETACHED_BUFFER', `${operation}: a buffer was detached or shrunk while the read was in flight`, { ...details, operation });
 }
 
 /**

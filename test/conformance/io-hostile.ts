@@ -259,7 +259,9 @@ export function defineHostileArgumentTests(
         const into = new Uint8Array(LENGTH_BYTES);
         const promise = io.read(fd, into, 0);
         detach(into);
-        await expectCode(() => promise, 'ERR_DETACHED_BUFFER');
+        const err = await expectCode(() => promise, 'ERR_DETACHED_BUFFER');
+        // The shared message, the same on every backend.
+        expect(err.message).to.equal('read: a buffer was detached or shrunk while the read was in flight');
         const again = new Uint8Array(LENGTH_BYTES);
         expect(await io.read(fd, again, 0)).to.equal(LENGTH_BYTES);
         expect(again).to.deep.equal(ORIGINAL);
@@ -273,7 +275,8 @@ export function defineHostileArgumentTests(
         const second = new Uint8Array(5);
         const promise = io.readv(fd, [first, second], 0);
         detach(second);
-        await expectCode(() => promise, 'ERR_DETACHED_BUFFER');
+        const err = await expectCode(() => promise, 'ERR_DETACHED_BUFFER');
+        expect(err.message).to.equal('readv: a buffer was detached or shrunk while the read was in flight');
         return ORIGINAL;
       });
     });
@@ -288,6 +291,17 @@ export function defineHostileArgumentTests(
         const promise2 = io.readv(fd, [new Uint8Array(4), new Uint8Array(memory.buffer, 0, 4)], 0);
         memory.grow(1);
         await expectCode(() => promise2, 'ERR_DETACHED_BUFFER');
+        return ORIGINAL;
+      });
+    });
+
+    it('readv: an empty view left out of bounds by a resizable buffer shrunk in flight is ERR_DETACHED_BUFFER', async function () {
+      await withFile(async (io, fd) => {
+        const rab = new ResizableBuffer(LENGTH_BYTES, { maxByteLength: 64 });
+        const promise = io.readv(fd, [new Uint8Array(4), new Uint8Array(rab, LENGTH_BYTES, 0)], 0);
+        rab.resize(4);
+        const err = await expectCode(() => promise, 'ERR_DETACHED_BUFFER');
+        expect(err.message).to.equal('readv: a buffer was detached or shrunk while the read was in flight');
         return ORIGINAL;
       });
     });
@@ -385,6 +399,21 @@ export function defineHostileArgumentTests(
         for (const shape of shapes) {
           await expectCode(() => io.writev(fd, shape as Uint8Array[], 0), 'ERR_INVALID_ARGUMENT');
           await expectCode(() => io.readv(fd, shape as Uint8Array[], 0), 'ERR_INVALID_ARGUMENT');
+        }
+        return ORIGINAL;
+      });
+    });
+
+    it('lists whose reading throws (a revoked Proxy, a throwing element getter) are ERR_INVALID_ARGUMENT; nothing is written', async function () {
+      await withFile(async (io, fd) => {
+        const revocable = Proxy.revocable([new Uint8Array(2)], {});
+        revocable.revoke();
+        const throwing = [new Uint8Array(2)];
+        Object.defineProperty(throwing, 0, { get: () => { throw new Error('hostile getter'); } });
+        for (const list of [revocable.proxy, throwing]) {
+          const err = await expectCode(() => io.writev(fd, list, 0), 'ERR_INVALID_ARGUMENT');
+          expect(err.message).to.equal('writev: reading the buffer list threw');
+          await expectCode(() => io.readv(fd, list, 0), 'ERR_INVALID_ARGUMENT');
         }
         return ORIGINAL;
       });

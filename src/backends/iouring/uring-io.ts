@@ -21,8 +21,10 @@
  * (used in place, never freed under the kernel, whatever JS detaches or transfers). So detaching,
  * transferring, shrinking or collecting a buffer in flight cannot corrupt memory: a write resolves
  * normally with its bytes written; a read whose view is detached or shrunk at completion rejects
- * with `ERR_DETACHED_BUFFER`. Lengths and vectors are read through intrinsic getters and
- * snapshotted once (`views.ts`). See `native/addon.cc` for the rest (argument checks, the record
+ * with `ERR_DETACHED_BUFFER`. Buffers and vectors go through the shared checks of every backend
+ * (`snapshotBuffer`/`snapshotBuffers` in `interfaces/validate.ts`: intrinsic getters only, vectors
+ * read once by index) and only their snapshots (plain Uint8Arrays over the caller's memory and
+ * range, with no caller-defined behaviour) reach the addon and the completion checks. See `native/addon.cc` for the rest (argument checks, the record
  * buffer, bounded teardown). The copy costs little on 4 KiB reads and about a memcpy per byte on
  * large ones; `allocAligned` buffers avoid it.
  *
@@ -46,25 +48,41 @@ import { ErrorCodes, StorageError, type ErrorCode, type StorageErrorDetails } fr
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
 import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkAllocateRange, checkBuffer, checkBuffers, checkFd, checkFsyncOptions, checkLength, checkOffset,
+  checkAllocateRange, checkBuffer, checkFd, checkFsyncOptions, checkLength, checkOffset,
   checkOpenFlags, checkRangeEnd, checkUnsigned, atSplit, kernelPath, parsePath, type ParsedPath,
-  checkOptionKeys,
+  checkOptionKeys, detachedInFlight, intrinsicByteLength, isSnapshotUsable, isUint8Array, snapshotBuffers,
 } from '../../interfaces/validate.js';
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
 import { RealClock } from '../fs/real-clock.js';
 import { errnoName, errnoToCode } from './errno.js';
 import { Kind, Request, RESULT_BOUNCE_BUSY, RESULT_CLOSED, RESULT_DETACHED, RESULT_INTERNAL, RESULT_QUEUE_FULL } from './request.js';
-import { checkView, isUint8Array, snapshotViews, viewByteLength, viewCovers, viewDetached } from './views.js';
 import { explainFailure, probeSupport, type UringSupport } from './support.js';
 
-/** The offset passes the shared check: only such reads get the empty-read directory probe. */
-function offsetAccepted(offsetBytes: unknown): boolean {
+/**
+ * An empty buffer and an offset that pass the shared checks: only such reads get the empty-read
+ * directory probe (anything else is its own error, as on every backend). A non-empty buffer is
+ * answered from one intrinsic getter, so the hot path pays no second snapshot.
+ */
+function emptyReadAccepted(buffer: unknown, offsetBytes: unknown): boolean {
+  if (!isUint8Array(buffer) || intrinsicByteLength(buffer) !== 0) return false;
   try {
+    checkBuffer('read', buffer);
     checkOffset('read', offsetBytes);
     return true;
   } catch {
     return false;
   }
+}
+
+/** Every snapshot of a completing read still covers its range (see {@link isSnapshotUsable}). */
+function readUsable(request: Request): boolean {
+  if (request.kind === Kind.Read) return isSnapshotUsable(request.buffer as Uint8Array, request.number2);
+  const views = request.buffers as readonly Uint8Array[];
+  const lengths = request.lengths as readonly number[];
+  for (let i = 0; i < views.length; i += 1) {
+    if (!isSnapshotUsable(views[i] as Uint8Array, lengths[i] as number)) return false;
+  }
+  return true;
 }
 
 /** Options of {@link UringIo}. */
@@ -297,7 +315,7 @@ export class UringIo implements Io {
     const lengthBytes = request.number2;
     if (result === RESULT_DETACHED) {
       this.recorder.finish(op, false);
-      request.reject(new StorageError('ERR_DETACHED_BUFFER', `${op}: buffer was detached or shrunk while in flight`, { operation: op, fd: request.fd, fromCompletion: true }));
+      request.reject(detachedInFlight(op, { fd: request.fd, fromCompletion: true }));
     } else if (result < 0) {
       this.recorder.finish(op, false);
       request.reject(this.fail(result, op, { fd: request.fd, offsetBytes: request.number1, lengthBytes, fromCompletion: true }));
@@ -390,28 +408,23 @@ export class UringIo implements Io {
   }
 
   /**
-   * A completed read: copies its bytes out of the slot's bounce memory (`bounced`), or for a
-   * buffer used in place checks its views. `result`, or RESULT_DETACHED when a view no longer
-   * covers its range.
+   * A completed read: checks its snapshots as every backend does at completion (the shared
+   * {@link isSnapshotUsable}), then copies its bytes out of the slot's bounce memory (`bounced`;
+   * the addon checks the views again, its own backstop) or drops them. `result`, or
+   * RESULT_DETACHED when a view no longer covers its range.
    */
   private delivered(slot: number, request: Request, bounced: boolean, result: number): number {
-    const single = request.kind === Kind.Read;
-    if (bounced) {
-      let status: number;
-      try {
-        status = this.ring.deliver(slot, single ? request.buffer as Uint8Array : request.buffers as Uint8Array[]);
-      } catch {
-        status = 2; // the dispatch must not throw: this request fails alone
-      }
-      return status === 0 ? result : status === 1 ? RESULT_DETACHED : RESULT_INTERNAL;
+    const usable = readUsable(request);
+    if (!bounced) return usable ? result : RESULT_DETACHED;
+    let status: number;
+    try {
+      const views = !usable ? undefined : request.kind === Kind.Read ? request.buffer as Uint8Array : request.buffers as readonly Uint8Array[];
+      status = this.ring.deliver(slot, views);
+    } catch {
+      status = 2; // the dispatch must not throw: this request fails alone
     }
-    if (single) return viewCovers(request.buffer as Uint8Array, request.number2) ? result : RESULT_DETACHED;
-    const views = request.buffers as Uint8Array[];
-    const lengths = request.lengths as readonly number[];
-    for (let i = 0; i < views.length; i += 1) {
-      if (!viewCovers(views[i] as Uint8Array, lengths[i] as number)) return RESULT_DETACHED;
-    }
-    return result;
+    if (!usable) return RESULT_DETACHED;
+    return status === 0 ? result : status === 1 ? RESULT_DETACHED : RESULT_INTERNAL;
   }
 
   private pump(): void {
@@ -476,7 +489,7 @@ export class UringIo implements Io {
   async read(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
     try {
       // Only once the arguments pass (a bad offset is its own error, as on every backend).
-      if (isUint8Array(buffer) && viewByteLength(buffer) === 0 && !viewDetached(buffer) && offsetAccepted(offsetBytes)) {
+      if (emptyReadAccepted(buffer, offsetBytes)) {
         await this.refuseEmptyReadOfDirectory('read', fd);
       }
       return await this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes);
@@ -508,12 +521,13 @@ export class UringIo implements Io {
       // buffer, offset and the library's offset limit), then whether the fd is open. A read past
       // the size limit is the kernel's business (0 past the end of file).
       checkFd(op, fd);
-      const lengthBytes = checkView(op, buffer);
-      checkBuffer(op, buffer);
+      // Only the snapshot goes on: the addon reads or fills it, and the completion checks it.
+      const view = checkBuffer(op, buffer);
+      const lengthBytes = intrinsicByteLength(view);
       checkOffset(op, offsetBytes);
       if (kind === Kind.Write) checkRangeEnd(op, offsetBytes, lengthBytes);
       this.checkOpenFd(op, fd);
-      request = new Request(kind, fd, buffer, undefined, offsetBytes, lengthBytes, 0, '', '');
+      request = new Request(kind, fd, view, undefined, offsetBytes, lengthBytes, 0, '', '');
     } catch (err) {
       recorder.finish(op, false);
       return Promise.reject(err);
@@ -565,14 +579,13 @@ export class UringIo implements Io {
       checkFd(operation, fd);
       // Read once, by index, into a private array: only the snapshot is used from here on (the
       // caller's array may have getters, a hostile species, or change while the call runs).
-      const snapshot = snapshotViews(operation, buffers);
-      checkBuffers(operation, snapshot.views);
+      const snapshot = snapshotBuffers(operation, buffers);
       checkOffset(operation, offsetBytes);
       if (kind === Kind.Writev) checkRangeEnd(operation, offsetBytes, snapshot.totalBytes);
       this.checkOpenFd(operation, fd);
       // preadv of 0 bytes is 0 on any readable fd, a directory's included: no empty-read probe here.
       const request = new Request(kind, fd, undefined, snapshot.views, offsetBytes, 0, 0, '', '');
-      request.lengths = snapshot.lengths;
+      request.lengths = snapshot.lengthsBytes;
       result = await this.run(request);
     } catch (err) {
       recorder.finish(op, false);
@@ -580,7 +593,7 @@ export class UringIo implements Io {
     }
     if (result === RESULT_DETACHED) {
       recorder.finish(op, false);
-      throw new StorageError('ERR_DETACHED_BUFFER', `${operation}: a buffer was detached or shrunk while in flight`, { operation, fd });
+      throw detachedInFlight(operation, { fd });
     }
     if (result < 0) {
       recorder.finish(op, false);
