@@ -37,6 +37,7 @@ describe('intercept: graceful-fs (copies fs at load)', () => {
       const viaCallback = join(dir, 'callback.txt');
       const viaSync = join(dir, 'sync.txt');
       let err: unknown;
+      let runError: unknown;
       await sim.run(() => sim.node('a').within(async () => {
         // Its copy of fs.writeFile is Node's own, which calls fs.open, fs.write and fs.close
         // through the module object: those are routed, so the call reaches the simulated disk
@@ -48,11 +49,18 @@ describe('intercept: graceful-fs (copies fs at load)', () => {
         }
         // ...while Node's writeFileSync of a string goes straight to the real disk.
         before.writeFileSync(viaSync, 'real');
-      }));
-      expect(err).to.have.property('code', 'ENOENT');
+      })).catch((e: unknown) => { runError = e; });
       expect(sim.node('a').fs.existsSync(viaCallback)).to.equal(false);
-      expect(() => readFileSync(viaCallback)).to.throw().with.property('code', 'ENOENT');
-      expect(readFileSync(viaSync, 'utf8')).to.equal('real');
+      if (runError === undefined) {
+        expect(err).to.have.property('code', 'ENOENT');
+        expect(() => readFileSync(viaCallback)).to.throw().with.property('code', 'ENOENT');
+        expect(readFileSync(viaSync, 'utf8')).to.equal('real');
+      } else {
+        // Node 26's fs.writeFile no longer opens through the module object: the copy's callback
+        // write goes to the real disk, where the simulation cannot see it finish (a deadlock).
+        // Another way the mix shows; either way not a thing to use inside within.
+        expect(runError).to.have.property('code', 'ERR_DEADLOCK');
+      }
     } finally {
       sim.close();
     }

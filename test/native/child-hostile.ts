@@ -124,9 +124,16 @@ async function main(): Promise<void> {
       const buffer = io.allocAligned(PAGE);
       await readWhile(io, fd, buffer, wfd, () => {
         const backing = buffer.buffer as ArrayBuffer;
-        structuredClone(backing, { transfer: [backing] });
-        // Node copies rather than detaches an external ArrayBuffer on transfer (it is not
-        // detachable); either way the outcome must follow the contract.
+        // Node 20 copies rather than detaches an external ArrayBuffer on transfer; Node 22+ refuses
+        // to transfer it (DataCloneError). Either way it stays attached and the outcome must follow
+        // the contract.
+        try {
+          structuredClone(backing, { transfer: [backing] });
+          out['transfer'] = 'copied';
+        } catch (err) {
+          if ((err as { name?: string }).name !== 'DataCloneError') throw err;
+          out['transfer'] = 'refused';
+        }
         out['detached'] = buffer.byteLength === 0;
       });
       out['delivered'] = buffer.byteLength === PAGE && buffer.every((b) => b === 0xc3);

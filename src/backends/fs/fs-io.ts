@@ -136,11 +136,14 @@ function nativeMisalignment(): ((view: Uint8Array) => number) | undefined {
 }
 
 /**
- * The largest file FsIo lets a custom fs module hold: such modules (memfs) keep a file in one
- * Buffer and double it as it grows, so past half of `buffer.constants.MAX_LENGTH` they fail with a
- * RangeError; FsIo answers `EFBIG` first, as a file system with a smaller limit does.
+ * The largest file FsIo lets a custom fs module hold: 2 GiB. Such modules (memfs) keep a file in one
+ * Buffer and double it as it grows, so a write far past the end allocates the whole file in memory
+ * (and past half of `buffer.constants.MAX_LENGTH` fails with a RangeError). FsIo answers `EFBIG`
+ * first, as a file system with a smaller limit does. A fixed figure rather than one derived from
+ * `MAX_LENGTH`, which grew from 4 GiB (Node 20) to 2^53 - 1 (Node 22+): the same code must give the
+ * same answer on every supported Node line.
  */
-export const FSIO_CUSTOM_FILE_SIZE_MAX_BYTES = Math.min(FILE_SIZE_MAX_BYTES, Math.floor(bufferConstants.MAX_LENGTH / 2));
+export const FSIO_CUSTOM_FILE_SIZE_MAX_BYTES = Math.min(FILE_SIZE_MAX_BYTES, 2 ** 31);
 
 const FILE_MODE = 0o644;
 const DIRECTORY_MODE = 0o755;
