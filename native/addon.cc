@@ -8,6 +8,8 @@
 // data operation skips the ObjectWrap unwrap (a private-symbol lookup per call). Submission is
 // batched: SQEs are published with one io_uring_enter at the end of a completion dispatch, or from
 // a uv_prepare handle just before the event loop blocks, or at once when the SQ is full.
+// writeSync is the one request with two SQEs (a write linked to an fsync, published by the same
+// io_uring_enter; user_data of the write carries kLinkTag) and one record.
 // Completions are reaped when a uv_poll handle on the ring fd reports it readable; each reap
 // writes [slot, res, aux0, aux1] records into a Float64Array shared with JS and calls the JS
 // dispatcher once per batch (the dispatcher is looked up once per wake-up, not per batch).

@@ -11,6 +11,8 @@
  * RESOLVE_NO_MAGICLINKS) relative to the root's directory fd, so no path (symlinks included)
  * leaves the root; metadata operations on a nested path first open the parent directory that way
  * (O_PATH) and act on the last component relative to it.
+ * `writeDurable` is the one operation that takes two SQEs in one slot: the write linked to the
+ * fsync (IOSQE_IO_LINK), submitted together, completing as one record.
  *
  * Memory safety: the kernel never touches memory JavaScript can free. The addon copies every
  * caller buffer through private bounce memory of the request's slot (a write takes its bytes at
