@@ -15,6 +15,7 @@ export interface Competitor {
 
 export const COMPETITORS: readonly Competitor[] = [
   { id: 'uring', label: 'faultline UringIo', kind: 'node' },
+  { id: 'uring-linked', label: 'faultline UringIo writeDurable (write linked to fdatasync)', kind: 'node' },
   { id: 'fsio', label: 'faultline FsIo (node:fs)', kind: 'node' },
   { id: 'storage-uring', label: 'faultline Storage on UringIo', kind: 'node' },
   { id: 'storage-fsio', label: 'faultline Storage on FsIo', kind: 'node' },
@@ -39,7 +40,7 @@ export const LINEUP: Readonly<Record<WorkloadId, readonly string[]>> = {
   'randwrite': DISK_IO,
   'seqread': DISK_IO,
   'seqwrite': DISK_IO,
-  'sync-append': [...DISK_IO.slice(0, 2), 'storage-uring', 'storage-fsio', ...DISK_IO.slice(2)],
+  'sync-append': ['uring', 'uring-linked', 'fsio', 'storage-uring', 'storage-fsio', ...DISK_IO.slice(2)],
   'group-commit': ['storage-uring', 'storage-fsio', 'uring', 'fsio', 'node-promises', 'node-callbacks'],
   'metadata': ['uring', 'fsio', 'node-promises', 'node-callbacks', 'node-promises-uvuring', 'node-callbacks-uvuring'],
   'sim': ['sim', 'sim-faults', 'memfs', 'fsio-memfs'],

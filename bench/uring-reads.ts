@@ -121,6 +121,23 @@ function fioRandRead(depth: number, seconds: number, direct: boolean): Figures {
   return { opsPerSecond: job.read.iops, cpuUsPerOp: ((job.usr_cpu + job.sys_cpu) / 100) * job.job_runtime * 1000 / ops };
 }
 
+interface FioWriteJson { jobs: Array<{ write: { iops: number; total_ios: number }; usr_cpu: number; sys_cpu: number; job_runtime: number }> }
+
+/** fio's io_uring engine appending 4 KiB with an fdatasync after each write (its `--fdatasync=1`), QD 1. */
+function fioSyncAppend(seconds: number): Figures {
+  const path = join(dir, 'append-fio.bin');
+  rmSync(path, { force: true });
+  const out = execFileSync('fio', [
+    '--name=sync-append', `--filename=${path}`, '--rw=write', `--bs=${BLOCK}`, '--size=256M', '--ioengine=io_uring', '--iodepth=1',
+    '--fdatasync=1', '--fallocate=none', '--time_based', `--runtime=${Math.max(1, Math.round(seconds * 1000))}ms`, '--output-format=json',
+  ], { encoding: 'utf8', timeout: (seconds + 60) * 1000, maxBuffer: 16 << 20 });
+  rmSync(path, { force: true });
+  const job = (JSON.parse(out.slice(out.indexOf('{'))) as FioWriteJson).jobs[0];
+  if (job === undefined) throw new Error('fio printed no job');
+  const ops = Math.max(job.write.total_ios, 1);
+  return { opsPerSecond: job.write.iops, cpuUsPerOp: ((job.usr_cpu + job.sys_cpu) / 100) * job.job_runtime * 1000 / ops };
+}
+
 function fioAvailable(): boolean {
   try {
     execFileSync('fio', ['--version'], { stdio: 'ignore', timeout: 10_000 });
@@ -200,7 +217,9 @@ async function main(): Promise<void> {
     // Synced appends (depth 1: each write is followed by fdatasync before the next).
     const afd = await io.open('append.bin', { write: true, create: true, truncate: true });
     const ahandle = await fsOpen(join(dir, 'append-fs.bin'), 'w');
+    const lfd = await io.open('append-linked.bin', { write: true, create: true, truncate: true });
     let uringEnd = 0;
+    let linkedEnd = 0;
     let fsEnd = 0;
     await compare('4 KiB append + fdatasync', 1, [
       ['UringIo (promise)', () => timed(1, args.seconds, async (_next, b) => {
@@ -208,13 +227,19 @@ async function main(): Promise<void> {
         uringEnd += BLOCK;
         await io.fsync(afd, { dataOnly: true });
       })],
+      ['UringIo writeDurable (linked)', () => timed(1, args.seconds, async (_next, b) => {
+        await io.writeDurable(lfd, b, linkedEnd, { dataOnly: true });
+        linkedEnd += BLOCK;
+      })],
       ['fs.promises FileHandle', () => timed(1, args.seconds, async (_next, b) => {
         await ahandle.write(b, 0, BLOCK, fsEnd);
         fsEnd += BLOCK;
         await ahandle.datasync();
       })],
+      ...(withFio ? [['fio io_uring --fdatasync=1', () => Promise.resolve(fioSyncAppend(args.seconds))] as const] : []),
     ]);
     await io.close(afd);
+    await io.close(lfd);
     await ahandle.close();
     const info = io.ringInfo;
     console.log(`ring: ${info.sqEntries} SQ entries, ${info.enterCalls} io_uring_enter calls for ${info.submittedSqes} SQEs`);
@@ -224,6 +249,12 @@ async function main(): Promise<void> {
   }
   const get = (w: string, d: number, r: string): Figures | undefined => results.find((x) => x.workload === w && x.depth === d && x.runner === r)?.figures;
   const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}x`);
+  const append = (r: string): number | undefined => get('4 KiB append + fdatasync', 1, r)?.opsPerSecond;
+  console.log(`append: writeDurable / write+fsync: ${ratio(append('UringIo writeDurable (linked)'), append('UringIo (promise)'))}`);
+  if (withFio) {
+    console.log(`append: writeDurable / fio: ${ratio(append('UringIo writeDurable (linked)'), append('fio io_uring --fdatasync=1'))}, ` +
+      `write+fsync / fio: ${ratio(append('UringIo (promise)'), append('fio io_uring --fdatasync=1'))}`);
+  }
   for (const depth of args.depths) {
     const uc = get('cached random read', depth, 'UringIo (promise)');
     const ud = get('O_DIRECT random read', depth, 'UringIo (promise)');

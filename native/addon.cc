@@ -8,6 +8,8 @@
 // data operation skips the ObjectWrap unwrap (a private-symbol lookup per call). Submission is
 // batched: SQEs are published with one io_uring_enter at the end of a completion dispatch, or from
 // a uv_prepare handle just before the event loop blocks, or at once when the SQ is full.
+// writeSync is the one request with two SQEs (a write linked to an fsync, published by the same
+// io_uring_enter; user_data of the write carries kLinkTag) and one record.
 // Completions are reaped when a uv_poll handle on the ring fd reports it readable; each reap
 // writes [slot, res, aux0, aux1] records into a Float64Array shared with JS and calls the JS
 // dispatcher once per batch (the dispatcher is looked up once per wake-up, not per batch).
@@ -72,6 +74,8 @@ namespace faultline {
 namespace {
 
 constexpr uint64_t kCancelTag = 1ULL << 63;
+// user_data of the write half of a writeSync pair (the sync half carries the bare slot).
+constexpr uint64_t kLinkTag = 1ULL << 62;
 constexpr int kRetriesMax = 32;
 constexpr int kDispatchRoundsMax = 16;  // reap/callback/submit rounds per poll wake-up
 constexpr uint32_t kQueueDepthMax = 4096;
@@ -110,6 +114,16 @@ struct Slot {
   int retries = 0;
   SlotState state = SlotState::kFree;
   bool wants_statx = false;
+  // writeSync: `sqe` is the write, `sqe_sync` the fsync linked after it (see LinkedArrived for
+  // which CQEs arrive). With IOSQE_CQE_SKIP_SUCCESS on the write a synced append posts one CQE.
+  bool linked = false;
+  bool write_skips = false;
+  bool write_seen = false;
+  bool sync_seen = false;
+  int32_t write_res = 0;
+  int32_t sync_res = 0;
+  uint32_t write_len = 0;
+  io_uring_sqe sqe_sync;
 };
 
 class Ring;
@@ -155,6 +169,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       InstanceMethod<&Ring::Readv>("readv"),
       InstanceMethod<&Ring::Writev>("writev"),
       InstanceMethod<&Ring::Fsync>("fsync"),
+      InstanceMethod<&Ring::WriteSync>("writeSync"),
       InstanceMethod<&Ring::Fallocate>("fallocate"),
       InstanceMethod<&Ring::Ftruncate>("ftruncate"),
       InstanceMethod<&Ring::Openat2>("openat2"),
@@ -605,6 +620,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     slot->sqe.len = len;
     slot->sqe.off = off;
     slot->wants_statx = false;
+    slot->linked = false;
   }
 
   static Napi::Value Result(Napi::Env env, long ret) { return Napi::Number::New(env, ret < 0 ? -errno : static_cast<double>(ret)); }
@@ -950,6 +966,126 @@ class Ring : public Napi::ObjectWrap<Ring> {
     return Queue(env, index, slot);
   }
 
+  // writeSync(slot, fd, u8, offset, dataOnly): a write linked (IOSQE_IO_LINK) to an fsync, one
+  // submission. The kernel runs the fsync only after the write completed in full; a failed or
+  // short write cancels it. The record's res is the write's count when both succeeded, the
+  // write's result when it failed or was short (aux0 = 0), the fsync's error otherwise (aux0 = 1).
+  // -ENOSYS when the kernel lacks either opcode (JS then runs the two operations itself).
+  Napi::Value WriteSync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t index;
+    Slot* slot = SlotArg(info, &index);
+    if (slot == nullptr) return env.Undefined();
+    int fd = -1;
+    uint64_t offset = 0;
+    View view;
+    bool data_only = false;
+    if (!FdArg(env, info[1], "fd out of range", &fd) || !ViewArg(env, info[2], "buffer must be a Uint8Array", &view) ||
+        !U64Arg(env, info[3], kOffsetMax, "offset out of range", &offset) ||
+        !BoolArg(env, info[4], "dataOnly must be a boolean", &data_only)) {
+      return env.Undefined();
+    }
+    if (static_cast<double>(view.length) > kTransferBytesMax) return ThrowRange(env, "buffer too large");
+    if (!ring_.Supports(IORING_OP_WRITE) || !ring_.Supports(IORING_OP_FSYNC)) return Napi::Number::New(env, -ENOSYS);
+    const int err = PrepareTransfer(slot, false, &view, 1);
+    if (err == kBounceBusy) return Napi::Number::New(env, kResultBounceBusy);
+    if (err != 0) return Napi::Number::New(env, -err);
+    uint8_t* source = static_cast<uint8_t*>(slot->iov[0].iov_base);
+    PrepRw(slot, IORING_OP_WRITE, fd, reinterpret_cast<uint64_t>(source), static_cast<uint32_t>(view.length), offset);
+    const int fixed = slot->pins.empty() ? -1 : FixedIndex(source, view.length);
+    if (fixed >= 0) {
+      slot->sqe.opcode = IORING_OP_WRITE_FIXED;
+      slot->sqe.buf_index = static_cast<uint16_t>(fixed);
+      ++fixed_transfers_;
+    }
+    slot->sqe.flags |= IOSQE_IO_LINK;
+    slot->write_skips = (ring_.features() & IORING_FEAT_CQE_SKIP) != 0;
+    if (slot->write_skips) slot->sqe.flags |= IOSQE_CQE_SKIP_SUCCESS;
+    memset(&slot->sqe_sync, 0, sizeof(slot->sqe_sync));
+    slot->sqe_sync.opcode = IORING_OP_FSYNC;
+    slot->sqe_sync.fd = fd;
+    slot->sqe_sync.fsync_flags = data_only ? IORING_FSYNC_DATASYNC : 0;
+    slot->linked = true;
+    slot->write_len = static_cast<uint32_t>(view.length);
+    return QueuePair(env, index, slot);
+  }
+
+  // Queue for a writeSync slot: both SQEs, in order, in the same submission.
+  Napi::Value QueuePair(Napi::Env env, uint32_t index, Slot* slot) {
+    io_uring_sqe* first = nullptr;
+    io_uring_sqe* second = nullptr;
+    if (!ring_.GetSqePair(&first, &second)) {
+      FinishTransfer(slot);
+      return Napi::Number::New(env, -EBUSY);
+    }
+    slot->sqe.user_data = index | kLinkTag;
+    slot->sqe_sync.user_data = index;
+    *first = slot->sqe;
+    *second = slot->sqe_sync;
+    slot->write_seen = slot->sync_seen = false;
+    slot->state = SlotState::kInKernel;
+    slot->retries = 0;
+    ++in_kernel_;
+    Hold();
+    if (!dispatching_ && !prepare_armed_ && handles_ != nullptr) {
+      prepare_armed_ = true;
+      uv_prepare_start(&handles_->prepare, OnPrepare);
+    }
+    return env.Undefined();
+  }
+
+  // Records one CQE of a writeSync slot; true once the slot has all it will get. Without
+  // CQE_SKIP both halves always post (the sync -ECANCELED when the write failed or was short).
+  // With it exactly one CQE comes: the write's when it failed or was short (the kernel then also
+  // skips the cancelled sync's, REQ_F_SKIP_LINK_CQES), else the sync's, the write being whole.
+  static bool LinkedArrived(Slot* slot, bool write_half, int32_t res) {
+    if (write_half) {
+      slot->write_res = res;
+      slot->write_seen = true;
+    } else {
+      slot->sync_res = res;
+      slot->sync_seen = true;
+    }
+    if (!slot->write_skips) return slot->write_seen && slot->sync_seen;
+    if (write_half) {
+      slot->sync_res = -ECANCELED;
+    } else {
+      slot->write_res = static_cast<int32_t>(slot->write_len);
+    }
+    return true;
+  }
+
+  // One CQE of a writeSync slot. False while more are due (or the pair was resubmitted after
+  // -EINTR/-EAGAIN); true with the combined result in *res once the slot is done.
+  bool LinkedCqe(Slot* slot, bool write_half, int32_t* res) {
+    if (!LinkedArrived(slot, write_half, *res)) return false;
+    const auto transient = [](int32_t r) { return r == -EINTR || r == -EAGAIN; };
+    const bool write_whole = slot->write_res >= 0 && static_cast<uint32_t>(slot->write_res) == slot->write_len;
+    if (slot->retries < kRetriesMax && transient(slot->write_res)) {
+      io_uring_sqe* first = nullptr;
+      io_uring_sqe* second = nullptr;
+      if (ring_.GetSqePair(&first, &second)) {
+        ++slot->retries;
+        ++retries_total_;
+        *first = slot->sqe;
+        *second = slot->sqe_sync;
+        slot->write_seen = slot->sync_seen = false;
+        return false;
+      }
+    } else if (slot->retries < kRetriesMax && write_whole && transient(slot->sync_res)) {
+      io_uring_sqe* sqe = ring_.GetSqe();
+      if (sqe != nullptr) {
+        ++slot->retries;
+        ++retries_total_;
+        *sqe = slot->sqe_sync;
+        slot->sync_seen = false;
+        return false;
+      }
+    }
+    *res = !write_whole ? slot->write_res : slot->sync_res < 0 ? slot->sync_res : slot->write_res;
+    return true;
+  }
+
   // fallocate(slot, fd, offset, length): mode 0. The SQE carries the length in addr, mode in len.
   Napi::Value Fallocate(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -1193,7 +1329,10 @@ class Ring : public Napi::ObjectWrap<Ring> {
   void QueueCancels() {
     if (!ring_.Supports(IORING_OP_ASYNC_CANCEL)) return;
     for (uint32_t i = 0; i < slots_.size(); ++i) {
-      if (slots_[i].state != SlotState::kInKernel) continue;
+      // A write+fsync pair is left to finish: cancelling its sync after a skipped write CQE would
+      // leave nothing to say whether the write ran. Both halves end on their own (the drain is
+      // bounded anyway).
+      if (slots_[i].state != SlotState::kInKernel || slots_[i].linked) continue;
       io_uring_sqe* sqe = ring_.GetSqe();
       if (sqe == nullptr) return;  // SQ wedged: draining still waits for natural completion
       sqe->opcode = IORING_OP_ASYNC_CANCEL;
@@ -1226,8 +1365,11 @@ class Ring : public Napi::ObjectWrap<Ring> {
       }
       ring_.Reap(UINT32_MAX, [this](uint64_t user_data, int32_t res) {
         if (user_data & kCancelTag) return;
+        const uint64_t user_data_tagged = user_data;
+        user_data &= ~kLinkTag;
         if (user_data < slots_.size() && slots_[user_data].state == SlotState::kInKernel) {
           Slot& slot = slots_[user_data];
+          if (slot.linked && !LinkedArrived(&slot, (user_data_tagged & kLinkTag) != 0, res)) return;
           if (slot.sqe.opcode == IORING_OP_OPENAT2 && res >= 0) owned_fds_.insert(res);
           slot.state = SlotState::kFree;
           FinishTransfer(&slot);
@@ -1284,10 +1426,16 @@ class Ring : public Napi::ObjectWrap<Ring> {
     uint32_t records = 0;
     ring_.Reap(record_capacity_, [this, &records](uint64_t user_data, int32_t res) {
       if (user_data & kCancelTag) return;
+      const bool write_half = (user_data & kLinkTag) != 0;
+      user_data &= ~kLinkTag;
       if (user_data >= slots_.size()) return;
       Slot& slot = slots_[user_data];
       if (slot.state != SlotState::kInKernel) return;
-      if ((res == -EINTR || res == -EAGAIN) && slot.retries < kRetriesMax) {
+      int32_t sync_stage = 0;
+      if (slot.linked) {
+        if (!LinkedCqe(&slot, write_half, &res)) return;
+        sync_stage = res < 0 && slot.write_res >= 0 && static_cast<uint32_t>(slot.write_res) == slot.write_len ? 1 : 0;
+      } else if ((res == -EINTR || res == -EAGAIN) && slot.retries < kRetriesMax) {
         io_uring_sqe* sqe = ring_.GetSqe();
         if (sqe != nullptr) {
           ++slot.retries;
@@ -1308,6 +1456,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
       if (slot.wants_statx && res >= 0) {
         record[2] = static_cast<double>(slot.stx.stx_size);
         record[3] = slot.stx.stx_mode;
+      } else if (sync_stage != 0) {
+        record[2] = 1;
+        FinishTransfer(&slot);
       } else if (slot.bounced_read && res >= 0) {
         // The pins go now; the bounced bytes wait for deliver() (aux0 = 1 tells JS to call it).
         ReleasePins(&slot);

@@ -146,6 +146,16 @@ io_uring_sqe* SubmissionRing::GetSqe() {
   return sqe;
 }
 
+bool SubmissionRing::GetSqePair(io_uring_sqe** first, io_uring_sqe** second) {
+  if (Unsubmitted() + 2 > sq_entries_) {
+    Submit();
+    if (Unsubmitted() + 2 > sq_entries_) return false;
+  }
+  *first = GetSqe();
+  *second = GetSqe();
+  return *first != nullptr && *second != nullptr;
+}
+
 int SubmissionRing::Enter(uint32_t to_submit, uint32_t min_complete, uint32_t flags) {
   ++enter_calls_;
   const int ret = SysEnter(fd_, to_submit, min_complete, flags);

@@ -53,6 +53,9 @@ class SubmissionRing {
 
   // A zeroed SQE to fill, or nullptr when the SQ stays full even after a Submit().
   io_uring_sqe* GetSqe();
+  // Two consecutive zeroed SQEs published by the same Submit() (a link chain must not be split
+  // across io_uring_enter calls), or false when the SQ cannot take two even after a Submit().
+  bool GetSqePair(io_uring_sqe** first, io_uring_sqe** second);
   // SQEs filled and not yet consumed by the kernel.
   uint32_t Unsubmitted() const;
   // Publishes filled SQEs and submits them. Returns 0 or the errno of a hard failure.

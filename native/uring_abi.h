@@ -14,6 +14,12 @@ namespace faultline_abi {
 constexpr unsigned char kOpFtruncate = 55;  // IORING_OP_FTRUNCATE, Linux 6.9
 }  // namespace faultline_abi
 
+#ifndef IOSQE_CQE_SKIP_SUCCESS
+#define IOSQE_CQE_SKIP_SUCCESS (1U << 6)
+#endif
+#ifndef IORING_FEAT_CQE_SKIP
+#define IORING_FEAT_CQE_SKIP (1U << 11)
+#endif
 #ifndef IORING_SETUP_SUBMIT_ALL
 #define IORING_SETUP_SUBMIT_ALL (1U << 7)
 #endif

@@ -21,6 +21,11 @@ export interface BenchFile {
   write(buffer: Uint8Array, offsetBytes: number): Promise<number>;
   /** Resolves once everything written so far is durable (fdatasync, or the blob's sync). */
   sync(): Promise<void>;
+  /**
+   * Optional: a write and an fdatasync as one operation (faultline's `Io.writeDurable`); resolves
+   * with the bytes written once durable. Workloads that write then sync use it when present.
+   */
+  readonly writeSynced?: ((buffer: Uint8Array, offsetBytes: number) => Promise<number>) | undefined;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,10 @@ import type { Io } from '../../src/interfaces/io.js';
 import type { BenchFile, Driver, OpenMode } from './driver.js';
 
 class IoFile implements BenchFile {
-  constructor(private readonly io: Io, private readonly fd: number) {}
+  readonly writeSynced: ((buffer: Uint8Array, offsetBytes: number) => Promise<number>) | undefined;
+  constructor(private readonly io: Io, private readonly fd: number, linked: boolean) {
+    this.writeSynced = linked ? (buffer, offsetBytes) => this.io.writeDurable(this.fd, buffer, offsetBytes, { dataOnly: true }) : undefined;
+  }
   read(buffer: Uint8Array, offsetBytes: number): Promise<number> {
     return this.io.read(this.fd, buffer, offsetBytes);
   }
@@ -19,8 +22,11 @@ class IoFile implements BenchFile {
 }
 
 export class IoDriver implements Driver {
-  /** @param ownsIo shut the Io down with the driver (false when a simulation owns it). */
-  constructor(readonly label: string, readonly io: Io, private readonly ownsIo = true) {}
+  /**
+   * @param ownsIo shut the Io down with the driver (false when a simulation owns it).
+   * @param linked files offer `writeSynced` (Io.writeDurable) to workloads that write then sync.
+   */
+  constructor(readonly label: string, readonly io: Io, private readonly ownsIo = true, private readonly linked = false) {}
 
   allocAligned(lengthBytes: number): Uint8Array {
     return this.io.allocAligned(lengthBytes);
@@ -33,7 +39,7 @@ export class IoDriver implements Driver {
       truncate: mode.truncate === true,
       direct: mode.direct === true,
     });
-    return new IoFile(this.io, fd);
+    return new IoFile(this.io, fd, this.linked);
   }
   async stat(path: string): Promise<number> {
     return (await this.io.stat(path)).sizeBytes;

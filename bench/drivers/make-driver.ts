@@ -18,6 +18,8 @@ export async function makeDriver(competitorId: string, req: MeasureRequest): Pro
   switch (competitorId) {
     case 'uring':
       return new IoDriver(label, await createUringIo(req.dirPath, req.queueDepth));
+    case 'uring-linked':
+      return new IoDriver(label, await createUringIo(req.dirPath, req.queueDepth), true, true);
     case 'fsio':
       return new IoDriver(label, await createFsIo(req.dirPath));
     case 'storage-uring': {

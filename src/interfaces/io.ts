@@ -199,6 +199,28 @@ export interface Io {
   fsync(fd: number, options?: FsyncOptions): Promise<void>;
 
   /**
+   * A write and a sync as one operation (a synced append): writes `buffer` at `offsetBytes`,
+   * then, only if the whole buffer was written, makes the file durable as {@link Io.fsync} with
+   * `options` does (`dataOnly`: fdatasync, the data and the size needed to read it back). Resolves
+   * with the count written once those bytes are durable. On io_uring it is one submission (the
+   * write linked to the sync with IOSQE_IO_LINK, one kernel round trip); elsewhere it is exactly
+   * {@link Io.write} followed by {@link Io.fsync} (the simulator draws the same faults and records
+   * the same trace as for the two calls). Metrics count a `write` and, when the sync ran, an
+   * `fsync`.
+   *
+   * Crash semantics: until it resolves, nothing is promised; after a crash the range may hold any
+   * mix of old and new bytes, as for a write that was never synced. Once it resolves with the full
+   * length, the bytes (and the size) survive a crash. A short write resolves with its count
+   * without syncing anything (callers loop, and sync after the rest). A failed write rejects with
+   * the write's error and the sync does not run. A failed sync rejects with the sync's error
+   * (`details.stage === 'fsync'`) and carries fsync's meaning: after `EIO` the data may be lost
+   * even though reads return it, and a retry may succeed without saving it; treat it as fatal for
+   * the file. Argument errors (including a bad `options`) reject before anything is written.
+   * Errors: those of {@link Io.write} and of {@link Io.fsync}.
+   */
+  writeDurable(fd: number, buffer: Uint8Array, offsetBytes: number, options?: FsyncOptions): Promise<number>;
+
+  /**
    * Sets the file length (ftruncate): shrinking drops bytes, growing adds zeros. Needs `write`
    * (`EINVAL` otherwise). Past `FILE_SIZE_MAX_BYTES` it is `EFBIG`.
    */

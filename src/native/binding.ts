@@ -83,6 +83,12 @@ export interface NativeRing {
   readv(slot: number, fd: number, buffers: readonly Uint8Array[], offsetBytes: number): NativeResult;
   writev(slot: number, fd: number, buffers: readonly Uint8Array[], offsetBytes: number): NativeResult;
   fsync(slot: number, fd: number, dataOnly: boolean): NativeResult;
+  /**
+   * A write linked to an fsync (IOSQE_IO_LINK), one submission. The completion's result is the
+   * write's count when both succeeded, the write's result when it failed or was short (aux0 0),
+   * else the fsync's error (aux0 1). -ENOSYS when the kernel lacks either opcode.
+   */
+  writeSync(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, dataOnly: boolean): NativeResult;
   fallocate(slot: number, fd: number, offsetBytes: number, lengthBytes: number): NativeResult;
   ftruncate(slot: number, fd: number, lengthBytes: number): NativeResult;
   openat2(slot: number, dirFd: number, path: string, flags: number, mode: number, resolve: number): NativeResult;

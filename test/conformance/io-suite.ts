@@ -602,6 +602,87 @@ export function defineIoConformance(name: string, factory: BackendFactory, suppo
       });
     });
 
+    describe('writeDurable (a write and a sync as one operation)', function () {
+      it('resolves with the count, the bytes are readable, and it counts one write and one fsync', async function () {
+        const fd = await io.open('f', { read: true, write: true, create: true });
+        const before = io.metrics;
+        const data = pattern(5000, 7);
+        expect(await io.writeDurable(fd, data, 0, { dataOnly: true })).to.equal(5000);
+        expect(await io.writeDurable(fd, bytes('tail'), 5000)).to.equal(4);
+        expect(await io.writeDurable(fd, bytes('mid'), 10, { dataOnly: false })).to.equal(3);
+        const after = io.metrics;
+        expect(after.operations.write - before.operations.write).to.equal(3);
+        expect(after.operations.fsync - before.operations.fsync).to.equal(3);
+        expect(after.bytesWritten - before.bytesWritten).to.equal(5007);
+        expect(after.inFlight).to.equal(0);
+        const expected = new Uint8Array(5004);
+        expected.set(data);
+        expected.set(bytes('tail'), 5000);
+        expected.set(bytes('mid'), 10);
+        expect((await io.stat(fd)).sizeBytes).to.equal(5004);
+        expect(await readUpTo(io, fd, 6000)).to.deep.equal(expected);
+        await io.close(fd);
+      });
+
+      it('an empty buffer writes nothing, still syncs, and resolves with 0', async function () {
+        const fd = await io.open('f', { write: true, create: true });
+        const before = io.metrics;
+        expect(await io.writeDurable(fd, new Uint8Array(0), 100)).to.equal(0);
+        expect(io.metrics.operations.fsync - before.operations.fsync).to.equal(1);
+        expect((await io.stat(fd)).sizeBytes).to.equal(0);
+        await io.close(fd);
+      });
+
+      it('a failed write (read-only fd) rejects with the write\'s EBADF, and no sync runs', async function () {
+        await putFile(io, 'f', bytes('keep'));
+        const fd = await io.open('f');
+        const before = io.metrics;
+        const err = await expectCode(() => io.writeDurable(fd, bytes('nope'), 0, { dataOnly: true }), 'EBADF');
+        expect(err.details['stage']).to.not.equal('fsync');
+        const after = io.metrics;
+        expect(after.errors.write - before.errors.write).to.equal(1);
+        expect(after.operations.fsync - before.operations.fsync).to.equal(0);
+        await io.close(fd);
+        expect(await getFile(io, 'f')).to.deep.equal(bytes('keep'));
+      });
+
+      it('bad arguments reject with the write\'s codes, writing nothing', async function () {
+        const fd = await io.open('f', { write: true, create: true });
+        for (const bad of [null, 'data', 5, [], { dataOnly: 'yes' }, { dataOnly: 1 }]) {
+          await expectCode(() => io.writeDurable(fd, bytes('x'), 0, bad as { dataOnly?: boolean }), 'ERR_INVALID_ARGUMENT');
+        }
+        await expectCode(() => io.writeDurable(fd, 'x' as unknown as Uint8Array, 0), 'ERR_INVALID_ARGUMENT');
+        await expectCode(() => io.writeDurable(fd, bytes('x'), -1), 'ERR_INVALID_ARGUMENT');
+        await expectCode(() => io.writeDurable(fd, detachedBuffer(4), 0), 'ERR_DETACHED_BUFFER');
+        await expectCode(() => io.writeDurable(fd + 1000, bytes('x'), 0), 'EBADF');
+        expect((await io.stat(fd)).sizeBytes).to.equal(0);
+        await io.close(fd);
+      });
+
+      it('takes its bytes at the call: detaching the buffer afterwards changes nothing', async function () {
+        const fd = await io.open('f', { read: true, write: true, create: true });
+        const data = pattern(8192, 3);
+        const copy = data.slice();
+        const pending = io.writeDurable(fd, data, 0, { dataOnly: true });
+        structuredClone(data.buffer, { transfer: [data.buffer as ArrayBuffer] });
+        expect(await pending).to.equal(8192);
+        expect(await readUpTo(io, fd, 8192)).to.deep.equal(copy);
+        await io.close(fd);
+      });
+
+      it('many synced appends in flight at once all land', async function () {
+        const fd = await io.open('log', { read: true, write: true, create: true });
+        const recordBytes = 512;
+        const counts = await Promise.all(Array.from({ length: 32 }, (_, i) =>
+          io.writeDurable(fd, pattern(recordBytes, i + 1), i * recordBytes, { dataOnly: true })));
+        expect(counts).to.deep.equal(new Array(32).fill(recordBytes));
+        const all = await readUpTo(io, fd, 32 * recordBytes + 1);
+        expect(all.byteLength).to.equal(32 * recordBytes);
+        for (let i = 0; i < 32; i++) expect(all.subarray(i * recordBytes, (i + 1) * recordBytes)).to.deep.equal(pattern(recordBytes, i + 1));
+        await io.close(fd);
+      });
+    });
+
     describe('stat', function () {
       it('describes files and directories by path and by fd', async function () {
         await putFile(io, 'f', pattern(123));

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { constants } from 'node:os';
 import { rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { UringIo } from '../../src/backends/iouring/index.js';
 import { errnoToCode } from '../../src/backends/iouring/errno.js';
 import { explainLoadFailure } from '../../src/native/binding.js';
@@ -92,6 +93,43 @@ describeUring('UringIo internals', function () {
     expect(counts).to.deep.equal(new Array(8).fill(512));
     // One enter submits all 8; allow a few more for wake-ups under load, never one per read.
     expect(io.ringInfo.enterCalls - before).to.be.at.most(4);
+  });
+
+  it('writeDurable goes to the kernel as one submission of two linked SQEs', async function () {
+    const fd = await io.open('log', { write: true, create: true, read: true });
+    const before = io.ringInfo;
+    expect(await io.writeDurable(fd, pattern(4096, 3), 0, { dataOnly: true })).to.equal(4096);
+    const after = io.ringInfo;
+    expect(after.submittedSqes - before.submittedSqes).to.equal(2);
+    // One enter for the pair (one more at most for a wake-up under load), not one per operation.
+    expect(after.enterCalls - before.enterCalls).to.be.at.most(2);
+    // An allocAligned buffer is used in place (pinned); the slot's state is back to idle.
+    const aligned = io.allocAligned(4096);
+    aligned.set(pattern(4096, 4));
+    expect(await io.writeDurable(fd, aligned, 4096)).to.equal(4096);
+    const back = new Uint8Array(8192);
+    expect(await io.read(fd, back, 0)).to.equal(8192);
+    expect(back.subarray(0, 4096)).to.deep.equal(pattern(4096, 3));
+    expect(back.subarray(4096)).to.deep.equal(pattern(4096, 4));
+    expect(io.ringInfo.inKernel).to.equal(0);
+  });
+
+  it('writeDurable: a whole write whose sync fails rejects with the sync\'s error (a FIFO: fdatasync is EINVAL)', async function () {
+    execFileSync('mkfifo', [join(root, 'pipe')]);
+    // O_RDWR on a FIFO opens without a peer; the write lands in the pipe buffer, the sync is refused.
+    const fd = await io.open('pipe', { read: true, write: true });
+    const before = io.metrics;
+    const details = await expectCode(io.writeDurable(fd, pattern(100, 1), 0, { dataOnly: true }), 'EINVAL');
+    expect(details['stage']).to.equal('fsync');
+    const after = io.metrics;
+    expect(after.operations.write - before.operations.write).to.equal(1);
+    expect(after.errors.write - before.errors.write).to.equal(0);
+    expect(after.errors.fsync - before.errors.fsync).to.equal(1);
+    // The write did happen: its bytes are in the pipe.
+    const back = new Uint8Array(100);
+    expect(await io.read(fd, back, 0)).to.equal(100);
+    expect(back).to.deep.equal(pattern(100, 1));
+    await io.close(fd);
   });
 
   it('10x queueDepth operations in flight at once all complete, in the kernel never more than queueDepth', async function () {

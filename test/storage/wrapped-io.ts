@@ -6,6 +6,7 @@
 import { StorageError } from '../../src/interfaces/errors.js';
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, OpenFlags, Stat } from '../../src/interfaces/io.js';
 import type { Clock } from '../../src/interfaces/clock.js';
+import { writeThenSync } from '../../src/common/write-then-sync.js';
 
 export interface WrappedIoOptions {
   /**
@@ -134,6 +135,11 @@ export class WrappedIo implements Io {
     this.hook?.('writev');
     this.checkAligned(fd, 'writev', buffers, offsetBytes);
     return this.inner.writev(fd, this.truncateList(buffers), offsetBytes);
+  }
+
+  /** Passed on as the two operations, so the hook and the short transfers apply to each. */
+  async writeDurable(fd: number, buffer: Uint8Array, offsetBytes: number, options?: FsyncOptions): Promise<number> {
+    return writeThenSync(this, fd, buffer, offsetBytes, options);
   }
 
   async fsync(fd: number, options?: FsyncOptions): Promise<void> {

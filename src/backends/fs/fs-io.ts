@@ -85,6 +85,7 @@ import { SizeGate } from './size-gate.js';
 import { KernelResolver, WalkResolver, kernelResolverSupport, type PathResolver, type ResolvedPath } from './resolver.js';
 import { loadBinding } from '../../native/binding.js';
 import { directOpenFlag, resolveFsCapabilities, tmpfileOpenFlags, type FsCapability, type FsIoCapabilities } from './capabilities.js';
+import { writeThenSync } from '../../common/write-then-sync.js';
 
 /** Options of {@link FsIo}. */
 export interface FsIoOptions {
@@ -859,6 +860,11 @@ export class FsIo implements Io {
       this.gate.leaveShared();
       this.release(entry);
     });
+  }
+
+  /** See {@link Io.writeDurable}: exactly {@link write}, then (after a whole write) {@link fsync}. */
+  writeDurable(fd: number, buffer: Uint8Array, offsetBytes: number, options?: FsyncOptions): Promise<number> {
+    return writeThenSync(this, fd, buffer, offsetBytes, options);
   }
 
   /** See {@link Io.fsync}. Works on directory fds (makes their entries durable). */

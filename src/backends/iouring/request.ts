@@ -8,7 +8,7 @@
 /** Request kinds, as small integers for a fast switch. */
 export const Kind = {
   Read: 0, Write: 1, Readv: 2, Writev: 3, Fsync: 4, Fallocate: 5, Ftruncate: 6, Openat2: 7, Close: 8, Statx: 9,
-  Renameat: 10, Unlinkat: 11, Mkdirat: 12,
+  Renameat: 10, Unlinkat: 11, Mkdirat: 12, WriteSync: 13,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -26,6 +26,8 @@ export class Request {
   resolve: (result: number) => void = noop;
   /** Read/write only: rejects the caller's promise (the fast path settles it from the dispatch). */
   reject: (error: unknown) => void = noop;
+  /** writeSync: true when the result is the fsync's error (the write was whole). */
+  syncFailed = false;
   /** stat results, filled before `resolve` is called. */
   sizeBytes = 0;
   mode = 0;

@@ -12,6 +12,8 @@
  * RESOLVE_NO_MAGICLINKS) relative to the root's directory fd, so no path (symlinks included)
  * leaves the root; metadata operations on a nested path first open the parent directory that way
  * (O_PATH) and act on the last component relative to it.
+ * `writeDurable` is the one operation that takes two SQEs in one slot: the write linked to the
+ * fsync (IOSQE_IO_LINK), submitted together, completing as one record.
  *
  * Memory safety: the kernel never touches memory JavaScript can free. The addon copies every
  * caller buffer through private bounce memory of the request's slot (a write takes its bytes at
@@ -54,6 +56,7 @@ import {
 } from '../../interfaces/validate.js';
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
 import { RealClock } from '../fs/real-clock.js';
+import { writeThenSync } from '../../common/write-then-sync.js';
 import { errnoName, errnoToCode } from './errno.js';
 import { Kind, Request, RESULT_BOUNCE_BUSY, RESULT_CLOSED, RESULT_DETACHED, RESULT_INTERNAL, RESULT_QUEUE_FULL } from './request.js';
 import { explainFailure, probeSupport, type UringSupport } from './support.js';
@@ -160,6 +163,8 @@ export class UringIo implements Io {
   private readonly openFds = new Set<number>();
   private readonly fixedBuffers: readonly Uint8Array[];
   private closing = false;
+  /** The kernel has IORING_OP_WRITE and IORING_OP_FSYNC: writeDurable is one linked submission. */
+  private readonly linkedWriteSync: boolean;
   private shutdownPromise: Promise<void> | undefined;
   private idleResolve: (() => void) | undefined;
   /**
@@ -227,6 +232,8 @@ export class UringIo implements Io {
     }
     this.fixedBuffers = options.registeredBuffers === undefined ? [] : this.registerBuffers(options.registeredBuffers);
     this.records = new Float64Array(this.ring.completions());
+    const ops = this.ring.info().ops;
+    this.linkedWriteSync = ops.write && ops.fsync;
     this.slots = new Array<Request | undefined>(queueDepth).fill(undefined);
     this.freeSlots = new Int32Array(queueDepth);
     for (let i = 0; i < queueDepth; i += 1) this.freeSlots[i] = queueDepth - 1 - i;
@@ -362,6 +369,7 @@ export class UringIo implements Io {
       case Kind.Readv: return ring.readv(slot, r.fd, r.buffers as Uint8Array[], r.number1);
       case Kind.Writev: return ring.writev(slot, r.fd, r.buffers as Uint8Array[], r.number1);
       case Kind.Fsync: return ring.fsync(slot, r.fd, r.number1 === 1);
+      case Kind.WriteSync: return ring.writeSync(slot, r.fd, r.buffer as Uint8Array, r.number1, r.number3 === 1);
       case Kind.Fallocate: return ring.fallocate(slot, r.fd, r.number1, r.number2);
       case Kind.Ftruncate: return ring.ftruncate(slot, r.fd, r.number1);
       case Kind.Openat2: return ring.openat2(slot, r.fd, r.text1, r.number1, r.number2, r.number3);
@@ -393,6 +401,8 @@ export class UringIo implements Io {
       if (request.kind === Kind.Statx) {
         request.sizeBytes = records[base + 2] as number;
         request.mode = records[base + 3] as number;
+      } else if (request.kind === Kind.WriteSync) {
+        request.syncFailed = records[base + 2] === 1;
       } else if (result >= 0 && (request.kind === Kind.Read || request.kind === Kind.Readv)) {
         result = this.delivered(slot, request, records[base + 2] === 1, result);
       }
@@ -612,6 +622,57 @@ export class UringIo implements Io {
       const result = await this.run(new Request(Kind.Fsync, fd, undefined, undefined, dataOnly ? 1 : 0, 0, 0, '', ''));
       if (result < 0) throw this.fail(result, 'fsync', { fd });
     });
+  }
+
+  /**
+   * See {@link Io.writeDurable}: one submission, IORING_OP_WRITE linked (IOSQE_IO_LINK) to
+   * IORING_OP_FSYNC, so the sync costs no extra round trip through the event loop. The kernel
+   * starts the fsync only once the write completed in full; a failed or short write cancels it.
+   * The buffer follows the write rules (bounce copy taken at the call, or an `allocAligned`
+   * allocation pinned in place). Where the kernel lacks either opcode: write, then fsync.
+   */
+  writeDurable(fd: number, buffer: Uint8Array, offsetBytes: number, options?: FsyncOptions): Promise<number> {
+    if (!this.linkedWriteSync) return writeThenSync(this, fd, buffer, offsetBytes, options);
+    const operation = 'writeDurable';
+    const recorder = this.recorder;
+    recorder.start('write');
+    let request: Request;
+    try {
+      this.checkUsable(operation);
+      // The order of `transfer`: arguments first (as FsIo and SimIo check them), then the fd.
+      checkFd(operation, fd);
+      const view = checkBuffer(operation, buffer);
+      const lengthBytes = intrinsicByteLength(view);
+      checkOffset(operation, offsetBytes);
+      checkRangeEnd(operation, offsetBytes, lengthBytes);
+      const dataOnly = checkFsyncOptions(operation, options);
+      this.checkOpenFd(operation, fd);
+      request = new Request(Kind.WriteSync, fd, view, undefined, offsetBytes, lengthBytes, dataOnly ? 1 : 0, '', '');
+    } catch (err) {
+      recorder.finish('write', false);
+      return Promise.reject(err);
+    }
+    return this.settleWriteSync(request);
+  }
+
+  private async settleWriteSync(request: Request): Promise<number> {
+    const operation = 'writeDurable';
+    const recorder = this.recorder;
+    const result = await this.run(request);
+    const details = { fd: request.fd, offsetBytes: request.number1, lengthBytes: request.number2 };
+    if (!request.syncFailed) {
+      recorder.finish('write', result >= 0, result >= 0 ? result : 0);
+      if (result < 0) throw this.fail(result, operation, details);
+      if (result === request.number2) {
+        recorder.start('fsync');
+        recorder.finish('fsync', true);
+      }
+      return result;
+    }
+    recorder.finish('write', true, request.number2);
+    recorder.start('fsync');
+    recorder.finish('fsync', false);
+    throw this.fail(result, operation, { ...details, stage: 'fsync' });
   }
 
   /** See {@link Io.truncate}. IORING_OP_FTRUNCATE where the kernel has it (6.9+), else ftruncate(2). */

@@ -50,6 +50,7 @@ export function posixViewOf(io: SimIo): SyncCapableIo {
     open: (path, flags, mode) => posix(() => io.open(path, flags, mode)),
     read: (fd, buffer, offsetBytes) => io.read(fd, buffer, offsetBytes),
     write: (fd, buffer, offsetBytes) => io.write(fd, buffer, offsetBytes),
+    writeDurable: (fd, buffer, offsetBytes, options) => io.writeDurable(fd, buffer, offsetBytes, options),
     readv: (fd, buffers, offsetBytes) => io.readv(fd, buffers, offsetBytes),
     writev: (fd, buffers, offsetBytes) => io.writev(fd, buffers, offsetBytes),
     fsync: (fd, options) => io.fsync(fd, options),

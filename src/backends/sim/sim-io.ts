@@ -62,6 +62,7 @@ import { invalidatePages, markCacheAhead } from './direct-io.js';
 import { landPhantoms, loseWrite, phantomWrite } from './lost-writes.js';
 import type { Prng } from './prng.js';
 import { posixViewOf } from './posix-view.js';
+import { writeThenSync } from '../../common/write-then-sync.js';
 
 /** Most open fds per SimIo; past it `open` fails with `EMFILE`. */
 export const SIM_FD_COUNT_MAX = 65_536;
@@ -669,6 +670,11 @@ export class SimIo implements Io, SyncCapableIo {
     o.buffer = joined;
     o.offsetBytes = offsetBytes;
     return this.submit<number>(o);
+  }
+
+  /** See {@link Io.writeDurable}: exactly {@link write}, then (after a whole write) {@link fsync}. */
+  writeDurable(fd: number, buffer: Uint8Array, offsetBytes: number, options?: FsyncOptions): Promise<number> {
+    return writeThenSync(this, fd, buffer, offsetBytes, options);
   }
 
   /** See {@link Io.fsync}. On a directory fd, makes its entries durable. */
