@@ -631,10 +631,18 @@ export class SimIo implements Io, SyncCapableIo {
     // detaching it, cannot reach the write.
     // Only what the file size limit lets through (a write crossing it is short).
     const lengthBytes = o.lengthBytes;
-    const copy = this.takeCopy(o, lengthBytes);
-    copy.set(lengthBytes === view.byteLength ? view : view.subarray(0, lengthBytes));
+    const bytes = lengthBytes === view.byteLength ? view : view.subarray(0, lengthBytes);
+    if (this.syncCall) {
+      // A synchronous call completes before it returns and runs no user code meanwhile: the
+      // caller's view is the bytes as they were at the call, and the disk copies what it keeps
+      // (a power cut inside the call copies the in-flight write too), so no copy of our own.
+      o.buffer = bytes;
+    } else {
+      const copy = this.takeCopy(o, lengthBytes);
+      copy.set(bytes);
+      o.buffer = copy;
+    }
     o.fd = fd;
-    o.buffer = copy;
     o.offsetBytes = offsetBytes;
     return this.submit<number>(o);
   }
