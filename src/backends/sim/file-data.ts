@@ -127,6 +127,16 @@ export class FileData {
     return chunk;
   }
 
+  /**
+   * Makes `chunk` (a whole page of new bytes, referenced by nothing else) chunk `index`: the write
+   * of a whole page without copying it again. What it displaces is left to the GC (it may still be
+   * the durable image's or a pending write's). Writes no size: the caller does.
+   */
+  install(index: number, chunk: Uint8Array): void {
+    this.chunks.set(index, chunk);
+    if (this.base === undefined) this.owned.add(chunk);
+  }
+
   /** Marks chunk `index` (which must exist) as the bytes of a pending write; returns it. */
   pin(index: number): Uint8Array {
     const chunk = this.chunks.get(index) as Uint8Array;
