@@ -14,10 +14,16 @@ export class MetricsRecorder {
   private bytesWritten = 0;
   private inFlight = 0;
   private inFlightMax = 0;
+  // The two hot counters as plain fields: a keyed update of `operations` per call showed in
+  // profiles of 4 KiB random I/O. `snapshot` adds them in.
+  private readOperations = 0;
+  private writeOperations = 0;
 
   /** An operation starts. Pair with exactly one {@link finish}. */
   start(op: IoOperation): void {
-    this.operations[op] += 1;
+    if (op === 'read') this.readOperations++;
+    else if (op === 'write') this.writeOperations++;
+    else this.operations[op] += 1;
     this.inFlight += 1;
     if (this.inFlight > this.inFlightMax) this.inFlightMax = this.inFlight;
   }
@@ -46,7 +52,7 @@ export class MetricsRecorder {
 
   snapshot(): IoMetrics {
     return {
-      operations: { ...this.operations },
+      operations: { ...this.operations, read: this.operations.read + this.readOperations, write: this.operations.write + this.writeOperations },
       errors: { ...this.errors },
       bytesRead: this.bytesRead,
       bytesWritten: this.bytesWritten,

@@ -57,7 +57,7 @@ export class FileHandle {
     }
     const buffer = args.buffer;
     if (args.target.byteLength === 0) return Promise.resolve({ bytesRead: 0, buffer });
-    return this.ctx.ops.readLater(this.ctx.host.io, this.fdNumber, args.target, args.position).then((bytesRead) => ({ bytesRead, buffer }));
+    return this.ctx.ops.readResult(this.ctx.host.io, this.fdNumber, args.target, args.position, buffer);
   }
 
   write(buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: unknown }> {
@@ -68,7 +68,7 @@ export class FileHandle {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.ctx.ops.writeLater(this.ctx.host.io, this.fdNumber, args.data, args.position).then((bytesWritten) => ({ bytesWritten, buffer }));
+    return this.ctx.ops.writeResult(this.ctx.host.io, this.fdNumber, args.data, args.position, buffer);
   }
 
   async readv(buffers: unknown, position?: unknown): Promise<{ bytesRead: number; buffers: Uint8Array[] }> {

@@ -252,6 +252,25 @@ export class Operations {
     }, (err: unknown) => { throw toNodeError(err, 'read'); });
   }
 
+  /**
+   * `FileHandle.read`'s promise: `readLater` with the `{ bytesRead, buffer }` result built in the
+   * same reaction (one promise and one microtask per call instead of two: the hot path of
+   * FileHandle I/O).
+   */
+  readResult(io: SyncCapableIo, fd: number, target: Uint8Array, position: number, buffer: Uint8Array): Promise<{ bytesRead: number; buffer: Uint8Array }> {
+    let entry: FdEntry;
+    try {
+      entry = this.fds.get(fd, io, 'read');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const at = position < 0 ? entry.position : position;
+    return io.read(entry.ioFd, target, at).then((bytesRead) => {
+      if (position < 0) entry.position = at + bytesRead;
+      return { bytesRead, buffer };
+    }, (err: unknown) => { throw toNodeError(err, 'read'); });
+  }
+
   /** `write`, synchronously. */
   writeNow(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): number {
     const entry = this.fds.get(fd, io, 'write');
@@ -280,6 +299,24 @@ export class Operations {
     return io.write(entry.ioFd, buffer, at).then((count) => {
       if (position < 0) entry.position = at + count;
       return count;
+    }, (err: unknown) => { throw toNodeError(err, 'write'); });
+  }
+
+  /** `FileHandle.write`'s promise: `writeLater` with the `{ bytesWritten, buffer }` result built in one reaction. */
+  writeResult<B>(io: SyncCapableIo, fd: number, data: Uint8Array, position: number, buffer: B): Promise<{ bytesWritten: number; buffer: B }> {
+    let entry: FdEntry;
+    try {
+      entry = this.fds.get(fd, io, 'write');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (entry.append || entry.syncWrites !== 'none') {
+      return runAsync(io, this.write(io, fd, data, position)).then((bytesWritten) => ({ bytesWritten, buffer }));
+    }
+    const at = position < 0 ? entry.position : position;
+    return io.write(entry.ioFd, data, at).then((bytesWritten) => {
+      if (position < 0) entry.position = at + bytesWritten;
+      return { bytesWritten, buffer };
     }, (err: unknown) => { throw toNodeError(err, 'write'); });
   }
 

@@ -507,6 +507,37 @@ export class Disk {
     this.pushed(file, length);
   }
 
+  /**
+   * `write` of one whole aligned page whose bytes are already in `chunk`, a page taken from this
+   * disk's pool (`takeChunk`) and referenced by nothing else: the same changes as `write`, with
+   * the page installed in the cache instead of copied into it.
+   */
+  writePage(file: FileInode, chunk: Uint8Array, offsetBytes: number): void {
+    this.touchData(file);
+    const before = file.cache.sizeBytes;
+    const index = offsetBytes / CHUNK_BYTES;
+    file.cache.install(index, chunk);
+    if (offsetBytes + CHUNK_BYTES > file.cache.sizeBytes) file.cache.sizeBytes = offsetBytes + CHUNK_BYTES;
+    this.resize(file, before);
+    if (this.profile === 'none') {
+      this.commitChunks(file, offsetBytes, CHUNK_BYTES);
+      file.durable.sizeBytes = file.cache.sizeBytes;
+      return;
+    }
+    file.pending.pushWrite(offsetBytes, CHUNK_BYTES, PINNED, file.cache.pin(index));
+    this.pushed(file, CHUNK_BYTES);
+  }
+
+  /** A page for `writePage` (its bytes are unspecified: the caller overwrites all of them). */
+  takeChunk(): Uint8Array {
+    return this.pool.take() ?? this.pool.fresh();
+  }
+
+  /** Gives back a page from `takeChunk` that nothing references. */
+  giveChunk(chunk: Uint8Array): void {
+    this.pool.put(chunk);
+  }
+
   private writebackAll(reason: string): void {
     this.options.onWriteback(reason, this.pendingDataBytes);
     for (const dirty of [...this.dirtyFiles]) this.commitFile(dirty);

@@ -44,6 +44,7 @@ import { IO_OPERATIONS, type FsyncOptions, type Io, type IoFeatures, type IoMetr
 import type { AttributeChange, InodeStat, StatFullOptions, SyncCapableIo, SyncNamespaceIo } from '../../interfaces/namespace-io.js';
 import { IO_BYTES_MAX } from '../../interfaces/limits.js';
 import { BouncePool } from '../../common/bounce-pool.js';
+import { CHUNK_BYTES } from './file-data.js';
 import {
   checkAllocateRange, checkAttributeChange, checkBuffer, checkFd, checkSnapshotsUsable, detachedInFlight, isSnapshotUsable, snapshotBuffers,
   type BufferListSnapshot, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
@@ -109,6 +110,11 @@ class IoOp extends SimEvent {
   buffers: readonly Uint8Array[] | undefined = undefined;
   /** The pooled copy a write took at the call (given back at completion). */
   copy: Uint8Array | undefined = undefined;
+  /**
+   * `buffer` is a disk page (`Disk.takeChunk`) holding a whole aligned page written: installed in
+   * the cache at completion instead of copied, or given back to the disk if the write did not use it.
+   */
+  page = false;
   /** Each readv buffer's length at the call, to tell at completion whether it still covers it. */
   lengthsBytes: readonly number[] | undefined = undefined;
   offsetBytes = -1;
@@ -455,6 +461,11 @@ export class SimIo implements Io, SyncCapableIo {
       this.copies.release(o.copy);
       o.copy = undefined;
     }
+    if (o.page) {
+      // The write failed or did not land as one whole page: everything it did copied the page.
+      this.disk.giveChunk(o.buffer as Uint8Array);
+      o.page = false;
+    }
     if (this.opPool.length >= OP_POOL_MAX) return;
     o.handle = undefined;
     o.buffer = undefined;
@@ -632,10 +643,25 @@ export class SimIo implements Io, SyncCapableIo {
     // detaching it, cannot reach the write.
     // Only what the file size limit lets through (a write crossing it is short).
     const lengthBytes = o.lengthBytes;
-    const copy = this.takeCopy(o, lengthBytes);
-    copy.set(lengthBytes === view.byteLength ? view : view.subarray(0, lengthBytes));
+    const bytes = lengthBytes === view.byteLength ? view : view.subarray(0, lengthBytes);
+    if (this.syncCall) {
+      // A synchronous call completes before it returns and runs no user code meanwhile: the
+      // caller's view is the bytes as they were at the call, and the disk copies what it keeps
+      // (a power cut inside the call copies the in-flight write too), so no copy of our own.
+      o.buffer = bytes;
+    } else if (lengthBytes === CHUNK_BYTES && offsetBytes % CHUNK_BYTES === 0 && !(o.handle as Handle).direct) {
+      // A whole page (4 KiB random I/O): the copy taken at the call is a disk page, which the
+      // completion installs in the page cache instead of copying it a second time.
+      const page = this.disk.takeChunk();
+      page.set(bytes);
+      o.buffer = page;
+      o.page = true;
+    } else {
+      const copy = this.takeCopy(o, lengthBytes);
+      copy.set(bytes);
+      o.buffer = copy;
+    }
     o.fd = fd;
-    o.buffer = copy;
     o.offsetBytes = offsetBytes;
     return this.submit<number>(o);
   }
@@ -1249,7 +1275,11 @@ export class SimIo implements Io, SyncCapableIo {
     }
     if (handle.direct) invalidatePages(this.disk, file, offset, length);
     if (rules !== undefined && rules.lostWrite !== undefined && this.lostWrite(o, rules, file, offset, length)) return length;
-    if (o.buffer !== undefined) {
+    if (o.page && length === CHUNK_BYTES) {
+      // The page taken at the call becomes the cache's page (see `write`).
+      this.disk.writePage(file, o.buffer as Uint8Array, offset);
+      o.page = false;
+    } else if (o.buffer !== undefined) {
       // The op's copy goes back to the pool at completion: the disk copies what it keeps.
       this.disk.write(file, length === o.buffer.byteLength ? o.buffer : o.buffer.subarray(0, length), offset, true);
     }
