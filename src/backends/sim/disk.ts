@@ -245,9 +245,9 @@ export class Disk {
 
   /**
    * Resolution through symbolic links: a component stack walked with the ancestors kept for
-   * `..`. An absolute target restarts at the disk's root; `..` above the root is
-   * `ERR_PATH_ESCAPE` (the Io contract's namespace ends there), or the root itself for a POSIX
-   * caller (`dotDotStaysAtRoot`).
+   * `..`. For the Io contract an absolute target, or `..` above the root, is `ERR_PATH_ESCAPE`
+   * (its namespace ends there, as RESOLVE_BENEATH has it); for a POSIX caller
+   * (`dotDotStaysAtRoot`) an absolute target restarts at the disk's root and `..` there stays put.
    */
   private resolveSlow(operation: string, path: string, follow: boolean, tooLongIndex: number, lastChecked: boolean): Lookup {
     let parts = path.split('/');
