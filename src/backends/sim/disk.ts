@@ -189,7 +189,7 @@ export class Disk {
    * restarts at the root and a `..` at the root stays there. Otherwise (the Io contract, like
    * openat2's RESOLVE_BENEATH on the real backends) both are `ERR_PATH_ESCAPE`.
    */
-  dotDotStaysAtRoot = false;
+  posixLinkResolution = false;
 
   constructor(root: DirInode, options: DiskOptions, pool: ChunkPool = newChunkPool(options)) {
     this.root = root;
@@ -247,7 +247,7 @@ export class Disk {
    * Resolution through symbolic links: a component stack walked with the ancestors kept for
    * `..`. For the Io contract an absolute target, or `..` above the root, is `ERR_PATH_ESCAPE`
    * (its namespace ends there, as RESOLVE_BENEATH has it); for a POSIX caller
-   * (`dotDotStaysAtRoot`) an absolute target restarts at the disk's root and `..` there stays put.
+   * (`posixLinkResolution`) an absolute target restarts at the disk's root and `..` there stays put.
    */
   private resolveSlow(operation: string, path: string, follow: boolean, tooLongIndex: number, lastChecked: boolean): Lookup {
     let parts = path.split('/');
@@ -265,7 +265,7 @@ export class Disk {
         const up = ancestors.pop();
         if (up === undefined) {
           // At the root: POSIX callers (node.fs) stay there, as Linux does on a whole disk.
-          if (this.dotDotStaysAtRoot) { i++; continue; }
+          if (this.posixLinkResolution) { i++; continue; }
           throw new StorageError('ERR_PATH_ESCAPE', `${operation}: a symbolic link leads above the root`, { operation, path });
         }
         dir = up;
@@ -281,7 +281,7 @@ export class Disk {
         const rest = parts.slice(i + 1);
         const restTooLong = tooLong.slice(i + 1);
         if (inode.target.startsWith('/')) {
-          if (!this.dotDotStaysAtRoot) {
+          if (!this.posixLinkResolution) {
             throw new StorageError('ERR_PATH_ESCAPE', `${operation}: an absolute symbolic link is outside the Io's namespace (RESOLVE_BENEATH)`, { operation, path });
           }
           dir = this.root;

@@ -992,7 +992,7 @@ export class SimIo implements Io, SyncCapableIo {
     this.unlinkInflight(o);
     let result: unknown;
     let count = 0;
-    this.disk.dotDotStaysAtRoot = o.posix;
+    this.disk.posixLinkResolution = o.posix;
     try {
       switch (o.op) {
         case 'read': count = this.doRead(o); result = count; break;
@@ -1014,7 +1014,7 @@ export class SimIo implements Io, SyncCapableIo {
         case 'close': break;
       }
     } catch (err) {
-      this.disk.dotDotStaysAtRoot = false;
+      this.disk.posixLinkResolution = false;
       const code = err instanceof StorageError ? err.code : 'ERR_INTERNAL';
       this.ctx.trace.record(TRACE_OP, this.ctx.index, o.whatCode, this.ctx.scheduler.now(), o.fd, o.offsetBytes, o.lengthBytes, -1,
         o.path ?? o.handle?.path, code, o.handle === undefined);
@@ -1025,7 +1025,7 @@ export class SimIo implements Io, SyncCapableIo {
       reject(err);
       return;
     } finally {
-      this.disk.dotDotStaysAtRoot = false;
+      this.disk.posixLinkResolution = false;
     }
     this.ctx.trace.record(TRACE_OP, this.ctx.index, o.whatCode, this.ctx.scheduler.now(), o.fd, o.offsetBytes, o.lengthBytes, count,
       o.path ?? o.handle?.path, undefined, o.handle === undefined);
