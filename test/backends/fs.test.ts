@@ -16,6 +16,7 @@ import { StorageError } from '../../src/interfaces/errors.js';
 import type { Io } from '../../src/interfaces/io.js';
 import { loadBinding, nativeAlignedAllocator, packageRoot } from '../../src/native/binding.js';
 import { defineIoConformance, defineStorageConformance, expectCode, type BackendInstance } from '../conformance/index.js';
+import { requireUring } from '../native/support.js';
 
 const capabilities = fsIoCapabilities();
 const ALIGN_BYTES = 4096;
@@ -569,6 +570,8 @@ describe('FsIo options and the native resolution entry points', function () {
   it('the addon\'s openBeneath and addressModulo refuse bad arguments with a JS error, never a fatal one', function () {
     const load = loadBinding();
     if (!load.ok || load.binding.openBeneath === undefined) {
+      // Where the addon must exist (CI), its absence is a failure, not a skip.
+      if (requireUring) throw new Error('the native addon with openBeneath is not built (FAULTLINE_REQUIRE_IOURING=1)');
       console.log('      (skipped: the native addon with openBeneath is not built here)');
       this.skip();
     }
@@ -680,6 +683,7 @@ describe('FsIo root containment under a concurrent symlink swap (another process
     const kind = kernel.pathResolution.kind;
     await kernel.shutdown();
     if (kind !== 'kernel') {
+      if (requireUring) throw new Error(`no kernel resolution, which the addon gives on Linux (FAULTLINE_REQUIRE_IOURING=1): ${kernel.pathResolution.reason ?? ''}`);
       console.log(`      (skipped: no kernel resolution here: ${kernel.pathResolution.reason ?? ''})`);
       this.skip();
     }
