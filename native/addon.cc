@@ -593,14 +593,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
 
   // Queues the SQE prepared in `slot->sqe`. Returns undefined, or the synchronous result when the
   // SQ cannot take it (only when io_uring_enter keeps failing).
-  Napi::Value Queue(Napi::Env env, uint32_t index, Slot* slot) {
-    io_uring_sqe* sqe = ring_.GetSqe();
-    if (sqe == nullptr) {
-      FinishTransfer(slot);
-      return Napi::Number::New(env, -EBUSY);
-    }
-    slot->sqe.user_data = index;
-    *sqe = slot->sqe;
+  // A slot whose SQE(s) were just placed: in the kernel until its completion, the ring held, and
+  // the submission published before the event loop blocks (or at the end of the dispatch).
+  void MarkInKernel(Slot* slot) {
     slot->state = SlotState::kInKernel;
     slot->retries = 0;
     ++in_kernel_;
@@ -609,6 +604,17 @@ class Ring : public Napi::ObjectWrap<Ring> {
       prepare_armed_ = true;
       uv_prepare_start(&handles_->prepare, OnPrepare);
     }
+  }
+
+  Napi::Value Queue(Napi::Env env, uint32_t index, Slot* slot) {
+    io_uring_sqe* sqe = ring_.GetSqe();
+    if (sqe == nullptr) {
+      FinishTransfer(slot);
+      return Napi::Number::New(env, -EBUSY);
+    }
+    slot->sqe.user_data = index;
+    *sqe = slot->sqe;
+    MarkInKernel(slot);
     return env.Undefined();
   }
 
@@ -1023,14 +1029,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     *first = slot->sqe;
     *second = slot->sqe_sync;
     slot->write_seen = slot->sync_seen = false;
-    slot->state = SlotState::kInKernel;
-    slot->retries = 0;
-    ++in_kernel_;
-    Hold();
-    if (!dispatching_ && !prepare_armed_ && handles_ != nullptr) {
-      prepare_armed_ = true;
-      uv_prepare_start(&handles_->prepare, OnPrepare);
-    }
+    MarkInKernel(slot);
     return env.Undefined();
   }
 

@@ -739,16 +739,7 @@ export class FsIo implements Io {
     operation: string, fd: number, entry: FdEntry, views: readonly Uint8Array[], lengthsBytes: readonly number[],
     totalBytes: number, offsetBytes: number,
   ): Promise<number> {
-    if (entry.direct) {
-      try {
-        this.checkDirectViews(operation, entry, views);
-      } catch (err) {
-        this.release(entry);
-        throw err;
-      }
-    }
-    const pool = this.poolFor(entry);
-    const bounce = totalBytes === 0 ? EMPTY_BOUNCE : pool.acquire(totalBytes);
+    const { pool, bounce } = this.bounceFor(operation, entry, views, totalBytes);
     return this.callPinned(operation, fd, entry, false, (cb) => this.fs.read(entry.osFd, bounce, 0, totalBytes, offsetBytes, cb))
       .then((count) => {
         checkSnapshotsUsable(operation, views, lengthsBytes);
@@ -766,8 +757,11 @@ export class FsIo implements Io {
       });
   }
 
-  /** A write through a private bounce buffer filled at the call (see {@link readBounced}). */
-  private writeBounced(operation: string, fd: number, entry: FdEntry, views: readonly Uint8Array[], totalBytes: number, offsetBytes: number): Promise<number> {
+  /**
+   * The private bounce memory of one transfer: aligned for an O_DIRECT descriptor, whose caller
+   * views are checked first as the kernel would (the fd is released when they fail).
+   */
+  private bounceFor(operation: string, entry: FdEntry, views: readonly Uint8Array[], totalBytes: number): { pool: BouncePool; bounce: Uint8Array } {
     if (entry.direct) {
       try {
         this.checkDirectViews(operation, entry, views);
@@ -777,7 +771,12 @@ export class FsIo implements Io {
       }
     }
     const pool = this.poolFor(entry);
-    const bounce = totalBytes === 0 ? EMPTY_BOUNCE : pool.acquire(totalBytes);
+    return { pool, bounce: totalBytes === 0 ? EMPTY_BOUNCE : pool.acquire(totalBytes) };
+  }
+
+  /** A write through a private bounce buffer filled at the call (see {@link readBounced}). */
+  private writeBounced(operation: string, fd: number, entry: FdEntry, views: readonly Uint8Array[], totalBytes: number, offsetBytes: number): Promise<number> {
+    const { pool, bounce } = this.bounceFor(operation, entry, views, totalBytes);
     let at = 0;
     for (const view of views) {
       copyInto(bounce, view, at);
