@@ -3,7 +3,7 @@
  * seed, formatting its trace, and knowing which faults it injected on which node. Everything else
  * in `src/cli` goes through here, so a change in the simulator's surface is absorbed in one file.
  */
-import { Simulation, TRACE_TYPES, formatEvent, type SimNode } from '../backends/sim/index.js';
+import { Simulation, formatEvent, type FaultFilter, type SimNode } from '../backends/sim/index.js';
 import { swarmFaults } from './swarm-faults.js';
 import type { FaultPresetName, SimProfile } from './workload.js';
 
@@ -61,36 +61,16 @@ export function decidedFaults(sim: Simulation): readonly FaultOccurrence[] {
 }
 
 /**
- * Counts and vetoes fault decisions. The simulator has no veto of its own, so each node's
- * decision function is wrapped as the node is created (only in runs that ask for it: a campaign
- * pays nothing). A vetoed decision returns "no fault", as if the draw had missed.
+ * The simulator's `faultFilter` for a run that records or vetoes decisions: a vetoed decision
+ * does not happen; the others are listed in order.
  */
-function interceptFaults(sim: Simulation, vetoes: readonly FaultOccurrence[]): void {
+function faultFilter(vetoes: readonly FaultOccurrence[], list: FaultOccurrence[]): FaultFilter {
   const vetoed = new Set(vetoes.map(occurrenceText));
-  const list: FaultOccurrence[] = [];
-  decided.set(sim, list);
-  const patched = new WeakSet<SimNode>();
-  const nodeOf = sim.node.bind(sim);
-  sim.node = (name: string): SimNode => {
-    const node = nodeOf(name);
-    if (!patched.has(node)) {
-      patched.add(node);
-      const faults = node.faults;
-      const draw = faults.draw.bind(faults);
-      const counts = new Map<string, number>();
-      faults.draw = (...args: Parameters<typeof draw>): ReturnType<typeof draw> => {
-        const fired = draw(...args);
-        if (fired === undefined) return fired;
-        const kind = args[1];
-        const occurrence = (counts.get(kind) ?? 0) + 1;
-        counts.set(kind, occurrence);
-        const entry = { node: name, kind, occurrence };
-        if (vetoed.has(occurrenceText(entry))) return undefined;
-        list.push(entry);
-        return fired;
-      };
-    }
-    return node;
+  return ({ node, kind, occurrence }) => {
+    const entry = { node, kind, occurrence };
+    if (vetoed.has(occurrenceText(entry))) return false;
+    list.push(entry);
+    return true;
   };
 }
 
@@ -103,35 +83,10 @@ export const SEED_TIME_LIMIT_MS = 10 * 60 * 1000;
 /** Trace records a campaign seed keeps (enough for the failure report's tail). */
 export const CAMPAIGN_TRACE_CAPACITY = 512;
 
-const FAULT_TYPE = TRACE_TYPES.indexOf('fault');
-
-/**
- * Fault kinds injected per node, observed as the trace records them. The simulator exposes no
- * per-node counter, and the trace ring forgets old records, so the runner watches `record` calls
- * (a read-only observer: arguments, order and hash are untouched).
- */
-const injected = new WeakMap<Simulation, Map<number, Set<number>>>();
-
-function observeFaults(sim: Simulation): void {
-  const seen = new Map<number, Set<number>>();
-  injected.set(sim, seen);
-  const trace = sim.trace;
-  const record = trace.record.bind(trace);
-  trace.record = (...args: Parameters<typeof record>): void => {
-    if (args[0] === FAULT_TYPE) {
-      let kinds = seen.get(args[1]);
-      if (kinds === undefined) {
-        kinds = new Set();
-        seen.set(args[1], kinds);
-      }
-      kinds.add(args[2]);
-    }
-    record(...args);
-  };
-}
-
 /** Builds the simulation for one seed. */
 export function createSimulation(spec: SimulationSpec): Simulation {
+  const tracked = spec.trackFaults === true || (spec.vetoes?.length ?? 0) > 0;
+  const list: FaultOccurrence[] = [];
   const sim = new Simulation({
     seed: spec.seed,
     profile: spec.profile,
@@ -140,10 +95,11 @@ export function createSimulation(spec: SimulationSpec): Simulation {
     traceCapacity: spec.traceCapacity ?? CAMPAIGN_TRACE_CAPACITY,
     timeLimitMs: SEED_TIME_LIMIT_MS,
     ...(spec.intercept === true ? { intercept: true } : {}),
+    // Only runs that ask for it pay for the filter (a campaign seed does not).
+    ...(tracked ? { faultFilter: faultFilter(spec.vetoes ?? [], list) } : {}),
   });
-  observeFaults(sim);
+  if (tracked) decided.set(sim, list);
   for (const kind of spec.faultsOff ?? []) sim.faults.disable(kind as Parameters<typeof sim.faults.disable>[0]);
-  if (spec.trackFaults === true || (spec.vetoes?.length ?? 0) > 0) interceptFaults(sim, spec.vetoes ?? []);
   return sim;
 }
 
@@ -155,12 +111,9 @@ export function formatTrace(sim: Simulation, lastN: number): string {
 /** Fault kinds injected so far on node `nodeName`. */
 export function injectedFaults(sim: Simulation, nodeName: string): ReadonlySet<string> {
   const node = sim.nodes.find((n) => n.name === nodeName);
-  const codes = node === undefined ? undefined : injected.get(sim)?.get(node.index);
   const names = new Set<string>();
-  if (codes === undefined) return names;
-  // The trace interns labels; reading its table does not intern anything new (which would shift codes and the hash).
-  const table = (sim.trace as unknown as { readonly whatNames: readonly string[] }).whatNames;
-  for (const code of codes) names.add(table[code] ?? `fault#${code}`);
+  if (node === undefined) return names;
+  for (const [kind, count] of Object.entries(node.faultCounts())) if (count > 0) names.add(kind);
   return names;
 }
 

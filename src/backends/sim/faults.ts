@@ -458,6 +458,33 @@ export class MediaState {
 }
 
 /** The fault decisions of one node: compiled rules and their streams. */
+/**
+ * One fault the simulator has decided to inject, offered to the simulation's `faultFilter` before
+ * it takes effect.
+ */
+export interface FaultDecision {
+  readonly node: string;
+  readonly kind: FaultKind;
+  /**
+   * 1-based: this is the `occurrence`-th decision to inject `kind` on `node` in this run, vetoed
+   * decisions included. Each kind of each node draws from its own stream, so with the same seed
+   * and the same vetoes the numbering is the same on every run, and vetoing one decision leaves
+   * every other kind's decisions unchanged.
+   */
+  readonly occurrence: number;
+  /** The operation the fault would hit, and its path (`''` for operations on an fd). */
+  readonly operation: IoOperation;
+  readonly path: string;
+}
+
+/**
+ * Sees every decision to inject a fault; returning false vetoes it (the operation goes on as if
+ * the draw had missed; the kind's stream has advanced exactly as without the veto). Called
+ * synchronously inside the operation; it must not start I/O, and what it throws propagates out of
+ * that operation.
+ */
+export type FaultFilter = (decision: FaultDecision) => boolean;
+
 export class NodeFaults {
   private compiledVersion = -1;
   private readonly streams = new Map<string, Prng>();
@@ -470,7 +497,15 @@ export class NodeFaults {
   slowUntilMs = 0;
   slowFactor = 1;
 
-  constructor(private readonly controller: FaultController, private readonly seedText: string, private readonly nodeName: string) {}
+  /** Decisions to inject, by kind, for `FaultDecision.occurrence` (kept only with a filter). */
+  private readonly decisions = new Map<FaultKind, number>();
+
+  constructor(
+    private readonly controller: FaultController,
+    private readonly seedText: string,
+    private readonly nodeName: string,
+    private readonly filter?: FaultFilter,
+  ) {}
 
   private stream(kind: FaultKind, lane = ''): Prng {
     const key = lane === '' ? kind : `${kind}/${lane}`;
@@ -517,8 +552,7 @@ export class NodeFaults {
    * whenever the rule targets the operation, fired or not. With `lane`, from a stream of its own
    * named `lane`: a new target of an existing kind (the directory fsync of `fsyncError`) draws
    * there, so the kind's decisions on its old targets, and so existing seeds, are unchanged. Every
-   * decision goes through this one method, so a wrapper of it (the CLI's `shrink` vetoes) sees
-   * them all.
+   * decision goes through this one method, so the simulation's `faultFilter` sees them all.
    */
   draw(rules: RuleTable, kind: FaultKind, op: IoOperation, path: string, operationsStarted: number, nowMs: number, lane?: string): CompiledRule | undefined {
     const c = rules[kind];
@@ -527,7 +561,14 @@ export class NodeFaults {
     if (c.matchPath !== undefined && !c.matchPath(path)) return undefined;
     // No operation check here: `rules` is the table of `op`, compiled from each rule's operations.
     const prng = lane === undefined ? c.prng : this.stream(kind, lane);
-    return prng.next() < c.rate ? c : undefined;
+    if (prng.next() >= c.rate) return undefined;
+    return this.filter === undefined || this.offer(kind, op, path) ? c : undefined;
+  }
+
+  private offer(kind: FaultKind, operation: IoOperation, path: string): boolean {
+    const occurrence = (this.decisions.get(kind) ?? 0) + 1;
+    this.decisions.set(kind, occurrence);
+    return this.filter!({ node: this.nodeName, kind, occurrence, operation, path }) !== false;
   }
 
   /** The error a fired `fsyncError`/`namespaceError` injects (drawing only when there is a choice). */

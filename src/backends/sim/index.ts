@@ -6,7 +6,7 @@ export {
   FAULT_KINDS, FAULT_OPERATIONS, FAULT_ERRNOS, FAULTS_NONE, FAULTS_DEFAULT, FAULTS_HEAVY, LATENCY_NONE, LATENCY_DEFAULT,
   faultPreset, FaultController,
 } from './faults.js';
-export type { FaultKind, FaultRule, FaultConfig, FaultErrno, LatencyConfig, LatencyRule, FaultPresetName } from './faults.js';
+export type { FaultKind, FaultRule, FaultConfig, FaultErrno, LatencyConfig, LatencyRule, FaultPresetName, FaultDecision, FaultFilter } from './faults.js';
 export { Trace, TRACE_TYPES, formatEvent } from './trace.js';
 export type { TraceEvent, TraceType } from './trace.js';
 export { SIM_PROFILES, PENDING_OPS_MAX } from './disk.js';

@@ -19,7 +19,7 @@ import { Trace } from './trace.js';
 import { DirInode, Disk, SIM_PROFILES, type DiskOptions, type SimProfile } from './disk.js';
 import {
   checkFaultConfig, checkLatencyConfig, FAULT_KINDS, FaultController, MediaState, NodeFaults,
-  type FaultConfig, type FaultKind, type FaultPresetName, type LatencyConfig,
+  type FaultConfig, type FaultFilter, type FaultKind, type FaultPresetName, type LatencyConfig,
 } from './faults.js';
 import {
   describeImage, diskFromImage, hashImage, imageDigest, materialize, NOTHING_SURVIVES, RandomChooser, ReplayChooser,
@@ -56,10 +56,16 @@ export interface SimulationOptions {
    * simulation at a time; released by `close()` or the end of `run`.
    */
   readonly intercept?: boolean;
+  /**
+   * Sees every fault the simulator decides to inject, before it takes effect; returning false
+   * vetoes that one fault (see {@link FaultFilter}). For tools that shrink a failing run to the
+   * faults it needs (`faultline shrink`) or log decisions as they happen. Default: none.
+   */
+  readonly faultFilter?: FaultFilter;
 }
 
 const SIMULATION_OPTION_NAMES = [
-  'seed', 'profile', 'faults', 'latency', 'sectorSizeBytes', 'capacityBytes', 'timeLimitMs', 'dirtyBytesMax', 'traceCapacity', 'intercept',
+  'seed', 'profile', 'faults', 'latency', 'sectorSizeBytes', 'capacityBytes', 'timeLimitMs', 'dirtyBytesMax', 'traceCapacity', 'intercept', 'faultFilter',
 ] as const;
 
 /** Options of {@link SimNode.crashStates}. */
@@ -170,7 +176,7 @@ export class SimNode implements SimNodeContext {
   }) {
     this.scheduler = sim.scheduler;
     this.trace = sim.trace;
-    this.faults = new NodeFaults(sim.faults, sim.seedText, name);
+    this.faults = new NodeFaults(sim.faults, sim.seedText, name, sim.options.faultFilter);
     this.latencyPrng = new Prng(sim.seedText, `latency/${name}`);
     this.crashPrng = new Prng(sim.seedText, `crash/${name}`);
     this.samplePrng = new Prng(sim.seedText, `crash-sample/${name}`);
@@ -428,6 +434,9 @@ export class Simulation {
     this.trace = new Trace(positive('traceCapacity', options.traceCapacity, 65_536), this.nodeNames);
     this.workload = new Prng(this.seedText, 'workload');
     this.options = { ...options };
+    if (options.faultFilter !== undefined && typeof options.faultFilter !== 'function') {
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'faultFilter must be a function', { argument: 'faultFilter' });
+    }
     if (options.intercept !== undefined && typeof options.intercept !== 'boolean') {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'intercept must be a boolean', { argument: 'intercept' });
     }
