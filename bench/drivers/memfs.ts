@@ -1,24 +1,7 @@
 /** Competitor: memfs's promises API on a fresh in-memory Volume (the usual in-memory fs for Node tests). */
 import { Volume } from 'memfs';
 import type { BenchFile, Driver, OpenMode } from './driver.js';
-
-type MemfsHandle = Awaited<ReturnType<Volume['promises']['open']>>;
-
-class MemfsFile implements BenchFile {
-  constructor(private readonly handle: MemfsHandle) {}
-  async read(buffer: Uint8Array, offsetBytes: number): Promise<number> {
-    return (await this.handle.read(buffer, 0, buffer.byteLength, offsetBytes)).bytesRead;
-  }
-  async write(buffer: Uint8Array, offsetBytes: number): Promise<number> {
-    return (await this.handle.write(buffer, 0, buffer.byteLength, offsetBytes)).bytesWritten;
-  }
-  sync(): Promise<void> {
-    return this.handle.datasync();
-  }
-  close(): Promise<void> {
-    return this.handle.close();
-  }
-}
+import { FileHandleFile } from './filehandle-file.js';
 
 function memfsFlags(mode: OpenMode): string {
   if (mode.write !== true) return 'r';
@@ -37,7 +20,7 @@ export class MemfsDriver implements Driver {
     // 'a+' appends on write; reopen as 'r+' so positioned writes land where asked.
     const flags = memfsFlags(mode);
     if (flags === 'a+') await (await this.volume.promises.open(`/${path}`, 'a+')).close();
-    return new MemfsFile(await this.volume.promises.open(`/${path}`, flags === 'a+' ? 'r+' : flags));
+    return new FileHandleFile(await this.volume.promises.open(`/${path}`, flags === 'a+' ? 'r+' : flags));
   }
   async stat(path: string): Promise<number> {
     return Number((await this.volume.promises.stat(`/${path}`)).size);

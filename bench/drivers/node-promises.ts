@@ -3,23 +3,8 @@ import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { AlignedAllocator } from './aligned.js';
 import type { BenchFile, Driver, OpenMode } from './driver.js';
+import { FileHandleFile } from './filehandle-file.js';
 import { nodeOpenFlags } from './node-flags.js';
-
-class PromisesFile implements BenchFile {
-  constructor(private readonly handle: fsp.FileHandle) {}
-  async read(buffer: Uint8Array, offsetBytes: number): Promise<number> {
-    return (await this.handle.read(buffer, 0, buffer.byteLength, offsetBytes)).bytesRead;
-  }
-  async write(buffer: Uint8Array, offsetBytes: number): Promise<number> {
-    return (await this.handle.write(buffer, 0, buffer.byteLength, offsetBytes)).bytesWritten;
-  }
-  sync(): Promise<void> {
-    return this.handle.datasync();
-  }
-  close(): Promise<void> {
-    return this.handle.close();
-  }
-}
 
 export class NodePromisesDriver implements Driver {
   /** Built on first use; `null` once O_DIRECT proved impossible here (plain buffers then). */
@@ -32,7 +17,7 @@ export class NodePromisesDriver implements Driver {
     return this.aligned === null ? Buffer.alloc(lengthBytes) : this.aligned.alloc(lengthBytes);
   }
   async open(path: string, mode: OpenMode): Promise<BenchFile> {
-    return new PromisesFile(await fsp.open(join(this.dirPath, path), nodeOpenFlags(mode), 0o644));
+    return new FileHandleFile(await fsp.open(join(this.dirPath, path), nodeOpenFlags(mode), 0o644));
   }
   async stat(path: string): Promise<number> {
     return (await fsp.stat(join(this.dirPath, path))).size;
