@@ -9,6 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FaultPresetName, SimProfile } from './workload.js';
 import type { LatencyPresetName } from './sim-api.js';
+import type { SeedResult, SeedSpec } from './run-seed.js';
 import { siblingModuleUrl } from './load-workload.js';
 import { isTypeScriptPath, typeScriptImportUrl } from './typescript-loader.js';
 
@@ -18,7 +19,10 @@ import { isTypeScriptPath, typeScriptImportUrl } from './typescript-loader.js';
  */
 const SINGLE_THREADED_GC = '--single-threaded-gc';
 
-/** What a worker needs to load the workload. Plain data (the first message it receives). */
+/** The seed options beyond the campaign's own that a run may ask for (a replay's trace, a shrink's vetoes). */
+export type SeedExtras = Pick<SeedSpec, 'keepTrace' | 'traceEvents' | 'traceCapacity' | 'faultsOff' | 'vetoes'>;
+
+/** What a worker needs to load the workload and run its seeds. Plain data (the first message it receives). */
 export interface WorkerSetup {
   readonly moduleUrl: string;
   readonly specifier: string;
@@ -29,20 +33,33 @@ export interface WorkerSetup {
   readonly options: Readonly<Record<string, string>>;
   readonly intercept: boolean;
   readonly checkDeterminism: boolean;
+  readonly extras?: SeedExtras;
+  /**
+   * The worker's seed marker (its byte offset in the descriptor {@link WORKER_MARKER_FD}), which
+   * lets it send results in batches; without one it sends each result before the next seed starts.
+   */
+  readonly markerOffsetBytes?: number;
+  /** Longest time a finished result waits in the worker before it is sent (batches end sooner at a chunk's end). */
+  readonly flushIntervalMs: number;
 }
 
 /** Messages from the campaign to a worker. */
 export type ToWorker =
   | { readonly type: 'setup'; readonly setup: WorkerSetup }
+  /** More seeds: queued behind the ones the worker has (the campaign keeps at most a few chunks out). */
   | { readonly type: 'run'; readonly seeds: readonly number[] }
   | { readonly type: 'stop' };
 
 /** Messages from a worker to the campaign. */
 export type FromWorker =
-  | { readonly type: 'ready' }
-  | { readonly type: 'result'; readonly result: import('./run-seed.js').SeedResult }
-  | { readonly type: 'idle' }
+  /** Loaded; `batching` says whether it writes its seed marker and so sends results in batches. */
+  | { readonly type: 'ready'; readonly batching: boolean }
+  /** Results in the order the seeds were handed out; `cpuMicros` is the worker's CPU time so far. */
+  | { readonly type: 'results'; readonly results: readonly SeedResult[]; readonly cpuMicros: number }
   | { readonly type: 'fatal'; readonly message: string };
+
+/** The descriptor a worker finds its seed-marker file on. */
+export const WORKER_MARKER_FD = 4;
 
 /** Node flags a worker process starts with. */
 export function workerExecArgv(workerEntry: string, workloadUrl: string): string[] {
@@ -55,12 +72,15 @@ export function workerExecArgv(workerEntry: string, workloadUrl: string): string
 
 /**
  * Starts a worker process. Its stdout goes to our stderr: a workload's `console.log` must never
- * mix into `--json` output. It ignores SIGINT (a terminal's Ctrl-C reaches the whole process
+ * mix into `--json` output. `markerFd` (the campaign's seed-marker file, see `seed-marker.ts`) is
+ * passed as descriptor {@link WORKER_MARKER_FD}. It ignores SIGINT (a terminal's Ctrl-C reaches the whole process
  * group): the campaign decides what an interrupt means and ends its workers itself.
  */
-export function startWorkerProcess(setup: WorkerSetup): ChildProcess {
+export function startWorkerProcess(setup: WorkerSetup, markerFd?: number): ChildProcess {
   const entry = fileURLToPath(siblingModuleUrl('./worker'));
-  const child = fork(entry, [], { execArgv: workerExecArgv(entry, setup.moduleUrl), stdio: ['ignore', 2, 2, 'ipc'], serialization: 'advanced' });
+  const stdio: Array<'ignore' | 'ipc' | number> = ['ignore', 2, 2, 'ipc'];
+  if (markerFd !== undefined) stdio[WORKER_MARKER_FD] = markerFd;
+  const child = fork(entry, [], { execArgv: workerExecArgv(entry, setup.moduleUrl), stdio, serialization: 'advanced' });
   child.send({ type: 'setup', setup } satisfies ToWorker);
   return child;
 }
