@@ -383,9 +383,11 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
           const index = pending[inFlight]!;
           const wallMs = performance.now() - slot.progressMs;
           const seed = plan.seedAt(index);
+          // A one-seed run (a replay) has no campaign to go on with.
+          const onward = plan.count > 1;
           tally.add(slot.timedOut
-            ? runnerFailure(seed, wallMs, 'ERR_SEED_TIMEOUT', `the seed ran longer than ${timeoutMs / 1000}s of real time (--seed-timeout): a loop that never yields, or a workload that waits on real time; its worker was killed and replaced`)
-            : runnerFailure(seed, wallMs, 'ERR_WORKER_EXIT', `the worker process running this seed ${exitDescription(code, signal)} (the workload called process.exit, crashed, ran out of memory or was killed); the campaign went on with a fresh worker`), index);
+            ? runnerFailure(seed, wallMs, 'ERR_SEED_TIMEOUT', `the seed ran longer than ${timeoutMs / 1000}s of real time (--seed-timeout): a loop that never yields, or a workload that waits on real time; its worker was killed${onward ? ' and replaced' : ''}`)
+            : runnerFailure(seed, wallMs, 'ERR_WORKER_EXIT', `the worker process running this seed ${exitDescription(code, signal)} (the workload called process.exit, crashed, ran out of memory or was killed)${onward ? '; the campaign went on with a fresh worker' : ''}`), index);
           checkStop();
         } else if (!slot.timedOut && ++idleDeaths > IDLE_WORKER_DEATHS_MAX) {
           fatal(new Error(`worker processes keep exiting between seeds (${exitDescription(code, signal)}, ${idleDeaths} times)`));
