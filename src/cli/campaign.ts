@@ -244,6 +244,8 @@ interface Slot {
   retiring: boolean;
   /** Set when we killed it for running past the seed timeout. */
   timedOut: boolean;
+  /** Set once we sent it SIGKILL (for a timeout, an interrupt or a fatal error). */
+  killed: boolean;
 }
 
 function exitDescription(code: number | null, signal: NodeJS.Signals | null): string {
@@ -314,7 +316,10 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
     const retire = (slot: Slot, how: 'stop' | 'kill'): void => {
       if (slot.retiring && how === 'stop') return;
       slot.retiring = true;
-      if (how === 'kill' || !slot.child.connected) slot.child.kill('SIGKILL');
+      if (how === 'kill' || !slot.child.connected) {
+        slot.killed = true;
+        slot.child.kill('SIGKILL');
+      }
       else slot.child.send({ type: 'stop' } satisfies ToWorker);
     };
     const stopAll = (how: 'stop' | 'kill'): void => {
@@ -412,7 +417,7 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
       }
       const slot: Slot = {
         child, markerOffsetBytes, ready: false, batching: false, pending: [], chunks: [], got: 0,
-        progressMs: performance.now(), cpuMicros: 0, retiring: false, timedOut: false,
+        progressMs: performance.now(), cpuMicros: 0, retiring: false, timedOut: false, killed: false,
       };
       slots.add(slot);
       child.on('message', (message: FromWorker) => {
@@ -446,7 +451,7 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
       const now = performance.now();
       for (const slot of slots) {
         // A worker asked to stop is still watched: it stops only after the seed it runs.
-        if (slot.ready && slot.pending.length > 0 && !slot.timedOut && now - slot.progressMs > limitMs(slot)) {
+        if (slot.ready && slot.pending.length > 0 && !slot.killed && now - slot.progressMs > limitMs(slot)) {
           slot.timedOut = true;
           retire(slot, 'kill');
         }
