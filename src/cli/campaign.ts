@@ -16,6 +16,7 @@
  * {@link SeedLedger}, so a seed without a result is named as missing and fails the campaign.
  */
 import type { ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { SeedMarkerFile } from './seed-marker.js';
 import { UsageError } from './usage-error.js';
 import type { LoadedWorkload } from './load-workload.js';
@@ -289,6 +290,8 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
   };
   const timeoutMs = spec.seedTimeoutMs ?? SEED_TIMEOUT_MS_DEFAULT;
   const count = Math.max(1, Math.min(spec.workers, plan.count));
+  // With a core to spare, V8's background compilation in the workers costs no one anything.
+  const coresBusy = count >= availableParallelism();
   let next = 0;
   const end = plan.count;
   /** Indices handed out whose worker died before reporting them: run first (bounded by the seeds out). */
@@ -410,7 +413,7 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
       let child: ChildProcess;
       const markerOffsetBytes = markers?.allocate();
       try {
-        child = startWorkerProcess({ ...setup, ...(markerOffsetBytes === undefined ? {} : { markerOffsetBytes }) }, markers?.fd);
+        child = startWorkerProcess({ ...setup, ...(markerOffsetBytes === undefined ? {} : { markerOffsetBytes }) }, markers?.fd, coresBusy);
       } catch (err) {
         fatal(err instanceof Error ? err : new Error(String(err)));
         return;

@@ -14,10 +14,16 @@ import { siblingModuleUrl } from './load-workload.js';
 import { isTypeScriptPath, typeScriptImportUrl } from './typescript-loader.js';
 
 /**
- * V8's parallel GC helper threads compete with the other workers for the cores: two workers ran
- * at ~1.45x one with them and ~1.8x without (measured). `FAULTLINE_GC_THREADS=default` keeps them.
+ * V8's background threads only pay off on an idle core. Its parallel GC helper threads compete
+ * with the other workers for the cores: two workers ran at ~1.45x one with them and ~1.8x without
+ * (measured), so workers always run without them. Its background compilation (TurboFan) took ~20%
+ * on top of a worker's own thread's CPU, and compiling on the worker's thread instead
+ * (`--single-threaded`) took ~10% less CPU in all: when the workers take every core that is what
+ * they do; with a core to spare, compiling there is free. `FAULTLINE_GC_THREADS=default` keeps
+ * V8's defaults (every background thread).
  */
 const SINGLE_THREADED_GC = '--single-threaded-gc';
+const SINGLE_THREADED = '--single-threaded';
 
 /** The seed options beyond the campaign's own that a run may ask for (a replay's trace, a shrink's vetoes). */
 export type SeedExtras = Pick<SeedSpec, 'keepTrace' | 'traceEvents' | 'traceCapacity' | 'faultsOff' | 'vetoes'>;
@@ -71,10 +77,13 @@ export const WORKER_MARKER_FD = 4;
 export const OLD_SPACE_INITIAL_MB = 64;
 const INITIAL_OLD_SPACE = '--initial-old-space-size';
 
-/** Node flags a worker process starts with. */
-export function workerExecArgv(workerEntry: string, workloadUrl: string): string[] {
-  const argv = process.execArgv.filter((flag) => flag !== SINGLE_THREADED_GC);
-  if (process.env['FAULTLINE_GC_THREADS'] !== 'default') argv.push(SINGLE_THREADED_GC);
+/**
+ * Node flags a worker process starts with; `coresBusy` when the campaign's workers take every
+ * core (see {@link SINGLE_THREADED}).
+ */
+export function workerExecArgv(workerEntry: string, workloadUrl: string, coresBusy = false): string[] {
+  const argv = process.execArgv.filter((flag) => flag !== SINGLE_THREADED_GC && flag !== SINGLE_THREADED);
+  if (process.env['FAULTLINE_GC_THREADS'] !== 'default') argv.push(coresBusy ? SINGLE_THREADED : SINGLE_THREADED_GC);
   const given = [...argv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].some((flag) => flag.replace(/_/g, '-').startsWith(INITIAL_OLD_SPACE));
   if (!given) argv.push(`${INITIAL_OLD_SPACE}=${OLD_SPACE_INITIAL_MB}`);
   // A TypeScript workload, or faultline itself run from source: the worker needs the loader too.
@@ -85,14 +94,15 @@ export function workerExecArgv(workerEntry: string, workloadUrl: string): string
 /**
  * Starts a worker process. Its stdout goes to our stderr: a workload's `console.log` must never
  * mix into `--json` output. `markerFd` (the campaign's seed-marker file, see `seed-marker.ts`) is
- * passed as descriptor {@link WORKER_MARKER_FD}. It ignores SIGINT (a terminal's Ctrl-C reaches the whole process
+ * passed as descriptor {@link WORKER_MARKER_FD}; `coresBusy` says the campaign's workers take every
+ * core. It ignores SIGINT (a terminal's Ctrl-C reaches the whole process
  * group): the campaign decides what an interrupt means and ends its workers itself.
  */
-export function startWorkerProcess(setup: WorkerSetup, markerFd?: number): ChildProcess {
+export function startWorkerProcess(setup: WorkerSetup, markerFd: number | undefined, coresBusy: boolean): ChildProcess {
   const entry = fileURLToPath(siblingModuleUrl('./worker'));
   const stdio: Array<'ignore' | 'ipc' | number> = ['ignore', 2, 2, 'ipc'];
   if (markerFd !== undefined) stdio[WORKER_MARKER_FD] = markerFd;
-  const child = fork(entry, [], { execArgv: workerExecArgv(entry, setup.moduleUrl), stdio, serialization: 'advanced' });
+  const child = fork(entry, [], { execArgv: workerExecArgv(entry, setup.moduleUrl, coresBusy), stdio, serialization: 'advanced' });
   child.send({ type: 'setup', setup } satisfies ToWorker);
   return child;
 }
