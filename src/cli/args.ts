@@ -73,6 +73,8 @@ export interface ReplayArgs {
   /** Fault kinds switched off, and single injected faults vetoed (what `shrink` prints). */
   readonly faultsOff: readonly string[];
   readonly vetoes: readonly FaultOccurrence[];
+  /** Real time the seed may run before it fails with ERR_SEED_TIMEOUT (as for `sim`). */
+  readonly seedTimeoutMs: number;
 }
 
 export interface ShrinkArgs {
@@ -346,7 +348,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         seed: { type: 'string' }, profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' },
         option: { type: 'string', multiple: true }, trace: { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
         intercept: { type: 'boolean' }, 'check-determinism': { type: 'boolean' },
-        'faults-off': { type: 'string', multiple: true }, veto: { type: 'string', multiple: true },
+        'faults-off': { type: 'string', multiple: true }, veto: { type: 'string', multiple: true }, 'seed-timeout': { type: 'string' },
       });
       if (values['help'] === true) return { command: 'help', topic: 'replay', asked: true };
       const workload = positionals[0];
@@ -369,6 +371,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         checkDeterminism: values['check-determinism'] === true,
         faultsOff: faultKindList(strs(values['faults-off'])),
         vetoes: vetoList(strs(values['veto'])),
+        seedTimeoutMs: str(values['seed-timeout']) === undefined ? SEED_TIMEOUT_MS_DEFAULT : parseDurationMs('seed-timeout', str(values['seed-timeout'])!),
       };
     }
     case 'shrink': {
@@ -456,6 +459,8 @@ result and sim.hash(); the hash is identical on every run of the same seed.
   --faults-off K,..  switch these fault kinds off (what faultline shrink prints)
   --veto N/K/I,...   the I-th injected fault of kind K on node N does not happen (from shrink)
   --verbose          print the error's stack and details (an ERR_DEADLOCK's pending operations)
+  --seed-timeout T   real time the seed may run before it fails with ERR_SEED_TIMEOUT, as for sim
+                     (default ${formatDurationMs(SEED_TIMEOUT_MS_DEFAULT)})
   --intercept        as for sim
   --check-determinism  run the seed twice and compare sim.hash()
   --json             one JSON document on stdout (with the stack and details)`,

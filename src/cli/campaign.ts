@@ -1,31 +1,43 @@
 /**
  * A campaign: one workload over a range of seeds, spread over worker processes.
  *
- * The coordinator hands out seeds in small batches (a worker asks for more when it is done), so a
- * slow seed never leaves the other cores idle, and at most one batch per worker is outstanding:
- * memory stays bounded whatever the seed count. With `workers: 0` the seeds run in the calling
+ * The coordinator hands out seeds in small chunks, {@link CHUNKS_AHEAD} per worker at a time (the
+ * next one waits in the worker, so it never idles waiting for the coordinator), so a slow seed never
+ * leaves the other cores idle and memory stays bounded whatever the seed count. Workers send results
+ * in batches (`worker.ts`): the coordinator's process wakes a few times per chunk, not once per seed,
+ * and takes that much less CPU from the workers. With `workers: 0` the seeds run in the calling
  * process (tests, replay-sized runs; no seed timeout there).
  *
  * Every seed is accounted for: a worker that exits, crashes, runs out of memory or is killed fails
  * the seed it was running (`ERR_WORKER_EXIT`, with the exit code or signal), a seed that runs past
- * the real-time limit fails with `ERR_SEED_TIMEOUT` and its worker is killed; either way the rest
- * of the batch goes back in the queue and a fresh worker takes over. The verdict comes from a
+ * the real-time limit fails with `ERR_SEED_TIMEOUT` and its worker is killed; either way the seeds it
+ * finished without reporting them (its seed marker says which, `seed-marker.ts`) and the ones it never
+ * started go back in the queue, and a fresh worker takes over. The verdict comes from a
  * {@link SeedLedger}, so a seed without a result is named as missing and fails the campaign.
  */
 import type { ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { SeedMarkerFile } from './seed-marker.js';
 import { UsageError } from './usage-error.js';
 import type { LoadedWorkload } from './load-workload.js';
 import { runSeed, type SeedResult } from './run-seed.js';
 import { SeedLedger, MISSING_NAMED_MAX } from './seed-ledger.js';
 import { rangePlan, type SeedPlan } from './seed-plan.js';
 import type { LatencyPresetName } from './sim-api.js';
-import { startWorkerProcess, type FromWorker, type ToWorker, type WorkerSetup } from './worker-process.js';
+import { startWorkerProcess, type FromWorker, type SeedExtras, type ToWorker, type WorkerSetup } from './worker-process.js';
 import type { FaultPresetName, SimProfile } from './workload.js';
 
-export type { FromWorker, ToWorker, WorkerSetup } from './worker-process.js';
+export type { FromWorker, SeedExtras, ToWorker, WorkerSetup } from './worker-process.js';
 
-/** Largest batch of seeds handed to a worker at once. */
-export const CHUNK_SEEDS_MAX = 16;
+/** Largest chunk of seeds handed to a worker at once. */
+export const CHUNK_SEEDS_MAX = 32;
+/** Chunks a worker holds: the one it runs and the next, so it never waits for the campaign between chunks. */
+export const CHUNKS_AHEAD = 2;
+/**
+ * Longest a finished result waits in its worker before it is sent (a chunk's end and a failure
+ * send at once). Bounds how stale the progress display is, and adds to the seed timeout's slack.
+ */
+export const RESULT_FLUSH_INTERVAL_MS = 100;
 /** Failures kept in a campaign result: the lowest seeds (the count is always exact). */
 export const FAILURES_KEPT_MAX = 1000;
 /** Real time a seed may run before it fails with `ERR_SEED_TIMEOUT` (`--seed-timeout`). */
@@ -56,6 +68,8 @@ export interface CampaignSpec {
   readonly checkDeterminism?: boolean;
   /** Stop handing out seeds after the first failure (seeds already running finish). */
   readonly failFast?: boolean;
+  /** Seed options beyond the campaign's (a replay's trace, a shrink's vetoes). */
+  readonly seedExtras?: SeedExtras;
   /** Real time one seed may take on a worker (default {@link SEED_TIMEOUT_MS_DEFAULT}). */
   readonly seedTimeoutMs?: number;
   /** Aborting stops the campaign (workers are killed); its reason (e.g. `'SIGINT'`) is reported. */
@@ -97,6 +111,11 @@ export interface CampaignResult {
   readonly stoppedBy?: 'duration' | 'failures';
   /** The abort reason when the campaign was interrupted (e.g. `'SIGINT'`). */
   readonly interrupted?: string;
+  /**
+   * CPU time of the worker processes (start-up included) as they last reported it, each with its
+   * last batch of results; 0 when the seeds ran in the calling process.
+   */
+  readonly workerCpuMs: number;
 }
 
 /** The options a seed runs with: the user's, plus `variant` from a `name:variant` specifier. */
@@ -111,6 +130,7 @@ function runnerFailure(seed: number, wallMs: number, code: string, message: stri
 
 class Tally {
   failed = 0;
+  workerCpuMicros = 0;
   excused = 0;
   /** The lowest failing seeds, sorted; bounded by FAILURES_KEPT_MAX. */
   readonly failures: SeedResult[] = [];
@@ -170,6 +190,7 @@ export async function runCampaign(spec: CampaignSpec): Promise<CampaignResult> {
     stoppedEarly: stop === 'fail-fast' && missingCount > 0,
     ...(stop === 'duration' || stop === 'failures' ? { stoppedBy: stop } : {}),
     ...(interrupted === undefined ? {} : { interrupted }),
+    workerCpuMs: tally.workerCpuMicros / 1000,
   };
 }
 
@@ -193,7 +214,7 @@ async function runInline(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Prom
     if (stop !== undefined) return stop;
     const result = await runSeed(spec.workload.workload, {
       seed: plan.seedAt(i), profile: spec.profile, faults: spec.faults, latency: spec.latency, options,
-      intercept: spec.intercept === true, checkDeterminism: spec.checkDeterminism === true,
+      intercept: spec.intercept === true, checkDeterminism: spec.checkDeterminism === true, ...spec.seedExtras,
     });
     tally.add(result, i);
     // Let timers (the progress display) and signals run between seeds.
@@ -202,27 +223,58 @@ async function runInline(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Prom
   return shouldStop();
 }
 
-/** One worker process and the batch it holds. */
+/** One worker process and the seeds it holds. */
 interface Slot {
   readonly child: ChildProcess;
+  /** Its slot in the seed-marker file, when it has one. */
+  readonly markerOffsetBytes: number | undefined;
   ready: boolean;
-  /** The batch it runs (indices in the plan), and how many of its results arrived. */
-  batch: readonly number[] | undefined;
+  /** It writes its seed marker and sends results in batches (else one by one, each before the next seed). */
+  batching: boolean;
+  /** Indices (in the plan) handed to it and not yet reported, in the order it runs them. */
+  readonly pending: number[];
+  /** The sizes of the chunks those came in, the first one possibly partly reported. */
+  readonly chunks: number[];
+  /** Results received from it. */
   got: number;
-  /** When the seed it runs now started (the previous result, or the batch). */
-  seedStartedMs: number;
+  /** When it last showed progress: a batch of results, or seeds handed to it while it had none. */
+  progressMs: number;
+  /** Its CPU time as of its last batch. */
+  cpuMicros: number;
   /** Set when we end the worker ourselves: its exit is not a failure. */
   retiring: boolean;
   /** Set when we killed it for running past the seed timeout. */
   timedOut: boolean;
+  /** Set once we sent it SIGKILL (for a timeout, an interrupt or a fatal error). */
+  killed: boolean;
 }
 
 function exitDescription(code: number | null, signal: NodeJS.Signals | null): string {
   return signal !== null ? `was killed by signal ${signal}` : `exited with code ${code ?? '?'}`;
 }
 
+/**
+ * The position among a dead worker's pending seeds of the seed it died in, if it died inside one.
+ * The pending seeds before it are the ones it finished without reporting them.
+ */
+function deathPoint(slot: Slot, markers: SeedMarkerFile | undefined): number | undefined {
+  const pending = slot.pending.length;
+  const counts = slot.batching && markers !== undefined && slot.markerOffsetBytes !== undefined ? markers.read(slot.markerOffsetBytes) : undefined;
+  if (counts !== undefined) {
+    const rerun = counts.finished - slot.got;
+    const inside = counts.started - counts.finished;
+    if (rerun >= 0 && rerun <= pending && (inside === 0 || inside === 1)) {
+      return inside === 1 && rerun < pending ? rerun : undefined;
+    }
+  }
+  // No (usable) marker: each result was sent before the next seed started, so the first pending
+  // seed is the one it was running (or about to run).
+  return pending > 0 ? 0 : undefined;
+}
+
 /** Runs the seeds on worker processes; resolves with why it stopped early, if it did. */
 function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<StopReason> {
+  const markers = SeedMarkerFile.open();
   const setup: WorkerSetup = {
     moduleUrl: spec.workload.moduleUrl,
     specifier: spec.workload.specifier,
@@ -233,12 +285,16 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
     options: seedOptions(spec.workload, spec.options),
     intercept: spec.intercept === true,
     checkDeterminism: spec.checkDeterminism === true,
+    ...(spec.seedExtras === undefined ? {} : { extras: spec.seedExtras }),
+    flushIntervalMs: RESULT_FLUSH_INTERVAL_MS,
   };
   const timeoutMs = spec.seedTimeoutMs ?? SEED_TIMEOUT_MS_DEFAULT;
   const count = Math.max(1, Math.min(spec.workers, plan.count));
+  // With a core to spare, V8's background compilation in the workers costs no one anything.
+  const coresBusy = count >= availableParallelism();
   let next = 0;
   const end = plan.count;
-  /** Indices handed out whose worker died before running them: run first (bounded by the batches out). */
+  /** Indices handed out whose worker died before reporting them: run first (bounded by the seeds out). */
   const requeued: number[] = [];
   let stopping = false;
   let stopReason: StopReason;
@@ -255,6 +311,7 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
       if (settled || slots.size > 0) return;
       settled = true;
       clearInterval(watchdog);
+      markers?.close();
       spec.signal?.removeEventListener('abort', onAbort);
       if (failure !== undefined) reject(failure);
       else resolve(stopReason);
@@ -262,7 +319,10 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
     const retire = (slot: Slot, how: 'stop' | 'kill'): void => {
       if (slot.retiring && how === 'stop') return;
       slot.retiring = true;
-      if (how === 'kill' || !slot.child.connected) slot.child.kill('SIGKILL');
+      if (how === 'kill' || !slot.child.connected) {
+        slot.killed = true;
+        slot.child.kill('SIGKILL');
+      }
       else slot.child.send({ type: 'stop' } satisfies ToWorker);
     };
     const stopAll = (how: 'stop' | 'kill'): void => {
@@ -288,70 +348,91 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
       stopReason = reason;
       stopAll('stop');
     };
-    const assign = (slot: Slot): void => {
-      slot.batch = undefined;
-      slot.got = 0;
+    /** Keeps {@link CHUNKS_AHEAD} chunks on the worker; ends it when there is nothing left for it. */
+    const topUp = (slot: Slot): void => {
       checkStop();
-      if (stopping || !workLeft()) {
-        retire(slot, 'stop');
-        return;
+      if (slot.retiring) return;
+      while (!stopping && slot.chunks.length < CHUNKS_AHEAD && workLeft()) {
+        const indices = take();
+        if (slot.pending.length === 0) slot.progressMs = performance.now();
+        slot.pending.push(...indices);
+        slot.chunks.push(indices.length);
+        slot.child.send({ type: 'run', seeds: indices.map((index) => plan.seedAt(index)) } satisfies ToWorker);
       }
-      const indices = take();
-      slot.batch = indices;
-      slot.seedStartedMs = performance.now();
-      slot.child.send({ type: 'run', seeds: indices.map((index) => plan.seedAt(index)) } satisfies ToWorker);
+      if (slot.pending.length === 0) retire(slot, 'stop');
+    };
+    const onResults = (slot: Slot, results: readonly SeedResult[]): void => {
+      slot.progressMs = performance.now();
+      // Without a marker, a result for the seed the watchdog was killing it for means the kill
+      // now ends a worker between seeds: no seed to blame.
+      if (!slot.batching) slot.timedOut = false;
+      for (const result of results) {
+        // Results come in the order the seeds were handed out.
+        const index = slot.pending.shift();
+        slot.got += 1;
+        if (slot.chunks.length > 0) {
+          slot.chunks[0]! -= 1;
+          if (slot.chunks[0] === 0) slot.chunks.shift();
+        }
+        if (index !== undefined) tally.add(result, index);
+      }
+      topUp(slot);
     };
     const onDeath = (slot: Slot, code: number | null, signal: NodeJS.Signals | null): void => {
       slots.delete(slot);
-      const batch = slot.batch;
-      const inFlight = batch?.[slot.got];
-      if (!slot.retiring || slot.timedOut) {
+      tally.workerCpuMicros += slot.cpuMicros;
+      const pending = slot.pending;
+      const inFlight = deathPoint(slot, markers);
+      const blamed = !slot.retiring || slot.timedOut;
+      if (blamed) {
         if (!slot.ready) {
           fatal(new UsageError(`a worker process ${exitDescription(code, signal)} while loading the workload '${spec.workload.specifier}' (does its module exit or crash when imported?)`));
-        } else if (batch !== undefined && inFlight !== undefined) {
-          const wallMs = performance.now() - slot.seedStartedMs;
-          const seed = plan.seedAt(inFlight);
+        } else if (inFlight !== undefined) {
+          const index = pending[inFlight]!;
+          const wallMs = performance.now() - slot.progressMs;
+          const seed = plan.seedAt(index);
+          // A one-seed run (a replay) has no campaign to go on with.
+          const onward = plan.count > 1;
           tally.add(slot.timedOut
-            ? runnerFailure(seed, wallMs, 'ERR_SEED_TIMEOUT', `the seed ran longer than ${timeoutMs / 1000}s of real time (--seed-timeout): a loop that never yields, or a workload that waits on real time; its worker was killed and replaced`)
-            : runnerFailure(seed, wallMs, 'ERR_WORKER_EXIT', `the worker process running this seed ${exitDescription(code, signal)} (the workload called process.exit, crashed, ran out of memory or was killed); the campaign went on with a fresh worker`), inFlight);
+            ? runnerFailure(seed, wallMs, 'ERR_SEED_TIMEOUT', `the seed ran longer than ${timeoutMs / 1000}s of real time (--seed-timeout): a loop that never yields, or a workload that waits on real time; its worker was killed${onward ? ' and replaced' : ''}`)
+            : runnerFailure(seed, wallMs, 'ERR_WORKER_EXIT', `the worker process running this seed ${exitDescription(code, signal)} (the workload called process.exit, crashed, ran out of memory or was killed)${onward ? '; the campaign went on with a fresh worker' : ''}`), index);
           checkStop();
-        } else if (++idleDeaths > IDLE_WORKER_DEATHS_MAX) {
+        } else if (!slot.timedOut && ++idleDeaths > IDLE_WORKER_DEATHS_MAX) {
           fatal(new Error(`worker processes keep exiting between seeds (${exitDescription(code, signal)}, ${idleDeaths} times)`));
         }
       }
-      // The seeds of its batch it never reported go back to the queue.
-      if (batch !== undefined) for (let i = slot.got + (inFlight !== undefined && (!slot.retiring || slot.timedOut) ? 1 : 0); i < batch.length; i++) requeued.push(batch[i]!);
+      // Seeds it finished without reporting run again (deterministic: same result); with those,
+      // the seeds it never started go back to the queue.
+      for (let i = 0; i < pending.length; i++) {
+        if (!(blamed && i === inFlight)) requeued.push(pending[i]!);
+      }
       if (!stopping && workLeft()) spawn();
       finishIfDone();
     };
     const spawn = (): void => {
       let child: ChildProcess;
+      const markerOffsetBytes = markers?.allocate();
       try {
-        child = startWorkerProcess(setup);
+        child = startWorkerProcess({ ...setup, ...(markerOffsetBytes === undefined ? {} : { markerOffsetBytes }) }, markers?.fd, coresBusy);
       } catch (err) {
         fatal(err instanceof Error ? err : new Error(String(err)));
         return;
       }
-      const slot: Slot = { child, ready: false, batch: undefined, got: 0, seedStartedMs: performance.now(), retiring: false, timedOut: false };
+      const slot: Slot = {
+        child, markerOffsetBytes, ready: false, batching: false, pending: [], chunks: [], got: 0,
+        progressMs: performance.now(), cpuMicros: 0, retiring: false, timedOut: false, killed: false,
+      };
       slots.add(slot);
       child.on('message', (message: FromWorker) => {
         switch (message.type) {
           case 'ready':
             slot.ready = true;
-            assign(slot);
+            slot.batching = message.batching && markerOffsetBytes !== undefined;
+            topUp(slot);
             break;
-          case 'result':
-            // Results come in batch order: this one is for the batch's next index.
-            const index = slot.batch?.[slot.got];
-            slot.got += 1;
-            slot.seedStartedMs = performance.now();
-            // It finished the seed the watchdog was killing it for: the kill now ends an idle worker.
-            slot.timedOut = false;
-            if (index !== undefined) tally.add(message.result, index);
-            if (!message.result.ok) checkStop();
-            break;
-          case 'idle':
-            assign(slot);
+          case 'results':
+            slot.cpuMicros = message.cpuMicros;
+            onResults(slot, message.results);
             break;
           case 'fatal':
             // The command loaded the workload itself first, so this is the module behaving differently in a worker.
@@ -365,11 +446,15 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
       child.on('close', (code, signal) => onDeath(slot, code, signal));
     };
 
+    // A batching worker may hold a finished result up to the flush interval: the seed it runs
+    // now started at most that long after its last batch.
+    const limitMs = (slot: Slot): number => timeoutMs + (slot.batching ? RESULT_FLUSH_INTERVAL_MS : 0);
     const watchdog = setInterval(() => {
       checkStop();
       const now = performance.now();
       for (const slot of slots) {
-        if (slot.batch !== undefined && !slot.retiring && now - slot.seedStartedMs > timeoutMs) {
+        // A worker asked to stop is still watched: it stops only after the seed it runs.
+        if (slot.ready && slot.pending.length > 0 && !slot.killed && now - slot.progressMs > limitMs(slot)) {
           slot.timedOut = true;
           retire(slot, 'kill');
         }

@@ -9,16 +9,26 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FaultPresetName, SimProfile } from './workload.js';
 import type { LatencyPresetName } from './sim-api.js';
+import type { SeedResult, SeedSpec } from './run-seed.js';
 import { siblingModuleUrl } from './load-workload.js';
 import { isTypeScriptPath, typeScriptImportUrl } from './typescript-loader.js';
 
 /**
- * V8's parallel GC helper threads compete with the other workers for the cores: two workers ran
- * at ~1.45x one with them and ~1.8x without (measured). `FAULTLINE_GC_THREADS=default` keeps them.
+ * V8's background threads only pay off on an idle core. Its parallel GC helper threads compete
+ * with the other workers for the cores: two workers ran at ~1.45x one with them and ~1.8x without
+ * (measured), so workers always run without them. Its background compilation (TurboFan) took ~20%
+ * on top of a worker's own thread's CPU, and compiling on the worker's thread instead
+ * (`--single-threaded`) took ~10% less CPU in all: when the workers take every core that is what
+ * they do; with a core to spare, compiling there is free. `FAULTLINE_GC_THREADS=default` keeps
+ * V8's defaults (every background thread).
  */
 const SINGLE_THREADED_GC = '--single-threaded-gc';
+const SINGLE_THREADED = '--single-threaded';
 
-/** What a worker needs to load the workload. Plain data (the first message it receives). */
+/** The seed options beyond the campaign's own that a run may ask for (a replay's trace, a shrink's vetoes). */
+export type SeedExtras = Pick<SeedSpec, 'keepTrace' | 'traceEvents' | 'traceCapacity' | 'faultsOff' | 'vetoes'>;
+
+/** What a worker needs to load the workload and run its seeds. Plain data (the first message it receives). */
 export interface WorkerSetup {
   readonly moduleUrl: string;
   readonly specifier: string;
@@ -29,25 +39,53 @@ export interface WorkerSetup {
   readonly options: Readonly<Record<string, string>>;
   readonly intercept: boolean;
   readonly checkDeterminism: boolean;
+  readonly extras?: SeedExtras;
+  /**
+   * The worker's seed marker (its byte offset in the descriptor {@link WORKER_MARKER_FD}), which
+   * lets it send results in batches; without one it sends each result before the next seed starts.
+   */
+  readonly markerOffsetBytes?: number;
+  /** Longest time a finished result waits in the worker before it is sent (batches end sooner at a chunk's end). */
+  readonly flushIntervalMs: number;
 }
 
 /** Messages from the campaign to a worker. */
 export type ToWorker =
   | { readonly type: 'setup'; readonly setup: WorkerSetup }
+  /** More seeds: queued behind the ones the worker has (the campaign keeps at most a few chunks out). */
   | { readonly type: 'run'; readonly seeds: readonly number[] }
   | { readonly type: 'stop' };
 
 /** Messages from a worker to the campaign. */
 export type FromWorker =
-  | { readonly type: 'ready' }
-  | { readonly type: 'result'; readonly result: import('./run-seed.js').SeedResult }
-  | { readonly type: 'idle' }
+  /** Loaded; `batching` says whether it writes its seed marker and so sends results in batches. */
+  | { readonly type: 'ready'; readonly batching: boolean }
+  /** Results in the order the seeds were handed out; `cpuMicros` is the worker's CPU time so far. */
+  | { readonly type: 'results'; readonly results: readonly SeedResult[]; readonly cpuMicros: number }
   | { readonly type: 'fatal'; readonly message: string };
 
-/** Node flags a worker process starts with. */
-export function workerExecArgv(workerEntry: string, workloadUrl: string): string[] {
-  const argv = process.execArgv.filter((flag) => flag !== SINGLE_THREADED_GC);
-  if (process.env['FAULTLINE_GC_THREADS'] !== 'default') argv.push(SINGLE_THREADED_GC);
+/** The descriptor a worker finds its seed-marker file on. */
+export const WORKER_MARKER_FD = 4;
+
+/**
+ * V8 sizes the old generation after each full GC from what survived: a seed keeps little alive
+ * (~9 MB), so a worker ran a full mark-compact every few seeds (one per ~30 ms, about a fifth of
+ * its CPU). Starting the old generation at 64 MB lets garbage from many seeds go in one collection:
+ * CPU per seed -13% (measured, `bench/campaign`). V8 clamps it to a smaller `--max-old-space-size`,
+ * and a worker given its own `--initial-old-space-size` keeps it.
+ */
+export const OLD_SPACE_INITIAL_MB = 64;
+const INITIAL_OLD_SPACE = '--initial-old-space-size';
+
+/**
+ * Node flags a worker process starts with; `coresBusy` when the campaign's workers take every
+ * core (see {@link SINGLE_THREADED}).
+ */
+export function workerExecArgv(workerEntry: string, workloadUrl: string, coresBusy = false): string[] {
+  const argv = process.execArgv.filter((flag) => flag !== SINGLE_THREADED_GC && flag !== SINGLE_THREADED);
+  if (process.env['FAULTLINE_GC_THREADS'] !== 'default') argv.push(coresBusy ? SINGLE_THREADED : SINGLE_THREADED_GC);
+  const given = [...argv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].some((flag) => flag.replace(/_/g, '-').startsWith(INITIAL_OLD_SPACE));
+  if (!given) argv.push(`${INITIAL_OLD_SPACE}=${OLD_SPACE_INITIAL_MB}`);
   // A TypeScript workload, or faultline itself run from source: the worker needs the loader too.
   if (isTypeScriptPath(workerEntry) || isTypeScriptPath(workloadUrl)) argv.push('--import', typeScriptImportUrl());
   return argv;
@@ -55,12 +93,16 @@ export function workerExecArgv(workerEntry: string, workloadUrl: string): string
 
 /**
  * Starts a worker process. Its stdout goes to our stderr: a workload's `console.log` must never
- * mix into `--json` output. It ignores SIGINT (a terminal's Ctrl-C reaches the whole process
+ * mix into `--json` output. `markerFd` (the campaign's seed-marker file, see `seed-marker.ts`) is
+ * passed as descriptor {@link WORKER_MARKER_FD}; `coresBusy` says the campaign's workers take every
+ * core. It ignores SIGINT (a terminal's Ctrl-C reaches the whole process
  * group): the campaign decides what an interrupt means and ends its workers itself.
  */
-export function startWorkerProcess(setup: WorkerSetup): ChildProcess {
+export function startWorkerProcess(setup: WorkerSetup, markerFd: number | undefined, coresBusy: boolean): ChildProcess {
   const entry = fileURLToPath(siblingModuleUrl('./worker'));
-  const child = fork(entry, [], { execArgv: workerExecArgv(entry, setup.moduleUrl), stdio: ['ignore', 2, 2, 'ipc'], serialization: 'advanced' });
+  const stdio: Array<'ignore' | 'ipc' | number> = ['ignore', 2, 2, 'ipc'];
+  if (markerFd !== undefined) stdio[WORKER_MARKER_FD] = markerFd;
+  const child = fork(entry, [], { execArgv: workerExecArgv(entry, setup.moduleUrl, coresBusy), stdio, serialization: 'advanced' });
   child.send({ type: 'setup', setup } satisfies ToWorker);
   return child;
 }

@@ -34,7 +34,7 @@ describe('cli: the seed ledger', () => {
   it('a campaign with a missing seed says so and fails, even with no failure', () => {
     const result: CampaignResult = {
       seedCount: 6, seedsRun: 5, passed: 5, failed: 0, excused: 0, failures: [], missingCount: 1, missing: [3],
-      resumeFrom: 3, wallMs: 100, seedsPerSecond: 50, stoppedEarly: false,
+      resumeFrom: 3, wallMs: 100, seedsPerSecond: 50, stoppedEarly: false, workerCpuMs: 0,
     };
     expect(formatSummary(result, 2)).to.match(/^FAIL: 1 of 6 seeds never reported a result \(missing: 3\); 5 passed, 0 failed/);
     expect(campaignExitCode(result)).to.equal(1);

@@ -6,6 +6,7 @@
  * signal to the command ends every worker and prints a partial summary that says where to resume.
  */
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,14 +24,31 @@ interface SimDoc {
   failures: Array<{ seed: number; code: string; message: string; hash: string; replay: string }>;
 }
 
+interface OutLine {
+  seed: number;
+  ok: boolean;
+  hash: string;
+}
+
+async function outLines(path: string): Promise<OutLine[]> {
+  return (await readFile(path, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as OutLine);
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  // An orphan that died waits as a zombie until whoever adopted it reaps it: it is not running.
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return true;
+  }
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('cli: every seed is accounted for', function () {
   this.timeout(60_000);
@@ -126,6 +144,101 @@ export default {
     const run = await faultline(['sim', path, '--seeds', '3', '--workers', '2']);
     expect(run.code).to.equal(2);
     expect(run.stderr).to.match(/^faultline: a worker process exited with code 3 while loading the workload '.*exit-on-load\.mjs'/m);
+  });
+
+  it('a worker that dies inside a batch of unsent results fails exactly its seed; the seeds it finished run again, none lost or counted twice', async () => {
+    const path = await workload('batch-exit.mjs', `
+import { appendFileSync } from 'node:fs';
+export default {
+  async run(ctx) {
+    appendFileSync(process.env.RUNS_FILE, ctx.seed + '\\n');
+    await ctx.sim.clock.sleep(1 + ctx.randomInt(50));
+    if (String(ctx.seed) === ctx.options.exitAt) process.exit(7);
+  },
+};
+`);
+    const cleanOut = join(dir, 'batch-clean.ndjson');
+    const crashOut = join(dir, 'batch-crash.ndjson');
+    const runs = join(dir, 'batch-runs');
+    await writeFile(runs, '');
+    const clean = await faultline(['sim', path, '--seeds', '40', '--workers', '1', '--out', cleanOut], { env: { RUNS_FILE: join(dir, 'batch-runs-clean') } });
+    expect(clean.code, clean.stderr).to.equal(0);
+    // One worker, 40 seeds: chunks 1..10 and 11..17 go out first; a result is sent at a chunk's
+    // end (or after 100 ms), so 11..16 are finished but unsent when seed 17 exits.
+    const run = await faultline(['sim', path, '--seeds', '40', '--workers', '1', '--option', 'exitAt=17', '--out', crashOut, '--json'], { env: { RUNS_FILE: runs } });
+    expect(run.code, run.stderr).to.equal(1);
+    const doc = JSON.parse(run.stdout) as SimDoc;
+    expect(doc).to.deep.include({ seedCount: 40, seedsRun: 40, passed: 39, failed: 1, missingCount: 0 });
+    expect(doc.failures.map((f) => [f.seed, f.code])).to.deep.equal([[17, 'ERR_WORKER_EXIT']]);
+    expect(doc.failures[0]!.message).to.include('exited with code 7');
+    // Every seed has exactly one line, and each passing seed the hash of the run without the exit.
+    const hashes = new Map((await outLines(cleanOut)).map((line) => [line.seed, line.hash]));
+    const lines = await outLines(crashOut);
+    expect(lines.map((line) => line.seed).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 40 }, (_, i) => i + 1));
+    for (const line of lines) {
+      if (line.seed === 17) expect(line.ok).to.equal(false);
+      else expect([line.seed, line.ok, line.hash]).to.deep.equal([line.seed, true, hashes.get(line.seed)]);
+    }
+    // The seeds it finished without sending ran again (never seed 17 itself, never a seed it had sent).
+    const counts = new Map<number, number>();
+    for (const seed of (await readFile(runs, 'utf8')).split('\n').filter(Boolean).map(Number)) counts.set(seed, (counts.get(seed) ?? 0) + 1);
+    const twice = [...counts].filter(([, n]) => n === 2).map(([seed]) => seed);
+    expect([...counts].filter(([, n]) => n > 2)).to.deep.equal([]);
+    expect(counts.get(17)).to.equal(1);
+    expect(twice.length).to.be.greaterThan(0);
+    for (const seed of twice) expect(seed).to.be.within(11, 16);
+  });
+
+  it('a worker whose command is killed with SIGKILL while a seed spins is gone within two seconds', async () => {
+    const pidFile = join(dir, 'pid-spin-forever');
+    const path = await workload('spin-forever.mjs', `
+import { writeFileSync } from 'node:fs';
+export default { async run() { writeFileSync(process.env.PID_FILE, String(process.pid)); for (;;) {} } };
+`);
+    let cli = 0;
+    const running = faultline(['sim', path, '--seeds', '1', '--workers', '1', '--seed-timeout', '1h'], {
+      env: { PID_FILE: pidFile }, onStart: (child) => { cli = child.pid ?? 0; },
+    });
+    let worker = 0;
+    for (let i = 0; i < 400 && worker === 0; i++) {
+      await sleep(50);
+      worker = Number(await readFile(pidFile, 'utf8').catch(() => '0'));
+    }
+    expect(worker).to.be.greaterThan(0);
+    await sleep(300);
+    expect(isAlive(worker), 'the worker spins').to.equal(true);
+    process.kill(cli, 'SIGKILL');
+    const killedAt = performance.now();
+    while (isAlive(worker) && performance.now() - killedAt < 10_000) await sleep(50);
+    const goneAfterMs = performance.now() - killedAt;
+    const outlived = isAlive(worker);
+    // The orphan holds the command's output pipes: end it before waiting for them to close.
+    if (outlived) process.kill(worker, 'SIGKILL');
+    await running;
+    expect(outlived, 'the worker outlived its command').to.equal(false);
+    expect(goneAfterMs).to.be.lessThan(2000);
+  });
+
+  it('replay --seed-timeout fails a spinning seed with ERR_SEED_TIMEOUT instead of hanging', async () => {
+    const path = await workload('spin-replay.mjs', `
+export default { async run(ctx) { await ctx.sim.clock.sleep(1); if (ctx.seed === 2) for (;;) {} } };
+`);
+    const started = performance.now();
+    const run = await faultline(['replay', path, '--seed', '2', '--seed-timeout', '700ms', '--json']);
+    expect(run.code, run.stderr).to.equal(1);
+    expect(JSON.parse(run.stdout)).to.deep.include({ seed: 2, ok: false, code: 'ERR_SEED_TIMEOUT' });
+    expect(performance.now() - started).to.be.lessThan(20_000);
+    const text = await faultline(['replay', path, '--seed', '2', '--seed-timeout', '0.5']);
+    expect(text.code).to.equal(1);
+    expect(text.stdout).to.match(/^FAIL seed 2: ERR_SEED_TIMEOUT: the seed ran longer than 0\.5s of real time/m);
+    const passing = await faultline(['replay', path, '--seed', '1', '--seed-timeout', '700ms']);
+    expect(passing.code, passing.stderr).to.equal(0);
+    expect(passing.stdout).to.include('PASS seed 1');
+    const help = await faultline(['replay', '--help']);
+    expect(help.stdout).to.match(/--seed-timeout T .*\n.*\(default 60s\)/);
+    const bad = await faultline(['replay', path, '--seed', '1', '--seed-timeout', 'soon']);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.include('--seed-timeout must be a duration');
   });
 
   it('a seed that spins in real time fails with ERR_SEED_TIMEOUT and its worker is replaced', async () => {
