@@ -131,4 +131,54 @@ describe('sim faults through the synchronous twins', function () {
     expect(node.crashed).to.equal(true);
     expect(sim.trace.filter('fault').map((e) => e.what)).to.deep.equal(['powerCut']);
   });
+
+  it('sync read and write without fault rules (the direct path) leave the same trace, metrics and crash states as their async twins', async () => {
+    const run = async (sync: boolean, latency: boolean, generalPath = false): Promise<unknown> => {
+      const sim = new Simulation({ seed: 66, capacityBytes: 256 * 1024, dirtyBytesMax: 64 * 1024, latency, sectorSizeBytes: 512 });
+      const node = sim.node('a');
+      // Rules that never match this file: they keep the sync calls on the general path (an IoOp).
+      if (generalPath) for (const kind of ['readError', 'writeError'] as const) sim.faults.set(kind, { rate: 1, path: 'elsewhere' });
+      const io = node.io;
+      const s = io.sync;
+      const outcomes: string[] = [];
+      const step = async (call: () => number, later: () => Promise<number>): Promise<void> => {
+        if (sync) {
+          try { outcomes.push(String(call())); } catch (err) { outcomes.push((err as StorageError).code); }
+        } else {
+          try { outcomes.push(String(await later())); } catch (err) { outcomes.push((err as StorageError).code); }
+        }
+      };
+      await sim.run(async () => {
+        const fd = await io.open('f', { read: true, write: true, create: true });
+        const buffer = new Uint8Array(4096);
+        for (let i = 0; i < 400; i++) {
+          buffer.fill(i & 0xff);
+          const offset = ((i * 7919) % 97) * (i % 3 === 0 ? 4096 : 1000);
+          const length = i % 5 === 0 ? 333 : 4096;
+          const view = buffer.subarray(0, length);
+          if (i % 2 === 0) await step(() => s.write(fd, view, offset), () => io.write(fd, view, offset));
+          else await step(() => s.read(fd, view, offset), () => io.read(fd, view, offset));
+          outcomes.push(String(buffer[0]));
+          if (i % 50 === 49) await io.fsync(fd);
+        }
+        // A closed fd and a bad buffer fail the same way on both paths.
+        await step(() => s.read(fd + 100, buffer, 0), () => io.read(fd + 100, buffer, 0));
+        await step(() => s.write(fd, 'x' as unknown as Uint8Array, 0), () => io.write(fd, 'x' as unknown as Uint8Array, 0));
+      });
+      const states = node.crashStates({ limit: 16 });
+      return { outcomes, hash: sim.hash(), metrics: io.metrics, states: [...states].map((state) => state.digest) };
+    };
+    for (const latency of [false, true]) {
+      const viaAsync = await run(false, latency) as { outcomes: string[]; hash: string };
+      const viaSync = await run(true, latency) as { outcomes: string[]; hash: string };
+      expect(viaAsync.outcomes, 'ENOSPC reached').to.include('ENOSPC');
+      if (!latency) expect(viaSync).to.deep.equal(viaAsync);
+      else {
+        // With latency the async run spends simulated time, which the trace records: only the outcomes must agree.
+        expect(viaSync.outcomes).to.deep.equal(viaAsync.outcomes);
+      }
+      // And the direct path against the general one, latency draws included (the fsyncs spend them).
+      expect(viaSync).to.deep.equal(await run(true, latency, true));
+    }
+  });
 });
