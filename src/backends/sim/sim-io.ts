@@ -438,7 +438,7 @@ export class SimIo implements Io, SyncCapableIo {
       checkFd('read', fd);
       view = checkBuffer('read', buffer);
       checkOffset('read', offsetBytes);
-      handle = this.readHandle('read', fd, offsetBytes, [view]);
+      handle = this.readHandle('read', fd, offsetBytes, view);
     } catch (err) {
       this.recorder.finish('read', false);
       throw err;
@@ -472,7 +472,7 @@ export class SimIo implements Io, SyncCapableIo {
       checkRangeEnd('write', offsetBytes, view.byteLength);
       handle = this.writeHandle('write', fd, 'EBADF');
       lengthBytes = writableBytes('write', offsetBytes, view.byteLength, { fd, path: handle.path });
-      if (handle.direct) this.checkDirect('write', handle, offsetBytes, [view]);
+      if (handle.direct) this.checkDirect('write', handle, offsetBytes, view);
     } catch (err) {
       this.recorder.finish('write', false);
       throw err;
@@ -626,10 +626,10 @@ export class SimIo implements Io, SyncCapableIo {
     return handle;
   }
 
-  private checkDirect(operation: string, handle: Handle, offsetBytes: number, buffers: readonly Uint8Array[]): void {
+  private checkDirect(operation: string, handle: Handle, offsetBytes: number, buffers: Uint8Array | readonly Uint8Array[]): void {
     const align = this.ctx.sectorBytes;
     let bad = offsetBytes % align !== 0;
-    for (const b of buffers) {
+    for (const b of buffers instanceof Uint8Array ? [buffers] : buffers) {
       if (bad) break;
       bad = b.byteLength % align !== 0 || b.byteOffset % align !== 0 || !alignedBuffers.has(b.buffer);
     }
@@ -642,7 +642,7 @@ export class SimIo implements Io, SyncCapableIo {
     return handle;
   }
 
-  private readHandle(operation: string, fd: number, offsetBytes: number, buffers: readonly Uint8Array[]): Handle {
+  private readHandle(operation: string, fd: number, offsetBytes: number, buffers: Uint8Array | readonly Uint8Array[]): Handle {
     const handle = this.handleOf(operation, fd);
     if (handle.inode.kind === 'dir') throw sys('EISDIR', operation, { fd, path: handle.path });
     if (!handle.readable) throw sys('EBADF', operation, { fd, path: handle.path });
@@ -682,7 +682,7 @@ export class SimIo implements Io, SyncCapableIo {
       checkFd('read', fd);
       view = checkBuffer('read', buffer);
       checkOffset('read', offsetBytes);
-      o.handle = this.readHandle('read', fd, offsetBytes, [view]);
+      o.handle = this.readHandle('read', fd, offsetBytes, view);
     } catch (err) {
       return this.fail('read', err);
     }
@@ -730,7 +730,7 @@ export class SimIo implements Io, SyncCapableIo {
       checkRangeEnd('write', offsetBytes, view.byteLength);
       const handle = this.writeHandle('write', fd, 'EBADF');
       o.lengthBytes = writableBytes('write', offsetBytes, view.byteLength, { fd, path: handle.path });
-      if (handle.direct) this.checkDirect('write', handle, offsetBytes, [view]);
+      if (handle.direct) this.checkDirect('write', handle, offsetBytes, view);
       o.handle = handle;
     } catch (err) {
       return this.fail('write', err);
