@@ -42,7 +42,7 @@ import { StorageError, type ErrorCode } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
 import { IO_OPERATIONS, type FsyncOptions, type Io, type IoFeatures, type IoMetrics, type IoOperation, type OpenFlags, type Stat } from '../../interfaces/io.js';
 import type { AttributeChange, InodeStat, StatFullOptions, SyncCapableIo, SyncNamespaceIo } from '../../interfaces/namespace-io.js';
-import { IO_BYTES_MAX } from '../../interfaces/limits.js';
+import { FILE_SIZE_MAX_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import { BouncePool } from '../../common/bounce-pool.js';
 import { CHUNK_BYTES } from './file-data.js';
 import {
@@ -471,7 +471,8 @@ export class SimIo implements Io, SyncCapableIo {
       checkOffset('write', offsetBytes);
       checkRangeEnd('write', offsetBytes, view.byteLength);
       handle = this.writeHandle('write', fd, 'EBADF');
-      lengthBytes = writableBytes('write', offsetBytes, view.byteLength, { fd, path: handle.path });
+      // The error details are built only when the size limit is in reach.
+      lengthBytes = offsetBytes + view.byteLength < FILE_SIZE_MAX_BYTES ? view.byteLength : writableBytes('write', offsetBytes, view.byteLength, { fd, path: handle.path });
       if (handle.direct) this.checkDirect('write', handle, offsetBytes, view);
     } catch (err) {
       this.recorder.finish('write', false);
