@@ -181,4 +181,56 @@ describe('sim faults through the synchronous twins', function () {
       expect(viaSync).to.deep.equal(await run(true, latency, true));
     }
   });
+
+  it('sync read and write take the caller\'s buffer without a snapshot, yet never run its getters, methods or species', () => {
+    const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+    const intrinsic = (key: 'buffer' | 'byteOffset' | 'byteLength', view: Uint8Array): unknown =>
+      Reflect.apply((Object.getOwnPropertyDescriptor(typedArrayPrototype, key) as PropertyDescriptor).get as () => unknown, view, []);
+    /** The caller's memory as the engine sees it (no override consulted). */
+    const plain = (view: Uint8Array): Uint8Array =>
+      new Uint8Array(intrinsic('buffer', view) as ArrayBuffer, intrinsic('byteOffset', view) as number, intrinsic('byteLength', view) as number);
+    const boom = (what: string) => (): never => { throw new Error(`${what} of a caller buffer was used`); };
+    class Liar extends Uint8Array {
+      override get byteLength(): number { return boom('byteLength')(); }
+      override get byteOffset(): number { return boom('byteOffset')(); }
+      override get length(): number { return boom('length')(); }
+      override get buffer(): ArrayBuffer { return boom('buffer')(); }
+    }
+    class Sly extends Uint8Array {}
+    Object.defineProperty(Sly, Symbol.species, { get: boom('species') });
+    for (const name of ['subarray', 'slice', 'set', 'fill']) Object.defineProperty(Sly.prototype, name, { value: boom(name) });
+    const shadowed = (n: number): Uint8Array => {
+      const view = new Uint8Array(n);
+      for (const key of ['byteLength', 'buffer', 'set', 'fill', 'subarray', 'slice']) Object.defineProperty(view, key, { get: boom(key) });
+      return view;
+    };
+    const kinds: [string, (n: number) => Uint8Array][] = [
+      ['lying getters', (n) => new Liar(n)], ['overridden methods and species', (n) => new Sly(n)], ['own shadowing properties', shadowed],
+      // A view into the middle of a larger buffer: offsets must come from the intrinsics too.
+      ['an inner view', (n) => new Liar(new ArrayBuffer(n + 64), 32, n)],
+    ];
+    // Whole aligned pages, a write across pages, one past the arena's copy limit (a private copy), a short read at the end.
+    const shapes = [{ n: 4096, at: 8192 }, { n: 333, at: 4000 }, { n: 300 * 1024, at: 65536 }];
+    for (const [name, make] of kinds) {
+      const sim = new Simulation({ seed: 67 });
+      const s = sim.node('a').io.sync;
+      const fd = s.open('f', { read: true, write: true, create: true });
+      for (const { n, at } of shapes) {
+        const source = make(n);
+        const bytes = plain(source);
+        for (let i = 0; i < n; i++) bytes[i] = (i * 7 + n) & 0xff;
+        expect(s.write(fd, source, at), `${name}: write of ${n}`).to.equal(n);
+        expect(Array.from(plain(source).subarray(0, 8)), `${name}: source untouched`).to.deep.equal(Array.from(bytes.subarray(0, 8)));
+        const target = make(n);
+        expect(s.read(fd, target, at), `${name}: read of ${n}`).to.equal(n);
+        expect(Buffer.compare(plain(target), bytes), `${name}: bytes of ${n}`).to.equal(0);
+      }
+      const size = s.stat(fd).sizeBytes;
+      const tail = make(100);
+      expect(s.read(fd, tail, size - 40), `${name}: short read`).to.equal(40);
+      const expected = new Uint8Array(40);
+      s.read(fd, expected, size - 40);
+      expect(Buffer.compare(plain(tail).subarray(0, 40), expected)).to.equal(0);
+    }
+  });
 });

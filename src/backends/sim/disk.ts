@@ -30,6 +30,7 @@
  */
 import { StorageError } from '../../interfaces/errors.js';
 import { NAME_BYTES_MAX } from '../../interfaces/limits.js';
+import { intrinsicByteLength, plainCopy } from '../../interfaces/validate.js';
 import { CHUNK_BYTES, ChunkPool, FileData } from './file-data.js';
 import { OP_GROW, OP_TRUNCATE, OP_WRITE, PINNED, PendingArena, PendingLog, type DataOp } from './pending-log.js';
 
@@ -474,16 +475,18 @@ export class Disk {
   // ---- data changes ------------------------------------------------------------------------
 
   write(file: FileInode, data: Uint8Array, offsetBytes: number, copy: boolean): void {
+    // `data` may be a caller's own view (SimIo's synchronous write): touched through intrinsics
+    // only (see FileData's memory-safety note), and copied when kept (`copy`).
+    const length = intrinsicByteLength(data);
     this.touchData(file);
     const before = file.cache.sizeBytes;
     file.cache.write(data, offsetBytes);
     this.resize(file, before);
     if (this.profile === 'none') {
-      this.commitChunks(file, offsetBytes, data.byteLength);
+      this.commitChunks(file, offsetBytes, length);
       file.durable.sizeBytes = file.cache.sizeBytes;
       return;
     }
-    const length = data.byteLength;
     if (length === CHUNK_BYTES && offsetBytes % CHUNK_BYTES === 0) {
       // One whole page (the common 4 KiB write): the cache chunk now holds exactly these bytes;
       // pinned, it is never changed in place, so it serves as the pending write's copy.
@@ -493,14 +496,14 @@ export class Disk {
     }
     let position = -1;
     let own: Uint8Array | undefined;
-    if (length > PendingArena.COPY_BYTES_MAX) own = copy ? data.slice() : data;
+    if (length > PendingArena.COPY_BYTES_MAX) own = copy ? plainCopy(data) : data;
     else {
       position = this.arena.copy(data);
       if (position < 0) {
         // The arena is fragmented by per-file fsyncs: write everything back, which empties it.
         this.writebackAll('arena-full');
         position = this.arena.copy(data);
-        if (position < 0) own = data.slice();
+        if (position < 0) own = plainCopy(data);
       }
     }
     file.pending.pushWrite(offsetBytes, length, position, own);

@@ -13,8 +13,14 @@
  *
  * Invariant: bytes at or past `sizeBytes` inside a stored chunk are zero, so growing a file never
  * exposes stale bytes and two files with equal contents hash equally.
+ *
+ * Memory safety: `read`'s target and `write`'s data may be a caller's own Uint8Array (SimIo's
+ * synchronous read and write pass it without a snapshot, see `checkBufferInPlace`): they are
+ * touched only through the intrinsic helpers (`intrinsicByteLength`, `copyInto`, `zeroFill`,
+ * `plainView`), never through their own methods or getters, so no caller code runs in here.
  */
 
+import { copyInto, intrinsicByteLength, plainView, zeroFill } from '../../interfaces/validate.js';
 import { ChunkTable } from './chunk-table.js';
 
 export const CHUNK_BYTES = 4096;
@@ -152,12 +158,12 @@ export class FileData {
 
   /** Copies `data` to `offsetBytes`, growing the file when it ends past the current size. */
   write(data: Uint8Array, offsetBytes: number): void {
-    const length = data.byteLength;
+    const length = intrinsicByteLength(data);
     const index0 = Math.floor(offsetBytes / CHUNK_BYTES);
     const inner0 = offsetBytes - index0 * CHUNK_BYTES;
     if (length > 0 && inner0 + length <= CHUNK_BYTES) {
       // Fast path: within one chunk (every aligned 4 KiB write).
-      this.writable(index0, length === CHUNK_BYTES).set(data, inner0);
+      copyInto(this.writable(index0, length === CHUNK_BYTES), data, inner0);
       if (offsetBytes + length > this.sizeBytes) this.sizeBytes = offsetBytes + length;
       return;
     }
@@ -168,8 +174,8 @@ export class FileData {
       const inner = pos - index * CHUNK_BYTES;
       const n = Math.min(CHUNK_BYTES - inner, length - done);
       const chunk = this.writable(index);
-      if (n === length) chunk.set(data, inner);
-      else chunk.set(data.subarray(done, done + n), inner);
+      if (n === length) copyInto(chunk, data, inner);
+      else copyInto(chunk, plainView(data, done, n), inner);
       done += n;
     }
     const end = offsetBytes + length;
@@ -182,12 +188,13 @@ export class FileData {
    */
   read(target: Uint8Array, offsetBytes: number): number {
     const available = this.sizeBytes - offsetBytes;
-    const count = target.byteLength <= available ? target.byteLength : available > 0 ? available : 0;
+    const targetBytes = intrinsicByteLength(target);
+    const count = targetBytes <= available ? targetBytes : available > 0 ? available : 0;
     if (count === CHUNK_BYTES && offsetBytes % CHUNK_BYTES === 0) {
       // Fast path: one whole chunk (every aligned 4 KiB read).
       const chunk = this.chunks.get(offsetBytes / CHUNK_BYTES);
-      if (chunk === undefined) target.fill(0, 0, CHUNK_BYTES);
-      else target.set(chunk);
+      if (chunk === undefined) zeroFill(target, 0, CHUNK_BYTES);
+      else copyInto(target, chunk);
       return count;
     }
     let done = 0;
@@ -197,9 +204,9 @@ export class FileData {
       const inner = pos - index * CHUNK_BYTES;
       const n = Math.min(CHUNK_BYTES - inner, count - done);
       const chunk = this.chunks.get(index);
-      if (chunk === undefined) target.fill(0, done, done + n);
-      else if (inner === 0 && n === CHUNK_BYTES) target.set(chunk, done);
-      else target.set(chunk.subarray(inner, inner + n), done);
+      if (chunk === undefined) zeroFill(target, done, done + n);
+      else if (inner === 0 && n === CHUNK_BYTES) copyInto(target, chunk, done);
+      else copyInto(target, chunk.subarray(inner, inner + n), done);
       done += n;
     }
     return count;

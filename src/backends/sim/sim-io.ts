@@ -49,7 +49,7 @@ import {
   checkAllocateRange, checkAttributeChange, checkBuffer, checkFd, checkSnapshotsUsable, detachedInFlight, isSnapshotUsable, snapshotBuffers,
   type BufferListSnapshot, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
   checkStatFullOptions, checkSymlinkTarget, checkUnsigned, normalizePath, parsePath,
-  checkFileSize, lastNameTooLong, renameTrailingError, trailingError, writableBytes, type EntryKind, type ParsedPath,
+  checkBufferInPlace, checkFileSize, lastNameTooLong, plainView, snapshotBuffer, renameTrailingError, trailingError, writableBytes, type EntryKind, type ParsedPath,
   type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
@@ -432,24 +432,26 @@ export class SimIo implements Io, SyncCapableIo {
   private readDirect(fd: number, buffer: Uint8Array, offsetBytes: number): number {
     this.recorder.start('read');
     this.operationsStarted++;
-    let view: Uint8Array;
+    let lengthBytes: number;
     let handle: Handle;
     try {
       checkFd('read', fd);
-      view = checkBuffer('read', buffer);
+      // No snapshot: the read ends before any caller code can run, and the page cache touches
+      // the caller's buffer through intrinsics only (see FileData).
+      lengthBytes = checkBufferInPlace('read', buffer);
       checkOffset('read', offsetBytes);
-      handle = this.readHandle('read', fd, offsetBytes, view);
+      handle = this.readableHandle('read', fd);
+      if (handle.direct) this.checkDirect('read', handle, offsetBytes, snapshotBuffer('read', buffer));
     } catch (err) {
       this.recorder.finish('read', false);
       throw err;
     }
     this.drawSyncLatency('read');
     const data = (handle.inode as FileInode).cache;
-    const lengthBytes = view.byteLength;
     const wanted = Math.max(0, Math.min(lengthBytes, data.sizeBytes - offsetBytes));
     let count: number;
     try {
-      count = data.read(lengthBytes === wanted ? view : view.subarray(0, wanted), offsetBytes);
+      count = data.read(lengthBytes === wanted ? buffer : plainView(buffer, 0, wanted), offsetBytes);
     } catch (err) {
       return this.directFailed('read', err, fd, offsetBytes, lengthBytes, handle.path);
     }
@@ -462,18 +464,19 @@ export class SimIo implements Io, SyncCapableIo {
   private writeDirect(fd: number, buffer: Uint8Array, offsetBytes: number): number {
     this.recorder.start('write');
     this.operationsStarted++;
-    let view: Uint8Array;
     let handle: Handle;
+    let askedBytes: number;
     let lengthBytes: number;
     try {
       checkFd('write', fd);
-      view = checkBuffer('write', buffer);
+      // No snapshot: as in readDirect (the disk copies what it keeps, through intrinsics).
+      askedBytes = checkBufferInPlace('write', buffer);
       checkOffset('write', offsetBytes);
-      checkRangeEnd('write', offsetBytes, view.byteLength);
+      checkRangeEnd('write', offsetBytes, askedBytes);
       handle = this.writeHandle('write', fd, 'EBADF');
       // The error details are built only when the size limit is in reach.
-      lengthBytes = offsetBytes + view.byteLength < FILE_SIZE_MAX_BYTES ? view.byteLength : writableBytes('write', offsetBytes, view.byteLength, { fd, path: handle.path });
-      if (handle.direct) this.checkDirect('write', handle, offsetBytes, view);
+      lengthBytes = offsetBytes + askedBytes < FILE_SIZE_MAX_BYTES ? askedBytes : writableBytes('write', offsetBytes, askedBytes, { fd, path: handle.path });
+      if (handle.direct) this.checkDirect('write', handle, offsetBytes, snapshotBuffer('write', buffer));
     } catch (err) {
       this.recorder.finish('write', false);
       throw err;
@@ -486,7 +489,7 @@ export class SimIo implements Io, SyncCapableIo {
         const growth = offsetBytes + lengthBytes - file.cache.sizeBytes;
         if (growth > 0) this.disk.reserve('write', handle.path, growth);
         if (handle.direct) invalidatePages(this.disk, file, offsetBytes, lengthBytes);
-        this.disk.write(file, lengthBytes === view.byteLength ? view : view.subarray(0, lengthBytes), offsetBytes, true);
+        this.disk.write(file, lengthBytes === askedBytes ? buffer : plainView(buffer, 0, lengthBytes), offsetBytes, true);
       } catch (err) {
         return this.directFailed('write', err, fd, offsetBytes, lengthBytes, handle.path);
       }
@@ -643,11 +646,17 @@ export class SimIo implements Io, SyncCapableIo {
     return handle;
   }
 
+  /** `buffers`: snapshots (the direct-I/O alignment check reads their offsets and backing buffers). */
   private readHandle(operation: string, fd: number, offsetBytes: number, buffers: Uint8Array | readonly Uint8Array[]): Handle {
+    const handle = this.readableHandle(operation, fd);
+    if (handle.direct) this.checkDirect(operation, handle, offsetBytes, buffers);
+    return handle;
+  }
+
+  private readableHandle(operation: string, fd: number): Handle {
     const handle = this.handleOf(operation, fd);
     if (handle.inode.kind === 'dir') throw sys('EISDIR', operation, { fd, path: handle.path });
     if (!handle.readable) throw sys('EBADF', operation, { fd, path: handle.path });
-    if (handle.direct) this.checkDirect(operation, handle, offsetBytes, buffers);
     return handle;
   }
 
