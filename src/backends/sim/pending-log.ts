@@ -172,11 +172,13 @@ export class PendingLog {
   }
 
   clear(): void {
-    this.count = 0;
     if (this.ownCount > 0) {
-      this.own = [];
+      // Emptied in place (its length stays within the row bound): a new array per writeback
+      // regrew, and copied, its way back to the log's usual length every time.
+      this.own.fill(undefined, 0, this.count);
       this.ownCount = 0;
     }
+    this.count = 0;
   }
 
   /** fsyncgate: drops every write, keeps truncates and grows in order. Returns the rows kept. */
