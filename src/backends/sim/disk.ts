@@ -184,6 +184,8 @@ export class Disk {
   /** @internal Recycled chunks for the page cache of this disk's files. */
   readonly pool: ChunkPool;
   private readonly arena: PendingArena;
+  /** Reused by `commitFile` (emptied after each use; at most one entry per pending write). */
+  private readonly displacedScratch: Uint8Array[] = [];
   /**
    * Set by SimIo while it completes an operation of a POSIX caller (`io.posix`, what node.fs runs
    * on): symbolic links then resolve as Linux resolves them on a whole disk — an absolute target
@@ -610,12 +612,25 @@ export class Disk {
 
   private commitFile(file: FileInode): void {
     const log = file.pending;
+    const cache = file.cache;
+    // Pinned chunks a later write displaced (see `releasePinned`), found in the same pass and
+    // recycled after the commits, in the order `releasePinned` would recycle them.
+    const displaced = this.displacedScratch;
     for (let i = 0; i < log.count; i++) {
       if (log.kindAt(i) === OP_WRITE) {
         const offsetBytes = log.offsetAt(i);
         const lengthBytes = log.valueAt(i);
-        if (lengthBytes === CHUNK_BYTES && offsetBytes % CHUNK_BYTES === 0) this.commitChunk(file, offsetBytes / CHUNK_BYTES);
-        else this.commitChunks(file, offsetBytes, lengthBytes);
+        if (lengthBytes === CHUNK_BYTES && offsetBytes % CHUNK_BYTES === 0) {
+          const index = offsetBytes / CHUNK_BYTES;
+          this.commitChunk(file, index);
+          const pinned = log.pinnedAt(i);
+          if (pinned !== undefined) {
+            // Once `index` is committed the durable image holds the cache's chunk (or none), so
+            // a pinned chunk the cache no longer holds is held by nothing but this row.
+            if (cache.chunks.get(index) !== pinned) displaced.push(pinned);
+            cache.pinned.delete(index);
+          }
+        } else this.commitChunks(file, offsetBytes, lengthBytes);
       }
       else {
         const from = Math.floor(Math.min(log.valueAt(i), file.cache.sizeBytes) / CHUNK_BYTES);
@@ -628,7 +643,9 @@ export class Disk {
     file.durable.sizeBytes = file.cache.sizeBytes;
     this.pendingDataBytes -= file.pendingBytes;
     this.pendingDataOps -= log.count;
-    this.releasePinned(file);
+    for (let i = 0; i < displaced.length; i++) this.pool.put(displaced[i] as Uint8Array);
+    displaced.length = 0;
+    cache.unpinAll();
     log.clear();
     file.pendingBytes = 0;
     this.afterDrop(file);
