@@ -587,10 +587,13 @@ export class Disk {
     if (old === chunk) return;
     // The cache stops owning `chunk` by this assignment (ownership is "not the durable chunk").
     if (chunk === undefined) durable.chunks.delete(index);
-    else durable.chunks.set(index, chunk);
-    if (old !== undefined && durable.recyclable.get(index) === old) this.pool.put(old);
-    if (chunk === undefined) durable.recyclable.delete(index);
-    else durable.recyclable.set(index, chunk);
+    else {
+      durable.chunks.set(index, chunk);
+      file.cache.markShared(index);
+    }
+    // Recyclable: placed by a commit since the durable image was last shared (so `old` is that chunk).
+    if (old !== undefined && durable.recyclable.get(index) === 1) this.pool.put(old);
+    durable.recyclable.set(index, chunk === undefined ? 0 : 1);
   }
 
   private commitChunks(file: FileInode, offsetBytes: number, lengthBytes: number): void {
@@ -628,7 +631,7 @@ export class Disk {
             // Once `index` is committed the durable image holds the cache's chunk (or none), so
             // a pinned chunk the cache no longer holds is held by nothing but this row.
             if (cache.chunks.get(index) !== pinned) displaced.push(pinned);
-            cache.pinned.delete(index);
+            cache.unpin(index);
           }
         } else this.commitChunks(file, offsetBytes, lengthBytes);
       }
@@ -645,7 +648,6 @@ export class Disk {
     this.pendingDataOps -= log.count;
     for (let i = 0; i < displaced.length; i++) this.pool.put(displaced[i] as Uint8Array);
     displaced.length = 0;
-    cache.unpinAll();
     log.clear();
     file.pendingBytes = 0;
     this.afterDrop(file);
@@ -672,7 +674,6 @@ export class Disk {
    */
   private releasePinned(file: FileInode): void {
     const cache = file.cache;
-    if (cache.pinned.size === 0) return;
     const durable = file.durable;
     const log = file.pending;
     for (let i = 0; i < log.count; i++) {
@@ -681,9 +682,8 @@ export class Disk {
       const index = log.offsetAt(i) / CHUNK_BYTES;
       if (cache.chunks.get(index) !== chunk && durable.chunks.get(index) !== chunk) this.pool.put(chunk);
       // Unpin by index (cost: the writes, not the file's length: fsync-heavy logs on big files).
-      cache.pinned.delete(index);
+      cache.unpin(index);
     }
-    cache.unpinAll();
   }
 
   private afterDrop(file: FileInode): void {

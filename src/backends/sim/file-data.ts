@@ -21,9 +21,15 @@
  */
 
 import { copyInto, intrinsicByteLength, plainView, zeroFill } from '../../interfaces/validate.js';
-import { ChunkTable } from './chunk-table.js';
+import { StorageError } from '../../interfaces/errors.js';
+import { ChunkFlags, ChunkTable } from './chunk-table.js';
 
 export const CHUNK_BYTES = 4096;
+
+/** `FileData` state bits (with a base): the chunk is this FileData's own copy. */
+const OWNED = 1;
+/** ...and a pending write uses it as its bytes. */
+const PINNED = 2;
 
 /**
  * Recycled chunk arrays of one disk. Allocating a 4 KiB typed array costs a malloc, a memset and
@@ -79,16 +85,18 @@ export class FileData {
   /** Without a base: the chunks this FileData made itself and may change in place. */
   private readonly owned = new Set<Uint8Array>();
   /**
-   * Chunks placed here by the disk (a commit) since this FileData was last shared, by index:
-   * nothing else can hold them, so once displaced they may be recycled.
+   * 1 at each index whose chunk the disk placed here (a commit) since this FileData was last
+   * shared: nothing else can hold it, so once displaced it may be recycled.
    */
-  readonly recyclable = new ChunkTable();
+  readonly recyclable = new ChunkFlags();
   /**
-   * Chunks that a pending write uses as its bytes (see `Disk.write`), by index: never changed in
-   * place (a later write copies first), so the pending write needs no copy of its own. Emptied
-   * when the file's pending writes are committed or dropped.
+   * With a base (a page cache), per index: `OWNED` when the chunk is this FileData's own copy
+   * (the base does not hold it), plus `PINNED` while a pending write uses it as its bytes (see
+   * `Disk.write`): a pinned chunk is never changed in place (a later write copies first), so the
+   * pending write needs no copy of its own. Kept by the methods here and by `Disk`'s commit
+   * (`markShared`) and release (`unpin`): the only places a cache's or its base's chunk changes.
    */
-  readonly pinned = new ChunkTable();
+  private readonly state = new ChunkFlags();
   sizeBytes: number;
   pool: ChunkPool | undefined;
 
@@ -112,12 +120,7 @@ export class FileData {
   /** Chunk `index`, owned and writable in place. `whole`: the caller overwrites all of it (no copy needed). */
   private writable(index: number, whole = false): Uint8Array {
     let chunk = this.chunks.get(index);
-    if (chunk !== undefined) {
-      const base = this.base;
-      if (base === undefined ? this.owned.has(chunk) : base.chunks.get(index) !== chunk) {
-        if (this.pinned.size === 0 || this.pinned.get(index) !== chunk) return chunk;
-      }
-    }
+    if (chunk !== undefined && (this.base === undefined ? this.owned.has(chunk) : this.state.get(index) === OWNED)) return chunk;
     const recycled = this.pool?.take();
     if (whole) chunk = recycled ?? freshChunk(this.pool);
     else if (chunk === undefined) {
@@ -130,6 +133,7 @@ export class FileData {
     }
     this.chunks.set(index, chunk);
     if (this.base === undefined) this.owned.add(chunk);
+    else this.state.set(index, OWNED);
     return chunk;
   }
 
@@ -141,19 +145,28 @@ export class FileData {
   install(index: number, chunk: Uint8Array): void {
     this.chunks.set(index, chunk);
     if (this.base === undefined) this.owned.add(chunk);
+    else this.state.set(index, OWNED);
   }
 
-  /** Marks chunk `index` (which must exist) as the bytes of a pending write; returns it. */
+  /**
+   * Marks chunk `index` (which must exist) as the bytes of a pending write; returns it. A page
+   * cache's only (a FileData without a base changes its own chunks in place).
+   */
   pin(index: number): Uint8Array {
-    const chunk = this.chunks.get(index) as Uint8Array;
-    if (this.pinned.size === 0) this.pinned.reserveLike(this.chunks);
-    this.pinned.set(index, chunk);
-    return chunk;
+    if (this.base === undefined) throw new StorageError('ERR_INTERNAL', 'only a page cache pins chunks', { index });
+    this.state.set(index, this.state.get(index) | PINNED);
+    return this.chunks.get(index) as Uint8Array;
   }
 
-  /** No pending write uses a chunk of this FileData any more. */
-  unpinAll(): void {
-    if (this.pinned.size > 0) this.pinned.clearKeepingRoom();
+  /** No pending write uses chunk `index` any more. */
+  unpin(index: number): void {
+    const bits = this.state.get(index);
+    if ((bits & PINNED) !== 0) this.state.set(index, bits & ~PINNED);
+  }
+
+  /** The base now holds chunk `index` too (a commit): the next change copies it. */
+  markShared(index: number): void {
+    this.state.set(index, 0);
   }
 
   /** Copies `data` to `offsetBytes`, growing the file when it ends past the current size. */
