@@ -24,7 +24,11 @@
  * Synchronous twin (`io.sync`, for `node.fs`'s `*Sync` calls): the same methods run the very
  * code of the asynchronous ones, but the operation completes before the call returns instead of
  * becoming an event, so no simulated time passes; the fault and latency draws, effects and trace
- * record are those of the asynchronous call.
+ * record are those of the asynchronous call. One exception, for speed: a read or write that no
+ * fault rule can touch skips the operation object (`readDirect`/`writeDirect`, same checks, draws,
+ * effect and record) and uses the caller's buffer without a snapshot, which is safe because it
+ * finishes before any caller code can run and the page cache touches caller memory through
+ * intrinsics only.
  *
  * Requirements: none beyond Node; no real I/O, timers or randomness. Works inside `sim.run` and
  * standalone (the scheduler pumps itself when no run is active).
