@@ -5,8 +5,10 @@
  * per CPU-second and the ratio to memfs doing the same through the same API.
  *
  *   node dist/bench/nodefs-throughput.js [--ops N] [--file-mib M] [--depth D] [--rounds R]
+ *                                        [--against OTHER_BUILD/dist/bench/nodefs-throughput.js]
  *
- * Every variant runs in its own child process (no shared JIT or heap), interleaved over rounds.
+ * Every variant runs in its own child process (no shared JIT or heap), interleaved over rounds;
+ * each round's ratios are printed next to their median.
  */
 import { memfs } from 'memfs';
 import { Simulation } from '../src/backends/sim/index.js';
@@ -127,27 +129,57 @@ if (variantIndex >= 0) {
   if (variant === undefined) throw new Error(`unknown variant ${name}`);
   console.log(JSON.stringify({ opsPerSec: await variant.run() }));
 } else {
+  // Parent: every contender in its own process (no shared JIT or heap), all of them once per
+  // round, in a rotating order, so a noisy machine hurts every contender alike. With
+  // `--against <another build's dist/bench/nodefs-throughput.js>`, that build's node.fs variants
+  // run in the same rounds ("before"), for before/after figures from one run.
   const { execFileSync } = await import('node:child_process');
   const rounds = arg('rounds', 3);
+  const againstIndex = process.argv.indexOf('--against');
+  const against = againstIndex >= 0 ? process.argv[againstIndex + 1] : undefined;
+  const passOn: string[] = [];
+  for (const name of ['ops', 'file-mib', 'depth']) {
+    const i = process.argv.indexOf(`--${name}`);
+    if (i >= 0) passOn.push(`--${name}`, process.argv[i + 1] as string);
+  }
+  interface Contender { readonly key: string; readonly label: string; readonly base: string; readonly script: string; readonly variant: string }
+  const contenders: Contender[] = Object.entries(VARIANTS).map(([key, v]) => ({ key, label: v.label, base: v.base, script: process.argv[1] as string, variant: key }));
+  if (against !== undefined) {
+    for (const key of ['nodefs-promises', 'nodefs-sync']) {
+      const v = VARIANTS[key] as { label: string; base: string };
+      contenders.push({ key: `before-${key}`, label: `${v.label} (before)`, base: v.base, script: against, variant: key });
+    }
+  }
   const results = new Map<string, number[]>();
+  for (const c of contenders) results.set(c.key, []);
   for (let round = 0; round < rounds; round++) {
-    for (const name of Object.keys(VARIANTS)) {
-      const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1] as string, ...process.argv.slice(2), '--variant', name], { encoding: 'utf8' });
+    for (let k = 0; k < contenders.length; k++) {
+      const c = contenders[(k + round) % contenders.length] as Contender;
+      const out = execFileSync(process.execPath, [...process.execArgv, c.script, ...passOn, '--variant', c.variant], { encoding: 'utf8' });
       const lines = out.trim().split('\n');
       const parsed = JSON.parse(lines[lines.length - 1] as string) as { opsPerSec: number };
-      const list = results.get(name) ?? [];
-      list.push(parsed.opsPerSec);
-      results.set(name, list);
+      (results.get(c.key) as number[]).push(parsed.opsPerSec);
     }
   }
   const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] as number; };
+  const fmtOps = (n: number): string => Math.round(n).toLocaleString('en-US');
   console.log(`4 KiB random read/write 50/50, ${FILE_BYTES / 1048576} MiB file, promises ${DEPTH} in flight, ${OPS} ops, median of ${rounds} rounds`);
-  for (const [name, list] of results) {
-    const variant = VARIANTS[name] as { label: string; base: string };
-    const baseList = results.get(variant.base) ?? [];
-    const ops = median(list);
-    // Ratio within each round (contenders ran back to back), then the median: steadier than the ratio of medians.
-    const roundRatio = median(list.map((v, i) => v / (baseList[i] as number)));
-    console.log(`${variant.label.padEnd(30)}${Math.round(ops).toLocaleString('en-US').padStart(12)} ops/cpu-s  ${roundRatio.toFixed(2)}x ${variant.base}`);
+  console.log(`${'contender'.padEnd(40)}${'ops/cpu-s'.padStart(12)}  ratio (median of per-round ratios; each round's ratios)`);
+  for (const c of contenders) {
+    const list = results.get(c.key) as number[];
+    const baseList = results.get(c.base) as number[];
+    // Ratio within each round (the contenders ran in the same minute), then the median: steadier
+    // than the ratio of the medians on a shared machine.
+    const ratios = list.map((v, i) => v / (baseList[i] as number));
+    const perRound = ratios.map((r) => r.toFixed(2)).join(' ');
+    console.log(`${c.label.padEnd(40)}${fmtOps(median(list)).padStart(12)}  ${median(ratios).toFixed(2)}x ${c.base} (${perRound})`);
+  }
+  if (against !== undefined) {
+    for (const key of ['nodefs-promises', 'nodefs-sync']) {
+      const after = results.get(key) as number[];
+      const before = results.get(`before-${key}`) as number[];
+      const ratios = after.map((v, i) => v / (before[i] as number));
+      console.log(`${key} after / before: ${median(ratios).toFixed(2)}x (${ratios.map((r) => r.toFixed(2)).join(' ')})`);
+    }
   }
 }

@@ -23,9 +23,11 @@
  * deliberate exceptions keep the process itself working inside `within`:
  * - calls on file descriptors 0, 1 and 2 (the process's stdio; `node.fs` numbers its fds from 3):
  *   `console.log` to a file or pipe writes through `fs.writeSync(1, ...)`;
- * - CommonJS `require` (also from `createRequire`): Node's loader reads modules through `fs`, so
- *   `Module.prototype.require` leaves the node's context while it loads. A dynamic `import()` of a
- *   module not loaded yet cannot be told apart and reads the simulated disk: load modules first.
+ * - CommonJS loading (`require`, also from `createRequire`, and a dynamic `import()` of a CommonJS
+ *   file, which Node hands to the same loader): Node's loader reads modules through `fs`, so
+ *   `Module.prototype.require` and `Module._load` leave the node's context while they load. A
+ *   dynamic `import()` of an ES module not loaded yet goes through the ESM loader, which has no
+ *   such entry point to wrap, and reads the simulated disk: load ES modules first.
  */
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
@@ -37,7 +39,7 @@ const require = createRequire(import.meta.url);
 // imports (after syncBuiltinESMExports) observe.
 const fsModule = require('node:fs') as Record<string | symbol, unknown>;
 const promisesModule = require('node:fs/promises') as Record<string | symbol, unknown>;
-const ModuleClass = require('node:module') as { prototype: { require: (this: unknown, id: string) => unknown } };
+const ModuleClass = require('node:module') as { prototype: { require: (this: unknown, id: string) => unknown }; _load?: unknown };
 
 /** The highest fd of the process's own stdio, which always means the real one. */
 const STDIO_FD_MAX = 2;
@@ -170,12 +172,21 @@ let owner: object | undefined;
 let savedFs: Map<string, PropertyDescriptor> | undefined;
 let savedPromises: Map<string, PropertyDescriptor> | undefined;
 let savedRequire: PropertyDescriptor | undefined;
+let savedLoad: PropertyDescriptor | undefined;
 
 /** `require` that loads with the real fs even when called inside a node's context. */
 function makeRequireEscape(original: (this: unknown, id: string) => unknown): (this: unknown, id: string) => unknown {
   return function require(this: unknown, id: string): unknown {
     if (context.getStore() === undefined) return Reflect.apply(original, this, [id]);
     return context.exit(() => Reflect.apply(original, this, [id]));
+  };
+}
+
+/** `Module._load` (the CommonJS loader's entry, also for `import()` of a CommonJS file), likewise. */
+function makeLoadEscape(original: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
+  return function _load(this: unknown, ...args: unknown[]): unknown {
+    if (context.getStore() === undefined) return Reflect.apply(original, this, args);
+    return context.exit(() => Reflect.apply(original, this, args));
   };
 }
 
@@ -235,6 +246,10 @@ export function installFsInterception(who: object): void {
   if (savedRequire !== undefined && typeof savedRequire.value === 'function') {
     Object.defineProperty(ModuleClass.prototype, 'require', { ...savedRequire, value: makeRequireEscape(savedRequire.value as (this: unknown, id: string) => unknown) });
   }
+  savedLoad = Object.getOwnPropertyDescriptor(ModuleClass, '_load');
+  if (savedLoad !== undefined && typeof savedLoad.value === 'function' && savedLoad.writable === true) {
+    Object.defineProperty(ModuleClass, '_load', { ...savedLoad, value: makeLoadEscape(savedLoad.value as (...args: unknown[]) => unknown) });
+  } else savedLoad = undefined;
   owner = who;
   savedFs = fsPlan;
   savedPromises = promisesPlan;
@@ -247,7 +262,9 @@ export function uninstallFsInterception(who: object): void {
   for (const [key, descriptor] of savedFs ?? []) Object.defineProperty(fsModule, key, descriptor);
   for (const [key, descriptor] of savedPromises ?? []) Object.defineProperty(promisesModule, key, descriptor);
   if (savedRequire !== undefined) Object.defineProperty(ModuleClass.prototype, 'require', savedRequire);
+  if (savedLoad !== undefined) Object.defineProperty(ModuleClass, '_load', savedLoad);
   savedRequire = undefined;
+  savedLoad = undefined;
   owner = undefined;
   savedFs = undefined;
   savedPromises = undefined;

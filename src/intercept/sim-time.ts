@@ -6,8 +6,12 @@
  * own events (see {@link ExternalTimers}), and moves the fake clock along with simulated time, so
  * `Date.now()` advances with simulated I/O latency too.
  *
- * Wall clock: `Date.now()` is {@link SIM_EPOCH_MS} plus simulated milliseconds; `performance.now()`
- * and `hrtime` count simulated time from the start of the run, in whole milliseconds.
+ * Wall clock: `Date.now()` is {@link SIM_EPOCH_MS} plus simulated milliseconds (whole, as Date
+ * has); `performance.now()` and `hrtime`/`hrtime.bigint()` count simulated time from the start of
+ * the run with its fractions (device latencies are fractional milliseconds), to the nanosecond.
+ * fake-timers' own versions of those two only see the whole milliseconds we tick it by (see
+ * `advanceTo`), so they are replaced by readings of the scheduler's clock after installation; its
+ * `uninstall` restores the originals as before.
  *
  * A timer callback runs in the async context where the timer was set (`AsyncResource.bind`), so a
  * callback set inside `node.within` keeps reaching that node's disk; and it never runs once that
@@ -26,6 +30,9 @@ export const SIM_EPOCH_MS = Date.UTC(2025, 0, 1);
 
 const require = createRequire(import.meta.url);
 const timersModule = require('node:timers') as Record<string, unknown>;
+/** `perf_hooks`'s performance object (fake-timers redefines its `now`), and the real hrtime. */
+const perfHooksPerformance = (require('node:perf_hooks') as { performance?: object }).performance;
+const realHrtime = process.hrtime;
 
 const FAKED = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date', 'hrtime', 'performance'] as const;
 /** Timer-setting functions whose callback must keep the caller's async context. */
@@ -82,7 +89,45 @@ export class SimTime implements ExternalTimers {
         holder[name] = bound;
       }
     }
+    this.installPreciseClocks();
     syncBuiltinESMExports();
+  }
+
+  /** Simulated nanoseconds since the run started (an integer: exact up to ~104 days). */
+  private elapsedNs(): number {
+    return Math.round((this.scheduler.now() - this.startMs) * 1e6);
+  }
+
+  /**
+   * Points the faked `performance.now` (the global and `perf_hooks`'s) and `process.hrtime` (and
+   * its `bigint`) at the scheduler's clock. Only fake-timers' public clock fields are touched:
+   * `clock.performance.now` and `clock.hrtime` are what the installed fakes call.
+   */
+  private installPreciseClocks(): void {
+    const clock = this.clock as unknown as { performance?: { now: () => number }; hrtime?: (prev?: [number, number]) => [number, number] };
+    const now = (): number => this.elapsedNs() / 1e6;
+    if (clock.performance !== undefined) {
+      clock.performance.now = now;
+      if (perfHooksPerformance !== undefined && perfHooksPerformance !== clock.performance) {
+        Object.defineProperty(perfHooksPerformance, 'now', { configurable: true, writable: true, value: now });
+      }
+    }
+    if (clock.hrtime !== undefined && process.hrtime !== realHrtime) {
+      const hrtime = (prev?: [number, number]): [number, number] => {
+        const ns = this.elapsedNs();
+        const seconds = Math.floor(ns / 1e9);
+        const nanos = ns - seconds * 1e9;
+        if (prev === undefined) return [seconds, nanos];
+        // Node's contract: the difference from an earlier reading, nanoseconds borrowed from seconds.
+        let secondDiff = seconds - prev[0];
+        let nanoDiff = nanos - prev[1];
+        if (nanoDiff < 0) { nanoDiff += 1e9; secondDiff -= 1; }
+        return [secondDiff, nanoDiff];
+      };
+      clock.hrtime = hrtime;
+      // The installed process.hrtime calls clock.hrtime; its bigint was copied at installation.
+      (process.hrtime as unknown as { bigint: () => bigint }).bigint = (): bigint => BigInt(this.elapsedNs());
+    }
   }
 
   /** Installs the fake clock and attaches it to `scheduler`. */

@@ -182,6 +182,26 @@ export function copyInto(target: Uint8Array, source: Uint8Array, offsetBytes = 0
   typedArraySet(target, source, offsetBytes);
 }
 
+/** Zeroes `[start, end)` of `target` with the engine's own `fill` (no caller override). */
+export function zeroFill(target: Uint8Array, start: number, end: number): void {
+  typedArrayFill(target, 0, start, end);
+}
+
+/**
+ * A plain Uint8Array over `[offsetBytes, offsetBytes + lengthBytes)` of `source`'s memory, built
+ * from the intrinsic getters: unlike `subarray`, it never calls a caller's `constructor`/species.
+ */
+export function plainView(source: Uint8Array, offsetBytes: number, lengthBytes: number): Uint8Array {
+  return new U8(typedArrayBuffer(source), typedArrayByteOffset(source) + offsetBytes, lengthBytes);
+}
+
+/** A private copy of `source` (unlike `slice`, no caller species or override is consulted). */
+export function plainCopy(source: Uint8Array): Uint8Array {
+  const copy = new U8(typedArrayByteLength(source));
+  typedArraySet(copy, source, 0);
+  return copy;
+}
+
 function detachedError(operation: string, argument: string): StorageError {
   return new StorageError('ERR_DETACHED_BUFFER', `${operation}: buffer is detached`, { operation, argument });
 }
@@ -194,22 +214,33 @@ function detachedError(operation: string, argument: string): StorageError {
  * `ERR_LIMIT_EXCEEDED` past `maxBytes`. Backends use only the snapshot afterwards.
  */
 export function snapshotBuffer(operation: string, value: unknown, maxBytes: number = IO_BYTES_MAX, argument = 'buffer'): Uint8Array {
-  if (!isUint8Array(value)) throw invalid(operation, `${argument} must be a Uint8Array`, { argument });
-  const lengthBytes = typedArrayByteLength(value);
-  if (lengthBytes === 0 && !emptyViewInBounds(value)) throw detachedError(operation, argument);
-  const backing = typedArrayBuffer(value);
-  if (lengthBytes > maxBytes) {
-    throw new StorageError('ERR_LIMIT_EXCEEDED', `${operation}: ${argument} is past the transfer limit`, {
-      operation, argument, limit: maxBytes,
-    });
-  }
-  const offsetBytes = typedArrayByteOffset(value);
+  const lengthBytes = checkBufferInPlace(operation, value, maxBytes, argument);
+  const backing = typedArrayBuffer(value as Uint8Array);
+  const offsetBytes = typedArrayByteOffset(value as Uint8Array);
   try {
     return new U8(backing, offsetBytes, lengthBytes);
   } catch {
     // A view of a resizable buffer shrunk below it reports length 0 and cannot be rebuilt.
     throw detachedError(operation, argument);
   }
+}
+
+/**
+ * The checks of {@link snapshotBuffer} without taking the snapshot; returns the length. For a
+ * caller that finishes with the buffer before any caller code can run (a synchronous call) and
+ * touches it only through the intrinsic helpers here (`intrinsicByteLength`, `copyInto`,
+ * `zeroFill`, `plainView`, `plainCopy`), never through the buffer's own methods or getters.
+ */
+export function checkBufferInPlace(operation: string, value: unknown, maxBytes: number = IO_BYTES_MAX, argument = 'buffer'): number {
+  if (!isUint8Array(value)) throw invalid(operation, `${argument} must be a Uint8Array`, { argument });
+  const lengthBytes = typedArrayByteLength(value);
+  if (lengthBytes === 0 && !emptyViewInBounds(value)) throw detachedError(operation, argument);
+  if (lengthBytes > maxBytes) {
+    throw new StorageError('ERR_LIMIT_EXCEEDED', `${operation}: ${argument} is past the transfer limit`, {
+      operation, argument, limit: maxBytes,
+    });
+  }
+  return lengthBytes;
 }
 
 /** The snapshot of a buffer list: plain views, each one's length at the call, and their total. */

@@ -251,6 +251,24 @@ describe('sim data model', function () {
     });
   });
 
+  it('the size limit through io.sync (the direct synchronous path): exactly at it works, a byte past is short, at it EFBIG', () => {
+    const sim = new Simulation({ seed: 'limit-sync' });
+    const s = sim.node('n').io.sync;
+    const fd = s.open('f', { read: true, write: true, create: true });
+    const data = pattern(CHUNK_BYTES + 100, 5, 5);
+    const at = FILE_SIZE_MAX_BYTES - data.byteLength;
+    expect(s.write(fd, data, at + 1)).to.equal(data.byteLength - 1);
+    let code: string | undefined;
+    try { s.write(fd, data.subarray(0, 1), FILE_SIZE_MAX_BYTES); } catch (err) { code = (err as { code?: string }).code; }
+    expect(code).to.equal('EFBIG');
+    expect(s.write(fd, data, at)).to.equal(data.byteLength);
+    expect(s.stat(fd).sizeBytes).to.equal(FILE_SIZE_MAX_BYTES);
+    const back = new Uint8Array(data.byteLength);
+    expect(s.read(fd, back, at)).to.equal(data.byteLength);
+    expect(Buffer.compare(back, data)).to.equal(0);
+    expect(s.read(fd, new Uint8Array(10), FILE_SIZE_MAX_BYTES)).to.equal(0);
+  });
+
   it('the same seed gives the same hash with faults, latency, pinned pages and a crash', async () => {
     const hashes = new Set<string>();
     const seeds = seedsFor(4, 7);

@@ -131,4 +131,106 @@ describe('sim faults through the synchronous twins', function () {
     expect(node.crashed).to.equal(true);
     expect(sim.trace.filter('fault').map((e) => e.what)).to.deep.equal(['powerCut']);
   });
+
+  it('sync read and write without fault rules (the direct path) leave the same trace, metrics and crash states as their async twins', async () => {
+    const run = async (sync: boolean, latency: boolean, generalPath = false): Promise<unknown> => {
+      const sim = new Simulation({ seed: 66, capacityBytes: 256 * 1024, dirtyBytesMax: 64 * 1024, latency, sectorSizeBytes: 512 });
+      const node = sim.node('a');
+      // Rules that never match this file: they keep the sync calls on the general path (an IoOp).
+      if (generalPath) for (const kind of ['readError', 'writeError'] as const) sim.faults.set(kind, { rate: 1, path: 'elsewhere' });
+      const io = node.io;
+      const s = io.sync;
+      const outcomes: string[] = [];
+      const step = async (call: () => number, later: () => Promise<number>): Promise<void> => {
+        if (sync) {
+          try { outcomes.push(String(call())); } catch (err) { outcomes.push((err as StorageError).code); }
+        } else {
+          try { outcomes.push(String(await later())); } catch (err) { outcomes.push((err as StorageError).code); }
+        }
+      };
+      await sim.run(async () => {
+        const fd = await io.open('f', { read: true, write: true, create: true });
+        const buffer = new Uint8Array(4096);
+        for (let i = 0; i < 400; i++) {
+          buffer.fill(i & 0xff);
+          const offset = ((i * 7919) % 97) * (i % 3 === 0 ? 4096 : 1000);
+          const length = i % 5 === 0 ? 333 : 4096;
+          const view = buffer.subarray(0, length);
+          if (i % 2 === 0) await step(() => s.write(fd, view, offset), () => io.write(fd, view, offset));
+          else await step(() => s.read(fd, view, offset), () => io.read(fd, view, offset));
+          outcomes.push(String(buffer[0]));
+          if (i % 50 === 49) await io.fsync(fd);
+        }
+        // A closed fd and a bad buffer fail the same way on both paths.
+        await step(() => s.read(fd + 100, buffer, 0), () => io.read(fd + 100, buffer, 0));
+        await step(() => s.write(fd, 'x' as unknown as Uint8Array, 0), () => io.write(fd, 'x' as unknown as Uint8Array, 0));
+      });
+      const states = node.crashStates({ limit: 16 });
+      return { outcomes, hash: sim.hash(), metrics: io.metrics, states: [...states].map((state) => state.digest) };
+    };
+    for (const latency of [false, true]) {
+      const viaAsync = await run(false, latency) as { outcomes: string[]; hash: string };
+      const viaSync = await run(true, latency) as { outcomes: string[]; hash: string };
+      expect(viaAsync.outcomes, 'ENOSPC reached').to.include('ENOSPC');
+      if (!latency) expect(viaSync).to.deep.equal(viaAsync);
+      else {
+        // With latency the async run spends simulated time, which the trace records: only the outcomes must agree.
+        expect(viaSync.outcomes).to.deep.equal(viaAsync.outcomes);
+      }
+      // And the direct path against the general one, latency draws included (the fsyncs spend them).
+      expect(viaSync).to.deep.equal(await run(true, latency, true));
+    }
+  });
+
+  it('sync read and write take the caller\'s buffer without a snapshot, yet never run its getters, methods or species', () => {
+    const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+    const intrinsic = (key: 'buffer' | 'byteOffset' | 'byteLength', view: Uint8Array): unknown =>
+      Reflect.apply((Object.getOwnPropertyDescriptor(typedArrayPrototype, key) as PropertyDescriptor).get as () => unknown, view, []);
+    /** The caller's memory as the engine sees it (no override consulted). */
+    const plain = (view: Uint8Array): Uint8Array =>
+      new Uint8Array(intrinsic('buffer', view) as ArrayBuffer, intrinsic('byteOffset', view) as number, intrinsic('byteLength', view) as number);
+    const boom = (what: string) => (): never => { throw new Error(`${what} of a caller buffer was used`); };
+    class Liar extends Uint8Array {
+      override get byteLength(): number { return boom('byteLength')(); }
+      override get byteOffset(): number { return boom('byteOffset')(); }
+      override get length(): number { return boom('length')(); }
+      override get buffer(): ArrayBuffer { return boom('buffer')(); }
+    }
+    class Sly extends Uint8Array {}
+    Object.defineProperty(Sly, Symbol.species, { get: boom('species') });
+    for (const name of ['subarray', 'slice', 'set', 'fill']) Object.defineProperty(Sly.prototype, name, { value: boom(name) });
+    const shadowed = (n: number): Uint8Array => {
+      const view = new Uint8Array(n);
+      for (const key of ['byteLength', 'buffer', 'set', 'fill', 'subarray', 'slice']) Object.defineProperty(view, key, { get: boom(key) });
+      return view;
+    };
+    const kinds: [string, (n: number) => Uint8Array][] = [
+      ['lying getters', (n) => new Liar(n)], ['overridden methods and species', (n) => new Sly(n)], ['own shadowing properties', shadowed],
+      // A view into the middle of a larger buffer: offsets must come from the intrinsics too.
+      ['an inner view', (n) => new Liar(new ArrayBuffer(n + 64), 32, n)],
+    ];
+    // Whole aligned pages, a write across pages, one past the arena's copy limit (a private copy), a short read at the end.
+    const shapes = [{ n: 4096, at: 8192 }, { n: 333, at: 4000 }, { n: 300 * 1024, at: 65536 }];
+    for (const [name, make] of kinds) {
+      const sim = new Simulation({ seed: 67 });
+      const s = sim.node('a').io.sync;
+      const fd = s.open('f', { read: true, write: true, create: true });
+      for (const { n, at } of shapes) {
+        const source = make(n);
+        const bytes = plain(source);
+        for (let i = 0; i < n; i++) bytes[i] = (i * 7 + n) & 0xff;
+        expect(s.write(fd, source, at), `${name}: write of ${n}`).to.equal(n);
+        expect(Array.from(plain(source).subarray(0, 8)), `${name}: source untouched`).to.deep.equal(Array.from(bytes.subarray(0, 8)));
+        const target = make(n);
+        expect(s.read(fd, target, at), `${name}: read of ${n}`).to.equal(n);
+        expect(Buffer.compare(plain(target), bytes), `${name}: bytes of ${n}`).to.equal(0);
+      }
+      const size = s.stat(fd).sizeBytes;
+      const tail = make(100);
+      expect(s.read(fd, tail, size - 40), `${name}: short read`).to.equal(40);
+      const expected = new Uint8Array(40);
+      s.read(fd, expected, size - 40);
+      expect(Buffer.compare(plain(tail).subarray(0, 40), expected)).to.equal(0);
+    }
+  });
 });

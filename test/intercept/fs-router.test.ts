@@ -9,6 +9,7 @@ import * as realFs from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { createFsFromVolume, Volume } from 'memfs';
 import { installFsInterception, runInRoute, uninstallFsInterception, currentRoute, type FsRoute } from '../../src/intercept/fs-router.js';
@@ -191,6 +192,24 @@ describe('intercept: fs router', () => {
       realFs.writeSync(1, '');
     });
     expect(vol.toJSON()).to.deep.equal({ '/inside.txt': 'inside' });
+  });
+
+  it('inside a route, import() of a CommonJS file not loaded yet loads it from the real disk; Module._load is restored after', async () => {
+    const { route, vol } = memRoute('a');
+    const moduleClass = require('node:module') as { _load: unknown };
+    const loadBefore = Object.getOwnPropertyDescriptor(moduleClass, '_load');
+    const path = require.resolve('./fixtures/copy-at-load.cjs');
+    installFsInterception(owner);
+    expect(moduleClass._load).to.not.equal(loadBefore?.value);
+    await runInRoute(route, async () => {
+      delete require.cache[path];
+      // A fresh URL: the ESM loader has not seen it, so it hands the file to the CommonJS loader.
+      const imported = await import(`${pathToFileURL(path).href}?fresh=${Date.now()}`) as { default: typeof import('./fixtures/copy-at-load.cjs') };
+      imported.default.save('/imported.txt', 'imported');
+    });
+    uninstallFsInterception(owner);
+    expect(Object.getOwnPropertyDescriptor(moduleClass, '_load')).to.deep.equal(loadBefore);
+    expect(vol.toJSON()).to.deep.equal({ '/imported.txt': 'imported' });
   });
 
   it('a module loaded once keeps working across many installations', async () => {

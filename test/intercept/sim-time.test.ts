@@ -78,6 +78,49 @@ describe('intercept: simulated time and randomness', () => {
     expect(after).to.equal(SIM_EPOCH_MS + Math.floor(clock));
   });
 
+  it('performance.now() and hrtime have sub-millisecond resolution from the simulated clock', async () => {
+    const sim = new Simulation({ seed: 2, intercept: true, latency: true });
+    const realHooks = await import('node:perf_hooks');
+    const before = { hooksNow: Object.getOwnPropertyDescriptor(realHooks.performance, 'now'), hrtime: process.hrtime, bigint: process.hrtime.bigint };
+    const { readings, start } = await sim.run(async () => {
+      const io = sim.node('a').io;
+      const perfHooks = await import('node:perf_hooks');
+      const origin = { perf: performance.now(), hooks: perfHooks.performance.now(), hr: process.hrtime(), big: process.hrtime.bigint(), clock: sim.clock.now() };
+      const fd = await io.open('f', { write: true, create: true });
+      const out: { clock: number; perf: number; hooks: number; hr: [number, number]; big: bigint; diff: [number, number] }[] = [];
+      for (let i = 0; i < 30; i++) {
+        await io.write(fd, new Uint8Array(4096), i * 4096);
+        out.push({
+          clock: sim.clock.now(), perf: performance.now(), hooks: perfHooks.performance.now(), hr: process.hrtime(),
+          big: process.hrtime.bigint(), diff: process.hrtime(origin.hr),
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      out.push({ clock: sim.clock.now(), perf: performance.now(), hooks: perfHooks.performance.now(), hr: process.hrtime(), big: process.hrtime.bigint(), diff: process.hrtime(origin.hr) });
+      return { readings: out, start: origin };
+    });
+    // Device latencies are fractional: the readings must show the fractions, not whole milliseconds.
+    expect(readings.filter((r) => !Number.isInteger(r.perf)).length, 'fractional readings').to.be.greaterThan(20);
+    let previous = start.perf;
+    for (const r of readings) {
+      const elapsedMs = r.clock - start.clock;
+      expect(r.perf - start.perf).to.be.closeTo(elapsedMs, 1e-6);
+      expect(r.hooks).to.equal(r.perf);
+      expect(Number(r.big - start.big) / 1e6).to.be.closeTo(elapsedMs, 1e-6);
+      expect(r.hr[0] * 1e3 + r.hr[1] / 1e6).to.be.closeTo(r.perf, 1e-6);
+      expect(r.diff[0] * 1e3 + r.diff[1] / 1e6).to.be.closeTo(elapsedMs, 1e-6);
+      expect(r.diff[1]).to.be.within(0, 999_999_999);
+      expect(r.perf).to.be.at.least(previous);
+      previous = r.perf;
+    }
+    // Restored when the run ends: the real clocks again.
+    expect(Object.getOwnPropertyDescriptor(realHooks.performance, 'now')).to.deep.equal(before.hooksNow);
+    expect(process.hrtime).to.equal(before.hrtime);
+    expect(process.hrtime.bigint).to.equal(before.bigint);
+    const realNs = process.hrtime.bigint();
+    expect(Number(realNs - start.big)).to.not.be.closeTo(0, 1e6);
+  });
+
   it('timers set at fractional simulated instants (device latency) fire on time', async () => {
     const sim = new Simulation({ seed: 11, intercept: true, latency: true });
     const times = await sim.run(async () => {

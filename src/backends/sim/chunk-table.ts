@@ -110,26 +110,6 @@ export class ChunkTable {
     }
   }
 
-  /**
-   * Grows the array part to `other`'s length with empty slots, so that setting any index `other`
-   * holds keeps this table in V8's fast element mode (a table filled in random order otherwise
-   * starts sparse and turns into a hash table).
-   */
-  reserveLike(other: ChunkTable): void {
-    const dense = this.dense;
-    const length = other.dense.length;
-    if (dense.length >= length || length - dense.length > 64 * other.size + FILL_GAP_MAX) return;
-    for (let i = dense.length; i < length; i++) dense.push(undefined);
-  }
-
-  /** Empties the table but keeps the array's room (for a table refilled at the same indexes). */
-  clearKeepingRoom(): void {
-    this.sparse = undefined;
-    if (this.isSparse()) this.dense = [];
-    else this.dense.fill(undefined);
-    this.size = 0;
-  }
-
   clear(): void {
     this.dense = [];
     this.sparse = undefined;
@@ -169,4 +149,51 @@ function copySparse(source: (Uint8Array | undefined)[]): (Uint8Array | undefined
     if (chunk !== undefined) out[i] = chunk;
   }
   return out;
+}
+
+/**
+ * A few bits per chunk index (see `FileData`'s flags), next to a `ChunkTable`.
+ *
+ * Why not more `ChunkTable`s: every write asked three tables of object references about its
+ * index (is the chunk shared with the durable image? pinned? recyclable?), each a random load in
+ * a table of pointers the 4 KiB copies keep pushing out of the CPU caches; a byte per index
+ * keeps all of them in a few KiB that stay cached. Indexes from `FLAGS_DENSE_MAX` (a 4 GiB
+ * offset: at most 1 MiB of flags per file image) use a Map.
+ */
+export const FLAGS_DENSE_MAX = 1 << 20;
+
+export class ChunkFlags {
+  private dense = new Uint8Array(0);
+  private sparse: Map<number, number> | undefined;
+
+  get(index: number): number {
+    if (index < this.dense.length) return this.dense[index] as number;
+    if (index < FLAGS_DENSE_MAX) return 0;
+    return this.sparse?.get(index) ?? 0;
+  }
+
+  set(index: number, bits: number): void {
+    if (index < this.dense.length) {
+      this.dense[index] = bits;
+      return;
+    }
+    if (index < FLAGS_DENSE_MAX) {
+      if (bits === 0) return;
+      let length = Math.max(64, this.dense.length);
+      while (length <= index) length *= 2;
+      const grown = new Uint8Array(Math.min(length, FLAGS_DENSE_MAX));
+      grown.set(this.dense);
+      grown[index] = bits;
+      this.dense = grown;
+      return;
+    }
+    if (bits === 0) this.sparse?.delete(index);
+    else (this.sparse ??= new Map()).set(index, bits);
+  }
+
+  /** Every index back to 0 (keeps the room). */
+  clear(): void {
+    this.dense.fill(0);
+    this.sparse = undefined;
+  }
 }

@@ -30,6 +30,7 @@
  */
 import { StorageError } from '../../interfaces/errors.js';
 import { NAME_BYTES_MAX } from '../../interfaces/limits.js';
+import { intrinsicByteLength, plainCopy } from '../../interfaces/validate.js';
 import { CHUNK_BYTES, ChunkPool, FileData } from './file-data.js';
 import { OP_GROW, OP_TRUNCATE, OP_WRITE, PINNED, PendingArena, PendingLog, type DataOp } from './pending-log.js';
 
@@ -183,6 +184,8 @@ export class Disk {
   /** @internal Recycled chunks for the page cache of this disk's files. */
   readonly pool: ChunkPool;
   private readonly arena: PendingArena;
+  /** Reused by `commitFile` (emptied after each use; at most one entry per pending write). */
+  private readonly displacedScratch: Uint8Array[] = [];
   /**
    * Set by SimIo while it completes an operation of a POSIX caller (`io.posix`, what node.fs runs
    * on): symbolic links then resolve as Linux resolves them on a whole disk — an absolute target
@@ -474,16 +477,18 @@ export class Disk {
   // ---- data changes ------------------------------------------------------------------------
 
   write(file: FileInode, data: Uint8Array, offsetBytes: number, copy: boolean): void {
+    // `data` may be a caller's own view (SimIo's synchronous write): touched through intrinsics
+    // only (see FileData's memory-safety note), and copied when kept (`copy`).
+    const length = intrinsicByteLength(data);
     this.touchData(file);
     const before = file.cache.sizeBytes;
     file.cache.write(data, offsetBytes);
     this.resize(file, before);
     if (this.profile === 'none') {
-      this.commitChunks(file, offsetBytes, data.byteLength);
+      this.commitChunks(file, offsetBytes, length);
       file.durable.sizeBytes = file.cache.sizeBytes;
       return;
     }
-    const length = data.byteLength;
     if (length === CHUNK_BYTES && offsetBytes % CHUNK_BYTES === 0) {
       // One whole page (the common 4 KiB write): the cache chunk now holds exactly these bytes;
       // pinned, it is never changed in place, so it serves as the pending write's copy.
@@ -493,14 +498,14 @@ export class Disk {
     }
     let position = -1;
     let own: Uint8Array | undefined;
-    if (length > PendingArena.COPY_BYTES_MAX) own = copy ? data.slice() : data;
+    if (length > PendingArena.COPY_BYTES_MAX) own = copy ? plainCopy(data) : data;
     else {
       position = this.arena.copy(data);
       if (position < 0) {
         // The arena is fragmented by per-file fsyncs: write everything back, which empties it.
         this.writebackAll('arena-full');
         position = this.arena.copy(data);
-        if (position < 0) own = data.slice();
+        if (position < 0) own = plainCopy(data);
       }
     }
     file.pending.pushWrite(offsetBytes, length, position, own);
@@ -569,7 +574,9 @@ export class Disk {
     file.pendingBytes += bytes;
     this.pendingDataBytes += bytes;
     this.pendingDataOps++;
-    this.dirtyFiles.add(file);
+    // A file is in `dirtyFiles` exactly while its log is not empty (see `afterDrop`): only its
+    // first pending operation adds it (a Set lookup per write showed in profiles).
+    if (file.pending.count === 1) this.dirtyFiles.add(file);
     if (this.pendingDataBytes > this.options.dirtyBytesMax || this.pendingDataOps > PENDING_OPS_MAX) this.writebackAll('dirty-limit');
   }
 
@@ -580,10 +587,13 @@ export class Disk {
     if (old === chunk) return;
     // The cache stops owning `chunk` by this assignment (ownership is "not the durable chunk").
     if (chunk === undefined) durable.chunks.delete(index);
-    else durable.chunks.set(index, chunk);
-    if (old !== undefined && durable.recyclable.get(index) === old) this.pool.put(old);
-    if (chunk === undefined) durable.recyclable.delete(index);
-    else durable.recyclable.set(index, chunk);
+    else {
+      durable.chunks.set(index, chunk);
+      file.cache.markShared(index);
+    }
+    // Recyclable: placed by a commit since the durable image was last shared (so `old` is that chunk).
+    if (old !== undefined && durable.recyclable.get(index) === 1) this.pool.put(old);
+    durable.recyclable.set(index, chunk === undefined ? 0 : 1);
   }
 
   private commitChunks(file: FileInode, offsetBytes: number, lengthBytes: number): void {
@@ -605,8 +615,26 @@ export class Disk {
 
   private commitFile(file: FileInode): void {
     const log = file.pending;
+    const cache = file.cache;
+    // Pinned chunks a later write displaced (see `releasePinned`), found in the same pass and
+    // recycled after the commits, in the order `releasePinned` would recycle them.
+    const displaced = this.displacedScratch;
     for (let i = 0; i < log.count; i++) {
-      if (log.kindAt(i) === OP_WRITE) this.commitChunks(file, log.offsetAt(i), log.valueAt(i));
+      if (log.kindAt(i) === OP_WRITE) {
+        const offsetBytes = log.offsetAt(i);
+        const lengthBytes = log.valueAt(i);
+        if (lengthBytes === CHUNK_BYTES && offsetBytes % CHUNK_BYTES === 0) {
+          const index = offsetBytes / CHUNK_BYTES;
+          this.commitChunk(file, index);
+          const pinned = log.pinnedAt(i);
+          if (pinned !== undefined) {
+            // Once `index` is committed the durable image holds the cache's chunk (or none), so
+            // a pinned chunk the cache no longer holds is held by nothing but this row.
+            if (cache.chunks.get(index) !== pinned) displaced.push(pinned);
+            cache.unpin(index);
+          }
+        } else this.commitChunks(file, offsetBytes, lengthBytes);
+      }
       else {
         const from = Math.floor(Math.min(log.valueAt(i), file.cache.sizeBytes) / CHUNK_BYTES);
         const indexes: number[] = [];
@@ -618,7 +646,8 @@ export class Disk {
     file.durable.sizeBytes = file.cache.sizeBytes;
     this.pendingDataBytes -= file.pendingBytes;
     this.pendingDataOps -= log.count;
-    this.releasePinned(file);
+    for (let i = 0; i < displaced.length; i++) this.pool.put(displaced[i] as Uint8Array);
+    displaced.length = 0;
     log.clear();
     file.pendingBytes = 0;
     this.afterDrop(file);
@@ -645,7 +674,6 @@ export class Disk {
    */
   private releasePinned(file: FileInode): void {
     const cache = file.cache;
-    if (cache.pinned.size === 0) return;
     const durable = file.durable;
     const log = file.pending;
     for (let i = 0; i < log.count; i++) {
@@ -654,9 +682,8 @@ export class Disk {
       const index = log.offsetAt(i) / CHUNK_BYTES;
       if (cache.chunks.get(index) !== chunk && durable.chunks.get(index) !== chunk) this.pool.put(chunk);
       // Unpin by index (cost: the writes, not the file's length: fsync-heavy logs on big files).
-      cache.pinned.delete(index);
+      cache.unpin(index);
     }
-    cache.unpinAll();
   }
 
   private afterDrop(file: FileInode): void {

@@ -13,11 +13,23 @@
  *
  * Invariant: bytes at or past `sizeBytes` inside a stored chunk are zero, so growing a file never
  * exposes stale bytes and two files with equal contents hash equally.
+ *
+ * Memory safety: `read`'s target and `write`'s data may be a caller's own Uint8Array (SimIo's
+ * synchronous read and write pass it without a snapshot, see `checkBufferInPlace`): they are
+ * touched only through the intrinsic helpers (`intrinsicByteLength`, `copyInto`, `zeroFill`,
+ * `plainView`), never through their own methods or getters, so no caller code runs in here.
  */
 
-import { ChunkTable } from './chunk-table.js';
+import { copyInto, intrinsicByteLength, plainView, zeroFill } from '../../interfaces/validate.js';
+import { StorageError } from '../../interfaces/errors.js';
+import { ChunkFlags, ChunkTable } from './chunk-table.js';
 
 export const CHUNK_BYTES = 4096;
+
+/** `FileData` state bits (with a base): the chunk is this FileData's own copy. */
+const OWNED = 1;
+/** ...and a pending write uses it as its bytes. */
+const PINNED = 2;
 
 /**
  * Recycled chunk arrays of one disk. Allocating a 4 KiB typed array costs a malloc, a memset and
@@ -73,16 +85,18 @@ export class FileData {
   /** Without a base: the chunks this FileData made itself and may change in place. */
   private readonly owned = new Set<Uint8Array>();
   /**
-   * Chunks placed here by the disk (a commit) since this FileData was last shared, by index:
-   * nothing else can hold them, so once displaced they may be recycled.
+   * 1 at each index whose chunk the disk placed here (a commit) since this FileData was last
+   * shared: nothing else can hold it, so once displaced it may be recycled.
    */
-  readonly recyclable = new ChunkTable();
+  readonly recyclable = new ChunkFlags();
   /**
-   * Chunks that a pending write uses as its bytes (see `Disk.write`), by index: never changed in
-   * place (a later write copies first), so the pending write needs no copy of its own. Emptied
-   * when the file's pending writes are committed or dropped.
+   * With a base (a page cache), per index: `OWNED` when the chunk is this FileData's own copy
+   * (the base does not hold it), plus `PINNED` while a pending write uses it as its bytes (see
+   * `Disk.write`): a pinned chunk is never changed in place (a later write copies first), so the
+   * pending write needs no copy of its own. Kept by the methods here and by `Disk`'s commit
+   * (`markShared`) and release (`unpin`): the only places a cache's or its base's chunk changes.
    */
-  readonly pinned = new ChunkTable();
+  private readonly state = new ChunkFlags();
   sizeBytes: number;
   pool: ChunkPool | undefined;
 
@@ -106,12 +120,7 @@ export class FileData {
   /** Chunk `index`, owned and writable in place. `whole`: the caller overwrites all of it (no copy needed). */
   private writable(index: number, whole = false): Uint8Array {
     let chunk = this.chunks.get(index);
-    if (chunk !== undefined) {
-      const base = this.base;
-      if (base === undefined ? this.owned.has(chunk) : base.chunks.get(index) !== chunk) {
-        if (this.pinned.size === 0 || this.pinned.get(index) !== chunk) return chunk;
-      }
-    }
+    if (chunk !== undefined && (this.base === undefined ? this.owned.has(chunk) : this.state.get(index) === OWNED)) return chunk;
     const recycled = this.pool?.take();
     if (whole) chunk = recycled ?? freshChunk(this.pool);
     else if (chunk === undefined) {
@@ -124,6 +133,7 @@ export class FileData {
     }
     this.chunks.set(index, chunk);
     if (this.base === undefined) this.owned.add(chunk);
+    else this.state.set(index, OWNED);
     return chunk;
   }
 
@@ -135,29 +145,38 @@ export class FileData {
   install(index: number, chunk: Uint8Array): void {
     this.chunks.set(index, chunk);
     if (this.base === undefined) this.owned.add(chunk);
+    else this.state.set(index, OWNED);
   }
 
-  /** Marks chunk `index` (which must exist) as the bytes of a pending write; returns it. */
+  /**
+   * Marks chunk `index` (which must exist) as the bytes of a pending write; returns it. A page
+   * cache's only (a FileData without a base changes its own chunks in place).
+   */
   pin(index: number): Uint8Array {
-    const chunk = this.chunks.get(index) as Uint8Array;
-    if (this.pinned.size === 0) this.pinned.reserveLike(this.chunks);
-    this.pinned.set(index, chunk);
-    return chunk;
+    if (this.base === undefined) throw new StorageError('ERR_INTERNAL', 'only a page cache pins chunks', { index });
+    this.state.set(index, this.state.get(index) | PINNED);
+    return this.chunks.get(index) as Uint8Array;
   }
 
-  /** No pending write uses a chunk of this FileData any more. */
-  unpinAll(): void {
-    if (this.pinned.size > 0) this.pinned.clearKeepingRoom();
+  /** No pending write uses chunk `index` any more. */
+  unpin(index: number): void {
+    const bits = this.state.get(index);
+    if ((bits & PINNED) !== 0) this.state.set(index, bits & ~PINNED);
+  }
+
+  /** The base now holds chunk `index` too (a commit): the next change copies it. */
+  markShared(index: number): void {
+    this.state.set(index, 0);
   }
 
   /** Copies `data` to `offsetBytes`, growing the file when it ends past the current size. */
   write(data: Uint8Array, offsetBytes: number): void {
-    const length = data.byteLength;
+    const length = intrinsicByteLength(data);
     const index0 = Math.floor(offsetBytes / CHUNK_BYTES);
     const inner0 = offsetBytes - index0 * CHUNK_BYTES;
     if (length > 0 && inner0 + length <= CHUNK_BYTES) {
       // Fast path: within one chunk (every aligned 4 KiB write).
-      this.writable(index0, length === CHUNK_BYTES).set(data, inner0);
+      copyInto(this.writable(index0, length === CHUNK_BYTES), data, inner0);
       if (offsetBytes + length > this.sizeBytes) this.sizeBytes = offsetBytes + length;
       return;
     }
@@ -168,8 +187,8 @@ export class FileData {
       const inner = pos - index * CHUNK_BYTES;
       const n = Math.min(CHUNK_BYTES - inner, length - done);
       const chunk = this.writable(index);
-      if (n === length) chunk.set(data, inner);
-      else chunk.set(data.subarray(done, done + n), inner);
+      if (n === length) copyInto(chunk, data, inner);
+      else copyInto(chunk, plainView(data, done, n), inner);
       done += n;
     }
     const end = offsetBytes + length;
@@ -182,12 +201,13 @@ export class FileData {
    */
   read(target: Uint8Array, offsetBytes: number): number {
     const available = this.sizeBytes - offsetBytes;
-    const count = target.byteLength <= available ? target.byteLength : available > 0 ? available : 0;
+    const targetBytes = intrinsicByteLength(target);
+    const count = targetBytes <= available ? targetBytes : available > 0 ? available : 0;
     if (count === CHUNK_BYTES && offsetBytes % CHUNK_BYTES === 0) {
       // Fast path: one whole chunk (every aligned 4 KiB read).
       const chunk = this.chunks.get(offsetBytes / CHUNK_BYTES);
-      if (chunk === undefined) target.fill(0, 0, CHUNK_BYTES);
-      else target.set(chunk);
+      if (chunk === undefined) zeroFill(target, 0, CHUNK_BYTES);
+      else copyInto(target, chunk);
       return count;
     }
     let done = 0;
@@ -197,9 +217,9 @@ export class FileData {
       const inner = pos - index * CHUNK_BYTES;
       const n = Math.min(CHUNK_BYTES - inner, count - done);
       const chunk = this.chunks.get(index);
-      if (chunk === undefined) target.fill(0, done, done + n);
-      else if (inner === 0 && n === CHUNK_BYTES) target.set(chunk, done);
-      else target.set(chunk.subarray(inner, inner + n), done);
+      if (chunk === undefined) zeroFill(target, done, done + n);
+      else if (inner === 0 && n === CHUNK_BYTES) copyInto(target, chunk, done);
+      else copyInto(target, chunk.subarray(inner, inner + n), done);
       done += n;
     }
     return count;

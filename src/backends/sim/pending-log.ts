@@ -11,6 +11,7 @@
  * passes `PENDING_OPS_MAX`); the arena holds at most its capacity plus one slab.
  */
 import { StorageError } from '../../interfaces/errors.js';
+import { copyInto, intrinsicByteLength } from '../../interfaces/validate.js';
 
 /** A data operation not yet durable (as crash materialisation sees it). */
 export interface DataOp {
@@ -50,7 +51,8 @@ export class PendingArena {
 
   /** Copies `data` in; returns its position, or -1 when the arena is full. */
   copy(data: Uint8Array): number {
-    const length = data.byteLength;
+    // `data` may be a caller's own view (see FileData's memory-safety note): intrinsics only.
+    const length = intrinsicByteLength(data);
     if (this.offsetBytes + length > SLAB_BYTES) {
       if (this.slabIndex + 1 >= this.slabCountMax) return -1;
       this.slabIndex++;
@@ -61,7 +63,7 @@ export class PendingArena {
       slab = new Uint8Array(SLAB_BYTES);
       this.slabs.push(slab);
     }
-    slab.set(data, this.offsetBytes);
+    copyInto(slab, data, this.offsetBytes);
     const position = this.slabIndex * SLAB_BYTES + this.offsetBytes;
     this.offsetBytes += length;
     return position;
@@ -170,11 +172,13 @@ export class PendingLog {
   }
 
   clear(): void {
-    this.count = 0;
     if (this.ownCount > 0) {
-      this.own = [];
+      // Emptied in place (its length stays within the row bound): a new array per writeback
+      // regrew, and copied, its way back to the log's usual length every time.
+      this.own.fill(undefined, 0, this.count);
       this.ownCount = 0;
     }
+    this.count = 0;
   }
 
   /** fsyncgate: drops every write, keeps truncates and grows in order. Returns the rows kept. */

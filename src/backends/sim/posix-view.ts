@@ -22,8 +22,9 @@ export function posixViewOf(io: SimIo): SyncCapableIo {
   const s = io.sync;
   const sync: SyncNamespaceIo = {
     open: (path: string, flags?: OpenFlags, mode?: number) => posix(() => s.open(path, flags, mode)),
-    read: (fd, buffer, offsetBytes) => s.read(fd, buffer, offsetBytes),
-    write: (fd, buffer, offsetBytes) => s.write(fd, buffer, offsetBytes),
+    // fd calls need no flag: the very functions, without a wrapper (readSync/writeSync are hot).
+    read: s.read,
+    write: s.write,
     readv: (fd, buffers, offsetBytes) => s.readv(fd, buffers, offsetBytes),
     writev: (fd, buffers, offsetBytes) => s.writev(fd, buffers, offsetBytes),
     fsync: (fd: number, options?: FsyncOptions) => s.fsync(fd, options),

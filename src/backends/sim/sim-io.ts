@@ -24,7 +24,11 @@
  * Synchronous twin (`io.sync`, for `node.fs`'s `*Sync` calls): the same methods run the very
  * code of the asynchronous ones, but the operation completes before the call returns instead of
  * becoming an event, so no simulated time passes; the fault and latency draws, effects and trace
- * record are those of the asynchronous call.
+ * record are those of the asynchronous call. One exception, for speed: a read or write that no
+ * fault rule can touch skips the operation object (`readDirect`/`writeDirect`, same checks, draws,
+ * effect and record) and uses the caller's buffer without a snapshot, which is safe because it
+ * finishes before any caller code can run and the page cache touches caller memory through
+ * intrinsics only.
  *
  * Requirements: none beyond Node; no real I/O, timers or randomness. Works inside `sim.run` and
  * standalone (the scheduler pumps itself when no run is active).
@@ -42,14 +46,14 @@ import { StorageError, type ErrorCode } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
 import { IO_OPERATIONS, type FsyncOptions, type Io, type IoFeatures, type IoMetrics, type IoOperation, type OpenFlags, type Stat } from '../../interfaces/io.js';
 import type { AttributeChange, InodeStat, StatFullOptions, SyncCapableIo, SyncNamespaceIo } from '../../interfaces/namespace-io.js';
-import { IO_BYTES_MAX } from '../../interfaces/limits.js';
+import { FILE_SIZE_MAX_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import { BouncePool } from '../../common/bounce-pool.js';
 import { CHUNK_BYTES } from './file-data.js';
 import {
   checkAllocateRange, checkAttributeChange, checkBuffer, checkFd, checkSnapshotsUsable, detachedInFlight, isSnapshotUsable, snapshotBuffers,
   type BufferListSnapshot, checkFsyncOptions, checkLength, checkOffset, checkOpenFlags, checkRangeEnd,
   checkStatFullOptions, checkSymlinkTarget, checkUnsigned, normalizePath, parsePath,
-  checkFileSize, lastNameTooLong, renameTrailingError, trailingError, writableBytes, type EntryKind, type ParsedPath,
+  checkBufferInPlace, checkFileSize, lastNameTooLong, plainView, snapshotBuffer, renameTrailingError, trailingError, writableBytes, type EntryKind, type ParsedPath,
   type ResolvedOpenFlags,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
@@ -361,6 +365,7 @@ export class SimIo implements Io, SyncCapableIo {
   readonly sync: SyncNamespaceIo = {
     open: (path, flags, mode) => this.runSync(() => this.open(path, flags, mode)),
     read: (fd, buffer, offsetBytes) => {
+      if (this.directSyncAllowed('read')) return this.readDirect(fd, buffer, offsetBytes);
       // The two hot calls without a closure per call (4 KiB random I/O through fs.*Sync).
       this.beginSync();
       try {
@@ -372,6 +377,7 @@ export class SimIo implements Io, SyncCapableIo {
       return this.endSync<number>();
     },
     write: (fd, buffer, offsetBytes) => {
+      if (this.directSyncAllowed('write')) return this.writeDirect(fd, buffer, offsetBytes);
       this.beginSync();
       try {
         void this.write(fd, buffer, offsetBytes);
@@ -399,6 +405,104 @@ export class SimIo implements Io, SyncCapableIo {
     readlink: (path) => this.runSync(() => this.readlink(path)),
     setAttributes: (pathOrFd, change, options) => this.runSync(() => this.setAttributes(pathOrFd, change, options)),
   };
+
+  // ---- synchronous read and write without an operation object ---------------------------------
+  // The hot pair of node.fs's readSync/writeSync (4 KiB random I/O). When no fault rule can touch
+  // the operation and no sector is damaged, the general path (an IoOp through submit, the
+  // in-flight list and complete) draws nothing but the latency, so these do exactly what it does
+  // in the same order (counts, checks, latency draw, effect, trace record) without the op, the
+  // list or the settle callbacks. Anything else takes the general path.
+
+  /** True when `op` may take the direct synchronous path (see above). */
+  private directSyncAllowed(op: 'read' | 'write'): boolean {
+    return this.state === enum_states.open && !this.syncCall && this.inflightSize < SIM_IN_FLIGHT_MAX &&
+      this.ctx.media.count === 0 && this.ctx.faults.rulesFor(op) === undefined;
+  }
+
+  /** The latency draw `delayFor` makes for an operation no fault rule touches (its value is unused: no time passes). */
+  private drawSyncLatency(op: 'read' | 'write'): void {
+    if (this.latencyOn) this.ctx.latencyPrng.exponential(this.latencyTailMs[op]);
+  }
+
+  /** A failed direct call: the trace record and count of `complete`'s failure branch, then the error. */
+  private directFailed(op: 'read' | 'write', err: unknown, fd: number, offsetBytes: number, lengthBytes: number, path: string): never {
+    const code = err instanceof StorageError ? err.code : 'ERR_INTERNAL';
+    this.ctx.trace.record(TRACE_OP, this.ctx.index, this.whatCodes[op], this.ctx.scheduler.now(), fd, offsetBytes, lengthBytes, -1, path, code, false);
+    this.recorder.finish(op, false);
+    this.settled();
+    throw err;
+  }
+
+  private readDirect(fd: number, buffer: Uint8Array, offsetBytes: number): number {
+    this.recorder.start('read');
+    this.operationsStarted++;
+    let lengthBytes: number;
+    let handle: Handle;
+    try {
+      checkFd('read', fd);
+      // No snapshot: the read ends before any caller code can run, and the page cache touches
+      // the caller's buffer through intrinsics only (see FileData).
+      lengthBytes = checkBufferInPlace('read', buffer);
+      checkOffset('read', offsetBytes);
+      handle = this.readableHandle('read', fd);
+      if (handle.direct) this.checkDirect('read', handle, offsetBytes, snapshotBuffer('read', buffer));
+    } catch (err) {
+      this.recorder.finish('read', false);
+      throw err;
+    }
+    this.drawSyncLatency('read');
+    const data = (handle.inode as FileInode).cache;
+    const wanted = Math.max(0, Math.min(lengthBytes, data.sizeBytes - offsetBytes));
+    let count: number;
+    try {
+      count = data.read(lengthBytes === wanted ? buffer : plainView(buffer, 0, wanted), offsetBytes);
+    } catch (err) {
+      return this.directFailed('read', err, fd, offsetBytes, lengthBytes, handle.path);
+    }
+    this.ctx.trace.record(TRACE_OP, this.ctx.index, this.whatCodes.read, this.ctx.scheduler.now(), fd, offsetBytes, lengthBytes, count, handle.path, undefined, false);
+    this.recorder.finish('read', true, count);
+    this.settled();
+    return count;
+  }
+
+  private writeDirect(fd: number, buffer: Uint8Array, offsetBytes: number): number {
+    this.recorder.start('write');
+    this.operationsStarted++;
+    let handle: Handle;
+    let askedBytes: number;
+    let lengthBytes: number;
+    try {
+      checkFd('write', fd);
+      // No snapshot: as in readDirect (the disk copies what it keeps, through intrinsics).
+      askedBytes = checkBufferInPlace('write', buffer);
+      checkOffset('write', offsetBytes);
+      checkRangeEnd('write', offsetBytes, askedBytes);
+      handle = this.writeHandle('write', fd, 'EBADF');
+      // The error details are built only when the size limit is in reach.
+      lengthBytes = offsetBytes + askedBytes < FILE_SIZE_MAX_BYTES ? askedBytes : writableBytes('write', offsetBytes, askedBytes, { fd, path: handle.path });
+      if (handle.direct) this.checkDirect('write', handle, offsetBytes, snapshotBuffer('write', buffer));
+    } catch (err) {
+      this.recorder.finish('write', false);
+      throw err;
+    }
+    this.drawSyncLatency('write');
+    if (lengthBytes > 0) {
+      // As `doWrite` without fault rules; the caller's view is the bytes at the call (see `write`).
+      const file = handle.inode as FileInode;
+      try {
+        const growth = offsetBytes + lengthBytes - file.cache.sizeBytes;
+        if (growth > 0) this.disk.reserve('write', handle.path, growth);
+        if (handle.direct) invalidatePages(this.disk, file, offsetBytes, lengthBytes);
+        this.disk.write(file, lengthBytes === askedBytes ? buffer : plainView(buffer, 0, lengthBytes), offsetBytes, true);
+      } catch (err) {
+        return this.directFailed('write', err, fd, offsetBytes, lengthBytes, handle.path);
+      }
+    }
+    this.ctx.trace.record(TRACE_OP, this.ctx.index, this.whatCodes.write, this.ctx.scheduler.now(), fd, offsetBytes, lengthBytes, lengthBytes, handle.path, undefined, false);
+    this.recorder.finish('write', true, lengthBytes);
+    this.settled();
+    return lengthBytes;
+  }
 
   private newOp(op: IoOperation): IoOp {
     let o = this.opPool.pop();
@@ -530,10 +634,10 @@ export class SimIo implements Io, SyncCapableIo {
     return handle;
   }
 
-  private checkDirect(operation: string, handle: Handle, offsetBytes: number, buffers: readonly Uint8Array[]): void {
+  private checkDirect(operation: string, handle: Handle, offsetBytes: number, buffers: Uint8Array | readonly Uint8Array[]): void {
     const align = this.ctx.sectorBytes;
     let bad = offsetBytes % align !== 0;
-    for (const b of buffers) {
+    for (const b of buffers instanceof Uint8Array ? [buffers] : buffers) {
       if (bad) break;
       bad = b.byteLength % align !== 0 || b.byteOffset % align !== 0 || !alignedBuffers.has(b.buffer);
     }
@@ -546,11 +650,17 @@ export class SimIo implements Io, SyncCapableIo {
     return handle;
   }
 
-  private readHandle(operation: string, fd: number, offsetBytes: number, buffers: readonly Uint8Array[]): Handle {
+  /** `buffers`: snapshots (the direct-I/O alignment check reads their offsets and backing buffers). */
+  private readHandle(operation: string, fd: number, offsetBytes: number, buffers: Uint8Array | readonly Uint8Array[]): Handle {
+    const handle = this.readableHandle(operation, fd);
+    if (handle.direct) this.checkDirect(operation, handle, offsetBytes, buffers);
+    return handle;
+  }
+
+  private readableHandle(operation: string, fd: number): Handle {
     const handle = this.handleOf(operation, fd);
     if (handle.inode.kind === 'dir') throw sys('EISDIR', operation, { fd, path: handle.path });
     if (!handle.readable) throw sys('EBADF', operation, { fd, path: handle.path });
-    if (handle.direct) this.checkDirect(operation, handle, offsetBytes, buffers);
     return handle;
   }
 
@@ -586,7 +696,7 @@ export class SimIo implements Io, SyncCapableIo {
       checkFd('read', fd);
       view = checkBuffer('read', buffer);
       checkOffset('read', offsetBytes);
-      o.handle = this.readHandle('read', fd, offsetBytes, [view]);
+      o.handle = this.readHandle('read', fd, offsetBytes, view);
     } catch (err) {
       return this.fail('read', err);
     }
@@ -634,7 +744,7 @@ export class SimIo implements Io, SyncCapableIo {
       checkRangeEnd('write', offsetBytes, view.byteLength);
       const handle = this.writeHandle('write', fd, 'EBADF');
       o.lengthBytes = writableBytes('write', offsetBytes, view.byteLength, { fd, path: handle.path });
-      if (handle.direct) this.checkDirect('write', handle, offsetBytes, [view]);
+      if (handle.direct) this.checkDirect('write', handle, offsetBytes, view);
       o.handle = handle;
     } catch (err) {
       return this.fail('write', err);

@@ -46,6 +46,8 @@ function mix32(h: number, x: number): number {
 export class Trace {
   readonly capacity: number;
   private count = 0;
+  /** `count % capacity`: where the next record goes. */
+  private ringIndex = 0;
   private readonly times: Float64Array;
   private readonly types: Uint8Array;
   private readonly nodes: Uint16Array;
@@ -102,7 +104,9 @@ export class Trace {
     fd: number, offsetBytes: number, lengthBytes: number, result: number,
     path?: string, detail?: string, hashPath = true,
   ): void {
-    const i = this.count % this.capacity;
+    // The ring position is kept apart from the count (a float modulo per record showed in profiles).
+    const i = this.ringIndex;
+    this.ringIndex = i + 1 === this.capacity ? 0 : i + 1;
     this.count++;
     this.times[i] = timeMs;
     this.types[i] = type;
