@@ -86,6 +86,8 @@ export interface ShrinkArgs {
   readonly latency: LatencyPresetName;
   readonly options: Readonly<Record<string, string>>;
   readonly json: boolean;
+  /** Real time each run of the seed may take before it fails with ERR_SEED_TIMEOUT (as for `sim`). */
+  readonly seedTimeoutMs: number;
 }
 
 /** Most vetoed faults one replay takes. */
@@ -377,7 +379,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     case 'shrink': {
       const { values, positionals } = parse('shrink', rest, {
         seed: { type: 'string' }, profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' },
-        option: { type: 'string', multiple: true }, json: { type: 'boolean' },
+        option: { type: 'string', multiple: true }, json: { type: 'boolean' }, 'seed-timeout': { type: 'string' },
       });
       if (values['help'] === true) return { command: 'help', topic: 'shrink', asked: true };
       const workload = positionals[0];
@@ -394,6 +396,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         latency: oneOf('latency', str(values['latency']), LATENCY_PRESETS, 'default'),
         options: keyValues(strs(values['option'])),
         json: values['json'] === true,
+        seedTimeoutMs: str(values['seed-timeout']) === undefined ? SEED_TIMEOUT_MS_DEFAULT : parseDurationMs('seed-timeout', str(values['seed-timeout'])!),
       };
     }
     default: {
@@ -474,6 +477,8 @@ with only those.
 
   --seed S           the failing seed (required)
   --profile P, --faults F, --latency L, --option k=v   as the campaign ran it
+  --seed-timeout T   real time each run of the seed may take before it fails with
+                     ERR_SEED_TIMEOUT, as for sim (default ${formatDurationMs(SEED_TIMEOUT_MS_DEFAULT)})
   --json             one JSON document on stdout`,
   merge: `faultline merge FILES... [--json]
 

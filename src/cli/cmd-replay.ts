@@ -1,16 +1,14 @@
 /**
  * `faultline replay`: reruns one seed exactly, optionally printing its whole trace. The seed runs
- * on a campaign worker process, as in `sim`: a seed that spins fails with `ERR_SEED_TIMEOUT` after
- * `--seed-timeout` instead of hanging the command, and one that exits or crashes its process fails
- * with `ERR_WORKER_EXIT`, as it did in the campaign.
+ * on a campaign worker process (`one-seed.ts`), so `--seed-timeout` holds as in `sim`.
  */
 import type { ReplayArgs } from './args.js';
-import { runCampaign } from './campaign.js';
 import type { CommandStreams } from './cmd-sim.js';
 import { loadWorkload } from './load-workload.js';
 import { formatSwarmFaults, swarmFaults } from './swarm-faults.js';
 import { formatErrorDetails, formatInjected, replayCommand } from './report.js';
-import { FAILURE_TRACE_EVENTS, type SeedResult } from './run-seed.js';
+import { FAILURE_TRACE_EVENTS } from './run-seed.js';
+import { runOneSeed } from './one-seed.js';
 
 /** Trace events a replay keeps with `--trace` (bounds memory on very long runs). */
 export const REPLAY_TRACE_EVENTS_MAX = 1_000_000;
@@ -18,12 +16,9 @@ export const REPLAY_TRACE_EVENTS_MAX = 1_000_000;
 /** Runs `replay` and resolves with the exit code (0 the seed passed, 1 it failed). */
 export async function replayCommandMain(args: ReplayArgs, streams: CommandStreams = { out: process.stdout, err: process.stderr }): Promise<number> {
   const loaded = await loadWorkload(args.workload);
-  let result: SeedResult | undefined;
-  await runCampaign({
+  const result = await runOneSeed({
     workload: loaded,
-    seedFrom: args.seed,
-    seedCount: 1,
-    workers: 1,
+    seed: args.seed,
     profile: args.profile,
     faults: args.faults,
     latency: args.latency,
@@ -31,19 +26,14 @@ export async function replayCommandMain(args: ReplayArgs, streams: CommandStream
     intercept: args.intercept,
     checkDeterminism: args.checkDeterminism,
     seedTimeoutMs: args.seedTimeoutMs,
-    seedExtras: {
+    extras: {
       keepTrace: true,
       faultsOff: args.faultsOff,
       vetoes: args.vetoes,
       traceEvents: args.trace ? REPLAY_TRACE_EVENTS_MAX : FAILURE_TRACE_EVENTS,
       ...(args.trace ? { traceCapacity: REPLAY_TRACE_EVENTS_MAX } : {}),
     },
-    onResult: (seedResult) => {
-      result = seedResult;
-    },
   });
-  // A one-seed campaign always reports its seed (run, failed, or timed out).
-  if (result === undefined) throw new Error(`replay: seed ${args.seed} has no result`);
   if (args.json) {
     streams.out.write(JSON.stringify({
       workload: args.workload, seed: result.seed, profile: args.profile, faults: args.faults, latency: args.latency,

@@ -14,15 +14,14 @@
  * Runs happen in this process, one at a time, at most {@link SHRINK_RUNS_MAX} of them.
  */
 import type { ShrinkArgs } from './args.js';
-import { seedOptions } from './campaign.js';
 import type { CommandStreams } from './cmd-sim.js';
-import { loadWorkload } from './load-workload.js';
+import { loadWorkload, type LoadedWorkload } from './load-workload.js';
+import { runOneSeed } from './one-seed.js';
 import { replayCommand } from './report.js';
-import { runSeed, type SeedResult } from './run-seed.js';
+import type { SeedResult } from './run-seed.js';
 import { occurrenceText, type FaultOccurrence } from './sim-api.js';
 import { failureSignature } from './signature.js';
 import { UsageError } from './usage-error.js';
-import type { Workload } from './workload.js';
 
 /** Most runs one shrink makes (each is one full run of the seed). */
 export const SHRINK_RUNS_MAX = 400;
@@ -52,13 +51,15 @@ export interface ShrinkJson {
 }
 
 /** Shrinks and returns the result; throws a UsageError when the seed does not fail. */
-export async function shrinkSeed(args: ShrinkArgs, workload: Workload, options: Record<string, string>): Promise<ShrinkJson> {
+export async function shrinkSeed(args: ShrinkArgs, workload: LoadedWorkload): Promise<ShrinkJson> {
   let runs = 0;
+  // Each run on a worker process of its own: a removal that makes the seed spin times out instead
+  // of hanging the command.
   const run = async (faultsOff: readonly string[], vetoes: readonly FaultOccurrence[]): Promise<SeedResult> => {
     runs += 1;
-    return runSeed(workload, {
-      seed: args.seed, profile: args.profile, faults: args.faults, latency: args.latency, options,
-      faultsOff, vetoes, trackFaults: true, traceCapacity: 1_000_000,
+    return runOneSeed({
+      workload, seed: args.seed, profile: args.profile, faults: args.faults, latency: args.latency, options: args.options,
+      seedTimeoutMs: args.seedTimeoutMs, extras: { faultsOff, vetoes, trackFaults: true, traceCapacity: 1_000_000 },
     });
   };
   const original = await run([], []);
@@ -126,7 +127,7 @@ export async function shrinkSeed(args: ShrinkArgs, workload: Workload, options: 
 /** Runs `shrink`: 0 when a shrunk failing run was found (the usual case). */
 export async function shrinkCommand(args: ShrinkArgs, streams: Pick<CommandStreams, 'out'> = { out: process.stdout }): Promise<number> {
   const loaded = await loadWorkload(args.workload);
-  const doc = await shrinkSeed(args, loaded.workload, seedOptions(loaded, args.options));
+  const doc = await shrinkSeed(args, loaded);
   if (args.json) {
     streams.out.write(JSON.stringify(doc) + '\n');
     return 0;

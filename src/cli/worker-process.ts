@@ -26,7 +26,7 @@ const SINGLE_THREADED_GC = '--single-threaded-gc';
 const SINGLE_THREADED = '--single-threaded';
 
 /** The seed options beyond the campaign's own that a run may ask for (a replay's trace, a shrink's vetoes). */
-export type SeedExtras = Pick<SeedSpec, 'keepTrace' | 'traceEvents' | 'traceCapacity' | 'faultsOff' | 'vetoes'>;
+export type SeedExtras = Pick<SeedSpec, 'keepTrace' | 'traceEvents' | 'traceCapacity' | 'faultsOff' | 'vetoes' | 'trackFaults'>;
 
 /** What a worker needs to load the workload and run its seeds. Plain data (the first message it receives). */
 export interface WorkerSetup {

@@ -1,5 +1,5 @@
 /**
- * `faultline shrink` vetoes single faults by wrapping each node's fault decisions: every new kind
+ * `faultline shrink` vetoes single faults through the simulator's `faultFilter`: every new kind
  * (the directory-fsync lane of `fsyncError`, `namespaceError`, `powerCut`, `lostWrite`) must be
  * counted there and vetoable, or a shrunk run would keep faults it cannot remove.
  */

@@ -4,6 +4,9 @@
  * the original, and vetoing any fault it kept makes that failure go away.
  */
 import { expect } from 'chai';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ShrinkJson } from '../../src/cli/cmd-shrink.js';
 import { failureSignature } from '../../src/cli/signature.js';
 import { faultline, replayArgs } from './run-cli.js';
@@ -56,6 +59,35 @@ describe('cli: shrinking a failing seed', function () {
       }
     });
   }
+
+  it('a removal that makes the seed spin fails that run with ERR_SEED_TIMEOUT instead of hanging shrink', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'faultline-shrink-'));
+    try {
+      const path = join(dir, 'spin-without-fault.mjs');
+      // Fails on the injected read error; without it, spins in a synchronous loop.
+      await writeFile(path, `
+export default { async run(ctx) {
+  ctx.sim.faults.set('readError', { rate: 1 });
+  const io = ctx.node('a').io;
+  const fd = await io.open('f', { read: true, write: true, create: true });
+  await io.write(fd, new Uint8Array(8), 0);
+  try { await io.read(fd, new Uint8Array(8), 0); } catch (e) { throw new Error('read failed: ' + e.code); }
+  for (;;) {}
+} };
+`);
+      const started = performance.now();
+      const shrink = await faultline(['shrink', path, '--seed', '1', '--faults', 'none', '--seed-timeout', '700ms', '--json']);
+      expect(shrink.code, shrink.stderr).to.equal(0);
+      const doc = JSON.parse(shrink.stdout) as ShrinkJson;
+      expect(doc.kept).to.deep.equal(['a/readError/1']);
+      expect(doc.faultsOff).to.deep.equal([]);
+      expect(doc.withoutKept).to.have.length(1);
+      expect(doc.withoutKept[0]).to.match(/^fails differently \(ERR_SEED_TIMEOUT: /);
+      expect(performance.now() - started).to.be.lessThan(30_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('refuses a seed that passes', async () => {
     const run = await faultline(['shrink', 'kv', '--seed', '1']);
