@@ -130,6 +130,9 @@ export interface ReaddirEntry {
   readonly parentPath: string;
 }
 
+/** The shape of a plain `read`/`write` promise: the count itself. */
+const sameCount = (count: number): number => count;
+
 /** The operations of one `node.fs`, over the fds it has open. */
 export class Operations {
   readonly fds = new FdTable();
@@ -239,17 +242,7 @@ export class Operations {
 
   /** `read`, as a promise. */
   readLater(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): Promise<number> {
-    let entry: FdEntry;
-    try {
-      entry = this.fds.get(fd, io, 'read');
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const at = position < 0 ? entry.position : position;
-    return io.read(entry.ioFd, buffer, at).then((count) => {
-      if (position < 0) entry.position = at + count;
-      return count;
-    }, (err: unknown) => { throw toNodeError(err, 'read'); });
+    return this.readShaped(io, fd, buffer, position, sameCount);
   }
 
   /**
@@ -258,6 +251,11 @@ export class Operations {
    * FileHandle I/O).
    */
   readResult(io: SyncCapableIo, fd: number, target: Uint8Array, position: number, buffer: Uint8Array): Promise<{ bytesRead: number; buffer: Uint8Array }> {
+    return this.readShaped(io, fd, target, position, (bytesRead) => ({ bytesRead, buffer }));
+  }
+
+  /** `read` as a promise of `shape(bytesRead)`, shaped in the reaction that advances the position. */
+  private readShaped<R>(io: SyncCapableIo, fd: number, target: Uint8Array, position: number, shape: (count: number) => R): Promise<R> {
     let entry: FdEntry;
     try {
       entry = this.fds.get(fd, io, 'read');
@@ -265,9 +263,9 @@ export class Operations {
       return Promise.reject(err);
     }
     const at = position < 0 ? entry.position : position;
-    return io.read(entry.ioFd, target, at).then((bytesRead) => {
-      if (position < 0) entry.position = at + bytesRead;
-      return { bytesRead, buffer };
+    return io.read(entry.ioFd, target, at).then((count) => {
+      if (position < 0) entry.position = at + count;
+      return shape(count);
     }, (err: unknown) => { throw toNodeError(err, 'read'); });
   }
 
@@ -288,35 +286,27 @@ export class Operations {
 
   /** `write`, as a promise. */
   writeLater(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): Promise<number> {
-    let entry: FdEntry;
-    try {
-      entry = this.fds.get(fd, io, 'write');
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (entry.append || entry.syncWrites !== 'none') return runAsync(io, this.write(io, fd, buffer, position));
-    const at = position < 0 ? entry.position : position;
-    return io.write(entry.ioFd, buffer, at).then((count) => {
-      if (position < 0) entry.position = at + count;
-      return count;
-    }, (err: unknown) => { throw toNodeError(err, 'write'); });
+    return this.writeShaped(io, fd, buffer, position, sameCount);
   }
 
   /** `FileHandle.write`'s promise: `writeLater` with the `{ bytesWritten, buffer }` result built in one reaction. */
   writeResult<B>(io: SyncCapableIo, fd: number, data: Uint8Array, position: number, buffer: B): Promise<{ bytesWritten: number; buffer: B }> {
+    return this.writeShaped(io, fd, data, position, (bytesWritten) => ({ bytesWritten, buffer }));
+  }
+
+  /** `write` as a promise of `shape(bytesWritten)`; appends and sync-mode fds take the general path. */
+  private writeShaped<R>(io: SyncCapableIo, fd: number, data: Uint8Array, position: number, shape: (count: number) => R): Promise<R> {
     let entry: FdEntry;
     try {
       entry = this.fds.get(fd, io, 'write');
     } catch (err) {
       return Promise.reject(err);
     }
-    if (entry.append || entry.syncWrites !== 'none') {
-      return runAsync(io, this.write(io, fd, data, position)).then((bytesWritten) => ({ bytesWritten, buffer }));
-    }
+    if (entry.append || entry.syncWrites !== 'none') return runAsync(io, this.write(io, fd, data, position)).then(shape);
     const at = position < 0 ? entry.position : position;
-    return io.write(entry.ioFd, data, at).then((bytesWritten) => {
-      if (position < 0) entry.position = at + bytesWritten;
-      return { bytesWritten, buffer };
+    return io.write(entry.ioFd, data, at).then((count) => {
+      if (position < 0) entry.position = at + count;
+      return shape(count);
     }, (err: unknown) => { throw toNodeError(err, 'write'); });
   }
 
