@@ -245,6 +245,36 @@ function parse(command: string, argv: readonly string[], options: OptionSpecs): 
   return { values: values as Record<string, unknown>, positionals };
 }
 
+/** Flags of every command that runs seeds: what the simulation is, and how long a seed may run. */
+const SEED_RUN_FLAGS: OptionSpecs = {
+  profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' },
+  option: { type: 'string', multiple: true }, 'seed-timeout': { type: 'string' },
+};
+
+/** The values of {@link SEED_RUN_FLAGS}, checked, with their defaults. */
+function seedRunSettings(values: Record<string, unknown>): {
+  profile: SimProfile; faults: FaultPresetName; latency: LatencyPresetName; options: Readonly<Record<string, string>>; seedTimeoutMs: number;
+} {
+  const timeout = str(values['seed-timeout']);
+  return {
+    profile: oneOf('profile', str(values['profile']), SIM_PROFILES, 'posix'),
+    faults: oneOf('faults', str(values['faults']), FAULT_PRESETS, 'default'),
+    latency: oneOf('latency', str(values['latency']), LATENCY_PRESETS, 'default'),
+    options: keyValues(strs(values['option'])),
+    seedTimeoutMs: timeout === undefined ? SEED_TIMEOUT_MS_DEFAULT : parseDurationMs('seed-timeout', timeout),
+  };
+}
+
+/** The one workload and the `--seed` of a command that runs a single seed (`replay`, `shrink`). */
+function oneSeedTarget(command: string, values: Record<string, unknown>, positionals: readonly string[], seedHint: string): { workload: string; seed: number } {
+  const workload = positionals[0];
+  if (workload === undefined) throw new UsageError(`${command}: missing <workload>`);
+  if (positionals.length > 1) throw new UsageError(`${command}: unexpected argument '${positionals[1]}'`);
+  const seedRaw = str(values['seed']);
+  if (seedRaw === undefined) throw new UsageError(`${command}: missing --seed <n>${seedHint}`);
+  return { workload, seed: integer('seed', seedRaw, 0, 0, Number.MAX_SAFE_INTEGER) };
+}
+
 function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
@@ -294,9 +324,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     }
     case 'sim': {
       const { values, positionals } = parse('sim', rest, {
-        seeds: { type: 'string' }, from: { type: 'string' }, workers: { type: 'string' },
-        profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' }, option: { type: 'string', multiple: true },
-        json: { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, verbose: { type: 'boolean' }, 'seed-timeout': { type: 'string' },
+        seeds: { type: 'string' }, from: { type: 'string' }, workers: { type: 'string' }, ...SEED_RUN_FLAGS,
+        json: { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, verbose: { type: 'boolean' },
         shard: { type: 'string' }, shards: { type: 'string' }, out: { type: 'string' }, duration: { type: 'string' }, 'until-failures': { type: 'string' },
         intercept: { type: 'boolean' }, 'check-determinism': { type: 'boolean' },
       });
@@ -322,14 +351,10 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         seedFrom,
         seedCount,
         workers: workersRaw === undefined ? undefined : integer('workers', workersRaw, 1, 1, WORKERS_MAX),
-        profile: oneOf('profile', str(values['profile']), SIM_PROFILES, 'posix'),
-        faults: oneOf('faults', str(values['faults']), FAULT_PRESETS, 'default'),
-        latency: oneOf('latency', str(values['latency']), LATENCY_PRESETS, 'default'),
-        options: keyValues(strs(values['option'])),
+        ...seedRunSettings(values),
         json: values['json'] === true,
         failFast: values['fail-fast'] === true,
         verbose: values['verbose'] === true,
-        seedTimeoutMs: str(values['seed-timeout']) === undefined ? SEED_TIMEOUT_MS_DEFAULT : parseDurationMs('seed-timeout', str(values['seed-timeout'])!),
         shard,
         out,
         durationMs: durationRaw === undefined ? undefined : parseDurationMs('duration', durationRaw),
@@ -347,25 +372,15 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     }
     case 'replay': {
       const { values, positionals } = parse('replay', rest, {
-        seed: { type: 'string' }, profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' },
-        option: { type: 'string', multiple: true }, trace: { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
+        seed: { type: 'string' }, ...SEED_RUN_FLAGS, trace: { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
         intercept: { type: 'boolean' }, 'check-determinism': { type: 'boolean' },
-        'faults-off': { type: 'string', multiple: true }, veto: { type: 'string', multiple: true }, 'seed-timeout': { type: 'string' },
+        'faults-off': { type: 'string', multiple: true }, veto: { type: 'string', multiple: true },
       });
       if (values['help'] === true) return { command: 'help', topic: 'replay', asked: true };
-      const workload = positionals[0];
-      if (workload === undefined) throw new UsageError('replay: missing <workload>');
-      if (positionals.length > 1) throw new UsageError(`replay: unexpected argument '${positionals[1]}'`);
-      const seedRaw = str(values['seed']);
-      if (seedRaw === undefined) throw new UsageError('replay: missing --seed <n>');
       return {
         command: 'replay',
-        workload,
-        seed: integer('seed', seedRaw, 0, 0, Number.MAX_SAFE_INTEGER),
-        profile: oneOf('profile', str(values['profile']), SIM_PROFILES, 'posix'),
-        faults: oneOf('faults', str(values['faults']), FAULT_PRESETS, 'default'),
-        latency: oneOf('latency', str(values['latency']), LATENCY_PRESETS, 'default'),
-        options: keyValues(strs(values['option'])),
+        ...oneSeedTarget('replay', values, positionals, ''),
+        ...seedRunSettings(values),
         trace: values['trace'] === true,
         json: values['json'] === true,
         verbose: values['verbose'] === true,
@@ -373,30 +388,16 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         checkDeterminism: values['check-determinism'] === true,
         faultsOff: faultKindList(strs(values['faults-off'])),
         vetoes: vetoList(strs(values['veto'])),
-        seedTimeoutMs: str(values['seed-timeout']) === undefined ? SEED_TIMEOUT_MS_DEFAULT : parseDurationMs('seed-timeout', str(values['seed-timeout'])!),
       };
     }
     case 'shrink': {
-      const { values, positionals } = parse('shrink', rest, {
-        seed: { type: 'string' }, profile: { type: 'string' }, faults: { type: 'string' }, latency: { type: 'string' },
-        option: { type: 'string', multiple: true }, json: { type: 'boolean' }, 'seed-timeout': { type: 'string' },
-      });
+      const { values, positionals } = parse('shrink', rest, { seed: { type: 'string' }, ...SEED_RUN_FLAGS, json: { type: 'boolean' } });
       if (values['help'] === true) return { command: 'help', topic: 'shrink', asked: true };
-      const workload = positionals[0];
-      if (workload === undefined) throw new UsageError('shrink: missing <workload>');
-      if (positionals.length > 1) throw new UsageError(`shrink: unexpected argument '${positionals[1]}'`);
-      const seedRaw = str(values['seed']);
-      if (seedRaw === undefined) throw new UsageError('shrink: missing --seed <n> (a failing seed)');
       return {
         command: 'shrink',
-        workload,
-        seed: integer('seed', seedRaw, 0, 0, Number.MAX_SAFE_INTEGER),
-        profile: oneOf('profile', str(values['profile']), SIM_PROFILES, 'posix'),
-        faults: oneOf('faults', str(values['faults']), FAULT_PRESETS, 'default'),
-        latency: oneOf('latency', str(values['latency']), LATENCY_PRESETS, 'default'),
-        options: keyValues(strs(values['option'])),
+        ...oneSeedTarget('shrink', values, positionals, ' (a failing seed)'),
+        ...seedRunSettings(values),
         json: values['json'] === true,
-        seedTimeoutMs: str(values['seed-timeout']) === undefined ? SEED_TIMEOUT_MS_DEFAULT : parseDurationMs('seed-timeout', str(values['seed-timeout'])!),
       };
     }
     default: {
