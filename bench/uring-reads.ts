@@ -19,7 +19,7 @@
  * fio runs when it is on the PATH (skipped in --quick unless --fio; never with --no-fio).
  * Files live under <repo>/.bench-tmp (a real disk: tmpfs has no O_DIRECT).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, constants, fdatasyncSync, mkdirSync, openSync, read as fsRead, rmSync, write as fsWrite, writeSync } from 'node:fs';
 import { open as fsOpen } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -41,7 +41,8 @@ const TITLES: Readonly<Record<Workload, string>> = {
   'append': '4 KiB append + fdatasync',
 };
 
-interface Figures { opsPerSecond: number; cpuUsPerOp: number }
+/** A runner's medians; `threadCpuUsPerOp` is fio's own figure for its submitting thread alone. */
+interface Figures { opsPerSecond: number; cpuUsPerOp: number; threadCpuUsPerOp?: number }
 
 /** What the UV_USE_IO_URING child measures (sent as JSON after `--child`). */
 interface ChildRequest { filePath: string; blocks: number; depth: number; seconds: number; write: boolean; direct: boolean }
@@ -124,7 +125,26 @@ interface FioJob { read: { iops: number; total_ios: number }; write: { iops: num
 /** The printed fio commands, one per distinct line (the depth and path are part of it). */
 const fioCommands = new Set<string>();
 
-/** fio's io_uring engine on the same file: ops/s and CPU µs per op from its own accounting. */
+/** Runs fio under bash and returns its JSON and the CPU seconds of the whole fio process tree (bash's `times`). */
+function fioWithProcessCpu(args: readonly string[], seconds: number): { json: string; processCpuSeconds: number } {
+  const run = spawnSync('bash', ['-c', 'fio "$@" && times >&2', 'fio', ...args], { encoding: 'utf8', timeout: (seconds + 60) * 1000, maxBuffer: 16 << 20 });
+  if (run.status !== 0) throw new Error(`fio failed: ${(run.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
+  // `times` prints the shell's then its children's user and system time: "0m0.247s 0m0.624s".
+  const children = (run.stderr.trim().split('\n').pop() ?? '').match(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/);
+  const cpu = children === null ? Number.NaN : Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4]);
+  return { json: run.stdout, processCpuSeconds: cpu };
+}
+
+/** CPU seconds fio spends on a run that does (almost) nothing: its start-up, measured once and subtracted. */
+let fioFixedCpuSeconds: number | undefined;
+
+/**
+ * fio's io_uring engine on the same file: ops/s, and CPU µs per op two ways. fio's own usr/sys
+ * figures cover only its submitting thread (getrusage RUSAGE_THREAD), not the kernel's io-wq
+ * workers that run buffered writes and syncs on the process's behalf, which our figure (the whole
+ * process) includes; so the comparable figure is the whole fio process tree's CPU time minus its
+ * start-up cost, and fio's own is kept beside it.
+ */
 function fio(args: readonly string[], write: boolean, seconds: number): Figures {
   const all = [...args, '--ioengine=io_uring', '--time_based', `--runtime=${Math.max(1, Math.round(seconds * 1000))}ms`, '--output-format=json'];
   const line = `fio ${all.join(' ')}`;
@@ -132,12 +152,23 @@ function fio(args: readonly string[], write: boolean, seconds: number): Figures 
     fioCommands.add(line);
     console.log(`fio: ${line}`);
   }
-  const out = execFileSync('fio', all, { encoding: 'utf8', timeout: (seconds + 60) * 1000, maxBuffer: 16 << 20 });
-  const job = (JSON.parse(out.slice(out.indexOf('{'))) as { jobs: FioJob[] }).jobs[0];
+  if (fioFixedCpuSeconds === undefined) {
+    const idle = all.filter((a) => !a.startsWith('--runtime=') && !a.startsWith('--ramp_time='));
+    fioFixedCpuSeconds = fioWithProcessCpu([...idle, '--runtime=1ms'], 1).processCpuSeconds;
+  }
+  const { json, processCpuSeconds } = fioWithProcessCpu(all, seconds);
+  const job = (JSON.parse(json.slice(json.indexOf('{'))) as { jobs: FioJob[] }).jobs[0];
   if (job === undefined) throw new Error('fio printed no job');
   const side = write ? job.write : job.read;
   const ops = Math.max(side.total_ios, 1);
-  return { opsPerSecond: side.iops, cpuUsPerOp: ((job.usr_cpu + job.sys_cpu) / 100) * job.job_runtime * 1000 / ops };
+  // Ops of the ramp are not in total_ios but their CPU is in the process time: count them at the measured rate.
+  const ramp = args.find((a) => a.startsWith('--ramp_time='));
+  const rampOps = ramp === undefined ? 0 : side.iops * Number(ramp.slice('--ramp_time='.length, -2)) / 1000;
+  return {
+    opsPerSecond: side.iops,
+    cpuUsPerOp: Math.max(0, processCpuSeconds - fioFixedCpuSeconds) * 1e6 / (ops + rampOps),
+    threadCpuUsPerOp: ((job.usr_cpu + job.sys_cpu) / 100) * job.job_runtime * 1000 / ops,
+  };
 }
 
 function fioAvailable(): boolean {
@@ -217,10 +248,13 @@ async function main(args: Args): Promise<void> {
     }
     runners.forEach(([runner], index) => {
       const runs = samples[index] as Figures[];
-      const figures = { opsPerSecond: median(runs.map((f) => f.opsPerSecond)), cpuUsPerOp: median(runs.map((f) => f.cpuUsPerOp)) };
+      const figures: Figures = { opsPerSecond: median(runs.map((f) => f.opsPerSecond)), cpuUsPerOp: median(runs.map((f) => f.cpuUsPerOp)) };
+      const thread = runs.flatMap((f) => (f.threadCpuUsPerOp === undefined ? [] : [f.threadCpuUsPerOp]));
+      if (thread.length > 0) figures.threadCpuUsPerOp = median(thread);
       rows.push({ workload, depth, runner, figures });
       console.log(`${TITLES[workload].padEnd(30)} QD ${String(depth).padStart(3)}  ${runner.padEnd(32)} ` +
-        `${Math.round(figures.opsPerSecond).toLocaleString('en-US').padStart(10)} ops/s  ${figures.cpuUsPerOp.toFixed(2).padStart(7)} µs CPU/op`);
+        `${Math.round(figures.opsPerSecond).toLocaleString('en-US').padStart(10)} ops/s  ${figures.cpuUsPerOp.toFixed(2).padStart(7)} µs CPU/op` +
+        `${figures.threadCpuUsPerOp === undefined ? '' : ` (fio's own, submitting thread only: ${figures.threadCpuUsPerOp.toFixed(2)})`}`);
     });
   };
 
@@ -334,9 +368,10 @@ function printSummary(rows: readonly Row[], args: Args): void {
   const get = (w: Workload, d: number, r: string): Figures | undefined => rows.find((x) => x.workload === w && x.depth === d && x.runner === r)?.figures;
   const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}×`);
   const ops = (f: Figures | undefined): string => (f === undefined ? 'n/a' : `${Math.round(f.opsPerSecond / 100) / 10}k`);
-  const cpu = (f: Figures | undefined): string => (f === undefined ? 'n/a' : f.cpuUsPerOp.toFixed(2));
+  const cpu = (f: Figures | undefined): string => (f === undefined ? 'n/a' : f.cpuUsPerOp.toFixed(2) +
+    (f.threadCpuUsPerOp === undefined ? '' : ` (${f.threadCpuUsPerOp.toFixed(2)})`));
   console.log('');
-  console.log('| workload | QD | UringIo ops/s | fio ops/s | ÷ fio | CPU µs/op UringIo / fio | ÷ UV_USE_IO_URING=1 | ÷ fs.promises | Storage ÷ UringIo |');
+  console.log('| workload | QD | UringIo ops/s | fio ops/s | ÷ fio | CPU µs/op: UringIo / fio process (fio thread) | ÷ UV_USE_IO_URING=1 | ÷ fs.promises | Storage ÷ UringIo |');
   console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const workload of args.workloads) {
     for (const depth of workload === 'append' ? [1] : args.depths) {

@@ -9,13 +9,15 @@
  * other part of the same sector, so every write and length change on one file runs under a
  * per-file lock shared by all handles of the Storage (`fileLocks`). Reads take no lock.
  *
- * Memory: bounce buffers are at most {@link DIRECT_CHUNK_BYTES} plus one sector, allocated per
- * operation and released to the garbage collector; no buffer handed to the Io is touched until
- * its operation settles.
+ * Memory: bounce buffers are at most {@link DIRECT_CHUNK_BYTES} plus one sector; small ones come
+ * from the Storage's {@link BouncePool} and go back to it once their Io operation settled, larger
+ * ones are allocated per operation and released to the garbage collector. No buffer handed to the
+ * Io is touched until its operation settles.
  */
 import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
 import type { FileAccess } from './access.js';
+import { POOLED_BOUNCE_BYTES, type BouncePool } from './bounce-pool.js';
 import { checkTransferCount } from './buffered.js';
 import type { KeyedMutex } from './mutex.js';
 
@@ -62,6 +64,7 @@ export class DirectAccess implements FileAccess {
     private readonly io: Io,
     private readonly fileLocks: KeyedMutex,
     private readonly fileLockKey: string,
+    private readonly bounces: BouncePool,
   ) {
     this.alignmentBytes = io.features.directAlignmentBytes;
   }
@@ -113,6 +116,31 @@ export class DirectAccess implements FileAccess {
   async readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
     const a = this.alignmentBytes;
     const endBytes = fileOffsetBytes + target.byteLength;
+    // A small range read whole in one aligned read (every page-sized read): one Io call into a
+    // pooled bounce buffer. Anything else, or a short read, takes the general path below.
+    const alignedStartBytes = alignDown(fileOffsetBytes, a);
+    const alignedLengthBytes = alignUp(endBytes, a) - alignedStartBytes;
+    if (alignedLengthBytes <= POOLED_BOUNCE_BYTES) {
+      const pooled = this.bounces.take(alignedLengthBytes);
+      try {
+        const view = pooled.subarray(0, alignedLengthBytes);
+        const n = await this.io.read(fd, view, alignedStartBytes);
+        checkTransferCount('read', n, alignedLengthBytes);
+        if (n === alignedLengthBytes) {
+          target.set(view.subarray(fileOffsetBytes - alignedStartBytes, endBytes - alignedStartBytes));
+          return target.byteLength;
+        }
+      } finally {
+        this.bounces.give(pooled);
+      }
+    }
+    return this.readRangePieces(fd, target, fileOffsetBytes);
+  }
+
+  /** {@link readRange} in pieces of at most {@link DIRECT_CHUNK_BYTES}, retrying short reads. */
+  private async readRangePieces(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
+    const a = this.alignmentBytes;
+    const endBytes = fileOffsetBytes + target.byteLength;
     let positionBytes = fileOffsetBytes;
     let bounce: Uint8Array | undefined;
     // Bounded: each piece advances by at least one byte (or stops at end of file).
@@ -143,7 +171,10 @@ export class DirectAccess implements FileAccess {
         const alignedStartBytes = alignDown(positionBytes, a);
         const pieceEndBytes = Math.min(endBytes, alignedStartBytes + DIRECT_CHUNK_BYTES);
         const alignedEndBytes = alignUp(pieceEndBytes, a);
-        const bounce = this.io.allocAligned(alignedEndBytes - alignedStartBytes);
+        const pooled = this.bounces.take(alignedEndBytes - alignedStartBytes);
+        const bounce = pooled.subarray(0, alignedEndBytes - alignedStartBytes);
+        // A pooled buffer holds an earlier transfer's bytes: the parts not read back below must be zeros.
+        bounce.fill(0);
         // Keep what the partial first and last sectors already hold (zeros past the end of file).
         if (positionBytes > alignedStartBytes && alignedStartBytes < fileBytes) {
           await this.readAligned(fd, bounce.subarray(0, a), alignedStartBytes);
@@ -153,7 +184,11 @@ export class DirectAccess implements FileAccess {
           await this.readAligned(fd, bounce.subarray(lastSectorBytes - alignedStartBytes), lastSectorBytes);
         }
         copyFromChunks(chunks, positionBytes - fileOffsetBytes, bounce.subarray(positionBytes - alignedStartBytes), pieceEndBytes - positionBytes);
-        await this.writeAligned(fd, bounce, alignedStartBytes);
+        try {
+          await this.writeAligned(fd, bounce, alignedStartBytes);
+        } finally {
+          this.bounces.give(pooled);
+        }
         // The aligned write may have pushed the end of file to a sector boundary: put it back.
         const wantedFileBytes = Math.max(fileBytes, pieceEndBytes);
         if (alignedEndBytes > wantedFileBytes) await this.io.truncate(fd, wantedFileBytes);

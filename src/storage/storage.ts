@@ -47,6 +47,7 @@ import {
 import type { FileAccess } from './access.js';
 import { StorageBlob } from './blob.js';
 import { BufferedAccess, checkTransferCount } from './buffered.js';
+import { BouncePool } from './bounce-pool.js';
 import { DirectAccess } from './direct.js';
 import { decodeHeader, encodeHeader } from './header.js';
 import { KeyedMutex } from './mutex.js';
@@ -120,6 +121,8 @@ export function createStorage(io: Io, options?: StorageOptions): Storage {
 interface IoSharedState {
   readonly partitionLocks: KeyedMutex;
   readonly fileLocks: KeyedMutex;
+  /** Aligned bounce buffers of direct transfers, reused across every blob of this Io. */
+  readonly bounces: BouncePool;
   /** Partitions created through this Io whose root-directory entry is not yet known durable. */
   readonly partitionsNotDurable: Set<string>;
   /**
@@ -135,7 +138,7 @@ const sharedByIo = new WeakMap<Io, IoSharedState>();
 function sharedStateOf(io: Io): IoSharedState {
   let state = sharedByIo.get(io);
   if (state === undefined) {
-    state = { partitionLocks: new KeyedMutex(), fileLocks: new KeyedMutex(), partitionsNotDurable: new Set(), blobsNotDurable: new Set() };
+    state = { partitionLocks: new KeyedMutex(), fileLocks: new KeyedMutex(), bounces: new BouncePool(io), partitionsNotDurable: new Set(), blobsNotDurable: new Set() };
     sharedByIo.set(io, state);
   }
   return state;
@@ -149,6 +152,7 @@ class IoStorage implements Storage {
   private readonly blobs = new Set<StorageBlob>();
   private readonly partitionLocks: KeyedMutex;
   private readonly fileLocks: KeyedMutex;
+  private readonly bounces: BouncePool;
   private readonly partitionsNotDurable: Set<string>;
   private readonly blobsNotDurable: Set<string>;
 
@@ -156,6 +160,7 @@ class IoStorage implements Storage {
     const shared = sharedStateOf(io);
     this.partitionLocks = shared.partitionLocks;
     this.fileLocks = shared.fileLocks;
+    this.bounces = shared.bounces;
     this.partitionsNotDurable = shared.partitionsNotDurable;
     this.blobsNotDurable = shared.blobsNotDurable;
   }
@@ -180,7 +185,7 @@ class IoStorage implements Storage {
   }
 
   private accessFor(path: string): FileAccess {
-    return this.direct ? new DirectAccess(this.io, this.fileLocks, path) : new BufferedAccess(this.io);
+    return this.direct ? new DirectAccess(this.io, this.fileLocks, path, this.bounces) : new BufferedAccess(this.io);
   }
 
   /** A header buffer suitable for the access mode (aligned memory in direct mode). */

@@ -88,6 +88,25 @@ describe('storage/direct mode over emulated O_DIRECT', () => {
     await storage.close();
   });
 
+  it('reused bounce buffers carry nothing over: a gap after earlier full writes reads as zeros', async () => {
+    const io = new WrappedIo(inner, { directAlignmentBytes: 512 });
+    const storage = createStorage(io, { direct: true });
+    const { blob } = await storage.open('p', 'b');
+    // Full-sector writes of 0xff leave pooled bounce buffers full of 0xff...
+    for (let i = 0; i < 8; i += 1) await blob.writeAt(i * 512, new Uint8Array(512).fill(0xff));
+    // ...then a one-byte write past the end: the rest of its sector and the gap must be zeros.
+    await blob.writeAt(8 * 512 + 700, Uint8Array.of(7));
+    const tail = await blob.readAt(8 * 512, 701);
+    expect(tail[700]).to.equal(7);
+    expect(tail.subarray(0, 700).every((b) => b === 0)).to.equal(true);
+    // A read after others returns its own bytes, not a previous read's.
+    await blob.writeAt(0, patternBytes(512, 3));
+    expect(Buffer.from(await blob.readAt(0, 512)).equals(Buffer.from(patternBytes(512, 3)))).to.equal(true);
+    expect(Buffer.from(await blob.readAt(512, 512)).equals(Buffer.alloc(512, 0xff))).to.equal(true);
+    expect(io.counters.misaligned).to.equal(0);
+    await storage.close();
+  });
+
   it('createStorage refuses direct mode when the alignment does not divide the header', () => {
     const io = new WrappedIo(inner, { directAlignmentBytes: 3000 });
     expect(() => createStorage(io, { direct: true })).to.throw(StorageError).with.property('code', 'ERR_UNSUPPORTED');
