@@ -51,6 +51,7 @@ import { BouncePool } from './bounce-pool.js';
 import { DirectAccess } from './direct.js';
 import { decodeHeader, encodeHeader } from './header.js';
 import { KeyedMutex } from './mutex.js';
+import { KeyedRwLock } from './rw-lock.js';
 
 /** Options of {@link createStorage}. */
 export interface StorageOptions {
@@ -120,7 +121,7 @@ export function createStorage(io: Io, options?: StorageOptions): Storage {
  */
 interface IoSharedState {
   readonly partitionLocks: KeyedMutex;
-  readonly fileLocks: KeyedMutex;
+  readonly fileLocks: KeyedRwLock;
   /** Aligned bounce buffers of direct transfers, reused across every blob of this Io. */
   readonly bounces: BouncePool;
   /** Partitions created through this Io whose root-directory entry is not yet known durable. */
@@ -138,7 +139,7 @@ const sharedByIo = new WeakMap<Io, IoSharedState>();
 function sharedStateOf(io: Io): IoSharedState {
   let state = sharedByIo.get(io);
   if (state === undefined) {
-    state = { partitionLocks: new KeyedMutex(), fileLocks: new KeyedMutex(), bounces: new BouncePool(io), partitionsNotDurable: new Set(), blobsNotDurable: new Set() };
+    state = { partitionLocks: new KeyedMutex(), fileLocks: new KeyedRwLock(), bounces: new BouncePool(io), partitionsNotDurable: new Set(), blobsNotDurable: new Set() };
     sharedByIo.set(io, state);
   }
   return state;
@@ -151,7 +152,7 @@ class IoStorage implements Storage {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly blobs = new Set<StorageBlob>();
   private readonly partitionLocks: KeyedMutex;
-  private readonly fileLocks: KeyedMutex;
+  private readonly fileLocks: KeyedRwLock;
   private readonly bounces: BouncePool;
   private readonly partitionsNotDurable: Set<string>;
   private readonly blobsNotDurable: Set<string>;
