@@ -135,9 +135,16 @@ export class StorageBlob implements Blob {
    * `ERR_DETACHED_BUFFER` for a detached buffer, `ERR_OUT_OF_RANGE` past the end (as
    * {@link readAt}). Bytes of `buffer` past `lengthBytes` are left untouched.
    */
-  async readInto(buffer: Uint8Array, offsetBytes: number, lengthBytes?: number): Promise<Uint8Array> {
+  readInto(buffer: Uint8Array, offsetBytes: number, lengthBytes?: number): Promise<Uint8Array> {
+    // Not an async method: the checks throw into a rejected promise by hand, and the read settles
+    // through one `then`, which saves an async frame per read (the hot path of page-sized reads).
     const operation = 'blob.readInto';
-    this.enter(operation);
+    let target: Uint8Array;
+    try {
+      this.enter(operation);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     try {
       checkBuffer(operation, buffer, BLOB_SIZE_MAX_BYTES);
       checkOffset(operation, offsetBytes);
@@ -148,13 +155,22 @@ export class StorageBlob implements Blob {
         });
       }
       if (offsetBytes + wantedBytes > this.currentSizeBytes) throw this.outOfRange(operation, offsetBytes, wantedBytes, 'past-end');
-      const target = buffer.subarray(0, wantedBytes);
-      if (target.byteLength > 0) {
-        this.checkReadFull(operation, await this.context.access.readRange(this.fd, target, BLOB_HEADER_BYTES + offsetBytes), target, offsetBytes);
+      target = buffer.subarray(0, wantedBytes);
+      if (target.byteLength === 0) {
+        this.leave();
+        return Promise.resolve(target);
       }
-      return target;
-    } finally {
+      return this.context.access.readRange(this.fd, target, BLOB_HEADER_BYTES + offsetBytes).then((readBytes) => {
+        this.leave();
+        this.checkReadFull(operation, readBytes, target, offsetBytes);
+        return target;
+      }, (err: unknown) => {
+        this.leave();
+        throw err;
+      });
+    } catch (err) {
       this.leave();
+      return Promise.reject(err);
     }
   }
 
