@@ -20,7 +20,7 @@
  * Files live under <repo>/.bench-tmp (a real disk: tmpfs has no O_DIRECT).
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, constants, fdatasyncSync, mkdirSync, openSync, read as fsRead, rmSync, write as fsWrite, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fdatasyncSync, mkdirSync, openSync, read as fsRead, rmSync, write as fsWrite, writeSync } from 'node:fs';
 import { open as fsOpen } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UringIo } from '../src/backends/iouring/index.js';
@@ -45,7 +45,7 @@ const TITLES: Readonly<Record<Workload, string>> = {
 interface Figures { opsPerSecond: number; cpuUsPerOp: number; threadCpuUsPerOp?: number }
 
 /** What the UV_USE_IO_URING child measures (sent as JSON after `--child`). */
-interface ChildRequest { filePath: string; blocks: number; depth: number; seconds: number; write: boolean; direct: boolean }
+interface ChildRequest { filePath: string; blocks: number; depth: number; seconds: number; write: boolean; direct: boolean; append?: boolean }
 
 // xorshift: cheap and identical across runners, so each sees the same offset stream.
 function offsets(seed: number, blocks: number): () => number {
@@ -97,6 +97,21 @@ function fsCallback(fd: number, write: boolean): (buffer: Uint8Array, offsetByte
 
 /** The child's side: fs callbacks on libuv's own io_uring (the parent set UV_USE_IO_URING=1). */
 async function runChild(req: ChildRequest): Promise<void> {
+  if (req.append === true) {
+    // Synced appends: a write then an fdatasync, each through its callback, one at a time.
+    const afd = openSync(req.filePath, 'w');
+    let endBytes = 0;
+    const figures = await timed(1, req.seconds, 1, (buffer) => new Promise<void>((resolve, reject) => {
+      fsWrite(afd, buffer, 0, BLOCK, endBytes, (err) => {
+        if (err) return reject(err);
+        endBytes += BLOCK;
+        fdatasync(afd, (syncErr) => (syncErr ? reject(syncErr) : resolve()));
+      });
+    }), (n) => Buffer.alloc(n));
+    closeSync(afd);
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+    return;
+  }
   const fd = openSync(req.filePath, (req.write ? constants.O_RDWR : constants.O_RDONLY) | (req.direct ? constants.O_DIRECT : 0));
   const binding = loadBinding();
   if (req.direct && !binding.ok) throw new Error(`no aligned buffers without the addon: ${binding.reason}`);
@@ -340,6 +355,7 @@ async function main(args: Args): Promise<void> {
           fsEnd += BLOCK;
           await ahandle.datasync();
         }, ordinary)],
+        [R_UV, () => uvUringInChild({ filePath: join(dir, 'append-uv.bin'), blocks: 1, depth: 1, seconds: args.seconds, write: true, direct: false, append: true })],
         ...(withFio ? [[R_FIO, () => {
           rmSync(appendFioPath, { force: true });
           return Promise.resolve(fio(['--name=sync-append', `--filename=${appendFioPath}`, '--rw=write', `--bs=${BLOCK}`, '--size=256M',
@@ -371,15 +387,18 @@ function printSummary(rows: readonly Row[], args: Args): void {
   const cpu = (f: Figures | undefined): string => (f === undefined ? 'n/a' : f.cpuUsPerOp.toFixed(2) +
     (f.threadCpuUsPerOp === undefined ? '' : ` (${f.threadCpuUsPerOp.toFixed(2)})`));
   console.log('');
-  console.log('| workload | QD | UringIo ops/s | fio ops/s | ÷ fio | CPU µs/op: UringIo / fio process (fio thread) | ÷ UV_USE_IO_URING=1 | ÷ fs.promises | Storage ÷ UringIo |');
+  console.log('| workload | QD | UringIo ops/s | fio ops/s | ÷ fio | ÷ UV_USE_IO_URING=1 | ÷ fs.promises | Storage ÷ UringIo | CPU µs/op: UringIo · fio process (fio thread) · UV_USE_IO_URING=1 · Storage |');
   console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const workload of args.workloads) {
     for (const depth of workload === 'append' ? [1] : args.depths) {
       const u = get(workload, depth, workload === 'append' ? R_LINKED : R_URING);
       const f = get(workload, depth, R_FIO);
+      const uv = get(workload, depth, R_UV);
+      const st = get(workload, depth, R_STORAGE);
       console.log(`| ${TITLES[workload]}${workload === 'append' ? ' (writeDurable)' : ''} | ${depth} | ${ops(u)} | ${ops(f)} | ` +
-        `${ratio(u?.opsPerSecond, f?.opsPerSecond)} | ${cpu(u)} / ${cpu(f)} | ${ratio(u?.opsPerSecond, get(workload, depth, R_UV)?.opsPerSecond)} | ` +
-        `${ratio(u?.opsPerSecond, get(workload, depth, R_PROMISES)?.opsPerSecond)} | ${ratio(get(workload, depth, R_STORAGE)?.opsPerSecond, u?.opsPerSecond)} |`);
+        `${ratio(u?.opsPerSecond, f?.opsPerSecond)} | ${ratio(u?.opsPerSecond, uv?.opsPerSecond)} | ` +
+        `${ratio(u?.opsPerSecond, get(workload, depth, R_PROMISES)?.opsPerSecond)} | ${ratio(st?.opsPerSecond, u?.opsPerSecond)} | ` +
+        `${cpu(u)} · ${cpu(f)} · ${cpu(uv)} · ${cpu(st)} |`);
     }
   }
 }
