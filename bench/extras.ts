@@ -19,7 +19,7 @@ export interface ExtraBench {
 
 export const EXTRA_BENCHES: readonly ExtraBench[] = [
   { name: 'sim-throughput', title: 'Simulator throughput', quickArgs: ['--ops', '20000', '--file-mib', '8'] },
-  { name: 'uring-reads', title: 'io_uring reads', quickArgs: ['--quick', '--seconds', '0.5', '--file-mib', '16'] },
+  { name: 'uring-reads', title: 'io_uring vs fio, libuv io_uring and fs.promises', quickArgs: ['--quick', '--seconds', '0.5', '--file-mib', '16'] },
   { name: 'campaign', title: 'Simulation campaign', quickArgs: ['--quick'], nodeArgs: ['--single-threaded-gc'] },
   { name: 'scratch', title: 'Scratch region', quickArgs: ['--quick'] },
   { name: 'nodefs-throughput', title: 'node.fs on a simulated node vs memfs', quickArgs: ['--ops', '20000', '--file-mib', '4', '--rounds', '1'] },

@@ -292,14 +292,13 @@ async function main(args: Args): Promise<void> {
   try {
     const source = io.allocAligned(1 << 20);
     source.set(chunk);
-    const blobs = {
-      cached: (await storages.cached.open('bench', BLOB_NAME)).blob,
-      direct: (await storages.direct.open('bench', BLOB_NAME)).blob,
-    };
+    const cachedBlob = (await storages.cached.open('bench', BLOB_NAME)).blob;
     if (args.workloads.some((w) => w !== 'append')) {
-      for (let i = 0; i < args.fileMiB; i += 1) await blobs.cached.writeAt(i * (1 << 20), source);
-      await blobs.cached.sync();
+      for (let i = 0; i < args.fileMiB; i += 1) await cachedBlob.writeAt(i * (1 << 20), source);
+      await cachedBlob.sync();
     }
+    // Opened once the data is there: a handle knows the size it saw at open.
+    const blobs = { cached: cachedBlob, direct: (await storages.direct.open('bench', BLOB_NAME)).blob };
     const aligned = (n: number): Uint8Array => io.allocAligned(n);
     const ordinary = (n: number): Uint8Array => Buffer.alloc(n);
 
