@@ -1,26 +1,31 @@
 /**
  * io_uring at the native ceiling, side by side in one run: UringIo's promise API, Storage on
- * UringIo (blob readInto/writeAt), fs.promises, Node's own io_uring (fs callbacks in a child
- * process started with UV_USE_IO_URING=1) and fio's io_uring engine, on the same file, block size,
- * depth and buffered/direct mode.
+ * UringIo (blob readInto/writeAt: readInto fills the caller's buffer as the raw read does, where
+ * readAt would add an allocation per read), fs.promises, Node's own io_uring (fs callbacks in a
+ * child process started with UV_USE_IO_URING=1) and fio's io_uring engine, on the same file,
+ * block size, depth and buffered/direct mode.
  *
  *   node --import tsx bench/uring-reads.ts [--quick] [--depth 1,8,64,256] [--seconds 0.8] [--runs 5]
  *        [--workloads read,read-direct,write,write-direct,append] [--file-mib 256] [--fio | --no-fio]
  *
  * Workloads: 4 KiB random reads and 4 KiB random overwrites of a 256 MiB file, cached and O_DIRECT
  * (aligned buffers for O_DIRECT on every side; ordinary buffers for cached I/O, as a program uses
- * them), at each depth; 4 KiB appends each followed by fdatasync (QD 1). Each runner is measured
- * `--runs` times per row, the order rotating run by run so a drifting machine favours none, and
- * the medians are reported. Two figures per runner: ops/s (wall clock; moves with the neighbours'
- * load) and CPU µs per op (user + system time of the measuring process, io-wq workers included,
- * divided by the operations; fio's from its own usr/sys accounting of the job process): the CPU
- * figure explains a row where the device, not the software, sets the pace.
- * Every fio command line is printed (`fio: ...`) so it can be pasted into BENCHMARKS.md.
+ * them), at each depth; 4 KiB appends each followed by fdatasync (QD 1). Every random workload
+ * runs on one file, a Storage blob: the raw runners and fio address its data past the header, so
+ * all of them touch the same inode (two files made alike differed by up to 1.5x in overwrite cost
+ * on a virtual disk). Each runner is measured `--runs` times per row, the order rotating run by
+ * run so a drifting machine favours none, after a short warm-up each time; cached-write runs each
+ * start from a synced file. The medians are reported. Two figures per runner: ops/s (wall clock;
+ * moves with the neighbours' load) and CPU µs per op (user + system time of the whole measuring
+ * process, io-wq workers included, divided by the operations; for fio the same of its whole
+ * process tree, with fio's own figure, which covers only its submitting thread, beside it): the
+ * CPU figure explains a row where the device, not the software, sets the pace. The end is a
+ * Markdown table of every ratio. Every fio command line is printed (`fio: ...`).
  * fio runs when it is on the PATH (skipped in --quick unless --fio; never with --no-fio).
  * Files live under <repo>/.bench-tmp (a real disk: tmpfs has no O_DIRECT).
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, constants, fdatasync, fdatasyncSync, mkdirSync, openSync, read as fsRead, rmSync, write as fsWrite, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, mkdirSync, openSync, read as fsRead, rmSync, write as fsWrite } from 'node:fs';
 import { open as fsOpen } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UringIo } from '../src/backends/iouring/index.js';
