@@ -379,7 +379,8 @@ async function main(args: Args): Promise<void> {
     await blobs.cached.close();
     await blobs.direct.close();
     const info = io.ringInfo;
-    console.log(`ring: ${info.sqEntries} SQ entries, ${info.enterCalls} io_uring_enter calls for ${info.submittedSqes} SQEs`);
+    console.log(`ring: ${info.sqEntries} SQ entries, DEFER_TASKRUN ${info.deferTaskrun ? 'on' : 'off'}, ${info.enterCalls} io_uring_enter calls ` +
+      `(${info.submitEnterCalls} submitting) for ${info.submittedSqes} SQEs`);
   } finally {
     await storages.cached.close();
     await storages.direct.close();
