@@ -1438,7 +1438,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
     ring->Quiet();
     ring->ring_.RunDeferred();
     ring->Dispatch();
-    ring->Rearm();
+    // JavaScript ran in the dispatch and may have torn the ring down (owner cleared).
+    if (box->owner != nullptr) box->owner->Rearm();
   }
 
   static void OnPrepare(uv_prepare_t* handle) {
@@ -1452,7 +1453,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     // Page-cache hits complete inside io_uring_enter: deliver them now rather than after
     // another trip through epoll.
     if (!ring->ring_.CqEmpty()) ring->Dispatch();
-    ring->Rearm();
+    if (box->owner != nullptr) box->owner->Rearm();
   }
 
   // The eventfd wake-up of a DEFER_TASKRUN ring (see Start); the ring fd otherwise.
