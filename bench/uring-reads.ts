@@ -1,74 +1,63 @@
 /**
- * io_uring reads side by side: UringIo's promise API vs fs.promises (FileHandle.read) vs fs.read
- * callbacks vs fio's io_uring engine, on the same file with the same number of operations in flight.
+ * io_uring at the native ceiling, side by side in one run: UringIo's promise API, Storage on
+ * UringIo (blob readInto/writeAt: readInto fills the caller's buffer as the raw read does, where
+ * readAt would add an allocation per read), fs.promises, Node's own io_uring (fs callbacks in a
+ * child process started with UV_USE_IO_URING=1) and fio's io_uring engine, on the same file,
+ * block size, depth and buffered/direct mode.
  *
- *   node --import tsx bench/uring-reads.ts [--quick] [--depth 1,64] [--seconds 3] [--runs 3]
- *                                          [--file-mib 256] [--fio | --no-fio]
+ *   node --import tsx bench/uring-reads.ts [--quick] [--depth 1,8,64,256] [--seconds 0.8] [--runs 5]
+ *        [--workloads read,read-direct,write,write-direct,append] [--file-mib 256] [--fio | --no-fio]
  *
- * Workloads: 4 KiB random reads of a cached file; 4 KiB random O_DIRECT reads (aligned buffers);
- * 4 KiB appends each followed by fdatasync. Each workload is measured `--runs` times per depth,
- * rotating the runners' order run by run so a drifting machine favours none of them, and the
- * median is reported. Two figures per runner: ops/s (wall clock; on a shared machine this moves
- * with the neighbours' load) and CPU µs per op (user + system time of the process divided by the
- * operations: far steadier, and the fairer comparison with fio, which reports its own CPU time).
+ * Workloads: 4 KiB random reads and 4 KiB random overwrites of a 256 MiB file, cached and O_DIRECT
+ * (aligned buffers for O_DIRECT on every side; ordinary buffers for cached I/O, as a program uses
+ * them), at each depth; 4 KiB appends each followed by fdatasync (QD 1). Every random workload
+ * runs on one file, a Storage blob: the raw runners and fio address its data past the header, so
+ * all of them touch the same inode (two files made alike differed by up to 1.5x in overwrite cost
+ * on a virtual disk). Each runner is measured `--runs` times per row, the order rotating run by
+ * run so a drifting machine favours none, after a short warm-up each time; cached-write runs each
+ * start from a synced file. The medians are reported. Two figures per runner: ops/s (wall clock;
+ * moves with the neighbours' load) and CPU µs per op (user + system time of the whole measuring
+ * process, io-wq workers included, divided by the operations; for fio the same of its whole
+ * process tree, with fio's own figure, which covers only its submitting thread, beside it): the
+ * CPU figure explains a row where the device, not the software, sets the pace. The end is a
+ * Markdown table of every ratio. Every fio command line is printed (`fio: ...`).
  * fio runs when it is on the PATH (skipped in --quick unless --fio; never with --no-fio).
  * Files live under <repo>/.bench-tmp (a real disk: tmpfs has no O_DIRECT).
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, constants, fdatasyncSync, mkdirSync, openSync, read as fsRead, rmSync, writeSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, constants, fdatasync, mkdirSync, openSync, read as fsRead, rmSync, write as fsWrite } from 'node:fs';
 import { open as fsOpen } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UringIo } from '../src/backends/iouring/index.js';
-import { packageRoot } from '../src/native/binding.js';
-
-interface Args { quick: boolean; depths: number[]; seconds: number; runs: number; fileMiB: number; fio: boolean }
-
-const DEPTH_MAX = 4096;
-const RUNS_MAX = 99;
-
-function parseArgs(argv: readonly string[]): Args {
-  const quick = argv.includes('--quick');
-  const raw = (flag: string): string | undefined => {
-    const at = argv.indexOf(flag);
-    return at >= 0 ? argv[at + 1] : undefined;
-  };
-  const value = (flag: string, fallback: number): number => {
-    const text = raw(flag);
-    return text === undefined ? fallback : Number(text);
-  };
-  const depths = (raw('--depth') ?? '64').split(',').map(Number);
-  if (depths.some((d) => !Number.isInteger(d) || d < 1 || d > DEPTH_MAX)) throw new Error(`--depth: integers 1..${DEPTH_MAX}, comma-separated`);
-  const runs = value('--runs', quick ? 1 : 3);
-  if (!Number.isInteger(runs) || runs < 1 || runs > RUNS_MAX) throw new Error(`--runs: an integer 1..${RUNS_MAX}`);
-  const fio = !argv.includes('--no-fio') && (argv.includes('--fio') || !quick);
-  return { quick, depths, seconds: value('--seconds', quick ? 1 : 3), runs, fileMiB: value('--file-mib', quick ? 64 : 256), fio };
-}
+import { loadBinding, packageRoot } from '../src/native/binding.js';
+import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
+import { createStorage } from '../src/storage/index.js';
 
 const BLOCK = 4096;
-const args = parseArgs(process.argv.slice(2));
-const support = UringIo.isSupported();
-if (!support.supported) {
-  console.log(`io_uring unavailable, nothing to compare: ${support.reason ?? ''}`);
-  process.exit(0);
-}
+/** The Storage blob every runner works on; raw runners add the header to its data offsets. */
+const BLOB_NAME = 'data';
+const HEADER = BLOB_HEADER_BYTES;
+const DEPTH_MAX = 4096;
+const RUNS_MAX = 99;
+const WARMUP_SECONDS = 0.15;
+const WORKLOADS = ['read', 'read-direct', 'write', 'write-direct', 'append'] as const;
+type Workload = (typeof WORKLOADS)[number];
+const TITLES: Readonly<Record<Workload, string>> = {
+  'read': '4 KiB random read, cached',
+  'read-direct': '4 KiB random read, O_DIRECT',
+  'write': '4 KiB random write, cached',
+  'write-direct': '4 KiB random write, O_DIRECT',
+  'append': '4 KiB append + fdatasync',
+};
 
-const dir = join(packageRoot() ?? process.cwd(), '.bench-tmp', `uring-reads-${process.pid}`);
-mkdirSync(dir, { recursive: true });
-const fileName = 'data.bin';
-const filePath = join(dir, fileName);
-const blocks = (args.fileMiB * 1024 * 1024) / BLOCK;
+/** A runner's medians; `threadCpuUsPerOp` is fio's own figure for its submitting thread alone. */
+interface Figures { opsPerSecond: number; cpuUsPerOp: number; threadCpuUsPerOp?: number }
 
-function makeFile(): void {
-  const fd = openSync(filePath, 'w');
-  const chunk = Buffer.alloc(1 << 20);
-  for (let i = 0; i < chunk.length; i += 1) chunk[i] = (i * 31) & 0xff;
-  for (let i = 0; i < args.fileMiB; i += 1) writeSync(fd, chunk);
-  fdatasyncSync(fd);
-  closeSync(fd);
-}
+/** What the UV_USE_IO_URING child measures (sent as JSON after `--child`). */
+interface ChildRequest { filePath: string; baseBytes: number; blocks: number; depth: number; seconds: number; write: boolean; direct: boolean; append?: boolean }
 
 // xorshift: cheap and identical across runners, so each sees the same offset stream.
-function offsets(seed: number): () => number {
+function offsets(seed: number, blocks: number): () => number {
   let x = seed | 0 || 1;
   return () => {
     x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
@@ -76,21 +65,20 @@ function offsets(seed: number): () => number {
   };
 }
 
-interface Figures { opsPerSecond: number; cpuUsPerOp: number }
-
 /** Runs `depth` loops of `op` until `seconds` pass; returns ops/s and CPU time per op. */
-async function timed(depth: number, seconds: number, op: (next: () => number, buffer: Uint8Array) => Promise<unknown>,
-  alloc: (n: number) => Uint8Array = (n) => Buffer.alloc(n)): Promise<Figures> {
+async function timed(depth: number, seconds: number, blocks: number, op: (buffer: Uint8Array, offsetBytes: number) => Promise<unknown>,
+  alloc: (n: number) => Uint8Array): Promise<Figures> {
   const endMs = performance.now() + seconds * 1000;
   let count = 0;
   const cpuStart = process.cpuUsage();
   const loops = Array.from({ length: depth }, async (_, i) => {
-    const next = offsets(i + 1);
+    const next = offsets(i + 1, blocks);
     const buffer = alloc(BLOCK);
+    buffer.fill(i & 0xff);
     while (performance.now() < endMs) {
       // Check the clock only every 64 ops: performance.now() is not free at 1M ops/s.
       for (let k = 0; k < 64; k += 1) {
-        await op(next, buffer);
+        await op(buffer, next());
         count += 1;
       }
     }
@@ -102,40 +90,110 @@ async function timed(depth: number, seconds: number, op: (next: () => number, bu
   return { opsPerSecond: count / (elapsedMs / 1000), cpuUsPerOp: (cpu.user + cpu.system) / Math.max(count, 1) };
 }
 
-function fsReadCb(fd: number, buffer: Uint8Array, position: number): Promise<number> {
-  return new Promise((resolve, reject) => fsRead(fd, buffer, 0, BLOCK, position, (err, n) => (err ? reject(err) : resolve(n))));
+async function warmAndTime(depth: number, seconds: number, blocks: number, op: (buffer: Uint8Array, offsetBytes: number) => Promise<unknown>,
+  alloc: (n: number) => Uint8Array): Promise<Figures> {
+  await timed(depth, WARMUP_SECONDS, blocks, op, alloc);
+  return timed(depth, seconds, blocks, op, alloc);
 }
 
-interface FioJson { jobs: Array<{ read: { iops: number; total_ios: number }; usr_cpu: number; sys_cpu: number; job_runtime: number }> }
-
-/** fio's io_uring engine on the same file: ops/s and CPU µs per op from its own accounting. */
-function fioRandRead(depth: number, seconds: number, direct: boolean): Figures {
-  const out = execFileSync('fio', [
-    '--name=uring-reads', `--filename=${filePath}`, '--rw=randread', `--bs=${BLOCK}`, `--size=${args.fileMiB}M`,
-    '--ioengine=io_uring', `--iodepth=${depth}`, `--direct=${direct ? 1 : 0}`, '--invalidate=0', '--norandommap', '--randrepeat=0',
-    '--time_based', `--runtime=${Math.max(1, Math.round(seconds * 1000))}ms`, '--output-format=json',
-  ], { encoding: 'utf8', timeout: (seconds + 60) * 1000, maxBuffer: 16 << 20 });
-  const job = (JSON.parse(out.slice(out.indexOf('{'))) as FioJson).jobs[0];
-  if (job === undefined) throw new Error('fio printed no job');
-  const ops = Math.max(job.read.total_ios, 1);
-  return { opsPerSecond: job.read.iops, cpuUsPerOp: ((job.usr_cpu + job.sys_cpu) / 100) * job.job_runtime * 1000 / ops };
+function fsCallback(fd: number, write: boolean): (buffer: Uint8Array, offsetBytes: number) => Promise<number> {
+  return (buffer, position) => new Promise((resolve, reject) => {
+    const done = (err: NodeJS.ErrnoException | null, n: number): void => (err ? reject(err) : resolve(n));
+    if (write) fsWrite(fd, buffer, 0, BLOCK, position, done);
+    else fsRead(fd, buffer, 0, BLOCK, position, done);
+  });
 }
 
-interface FioWriteJson { jobs: Array<{ write: { iops: number; total_ios: number }; usr_cpu: number; sys_cpu: number; job_runtime: number }> }
+/** The child's side: fs callbacks on libuv's own io_uring (the parent set UV_USE_IO_URING=1). */
+async function runChild(req: ChildRequest): Promise<void> {
+  if (req.append === true) {
+    // Synced appends: a write then an fdatasync, each through its callback, one at a time.
+    const afd = openSync(req.filePath, 'w');
+    let endBytes = 0;
+    const figures = await timed(1, req.seconds, 1, (buffer) => new Promise<void>((resolve, reject) => {
+      fsWrite(afd, buffer, 0, BLOCK, endBytes, (err) => {
+        if (err) return reject(err);
+        endBytes += BLOCK;
+        fdatasync(afd, (syncErr) => (syncErr ? reject(syncErr) : resolve()));
+      });
+    }), (n) => Buffer.alloc(n));
+    closeSync(afd);
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+    return;
+  }
+  const fd = openSync(req.filePath, (req.write ? constants.O_RDWR : constants.O_RDONLY) | (req.direct ? constants.O_DIRECT : 0));
+  const binding = loadBinding();
+  if (req.direct && !binding.ok) throw new Error(`no aligned buffers without the addon: ${binding.reason}`);
+  const alloc = req.direct && binding.ok ? (n: number) => binding.binding.allocAligned(n) : (n: number) => Buffer.alloc(n);
+  const op = fsCallback(fd, req.write);
+  const figures = await warmAndTime(req.depth, req.seconds, req.blocks, (buffer, at) => op(buffer, req.baseBytes + at), alloc);
+  closeSync(fd);
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
 
-/** fio's io_uring engine appending 4 KiB with an fdatasync after each write (its `--fdatasync=1`), QD 1. */
-function fioSyncAppend(seconds: number): Figures {
-  const path = join(dir, 'append-fio.bin');
-  rmSync(path, { force: true });
-  const out = execFileSync('fio', [
-    '--name=sync-append', `--filename=${path}`, '--rw=write', `--bs=${BLOCK}`, '--size=256M', '--ioengine=io_uring', '--iodepth=1',
-    '--fdatasync=1', '--fallocate=none', '--time_based', `--runtime=${Math.max(1, Math.round(seconds * 1000))}ms`, '--output-format=json',
-  ], { encoding: 'utf8', timeout: (seconds + 60) * 1000, maxBuffer: 16 << 20 });
-  rmSync(path, { force: true });
-  const job = (JSON.parse(out.slice(out.indexOf('{'))) as FioWriteJson).jobs[0];
+function uvUringInChild(req: ChildRequest): Promise<Figures> {
+  const script = process.argv[1] as string;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [...process.execArgv, script, '--child', JSON.stringify(req)],
+      { env: { ...process.env, UV_USE_IO_URING: '1' }, timeout: (req.seconds + 60) * 1000 }, (err, stdout, stderr) => {
+        if (err) {
+          reject(new Error(`UV_USE_IO_URING child failed: ${stderr.trim().split('\n').slice(-3).join(' | ') || err.message}`));
+          return;
+        }
+        resolve(JSON.parse(stdout.trim().split('\n').pop() as string) as Figures);
+      });
+  });
+}
+
+interface FioJob { read: { iops: number; total_ios: number }; write: { iops: number; total_ios: number }; usr_cpu: number; sys_cpu: number; job_runtime: number }
+
+/** The printed fio commands, one per distinct line (the depth and path are part of it). */
+const fioCommands = new Set<string>();
+
+/** Runs fio under bash and returns its JSON and the CPU seconds of the whole fio process tree (bash's `times`). */
+function fioWithProcessCpu(args: readonly string[], seconds: number): { json: string; processCpuSeconds: number } {
+  const run = spawnSync('bash', ['-c', 'fio "$@" && times >&2', 'fio', ...args], { encoding: 'utf8', timeout: (seconds + 60) * 1000, maxBuffer: 16 << 20 });
+  if (run.status !== 0) throw new Error(`fio failed: ${(run.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
+  // `times` prints the shell's then its children's user and system time: "0m0.247s 0m0.624s".
+  const children = (run.stderr.trim().split('\n').pop() ?? '').match(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/);
+  const cpu = children === null ? Number.NaN : Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4]);
+  return { json: run.stdout, processCpuSeconds: cpu };
+}
+
+/** CPU seconds fio spends on a run that does (almost) nothing: its start-up, measured once and subtracted. */
+let fioFixedCpuSeconds: number | undefined;
+
+/**
+ * fio's io_uring engine on the same file: ops/s, and CPU µs per op two ways. fio's own usr/sys
+ * figures cover only its submitting thread (getrusage RUSAGE_THREAD), not the kernel's io-wq
+ * workers that run buffered writes and syncs on the process's behalf, which our figure (the whole
+ * process) includes; so the comparable figure is the whole fio process tree's CPU time minus its
+ * start-up cost, and fio's own is kept beside it.
+ */
+function fio(args: readonly string[], write: boolean, seconds: number): Figures {
+  const all = [...args, '--ioengine=io_uring', '--time_based', `--runtime=${Math.max(1, Math.round(seconds * 1000))}ms`, '--output-format=json'];
+  const line = `fio ${all.join(' ')}`;
+  if (!fioCommands.has(line)) {
+    fioCommands.add(line);
+    console.log(`fio: ${line}`);
+  }
+  if (fioFixedCpuSeconds === undefined) {
+    const idle = all.filter((a) => !a.startsWith('--runtime=') && !a.startsWith('--ramp_time='));
+    fioFixedCpuSeconds = fioWithProcessCpu([...idle, '--runtime=1ms'], 1).processCpuSeconds;
+  }
+  const { json, processCpuSeconds } = fioWithProcessCpu(all, seconds);
+  const job = (JSON.parse(json.slice(json.indexOf('{'))) as { jobs: FioJob[] }).jobs[0];
   if (job === undefined) throw new Error('fio printed no job');
-  const ops = Math.max(job.write.total_ios, 1);
-  return { opsPerSecond: job.write.iops, cpuUsPerOp: ((job.usr_cpu + job.sys_cpu) / 100) * job.job_runtime * 1000 / ops };
+  const side = write ? job.write : job.read;
+  const ops = Math.max(side.total_ios, 1);
+  // Ops of the ramp are not in total_ios but their CPU is in the process time: count them at the measured rate.
+  const ramp = args.find((a) => a.startsWith('--ramp_time='));
+  const rampOps = ramp === undefined ? 0 : side.iops * Number(ramp.slice('--ramp_time='.length, -2)) / 1000;
+  return {
+    opsPerSecond: side.iops,
+    cpuUsPerOp: Math.max(0, processCpuSeconds - fioFixedCpuSeconds) * 1e6 / (ops + rampOps),
+    threadCpuUsPerOp: ((job.usr_cpu + job.sys_cpu) / 100) * job.job_runtime * 1000 / ops,
+  };
 }
 
 function fioAvailable(): boolean {
@@ -153,121 +211,209 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-type Runner = readonly [name: string, measure: () => Promise<Figures>];
+interface Args { quick: boolean; depths: number[]; seconds: number; runs: number; fileMiB: number; fio: boolean; workloads: Workload[] }
 
-const results: Array<{ workload: string; depth: number; runner: string; figures: Figures }> = [];
-
-/** Measures every runner `args.runs` times, rotating the order, and prints the medians. */
-async function compare(workload: string, depth: number, runners: readonly Runner[]): Promise<void> {
-  const samples = runners.map(() => [] as Figures[]);
-  for (let run = 0; run < args.runs; run += 1) {
-    for (let k = 0; k < runners.length; k += 1) {
-      const index = (k + run) % runners.length;
-      const runner = runners[index] as Runner;
-      (samples[index] as Figures[]).push(await runner[1]());
-    }
-  }
-  runners.forEach(([name], index) => {
-    const runs = samples[index] as Figures[];
-    const figures = { opsPerSecond: median(runs.map((f) => f.opsPerSecond)), cpuUsPerOp: median(runs.map((f) => f.cpuUsPerOp)) };
-    results.push({ workload, depth, runner: name, figures });
-    console.log(`${workload.padEnd(26)} QD ${String(depth).padStart(3)}  ${name.padEnd(28)} ` +
-      `${Math.round(figures.opsPerSecond).toLocaleString('en-US').padStart(10)} ops/s  ${figures.cpuUsPerOp.toFixed(2).padStart(6)} µs CPU/op`);
-  });
+function parseArgs(argv: readonly string[]): Args {
+  const known = new Set(['--quick', '--depth', '--seconds', '--runs', '--file-mib', '--fio', '--no-fio', '--workloads']);
+  for (const arg of argv) if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown option ${arg}`);
+  const quick = argv.includes('--quick');
+  const raw = (flag: string): string | undefined => {
+    const at = argv.indexOf(flag);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const value = (flag: string, fallback: number): number => {
+    const text = raw(flag);
+    return text === undefined ? fallback : Number(text);
+  };
+  const depths = (raw('--depth') ?? (quick ? '1,64' : '1,8,64,256')).split(',').map(Number);
+  if (depths.some((d) => !Number.isInteger(d) || d < 1 || d > DEPTH_MAX)) throw new Error(`--depth: integers 1..${DEPTH_MAX}, comma-separated`);
+  const runs = value('--runs', quick ? 1 : 5);
+  if (!Number.isInteger(runs) || runs < 1 || runs > RUNS_MAX) throw new Error(`--runs: an integer 1..${RUNS_MAX}`);
+  const seconds = value('--seconds', quick ? 0.5 : 0.8);
+  if (!(seconds > 0 && seconds <= 60)) throw new Error('--seconds: a number in (0, 60]');
+  const workloads = (raw('--workloads') ?? WORKLOADS.join(',')).split(',');
+  for (const w of workloads) if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`--workloads: some of ${WORKLOADS.join(',')}`);
+  const fileMiB = value('--file-mib', quick ? 64 : 256);
+  if (!Number.isInteger(fileMiB) || fileMiB < 1 || fileMiB > 65536) throw new Error('--file-mib: an integer 1..65536');
+  const fioWanted = !argv.includes('--no-fio') && (argv.includes('--fio') || !quick);
+  return { quick, depths, seconds, runs, fileMiB, fio: fioWanted, workloads: workloads as Workload[] };
 }
 
-async function main(): Promise<void> {
-  const withFio = args.fio && fioAvailable();
-  console.log(`depth ${args.depths.join(',')}, ${args.seconds}s per run, median of ${args.runs} run(s), file ${args.fileMiB} MiB, 4 KiB blocks` +
-    `${withFio ? ', fio io_uring engine alongside' : args.fio ? ' (fio not on the PATH: skipped)' : ''}`);
-  makeFile();
-  const io = new UringIo({ root: dir, queueDepth: Math.max(...args.depths) });
-  try {
-    for (const depth of args.depths) {
-      // Cached random reads.
-      const ufd = await io.open(fileName);
-      await timed(depth, 0.3, (next, b) => io.read(ufd, b, next())); // warm-up (page cache, JIT)
-      const handle = await fsOpen(filePath, 'r');
-      const cfd = openSync(filePath, 'r');
-      const cached: Runner[] = [
-        ['UringIo (promise)', () => timed(depth, args.seconds, (next, b) => io.read(ufd, b, next()))],
-        ['fs.promises FileHandle.read', () => timed(depth, args.seconds, (next, b) => handle.read(b, 0, BLOCK, next()))],
-        ['fs.read callbacks', () => timed(depth, args.seconds, (next, b) => fsReadCb(cfd, b, next()))],
-      ];
-      if (withFio) cached.push(['fio io_uring', () => Promise.resolve(fioRandRead(depth, args.seconds, false))]);
-      await compare('cached random read', depth, cached);
-      await handle.close();
-      closeSync(cfd);
-      await io.close(ufd);
+type Runner = readonly [name: string, measure: () => Promise<Figures>];
+interface Row { workload: Workload; depth: number; runner: string; figures: Figures }
 
-      // O_DIRECT random reads.
-      const dfd = await io.open(fileName, { direct: true });
-      const nfd = openSync(filePath, constants.O_RDONLY | constants.O_DIRECT);
-      const aligned = (n: number): Uint8Array => io.allocAligned(n);
-      const direct: Runner[] = [
-        ['UringIo (promise)', () => timed(depth, args.seconds, (next, b) => io.read(dfd, b, next()), aligned)],
-        ['fs.read callbacks', () => timed(depth, args.seconds, (next, b) => fsReadCb(nfd, b, next()), aligned)],
-      ];
-      if (withFio) direct.push(['fio io_uring', () => Promise.resolve(fioRandRead(depth, args.seconds, true))]);
-      await compare('O_DIRECT random read', depth, direct);
-      await io.close(dfd);
-      closeSync(nfd);
+const R_URING = 'UringIo';
+const R_STORAGE = 'Storage on UringIo';
+const R_PROMISES = 'fs.promises FileHandle';
+const R_UV = 'fs callbacks, UV_USE_IO_URING=1';
+const R_FIO = 'fio io_uring';
+const R_LINKED = 'UringIo writeDurable';
+
+async function main(args: Args): Promise<void> {
+  const support = UringIo.isSupported();
+  if (!support.supported) {
+    console.log(`io_uring unavailable, nothing to compare: ${support.reason ?? ''}`);
+    return;
+  }
+  const withFio = args.fio && fioAvailable();
+  const dir = join(packageRoot() ?? process.cwd(), '.bench-tmp', `uring-reads-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const fileName = `bench/${Buffer.from(BLOB_NAME).toString('hex')}`;
+  const filePath = join(dir, fileName);
+  const blocks = (args.fileMiB * 1024 * 1024) / BLOCK;
+  const rows: Row[] = [];
+
+  const compare = async (workload: Workload, depth: number, runners: readonly Runner[], before?: () => Promise<void>): Promise<void> => {
+    const samples = runners.map(() => [] as Figures[]);
+    for (let run = 0; run < args.runs; run += 1) {
+      for (let k = 0; k < runners.length; k += 1) {
+        const index = (k + run) % runners.length;
+        if (before !== undefined) await before();
+        (samples[index] as Figures[]).push(await (runners[index] as Runner)[1]());
+      }
+    }
+    runners.forEach(([runner], index) => {
+      const runs = samples[index] as Figures[];
+      const figures: Figures = { opsPerSecond: median(runs.map((f) => f.opsPerSecond)), cpuUsPerOp: median(runs.map((f) => f.cpuUsPerOp)) };
+      const thread = runs.flatMap((f) => (f.threadCpuUsPerOp === undefined ? [] : [f.threadCpuUsPerOp]));
+      if (thread.length > 0) figures.threadCpuUsPerOp = median(thread);
+      rows.push({ workload, depth, runner, figures });
+      console.log(`${TITLES[workload].padEnd(30)} QD ${String(depth).padStart(3)}  ${runner.padEnd(32)} ` +
+        `${Math.round(figures.opsPerSecond).toLocaleString('en-US').padStart(10)} ops/s  ${figures.cpuUsPerOp.toFixed(2).padStart(7)} µs CPU/op` +
+        `${figures.threadCpuUsPerOp === undefined ? '' : ` (fio's own, submitting thread only: ${figures.threadCpuUsPerOp.toFixed(2)})`}`);
+    });
+  };
+
+  console.log(`${args.workloads.join(',')} at depth ${args.depths.join(',')}, ${args.seconds}s per run (+${WARMUP_SECONDS}s warm-up), ` +
+    `median of ${args.runs} run(s), file ${args.fileMiB} MiB, 4 KiB blocks` +
+    `${withFio ? ', fio io_uring engine alongside' : args.fio ? ' (fio not on the PATH: skipped)' : ''}`);
+  // One file for every runner: a Storage blob (its data after the header), so Storage and the raw
+  // runners touch the very same inode. Two files made the same way one after the other differed
+  // by up to 1.5x in the cost of a cached 4 KiB overwrite, for fio as for us, on this virtual disk.
+  const chunk = Buffer.alloc(1 << 20);
+  for (let i = 0; i < chunk.length; i += 1) chunk[i] = (i * 31) & 0xff;
+  const io = new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)) });
+  const storages = { cached: createStorage(io), direct: createStorage(io, { direct: true }) };
+  try {
+    const source = io.allocAligned(1 << 20);
+    source.set(chunk);
+    const cachedBlob = (await storages.cached.open('bench', BLOB_NAME)).blob;
+    if (args.workloads.some((w) => w !== 'append')) {
+      for (let i = 0; i < args.fileMiB; i += 1) await cachedBlob.writeAt(i * (1 << 20), source);
+      await cachedBlob.sync();
+    }
+    // Opened once the data is there: a handle knows the size it saw at open.
+    const blobs = { cached: cachedBlob, direct: (await storages.direct.open('bench', BLOB_NAME)).blob };
+    const aligned = (n: number): Uint8Array => io.allocAligned(n);
+    const ordinary = (n: number): Uint8Array => Buffer.alloc(n);
+
+    for (const workload of args.workloads) {
+      if (workload === 'append') continue;
+      const write = workload.startsWith('write');
+      const direct = workload.endsWith('direct');
+      const alloc = direct ? aligned : ordinary;
+      const blob = direct ? blobs.direct : blobs.cached;
+      const ufd = await io.open(fileName, { write, direct });
+      const handle = await fsOpen(filePath, (write ? constants.O_RDWR : constants.O_RDONLY) | (direct ? constants.O_DIRECT : 0));
+      // Raw runners address the blob's data: past its header.
+      const uringOp = write ? (b: Uint8Array, at: number) => io.write(ufd, b, HEADER + at) : (b: Uint8Array, at: number) => io.read(ufd, b, HEADER + at);
+      const storageOp = write ? (b: Uint8Array, at: number) => blob.writeAt(at, b) : (b: Uint8Array, at: number) => blob.readInto(b, at);
+      const promisesOp = write ? (b: Uint8Array, at: number) => handle.write(b, 0, BLOCK, HEADER + at) : (b: Uint8Array, at: number) => handle.read(b, 0, BLOCK, HEADER + at);
+      for (const depth of args.depths) {
+        const runners: Runner[] = [
+          [R_URING, () => warmAndTime(depth, args.seconds, blocks, uringOp, alloc)],
+          [R_STORAGE, () => warmAndTime(depth, args.seconds, blocks, storageOp, alloc)],
+          [R_PROMISES, () => warmAndTime(depth, args.seconds, blocks, promisesOp, alloc)],
+          [R_UV, () => uvUringInChild({ filePath, baseBytes: HEADER, blocks, depth, seconds: args.seconds, write, direct })],
+        ];
+        if (withFio) {
+          const fioArgs = ['--name=faultline', `--filename=${filePath}`, `--rw=${write ? 'randwrite' : 'randread'}`, `--bs=${BLOCK}`,
+            `--offset=${HEADER}`, `--size=${args.fileMiB}M`, `--iodepth=${depth}`, `--direct=${direct ? 1 : 0}`, '--invalidate=0', '--norandommap', '--randrepeat=0',
+            `--ramp_time=${Math.round(WARMUP_SECONDS * 1000)}ms`];
+          runners.push([R_FIO, () => Promise.resolve(fio(fioArgs, write, args.seconds))]);
+        }
+        // Cached writes leave dirty pages whose writeback slows whoever writes next (by 5-10x on
+        // this kind of virtual disk): every runner starts from a clean file.
+        await compare(workload, depth, runners, write && !direct ? () => blob.sync() : undefined);
+      }
+      await handle.close();
+      await io.close(ufd);
     }
 
-    // Synced appends (depth 1: each write is followed by fdatasync before the next).
-    const afd = await io.open('append.bin', { write: true, create: true, truncate: true });
-    const ahandle = await fsOpen(join(dir, 'append-fs.bin'), 'w');
-    const lfd = await io.open('append-linked.bin', { write: true, create: true, truncate: true });
-    let uringEnd = 0;
-    let linkedEnd = 0;
-    let fsEnd = 0;
-    await compare('4 KiB append + fdatasync', 1, [
-      ['UringIo (promise)', () => timed(1, args.seconds, async (_next, b) => {
-        await io.write(afd, b, uringEnd);
-        uringEnd += BLOCK;
-        await io.fsync(afd, { dataOnly: true });
-      })],
-      ['UringIo writeDurable (linked)', () => timed(1, args.seconds, async (_next, b) => {
-        await io.writeDurable(lfd, b, linkedEnd, { dataOnly: true });
-        linkedEnd += BLOCK;
-      })],
-      ['fs.promises FileHandle', () => timed(1, args.seconds, async (_next, b) => {
-        await ahandle.write(b, 0, BLOCK, fsEnd);
-        fsEnd += BLOCK;
-        await ahandle.datasync();
-      })],
-      ...(withFio ? [['fio io_uring --fdatasync=1', () => Promise.resolve(fioSyncAppend(args.seconds))] as const] : []),
-    ]);
-    await io.close(afd);
-    await io.close(lfd);
-    await ahandle.close();
+    if (args.workloads.includes('append')) {
+      // Synced appends (depth 1: each write is followed by fdatasync before the next).
+      const afd = await io.open('append.bin', { write: true, create: true, truncate: true });
+      const ahandle = await fsOpen(join(dir, 'append-fs.bin'), 'w');
+      const lfd = await io.open('append-linked.bin', { write: true, create: true, truncate: true });
+      const appendBlocks = 1 << 30;
+      let uringEnd = 0;
+      let linkedEnd = 0;
+      let fsEnd = 0;
+      const appendFioPath = join(dir, 'append-fio.bin');
+      await compare('append', 1, [
+        [R_URING, () => timed(1, args.seconds, appendBlocks, async (b) => {
+          await io.write(afd, b, uringEnd);
+          uringEnd += BLOCK;
+          await io.fsync(afd, { dataOnly: true });
+        }, ordinary)],
+        [R_LINKED, () => timed(1, args.seconds, appendBlocks, async (b) => {
+          await io.writeDurable(lfd, b, linkedEnd, { dataOnly: true });
+          linkedEnd += BLOCK;
+        }, ordinary)],
+        [R_PROMISES, () => timed(1, args.seconds, appendBlocks, async (b) => {
+          await ahandle.write(b, 0, BLOCK, fsEnd);
+          fsEnd += BLOCK;
+          await ahandle.datasync();
+        }, ordinary)],
+        [R_UV, () => uvUringInChild({ filePath: join(dir, 'append-uv.bin'), baseBytes: 0, blocks: 1, depth: 1, seconds: args.seconds, write: true, direct: false, append: true })],
+        ...(withFio ? [[R_FIO, () => {
+          rmSync(appendFioPath, { force: true });
+          return Promise.resolve(fio(['--name=sync-append', `--filename=${appendFioPath}`, '--rw=write', `--bs=${BLOCK}`, '--size=256M',
+            '--iodepth=1', '--fdatasync=1', '--fallocate=none'], true, args.seconds));
+        }] as const] : []),
+      ]);
+      await io.close(afd);
+      await io.close(lfd);
+      await ahandle.close();
+    }
+    await blobs.cached.close();
+    await blobs.direct.close();
     const info = io.ringInfo;
-    console.log(`ring: ${info.sqEntries} SQ entries, ${info.enterCalls} io_uring_enter calls for ${info.submittedSqes} SQEs`);
+    console.log(`ring: ${info.sqEntries} SQ entries, DEFER_TASKRUN ${info.deferTaskrun ? 'on' : 'off'}, ${info.enterCalls} io_uring_enter calls ` +
+      `(${info.submitEnterCalls} submitting) for ${info.submittedSqes} SQEs`);
   } finally {
+    await storages.cached.close();
+    await storages.direct.close();
     await io.shutdown();
     rmSync(dir, { recursive: true, force: true });
   }
-  const get = (w: string, d: number, r: string): Figures | undefined => results.find((x) => x.workload === w && x.depth === d && x.runner === r)?.figures;
-  const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}x`);
-  const append = (r: string): number | undefined => get('4 KiB append + fdatasync', 1, r)?.opsPerSecond;
-  console.log(`append: writeDurable / write+fsync: ${ratio(append('UringIo writeDurable (linked)'), append('UringIo (promise)'))}`);
-  if (withFio) {
-    console.log(`append: writeDurable / fio: ${ratio(append('UringIo writeDurable (linked)'), append('fio io_uring --fdatasync=1'))}, ` +
-      `write+fsync / fio: ${ratio(append('UringIo (promise)'), append('fio io_uring --fdatasync=1'))}`);
-  }
-  for (const depth of args.depths) {
-    const uc = get('cached random read', depth, 'UringIo (promise)');
-    const ud = get('O_DIRECT random read', depth, 'UringIo (promise)');
-    console.log(`QD ${depth}: UringIo / fs.promises (cached): ${ratio(uc?.opsPerSecond, get('cached random read', depth, 'fs.promises FileHandle.read')?.opsPerSecond)}`);
-    console.log(`QD ${depth}: UringIo / fs.read (cached):     ${ratio(uc?.opsPerSecond, get('cached random read', depth, 'fs.read callbacks')?.opsPerSecond)}`);
-    if (withFio) {
-      const fc = get('cached random read', depth, 'fio io_uring');
-      const fd = get('O_DIRECT random read', depth, 'fio io_uring');
-      // CPU ratio as fio's CPU per op over ours, so above 1x means "as efficient as fio or better".
-      console.log(`QD ${depth}: UringIo / fio (cached):     ${ratio(uc?.opsPerSecond, fc?.opsPerSecond)} ops/s, ${ratio(fc?.cpuUsPerOp, uc?.cpuUsPerOp)} CPU efficiency`);
-      console.log(`QD ${depth}: UringIo / fio (O_DIRECT):   ${ratio(ud?.opsPerSecond, fd?.opsPerSecond)} ops/s, ${ratio(fd?.cpuUsPerOp, ud?.cpuUsPerOp)} CPU efficiency`);
+  printSummary(rows, args);
+}
+
+/** The ratios the issue's goals are stated in, as a Markdown table (pasted into BENCHMARKS.md). */
+function printSummary(rows: readonly Row[], args: Args): void {
+  const get = (w: Workload, d: number, r: string): Figures | undefined => rows.find((x) => x.workload === w && x.depth === d && x.runner === r)?.figures;
+  const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}×`);
+  const ops = (f: Figures | undefined): string => (f === undefined ? 'n/a' : `${Math.round(f.opsPerSecond / 100) / 10}k`);
+  const cpu = (f: Figures | undefined): string => (f === undefined ? 'n/a' : f.cpuUsPerOp.toFixed(2) +
+    (f.threadCpuUsPerOp === undefined ? '' : ` (${f.threadCpuUsPerOp.toFixed(2)})`));
+  console.log('');
+  console.log('| workload | QD | UringIo ops/s | fio ops/s | ÷ fio | ÷ UV_USE_IO_URING=1 | ÷ fs.promises | Storage ÷ UringIo | CPU µs/op: UringIo · fio process (fio thread) · UV_USE_IO_URING=1 · Storage |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const workload of args.workloads) {
+    for (const depth of workload === 'append' ? [1] : args.depths) {
+      const u = get(workload, depth, workload === 'append' ? R_LINKED : R_URING);
+      const f = get(workload, depth, R_FIO);
+      const uv = get(workload, depth, R_UV);
+      const st = get(workload, depth, R_STORAGE);
+      console.log(`| ${TITLES[workload]}${workload === 'append' ? ' (writeDurable)' : ''} | ${depth} | ${ops(u)} | ${ops(f)} | ` +
+        `${ratio(u?.opsPerSecond, f?.opsPerSecond)} | ${ratio(u?.opsPerSecond, uv?.opsPerSecond)} | ` +
+        `${ratio(u?.opsPerSecond, get(workload, depth, R_PROMISES)?.opsPerSecond)} | ${ratio(st?.opsPerSecond, u?.opsPerSecond)} | ` +
+        `${cpu(u)} · ${cpu(f)} · ${cpu(uv)} · ${cpu(st)} |`);
     }
   }
 }
 
-await main();
+const argv = process.argv.slice(2);
+if (argv[0] === '--child') await runChild(JSON.parse(argv[1] as string) as ChildRequest);
+else await main(parseArgs(argv));

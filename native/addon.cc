@@ -10,7 +10,14 @@
 // a uv_prepare handle just before the event loop blocks, or at once when the SQ is full.
 // writeSync is the one request with two SQEs (a write linked to an fsync, published by the same
 // io_uring_enter; user_data of the write carries kLinkTag) and one record.
-// Completions are reaped when a uv_poll handle on the ring fd reports it readable; each reap
+// The ring is set up with IORING_SETUP_DEFER_TASKRUN | SINGLE_ISSUER where the kernel has them
+// (6.1+; fio's io_uring engine does the same): completions that arrive outside a submission (the
+// device's, io-wq's) wait for this thread's next io_uring_enter(GETEVENTS) instead of
+// interrupting it one by one, and the kernel announces them on a registered eventfd, which the
+// uv_poll handle watches (on older kernels it watches the ring fd). While the addon reaps anyway
+// the eventfd is silenced (IORING_CQ_EVENTFD_DISABLED), and before returning to the event loop it
+// is re-armed and whatever arrived meanwhile is posted (Rearm), so no completion is left unannounced.
+// Completions are reaped when the uv_poll handle reports its fd readable; each reap
 // writes [slot, res, aux0, aux1] records into a Float64Array shared with JS and calls the JS
 // dispatcher once per batch (the dispatcher is looked up once per wake-up, not per batch).
 //
@@ -52,6 +59,7 @@
 #include <linux/audit.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -250,6 +258,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
       uv_close(reinterpret_cast<uv_handle_t*>(&handles_->prepare), OnHandleClosed);
       handles_ = nullptr;
     }
+    // The ring (which held the registration) is gone and the poll handle stopped: no one uses it.
+    CloseWakeFd();
     if (held_) callback_.Unref();
     held_ = false;
     // The kernel dropped the registration with the ring; JS's share of the arena lives on.
@@ -294,7 +304,18 @@ class Ring : public Napi::ObjectWrap<Ring> {
 
     const char* stage = "";
     // Twice the queue depth of SQ space: retries and cancels never wait behind requests.
-    const int err = ring_.Setup(depth * 2, sqpoll, &stage);
+    int err = ring_.Setup(depth * 2, sqpoll, true, &stage);
+    if (err == 0 && ring_.defer_taskrun()) {
+      // A DEFER_TASKRUN ring announces deferred completions on a registered eventfd only (never
+      // on the ring fd): without one, fall back to an ordinary ring.
+      wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+      if (wake_fd_ < 0 || ring_.RegisterEventfd(wake_fd_) != 0) {
+        if (wake_fd_ >= 0) close(wake_fd_);
+        wake_fd_ = -1;
+        ring_.Destroy();
+        err = ring_.Setup(depth * 2, sqpoll, false, &stage);
+      }
+    }
     if (err != 0) {
       close(root_fd_);
       root_fd_ = -1;
@@ -309,6 +330,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     uv_loop_t* loop = nullptr;
     if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
       ring_.Destroy();
+      CloseWakeFd();
       close(root_fd_);
       root_fd_ = -1;
       return Failure(env, "uv-loop", EINVAL);
@@ -317,7 +339,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     handles_->owner = this;
     handles_->poll.data = handles_;
     handles_->prepare.data = handles_;
-    int uv_err = uv_poll_init(loop, &handles_->poll, ring_.fd());
+    int uv_err = uv_poll_init(loop, &handles_->poll, WakeFd());
     if (uv_err == 0) {
       handles_->open_count = 1;
       uv_err = uv_prepare_init(loop, &handles_->prepare);
@@ -336,6 +358,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
         delete handles_;
       }
       handles_ = nullptr;
+      // After uv_close: libuv has taken the fd out of its epoll set.
+      CloseWakeFd();
       return Failure(env, "uv-poll", -uv_err);
     }
     uv_poll_start(&handles_->poll, UV_READABLE, OnPoll);
@@ -387,8 +411,10 @@ class Ring : public Napi::ObjectWrap<Ring> {
     out.Set("cqEntries", ring_.cq_entries());
     out.Set("features", ring_.features());
     out.Set("sqpoll", ring_.sqpoll());
+    out.Set("deferTaskrun", ring_.defer_taskrun());
     out.Set("singleMmap", ring_.single_mmap());
     out.Set("enterCalls", static_cast<double>(ring_.enter_calls()));
+    out.Set("submitEnterCalls", static_cast<double>(ring_.submit_enter_calls()));
     out.Set("submittedSqes", static_cast<double>(ring_.submitted_sqes()));
     out.Set("inKernel", in_kernel_);
     out.Set("retries", static_cast<double>(retries_total_));
@@ -1158,7 +1184,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (slot == nullptr) return env.Undefined();
     int fd = -1;
     if (!FdArg(env, info[1], "fd out of range", &fd)) return env.Undefined();
-    if (fd == root_fd_ || fd == ring_.fd()) return Throw(env, "close: not a file of this ring");
+    if (fd == root_fd_ || fd == ring_.fd() || (wake_fd_ >= 0 && fd == wake_fd_)) return Throw(env, "close: not a file of this ring");
     owned_fds_.erase(fd);
     if (!ring_.Supports(IORING_OP_CLOSE)) return Result(env, close(fd));
     PrepRw(slot, IORING_OP_CLOSE, fd, 0, 0, 0);
@@ -1345,6 +1371,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // kDrainMillisMax has passed. True when nothing is left in the kernel.
   bool CancelAndDrain() {
     if (in_kernel_ == 0) return true;
+    // Teardown may come from inside a dispatch, which silenced the eventfd the wait below needs.
+    ring_.SetEventfdEnabled(true);
     QueueCancels();
     ring_.Submit();
     timespec start;
@@ -1354,13 +1382,17 @@ class Ring : public Napi::ObjectWrap<Ring> {
     for (uint64_t round = 0; in_kernel_ > 0 && round < rounds_max; ++round) {
       if (ring_.OverflowFlagged()) ring_.FlushOverflow();
       if (ring_.Unsubmitted() > 0) ring_.Submit();
+      // Cleared before looking, so a stale signal cannot turn the wait below into a spin.
+      ClearWakeFd();
+      ring_.RunDeferred();
       if (ring_.CqEmpty()) {
         timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         const long elapsed_ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
         if (elapsed_ms >= kDrainMillisMax) break;
-        pollfd waiter{ring_.fd(), POLLIN, 0};
+        pollfd waiter{WakeFd(), POLLIN, 0};
         if (poll(&waiter, 1, static_cast<int>(kDrainMillisMax - elapsed_ms)) < 0 && errno != EINTR) break;
+        ring_.RunDeferred();
       }
       ring_.Reap(UINT32_MAX, [this](uint64_t user_data, int32_t res) {
         if (user_data & kCancelTag) return;
@@ -1399,7 +1431,15 @@ class Ring : public Napi::ObjectWrap<Ring> {
 
   static void OnPoll(uv_poll_t* handle, int, int) {
     LoopHandles* box = static_cast<LoopHandles*>(handle->data);
-    if (box->owner != nullptr) box->owner->Dispatch();
+    if (box->owner == nullptr) return;
+    Ring* ring = box->owner;
+    // Consumed before the completions it announced are posted, so none can be missed.
+    ring->ClearWakeFd();
+    ring->Quiet();
+    ring->ring_.RunDeferred();
+    ring->Dispatch();
+    // JavaScript ran in the dispatch and may have torn the ring down (owner cleared).
+    if (box->owner != nullptr) box->owner->Rearm();
   }
 
   static void OnPrepare(uv_prepare_t* handle) {
@@ -1408,10 +1448,47 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (box->owner == nullptr) return;
     Ring* ring = box->owner;
     ring->prepare_armed_ = false;
+    ring->Quiet();
     ring->ring_.Submit();
     // Page-cache hits complete inside io_uring_enter: deliver them now rather than after
     // another trip through epoll.
     if (!ring->ring_.CqEmpty()) ring->Dispatch();
+    if (box->owner != nullptr) box->owner->Rearm();
+  }
+
+  // The eventfd wake-up of a DEFER_TASKRUN ring (see Start); the ring fd otherwise.
+  int WakeFd() const { return wake_fd_ >= 0 ? wake_fd_ : ring_.fd(); }
+
+  void ClearWakeFd() {
+    if (wake_fd_ < 0) return;
+    uint64_t count = 0;
+    // Non-blocking; nothing to read (EAGAIN) is fine.
+    if (read(wake_fd_, &count, sizeof(count)) < 0) return;
+  }
+
+  void CloseWakeFd() {
+    if (wake_fd_ >= 0) close(wake_fd_);
+    wake_fd_ = -1;
+  }
+
+  // While this thread reaps anyway, completions its own submissions post need not signal the
+  // eventfd (each signal would cost one more wake-up through epoll for nothing).
+  void Quiet() {
+    if (wake_fd_ >= 0 && ring_.IsOpen()) ring_.SetEventfdEnabled(false);
+  }
+
+  // Before the event loop may block: signals on again, then whatever arrived while they were off
+  // is posted now (a deferred completion added while silenced raised no signal, and the kernel
+  // signals only when its list goes from empty to non-empty); completions left in the CQ (the
+  // round limit) get a signal of our own, so the next poll sees them.
+  void Rearm() {
+    if (wake_fd_ < 0 || !ring_.IsOpen()) return;
+    ring_.SetEventfdEnabled(true);
+    ring_.RunDeferred();
+    if (!ring_.CqEmpty()) {
+      const uint64_t one = 1;
+      if (write(wake_fd_, &one, sizeof(one)) < 0) return;  // EAGAIN: the counter is already non-zero
+    }
   }
 
   static void OnEnvTeardown(napi_async_cleanup_hook_handle, void* arg) {
@@ -1525,6 +1602,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   }
 
   SubmissionRing ring_;
+  int wake_fd_ = -1;  // eventfd registered with a DEFER_TASKRUN ring, or -1
   FastPath* fast_ = nullptr;
   int root_fd_ = -1;
   std::vector<Slot> slots_;

@@ -31,20 +31,27 @@ int SysRegister(int fd, unsigned opcode, void* arg, unsigned count) {
 
 SubmissionRing::~SubmissionRing() { Destroy(); }
 
-int SubmissionRing::Setup(uint32_t entries, bool sqpoll, const char** stage) {
+int SubmissionRing::Setup(uint32_t entries, bool sqpoll, bool defer_taskrun, const char** stage) {
   *stage = "io_uring_setup";
   // Newest flags first; an older kernel rejects unknown flags with EINVAL, so retry without.
+  // DEFER_TASKRUN (6.1+, with SINGLE_ISSUER) is what fio's io_uring engine sets up too: device
+  // completions wait for the owner thread's next GETEVENTS instead of interrupting it one by one.
   const uint32_t base = IORING_SETUP_CLAMP | (sqpoll ? IORING_SETUP_SQPOLL : 0U);
-  const uint32_t attempts[] = {base | IORING_SETUP_SUBMIT_ALL, base};
+  const uint32_t deferred = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  const uint32_t attempts[] = {base | deferred, base | IORING_SETUP_SUBMIT_ALL, base};
   io_uring_params params;
   int fd = -1;
   int err = 0;
   for (uint32_t flags : attempts) {
+    if ((flags & IORING_SETUP_DEFER_TASKRUN) != 0 && (sqpoll || !defer_taskrun)) continue;
     memset(&params, 0, sizeof(params));
     params.flags = flags;
     if (sqpoll) params.sq_thread_idle = 50;
     fd = SysSetup(entries, &params);
-    if (fd >= 0) break;
+    if (fd >= 0) {
+      defer_taskrun_ = (flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+      break;
+    }
     err = errno;
     if (err != EINVAL) return err;
   }
@@ -100,6 +107,7 @@ int SubmissionRing::Setup(uint32_t entries, bool sqpoll, const char** stage) {
   cq_head_ = reinterpret_cast<uint32_t*>(cq + params.cq_off.head);
   cq_tail_ = reinterpret_cast<uint32_t*>(cq + params.cq_off.tail);
   cq_mask_ = *reinterpret_cast<uint32_t*>(cq + params.cq_off.ring_mask);
+  cq_flags_ = params.cq_off.flags != 0 ? reinterpret_cast<uint32_t*>(cq + params.cq_off.flags) : nullptr;
   cqes_ = reinterpret_cast<io_uring_cqe*>(cq + params.cq_off.cqes);
 
   *stage = "probe";
@@ -127,6 +135,8 @@ void SubmissionRing::Destroy() {
   sq_map_ = nullptr;
   if (fd_ >= 0) close(fd_);
   fd_ = -1;
+  cq_flags_ = nullptr;
+  defer_taskrun_ = false;
 }
 
 bool SubmissionRing::Supports(unsigned opcode) const { return opcode < 256 && supported_ops_[opcode] != 0; }
@@ -158,6 +168,7 @@ bool SubmissionRing::GetSqePair(io_uring_sqe** first, io_uring_sqe** second) {
 
 int SubmissionRing::Enter(uint32_t to_submit, uint32_t min_complete, uint32_t flags) {
   ++enter_calls_;
+  if (to_submit > 0) ++submit_enter_calls_;
   const int ret = SysEnter(fd_, to_submit, min_complete, flags);
   return ret < 0 ? -errno : ret;
 }
@@ -177,7 +188,9 @@ int SubmissionRing::Submit() {
   for (int attempt = 0; attempt < kEnterRetriesMax;) {
     const uint32_t to_submit = Unsubmitted();
     if (to_submit == 0) return 0;
-    const int ret = Enter(to_submit, 0, 0);
+    // GETEVENTS with min_complete 0 waits for nothing; on a DEFER_TASKRUN ring it also posts the
+    // completions held for this thread, in the same system call.
+    const int ret = Enter(to_submit, 0, defer_taskrun_ ? IORING_ENTER_GETEVENTS : 0U);
     if (ret > 0) {
       submitted_sqes_ += static_cast<uint64_t>(ret);
       continue;
@@ -209,6 +222,33 @@ int SubmissionRing::SubmitAndWait() {
     return -ret;
   }
   return EAGAIN;
+}
+
+int SubmissionRing::RunDeferred() {
+  if (fd_ < 0) return EBADF;
+  if (!defer_taskrun_) return 0;
+  for (int attempt = 0; attempt < kEnterRetriesMax; ++attempt) {
+    const int ret = Enter(0, 0, IORING_ENTER_GETEVENTS);
+    if (ret >= 0) return 0;
+    if (ret == -EINTR || ret == -EAGAIN || ret == -EBUSY) continue;
+    return -ret;
+  }
+  return EAGAIN;
+}
+
+int SubmissionRing::RegisterEventfd(int eventfd) {
+  if (fd_ < 0) return EBADF;
+  int value = eventfd;
+  return SysRegister(fd_, IORING_REGISTER_EVENTFD, &value, 1) == 0 ? 0 : errno;
+}
+
+void SubmissionRing::SetEventfdEnabled(bool enabled) {
+  if (cq_flags_ == nullptr) return;
+  const uint32_t flags = __atomic_load_n(cq_flags_, __ATOMIC_RELAXED);
+  __atomic_store_n(cq_flags_, enabled ? flags & ~IORING_CQ_EVENTFD_DISABLED : flags | IORING_CQ_EVENTFD_DISABLED, __ATOMIC_RELEASE);
+  // Enabling is followed by a look for work that arrived while silenced (the caller's RunDeferred
+  // and CqEmpty): that read must not move before this store.
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 int SubmissionRing::FlushOverflow() {

@@ -33,8 +33,10 @@ class SubmissionRing {
   SubmissionRing(const SubmissionRing&) = delete;
   SubmissionRing& operator=(const SubmissionRing&) = delete;
 
-  // Creates the ring. Returns 0 or the errno of the failing step; `stage` names it.
-  int Setup(uint32_t entries, bool sqpoll, const char** stage);
+  // Creates the ring. Returns 0 or the errno of the failing step; `stage` names it. With
+  // `defer_taskrun` (ignored with sqpoll) it first asks for IORING_SETUP_DEFER_TASKRUN |
+  // SINGLE_ISSUER (Linux 6.1+) and falls back to an ordinary ring when the kernel refuses.
+  int Setup(uint32_t entries, bool sqpoll, bool defer_taskrun, const char** stage);
   // Unmaps and closes. Only call once nothing is in flight (or the kernel may write freed memory).
   void Destroy();
 
@@ -44,8 +46,13 @@ class SubmissionRing {
   uint32_t cq_entries() const { return cq_entries_; }
   uint32_t features() const { return features_; }
   bool sqpoll() const { return sqpoll_; }
+  // DEFER_TASKRUN: completions that arrive outside a submission (device interrupts, io-wq
+  // workers) are posted only when this thread enters the kernel with GETEVENTS (Submit does, and
+  // RunDeferred), and the kernel announces them on a registered eventfd, never on the ring fd.
+  bool defer_taskrun() const { return defer_taskrun_; }
   bool single_mmap() const { return single_mmap_; }
   uint64_t enter_calls() const { return enter_calls_; }
+  uint64_t submit_enter_calls() const { return submit_enter_calls_; }
   uint64_t submitted_sqes() const { return submitted_sqes_; }
 
   // True when the running kernel implements `opcode` (IORING_REGISTER_PROBE at setup).
@@ -62,6 +69,14 @@ class SubmissionRing {
   int Submit();
   // Submits and blocks until at least one CQE is available. Returns 0 or errno.
   int SubmitAndWait();
+  // DEFER_TASKRUN rings: posts the completions the kernel holds for this thread (no wait).
+  // A no-op on other rings. Returns 0 or errno.
+  int RunDeferred();
+  // Registers `eventfd` to be signalled when completions are ready. Returns 0 or errno.
+  int RegisterEventfd(int eventfd);
+  // Sets or clears IORING_CQ_EVENTFD_DISABLED: the owner silences the eventfd while it is reaping
+  // anyway (its own submissions post completions that would otherwise wake it once more).
+  void SetEventfdEnabled(bool enabled);
   // Asks the kernel to move overflowed CQEs into the CQ. Returns 0 or errno.
   int FlushOverflow();
   bool OverflowFlagged() const;
@@ -91,6 +106,7 @@ class SubmissionRing {
 
   int fd_ = -1;
   bool sqpoll_ = false;
+  bool defer_taskrun_ = false;
   bool single_mmap_ = false;
   uint32_t features_ = 0;
   uint32_t sq_entries_ = 0;
@@ -111,11 +127,13 @@ class SubmissionRing {
 
   uint32_t* cq_head_ = nullptr;
   uint32_t* cq_tail_ = nullptr;
+  uint32_t* cq_flags_ = nullptr;  // written only by us, read by the kernel
   uint32_t cq_mask_ = 0;
   io_uring_cqe* cqes_ = nullptr;
 
   uint8_t supported_ops_[256] = {};
   uint64_t enter_calls_ = 0;
+  uint64_t submit_enter_calls_ = 0;
   uint64_t submitted_sqes_ = 0;
 };
 

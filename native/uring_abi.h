@@ -23,6 +23,15 @@ constexpr unsigned char kOpFtruncate = 55;  // IORING_OP_FTRUNCATE, Linux 6.9
 #ifndef IORING_SETUP_SUBMIT_ALL
 #define IORING_SETUP_SUBMIT_ALL (1U << 7)
 #endif
+#ifndef IORING_SETUP_SINGLE_ISSUER
+#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
+#endif
+#ifndef IORING_SETUP_DEFER_TASKRUN
+#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
+#endif
+#ifndef IORING_CQ_EVENTFD_DISABLED
+#define IORING_CQ_EVENTFD_DISABLED (1U << 0)
+#endif
 #ifndef IORING_SETUP_CLAMP
 #define IORING_SETUP_CLAMP (1U << 4)
 #endif

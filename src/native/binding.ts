@@ -34,9 +34,16 @@ export interface NativeRingInfo {
   readonly cqEntries: number;
   readonly features: number;
   readonly sqpoll: boolean;
+  /**
+   * IORING_SETUP_DEFER_TASKRUN | SINGLE_ISSUER (Linux 6.1+, not with sqpoll): completions that
+   * arrive outside a submission wait for this thread's next io_uring_enter, announced on an eventfd.
+   */
+  readonly deferTaskrun: boolean;
   readonly singleMmap: boolean;
-  /** io_uring_enter calls so far (submissions, waits and overflow flushes together). */
+  /** io_uring_enter calls so far (submissions, waits, deferred-completion runs and overflow flushes together). */
   readonly enterCalls: number;
+  /** The io_uring_enter calls among {@link enterCalls} that carried SQEs to the kernel. */
+  readonly submitEnterCalls: number;
   readonly submittedSqes: number;
   readonly inKernel: number;
   readonly retries: number;

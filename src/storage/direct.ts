@@ -6,18 +6,24 @@
  * the exact length, because the aligned write necessarily extends the file to a sector boundary.
  *
  * Concurrency: the read-modify-write of a partial sector would lose a concurrent write to the
- * other part of the same sector, so every write and length change on one file runs under a
- * per-file lock shared by all handles of the Storage (`fileLocks`). Reads take no lock.
+ * other part of the same sector, and the truncate back after an extending write would cut off a
+ * concurrent write further out, so such writes and every length change on one file take a
+ * per-file lock shared by all handles of the Storage (`fileLocks`) exclusively. A write of whole
+ * sectors does neither (it reads nothing back and ends where it asked to), so it takes the lock
+ * shared: whole-sector writes run concurrently, and never alongside an exclusive holder, whose
+ * view of the file stays what it read. Reads take no lock.
  *
- * Memory: bounce buffers are at most {@link DIRECT_CHUNK_BYTES} plus one sector, allocated per
- * operation and released to the garbage collector; no buffer handed to the Io is touched until
- * its operation settles.
+ * Memory: bounce buffers are at most {@link DIRECT_CHUNK_BYTES} plus one sector; small ones come
+ * from the Storage's {@link BouncePool} and go back to it once their Io operation settled, larger
+ * ones are allocated per operation and released to the garbage collector. No buffer handed to the
+ * Io is touched until its operation settles.
  */
 import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
 import type { FileAccess } from './access.js';
+import { POOLED_BOUNCE_BYTES, type BouncePool } from './bounce-pool.js';
 import { checkTransferCount } from './buffered.js';
-import type { KeyedMutex } from './mutex.js';
+import type { KeyedRwLock } from './rw-lock.js';
 
 /** Largest bounce buffer of one direct transfer; bigger ranges are moved in pieces of this size. */
 export const DIRECT_CHUNK_BYTES = 1 << 20;
@@ -60,8 +66,9 @@ export class DirectAccess implements FileAccess {
    */
   constructor(
     private readonly io: Io,
-    private readonly fileLocks: KeyedMutex,
+    private readonly fileLocks: KeyedRwLock,
     private readonly fileLockKey: string,
+    private readonly bounces: BouncePool,
   ) {
     this.alignmentBytes = io.features.directAlignmentBytes;
   }
@@ -113,6 +120,31 @@ export class DirectAccess implements FileAccess {
   async readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
     const a = this.alignmentBytes;
     const endBytes = fileOffsetBytes + target.byteLength;
+    // A small range read whole in one aligned read (every page-sized read): one Io call into a
+    // pooled bounce buffer. Anything else, or a short read, takes the general path below.
+    const alignedStartBytes = alignDown(fileOffsetBytes, a);
+    const alignedLengthBytes = alignUp(endBytes, a) - alignedStartBytes;
+    if (alignedLengthBytes <= POOLED_BOUNCE_BYTES) {
+      const pooled = this.bounces.take(alignedLengthBytes);
+      try {
+        const view = pooled.subarray(0, alignedLengthBytes);
+        const n = await this.io.read(fd, view, alignedStartBytes);
+        checkTransferCount('read', n, alignedLengthBytes);
+        if (n === alignedLengthBytes) {
+          target.set(view.subarray(fileOffsetBytes - alignedStartBytes, endBytes - alignedStartBytes));
+          return target.byteLength;
+        }
+      } finally {
+        this.bounces.give(pooled);
+      }
+    }
+    return this.readRangePieces(fd, target, fileOffsetBytes);
+  }
+
+  /** {@link readRange} in pieces of at most {@link DIRECT_CHUNK_BYTES}, retrying short reads. */
+  private async readRangePieces(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
+    const a = this.alignmentBytes;
+    const endBytes = fileOffsetBytes + target.byteLength;
     let positionBytes = fileOffsetBytes;
     let bounce: Uint8Array | undefined;
     // Bounded: each piece advances by at least one byte (or stops at end of file).
@@ -132,10 +164,31 @@ export class DirectAccess implements FileAccess {
     return positionBytes - fileOffsetBytes;
   }
 
+  /** One small whole-sector write through a pooled bounce buffer (no stat, nothing to read back). */
+  private async writeWholeSectors(fd: number, data: Uint8Array, alignedOffsetBytes: number): Promise<void> {
+    const pooled = this.bounces.take(data.byteLength);
+    try {
+      const bounce = pooled.subarray(0, data.byteLength);
+      bounce.set(data);
+      const n = await this.io.write(fd, bounce, alignedOffsetBytes);
+      checkTransferCount('write', n, bounce.byteLength);
+      // Short (rare): rewriting the same bytes from the start is harmless and keeps this simple.
+      if (n < bounce.byteLength) await this.writeAligned(fd, bounce, alignedOffsetBytes);
+    } finally {
+      this.bounces.give(pooled);
+    }
+  }
+
   writeRange(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> {
     if (totalBytes === 0) return Promise.resolve();
-    return this.fileLocks.run(this.fileLockKey, 'blob.writeAt', async () => {
-      const a = this.alignmentBytes;
+    const a = this.alignmentBytes;
+    // Whole sectors need no read-modify-write and leave nothing to truncate back: such writes
+    // share the lock; anything touching part of a sector takes it alone (see the file comment).
+    const wholeSectors = fileOffsetBytes % a === 0 && totalBytes % a === 0;
+    if (wholeSectors && chunks.length === 1 && totalBytes <= POOLED_BOUNCE_BYTES) {
+      return this.fileLocks.run(this.fileLockKey, false, 'blob.writeAt', () => this.writeWholeSectors(fd, chunks[0] as Uint8Array, fileOffsetBytes));
+    }
+    return this.fileLocks.run(this.fileLockKey, !wholeSectors, 'blob.writeAt', async () => {
       let fileBytes = (await this.io.stat(fd)).sizeBytes;
       const endBytes = fileOffsetBytes + totalBytes;
       let positionBytes = fileOffsetBytes;
@@ -143,7 +196,10 @@ export class DirectAccess implements FileAccess {
         const alignedStartBytes = alignDown(positionBytes, a);
         const pieceEndBytes = Math.min(endBytes, alignedStartBytes + DIRECT_CHUNK_BYTES);
         const alignedEndBytes = alignUp(pieceEndBytes, a);
-        const bounce = this.io.allocAligned(alignedEndBytes - alignedStartBytes);
+        const pooled = this.bounces.take(alignedEndBytes - alignedStartBytes);
+        const bounce = pooled.subarray(0, alignedEndBytes - alignedStartBytes);
+        // A pooled buffer holds an earlier transfer's bytes: the parts not read back below must be zeros.
+        bounce.fill(0);
         // Keep what the partial first and last sectors already hold (zeros past the end of file).
         if (positionBytes > alignedStartBytes && alignedStartBytes < fileBytes) {
           await this.readAligned(fd, bounce.subarray(0, a), alignedStartBytes);
@@ -153,7 +209,11 @@ export class DirectAccess implements FileAccess {
           await this.readAligned(fd, bounce.subarray(lastSectorBytes - alignedStartBytes), lastSectorBytes);
         }
         copyFromChunks(chunks, positionBytes - fileOffsetBytes, bounce.subarray(positionBytes - alignedStartBytes), pieceEndBytes - positionBytes);
-        await this.writeAligned(fd, bounce, alignedStartBytes);
+        try {
+          await this.writeAligned(fd, bounce, alignedStartBytes);
+        } finally {
+          this.bounces.give(pooled);
+        }
         // The aligned write may have pushed the end of file to a sector boundary: put it back.
         const wantedFileBytes = Math.max(fileBytes, pieceEndBytes);
         if (alignedEndBytes > wantedFileBytes) await this.io.truncate(fd, wantedFileBytes);
@@ -164,6 +224,6 @@ export class DirectAccess implements FileAccess {
   }
 
   setLength(fd: number, fileLengthBytes: number): Promise<void> {
-    return this.fileLocks.run(this.fileLockKey, 'blob.resize', () => this.io.truncate(fd, fileLengthBytes));
+    return this.fileLocks.run(this.fileLockKey, true, 'blob.resize', () => this.io.truncate(fd, fileLengthBytes));
   }
 }

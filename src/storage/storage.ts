@@ -4,7 +4,8 @@
  *
  * Architecture: this file handles names, directories and durability; `blob.ts` is one open handle;
  * `buffered.ts` and `direct.ts` move bytes (retrying short transfers, aligning for O_DIRECT);
- * `mutex.ts` serializes what must not interleave.
+ * `mutex.ts` and `rw-lock.ts` serialize what must not interleave; `bounce-pool.ts` keeps the
+ * aligned buffers of small direct transfers.
  *
  * Durability: a call that creates, removes or replaces a name resolves only after the directories
  * holding the change are fsynced (the partition directory, and the root when the partition itself
@@ -14,14 +15,15 @@
  *
  * Concurrency: open, remove, scan and writeAtomic take a per-partition lock, so a blob is never
  * seen half-created, and two opens of a new blob cannot both write its header. Blob reads and
- * writes take no Storage lock (in direct mode, writes to one file are serialized per file; see
- * `direct.ts`). Locks and durability bookkeeping are shared by every Storage over the same Io
+ * writes take no Storage lock (in direct mode, writes of whole sectors share a per-file lock and
+ * other writes and resizes take it alone; see `direct.ts`). Locks and durability bookkeeping are shared by every Storage over the same Io
  * object, so two Storages in one process behave as one; processes sharing a directory are not
  * coordinated (run one Storage owner per directory).
  *
  * Memory: Storage keeps no data cache. Reads allocate exactly the bytes asked for (or fill the
  * caller's buffer); writes hand the caller's buffers to the Io, which must not be changed until the
- * promise settles. Direct mode adds bounce buffers of at most 1 MiB plus one sector per operation.
+ * promise settles. Direct mode adds bounce buffers of at most 1 MiB plus one sector per operation;
+ * those of up to 16 KiB are reused from a pool of at most 256 per Io (4 MiB).
  *
  * Requirements on the Io: the contract of `src/interfaces/io.ts`. Directory fsync through
  * `open(dir, { directory: true })`; where that rejects with `ERR_UNSUPPORTED` names get no
@@ -47,9 +49,11 @@ import {
 import type { FileAccess } from './access.js';
 import { StorageBlob } from './blob.js';
 import { BufferedAccess, checkTransferCount } from './buffered.js';
+import { BouncePool } from './bounce-pool.js';
 import { DirectAccess } from './direct.js';
 import { decodeHeader, encodeHeader } from './header.js';
 import { KeyedMutex } from './mutex.js';
+import { KeyedRwLock } from './rw-lock.js';
 
 /** Options of {@link createStorage}. */
 export interface StorageOptions {
@@ -119,7 +123,9 @@ export function createStorage(io: Io, options?: StorageOptions): Storage {
  */
 interface IoSharedState {
   readonly partitionLocks: KeyedMutex;
-  readonly fileLocks: KeyedMutex;
+  readonly fileLocks: KeyedRwLock;
+  /** Aligned bounce buffers of direct transfers, reused across every blob of this Io. */
+  readonly bounces: BouncePool;
   /** Partitions created through this Io whose root-directory entry is not yet known durable. */
   readonly partitionsNotDurable: Set<string>;
   /**
@@ -135,7 +141,7 @@ const sharedByIo = new WeakMap<Io, IoSharedState>();
 function sharedStateOf(io: Io): IoSharedState {
   let state = sharedByIo.get(io);
   if (state === undefined) {
-    state = { partitionLocks: new KeyedMutex(), fileLocks: new KeyedMutex(), partitionsNotDurable: new Set(), blobsNotDurable: new Set() };
+    state = { partitionLocks: new KeyedMutex(), fileLocks: new KeyedRwLock(), bounces: new BouncePool(io), partitionsNotDurable: new Set(), blobsNotDurable: new Set() };
     sharedByIo.set(io, state);
   }
   return state;
@@ -148,7 +154,8 @@ class IoStorage implements Storage {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly blobs = new Set<StorageBlob>();
   private readonly partitionLocks: KeyedMutex;
-  private readonly fileLocks: KeyedMutex;
+  private readonly fileLocks: KeyedRwLock;
+  private readonly bounces: BouncePool;
   private readonly partitionsNotDurable: Set<string>;
   private readonly blobsNotDurable: Set<string>;
 
@@ -156,6 +163,7 @@ class IoStorage implements Storage {
     const shared = sharedStateOf(io);
     this.partitionLocks = shared.partitionLocks;
     this.fileLocks = shared.fileLocks;
+    this.bounces = shared.bounces;
     this.partitionsNotDurable = shared.partitionsNotDurable;
     this.blobsNotDurable = shared.blobsNotDurable;
   }
@@ -180,7 +188,7 @@ class IoStorage implements Storage {
   }
 
   private accessFor(path: string): FileAccess {
-    return this.direct ? new DirectAccess(this.io, this.fileLocks, path) : new BufferedAccess(this.io);
+    return this.direct ? new DirectAccess(this.io, this.fileLocks, path, this.bounces) : new BufferedAccess(this.io);
   }
 
   /** A header buffer suitable for the access mode (aligned memory in direct mode). */

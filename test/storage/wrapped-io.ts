@@ -27,8 +27,9 @@ export interface WrappedIoOptions {
 
 export class WrappedIo implements Io {
   readonly features: IoFeatures;
-  /** Counts of transfers made short, and of misaligned direct transfers refused. */
-  readonly counters = { shortTransfers: 0, misaligned: 0 };
+  /** Counts of transfers made short, of misaligned direct transfers refused, and the most writes in flight at once. */
+  readonly counters = { shortTransfers: 0, misaligned: 0, writesInFlightMax: 0 };
+  private writesInFlight = 0;
   private readonly directFds = new Set<number>();
   private readonly alignmentBytes: number;
   private readonly shortRate: number;
@@ -122,7 +123,13 @@ export class WrappedIo implements Io {
   async write(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
     this.hook?.('write');
     this.checkAligned(fd, 'write', [buffer], offsetBytes);
-    return this.inner.write(fd, buffer.subarray(0, this.shortLength(buffer.byteLength)), offsetBytes);
+    this.writesInFlight += 1;
+    this.counters.writesInFlightMax = Math.max(this.counters.writesInFlightMax, this.writesInFlight);
+    try {
+      return await this.inner.write(fd, buffer.subarray(0, this.shortLength(buffer.byteLength)), offsetBytes);
+    } finally {
+      this.writesInFlight -= 1;
+    }
   }
 
   async readv(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {

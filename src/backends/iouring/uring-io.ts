@@ -13,7 +13,9 @@
  * leaves the root; metadata operations on a nested path first open the parent directory that way
  * (O_PATH) and act on the last component relative to it.
  * `writeDurable` is the one operation that takes two SQEs in one slot: the write linked to the
- * fsync (IOSQE_IO_LINK), submitted together, completing as one record.
+ * fsync (IOSQE_IO_LINK), submitted together, completing as one record. On Linux 6.1+ the ring uses
+ * IORING_SETUP_DEFER_TASKRUN | SINGLE_ISSUER (completions batched until the owner thread asks, an
+ * eventfd for the wake-up; `ringInfo.deferTaskrun`), as fio's io_uring engine does.
  *
  * Memory safety: the kernel never touches memory JavaScript can free. The addon copies every
  * caller buffer through private bounce memory of the request's slot (a write takes its bytes at
