@@ -11,7 +11,9 @@
  * it a new waiter is refused with `ERR_LIMIT_EXCEEDED` instead of growing the queue without limit.
  */
 import { StorageError } from '../interfaces/errors.js';
-import { MUTEX_WAITERS_MAX } from './mutex.js';
+
+/** Most callers that may wait on one lock (or mutex) at once. */
+export const MUTEX_WAITERS_MAX = 65_536;
 
 interface Waiter {
   readonly exclusive: boolean;
