@@ -23,11 +23,12 @@
  * deliberate exceptions keep the process itself working inside `within`:
  * - calls on file descriptors 0, 1 and 2 (the process's stdio; `node.fs` numbers its fds from 3):
  *   `console.log` to a file or pipe writes through `fs.writeSync(1, ...)`;
- * - CommonJS loading (`require`, also from `createRequire`, and a dynamic `import()` of a CommonJS
- *   file, which Node hands to the same loader): Node's loader reads modules through `fs`, so
- *   `Module.prototype.require` and `Module._load` leave the node's context while they load. A
- *   dynamic `import()` of an ES module not loaded yet goes through the ESM loader, which has no
- *   such entry point to wrap, and reads the simulated disk: load ES modules first.
+ * - module loading: Node's loaders read modules through `fs`. `Module.prototype.require` and
+ *   `Module._load` (CommonJS, also a dynamic `import()` of a CommonJS file on Node 20) leave the
+ *   node's context while they load; where Node has `module.registerHooks` (22.15+, 23.5+), a
+ *   resolve and a load hook do the same for the ESM loader, so a dynamic `import()` of any module
+ *   not loaded yet reads the real disk. Without that API (Node 20, older 22) a dynamic `import()`
+ *   of an ES module not loaded yet reads the simulated disk: load ES modules first.
  */
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
@@ -39,7 +40,15 @@ const require = createRequire(import.meta.url);
 // imports (after syncBuiltinESMExports) observe.
 const fsModule = require('node:fs') as Record<string | symbol, unknown>;
 const promisesModule = require('node:fs/promises') as Record<string | symbol, unknown>;
-const ModuleClass = require('node:module') as { prototype: { require: (this: unknown, id: string) => unknown }; _load?: unknown };
+/** The in-thread module hooks API (`module.registerHooks`, Node 22.15+ and 23.5+). */
+type NextHook = (specifierOrUrl: string, context: unknown) => unknown;
+type RegisterHooks = (hooks: {
+  resolve?: (specifier: string, context: unknown, next: NextHook) => unknown;
+  load?: (url: string, context: unknown, next: NextHook) => unknown;
+}) => { deregister(): void };
+const ModuleClass = require('node:module') as {
+  prototype: { require: (this: unknown, id: string) => unknown }; _load?: unknown; registerHooks?: RegisterHooks;
+};
 
 /** The highest fd of the process's own stdio, which always means the real one. */
 const STDIO_FD_MAX = 2;
@@ -173,20 +182,24 @@ let savedFs: Map<string, PropertyDescriptor> | undefined;
 let savedPromises: Map<string, PropertyDescriptor> | undefined;
 let savedRequire: PropertyDescriptor | undefined;
 let savedLoad: PropertyDescriptor | undefined;
+let loaderHooks: { deregister(): void } | undefined;
+
+/** Runs `fn` outside any node's context (module loading reads the real disk). */
+function outsideRoute<T>(fn: () => T): T {
+  return context.getStore() === undefined ? fn() : context.exit(fn);
+}
 
 /** `require` that loads with the real fs even when called inside a node's context. */
 function makeRequireEscape(original: (this: unknown, id: string) => unknown): (this: unknown, id: string) => unknown {
   return function require(this: unknown, id: string): unknown {
-    if (context.getStore() === undefined) return Reflect.apply(original, this, [id]);
-    return context.exit(() => Reflect.apply(original, this, [id]));
+    return outsideRoute(() => Reflect.apply(original, this, [id]));
   };
 }
 
 /** `Module._load` (the CommonJS loader's entry, also for `import()` of a CommonJS file), likewise. */
 function makeLoadEscape(original: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
   return function _load(this: unknown, ...args: unknown[]): unknown {
-    if (context.getStore() === undefined) return Reflect.apply(original, this, args);
-    return context.exit(() => Reflect.apply(original, this, args));
+    return outsideRoute(() => Reflect.apply(original, this, args));
   };
 }
 
@@ -250,6 +263,10 @@ export function installFsInterception(who: object): void {
   if (savedLoad !== undefined && typeof savedLoad.value === 'function' && savedLoad.writable === true) {
     Object.defineProperty(ModuleClass, '_load', { ...savedLoad, value: makeLoadEscape(savedLoad.value as (...args: unknown[]) => unknown) });
   } else savedLoad = undefined;
+  loaderHooks = ModuleClass.registerHooks?.({
+    resolve: (specifier, loadContext, next) => outsideRoute(() => next(specifier, loadContext)),
+    load: (url, loadContext, next) => outsideRoute(() => next(url, loadContext)),
+  });
   owner = who;
   savedFs = fsPlan;
   savedPromises = promisesPlan;
@@ -263,6 +280,8 @@ export function uninstallFsInterception(who: object): void {
   for (const [key, descriptor] of savedPromises ?? []) Object.defineProperty(promisesModule, key, descriptor);
   if (savedRequire !== undefined) Object.defineProperty(ModuleClass.prototype, 'require', savedRequire);
   if (savedLoad !== undefined) Object.defineProperty(ModuleClass, '_load', savedLoad);
+  loaderHooks?.deregister();
+  loaderHooks = undefined;
   savedRequire = undefined;
   savedLoad = undefined;
   owner = undefined;

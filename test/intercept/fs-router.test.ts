@@ -212,6 +212,30 @@ describe('intercept: fs router', () => {
     expect(vol.toJSON()).to.deep.equal({ '/imported.txt': 'imported' });
   });
 
+  it('inside a route, import() of an ES module not loaded yet: the real disk where Node has module.registerHooks, else the documented gap', async () => {
+    const { route, vol } = memRoute('a');
+    const hooks = typeof (require('node:module') as { registerHooks?: unknown }).registerHooks === 'function';
+    const url = `${pathToFileURL(require.resolve('./fixtures/esm-user.js')).href}?fresh=${Date.now()}`;
+    installFsInterception(owner);
+    const outcome = await runInRoute(route, async () => {
+      try {
+        const imported = await import(url) as typeof esmUser;
+        await imported.save('/esm-imported.txt', 'imported');
+        return 'loaded';
+      } catch (err) {
+        return (err as { code?: string }).code ?? String(err);
+      }
+    });
+    uninstallFsInterception(owner);
+    if (hooks) {
+      expect(outcome).to.equal('loaded');
+      expect(vol.toJSON()).to.deep.equal({ '/esm-imported.txt': 'imported' });
+    } else {
+      // Node ${process.version} has no module.registerHooks: the ESM loader reads the route's disk.
+      expect(outcome).to.equal('ENOENT');
+    }
+  });
+
   it('a module loaded once keeps working across many installations', async () => {
     for (let i = 0; i < 50; i++) {
       const { route, vol } = memRoute(`n${i}`);
