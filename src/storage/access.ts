@@ -13,6 +13,14 @@ export interface FileAccess {
   readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number>;
 
   /**
+   * {@link readRange} whose outcome goes to `onRead(readBytes)` or `onError(error)` (exactly one of
+   * them, once), and resolves or rejects as that call does. The same as
+   * `readRange(...).then(onRead, onError)`, except that a strategy may run `onRead` in the read's
+   * own reaction: one promise fewer per read on the hot path of small reads.
+   */
+  readRangeThen<R>(fd: number, target: Uint8Array, fileOffsetBytes: number, onRead: (readBytes: number) => R, onError: (error: unknown) => R): Promise<R>;
+
+  /**
    * Writes `chunks` back to back from `fileOffsetBytes` (`totalBytes` is their summed length),
    * retrying short writes, and resolves once all of it is visible to reads. The file grows to at
    * least `fileOffsetBytes + totalBytes` and to no more than that when it was shorter.

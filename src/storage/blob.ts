@@ -155,12 +155,13 @@ export class StorageBlob implements Blob {
         });
       }
       if (offsetBytes + wantedBytes > this.currentSizeBytes) throw this.outOfRange(operation, offsetBytes, wantedBytes, 'past-end');
-      target = buffer.subarray(0, wantedBytes);
+      // The whole buffer is returned as it is (the same memory as `subarray(0, length)`, one view fewer).
+      target = wantedBytes === buffer.byteLength ? buffer : buffer.subarray(0, wantedBytes);
       if (target.byteLength === 0) {
         this.leave();
         return Promise.resolve(target);
       }
-      return this.context.access.readRange(this.fd, target, BLOB_HEADER_BYTES + offsetBytes).then((readBytes) => {
+      return this.context.access.readRangeThen(this.fd, target, BLOB_HEADER_BYTES + offsetBytes, (readBytes) => {
         this.leave();
         this.checkReadFull(operation, readBytes, target, offsetBytes);
         return target;

@@ -128,6 +128,19 @@ export class BufferedAccess implements FileAccess {
     return readFully(this.io, fd, target, fileOffsetBytes);
   }
 
+  readRangeThen<R>(fd: number, target: Uint8Array, fileOffsetBytes: number, onRead: (readBytes: number) => R, onError: (error: unknown) => R): Promise<R> {
+    const lengthBytes = target.byteLength;
+    if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return readFullyFrom(this.io, fd, target, fileOffsetBytes, 0).then(onRead, onError);
+    return this.io.read(fd, target, fileOffsetBytes).then((n) => {
+      try {
+        checkTransferCount('read', n, lengthBytes);
+      } catch (err) {
+        return onError(err);
+      }
+      return n === lengthBytes || n === 0 ? onRead(n) : readFullyFrom(this.io, fd, target, fileOffsetBytes, n).then(onRead, onError);
+    }, onError);
+  }
+
   writeRange(fd: number, chunks: readonly Uint8Array[], _totalBytes: number, fileOffsetBytes: number): Promise<void> {
     return writeFully(this.io, fd, chunks, fileOffsetBytes);
   }

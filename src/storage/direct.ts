@@ -117,6 +117,10 @@ export class DirectAccess implements FileAccess {
     }
   }
 
+  readRangeThen<R>(fd: number, target: Uint8Array, fileOffsetBytes: number, onRead: (readBytes: number) => R, onError: (error: unknown) => R): Promise<R> {
+    return this.readRange(fd, target, fileOffsetBytes).then(onRead, onError);
+  }
+
   async readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
     const a = this.alignmentBytes;
     const endBytes = fileOffsetBytes + target.byteLength;
