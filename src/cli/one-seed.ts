@@ -4,24 +4,15 @@
  * `ERR_SEED_TIMEOUT` after the timeout instead of hanging the command, and one that exits or
  * crashes its process fails with `ERR_WORKER_EXIT`, as it would in the campaign.
  */
-import { runCampaign, type SeedExtras } from './campaign.js';
-import type { LoadedWorkload } from './load-workload.js';
+import { runCampaign, type CampaignSpec, type SeedExtras } from './campaign.js';
 import type { SeedResult } from './run-seed.js';
-import type { LatencyPresetName } from './sim-api.js';
-import type { FaultPresetName, SimProfile } from './workload.js';
 
-export interface OneSeedSpec {
-  readonly workload: LoadedWorkload;
+/** What one seed runs with: the campaign's settings, its seed, its real-time limit and a run's extras. */
+export type OneSeedSpec = Pick<CampaignSpec, 'workload' | 'profile' | 'faults' | 'latency' | 'options' | 'intercept' | 'checkDeterminism'> & {
   readonly seed: number;
-  readonly profile: SimProfile;
-  readonly faults: FaultPresetName;
-  readonly latency: LatencyPresetName;
-  readonly options: Readonly<Record<string, string>>;
-  readonly intercept?: boolean;
-  readonly checkDeterminism?: boolean;
   readonly seedTimeoutMs: number;
   readonly extras: SeedExtras;
-}
+};
 
 export async function runOneSeed(spec: OneSeedSpec): Promise<SeedResult> {
   let result: SeedResult | undefined;
