@@ -88,3 +88,9 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
   if (!onlyGiven) return { quick, only: [...WORKLOAD_IDS], extras: true, runs, outDir, keepFiles, renderFrom, help };
   return { quick, only, extras, runs, outDir, keepFiles, renderFrom, help };
 }
+
+/** The number after `--name` on the command line, or `fallback` (the side benchmarks' flags). */
+export function numberFlag(name: string, fallback: number, argv: readonly string[] = process.argv): number {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+}

@@ -10,28 +10,16 @@
  * Every variant runs in its own child process (no shared JIT or heap), interleaved over rounds;
  * each round's ratios are printed next to their median.
  */
+import { numberFlag } from './args.js';
+import { xorshiftStream } from './rng.js';
 import { memfs } from 'memfs';
 import { Simulation } from '../src/backends/sim/index.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const OPS = arg('ops', 200_000);
-const FILE_BYTES = arg('file-mib', 32) * 1024 * 1024;
-const DEPTH = arg('depth', 64);
+const OPS = numberFlag('ops', 200_000);
+const FILE_BYTES = numberFlag('file-mib', 32) * 1024 * 1024;
+const DEPTH = numberFlag('depth', 64);
 const BLOCK = 4096;
 const BLOCKS = FILE_BYTES / BLOCK;
-
-/** xorshift32: the benchmark's own offsets, identical for every contender. */
-function rng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    return x >>> 0;
-  };
-}
 
 /** The slice of a FileHandle both contenders offer. */
 interface Handle {
@@ -55,7 +43,7 @@ async function promisesLoop(handle: Handle, ops: number): Promise<number> {
   const start = process.cpuUsage();
   const lanes: Promise<void>[] = [];
   for (let lane = 0; lane < DEPTH; lane++) {
-    const next = rng(lane + 1);
+    const next = xorshiftStream(lane + 1);
     const buffer = new Uint8Array(BLOCK).fill(lane);
     lanes.push((async () => {
       while (issued < ops) {
@@ -73,7 +61,7 @@ async function promisesLoop(handle: Handle, ops: number): Promise<number> {
 }
 
 function syncLoop(fs: FsShape, fd: number, ops: number): number {
-  const next = rng(7);
+  const next = xorshiftStream(7);
   const buffer = new Uint8Array(BLOCK).fill(1);
   const start = process.cpuUsage();
   for (let i = 0; i < ops; i++) {
@@ -134,7 +122,7 @@ if (variantIndex >= 0) {
   // `--against <another build's dist/bench/nodefs-throughput.js>`, that build's node.fs variants
   // run in the same rounds ("before"), for before/after figures from one run.
   const { execFileSync } = await import('node:child_process');
-  const rounds = arg('rounds', 3);
+  const rounds = numberFlag('rounds', 3);
   const againstIndex = process.argv.indexOf('--against');
   const against = againstIndex >= 0 ? process.argv[againstIndex + 1] : undefined;
   const passOn: string[] = [];

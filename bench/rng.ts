@@ -23,6 +23,12 @@ export class XorShift32 {
   }
 }
 
+/** `new XorShift32(seed).next` as a plain function: an offset stream, identical for every contender. */
+export function xorshiftStream(seed: number): () => number {
+  const rng = new XorShift32(seed);
+  return () => rng.next();
+}
+
 /** Fills `buffer` with pseudo-random bytes so no layer can shortcut zero pages. */
 export function fillPseudoRandom(buffer: Uint8Array, seed: number): void {
   const rng = new XorShift32(seed);

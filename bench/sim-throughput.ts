@@ -10,29 +10,17 @@
  * Variants: SimIo with faults off (inside `sim.run` and standalone), SimIo with every fault at the
  * default (low) rates, and SimIo with the default latency model (completions out of order).
  */
+import { numberFlag } from './args.js';
+import { xorshiftStream } from './rng.js';
 import { memfs } from 'memfs';
 import { Simulation, FAULTS_DEFAULT, type FaultConfig, type SimulationOptions } from '../src/backends/sim/index.js';
 import type { Io } from '../src/interfaces/io.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const OPS = arg('ops', 400_000);
-const FILE_BYTES = arg('file-mib', 64) * 1024 * 1024;
-const DEPTH = arg('depth', 64);
+const OPS = numberFlag('ops', 400_000);
+const FILE_BYTES = numberFlag('file-mib', 64) * 1024 * 1024;
+const DEPTH = numberFlag('depth', 64);
 const BLOCK = 4096;
 const BLOCKS = FILE_BYTES / BLOCK;
-
-/** xorshift32: the benchmark's own offsets, identical for every contender. */
-function rng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    return x >>> 0;
-  };
-}
 
 function heldBytes(): number {
   (globalThis as { gc?: () => void }).gc?.();
@@ -52,7 +40,7 @@ async function loop(target: Target, ops: number): Promise<number> {
   const start = process.cpuUsage();
   const lanes: Promise<void>[] = [];
   for (let lane = 0; lane < DEPTH; lane++) {
-    const next = rng(lane + 1);
+    const next = xorshiftStream(lane + 1);
     const buffer = new Uint8Array(BLOCK).fill(lane);
     lanes.push((async () => {
       while (issued < ops) {
@@ -145,7 +133,7 @@ if (variantIndex >= 0) {
   // Parent: every variant in its own process (no shared JIT or heap), interleaved over rounds so
   // a noisy machine hurts every contender alike; the median round counts.
   const { execFileSync } = await import('node:child_process');
-  const rounds = arg('rounds', 3);
+  const rounds = numberFlag('rounds', 3);
   const results = new Map<string, { opsPerSec: number; held: number }[]>();
   for (let round = 0; round < rounds; round++) {
     for (const name of Object.keys(VARIANTS)) {

@@ -211,8 +211,16 @@ class Ring : public Napi::ObjectWrap<Ring> {
   static napi_value FastWrite(napi_env env, napi_callback_info info) { return FastRw(env, info, IORING_OP_WRITE); }
   // deliver called through its FastPath function, as Deliver: (slot, views).
   static napi_value FastDeliver(napi_env env, napi_callback_info info) {
-    size_t argc = 2;
     napi_value argv[2] = {nullptr, nullptr};
+    Ring* ring = FastRing(env, info, argv, 2);
+    if (ring == nullptr) return nullptr;
+    return ring->DeliverCore(Napi::Env(env), argv);
+  }
+
+  // The ring behind a FastPath call, with its `count` arguments in `argv` (missing ones
+  // undefined); nullptr with an exception pending when the call cannot be read or the ring is closed.
+  static Ring* FastRing(napi_env env, napi_callback_info info, napi_value* argv, size_t count) {
+    size_t argc = count;
     void* data = nullptr;
     if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok) return nullptr;
     Ring* ring = data == nullptr ? nullptr : static_cast<FastPath*>(data)->ring;
@@ -220,8 +228,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
       napi_throw_error(env, "ERR_CLOSED", "ring is closed");
       return nullptr;
     }
-    for (size_t i = argc; i < 2; ++i) napi_get_undefined(env, &argv[i]);
-    return ring->DeliverCore(Napi::Env(env), argv);
+    for (size_t i = argc; i < count; ++i) napi_get_undefined(env, &argv[i]);
+    return ring;
   }
 
   // Called from the environment's async cleanup hook (worker exit, process exit).
@@ -758,16 +766,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
   }
 
   static napi_value FastRw(napi_env env, napi_callback_info info, uint8_t op) {
-    size_t argc = 4;
     napi_value argv[4] = {nullptr, nullptr, nullptr, nullptr};
-    void* data = nullptr;
-    if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok) return nullptr;
-    Ring* ring = data == nullptr ? nullptr : static_cast<FastPath*>(data)->ring;
-    if (ring == nullptr) {
-      napi_throw_error(env, "ERR_CLOSED", "ring is closed");
-      return nullptr;
-    }
-    for (size_t i = argc; i < 4; ++i) napi_get_undefined(env, &argv[i]);
+    Ring* ring = FastRing(env, info, argv, 4);
+    if (ring == nullptr) return nullptr;
     return ring->RwCore(Napi::Env(env), argv, op);
   }
 

@@ -20,21 +20,25 @@ export const WORKERS_MAX = 256;
 /** Most `--option` pairs. */
 export const OPTIONS_MAX = 64;
 
-export interface SimArgs {
+/** What every seed-running command (sim, replay, shrink) takes alike: the `SEED_RUN_FLAGS`. */
+export interface SeedRunSettings {
+  readonly profile: SimProfile;
+  readonly faults: FaultPresetName;
+  readonly latency: LatencyPresetName;
+  readonly options: Readonly<Record<string, string>>;
+  /** Real time one seed (each run of it, for shrink) may take before it fails with `ERR_SEED_TIMEOUT`. */
+  readonly seedTimeoutMs: number;
+}
+
+export interface SimArgs extends SeedRunSettings {
   readonly command: 'sim';
   readonly workload: string;
   readonly seedFrom: number;
   readonly seedCount: number;
   readonly workers: number | undefined;
-  readonly profile: SimProfile;
-  readonly faults: FaultPresetName;
-  readonly latency: LatencyPresetName;
-  readonly options: Readonly<Record<string, string>>;
   readonly json: boolean;
   readonly failFast: boolean;
   readonly verbose: boolean;
-  /** Real time one seed may run on a worker before it fails with `ERR_SEED_TIMEOUT`. */
-  readonly seedTimeoutMs: number;
   /** `--shard K/N` (or `--shards N` with the index from the environment): this run's part of the range. */
   readonly shard: ShardSpec | undefined;
   /** `--out FILE`: one NDJSON line per seed. */
@@ -56,14 +60,10 @@ export interface ShardSpec {
 /** Most shards a campaign splits into. */
 export const SHARDS_MAX = 100_000;
 
-export interface ReplayArgs {
+export interface ReplayArgs extends SeedRunSettings {
   readonly command: 'replay';
   readonly workload: string;
   readonly seed: number;
-  readonly profile: SimProfile;
-  readonly faults: FaultPresetName;
-  readonly latency: LatencyPresetName;
-  readonly options: Readonly<Record<string, string>>;
   readonly trace: boolean;
   readonly json: boolean;
   /** Print the error's stack and details (e.g. an ERR_DEADLOCK's pending list) and the whole log. */
@@ -73,21 +73,13 @@ export interface ReplayArgs {
   /** Fault kinds switched off, and single injected faults vetoed (what `shrink` prints). */
   readonly faultsOff: readonly string[];
   readonly vetoes: readonly FaultOccurrence[];
-  /** Real time the seed may run before it fails with ERR_SEED_TIMEOUT (as for `sim`). */
-  readonly seedTimeoutMs: number;
 }
 
-export interface ShrinkArgs {
+export interface ShrinkArgs extends SeedRunSettings {
   readonly command: 'shrink';
   readonly workload: string;
   readonly seed: number;
-  readonly profile: SimProfile;
-  readonly faults: FaultPresetName;
-  readonly latency: LatencyPresetName;
-  readonly options: Readonly<Record<string, string>>;
   readonly json: boolean;
-  /** Real time each run of the seed may take before it fails with ERR_SEED_TIMEOUT (as for `sim`). */
-  readonly seedTimeoutMs: number;
 }
 
 /** Most vetoed faults one replay takes. */
@@ -252,9 +244,7 @@ const SEED_RUN_FLAGS: OptionSpecs = {
 };
 
 /** The values of {@link SEED_RUN_FLAGS}, checked, with their defaults. */
-function seedRunSettings(values: Record<string, unknown>): {
-  profile: SimProfile; faults: FaultPresetName; latency: LatencyPresetName; options: Readonly<Record<string, string>>; seedTimeoutMs: number;
-} {
+function seedRunSettings(values: Record<string, unknown>): SeedRunSettings {
   const timeout = str(values['seed-timeout']);
   return {
     profile: oneOf('profile', str(values['profile']), SIM_PROFILES, 'posix'),

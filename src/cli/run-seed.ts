@@ -3,9 +3,8 @@
  * workload inside `sim.run`, and turns the outcome into a plain, serialisable {@link SeedResult}
  * (it crosses worker-thread boundaries and ends up in `--json` output).
  */
-import { createSimulation, decidedFaults, faultRecords, formatTrace, injectedFaultRecord, injectedFaults, type FaultOccurrence, type SimulationHandle } from './sim-api.js';
-import type { LatencyPresetName } from './sim-api.js';
-import type { FaultPresetName, SimProfile, Workload, WorkloadContext, WorkloadNode } from './workload.js';
+import { createSimulation, decidedFaults, faultRecords, formatTrace, injectedFaultRecord, injectedFaults, type FaultOccurrence, type SimulationHandle, type SimulationSpec } from './sim-api.js';
+import type { Workload, WorkloadContext, WorkloadNode } from './workload.js';
 import { describeDivergence, findDivergence, nondeterminismError } from '../determinism/divergence.js';
 
 /** Lines of workload log kept per seed (the oldest are dropped). */
@@ -14,27 +13,15 @@ export const LOG_LINES_MAX = 200;
 export const FAILURE_TRACE_EVENTS = 20;
 
 /** What to run. Plain data: it crosses to worker processes. */
-export interface SeedSpec {
-  readonly seed: number;
-  readonly profile: SimProfile;
-  readonly faults: FaultPresetName;
-  readonly latency: LatencyPresetName;
+/** One seed's run: the simulation it builds (see {@link SimulationSpec}), plus what the runner does with it. */
+export interface SeedSpec extends SimulationSpec {
   readonly options: Readonly<Record<string, string>>;
   /** Trace events to return with a failure (all kept ones with `Infinity`-like large values). */
   readonly traceEvents?: number;
   /** Return the trace and log even when the seed passes (replay). */
   readonly keepTrace?: boolean;
-  /** Trace capacity of the simulation (replay keeps more). */
-  readonly traceCapacity?: number;
-  /** Interception on (also when the workload asks for it with `intercept: true`). */
-  readonly intercept?: boolean;
   /** Run the seed twice and fail it with `ERR_NONDETERMINISM` when the hashes differ. */
   readonly checkDeterminism?: boolean;
-  /** Fault kinds switched off, and single injected faults vetoed (`shrink`'s replay lines). */
-  readonly faultsOff?: readonly string[];
-  readonly vetoes?: readonly FaultOccurrence[];
-  /** Return the faults the simulator decided to inject, and their trace records (`shrink`). */
-  readonly trackFaults?: boolean;
 }
 
 /** The error a failing seed ended with. */

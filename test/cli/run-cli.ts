@@ -27,8 +27,13 @@ export interface RunOptions {
 }
 
 export function faultline(args: readonly string[], options: RunOptions = {}): Promise<Run> {
+  return runNode([...cliCommand(), ...args], options);
+}
+
+/** Runs `node` with `argv` and collects what it prints. */
+export function runNode(argv: readonly string[], options: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...cliCommand(), ...args], {
+    const child = spawn(process.execPath, argv, {
       cwd: options.cwd ?? process.cwd(),
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

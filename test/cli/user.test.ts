@@ -4,12 +4,11 @@
  * list in seed order, injected faults named as such, and the bare command.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { faultline, replayArgs, type Run } from './run-cli.js';
+import { faultline, replayArgs, runNode } from './run-cli.js';
 
 /** The package root (this file is dist/test/cli/*.js when compiled, test/cli/*.ts from source). */
 function packageRoot(): string {
@@ -60,15 +59,7 @@ export default {
     await mkdir(join(project, 'node_modules'), { recursive: true });
     await symlink(packageRoot(), join(project, 'node_modules', 'faultline'), 'dir');
     await writeFile(join(project, 'odd.mjs'), "export { default } from '../odd.mjs';\n");
-    const run = await new Promise<Run>((resolve, reject) => {
-      const child = spawn(process.execPath, [join('node_modules', 'faultline', 'dist', 'src', 'cli', 'main.js'), 'sim', './odd.mjs', '--seeds', '2', '--workers', '1'], { cwd: project });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    });
+    const run = await runNode([join('node_modules', 'faultline', 'dist', 'src', 'cli', 'main.js'), 'sim', './odd.mjs', '--seeds', '2', '--workers', '1'], { cwd: project });
     expect(run.code, run.stderr).to.equal(1);
     expect(run.stdout).to.include('  replay: npx faultline replay ./odd.mjs --seed 1 --profile posix --faults default --trace');
   });
