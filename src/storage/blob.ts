@@ -10,7 +10,7 @@ import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
 import { BLOB_HEADER_BYTES, BLOB_SIZE_MAX_BYTES } from '../interfaces/limits.js';
 import type { Blob } from '../interfaces/storage.js';
-import { checkBuffer, checkLength, checkOffset, checkRangeEnd } from '../interfaces/validate.js';
+import { checkBuffer, checkBufferInPlace, checkLength, checkOffset, checkRangeEnd } from '../interfaces/validate.js';
 import type { FileAccess } from './access.js';
 
 /** Most operations one blob handle may have in flight; more is `ERR_LIMIT_EXCEEDED`. */
@@ -146,17 +146,19 @@ export class StorageBlob implements Blob {
       return Promise.reject(err);
     }
     try {
-      checkBuffer(operation, buffer, BLOB_SIZE_MAX_BYTES);
+      // The checks without a snapshot: the Io takes its own, and the length comes from the engine,
+      // not from the buffer's (overridable) getter.
+      const bufferBytes = checkBufferInPlace(operation, buffer, BLOB_SIZE_MAX_BYTES);
       checkOffset(operation, offsetBytes);
-      const wantedBytes = lengthBytes === undefined ? buffer.byteLength : checkLength(operation, lengthBytes, BLOB_SIZE_MAX_BYTES);
-      if (wantedBytes > buffer.byteLength) {
+      const wantedBytes = lengthBytes === undefined ? bufferBytes : checkLength(operation, lengthBytes, BLOB_SIZE_MAX_BYTES);
+      if (wantedBytes > bufferBytes) {
         throw new StorageError('ERR_INVALID_ARGUMENT', 'lengthBytes is larger than the buffer', {
-          operation, argument: 'lengthBytes', lengthBytes: wantedBytes, bufferBytes: buffer.byteLength,
+          operation, argument: 'lengthBytes', lengthBytes: wantedBytes, bufferBytes,
         });
       }
       if (offsetBytes + wantedBytes > this.currentSizeBytes) throw this.outOfRange(operation, offsetBytes, wantedBytes, 'past-end');
       // The whole buffer is returned as it is (the same memory as `subarray(0, length)`, one view fewer).
-      target = wantedBytes === buffer.byteLength ? buffer : buffer.subarray(0, wantedBytes);
+      target = wantedBytes === bufferBytes ? buffer : buffer.subarray(0, wantedBytes);
       if (target.byteLength === 0) {
         this.leave();
         return Promise.resolve(target);

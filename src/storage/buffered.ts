@@ -6,6 +6,7 @@
 import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
 import { IO_BYTES_MAX, IOV_COUNT_MAX } from '../interfaces/limits.js';
+import { settledReadOf } from '../common/settled-read.js';
 import type { FileAccess } from './access.js';
 
 /**
@@ -122,7 +123,12 @@ export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array
 
 /** The buffered strategy. */
 export class BufferedAccess implements FileAccess {
-  constructor(private readonly io: Io) {}
+  /** The Io's read without a caller-stack frame, where it has one: the hot path settles through then. */
+  private readonly readSettled: (fd: number, buffer: Uint8Array, offsetBytes: number) => Promise<number>;
+
+  constructor(private readonly io: Io) {
+    this.readSettled = settledReadOf(io);
+  }
 
   readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
     return readFully(this.io, fd, target, fileOffsetBytes);
@@ -131,7 +137,7 @@ export class BufferedAccess implements FileAccess {
   readRangeThen<R>(fd: number, target: Uint8Array, fileOffsetBytes: number, onRead: (readBytes: number) => R, onError: (error: unknown) => R): Promise<R> {
     const lengthBytes = target.byteLength;
     if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return readFullyFrom(this.io, fd, target, fileOffsetBytes, 0).then(onRead, onError);
-    return this.io.read(fd, target, fileOffsetBytes).then((n) => {
+    return this.readSettled(fd, target, fileOffsetBytes).then((n) => {
       try {
         checkTransferCount('read', n, lengthBytes);
       } catch (err) {

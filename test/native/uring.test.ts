@@ -12,6 +12,7 @@ import { errnoToCode } from '../../src/backends/iouring/errno.js';
 import { explainLoadFailure } from '../../src/native/binding.js';
 import { ErrorCodes, StorageError, isStorageError, type ErrorCode } from '../../src/interfaces/errors.js';
 import { describeUring, makeRoots } from './support.js';
+import { settledRead } from '../../src/common/settled-read.js';
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<Record<string, unknown>> {
   try {
@@ -276,6 +277,51 @@ describeUring('UringIo internals', function () {
       }
     }
     await io.close(dirFd);
+  });
+
+  it('the settled read (Storage\'s hot path) answers as read does: data, kernel errors, bad arguments, detached buffers, metrics', async function () {
+    const settled = io[settledRead].bind(io);
+    const fd = await io.open('settled', { create: true, read: true, write: true });
+    await io.write(fd, pattern(8192, 3), 0);
+    const viaRead = new Uint8Array(4096);
+    const viaSettled = new Uint8Array(4096);
+    expect(await settled(fd, viaSettled, 100)).to.equal(await io.read(fd, viaRead, 100));
+    expect(viaSettled).to.deep.equal(viaRead);
+    expect(await settled(fd, new Uint8Array(16), 1 << 20)).to.equal(0);
+    // Errors: the same code, message and details as read's, without the completion mark.
+    await io.mkdir('sd');
+    const dirFd = await io.open('sd', { directory: true });
+    const cases: Array<[number, Uint8Array, number]> = [
+      [dirFd, new Uint8Array(16), 0], // EISDIR from the kernel, at completion
+      [dirFd, new Uint8Array(0), 0], // EISDIR from the empty-read probe
+      [fd, new Uint8Array(16), -1], // a bad offset, before anything is queued
+      [987654, new Uint8Array(16), 0], // EBADF
+    ];
+    for (const [caseFd, buffer, offsetBytes] of cases) {
+      const fromRead = await io.read(caseFd, buffer, offsetBytes).then(() => undefined, (err: unknown) => err);
+      const fromSettled = await settled(caseFd, buffer, offsetBytes).then(() => undefined, (err: unknown) => err);
+      expect(fromSettled).to.be.instanceOf(StorageError);
+      expect((fromSettled as StorageError).code).to.equal((fromRead as StorageError).code);
+      expect((fromSettled as StorageError).message).to.equal((fromRead as StorageError).message);
+      expect((fromSettled as StorageError).details).to.deep.equal((fromRead as StorageError).details);
+      expect((fromSettled as StorageError).details).to.not.have.property('fromCompletion');
+    }
+    // A buffer transferred away while its read is in flight: the read fails alone.
+    const moving = new Uint8Array(4096);
+    const pending = settled(fd, moving, 0).then(() => undefined, (err: unknown) => err);
+    structuredClone(moving.buffer, { transfer: [moving.buffer] });
+    const detachedErr = await pending;
+    expect(isStorageError(detachedErr, 'ERR_DETACHED_BUFFER')).to.equal(true);
+    expect((detachedErr as StorageError).details).to.not.have.property('fromCompletion');
+    // Counted as reads, like read's.
+    const before = io.metrics;
+    await settled(fd, new Uint8Array(10), 0);
+    await settled(dirFd, new Uint8Array(10), 0).catch(() => undefined);
+    const after = io.metrics;
+    expect(after.operations.read - before.operations.read).to.equal(2);
+    expect(after.errors.read - before.errors.read).to.equal(1);
+    await io.close(dirFd);
+    await io.close(fd);
   });
 
   describe('kernel-enforced confinement (openat2 RESOLVE_BENEATH)', function () {

@@ -59,6 +59,7 @@ import {
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
 import { RealClock } from '../fs/real-clock.js';
 import { writeThenSync } from '../../common/write-then-sync.js';
+import { settledRead, type SettledRead } from '../../common/settled-read.js';
 import { errnoName, errnoToCode } from './errno.js';
 import { Kind, Request, RESULT_BOUNCE_BUSY, RESULT_CLOSED, RESULT_DETACHED, RESULT_INTERNAL, RESULT_QUEUE_FULL } from './request.js';
 import { explainFailure, probeSupport, type UringSupport } from './support.js';
@@ -148,7 +149,7 @@ const COMPACT_THRESHOLD = 1024;
 let supportCache: UringSupport | undefined;
 
 /** The production Io on Linux io_uring. */
-export class UringIo implements Io {
+export class UringIo implements Io, SettledRead {
   readonly clock: Clock = new RealClock();
   readonly features: IoFeatures = { backend: 'iouring', direct: true, tmpfile: true, directAlignmentBytes: DIRECT_ALIGNMENT_BYTES };
 
@@ -322,12 +323,16 @@ export class UringIo implements Io {
   private settleTransfer(request: Request, result: number): void {
     const op = request.kind === Kind.Read ? 'read' : 'write';
     const lengthBytes = request.number2;
+    // The mark tells read/write to make the error again at the caller's frame; a settled read
+    // (no such frame) gets the error as it will stay.
+    const fromCompletion = !request.settled;
     if (result === RESULT_DETACHED) {
       this.recorder.finish(op, false);
-      request.reject(detachedInFlight(op, { fd: request.fd, fromCompletion: true }));
+      request.reject(detachedInFlight(op, fromCompletion ? { fd: request.fd, fromCompletion } : { fd: request.fd }));
     } else if (result < 0) {
       this.recorder.finish(op, false);
-      request.reject(this.fail(result, op, { fd: request.fd, offsetBytes: request.number1, lengthBytes, fromCompletion: true }));
+      const details = { fd: request.fd, offsetBytes: request.number1, lengthBytes };
+      request.reject(this.fail(result, op, fromCompletion ? { ...details, fromCompletion } : details));
     } else {
       this.recorder.finish(op, true, result);
       request.resolve(result);
@@ -520,10 +525,20 @@ export class UringIo implements Io {
   }
 
   /**
-   * The hot path: validation, then one promise settled straight from the completion dispatch by
-   * {@link settleTransfer}; `read`/`write` await it to restore the caller's stack on failure.
+   * {@link read} without its async frame, for callers that settle through `then` (see
+   * `common/settled-read.ts`): the same checks, result and errors, minus the caller's stack.
    */
-  private transfer(kind: Kind, op: 'read' | 'write', fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+  [settledRead](fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+    if (emptyReadAccepted(buffer, offsetBytes)) return this.read(fd, buffer, offsetBytes);
+    return this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes, true);
+  }
+
+  /**
+   * The hot path: validation, then one promise settled straight from the completion dispatch by
+   * {@link settleTransfer}; `read`/`write` await it to restore the caller's stack on failure
+   * (`settled`: the promise goes to a settled read's caller as it is).
+   */
+  private transfer(kind: Kind, op: 'read' | 'write', fd: number, buffer: Uint8Array, offsetBytes: number, settled = false): Promise<number> {
     const recorder = this.recorder;
     recorder.start(op);
     let request: Request;
@@ -540,6 +555,7 @@ export class UringIo implements Io {
       if (kind === Kind.Write) checkRangeEnd(op, offsetBytes, lengthBytes);
       this.checkOpenFd(op, fd);
       request = new Request(kind, fd, view, undefined, offsetBytes, lengthBytes, 0, '', '');
+      request.settled = settled;
     } catch (err) {
       recorder.finish(op, false);
       return Promise.reject(err);
