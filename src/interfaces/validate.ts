@@ -177,6 +177,16 @@ export function intrinsicByteLength(view: Uint8Array): number {
   return typedArrayByteLength(view);
 }
 
+/** `view.byteOffset` from the engine's own getter (a subclass or Proxy cannot lie about it). */
+export function intrinsicByteOffset(view: Uint8Array): number {
+  return typedArrayByteOffset(view);
+}
+
+/** `view.buffer` from the engine's own getter. */
+export function intrinsicBuffer(view: Uint8Array): ArrayBufferLike {
+  return typedArrayBuffer(view);
+}
+
 /** Copies `source` into `target` at `offsetBytes` with the engine's own `set` (no caller override). */
 export function copyInto(target: Uint8Array, source: Uint8Array, offsetBytes = 0): void {
   typedArraySet(target, source, offsetBytes);

@@ -201,11 +201,18 @@ export class StorageBlob implements Blob {
           operation, argument: 'data',
         });
       }
+      // From here on only the snapshots (plain views over the caller's memory, lengths fixed at the
+      // call) are used: no caller getter or method decides what is written where.
+      const views: Uint8Array[] = [];
       let totalBytes = 0;
-      for (const chunk of chunks) totalBytes += checkBuffer(operation, chunk, BLOB_SIZE_MAX_BYTES).byteLength;
+      for (const chunk of chunks) {
+        const view = checkBuffer(operation, chunk, BLOB_SIZE_MAX_BYTES);
+        views.push(view);
+        totalBytes += view.byteLength;
+      }
       checkRangeEnd(operation, offsetBytes, totalBytes, BLOB_SIZE_MAX_BYTES);
       if (totalBytes === 0) return;
-      await this.context.access.writeRange(this.fd, chunks, totalBytes, BLOB_HEADER_BYTES + offsetBytes);
+      await this.context.access.writeRange(this.fd, views, totalBytes, BLOB_HEADER_BYTES + offsetBytes);
       const endBytes = offsetBytes + totalBytes;
       if (endBytes > this.currentSizeBytes) this.currentSizeBytes = endBytes;
     } finally {

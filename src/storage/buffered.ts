@@ -6,7 +6,7 @@
 import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
 import { IO_BYTES_MAX, IOV_COUNT_MAX } from '../interfaces/limits.js';
-import { settledReadOf } from '../common/settled-read.js';
+import { settledReadOf } from '../common/settled-transfer.js';
 import type { FileAccess } from './access.js';
 
 /**

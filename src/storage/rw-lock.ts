@@ -36,32 +36,57 @@ export class RwLock {
   /**
    * Runs `body` once the lock is granted (shared: alongside other shared holders; exclusive:
    * alone) and resolves or rejects as it does. Rejects with `ERR_LIMIT_EXCEEDED` (without running
-   * `body`) when {@link MUTEX_WAITERS_MAX} callers are already waiting.
+   * `body`) when {@link MUTEX_WAITERS_MAX} callers are already waiting. `onIdle` runs after a
+   * release that leaves the lock neither held nor awaited.
+   *
+   * Not an async method: a lock granted at once runs `body` in this call and settles through one
+   * `then` (two async frames here cost about 1 µs per 4 KiB direct write, measured with
+   * `bench/uring-reads.ts`).
    */
-  async run<T>(exclusive: boolean, operation: string, body: () => Promise<T>): Promise<T> {
-    await this.acquire(exclusive, operation);
-    try {
-      return await body();
-    } finally {
-      if (exclusive) this.exclusiveHeld = false;
-      else this.sharedCount -= 1;
-      this.grantWaiting();
+  run<T>(exclusive: boolean, operation: string, body: () => Promise<T>, onIdle?: () => void): Promise<T> {
+    if (!this.tryAcquire(exclusive)) {
+      if (this.waiters.length - this.waitersHead >= MUTEX_WAITERS_MAX) {
+        return Promise.reject(new StorageError('ERR_LIMIT_EXCEEDED', 'too many callers waiting on one lock', {
+          operation, limit: MUTEX_WAITERS_MAX,
+        }));
+      }
+      return new Promise<void>((resolve) => this.waiters.push({ exclusive, grant: resolve }))
+        .then(() => this.runHeld(exclusive, body, onIdle));
     }
+    return this.runHeld(exclusive, body, onIdle);
   }
 
-  private acquire(exclusive: boolean, operation: string): Promise<void> {
-    const queued = this.waitersHead < this.waiters.length;
-    if (!queued && !this.exclusiveHeld && (!exclusive || this.sharedCount === 0)) {
-      if (exclusive) this.exclusiveHeld = true;
-      else this.sharedCount += 1;
-      return Promise.resolve();
+  /** Takes the lock if it can be had now (nobody waits before us). */
+  private tryAcquire(exclusive: boolean): boolean {
+    if (this.waitersHead < this.waiters.length || this.exclusiveHeld || (exclusive && this.sharedCount > 0)) return false;
+    if (exclusive) this.exclusiveHeld = true;
+    else this.sharedCount += 1;
+    return true;
+  }
+
+  /** Runs `body` with the lock held, and releases it once `body` settles (or throws). */
+  private runHeld<T>(exclusive: boolean, body: () => Promise<T>, onIdle: (() => void) | undefined): Promise<T> {
+    let settled: Promise<T>;
+    try {
+      settled = body();
+    } catch (err) {
+      this.release(exclusive, onIdle);
+      return Promise.reject(err);
     }
-    if (this.waiters.length - this.waitersHead >= MUTEX_WAITERS_MAX) {
-      return Promise.reject(new StorageError('ERR_LIMIT_EXCEEDED', 'too many callers waiting on one lock', {
-        operation, limit: MUTEX_WAITERS_MAX,
-      }));
-    }
-    return new Promise<void>((resolve) => this.waiters.push({ exclusive, grant: resolve }));
+    return settled.then((value) => {
+      this.release(exclusive, onIdle);
+      return value;
+    }, (err: unknown) => {
+      this.release(exclusive, onIdle);
+      throw err;
+    });
+  }
+
+  private release(exclusive: boolean, onIdle: (() => void) | undefined): void {
+    if (exclusive) this.exclusiveHeld = false;
+    else this.sharedCount -= 1;
+    this.grantWaiting();
+    if (onIdle !== undefined && !this.busy) onIdle();
   }
 
   /** Grants the head of the queue while it can run: one exclusive caller, or a run of shared ones. */
@@ -96,16 +121,15 @@ export class KeyedRwLock {
   }
 
   /** Runs `body` under the lock of `key`, shared or exclusive; see {@link RwLock.run}. */
-  async run<T>(key: string, exclusive: boolean, operation: string, body: () => Promise<T>): Promise<T> {
+  run<T>(key: string, exclusive: boolean, operation: string, body: () => Promise<T>): Promise<T> {
     let lock = this.locks.get(key);
     if (lock === undefined) {
       lock = new RwLock();
       this.locks.set(key, lock);
     }
-    try {
-      return await lock.run(exclusive, operation, body);
-    } finally {
-      if (!lock.busy && this.locks.get(key) === lock) this.locks.delete(key);
-    }
+    const held = lock;
+    return held.run(exclusive, operation, body, () => {
+      if (this.locks.get(key) === held) this.locks.delete(key);
+    });
   }
 }

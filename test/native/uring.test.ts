@@ -12,7 +12,8 @@ import { errnoToCode } from '../../src/backends/iouring/errno.js';
 import { explainLoadFailure } from '../../src/native/binding.js';
 import { ErrorCodes, StorageError, isStorageError, type ErrorCode } from '../../src/interfaces/errors.js';
 import { describeUring, makeRoots } from './support.js';
-import { settledRead } from '../../src/common/settled-read.js';
+import { settledRead, settledWrite } from '../../src/common/settled-transfer.js';
+import { Simulation } from '../../src/backends/sim/index.js';
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<Record<string, unknown>> {
   try {
@@ -279,7 +280,7 @@ describeUring('UringIo internals', function () {
     await io.close(dirFd);
   });
 
-  it('the settled read (Storage\'s hot path) answers as read does: data, kernel errors, bad arguments, detached buffers, metrics', async function () {
+  it('the settled read and write (Storage\'s hot paths) answer as read and write do: data, kernel errors, bad arguments, detached buffers, metrics', async function () {
     const settled = io[settledRead].bind(io);
     const fd = await io.open('settled', { create: true, read: true, write: true });
     await io.write(fd, pattern(8192, 3), 0);
@@ -306,6 +307,19 @@ describeUring('UringIo internals', function () {
       expect((fromSettled as StorageError).details).to.deep.equal((fromRead as StorageError).details);
       expect((fromSettled as StorageError).details).to.not.have.property('fromCompletion');
     }
+    // The settled write, likewise: bytes land; kernel and argument errors equal write's.
+    const settledW = io[settledWrite].bind(io);
+    expect(await settledW(fd, pattern(512, 8), 8192)).to.equal(512);
+    const check = new Uint8Array(512);
+    await io.read(fd, check, 8192);
+    expect(check).to.deep.equal(pattern(512, 8));
+    for (const [caseFd, offsetBytes] of [[dirFd, 0], [fd, -1], [987654, 0]] as const) {
+      const fromWrite = await io.write(caseFd, new Uint8Array(16), offsetBytes).then(() => undefined, (err: unknown) => err);
+      const fromSettled = await settledW(caseFd, new Uint8Array(16), offsetBytes).then(() => undefined, (err: unknown) => err);
+      expect(fromSettled).to.be.instanceOf(StorageError);
+      expect((fromSettled as StorageError).code).to.equal((fromWrite as StorageError).code);
+      expect((fromSettled as StorageError).details).to.deep.equal((fromWrite as StorageError).details);
+    }
     // A buffer transferred away while its read is in flight: the read fails alone.
     const moving = new Uint8Array(4096);
     const pending = settled(fd, moving, 0).then(() => undefined, (err: unknown) => err);
@@ -322,6 +336,19 @@ describeUring('UringIo internals', function () {
     expect(after.errors.read - before.errors.read).to.equal(1);
     await io.close(dirFd);
     await io.close(fd);
+  });
+
+  it('allocAligned memory of any backend counts as aligned on the others (one registry): a SimIo direct write takes UringIo\'s', async function () {
+    const sim = new Simulation({ seed: 'aligned-registry' });
+    const simIo = sim.node('n').io;
+    const fd = await simIo.open('f', { create: true, read: true, write: true, direct: true });
+    const fromRing = io.allocAligned(4096).fill(3);
+    expect(await simIo.write(fd, fromRing, 0)).to.equal(4096);
+    const back = simIo.allocAligned(4096);
+    expect(await simIo.read(fd, back, 0)).to.equal(4096);
+    expect(back.every((b) => b === 3)).to.equal(true);
+    await expectCode(simIo.write(fd, new Uint8Array(4096), 4096), 'EINVAL');
+    await simIo.shutdown();
   });
 
   describe('kernel-enforced confinement (openat2 RESOLVE_BENEATH)', function () {

@@ -86,6 +86,7 @@ import { KernelResolver, WalkResolver, kernelResolverSupport, type PathResolver,
 import { loadBinding } from '../../native/binding.js';
 import { directOpenFlag, resolveFsCapabilities, tmpfileOpenFlags, type FsCapability, type FsIoCapabilities } from './capabilities.js';
 import { writeThenSync } from '../../common/write-then-sync.js';
+import { markAlignedMemory } from '../../common/aligned-memory.js';
 
 /** Options of {@link FsIo}. */
 export interface FsIoOptions {
@@ -1160,7 +1161,7 @@ export class FsIo implements Io {
    */
   allocAligned(lengthBytes: number): Uint8Array {
     checkLength('allocAligned', lengthBytes, IO_BYTES_MAX);
-    return this.alignedAllocator !== undefined ? this.alignedAllocator(lengthBytes) : new Uint8Array(lengthBytes);
+    return this.alignedAllocator !== undefined ? markAlignedMemory(this.alignedAllocator(lengthBytes)) : new Uint8Array(lengthBytes);
   }
 
   /**

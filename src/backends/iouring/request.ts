@@ -31,7 +31,7 @@ export class Request {
   /** stat results, filled before `resolve` is called. */
   sizeBytes = 0;
   mode = 0;
-  /** read only: a settled read's (see `common/settled-read.ts`); its errors are final at completion. */
+  /** read/write: a settled transfer's (see `common/settled-transfer.ts`); its errors are final at completion. */
   settled = false;
   /** readv only: each view's length at the call, checked again at completion. */
   lengths: readonly number[] | undefined = undefined;

@@ -59,7 +59,8 @@ import {
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
 import { RealClock } from '../fs/real-clock.js';
 import { writeThenSync } from '../../common/write-then-sync.js';
-import { settledRead, type SettledRead } from '../../common/settled-read.js';
+import { settledRead, settledWrite, type SettledTransfer } from '../../common/settled-transfer.js';
+import { markAlignedMemory } from '../../common/aligned-memory.js';
 import { errnoName, errnoToCode } from './errno.js';
 import { Kind, Request, RESULT_BOUNCE_BUSY, RESULT_CLOSED, RESULT_DETACHED, RESULT_INTERNAL, RESULT_QUEUE_FULL } from './request.js';
 import { explainFailure, probeSupport, type UringSupport } from './support.js';
@@ -149,7 +150,7 @@ const COMPACT_THRESHOLD = 1024;
 let supportCache: UringSupport | undefined;
 
 /** The production Io on Linux io_uring. */
-export class UringIo implements Io, SettledRead {
+export class UringIo implements Io, SettledTransfer {
   readonly clock: Clock = new RealClock();
   readonly features: IoFeatures = { backend: 'iouring', direct: true, tmpfile: true, directAlignmentBytes: DIRECT_ALIGNMENT_BYTES };
 
@@ -267,6 +268,8 @@ export class UringIo implements Io, SettledRead {
         operation: 'UringIo', stage: arena.stage, errno: arena.errno, errnoName: errnoName(arena.errno),
       });
     }
+    // The arena starts on a 4096-byte boundary (each buffer is aligned where its offset is).
+    markAlignedMemory(new Uint8Array(arena, 0, 0));
     return Array.from({ length: spec.count }, (_, i) => new Uint8Array(arena, i * spec.lengthBytes, spec.lengthBytes));
   }
 
@@ -526,11 +529,16 @@ export class UringIo implements Io, SettledRead {
 
   /**
    * {@link read} without its async frame, for callers that settle through `then` (see
-   * `common/settled-read.ts`): the same checks, result and errors, minus the caller's stack.
+   * `common/settled-transfer.ts`): the same checks, result and errors, minus the caller's stack.
    */
   [settledRead](fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
     if (emptyReadAccepted(buffer, offsetBytes)) return this.read(fd, buffer, offsetBytes);
     return this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes, true);
+  }
+
+  /** {@link write} without its async frame (see {@link settledRead}). */
+  [settledWrite](fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+    return this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes, true);
   }
 
   /**
@@ -956,7 +964,7 @@ export class UringIo implements Io, SettledRead {
    */
   allocAligned(lengthBytes: number): Uint8Array {
     checkLength('allocAligned', lengthBytes, IO_BYTES_MAX);
-    return this.binding.allocAligned(lengthBytes);
+    return markAlignedMemory(this.binding.allocAligned(lengthBytes));
   }
 
   /**

@@ -68,14 +68,13 @@ import { landPhantoms, loseWrite, phantomWrite } from './lost-writes.js';
 import type { Prng } from './prng.js';
 import { posixViewOf } from './posix-view.js';
 import { writeThenSync } from '../../common/write-then-sync.js';
+import { isAlignedMemory, markAlignedMemory } from '../../common/aligned-memory.js';
 
 /** Most open fds per SimIo; past it `open` fails with `EMFILE`. */
 export const SIM_FD_COUNT_MAX = 65_536;
 /** Most operations in flight per SimIo; past it calls fail with `ERR_LIMIT_EXCEEDED`. */
 export const SIM_IN_FLIGHT_MAX = 1 << 20;
 
-/** ArrayBuffers handed out by `allocAligned` of any SimIo: they count as aligned for direct I/O. */
-const alignedBuffers = new WeakSet<ArrayBufferLike>();
 
 const TRACE_OP = 0;
 const TRACE_FAULT = 1;
@@ -639,7 +638,7 @@ export class SimIo implements Io, SyncCapableIo {
     let bad = offsetBytes % align !== 0;
     for (const b of buffers instanceof Uint8Array ? [buffers] : buffers) {
       if (bad) break;
-      bad = b.byteLength % align !== 0 || b.byteOffset % align !== 0 || !alignedBuffers.has(b.buffer);
+      bad = b.byteLength % align !== 0 || b.byteOffset % align !== 0 || !isAlignedMemory(b.buffer);
     }
     if (bad) throw sys('EINVAL', operation, { path: handle.path, offsetBytes, alignmentBytes: align, reason: 'misaligned direct I/O' });
   }
@@ -1030,12 +1029,13 @@ export class SimIo implements Io, SyncCapableIo {
     }
   }
 
-  /** See {@link Io.allocAligned}: zeroed, and accepted as aligned by every SimIo's direct I/O. */
+  /**
+   * See {@link Io.allocAligned}: zeroed, and accepted as aligned by every SimIo's direct I/O (as is
+   * memory from any backend's allocAligned: `common/aligned-memory.ts`).
+   */
   allocAligned(lengthBytes: number): Uint8Array {
     checkLength('allocAligned', lengthBytes, IO_BYTES_MAX);
-    const buffer = new Uint8Array(lengthBytes);
-    alignedBuffers.add(buffer.buffer);
-    return buffer;
+    return markAlignedMemory(new Uint8Array(lengthBytes));
   }
 
   /**
