@@ -398,8 +398,10 @@ function printSummary(rows: readonly Row[], args: Args): void {
   const cpu = (f: Figures | undefined): string => (f === undefined ? 'n/a' : f.cpuUsPerOp.toFixed(2) +
     (f.threadCpuUsPerOp === undefined ? '' : ` (${f.threadCpuUsPerOp.toFixed(2)})`));
   console.log('');
-  console.log('| workload | QD | UringIo ops/s | fio ops/s | ÷ fio | ÷ UV_USE_IO_URING=1 | ÷ fs.promises | Storage ÷ UringIo | CPU µs/op: UringIo · fio process (fio thread) · UV_USE_IO_URING=1 · Storage |');
-  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+  // "fio ÷ fs.promises" is the ceiling of the "÷ fs.promises" goal: where the native tool itself is
+  // under 3x, the device (not the API) sets the pace and no caller of io_uring can reach 3x.
+  console.log('| workload | QD | UringIo ops/s | fio ops/s | ÷ fio | ÷ UV_USE_IO_URING=1 | ÷ fs.promises | fio ÷ fs.promises | Storage ÷ UringIo | CPU µs/op: UringIo · fio process (fio thread) · UV_USE_IO_URING=1 · Storage |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const workload of args.workloads) {
     for (const depth of workload === 'append' ? [1] : args.depths) {
       const u = get(workload, depth, workload === 'append' ? R_LINKED : R_URING);
@@ -408,7 +410,8 @@ function printSummary(rows: readonly Row[], args: Args): void {
       const st = get(workload, depth, R_STORAGE);
       console.log(`| ${TITLES[workload]}${workload === 'append' ? ' (writeDurable)' : ''} | ${depth} | ${ops(u)} | ${ops(f)} | ` +
         `${ratio(u?.opsPerSecond, f?.opsPerSecond)} | ${ratio(u?.opsPerSecond, uv?.opsPerSecond)} | ` +
-        `${ratio(u?.opsPerSecond, get(workload, depth, R_PROMISES)?.opsPerSecond)} | ${ratio(st?.opsPerSecond, u?.opsPerSecond)} | ` +
+        `${ratio(u?.opsPerSecond, get(workload, depth, R_PROMISES)?.opsPerSecond)} | ${ratio(f?.opsPerSecond, get(workload, depth, R_PROMISES)?.opsPerSecond)} | ` +
+        `${ratio(st?.opsPerSecond, u?.opsPerSecond)} | ` +
         `${cpu(u)} · ${cpu(f)} · ${cpu(uv)} · ${cpu(st)} |`);
     }
   }

@@ -265,6 +265,10 @@ bool SubmissionRing::CqEmpty() const {
   return *cq_head_ == __atomic_load_n(cq_tail_, __ATOMIC_ACQUIRE);
 }
 
+uint32_t SubmissionRing::CqReady() const {
+  return __atomic_load_n(cq_tail_, __ATOMIC_ACQUIRE) - *cq_head_;
+}
+
 int ProbeIoUring() {
   io_uring_params params;
   memset(&params, 0, sizeof(params));

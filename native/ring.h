@@ -81,6 +81,8 @@ class SubmissionRing {
   int FlushOverflow();
   bool OverflowFlagged() const;
   bool CqEmpty() const;
+  // CQEs posted and not yet reaped.
+  uint32_t CqReady() const;
 
   // Calls f(user_data, res) for up to `max_count` CQEs, then releases them to the kernel.
   template <typename F>
