@@ -123,6 +123,36 @@ describeUring('UringIo internals', function () {
     await io.close(fd);
   });
 
+  it('completions a wake-up finds together go to JS in rounds, each followed by its own submission (no lockstep)', async function () {
+    // Eight reads on eight FIFOs; one child process writes all eight while this thread is blocked
+    // in execFileSync, so the eight completions wait together for one wake-up. Each completion
+    // starts a follow-up read of a regular file at once, as a program keeping 8 in flight does.
+    const names = Array.from({ length: 8 }, (_, i) => `together-${i}`);
+    execFileSync('mkfifo', names.map((name) => join(root, name)));
+    const data = await io.open('follow', { read: true, write: true, create: true });
+    await io.write(data, pattern(4096, 1), 0);
+    const fds = await Promise.all(names.map((name) => io.open(name, { read: true, write: true })));
+    const followUps: Array<Promise<number>> = [];
+    const firsts = fds.map((fd) => io.read(fd, new Uint8Array(1), 0).then((n) => {
+      followUps.push(io.read(data, new Uint8Array(4096), 0));
+      return n;
+    }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(io.ringInfo.inKernel).to.equal(8);
+    const before = io.ringInfo;
+    execFileSync('sh', ['-c', 'for f in "$@"; do printf x > "$f"; done', 'sh', ...names.map((name) => join(root, name))]);
+    expect(await Promise.all(firsts)).to.deep.equal([1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(await Promise.all(followUps)).to.deep.equal(Array(8).fill(4096));
+    const after = io.ringInfo;
+    expect(after.submittedSqes - before.submittedSqes).to.equal(8);
+    if (after.deferTaskrun) {
+      // Handed over in four rounds of two, so the follow-ups go out in four submissions, not one.
+      expect(after.submitEnterCalls - before.submitEnterCalls).to.be.at.least(4);
+    }
+    for (const fd of fds) await io.close(fd);
+    await io.close(data);
+  });
+
   it('writeDurable goes to the kernel as one submission of two linked SQEs', async function () {
     const fd = await io.open('log', { write: true, create: true, read: true });
     const before = io.ringInfo;
