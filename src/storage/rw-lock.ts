@@ -68,7 +68,8 @@ export class RwLock {
   private runHeld<T>(exclusive: boolean, body: () => Promise<T>, onIdle: (() => void) | undefined): Promise<T> {
     let settled: Promise<T>;
     try {
-      settled = body();
+      // The same promise when `body` returns a native one (as every caller's does).
+      settled = Promise.resolve(body());
     } catch (err) {
       this.release(exclusive, onIdle);
       return Promise.reject(err);

@@ -57,6 +57,29 @@ describe('storage/rw-lock', () => {
     expect(lock.busy).to.equal(false);
   });
 
+  it('a body that throws before returning, or returns no promise, releases the lock too (keyed: the key is forgotten)', async () => {
+    const keyed = new KeyedRwLock();
+    const failure = new Error('sync boom');
+    let caught: unknown;
+    await keyed.run('k', true, 't', () => { throw failure; }).catch((err: unknown) => { caught = err; });
+    expect(caught).to.equal(failure);
+    expect(keyed.size).to.equal(0);
+    const plain = (): Promise<number> => 5 as unknown as Promise<number>;
+    expect(await keyed.run('k', false, 't', plain)).to.equal(5);
+    expect(keyed.size).to.equal(0);
+    // A granted body starts in the call; a waiting one only once the holder releases.
+    const lock = new RwLock();
+    const log: string[] = [];
+    const gate = deferred();
+    const first = lock.run(true, 't', async () => { log.push('first'); await gate.promise; });
+    const second = lock.run(true, 't', async () => { log.push('second'); });
+    expect(log).to.deep.equal(['first']);
+    gate.resolve();
+    await Promise.all([first, second]);
+    expect(log).to.deep.equal(['first', 'second']);
+    expect(lock.busy).to.equal(false);
+  });
+
   it('refuses waiters past the bound with ERR_LIMIT_EXCEEDED', async () => {
     const lock = new RwLock();
     const gate = deferred();
