@@ -1471,10 +1471,14 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // Spreading the resubmissions over a few rounds breaks the lockstep (52-59k in the same run).
   // Completions that arrive inline with a submission (page-cache hits) are not spread: they are
   // reaped whole, as before.
+  // Not when the last dispatch stopped at its round limit with completions still in the CQ: that
+  // is a busy ring of page-cache hits, where every extra round is an io_uring_enter more per few
+  // reads (4% fewer cached reads at QD 8 measured before this exception) and nothing is in lockstep.
   void SpreadBacklog() {
     const uint32_t ready = ring_.CqReady();
-    spread_left_ = ready > 1 ? ready : 0;
+    spread_left_ = ready > 1 && !left_over_ ? ready : 0;
     spread_chunk_ = (ready + kSpreadRounds - 1) / kSpreadRounds;
+    left_over_ = false;
   }
 
   // The eventfd wake-up of a DEFER_TASKRUN ring (see Start); the ring fd otherwise.
@@ -1623,7 +1627,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
       ring_.Submit();
     }
     dispatching_ = false;
-    spread_left_ = 0;  // a backlog left by the round limit is the next wake-up's, spread anew
+    spread_left_ = 0;
+    left_over_ = !ring_.CqEmpty();  // the round limit left these for the next wake-up
     if (ring_.Unsubmitted() > 0) ring_.Submit();
     ReleaseIfIdle();
   }
@@ -1644,6 +1649,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   bool prepare_armed_ = false;
   uint32_t spread_left_ = 0;   // CQEs of the wake-up's backlog not yet reaped (SpreadBacklog)
   uint32_t spread_chunk_ = 0;  // most of them reaped per round
+  bool left_over_ = false;     // the last dispatch left completions in the CQ (round limit)
   uint64_t retries_total_ = 0;
   uint64_t overflow_flushes_ = 0;
   uint8_t* arena_ = nullptr;
