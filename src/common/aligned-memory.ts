@@ -8,6 +8,7 @@
  * Storage asks it (through {@link isAlignedView}) to pass a caller's aligned buffer straight to a
  * direct write instead of copying it into a bounce buffer.
  */
+import { DIRECT_ALIGNMENT_BYTES } from '../interfaces/limits.js';
 import { intrinsicBuffer, intrinsicByteLength, intrinsicByteOffset } from '../interfaces/validate.js';
 
 const alignedMemory = new WeakSet<ArrayBufferLike>();
@@ -25,9 +26,11 @@ export function isAlignedMemory(buffer: ArrayBufferLike): boolean {
 
 /**
  * True when `view` lies in allocAligned memory at an offset and with a length that are multiples
- * of `alignmentBytes` (at most 4096): a direct transfer can use it as it is. Engine getters only.
+ * of `alignmentBytes`: a direct transfer can use it as it is. Always false past
+ * {@link DIRECT_ALIGNMENT_BYTES}, the alignment allocAligned promises. Engine getters only.
  */
 export function isAlignedView(view: Uint8Array, alignmentBytes: number): boolean {
-  return alignedMemory.has(intrinsicBuffer(view)) && intrinsicByteOffset(view) % alignmentBytes === 0
+  return alignmentBytes <= DIRECT_ALIGNMENT_BYTES && alignedMemory.has(intrinsicBuffer(view))
+    && intrinsicByteOffset(view) % alignmentBytes === 0
     && intrinsicByteLength(view) % alignmentBytes === 0;
 }

@@ -6,7 +6,7 @@
 import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
 import { IO_BYTES_MAX, IOV_COUNT_MAX } from '../interfaces/limits.js';
-import { settledReadOf } from '../common/settled-transfer.js';
+import { settledReadOf, type Transfer } from '../common/settled-transfer.js';
 import type { FileAccess } from './access.js';
 
 /**
@@ -124,7 +124,7 @@ export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array
 /** The buffered strategy. */
 export class BufferedAccess implements FileAccess {
   /** The Io's read without a caller-stack frame, where it has one: the hot path settles through then. */
-  private readonly readSettled: (fd: number, buffer: Uint8Array, offsetBytes: number) => Promise<number>;
+  private readonly readSettled: Transfer;
 
   constructor(private readonly io: Io) {
     this.readSettled = settledReadOf(io);

@@ -13,7 +13,7 @@ import { BLOB_HEADER_BYTES } from '../../src/interfaces/limits.js';
 import { createStorage } from '../../src/storage/index.js';
 import { patternBytes } from '../conformance/storage-suite.js';
 import { WrappedIo } from './wrapped-io.js';
-import { markAlignedMemory } from '../../src/common/aligned-memory.js';
+import { isAlignedView, markAlignedMemory } from '../../src/common/aligned-memory.js';
 
 describe('storage/direct mode over emulated O_DIRECT', () => {
   let root: string;
@@ -194,6 +194,9 @@ describe('storage/direct mode over emulated O_DIRECT', () => {
     expect(Buffer.from(await blob.readAt(8192, 1024)).equals(Buffer.from(aligned.subarray(1024, 2048)))).to.equal(true);
     expect(io.counters.misaligned).to.equal(0);
     await storage.close();
+    // allocAligned promises 4096 bytes: a larger alignment never takes the caller's memory as aligned.
+    expect(isAlignedView(aligned, 4096)).to.equal(true);
+    expect(isAlignedView(aligned, 8192)).to.equal(false);
   });
 
   it('createStorage refuses direct mode when the alignment does not divide the header', () => {
