@@ -2,6 +2,7 @@
 import { COMPETITORS, competitorById, REFERENCE } from './competitors.js';
 import { formatBytes, formatCount, formatLatencyMs, formatMegabytesPerSec, formatRatio } from './format.js';
 import { machineLines } from './machine.js';
+import { extraNotesKey, TOP_NOTES_KEY } from './notes.js';
 import { headline, measured, type BenchResults, type Cell, type WorkloadResult } from './results.js';
 import { summarize, type Summary } from './stats.js';
 import type { ChartSpec } from './svg-chart.js';
@@ -236,9 +237,37 @@ function uvIoUringLines(results: BenchResults): string[] {
   return [`  Checked in /proc/self/fd after each run: ${withRing} of ${runs} UV_USE_IO_URING=1 runs held an io_uring instance.`];
 }
 
-/** The whole BENCHMARKS.md. `chartPath(id)` is the chart's path relative to the document. */
-export function renderMarkdown(results: BenchResults, chartPath: (id: string) => string): string {
+export const KEPT_NOTES_HEADING = '## Notes kept from the previous report';
+
+/** The notes block anchored at `key` (followed by a blank line), or nothing; marks it as placed. */
+function notesAt(key: string, notes: ReadonlyMap<string, string>, placed: Set<string>): string[] {
+  const block = notes.get(key);
+  if (block === undefined) return [];
+  placed.add(key);
+  return [block, ''];
+}
+
+/** Blocks whose anchor is not in this report (a workload not run this time): kept, never dropped. */
+function keptNotesSection(notes: ReadonlyMap<string, string>, placed: ReadonlySet<string>): string[] {
+  const orphans = [...notes].filter(([key]) => !placed.has(key));
+  if (orphans.length === 0) return [];
+  return [
+    KEPT_NOTES_HEADING,
+    '',
+    'Notes whose section is not in this report (its workload or script did not run this time, or the key names no section). Each goes back after its section when a run brings the section back.',
+    '',
+    ...orphans.flatMap(([, block]) => [block, '']),
+  ];
+}
+
+/**
+ * The whole BENCHMARKS.md. `chartPath(id)` is the chart's path relative to the document. `notes`
+ * (`extractNotes` of the previous file) are put back at their anchors: after a
+ * workload's section, after a script's output, after Key ratios (`top`); the rest at the end.
+ */
+export function renderMarkdown(results: BenchResults, chartPath: (id: string) => string, notes: ReadonlyMap<string, string> = new Map()): string {
   const p = results.profile;
+  const placed = new Set<string>();
   const out: string[] = [
     '# Benchmarks',
     '',
@@ -254,6 +283,8 @@ export function renderMarkdown(results: BenchResults, chartPath: (id: string) =>
     '',
     'fio rows need fio (`apt-get install fio`); without it they are listed as not available. Data files go to `.bench-tmp/` in the repository (a disk file system: tmpfs has no O_DIRECT) and are removed afterwards.',
     '',
+    'Hand-written notes survive a rewrite when they sit between a `<!-- notes:<key> -->` line and a `<!-- /notes:<key> -->` line; everything else is regenerated. The key says where the block goes back: a workload id such as `randread` (after that section), `extra:<script>` such as `extra:uring-reads` (after that script\'s output), or `top` (after Key ratios). A block whose section is not in the new report is kept at the end, under "Notes kept from the previous report"; a damaged marker stops the rewrite before anything is written.',
+    '',
     '## Machine',
     '',
     ...machineLines(results.machine).map((l) => `- ${l}`),
@@ -264,6 +295,7 @@ export function renderMarkdown(results: BenchResults, chartPath: (id: string) =>
     '',
     ...keyRatioLines(results),
     '',
+    ...notesAt(TOP_NOTES_KEY, notes, placed),
     '## Competitors',
     '',
     '- **faultline UringIo**: the io_uring backend (native addon, one ring, batched submissions).',
@@ -291,7 +323,7 @@ export function renderMarkdown(results: BenchResults, chartPath: (id: string) =>
     else out.push(...singleDepthTable(result, result.queueDepths[0]!));
     const missing = missingLines(result);
     if (missing.length > 0) out.push('', ...missing);
-    out.push('');
+    out.push('', ...notesAt(spec.id, notes, placed));
   }
   if (results.extras.length > 0) {
     out.push('## Other benchmarks', '', 'Scripts kept by other parts of the project, run as they are by `npm run bench` (output verbatim).', '');
@@ -299,13 +331,15 @@ export function renderMarkdown(results: BenchResults, chartPath: (id: string) =>
       out.push(`### ${extra.title} (\`bench/${extra.name}\`)`, '');
       if (extra.outcome.status === 'absent') {
         out.push('Not present in this checkout.', '');
-        continue;
+      } else {
+        if (extra.outcome.status === 'failed') out.push(`Failed: ${extra.outcome.reason}.`, '');
+        out.push('```text', extra.outcome.output.replace(/```/g, "'''"), '```', '');
       }
-      if (extra.outcome.status === 'failed') out.push(`Failed: ${extra.outcome.reason}.`, '');
-      out.push('```text', extra.outcome.output.replace(/```/g, "'''"), '```', '');
+      out.push(...notesAt(extraNotesKey(extra.name), notes, placed));
     }
   }
   out.push('## Noise', '', ...noiseSection(results));
   out.push('', `Run finished ${results.finishedAt}.`, '');
+  out.push(...keptNotesSection(notes, placed));
   return out.join('\n');
 }

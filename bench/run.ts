@@ -9,7 +9,7 @@
  * end. Exit status is 1 when a measurement failed (a competitor that cannot run here is reported,
  * not failed), so the quick profile in CI keeps the harness from rotting.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs, USAGE, type BenchOptions } from './args.js';
@@ -19,6 +19,7 @@ import { EXTRA_BENCHES, runExtra, type ExtraOutcome } from './extras.js';
 import { fioVersion, runFio } from './fio.js';
 import { formatCount, formatMegabytesPerSec } from './format.js';
 import { describeMachine, machineLines } from './machine.js';
+import { extractNotes } from './notes.js';
 import { benchTmpRoot, repoRoot } from './paths.js';
 import { chartSpec, keyRatioLines, noiseWarnings, renderMarkdown } from './report.js';
 import type { BenchResults, Cell, WorkloadResult } from './results.js';
@@ -162,14 +163,28 @@ async function runWorkload(ctx: RunContext, spec: WorkloadSpec): Promise<Workloa
   return result;
 }
 
+/** The hand-written notes of the report already at `markdownPath` (none when there is no file). */
+function previousNotes(markdownPath: string): Map<string, string> {
+  if (!existsSync(markdownPath)) return new Map();
+  try {
+    return extractNotes(readFileSync(markdownPath, 'utf8'));
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`${markdownPath}: ${why}. Nothing was written: fix the markers, then render again from saved figures (\`npm run bench -- --render <results.json>\`; a run saves its own in .bench-tmp/last-results.json).`, { cause: err });
+  }
+}
+
+/** Writes the charts and BENCHMARKS.md, keeping the notes of the file it replaces. */
 function writeOutputs(results: BenchResults, outDir: string): string {
+  const markdownPath = join(outDir, 'BENCHMARKS.md');
+  // Read before writing anything: damaged markers must leave the old report and charts as they are.
+  const notes = previousNotes(markdownPath);
   const chartDir = join(outDir, 'docs', 'bench');
   mkdirSync(chartDir, { recursive: true });
   for (const result of results.workloads) {
     writeFileSync(join(chartDir, `${result.spec.id}.svg`), renderBarChart(chartSpec(result)));
   }
-  const markdownPath = join(outDir, 'BENCHMARKS.md');
-  writeFileSync(markdownPath, renderMarkdown(results, (id) => `docs/bench/${id}.svg`));
+  writeFileSync(markdownPath, renderMarkdown(results, (id) => `docs/bench/${id}.svg`, notes));
   return markdownPath;
 }
 
@@ -194,6 +209,11 @@ async function main(): Promise<number> {
     log(`rewrote ${relative(process.cwd(), markdownPath) || markdownPath} and ${results.workloads.length} chart(s) from ${options.renderFrom}`);
     return 0;
   }
+  const everything = !options.quick && options.extras && options.only.length === LINEUP_SIZE;
+  const outDir = options.outDir ?? (everything ? root : join(benchTmpRoot(), 'report'));
+  // Damaged notes markers stop the rewrite at the end (the file is read again then, to keep notes
+  // edited meanwhile): say so now rather than after the whole run.
+  previousNotes(join(outDir, 'BENCHMARKS.md'));
   const profile = PROFILES[options.quick ? 'quick' : 'full'];
   const benchDir = join(benchTmpRoot(), `run-${process.pid}`);
   mkdirSync(benchDir, { recursive: true });
@@ -235,8 +255,6 @@ async function main(): Promise<number> {
   }
   results.finishedAt = new Date().toISOString();
 
-  const everything = !options.quick && options.extras && options.only.length === LINEUP_SIZE;
-  const outDir = options.outDir ?? (everything ? root : join(benchTmpRoot(), 'report'));
   mkdirSync(benchTmpRoot(), { recursive: true });
   writeFileSync(join(benchTmpRoot(), 'last-results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const markdownPath = writeOutputs(results, outDir);

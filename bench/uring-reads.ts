@@ -1,5 +1,6 @@
 /**
- * io_uring at the native ceiling, side by side in one run: UringIo's promise API, Storage on
+ * io_uring at the native ceiling, side by side in one run: UringIo's promise API (on cached
+ * writes also UringIo with `sqpoll`, like for like with libuv's polled ring), Storage on
  * UringIo (blob readInto/writeAt: readInto fills the caller's buffer as the raw read does, where
  * readAt would add an allocation per read), fs.promises, Node's own io_uring (fs callbacks in a
  * child process started with UV_USE_IO_URING=1) and fio's io_uring engine, on the same file,
@@ -20,7 +21,8 @@
  * process, io-wq workers included, divided by the operations; for fio the same of its whole
  * process tree, with fio's own figure, which covers only its submitting thread, beside it): the
  * CPU figure explains a row where the device, not the software, sets the pace. The end is a
- * Markdown table of every ratio. Every fio command line is printed (`fio: ...`).
+ * Markdown table of every ratio, then a table of the issue's goals with the rows that meet each and
+ * those that do not (`uring-goals.ts`). Every fio command line is printed (`fio: ...`).
  * fio runs when it is on the PATH (skipped in --quick unless --fio; never with --no-fio).
  * Files live under <repo>/.bench-tmp (a real disk: tmpfs has no O_DIRECT).
  */
@@ -32,6 +34,8 @@ import { UringIo } from '../src/backends/iouring/index.js';
 import { loadBinding, packageRoot } from '../src/native/binding.js';
 import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
+import { evaluateGoals, goalsTableLines, R_FIO, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
+  type Figures, type Row, type Workload } from './uring-goals.js';
 
 const BLOCK = 4096;
 /** The Storage blob every runner works on; raw runners add the header to its data offsets. */
@@ -40,19 +44,6 @@ const HEADER = BLOB_HEADER_BYTES;
 const DEPTH_MAX = 4096;
 const RUNS_MAX = 99;
 const WARMUP_SECONDS = 0.15;
-const WORKLOADS = ['read', 'read-direct', 'write', 'write-direct', 'append'] as const;
-type Workload = (typeof WORKLOADS)[number];
-const TITLES: Readonly<Record<Workload, string>> = {
-  'read': '4 KiB random read, cached',
-  'read-direct': '4 KiB random read, O_DIRECT',
-  'write': '4 KiB random write, cached',
-  'write-direct': '4 KiB random write, O_DIRECT',
-  'append': '4 KiB append + fdatasync',
-};
-
-/** A runner's medians; `threadCpuUsPerOp` is fio's own figure for its submitting thread alone. */
-interface Figures { opsPerSecond: number; cpuUsPerOp: number; threadCpuUsPerOp?: number }
-
 /** What the UV_USE_IO_URING child measures (sent as JSON after `--child`). */
 interface ChildRequest { filePath: string; baseBytes: number; blocks: number; depth: number; seconds: number; write: boolean; direct: boolean; append?: boolean }
 
@@ -240,14 +231,6 @@ function parseArgs(argv: readonly string[]): Args {
 }
 
 type Runner = readonly [name: string, measure: () => Promise<Figures>];
-interface Row { workload: Workload; depth: number; runner: string; figures: Figures }
-
-const R_URING = 'UringIo';
-const R_STORAGE = 'Storage on UringIo';
-const R_PROMISES = 'fs.promises FileHandle';
-const R_UV = 'fs callbacks, UV_USE_IO_URING=1';
-const R_FIO = 'fio io_uring';
-const R_LINKED = 'UringIo writeDurable';
 
 async function main(args: Args): Promise<void> {
   const support = UringIo.isSupported();
@@ -294,6 +277,10 @@ async function main(args: Args): Promise<void> {
   for (let i = 0; i < chunk.length; i += 1) chunk[i] = (i * 31) & 0xff;
   const io = new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)) });
   const storages = { cached: createStorage(io), direct: createStorage(io, { direct: true }) };
+  // libuv's ring polls its SQ from a kernel thread; the same mode of UringIo runs beside it on
+  // cached writes, where that thread makes the difference (absent if the kernel refuses SQPOLL).
+  const sqpollIo = args.workloads.includes('write') ? sqpollRing(dir, args.depths) : undefined;
+  const sqpollFds = new Map<Workload, number>();
   try {
     const source = io.allocAligned(1 << 20);
     source.set(chunk);
@@ -326,6 +313,11 @@ async function main(args: Args): Promise<void> {
           [R_PROMISES, () => warmAndTime(depth, args.seconds, blocks, promisesOp, alloc)],
           [R_UV, () => uvUringInChild({ filePath, baseBytes: HEADER, blocks, depth, seconds: args.seconds, write, direct })],
         ];
+        if (sqpollIo !== undefined && write && !direct) {
+          const sqpollFd = sqpollFds.get(workload) ?? await sqpollIo.open(fileName, { write });
+          sqpollFds.set(workload, sqpollFd);
+          runners.push([R_SQPOLL, () => warmAndTime(depth, args.seconds, blocks, (b, at) => sqpollIo.write(sqpollFd, b, HEADER + at), alloc)]);
+        }
         if (withFio) {
           const fioArgs = ['--name=faultline', `--filename=${filePath}`, `--rw=${write ? 'randwrite' : 'randread'}`, `--bs=${BLOCK}`,
             `--offset=${HEADER}`, `--size=${args.fileMiB}M`, `--iodepth=${depth}`, `--direct=${direct ? 1 : 0}`, '--invalidate=0', '--norandommap', '--randrepeat=0',
@@ -338,6 +330,8 @@ async function main(args: Args): Promise<void> {
       }
       await handle.close();
       await io.close(ufd);
+      const sqpollFd = sqpollFds.get(workload);
+      if (sqpollFd !== undefined) await sqpollIo?.close(sqpollFd);
     }
 
     if (args.workloads.includes('append')) {
@@ -384,37 +378,31 @@ async function main(args: Args): Promise<void> {
   } finally {
     await storages.cached.close();
     await storages.direct.close();
+    await sqpollIo?.shutdown();
     await io.shutdown();
     rmSync(dir, { recursive: true, force: true });
   }
-  printSummary(rows, args);
+  printSummary(rows);
 }
 
-/** The ratios the issue's goals are stated in, as a Markdown table (pasted into BENCHMARKS.md). */
-function printSummary(rows: readonly Row[], args: Args): void {
-  const get = (w: Workload, d: number, r: string): Figures | undefined => rows.find((x) => x.workload === w && x.depth === d && x.runner === r)?.figures;
-  const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}×`);
-  const ops = (f: Figures | undefined): string => (f === undefined ? 'n/a' : `${Math.round(f.opsPerSecond / 100) / 10}k`);
-  const cpu = (f: Figures | undefined): string => (f === undefined ? 'n/a' : f.cpuUsPerOp.toFixed(2) +
-    (f.threadCpuUsPerOp === undefined ? '' : ` (${f.threadCpuUsPerOp.toFixed(2)})`));
-  console.log('');
-  // "fio ÷ fs.promises" is the ceiling of the "÷ fs.promises" goal: where the native tool itself is
-  // under 3x, the device (not the API) sets the pace and no caller of io_uring can reach 3x.
-  console.log('| workload | QD | UringIo ops/s | fio ops/s | ÷ fio | ÷ UV_USE_IO_URING=1 | ÷ fs.promises | fio ÷ fs.promises | Storage ÷ UringIo | CPU µs/op: UringIo · fio process (fio thread) · UV_USE_IO_URING=1 · Storage |');
-  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
-  for (const workload of args.workloads) {
-    for (const depth of workload === 'append' ? [1] : args.depths) {
-      const u = get(workload, depth, workload === 'append' ? R_LINKED : R_URING);
-      const f = get(workload, depth, R_FIO);
-      const uv = get(workload, depth, R_UV);
-      const st = get(workload, depth, R_STORAGE);
-      console.log(`| ${TITLES[workload]}${workload === 'append' ? ' (writeDurable)' : ''} | ${depth} | ${ops(u)} | ${ops(f)} | ` +
-        `${ratio(u?.opsPerSecond, f?.opsPerSecond)} | ${ratio(u?.opsPerSecond, uv?.opsPerSecond)} | ` +
-        `${ratio(u?.opsPerSecond, get(workload, depth, R_PROMISES)?.opsPerSecond)} | ${ratio(f?.opsPerSecond, get(workload, depth, R_PROMISES)?.opsPerSecond)} | ` +
-        `${ratio(st?.opsPerSecond, u?.opsPerSecond)} | ` +
-        `${cpu(u)} · ${cpu(f)} · ${cpu(uv)} · ${cpu(st)} |`);
-    }
+/** A UringIo with `sqpoll: true`, or undefined (said why) when this kernel or user cannot have one. */
+function sqpollRing(dir: string, depths: readonly number[]): UringIo | undefined {
+  try {
+    return new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...depths)), sqpoll: true });
+  } catch (err) {
+    console.log(`UringIo with sqpoll unavailable, its runner is skipped: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
   }
+}
+
+/** The ratios the issue's goals are stated in, then the goals met and missed, as Markdown tables (pasted into BENCHMARKS.md). */
+function printSummary(rows: readonly Row[]): void {
+  console.log('');
+  for (const line of summaryTableLines(rows)) console.log(line);
+  console.log('');
+  console.log('Goals (from the rows above):');
+  console.log('');
+  for (const line of goalsTableLines(evaluateGoals(rows))) console.log(line);
 }
 
 const argv = process.argv.slice(2);

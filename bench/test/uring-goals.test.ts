@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import { evaluateGoals, GOALS, goalsTableLines, R_FIO, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, type Row, type Workload } from '../uring-goals.js';
+
+/** Rows of one (workload, depth) from ops/s per runner; a runner left out was not run. */
+function rowsAt(workload: Workload, depth: number, opsPerSecondByRunner: Readonly<Record<string, number>>): Row[] {
+  return Object.entries(opsPerSecondByRunner).map(([runner, opsPerSecond]) => ({ workload, depth, runner, figures: { opsPerSecond, cpuUsPerOp: 1 } }));
+}
+
+/** Cells of the Goals table line whose goal text starts with `goalStart`: [goal, met, not met]. */
+function goalCells(lines: readonly string[], goalStart: string): string[] {
+  const line = lines.find((l) => l.startsWith(`| ${goalStart}`));
+  expect(line, goalStart).to.be.a('string');
+  return line!.split(' | ').map((cell) => cell.replace(/^\| | \|$/g, ''));
+}
+
+describe('bench/uring-goals', () => {
+  const measured: Row[] = [
+    // Cached read QD 8: every goal met.
+    ...rowsAt('read', 8, { [R_URING]: 600, [R_STORAGE]: 570, [R_PROMISES]: 100, [R_UV]: 500, [R_FIO]: 600 }),
+    // O_DIRECT read QD 64: short of fio and of 3× fs.promises, which fio itself misses too (2.24×).
+    ...rowsAt('read-direct', 64, { [R_URING]: 95, [R_STORAGE]: 80, [R_PROMISES]: 50, [R_UV]: 100, [R_FIO]: 112 }),
+    // Cached write QD 64: short of 3× fs.promises where fio reaches 3.40×.
+    ...rowsAt('write', 64, { [R_URING]: 216, [R_STORAGE]: 200, [R_PROMISES]: 100, [R_UV]: 100, [R_FIO]: 340 }),
+    ...rowsAt('append', 1, { [R_LINKED]: 4900, [R_URING]: 4800, [R_PROMISES]: 3800, [R_UV]: 3500, [R_FIO]: 6400 }),
+  ];
+
+  it('lists, per goal, the rows that meet it and those that do not, with their figures', () => {
+    const lines = goalsTableLines(evaluateGoals(measured));
+    expect(lines.slice(0, 2)).to.deep.equal(['| goal | met | not met |', '|---|---|---|']);
+    expect(lines).to.have.length(2 + GOALS.length);
+    expect(goalCells(lines, 'UringIo ≥ 1.0× fio io_uring')).to.deep.equal(['UringIo ≥ 1.0× fio io_uring', 'cached read QD 8 (1.00×)', 'O_DIRECT read QD 64 (0.85×), cached write QD 64 (0.64×)']);
+    expect(goalCells(lines, 'synced appends')).to.deep.equal(['synced appends (writeDurable) ≥ 1.0× fio', '—', 'synced append (0.77×)']);
+    expect(goalCells(lines, 'every row ≥ 1.0× UV')[1]).to.equal('cached read QD 8 (1.20×), cached write QD 64 (2.16×), synced append (1.40×)');
+    expect(goalCells(lines, 'every row ≥ 1.0× UV')[2]).to.equal('O_DIRECT read QD 64 (0.95×)');
+    expect(goalCells(lines, 'Storage on UringIo ≥ 0.9× UringIo')).to.deep.equal(['Storage on UringIo ≥ 0.9× UringIo', 'cached read QD 8 (0.95×), cached write QD 64 (0.93×)', 'O_DIRECT read QD 64 (0.84×)']);
+  });
+
+  it('says on a row short of 3× fs.promises whether fio itself reaches it', () => {
+    const [, met, notMet] = goalCells(goalsTableLines(evaluateGoals(measured)), 'every row ≥ 3.0× fs.promises');
+    expect(met).to.equal('cached read QD 8 (6.00×)');
+    expect(notMet).to.equal('O_DIRECT read QD 64 (1.90×; fio itself 2.24×, short of it too), cached write QD 64 (2.16×; fio itself 3.40×, reaches it), ' +
+      'synced append (1.29×; fio itself 1.68×, short of it too)');
+  });
+
+  it('writes "n/a (fio not run)" when fio is absent, and keeps the goals that do not need it', () => {
+    const withoutFio = measured.filter((r) => r.runner !== R_FIO);
+    const lines = goalsTableLines(evaluateGoals(withoutFio));
+    expect(goalCells(lines, 'UringIo ≥ 1.0× fio io_uring').slice(1)).to.deep.equal(['—', 'n/a (fio not run)']);
+    expect(goalCells(lines, 'synced appends').slice(1)).to.deep.equal(['—', 'n/a (fio not run)']);
+    expect(goalCells(lines, 'every row ≥ 3.0× fs.promises')[2]).to.contain('cached write QD 64 (2.16×; fio not run)');
+    expect(goalCells(lines, 'every row ≥ 1.0× UV')[1]).to.contain('cached read QD 8 (1.20×)');
+    expect(summaryTableLines(withoutFio)[2]).to.match(/^\| 4 KiB random read, cached \| 8 \| 0\.6k \| n\/a \| n\/a \|/);
+  });
+
+  it('names the row where only some runner is missing, and a goal with no row at all', () => {
+    const partial = [...rowsAt('read', 1, { [R_URING]: 300, [R_STORAGE]: 290, [R_PROMISES]: 30, [R_UV]: 60 }),
+      ...rowsAt('read', 8, { [R_URING]: 600, [R_STORAGE]: 570, [R_PROMISES]: 100, [R_UV]: 500, [R_FIO]: 500 })];
+    const lines = goalsTableLines(evaluateGoals(partial));
+    expect(goalCells(lines, 'UringIo ≥ 1.0× fio io_uring').slice(1)).to.deep.equal(['cached read QD 8 (1.20×)', 'cached read QD 1 (n/a, fio not run)']);
+    expect(goalCells(lines, 'synced appends').slice(1)).to.deep.equal(['—', 'n/a (not measured)']);
+  });
+
+  it('compares UringIo with sqpoll to libuv\'s polled ring on cached writes only', () => {
+    const rows = [...rowsAt('write', 1, { [R_URING]: 17, [R_SQPOLL]: 72, [R_UV]: 70 }), ...rowsAt('write', 8, { [R_URING]: 430, [R_SQPOLL]: 120, [R_UV]: 130 }),
+      ...rowsAt('read', 1, { [R_URING]: 300, [R_UV]: 60 })];
+    const [, met, notMet] = goalCells(goalsTableLines(evaluateGoals(rows)), 'UringIo with sqpoll');
+    expect(met).to.equal('cached write QD 1 (1.03×)');
+    expect(notMet).to.equal('cached write QD 8 (0.92×)');
+  });
+
+  it('judges the unrounded ratio and prints enough digits not to contradict it', () => {
+    const close = rowsAt('read', 8, { [R_URING]: 996, [R_STORAGE]: 900, [R_PROMISES]: 100, [R_UV]: 1000, [R_FIO]: 1000 });
+    const [, met, notMet] = goalCells(goalsTableLines(evaluateGoals(close)), 'UringIo ≥ 1.0× fio io_uring');
+    expect(met).to.equal('—');
+    expect(notMet).to.equal('cached read QD 8 (0.996×)');
+  });
+
+  it('keeps the ratio table in workload order with the append row on writeDurable', () => {
+    const lines = summaryTableLines([...measured.filter((r) => r.workload === 'append'), ...measured.filter((r) => r.workload !== 'append')]);
+    expect(lines.slice(2).map((l) => l.split(' | ')[0])).to.deep.equal(['| 4 KiB random read, cached', '| 4 KiB random read, O_DIRECT', '| 4 KiB random write, cached', '| 4 KiB append + fdatasync (writeDurable)']);
+    expect(lines[5]).to.contain('| 1 | 4.9k | 6.4k | 0.77× | 1.40× | 1.29× | 1.68× | n/a |');
+  });
+});
