@@ -1,8 +1,8 @@
 /**
  * io_uring at the native ceiling, side by side in one run: UringIo's promise API (on cached
  * writes also UringIo with `sqpoll`, like for like with libuv's polled ring), Storage on
- * UringIo (blob readInto/writeAt: readInto fills the caller's buffer as the raw read does, where
- * readAt would add an allocation per read), fs.promises, Node's own io_uring (fs callbacks in a
+ * UringIo (blob readInto/writeAt, and writeAtDurable for synced appends: readInto fills the
+ * caller's buffer as the raw read does, where readAt would add an allocation per read), fs.promises, Node's own io_uring (fs callbacks in a
  * child process started with UV_USE_IO_URING=1) and fio's io_uring engine, on the same file,
  * block size, depth and buffered/direct mode.
  *
@@ -339,6 +339,8 @@ async function main(args: Args): Promise<void> {
       const afd = await io.open('append.bin', { write: true, create: true, truncate: true });
       const ahandle = await fsOpen(join(dir, 'append-fs.bin'), 'w');
       const lfd = await io.open('append-linked.bin', { write: true, create: true, truncate: true });
+      const appendBlob = (await storages.cached.open('bench', 'append')).blob;
+      let storageEnd = 0;
       const appendBlocks = 1 << 30;
       let uringEnd = 0;
       let linkedEnd = 0;
@@ -354,6 +356,10 @@ async function main(args: Args): Promise<void> {
           await io.writeDurable(lfd, b, linkedEnd, { dataOnly: true });
           linkedEnd += BLOCK;
         }, ordinary)],
+        [R_STORAGE, () => timed(1, args.seconds, appendBlocks, async (b) => {
+          await appendBlob.writeAtDurable(storageEnd, b);
+          storageEnd += BLOCK;
+        }, ordinary)],
         [R_PROMISES, () => timed(1, args.seconds, appendBlocks, async (b) => {
           await ahandle.write(b, 0, BLOCK, fsEnd);
           fsEnd += BLOCK;
@@ -368,6 +374,7 @@ async function main(args: Args): Promise<void> {
       ]);
       await io.close(afd);
       await io.close(lfd);
+      await appendBlob.close();
       await ahandle.close();
     }
     await blobs.cached.close();

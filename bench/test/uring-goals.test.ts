@@ -21,7 +21,7 @@ describe('bench/uring-goals', () => {
     ...rowsAt('read-direct', 64, { [R_URING]: 95, [R_STORAGE]: 80, [R_PROMISES]: 50, [R_UV]: 100, [R_FIO]: 112 }),
     // Cached write QD 64: short of 3× fs.promises where fio reaches 3.40×.
     ...rowsAt('write', 64, { [R_URING]: 216, [R_STORAGE]: 200, [R_PROMISES]: 100, [R_UV]: 100, [R_FIO]: 340 }),
-    ...rowsAt('append', 1, { [R_LINKED]: 4900, [R_URING]: 4800, [R_PROMISES]: 3800, [R_UV]: 3500, [R_FIO]: 6400 }),
+    ...rowsAt('append', 1, { [R_LINKED]: 4900, [R_STORAGE]: 4500, [R_URING]: 4800, [R_PROMISES]: 3800, [R_UV]: 3500, [R_FIO]: 6400 }),
   ];
 
   it('lists, per goal, the rows that meet it and those that do not, with their figures', () => {
@@ -32,7 +32,9 @@ describe('bench/uring-goals', () => {
     expect(goalCells(lines, 'synced appends')).to.deep.equal(['synced appends (writeDurable) ≥ 1.0× fio', '—', 'synced append (0.77×)']);
     expect(goalCells(lines, 'every row ≥ 1.0× UV')[1]).to.equal('cached read QD 8 (1.20×), cached write QD 64 (2.16×), synced append (1.40×)');
     expect(goalCells(lines, 'every row ≥ 1.0× UV')[2]).to.equal('O_DIRECT read QD 64 (0.95×)');
-    expect(goalCells(lines, 'Storage on UringIo ≥ 0.9× UringIo')).to.deep.equal(['Storage on UringIo ≥ 0.9× UringIo', 'cached read QD 8 (0.95×), cached write QD 64 (0.93×)', 'O_DIRECT read QD 64 (0.84×)']);
+    // Storage's appends (writeAtDurable) against writeDurable, the raw call they stand on.
+    expect(goalCells(lines, 'Storage on UringIo ≥ 0.9× UringIo')).to.deep.equal(['Storage on UringIo ≥ 0.9× UringIo (writeDurable for appends)',
+      'cached read QD 8 (0.95×), cached write QD 64 (0.93×), synced append (0.92×)', 'O_DIRECT read QD 64 (0.84×)']);
   });
 
   it('says on a row short of 3× fs.promises whether fio itself reaches it', () => {
@@ -78,6 +80,6 @@ describe('bench/uring-goals', () => {
   it('keeps the ratio table in workload order with the append row on writeDurable', () => {
     const lines = summaryTableLines([...measured.filter((r) => r.workload === 'append'), ...measured.filter((r) => r.workload !== 'append')]);
     expect(lines.slice(2).map((l) => l.split(' | ')[0])).to.deep.equal(['| 4 KiB random read, cached', '| 4 KiB random read, O_DIRECT', '| 4 KiB random write, cached', '| 4 KiB append + fdatasync (writeDurable)']);
-    expect(lines[5]).to.contain('| 1 | 4.9k | 6.4k | 0.77× | 1.40× | 1.29× | 1.68× | n/a |');
+    expect(lines[5]).to.contain('| 1 | 4.9k | 6.4k | 0.77× | 1.40× | 1.29× | 1.68× | 0.92× |');
   });
 });

@@ -61,6 +61,18 @@ export interface Blob {
    */
   writeAt(offsetBytes: number, data: Uint8Array | readonly Uint8Array[]): Promise<void>;
 
+  /**
+   * {@link writeAt} then {@link sync} as one operation (a synced append or overwrite): resolves
+   * once `data` is written and the blob is durable (this write, and every write and resize that
+   * resolved before the call). Where the Io allows (buffered mode, one buffer) it goes to the Io as
+   * one {@link Io.writeDurable}: on io_uring a write linked to an fdatasync, one kernel round trip.
+   * Crash semantics: until it resolves nothing is promised for these bytes (any mix of old and new
+   * may survive); once it resolves they and the blob's length survive a crash. An empty write
+   * still syncs. After a rejection some bytes may have been written, `sizeBytes` is unchanged, and
+   * an `EIO` carries sync's meaning: treat the blob as failed. Errors: those of writeAt and sync.
+   */
+  writeAtDurable(offsetBytes: number, data: Uint8Array | readonly Uint8Array[]): Promise<void>;
+
   /** Sets the data length: shrinking drops bytes, growing adds zeros. Not durable until sync. */
   resize(lengthBytes: number): Promise<void>;
 

@@ -27,6 +27,13 @@ export interface FileAccess {
    */
   writeRange(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void>;
 
+  /**
+   * {@link writeRange}, then makes the file durable as {@link Io.fsync} with `dataOnly` does, and
+   * resolves once both are done. A strategy may hand the two to the Io as one
+   * {@link Io.writeDurable}.
+   */
+  writeRangeDurable(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number, dataOnly: boolean): Promise<void>;
+
   /** Sets the file length to `fileLengthBytes`. */
   setLength(fd: number, fileLengthBytes: number): Promise<void>;
 }

@@ -151,6 +151,23 @@ export class BufferedAccess implements FileAccess {
     return writeFully(this.io, fd, chunks, fileOffsetBytes);
   }
 
+  /**
+   * One buffer the Io takes in one call goes as one {@link Io.writeDurable}; a short write is
+   * finished the ordinary way and then synced, as several buffers are.
+   */
+  async writeRangeDurable(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number, dataOnly: boolean): Promise<void> {
+    const single = chunks.length === 1 ? chunks[0] as Uint8Array : undefined;
+    if (single !== undefined && totalBytes > 0 && totalBytes <= IO_BYTES_MAX) {
+      const writtenBytes = await this.io.writeDurable(fd, single, fileOffsetBytes, { dataOnly });
+      checkTransferCount('write', writtenBytes, totalBytes);
+      if (writtenBytes === totalBytes) return;
+      await writeFully(this.io, fd, [single.subarray(writtenBytes)], fileOffsetBytes + writtenBytes);
+    } else {
+      await writeFully(this.io, fd, chunks, fileOffsetBytes);
+    }
+    await this.io.fsync(fd, { dataOnly });
+  }
+
   setLength(fd: number, fileLengthBytes: number): Promise<void> {
     return this.io.truncate(fd, fileLengthBytes);
   }

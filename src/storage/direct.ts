@@ -255,6 +255,12 @@ export class DirectAccess implements FileAccess {
     });
   }
 
+  /** Direct writes keep their aligned path (bounce, lock, read-modify-write); the sync follows. */
+  async writeRangeDurable(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number, dataOnly: boolean): Promise<void> {
+    await this.writeRange(fd, chunks, totalBytes, fileOffsetBytes);
+    await this.io.fsync(fd, { dataOnly });
+  }
+
   setLength(fd: number, fileLengthBytes: number): Promise<void> {
     return this.fileLocks.run(this.fileLockKey, true, 'blob.resize', () => this.io.truncate(fd, fileLengthBytes));
   }

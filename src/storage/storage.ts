@@ -48,7 +48,7 @@ import {
 } from '../interfaces/validate.js';
 import type { FileAccess } from './access.js';
 import { StorageBlob } from './blob.js';
-import { BufferedAccess, checkTransferCount } from './buffered.js';
+import { BufferedAccess } from './buffered.js';
 import { BouncePool } from './bounce-pool.js';
 import { DirectAccess } from './direct.js';
 import { decodeHeader, encodeHeader } from './header.js';
@@ -243,21 +243,12 @@ class IoStorage implements Storage {
   }
 
   /**
-   * Writes the header and makes the file durable (fsync). In buffered mode that is one
-   * {@link Io.writeDurable} (on io_uring one linked submission instead of two round trips); a
-   * short write is finished the ordinary way and then synced. Direct mode keeps its aligned path.
+   * Writes the header and makes the file durable (fsync): in buffered mode one
+   * {@link Io.writeDurable} (on io_uring one linked submission instead of two round trips).
    */
-  private async writeHeaderDurable(access: FileAccess, fd: number, version: number): Promise<void> {
-    if (this.direct) {
-      await this.writeHeader(access, fd, version);
-    } else {
-      const header = encodeHeader(version, this.headerBuffer());
-      const writtenBytes = await this.io.writeDurable(fd, header, 0);
-      checkTransferCount('write', writtenBytes, BLOB_HEADER_BYTES);
-      if (writtenBytes === BLOB_HEADER_BYTES) return;
-      await access.writeRange(fd, [header.subarray(writtenBytes)], BLOB_HEADER_BYTES - writtenBytes, writtenBytes);
-    }
-    await this.io.fsync(fd);
+  private writeHeaderDurable(access: FileAccess, fd: number, version: number): Promise<void> {
+    const header = encodeHeader(version, this.headerBuffer());
+    return access.writeRangeDurable(fd, [header], BLOB_HEADER_BYTES, 0, false);
   }
 
   /**

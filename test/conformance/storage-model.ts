@@ -1,5 +1,5 @@
 /**
- * Model-based test of Storage: random sequences of open, writeAt (single and vectored), readAt,
+ * Model-based test of Storage: random sequences of open, writeAt and writeAtDurable (single and vectored), readAt,
  * readInto, resize, sync, close, remove (blob and partition), scan and writeAtomic, plus a
  * "restart" (a new Storage over the same Io), run against the real Storage and an in-memory model
  * of the same semantics, with fast-check shrinking any failure to a minimal sequence.
@@ -117,13 +117,15 @@ class OpenCommand implements StorageModelCommand {
 }
 
 class WriteCommand implements StorageModelCommand {
-  constructor(readonly handleSeed: number, readonly offsetBytes: number, readonly chunks: readonly Uint8Array[]) {}
+  /** `durable`: through writeAtDurable, which reads must see exactly as a writeAt. */
+  constructor(readonly handleSeed: number, readonly offsetBytes: number, readonly chunks: readonly Uint8Array[], readonly durable: boolean) {}
   check(model: Readonly<Model>): boolean {
     return model.handles.length > 0;
   }
   async run(model: Model, _real: Real): Promise<void> {
     const handle = pickHandle(model, this.handleSeed);
-    await handle.blob.writeAt(this.offsetBytes, this.chunks.length === 1 ? this.chunks[0]! : this.chunks);
+    const data = this.chunks.length === 1 ? this.chunks[0]! : this.chunks;
+    await (this.durable ? handle.blob.writeAtDurable(this.offsetBytes, data) : handle.blob.writeAt(this.offsetBytes, data));
     let totalBytes = 0;
     for (const chunk of this.chunks) totalBytes += chunk.byteLength;
     if (totalBytes === 0) return;
@@ -138,7 +140,7 @@ class WriteCommand implements StorageModelCommand {
     expect(handle.blob.sizeBytes, `${this.toString()}: sizeBytes`).to.equal(handle.sizeBytes);
   }
   toString(): string {
-    return `writeAt(h${this.handleSeed}, ${this.offsetBytes}, [${this.chunks.map((c) => c.byteLength).join(', ')}])`;
+    return `${this.durable ? 'writeAtDurable' : 'writeAt'}(h${this.handleSeed}, ${this.offsetBytes}, [${this.chunks.map((c) => c.byteLength).join(', ')}])`;
   }
 }
 
@@ -295,7 +297,7 @@ function commandArbitraries(): Array<fc.Arbitrary<StorageModelCommand>> {
   const versions = fc.tuple(fc.nat(3), fc.nat(3)).map(([a, b]): readonly [number, number] => (a <= b ? [a, b] : [b, a]));
   return [
     fc.tuple(partition, name, versions).map(([p, n, v]) => new OpenCommand(p, n, v)),
-    fc.tuple(handleSeed, offsetBytes, fc.array(chunk, { minLength: 1, maxLength: 4 })).map(([h, o, c]) => new WriteCommand(h, o, c)),
+    fc.tuple(handleSeed, offsetBytes, fc.array(chunk, { minLength: 1, maxLength: 4 }), fc.boolean()).map(([h, o, c, d]) => new WriteCommand(h, o, c, d)),
     fc.tuple(handleSeed, offsetBytes, lengthBytes, fc.boolean()).map(([h, o, l, i]) => new ReadCommand(h, o, l, i)),
     fc.tuple(handleSeed, lengthBytes).map(([h, l]) => new ResizeCommand(h, l)),
     handleSeed.map((h) => new SyncCommand(h)),

@@ -346,6 +346,56 @@ export function defineStorageConformance(
       });
     });
 
+    describe('writeAtDurable', () => {
+      it('writes one buffer, several, and at unaligned offsets, as writeAt does, and syncs each time', async () => {
+        const blob = await openBlob('durable', 'log');
+        const fsyncsBefore = io().metrics.operations.fsync;
+        await blob.writeAtDurable(0, bytes('first record|'));
+        await blob.writeAtDurable(13, [bytes('second'), new Uint8Array(0), bytes(' record|')]);
+        const big = patternBytes(70_000, 3);
+        await blob.writeAtDurable(5_001, big);
+        expect(blob.sizeBytes).to.equal(5_001 + big.byteLength);
+        expect(io().metrics.operations.fsync - fsyncsBefore, 'one sync per call').to.equal(3);
+        await expectContent(blob, 0, bytes('first record|second record|'));
+        await expectContent(blob, 5_001, big);
+        await blob.close();
+        const again = await restarted().open('durable', 'log');
+        expect(again.sizeBytes).to.equal(5_001 + big.byteLength);
+        await expectContent(again.blob, 5_001, big);
+      });
+
+      it('an empty write changes nothing but still syncs', async () => {
+        const blob = await openBlob('durable', 'empty');
+        await blob.writeAt(0, bytes('abc'));
+        const before = io().metrics;
+        await blob.writeAtDurable(9_000, new Uint8Array(0));
+        await blob.writeAtDurable(0, []);
+        expect(blob.sizeBytes).to.equal(3);
+        expect(io().metrics.operations.fsync - before.operations.fsync).to.equal(2);
+        expect(io().metrics.operations.write - before.operations.write).to.equal(0);
+      });
+
+      it('bad arguments reject with a stable code, naming the call, and write or sync nothing', async () => {
+        const blob = await openBlob('durable', 'bad');
+        await blob.writeAt(0, bytes('keep'));
+        const before = io().metrics;
+        const notBuffer = await expectCode(blob.writeAtDurable(0, 'text' as unknown as Uint8Array), 'ERR_INVALID_ARGUMENT');
+        expect(notBuffer.details.operation).to.equal('blob.writeAtDurable');
+        await expectCode(blob.writeAtDurable(-1, bytes('x')), 'ERR_INVALID_ARGUMENT');
+        await expectCode(blob.writeAtDurable(BLOB_SIZE_MAX_BYTES, bytes('x')), 'ERR_LIMIT_EXCEEDED');
+        expect(io().metrics.operations.write).to.equal(before.operations.write);
+        expect(io().metrics.operations.fsync).to.equal(before.operations.fsync);
+        expect(blob.sizeBytes).to.equal(4);
+        await expectContent(blob, 0, bytes('keep'));
+      });
+
+      it('after close it is ERR_CLOSED', async () => {
+        const blob = await openBlob('durable', 'closed');
+        await blob.close();
+        await expectCode(blob.writeAtDurable(0, bytes('x')), 'ERR_CLOSED');
+      });
+    });
+
     describe('reads', () => {
       it('reading past the end is ERR_OUT_OF_RANGE, for readAt and readInto', async () => {
         const blob = await openBlob('test_read_beyond', 'test_blob');

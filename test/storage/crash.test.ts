@@ -131,6 +131,31 @@ for (const mode of [{ label: 'buffered', options: undefined }, { label: 'direct'
       expect(completedAt).to.be.greaterThan(0);
     });
 
+    it('writeAtDurable: once resolved, its bytes and the length survive every crash; a crash anywhere before leaves a blob that opens', async () => {
+      const first = new Uint8Array(6000).fill(0x11);
+      const second = new Uint8Array(3000).fill(0x22);
+      let completedAt = -1;
+      for (let crashAt = 0; crashAt < CRASH_POINTS_MAX && completedAt < 0; crashAt++) {
+        const n = node(`durable-${mode.label}-${crashAt}`);
+        const setup = createStorage(n.io, options);
+        const opened = await setup.open('p', 'log');
+        await opened.blob.writeAtDurable(0, first);
+        await setup.close();
+        const done = await runWithCrashAt(n, crashAt, options, async (s) => (await s.open('p', 'log')).blob.writeAtDurable(6000, second));
+        if (done) completedAt = crashAt;
+        await forEveryCrashState(n, options, async (after, describe) => {
+          const reopened = await after.open('p', 'log');
+          // The first append resolved before this crash point: always there.
+          expect(reopened.sizeBytes, describe).to.be.at.least(6000);
+          expect((await reopened.blob.readAt(0, 6000)).every((b) => b === 0x11), describe).to.equal(true);
+          if (!done) return;
+          expect(reopened.sizeBytes, `length once resolved (${describe})`).to.equal(9000);
+          expect((await reopened.blob.readAt(6000, 3000)).every((b) => b === 0x22), `bytes once resolved (${describe})`).to.equal(true);
+        });
+      }
+      expect(completedAt, 'the append eventually completes without a crash').to.be.greaterThan(0);
+    });
+
     it('a resolved remove is durable, a resolved sync keeps the data', async () => {
       const n = node(`remove-${mode.label}`);
       const storage = createStorage(n.io, options);

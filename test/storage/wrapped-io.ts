@@ -1,7 +1,8 @@
 /**
  * A test Io that wraps another and (1) emulates O_DIRECT's alignment rules, so Storage's direct
  * mode can be tested on backends without O_DIRECT, and (2) makes reads and writes short at random
- * (seeded), so the retry loops are exercised. Only for tests of `src/storage/`.
+ * (seeded), so the retry loops are exercised; (3) calls a hook before each operation. Only for
+ * tests of `src/storage/`.
  */
 import { StorageError } from '../../src/interfaces/errors.js';
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, OpenFlags, Stat } from '../../src/interfaces/io.js';
@@ -23,6 +24,11 @@ export interface WrappedIoOptions {
    * What it throws becomes the operation's rejection (to inject an error).
    */
   readonly beforeOperation?: (operation: string) => void;
+  /**
+   * Pass writeDurable on as one call (the hook sees `writeDurable`) instead of as its write and
+   * its fsync, to see which strategy a caller chose.
+   */
+  readonly passWriteDurable?: boolean;
 }
 
 export class WrappedIo implements Io {
@@ -35,9 +41,11 @@ export class WrappedIo implements Io {
   private readonly shortRate: number;
   private state: number;
   private readonly hook: ((operation: string) => void) | undefined;
+  private readonly passWriteDurable: boolean;
 
   constructor(private readonly inner: Io, options: WrappedIoOptions = {}) {
     this.hook = options.beforeOperation;
+    this.passWriteDurable = options.passWriteDurable === true;
     this.alignmentBytes = options.directAlignmentBytes ?? 0;
     this.shortRate = options.shortTransferRate ?? 0;
     this.state = (options.seed ?? 1) >>> 0 || 1;
@@ -146,6 +154,13 @@ export class WrappedIo implements Io {
 
   /** Passed on as the two operations, so the hook and the short transfers apply to each. */
   async writeDurable(fd: number, buffer: Uint8Array, offsetBytes: number, options?: FsyncOptions): Promise<number> {
+    if (this.passWriteDurable && !this.directFds.has(fd)) {
+      this.hook?.('writeDurable');
+      const lengthBytes = this.shortLength(buffer.byteLength);
+      // A short write syncs nothing (the contract): only the first part is written.
+      if (lengthBytes < buffer.byteLength) return this.inner.write(fd, buffer.subarray(0, lengthBytes), offsetBytes);
+      return this.inner.writeDurable(fd, buffer, offsetBytes, options);
+    }
     return writeThenSync(this, fd, buffer, offsetBytes, options);
   }
 
