@@ -280,7 +280,6 @@ async function main(args: Args): Promise<void> {
   // libuv's ring polls its SQ from a kernel thread; the same mode of UringIo runs beside it on
   // cached writes, where that thread makes the difference (absent if the kernel refuses SQPOLL).
   const sqpollIo = args.workloads.includes('write') ? sqpollRing(dir, args.depths) : undefined;
-  const sqpollFds = new Map<Workload, number>();
   try {
     const source = io.allocAligned(1 << 20);
     source.set(chunk);
@@ -301,6 +300,7 @@ async function main(args: Args): Promise<void> {
       const alloc = direct ? aligned : ordinary;
       const blob = direct ? blobs.direct : blobs.cached;
       const ufd = await io.open(fileName, { write, direct });
+      const sqpollFd = sqpollIo !== undefined && write && !direct ? await sqpollIo.open(fileName, { write }) : undefined;
       const handle = await fsOpen(filePath, (write ? constants.O_RDWR : constants.O_RDONLY) | (direct ? constants.O_DIRECT : 0));
       // Raw runners address the blob's data: past its header.
       const uringOp = write ? (b: Uint8Array, at: number) => io.write(ufd, b, HEADER + at) : (b: Uint8Array, at: number) => io.read(ufd, b, HEADER + at);
@@ -313,9 +313,7 @@ async function main(args: Args): Promise<void> {
           [R_PROMISES, () => warmAndTime(depth, args.seconds, blocks, promisesOp, alloc)],
           [R_UV, () => uvUringInChild({ filePath, baseBytes: HEADER, blocks, depth, seconds: args.seconds, write, direct })],
         ];
-        if (sqpollIo !== undefined && write && !direct) {
-          const sqpollFd = sqpollFds.get(workload) ?? await sqpollIo.open(fileName, { write });
-          sqpollFds.set(workload, sqpollFd);
+        if (sqpollIo !== undefined && sqpollFd !== undefined) {
           runners.push([R_SQPOLL, () => warmAndTime(depth, args.seconds, blocks, (b, at) => sqpollIo.write(sqpollFd, b, HEADER + at), alloc)]);
         }
         if (withFio) {
@@ -330,7 +328,6 @@ async function main(args: Args): Promise<void> {
       }
       await handle.close();
       await io.close(ufd);
-      const sqpollFd = sqpollFds.get(workload);
       if (sqpollFd !== undefined) await sqpollIo?.close(sqpollFd);
     }
 

@@ -29,7 +29,7 @@ export interface FileAccess {
 
   /**
    * {@link writeRange}, then makes the file durable as {@link Io.fsync} with `dataOnly` does, and
-   * resolves once both are done. A strategy may hand the two to the Io as one
+   * resolves once both are done (an empty range writes nothing and still syncs). A strategy may hand the two to the Io as one
    * {@link Io.writeDurable}.
    */
   writeRangeDurable(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number, dataOnly: boolean): Promise<void>;

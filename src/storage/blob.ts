@@ -216,12 +216,9 @@ export class StorageBlob implements Blob {
     this.enter(operation);
     try {
       const { views, totalBytes } = this.writeSnapshot(operation, offsetBytes, data);
-      if (totalBytes === 0) {
-        await this.context.io.fsync(this.fd, { dataOnly: true });
-        return;
-      }
+      // Both strategies write nothing for an empty range and still sync.
       await this.context.access.writeRangeDurable(this.fd, views, totalBytes, BLOB_HEADER_BYTES + offsetBytes, true);
-      this.grownTo(offsetBytes + totalBytes);
+      if (totalBytes > 0) this.grownTo(offsetBytes + totalBytes);
     } finally {
       this.leave();
     }

@@ -237,11 +237,6 @@ class IoStorage implements Storage {
     }
   }
 
-  private async writeHeader(access: FileAccess, fd: number, version: number): Promise<void> {
-    const header = encodeHeader(version, this.headerBuffer());
-    await access.writeRange(fd, [header], BLOB_HEADER_BYTES, 0);
-  }
-
   /**
    * Writes the header and makes the file durable (fsync): in buffered mode one
    * {@link Io.writeDurable} (on io_uring one linked submission instead of two round trips).
