@@ -1,6 +1,6 @@
 /**
  * io_uring at the native ceiling, side by side in one run: UringIo's promise API (on cached
- * writes also UringIo with `sqpoll`, like for like with libuv's polled ring), Storage on
+ * reads and writes also UringIo with `sqpoll`, like for like with libuv's polled ring), Storage on
  * UringIo (blob readInto/writeAt, and writeAtDurable for synced appends: readInto fills the
  * caller's buffer as the raw read does, where readAt would add an allocation per read), fs.promises, Node's own io_uring (fs callbacks in a
  * child process started with UV_USE_IO_URING=1) and fio's io_uring engine, on the same file,
@@ -278,8 +278,9 @@ async function main(args: Args): Promise<void> {
   const io = new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)) });
   const storages = { cached: createStorage(io), direct: createStorage(io, { direct: true }) };
   // libuv's ring polls its SQ from a kernel thread; the same mode of UringIo runs beside it on
-  // cached writes, where that thread makes the difference (absent if the kernel refuses SQPOLL).
-  const sqpollIo = args.workloads.includes('write') ? sqpollRing(dir, args.depths) : undefined;
+  // cached reads and writes, where that thread makes the difference (absent if the kernel refuses
+  // SQPOLL; on O_DIRECT rows the device sets the pace for both).
+  const sqpollIo = args.workloads.some((w) => w === 'read' || w === 'write') ? sqpollRing(dir, args.depths) : undefined;
   try {
     const source = io.allocAligned(1 << 20);
     source.set(chunk);
@@ -300,7 +301,7 @@ async function main(args: Args): Promise<void> {
       const alloc = direct ? aligned : ordinary;
       const blob = direct ? blobs.direct : blobs.cached;
       const ufd = await io.open(fileName, { write, direct });
-      const sqpollFd = sqpollIo !== undefined && write && !direct ? await sqpollIo.open(fileName, { write }) : undefined;
+      const sqpollFd = sqpollIo !== undefined && !direct ? await sqpollIo.open(fileName, { write }) : undefined;
       const handle = await fsOpen(filePath, (write ? constants.O_RDWR : constants.O_RDONLY) | (direct ? constants.O_DIRECT : 0));
       // Raw runners address the blob's data: past its header.
       const uringOp = write ? (b: Uint8Array, at: number) => io.write(ufd, b, HEADER + at) : (b: Uint8Array, at: number) => io.read(ufd, b, HEADER + at);
@@ -314,7 +315,8 @@ async function main(args: Args): Promise<void> {
           [R_UV, () => uvUringInChild({ filePath, baseBytes: HEADER, blocks, depth, seconds: args.seconds, write, direct })],
         ];
         if (sqpollIo !== undefined && sqpollFd !== undefined) {
-          runners.push([R_SQPOLL, () => warmAndTime(depth, args.seconds, blocks, (b, at) => sqpollIo.write(sqpollFd, b, HEADER + at), alloc)]);
+          const sqpollOp = write ? (b: Uint8Array, at: number) => sqpollIo.write(sqpollFd, b, HEADER + at) : (b: Uint8Array, at: number) => sqpollIo.read(sqpollFd, b, HEADER + at);
+          runners.push([R_SQPOLL, () => warmAndTime(depth, args.seconds, blocks, sqpollOp, alloc)]);
         }
         if (withFio) {
           const fioArgs = ['--name=faultline', `--filename=${filePath}`, `--rw=${write ? 'randwrite' : 'randread'}`, `--bs=${BLOCK}`,

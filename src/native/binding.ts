@@ -46,6 +46,14 @@ export interface NativeRingInfo {
   readonly submitEnterCalls: number;
   readonly submittedSqes: number;
   readonly inKernel: number;
+  /**
+   * sqpoll rings only (0 otherwise): waits in which the JS thread polled the CQ for a completion
+   * the polling kernel thread was about to post, instead of sleeping in the event loop (at most
+   * 8 µs each), that saw one ...
+   */
+  readonly spinWaitsCompleted: number;
+  /** ... and that saw none (each turns the waits off for the next 64 wake-ups). */
+  readonly spinWaitsExpired: number;
   readonly retries: number;
   readonly overflowFlushes: number;
   /** fds opened through the ring and not closed yet (closed by teardown if JS never does). */

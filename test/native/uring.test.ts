@@ -123,6 +123,59 @@ describeUring('UringIo internals', function () {
     await io.close(fd);
   });
 
+  it('an sqpoll ring waits for its polling thread\'s page-cache hits by polling the CQ; the default ring never does', async function () {
+    const polled = new UringIo({ root, sqpoll: true });
+    try {
+      const source = pattern(64 * 1024, 5);
+      const wfd = await io.open('polled', { write: true, create: true });
+      expect(await io.write(wfd, source, 0)).to.equal(source.length);
+      await io.close(wfd);
+      const fd = await polled.open('polled', { read: true });
+      const target = new Uint8Array(4096);
+      // One read at a time, as a caller at QD 1 does. A wait can miss on a loaded machine (the
+      // polling thread descheduled), which backs off for 64 waits, so the loop allows many.
+      let reads = 0;
+      for (; reads < 8192 && polled.ringInfo.spinWaitsCompleted === 0; reads += 1) {
+        const at = (reads * 4096 * 5) % source.length;
+        expect(await polled.read(fd, target, at)).to.equal(4096);
+        expect(Buffer.from(target).equals(Buffer.from(source.subarray(at, at + 4096))), `read ${reads}`).to.equal(true);
+      }
+      expect(polled.ringInfo.spinWaitsCompleted, `after ${reads} reads`).to.be.greaterThan(0);
+      await polled.close(fd);
+      const plain = await io.open('polled', { read: true });
+      for (let i = 0; i < 64; i += 1) await io.read(plain, target, i * 512);
+      await io.close(plain);
+      expect([io.ringInfo.spinWaitsCompleted, io.ringInfo.spinWaitsExpired]).to.deep.equal([0, 0]);
+    } finally {
+      await polled.shutdown();
+    }
+  });
+
+  it('an sqpoll ring stops polling for a request that stays in the kernel, and backs off for the next 64 waits', async function () {
+    const polled = new UringIo({ root, sqpoll: true });
+    try {
+      execFileSync('mkfifo', [join(root, 'polled-later')]);
+      const fifo = await polled.open('polled-later', { read: true, write: true });
+      const target = new Uint8Array(5);
+      const pending = polled.read(fifo, target, 0);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // One bounded wait when the read went in, none while the loop sleeps on it.
+      expect(polled.ringInfo.inKernel).to.equal(1);
+      expect([polled.ringInfo.spinWaitsCompleted, polled.ringInfo.spinWaitsExpired]).to.deep.equal([0, 1]);
+      // Backed off: the next requests (fewer than 64 waits) complete through the event loop.
+      const wfd = await polled.open('polled-small', { write: true, create: true });
+      for (let i = 0; i < 16; i += 1) expect(await polled.write(wfd, pattern(512, i), i * 512)).to.equal(512);
+      await polled.close(wfd);
+      expect([polled.ringInfo.spinWaitsCompleted, polled.ringInfo.spinWaitsExpired]).to.deep.equal([0, 1]);
+      execFileSync('sh', ['-c', `printf hello > '${join(root, 'polled-later')}'`]);
+      expect(await pending).to.equal(5);
+      expect(Buffer.from(target).toString()).to.equal('hello');
+      await polled.close(fifo);
+    } finally {
+      await polled.shutdown();
+    }
+  });
+
   it('completions a wake-up finds together go to JS in rounds, each followed by its own submission (no lockstep)', async function () {
     // Eight reads on eight FIFOs; one child process writes all eight while this thread is blocked
     // in execFileSync, so the eight completions wait together for one wake-up. Each completion
