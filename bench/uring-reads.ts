@@ -34,7 +34,7 @@ import { UringIo } from '../src/backends/iouring/index.js';
 import { loadBinding, packageRoot } from '../src/native/binding.js';
 import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
-import { evaluateGoals, goalsTableLines, R_FIO, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
+import { evaluateGoals, goalsTableLines, R_FIO, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
   type Figures, type Row, type Workload } from './uring-goals.js';
 
 const BLOCK = 4096;
@@ -161,8 +161,9 @@ let fioFixedCpuSeconds: number | undefined;
  * process) includes; so the comparable figure is the whole fio process tree's CPU time minus its
  * start-up cost, and fio's own is kept beside it.
  */
-function fio(args: readonly string[], write: boolean, seconds: number): Figures {
-  const all = [...args, '--ioengine=io_uring', '--time_based', `--runtime=${Math.max(1, Math.round(seconds * 1000))}ms`, '--output-format=json'];
+function fio(args: readonly string[], write: boolean, seconds: number, engineArgs: readonly string[] = []): Figures {
+  // The engine's own options (--sqthread_poll) are known to fio only after --ioengine.
+  const all = [...args, '--ioengine=io_uring', ...engineArgs, '--time_based', `--runtime=${Math.max(1, Math.round(seconds * 1000))}ms`, '--output-format=json'];
   const line = `fio ${all.join(' ')}`;
   if (!fioCommands.has(line)) {
     fioCommands.add(line);
@@ -278,9 +279,9 @@ async function main(args: Args): Promise<void> {
   const io = new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)) });
   const storages = { cached: createStorage(io), direct: createStorage(io, { direct: true }) };
   // libuv's ring polls its SQ from a kernel thread; the same mode of UringIo runs beside it on
-  // cached reads and writes, where that thread makes the difference (absent if the kernel refuses
-  // SQPOLL; on O_DIRECT rows the device sets the pace for both).
-  const sqpollIo = args.workloads.some((w) => w === 'read' || w === 'write') ? sqpollRing(dir, args.depths) : undefined;
+  // cached reads and writes and on synced appends, where that thread makes the difference (absent
+  // if the kernel refuses SQPOLL; on O_DIRECT rows the device sets the pace for both).
+  const sqpollIo = args.workloads.some((w) => w === 'read' || w === 'write' || w === 'append') ? sqpollRing(dir, args.depths) : undefined;
   try {
     const source = io.allocAligned(1 << 20);
     source.set(chunk);
@@ -338,13 +339,20 @@ async function main(args: Args): Promise<void> {
       const afd = await io.open('append.bin', { write: true, create: true, truncate: true });
       const ahandle = await fsOpen(join(dir, 'append-fs.bin'), 'w');
       const lfd = await io.open('append-linked.bin', { write: true, create: true, truncate: true });
+      const sfd = await sqpollIo?.open('append-sqpoll.bin', { write: true, create: true, truncate: true });
       const appendBlob = (await storages.cached.open('bench', 'append')).blob;
       let storageEnd = 0;
       const appendBlocks = 1 << 30;
       let uringEnd = 0;
       let linkedEnd = 0;
+      let sqpollEnd = 0;
       let fsEnd = 0;
       const appendFioPath = join(dir, 'append-fio.bin');
+      const fioAppend = (engineArgs: readonly string[]): Promise<Figures> => {
+        rmSync(appendFioPath, { force: true });
+        return Promise.resolve(fio(['--name=sync-append', `--filename=${appendFioPath}`, '--rw=write', `--bs=${BLOCK}`, '--size=256M',
+          '--iodepth=1', '--fdatasync=1', '--fallocate=none'], true, args.seconds, engineArgs));
+      };
       await compare('append', 1, [
         [R_URING, () => timed(1, args.seconds, appendBlocks, async (b) => {
           await io.write(afd, b, uringEnd);
@@ -364,15 +372,17 @@ async function main(args: Args): Promise<void> {
           fsEnd += BLOCK;
           await ahandle.datasync();
         }, ordinary)],
+        ...(sqpollIo !== undefined && sfd !== undefined ? [[R_SQPOLL, () => timed(1, args.seconds, appendBlocks, async (b) => {
+          await sqpollIo.writeDurable(sfd, b, sqpollEnd, { dataOnly: true });
+          sqpollEnd += BLOCK;
+        }, ordinary)] as const] : []),
         [R_UV, () => uvUringInChild({ filePath: join(dir, 'append-uv.bin'), baseBytes: 0, blocks: 1, depth: 1, seconds: args.seconds, write: true, direct: false, append: true })],
-        ...(withFio ? [[R_FIO, () => {
-          rmSync(appendFioPath, { force: true });
-          return Promise.resolve(fio(['--name=sync-append', `--filename=${appendFioPath}`, '--rw=write', `--bs=${BLOCK}`, '--size=256M',
-            '--iodepth=1', '--fdatasync=1', '--fallocate=none'], true, args.seconds));
-        }] as const] : []),
+        ...(withFio ? [[R_FIO, () => fioAppend([])] as const] : []),
+        ...(withFio && sqpollIo !== undefined ? [[R_FIO_SQPOLL, () => fioAppend(['--sqthread_poll=1'])] as const] : []),
       ]);
       await io.close(afd);
       await io.close(lfd);
+      if (sfd !== undefined) await sqpollIo?.close(sfd);
       await appendBlob.close();
       await ahandle.close();
     }

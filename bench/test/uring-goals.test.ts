@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { evaluateGoals, GOALS, goalsTableLines, R_FIO, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, type Row, type Workload } from '../uring-goals.js';
+import { evaluateGoals, GOALS, goalsTableLines, R_FIO, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, type Row, type Workload } from '../uring-goals.js';
 
 /** Rows of one (workload, depth) from ops/s per runner; a runner left out was not run. */
 function rowsAt(workload: Workload, depth: number, opsPerSecondByRunner: Readonly<Record<string, number>>): Row[] {
@@ -62,12 +62,23 @@ describe('bench/uring-goals', () => {
     expect(goalCells(lines, 'synced appends').slice(1)).to.deep.equal(['—', 'n/a (not measured)']);
   });
 
-  it('compares UringIo with sqpoll to libuv\'s polled ring on cached reads and writes only', () => {
+  it('compares UringIo with sqpoll to libuv\'s polled ring on cached reads and writes and appends only', () => {
     const rows = [...rowsAt('write', 1, { [R_URING]: 17, [R_SQPOLL]: 72, [R_UV]: 70 }), ...rowsAt('write', 8, { [R_URING]: 430, [R_SQPOLL]: 120, [R_UV]: 130 }),
       ...rowsAt('read', 8, { [R_URING]: 500, [R_SQPOLL]: 700, [R_UV]: 600 }), ...rowsAt('read-direct', 1, { [R_URING]: 15, [R_SQPOLL]: 1, [R_UV]: 12 })];
     const [, met, notMet] = goalCells(goalsTableLines(evaluateGoals(rows)), 'UringIo with sqpoll');
     expect(met).to.equal('cached read QD 8 (1.17×), cached write QD 1 (1.03×)');
     expect(notMet).to.equal('cached write QD 8 (0.92×)');
+  });
+
+  it('judges synced appends on the sqpoll ring against fio with and without its own polling thread', () => {
+    const rows = rowsAt('append', 1, { [R_LINKED]: 3.2, [R_SQPOLL]: 5.5, [R_FIO]: 5.0, [R_FIO_SQPOLL]: 4.0, [R_UV]: 3.0 });
+    const lines = goalsTableLines(evaluateGoals(rows));
+    expect(goalCells(lines, 'synced appends on UringIo sqpoll ≥ 1.0× fio --sqthread_poll=1').slice(1)).to.deep.equal(['synced append (1.38×)', '—']);
+    expect(goalCells(lines, 'synced appends on UringIo sqpoll ≥ 1.0× fio io_uring (no SQPOLL)').slice(1)).to.deep.equal(['synced append (1.10×)', '—']);
+    expect(goalCells(lines, 'synced appends (writeDurable)').slice(1)).to.deep.equal(['—', 'synced append (0.64×)']);
+    const slower = goalsTableLines(evaluateGoals(rowsAt('append', 1, { [R_LINKED]: 3.2, [R_SQPOLL]: 4.5, [R_FIO]: 5.0 })));
+    expect(goalCells(slower, 'synced appends on UringIo sqpoll ≥ 1.0× fio io_uring').slice(1)).to.deep.equal(['—', 'synced append (0.90×)']);
+    expect(goalCells(slower, 'synced appends on UringIo sqpoll ≥ 1.0× fio --sqthread_poll=1').slice(1)).to.deep.equal(['—', 'n/a (fio sqthread_poll not run)']);
   });
 
   it('judges the unrounded ratio and prints enough digits not to contradict it', () => {
