@@ -1,6 +1,7 @@
 /**
  * io_uring at the native ceiling, side by side in one run: UringIo's promise API (on cached
- * reads and writes also UringIo with `sqpoll`, like for like with libuv's polled ring), Storage on
+ * reads and writes and synced appends also UringIo with `sqpoll`, like for like with libuv's
+ * polled ring and with fio's `--sqthread_poll=1`), Storage on
  * UringIo (blob readInto/writeAt, and writeAtDurable for synced appends: readInto fills the
  * caller's buffer as the raw read does, where readAt would add an allocation per read), fs.promises, Node's own io_uring (fs callbacks in a
  * child process started with UV_USE_IO_URING=1) and fio's io_uring engine, on the same file,
@@ -324,6 +325,8 @@ async function main(args: Args): Promise<void> {
             `--offset=${HEADER}`, `--size=${args.fileMiB}M`, `--iodepth=${depth}`, `--direct=${direct ? 1 : 0}`, '--invalidate=0', '--norandommap', '--randrepeat=0',
             `--ramp_time=${Math.round(WARMUP_SECONDS * 1000)}ms`];
           runners.push([R_FIO, () => Promise.resolve(fio(fioArgs, write, args.seconds))]);
+          // Like for like with UringIo's sqpoll runner: fio with its own polling thread.
+          if (sqpollFd !== undefined) runners.push([R_FIO_SQPOLL, () => Promise.resolve(fio(fioArgs, write, args.seconds, ['--sqthread_poll=1']))]);
         }
         // Cached writes leave dirty pages whose writeback slows whoever writes next (by 5-10x on
         // this kind of virtual disk): every runner starts from a clean file.

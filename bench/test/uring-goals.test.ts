@@ -70,15 +70,17 @@ describe('bench/uring-goals', () => {
     expect(notMet).to.equal('cached write QD 8 (0.92×)');
   });
 
-  it('judges synced appends on the sqpoll ring against fio with and without its own polling thread', () => {
+  it('judges the sqpoll ring against fio with its own polling thread, and synced appends against fio without it too', () => {
     const rows = rowsAt('append', 1, { [R_LINKED]: 3.2, [R_SQPOLL]: 5.5, [R_FIO]: 5.0, [R_FIO_SQPOLL]: 4.0, [R_UV]: 3.0 });
     const lines = goalsTableLines(evaluateGoals(rows));
-    expect(goalCells(lines, 'synced appends on UringIo sqpoll ≥ 1.0× fio --sqthread_poll=1').slice(1)).to.deep.equal(['synced append (1.38×)', '—']);
+    expect(goalCells(lines, 'UringIo with sqpoll ≥ 1.0× fio --sqthread_poll=1').slice(1)).to.deep.equal(['synced append (1.38×)', '—']);
     expect(goalCells(lines, 'synced appends on UringIo sqpoll ≥ 1.0× fio io_uring (no SQPOLL)').slice(1)).to.deep.equal(['synced append (1.10×)', '—']);
     expect(goalCells(lines, 'synced appends (writeDurable)').slice(1)).to.deep.equal(['—', 'synced append (0.64×)']);
     const slower = goalsTableLines(evaluateGoals(rowsAt('append', 1, { [R_LINKED]: 3.2, [R_SQPOLL]: 4.5, [R_FIO]: 5.0 })));
     expect(goalCells(slower, 'synced appends on UringIo sqpoll ≥ 1.0× fio io_uring').slice(1)).to.deep.equal(['—', 'synced append (0.90×)']);
-    expect(goalCells(slower, 'synced appends on UringIo sqpoll ≥ 1.0× fio --sqthread_poll=1').slice(1)).to.deep.equal(['—', 'n/a (fio sqthread_poll not run)']);
+    expect(goalCells(slower, 'UringIo with sqpoll ≥ 1.0× fio --sqthread_poll=1').slice(1)).to.deep.equal(['—', 'n/a (fio sqthread_poll not run)']);
+    const reads = goalsTableLines(evaluateGoals(rowsAt('read', 8, { [R_URING]: 500, [R_SQPOLL]: 650, [R_FIO]: 540, [R_FIO_SQPOLL]: 1000, [R_UV]: 600 })));
+    expect(goalCells(reads, 'UringIo with sqpoll ≥ 1.0× fio --sqthread_poll=1').slice(1)).to.deep.equal(['—', 'cached read QD 8 (0.65×)']);
   });
 
   it('judges the unrounded ratio and prints enough digits not to contradict it', () => {
