@@ -98,7 +98,12 @@ export interface UringIoOptions {
   readonly root: string;
   /** Requests in the kernel at once (1..4096, default 128). More wait in order in a FIFO. */
   readonly queueDepth?: number;
-  /** IORING_SETUP_SQPOLL: a kernel thread polls the SQ, saving io_uring_enter calls. Default false. */
+  /**
+   * IORING_SETUP_SQPOLL: a kernel thread polls the SQ, saving io_uring_enter calls, and the JS
+   * thread polls the CQ for up to 8 µs before the event loop sleeps (off for the next 64 waits
+   * after one that sees nothing; see `ringInfo.spinWaitsCompleted`). Keeps a CPU busy while work
+   * comes in; no DEFER_TASKRUN. Default false.
+   */
   readonly sqpoll?: boolean;
   /**
    * Registered (fixed) buffers: `count` buffers of `lengthBytes` each (a multiple of 4096; at most
