@@ -52,7 +52,7 @@ export interface NativeRingInfo {
    * 8 µs each), that saw one ...
    */
   readonly spinWaitsCompleted: number;
-  /** ... and that saw none (each turns the waits off for the next 64 wake-ups). */
+  /** ... and that saw none (each turns the waits off for the next 64 waits). */
   readonly spinWaitsExpired: number;
   readonly retries: number;
   readonly overflowFlushes: number;
