@@ -40,10 +40,17 @@ export const R_SQPOLL = 'UringIo, sqpoll';
 /** fio's io_uring engine with `--sqthread_poll=1`: the like-for-like of {@link R_SQPOLL}. */
 export const R_FIO_SQPOLL = 'fio io_uring, sqthread_poll';
 
+/**
+ * UringIo's readBatch/writeBatch: one loop issuing batches of QD entries, each batch awaited before
+ * the next (one promise per QD operations). A different caller from the others (QD in flight at
+ * the start of each batch, fewer towards its end), measured for what the batch API buys.
+ */
+export const R_BATCH = 'UringIo readBatch/writeBatch';
+
 /** How a missing runner is named in "n/a (fio not run)". */
 const SHORT_RUNNERS: Readonly<Record<string, string>> = {
   [R_URING]: 'UringIo', [R_STORAGE]: 'Storage', [R_PROMISES]: 'fs.promises', [R_UV]: 'UV_USE_IO_URING=1', [R_FIO]: 'fio', [R_LINKED]: 'writeDurable',
-  [R_SQPOLL]: 'UringIo sqpoll', [R_FIO_SQPOLL]: 'fio sqthread_poll',
+  [R_SQPOLL]: 'UringIo sqpoll', [R_FIO_SQPOLL]: 'fio sqthread_poll', [R_BATCH]: 'readBatch/writeBatch',
 };
 
 /** The runner that stands for UringIo on a row: synced appends go through writeDurable (write and fdatasync linked). */
@@ -123,6 +130,8 @@ export const GOALS: readonly Goal[] = [
   // mode for them on this machine.
   { subject: R_SQPOLL, subjectText: 'UringIo with sqpoll', reference: R_FIO_SQPOLL, referenceText: 'fio --sqthread_poll=1', minRatio: 1.0, workloads: ['read', 'write', 'append'] },
   { subject: R_SQPOLL, subjectText: 'synced appends on UringIo sqpoll', reference: R_FIO, referenceText: 'fio io_uring (no SQPOLL)', minRatio: 1.0, workloads: ['append'] },
+  // The issue's batch API: one promise per QD operations, against fio at the same depth.
+  { subject: R_BATCH, subjectText: 'UringIo readBatch/writeBatch (batches of QD)', reference: R_FIO, referenceText: 'fio io_uring', minRatio: 1.0, workloads: RANDOM_WORKLOADS },
 ];
 
 /** A ratio of ops/s, or the runner whose figure is missing on that row. */

@@ -1,5 +1,6 @@
 /**
- * io_uring at the native ceiling, side by side in one run: UringIo's promise API (on cached
+ * io_uring at the native ceiling, side by side in one run: UringIo's promise API (one promise per
+ * operation, and readBatch/writeBatch: one per QD operations; on cached
  * reads and writes and synced appends also UringIo with `sqpoll`, like for like with libuv's
  * polled ring and with fio's `--sqthread_poll=1`), Storage on
  * UringIo (blob readInto/writeAt, and writeAtDurable for synced appends: readInto fills the
@@ -35,7 +36,8 @@ import { UringIo } from '../src/backends/iouring/index.js';
 import { loadBinding, packageRoot } from '../src/native/binding.js';
 import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
-import { evaluateGoals, goalsTableLines, R_FIO, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
+import { readBatch, writeBatch, type BatchEntry } from '../src/batch/index.js';
+import { evaluateGoals, goalsTableLines, R_BATCH, R_FIO, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
   type Figures, type Row, type Workload } from './uring-goals.js';
 
 const BLOCK = 4096;
@@ -86,6 +88,38 @@ async function warmAndTime(depth: number, seconds: number, blocks: number, op: (
   alloc: (n: number) => Uint8Array): Promise<Figures> {
   await timed(depth, WARMUP_SECONDS, blocks, op, alloc);
   return timed(depth, seconds, blocks, op, alloc);
+}
+
+/**
+ * One loop of batches of `depth` transfers (readBatch/writeBatch), each awaited before the next;
+ * entry `i` draws its offsets from the stream loop `i` of {@link timed} uses. The entry objects are
+ * reused from batch to batch (a batch reads them once, at the call), as a caller that batches for
+ * speed would.
+ */
+async function timedBatches(depth: number, seconds: number, blocks: number, batch: (entries: BatchEntry[]) => Promise<unknown>,
+  alloc: (n: number) => Uint8Array, fd: number, baseBytes: number): Promise<Figures> {
+  const streams = Array.from({ length: depth }, (_, i) => offsets(i + 1, blocks));
+  const entries = Array.from({ length: depth }, (_, i) => {
+    const buffer = alloc(BLOCK);
+    buffer.fill(i & 0xff);
+    return { fd, buffer, offsetBytes: 0 };
+  });
+  const run = async (untilMs: number): Promise<number> => {
+    let count = 0;
+    while (performance.now() < untilMs) {
+      for (let i = 0; i < depth; i += 1) (entries[i] as { offsetBytes: number }).offsetBytes = baseBytes + (streams[i] as () => number)();
+      await batch(entries);
+      count += depth;
+    }
+    return count;
+  };
+  await run(performance.now() + WARMUP_SECONDS * 1000);
+  const cpuStart = process.cpuUsage();
+  const startMs = performance.now();
+  const count = await run(startMs + seconds * 1000);
+  const elapsedMs = performance.now() - startMs;
+  const cpu = process.cpuUsage(cpuStart);
+  return { opsPerSecond: count / (elapsedMs / 1000), cpuUsPerOp: (cpu.user + cpu.system) / Math.max(count, 1) };
 }
 
 function fsCallback(fd: number, write: boolean): (buffer: Uint8Array, offsetBytes: number) => Promise<number> {
@@ -316,6 +350,8 @@ async function main(args: Args): Promise<void> {
           [R_PROMISES, () => warmAndTime(depth, args.seconds, blocks, promisesOp, alloc)],
           [R_UV, () => uvUringInChild({ filePath, baseBytes: HEADER, blocks, depth, seconds: args.seconds, write, direct })],
         ];
+        const batchOp = write ? (entries: BatchEntry[]) => writeBatch(io, entries) : (entries: BatchEntry[]) => readBatch(io, entries);
+        runners.push([R_BATCH, () => timedBatches(depth, args.seconds, blocks, batchOp, alloc, ufd, HEADER)]);
         if (sqpollIo !== undefined && sqpollFd !== undefined) {
           const sqpollOp = write ? (b: Uint8Array, at: number) => sqpollIo.write(sqpollFd, b, HEADER + at) : (b: Uint8Array, at: number) => sqpollIo.read(sqpollFd, b, HEADER + at);
           runners.push([R_SQPOLL, () => warmAndTime(depth, args.seconds, blocks, sqpollOp, alloc)]);

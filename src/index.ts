@@ -15,3 +15,4 @@ export * from './nodefs/index.js';
 export * from './storage/index.js';
 export { defineWorkload, InvariantViolation, type Workload, type WorkloadContext, type WorkloadNode } from './cli/workload.js';
 export * from './intercept/index.js';
+export * from './batch/index.js';

@@ -20,6 +20,11 @@ export const FILE_SIZE_MAX_BYTES = 2 ** 44 - 4096;
 export const IO_BYTES_MAX = 0x7fff_f000;
 /** Most buffers in one readv/writev call: Linux's IOV_MAX. */
 export const IOV_COUNT_MAX = 1024;
+/**
+ * Most entries in one `readBatch`/`writeBatch` call: a batch is one allocation of per-entry state
+ * and, on io_uring, at most this many submission-queue entries queued at once.
+ */
+export const BATCH_ENTRIES_MAX = 4096;
 /** Longest path, in UTF-8 bytes: Linux's PATH_MAX less its terminating NUL. */
 export const PATH_BYTES_MAX = 4095;
 /** Longest path component, in UTF-8 bytes: Linux's NAME_MAX. */

@@ -6,7 +6,7 @@ import { StorageError } from './errors.js';
 import type { OpenFlags } from './io.js';
 import type { AttributeChange, StatFullOptions } from './namespace-io.js';
 import {
-  BLOB_NAME_BYTES_MAX, BLOB_VERSION_MAX, FILE_SIZE_MAX_BYTES, IO_BYTES_MAX, IOV_COUNT_MAX,
+  BATCH_ENTRIES_MAX, BLOB_NAME_BYTES_MAX, BLOB_VERSION_MAX, FILE_SIZE_MAX_BYTES, IO_BYTES_MAX, IOV_COUNT_MAX,
   NAME_BYTES_MAX, OFFSET_MAX_BYTES, PARTITION_NAME_LENGTH_MAX, PATH_BYTES_MAX,
 } from './limits.js';
 
@@ -261,11 +261,11 @@ export interface BufferListSnapshot {
 }
 
 /** Reads a property of a caller's list: a getter or Proxy trap that throws is a bad argument, not a crash. */
-function readCallerValue(operation: string, read: () => unknown): unknown {
+function readCallerValue(operation: string, read: () => unknown, argument = 'buffers', what = 'buffer list'): unknown {
   try {
     return read();
   } catch (err) {
-    throw new StorageError('ERR_INVALID_ARGUMENT', `${operation}: reading the buffer list threw`, { operation, argument: 'buffers' }, { cause: err });
+    throw new StorageError('ERR_INVALID_ARGUMENT', `${operation}: reading the ${what} threw`, { operation, argument }, { cause: err });
   }
 }
 
@@ -308,6 +308,70 @@ export function snapshotBuffers(operation: string, value: unknown): BufferListSn
     if (!isSnapshotUsable(views[i] as Uint8Array, lengthsBytes[i] as number)) throw detachedError(operation, 'buffers');
   }
   return { views, lengthsBytes, totalBytes };
+}
+
+/** One checked entry of a batch (see {@link snapshotBatch}): the buffer's snapshot and its length at the call. */
+export interface BatchEntrySnapshot {
+  readonly fd: number;
+  readonly view: Uint8Array;
+  readonly offsetBytes: number;
+  readonly lengthBytes: number;
+}
+
+const BATCH_ENTRY_KEYS: readonly string[] = ['fd', 'buffer', 'offsetBytes'];
+
+/**
+ * Checks the entries of a `readBatch`/`writeBatch` and snapshots them, so that nothing starts
+ * unless every entry is well formed. `value` must be an array; its `length` is read once and
+ * bounded by {@link BATCH_ENTRIES_MAX} (`ERR_LIMIT_EXCEEDED`) before any entry is read; each entry
+ * is read once, by index, must be an object with no key but `fd`, `buffer` and `offsetBytes`, and
+ * each of those is read once and checked as `read`/`write` check their arguments, in their order
+ * (fd, buffer, offset, and for a write the end of the range). An entry's error carries its
+ * `index` in `details`. A getter or trap that throws is `ERR_INVALID_ARGUMENT`; one that detaches
+ * or shrinks a buffer already snapshotted makes the batch `ERR_DETACHED_BUFFER`.
+ */
+export function snapshotBatch(operation: string, value: unknown, write: boolean): BatchEntrySnapshot[] {
+  const shape = 'entries must be an array of { fd, buffer, offsetBytes }';
+  if (readCallerValue(operation, () => isArray(value), 'entries', 'entry list') !== true) throw invalid(operation, shape, { argument: 'entries' });
+  const count = readCallerValue(operation, () => (value as { length: unknown }).length, 'entries', 'entry list');
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw invalid(operation, shape, { argument: 'entries' });
+  if (count > BATCH_ENTRIES_MAX) {
+    throw new StorageError('ERR_LIMIT_EXCEEDED', `${operation}: too many entries`, { operation, argument: 'entries', limit: BATCH_ENTRIES_MAX });
+  }
+  const entries = new Array<BatchEntrySnapshot>(count);
+  for (let index = 0; index < count; index++) {
+    try {
+      entries[index] = snapshotBatchEntry(operation, readCallerValue(operation, () => (value as Record<number, unknown>)[index], 'entries', 'entry list'), write);
+    } catch (err) {
+      throw withIndex(err, index);
+    }
+  }
+  // A later entry's getter may have detached or shrunk the memory of an earlier one.
+  for (let index = 0; index < count; index++) {
+    const entry = entries[index] as BatchEntrySnapshot;
+    if (!isSnapshotUsable(entry.view, entry.lengthBytes)) throw withIndex(detachedError(operation, 'buffer'), index);
+  }
+  return entries;
+}
+
+function snapshotBatchEntry(operation: string, entry: unknown, write: boolean): BatchEntrySnapshot {
+  if (typeof entry !== 'object' || entry === null) throw invalid(operation, 'each entry must be an object { fd, buffer, offsetBytes }', { argument: 'entries' });
+  const keys = readCallerValue(operation, () => Object.keys(entry), 'entries', 'entry') as string[];
+  for (const key of keys) {
+    if (!BATCH_ENTRY_KEYS.includes(key)) throw invalid(operation, `unknown key '${key}' in an entry`, { argument: key, allowed: [...BATCH_ENTRY_KEYS] });
+  }
+  const record = entry as Record<string, unknown>;
+  const fd = checkFd(operation, readCallerValue(operation, () => record.fd, 'fd', 'entry'));
+  const view = snapshotBuffer(operation, readCallerValue(operation, () => record.buffer, 'buffer', 'entry'));
+  const lengthBytes = typedArrayByteLength(view);
+  const offsetBytes = checkOffset(operation, readCallerValue(operation, () => record.offsetBytes, 'offsetBytes', 'entry'));
+  if (write) checkRangeEnd(operation, offsetBytes, lengthBytes);
+  return { fd, view, offsetBytes, lengthBytes };
+}
+
+function withIndex(err: unknown, index: number): unknown {
+  if (!(err instanceof StorageError)) return err;
+  return new StorageError(err.code, err.message, { ...err.details, index }, err.cause === undefined ? undefined : { cause: err.cause });
 }
 
 /**

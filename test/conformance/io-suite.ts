@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import { StorageError, type ErrorCode } from '../../src/interfaces/errors.js';
 import type { Io, OpenFlags } from '../../src/interfaces/io.js';
 import { IO_OPERATIONS } from '../../src/interfaces/io.js';
-import { FILE_SIZE_MAX_BYTES, IOV_COUNT_MAX, NAME_BYTES_MAX, OFFSET_MAX_BYTES, PATH_BYTES_MAX } from '../../src/interfaces/limits.js';
+import { readBatch, writeBatch, type BatchEntry } from '../../src/batch/index.js';
+import { BATCH_ENTRIES_MAX, FILE_SIZE_MAX_BYTES, IOV_COUNT_MAX, NAME_BYTES_MAX, OFFSET_MAX_BYTES, PATH_BYTES_MAX } from '../../src/interfaces/limits.js';
 import {
   conformanceRunner, manifestMismatch, skipReason, type BackendFactory, type BackendInstance, type ConformanceSupports, type TestRunnerFunctions,
 } from './harness.js';
@@ -679,6 +680,178 @@ export function defineIoConformance(name: string, factory: BackendFactory, suppo
         const all = await readUpTo(io, fd, 32 * recordBytes + 1);
         expect(all.byteLength).to.equal(32 * recordBytes);
         for (let i = 0; i < 32; i++) expect(all.subarray(i * recordBytes, (i + 1) * recordBytes)).to.deep.equal(pattern(recordBytes, i + 1));
+        await io.close(fd);
+      });
+    });
+
+    describe('readBatch and writeBatch (many transfers, one promise)', function () {
+      it('writes and reads every entry, with each count in entry order, and counts each as one operation', async function () {
+        const a = await io.open('a', { read: true, write: true, create: true });
+        const b = await io.open('b', { read: true, write: true, create: true });
+        const before = io.metrics;
+        const written = await writeBatch(io, [
+          { fd: a, buffer: pattern(3000, 1), offsetBytes: 0 },
+          { fd: b, buffer: pattern(100, 2), offsetBytes: 50 },
+          { fd: a, buffer: pattern(1000, 3), offsetBytes: 3000 },
+          { fd: b, buffer: new Uint8Array(0), offsetBytes: 10 },
+        ]);
+        expect(written).to.deep.equal([3000, 100, 1000, 0]);
+        const middle = io.metrics;
+        expect(middle.operations.write - before.operations.write).to.equal(4);
+        expect(middle.bytesWritten - before.bytesWritten).to.equal(4100);
+        const buffers = [new Uint8Array(4000), new Uint8Array(200), new Uint8Array(16), new Uint8Array(8), new Uint8Array(0)];
+        const read = await readBatch(io, [
+          { fd: a, buffer: buffers[0]!, offsetBytes: 0 },
+          { fd: b, buffer: buffers[1]!, offsetBytes: 0 },
+          { fd: a, buffer: buffers[2]!, offsetBytes: 3990 },   // short: 10 bytes before the end
+          { fd: a, buffer: buffers[3]!, offsetBytes: 10_000 }, // past the end
+          { fd: b, buffer: buffers[4]!, offsetBytes: 0 },
+        ]);
+        expect(read).to.deep.equal([4000, 150, 10, 0, 0]);
+        const expectedA = new Uint8Array(4000);
+        expectedA.set(pattern(3000, 1));
+        expectedA.set(pattern(1000, 3), 3000);
+        expect(buffers[0]).to.deep.equal(expectedA);
+        expect(buffers[1]!.subarray(50, 150)).to.deep.equal(pattern(100, 2));
+        expect(buffers[1]!.subarray(0, 50)).to.deep.equal(new Uint8Array(50));
+        expect(buffers[2]!.subarray(0, 10)).to.deep.equal(pattern(1000, 3).subarray(990));
+        const after = io.metrics;
+        expect(after.operations.read - middle.operations.read).to.equal(5);
+        expect(after.bytesRead - middle.bytesRead).to.equal(4160);
+        expect(after.inFlight).to.equal(0);
+        expect(await readBatch(io, [])).to.deep.equal([]);
+        expect(await writeBatch(io, [])).to.deep.equal([]);
+        await io.close(a);
+        await io.close(b);
+      });
+
+      it('a batch larger than any queue completes whole', async function () {
+        const fd = await io.open('big', { read: true, write: true, create: true });
+        const count = 600;
+        const entries: BatchEntry[] = Array.from({ length: count }, (_, i) => ({ fd, buffer: pattern(64, i + 1), offsetBytes: i * 64 }));
+        expect(await writeBatch(io, entries)).to.deep.equal(new Array(count).fill(64));
+        const back = Array.from({ length: count }, () => new Uint8Array(64));
+        expect(await readBatch(io, back.map((buffer, i) => ({ fd, buffer, offsetBytes: (count - 1 - i) * 64 })))).to.deep.equal(new Array(count).fill(64));
+        for (let i = 0; i < count; i++) expect(back[i]).to.deep.equal(pattern(64, count - i));
+        await io.close(fd);
+      });
+
+      it('a bad entry rejects the whole batch, naming its index, before any entry starts', async function () {
+        const fd = await io.open('f', { read: true, write: true, create: true });
+        const good = { fd, buffer: bytes('good'), offsetBytes: 0 };
+        const cases: ReadonlyArray<readonly [string, unknown, ErrorCode, number | undefined]> = [
+          ['not an array', { 0: good, length: 1 }, 'ERR_INVALID_ARGUMENT', undefined],
+          ['a null entry', [good, null], 'ERR_INVALID_ARGUMENT', 1],
+          ['an entry with an unknown key', [good, { ...good, offset: 3 }], 'ERR_INVALID_ARGUMENT', 1],
+          ['a bad fd', [good, { ...good, fd: -1 }], 'ERR_INVALID_ARGUMENT', 1],
+          ['a missing fd', [good, { buffer: good.buffer, offsetBytes: 0 }], 'ERR_INVALID_ARGUMENT', 1],
+          ['a string buffer', [good, { ...good, buffer: 'data' }], 'ERR_INVALID_ARGUMENT', 1],
+          ['a detached buffer', [good, { ...good, buffer: detachedBuffer(4) }], 'ERR_DETACHED_BUFFER', 1],
+          ['a negative offset', [good, good, { ...good, offsetBytes: -4 }], 'ERR_INVALID_ARGUMENT', 2],
+          ['an offset past the limit', [good, { ...good, offsetBytes: OFFSET_MAX_BYTES + 1 }], 'ERR_LIMIT_EXCEEDED', 1],
+          ['a write ending past the limit', [good, { ...good, offsetBytes: OFFSET_MAX_BYTES - 2 }], 'ERR_LIMIT_EXCEEDED', 1],
+          [`${BATCH_ENTRIES_MAX + 1} entries`, new Array(BATCH_ENTRIES_MAX + 1).fill(good), 'ERR_LIMIT_EXCEEDED', undefined],
+        ];
+        const before = io.metrics;
+        for (const [label, entries, code, index] of cases) {
+          const err = await expectCode(() => writeBatch(io, entries as BatchEntry[]), code);
+          expect(err.details['index'], label).to.equal(index);
+          expect(err.details.operation, label).to.equal('writeBatch');
+          expect(err.message, label).to.match(/^writeBatch: /);
+        }
+        // Reads check the same, but a read may end past the offset limit (0 bytes past the end).
+        await expectCode(() => readBatch(io, [good, { ...good, fd: 1.5 }]), 'ERR_INVALID_ARGUMENT');
+        expect(await readBatch(io, [{ fd, buffer: new Uint8Array(4), offsetBytes: OFFSET_MAX_BYTES - 2 }])).to.deep.equal([0]);
+        await expectCode(() => readBatch(undefined as unknown as Io, [good]), 'ERR_INVALID_ARGUMENT');
+        const after = io.metrics;
+        expect(after.operations.write - before.operations.write, 'no write started').to.equal(0);
+        expect(after.errors.write - before.errors.write).to.equal(0);
+        expect((await io.stat(fd)).sizeBytes).to.equal(0);
+        await io.close(fd);
+      });
+
+      it('reads each entry and field once, so a getter cannot swap a checked value', async function () {
+        const fd = await io.open('f', { read: true, write: true, create: true });
+        let reads = 0;
+        const entry = {
+          fd,
+          buffer: bytes('once'),
+          get offsetBytes(): number {
+            reads += 1;
+            return reads === 1 ? 0 : -1;
+          },
+        };
+        let indexReads = 0;
+        const list = new Proxy([entry], {
+          get(target, key, receiver) {
+            if (key === '0') indexReads += 1;
+            return Reflect.get(target, key, receiver) as unknown;
+          },
+        });
+        expect(await writeBatch(io, list)).to.deep.equal([4]);
+        expect(reads).to.equal(1);
+        expect(indexReads).to.equal(1);
+        const throwing = { fd, buffer: bytes('x'), get offsetBytes(): number { throw new Error('getter'); } };
+        await expectCode(() => writeBatch(io, [throwing]), 'ERR_INVALID_ARGUMENT');
+        // A later entry's getter detaches an earlier entry's (already checked) buffer: nothing runs.
+        const early = new Uint8Array(8);
+        const detaching = { fd, buffer: bytes('late'), get offsetBytes(): number {
+          structuredClone(early.buffer, { transfer: [early.buffer] });
+          return 0;
+        } };
+        const err = await expectCode(() => writeBatch(io, [{ fd, buffer: early, offsetBytes: 100 }, detaching]), 'ERR_DETACHED_BUFFER');
+        expect(err.details['index']).to.equal(0);
+        expect((await io.stat(fd)).sizeBytes).to.equal(4);
+        await io.close(fd);
+      });
+
+      it('a failing entry fails alone: the others finish, then the batch rejects with the first failure', async function () {
+        await putFile(io, 'f', pattern(100, 5));
+        await io.mkdir('d');
+        const fd = await io.open('f');
+        const dir = await io.open('d', { directory: true });
+        const buffers = [new Uint8Array(10), new Uint8Array(10), new Uint8Array(0), new Uint8Array(10)];
+        const before = io.metrics;
+        const err = await expectCode(() => readBatch(io, [
+          { fd, buffer: buffers[0]!, offsetBytes: 0 },
+          { fd: fd + 1000, buffer: buffers[1]!, offsetBytes: 0 },   // not open
+          { fd: dir, buffer: buffers[2]!, offsetBytes: 0 },          // an empty read of a directory: EISDIR
+          { fd, buffer: buffers[3]!, offsetBytes: 90 },
+        ]), 'EBADF');
+        expect(err.details['index']).to.equal(1);
+        expect(err.details['entryOperation']).to.equal('read');
+        expect(err.details.operation).to.equal('readBatch');
+        expect(err.details['results']).to.deep.equal([10, null, null, 10]);
+        expect(err.message).to.match(/^readBatch: /);
+        expect(err.cause).to.be.instanceOf(StorageError);
+        expect(buffers[0]).to.deep.equal(pattern(100, 5).subarray(0, 10));
+        expect(buffers[3]).to.deep.equal(pattern(100, 5).subarray(90));
+        const after = io.metrics;
+        expect(after.operations.read - before.operations.read).to.equal(4);
+        expect(after.errors.read - before.errors.read).to.equal(2);
+        expect(after.inFlight).to.equal(0);
+        // The same directory read alone is EISDIR, as the batch's third entry was.
+        const alone = await expectCode(() => readBatch(io, [{ fd: dir, buffer: new Uint8Array(0), offsetBytes: 0 }]), 'EISDIR');
+        expect(alone.details['index']).to.equal(0);
+        // A write through a read-only fd is the write's EBADF; the other entry lands.
+        const w = await expectCode(() => writeBatch(io, [{ fd, buffer: bytes('no'), offsetBytes: 0 }, { fd: fd + 1000, buffer: bytes('no'), offsetBytes: 0 }]), 'EBADF');
+        expect(w.details['index']).to.equal(0);
+        expect(w.details['entryOperation']).to.equal('write');
+        await io.close(fd);
+        await io.close(dir);
+        expect(await getFile(io, 'f')).to.deep.equal(pattern(100, 5));
+      });
+
+      it('takes a write\'s bytes at the call: detaching the buffers afterwards changes nothing', async function () {
+        const fd = await io.open('f', { read: true, write: true, create: true });
+        const data = [pattern(4096, 1), pattern(4096, 2)];
+        const copies = data.map((d) => d.slice());
+        const pending = writeBatch(io, data.map((buffer, i) => ({ fd, buffer, offsetBytes: i * 4096 })));
+        for (const d of data) structuredClone(d.buffer, { transfer: [d.buffer as ArrayBuffer] });
+        expect(await pending).to.deep.equal([4096, 4096]);
+        const back = await readUpTo(io, fd, 8192);
+        expect(back.subarray(0, 4096)).to.deep.equal(copies[0]);
+        expect(back.subarray(4096)).to.deep.equal(copies[1]);
         await io.close(fd);
       });
     });

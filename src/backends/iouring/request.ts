@@ -5,6 +5,8 @@
  * memory, which the kernel reads or writes) reachable.
  */
 
+import type { BatchCollector } from '../../common/batch-transfer.js';
+
 /** Request kinds, as small integers for a fast switch. */
 export const Kind = {
   Read: 0, Write: 1, Readv: 2, Writev: 3, Fsync: 4, Fallocate: 5, Ftruncate: 6, Openat2: 7, Close: 8, Statx: 9,
@@ -33,6 +35,9 @@ export class Request {
   mode = 0;
   /** read/write: a settled transfer's (see `common/settled-transfer.ts`); its errors are final at completion. */
   settled = false;
+  /** read/write of a readBatch/writeBatch: settles into the batch, at `batchIndex`, instead of resolve/reject. */
+  batch: BatchCollector | undefined = undefined;
+  batchIndex = 0;
   /** readv only: each view's length at the call, checked again at completion. */
   lengths: readonly number[] | undefined = undefined;
 

@@ -1,0 +1,1 @@
+export { readBatch, writeBatch, type BatchEntry } from './batch.js';
