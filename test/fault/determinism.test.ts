@@ -103,107 +103,93 @@ describe('sim determinism', function () {
   });
 });
 
-describe('sim: writeDurable is exactly a write and a sync', function () {
-  /** Appends with crashes and heavy faults; `linked` picks writeDurable or the two calls. */
-  async function appends(seed: number, linked: boolean): Promise<{ hash: string; outcomes: string[] }> {
-    const sim = new Simulation({ seed, faults: FAULTS_HEAVY, latency: true, sectorSizeBytes: 512, timeLimitMs: 1e7 });
-    const node = sim.node('a');
-    let io: Io = node.io;
-    const outcomes: string[] = [];
-    let fd: number | undefined;
-    for (let step = 0; step < 80; step++) {
-      try {
-        if (sim.random() < 0.05) {
-          node.crash();
-          io = node.restart();
-          fd = undefined;
-        }
-        fd ??= await io.open('log', { read: true, write: true, create: true });
-        const data = new Uint8Array(1 + sim.randomInt(3000)).fill(step & 0xff);
-        const offsetBytes = sim.randomInt(8) * 1024;
-        const dataOnly = sim.random() < 0.5;
-        if (linked) {
-          outcomes.push(`ok ${await io.writeDurable(fd, data, offsetBytes, { dataOnly })}`);
-        } else {
-          const n = await io.write(fd, data, offsetBytes);
-          if (n === data.byteLength) await io.fsync(fd, { dataOnly });
-          outcomes.push(`ok ${n}`);
-        }
-      } catch (err) {
-        outcomes.push(`err ${(err as { code?: string }).code}`);
+/**
+ * `steps` steps on one simulated node under heavy faults, latency and crashes (a step starts with
+ * one 5% of the time): each opens `path` when needed, then records what `step` returns, or the
+ * code of what it threw. Two ways of doing the same I/O must give the same outcomes and hash.
+ */
+async function faultySteps(seed: number, path: string, steps: number,
+  step: (sim: Simulation, io: Io, fd: number, index: number) => Promise<string>): Promise<{ hash: string; outcomes: string[] }> {
+  const sim = new Simulation({ seed, faults: FAULTS_HEAVY, latency: true, sectorSizeBytes: 512, timeLimitMs: 1e7 });
+  const node = sim.node('a');
+  let io: Io = node.io;
+  const outcomes: string[] = [];
+  let fd: number | undefined;
+  for (let index = 0; index < steps; index++) {
+    try {
+      if (sim.random() < 0.05) {
+        node.crash();
+        io = node.restart();
+        fd = undefined;
       }
+      fd ??= await io.open(path, { read: true, write: true, create: true });
+      outcomes.push(await step(sim, io, fd, index));
+    } catch (err) {
+      outcomes.push(`err ${(err as { code?: string }).code}`);
     }
-    return { hash: await sim.hash(), outcomes };
   }
+  return { hash: await sim.hash(), outcomes };
+}
+
+/** Runs `run` both ways on several seeds: same outcomes, same hash, and some faults drawn. */
+async function expectSameEitherWay(seeds: readonly number[], run: (seed: number, alternative: boolean) => Promise<{ hash: string; outcomes: string[] }>): Promise<void> {
+  let failures = 0;
+  for (const seed of seeds) {
+    const plain = await run(seed, false);
+    const alternative = await run(seed, true);
+    expect(alternative.outcomes, `seed ${seed}`).to.deep.equal(plain.outcomes);
+    expect(alternative.hash, `seed ${seed}`).to.equal(plain.hash);
+    failures += plain.outcomes.filter((o) => o.startsWith('err')).length;
+  }
+  expect(failures, 'faults were drawn').to.be.greaterThan(0);
+}
+
+describe('sim: writeDurable is exactly a write and a sync', function () {
+  /** Appends; `linked` picks writeDurable or the two calls. */
+  const appends = (seed: number, linked: boolean): Promise<{ hash: string; outcomes: string[] }> => faultySteps(seed, 'log', 80, async (sim, io, fd, step) => {
+    const data = new Uint8Array(1 + sim.randomInt(3000)).fill(step & 0xff);
+    const offsetBytes = sim.randomInt(8) * 1024;
+    const dataOnly = sim.random() < 0.5;
+    if (linked) return `ok ${await io.writeDurable(fd, data, offsetBytes, { dataOnly })}`;
+    const n = await io.write(fd, data, offsetBytes);
+    if (n === data.byteLength) await io.fsync(fd, { dataOnly });
+    return `ok ${n}`;
+  });
 
   it('the same seed gives the same outcomes and the same hash (fault draws and trace) either way', async () => {
-    let failures = 0;
-    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-      const twoCalls = await appends(seed, false);
-      const linked = await appends(seed, true);
-      expect(linked.outcomes, `seed ${seed}`).to.deep.equal(twoCalls.outcomes);
-      expect(linked.hash, `seed ${seed}`).to.equal(twoCalls.hash);
-      failures += twoCalls.outcomes.filter((o) => o.startsWith('err')).length;
-    }
-    expect(failures, 'faults were drawn').to.be.greaterThan(0);
+    await expectSameEitherWay([1, 2, 3, 4, 5, 6, 7, 8], appends);
   });
 });
 
 describe('sim: readBatch/writeBatch are exactly their reads and writes issued at once', function () {
-  /** Batches of writes and reads under heavy faults, latency and crashes; `batched` picks the helpers or separate calls. */
-  async function batches(seed: number, batched: boolean): Promise<{ hash: string; outcomes: string[] }> {
-    const sim = new Simulation({ seed, faults: FAULTS_HEAVY, latency: true, sectorSizeBytes: 512, timeLimitMs: 1e7 });
-    const node = sim.node('a');
-    let io: Io = node.io;
-    const outcomes: string[] = [];
-    let fd: number | undefined;
-    // The batch's form of an outcome: each count (null where it failed) and the first failure's code.
-    const separately = async (write: boolean, entries: BatchEntry[]): Promise<string> => {
-      const settled = await Promise.allSettled(entries.map((e) => (write ? io.write(e.fd, e.buffer, e.offsetBytes) : io.read(e.fd, e.buffer, e.offsetBytes))));
-      const first = settled.find((s) => s.status === 'rejected');
-      const results = settled.map((s) => (s.status === 'fulfilled' ? s.value : null));
-      return first === undefined ? `ok ${results.join(',')}` : `err ${(first.reason as { code?: string }).code} ${results.join(',')}`;
-    };
-    const together = async (write: boolean, entries: BatchEntry[]): Promise<string> => {
+  /** Batches of 1-6 writes or reads, then sometimes an fsync; `batched` picks the helpers or separate calls. */
+  const batches = (seed: number, batched: boolean): Promise<{ hash: string; outcomes: string[] }> => faultySteps(seed, 'data', 60, async (sim, io, fd, step) => {
+    const write = sim.random() < 0.6;
+    const entries: BatchEntry[] = Array.from({ length: 1 + sim.randomInt(6) }, () => ({
+      fd,
+      buffer: new Uint8Array(1 + sim.randomInt(2000)).fill(step & 0xff),
+      offsetBytes: sim.randomInt(16) * 512,
+    }));
+    // Both in the batch's form: each count (null where it failed) and the first failure's code.
+    let outcome: string;
+    if (batched) {
       try {
-        return `ok ${(await (write ? writeBatch(io, entries) : readBatch(io, entries))).join(',')}`;
+        outcome = `ok ${(await (write ? writeBatch(io, entries) : readBatch(io, entries))).join(',')}`;
       } catch (err) {
         const e = err as { code?: string; details?: { results?: unknown[] } };
-        return `err ${e.code} ${(e.details?.results ?? []).join(',')}`;
+        outcome = `err ${e.code} ${(e.details?.results ?? []).join(',')}`;
       }
-    };
-    for (let step = 0; step < 60; step++) {
-      try {
-        if (sim.random() < 0.05) {
-          node.crash();
-          io = node.restart();
-          fd = undefined;
-        }
-        fd ??= await io.open('data', { read: true, write: true, create: true });
-        const write = sim.random() < 0.6;
-        const entries: BatchEntry[] = Array.from({ length: 1 + sim.randomInt(6) }, () => ({
-          fd: fd as number,
-          buffer: new Uint8Array(1 + sim.randomInt(2000)).fill(step & 0xff),
-          offsetBytes: sim.randomInt(16) * 512,
-        }));
-        outcomes.push(await (batched ? together : separately)(write, entries));
-        if (sim.random() < 0.2) await io.fsync(fd);
-      } catch (err) {
-        outcomes.push(`step err ${(err as { code?: string }).code}`);
-      }
+    } else {
+      const settled = await Promise.allSettled(entries.map((e) => (write ? io.write(e.fd, e.buffer, e.offsetBytes) : io.read(e.fd, e.buffer, e.offsetBytes))));
+      const first = settled.find((s) => s.status === 'rejected');
+      const results = settled.map((s) => (s.status === 'fulfilled' ? s.value : null)).join(',');
+      outcome = first === undefined ? `ok ${results}` : `err ${(first.reason as { code?: string }).code} ${results}`;
     }
-    return { hash: await sim.hash(), outcomes };
-  }
+    if (sim.random() < 0.2) await io.fsync(fd);
+    return outcome;
+  });
 
   it('the same seed gives the same per-entry outcomes and the same hash (fault draws and trace) either way', async () => {
-    let failures = 0;
-    for (const seed of [1, 2, 3, 4, 5, 6]) {
-      const separate = await batches(seed, false);
-      const batched = await batches(seed, true);
-      expect(batched.outcomes, `seed ${seed}`).to.deep.equal(separate.outcomes);
-      expect(batched.hash, `seed ${seed}`).to.equal(separate.hash);
-      failures += separate.outcomes.filter((o) => o.startsWith('err')).length;
-    }
-    expect(failures, 'faults were drawn').to.be.greaterThan(0);
+    await expectSameEitherWay([1, 2, 3, 4, 5, 6], batches);
   });
 });
