@@ -6,6 +6,7 @@
  *   after the call changes neither the result nor the bytes that reach the file;
  * - a read delivers at completion: a buffer detached or no longer covering its range by then makes
  *   it reject with `ERR_DETACHED_BUFFER`, and nothing else changes;
+ * - `readBatch`/`writeBatch` entries follow the same rules as `read`/`write`, entry by entry;
  * - views are read through the engine's own getters (a subclass or an own property overriding
  *   `byteLength` changes nothing), look-alikes and Proxies are `ERR_INVALID_ARGUMENT`, vectors are
  *   read once, element by element, bounded before any element is read.
@@ -18,6 +19,7 @@ import type { ErrorCode } from '../../src/interfaces/errors.js';
 import type { Io } from '../../src/interfaces/io.js';
 import { IOV_COUNT_MAX } from '../../src/interfaces/limits.js';
 import { expectCode, getFile, pattern, putFile, readUpTo } from './io-suite.js';
+import { readBatch, writeBatch } from '../../src/batch/index.js';
 import { skipReason, type ConformanceSupports } from './harness.js';
 import type { TestRunner } from '../../src/testing/runner.js';
 
@@ -291,6 +293,14 @@ export function defineHostileArgumentTests(
         const promise2 = io.readv(fd, [new Uint8Array(4), new Uint8Array(memory.buffer, 0, 4)], 0);
         memory.grow(1);
         await expectCode(() => promise2, 'ERR_DETACHED_BUFFER');
+        // In a batch the shrunk entry fails alone; the other still gets its bytes.
+        const rab2 = new ResizableBuffer(LENGTH_BYTES, { maxByteLength: 64 });
+        const kept = new Uint8Array(LENGTH_BYTES);
+        const batch = readBatch(io, [{ fd, buffer: kept, offsetBytes: 0 }, { fd, buffer: new Uint8Array(rab2, 0, LENGTH_BYTES), offsetBytes: 0 }]);
+        rab2.resize(4);
+        const err = await expectCode(() => batch, 'ERR_DETACHED_BUFFER');
+        expect(err.details['index']).to.equal(1);
+        expect(kept).to.deep.equal(ORIGINAL);
         return ORIGINAL;
       });
     });
@@ -328,6 +338,12 @@ export function defineHostileArgumentTests(
           expect(await io.read(fd, into, 0)).to.equal(kind.lengthBytes);
           const seen = new Uint8Array(intrinsic<ArrayBufferLike>(into, 'buffer'), intrinsic<number>(into, 'byteOffset'), kind.lengthBytes);
           expect(Buffer.from(seen)).to.deep.equal(Buffer.from(pattern(kind.lengthBytes, 11)));
+          // The same through a batch: the same bytes written again, then read into another view.
+          expect(await writeBatch(io, [{ fd, buffer: kind.make(11), offsetBytes: 0 }])).to.deep.equal([kind.lengthBytes]);
+          const batchInto = kind.make(15);
+          expect(await readBatch(io, [{ fd, buffer: batchInto, offsetBytes: 0 }])).to.deep.equal([kind.lengthBytes]);
+          const batchSeen = new Uint8Array(intrinsic<ArrayBufferLike>(batchInto, 'buffer'), intrinsic<number>(batchInto, 'byteOffset'), kind.lengthBytes);
+          expect(Buffer.from(batchSeen)).to.deep.equal(Buffer.from(pattern(kind.lengthBytes, 11)));
           expect(await io.writev(fd, [kind.make(13), kind.make(14)], LENGTH_BYTES)).to.equal(2 * kind.lengthBytes);
           const expected = Buffer.concat([pattern(kind.lengthBytes, 11), ORIGINAL.subarray(kind.lengthBytes)]);
           return kind.lengthBytes === 0 ? ORIGINAL : Buffer.concat([expected, pattern(kind.lengthBytes, 13), pattern(kind.lengthBytes, 14)]);
@@ -349,6 +365,8 @@ export function defineHostileArgumentTests(
           await expectCode(() => io.read(fd, make(), 0), 'ERR_DETACHED_BUFFER');
           await expectCode(() => io.writev(fd, [new Uint8Array(2), make()], 0), 'ERR_DETACHED_BUFFER');
           await expectCode(() => io.readv(fd, [new Uint8Array(2), make()], 0), 'ERR_DETACHED_BUFFER');
+          await expectCode(() => writeBatch(io, [{ fd, buffer: new Uint8Array(2), offsetBytes: 0 }, { fd, buffer: make(), offsetBytes: 0 }]), 'ERR_DETACHED_BUFFER');
+          await expectCode(() => readBatch(io, [{ fd, buffer: make(), offsetBytes: 0 }]), 'ERR_DETACHED_BUFFER');
         }
         return ORIGINAL;
       });
@@ -361,6 +379,8 @@ export function defineHostileArgumentTests(
           await expectCode(() => io.read(fd, make() as Uint8Array, 0), 'ERR_INVALID_ARGUMENT');
           await expectCode(() => io.writev(fd, [new Uint8Array(2), make() as Uint8Array], 0), 'ERR_INVALID_ARGUMENT');
           await expectCode(() => io.readv(fd, [new Uint8Array(2), make() as Uint8Array], 0), 'ERR_INVALID_ARGUMENT');
+          await expectCode(() => writeBatch(io, [{ fd, buffer: new Uint8Array(2), offsetBytes: 0 }, { fd, buffer: make() as Uint8Array, offsetBytes: 0 }]), 'ERR_INVALID_ARGUMENT');
+          await expectCode(() => readBatch(io, [{ fd, buffer: make() as Uint8Array, offsetBytes: 0 }]), 'ERR_INVALID_ARGUMENT');
           return ORIGINAL;
         });
       });
@@ -375,12 +395,16 @@ export function defineHostileArgumentTests(
             expect(await io.read(fd, new Uint8Array(2), offset), name).to.equal(2);
             expect(await io.readv(fd, [new Uint8Array(2)], offset), name).to.equal(2);
             expect(await io.writev(fd, [ORIGINAL.slice(0, 2)], offset), name).to.equal(2);
+            expect(await writeBatch(io, [{ fd, buffer: ORIGINAL.slice(0, 2), offsetBytes: offset }]), name).to.deep.equal([2]);
+            expect(await readBatch(io, [{ fd, buffer: new Uint8Array(2), offsetBytes: offset }]), name).to.deep.equal([2]);
             continue;
           }
           await expectCode(() => io.read(fd, new Uint8Array(2), offset), outcome);
           await expectCode(() => io.write(fd, new Uint8Array(2), offset), outcome);
           await expectCode(() => io.readv(fd, [new Uint8Array(2)], offset), outcome);
           await expectCode(() => io.writev(fd, [new Uint8Array(2)], offset), outcome);
+          await expectCode(() => writeBatch(io, [{ fd, buffer: new Uint8Array(2), offsetBytes: offset }]), outcome);
+          await expectCode(() => readBatch(io, [{ fd, buffer: new Uint8Array(2), offsetBytes: offset }]), outcome);
           await expectCode(() => io.truncate(fd, offset), outcome);
           await expectCode(() => io.allocate(fd, offset, 1), outcome);
           await expectCode(() => io.allocate(fd, 0, offset), outcome === 'ERR_LIMIT_EXCEEDED' ? 'ERR_LIMIT_EXCEEDED' : outcome);
