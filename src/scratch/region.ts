@@ -291,8 +291,10 @@ export class ScratchRegion {
     if (failure !== undefined) throw failure;
   }
 
-  private async writeSlot(data: Uint8Array): Promise<number> {
-    checkBuffer('scratch.write', data, IO_BYTES_MAX);
+  private async writeSlot(caller: Uint8Array): Promise<number> {
+    // The snapshot from here on: its getters and methods are the engine's, whatever `caller`'s
+    // subclass or own properties say.
+    const data = checkBuffer('scratch.write', caller, IO_BYTES_MAX);
     if (this.slots.size + this.pendingWrites >= this.slotCountMax) {
       throw new StorageError('ERR_LIMIT_EXCEEDED', 'scratch.write: too many live slots', {
         operation: 'scratch.write', limit: this.slotCountMax,
@@ -379,15 +381,19 @@ export class ScratchRegion {
 
   private async readSlot(operation: string, slot: number, target: Uint8Array | undefined): Promise<Uint8Array> {
     const record = this.lookup(operation, slot);
+    let bytes: Uint8Array;
     if (target !== undefined) {
-      checkBuffer(operation, target, Number.MAX_SAFE_INTEGER);
-      if (target.byteLength < record.lengthBytes) {
+      // A snapshot of the caller's memory, not `target` itself (a subclass may lie about its length or methods).
+      const view = checkBuffer(operation, target, Number.MAX_SAFE_INTEGER);
+      if (view.byteLength < record.lengthBytes) {
         throw new StorageError('ERR_INVALID_ARGUMENT', `${operation}: the buffer is shorter than the slot`, {
-          operation, argument: 'buffer', slot, lengthBytes: record.lengthBytes, bufferBytes: target.byteLength,
+          operation, argument: 'buffer', slot, lengthBytes: record.lengthBytes, bufferBytes: view.byteLength,
         });
       }
+      bytes = view.byteLength === record.lengthBytes ? view : view.subarray(0, record.lengthBytes);
+    } else {
+      bytes = uninitialized(record.lengthBytes);
     }
-    const bytes = target === undefined ? uninitialized(record.lengthBytes) : target.subarray(0, record.lengthBytes);
     if (record.lengthBytes === 0) {
       this.counters.reads += 1;
       return bytes;

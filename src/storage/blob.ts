@@ -10,7 +10,7 @@ import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
 import { BLOB_HEADER_BYTES, BLOB_SIZE_MAX_BYTES } from '../interfaces/limits.js';
 import type { Blob } from '../interfaces/storage.js';
-import { checkBuffer, checkBufferInPlace, checkLength, checkOffset, checkRangeEnd } from '../interfaces/validate.js';
+import { checkBuffer, checkBufferInPlace, checkLength, checkOffset, checkRangeEnd, plainView } from '../interfaces/validate.js';
 import type { FileAccess } from './access.js';
 
 /** Most operations one blob handle may have in flight; more is `ERR_LIMIT_EXCEEDED`. */
@@ -157,15 +157,18 @@ export class StorageBlob implements Blob {
         });
       }
       if (offsetBytes + wantedBytes > this.currentSizeBytes) throw this.outOfRange(operation, offsetBytes, wantedBytes, 'past-end');
-      // The whole buffer is returned as it is (the same memory as `subarray(0, length)`, one view fewer).
-      target = wantedBytes === bufferBytes ? buffer : buffer.subarray(0, wantedBytes);
-      if (target.byteLength === 0) {
+      // The read goes into a plain view of the caller's memory, built from the engine's getters: a
+      // subclass or an own property may lie about `byteLength`, `buffer` or `subarray`, and the
+      // access strategies read those of the view they are given. An exact buffer is returned as it is.
+      const view = plainView(buffer, 0, wantedBytes);
+      target = wantedBytes === bufferBytes ? buffer : view;
+      if (wantedBytes === 0) {
         this.leave();
         return Promise.resolve(target);
       }
-      return this.context.access.readRangeThen(this.fd, target, BLOB_HEADER_BYTES + offsetBytes, (readBytes) => {
+      return this.context.access.readRangeThen(this.fd, view, BLOB_HEADER_BYTES + offsetBytes, (readBytes) => {
         this.leave();
-        this.checkReadFull(operation, readBytes, target, offsetBytes);
+        this.checkReadFull(operation, readBytes, view, offsetBytes);
         return target;
       }, (err: unknown) => {
         this.leave();

@@ -429,7 +429,8 @@ class IoStorage implements Storage {
     return this.track(operation, async () => {
       checkPartitionName(operation, partition);
       const fileName = blobFileName(operation, name);
-      checkBuffer(operation, data, BLOB_SIZE_MAX_BYTES);
+      // The snapshot, not `data`: its getters are the engine's (a subclass may lie about byteLength).
+      const view = checkBuffer(operation, data, BLOB_SIZE_MAX_BYTES);
       checkOptionKeys(operation, options, BLOB_OPEN_OPTION_NAMES, 'options', true);
       const [, versionMax] = checkVersions(operation, options?.versions);
       const path = `${partition}/${fileName}`;
@@ -444,7 +445,7 @@ class IoStorage implements Storage {
         try {
           try {
             const header = encodeHeader(versionMax, this.headerBuffer());
-            await access.writeRange(fd, [header, data], BLOB_HEADER_BYTES + data.byteLength, 0);
+            await access.writeRange(fd, [header, view], BLOB_HEADER_BYTES + view.byteLength, 0);
             await this.io.fsync(fd);
           } finally {
             await this.io.close(fd).catch(() => undefined);

@@ -1157,6 +1157,62 @@ export function defineStorageConformance(
         await expectContent(other.blob, 0, bytes('abc'));
       });
 
+      it('buffers whose subclass or own properties lie (byteLength, buffer, subarray, set, species) are used by their real memory', async () => {
+        class Liar extends Uint8Array {
+          override get byteLength(): number { return 1 << 20; }
+          override get byteOffset(): number { return 1 << 19; }
+          override get length(): number { return 1 << 20; }
+          override get buffer(): ArrayBuffer { return new ArrayBuffer(1 << 20); }
+        }
+        class Sly extends Uint8Array {}
+        const huge = (): Uint8Array => new Uint8Array(1 << 20);
+        Object.defineProperty(Sly, Symbol.species, { get: () => function () { return huge(); } });
+        for (const method of ['subarray', 'slice']) Object.defineProperty(Sly.prototype, method, { value: huge });
+        Object.defineProperty(Sly.prototype, 'set', { value: () => { throw new Error('set must not be called on a caller buffer'); } });
+        const shadowed = (n: number): Uint8Array => {
+          const view = new Uint8Array(n);
+          Object.defineProperty(view, 'byteLength', { get: () => 1 << 20 });
+          Object.defineProperty(view, 'subarray', { value: huge });
+          return view;
+        };
+        const kinds: ReadonlyArray<readonly [string, (n: number) => Uint8Array]> = [
+          ['a lying subclass', (n) => new Liar(n)], ['a subclass with hostile methods', (n) => new Sly(n)], ['own properties', shadowed],
+          ['allocAligned memory', (n) => { const view = io().allocAligned(n); return view; }],
+        ];
+        // Real bytes of a view, through the engine's own getters.
+        const real = (view: Uint8Array, n: number): Buffer => {
+          const proto = Object.getPrototypeOf(Uint8Array.prototype) as object;
+          const get = (key: string): unknown => Object.getOwnPropertyDescriptor(proto, key)?.get?.call(view);
+          return Buffer.from(new Uint8Array(get('buffer') as ArrayBuffer, get('byteOffset') as number, n));
+        };
+        const fill = (view: Uint8Array, seed: number, n: number): Uint8Array => {
+          const source = patternBytes(n, seed);
+          for (let i = 0; i < n; i++) view[i] = source[i] as number;
+          return view;
+        };
+        for (const [label, make] of kinds) {
+          const blob = await openBlob('hostile', label.replace(/ /g, '-'));
+          for (const n of [4096, 100]) {
+            expect(await blob.writeAt(0, fill(make(n), 1, n)).then(() => blob.sizeBytes), label).to.equal(n);
+            await expectContent(blob, 0, patternBytes(n, 1));
+            await blob.writeAt(n, [fill(make(n), 2, n), fill(make(n), 3, n)]);
+            await blob.writeAtDurable(3 * n, fill(make(n), 4, n));
+            await expectContent(blob, n, Buffer.concat([patternBytes(n, 2), patternBytes(n, 3), patternBytes(n, 4)]));
+            const exact = make(n);
+            const view = await blob.readInto(exact, 0);
+            expect(view, label).to.equal(exact);
+            expect(real(exact, n).equals(Buffer.from(patternBytes(n, 1))), `${label}: readInto, whole buffer`).to.equal(true);
+            const larger = make(2 * n);
+            const part = await blob.readInto(larger, n, n);
+            expect(Buffer.from(part).equals(Buffer.from(patternBytes(n, 2))), `${label}: readInto, part of a buffer`).to.equal(true);
+            expect(real(larger, n).equals(Buffer.from(patternBytes(n, 2))), `${label}: readInto fills the caller's memory`).to.equal(true);
+            await blob.resize(0);
+          }
+          await storage().writeAtomic('hostile', `${label.replace(/ /g, '-')}-atomic`, fill(make(100), 5, 100));
+          await expectContent((await openBlob('hostile', `${label.replace(/ /g, '-')}-atomic`)), 0, patternBytes(100, 5));
+        }
+      });
+
       it('createStorage rejects malformed options, and direct mode where the Io has none', () => {
         for (const options of ['direct', { direct: 1 }]) {
           expect(() => createStorage(io(), options as unknown as StorageOptions)).to.throw(StorageError).with.property('code', 'ERR_INVALID_ARGUMENT');

@@ -174,6 +174,32 @@ export function describeScratchRegion(name: string, factory: ScratchHarnessFacto
       expect(await rejectionCode(region.readInto(slot, target))).to.equal('ERR_INVALID_SLOT');
     });
 
+    test('write and readInto use a buffer\'s real memory, whatever its subclass or own properties say', async () => {
+      const region = await open({ capacityBytes: 64 * KIB });
+      class Liar extends Uint8Array {
+        override get byteLength(): number { return 1 << 20; }
+        override get length(): number { return 1 << 20; }
+        override get buffer(): ArrayBuffer { return new ArrayBuffer(1 << 20); }
+      }
+      class Sly extends Uint8Array {}
+      for (const method of ['subarray', 'slice']) Object.defineProperty(Sly.prototype, method, { value: () => new Uint8Array(1 << 20) });
+      Object.defineProperty(Sly.prototype, 'set', { value: () => { throw new Error('set must not be called on a caller buffer'); } });
+      for (const make of [(n: number) => new Liar(n), (n: number) => new Sly(n)]) {
+        const source = make(3000);
+        const expected = patternBytes(4, 3000);
+        for (let i = 0; i < 3000; i++) source[i] = expected[i] as number;
+        const slot = await region.write(source);
+        expect(region.lengthOf(slot)).to.equal(3000);
+        const target = make(4000);
+        const view = await region.readInto(slot, target);
+        expect(view.byteLength).to.equal(3000);
+        expect(Buffer.from(view).equals(Buffer.from(expected))).to.equal(true);
+        // Indexed access reads the caller's memory itself (no getter can intercept it).
+        for (let i = 0; i < 3000; i++) expect(target[i]).to.equal(expected[i]);
+        region.free(slot);
+      }
+    });
+
     test('rejects unknown slots and malformed arguments with their codes', async () => {
       const region = await open({ capacityBytes: 16 * KIB });
       const slot = await region.write(patternBytes(1, 10));
