@@ -8,7 +8,9 @@
 export interface FileAccess {
   /**
    * Fills `target` from `fileOffsetBytes` and resolves with the number of bytes read: all of
-   * `target`, or fewer only when the file ends first. Short reads are retried.
+   * `target`, or fewer only when the file ends first. Short reads are retried. `target` may be the
+   * caller's own view (a subclass, own properties): strategies touch it only through the intrinsic
+   * helpers of `interfaces/validate.ts` (`intrinsicByteLength`, `plainView`, `copyInto`) and the Io.
    */
   readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number>;
 

@@ -100,8 +100,8 @@ export class StorageBlob implements Blob {
    * condition as reading past the end. Not an async helper of its own: an extra async frame per
    * read showed in profiles of 4 KiB reads.
    */
-  private checkReadFull(operation: string, readBytes: number, target: Uint8Array, offsetBytes: number): void {
-    if (readBytes < target.byteLength) throw this.outOfRange(operation, offsetBytes, target.byteLength, 'file-shorter-than-handle-size');
+  private checkReadFull(operation: string, readBytes: number, lengthBytes: number, offsetBytes: number): void {
+    if (readBytes < lengthBytes) throw this.outOfRange(operation, offsetBytes, lengthBytes, 'file-shorter-than-handle-size');
   }
 
   /**
@@ -120,7 +120,7 @@ export class StorageBlob implements Blob {
       if (offsetBytes + lengthBytes > this.currentSizeBytes) throw this.outOfRange(operation, offsetBytes, lengthBytes, 'past-end');
       const target = allocate(operation, lengthBytes);
       if (target.byteLength > 0) {
-        this.checkReadFull(operation, await this.context.access.readRange(this.fd, target, BLOB_HEADER_BYTES + offsetBytes), target, offsetBytes);
+        this.checkReadFull(operation, await this.context.access.readRange(this.fd, target, BLOB_HEADER_BYTES + offsetBytes), lengthBytes, offsetBytes);
       }
       return target;
     } finally {
@@ -157,18 +157,17 @@ export class StorageBlob implements Blob {
         });
       }
       if (offsetBytes + wantedBytes > this.currentSizeBytes) throw this.outOfRange(operation, offsetBytes, wantedBytes, 'past-end');
-      // The read goes into a plain view of the caller's memory, built from the engine's getters: a
-      // subclass or an own property may lie about `byteLength`, `buffer` or `subarray`, and the
-      // access strategies read those of the view they are given. An exact buffer is returned as it is.
-      const view = plainView(buffer, 0, wantedBytes);
-      target = wantedBytes === bufferBytes ? buffer : view;
+      // The whole buffer is returned as it is (one view fewer); a part is a plain view built from
+      // the engine's getters (the caller's `subarray` may be overridden). The access strategies
+      // touch the target through the intrinsic helpers only.
+      target = wantedBytes === bufferBytes ? buffer : plainView(buffer, 0, wantedBytes);
       if (wantedBytes === 0) {
         this.leave();
         return Promise.resolve(target);
       }
-      return this.context.access.readRangeThen(this.fd, view, BLOB_HEADER_BYTES + offsetBytes, (readBytes) => {
+      return this.context.access.readRangeThen(this.fd, target, BLOB_HEADER_BYTES + offsetBytes, (readBytes) => {
         this.leave();
-        this.checkReadFull(operation, readBytes, view, offsetBytes);
+        this.checkReadFull(operation, readBytes, wantedBytes, offsetBytes);
         return target;
       }, (err: unknown) => {
         this.leave();

@@ -6,6 +6,7 @@
 import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
 import { IO_BYTES_MAX, IOV_COUNT_MAX } from '../interfaces/limits.js';
+import { intrinsicByteLength, plainView } from '../interfaces/validate.js';
 import { settledReadOf, type Transfer } from '../common/settled-transfer.js';
 import type { FileAccess } from './access.js';
 
@@ -22,7 +23,7 @@ export const WRITE_ZERO_PROGRESS_MAX = 16;
  * profiles of 4 KiB Storage reads); a short or larger read continues in {@link readFullyFrom}.
  */
 export function readFully(io: Io, fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
-  const lengthBytes = target.byteLength;
+  const lengthBytes = intrinsicByteLength(target);
   if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return readFullyFrom(io, fd, target, fileOffsetBytes, 0);
   return io.read(fd, target, fileOffsetBytes).then((n) => {
     checkTransferCount('read', n, lengthBytes);
@@ -35,9 +36,10 @@ export function readFully(io: Io, fd: number, target: Uint8Array, fileOffsetByte
  * stops (a read of 0 is end of file), so the loop is bounded by the length.
  */
 async function readFullyFrom(io: Io, fd: number, target: Uint8Array, fileOffsetBytes: number, doneBytes: number): Promise<number> {
-  while (doneBytes < target.byteLength) {
-    const stepBytes = Math.min(target.byteLength - doneBytes, IO_BYTES_MAX);
-    const n = await io.read(fd, target.subarray(doneBytes, doneBytes + stepBytes), fileOffsetBytes + doneBytes);
+  const lengthBytes = intrinsicByteLength(target);
+  while (doneBytes < lengthBytes) {
+    const stepBytes = Math.min(lengthBytes - doneBytes, IO_BYTES_MAX);
+    const n = await io.read(fd, plainView(target, doneBytes, stepBytes), fileOffsetBytes + doneBytes);
     if (n === 0) break;
     checkTransferCount('read', n, stepBytes);
     doneBytes += n;
@@ -135,7 +137,7 @@ export class BufferedAccess implements FileAccess {
   }
 
   readRangeThen<R>(fd: number, target: Uint8Array, fileOffsetBytes: number, onRead: (readBytes: number) => R, onError: (error: unknown) => R): Promise<R> {
-    const lengthBytes = target.byteLength;
+    const lengthBytes = intrinsicByteLength(target);
     if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return readFullyFrom(this.io, fd, target, fileOffsetBytes, 0).then(onRead, onError);
     return this.readSettled(fd, target, fileOffsetBytes).then((n) => {
       try {

@@ -26,6 +26,7 @@ import type { Io } from '../interfaces/io.js';
 import { isAlignedView } from '../common/aligned-memory.js';
 import { settledWriteOf, type Transfer } from '../common/settled-transfer.js';
 import { IO_BYTES_MAX } from '../interfaces/limits.js';
+import { copyInto, intrinsicByteLength } from '../interfaces/validate.js';
 import type { FileAccess } from './access.js';
 import { POOLED_BOUNCE_BYTES, type BouncePool } from './bounce-pool.js';
 import { checkTransferCount } from './buffered.js';
@@ -132,7 +133,8 @@ export class DirectAccess implements FileAccess {
 
   async readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
     const a = this.alignmentBytes;
-    const endBytes = fileOffsetBytes + target.byteLength;
+    const lengthBytes = intrinsicByteLength(target);
+    const endBytes = fileOffsetBytes + lengthBytes;
     // A small range read whole in one aligned read (every page-sized read): one Io call into a
     // pooled bounce buffer. Anything else, or a short read, takes the general path below.
     const alignedStartBytes = alignDown(fileOffsetBytes, a);
@@ -144,8 +146,8 @@ export class DirectAccess implements FileAccess {
         const n = await this.io.read(fd, view, alignedStartBytes);
         checkTransferCount('read', n, alignedLengthBytes);
         if (n === alignedLengthBytes) {
-          target.set(view.subarray(fileOffsetBytes - alignedStartBytes, endBytes - alignedStartBytes));
-          return target.byteLength;
+          copyInto(target, view.subarray(fileOffsetBytes - alignedStartBytes, endBytes - alignedStartBytes));
+          return lengthBytes;
         }
       } finally {
         this.bounces.give(pooled);
@@ -157,7 +159,7 @@ export class DirectAccess implements FileAccess {
   /** {@link readRange} in pieces of at most {@link DIRECT_CHUNK_BYTES}, retrying short reads. */
   private async readRangePieces(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
     const a = this.alignmentBytes;
-    const endBytes = fileOffsetBytes + target.byteLength;
+    const endBytes = fileOffsetBytes + intrinsicByteLength(target);
     let positionBytes = fileOffsetBytes;
     let bounce: Uint8Array | undefined;
     // Bounded: each piece advances by at least one byte (or stops at end of file).
@@ -170,7 +172,7 @@ export class DirectAccess implements FileAccess {
       const validBytes = await this.readAligned(fd, view, alignedStartBytes);
       const usableEndBytes = Math.min(pieceEndBytes, alignedStartBytes + validBytes);
       if (usableEndBytes <= positionBytes) break;
-      target.set(view.subarray(positionBytes - alignedStartBytes, usableEndBytes - alignedStartBytes), positionBytes - fileOffsetBytes);
+      copyInto(target, view.subarray(positionBytes - alignedStartBytes, usableEndBytes - alignedStartBytes), positionBytes - fileOffsetBytes);
       positionBytes = usableEndBytes;
       if (usableEndBytes < pieceEndBytes) break;
     }

@@ -8,6 +8,21 @@ import { StorageError } from '../../src/interfaces/errors.js';
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, OpenFlags, Stat } from '../../src/interfaces/io.js';
 import type { Clock } from '../../src/interfaces/clock.js';
 import { writeThenSync } from '../../src/common/write-then-sync.js';
+import { intrinsicByteLength, isDetached, isUint8Array, plainView } from '../../src/interfaces/validate.js';
+
+/**
+ * The caller's view as the engine sees it, as the buffer contract requires of every Io: a subclass
+ * or own property lying about its length or methods changes nothing. Anything else goes to the
+ * inner Io as it is, which reports it.
+ */
+function honest(buffer: Uint8Array): Uint8Array {
+  if (!isUint8Array(buffer) || isDetached(buffer)) return buffer;
+  try {
+    return plainView(buffer, 0, intrinsicByteLength(buffer));
+  } catch {
+    return buffer;
+  }
+}
 
 export interface WrappedIoOptions {
   /**
@@ -122,14 +137,16 @@ export class WrappedIo implements Io {
     return fd;
   }
 
-  async read(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+  async read(fd: number, caller: Uint8Array, offsetBytes: number): Promise<number> {
     this.hook?.('read');
+    const buffer = honest(caller);
     this.checkAligned(fd, 'read', [buffer], offsetBytes);
     return this.inner.read(fd, buffer.subarray(0, this.shortLength(buffer.byteLength)), offsetBytes);
   }
 
-  async write(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+  async write(fd: number, caller: Uint8Array, offsetBytes: number): Promise<number> {
     this.hook?.('write');
+    const buffer = honest(caller);
     this.checkAligned(fd, 'write', [buffer], offsetBytes);
     this.writesInFlight += 1;
     this.counters.writesInFlightMax = Math.max(this.counters.writesInFlightMax, this.writesInFlight);
@@ -153,7 +170,8 @@ export class WrappedIo implements Io {
   }
 
   /** Passed on as the two operations, so the hook and the short transfers apply to each. */
-  async writeDurable(fd: number, buffer: Uint8Array, offsetBytes: number, options?: FsyncOptions): Promise<number> {
+  async writeDurable(fd: number, caller: Uint8Array, offsetBytes: number, options?: FsyncOptions): Promise<number> {
+    const buffer = honest(caller);
     if (this.passWriteDurable && !this.directFds.has(fd)) {
       this.hook?.('writeDurable');
       const lengthBytes = this.shortLength(buffer.byteLength);
