@@ -183,6 +183,73 @@ describeUring('UringIo internals', function () {
     }
   });
 
+  it('kernelWaitMicrosMax: device-bound requests complete while the thread waits inside io_uring_enter; off by default', async function () {
+    const plain = io.ringInfo;
+    expect([plain.kernelWait, plain.kernelWaitsCompleted, plain.kernelWaitsExpired]).to.deep.equal([false, 0, 0]);
+    const waiting = new UringIo({ root, kernelWaitMicrosMax: 20_000 });
+    try {
+      expect(waiting.ringInfo.kernelWait).to.equal(true);
+      const fd = await waiting.open('synced', { read: true, write: true, create: true });
+      // Synced appends: the fdatasync runs in an io-wq worker, so each completion is awaited.
+      for (let i = 0; i < 20; i += 1) expect(await waiting.writeDurable(fd, pattern(4096, i), i * 4096, { dataOnly: true })).to.equal(4096);
+      const back = new Uint8Array(4096);
+      for (let i = 0; i < 20; i += 1) {
+        expect(await waiting.read(fd, back, i * 4096)).to.equal(4096);
+        expect(back).to.deep.equal(pattern(4096, i));
+      }
+      await waiting.close(fd);
+      expect(waiting.ringInfo.kernelWaitsCompleted).to.be.greaterThan(0);
+      expect(io.ringInfo.kernelWaitsCompleted, 'the default ring never waits in the kernel').to.equal(0);
+    } finally {
+      await waiting.shutdown();
+    }
+  });
+
+  it('kernelWaitMicrosMax: a wait never runs past the loop\'s next timer, and a request that stays in the kernel still completes', async function () {
+    // 100 ms per wake-up allowed, but a 10 ms timer is due first: the wait must end for it.
+    const waiting = new UringIo({ root, kernelWaitMicrosMax: 100_000 });
+    try {
+      execFileSync('mkfifo', [join(root, 'waited')]);
+      const fifo = await waiting.open('waited', { read: true, write: true });
+      const before = waiting.ringInfo;
+      const target = new Uint8Array(5);
+      const pending = waiting.read(fifo, target, 0);
+      // One turn of the loop first: libuv answers uv_backend_timeout with 0 (so the ring does not
+      // wait) while epoll registrations are pending, such as the test reporter's last write.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      const startMs = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const elapsedMs = performance.now() - startMs;
+      expect(elapsedMs, 'the timer fired on time, not after the 100 ms budget').to.be.below(60);
+      const during = waiting.ringInfo;
+      expect(during.inKernel).to.equal(1);
+      expect(during.kernelWaitsExpired - before.kernelWaitsExpired, 'the thread waited in the kernel until the timer').to.be.at.least(1);
+      execFileSync('sh', ['-c', `printf hello > '${join(root, 'waited')}'`]);
+      expect(await pending).to.equal(5);
+      expect(Buffer.from(target).toString()).to.equal('hello');
+      await waiting.close(fifo);
+    } finally {
+      await waiting.shutdown();
+    }
+  });
+
+  it('kernelWaitMicrosMax is refused with sqpoll, past 100 ms, and when not an integer', function () {
+    const code = (options: Record<string, unknown>): string | undefined => {
+      try {
+        new UringIo({ root, ...options }).shutdown().catch(() => undefined);
+        return undefined;
+      } catch (err) {
+        return (err as StorageError).code;
+      }
+    };
+    expect(code({ sqpoll: true, kernelWaitMicrosMax: 100 })).to.equal('ERR_INVALID_ARGUMENT');
+    expect(code({ kernelWaitMicrosMax: 100_001 })).to.equal('ERR_LIMIT_EXCEEDED');
+    expect(code({ kernelWaitMicrosMax: -1 })).to.equal('ERR_INVALID_ARGUMENT');
+    expect(code({ kernelWaitMicrosMax: 1.5 })).to.equal('ERR_INVALID_ARGUMENT');
+    expect(code({ kernelWaitMicrosMax: '100' })).to.equal('ERR_INVALID_ARGUMENT');
+    expect(code({ sqpoll: true, kernelWaitMicrosMax: 0 })).to.equal(undefined);
+  });
+
   it('completions a wake-up finds together go to JS in rounds, each followed by its own submission (no lockstep)', async function () {
     // Eight reads on eight FIFOs; one child process writes all eight while this thread is blocked
     // in execFileSync, so the eight completions wait together for one wake-up. Each completion
