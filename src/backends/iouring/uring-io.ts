@@ -16,6 +16,8 @@
  * fsync (IOSQE_IO_LINK), submitted together, completing as one record. On Linux 6.1+ the ring uses
  * IORING_SETUP_DEFER_TASKRUN | SINGLE_ISSUER (completions batched until the owner thread asks, an
  * eventfd for the wake-up; `ringInfo.deferTaskrun`), as fio's io_uring engine does.
+ * readBatch/writeBatch (`src/batch/`) have their own path here,
+ * `[batchTransfer]`: entries settle into one collector, no promise per entry.
  *
  * Memory safety: the kernel never touches memory JavaScript can free. The addon copies every
  * caller buffer through private bounce memory of the request's slot (a write takes its bytes at
