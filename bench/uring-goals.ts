@@ -46,14 +46,11 @@ export const R_FIO_SQPOLL = 'fio io_uring, sqthread_poll';
  * the start of each batch, fewer towards its end), measured for what the batch API buys.
  */
 export const R_BATCH = 'UringIo readBatch/writeBatch';
-/** UringIo with `kernelWaitMicrosMax` (opt-in): the thread waits inside io_uring_enter, as fio does, instead of epoll. */
-export const R_KWAIT = 'UringIo, kernelWaitMicrosMax 2000';
-export const KWAIT_MICROS = 2000;
 
 /** How a missing runner is named in "n/a (fio not run)". */
 const SHORT_RUNNERS: Readonly<Record<string, string>> = {
   [R_URING]: 'UringIo', [R_STORAGE]: 'Storage', [R_PROMISES]: 'fs.promises', [R_UV]: 'UV_USE_IO_URING=1', [R_FIO]: 'fio', [R_LINKED]: 'writeDurable',
-  [R_SQPOLL]: 'UringIo sqpoll', [R_FIO_SQPOLL]: 'fio sqthread_poll', [R_BATCH]: 'readBatch/writeBatch', [R_KWAIT]: 'UringIo kernelWait',
+  [R_SQPOLL]: 'UringIo sqpoll', [R_FIO_SQPOLL]: 'fio sqthread_poll', [R_BATCH]: 'readBatch/writeBatch',
 };
 
 /** The runner that stands for UringIo on a row: synced appends go through writeDurable (write and fdatasync linked). */
@@ -135,9 +132,6 @@ export const GOALS: readonly Goal[] = [
   { subject: R_SQPOLL, subjectText: 'synced appends on UringIo sqpoll', reference: R_FIO, referenceText: 'fio io_uring (no SQPOLL)', minRatio: 1.0, workloads: ['append'] },
   // The issue's batch API: one promise per QD operations, against fio at the same depth.
   { subject: R_BATCH, subjectText: 'UringIo readBatch/writeBatch (batches of QD)', reference: R_FIO, referenceText: 'fio io_uring', minRatio: 1.0, workloads: RANDOM_WORKLOADS },
-  // Opt-in: waiting inside io_uring_enter where the device sets the pace (appends: writeDurable).
-  { subject: R_KWAIT, subjectText: 'UringIo with kernelWaitMicrosMax 2000 (O_DIRECT, synced appends)', reference: R_FIO, referenceText: 'fio io_uring', minRatio: 1.0,
-    workloads: ['read-direct', 'write-direct', 'append'] },
 ];
 
 /** A ratio of ops/s, or the runner whose figure is missing on that row. */

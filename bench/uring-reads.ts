@@ -2,8 +2,7 @@
  * io_uring at the native ceiling, side by side in one run: UringIo's promise API (one promise per
  * operation, and readBatch/writeBatch: one per QD operations; on cached
  * reads and writes and synced appends also UringIo with `sqpoll`, like for like with libuv's
- * polled ring and with fio's `--sqthread_poll=1`; on O_DIRECT rows and synced appends also UringIo
- * with `kernelWaitMicrosMax`, waiting inside io_uring_enter as fio does), Storage on
+ * polled ring and with fio's `--sqthread_poll=1`), Storage on
  * UringIo (blob readInto/writeAt, and writeAtDurable for synced appends: readInto fills the
  * caller's buffer as the raw read does, where readAt would add an allocation per read), fs.promises, Node's own io_uring (fs callbacks in a
  * child process started with UV_USE_IO_URING=1) and fio's io_uring engine, on the same file,
@@ -38,7 +37,7 @@ import { loadBinding, packageRoot } from '../src/native/binding.js';
 import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
 import { readBatch, writeBatch, type BatchEntry } from '../src/batch/index.js';
-import { evaluateGoals, goalsTableLines, KWAIT_MICROS, R_BATCH, R_FIO, R_KWAIT, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
+import { evaluateGoals, goalsTableLines, R_BATCH, R_FIO, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
   type Figures, type Row, type Workload } from './uring-goals.js';
 
 const BLOCK = 4096;
@@ -318,8 +317,6 @@ async function main(args: Args): Promise<void> {
   // cached reads and writes and on synced appends, where that thread makes the difference (absent
   // if the kernel refuses SQPOLL; on O_DIRECT rows the device sets the pace for both).
   const sqpollIo = args.workloads.some((w) => w === 'read' || w === 'write' || w === 'append') ? sqpollRing(dir, args.depths) : undefined;
-  // The opt-in wait inside io_uring_enter, on the rows the device paces (O_DIRECT, synced appends).
-  const waitIo = new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), kernelWaitMicrosMax: KWAIT_MICROS });
   try {
     const source = io.allocAligned(1 << 20);
     source.set(chunk);
@@ -341,7 +338,6 @@ async function main(args: Args): Promise<void> {
       const blob = direct ? blobs.direct : blobs.cached;
       const ufd = await io.open(fileName, { write, direct });
       const sqpollFd = sqpollIo !== undefined && !direct ? await sqpollIo.open(fileName, { write }) : undefined;
-      const waitFd = direct ? await waitIo.open(fileName, { write, direct }) : undefined;
       const handle = await fsOpen(filePath, (write ? constants.O_RDWR : constants.O_RDONLY) | (direct ? constants.O_DIRECT : 0));
       // Raw runners address the blob's data: past its header.
       const uringOp = write ? (b: Uint8Array, at: number) => io.write(ufd, b, HEADER + at) : (b: Uint8Array, at: number) => io.read(ufd, b, HEADER + at);
@@ -356,10 +352,6 @@ async function main(args: Args): Promise<void> {
         ];
         const batchOp = write ? (entries: BatchEntry[]) => writeBatch(io, entries) : (entries: BatchEntry[]) => readBatch(io, entries);
         runners.push([R_BATCH, () => timedBatches(depth, args.seconds, blocks, batchOp, alloc, ufd, HEADER)]);
-        if (waitFd !== undefined) {
-          const waitOp = write ? (b: Uint8Array, at: number) => waitIo.write(waitFd, b, HEADER + at) : (b: Uint8Array, at: number) => waitIo.read(waitFd, b, HEADER + at);
-          runners.push([R_KWAIT, () => warmAndTime(depth, args.seconds, blocks, waitOp, (n) => waitIo.allocAligned(n))]);
-        }
         if (sqpollIo !== undefined && sqpollFd !== undefined) {
           const sqpollOp = write ? (b: Uint8Array, at: number) => sqpollIo.write(sqpollFd, b, HEADER + at) : (b: Uint8Array, at: number) => sqpollIo.read(sqpollFd, b, HEADER + at);
           runners.push([R_SQPOLL, () => warmAndTime(depth, args.seconds, blocks, sqpollOp, alloc)]);
@@ -379,7 +371,6 @@ async function main(args: Args): Promise<void> {
       await handle.close();
       await io.close(ufd);
       if (sqpollFd !== undefined) await sqpollIo?.close(sqpollFd);
-      if (waitFd !== undefined) await waitIo.close(waitFd);
     }
 
     if (args.workloads.includes('append')) {
@@ -388,8 +379,6 @@ async function main(args: Args): Promise<void> {
       const ahandle = await fsOpen(join(dir, 'append-fs.bin'), 'w');
       const lfd = await io.open('append-linked.bin', { write: true, create: true, truncate: true });
       const sfd = await sqpollIo?.open('append-sqpoll.bin', { write: true, create: true, truncate: true });
-      const wfd = await waitIo.open('append-wait.bin', { write: true, create: true, truncate: true });
-      let waitEnd = 0;
       const appendBlob = (await storages.cached.open('bench', 'append')).blob;
       let storageEnd = 0;
       const appendBlocks = 1 << 30;
@@ -426,10 +415,6 @@ async function main(args: Args): Promise<void> {
           await sqpollIo.writeDurable(sfd, b, sqpollEnd, { dataOnly: true });
           sqpollEnd += BLOCK;
         }, ordinary)] as const] : []),
-        [R_KWAIT, () => timed(1, args.seconds, appendBlocks, async (b) => {
-          await waitIo.writeDurable(wfd, b, waitEnd, { dataOnly: true });
-          waitEnd += BLOCK;
-        }, ordinary)],
         [R_UV, () => uvUringInChild({ filePath: join(dir, 'append-uv.bin'), baseBytes: 0, blocks: 1, depth: 1, seconds: args.seconds, write: true, direct: false, append: true })],
         ...(withFio ? [[R_FIO, () => fioAppend([])] as const] : []),
         ...(withFio && sqpollIo !== undefined ? [[R_FIO_SQPOLL, () => fioAppend(['--sqthread_poll=1'])] as const] : []),
@@ -437,7 +422,6 @@ async function main(args: Args): Promise<void> {
       await io.close(afd);
       await io.close(lfd);
       if (sfd !== undefined) await sqpollIo?.close(sfd);
-      await waitIo.close(wfd);
       await appendBlob.close();
       await ahandle.close();
     }
@@ -450,7 +434,6 @@ async function main(args: Args): Promise<void> {
     await storages.cached.close();
     await storages.direct.close();
     await sqpollIo?.shutdown();
-    await waitIo.shutdown();
     await io.shutdown();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -18,8 +18,7 @@
 // the eventfd is silenced (IORING_CQ_EVENTFD_DISABLED), and before returning to the event loop it
 // is re-armed and whatever arrived meanwhile is posted (Rearm), so no completion is left unannounced.
 // On an SQPOLL ring (no DEFER_TASKRUN) the thread polls the CQ for a few microseconds before it
-// lets the event loop sleep, bounded and backed off (SpinForPolledCompletion). Opt-in, on the
-// default ring, it may instead wait inside io_uring_enter, bounded per wake-up (WaitInKernel).
+// lets the event loop sleep, bounded and backed off (SpinForPolledCompletion).
 // Completions are reaped when the uv_poll handle reports its fd readable; each reap
 // writes [slot, res, aux0, aux1] records into a Float64Array shared with JS and calls the JS
 // dispatcher once per batch (the dispatcher is looked up once per wake-up, not per batch). What a
@@ -104,14 +103,6 @@ constexpr uint32_t kSpreadRounds = 4;
 constexpr int64_t kSqpollSpinNanosMax = 8000;
 constexpr uint32_t kSqpollSpinBackoff = 64;
 constexpr uint32_t kSqpollSpinPollsMax = 1u << 22;  // a bound that does not trust the clock alone
-// kernelWaitMicrosMax (opt-in, default ring only): instead of letting the event loop sleep in epoll
-// on the eventfd, the thread may wait inside io_uring_enter for a completion, as fio does: the
-// completion then wakes it directly (one wake-up and one system call fewer per device-bound
-// request). Only when the loop has nothing else ready (uv_backend_timeout != 0), never past its
-// next timer, and for at most kernelWaitMicrosMax per wake-up in total: that is how long other
-// file descriptors of the loop (sockets) may wait for it. libuv also answers 0 while epoll
-// registrations are pending (a stream just started writing): that turn sleeps in epoll as usual.
-constexpr double kKernelWaitMicrosLimit = 100000.0;
 constexpr uint32_t kQueueDepthMax = 4096;
 constexpr uint32_t kRecordDoubles = 4;  // slot, res, aux0, aux1
 constexpr size_t kReaddirEntriesMax = 1u << 20;
@@ -301,7 +292,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   }
 
  private:
-  // start(rootPath, queueDepth, sqpoll, dispatcher[, bounceBytesMax[, kernelWaitMicrosMax]]) -> null | { stage, errno }
+  // start(rootPath, queueDepth, sqpoll, dispatcher[, bounceBytesMax]) -> null | { stage, errno }
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!Usable(env, false)) return env.Undefined();
@@ -319,12 +310,6 @@ class Ring : public Napi::ObjectWrap<Ring> {
       return env.Undefined();
     }
     bounce_bytes_max_ = static_cast<size_t>(bounce_max);
-    double kernel_wait_micros = 0;
-    if (!IsType(env, info[5], napi_undefined) && !IntArg(env, info[5], 0, kKernelWaitMicrosLimit, "start: kernelWaitMicrosMax", &kernel_wait_micros)) {
-      return env.Undefined();
-    }
-    // Not on an SQPOLL ring: its thread polls the CQ instead (SpinForPolledCompletion).
-    kernel_wait_nanos_max_ = sqpoll ? 0 : static_cast<int64_t>(kernel_wait_micros) * 1000;
     const uint32_t depth = static_cast<uint32_t>(depth_value);
     // The JS object owns the dispatcher (a plain property: a JS-side cycle the GC can collect),
     // and the dispatcher owns the object, so the strong reference to the dispatcher held while
@@ -459,9 +444,6 @@ class Ring : public Napi::ObjectWrap<Ring> {
     out.Set("inKernel", in_kernel_);
     out.Set("spinWaitsCompleted", static_cast<double>(spin_waits_completed_));
     out.Set("spinWaitsExpired", static_cast<double>(spin_waits_expired_));
-    out.Set("kernelWait", kernel_wait_nanos_max_ > 0 && ring_.CanWaitWithTimeout());
-    out.Set("kernelWaitsCompleted", static_cast<double>(kernel_waits_completed_));
-    out.Set("kernelWaitsExpired", static_cast<double>(kernel_waits_expired_));
     out.Set("retries", static_cast<double>(retries_total_));
     out.Set("overflowFlushes", static_cast<double>(overflow_flushes_));
     out.Set("ownedFds", static_cast<double>(owned_fds_.size()));
@@ -1473,16 +1455,12 @@ class Ring : public Napi::ObjectWrap<Ring> {
     Ring* ring = box->owner;
     // Consumed before the completions it announced are posted, so none can be missed.
     ring->ClearWakeFd();
-    ring->kernel_wait_left_nanos_ = ring->kernel_wait_nanos_max_;
     ring->Quiet();
     ring->ring_.RunDeferred();
     ring->SpreadBacklog();
     ring->Dispatch();
     // JavaScript ran in the dispatch and may have torn the ring down (owner cleared).
-    if (box->owner != nullptr) {
-      box->owner->Rearm();
-      box->owner->ArmForKernelWait();
-    }
+    if (box->owner != nullptr) box->owner->Rearm();
   }
 
   static void OnPrepare(uv_prepare_t* handle) {
@@ -1496,22 +1474,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
     // Page-cache hits complete inside io_uring_enter: deliver them now rather than after
     // another trip through epoll.
     ring->spin_spent_ = false;
-    ring->kernel_wait_left_nanos_ = ring->kernel_wait_nanos_max_;
-    if (!ring->ring_.CqEmpty() || ring->SpinForPolledCompletion() || ring->WaitInKernel()) ring->Dispatch();
-    if (box->owner != nullptr) {
-      box->owner->Rearm();
-      box->owner->ArmForKernelWait();
-    }
-  }
-
-  // kernelWaitMicrosMax: while requests are in the kernel, every turn of the event loop passes
-  // through OnPrepare, so the thread waits in io_uring_enter whenever the loop would sleep, not
-  // only on the turn that submitted (an immediate pending then, or a dispatch that stopped at its
-  // round limit, would otherwise leave the rest of the wait to epoll).
-  void ArmForKernelWait() {
-    if (kernel_wait_nanos_max_ == 0 || in_kernel_ == 0 || prepare_armed_ || handles_ == nullptr) return;
-    prepare_armed_ = true;
-    uv_prepare_start(&handles_->prepare, OnPrepare);
+    if (!ring->ring_.CqEmpty() || ring->SpinForPolledCompletion()) ring->Dispatch();
+    if (box->owner != nullptr) box->owner->Rearm();
   }
 
   // Device completions found together at a wake-up go to JS in a few smaller rounds, each
@@ -1662,35 +1626,6 @@ class Ring : public Napi::ObjectWrap<Ring> {
     return false;
   }
 
-  // kernelWaitMicrosMax only (see kKernelWaitMicrosLimit): true once a completion is in the CQ;
-  // false when the option is off, nothing is awaited, the loop has other work ready (or a timer
-  // due), this wake-up's budget is spent, or none came in time (then the budget is gone).
-  bool WaitInKernel() {
-    if (kernel_wait_nanos_max_ == 0 || kernel_wait_left_nanos_ <= 0 || !ring_.IsOpen() || in_kernel_ == 0 ||
-        handles_ == nullptr || !ring_.CanWaitWithTimeout()) {
-      return false;
-    }
-    const int timeout_ms = uv_backend_timeout(handles_->poll.loop);
-    if (timeout_ms == 0) return false;
-    int64_t nanos = kernel_wait_left_nanos_;
-    if (timeout_ms > 0 && static_cast<int64_t>(timeout_ms) * 1000000LL < nanos) nanos = static_cast<int64_t>(timeout_ms) * 1000000LL;
-    timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    const int status = ring_.WaitWithTimeout(nanos);
-    timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    kernel_wait_left_nanos_ -= (now.tv_sec - start.tv_sec) * 1000000000LL + (now.tv_nsec - start.tv_nsec);
-    if (!ring_.CqEmpty()) {
-      ++kernel_waits_completed_;
-      return true;
-    }
-    // Timed out (ETIME), interrupted, or refused: back to the event loop for this wake-up.
-    (void)status;
-    ++kernel_waits_expired_;
-    kernel_wait_left_nanos_ = 0;
-    return false;
-  }
-
   static void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
@@ -1719,7 +1654,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       const uint32_t count = ReapIntoRecords();
       if (count == 0) {
         if (ring_.Unsubmitted() > 0) ring_.Submit();
-        if (ring_.CqEmpty() && !SpinForPolledCompletion() && !WaitInKernel()) break;
+        if (ring_.CqEmpty() && !SpinForPolledCompletion()) break;
         continue;
       }
       napi_value argv[1] = {Napi::Number::New(env, count)};
@@ -1766,10 +1701,6 @@ class Ring : public Napi::ObjectWrap<Ring> {
   uint32_t spin_backoff_ = 0;  // SQPOLL waits still to skip since one came back empty
   uint64_t spin_waits_completed_ = 0;
   uint64_t spin_waits_expired_ = 0;
-  int64_t kernel_wait_nanos_max_ = 0;   // kernelWaitMicrosMax, 0: off (and always 0 with SQPOLL)
-  int64_t kernel_wait_left_nanos_ = 0;  // what this wake-up may still spend in WaitInKernel
-  uint64_t kernel_waits_completed_ = 0;
-  uint64_t kernel_waits_expired_ = 0;
   uint32_t record_capacity_ = 0;
   double* records_ = nullptr;
   Napi::Reference<Napi::ArrayBuffer> records_ref_;

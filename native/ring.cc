@@ -23,10 +23,6 @@ int SysEnter(int fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags) 
   return static_cast<int>(syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, nullptr, 0));
 }
 
-int SysEnterWithArg(int fd, uint32_t min_complete, uint32_t flags, const void* arg, size_t arg_bytes) {
-  return static_cast<int>(syscall(__NR_io_uring_enter, fd, 0U, min_complete, flags, arg, arg_bytes));
-}
-
 int SysRegister(int fd, unsigned opcode, void* arg, unsigned count) {
   return static_cast<int>(syscall(__NR_io_uring_register, fd, opcode, arg, count));
 }
@@ -226,21 +222,6 @@ int SubmissionRing::SubmitAndWait() {
     return -ret;
   }
   return EAGAIN;
-}
-
-int SubmissionRing::WaitWithTimeout(int64_t nanos) {
-  if (fd_ < 0) return EBADF;
-  if (!CanWaitWithTimeout()) return EOPNOTSUPP;
-  __kernel_timespec timeout{};
-  timeout.tv_sec = nanos / 1000000000LL;
-  timeout.tv_nsec = nanos % 1000000000LL;
-  io_uring_getevents_arg arg{};
-  arg.ts = reinterpret_cast<uint64_t>(&timeout);
-  ++enter_calls_;
-  // One attempt: an interrupted or timed-out wait just returns to the event loop, which waits on.
-  const int ret = SysEnterWithArg(fd_, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof(arg));
-  if (ret >= 0) return 0;
-  return errno == ETIME ? ETIME : errno;
 }
 
 int SubmissionRing::RunDeferred() {

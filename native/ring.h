@@ -69,11 +69,6 @@ class SubmissionRing {
   int Submit();
   // Submits and blocks until at least one CQE is available. Returns 0 or errno.
   int SubmitAndWait();
-  // Blocks in io_uring_enter until a CQE is available or `nanos` have passed (IORING_ENTER_EXT_ARG
-  // with a timeout, Linux 5.11+: see CanWaitWithTimeout). Submits nothing. Returns 0 when a CQE
-  // may be there, ETIME when the time ran out, or another errno.
-  int WaitWithTimeout(int64_t nanos);
-  bool CanWaitWithTimeout() const { return (features_ & IORING_FEAT_EXT_ARG) != 0; }
   // DEFER_TASKRUN rings: posts the completions the kernel holds for this thread (no wait).
   // A no-op on other rings. Returns 0 or errno.
   int RunDeferred();

@@ -32,12 +32,6 @@ constexpr unsigned char kOpFtruncate = 55;  // IORING_OP_FTRUNCATE, Linux 6.9
 #ifndef IORING_CQ_EVENTFD_DISABLED
 #define IORING_CQ_EVENTFD_DISABLED (1U << 0)
 #endif
-#ifndef IORING_ENTER_EXT_ARG
-#define IORING_ENTER_EXT_ARG (1U << 3)
-#endif
-#ifndef IORING_FEAT_EXT_ARG
-#define IORING_FEAT_EXT_ARG (1U << 8)
-#endif
 #ifndef IORING_SETUP_CLAMP
 #define IORING_SETUP_CLAMP (1U << 4)
 #endif

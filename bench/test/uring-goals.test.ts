@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { evaluateGoals, GOALS, goalsTableLines, R_BATCH, R_FIO, R_KWAIT, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, type Row, type Workload } from '../uring-goals.js';
+import { evaluateGoals, GOALS, goalsTableLines, R_BATCH, R_FIO, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, type Row, type Workload } from '../uring-goals.js';
 
 /** Rows of one (workload, depth) from ops/s per runner; a runner left out was not run. */
 function rowsAt(workload: Workload, depth: number, opsPerSecondByRunner: Readonly<Record<string, number>>): Row[] {
@@ -90,13 +90,6 @@ describe('bench/uring-goals', () => {
     expect(goalCells(lines, 'UringIo readBatch/writeBatch (batches of QD) ≥ 1.0× fio io_uring').slice(1)).to.deep.equal(['cached read QD 64 (1.09×)', 'cached write QD 8 (0.39×)']);
     const withoutFio = goalsTableLines(evaluateGoals(rowsAt('read', 64, { [R_URING]: 530, [R_BATCH]: 610 })));
     expect(goalCells(withoutFio, 'UringIo readBatch/writeBatch').slice(1)).to.deep.equal(['—', 'n/a (fio not run)']);
-  });
-
-  it('judges the kernel-wait ring against fio on O_DIRECT rows and synced appends only', () => {
-    const rows = [...rowsAt('read-direct', 1, { [R_URING]: 14, [R_KWAIT]: 16, [R_FIO]: 15 }), ...rowsAt('append', 1, { [R_LINKED]: 4.0, [R_KWAIT]: 4.5, [R_FIO]: 5.0 }),
-      ...rowsAt('read', 1, { [R_URING]: 290, [R_KWAIT]: 100, [R_FIO]: 560 })];
-    const lines = goalsTableLines(evaluateGoals(rows));
-    expect(goalCells(lines, 'UringIo with kernelWaitMicrosMax').slice(1)).to.deep.equal(['O_DIRECT read QD 1 (1.07×)', 'synced append (0.90×)']);
   });
 
   it('judges the unrounded ratio and prints enough digits not to contradict it', () => {

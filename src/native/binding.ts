@@ -54,12 +54,6 @@ export interface NativeRingInfo {
   readonly spinWaitsCompleted: number;
   /** ... and that saw none (each turns the waits off for the next 64 waits). */
   readonly spinWaitsExpired: number;
-  /** `kernelWaitMicrosMax` is set and the kernel can wait with a timeout (IORING_FEAT_EXT_ARG, Linux 5.11+). */
-  readonly kernelWait: boolean;
-  /** With `kernelWaitMicrosMax`: waits inside io_uring_enter that ended with a completion ... */
-  readonly kernelWaitsCompleted: number;
-  /** ... and that ran out of time (each ends the waiting for that wake-up). */
-  readonly kernelWaitsExpired: number;
   readonly retries: number;
   readonly overflowFlushes: number;
   /** fds opened through the ring and not closed yet (closed by teardown if JS never does). */
@@ -95,8 +89,7 @@ export interface NativeRing {
    * Sets the ring up; `null` on success. `dispatcher(count)` is called with completion batches.
    * `bounceBytesMax` bounds the bounce memory of all slots together (default 256 MiB).
    */
-  start(root: string, queueDepth: number, sqpoll: boolean, dispatcher: (count: number) => void, bounceBytesMax?: number,
-    kernelWaitMicrosMax?: number): NativeFailure | null;
+  start(root: string, queueDepth: number, sqpoll: boolean, dispatcher: (count: number) => void, bounceBytesMax?: number): NativeFailure | null;
   /** The record buffer: `count` records of [slot, res, aux0, aux1] as float64 per dispatch. */
   completions(): ArrayBuffer;
   info(): NativeRingInfo;

@@ -34,8 +34,6 @@ describeUring('UringIo conformance', function () {
   defineIoConformance('iouring (queueDepth 2)', () => createUringBackend({ queueDepth: 2 }), { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
   defineIoConformance('iouring (sqpoll, registered buffers)', () => createUringBackend({ sqpoll: true, registeredBuffers: { count: 2, lengthBytes: 4096 } }),
     { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
-  // Waiting inside io_uring_enter changes how completions are waited for, never what they are.
-  defineIoConformance('iouring (kernelWaitMicrosMax)', () => createUringBackend({ kernelWaitMicrosMax: 2000 }), { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
   defineStorageConformance('iouring', () => createUringBackend(), supports);
   defineStorageConformance('iouring', () => createUringBackend(), { ...supports, storageOptions: { direct: true } });
   defineIoConformance('openIo auto', autoBackend, { ...supports, symlinks: false, reasons: { ...supports.reasons, symlinks: 'the auto factory plants no symlinks' } });

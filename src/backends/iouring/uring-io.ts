@@ -130,27 +130,11 @@ export interface UringIoOptions {
    * line, until completions free enough; one alone in the ring always proceeds.
    */
   readonly bounceBytesMax?: number;
-  /**
-   * Opt-in, default ring only (0..100,000 µs, default 0: off). When the event loop would otherwise
-   * sleep in epoll with requests in the kernel, the JS thread waits for a completion inside
-   * io_uring_enter instead, as fio does, so a device-bound completion wakes it directly: one
-   * wake-up and one system call fewer per request (synced appends, O_DIRECT I/O one at a time).
-   * It waits only while the loop has nothing else ready (no immediate, no timer due, nothing
-   * pending), never past the loop's next timer, and at most this long per wake-up in total: that is
-   * how much later other file descriptors of the same loop (sockets, pipes) can be served. For a
-   * thread that mostly does storage (a worker running the WAL). `ERR_INVALID_ARGUMENT` with
-   * `sqpoll`, whose thread polls the completion queue instead. Counted in
-   * `ringInfo.kernelWaitsCompleted` / `kernelWaitsExpired`; on kernels before 5.11 (no timed wait)
-   * it is accepted and does nothing (`ringInfo.kernelWait` false).
-   */
-  readonly kernelWaitMicrosMax?: number;
 }
 
 const QUEUE_DEPTH_DEFAULT = 128;
 const QUEUE_DEPTH_MAX = 4096;
 const WAITING_MAX_DEFAULT = 1 << 20;
-/** Most `kernelWaitMicrosMax`: 100 ms, already far past what a loop with sockets should give away. */
-const KERNEL_WAIT_MICROS_LIMIT = 100_000;
 const BOUNCE_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
 const ROOT_FD = -1;
 const RESOLVE_NO_MAGICLINKS = 0x02;
@@ -222,7 +206,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root.length === 0) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: options.root must be a non-empty string', { operation: 'UringIo', argument: 'root' });
     }
-    checkOptionKeys('UringIo', options, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax', 'kernelWaitMicrosMax']);
+    checkOptionKeys('UringIo', options, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax']);
     if (options.registeredBuffers !== undefined) checkOptionKeys('UringIo', options.registeredBuffers, ['count', 'lengthBytes'], 'registeredBuffers');
     const queueDepth = options.queueDepth ?? QUEUE_DEPTH_DEFAULT;
     checkUnsigned('UringIo', 'queueDepth', queueDepth, QUEUE_DEPTH_MAX);
@@ -233,12 +217,6 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     const bounceBytesMax = checkUnsigned('UringIo', 'bounceBytesMax', options.bounceBytesMax ?? BOUNCE_BYTES_MAX_DEFAULT, 2 ** 40);
     if (bounceBytesMax < DIRECT_ALIGNMENT_BYTES) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: bounceBytesMax must be at least 4096', { operation: 'UringIo', argument: 'bounceBytesMax' });
-    }
-    const kernelWaitMicrosMax = checkUnsigned('UringIo', 'kernelWaitMicrosMax', options.kernelWaitMicrosMax ?? 0, KERNEL_WAIT_MICROS_LIMIT);
-    if (kernelWaitMicrosMax > 0 && options.sqpoll === true) {
-      throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: kernelWaitMicrosMax needs the default ring (not sqpoll)', {
-        operation: 'UringIo', argument: 'kernelWaitMicrosMax',
-      });
     }
     const load = loadBinding();
     if (!load.ok) {
@@ -252,7 +230,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
         { operation: 'UringIo', stage: 'platform', platform: process.platform });
     }
     this.ring = new RingClass();
-    const failure = this.ring.start(options.root, queueDepth, options.sqpoll === true, this.dispatcher, bounceBytesMax, kernelWaitMicrosMax);
+    const failure = this.ring.start(options.root, queueDepth, options.sqpoll === true, this.dispatcher, bounceBytesMax);
     if (failure !== null) {
       if (failure.stage === 'open-root') {
         const code = errnoToCode(failure.errno);
