@@ -355,11 +355,7 @@ export function snapshotBatch(operation: string, value: unknown, write: boolean)
 }
 
 function snapshotBatchEntry(operation: string, entry: unknown, write: boolean): BatchEntrySnapshot {
-  if (typeof entry !== 'object' || entry === null) throw invalid(operation, 'each entry must be an object { fd, buffer, offsetBytes }', { argument: 'entries' });
-  const keys = readCallerValue(operation, () => Object.keys(entry), 'entries', 'entry') as string[];
-  for (const key of keys) {
-    if (!BATCH_ENTRY_KEYS.includes(key)) throw invalid(operation, `unknown key '${key}' in an entry`, { argument: key, allowed: [...BATCH_ENTRY_KEYS] });
-  }
+  checkOptionKeys(operation, entry, BATCH_ENTRY_KEYS, 'entry');
   const record = entry as Record<string, unknown>;
   const fd = checkFd(operation, readCallerValue(operation, () => record.fd, 'fd', 'entry'));
   const view = snapshotBuffer(operation, readCallerValue(operation, () => record.buffer, 'buffer', 'entry'));
@@ -613,14 +609,20 @@ const FLAG_NAMES = ['read', 'write', 'create', 'exclusive', 'truncate', 'directo
 
 export function checkOpenFlags(operation: string, flags: unknown): ResolvedOpenFlags {
   if (flags === undefined) flags = {};
-  if (typeof flags !== 'object' || flags === null || Array.isArray(flags)) {
+  if (typeof flags !== 'object' || flags === null || readCallerValue(operation, () => isArray(flags), 'flags', 'flags') === true) {
     throw invalid(operation, 'flags must be an object', { argument: 'flags' });
   }
-  const f = flags as Record<string, unknown>;
-  for (const key of Object.keys(f)) {
+  const caller = flags as Record<string, unknown>;
+  for (const key of readCallerValue(operation, () => Object.keys(caller), 'flags', 'flags') as string[]) {
     if (!(FLAG_NAMES as readonly string[]).includes(key)) throw invalid(operation, `unknown open flag '${key}'`, { argument: 'flags', flag: key });
-    const v = f[key];
+  }
+  // Each flag read once (a getter that changes its answer cannot pass the check with one value
+  // and be used with another), a throwing getter being a bad argument.
+  const f: Record<string, unknown> = {};
+  for (const key of FLAG_NAMES) {
+    const v = readCallerValue(operation, () => caller[key], 'flags', 'flags');
     if (v !== undefined && typeof v !== 'boolean') throw invalid(operation, `open flag '${key}' must be a boolean`, { argument: 'flags', flag: key });
+    f[key] = v;
   }
   const write = f['write'] === true;
   const resolved: ResolvedOpenFlags = {
@@ -709,7 +711,7 @@ export function checkVersions(operation: string, versions: unknown): readonly [n
 export function checkFsyncOptions(operation: string, options: unknown): boolean {
   if (options === undefined) return false;
   checkOptionKeys(operation, options, ['dataOnly']);
-  const dataOnly = (options as { dataOnly?: unknown }).dataOnly;
+  const dataOnly = readCallerValue(operation, () => (options as { dataOnly?: unknown }).dataOnly, 'dataOnly', 'options');
   if (dataOnly !== undefined && typeof dataOnly !== 'boolean') {
     throw invalid(operation, 'dataOnly must be a boolean', { argument: 'dataOnly' });
   }
@@ -728,7 +730,7 @@ export function checkAllocateRange(operation: string, offsetBytes: unknown, leng
 export function checkStatFullOptions(operation: string, options: unknown): boolean {
   if (options === undefined) return true;
   checkOptionKeys(operation, options, ['follow']);
-  const follow = (options as StatFullOptions).follow;
+  const follow = readCallerValue(operation, () => (options as StatFullOptions).follow, 'follow', 'options');
   if (follow !== undefined && typeof follow !== 'boolean') throw invalid(operation, 'follow must be a boolean', { argument: 'follow' });
   return follow !== false;
 }
@@ -772,10 +774,12 @@ export function checkSymlinkTarget(operation: string, target: unknown): string {
  */
 export function checkOptionKeys(operation: string, options: unknown, allowed: readonly string[], what = 'options', optional = false): void {
   if (options === undefined && optional) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  // A Proxy's traps may throw, and a revoked Proxy makes even Array.isArray throw: a bad argument,
+  // not a raw TypeError.
+  if (typeof options !== 'object' || options === null || readCallerValue(operation, () => isArray(options), what, what) === true) {
     throw invalid(operation, `${what} must be an object`, { argument: what });
   }
-  for (const key of Object.keys(options)) {
+  for (const key of readCallerValue(operation, () => Object.keys(options), what, what) as string[]) {
     if (!allowed.includes(key)) throw invalid(operation, `unknown key '${key}' in ${what}`, { argument: key, allowed: [...allowed] });
   }
 }

@@ -413,6 +413,33 @@ export function defineHostileArgumentTests(
       });
     });
 
+    it('options, open flags and batch entries whose reading throws are ERR_INVALID_ARGUMENT; a flag getter is read once', async function () {
+      await withFile(async (io, fd) => {
+        const keysThrow = (): object => new Proxy({}, { ownKeys() { throw new Error('hostile ownKeys'); } });
+        const getterThrows = (key: string): object => Object.defineProperty({}, key, { enumerable: true, get: () => { throw new Error('hostile getter'); } });
+        const revoked = (): object => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; };
+        for (const make of [keysThrow, () => getterThrows('dataOnly'), revoked]) {
+          await expectCode(() => io.fsync(fd, make() as { dataOnly?: boolean }), 'ERR_INVALID_ARGUMENT');
+          await expectCode(() => io.writeDurable(fd, new Uint8Array(2), 0, make() as { dataOnly?: boolean }), 'ERR_INVALID_ARGUMENT');
+        }
+        for (const make of [keysThrow, () => getterThrows('create'), revoked]) {
+          await expectCode(() => io.open('g', make() as { create?: boolean }), 'ERR_INVALID_ARGUMENT');
+        }
+        for (const make of [keysThrow, () => getterThrows('offsetBytes'), revoked]) {
+          const err = await expectCode(() => writeBatch(io, [{ fd, buffer: new Uint8Array(2), offsetBytes: 0 }, make() as { fd: number; buffer: Uint8Array; offsetBytes: number }]), 'ERR_INVALID_ARGUMENT');
+          expect(err.details['index']).to.equal(1);
+        }
+        // A flag whose getter answers true when checked and something else later must not pass
+        // the check with one value and be used with another: it is read exactly once.
+        let reads = 0;
+        const flags = Object.defineProperty({ write: true }, 'create', { enumerable: true, get: () => (++reads === 1 ? true : 'yes') });
+        const created = await io.open('g', flags as { write: boolean; create: boolean });
+        expect(reads).to.equal(1);
+        await io.close(created);
+        return ORIGINAL;
+      });
+    });
+
     it('vectors that are not arrays are ERR_INVALID_ARGUMENT', async function () {
       await withFile(async (io, fd) => {
         const one = new Uint8Array(2);
