@@ -47,10 +47,18 @@ export const R_FIO_SQPOLL = 'fio io_uring, sqthread_poll';
  */
 export const R_BATCH = 'UringIo readBatch/writeBatch';
 
+/**
+ * bench/reference/ring-append.c: synced appends from C on a ring set up and woken as UringIo's
+ * (same flags, write linked to fdatasync, eventfd waited on in epoll), no JavaScript runtime. A
+ * diagnostic runner: UringIo ÷ it is what Node costs, it ÷ fio what the ring and wake-up cost.
+ */
+export const R_C_RING = 'C on the same ring and wake-up';
+
 /** How a missing runner is named in "n/a (fio not run)". */
 const SHORT_RUNNERS: Readonly<Record<string, string>> = {
   [R_URING]: 'UringIo', [R_STORAGE]: 'Storage', [R_PROMISES]: 'fs.promises', [R_UV]: 'UV_USE_IO_URING=1', [R_FIO]: 'fio', [R_LINKED]: 'writeDurable',
   [R_SQPOLL]: 'UringIo sqpoll', [R_FIO_SQPOLL]: 'fio sqthread_poll', [R_BATCH]: 'readBatch/writeBatch',
+  [R_C_RING]: 'C on the same ring',
 };
 
 /** The runner that stands for UringIo on a row: synced appends go through writeDurable (write and fdatasync linked). */
@@ -130,6 +138,9 @@ export const GOALS: readonly Goal[] = [
   // mode for them on this machine.
   { subject: R_SQPOLL, subjectText: 'UringIo with sqpoll', reference: R_FIO_SQPOLL, referenceText: 'fio --sqthread_poll=1', minRatio: 1.0, workloads: ['read', 'write', 'append'] },
   { subject: R_SQPOLL, subjectText: 'synced appends on UringIo sqpoll', reference: R_FIO, referenceText: 'fio io_uring (no SQPOLL)', minRatio: 1.0, workloads: ['append'] },
+  // Not a goal: a diagnosis of the append gap. The same ring, link and wake-up driven from C
+  // instead of Node; what UringIo misses here is the runtime's, not the ring's.
+  { subject: R_LINKED, subjectText: 'synced appends (writeDurable), diagnostic', reference: R_C_RING, referenceText: 'C on the same ring and wake-up', minRatio: 1.0, workloads: ['append'] },
   // The batch API: one promise per QD operations, against fio at the same depth.
   { subject: R_BATCH, subjectText: 'UringIo readBatch/writeBatch (batches of QD)', reference: R_FIO, referenceText: 'fio io_uring', minRatio: 1.0, workloads: RANDOM_WORKLOADS },
 ];

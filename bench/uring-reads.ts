@@ -6,7 +6,10 @@
  * UringIo (blob readInto/writeAt, and writeAtDurable for synced appends: readInto fills the
  * caller's buffer as the raw read does, where readAt would add an allocation per read), fs.promises, Node's own io_uring (fs callbacks in a
  * child process started with UV_USE_IO_URING=1) and fio's io_uring engine, on the same file,
- * block size, depth and buffered/direct mode.
+ * block size, depth and buffered/direct mode. On synced appends also a C program driving a ring
+ * set up and woken exactly as UringIo's (`reference/ring-append.c`, built with `cc` at start,
+ * left out with the reason printed where it cannot be): it separates what the ring and its
+ * wake-up cost from what the JavaScript runtime costs.
  *
  *   node --import tsx bench/uring-reads.ts [--quick] [--depth 1,8,64,256] [--seconds 0.8] [--runs 5]
  *        [--workloads read,read-direct,write,write-direct,append] [--file-mib 256] [--fio | --no-fio]
@@ -37,7 +40,8 @@ import { loadBinding, packageRoot } from '../src/native/binding.js';
 import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
 import { readBatch, writeBatch, type BatchEntry } from '../src/batch/index.js';
-import { evaluateGoals, goalsTableLines, R_BATCH, R_FIO, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
+import { buildRingAppend, ringAppend } from './ring-append.js';
+import { evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_FIO, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
   type Figures, type Row, type Workload } from './uring-goals.js';
 
 const BLOCK = 4096;
@@ -387,6 +391,9 @@ async function main(args: Args): Promise<void> {
       let sqpollEnd = 0;
       let fsEnd = 0;
       const appendFioPath = join(dir, 'append-fio.bin');
+      const ringAppendBuild = buildRingAppend(dir);
+      if ('reason' in ringAppendBuild) console.log(`${R_C_RING}: not run, ${ringAppendBuild.reason}`);
+      const ringAppendBinary = 'binary' in ringAppendBuild ? ringAppendBuild.binary : undefined;
       const fioAppend = (engineArgs: readonly string[]): Promise<Figures> => {
         rmSync(appendFioPath, { force: true });
         return Promise.resolve(fio(['--name=sync-append', `--filename=${appendFioPath}`, '--rw=write', `--bs=${BLOCK}`, '--size=256M',
@@ -417,6 +424,7 @@ async function main(args: Args): Promise<void> {
         }, ordinary)] as const] : []),
         [R_UV, () => uvUringInChild({ filePath: join(dir, 'append-uv.bin'), baseBytes: 0, blocks: 1, depth: 1, seconds: args.seconds, write: true, direct: false, append: true })],
         ...(withFio ? [[R_FIO, () => fioAppend([])] as const] : []),
+        ...(ringAppendBinary !== undefined ? [[R_C_RING, () => Promise.resolve(ringAppend(ringAppendBinary, join(dir, 'append-c.bin'), args.seconds))] as const] : []),
         ...(withFio && sqpollIo !== undefined ? [[R_FIO_SQPOLL, () => fioAppend(['--sqthread_poll=1'])] as const] : []),
       ]);
       await io.close(afd);
