@@ -9,7 +9,7 @@
 import { stat } from 'node:fs/promises';
 import { ErrorCodes, StorageError, isErrorCode, isStorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
-import { checkOptionKeys } from '../interfaces/validate.js';
+import { snapshotOptions } from '../interfaces/validate.js';
 import { FsIo } from './fs/index.js';
 import { UringIo } from './iouring/index.js';
 
@@ -64,11 +64,14 @@ async function checkRoot(root: unknown): Promise<void> {
  * `ERR_IOURING_UNAVAILABLE` for `'iouring'` where io_uring cannot start, or the errno code
  * (`ENOENT`, `ENOTDIR`, `EACCES`...) when the root is missing or unusable, naming `openIo` and the root.
  */
-export async function openIo(options: OpenIoOptions): Promise<Io> {
-  if (typeof options !== 'object' || options === null) {
+export async function openIo(callerOptions: OpenIoOptions): Promise<Io> {
+  if (typeof callerOptions !== 'object' || callerOptions === null) {
     throw new StorageError('ERR_INVALID_ARGUMENT', 'openIo: options must be an object', { operation: 'openIo', argument: 'options' });
   }
-  checkOptionKeys('openIo', options, OPEN_IO_OPTION_NAMES);
+  const options = snapshotOptions('openIo', callerOptions, OPEN_IO_OPTION_NAMES);
+  if (options.explainFallback !== undefined && typeof options.explainFallback !== 'boolean') {
+    throw new StorageError('ERR_INVALID_ARGUMENT', 'openIo: options.explainFallback must be a boolean', { operation: 'openIo', argument: 'explainFallback' });
+  }
   const backend = options.backend ?? 'auto';
   if (backend === 'auto' || backend === 'iouring' || backend === 'fs') await checkRoot(options.root);
   const uringOptions = options.queueDepth === undefined ? { root: options.root } : { root: options.root, queueDepth: options.queueDepth };

@@ -261,7 +261,7 @@ export interface BufferListSnapshot {
 }
 
 /** Reads a property of a caller's list: a getter or Proxy trap that throws is a bad argument, not a crash. */
-function readCallerValue(operation: string, read: () => unknown, argument = 'buffers', what = 'buffer list'): unknown {
+export function readCallerValue(operation: string, read: () => unknown, argument = 'buffers', what = 'buffer list'): unknown {
   try {
     return read();
   } catch (err) {
@@ -700,9 +700,13 @@ export function blobNameFromFileName(fileName: string): Uint8Array | undefined {
 /** A `[min, max]` version range of u16 values with `min <= max`; default `[0, 0]`. */
 export function checkVersions(operation: string, versions: unknown): readonly [number, number] {
   if (versions === undefined) return [0, 0];
-  if (!Array.isArray(versions) || versions.length !== 2) throw invalid(operation, 'versions must be [min, max]', { argument: 'versions' });
-  const min = checkUnsigned(operation, 'versions[0]', versions[0], BLOB_VERSION_MAX);
-  const max = checkUnsigned(operation, 'versions[1]', versions[1], BLOB_VERSION_MAX);
+  // Read once each, through readCallerValue: a Proxy's trap (or a revoked Proxy) may throw.
+  const read = (get: () => unknown): unknown => readCallerValue(operation, get, 'versions', 'versions');
+  if (read(() => isArray(versions)) !== true) throw invalid(operation, 'versions must be [min, max]', { argument: 'versions' });
+  const list = versions as readonly unknown[];
+  if (read(() => list.length) !== 2) throw invalid(operation, 'versions must be [min, max]', { argument: 'versions' });
+  const min = checkUnsigned(operation, 'versions[0]', read(() => list[0]), BLOB_VERSION_MAX);
+  const max = checkUnsigned(operation, 'versions[1]', read(() => list[1]), BLOB_VERSION_MAX);
   if (min > max) throw invalid(operation, 'versions must satisfy min <= max', { argument: 'versions' });
   return [min, max];
 }
@@ -740,8 +744,7 @@ const TIME_MS_MAX = 8.64e15;
 
 /** An attribute change: known keys only, each in range (mode 0..0o7777, ids -1..2^32-2, finite times). */
 export function checkAttributeChange(operation: string, change: unknown): AttributeChange {
-  checkOptionKeys(operation, change, ['mode', 'uid', 'gid', 'atimeMs', 'mtimeMs'], 'change');
-  const c = change as Record<string, unknown>;
+  const c = snapshotOptions(operation, change as Record<string, unknown>, ['mode', 'uid', 'gid', 'atimeMs', 'mtimeMs'], 'change');
   if (c['mode'] !== undefined) checkUnsigned(operation, 'mode', c['mode'], 0o7777);
   for (const key of ['uid', 'gid']) {
     const v = c[key];
@@ -764,6 +767,26 @@ export function checkSymlinkTarget(operation: string, target: unknown): string {
     throw new StorageError('ENAMETOOLONG', `${operation}: target too long`, { operation, limit: PATH_BYTES_MAX });
   }
   return target;
+}
+
+/**
+ * {@link checkOptionKeys}, then every key of `allowed` read exactly once (own or inherited, in
+ * `allowed` order; a throwing getter or Proxy trap is `ERR_INVALID_ARGUMENT` naming the key): the
+ * result is a plain object of the values read, keys whose value is `undefined` left out. Callers
+ * check and use only this snapshot, so a getter that changes its answer cannot pass a check with
+ * one value and act with another, and later changes to the caller's object change nothing.
+ */
+export function snapshotOptions<T extends object>(operation: string, options: T, allowed: readonly string[], what?: string): T;
+export function snapshotOptions<T extends object>(operation: string, options: T | undefined, allowed: readonly string[], what: string, optional: true): T | undefined;
+export function snapshotOptions<T extends object>(operation: string, options: T | undefined, allowed: readonly string[], what = 'options', optional = false): T | undefined {
+  checkOptionKeys(operation, options, allowed, what, optional);
+  if (options === undefined) return undefined;
+  const snapshot: Record<string, unknown> = {};
+  for (const key of allowed) {
+    const value = readCallerValue(operation, () => (options as Record<string, unknown>)[key], key, what);
+    if (value !== undefined) snapshot[key] = value;
+  }
+  return snapshot as T;
 }
 
 /**

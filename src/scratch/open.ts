@@ -8,7 +8,7 @@
  */
 import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
-import { checkOptionKeys, normalizePath } from '../interfaces/validate.js';
+import { snapshotOptions, normalizePath } from '../interfaces/validate.js';
 import { ScratchAllocator } from './allocator.js';
 import { ScratchRegion } from './region.js';
 import { SCRATCH_DIRECTORY_DEFAULT, createAnonymousFile, ensureDirectory, sweepScratch } from './scratch-file.js';
@@ -87,8 +87,8 @@ function optionalBoolean(value: unknown, argument: string): boolean | undefined 
  * without direct I/O, `ENOSPC` when the disk cannot hold `capacityBytes`, and the Io's errors from
  * creating the file or directory (`ENOENT` for a missing parent of `path`, `ERR_PATH_ESCAPE`...).
  */
-export async function openScratch(io: Io, options: ScratchOptions): Promise<ScratchRegion> {
-  checkOptionKeys('scratch.open', options, OPTION_NAMES);
+export async function openScratch(io: Io, callerOptions: ScratchOptions): Promise<ScratchRegion> {
+  const options = snapshotOptions('scratch.open', callerOptions, OPTION_NAMES);
   const directRequested = optionalBoolean(options.direct, 'direct');
   const checksums = optionalBoolean(options.checksums, 'checksums') ?? true;
   if (directRequested === true && !io.features.direct) {
@@ -121,7 +121,9 @@ export async function openScratch(io: Io, options: ScratchOptions): Promise<Scra
     try {
       return new ScratchAllocator(allocatorOptions);
     } catch (err) {
-      if (err instanceof StorageError) throw new StorageError(err.code, err.message, { ...err.details, operation: 'scratch.open' });
+      if (err instanceof StorageError) {
+        throw new StorageError(err.code, err.message.replace(/^scratch\.allocator:/, 'scratch.open:'), { ...err.details, operation: 'scratch.open' });
+      }
       throw err;
     }
   };

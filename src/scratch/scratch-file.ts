@@ -14,7 +14,7 @@
  */
 import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
-import { checkOptionKeys, normalizePath } from '../interfaces/validate.js';
+import { snapshotOptions, normalizePath } from '../interfaces/validate.js';
 
 /** Default scratch directory, relative to the Io root. */
 export const SCRATCH_DIRECTORY_DEFAULT = '.faultline-scratch';
@@ -93,8 +93,8 @@ export interface SweepScratchOptions {
  * names matching {@link SCRATCH_FILE_PATTERN} are touched. `openScratch` runs it already; call it
  * yourself at startup to reclaim space without opening a region.
  */
-export async function sweepScratch(io: Io, options: SweepScratchOptions = {}): Promise<number> {
-  checkOptionKeys('scratch.sweep', options, ['directory']);
+export async function sweepScratch(io: Io, callerOptions: SweepScratchOptions = {}): Promise<number> {
+  const options = snapshotOptions('scratch.sweep', callerOptions, ['directory']);
   const directory = normalizePath('scratch.sweep', options.directory ?? SCRATCH_DIRECTORY_DEFAULT);
   let names: string[];
   try {

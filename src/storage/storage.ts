@@ -44,7 +44,7 @@ import type { Io } from '../interfaces/io.js';
 import { BLOB_HEADER_BYTES, BLOB_SIZE_MAX_BYTES } from '../interfaces/limits.js';
 import type { BlobName, BlobOpenOptions, OpenedBlob, Storage } from '../interfaces/storage.js';
 import {
-  blobFileName, blobNameFromFileName, checkBuffer, checkOptionKeys, checkPartitionName, checkVersions,
+  blobFileName, blobNameFromFileName, checkBuffer, snapshotOptions, checkPartitionName, checkVersions,
 } from '../interfaces/validate.js';
 import type { FileAccess } from './access.js';
 import { StorageBlob } from './blob.js';
@@ -92,15 +92,14 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
  */
 export function createStorage(io: Io, options?: StorageOptions): Storage {
   if (typeof io !== 'object' || io === null) {
-    throw new StorageError('ERR_INVALID_ARGUMENT', 'io must be an Io', { operation: 'createStorage', argument: 'io' });
+    throw new StorageError('ERR_INVALID_ARGUMENT', 'createStorage: io must be an Io', { operation: 'createStorage', argument: 'io' });
   }
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new StorageError('ERR_INVALID_ARGUMENT', 'options must be an object', { operation: 'createStorage', argument: 'options' });
+    throw new StorageError('ERR_INVALID_ARGUMENT', 'createStorage: options must be an object', { operation: 'createStorage', argument: 'options' });
   }
-  checkOptionKeys('createStorage', options, ['direct'], 'options', true);
-  const direct = options?.direct;
+  const direct = snapshotOptions('createStorage', options, ['direct'], 'options', true)?.direct;
   if (direct !== undefined && typeof direct !== 'boolean') {
-    throw new StorageError('ERR_INVALID_ARGUMENT', 'options.direct must be a boolean', { operation: 'createStorage', argument: 'direct' });
+    throw new StorageError('ERR_INVALID_ARGUMENT', 'createStorage: options.direct must be a boolean', { operation: 'createStorage', argument: 'direct' });
   }
   if (direct === true) {
     const alignmentBytes = io.features.directAlignmentBytes;
@@ -263,8 +262,7 @@ class IoStorage implements Storage {
     return this.track(operation, async () => {
       checkPartitionName(operation, partition);
       const fileName = blobFileName(operation, name);
-      checkOptionKeys(operation, options, BLOB_OPEN_OPTION_NAMES, 'options', true);
-      const [versionMin, versionMax] = checkVersions(operation, options?.versions);
+      const [versionMin, versionMax] = checkVersions(operation, snapshotOptions(operation, options, BLOB_OPEN_OPTION_NAMES, 'options', true)?.versions);
       const path = `${partition}/${fileName}`;
       return this.partitionLocks.run(partition, operation, async () => {
         const partitionNeedsRootSync = await this.ensurePartition(partition);
@@ -431,8 +429,7 @@ class IoStorage implements Storage {
       const fileName = blobFileName(operation, name);
       // The snapshot, not `data`: its getters are the engine's (a subclass may lie about byteLength).
       const view = checkBuffer(operation, data, BLOB_SIZE_MAX_BYTES);
-      checkOptionKeys(operation, options, BLOB_OPEN_OPTION_NAMES, 'options', true);
-      const [, versionMax] = checkVersions(operation, options?.versions);
+      const [, versionMax] = checkVersions(operation, snapshotOptions(operation, options, BLOB_OPEN_OPTION_NAMES, 'options', true)?.versions);
       const path = `${partition}/${fileName}`;
       const tempPath = `${path}${ATOMIC_TEMP_SUFFIX}`;
       await this.partitionLocks.run(partition, operation, async () => {

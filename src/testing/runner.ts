@@ -13,7 +13,7 @@
  */
 import * as nodeTest from 'node:test';
 import { StorageError } from '../interfaces/errors.js';
-import { checkOptionKeys } from '../interfaces/validate.js';
+import { snapshotOptions } from '../interfaces/validate.js';
 
 /** A runner function as each runner types it; only called through the adapters below. */
 type RunnerFunction = (...args: never[]) => unknown;
@@ -113,7 +113,7 @@ export function testRunner(caller: string, timeoutMs: number, functions?: TestRu
     if (typeof functions !== 'object' || functions === null) {
       throw badRunner(caller, `${caller}: the test runner argument must be an object such as { describe, it }`);
     }
-    checkOptionKeys(caller, functions, RUNNER_KEYS, 'test runner');
+    functions = snapshotOptions(caller, functions, RUNNER_KEYS, 'test runner');
     if (typeof functions.it !== 'function') throw badRunner(caller, `${caller}: the test runner argument needs an 'it' function`);
   }
   const given = functions ?? globalRunner();

@@ -7,7 +7,7 @@
  * stops at the first failure. `FAULTLINE_SEED` runs that one seed only.
  */
 import { StorageError } from '../interfaces/errors.js';
-import { checkOptionKeys } from '../interfaces/validate.js';
+import { snapshotOptions } from '../interfaces/validate.js';
 import { Simulation, type SimNode } from '../backends/sim/simulation.js';
 import type { FaultConfig, FaultPresetName } from '../backends/sim/faults.js';
 import type { SimProfile } from '../backends/sim/disk.js';
@@ -79,7 +79,7 @@ export function simulationTest(
   runner?: TestRunnerFunctions,
 ): void {
   if (typeof name !== 'string' || name.length === 0) throw invalid('name must be a non-empty string', 'name');
-  checkOptionKeys('simulationTest', options, OPTION_NAMES);
+  options = snapshotOptions('simulationTest', options, OPTION_NAMES);
   if (typeof body !== 'function') throw invalid('body must be a function', 'body');
   const seeds = seedList(options.seeds);
   const profile = options.profile ?? 'posix';

@@ -73,7 +73,7 @@ import {
   checkRangeEnd, checkSnapshotsUsable, checkUnsigned, copyInto, snapshotBuffers, type ResolvedOpenFlags,
   checkFileSize, lastNameTooLong, nameTooLongError, nameTooLongPrefix, parsePath, renameTrailingError,
   trailingError, truncateBuffers, writableBytes, type EntryKind, type ParsedPath, type TrailingOperation,
-  checkOptionKeys,
+  snapshotOptions,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
 import { BouncePool } from '../../common/bounce-pool.js';
@@ -240,11 +240,18 @@ export class FsIo implements Io {
    * Opens an Io rooted at `options.root`. Throws `StorageError` synchronously when the root is
    * missing (`ENOENT`), not a directory (`ENOTDIR`), or an option is malformed.
    */
-  constructor(options: FsIoOptions) {
-    if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root === '') {
-      throw new StorageError('ERR_INVALID_ARGUMENT', 'FsIo: options.root must be a non-empty string', { argument: 'root' });
+  constructor(callerOptions: FsIoOptions) {
+    const rootMissing = (): StorageError => new StorageError('ERR_INVALID_ARGUMENT', 'FsIo: options.root must be a non-empty string', { argument: 'root' });
+    if (typeof callerOptions !== 'object' || callerOptions === null) throw rootMissing();
+    // Read once: the checks below and the backend see the same values, whatever getters return.
+    const options = snapshotOptions('FsIo', callerOptions, FS_IO_OPTION_NAMES);
+    if (typeof options.root !== 'string' || options.root === '') throw rootMissing();
+    if (options.fs !== undefined && (typeof options.fs !== 'object' || options.fs === null)) {
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'FsIo: options.fs must be an fs module object', { argument: 'fs' });
     }
-    checkOptionKeys('FsIo', options, FS_IO_OPTION_NAMES);
+    if (options.backendName !== undefined && (typeof options.backendName !== 'string' || options.backendName === '')) {
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'FsIo: options.backendName must be a non-empty string', { argument: 'backendName' });
+    }
     const custom = options.fs !== undefined;
     this.custom = custom;
     this.fs = options.fs ?? (nodeFs as unknown as FsLike);
@@ -255,7 +262,7 @@ export class FsIo implements Io {
       O_DIRECTORY: constants.O_DIRECTORY ?? 0, O_NOFOLLOW: constants.O_NOFOLLOW ?? 0,
     };
     // Off Linux the kernel's codes differ in places (macOS: unlink of a directory is EPERM).
-    this.emulate = options.emulateLinux ?? (custom || process.platform !== 'linux');
+    this.emulate = checkCapabilityOption('emulateLinux', options.emulateLinux) ?? (custom || process.platform !== 'linux');
     this.fileSizeMaxBytes = custom ? FSIO_CUSTOM_FILE_SIZE_MAX_BYTES : FILE_SIZE_MAX_BYTES;
     const fdCountMax = checkUnsigned('FsIo', 'fdCountMax', options.fdCountMax ?? FD_COUNT_MAX_DEFAULT, 0x7fff_ffff);
     this.inFlightCountMax = checkUnsigned('FsIo', 'inFlightCountMax', options.inFlightCountMax ?? IN_FLIGHT_COUNT_MAX_DEFAULT, 0x7fff_ffff);
@@ -1183,7 +1190,7 @@ export class FsIo implements Io {
   }
 }
 
-function checkCapabilityOption(name: keyof FsIoCapabilities | 'kernelResolution', value: unknown): boolean | undefined {
+function checkCapabilityOption(name: keyof FsIoCapabilities | 'kernelResolution' | 'emulateLinux', value: unknown): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
   throw new StorageError('ERR_INVALID_ARGUMENT', `FsIo: options.${name} must be a boolean`, { argument: name });
 }

@@ -56,7 +56,7 @@ import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js
 import {
   checkAllocateRange, checkBuffer, checkFd, checkFsyncOptions, checkLength, checkOffset,
   checkOpenFlags, checkRangeEnd, checkUnsigned, atSplit, kernelPath, parsePath, type ParsedPath,
-  checkOptionKeys, detachedInFlight, intrinsicByteLength, isSnapshotUsable, isUint8Array, snapshotBuffers,
+  snapshotOptions, detachedInFlight, intrinsicByteLength, isSnapshotUsable, isUint8Array, snapshotBuffers,
   type BatchEntrySnapshot,
 } from '../../interfaces/validate.js';
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
@@ -202,12 +202,15 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * start, `ENOENT`/`ENOTDIR`/`EACCES` when the root cannot be opened, `ERR_INVALID_ARGUMENT` or
    * `ERR_LIMIT_EXCEEDED` for bad options.
    */
-  constructor(options: UringIoOptions) {
-    if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root.length === 0) {
-      throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: options.root must be a non-empty string', { operation: 'UringIo', argument: 'root' });
-    }
-    checkOptionKeys('UringIo', options, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax']);
-    if (options.registeredBuffers !== undefined) checkOptionKeys('UringIo', options.registeredBuffers, ['count', 'lengthBytes'], 'registeredBuffers');
+  constructor(callerOptions: UringIoOptions) {
+    const rootMissing = (): StorageError =>
+      new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: options.root must be a non-empty string', { operation: 'UringIo', argument: 'root' });
+    if (typeof callerOptions !== 'object' || callerOptions === null) throw rootMissing();
+    // Read once: every check below and the ring see the same values, whatever getters return.
+    const snapshot = snapshotOptions('UringIo', callerOptions, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax']);
+    const options: UringIoOptions = snapshot.registeredBuffers === undefined ? snapshot
+      : { ...snapshot, registeredBuffers: snapshotOptions('UringIo', snapshot.registeredBuffers, ['count', 'lengthBytes'], 'registeredBuffers') };
+    if (typeof options.root !== 'string' || options.root.length === 0) throw rootMissing();
     const queueDepth = options.queueDepth ?? QUEUE_DEPTH_DEFAULT;
     checkUnsigned('UringIo', 'queueDepth', queueDepth, QUEUE_DEPTH_MAX);
     if (queueDepth === 0) {

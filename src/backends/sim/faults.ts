@@ -14,7 +14,7 @@
 import picomatch from 'picomatch';
 import { StorageError } from '../../interfaces/errors.js';
 import { IO_OPERATIONS, type IoOperation } from '../../interfaces/io.js';
-import { checkOptionKeys } from '../../interfaces/validate.js';
+import { readCallerValue, snapshotOptions } from '../../interfaces/validate.js';
 import { Prng } from './prng.js';
 
 /** Every injectable fault. */
@@ -196,8 +196,9 @@ export function faultPreset(name: FaultPresetName): FaultConfig {
   }
 }
 
-function invalid(message: string, details: Record<string, unknown>): StorageError {
-  return new StorageError('ERR_INVALID_ARGUMENT', message, { operation: 'faults', ...details });
+/** `operation`: the option the message is about, named first as every message names its call. */
+function invalid(message: string, details: Record<string, unknown>, operation = 'faults'): StorageError {
+  return new StorageError('ERR_INVALID_ARGUMENT', `${operation}: ${message}`, { operation, ...details });
 }
 
 function isFaultKind(kind: unknown): kind is FaultKind {
@@ -221,13 +222,27 @@ const KIND_FIELDS: Readonly<Partial<Record<FaultKind, readonly string[]>>> = {
  */
 const ROOT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>(['stall', 'slowDisk', 'fsyncError', 'powerCut']);
 
+/** Most entries in one list field of a fault rule (operations, nodes, errnos, paths): a bound on the read. */
+const FAULT_LIST_LENGTH_MAX = 4096;
+
+/** A string or a non-empty array of them, read once (length, then each element by index) into a fresh array. */
 function stringList(kind: FaultKind, field: string, value: unknown): readonly string[] | undefined {
   if (value === undefined) return undefined;
-  const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string' && v.length > 0)) {
-    throw invalid(`fault ${field} must be a non-empty string or a non-empty array of them`, { kind, field });
+  if (typeof value === 'string' && value.length > 0) return [value];
+  const bad = (): StorageError => invalid(`fault ${field} must be a non-empty string or a non-empty array of them`, { kind, field });
+  const read = (get: () => unknown): unknown => readCallerValue('faults', get, field, `fault rule '${kind}'`);
+  if (read(() => Array.isArray(value)) !== true) throw bad();
+  const array = value as readonly unknown[];
+  const length = read(() => array.length);
+  if (typeof length !== 'number' || length === 0) throw bad();
+  if (length > FAULT_LIST_LENGTH_MAX) throw invalid(`fault ${field} lists more than ${FAULT_LIST_LENGTH_MAX} entries`, { kind, field, limit: FAULT_LIST_LENGTH_MAX });
+  const items: string[] = [];
+  for (let i = 0; i < length; i += 1) {
+    const item = read(() => array[i]);
+    if (typeof item !== 'string' || item.length === 0) throw bad();
+    items.push(item);
   }
-  return list as string[];
+  return items;
 }
 
 /**
@@ -236,8 +251,8 @@ function stringList(kind: FaultKind, field: string, value: unknown): readonly st
  * only hits files) or an empty time window would otherwise be accepted and silently inject nothing.
  */
 function checkRule(kind: FaultKind, rule: unknown): FaultRule {
-  checkOptionKeys('faults', rule, [...RULE_FIELDS, ...(KIND_FIELDS[kind] ?? [])], `fault rule '${kind}'`);
-  const r = rule as FaultRule;
+  // Read once: the rule kept is the one checked, whatever getters return or the caller changes later.
+  const r = snapshotOptions('faults', rule as FaultRule, [...RULE_FIELDS, ...(KIND_FIELDS[kind] ?? [])], `fault rule '${kind}'`);
   if (typeof r.rate !== 'number' || !(r.rate >= 0 && r.rate <= 1)) throw invalid('fault rate must be in [0, 1]', { kind });
   if (r.enabled !== undefined && typeof r.enabled !== 'boolean') throw invalid('fault enabled must be a boolean', { kind, field: 'enabled' });
   for (const key of ['afterOperations', 'atMs', 'untilMs', 'durationMs'] as const) {
@@ -248,15 +263,17 @@ function checkRule(kind: FaultKind, rule: unknown): FaultRule {
     throw invalid('fault rule can never fire: untilMs is not after atMs', { kind, field: 'untilMs' });
   }
   if (r.factor !== undefined && (typeof r.factor !== 'number' || !(r.factor >= 1))) throw invalid('fault factor must be >= 1', { kind });
-  const ops = stringList(kind, 'operation', r.operation) ?? [];
+  const opList = stringList(kind, 'operation', r.operation);
+  const ops = opList ?? [];
   for (const op of ops) {
     if (!(IO_OPERATIONS as readonly string[]).includes(op)) throw invalid('unknown operation in fault rule', { kind, value: op });
     if (!(FAULT_OPERATIONS[kind] as readonly string[]).includes(op)) {
       throw invalid(`fault rule can never fire: ${kind} cannot hit operation '${op}'`, { kind, value: op, operations: [...FAULT_OPERATIONS[kind]] });
     }
   }
-  stringList(kind, 'node', r.node);
-  const errnos = stringList(kind, 'errno', r.errno) ?? [];
+  const nodeList = stringList(kind, 'node', r.node);
+  const errnoList = stringList(kind, 'errno', r.errno);
+  const errnos = errnoList ?? [];
   for (const errno of errnos) {
     if (!(FAULT_ERRNOS as readonly string[]).includes(errno)) throw invalid(`fault errno must be one of ${FAULT_ERRNOS.join(', ')}`, { kind, field: 'errno', value: errno });
   }
@@ -264,7 +281,8 @@ function checkRule(kind: FaultKind, rule: unknown): FaultRule {
     throw invalid('fault rule can never fire: unlink and rmdir need no space, so only EIO can hit them', { kind, field: 'errno' });
   }
   if (r.mode !== undefined && r.mode !== 'lost' && r.mode !== 'phantom') throw invalid("fault mode must be 'lost' or 'phantom'", { kind, field: 'mode' });
-  const globs = stringList(kind, 'path', r.path) ?? [];
+  const globList = stringList(kind, 'path', r.path);
+  const globs = globList ?? [];
   for (const glob of globs) {
     // Simulated paths are normalized: relative, no '..', no empty, '.' or trailing components.
     const parts = glob.split('/');
@@ -276,18 +294,24 @@ function checkRule(kind: FaultKind, rule: unknown): FaultRule {
   if (globs.length > 0 && !ROOT_KINDS.has(kind) && globs.every((g) => g === '.')) {
     throw invalid(`fault rule can never fire: ${kind} cannot hit the root directory '.'`, { kind, field: 'path' });
   }
-  return r;
+  return {
+    ...r,
+    ...(opList === undefined ? {} : { operation: opList as readonly IoOperation[] }),
+    ...(nodeList === undefined ? {} : { node: nodeList }),
+    ...(errnoList === undefined ? {} : { errno: errnoList as readonly FaultErrno[] }),
+    ...(globList === undefined ? {} : { path: globList }),
+  };
 }
 
 /** Checks a whole configuration (or resolves a preset name). */
 export function checkFaultConfig(config: unknown): FaultConfig {
   if (config === undefined) return FAULTS_NONE;
   if (typeof config === 'string') return faultPreset(config as FaultPresetName);
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw invalid('faults must be an object or a preset name', {});
-  for (const key of Object.keys(config)) if (!isFaultKind(key)) throw invalid(`unknown fault kind '${key}'`, { kind: key, argument: key });
+  if (typeof config !== 'object' || config === null) throw invalid('must be an object or a preset name', {});
+  const rules = snapshotOptions('faults', config as Record<string, unknown>, FAULT_KINDS, 'faults');
   const out: Partial<Record<FaultKind, FaultRule>> = {};
   for (const kind of FAULT_KINDS) {
-    const rule = (config as Record<string, unknown>)[kind];
+    const rule = rules[kind];
     if (rule !== undefined) out[kind] = checkRule(kind, rule);
   }
   return out;
@@ -296,15 +320,21 @@ export function checkFaultConfig(config: unknown): FaultConfig {
 export function checkLatencyConfig(config: unknown): LatencyConfig {
   if (config === undefined || config === false || config === 'none') return LATENCY_NONE;
   if (config === true || config === 'default') return LATENCY_DEFAULT;
-  if (typeof config !== 'object' || config === null) throw invalid('latency must be an object, a boolean or a preset name', {});
-  checkOptionKeys('latency', config, ['minMs', 'tailMs', 'operations'], 'latency');
-  const c = config as LatencyConfig;
-  if (c.operations !== undefined) {
-    checkOptionKeys('latency', c.operations, IO_OPERATIONS, 'latency.operations');
-    for (const [op, rule] of Object.entries(c.operations)) checkOptionKeys('latency', rule, ['minMs', 'tailMs'], `latency.operations.${op}`);
+  if (typeof config !== 'object' || config === null) throw invalid('must be an object, a boolean or a preset name', {}, 'latency');
+  // Read once, nested objects too: the configuration kept is the one checked.
+  const top = snapshotOptions('latency', config as LatencyConfig, ['minMs', 'tailMs', 'operations'], 'latency');
+  let c: LatencyConfig = top;
+  if (top.operations !== undefined) {
+    const given = snapshotOptions('latency', top.operations, IO_OPERATIONS, 'latency.operations');
+    const operations: Partial<Record<IoOperation, LatencyRule>> = {};
+    for (const op of IO_OPERATIONS) {
+      const rule = given[op];
+      if (rule !== undefined) operations[op] = snapshotOptions('latency', rule, ['minMs', 'tailMs'], `latency.operations.${op}`);
+    }
+    c = { ...top, operations };
   }
   const check = (v: unknown, field: string): void => {
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw invalid('latency values must be finite numbers >= 0', { field });
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw invalid('values must be finite numbers >= 0', { field }, 'latency');
   };
   check(c.minMs, 'minMs');
   check(c.tailMs, 'tailMs');

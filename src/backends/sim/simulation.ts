@@ -12,7 +12,7 @@ import { createNodeFs, type NodeFs } from '../../nodefs/create-node-fs.js';
 import type { FsHost, SyncCapableIo } from '../../interfaces/namespace-io.js';
 import { StorageError } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
-import { checkOptionKeys } from '../../interfaces/validate.js';
+import { snapshotOptions } from '../../interfaces/validate.js';
 import { canonicalSeed, Prng, type SimSeed } from './prng.js';
 import { Scheduler } from './scheduler.js';
 import { Trace } from './trace.js';
@@ -303,8 +303,8 @@ export class SimNode implements SimNodeContext {
    * one call are distinct by `digest`; the same state found by a later call has the same digest,
    * so callers deduplicate across calls with a set of digests.
    */
-  crashStates(options: CrashStatesOptions): CrashStateList {
-    checkOptionKeys('crashStates', options, ['limit', 'exploreMax']);
+  crashStates(callerOptions: CrashStatesOptions): CrashStateList {
+    const options = snapshotOptions('crashStates', callerOptions, ['limit', 'exploreMax']);
     const limit = options.limit;
     if (!Number.isInteger(limit) || limit < 1) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'crashStates: limit must be a positive integer', { operation: 'crashStates', argument: 'limit' });
@@ -406,24 +406,26 @@ export class Simulation {
   /** @internal Set when built with `intercept: true`. */
   readonly interception: Interception | undefined;
 
-  constructor(options: SimulationOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw new StorageError('ERR_INVALID_ARGUMENT', 'Simulation needs an options object with a seed', { argument: 'options' });
+  constructor(callerOptions: SimulationOptions) {
+    if (typeof callerOptions !== 'object' || callerOptions === null) {
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'Simulation: needs an options object with a seed', { operation: 'Simulation', argument: 'options' });
     }
-    checkOptionKeys('Simulation', options, SIMULATION_OPTION_NAMES);
+    // Read once: a getter cannot make the checked configuration differ from the one simulated.
+    const options = snapshotOptions('Simulation', callerOptions, SIMULATION_OPTION_NAMES);
     this.seedText = canonicalSeed(options.seed);
     this.seed = options.seed;
     const profile = options.profile ?? 'posix';
-    if (!SIM_PROFILES.includes(profile)) throw new StorageError('ERR_INVALID_ARGUMENT', 'unknown profile', { argument: 'profile', value: String(profile) });
+    if (!SIM_PROFILES.includes(profile)) throw new StorageError('ERR_INVALID_ARGUMENT', 'Simulation: unknown profile', { operation: 'Simulation', argument: 'profile', value: String(profile) });
     this.profile = profile;
     const sector = options.sectorSizeBytes ?? 4096;
-    if (sector !== 512 && sector !== 4096) throw new StorageError('ERR_INVALID_ARGUMENT', 'sectorSizeBytes must be 512 or 4096', { argument: 'sectorSizeBytes' });
+    if (sector !== 512 && sector !== 4096) throw new StorageError('ERR_INVALID_ARGUMENT', 'Simulation: sectorSizeBytes must be 512 or 4096', { operation: 'Simulation', argument: 'sectorSizeBytes' });
     this.sectorSizeBytes = sector;
     this.capacityBytes = positive('capacityBytes', options.capacityBytes, Number.MAX_SAFE_INTEGER);
     this.dirtyBytesMax = positive('dirtyBytesMax', options.dirtyBytesMax, 16 * 1024 * 1024);
     const timeLimitMs = positive('timeLimitMs', options.timeLimitMs, Number.POSITIVE_INFINITY);
     this.latency = checkLatencyConfig(options.latency);
-    this.faults = new FaultController(checkFaultConfig(options.faults));
+    const faultConfig = checkFaultConfig(options.faults);
+    this.faults = new FaultController(faultConfig);
     this.scheduler = new Scheduler(timeLimitMs);
     this.scheduler.describePending = () => {
       const nodes: Record<string, unknown> = {};
@@ -433,12 +435,17 @@ export class Simulation {
     this.clock = this.scheduler;
     this.trace = new Trace(positive('traceCapacity', options.traceCapacity, 65_536), this.nodeNames);
     this.workload = new Prng(this.seedText, 'workload');
-    this.options = { ...options };
+    // The checked copies of object configurations: later changes to the caller's objects change nothing.
+    this.options = {
+      ...options,
+      ...(typeof options.faults === 'object' && options.faults !== null ? { faults: faultConfig } : {}),
+      ...(typeof options.latency === 'object' && options.latency !== null ? { latency: this.latency } : {}),
+    };
     if (options.faultFilter !== undefined && typeof options.faultFilter !== 'function') {
-      throw new StorageError('ERR_INVALID_ARGUMENT', 'faultFilter must be a function', { argument: 'faultFilter' });
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'Simulation: faultFilter must be a function', { operation: 'Simulation', argument: 'faultFilter' });
     }
     if (options.intercept !== undefined && typeof options.intercept !== 'boolean') {
-      throw new StorageError('ERR_INVALID_ARGUMENT', 'intercept must be a boolean', { argument: 'intercept' });
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'Simulation: intercept must be a boolean', { operation: 'Simulation', argument: 'intercept' });
     }
     // Last: a simulation that failed to build must not leave node:fs patched.
     this.interception = options.intercept === true
@@ -469,7 +476,7 @@ export class Simulation {
   node(name: string): SimNode {
     let node = this.nodesByName.get(name);
     if (node === undefined) {
-      if (typeof name !== 'string' || name.length === 0) throw new StorageError('ERR_INVALID_ARGUMENT', 'node name must be a non-empty string', { argument: 'name' });
+      if (typeof name !== 'string' || name.length === 0) throw new StorageError('ERR_INVALID_ARGUMENT', 'sim.node: node name must be a non-empty string', { operation: 'node', argument: 'name' });
       if (this.nodeList.length >= 0xffff) throw new StorageError('ERR_LIMIT_EXCEEDED', 'too many nodes', { limit: 0xffff });
       node = new SimNode(this, name, this.nodeList.length, {
         profile: this.profile, capacityBytes: this.capacityBytes, dirtyBytesMax: this.dirtyBytesMax,
@@ -526,7 +533,7 @@ export class Simulation {
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
-    throw new StorageError('ERR_INVALID_ARGUMENT', `${name} must be a positive number`, { argument: name });
+    throw new StorageError('ERR_INVALID_ARGUMENT', `Simulation: ${name} must be a positive number`, { operation: 'Simulation', argument: name });
   }
   return value;
 }
