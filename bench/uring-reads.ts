@@ -63,29 +63,36 @@ function offsets(seed: number, blocks: number): () => number {
   };
 }
 
-/** Runs `depth` loops of `op` until `seconds` pass; returns ops/s and CPU time per op. */
-async function timed(depth: number, seconds: number, blocks: number, op: (buffer: Uint8Array, offsetBytes: number) => Promise<unknown>,
-  alloc: (n: number) => Uint8Array): Promise<Figures> {
-  const endMs = performance.now() + seconds * 1000;
-  let count = 0;
+/** Runs `work`, which resolves with the operations it made, and turns its wall and CPU time into figures. */
+async function measured(work: () => Promise<number>): Promise<Figures> {
   const cpuStart = process.cpuUsage();
-  const loops = Array.from({ length: depth }, async (_, i) => {
-    const next = offsets(i + 1, blocks);
-    const buffer = alloc(BLOCK);
-    buffer.fill(i & 0xff);
-    while (performance.now() < endMs) {
-      // Check the clock only every 64 ops: performance.now() is not free at 1M ops/s.
-      for (let k = 0; k < 64; k += 1) {
-        await op(buffer, next());
-        count += 1;
-      }
-    }
-  });
   const startMs = performance.now();
-  await Promise.all(loops);
+  const count = await work();
   const elapsedMs = performance.now() - startMs;
   const cpu = process.cpuUsage(cpuStart);
   return { opsPerSecond: count / (elapsedMs / 1000), cpuUsPerOp: (cpu.user + cpu.system) / Math.max(count, 1) };
+}
+
+/** Runs `depth` loops of `op` until `seconds` pass; returns ops/s and CPU time per op. */
+function timed(depth: number, seconds: number, blocks: number, op: (buffer: Uint8Array, offsetBytes: number) => Promise<unknown>,
+  alloc: (n: number) => Uint8Array): Promise<Figures> {
+  return measured(async () => {
+    const endMs = performance.now() + seconds * 1000;
+    let count = 0;
+    await Promise.all(Array.from({ length: depth }, async (_, i) => {
+      const next = offsets(i + 1, blocks);
+      const buffer = alloc(BLOCK);
+      buffer.fill(i & 0xff);
+      while (performance.now() < endMs) {
+        // Check the clock only every 64 ops: performance.now() is not free at 1M ops/s.
+        for (let k = 0; k < 64; k += 1) {
+          await op(buffer, next());
+          count += 1;
+        }
+      }
+    }));
+    return count;
+  });
 }
 
 async function warmAndTime(depth: number, seconds: number, blocks: number, op: (buffer: Uint8Array, offsetBytes: number) => Promise<unknown>,
@@ -118,12 +125,7 @@ async function timedBatches(depth: number, seconds: number, blocks: number, batc
     return count;
   };
   await run(performance.now() + WARMUP_SECONDS * 1000);
-  const cpuStart = process.cpuUsage();
-  const startMs = performance.now();
-  const count = await run(startMs + seconds * 1000);
-  const elapsedMs = performance.now() - startMs;
-  const cpu = process.cpuUsage(cpuStart);
-  return { opsPerSecond: count / (elapsedMs / 1000), cpuUsPerOp: (cpu.user + cpu.system) / Math.max(count, 1) };
+  return measured(() => run(performance.now() + seconds * 1000));
 }
 
 function fsCallback(fd: number, write: boolean): (buffer: Uint8Array, offsetBytes: number) => Promise<number> {

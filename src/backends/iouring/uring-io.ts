@@ -342,22 +342,22 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     // (no such frame) gets the error as it will stay.
     const fromCompletion = !request.settled;
     const batch = request.batch;
-    if (result === RESULT_DETACHED) {
-      this.recorder.finish(op, false);
-      const err = detachedInFlight(op, fromCompletion ? { fd: request.fd, fromCompletion } : { fd: request.fd });
-      if (batch === undefined) request.reject(err);
-      else batch.fail(request.batchIndex, err);
-    } else if (result < 0) {
-      this.recorder.finish(op, false);
-      const details = { fd: request.fd, offsetBytes: request.number1, lengthBytes };
-      const err = this.fail(result, op, fromCompletion ? { ...details, fromCompletion } : details);
-      if (batch === undefined) request.reject(err);
-      else batch.fail(request.batchIndex, err);
-    } else {
+    if (result >= 0) {
       this.recorder.finish(op, true, result);
       if (batch === undefined) request.resolve(result);
       else batch.done(request.batchIndex, result);
+      return;
     }
+    this.recorder.finish(op, false);
+    let err: StorageError;
+    if (result === RESULT_DETACHED) {
+      err = detachedInFlight(op, fromCompletion ? { fd: request.fd, fromCompletion } : { fd: request.fd });
+    } else {
+      const details = { fd: request.fd, offsetBytes: request.number1, lengthBytes };
+      err = this.fail(result, op, fromCompletion ? { ...details, fromCompletion } : details);
+    }
+    if (batch === undefined) request.reject(err);
+    else batch.fail(request.batchIndex, err);
   }
 
   /**
