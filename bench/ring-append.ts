@@ -25,9 +25,12 @@ export function buildRingAppend(dir: string): { binary: string } | { reason: str
   return { reason: `cc could not build ${source}: ${why}` };
 }
 
-/** One run: the program truncates `filePath` and appends to it for `seconds`, as fio's job does. */
-export function ringAppend(binary: string, filePath: string, seconds: number): Figures {
-  const run = spawnSync(binary, [filePath, String(seconds)], { encoding: 'utf8', timeout: (seconds + 60) * 1000 });
+/**
+ * One run: the program truncates `filePath` and appends to it for `seconds`, as fio's job does;
+ * with `busyMicros`, it spins that long before each append (see the program's comment).
+ */
+export function ringAppend(binary: string, filePath: string, seconds: number, busyMicros = 0): Figures {
+  const run = spawnSync(binary, [filePath, String(seconds), String(busyMicros)], { encoding: 'utf8', timeout: (seconds + 60) * 1000 });
   if (run.status !== 0) throw new Error(`${binary} failed: ${(run.stderr ?? run.error?.message ?? '').trim()}`);
   const figures = JSON.parse(run.stdout) as Partial<Figures>;
   if (typeof figures.opsPerSecond !== 'number' || !(figures.opsPerSecond > 0) || typeof figures.cpuUsPerOp !== 'number' || !(figures.cpuUsPerOp >= 0)) {

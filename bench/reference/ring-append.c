@@ -11,8 +11,11 @@
  * liburing so that it builds with nothing but a C compiler and the kernel's uapi header, as the
  * addon does.
  *
- * Usage: ring-append <file> <seconds>. Prints one JSON line: {"opsPerSecond":..,"cpuUsPerOp":..}
- * (CPU: the whole process, io-wq workers included, as the Node runners' process.cpuUsage()).
+ * Usage: ring-append <file> <seconds> [<busy µs>]. Prints one JSON line:
+ * {"opsPerSecond":..,"cpuUsPerOp":..} (CPU: the whole process, io-wq workers included, as the Node
+ * runners' process.cpuUsage()). `busy µs` (default 0, at most 100000) spins that long on the CPU
+ * before each append, standing in for the work a runtime does between a completion and the next
+ * submission: it shows what each microsecond of that work costs in appends per second.
  * Exits non-zero with a message on stderr on any failure.
  */
 #define _GNU_SOURCE
@@ -124,13 +127,18 @@ static double cpu_seconds(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: ring-append <file> <seconds>\n");
+  if (argc != 3 && argc != 4) {
+    fprintf(stderr, "usage: ring-append <file> <seconds> [<busy µs>]\n");
     return 2;
   }
   const double seconds = strtod(argv[2], NULL);
   if (!(seconds > 0 && seconds <= 600)) {
     fprintf(stderr, "ring-append: seconds must be in (0, 600]\n");
+    return 2;
+  }
+  const double busy_us = argc == 4 ? strtod(argv[3], NULL) : 0;
+  if (!(busy_us >= 0 && busy_us <= 100000)) {
+    fprintf(stderr, "ring-append: busy µs must be in [0, 100000]\n");
     return 2;
   }
   struct ring r;
@@ -158,6 +166,12 @@ int main(int argc, char **argv) {
   uint64_t appends = 0;
   double elapsed = 0;
   while (elapsed < seconds) {
+    if (busy_us > 0) {
+      struct timespec busy_start;
+      clock_gettime(CLOCK_MONOTONIC, &busy_start);
+      while (seconds_since(&busy_start) * 1e6 < busy_us) {
+      }
+    }
     uint32_t tail = *r.sq_tail;
     struct io_uring_sqe *write = next_sqe(&r, &tail);
     write->opcode = IORING_OP_WRITE;

@@ -63,11 +63,18 @@ describe('bench: the C reference of synced appends (ring-append.c)', function ()
     expect(sizeBytes / BLOCK_BYTES / figures.opsPerSecond).to.be.at.least(0.05 * 0.999);
   });
 
+  it('spins the busy time asked before each append', function () {
+    // 2 ms before each append: at most 50 appends in 0.1 s, whatever the disk.
+    const figures = ringAppend(binary as string, join(dirPath, 'busy.bin'), 0.1, 2000);
+    expect(figures.opsPerSecond).to.be.at.most(500);
+    expect(figures.cpuUsPerOp).to.be.at.least(2000);
+  });
+
   it('refuses a bad command line with a usage message and exit code 2', function () {
-    for (const args of [[], [join(dirPath, 'x.bin')], [join(dirPath, 'x.bin'), '0'], [join(dirPath, 'x.bin'), 'soon'], [join(dirPath, 'x.bin'), '601']]) {
+    for (const args of [[], [join(dirPath, 'x.bin')], [join(dirPath, 'x.bin'), '0'], [join(dirPath, 'x.bin'), 'soon'], [join(dirPath, 'x.bin'), '601'], [join(dirPath, 'x.bin'), '1', '-1'], [join(dirPath, 'x.bin'), '1', '100001'], [join(dirPath, 'x.bin'), '1', '2', '3']]) {
       const run = spawnSync(binary as string, args, { encoding: 'utf8' });
       expect(run.status, args.join(' ')).to.equal(2);
-      expect(run.stderr).to.match(/^(usage: ring-append|ring-append: seconds)/);
+      expect(run.stderr).to.match(/^(usage: ring-append|ring-append: (seconds|busy µs))/);
     }
   });
 
