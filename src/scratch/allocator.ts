@@ -24,7 +24,7 @@
  * reservation fails, nothing in the allocator changed.
  */
 import { StorageError } from '../interfaces/errors.js';
-import { checkUnsigned } from '../interfaces/validate.js';
+import { checkUnsigned, snapshotOptions } from '../interfaces/validate.js';
 import { FILE_SIZE_MAX_BYTES } from '../interfaces/limits.js';
 import { SizeIndex } from './size-index.js';
 
@@ -79,8 +79,9 @@ export class ScratchAllocator {
    * Throws `ERR_INVALID_ARGUMENT` for a non-power-of-two alignment, a zero or non-integer
    * capacity, or a maximum below the capacity; `ERR_LIMIT_EXCEEDED` past the file size limit.
    */
-  constructor(options: ScratchAllocatorOptions) {
+  constructor(callerOptions: ScratchAllocatorOptions) {
     const operation = 'scratch.allocator';
+    const options = snapshotOptions(operation, callerOptions, ['alignmentBytes', 'capacityBytes', 'maxCapacityBytes']);
     if (!isPowerOfTwo(options.alignmentBytes)) {
       throw new StorageError('ERR_INVALID_ARGUMENT', `${operation}: alignmentBytes must be a power of two`, {
         operation, argument: 'alignmentBytes', alignmentBytes: options.alignmentBytes,

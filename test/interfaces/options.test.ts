@@ -13,7 +13,7 @@ import { UringIo } from '../../src/backends/iouring/index.js';
 import { openIo } from '../../src/backends/open-io.js';
 import { Simulation } from '../../src/backends/sim/index.js';
 import { StorageError } from '../../src/interfaces/errors.js';
-import { openScratch, sweepScratch } from '../../src/scratch/index.js';
+import { openScratch, ScratchAllocator, sweepScratch } from '../../src/scratch/index.js';
 import { createStorage } from '../../src/storage/index.js';
 import { simulationTest } from '../../src/testing/index.js';
 
@@ -125,6 +125,11 @@ describe('options objects: read once, hostile reads are ERR_INVALID_ARGUMENT', f
     operation: 'scratch.open', base: { capacityBytes: 1 << 16 },
     keys: { capacityBytes: [1 << 16, -1], checksums: [true, 'yes'], slotCountMax: [8, 0], directory: ['s', 42] },
     run: async (options) => (await openScratch(fsIo, options as { capacityBytes: number })).close(),
+  });
+  entries.push({
+    operation: 'scratch.allocator', base: { alignmentBytes: 4096, capacityBytes: 1 << 16 },
+    keys: { alignmentBytes: [4096, 3000], capacityBytes: [1 << 16, 0], maxCapacityBytes: [1 << 20, 1] },
+    run: async (options) => new ScratchAllocator(options as { alignmentBytes: number; capacityBytes: number }),
   });
   entries.push({
     operation: 'scratch.sweep', base: {},
