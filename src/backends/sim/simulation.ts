@@ -477,7 +477,7 @@ export class Simulation {
     let node = this.nodesByName.get(name);
     if (node === undefined) {
       if (typeof name !== 'string' || name.length === 0) throw new StorageError('ERR_INVALID_ARGUMENT', 'sim.node: node name must be a non-empty string', { operation: 'node', argument: 'name' });
-      if (this.nodeList.length >= 0xffff) throw new StorageError('ERR_LIMIT_EXCEEDED', 'too many nodes', { limit: 0xffff });
+      if (this.nodeList.length >= 0xffff) throw new StorageError('ERR_LIMIT_EXCEEDED', 'sim.node: too many nodes', { operation: 'node', limit: 0xffff });
       node = new SimNode(this, name, this.nodeList.length, {
         profile: this.profile, capacityBytes: this.capacityBytes, dirtyBytesMax: this.dirtyBytesMax,
         sectorBytes: this.sectorSizeBytes, latency: this.latency,
