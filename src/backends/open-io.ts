@@ -65,9 +65,6 @@ async function checkRoot(root: unknown): Promise<void> {
  * (`ENOENT`, `ENOTDIR`, `EACCES`...) when the root is missing or unusable, naming `openIo` and the root.
  */
 export async function openIo(callerOptions: OpenIoOptions): Promise<Io> {
-  if (typeof callerOptions !== 'object' || callerOptions === null) {
-    throw new StorageError('ERR_INVALID_ARGUMENT', 'openIo: options must be an object', { operation: 'openIo', argument: 'options' });
-  }
   const options = snapshotOptions('openIo', callerOptions, OPEN_IO_OPTION_NAMES);
   if (options.explainFallback !== undefined && typeof options.explainFallback !== 'boolean') {
     throw new StorageError('ERR_INVALID_ARGUMENT', 'openIo: options.explainFallback must be a boolean', { operation: 'openIo', argument: 'explainFallback' });

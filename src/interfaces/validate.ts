@@ -4,7 +4,7 @@
  */
 import { StorageError } from './errors.js';
 import type { OpenFlags } from './io.js';
-import type { AttributeChange, StatFullOptions } from './namespace-io.js';
+import type { AttributeChange } from './namespace-io.js';
 import {
   BATCH_ENTRIES_MAX, BLOB_NAME_BYTES_MAX, BLOB_VERSION_MAX, FILE_SIZE_MAX_BYTES, IO_BYTES_MAX, IOV_COUNT_MAX,
   NAME_BYTES_MAX, OFFSET_MAX_BYTES, PARTITION_NAME_LENGTH_MAX, PATH_BYTES_MAX,
@@ -714,8 +714,7 @@ export function checkVersions(operation: string, versions: unknown): readonly [n
 /** `fsync` options: `undefined` or an object whose `dataOnly` is absent or a boolean; returns `dataOnly`. */
 export function checkFsyncOptions(operation: string, options: unknown): boolean {
   if (options === undefined) return false;
-  checkOptionKeys(operation, options, ['dataOnly']);
-  const dataOnly = readCallerValue(operation, () => (options as { dataOnly?: unknown }).dataOnly, 'dataOnly', 'options');
+  const { dataOnly } = snapshotOptions(operation, options as { dataOnly?: unknown }, ['dataOnly']);
   if (dataOnly !== undefined && typeof dataOnly !== 'boolean') {
     throw invalid(operation, 'dataOnly must be a boolean', { argument: 'dataOnly' });
   }
@@ -733,8 +732,7 @@ export function checkAllocateRange(operation: string, offsetBytes: unknown, leng
 /** Options of `statFull`: an object with only a boolean `follow`; returns whether to follow. */
 export function checkStatFullOptions(operation: string, options: unknown): boolean {
   if (options === undefined) return true;
-  checkOptionKeys(operation, options, ['follow']);
-  const follow = readCallerValue(operation, () => (options as StatFullOptions).follow, 'follow', 'options');
+  const { follow } = snapshotOptions(operation, options as { follow?: unknown }, ['follow']);
   if (follow !== undefined && typeof follow !== 'boolean') throw invalid(operation, 'follow must be a boolean', { argument: 'follow' });
   return follow !== false;
 }

@@ -94,9 +94,6 @@ export function createStorage(io: Io, options?: StorageOptions): Storage {
   if (typeof io !== 'object' || io === null) {
     throw new StorageError('ERR_INVALID_ARGUMENT', 'createStorage: io must be an Io', { operation: 'createStorage', argument: 'io' });
   }
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new StorageError('ERR_INVALID_ARGUMENT', 'createStorage: options must be an object', { operation: 'createStorage', argument: 'options' });
-  }
   const direct = snapshotOptions('createStorage', options, ['direct'], 'options', true)?.direct;
   if (direct !== undefined && typeof direct !== 'boolean') {
     throw new StorageError('ERR_INVALID_ARGUMENT', 'createStorage: options.direct must be a boolean', { operation: 'createStorage', argument: 'direct' });

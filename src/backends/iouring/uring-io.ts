@@ -256,11 +256,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     this.freeCount = queueDepth;
   }
 
+  /** `spec`: the constructor's snapshot of `registeredBuffers` (an object with known keys only). */
   private registerBuffers(spec: { readonly count: number; readonly lengthBytes: number }): Uint8Array[] {
-    if (typeof spec !== 'object' || spec === null) {
-      this.ring.destroy();
-      throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: registeredBuffers must be { count, lengthBytes }', { operation: 'UringIo', argument: 'registeredBuffers' });
-    }
     try {
       checkUnsigned('UringIo', 'registeredBuffers.count', spec.count, 1024);
       checkUnsigned('UringIo', 'registeredBuffers.lengthBytes', spec.lengthBytes, 1 << 30);
