@@ -54,11 +54,18 @@ export const R_BATCH = 'UringIo readBatch/writeBatch';
  */
 export const R_C_RING = 'C on the same ring and wake-up';
 
+/**
+ * UringIo with `inlineReads: false`: every cached read through the ring, as before reads alone were
+ * answered at the call from the page cache. A diagnostic runner on cached reads: UringIo ÷ it is
+ * what the inline path buys at each depth.
+ */
+export const R_RING_ONLY = 'UringIo, inlineReads: false';
+
 /** How a missing runner is named in "n/a (fio not run)". */
 const SHORT_RUNNERS: Readonly<Record<string, string>> = {
   [R_URING]: 'UringIo', [R_STORAGE]: 'Storage', [R_PROMISES]: 'fs.promises', [R_UV]: 'UV_USE_IO_URING=1', [R_FIO]: 'fio', [R_LINKED]: 'writeDurable',
   [R_SQPOLL]: 'UringIo sqpoll', [R_FIO_SQPOLL]: 'fio sqthread_poll', [R_BATCH]: 'readBatch/writeBatch',
-  [R_C_RING]: 'C on the same ring',
+  [R_C_RING]: 'C on the same ring', [R_RING_ONLY]: 'inlineReads: false',
 };
 
 /** The runner that stands for UringIo on a row: synced appends go through writeDurable (write and fdatasync linked). */

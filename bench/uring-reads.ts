@@ -41,7 +41,7 @@ import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
 import { readBatch, writeBatch, type BatchEntry } from '../src/batch/index.js';
 import { buildRingAppend, ringAppend } from './ring-append.js';
-import { evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_FIO, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
+import { evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_RING_ONLY, R_FIO, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
   type Figures, type Row, type Workload } from './uring-goals.js';
 
 const BLOCK = 4096;
@@ -323,6 +323,9 @@ async function main(args: Args): Promise<void> {
   // cached reads and writes and on synced appends, where that thread makes the difference (absent
   // if the kernel refuses SQPOLL; on O_DIRECT rows the device sets the pace for both).
   const sqpollIo = args.workloads.some((w) => w === 'read' || w === 'write' || w === 'append') ? sqpollRing(dir, args.depths) : undefined;
+  // Cached reads through the ring only: what answering a lone read at the call buys, side by side.
+  const ringOnlyIo = args.workloads.includes('read')
+    ? new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), inlineReads: false }) : undefined;
   try {
     const source = io.allocAligned(1 << 20);
     source.set(chunk);
@@ -344,6 +347,7 @@ async function main(args: Args): Promise<void> {
       const blob = direct ? blobs.direct : blobs.cached;
       const ufd = await io.open(fileName, { write, direct });
       const sqpollFd = sqpollIo !== undefined && !direct ? await sqpollIo.open(fileName, { write }) : undefined;
+      const ringOnlyFd = ringOnlyIo !== undefined && workload === 'read' ? await ringOnlyIo.open(fileName) : undefined;
       const handle = await fsOpen(filePath, (write ? constants.O_RDWR : constants.O_RDONLY) | (direct ? constants.O_DIRECT : 0));
       // Raw runners address the blob's data: past its header.
       const uringOp = write ? (b: Uint8Array, at: number) => io.write(ufd, b, HEADER + at) : (b: Uint8Array, at: number) => io.read(ufd, b, HEADER + at);
@@ -358,6 +362,9 @@ async function main(args: Args): Promise<void> {
         ];
         const batchOp = write ? (entries: BatchEntry[]) => writeBatch(io, entries) : (entries: BatchEntry[]) => readBatch(io, entries);
         runners.push([R_BATCH, () => timedBatches(depth, args.seconds, blocks, batchOp, alloc, ufd, HEADER)]);
+        if (ringOnlyIo !== undefined && ringOnlyFd !== undefined) {
+          runners.push([R_RING_ONLY, () => warmAndTime(depth, args.seconds, blocks, (b, at) => ringOnlyIo.read(ringOnlyFd, b, HEADER + at), alloc)]);
+        }
         if (sqpollIo !== undefined && sqpollFd !== undefined) {
           const sqpollOp = write ? (b: Uint8Array, at: number) => sqpollIo.write(sqpollFd, b, HEADER + at) : (b: Uint8Array, at: number) => sqpollIo.read(sqpollFd, b, HEADER + at);
           runners.push([R_SQPOLL, () => warmAndTime(depth, args.seconds, blocks, sqpollOp, alloc)]);
@@ -377,6 +384,7 @@ async function main(args: Args): Promise<void> {
       await handle.close();
       await io.close(ufd);
       if (sqpollFd !== undefined) await sqpollIo?.close(sqpollFd);
+      if (ringOnlyFd !== undefined) await ringOnlyIo?.close(ringOnlyFd);
     }
 
     if (args.workloads.includes('append')) {
@@ -439,11 +447,13 @@ async function main(args: Args): Promise<void> {
     await blobs.direct.close();
     const info = io.ringInfo;
     console.log(`ring: ${info.sqEntries} SQ entries, DEFER_TASKRUN ${info.deferTaskrun ? 'on' : 'off'}, ${info.enterCalls} io_uring_enter calls ` +
-      `(${info.submitEnterCalls} submitting) for ${info.submittedSqes} SQEs`);
+      `(${info.submitEnterCalls} submitting) for ${info.submittedSqes} SQEs; ${info.inlineReads} reads answered at the call ` +
+      `(${info.inlineMisses} attempts the page cache could not answer)`);
   } finally {
     await storages.cached.close();
     await storages.direct.close();
     await sqpollIo?.shutdown();
+    await ringOnlyIo?.shutdown();
     await io.shutdown();
     rmSync(dir, { recursive: true, force: true });
   }

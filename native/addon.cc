@@ -7,7 +7,10 @@
 // on each Ring object as plain functions whose callback data locates the Ring (see FastPath), so a
 // data operation skips the ObjectWrap unwrap (a private-symbol lookup per call). Submission is
 // batched: SQEs are published with one io_uring_enter at the end of a completion dispatch, or from
-// a uv_prepare handle just before the event loop blocks, or at once when the SQ is full.
+// a uv_idle handle in the event loop's next turn before it polls, or at once when the SQ is full.
+// An idle handle rather than a prepare handle: while one is active the loop does not block in its
+// poll, so work queued during the prepare phase (another ring's dispatch) is submitted at once
+// instead of after whatever next wakes the loop (a prepare handle started then waits a whole turn).
 // writeSync is the one request with two SQEs (a write linked to an fsync, published by the same
 // io_uring_enter; user_data of the write carries kLinkTag) and one record.
 // The ring is set up with IORING_SETUP_DEFER_TASKRUN | SINGLE_ISSUER where the kernel has them
@@ -33,7 +36,9 @@
 // transfer, shrink or collect its buffers at any moment without the kernel noticing. Buffers from
 // allocAligned and the registered-buffer arena are reference-counted allocations (aligned.h): a
 // request in flight holds a share, so they are used in place and still cannot be freed under the
-// kernel. Paths, iovec arrays, open_how and statx results live in the per-slot storage below
+// kernel. A read answered inline (ReadInline: preadv2 on this thread while the ring is idle) goes
+// through the ring's own scratch memory and is copied to the view before the call returns, while
+// no JavaScript can run. Paths, iovec arrays, open_how and statx results live in the per-slot storage below
 // until the request's completion; the completion records live in an ArrayBuffer the ring checks
 // before every batch and replaces if JS detached it. Entry points validate every argument (types,
 // ranges, IOV_MAX) before they claim a slot or queue an SQE, and throw a JS error instead. While
@@ -120,6 +125,20 @@ constexpr double kBounceBytesMaxDefault = 256.0 * 1024 * 1024;
 constexpr int kBounceBusy = -1;  // PrepareTransfer: over kBounceBytesMax, retry later
 constexpr double kResultBounceBusy = -1000005.0;  // RESULT_BOUNCE_BUSY in request.ts
 constexpr int kDrainMillisMax = 1000;
+// A read on an idle ring whose bytes are all in the page cache is answered on the spot, by
+// preadv2(RWF_NOWAIT) into private memory (see ReadInline): one system call and no completion
+// round, where the ring costs a submission, a reap and a callback into JS for the same copy (one
+// cached 4 KiB read at a time, same machine: 290k reads/s through the ring, 540k with these
+// bounds). Bounded in size (a larger copy dwarfs what it saves) and, in reads and in bytes, between
+// two polls of the event loop, so a loop of awaited cached reads still lets I/O callbacks, timers
+// and immediates run every few hundred microseconds (budgets of 16 and 64 reads: 385k and 435k/s).
+constexpr size_t kInlineReadBytesMax = 64u << 10;
+constexpr uint32_t kInlineReadsPerTurnMax = 256;
+constexpr size_t kInlineBytesPerTurnMax = 1u << 20;
+// Consecutive reads the page cache could not answer (EAGAIN) before attempts pause, and for how
+// many reads: a workload of uncached reads then pays a wasted system call once per kInlineBackoff.
+constexpr uint32_t kInlineMissesMax = 8;
+constexpr uint32_t kInlineBackoff = 256;
 
 enum class SlotState : uint8_t { kFree, kInKernel };
 
@@ -169,7 +188,8 @@ void ReleaseFastPath(FastPath* fast) {
 // cleanup hook whose removal tells Node the teardown is finished.
 struct LoopHandles {
   uv_poll_t poll;
-  uv_prepare_t prepare;
+  uv_idle_t submit;
+  uv_check_t refill;
   int open_count = 0;
   Ring* owner = nullptr;
   napi_async_cleanup_hook_handle hook = nullptr;
@@ -275,12 +295,15 @@ class Ring : public Napi::ObjectWrap<Ring> {
     // Files JS never closed (a worker terminated, a process exiting, an abandoned UringIo).
     for (int fd : owned_fds_) close(fd);
     owned_fds_.clear();
+    inline_fds_.clear();
     if (handles_ != nullptr) {
       handles_->owner = nullptr;
       uv_poll_stop(&handles_->poll);
-      uv_prepare_stop(&handles_->prepare);
+      uv_idle_stop(&handles_->submit);
+      uv_check_stop(&handles_->refill);
       uv_close(reinterpret_cast<uv_handle_t*>(&handles_->poll), OnHandleClosed);
-      uv_close(reinterpret_cast<uv_handle_t*>(&handles_->prepare), OnHandleClosed);
+      uv_close(reinterpret_cast<uv_handle_t*>(&handles_->submit), OnHandleClosed);
+      uv_close(reinterpret_cast<uv_handle_t*>(&handles_->refill), OnHandleClosed);
       handles_ = nullptr;
     }
     // The ring (which held the registration) is gone and the poll handle stopped: no one uses it.
@@ -363,33 +386,27 @@ class Ring : public Napi::ObjectWrap<Ring> {
     handles_ = new LoopHandles();
     handles_->owner = this;
     handles_->poll.data = handles_;
-    handles_->prepare.data = handles_;
-    int uv_err = uv_poll_init(loop, &handles_->poll, WakeFd());
-    if (uv_err == 0) {
-      handles_->open_count = 1;
-      uv_err = uv_prepare_init(loop, &handles_->prepare);
-      if (uv_err == 0) handles_->open_count = 2;
-    }
+    handles_->submit.data = handles_;
+    handles_->refill.data = handles_;
+    const int uv_err = uv_poll_init(loop, &handles_->poll, WakeFd());
     if (uv_err != 0) {
       ring_.Destroy();
       close(root_fd_);
       root_fd_ = -1;
-      if (handles_->open_count > 0) {
-        // Only the poll handle exists; its close callback frees the box.
-        handles_->open_count = 1;
-        handles_->owner = nullptr;
-        uv_close(reinterpret_cast<uv_handle_t*>(&handles_->poll), OnHandleClosed);
-      } else {
-        delete handles_;
-      }
+      delete handles_;
       handles_ = nullptr;
       // After uv_close: libuv has taken the fd out of its epoll set.
       CloseWakeFd();
       return Failure(env, "uv-poll", -uv_err);
     }
+    // Loop watchers cannot fail to initialise (libuv only fills in the struct).
+    uv_idle_init(loop, &handles_->submit);
+    uv_check_init(loop, &handles_->refill);
+    handles_->open_count = 3;
     uv_poll_start(&handles_->poll, UV_READABLE, OnPoll);
     uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->poll));
-    uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->prepare));
+    uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->submit));
+    uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->refill));
     napi_add_async_cleanup_hook(env, OnEnvTeardown, handles_, &handles_->hook);
     InstallFastPath(env, info.This().As<Napi::Object>());
     return env.Null();
@@ -447,6 +464,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
     out.Set("retries", static_cast<double>(retries_total_));
     out.Set("overflowFlushes", static_cast<double>(overflow_flushes_));
     out.Set("ownedFds", static_cast<double>(owned_fds_.size()));
+    out.Set("inlineReads", static_cast<double>(inline_reads_));
+    out.Set("inlineMisses", static_cast<double>(inline_misses_));
     out.Set("fixedTransfers", static_cast<double>(fixed_transfers_));
     out.Set("registeredBuffers", arena_ == nullptr ? 0.0 : static_cast<double>(arena_bytes_ / fixed_bytes_));
     out.Set("bounceBytes", static_cast<double>(bounce_bytes_total_));
@@ -489,6 +508,12 @@ class Ring : public Napi::ObjectWrap<Ring> {
   static bool IsType(napi_env env, napi_value value, napi_valuetype wanted) {
     napi_valuetype type;
     return value != nullptr && napi_typeof(env, value, &type) == napi_ok && type == wanted;
+  }
+
+  // The boolean true (anything else, a missing argument included, is false).
+  static bool IsTrue(napi_env env, napi_value value) {
+    bool flag = false;
+    return IsType(env, value, napi_boolean) && napi_get_value_bool(env, value, &flag) == napi_ok && flag;
   }
 
   // An integral number in [min, max].
@@ -653,10 +678,13 @@ class Ring : public Napi::ObjectWrap<Ring> {
     slot->retries = 0;
     ++in_kernel_;
     Hold();
-    if (!dispatching_ && !prepare_armed_ && handles_ != nullptr) {
-      prepare_armed_ = true;
-      uv_prepare_start(&handles_->prepare, OnPrepare);
-    }
+    if (!dispatching_) ArmSubmit();
+  }
+
+  void ArmSubmit() {
+    if (submit_armed_ || handles_ == nullptr) return;
+    submit_armed_ = true;
+    uv_idle_start(&handles_->submit, OnSubmitTurn);
   }
 
   Napi::Value Queue(Napi::Env env, uint32_t index, Slot* slot) {
@@ -775,23 +803,24 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (slot->bounce_bytes > kBounceRetainSlotBytes || bounce_bytes_total_ > kBounceRetainTotalBytes) FreeBounce(slot);
   }
 
-  // read(slot, fd, u8, offset)
+  // read(slot, fd, u8, offset, inline?) / write(slot, fd, u8, offset)
   Napi::Value Read(const Napi::CallbackInfo& info) { return Rw(info, IORING_OP_READ); }
   Napi::Value Write(const Napi::CallbackInfo& info) { return Rw(info, IORING_OP_WRITE); }
 
   Napi::Value Rw(const Napi::CallbackInfo& info, uint8_t op) {
-    napi_value argv[4] = {info[0], info[1], info[2], info[3]};
+    napi_value argv[5] = {info[0], info[1], info[2], info[3], info[4]};
     return RwCore(info.Env(), argv, op);
   }
 
   static napi_value FastRw(napi_env env, napi_callback_info info, uint8_t op) {
-    napi_value argv[4] = {nullptr, nullptr, nullptr, nullptr};
-    Ring* ring = FastRing(env, info, argv, 4);
+    napi_value argv[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+    Ring* ring = FastRing(env, info, argv, 5);
     if (ring == nullptr) return nullptr;
     return ring->RwCore(Napi::Env(env), argv, op);
   }
 
-  // The body of read/write; argv = (slot, fd, u8, offset).
+  // The body of read/write; argv = (slot, fd, u8, offset, inline). `inline` true: the caller (JS)
+  // knows nothing else is queued or in flight, so a read may be answered at once (ReadInline).
   Napi::Value RwCore(Napi::Env env, const napi_value* argv, uint8_t op) {
     uint32_t index;
     Slot* slot = SlotArg(env, argv[0], &index);
@@ -810,6 +839,10 @@ class Ring : public Napi::ObjectWrap<Ring> {
                                             : pwrite(fd, view.data, view.length, static_cast<off_t>(offset));
       return Result(env, ret);
     }
+    if (op == IORING_OP_READ && IsTrue(env, argv[4])) {
+      const long got = ReadInline(fd, &view, offset);
+      if (got >= 0) return Napi::Number::New(env, static_cast<double>(got));
+    }
     const int err = PrepareTransfer(slot, op == IORING_OP_READ, &view, 1);
     if (err == kBounceBusy) return Napi::Number::New(env, kResultBounceBusy);
     if (err != 0) return Napi::Number::New(env, -err);
@@ -822,6 +855,60 @@ class Ring : public Napi::ObjectWrap<Ring> {
       ++fixed_transfers_;
     }
     return Queue(env, index, slot);
+  }
+
+  // An fd this ring opened: closed at teardown; a read on it may be answered inline unless it was
+  // opened O_DIRECT, O_PATH or write-only (ReadInline).
+  void NoteOpened(int fd, uint64_t flags) {
+    owned_fds_.insert(fd);
+    if ((flags & (O_DIRECT | O_PATH)) == 0 && (flags & O_ACCMODE) != O_WRONLY) inline_fds_.insert(fd);
+  }
+
+  // A read answered from the page cache without the ring (see kInlineReadBytesMax): the count, or
+  // -1 when the ring must do it. Only on an idle ring (nothing queued or in flight, so no request
+  // is overtaken), within the turn's budget, on an fd opened here without O_DIRECT (a direct read
+  // would wait for the device on this thread), and only a read the cache answers whole: RWF_NOWAIT
+  // may stop short where the cache does, and a short count (end of file included) goes to the
+  // ring, so the caller sees exactly the ring's answer. The bytes land in private memory and reach
+  // the caller's view only on success; no JavaScript runs meanwhile, so the view stays valid.
+  long ReadInline(int fd, const View* view, uint64_t offset) {
+    if (view->length == 0 || view->length > kInlineReadBytesMax || in_kernel_ != 0 || ring_.Unsubmitted() != 0) return -1;
+    if (inline_reads_left_ == 0 || view->length > inline_bytes_left_) return -1;
+    if (inline_backoff_ > 0) {
+      --inline_backoff_;
+      return -1;
+    }
+    if (inline_fds_.count(fd) == 0) return -1;
+    if (inline_scratch_.empty()) inline_scratch_.resize(kInlineReadBytesMax);
+    iovec iov{inline_scratch_.data(), view->length};
+    const ssize_t got = preadv2(fd, &iov, 1, static_cast<off_t>(offset), RWF_NOWAIT);
+    if (got < 0) {
+      if (errno != EAGAIN) {
+        // Not a file the cache can answer this way (EOPNOTSUPP, ESPIPE, EISDIR...): the ring
+        // gives the answer, now and from now on.
+        inline_fds_.erase(fd);
+      } else if (++inline_misses_in_row_ >= kInlineMissesMax) {
+        inline_misses_in_row_ = 0;
+        inline_backoff_ = kInlineBackoff;
+      }
+      ++inline_misses_;
+      return -1;
+    }
+    if (static_cast<size_t>(got) != view->length) {
+      ++inline_misses_;
+      return -1;
+    }
+    memcpy(view->data, inline_scratch_.data(), view->length);
+    inline_misses_in_row_ = 0;
+    --inline_reads_left_;
+    inline_bytes_left_ -= view->length;
+    ++inline_reads_;
+    // The budget comes back once the event loop has polled (OnRefill).
+    if (!refill_armed_ && handles_ != nullptr) {
+      refill_armed_ = true;
+      uv_check_start(&handles_->refill, OnRefill);
+    }
+    return got;
   }
 
   // deliver(slot, u8 | u8[] | undefined) -> 0 | 1 | 2: copies a completed bounced read into the
@@ -1188,7 +1275,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     slot->how.resolve = static_cast<uint64_t>(resolve);
     if (!ring_.Supports(IORING_OP_OPENAT2)) {
       const long fd = syscall(SYS_openat2, dirfd, slot->path_a.c_str(), &slot->how, sizeof(slot->how));
-      if (fd >= 0) owned_fds_.insert(static_cast<int>(fd));
+      if (fd >= 0) NoteOpened(static_cast<int>(fd), slot->how.flags);
       return Result(env, fd);
     }
     PrepRw(slot, IORING_OP_OPENAT2, dirfd, reinterpret_cast<uint64_t>(slot->path_a.c_str()),
@@ -1206,6 +1293,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (!FdArg(env, info[1], "fd out of range", &fd)) return env.Undefined();
     if (fd == root_fd_ || fd == ring_.fd() || (wake_fd_ >= 0 && fd == wake_fd_)) return Throw(env, "close: not a file of this ring");
     owned_fds_.erase(fd);
+    inline_fds_.erase(fd);
     if (!ring_.Supports(IORING_OP_CLOSE)) return Result(env, close(fd));
     PrepRw(slot, IORING_OP_CLOSE, fd, 0, 0, 0);
     return Queue(env, index, slot);
@@ -1421,7 +1509,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
         if (user_data < slots_.size() && slots_[user_data].state == SlotState::kInKernel) {
           Slot& slot = slots_[user_data];
           if (slot.linked && !LinkedArrived(&slot, (user_data_tagged & kLinkTag) != 0, res)) return;
-          if (slot.sqe.opcode == IORING_OP_OPENAT2 && res >= 0) owned_fds_.insert(res);
+          if (slot.sqe.opcode == IORING_OP_OPENAT2 && res >= 0) NoteOpened(res, slot.how.flags);
           slot.state = SlotState::kFree;
           FinishTransfer(&slot);
           --in_kernel_;
@@ -1463,12 +1551,24 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (box->owner != nullptr) box->owner->Rearm();
   }
 
-  static void OnPrepare(uv_prepare_t* handle) {
+  // Right after the event loop's poll: the reads answered inline since the last poll get their
+  // budget back, so between two polls there are at most kInlineReadsPerTurnMax of them.
+  static void OnRefill(uv_check_t* handle) {
     LoopHandles* box = static_cast<LoopHandles*>(handle->data);
-    uv_prepare_stop(handle);
+    uv_check_stop(handle);
     if (box->owner == nullptr) return;
     Ring* ring = box->owner;
-    ring->prepare_armed_ = false;
+    ring->refill_armed_ = false;
+    ring->inline_reads_left_ = kInlineReadsPerTurnMax;
+    ring->inline_bytes_left_ = kInlineBytesPerTurnMax;
+  }
+
+  static void OnSubmitTurn(uv_idle_t* handle) {
+    LoopHandles* box = static_cast<LoopHandles*>(handle->data);
+    uv_idle_stop(handle);
+    if (box->owner == nullptr) return;
+    Ring* ring = box->owner;
+    ring->submit_armed_ = false;
     ring->Quiet();
     ring->ring_.Submit();
     // Page-cache hits complete inside io_uring_enter: deliver them now rather than after
@@ -1566,7 +1666,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       }
       slot.state = SlotState::kFree;
       --in_kernel_;
-      if (slot.sqe.opcode == IORING_OP_OPENAT2 && res >= 0) owned_fds_.insert(res);
+      if (slot.sqe.opcode == IORING_OP_OPENAT2 && res >= 0) NoteOpened(res, slot.how.flags);
       slot.result = res;
       double* record = records_ + records * kRecordDoubles;
       record[0] = static_cast<double>(user_data);
@@ -1708,7 +1808,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
   LoopHandles* handles_ = nullptr;
   bool held_ = false;
   bool dispatching_ = false;
-  bool prepare_armed_ = false;
+  bool submit_armed_ = false;
+  bool refill_armed_ = false;
   uint32_t spread_left_ = 0;   // CQEs of the wake-up's backlog not yet reaped (SpreadBacklog)
   uint32_t spread_chunk_ = 0;  // most of them reaped per round
   bool left_over_ = false;     // the last dispatch left completions in the CQ (round limit)
@@ -1726,6 +1827,15 @@ class Ring : public Napi::ObjectWrap<Ring> {
   bool leaked_ = false;
   // Every fd opened through this ring and not yet closed through it, closed at teardown.
   std::unordered_set<int> owned_fds_;
+  // Those of them a read may try to answer from the page cache (see ReadInline).
+  std::unordered_set<int> inline_fds_;
+  std::vector<uint8_t> inline_scratch_;
+  uint32_t inline_reads_left_ = kInlineReadsPerTurnMax;
+  size_t inline_bytes_left_ = kInlineBytesPerTurnMax;
+  uint32_t inline_misses_in_row_ = 0;
+  uint32_t inline_backoff_ = 0;
+  uint64_t inline_reads_ = 0;
+  uint64_t inline_misses_ = 0;
 };
 
 // probe() -> 0 | errno: can this process create an io_uring, and does the kernel have openat2?

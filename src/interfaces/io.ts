@@ -115,8 +115,12 @@ export interface IoFeatures {
  * - A read or readv delivers at completion. If any of its buffers is by then detached or no longer
  *   covers its range (a resizable `ArrayBuffer` shrunk below it, WebAssembly memory grown), it
  *   rejects with `ERR_DETACHED_BUFFER`; the contents of its still-usable buffers are then
- *   unspecified, and nothing else changes. No backend ever lets the kernel or a thread pool write
- *   into memory that JavaScript may have freed.
+ *   unspecified, and nothing else changes. Completion may come before the call returns (UringIo
+ *   answers a lone read from the page cache at once; `metrics.inFlight` then no longer counts it):
+ *   such a read has its bytes already, and what happens to its buffers afterwards changes nothing.
+ *   Bytes the caller writes into a buffer while its read is in flight may be kept or overwritten.
+ *   No backend ever lets the kernel or a thread pool write into memory that JavaScript may have
+ *   freed.
  *
  * Paths are read as Linux reads them (`parsePath`): `\`, `:` and drive-letter-like names are
  * ordinary characters; names are the UTF-8 bytes Node would send (a lone surrogate becomes
@@ -155,8 +159,9 @@ export interface Io {
   /**
    * Reads into `buffer` from `offsetBytes` and resolves with the number of bytes read: fewer than
    * asked at end of file (a short read), 0 at or past it. The contents of `buffer` past the count
-   * are unspecified. The bytes are delivered at completion: a buffer detached or shrunk below its
-   * range while the read is in flight makes it reject with `ERR_DETACHED_BUFFER` (see {@link Io}).
+   * are unspecified. The bytes are delivered at completion, which may come before the call
+   * returns: a buffer detached or shrunk below its range while the read is in flight makes it
+   * reject with `ERR_DETACHED_BUFFER` (see {@link Io}).
    * Errors: `EBADF` (unknown fd, or not open for reading), `EISDIR`, `EIO`, `EINVAL` (misaligned
    * direct I/O), `ERR_INVALID_ARGUMENT`, `ERR_DETACHED_BUFFER`, `ERR_LIMIT_EXCEEDED`.
    */

@@ -58,6 +58,13 @@ export interface NativeRingInfo {
   readonly overflowFlushes: number;
   /** fds opened through the ring and not closed yet (closed by teardown if JS never does). */
   readonly ownedFds: number;
+  /**
+   * Reads answered on the spot from the page cache (preadv2 with RWF_NOWAIT) because nothing else
+   * was queued or in flight: no submission, no completion round (see `read`'s `inline`).
+   */
+  readonly inlineReads: number;
+  /** Inline attempts the page cache could not answer whole (they went to the ring). */
+  readonly inlineMisses: number;
   /** Reads/writes that went through READ_FIXED/WRITE_FIXED (registered buffers). */
   readonly fixedTransfers: number;
   /** Number of registered buffers (0 without). */
@@ -93,7 +100,11 @@ export interface NativeRing {
   /** The record buffer: `count` records of [slot, res, aux0, aux1] as float64 per dispatch. */
   completions(): ArrayBuffer;
   info(): NativeRingInfo;
-  read(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number): NativeResult;
+  /**
+   * `inline` true (the caller has nothing else queued or in flight on this ring): the read may be
+   * answered at once from the page cache, its count returned as a synchronous result.
+   */
+  read(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, inline?: boolean): NativeResult;
   write(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number): NativeResult;
   readv(slot: number, fd: number, buffers: readonly Uint8Array[], offsetBytes: number): NativeResult;
   writev(slot: number, fd: number, buffers: readonly Uint8Array[], offsetBytes: number): NativeResult;

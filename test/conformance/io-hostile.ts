@@ -199,7 +199,36 @@ export function defineHostileArgumentTests(
     }
   }
 
+  /**
+   * A read started alone may complete before its call returns (UringIo answers a read the page
+   * cache holds at once, see `inlineReads`); one started while another operation is in flight
+   * cannot take that path on any backend here, so these tests start a sync first.
+   */
+  function occupy(io: Io, fd: number): Promise<void> {
+    return io.fsync(fd);
+  }
+
   describe('buffers changed while the operation is in flight', function () {
+    it('read: the outcome follows the metrics: settled at the call (inFlight 0), it keeps its bytes whatever happens to the buffer; in flight, a detach rejects it', async function () {
+      await withFile(async (io, fd) => {
+        const into = new Uint8Array(LENGTH_BYTES);
+        const promise = io.read(fd, into, 0);
+        const inFlight = io.metrics.inFlight;
+        expect(inFlight).to.be.oneOf([0, 1]);
+        if (inFlight === 0) {
+          // Completed at the call: the bytes are already there, and a detach cannot take them back.
+          expect(into).to.deep.equal(ORIGINAL);
+          const moved = new Uint8Array(structuredClone(into.buffer as ArrayBuffer, { transfer: [into.buffer as ArrayBuffer] }));
+          expect(await promise).to.equal(LENGTH_BYTES);
+          expect(moved).to.deep.equal(ORIGINAL);
+        } else {
+          detach(into);
+          await expectCode(() => promise, 'ERR_DETACHED_BUFFER');
+        }
+        return ORIGINAL;
+      });
+    });
+
     it('write: detaching (transferring) the buffer right after the call changes neither the result nor the bytes written', async function () {
       await withFile(async (io, fd) => {
         const data = pattern(LENGTH_BYTES, 1);
@@ -259,8 +288,11 @@ export function defineHostileArgumentTests(
     it('read: a buffer detached in flight rejects with ERR_DETACHED_BUFFER; the file and the fd are unaffected', async function () {
       await withFile(async (io, fd) => {
         const into = new Uint8Array(LENGTH_BYTES);
+        const busy = occupy(io, fd);
         const promise = io.read(fd, into, 0);
+        expect(io.metrics.inFlight, 'the read and the sync are both in flight').to.equal(2);
         detach(into);
+        await busy;
         const err = await expectCode(() => promise, 'ERR_DETACHED_BUFFER');
         // The shared message, the same on every backend.
         expect(err.message).to.equal('read: a buffer was detached or shrunk while the read was in flight');
@@ -286,8 +318,10 @@ export function defineHostileArgumentTests(
     it('read and readv: a resizable buffer shrunk below the view, or WebAssembly memory grown, in flight is ERR_DETACHED_BUFFER', async function () {
       await withFile(async (io, fd) => {
         const rab = new ResizableBuffer(LENGTH_BYTES, { maxByteLength: 64 });
+        const busy = occupy(io, fd);
         const promise = io.read(fd, new Uint8Array(rab, 0, LENGTH_BYTES), 0);
         rab.resize(4);
+        await busy;
         await expectCode(() => promise, 'ERR_DETACHED_BUFFER');
         const memory = new WasmMemory({ initial: 1, maximum: 2 });
         const promise2 = io.readv(fd, [new Uint8Array(4), new Uint8Array(memory.buffer, 0, 4)], 0);

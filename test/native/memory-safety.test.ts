@@ -345,7 +345,10 @@ describeUring('UringIo memory safety under hostile callers', function () {
       const reads = await Promise.all(Array.from({ length: 4 }, () => io.read(fd, new Uint8Array(big), 0)));
       expect(reads).to.deep.equal([big, big, big, big]);
       expect(io.ringInfo.bounceBytes).to.equal(0);
+      // Behind a sync, so the ring takes them (alone, the page cache would answer each at the call).
+      const busy = io.fsync(fd);
       await Promise.all(Array.from({ length: 4 }, (_, i) => io.read(fd, new Uint8Array(4096), i * 4096)));
+      await busy;
       expect(io.ringInfo.bounceBytes).to.be.above(0).and.at.most(4 * 8192);
       const aligned = io.allocAligned(big);
       const before = io.ringInfo.bounceBytes;

@@ -91,14 +91,199 @@ describeUring('UringIo internals', function () {
     const fd = await io.open('f', { write: true, create: true, read: true });
     await io.write(fd, pattern(8 * 512, 1), 0);
     const before = io.ringInfo;
-    const reads = Array.from({ length: 8 }, (_, i) => io.read(fd, new Uint8Array(512), i * 512));
-    const counts = await Promise.all(reads);
+    // Writes: reads of a cached file would each be answered at the call (see the inline tests).
+    const writes = Array.from({ length: 8 }, (_, i) => io.write(fd, pattern(512, i), i * 512));
+    const counts = await Promise.all(writes);
     expect(counts).to.deep.equal(new Array(8).fill(512));
     // One enter submits all 8; allow one more under load, never one per read. A DEFER_TASKRUN
     // ring adds enters that only post completions (a wake-up and a re-arm each), also bounded.
     const after = io.ringInfo;
     expect(after.submitEnterCalls - before.submitEnterCalls).to.be.at.most(2);
     expect(after.enterCalls - before.enterCalls).to.be.at.most(after.deferTaskrun ? 8 : 4);
+  });
+
+  it('two UringIo instances alternating awaited reads through their rings never wait for an unrelated wake-up', async function () {
+    // A read completed inside one ring's submission turn starts a read on the other ring; that
+    // one must be submitted before the loop blocks. With a uv_prepare handle it waited for
+    // whatever next woke the loop (about 600 ms a time here, without end in a quiet process).
+    this.timeout(20_000);
+    await writeFile(join(root, 'shared'), pattern(64 * 1024, 3));
+    const first = new UringIo({ root, inlineReads: false });
+    const second = new UringIo({ root, inlineReads: false });
+    try {
+      const a = await first.open('shared', { read: true });
+      const b = await second.open('shared', { read: true });
+      const into = new Uint8Array(4096);
+      for (let i = 0; i < 200; i += 1) {
+        expect(await first.read(a, into, (i % 16) * 4096)).to.equal(4096);
+        expect(await second.read(b, into, (i % 16) * 4096)).to.equal(4096);
+      }
+      expect(first.ringInfo.inlineReads + second.ringInfo.inlineReads).to.equal(0);
+    } finally {
+      await first.shutdown();
+      await second.shutdown();
+    }
+  });
+
+  describe('reads answered at the call from the page cache (inlineReads)', function () {
+    const fileBytes = 256 * 1024;
+    const source = pattern(fileBytes, 9);
+
+    async function cachedFile(name: string): Promise<number> {
+      await writeFile(join(root, name), source);
+      return io.open(name, { read: true });
+    }
+
+    it('a read on an idle ring is answered at the call with the bytes and count the ring gives; a short one at end of file goes to the ring', async function () {
+      const fd = await cachedFile('cached');
+      const ringOnly = new UringIo({ root, inlineReads: false });
+      try {
+        const rfd = await ringOnly.open('cached', { read: true });
+        // Lengths around the 64 KiB bound, offsets unaligned, the last bytes, and past the end.
+        const cases: Array<[number, number, boolean]> = [
+          [4096, 0, true], [1, 12345, true], [65536, 4097, true], [65537, 0, false],
+          [4096, fileBytes - 100, false], [16, fileBytes, false], [16, fileBytes + 4096, false],
+        ];
+        for (const [lengthBytes, offsetBytes, inline] of cases) {
+          const before = io.ringInfo;
+          const into = new Uint8Array(lengthBytes).fill(0xee);
+          const promise = io.read(fd, into, offsetBytes);
+          const answeredAtCall = io.metrics.inFlight === 0;
+          const count = await promise;
+          const after = io.ringInfo;
+          const label = `${lengthBytes} bytes at ${offsetBytes}`;
+          expect(answeredAtCall, label).to.equal(inline);
+          expect(after.inlineReads - before.inlineReads, label).to.equal(inline ? 1 : 0);
+          expect(after.submittedSqes - before.submittedSqes, label).to.equal(inline ? 0 : 1);
+          const expected = source.subarray(Math.min(offsetBytes, fileBytes), Math.min(offsetBytes + lengthBytes, fileBytes));
+          expect(count, label).to.equal(expected.length);
+          expect(Buffer.from(into.subarray(0, count)).equals(Buffer.from(expected)), label).to.equal(true);
+          // The same answer from a ring that never reads inline.
+          const viaRing = new Uint8Array(lengthBytes).fill(0xee);
+          expect(await ringOnly.read(rfd, viaRing, offsetBytes), label).to.equal(count);
+          expect(viaRing, label).to.deep.equal(into);
+        }
+        expect(ringOnly.ringInfo.inlineReads).to.equal(0);
+      } finally {
+        await ringOnly.shutdown();
+      }
+    });
+
+    it('settled at the call, a read keeps its bytes whatever happens to the buffer afterwards', async function () {
+      const fd = await cachedFile('kept');
+      const into = new Uint8Array(4096);
+      const promise = io.read(fd, into, 8192);
+      expect(io.metrics.inFlight).to.equal(0);
+      const moved = new Uint8Array(structuredClone(into.buffer, { transfer: [into.buffer] }));
+      expect(await promise).to.equal(4096);
+      expect(moved).to.deep.equal(source.subarray(8192, 12288));
+      expect(io.metrics.operations.read).to.be.at.least(1);
+    });
+
+    it('never with anything else queued or in flight, for direct or write-only fds, batches or readv; a directory or a FIFO goes to the ring and answers as before', async function () {
+      const fd = await cachedFile('others');
+      const start = io.ringInfo.inlineReads;
+      const behindSync = io.fsync(fd);
+      const into = new Uint8Array(4096);
+      const read = io.read(fd, into, 0);
+      expect(io.ringInfo.inKernel).to.equal(2);
+      await behindSync;
+      expect(await read).to.equal(4096);
+      const batch = await readBatch(io, [{ fd, buffer: new Uint8Array(4096), offsetBytes: 0 }, { fd, buffer: new Uint8Array(4096), offsetBytes: 4096 }]);
+      expect(batch).to.deep.equal([4096, 4096]);
+      expect(await io.readv(fd, [new Uint8Array(10), new Uint8Array(10)], 0)).to.equal(20);
+      const direct = await io.open('others', { read: true, direct: true });
+      const aligned = io.allocAligned(4096);
+      expect(await io.read(direct, aligned, 4096)).to.equal(4096);
+      expect(aligned).to.deep.equal(source.subarray(4096, 8192));
+      const writeOnly = await io.open('others', { write: true });
+      await expectCode(io.read(writeOnly, new Uint8Array(16), 0), 'EBADF');
+      expect(io.ringInfo.inlineReads, 'none of these was answered inline').to.equal(start);
+      await io.mkdir('d');
+      const dfd = await io.open('d', { directory: true });
+      await expectCode(io.read(dfd, new Uint8Array(16), 0), 'EISDIR');
+      await expectCode(io.read(dfd, new Uint8Array(16), 0), 'EISDIR');
+      execFileSync('mkfifo', [join(root, 'fifo')]);
+      const fifo = await io.open('fifo', { read: true, write: true });
+      const fromFifo = io.read(fifo, new Uint8Array(3), 0);
+      expect(await io.write(fifo, new Uint8Array([1, 2, 3]), 0)).to.equal(3);
+      expect(await fromFifo).to.equal(3);
+      expect(io.ringInfo.inlineReads).to.equal(start);
+      for (const f of [fd, direct, writeOnly, dfd, fifo]) await io.close(f);
+    });
+
+    it('a range the page cache does not hold goes to the ring with the right bytes; 8 such misses in a row pause the attempts for 256 reads', async function () {
+      // A file written, synced, then dropped from the cache (dd's nocache: POSIX_FADV_DONTNEED).
+      const spacing = 1 << 20;
+      const bytes = new Uint8Array(32 * spacing);
+      for (let i = 0; i < bytes.length; i += 4096) bytes[i] = (i / 4096) & 0xff;
+      const path = join(root, 'cold');
+      await writeFile(path, bytes);
+      execFileSync('sync', [path]);
+      execFileSync('dd', [`if=${path}`, 'iflag=nocache', 'count=0', 'status=none']);
+      const fd = await io.open('cold', { read: true });
+      const into = new Uint8Array(4096);
+      const first = io.ringInfo;
+      // Reads 1 MiB apart, beyond the readahead of the one before.
+      expect(await io.read(fd, into, 0)).to.equal(4096);
+      if (io.ringInfo.inlineReads > first.inlineReads) {
+        console.log('      (skipped: this file system kept the pages after POSIX_FADV_DONTNEED, so no read misses the cache)');
+        this.skip();
+      }
+      expect(into[0]).to.equal(0);
+      for (let i = 1; i < 12; i += 1) {
+        expect(await io.read(fd, into, i * spacing)).to.equal(4096);
+        expect(into[0], `read ${i}`).to.equal((i * spacing / 4096) & 0xff);
+      }
+      const after = io.ringInfo;
+      expect(after.inlineReads - first.inlineReads, 'no cold range answered inline').to.equal(0);
+      // Eight misses, then the pause: the last four reads made no attempt.
+      expect(after.inlineMisses - first.inlineMisses).to.equal(8);
+      expect(after.submittedSqes - first.submittedSqes).to.equal(12);
+    });
+
+    it('a loop of awaited cached reads lets the event loop run: at most 256 reads or 1 MiB answered at the call between two polls', async function () {
+      const fd = await cachedFile('loop');
+      // Samples inlineReads once per event-loop turn (a setImmediate chain).
+      let turns = 0;
+      let mostPerTurn = 0;
+      let last = io.ringInfo.inlineReads;
+      let running = true;
+      const tick = (): void => {
+        const now = io.ringInfo.inlineReads;
+        mostPerTurn = Math.max(mostPerTurn, now - last);
+        last = now;
+        turns += 1;
+        if (running) setImmediate(tick);
+      };
+      const settle = async (): Promise<void> => {
+        for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
+        mostPerTurn = 0;
+      };
+      setImmediate(tick);
+      const startInline = io.ringInfo.inlineReads;
+      const into = new Uint8Array(4096);
+      const reads = 4000;
+      for (let i = 0; i < reads; i += 1) {
+        expect(await io.read(fd, into, (i * 4096) % fileBytes)).to.equal(4096);
+      }
+      const smallMost = mostPerTurn;
+      const smallTurns = turns;
+      expect(io.ringInfo.inlineReads - startInline, 'most reads were answered at the call').to.be.greaterThan(reads / 2);
+      // 64 KiB reads: the 1 MiB bound (16 per turn) comes first.
+      await settle();
+      const large = new Uint8Array(65536);
+      for (let i = 0; i < 200; i += 1) {
+        expect(await io.read(fd, large, (i % 4) * 65536)).to.equal(65536);
+      }
+      const largeMost = mostPerTurn;
+      running = false;
+      expect(smallMost, 'inline 4 KiB reads between two turns of the event loop').to.be.at.most(256).and.greaterThan(16);
+      // Each turn: the inline budget, plus the ring's own rounds (16 per dispatch, at most two
+      // dispatches a turn), which existed before.
+      expect(smallTurns, 'event-loop turns during the 4 KiB reads').to.be.at.least(Math.floor(reads / (256 + 64)));
+      expect(largeMost, 'inline 64 KiB reads between two turns').to.be.at.most(16).and.greaterThan(0);
+    });
   });
 
   it('sets up DEFER_TASKRUN where the kernel has it (6.1+), not with sqpoll, and completions that arrive later still wake it', async function () {
@@ -125,7 +310,8 @@ describeUring('UringIo internals', function () {
   });
 
   it('an sqpoll ring waits for its polling thread\'s page-cache hits by polling the CQ; the default ring never does', async function () {
-    const polled = new UringIo({ root, sqpoll: true });
+    // Every read through the ring: alone, the page cache would answer most of them at the call.
+    const polled = new UringIo({ root, sqpoll: true, inlineReads: false });
     try {
       const source = pattern(64 * 1024, 5);
       const wfd = await io.open('polled', { write: true, create: true });
@@ -372,9 +558,13 @@ describeUring('UringIo internals', function () {
     const fd = await io.open('f', { write: true, create: true, read: true });
     await io.write(fd, pattern(65536, 1), 0);
     const buffer = new Uint8Array(65536);
+    // Behind a sync, so the ring takes the read (alone, the page cache would answer it at the call).
+    const busy = io.fsync(fd);
     const pending = io.read(fd, buffer, 0);
+    expect(io.ringInfo.inKernel).to.equal(2);
     // Keep the transferred memory alive: the kernel may still be writing into it.
     const moved = structuredClone(buffer.buffer, { transfer: [buffer.buffer] });
+    await busy;
     await expectCode(pending, 'ERR_DETACHED_BUFFER');
     expect(moved.byteLength).to.equal(65536);
     const detached = new Uint8Array(8);
@@ -458,10 +648,13 @@ describeUring('UringIo internals', function () {
       expect((fromSettled as StorageError).code).to.equal((fromWrite as StorageError).code);
       expect((fromSettled as StorageError).details).to.deep.equal((fromWrite as StorageError).details);
     }
-    // A buffer transferred away while its read is in flight: the read fails alone.
+    // A buffer transferred away while its read is in flight (behind a sync, so not answered at
+    // the call): the read fails alone.
     const moving = new Uint8Array(4096);
+    const busy = io.fsync(fd);
     const pending = settled(fd, moving, 0).then(() => undefined, (err: unknown) => err);
     structuredClone(moving.buffer, { transfer: [moving.buffer] });
+    await busy;
     const detachedErr = await pending;
     expect(isStorageError(detachedErr, 'ERR_DETACHED_BUFFER')).to.equal(true);
     expect((detachedErr as StorageError).details).to.not.have.property('fromCompletion');

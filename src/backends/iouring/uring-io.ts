@@ -18,6 +18,11 @@
  * eventfd for the wake-up; `ringInfo.deferTaskrun`), as fio's io_uring engine does.
  * readBatch/writeBatch (`src/batch/`) have their own path here,
  * `[batchTransfer]`: entries settle into one collector, no promise per entry.
+ * A read taken while no other slot is (nothing queued, nothing in flight) may be answered by the
+ * addon at the call from the page cache (preadv2 RWF_NOWAIT, bounded per event-loop poll; see
+ * {@link UringIoOptions.inlineReads}): it comes back as a synchronous result, like an opcode the
+ * kernel lacks, and settles before `read` returns. The addon copies into the caller's view only
+ * when the cache answered the whole range, so the result is the ring's.
  *
  * Memory safety: the kernel never touches memory JavaScript can free. The addon copies every
  * caller buffer through private bounce memory of the request's slot (a write takes its bytes at
@@ -130,6 +135,18 @@ export interface UringIoOptions {
    * line, until completions free enough; one alone in the ring always proceeds.
    */
   readonly bounceBytesMax?: number;
+  /**
+   * A 4 KiB..64 KiB read issued while nothing else is queued or in flight on this UringIo (one at a
+   * time: `await io.read(...)` in a loop) is first tried on the JS thread with preadv2(RWF_NOWAIT),
+   * which answers only from the page cache and never waits for the device; when the cache holds the
+   * whole range it settles at once, without a trip through the ring (about 1.8x the reads per
+   * second, see BENCHMARKS.md), otherwise the ring does the read as usual. The answer is the one the
+   * ring would give. Never for `direct` fds, batches, readv, or a read of 0 bytes. At most 256
+   * such reads or 1 MiB between two polls of the event loop, so I/O callbacks, timers and
+   * immediates still run every few hundred microseconds in a loop of awaited cached reads.
+   * `ringInfo.inlineReads` counts them. Default true; false sends every read through the ring.
+   */
+  readonly inlineReads?: boolean;
 }
 
 const QUEUE_DEPTH_DEFAULT = 128;
@@ -178,6 +195,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   private closing = false;
   /** The kernel has IORING_OP_WRITE and IORING_OP_FSYNC: writeDurable is one linked submission. */
   private readonly linkedWriteSync: boolean;
+  private readonly inlineReads: boolean;
   private shutdownPromise: Promise<void> | undefined;
   private idleResolve: (() => void) | undefined;
   /**
@@ -207,7 +225,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: options.root must be a non-empty string', { operation: 'UringIo', argument: 'root' });
     if (typeof callerOptions !== 'object' || callerOptions === null) throw rootMissing();
     // Read once: every check below and the ring see the same values, whatever getters return.
-    const snapshot = snapshotOptions('UringIo', callerOptions, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax']);
+    const snapshot = snapshotOptions('UringIo', callerOptions, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax', 'inlineReads']);
     const options: UringIoOptions = snapshot.registeredBuffers === undefined ? snapshot
       : { ...snapshot, registeredBuffers: snapshotOptions('UringIo', snapshot.registeredBuffers, ['count', 'lengthBytes'], 'registeredBuffers') };
     if (typeof options.root !== 'string' || options.root.length === 0) throw rootMissing();
@@ -217,6 +235,12 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: queueDepth must be at least 1', { operation: 'UringIo', argument: 'queueDepth' });
     }
     this.waitingMax = checkUnsigned('UringIo', 'waitingMax', options.waitingMax ?? WAITING_MAX_DEFAULT, 2 ** 31);
+    for (const flag of ['sqpoll', 'inlineReads'] as const) {
+      if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
+        throw new StorageError('ERR_INVALID_ARGUMENT', `UringIo: ${flag} must be a boolean`, { operation: 'UringIo', argument: flag });
+      }
+    }
+    this.inlineReads = options.inlineReads !== false;
     const bounceBytesMax = checkUnsigned('UringIo', 'bounceBytesMax', options.bounceBytesMax ?? BOUNCE_BYTES_MAX_DEFAULT, 2 ** 40);
     if (bounceBytesMax < DIRECT_ALIGNMENT_BYTES) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: bounceBytesMax must be at least 4096', { operation: 'UringIo', argument: 'bounceBytesMax' });
@@ -389,7 +413,10 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   private callNative(slot: number, r: Request): number | [number, number] | undefined {
     const ring = this.ring;
     switch (r.kind) {
-      case Kind.Read: return ring.read(slot, r.fd, r.buffer as Uint8Array, r.number1);
+      // Inline only when this request is the ring's one (no other slot taken, nobody waiting) and
+      // not part of a batch (a batch's reads go to the kernel together).
+      case Kind.Read: return ring.read(slot, r.fd, r.buffer as Uint8Array, r.number1,
+        this.inlineReads && r.batch === undefined && this.freeCount === this.slots.length - 1 && this.waitingHead === this.waiting.length);
       case Kind.Write: return ring.write(slot, r.fd, r.buffer as Uint8Array, r.number1);
       case Kind.Readv: return ring.readv(slot, r.fd, r.buffers as Uint8Array[], r.number1);
       case Kind.Writev: return ring.writev(slot, r.fd, r.buffers as Uint8Array[], r.number1);
