@@ -133,8 +133,8 @@ constexpr int kDrainMillisMax = 1000;
 // two polls of the event loop, so a loop of awaited cached reads still lets I/O callbacks, timers
 // and immediates run every few hundred microseconds (budgets of 16 and 64 reads: 385k and 435k/s).
 constexpr size_t kInlineReadBytesMax = 64u << 10;
-constexpr uint32_t kInlineReadsPerTurnMax = 256;
-constexpr size_t kInlineBytesPerTurnMax = 1u << 20;
+constexpr uint32_t kInlineReadsPerPollMax = 256;
+constexpr size_t kInlineBytesPerPollMax = 1u << 20;
 // Consecutive reads the page cache could not answer (EAGAIN) before attempts pause, and for how
 // many reads: a workload of uncached reads then pays a wasted system call once per kInlineBackoff.
 constexpr uint32_t kInlineMissesMax = 8;
@@ -395,7 +395,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       root_fd_ = -1;
       delete handles_;
       handles_ = nullptr;
-      // After uv_close: libuv has taken the fd out of its epoll set.
+      // uv_poll_init failed, so libuv never watched the fd.
       CloseWakeFd();
       return Failure(env, "uv-poll", -uv_err);
     }
@@ -866,7 +866,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
 
   // A read answered from the page cache without the ring (see kInlineReadBytesMax): the count, or
   // -1 when the ring must do it. Only on an idle ring (nothing queued or in flight, so no request
-  // is overtaken), within the turn's budget, on an fd opened here without O_DIRECT (a direct read
+  // is overtaken), within the budget left until the loop polls, on an fd opened here without O_DIRECT (a direct read
   // would wait for the device on this thread), and only a read the cache answers whole: RWF_NOWAIT
   // may stop short where the cache does, and a short count (end of file included) goes to the
   // ring, so the caller sees exactly the ring's answer. The bytes land in private memory and reach
@@ -883,7 +883,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     iovec iov{inline_scratch_.data(), view->length};
     const ssize_t got = preadv2(fd, &iov, 1, static_cast<off_t>(offset), RWF_NOWAIT);
     if (got < 0) {
-      if (errno != EAGAIN) {
+      if (errno != EAGAIN && errno != EINTR) {
         // Not a file the cache can answer this way (EOPNOTSUPP, ESPIPE, EISDIR...): the ring
         // gives the answer, now and from now on.
         inline_fds_.erase(fd);
@@ -1552,15 +1552,15 @@ class Ring : public Napi::ObjectWrap<Ring> {
   }
 
   // Right after the event loop's poll: the reads answered inline since the last poll get their
-  // budget back, so between two polls there are at most kInlineReadsPerTurnMax of them.
+  // budget back, so between two polls there are at most kInlineReadsPerPollMax of them.
   static void OnRefill(uv_check_t* handle) {
     LoopHandles* box = static_cast<LoopHandles*>(handle->data);
     uv_check_stop(handle);
     if (box->owner == nullptr) return;
     Ring* ring = box->owner;
     ring->refill_armed_ = false;
-    ring->inline_reads_left_ = kInlineReadsPerTurnMax;
-    ring->inline_bytes_left_ = kInlineBytesPerTurnMax;
+    ring->inline_reads_left_ = kInlineReadsPerPollMax;
+    ring->inline_bytes_left_ = kInlineBytesPerPollMax;
   }
 
   static void OnSubmitTurn(uv_idle_t* handle) {
@@ -1830,8 +1830,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // Those of them a read may try to answer from the page cache (see ReadInline).
   std::unordered_set<int> inline_fds_;
   std::vector<uint8_t> inline_scratch_;
-  uint32_t inline_reads_left_ = kInlineReadsPerTurnMax;
-  size_t inline_bytes_left_ = kInlineBytesPerTurnMax;
+  uint32_t inline_reads_left_ = kInlineReadsPerPollMax;
+  size_t inline_bytes_left_ = kInlineBytesPerPollMax;
   uint32_t inline_misses_in_row_ = 0;
   uint32_t inline_backoff_ = 0;
   uint64_t inline_reads_ = 0;

@@ -136,11 +136,11 @@ export interface UringIoOptions {
    */
   readonly bounceBytesMax?: number;
   /**
-   * A 4 KiB..64 KiB read issued while nothing else is queued or in flight on this UringIo (one at a
-   * time: `await io.read(...)` in a loop) is first tried on the JS thread with preadv2(RWF_NOWAIT),
+   * A read of up to 64 KiB issued while nothing else is queued or in flight on this UringIo (one at
+   * a time: `await io.read(...)` in a loop) is first tried on the JS thread with preadv2(RWF_NOWAIT),
    * which answers only from the page cache and never waits for the device; when the cache holds the
-   * whole range it settles at once, without a trip through the ring (about 1.8x the reads per
-   * second, see BENCHMARKS.md), otherwise the ring does the read as usual. The answer is the one the
+   * whole range it settles at once, without a trip through the ring (about 1.6x the cached 4 KiB
+   * reads per second one at a time, see BENCHMARKS.md), otherwise the ring does the read as usual. The answer is the one the
    * ring would give. Never for `direct` fds, batches, readv, or a read of 0 bytes. At most 256
    * such reads or 1 MiB between two polls of the event loop, so I/O callbacks, timers and
    * immediates still run every few hundred microseconds in a loop of awaited cached reads.
