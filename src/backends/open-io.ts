@@ -9,7 +9,7 @@
 import { stat } from 'node:fs/promises';
 import { ErrorCodes, StorageError, isErrorCode, isStorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
-import { snapshotOptions } from '../interfaces/validate.js';
+import { checkOptionalBoolean, snapshotOptions } from '../interfaces/validate.js';
 import { FsIo } from './fs/index.js';
 import { UringIo } from './iouring/index.js';
 
@@ -66,9 +66,7 @@ async function checkRoot(root: unknown): Promise<void> {
  */
 export async function openIo(callerOptions: OpenIoOptions): Promise<Io> {
   const options = snapshotOptions('openIo', callerOptions, OPEN_IO_OPTION_NAMES);
-  if (options.explainFallback !== undefined && typeof options.explainFallback !== 'boolean') {
-    throw new StorageError('ERR_INVALID_ARGUMENT', 'openIo: options.explainFallback must be a boolean', { operation: 'openIo', argument: 'explainFallback' });
-  }
+  checkOptionalBoolean('openIo', 'explainFallback', options.explainFallback);
   const backend = options.backend ?? 'auto';
   if (backend === 'auto' || backend === 'iouring' || backend === 'fs') await checkRoot(options.root);
   const uringOptions = options.queueDepth === undefined ? { root: options.root } : { root: options.root, queueDepth: options.queueDepth };

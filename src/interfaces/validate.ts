@@ -711,14 +711,20 @@ export function checkVersions(operation: string, versions: unknown): readonly [n
   return [min, max];
 }
 
+/**
+ * An optional boolean option: `undefined` or a boolean, returned as it is; anything else is
+ * `ERR_INVALID_ARGUMENT` ("`operation`: options.`argument` must be a boolean", details.argument).
+ */
+export function checkOptionalBoolean(operation: string, argument: string, value: unknown): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw invalid(operation, `options.${argument} must be a boolean`, { argument });
+  return value;
+}
+
 /** `fsync` options: `undefined` or an object whose `dataOnly` is absent or a boolean; returns `dataOnly`. */
 export function checkFsyncOptions(operation: string, options: unknown): boolean {
   if (options === undefined) return false;
   const { dataOnly } = snapshotOptions(operation, options as { dataOnly?: unknown }, ['dataOnly']);
-  if (dataOnly !== undefined && typeof dataOnly !== 'boolean') {
-    throw invalid(operation, 'dataOnly must be a boolean', { argument: 'dataOnly' });
-  }
-  return dataOnly === true;
+  return checkOptionalBoolean(operation, 'dataOnly', dataOnly) === true;
 }
 
 /** An `allocate` range: a valid offset, a length > 0, and an end within the file size limit. */
@@ -733,8 +739,7 @@ export function checkAllocateRange(operation: string, offsetBytes: unknown, leng
 export function checkStatFullOptions(operation: string, options: unknown): boolean {
   if (options === undefined) return true;
   const { follow } = snapshotOptions(operation, options as { follow?: unknown }, ['follow']);
-  if (follow !== undefined && typeof follow !== 'boolean') throw invalid(operation, 'follow must be a boolean', { argument: 'follow' });
-  return follow !== false;
+  return checkOptionalBoolean(operation, 'follow', follow) !== false;
 }
 
 /** Most milliseconds an attribute time may be from the epoch (the range of a JS Date). */

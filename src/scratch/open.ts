@@ -8,7 +8,7 @@
  */
 import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
-import { snapshotOptions, normalizePath } from '../interfaces/validate.js';
+import { checkOptionalBoolean, snapshotOptions, normalizePath } from '../interfaces/validate.js';
 import { ScratchAllocator } from './allocator.js';
 import { ScratchRegion } from './region.js';
 import { SCRATCH_DIRECTORY_DEFAULT, createAnonymousFile, ensureDirectory, sweepScratch } from './scratch-file.js';
@@ -72,11 +72,6 @@ function positiveInteger(value: unknown, argument: string, fallback: number): nu
   return value;
 }
 
-function optionalBoolean(value: unknown, argument: string): boolean | undefined {
-  if (value !== undefined && typeof value !== 'boolean') throw invalid(`${argument} must be a boolean`, argument);
-  return value;
-}
-
 /**
  * Opens a scratch region on `io`: a file preallocated to `capacityBytes` in which `write` stores
  * values of any length in slots, `read` returns them, and `free` gives their space back. Resolves
@@ -89,8 +84,8 @@ function optionalBoolean(value: unknown, argument: string): boolean | undefined 
  */
 export async function openScratch(io: Io, callerOptions: ScratchOptions): Promise<ScratchRegion> {
   const options = snapshotOptions('scratch.open', callerOptions, OPTION_NAMES);
-  const directRequested = optionalBoolean(options.direct, 'direct');
-  const checksums = optionalBoolean(options.checksums, 'checksums') ?? true;
+  const directRequested = checkOptionalBoolean('scratch.open', 'direct', options.direct);
+  const checksums = checkOptionalBoolean('scratch.open', 'checksums', options.checksums) ?? true;
   if (directRequested === true && !io.features.direct) {
     throw new StorageError('ERR_UNSUPPORTED', 'scratch.open: this Io does not offer direct I/O', {
       operation: 'scratch.open', backend: io.features.backend,

@@ -44,7 +44,7 @@ import type { Io } from '../interfaces/io.js';
 import { BLOB_HEADER_BYTES, BLOB_SIZE_MAX_BYTES } from '../interfaces/limits.js';
 import type { BlobName, BlobOpenOptions, OpenedBlob, Storage } from '../interfaces/storage.js';
 import {
-  blobFileName, blobNameFromFileName, checkBuffer, snapshotOptions, checkPartitionName, checkVersions,
+  blobFileName, blobNameFromFileName, checkBuffer, checkOptionalBoolean, snapshotOptions, checkPartitionName, checkVersions,
 } from '../interfaces/validate.js';
 import type { FileAccess } from './access.js';
 import { StorageBlob } from './blob.js';
@@ -94,10 +94,7 @@ export function createStorage(io: Io, options?: StorageOptions): Storage {
   if (typeof io !== 'object' || io === null) {
     throw new StorageError('ERR_INVALID_ARGUMENT', 'createStorage: io must be an Io', { operation: 'createStorage', argument: 'io' });
   }
-  const direct = snapshotOptions('createStorage', options, ['direct'], 'options', true)?.direct;
-  if (direct !== undefined && typeof direct !== 'boolean') {
-    throw new StorageError('ERR_INVALID_ARGUMENT', 'createStorage: options.direct must be a boolean', { operation: 'createStorage', argument: 'direct' });
-  }
+  const direct = checkOptionalBoolean('createStorage', 'direct', snapshotOptions('createStorage', options, ['direct'], 'options', true)?.direct);
   if (direct === true) {
     const alignmentBytes = io.features.directAlignmentBytes;
     if (!io.features.direct) {

@@ -73,7 +73,7 @@ import {
   checkRangeEnd, checkSnapshotsUsable, checkUnsigned, copyInto, snapshotBuffers, type ResolvedOpenFlags,
   checkFileSize, lastNameTooLong, nameTooLongError, nameTooLongPrefix, parsePath, renameTrailingError,
   trailingError, truncateBuffers, writableBytes, type EntryKind, type ParsedPath, type TrailingOperation,
-  snapshotOptions,
+  snapshotOptions, checkOptionalBoolean,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
 import { BouncePool } from '../../common/bounce-pool.js';
@@ -262,7 +262,7 @@ export class FsIo implements Io {
       O_DIRECTORY: constants.O_DIRECTORY ?? 0, O_NOFOLLOW: constants.O_NOFOLLOW ?? 0,
     };
     // Off Linux the kernel's codes differ in places (macOS: unlink of a directory is EPERM).
-    this.emulate = checkCapabilityOption('emulateLinux', options.emulateLinux) ?? (custom || process.platform !== 'linux');
+    this.emulate = checkOptionalBoolean('FsIo', 'emulateLinux', options.emulateLinux) ?? (custom || process.platform !== 'linux');
     this.fileSizeMaxBytes = custom ? FSIO_CUSTOM_FILE_SIZE_MAX_BYTES : FILE_SIZE_MAX_BYTES;
     const fdCountMax = checkUnsigned('FsIo', 'fdCountMax', options.fdCountMax ?? FD_COUNT_MAX_DEFAULT, 0x7fff_ffff);
     this.inFlightCountMax = checkUnsigned('FsIo', 'inFlightCountMax', options.inFlightCountMax ?? IN_FLIGHT_COUNT_MAX_DEFAULT, 0x7fff_ffff);
@@ -276,7 +276,7 @@ export class FsIo implements Io {
       throw mapFsError(err, 'FsIo', { path: options.root });
     }
     if (!rootStat.isDirectory()) throw osError('ENOTDIR', 'FsIo', { path: options.root });
-    const wantKernel = checkCapabilityOption('kernelResolution', options.kernelResolution);
+    const wantKernel = checkOptionalBoolean('FsIo', 'kernelResolution', options.kernelResolution);
     this.walker = new WalkResolver(this.fs, rootReal);
     let kernel: KernelResolver | undefined;
     let kernelReason: string | undefined;
@@ -296,8 +296,8 @@ export class FsIo implements Io {
     this.kernel = kernel;
     this.resolver = kernel ?? this.walker;
     this.pathResolution = kernel !== undefined ? { kind: 'kernel' } : { kind: 'walk', reason: kernelReason ?? 'unavailable' };
-    const wantDirect = checkCapabilityOption('direct', options.direct);
-    const wantTmpfile = checkCapabilityOption('tmpfile', options.tmpfile);
+    const wantDirect = checkOptionalBoolean('FsIo', 'direct', options.direct);
+    const wantTmpfile = checkOptionalBoolean('FsIo', 'tmpfile', options.tmpfile);
     // `direct: false` skips loading the addon: nothing would use its allocator.
     const capabilities = resolveFsCapabilities(custom, wantDirect !== false);
     const reasons: Partial<Record<keyof FsIoCapabilities, string>> = {};
@@ -1190,10 +1190,6 @@ export class FsIo implements Io {
   }
 }
 
-function checkCapabilityOption(name: keyof FsIoCapabilities | 'kernelResolution' | 'emulateLinux', value: unknown): boolean | undefined {
-  if (value === undefined || typeof value === 'boolean') return value;
-  throw new StorageError('ERR_INVALID_ARGUMENT', `FsIo: options.${name} must be a boolean`, { argument: name });
-}
 
 /**
  * Whether a capability is on: `want` false turns it off, true demands it (`ERR_UNSUPPORTED` with

@@ -59,7 +59,7 @@ import { ErrorCodes, StorageError, type ErrorCode, type StorageErrorDetails } fr
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
 import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkAllocateRange, checkBuffer, checkFd, checkFsyncOptions, checkLength, checkOffset,
+  checkAllocateRange, checkBuffer, checkFd, checkFsyncOptions, checkOptionalBoolean, checkLength, checkOffset,
   checkOpenFlags, checkRangeEnd, checkUnsigned, atSplit, kernelPath, parsePath, type ParsedPath,
   snapshotOptions, detachedInFlight, intrinsicByteLength, isSnapshotUsable, isUint8Array, snapshotBuffers,
   type BatchEntrySnapshot,
@@ -235,12 +235,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: queueDepth must be at least 1', { operation: 'UringIo', argument: 'queueDepth' });
     }
     this.waitingMax = checkUnsigned('UringIo', 'waitingMax', options.waitingMax ?? WAITING_MAX_DEFAULT, 2 ** 31);
-    for (const flag of ['sqpoll', 'inlineReads'] as const) {
-      if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
-        throw new StorageError('ERR_INVALID_ARGUMENT', `UringIo: ${flag} must be a boolean`, { operation: 'UringIo', argument: flag });
-      }
-    }
-    this.inlineReads = options.inlineReads !== false;
+    const sqpoll = checkOptionalBoolean('UringIo', 'sqpoll', options.sqpoll) === true;
+    this.inlineReads = checkOptionalBoolean('UringIo', 'inlineReads', options.inlineReads) !== false;
     const bounceBytesMax = checkUnsigned('UringIo', 'bounceBytesMax', options.bounceBytesMax ?? BOUNCE_BYTES_MAX_DEFAULT, 2 ** 40);
     if (bounceBytesMax < DIRECT_ALIGNMENT_BYTES) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: bounceBytesMax must be at least 4096', { operation: 'UringIo', argument: 'bounceBytesMax' });
@@ -257,7 +253,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
         { operation: 'UringIo', stage: 'platform', platform: process.platform });
     }
     this.ring = new RingClass();
-    const failure = this.ring.start(options.root, queueDepth, options.sqpoll === true, this.dispatcher, bounceBytesMax);
+    const failure = this.ring.start(options.root, queueDepth, sqpoll, this.dispatcher, bounceBytesMax);
     if (failure !== null) {
       if (failure.stage === 'open-root') {
         const code = errnoToCode(failure.errno);

@@ -12,7 +12,7 @@ import { createNodeFs, type NodeFs } from '../../nodefs/create-node-fs.js';
 import type { FsHost, SyncCapableIo } from '../../interfaces/namespace-io.js';
 import { StorageError } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
-import { snapshotOptions } from '../../interfaces/validate.js';
+import { checkOptionalBoolean, snapshotOptions } from '../../interfaces/validate.js';
 import { canonicalSeed, Prng, type SimSeed } from './prng.js';
 import { Scheduler } from './scheduler.js';
 import { Trace } from './trace.js';
@@ -444,9 +444,7 @@ export class Simulation {
     if (options.faultFilter !== undefined && typeof options.faultFilter !== 'function') {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'Simulation: faultFilter must be a function', { operation: 'Simulation', argument: 'faultFilter' });
     }
-    if (options.intercept !== undefined && typeof options.intercept !== 'boolean') {
-      throw new StorageError('ERR_INVALID_ARGUMENT', 'Simulation: intercept must be a boolean', { operation: 'Simulation', argument: 'intercept' });
-    }
+    checkOptionalBoolean('Simulation', 'intercept', options.intercept);
     // Last: a simulation that failed to build must not leave node:fs patched.
     this.interception = options.intercept === true
       ? new Interception(this.scheduler, this.seedText, (node) => (node as SimNode).fs)
