@@ -1,16 +1,16 @@
 /**
  * Optional, internal fast paths of a backend's `read` and `write`, outside the Io contract.
  *
- * Why: a backend's `read`/`write` may be an async method only so that an error made at completion (where
- * no caller frame exists) is made again once `read` resumes, and so carries the caller's stack
- * (UringIo does this). That frame costs about 0.2 µs per read (measured on cached 4 KiB reads at
- * 64 in flight: 1.83 → 1.62 µs of CPU per read) and helps no caller that settles the read
- * through `then` rather than `await`, such as Storage's hot paths: a `then` reaction has no async
- * stack to restore. Such callers ask for these methods and fall back to `read`/`write` when a
- * backend has none.
+ * Why: a backend's `read`/`write` may pass its promise through a rejection handler only so that
+ * an error made at completion (where no caller frame exists) is made again with the caller's
+ * stack (UringIo does this). That handler costs a promise and a reaction per operation and helps
+ * no caller that makes its own errors, such as Storage's hot paths. Such callers ask for these
+ * methods and fall back to `read`/`write` when a backend has none.
  *
  * Each method behaves exactly as its public twin (same checks, result, error codes, messages and
- * details, same metrics); only the stack of a completion error differs.
+ * details, same metrics); only the stack of a completion error differs, and a settled read may
+ * return its count itself when the read was answered at the call (UringIo's `inlineReads`), which
+ * saves the caller a promise and a tick more.
  */
 import type { Io } from '../interfaces/io.js';
 
@@ -20,13 +20,16 @@ export const settledWrite: unique symbol = Symbol('faultline.settledWrite');
 /** A read or a write: fd, buffer, offset; resolves with the count transferred. */
 export type Transfer = (fd: number, buffer: Uint8Array, offsetBytes: number) => Promise<number>;
 
+/** A {@link Transfer} that may also return the count itself: the read is complete, its bytes in place. */
+export type SettledReadTransfer = (fd: number, buffer: Uint8Array, offsetBytes: number) => Promise<number> | number;
+
 export interface SettledTransfer {
-  [settledRead]: Transfer;
+  [settledRead]: SettledReadTransfer;
   [settledWrite]: Transfer;
 }
 
 /** `io`'s settled read when it has one, else its `read` (either bound to `io`). */
-export function settledReadOf(io: Io): Transfer {
+export function settledReadOf(io: Io): SettledReadTransfer {
   const own = (io as Partial<SettledTransfer>)[settledRead];
   return typeof own === 'function' ? own.bind(io) : io.read.bind(io);
 }

@@ -15,12 +15,12 @@ export interface FileAccess {
   readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number>;
 
   /**
-   * {@link readRange} whose outcome goes to `onRead(readBytes)` or `onError(error)` (exactly one of
-   * them, once), and resolves or rejects as that call does. The same as
-   * `readRange(...).then(onRead, onError)`, except that a strategy may run `onRead` in the read's
-   * own reaction: one promise fewer per read on the hot path of small reads.
+   * {@link readRange}, except that a strategy may return the count itself when the read is already
+   * complete (the Io answered it at the call: UringIo's `inlineReads`), and a promise otherwise.
+   * The hot path of small reads: no promise and no reaction of its own when the page cache answers.
+   * May throw where {@link readRange} would reject.
    */
-  readRangeThen<R>(fd: number, target: Uint8Array, fileOffsetBytes: number, onRead: (readBytes: number) => R, onError: (error: unknown) => R): Promise<R>;
+  readRangeSettled(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> | number;
 
   /**
    * Writes `chunks` back to back from `fileOffsetBytes` (`totalBytes` is their summed length),

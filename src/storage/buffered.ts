@@ -7,7 +7,7 @@ import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
 import { IO_BYTES_MAX, IOV_COUNT_MAX } from '../interfaces/limits.js';
 import { intrinsicByteLength, plainView } from '../interfaces/validate.js';
-import { settledReadOf, type Transfer } from '../common/settled-transfer.js';
+import { settledReadOf, type SettledReadTransfer } from '../common/settled-transfer.js';
 import type { FileAccess } from './access.js';
 
 /**
@@ -126,7 +126,7 @@ export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array
 /** The buffered strategy. */
 export class BufferedAccess implements FileAccess {
   /** The Io's read without a caller-stack frame, where it has one: the hot path settles through then. */
-  private readonly readSettled: Transfer;
+  private readonly readSettled: SettledReadTransfer;
 
   constructor(private readonly io: Io) {
     this.readSettled = settledReadOf(io);
@@ -136,17 +136,18 @@ export class BufferedAccess implements FileAccess {
     return readFully(this.io, fd, target, fileOffsetBytes);
   }
 
-  readRangeThen<R>(fd: number, target: Uint8Array, fileOffsetBytes: number, onRead: (readBytes: number) => R, onError: (error: unknown) => R): Promise<R> {
+  readRangeSettled(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> | number {
     const lengthBytes = intrinsicByteLength(target);
-    if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return readFullyFrom(this.io, fd, target, fileOffsetBytes, 0).then(onRead, onError);
-    return this.readSettled(fd, target, fileOffsetBytes).then((n) => {
-      try {
-        checkTransferCount('read', n, lengthBytes);
-      } catch (err) {
-        return onError(err);
-      }
-      return n === lengthBytes || n === 0 ? onRead(n) : readFullyFrom(this.io, fd, target, fileOffsetBytes, n).then(onRead, onError);
-    }, onError);
+    if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return readFullyFrom(this.io, fd, target, fileOffsetBytes, 0);
+    const outcome = this.readSettled(fd, target, fileOffsetBytes);
+    if (typeof outcome === 'number') return this.finishRead(fd, target, fileOffsetBytes, lengthBytes, outcome);
+    return outcome.then((n) => this.finishRead(fd, target, fileOffsetBytes, lengthBytes, n));
+  }
+
+  /** A first read's count: all of it (or the end of the file) as it is, the rest read in more calls. */
+  private finishRead(fd: number, target: Uint8Array, fileOffsetBytes: number, lengthBytes: number, n: number): Promise<number> | number {
+    checkTransferCount('read', n, lengthBytes);
+    return n === lengthBytes || n === 0 ? n : readFullyFrom(this.io, fd, target, fileOffsetBytes, n);
   }
 
   writeRange(fd: number, chunks: readonly Uint8Array[], _totalBytes: number, fileOffsetBytes: number): Promise<void> {

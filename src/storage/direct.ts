@@ -127,8 +127,8 @@ export class DirectAccess implements FileAccess {
     }
   }
 
-  readRangeThen<R>(fd: number, target: Uint8Array, fileOffsetBytes: number, onRead: (readBytes: number) => R, onError: (error: unknown) => R): Promise<R> {
-    return this.readRange(fd, target, fileOffsetBytes).then(onRead, onError);
+  readRangeSettled(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
+    return this.readRange(fd, target, fileOffsetBytes);
   }
 
   async readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {

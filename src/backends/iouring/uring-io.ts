@@ -18,11 +18,12 @@
  * eventfd for the wake-up; `ringInfo.deferTaskrun`), as fio's io_uring engine does.
  * readBatch/writeBatch (`src/batch/`) have their own path here,
  * `[batchTransfer]`: entries settle into one collector, no promise per entry.
- * A read taken while no other slot is (nothing queued, nothing in flight) may be answered by the
- * addon at the call from the page cache (preadv2 RWF_NOWAIT, bounded per event-loop poll; see
- * {@link UringIoOptions.inlineReads}): it comes back as a synchronous result, like an opcode the
- * kernel lacks, and settles before `read` returns. The addon copies into the caller's view only
- * when the cache answered the whole range, so the result is the ring's.
+ * A read taken while no slot is (nothing queued, nothing in flight) may be answered by the addon
+ * at the call from the page cache (preadv2 RWF_NOWAIT into the caller's view, bounded per
+ * event-loop poll; see {@link UringIoOptions.inlineReads}): it comes back as its count, with no
+ * request, snapshot or promise of its own (`readAtCall`), and settles before `read` returns. Only
+ * a range the cache answered whole counts; anything else goes to the ring, so the result is the
+ * ring's.
  *
  * Memory safety: the kernel never touches memory JavaScript can free. The addon copies every
  * caller buffer through private bounce memory of the request's slot (a write takes its bytes at
@@ -47,10 +48,10 @@
  * EXDEV from RESOLVE_BENEATH is `ERR_PATH_ESCAPE`; per-request EINTR/EAGAIN are resubmitted by the
  * addon; short transfers are returned as they are. Every error's async stack trace leads to the
  * caller: errors are created in the awaiting method, and a read/write completion error (made in
- * the completion dispatch, where no caller frame exists) is made again once `read`/`write` resume.
- * That async frame costs about 12% of cached-read throughput at 64 in flight (measured side by
- * side with `bench/uring-reads.ts`); it is kept because a storage error without the caller's
- * stack is hard to act on.
+ * the completion dispatch, where no caller frame exists) is made again in a rejection handler
+ * chained to the operation's promise (`rethrowAtCaller`), whose stack V8 extends to whoever awaits
+ * it. An async frame did the same at about 6% of a loop of ring reads at 64 in flight (and 12%
+ * in an older measurement): a storage error without the caller's stack is hard to act on.
  */
 import { constants as fsConstants } from 'node:fs';
 import { MetricsRecorder } from '../../common/metrics.js';
@@ -59,9 +60,9 @@ import { ErrorCodes, StorageError, type ErrorCode, type StorageErrorDetails } fr
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
 import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
-  checkAllocateRange, checkBuffer, checkFd, checkFsyncOptions, checkOptionalBoolean, checkLength, checkOffset,
+  checkAllocateRange, checkBuffer, checkBufferInPlace, checkFd, checkFsyncOptions, checkOptionalBoolean, checkLength, checkOffset,
   checkOpenFlags, checkRangeEnd, checkUnsigned, atSplit, kernelPath, parsePath, type ParsedPath,
-  snapshotOptions, detachedInFlight, intrinsicByteLength, isSnapshotUsable, isUint8Array, snapshotBuffers,
+  snapshotOptions, detachedInFlight, intrinsicByteLength, isSnapshotUsable, isUint8Array, plainView, snapshotBuffers,
   type BatchEntrySnapshot,
 } from '../../interfaces/validate.js';
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
@@ -138,10 +139,12 @@ export interface UringIoOptions {
   /**
    * A read of up to 64 KiB issued while nothing else is queued or in flight on this UringIo (one at
    * a time: `await io.read(...)` in a loop) is first tried on the JS thread with preadv2(RWF_NOWAIT),
-   * which answers only from the page cache and never waits for the device; when the cache holds the
-   * whole range it settles at once, without a trip through the ring (about 1.6x the cached 4 KiB
-   * reads per second one at a time, see BENCHMARKS.md), otherwise the ring does the read as usual. The answer is the one the
-   * ring would give. Never for `direct` fds, batches, readv, or a read of 0 bytes. At most 256
+   * which answers only from the page cache and never waits for the device. The bytes go straight
+   * into the buffer; when the cache held the whole range the read settles at once, without a trip
+   * through the ring and without a promise of its own (see BENCHMARKS.md for the figures),
+   * otherwise the ring does the read as usual. The answer is the one the ring would give (bytes
+   * past its count are unspecified, as always). Never for `direct` fds, batches, readv, or a read
+   * of 0 bytes. At most 256
    * such reads or 1 MiB between two polls of the event loop, so I/O callbacks, timers and
    * immediates still run every few hundred microseconds in a loop of awaited cached reads.
    * `ringInfo.inlineReads` counts them. Default true; false sends every read through the ring.
@@ -409,10 +412,9 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   private callNative(slot: number, r: Request): number | [number, number] | undefined {
     const ring = this.ring;
     switch (r.kind) {
-      // Inline only when this request is the ring's one (no other slot taken, nobody waiting) and
-      // not part of a batch (a batch's reads go to the kernel together).
-      case Kind.Read: return ring.read(slot, r.fd, r.buffer as Uint8Array, r.number1,
-        this.inlineReads && r.batch === undefined && this.freeCount === this.slots.length - 1 && this.waitingHead === this.waiting.length);
+      // Never inline here: a read that may be answered at the call goes through readAtCall; these
+      // waited, come from a batch (whose reads go to the kernel together) or found the ring busy.
+      case Kind.Read: return ring.read(slot, r.fd, r.buffer as Uint8Array, r.number1, false);
       case Kind.Write: return ring.write(slot, r.fd, r.buffer as Uint8Array, r.number1);
       case Kind.Readv: return ring.readv(slot, r.fd, r.buffers as Uint8Array[], r.number1);
       case Kind.Writev: return ring.writev(slot, r.fd, r.buffers as Uint8Array[], r.number1);
@@ -544,12 +546,18 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   // ---- Io: data path ----
 
   /** See {@link Io.read}. Resolves with the count read (short at end of file, 0 past it). */
-  async read(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+  read(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+    // Only once the arguments pass (a bad offset is its own error, as on every backend).
+    if (emptyReadAccepted(buffer, offsetBytes)) return this.emptyRead(fd, buffer, offsetBytes);
+    const outcome = this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes);
+    // A read the page cache answered at the call has no async frame to pass through: the caller's
+    // await is its only tick (see `inlineReads`).
+    return typeof outcome === 'number' ? Promise.resolve(outcome) : outcome.then(undefined, rethrowAtCaller);
+  }
+
+  private async emptyRead(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
     try {
-      // Only once the arguments pass (a bad offset is its own error, as on every backend).
-      if (emptyReadAccepted(buffer, offsetBytes)) {
-        await this.refuseEmptyReadOfDirectory('read', fd);
-      }
+      await this.refuseEmptyReadOfDirectory('read', fd);
       return await this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes);
     } catch (err) {
       throw withCallerStack(err);
@@ -557,59 +565,94 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   }
 
   /** See {@link Io.write}. Resolves with the count written, possibly short. */
-  async write(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
-    try {
-      return await this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes);
-    } catch (err) {
-      throw withCallerStack(err);
-    }
+  write(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+    return (this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes) as Promise<number>).then(undefined, rethrowAtCaller);
   }
 
   /**
    * {@link read} without its async frame, for callers that settle through `then` (see
    * `common/settled-transfer.ts`): the same checks, result and errors, minus the caller's stack.
    */
-  [settledRead](fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
+  [settledRead](fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> | number {
     if (emptyReadAccepted(buffer, offsetBytes)) return this.read(fd, buffer, offsetBytes);
     return this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes, true);
   }
 
   /** {@link write} without its async frame (see {@link settledRead}). */
   [settledWrite](fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
-    return this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes, true);
+    return this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes, true) as Promise<number>;
   }
 
   /**
    * The hot path: validation, then one promise settled straight from the completion dispatch by
    * {@link settleTransfer}; `read`/`write` await it to restore the caller's stack on failure
-   * (`settled`: the promise goes to a settled read's caller as it is).
+   * (`settled`: the promise goes to a settled read's caller as it is). A read on an idle ring goes
+   * first to {@link readAtCall} and may come back as its count, settled already.
    */
-  private transfer(kind: Kind, op: 'read' | 'write', fd: number, buffer: Uint8Array, offsetBytes: number, settled = false): Promise<number> {
+  private transfer(kind: Kind, op: 'read' | 'write', fd: number, buffer: Uint8Array, offsetBytes: number, settled = false): Promise<number> | number {
     const recorder = this.recorder;
     recorder.start(op);
-    let request: Request;
+    let lengthBytes: number;
     try {
       this.checkUsable(op);
       // The shared order of every backend: the arguments as FsIo and SimIo check them (fd type,
       // buffer, offset and the library's offset limit), then whether the fd is open. A read past
       // the size limit is the kernel's business (0 past the end of file).
       checkFd(op, fd);
-      // Only the snapshot goes on: the addon reads or fills it, and the completion checks it.
-      const view = checkBuffer(op, buffer);
-      const lengthBytes = intrinsicByteLength(view);
+      lengthBytes = checkBufferInPlace(op, buffer);
       checkOffset(op, offsetBytes);
       if (kind === Kind.Write) checkRangeEnd(op, offsetBytes, lengthBytes);
       this.checkOpenFd(op, fd);
-      request = new Request(kind, fd, view, undefined, offsetBytes, lengthBytes, 0, '', '');
-      request.settled = settled;
     } catch (err) {
       recorder.finish(op, false);
       return Promise.reject(err);
     }
+    if (kind === Kind.Read && this.inlineReads && this.freeCount === this.slots.length && this.waitingHead === this.waiting.length) {
+      return this.readAtCall(fd, buffer, offsetBytes, lengthBytes, settled);
+    }
+    // Only the snapshot goes on (no caller code ran since the checks): the addon reads or fills
+    // it, and the completion checks it.
+    const request = new Request(kind, fd, plainView(buffer, 0, lengthBytes), undefined, offsetBytes, lengthBytes, 0, '', '');
+    request.settled = settled;
     return new Promise<number>((resolve, reject) => {
       request.resolve = resolve;
       request.reject = reject;
       this.enqueue(request);
+    });
+  }
+
+  /**
+   * A read on an idle ring (every slot free, so nothing waits either), checked by `transfer`: the
+   * addon may answer it from the page cache inside this call (see `inlineReads`), and then its
+   * count is all there is: no Request, snapshot or promise. Otherwise the addon has queued it in
+   * the slot offered, and the request, made now, takes that slot; no JavaScript ran in between,
+   * so the caller's view passed to the addon and the snapshot the completion checks are the same.
+   */
+  private readAtCall(fd: number, buffer: Uint8Array, offsetBytes: number, lengthBytes: number, settled: boolean): Promise<number> | number {
+    const slot = this.freeSlots[this.freeCount - 1] as number;
+    let result: number | [number, number] | undefined;
+    try {
+      result = this.ring.read(slot, fd, buffer, offsetBytes, true);
+    } catch {
+      result = RESULT_INTERNAL;
+    }
+    if (typeof result === 'number' && result >= 0) {
+      this.recorder.finish('read', true, result);
+      return result;
+    }
+    const request = new Request(Kind.Read, fd, plainView(buffer, 0, lengthBytes), undefined, offsetBytes, lengthBytes, 0, '', '');
+    request.settled = settled;
+    return new Promise<number>((resolve, reject) => {
+      request.resolve = resolve;
+      request.reject = reject;
+      if (result === undefined) {
+        this.freeCount -= 1;
+        this.slots[slot] = request;
+      } else if (result === RESULT_BOUNCE_BUSY) {
+        this.enqueue(request); // not on an idle ring (see launch); the usual way if it were
+      } else {
+        this.complete(request, typeof result === 'number' ? result : RESULT_INTERNAL);
+      }
     });
   }
 
@@ -1074,6 +1117,15 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
  * again here, after the awaiting method resumed, V8's async stack trace leads to the caller.
  * Argument errors were created at call time and already have it.
  */
+/**
+ * A read or write's rejection handler: the error made again here has the caller's async stack
+ * (V8 follows a `then` reaction to whoever awaits its promise, as it follows an await), without
+ * an async frame of our own on every operation.
+ */
+function rethrowAtCaller(err: unknown): never {
+  throw withCallerStack(err);
+}
+
 function withCallerStack(err: unknown): unknown {
   if (!(err instanceof StorageError) || err.details['fromCompletion'] !== true) return err;
   const { fromCompletion: _ignored, ...details } = err.details;
