@@ -180,6 +180,32 @@ describeUring('UringIo internals', function () {
       expect(io.metrics.operations.read).to.be.at.least(1);
     });
 
+    it('a read on an idle ring that the cache cannot answer whole goes to the ring with the caller\'s view, and a detach or shrink before completion still fails it alone', async function () {
+      const fd = await cachedFile('declined');
+      // A short read at end of file: the attempt at the call declines, the ring reads it.
+      const moving = new Uint8Array(4096);
+      const moved = io.read(fd, moving, fileBytes - 100);
+      expect(io.metrics.inFlight, 'in flight after the call').to.equal(1);
+      structuredClone(moving.buffer, { transfer: [moving.buffer] });
+      await expectCode(moved, 'ERR_DETACHED_BUFFER');
+      // Typed by hand: this lib target predates resizable buffers (as in the interfaces tests).
+      type Resizable = ArrayBuffer & { resize(lengthBytes: number): void };
+      const resizable = new (ArrayBuffer as unknown as new (lengthBytes: number, options: { maxByteLength: number }) => Resizable)(4096, { maxByteLength: 8192 });
+      const tracking = new Uint8Array(resizable);
+      const shrunk = io.read(fd, tracking, fileBytes - 100);
+      expect(io.metrics.inFlight).to.equal(1);
+      resizable.resize(50);
+      await expectCode(shrunk, 'ERR_DETACHED_BUFFER');
+      // Untouched, the same read answers with the file's last bytes, and the next read is answered
+      // at the call again.
+      const kept = new Uint8Array(4096);
+      expect(await io.read(fd, kept, fileBytes - 100)).to.equal(100);
+      expect(kept.subarray(0, 100)).to.deep.equal(source.subarray(fileBytes - 100));
+      const before = io.ringInfo.inlineReads;
+      expect(await io.read(fd, kept, 0)).to.equal(4096);
+      expect(io.ringInfo.inlineReads - before).to.equal(1);
+    });
+
     it('never with anything else queued or in flight, for direct or write-only fds, batches or readv; a directory or a FIFO goes to the ring and answers as before', async function () {
       const fd = await cachedFile('others');
       const start = io.ringInfo.inlineReads;

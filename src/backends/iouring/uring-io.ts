@@ -550,8 +550,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     // Only once the arguments pass (a bad offset is its own error, as on every backend).
     if (emptyReadAccepted(buffer, offsetBytes)) return this.emptyRead(fd, buffer, offsetBytes);
     const outcome = this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes);
-    // A read the page cache answered at the call has no async frame to pass through: the caller's
-    // await is its only tick (see `inlineReads`).
+    // A read the page cache answered at the call needs no handler: the caller's await is its only
+    // tick (see `inlineReads`).
     return typeof outcome === 'number' ? Promise.resolve(outcome) : outcome.then(undefined, rethrowAtCaller);
   }
 
@@ -570,23 +570,24 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   }
 
   /**
-   * {@link read} without its async frame, for callers that settle through `then` (see
-   * `common/settled-transfer.ts`): the same checks, result and errors, minus the caller's stack.
+   * {@link read} without its rejection handler, for callers that make their own errors (see
+   * `common/settled-transfer.ts`): the same checks, result and errors, minus the caller's stack;
+   * a read answered at the call comes back as its count rather than a promise of it.
    */
   [settledRead](fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> | number {
     if (emptyReadAccepted(buffer, offsetBytes)) return this.read(fd, buffer, offsetBytes);
     return this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes, true);
   }
 
-  /** {@link write} without its async frame (see {@link settledRead}). */
+  /** {@link write} without its rejection handler (see {@link settledRead}). */
   [settledWrite](fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
     return this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes, true) as Promise<number>;
   }
 
   /**
    * The hot path: validation, then one promise settled straight from the completion dispatch by
-   * {@link settleTransfer}; `read`/`write` await it to restore the caller's stack on failure
-   * (`settled`: the promise goes to a settled read's caller as it is). A read on an idle ring goes
+   * {@link settleTransfer}; `read`/`write` chain a rejection handler to it that restores the
+   * caller's stack on failure (`settled`: the promise goes to a settled read's caller as it is). A read on an idle ring goes
    * first to {@link readAtCall} and may come back as its count, settled already.
    */
   private transfer(kind: Kind, op: 'read' | 'write', fd: number, buffer: Uint8Array, offsetBytes: number, settled = false): Promise<number> | number {
@@ -1113,11 +1114,6 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
 }
 
 /**
- * A completion error is created in the completion dispatch, where no caller frame exists. Made
- * again here, after the awaiting method resumed, V8's async stack trace leads to the caller.
- * Argument errors were created at call time and already have it.
- */
-/**
  * A read or write's rejection handler: the error made again here has the caller's async stack
  * (V8 follows a `then` reaction to whoever awaits its promise, as it follows an await), without
  * an async frame of our own on every operation.
@@ -1126,6 +1122,11 @@ function rethrowAtCaller(err: unknown): never {
   throw withCallerStack(err);
 }
 
+/**
+ * A completion error is created in the completion dispatch, where no caller frame exists. Made
+ * again in a reaction or an async frame that the caller awaits, V8's async stack trace leads to
+ * the caller. Argument errors were created at call time and already have it.
+ */
 function withCallerStack(err: unknown): unknown {
   if (!(err instanceof StorageError) || err.details['fromCompletion'] !== true) return err;
   const { fromCompletion: _ignored, ...details } = err.details;
