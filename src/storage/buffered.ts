@@ -25,10 +25,13 @@ export const WRITE_ZERO_PROGRESS_MAX = 16;
 export function readFully(io: Io, fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
   const lengthBytes = intrinsicByteLength(target);
   if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return readFullyFrom(io, fd, target, fileOffsetBytes, 0);
-  return io.read(fd, target, fileOffsetBytes).then((n) => {
-    checkTransferCount('read', n, lengthBytes);
-    return n === lengthBytes || n === 0 ? n : readFullyFrom(io, fd, target, fileOffsetBytes, n);
-  });
+  return io.read(fd, target, fileOffsetBytes).then((n) => afterFirstRead(io, fd, target, fileOffsetBytes, lengthBytes, n));
+}
+
+/** A first read's count `n`: all of it (or the end of the file) as it is, the rest read in more calls. */
+function afterFirstRead(io: Io, fd: number, target: Uint8Array, fileOffsetBytes: number, lengthBytes: number, n: number): Promise<number> | number {
+  checkTransferCount('read', n, lengthBytes);
+  return n === lengthBytes || n === 0 ? n : readFullyFrom(io, fd, target, fileOffsetBytes, n);
 }
 
 /**
@@ -140,14 +143,8 @@ export class BufferedAccess implements FileAccess {
     const lengthBytes = intrinsicByteLength(target);
     if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return readFullyFrom(this.io, fd, target, fileOffsetBytes, 0);
     const outcome = this.readSettled(fd, target, fileOffsetBytes);
-    if (typeof outcome === 'number') return this.finishRead(fd, target, fileOffsetBytes, lengthBytes, outcome);
-    return outcome.then((n) => this.finishRead(fd, target, fileOffsetBytes, lengthBytes, n));
-  }
-
-  /** A first read's count: all of it (or the end of the file) as it is, the rest read in more calls. */
-  private finishRead(fd: number, target: Uint8Array, fileOffsetBytes: number, lengthBytes: number, n: number): Promise<number> | number {
-    checkTransferCount('read', n, lengthBytes);
-    return n === lengthBytes || n === 0 ? n : readFullyFrom(this.io, fd, target, fileOffsetBytes, n);
+    if (typeof outcome === 'number') return afterFirstRead(this.io, fd, target, fileOffsetBytes, lengthBytes, outcome);
+    return outcome.then((n) => afterFirstRead(this.io, fd, target, fileOffsetBytes, lengthBytes, n));
   }
 
   writeRange(fd: number, chunks: readonly Uint8Array[], _totalBytes: number, fileOffsetBytes: number): Promise<void> {

@@ -611,10 +611,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     if (kind === Kind.Read && this.inlineReads && this.freeCount === this.slots.length && this.waitingHead === this.waiting.length) {
       return this.readAtCall(fd, buffer, offsetBytes, lengthBytes, settled);
     }
-    // Only the snapshot goes on (no caller code ran since the checks): the addon reads or fills
-    // it, and the completion checks it.
-    const request = new Request(kind, fd, plainView(buffer, 0, lengthBytes), undefined, offsetBytes, lengthBytes, 0, '', '');
-    request.settled = settled;
+    const request = transferRequest(kind, fd, buffer, offsetBytes, lengthBytes, settled);
     return new Promise<number>((resolve, reject) => {
       request.resolve = resolve;
       request.reject = reject;
@@ -641,8 +638,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       this.recorder.finish('read', true, result);
       return result;
     }
-    const request = new Request(Kind.Read, fd, plainView(buffer, 0, lengthBytes), undefined, offsetBytes, lengthBytes, 0, '', '');
-    request.settled = settled;
+    const request = transferRequest(Kind.Read, fd, buffer, offsetBytes, lengthBytes, settled);
     return new Promise<number>((resolve, reject) => {
       request.resolve = resolve;
       request.reject = reject;
@@ -1111,6 +1107,16 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     await Promise.all(fds.map((fd) => this.closeQuietly(fd)));
     this.ring.destroy();
   }
+}
+
+/**
+ * The request of a read or write whose arguments passed: only a snapshot of `buffer` goes on (no
+ * caller code ran since the checks), which the addon reads or fills and the completion checks.
+ */
+function transferRequest(kind: Kind, fd: number, buffer: Uint8Array, offsetBytes: number, lengthBytes: number, settled: boolean): Request {
+  const request = new Request(kind, fd, plainView(buffer, 0, lengthBytes), undefined, offsetBytes, lengthBytes, 0, '', '');
+  request.settled = settled;
+  return request;
 }
 
 /**
