@@ -1,6 +1,7 @@
 /**
  * io_uring at the native ceiling, side by side in one run: UringIo's promise API (one promise per
- * operation, and readBatch/writeBatch: one per QD operations; on cached
+ * operation, and readBatch/writeBatch: one per QD operations, beside fio issuing the same lockstep
+ * batches; on cached
  * reads and writes and synced appends also UringIo with `sqpoll`, like for like with libuv's
  * polled ring and with fio's `--sqthread_poll=1`), Storage on
  * UringIo (blob readInto/writeAt, and writeAtDurable for synced appends: readInto fills the
@@ -41,7 +42,7 @@ import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
 import { readBatch, writeBatch, type BatchEntry } from '../src/batch/index.js';
 import { buildRingAppend, ringAppend } from './ring-append.js';
-import { evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_RING_ONLY, R_FIO, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
+import { evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_RING_ONLY, R_FIO, R_FIO_BATCH, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
   type Figures, type Row, type Workload } from './uring-goals.js';
 
 const BLOCK = 4096;
@@ -374,6 +375,9 @@ async function main(args: Args): Promise<void> {
             `--offset=${HEADER}`, `--size=${args.fileMiB}M`, `--iodepth=${depth}`, `--direct=${direct ? 1 : 0}`, '--invalidate=0', '--norandommap', '--randrepeat=0',
             `--ramp_time=${Math.round(WARMUP_SECONDS * 1000)}ms`];
           runners.push([R_FIO, () => Promise.resolve(fio(fioArgs, write, args.seconds))]);
+          // Like for like with the readBatch/writeBatch runner: QD submitted together, all QD reaped
+          // before the next QD go out.
+          runners.push([R_FIO_BATCH, () => Promise.resolve(fio([...fioArgs, `--iodepth_batch_submit=${depth}`, `--iodepth_batch_complete_min=${depth}`], write, args.seconds))]);
           // Like for like with UringIo's sqpoll runner: fio with its own polling thread.
           if (sqpollFd !== undefined) runners.push([R_FIO_SQPOLL, () => Promise.resolve(fio(fioArgs, write, args.seconds, ['--sqthread_poll=1']))]);
         }

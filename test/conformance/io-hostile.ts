@@ -209,7 +209,7 @@ export function defineHostileArgumentTests(
   }
 
   describe('buffers changed while the operation is in flight', function () {
-    it('read: the outcome follows the metrics: settled at the call (inFlight 0), it keeps its bytes whatever happens to the buffer; in flight, a detach rejects it', async function () {
+    it('read and readBatch: the outcome follows the metrics: settled at the call (inFlight 0), it keeps its bytes whatever happens to the buffer; in flight, a detach rejects it', async function () {
       await withFile(async (io, fd) => {
         const into = new Uint8Array(LENGTH_BYTES);
         const promise = io.read(fd, into, 0);
@@ -224,6 +224,25 @@ export function defineHostileArgumentTests(
         } else {
           detach(into);
           await expectCode(() => promise, 'ERR_DETACHED_BUFFER');
+        }
+        // The same rule entry by entry for a batch: those not in flight after the call have their
+        // bytes already, and a detach fails only the entries still in flight.
+        const entries = [new Uint8Array(LENGTH_BYTES), new Uint8Array(LENGTH_BYTES)];
+        const batch = readBatch(io, entries.map((buffer) => ({ fd, buffer, offsetBytes: 0 })));
+        const entriesInFlight = io.metrics.inFlight;
+        expect(entriesInFlight).to.be.oneOf([0, 1, 2]);
+        if (entriesInFlight === 0) {
+          for (const entry of entries) expect(entry).to.deep.equal(ORIGINAL);
+          for (const entry of entries) detach(entry);
+          expect(await batch).to.deep.equal([LENGTH_BYTES, LENGTH_BYTES]);
+        } else if (entriesInFlight === 2) {
+          detach(entries[1] as Uint8Array);
+          const err = await expectCode(() => batch, 'ERR_DETACHED_BUFFER');
+          expect(err.details['index']).to.equal(1);
+          expect(entries[0]).to.deep.equal(ORIGINAL);
+        } else {
+          // One settled at the call, one in flight: which is unspecified, so no detach here.
+          expect(await batch).to.deep.equal([LENGTH_BYTES, LENGTH_BYTES]);
         }
         return ORIGINAL;
       });
@@ -327,11 +346,14 @@ export function defineHostileArgumentTests(
         const promise2 = io.readv(fd, [new Uint8Array(4), new Uint8Array(memory.buffer, 0, 4)], 0);
         memory.grow(1);
         await expectCode(() => promise2, 'ERR_DETACHED_BUFFER');
-        // In a batch the shrunk entry fails alone; the other still gets its bytes.
+        // In a batch the shrunk entry fails alone; the other still gets its bytes. Behind a sync,
+        // so that neither entry can complete at the call.
         const rab2 = new ResizableBuffer(LENGTH_BYTES, { maxByteLength: 64 });
         const kept = new Uint8Array(LENGTH_BYTES);
+        const busy2 = occupy(io, fd);
         const batch = readBatch(io, [{ fd, buffer: kept, offsetBytes: 0 }, { fd, buffer: new Uint8Array(rab2, 0, LENGTH_BYTES), offsetBytes: 0 }]);
         rab2.resize(4);
+        await busy2;
         const err = await expectCode(() => batch, 'ERR_DETACHED_BUFFER');
         expect(err.details['index']).to.equal(1);
         expect(kept).to.deep.equal(ORIGINAL);

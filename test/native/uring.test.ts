@@ -15,6 +15,7 @@ import { describeUring, makeRoots } from './support.js';
 import { settledRead, settledWrite } from '../../src/common/settled-transfer.js';
 import { Simulation } from '../../src/backends/sim/index.js';
 import { readBatch, writeBatch } from '../../src/batch/index.js';
+import { batchTransfer } from '../../src/common/batch-transfer.js';
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<Record<string, unknown>> {
   try {
@@ -206,7 +207,7 @@ describeUring('UringIo internals', function () {
       expect(io.ringInfo.inlineReads - before).to.equal(1);
     });
 
-    it('never with anything else queued or in flight, for direct or write-only fds, batches or readv; a directory or a FIFO goes to the ring and answers as before', async function () {
+    it('never with anything else queued or in flight (a read or a batch behind a sync), for direct or write-only fds, or readv; a directory or a FIFO goes to the ring and answers as before', async function () {
       const fd = await cachedFile('others');
       const start = io.ringInfo.inlineReads;
       const behindSync = io.fsync(fd);
@@ -215,8 +216,11 @@ describeUring('UringIo internals', function () {
       expect(io.ringInfo.inKernel).to.equal(2);
       await behindSync;
       expect(await read).to.equal(4096);
-      const batch = await readBatch(io, [{ fd, buffer: new Uint8Array(4096), offsetBytes: 0 }, { fd, buffer: new Uint8Array(4096), offsetBytes: 4096 }]);
-      expect(batch).to.deep.equal([4096, 4096]);
+      const batchBehindSync = io.fsync(fd);
+      const batch = readBatch(io, [{ fd, buffer: new Uint8Array(4096), offsetBytes: 0 }, { fd, buffer: new Uint8Array(4096), offsetBytes: 4096 }]);
+      expect(io.metrics.inFlight, 'the sync and both entries').to.equal(3);
+      await batchBehindSync;
+      expect(await batch).to.deep.equal([4096, 4096]);
       expect(await io.readv(fd, [new Uint8Array(10), new Uint8Array(10)], 0)).to.equal(20);
       const direct = await io.open('others', { read: true, direct: true });
       const aligned = io.allocAligned(4096);
@@ -268,26 +272,39 @@ describeUring('UringIo internals', function () {
       expect(after.submittedSqes - first.submittedSqes).to.equal(12);
     });
 
-    it('a loop of awaited cached reads lets the event loop run: at most 256 reads or 1 MiB answered at the call between two polls', async function () {
-      const fd = await cachedFile('loop');
-      // Samples inlineReads once per event-loop turn (a setImmediate chain).
-      let turns = 0;
-      let mostPerTurn = 0;
-      let last = io.ringInfo.inlineReads;
+    /**
+     * Samples `inlineReads` once per event-loop turn (a setImmediate chain) until `stop`: the most
+     * reads answered at the call between two turns, and the turns seen.
+     */
+    function sampleTurns(): { readonly mostPerTurn: number; readonly turns: number; settle(): Promise<void>; stop(): void } {
       let running = true;
+      let last = io.ringInfo.inlineReads;
+      const sampler = {
+        mostPerTurn: 0,
+        turns: 0,
+        async settle(): Promise<void> {
+          for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
+          sampler.mostPerTurn = 0;
+        },
+        stop(): void {
+          running = false;
+        },
+      };
       const tick = (): void => {
         const now = io.ringInfo.inlineReads;
-        mostPerTurn = Math.max(mostPerTurn, now - last);
+        sampler.mostPerTurn = Math.max(sampler.mostPerTurn, now - last);
         last = now;
-        turns += 1;
+        sampler.turns += 1;
         if (running) setImmediate(tick);
       };
-      const settle = async (): Promise<void> => {
-        for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
-        mostPerTurn = 0;
-      };
+      setImmediate(tick);
+      return sampler;
+    }
+
+    it('a loop of awaited cached reads lets the event loop run: at most 256 reads or 1 MiB answered at the call between two polls', async function () {
+      const fd = await cachedFile('loop');
+      const sampler = sampleTurns();
       try {
-        setImmediate(tick);
         const startInline = io.ringInfo.inlineReads;
         const startSqes = io.ringInfo.submittedSqes;
         const into = new Uint8Array(4096);
@@ -295,27 +312,101 @@ describeUring('UringIo internals', function () {
         for (let i = 0; i < reads; i += 1) {
           expect(await io.read(fd, into, (i * 4096) % fileBytes)).to.equal(4096);
         }
-        const smallMost = mostPerTurn;
-        const smallTurns = turns;
+        const smallMost = sampler.mostPerTurn;
+        const smallTurns = sampler.turns;
         const throughRing = io.ringInfo.submittedSqes - startSqes;
         expect(io.ringInfo.inlineReads - startInline + throughRing, 'every read answered once').to.equal(reads);
         // Once the budget sends a read to the ring, the dispatch stops its rounds and the loop turns:
         // a read or two through the ring per turn, not 15 (5.5% of the reads before that stop).
         expect(throughRing, 'reads through the ring').to.be.at.most(reads / 50);
         // 64 KiB reads: the 1 MiB bound (16 per turn) comes first.
-        await settle();
+        await sampler.settle();
         const large = new Uint8Array(65536);
         for (let i = 0; i < 200; i += 1) {
           expect(await io.read(fd, large, (i % 4) * 65536)).to.equal(65536);
         }
-        const largeMost = mostPerTurn;
+        const largeMost = sampler.mostPerTurn;
         expect(smallMost, 'inline 4 KiB reads between two turns of the event loop').to.be.at.most(256).and.greaterThan(16);
         // Each turn: the inline budget, plus the read or two the ring answers when it runs out.
         expect(smallTurns, 'event-loop turns during the 4 KiB reads').to.be.at.least(Math.floor(reads / (256 + 8)));
         expect(largeMost, 'inline 64 KiB reads between two turns').to.be.at.most(16).and.greaterThan(0);
       } finally {
         // Also on a failed expectation: the chain would keep the process busy for ever.
-        running = false;
+        sampler.stop();
+      }
+    });
+
+    it('a batch on an idle ring: each entry the cache answers whole settles at the call; from the first it declines, the rest go to the ring, and a detach fails only an entry in flight', async function () {
+      const fd = await cachedFile('batch');
+      const block = (i: number): Uint8Array => source.subarray(i * 4096, (i + 1) * 4096);
+      const before = io.ringInfo;
+      const readsBefore = io.metrics.operations.read;
+      const buffers = Array.from({ length: 8 }, () => new Uint8Array(4096));
+      const whole = readBatch(io, buffers.map((buffer, i) => ({ fd, buffer, offsetBytes: i * 4096 })));
+      expect(io.metrics.inFlight, 'in flight after the call').to.equal(0);
+      buffers.forEach((buffer, i) => expect(buffer, `entry ${i} at the call`).to.deep.equal(block(i)));
+      expect(await whole).to.deep.equal(new Array(8).fill(4096));
+      expect(io.ringInfo.inlineReads - before.inlineReads).to.equal(8);
+      expect(io.ringInfo.submittedSqes - before.submittedSqes, 'nothing through the ring').to.equal(0);
+      expect(io.metrics.operations.read - readsBefore, 'one read each in the metrics').to.equal(8);
+      // Entry 1 is short at end of file: declined at the call, it takes the ring, and so do the
+      // entries after it, cached or not. Entry 2 is detached while in flight.
+      const doomed = new ArrayBuffer(4096);
+      const mixed = [new Uint8Array(4096), new Uint8Array(4096), new Uint8Array(doomed), new Uint8Array(4096)];
+      const offsets = [0, fileBytes - 100, 4096, 8192];
+      const inlineBefore = io.ringInfo.inlineReads;
+      const partly = readBatch(io, mixed.map((buffer, i) => ({ fd, buffer, offsetBytes: offsets[i] as number })));
+      expect(io.metrics.inFlight, 'entries 1-3 in flight').to.equal(3);
+      expect(io.ringInfo.inlineReads - inlineBefore).to.equal(1);
+      expect(mixed[0]).to.deep.equal(block(0));
+      structuredClone(doomed, { transfer: [doomed] });
+      const details = await expectCode(partly, 'ERR_DETACHED_BUFFER');
+      expect(details['index']).to.equal(2);
+      expect(details['results']).to.deep.equal([4096, 100, null, 4096]);
+      expect((mixed[1] as Uint8Array).subarray(0, 100)).to.deep.equal(source.subarray(fileBytes - 100));
+      expect(mixed[3]).to.deep.equal(block(2));
+      expect(io.metrics.inFlight).to.equal(0);
+    });
+
+    it('a batch entry shrunk between the batch\'s checks and its start (a Proxy for the io) is ERR_DETACHED_BUFFER, not a short count read at the call', async function () {
+      const fd = await cachedFile('proxied');
+      type Resizable = ArrayBuffer & { resize(lengthBytes: number): void };
+      const resizable = new (ArrayBuffer as unknown as new (lengthBytes: number, options: { maxByteLength: number }) => Resizable)(4096, { maxByteLength: 8192 });
+      const kept = new Uint8Array(4096);
+      // The batch reads the fast path off the io after checking the entries: the trap shrinks the
+      // first entry's buffer right then, under the fixed-length view the checks took.
+      const proxied = new Proxy(io, {
+        get(target, key, receiver): unknown {
+          if (key === batchTransfer) resizable.resize(50);
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+      const details = await expectCode(readBatch(proxied, [{ fd, buffer: new Uint8Array(resizable), offsetBytes: 0 }, { fd, buffer: kept, offsetBytes: 4096 }]), 'ERR_DETACHED_BUFFER');
+      expect(details['index']).to.equal(0);
+      expect(details['results']).to.deep.equal([null, 4096]);
+      expect(kept).to.deep.equal(source.subarray(4096, 8192));
+    });
+
+    it('a loop of awaited cached batches lets the event loop run as a loop of reads does', async function () {
+      const fd = await cachedFile('batch-loop');
+      const sampler = sampleTurns();
+      try {
+        const startInline = io.ringInfo.inlineReads;
+        const startSqes = io.ringInfo.submittedSqes;
+        const entries = Array.from({ length: 8 }, () => ({ fd, buffer: new Uint8Array(4096), offsetBytes: 0 }));
+        const batches = 500;
+        for (let b = 0; b < batches; b += 1) {
+          entries.forEach((entry, i) => { entry.offsetBytes = ((b * 8 + i) * 4096) % fileBytes; });
+          expect(await readBatch(io, entries)).to.deep.equal(new Array(8).fill(4096));
+        }
+        const reads = batches * 8;
+        const throughRing = io.ringInfo.submittedSqes - startSqes;
+        expect(io.ringInfo.inlineReads - startInline + throughRing, 'every entry answered once').to.equal(reads);
+        expect(throughRing, 'entries through the ring (the batches that found the budget spent)').to.be.at.most(reads / 10);
+        expect(sampler.mostPerTurn, 'entries answered at the call between two turns').to.be.at.most(256).and.greaterThan(16);
+        expect(sampler.turns, 'event-loop turns during the batches').to.be.at.least(Math.floor(reads / (256 + 8)));
+      } finally {
+        sampler.stop();
       }
     });
   });
@@ -495,8 +586,11 @@ describeUring('UringIo internals', function () {
     await io.write(fd, pattern(4096, 9), 0);
     const doomed = new Uint8Array(1024);
     const kept = new Uint8Array(1024);
+    // Behind a sync: on an idle ring the cache would answer both entries at the call.
+    const busy = io.fsync(fd);
     const pending = readBatch(io, [{ fd, buffer: kept, offsetBytes: 0 }, { fd, buffer: doomed, offsetBytes: 1024 }]);
     structuredClone(doomed.buffer, { transfer: [doomed.buffer] });
+    await busy;
     const details = await expectCode(pending, 'ERR_DETACHED_BUFFER');
     expect(details['index']).to.equal(1);
     expect(details['results']).to.deep.equal([1024, null]);

@@ -18,7 +18,8 @@
  * eventfd for the wake-up; `ringInfo.deferTaskrun`), as fio's io_uring engine does.
  * readBatch/writeBatch (`src/batch/`) have their own path here,
  * `[batchTransfer]`: entries settle into one collector, no promise per entry.
- * A read taken while no slot is (nothing queued, nothing in flight) may be answered by the addon
+ * A read taken while no slot is (nothing queued, nothing in flight), or a batch's read entries up
+ * to the first the cache declines, may be answered by the addon
  * at the call from the page cache (preadv2 RWF_NOWAIT into the caller's view, bounded per
  * event-loop poll; see {@link UringIoOptions.inlineReads}): it comes back as its count, with no
  * request, snapshot or promise of its own (`readAtCall`), and settles before `read` returns. Only
@@ -143,8 +144,9 @@ export interface UringIoOptions {
    * into the buffer; when the cache held the whole range the read settles at once, without a trip
    * through the ring and without a promise of its own (see BENCHMARKS.md for the figures),
    * otherwise the ring does the read as usual. The answer is the one the ring would give (bytes
-   * past its count are unspecified, as always). Never for `direct` fds, batches, readv, or a read
-   * of 0 bytes. At most 256
+   * past its count are unspecified, as always). The entries of a `readBatch` issued on an idle
+   * ring are tried the same way, one by one until the first the cache declines (the rest go to the
+   * ring). Never for `direct` fds, readv, or a read of 0 bytes. At most 256
    * such reads or 1 MiB between two polls of the event loop, so I/O callbacks, timers and
    * immediates still run every few hundred microseconds in a loop of awaited cached reads.
    * `ringInfo.inlineReads` counts them. Default true; false sends every read through the ring.
@@ -628,12 +630,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    */
   private readAtCall(fd: number, buffer: Uint8Array, offsetBytes: number, lengthBytes: number, settled: boolean): Promise<number> | number {
     const slot = this.freeSlots[this.freeCount - 1] as number;
-    let result: number | [number, number] | undefined;
-    try {
-      result = this.ring.read(slot, fd, buffer, offsetBytes, true);
-    } catch {
-      result = RESULT_INTERNAL;
-    }
+    const result = this.tryReadInline(slot, fd, buffer, offsetBytes);
     if (typeof result === 'number' && result >= 0) {
       this.recorder.finish('read', true, result);
       return result;
@@ -642,15 +639,33 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     return new Promise<number>((resolve, reject) => {
       request.resolve = resolve;
       request.reject = reject;
-      if (result === undefined) {
-        this.freeCount -= 1;
-        this.slots[slot] = request;
-      } else if (result === RESULT_BOUNCE_BUSY) {
-        this.enqueue(request); // not on an idle ring (see launch); the usual way if it were
-      } else {
-        this.complete(request, typeof result === 'number' ? result : RESULT_INTERNAL);
-      }
+      this.placeDeclinedRead(request, slot, result);
     });
+  }
+
+  /**
+   * The addon's read on an idle ring, offered `slot` (the last free one): the count when the page
+   * cache answered it inside the call; undefined when the addon queued it in `slot` instead; or a
+   * result the request completes with at once (an error, {@link RESULT_BOUNCE_BUSY}).
+   */
+  private tryReadInline(slot: number, fd: number, view: Uint8Array, offsetBytes: number): number | [number, number] | undefined {
+    try {
+      return this.ring.read(slot, fd, view, offsetBytes, true);
+    } catch {
+      return RESULT_INTERNAL;
+    }
+  }
+
+  /** Where a read {@link tryReadInline} did not answer goes: `result` is what the addon returned. */
+  private placeDeclinedRead(request: Request, slot: number, result: number | [number, number] | undefined): void {
+    if (result === undefined) {
+      this.freeCount -= 1;
+      this.slots[slot] = request;
+    } else if (result === RESULT_BOUNCE_BUSY) {
+      this.enqueue(request); // not on an idle ring (see launch); the usual way if it were
+    } else {
+      this.complete(request, typeof result === 'number' ? result : RESULT_INTERNAL);
+    }
   }
 
   /**
@@ -658,7 +673,11 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * through the checks `transfer` makes after the shared ones (which `snapshotBatch` made), then
    * the ring, settled from the completion dispatch into the batch's arrays; one promise for the
    * batch instead of one per entry (and no microtask per completion). An empty read keeps `read`'s
-   * own path (its directory probe).
+   * own path (its directory probe). A read entry found while the ring is still idle is offered to
+   * the page cache at the call, as `read` does (see `inlineReads`), and settles into the batch at
+   * once when answered: a batch of cached reads then makes no request, reap or bounce copy at all;
+   * from the first entry the addon queues, the ring is busy and the rest go to it as before
+   * (entries of one batch are concurrent, so which of them the cache answers changes nothing).
    */
   [batchTransfer](write: boolean, entries: readonly BatchEntrySnapshot[]): Promise<BatchOutcome> {
     const kind = write ? Kind.Write : Kind.Read;
@@ -680,11 +699,26 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
           collector.fail(index, err);
           continue;
         }
+        let slot = -1;
+        let result: number | [number, number] | undefined;
+        // The entry's view is the batch's snapshot, fixed in length: should a Proxy for the io have
+        // detached or shrunk it since the checks, the addon sees it empty and queues it, and the
+        // completion fails it as a read in flight (no short count).
+        if (!write && this.inlineReads && this.freeCount === this.slots.length && this.waitingHead === this.waiting.length) {
+          slot = this.freeSlots[this.freeCount - 1] as number;
+          result = this.tryReadInline(slot, entry.fd, entry.view, entry.offsetBytes);
+          if (typeof result === 'number' && result >= 0) {
+            this.recorder.finish(op, true, result);
+            collector.done(index, result);
+            continue;
+          }
+        }
         const request = new Request(kind, entry.fd, entry.view, undefined, entry.offsetBytes, entry.lengthBytes, 0, '', '');
         request.settled = true;
         request.batch = collector;
         request.batchIndex = index;
-        this.enqueue(request);
+        if (slot < 0) this.enqueue(request);
+        else this.placeDeclinedRead(request, slot, result);
       }
     });
   }
