@@ -414,8 +414,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   private callNative(slot: number, r: Request): number | [number, number] | undefined {
     const ring = this.ring;
     switch (r.kind) {
-      // Never inline here: a read that may be answered at the call goes through readAtCall; these
-      // waited, come from a batch (whose reads go to the kernel together) or found the ring busy.
+      // Never inline here: a read, or a batch entry, that may be answered at the call was offered
+      // to the cache before it got a request (mayReadAtCall); these waited or found the ring busy.
       case Kind.Read: return ring.read(slot, r.fd, r.buffer as Uint8Array, r.number1, false);
       case Kind.Write: return ring.write(slot, r.fd, r.buffer as Uint8Array, r.number1);
       case Kind.Readv: return ring.readv(slot, r.fd, r.buffers as Uint8Array[], r.number1);
@@ -610,7 +610,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       recorder.finish(op, false);
       return Promise.reject(err);
     }
-    if (kind === Kind.Read && this.inlineReads && this.freeCount === this.slots.length && this.waitingHead === this.waiting.length) {
+    if (kind === Kind.Read && this.mayReadAtCall()) {
       return this.readAtCall(fd, buffer, offsetBytes, lengthBytes, settled);
     }
     const request = transferRequest(kind, fd, buffer, offsetBytes, lengthBytes, settled);
@@ -641,6 +641,14 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       request.reject = reject;
       this.placeDeclinedRead(request, slot, result);
     });
+  }
+
+  /**
+   * Whether a read may be offered to the page cache at the call: `inlineReads` on, and the ring
+   * idle (every slot free, so nothing waits either), so that it overtakes no request.
+   */
+  private mayReadAtCall(): boolean {
+    return this.inlineReads && this.freeCount === this.slots.length && this.waitingHead === this.waiting.length;
   }
 
   /**
@@ -704,7 +712,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
         // The entry's view is the batch's snapshot, fixed in length: should a Proxy for the io have
         // detached or shrunk it since the checks, the addon sees it empty and queues it, and the
         // completion fails it as a read in flight (no short count).
-        if (!write && this.inlineReads && this.freeCount === this.slots.length && this.waitingHead === this.waiting.length) {
+        if (!write && this.mayReadAtCall()) {
           slot = this.freeSlots[this.freeCount - 1] as number;
           result = this.tryReadInline(slot, entry.fd, entry.view, entry.offsetBytes);
           if (typeof result === 'number' && result >= 0) {
