@@ -454,6 +454,29 @@ export function defineStorageConformance(
         expect(Buffer.from(partial).toString()).to.equal('world');
       });
 
+      it('readInto into allocAligned memory: whole pages, part of a buffer, and a file another handle shrank', async () => {
+        // In direct mode such a read goes to the Io in the caller's memory (no bounce); a short
+        // read must still end as the bounce path ends it.
+        const blob = await openBlob('test_read_into_aligned', 'blob');
+        const data = patternBytes(3 * 4096, 11);
+        await blob.writeAt(0, data);
+        const memory = io().allocAligned(4 * 4096).fill(0xee);
+        const whole = await blob.readInto(memory.subarray(4096, 3 * 4096), 4096);
+        expect(Buffer.from(whole).equals(Buffer.from(data.subarray(4096, 3 * 4096)))).to.equal(true);
+        expect(whole.buffer).to.equal(memory.buffer);
+        const part = await blob.readInto(memory, 0, 4096);
+        expect(Buffer.from(part).equals(Buffer.from(data.subarray(0, 4096)))).to.equal(true);
+        expect(Buffer.from(memory.subarray(3 * 4096)).every((b) => b === 0xee), 'bytes past lengthBytes').to.equal(true);
+        // Another Storage shrinks the file to one page and a half: this handle still sees three pages.
+        const other = await restarted().open('test_read_into_aligned', 'blob');
+        await other.blob.resize(4096 + 2048);
+        expect(blob.sizeBytes).to.equal(3 * 4096);
+        const err = await expectCode(blob.readInto(memory.subarray(0, 2 * 4096), 0), 'ERR_OUT_OF_RANGE');
+        expect(err.details.reason).to.equal('file-shorter-than-handle-size');
+        const first = await blob.readInto(memory.subarray(0, 4096), 0);
+        expect(Buffer.from(first).equals(Buffer.from(data.subarray(0, 4096)))).to.equal(true);
+      });
+
       it('readInto with lengthBytes larger than the buffer is ERR_INVALID_ARGUMENT', async () => {
         const blob = await openBlob('test_read_into_small', 'blob');
         await blob.writeAt(0, bytes('hello world'));

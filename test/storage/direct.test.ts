@@ -15,6 +15,27 @@ import { patternBytes } from '../conformance/storage-suite.js';
 import { WrappedIo } from './wrapped-io.js';
 import { isAlignedView, markAlignedMemory } from '../../src/common/aligned-memory.js';
 
+/**
+ * A subclass that lies about its length and throws from its methods: Storage must use the
+ * engine's length and the caller's memory, and call none of its methods.
+ */
+class Liar extends Uint8Array {
+  override get byteLength(): number { return 1; }
+  override subarray(): never { throw new Error('subarray called'); }
+  override set(): never { throw new Error('set called'); }
+}
+
+/** An emulated-direct Io that records the buffer of every `read` or `write` it is given. */
+function recordingIo(inner: FsIo, kind: 'read' | 'write', seen: Uint8Array[]): WrappedIo {
+  const io = new WrappedIo(inner, { directAlignmentBytes: 512 });
+  const passOn = io[kind].bind(io);
+  io[kind] = (fd, buffer, offsetBytes) => {
+    seen.push(buffer);
+    return passOn(fd, buffer, offsetBytes);
+  };
+  return io;
+}
+
 describe('storage/direct mode over emulated O_DIRECT', () => {
   let root: string;
   let inner: FsIo;
@@ -132,6 +153,16 @@ describe('storage/direct mode over emulated O_DIRECT', () => {
     await blob.writeAt(3, data);
     expect(Buffer.from(await blob.readAt(3, data.byteLength)).equals(Buffer.from(data))).to.equal(true);
     expect(io.counters.shortTransfers).to.be.greaterThan(0);
+    // Whole-sector reads into allocAligned memory go to the Io in place; a short one is finished
+    // through the bounce path.
+    const target = markAlignedMemory(new Uint8Array(4096));
+    const shortBefore = io.counters.shortTransfers;
+    for (let atBytes = 512; atBytes <= 64 * 512; atBytes += 512) {
+      target.fill(0);
+      await blob.readInto(target, atBytes);
+      expect(Buffer.from(target).equals(Buffer.from(data.subarray(atBytes - 3, atBytes - 3 + 4096))), `bytes at ${atBytes}`).to.equal(true);
+    }
+    expect(io.counters.shortTransfers).to.be.greaterThan(shortBefore);
     expect(io.counters.misaligned).to.equal(0);
     await storage.close();
   });
@@ -157,12 +188,7 @@ describe('storage/direct mode over emulated O_DIRECT', () => {
 
   it('a whole-sector write from allocAligned memory reaches the Io as the caller\'s memory; anything else goes through a bounce', async () => {
     const seen: Uint8Array[] = [];
-    const io = new WrappedIo(inner, { directAlignmentBytes: 512 });
-    const innerWrite = io.write.bind(io);
-    io.write = (fd, buffer, offsetBytes) => {
-      seen.push(buffer);
-      return innerWrite(fd, buffer, offsetBytes);
-    };
+    const io = recordingIo(inner, 'write', seen);
     const storage = createStorage(io, { direct: true });
     const { blob } = await storage.open('p', 'b');
     // What every backend's allocAligned hands out is registered as aligned memory.
@@ -181,13 +207,6 @@ describe('storage/direct mode over emulated O_DIRECT', () => {
       expect(lastWrite.buffer === data.buffer, `write at ${atBytes}`).to.equal(inPlace);
       expect(Buffer.from(await blob.readAt(atBytes, data.byteLength)).equals(Buffer.from(data)), `bytes at ${atBytes}`).to.equal(true);
     }
-    // A subclass that lies about its length and throws from its methods: the engine's length is
-    // written, from the caller's memory, and none of its methods is called.
-    class Liar extends Uint8Array {
-      override get byteLength(): number { return 1; }
-      override subarray(): never { throw new Error('subarray called'); }
-      override set(): never { throw new Error('set called'); }
-    }
     const liar = new Liar(aligned.buffer, 1024, 1024);
     await blob.writeAt(8192, liar);
     expect(blob.sizeBytes).to.equal(8192 + 1024);
@@ -197,6 +216,40 @@ describe('storage/direct mode over emulated O_DIRECT', () => {
     // allocAligned promises 4096 bytes: a larger alignment never takes the caller's memory as aligned.
     expect(isAlignedView(aligned, 4096)).to.equal(true);
     expect(isAlignedView(aligned, 8192)).to.equal(false);
+  });
+
+  it('a whole-sector readInto into allocAligned memory reaches the Io as the caller\'s memory; anything else goes through a bounce', async () => {
+    const seen: Uint8Array[] = [];
+    const io = recordingIo(inner, 'read', seen);
+    const storage = createStorage(io, { direct: true });
+    const { blob } = await storage.open('p', 'b');
+    const data = patternBytes(8192, 6);
+    await blob.writeAt(0, data);
+    const aligned = markAlignedMemory(new Uint8Array(8192));
+    const cases: Array<{ target: Uint8Array; atBytes: number; lengthBytes?: number; inPlace: boolean }> = [
+      { target: aligned.subarray(0, 4096), atBytes: 0, inPlace: true },
+      { target: aligned.subarray(512, 1536), atBytes: 4096, inPlace: true },
+      { target: aligned, atBytes: 1024, lengthBytes: 512, inPlace: true }, // part of the buffer
+      { target: aligned.subarray(100, 612), atBytes: 512, inPlace: false }, // misaligned start in memory
+      { target: aligned.subarray(0, 512), atBytes: 100, inPlace: false }, // misaligned in the file
+      { target: aligned.subarray(0, 700), atBytes: 512, inPlace: false }, // not whole sectors
+      { target: new Uint8Array(512), atBytes: 512, inPlace: false }, // ordinary memory
+    ];
+    for (const { target, atBytes, lengthBytes, inPlace } of cases) {
+      seen.length = 0;
+      const wantedBytes = lengthBytes ?? target.byteLength;
+      const view = await blob.readInto(target, atBytes, lengthBytes);
+      expect(seen.length, `reads for ${atBytes}`).to.equal(1);
+      expect((seen[0] as Uint8Array).buffer === target.buffer, `read at ${atBytes}`).to.equal(inPlace);
+      expect(Buffer.from(view).equals(Buffer.from(data.subarray(atBytes, atBytes + wantedBytes))), `bytes at ${atBytes}`).to.equal(true);
+    }
+    seen.length = 0;
+    const liar = new Liar(aligned.buffer, 1024, 1024);
+    await blob.readInto(liar, 2048);
+    expect(seen.map((b) => b.buffer === aligned.buffer)).to.deep.equal([true]);
+    expect(Buffer.from(aligned.subarray(1024, 2048)).equals(Buffer.from(data.subarray(2048, 3072)))).to.equal(true);
+    expect(io.counters.misaligned).to.equal(0);
+    await storage.close();
   });
 
   it('createStorage refuses direct mode when the alignment does not divide the header', () => {
