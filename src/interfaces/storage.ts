@@ -51,8 +51,9 @@ export interface Blob {
    * and resolves with the filled view `buffer.subarray(0, lengthBytes)`. `ERR_INVALID_ARGUMENT`
    * when `lengthBytes > buffer.byteLength`; `ERR_OUT_OF_RANGE` past the end. The Io may read
    * straight into `buffer` (in buffered mode always; in direct mode when it is allocAligned memory
-   * and the range is whole sectors), so `buffer` must not be used until the promise settles, and after a rejection its
-   * first `lengthBytes` bytes are unspecified; bytes past them are never touched.
+   * and the range is whole sectors), so `buffer` must not be used until the promise settles, and
+   * after a rejection its first `lengthBytes` bytes are unspecified; bytes past them are never
+   * touched.
    */
   readInto(buffer: Uint8Array, offsetBytes: number, lengthBytes?: number): Promise<Uint8Array>;
 
