@@ -129,9 +129,10 @@ constexpr int kDrainMillisMax = 1000;
 // preadv2(RWF_NOWAIT) into the caller's view (see ReadInline): one system call and no completion
 // round, where the ring costs a submission, a reap and a callback into JS for the same copy (one
 // cached 4 KiB read at a time, same machine: 290k reads/s through the ring, 540k with these
-// bounds when first measured, about 570k against 300k in later full benches). Bounded in size (a larger copy dwarfs what it saves) and, in reads and in bytes, between
-// two polls of the event loop, so a loop of awaited cached reads still lets I/O callbacks, timers
-// and immediates run every few hundred microseconds (budgets of 16 and 64 reads: 385k and 435k/s).
+// bounds when first measured, about 570k against 300k in later full benches). Bounded in size (a
+// larger copy dwarfs what it saves) and, in reads and in bytes, between two polls of the event
+// loop, so a loop of awaited cached reads still lets I/O callbacks, timers and immediates run
+// every few hundred microseconds (budgets of 16 and 64 reads: 385k and 435k/s).
 constexpr size_t kInlineReadBytesMax = 64u << 10;
 constexpr uint32_t kInlineReadsPerPollMax = 256;
 constexpr size_t kInlineBytesPerPollMax = 1u << 20;

@@ -274,14 +274,22 @@ describeUring('UringIo internals', function () {
 
     /**
      * Samples `inlineReads` once per event-loop turn (a setImmediate chain) until `stop`: the most
-     * reads answered at the call between two turns, and the turns seen.
+     * reads answered at the call between two turns, and the turns seen; `since` counts the reads
+     * answered at the call and those submitted to the ring since the sampler started.
      */
-    function sampleTurns(): { readonly mostPerTurn: number; readonly turns: number; settle(): Promise<void>; stop(): void } {
+    function sampleTurns(): {
+      readonly mostPerTurn: number; readonly turns: number; since(): { inline: number; throughRing: number }; settle(): Promise<void>; stop(): void;
+    } {
       let running = true;
       let last = io.ringInfo.inlineReads;
+      const startInline = last;
+      const startSqes = io.ringInfo.submittedSqes;
       const sampler = {
         mostPerTurn: 0,
         turns: 0,
+        since(): { inline: number; throughRing: number } {
+          return { inline: io.ringInfo.inlineReads - startInline, throughRing: io.ringInfo.submittedSqes - startSqes };
+        },
         async settle(): Promise<void> {
           for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
           sampler.mostPerTurn = 0;
@@ -305,8 +313,6 @@ describeUring('UringIo internals', function () {
       const fd = await cachedFile('loop');
       const sampler = sampleTurns();
       try {
-        const startInline = io.ringInfo.inlineReads;
-        const startSqes = io.ringInfo.submittedSqes;
         const into = new Uint8Array(4096);
         const reads = 4000;
         for (let i = 0; i < reads; i += 1) {
@@ -314,8 +320,8 @@ describeUring('UringIo internals', function () {
         }
         const smallMost = sampler.mostPerTurn;
         const smallTurns = sampler.turns;
-        const throughRing = io.ringInfo.submittedSqes - startSqes;
-        expect(io.ringInfo.inlineReads - startInline + throughRing, 'every read answered once').to.equal(reads);
+        const { inline, throughRing } = sampler.since();
+        expect(inline + throughRing, 'every read answered once').to.equal(reads);
         // Once the budget sends a read to the ring, the dispatch stops its rounds and the loop turns:
         // a read or two through the ring per turn, not 15 (5.5% of the reads before that stop).
         expect(throughRing, 'reads through the ring').to.be.at.most(reads / 50);
@@ -391,8 +397,6 @@ describeUring('UringIo internals', function () {
       const fd = await cachedFile('batch-loop');
       const sampler = sampleTurns();
       try {
-        const startInline = io.ringInfo.inlineReads;
-        const startSqes = io.ringInfo.submittedSqes;
         const entries = Array.from({ length: 8 }, () => ({ fd, buffer: new Uint8Array(4096), offsetBytes: 0 }));
         const batches = 500;
         for (let b = 0; b < batches; b += 1) {
@@ -400,8 +404,8 @@ describeUring('UringIo internals', function () {
           expect(await readBatch(io, entries)).to.deep.equal(new Array(8).fill(4096));
         }
         const reads = batches * 8;
-        const throughRing = io.ringInfo.submittedSqes - startSqes;
-        expect(io.ringInfo.inlineReads - startInline + throughRing, 'every entry answered once').to.equal(reads);
+        const { inline, throughRing } = sampler.since();
+        expect(inline + throughRing, 'every entry answered once').to.equal(reads);
         expect(throughRing, 'entries through the ring (the batches that found the budget spent)').to.be.at.most(reads / 10);
         expect(sampler.mostPerTurn, 'entries answered at the call between two turns').to.be.at.most(256).and.greaterThan(16);
         expect(sampler.turns, 'event-loop turns during the batches').to.be.at.least(Math.floor(reads / (256 + 8)));

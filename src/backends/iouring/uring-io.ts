@@ -589,8 +589,9 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   /**
    * The hot path: validation, then one promise settled straight from the completion dispatch by
    * {@link settleTransfer}; `read`/`write` chain a rejection handler to it that restores the
-   * caller's stack on failure (`settled`: the promise goes to a settled read's caller as it is). A read on an idle ring goes
-   * first to {@link readAtCall} and may come back as its count, settled already.
+   * caller's stack on failure (`settled`: the promise goes to a settled read's caller as it is).
+   * A read on an idle ring goes first to {@link readAtCall} and may come back as its count,
+   * settled already.
    */
   private transfer(kind: Kind, op: 'read' | 'write', fd: number, buffer: Uint8Array, offsetBytes: number, settled = false): Promise<number> | number {
     const recorder = this.recorder;
