@@ -71,11 +71,26 @@ export const R_C_RING = 'C on the same ring and wake-up';
  */
 export const R_RING_ONLY = 'UringIo, inlineReads: false';
 
+/**
+ * UringIo with `inlineWrites: true` (opt-in): a buffered write is done by pwrite on the JS thread
+ * while no request waits for a slot, instead of by an io-wq worker the ring hands it to. A
+ * different mode, not the default: the event loop waits for each page-cache copy.
+ */
+export const R_INLINE_WRITES = 'UringIo, inlineWrites';
+
+/**
+ * fio's psync engine, one thread: a pwrite per operation, each waited for, which is what
+ * {@link R_INLINE_WRITES} does on the JS thread: its like-for-like (fio's io_uring engine hands
+ * each buffered ext4 write to io-wq, as UringIo's default ring does).
+ */
+export const R_FIO_PSYNC = 'fio psync, one thread';
+
 /** How a missing runner is named in "n/a (fio not run)". */
 const SHORT_RUNNERS: Readonly<Record<string, string>> = {
   [R_URING]: 'UringIo', [R_STORAGE]: 'Storage', [R_PROMISES]: 'fs.promises', [R_UV]: 'UV_USE_IO_URING=1', [R_FIO]: 'fio', [R_LINKED]: 'writeDurable',
   [R_SQPOLL]: 'UringIo sqpoll', [R_FIO_SQPOLL]: 'fio sqthread_poll', [R_BATCH]: 'readBatch/writeBatch', [R_FIO_BATCH]: 'fio in batches',
-  [R_C_RING]: 'C on the same ring', [R_RING_ONLY]: 'inlineReads: false',
+  [R_C_RING]: 'C on the same ring', [R_RING_ONLY]: 'inlineReads: false', [R_INLINE_WRITES]: 'UringIo inlineWrites',
+  [R_FIO_PSYNC]: 'fio psync',
 };
 
 /** The runner that stands for UringIo on a row: synced appends go through writeDurable (write and fdatasync linked). */
@@ -161,6 +176,12 @@ export const GOALS: readonly Goal[] = [
   // The issue's batch API: one promise per QD operations, against fio issuing the same lockstep
   // batches at the same depth (not fio's continuous queue: see R_FIO_BATCH).
   { subject: R_BATCH, subjectText: 'UringIo readBatch/writeBatch (batches of QD)', reference: R_FIO_BATCH, referenceText: 'fio io_uring in batches of QD', minRatio: 1.0, workloads: RANDOM_WORKLOADS },
+  // Not the default: the opt-in synchronous page-cache writes, against the issue's references on
+  // cached writes, and against fio's synchronous engine on one thread, their like-for-like.
+  { subject: R_INLINE_WRITES, subjectText: 'UringIo with inlineWrites (opt-in)', reference: R_FIO, referenceText: 'fio io_uring', minRatio: 1.0, workloads: ['write'] },
+  { subject: R_INLINE_WRITES, subjectText: 'UringIo with inlineWrites (opt-in)', reference: R_UV, referenceText: 'UV_USE_IO_URING=1', minRatio: 1.0, workloads: ['write'] },
+  { subject: R_INLINE_WRITES, subjectText: 'UringIo with inlineWrites (opt-in)', reference: R_PROMISES, referenceText: 'fs.promises', minRatio: 3.0, workloads: ['write'] },
+  { subject: R_INLINE_WRITES, subjectText: 'UringIo with inlineWrites (opt-in)', reference: R_FIO_PSYNC, referenceText: 'fio psync on one thread', minRatio: 1.0, workloads: ['write'] },
 ];
 
 /** A ratio of ops/s, or the runner whose figure is missing on that row. */

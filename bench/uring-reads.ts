@@ -3,7 +3,8 @@
  * operation, and readBatch/writeBatch: one per QD operations, beside fio issuing the same lockstep
  * batches; on cached
  * reads and writes and synced appends also UringIo with `sqpoll`, like for like with libuv's
- * polled ring and with fio's `--sqthread_poll=1`), Storage on
+ * polled ring and with fio's `--sqthread_poll=1`; on cached writes also UringIo with the opt-in
+ * `inlineWrites`, a pwrite on the JS thread, beside fio's psync engine on one thread), Storage on
  * UringIo (blob readInto/writeAt, and writeAtDurable for synced appends: readInto fills the
  * caller's buffer as the raw read does, where readAt would add an allocation per read), fs.promises, Node's own io_uring (fs callbacks in a
  * child process started with UV_USE_IO_URING=1) and fio's io_uring engine, on the same file,
@@ -42,7 +43,7 @@ import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
 import { readBatch, writeBatch, type BatchEntry } from '../src/batch/index.js';
 import { buildRingAppend, ringAppend } from './ring-append.js';
-import { evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_RING_ONLY, R_FIO, R_FIO_BATCH, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
+import { evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_RING_ONLY, R_FIO, R_FIO_BATCH, R_FIO_PSYNC, R_FIO_SQPOLL, R_INLINE_WRITES, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
   type Figures, type Row, type Workload } from './uring-goals.js';
 
 const BLOCK = 4096;
@@ -203,9 +204,9 @@ let fioFixedCpuSeconds: number | undefined;
  * process) includes; so the comparable figure is the whole fio process tree's CPU time minus its
  * start-up cost, and fio's own is kept beside it.
  */
-function fio(args: readonly string[], write: boolean, seconds: number, engineArgs: readonly string[] = []): Figures {
+function fio(args: readonly string[], write: boolean, seconds: number, engineArgs: readonly string[] = [], engine = 'io_uring'): Figures {
   // The engine's own options (--sqthread_poll) are known to fio only after --ioengine.
-  const all = [...args, '--ioengine=io_uring', ...engineArgs, '--time_based', `--runtime=${Math.max(1, Math.round(seconds * 1000))}ms`, '--output-format=json'];
+  const all = [...args, `--ioengine=${engine}`, ...engineArgs, '--time_based', `--runtime=${Math.max(1, Math.round(seconds * 1000))}ms`, '--output-format=json'];
   const line = `fio ${all.join(' ')}`;
   if (!fioCommands.has(line)) {
     fioCommands.add(line);
@@ -327,6 +328,9 @@ async function main(args: Args): Promise<void> {
   // Cached reads through the ring only: what answering a lone read at the call buys, side by side.
   const ringOnlyIo = args.workloads.includes('read')
     ? new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), inlineReads: false }) : undefined;
+  // Cached writes by pwrite on the JS thread (the opt-in `inlineWrites`), beside the default ring.
+  const inlineWritesIo = args.workloads.includes('write')
+    ? new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), inlineWrites: true }) : undefined;
   try {
     const source = io.allocAligned(1 << 20);
     source.set(chunk);
@@ -349,6 +353,7 @@ async function main(args: Args): Promise<void> {
       const ufd = await io.open(fileName, { write, direct });
       const sqpollFd = sqpollIo !== undefined && !direct ? await sqpollIo.open(fileName, { write }) : undefined;
       const ringOnlyFd = ringOnlyIo !== undefined && workload === 'read' ? await ringOnlyIo.open(fileName) : undefined;
+      const inlineWritesFd = inlineWritesIo !== undefined && workload === 'write' ? await inlineWritesIo.open(fileName, { write: true }) : undefined;
       const handle = await fsOpen(filePath, (write ? constants.O_RDWR : constants.O_RDONLY) | (direct ? constants.O_DIRECT : 0));
       // Raw runners address the blob's data: past its header.
       const uringOp = write ? (b: Uint8Array, at: number) => io.write(ufd, b, HEADER + at) : (b: Uint8Array, at: number) => io.read(ufd, b, HEADER + at);
@@ -366,6 +371,9 @@ async function main(args: Args): Promise<void> {
         if (ringOnlyIo !== undefined && ringOnlyFd !== undefined) {
           runners.push([R_RING_ONLY, () => warmAndTime(depth, args.seconds, blocks, (b, at) => ringOnlyIo.read(ringOnlyFd, b, HEADER + at), alloc)]);
         }
+        if (inlineWritesIo !== undefined && inlineWritesFd !== undefined) {
+          runners.push([R_INLINE_WRITES, () => warmAndTime(depth, args.seconds, blocks, (b, at) => inlineWritesIo.write(inlineWritesFd, b, HEADER + at), alloc)]);
+        }
         if (sqpollIo !== undefined && sqpollFd !== undefined) {
           const sqpollOp = write ? (b: Uint8Array, at: number) => sqpollIo.write(sqpollFd, b, HEADER + at) : (b: Uint8Array, at: number) => sqpollIo.read(sqpollFd, b, HEADER + at);
           runners.push([R_SQPOLL, () => warmAndTime(depth, args.seconds, blocks, sqpollOp, alloc)]);
@@ -380,6 +388,11 @@ async function main(args: Args): Promise<void> {
           runners.push([R_FIO_BATCH, () => Promise.resolve(fio([...fioArgs, `--iodepth_batch_submit=${depth}`, `--iodepth_batch_complete_min=${depth}`], write, args.seconds))]);
           // Like for like with UringIo's sqpoll runner: fio with its own polling thread.
           if (sqpollFd !== undefined) runners.push([R_FIO_SQPOLL, () => Promise.resolve(fio(fioArgs, write, args.seconds, ['--sqthread_poll=1']))]);
+          // Like for like with the inlineWrites runner: one thread, a pwrite at a time.
+          if (inlineWritesFd !== undefined) {
+            const psyncArgs = fioArgs.map((a) => (a.startsWith('--iodepth=') ? '--iodepth=1' : a));
+            runners.push([R_FIO_PSYNC, () => Promise.resolve(fio(psyncArgs, write, args.seconds, [], 'psync'))]);
+          }
         }
         // Cached writes leave dirty pages whose writeback slows whoever writes next (by 5-10x on
         // this kind of virtual disk): every runner starts from a clean file.
@@ -389,6 +402,7 @@ async function main(args: Args): Promise<void> {
       await io.close(ufd);
       if (sqpollFd !== undefined) await sqpollIo?.close(sqpollFd);
       if (ringOnlyFd !== undefined) await ringOnlyIo?.close(ringOnlyFd);
+      if (inlineWritesFd !== undefined) await inlineWritesIo?.close(inlineWritesFd);
     }
 
     if (args.workloads.includes('append')) {
@@ -458,6 +472,7 @@ async function main(args: Args): Promise<void> {
     await storages.direct.close();
     await sqpollIo?.shutdown();
     await ringOnlyIo?.shutdown();
+    await inlineWritesIo?.shutdown();
     await io.shutdown();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -38,7 +38,8 @@
 // request in flight holds a share, so they are used in place and still cannot be freed under the
 // kernel. A read answered inline (ReadInline: preadv2 on this thread while the ring is idle) fills
 // the caller's view during the call itself, a synchronous system call while no JavaScript can
-// run, as a plain pread into a JS buffer would. Paths, iovec arrays, open_how and statx results live in the per-slot storage below
+// run, as a plain pread into a JS buffer would; a write done inline (WriteInline: pwrite, opt-in)
+// reads it the same way. Paths, iovec arrays, open_how and statx results live in the per-slot storage below
 // until the request's completion; the completion records live in an ArrayBuffer the ring checks
 // before every batch and replaces if JS detached it. Entry points validate every argument (types,
 // ranges, IOV_MAX) before they claim a slot or queue an SQE, and throw a JS error instead. While
@@ -78,6 +79,7 @@
 
 #include <algorithm>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -124,6 +126,9 @@ constexpr size_t kBounceRetainTotalBytes = 64u << 20;
 constexpr double kBounceBytesMaxDefault = 256.0 * 1024 * 1024;
 constexpr int kBounceBusy = -1;  // PrepareTransfer: over kBounceBytesMax, retry later
 constexpr double kResultBounceBusy = -1000005.0;  // RESULT_BOUNCE_BUSY in request.ts
+// RESULT_WRITTEN_OVER_BUDGET in request.ts: an inline write done whole past the per-poll budget;
+// JS settles it once the loop has polled (see WriteInline).
+constexpr double kResultWrittenOverBudget = -1000006.0;
 constexpr int kDrainMillisMax = 1000;
 // A read on an idle ring whose bytes are all in the page cache is answered on the spot, by
 // preadv2(RWF_NOWAIT) into the caller's view (see ReadInline): one system call and no completion
@@ -132,14 +137,25 @@ constexpr int kDrainMillisMax = 1000;
 // bounds when first measured, about 570k against 300k in later full benches). Bounded in size (a
 // larger copy dwarfs what it saves) and, in reads and in bytes, between two polls of the event
 // loop, so a loop of awaited cached reads still lets I/O callbacks, timers and immediates run
-// every few hundred microseconds (budgets of 16 and 64 reads: 385k and 435k/s).
+// every few hundred microseconds (budgets of 16 and 64 reads: 385k and 435k/s). Writes done inline
+// (WriteInline) draw on the same budget.
 constexpr size_t kInlineReadBytesMax = 64u << 10;
-constexpr uint32_t kInlineReadsPerPollMax = 256;
+constexpr uint32_t kInlineCallsPerPollMax = 256;
 constexpr size_t kInlineBytesPerPollMax = 1u << 20;
 // Consecutive reads the page cache could not answer (EAGAIN) before attempts pause, and for how
 // many reads: a workload of uncached reads then pays a wasted system call once per kInlineBackoff.
 constexpr uint32_t kInlineMissesMax = 8;
 constexpr uint32_t kInlineBackoff = 256;
+// A buffered write on an idle ring, when the caller opted in (UringIo `inlineWrites`), is done by
+// pwrite on this thread (see WriteInline). ext4 and most file systems refuse RWF_NOWAIT for
+// buffered writes (EOPNOTSUPP), so io_uring hands every such write to an io-wq worker, and one
+// 4 KiB write at a time costs a thread hand-off each way: 18k writes/s through the ring against
+// 700k from a pwrite loop on the 2-vCPU machine of BENCHMARKS.md. The pwrite blocks this thread,
+// normally for a page-cache copy of a microsecond or two; the bounds below keep the rest rare.
+constexpr size_t kInlineWriteBytesMax = 64u << 10;
+// A pwrite that took longer than this (the kernel throttling dirty pages, a journal wait, a
+// lock) sends the next kInlineBackoff writes to the ring, whose io-wq workers then take the wait.
+constexpr int64_t kInlineWriteSlowNanos = 200 * 1000;
 
 enum class SlotState : uint8_t { kFree, kInKernel };
 
@@ -297,6 +313,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     for (int fd : owned_fds_) close(fd);
     owned_fds_.clear();
     inline_fds_.clear();
+    inline_write_fds_.clear();
     if (handles_ != nullptr) {
       handles_->owner = nullptr;
       uv_poll_stop(&handles_->poll);
@@ -467,6 +484,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
     out.Set("ownedFds", static_cast<double>(owned_fds_.size()));
     out.Set("inlineReads", static_cast<double>(inline_reads_));
     out.Set("inlineMisses", static_cast<double>(inline_misses_));
+    out.Set("inlineWrites", static_cast<double>(inline_writes_));
+    out.Set("inlineWriteMisses", static_cast<double>(inline_write_misses_));
+    out.Set("inlineWritesSlow", static_cast<double>(inline_writes_slow_));
     out.Set("fixedTransfers", static_cast<double>(fixed_transfers_));
     out.Set("registeredBuffers", arena_ == nullptr ? 0.0 : static_cast<double>(arena_bytes_ / fixed_bytes_));
     out.Set("bounceBytes", static_cast<double>(bounce_bytes_total_));
@@ -804,7 +824,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (slot->bounce_bytes > kBounceRetainSlotBytes || bounce_bytes_total_ > kBounceRetainTotalBytes) FreeBounce(slot);
   }
 
-  // read(slot, fd, u8, offset, inline?) / write(slot, fd, u8, offset)
+  // read(slot, fd, u8, offset, inline?) / write(slot, fd, u8, offset, inline?)
   Napi::Value Read(const Napi::CallbackInfo& info) { return Rw(info, IORING_OP_READ); }
   Napi::Value Write(const Napi::CallbackInfo& info) { return Rw(info, IORING_OP_WRITE); }
 
@@ -821,7 +841,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
   }
 
   // The body of read/write; argv = (slot, fd, u8, offset, inline). `inline` true: the caller (JS)
-  // knows nothing else is queued or in flight, so a read may be answered at once (ReadInline).
+  // knows nothing else is queued or in flight, so a read may be answered at once (ReadInline), and
+  // a write too when the caller opted in (WriteInline).
   Napi::Value RwCore(Napi::Env env, const napi_value* argv, uint8_t op) {
     uint32_t index;
     Slot* slot = SlotArg(env, argv[0], &index);
@@ -840,9 +861,10 @@ class Ring : public Napi::ObjectWrap<Ring> {
                                             : pwrite(fd, view.data, view.length, static_cast<off_t>(offset));
       return Result(env, ret);
     }
-    if (op == IORING_OP_READ && IsTrue(env, argv[4])) {
-      const long got = ReadInline(fd, &view, offset);
+    if (IsTrue(env, argv[4])) {
+      const long got = op == IORING_OP_READ ? ReadInline(fd, &view, offset) : WriteInline(fd, &view, offset);
       if (got >= 0) return Napi::Number::New(env, static_cast<double>(got));
+      if (got == kWrittenOverBudget) return Napi::Number::New(env, kResultWrittenOverBudget);
     }
     const int err = PrepareTransfer(slot, op == IORING_OP_READ, &view, 1);
     if (err == kBounceBusy) return Napi::Number::New(env, kResultBounceBusy);
@@ -863,6 +885,95 @@ class Ring : public Napi::ObjectWrap<Ring> {
   void NoteOpened(int fd, uint64_t flags) {
     owned_fds_.insert(fd);
     if ((flags & (O_DIRECT | O_PATH)) == 0 && (flags & O_ACCMODE) != O_WRONLY) inline_fds_.insert(fd);
+    // A synced (O_DSYNC, O_SYNC) write waits for the device; an O_APPEND write ignores its
+    // offset, so repeating a short one through the ring would append twice.
+    if ((flags & (O_DIRECT | O_PATH | O_DSYNC | O_APPEND)) == 0 && (flags & O_ACCMODE) != O_RDONLY) {
+      inline_write_fds_[fd] = (flags & O_ACCMODE) == O_RDWR ? kWriteFdReadable : 0;
+    }
+  }
+
+  // The fd's page at `page_offset` needs no read from the device for a partial write to it: it is
+  // in the page cache, or wholly past the end of the file. One byte read with RWF_NOWAIT answers
+  // both without waiting (1: cached; 0: end of file).
+  static bool PageReady(int fd, uint64_t page_offset) {
+    uint8_t byte = 0;
+    iovec iov{&byte, 1};
+    return preadv2(fd, &iov, 1, static_cast<off_t>(page_offset), RWF_NOWAIT) >= 0;
+  }
+
+  static int64_t MonotonicNanos() {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+  }
+
+  // A buffered write done by pwrite on this thread (see kInlineWriteBytesMax): the count, or -1
+  // when the ring must do it. Unlike ReadInline, also while requests are in the ring: the contract
+  // leaves the order of concurrent operations unspecified, and requiring an idle ring would send
+  // every write to the ring from the first one it took while others are in flight (after a slow
+  // write, say). JS offers a write only while no request waits for a slot, so none waiting is
+  // overtaken. Only on an fd opened here as a regular file without O_DIRECT,
+  // O_DSYNC/O_SYNC or O_APPEND. A write that covers its pages only in part goes inline only when
+  // those edge pages need no read from the device (PageReady; an fd opened write-only cannot be
+  // probed, so only whole pages); a page evicted between the probe and the write costs this
+  // thread one device read. Only a write done whole is answered here: a short count or an error
+  // goes to the ring, which writes the same bytes at the same offsets again and gives its answer,
+  // so the caller sees exactly the ring's answer. The bytes come straight from the caller's view:
+  // no JavaScript runs during this call, so the view cannot be detached or shrunk meanwhile.
+  //
+  // Past the per-poll budget the write is still done here, and the result says so
+  // (kWrittenOverBudget): JS settles it only after the loop has polled, which is what the budget
+  // is for. Sending it to the ring instead, as ReadInline does, would cost an io-wq round trip,
+  // and at more than one write in flight the ring would then stay busy and take every later write
+  // (8 awaited writes at a time: 217k/s, as through the ring, against 530k one at a time).
+  long WriteInline(int fd, const View* view, uint64_t offset) {
+    if (view->length == 0 || view->length > kInlineWriteBytesMax) return -1;
+    const bool over_budget = inline_calls_left_ == 0 || view->length > inline_bytes_left_;
+    if (inline_write_backoff_ > 0) {
+      --inline_write_backoff_;
+      return -1;
+    }
+    auto found = inline_write_fds_.find(fd);
+    if (found == inline_write_fds_.end()) return -1;
+    if ((found->second & kWriteFdRegular) == 0) {
+      struct stat st{};
+      if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        inline_write_fds_.erase(found);  // a FIFO or a device could block this thread for good
+        return -1;
+      }
+      found->second |= kWriteFdRegular;
+    }
+    const uint64_t end = offset + view->length;
+    const uint64_t head_page = offset - offset % page_bytes_;
+    const uint64_t tail_page = end - end % page_bytes_;
+    if (head_page != offset || tail_page != end) {
+      const bool ready = (found->second & kWriteFdReadable) != 0 &&
+                         (head_page == offset || PageReady(fd, head_page)) &&
+                         (tail_page == end || (tail_page == head_page && head_page != offset) || PageReady(fd, tail_page));
+      if (!ready) {
+        ++inline_write_misses_;
+        return -1;
+      }
+    }
+    const int64_t started = MonotonicNanos();
+    const ssize_t wrote = pwrite(fd, view->data, view->length, static_cast<off_t>(offset));
+    if (MonotonicNanos() - started > kInlineWriteSlowNanos) {
+      inline_write_backoff_ = kInlineBackoff;
+      ++inline_writes_slow_;
+    }
+    if (wrote < 0 || static_cast<size_t>(wrote) != view->length) {
+      ++inline_write_misses_;
+      return -1;
+    }
+    ++inline_writes_;
+    if (over_budget) return kWrittenOverBudget;
+    --inline_calls_left_;
+    inline_bytes_left_ -= view->length;
+    if (!refill_armed_ && handles_ != nullptr) {
+      refill_armed_ = true;
+      uv_check_start(&handles_->refill, OnRefill);
+    }
+    return wrote;
   }
 
   // A read answered from the page cache without the ring (see kInlineReadBytesMax): the count, or
@@ -877,7 +988,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // private copy cost a memcpy per read (3% of a loop of cached 4 KiB reads).
   long ReadInline(int fd, const View* view, uint64_t offset) {
     if (view->length == 0 || view->length > kInlineReadBytesMax || in_kernel_ != 0 || ring_.Unsubmitted() != 0) return -1;
-    if (inline_reads_left_ == 0 || view->length > inline_bytes_left_) {
+    if (inline_calls_left_ == 0 || view->length > inline_bytes_left_) {
       inline_budget_spent_ = true;
       return -1;
     }
@@ -905,7 +1016,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       return -1;
     }
     inline_misses_in_row_ = 0;
-    --inline_reads_left_;
+    --inline_calls_left_;
     inline_bytes_left_ -= view->length;
     ++inline_reads_;
     // The budget comes back once the event loop has polled (OnRefill).
@@ -1299,6 +1410,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (fd == root_fd_ || fd == ring_.fd() || (wake_fd_ >= 0 && fd == wake_fd_)) return Throw(env, "close: not a file of this ring");
     owned_fds_.erase(fd);
     inline_fds_.erase(fd);
+    inline_write_fds_.erase(fd);
     if (!ring_.Supports(IORING_OP_CLOSE)) return Result(env, close(fd));
     PrepRw(slot, IORING_OP_CLOSE, fd, 0, 0, 0);
     return Queue(env, index, slot);
@@ -1556,15 +1668,15 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (box->owner != nullptr) box->owner->Rearm();
   }
 
-  // Right after the event loop's poll: the reads answered inline since the last poll get their
-  // budget back, so between two polls there are at most kInlineReadsPerPollMax of them.
+  // Right after the event loop's poll: the reads and writes answered inline since the last poll
+  // get their budget back, so between two polls there are at most kInlineCallsPerPollMax of them.
   static void OnRefill(uv_check_t* handle) {
     LoopHandles* box = static_cast<LoopHandles*>(handle->data);
     uv_check_stop(handle);
     if (box->owner == nullptr) return;
     Ring* ring = box->owner;
     ring->refill_armed_ = false;
-    ring->inline_reads_left_ = kInlineReadsPerPollMax;
+    ring->inline_calls_left_ = kInlineCallsPerPollMax;
     ring->inline_bytes_left_ = kInlineBytesPerPollMax;
     ring->inline_budget_spent_ = false;
   }
@@ -1841,13 +1953,24 @@ class Ring : public Napi::ObjectWrap<Ring> {
   std::unordered_set<int> owned_fds_;
   // Those of them a read may try to answer from the page cache (see ReadInline).
   std::unordered_set<int> inline_fds_;
-  uint32_t inline_reads_left_ = kInlineReadsPerPollMax;
+  uint32_t inline_calls_left_ = kInlineCallsPerPollMax;
   size_t inline_bytes_left_ = kInlineBytesPerPollMax;
   bool inline_budget_spent_ = false;  // a read was sent to the ring for want of budget (Dispatch)
   uint32_t inline_misses_in_row_ = 0;
   uint32_t inline_backoff_ = 0;
   uint64_t inline_reads_ = 0;
   uint64_t inline_misses_ = 0;
+  // fd -> kWriteFd* bits, for fds a write may go inline on (NoteOpened; WriteInline checks the
+  // type on first use).
+  static constexpr long kWrittenOverBudget = -2;  // WriteInline: done whole, past the budget
+  static constexpr uint8_t kWriteFdReadable = 1;
+  static constexpr uint8_t kWriteFdRegular = 2;
+  std::unordered_map<int, uint8_t> inline_write_fds_;
+  uint32_t inline_write_backoff_ = 0;
+  uint64_t inline_writes_ = 0;
+  uint64_t inline_write_misses_ = 0;
+  uint64_t inline_writes_slow_ = 0;
+  const uint64_t page_bytes_ = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 };
 
 // probe() -> 0 | errno: can this process create an io_uring, and does the kernel have openat2?

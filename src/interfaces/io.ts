@@ -173,8 +173,10 @@ export interface Io {
    * reads as zeros. Resolving means the data is visible to reads, not that it is durable. The
    * bytes are taken at the call: what the caller does to `buffer` afterwards (detach, transfer,
    * shrink, overwrite) does not change what is written, except that bytes overwritten while the
-   * write is in flight may land old or new (see {@link Io}). A write starting at or past
-   * `FILE_SIZE_MAX_BYTES` is `EFBIG`; one crossing it is short, as on ext4.
+   * write is in flight may land old or new (see {@link Io}). The write may complete before the
+   * call returns (UringIo's opt-in `inlineWrites`; `metrics.inFlight` then no longer counts it).
+   * A write starting at or past `FILE_SIZE_MAX_BYTES` is `EFBIG`; one crossing it is short, as on
+   * ext4.
    * Errors: `EBADF` (unknown fd or read-only), `ENOSPC`, `EFBIG`, `EIO`, `EINVAL` (misaligned direct
    * I/O), `ERR_INVALID_ARGUMENT`, `ERR_DETACHED_BUFFER`, `ERR_LIMIT_EXCEEDED`.
    */

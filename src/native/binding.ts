@@ -65,6 +65,15 @@ export interface NativeRingInfo {
   readonly inlineReads: number;
   /** Inline attempts the page cache could not answer whole (they went to the ring). */
   readonly inlineMisses: number;
+  /**
+   * Writes done by pwrite on the JS thread because the caller opted in (UringIo `inlineWrites`)
+   * and nothing else was queued or in flight (see `write`'s `inline`).
+   */
+  readonly inlineWrites: number;
+  /** Inline write attempts that went to the ring: an edge page not in the cache, a short write, an error. */
+  readonly inlineWriteMisses: number;
+  /** Inline writes that took over 200 µs; each sent the next 256 writes to the ring. */
+  readonly inlineWritesSlow: number;
   /** Reads/writes that went through READ_FIXED/WRITE_FIXED (registered buffers). */
   readonly fixedTransfers: number;
   /** Number of registered buffers (0 without). */
@@ -102,10 +111,12 @@ export interface NativeRing {
   info(): NativeRingInfo;
   /**
    * `inline` true (the caller has nothing else queued or in flight on this ring): the read may be
-   * answered at once from the page cache, its count returned as a synchronous result.
+   * answered at once from the page cache, its count returned as a synchronous result; a write may
+   * be done at once by pwrite on this thread (the caller passes true only with UringIo
+   * `inlineWrites`).
    */
   read(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, inline?: boolean): NativeResult;
-  write(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number): NativeResult;
+  write(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, inline?: boolean): NativeResult;
   readv(slot: number, fd: number, buffers: readonly Uint8Array[], offsetBytes: number): NativeResult;
   writev(slot: number, fd: number, buffers: readonly Uint8Array[], offsetBytes: number): NativeResult;
   fsync(slot: number, fd: number, dataOnly: boolean): NativeResult;

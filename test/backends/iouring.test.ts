@@ -34,7 +34,10 @@ describeUring('UringIo conformance', function () {
   defineIoConformance('iouring (queueDepth 2)', () => createUringBackend({ queueDepth: 2 }), { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
   defineIoConformance('iouring (sqpoll, registered buffers)', () => createUringBackend({ sqpoll: true, registeredBuffers: { count: 2, lengthBytes: 4096 } }),
     { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
+  // Writes done by pwrite at the call must answer as the ring does, code for code.
+  defineIoConformance('iouring (inlineWrites)', () => createUringBackend({ inlineWrites: true }), { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
   defineStorageConformance('iouring', () => createUringBackend(), supports);
   defineStorageConformance('iouring', () => createUringBackend(), { ...supports, storageOptions: { direct: true } });
+  defineStorageConformance('iouring (inlineWrites)', () => createUringBackend({ inlineWrites: true }), supports);
   defineIoConformance('openIo auto', autoBackend, { ...supports, symlinks: false, reasons: { ...supports.reasons, symlinks: 'the auto factory plants no symlinks' } });
 });

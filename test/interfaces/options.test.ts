@@ -196,10 +196,10 @@ describe('options objects: read once, hostile reads are ERR_INVALID_ARGUMENT', f
       const depth = changing({ root }, 'queueDepth', 4, 0);
       await (start(depth.options) as UringIo).shutdown();
       expect(depth.reads()).to.equal(1);
-      for (const key of ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax', 'inlineReads']) {
+      for (const key of ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax', 'inlineReads', 'inlineWrites']) {
         await invalid(() => new UringIo(throwing({ root }, key) as { root: string }), 'UringIo', key);
       }
-      for (const key of ['sqpoll', 'inlineReads']) {
+      for (const key of ['sqpoll', 'inlineReads', 'inlineWrites']) {
         await invalid(() => new UringIo({ root, [key]: 'yes' } as { root: string }), 'UringIo', key);
       }
       await invalid(() => new UringIo({ root, registeredBuffers: throwing({ count: 1, lengthBytes: 4096 }, 'count') } as never), 'UringIo', 'count');

@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { constants, release } from 'node:os';
 import { rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { UringIo } from '../../src/backends/iouring/index.js';
@@ -411,6 +412,182 @@ describeUring('UringIo internals', function () {
         expect(sampler.turns, 'event-loop turns during the batches').to.be.at.least(Math.floor(reads / (256 + 8)));
       } finally {
         sampler.stop();
+      }
+    });
+  });
+
+  describe('writes done at the call by pwrite (inlineWrites)', function () {
+    let fast: UringIo;
+
+    beforeEach(function () {
+      fast = new UringIo({ root, queueDepth: 8, inlineWrites: true });
+    });
+
+    afterEach(async function () {
+      await fast.shutdown();
+    });
+
+    function fileBytes(name: string): Buffer {
+      return readFileSync(join(root, name));
+    }
+
+    it('off by default; on, a write is done inside the call (its bytes are in the file before the promise is awaited) and both rings end with the same file and counts', async function () {
+      const ringFd = await io.open('ring', { write: true, create: true, read: true });
+      const fastFd = await fast.open('fast', { write: true, create: true, read: true });
+      // Whole pages; part of a page past the end of the file; part of a cached page; 64 KiB from an
+      // unaligned offset; 64 KiB + 1 and an empty write (both to the ring).
+      const cases: Array<[number, number, boolean]> = [
+        [4096, 0, true], [100, 8192 + 10, true], [10, 5, true], [65536, 4096 * 3 + 1, true], [65537, 0, false], [0, 0, false],
+      ];
+      let seed = 20;
+      for (const [lengthBytes, offsetBytes, inline] of cases) {
+        const label = `${lengthBytes} bytes at ${offsetBytes}`;
+        const data = pattern(lengthBytes, seed++);
+        const ringBefore = io.ringInfo;
+        const before = fast.ringInfo;
+        const written = fast.write(fastFd, data, offsetBytes);
+        expect(fast.metrics.inFlight === 0, `${label}: done at the call`).to.equal(inline);
+        if (inline) expect(fileBytes('fast').subarray(offsetBytes, offsetBytes + lengthBytes).equals(data), `${label}: in the file at the call`).to.equal(true);
+        const count = await written;
+        expect(fast.ringInfo.inlineWrites - before.inlineWrites, label).to.equal(inline ? 1 : 0);
+        expect(await io.write(ringFd, data, offsetBytes), label).to.equal(count);
+        expect(io.ringInfo.inlineWrites - ringBefore.inlineWrites, `${label}: never on a ring without the option`).to.equal(0);
+        expect(fileBytes('fast').equals(fileBytes('ring')), label).to.equal(true);
+      }
+      expect(fast.metrics.operations.write, 'one write each in the metrics').to.equal(cases.length);
+      expect(fast.metrics.bytesWritten).to.equal(io.metrics.bytesWritten);
+    });
+
+    it('settled at the call, a write keeps its bytes whatever happens to the buffer afterwards, and takes the engine\'s length, not a subclass\'s', async function () {
+      const fd = await fast.open('kept', { write: true, create: true, read: true });
+      const data = pattern(4096, 3);
+      const moving = data.slice();
+      const written = fast.write(fd, moving, 0);
+      structuredClone(moving.buffer, { transfer: [moving.buffer] });
+      expect(await written).to.equal(4096);
+      expect(fileBytes('kept').equals(data)).to.equal(true);
+      class Liar extends Uint8Array {
+        override get byteLength(): number {
+          return 1;
+        }
+        override get length(): number {
+          return 1;
+        }
+      }
+      const liar = new Liar(8192).fill(0x5a);
+      expect(await fast.write(fd, liar, 4096)).to.equal(8192);
+      expect(fileBytes('kept').subarray(4096).equals(Buffer.alloc(8192, 0x5a))).to.equal(true);
+      expect(fast.ringInfo.inlineWrites).to.equal(2);
+    });
+
+    it('requests in the ring do not stop it, a request waiting for a slot does; a batch\'s entries are done at the call too', async function () {
+      const fd = await fast.open('busy', { write: true, create: true, read: true });
+      const sync = fast.fsync(fd);
+      expect(fast.metrics.inFlight).to.equal(1);
+      expect(await fast.write(fd, pattern(4096, 1), 0)).to.equal(4096);
+      expect(fast.ringInfo.inlineWrites, 'beside an fsync in the ring').to.equal(1);
+      await sync;
+      // Eight fsyncs take the eight slots: the write waits behind them, in order, and goes to the ring.
+      const syncs = Array.from({ length: 8 }, () => fast.fsync(fd));
+      const queued = fast.write(fd, pattern(4096, 2), 4096);
+      expect(fast.metrics.inFlight).to.equal(9);
+      await Promise.all(syncs);
+      expect(await queued).to.equal(4096);
+      expect(fast.ringInfo.inlineWrites, 'not past a waiting request').to.equal(1);
+      const before = fast.ringInfo;
+      const counts = await writeBatch(fast, Array.from({ length: 8 }, (_, i) => ({ fd, buffer: pattern(4096, 10 + i), offsetBytes: (2 + i) * 4096 })));
+      expect(counts).to.deep.equal(new Array(8).fill(4096));
+      expect(fast.ringInfo.inlineWrites - before.inlineWrites).to.equal(8);
+      expect(fast.ringInfo.submittedSqes - before.submittedSqes, 'nothing through the ring').to.equal(0);
+      for (let i = 0; i < 8; i += 1) {
+        expect(fileBytes('busy').subarray((2 + i) * 4096, (3 + i) * 4096).equals(pattern(4096, 10 + i)), `entry ${i}`).to.equal(true);
+      }
+    });
+
+    it('never on direct fds, nor for part of a page on a write-only fd (its page cannot be probed); a FIFO goes to the ring and answers as before', async function () {
+      await writeFile(join(root, 'others'), pattern(16384, 4));
+      const direct = await fast.open('others', { read: true, write: true, direct: true });
+      const aligned = fast.allocAligned(4096);
+      aligned.set(pattern(4096, 5));
+      expect(await fast.write(direct, aligned, 4096)).to.equal(4096);
+      const writeOnly = await fast.open('others', { write: true });
+      const before = fast.ringInfo;
+      expect(await fast.write(writeOnly, pattern(10, 6), 8192 + 3)).to.equal(10);
+      expect(fast.ringInfo.inlineWriteMisses - before.inlineWriteMisses, 'a partial page, write-only').to.equal(1);
+      expect(await fast.write(writeOnly, pattern(4096, 7), 12288)).to.equal(4096);
+      expect(fast.ringInfo.inlineWrites - before.inlineWrites, 'whole page, write-only').to.equal(1);
+      const expected = Buffer.from(pattern(16384, 4));
+      expected.set(pattern(4096, 5), 4096);
+      expected.set(pattern(10, 6), 8192 + 3);
+      expected.set(pattern(4096, 7), 12288);
+      expect(fileBytes('others').equals(expected)).to.equal(true);
+      execFileSync('mkfifo', [join(root, 'fifo')]);
+      const fifo = await fast.open('fifo', { read: true, write: true });
+      const fromFifo = fast.read(fifo, new Uint8Array(3), 0);
+      const inlineBefore = fast.ringInfo.inlineWrites;
+      expect(await fast.write(fifo, new Uint8Array([1, 2, 3]), 0)).to.equal(3);
+      expect(await fromFifo).to.equal(3);
+      expect(fast.ringInfo.inlineWrites, 'the FIFO through the ring').to.equal(inlineBefore);
+      for (const f of [direct, writeOnly, fifo]) await fast.close(f);
+    });
+
+    it('part of a page the cache does not hold goes to the ring with the right bytes; a whole page needs no read and is done at the call', async function () {
+      const spacing = 1 << 20;
+      const bytes = new Uint8Array(4 * spacing).fill(0x11);
+      const path = join(root, 'cold');
+      await writeFile(path, bytes);
+      execFileSync('sync', [path]);
+      execFileSync('dd', [`if=${path}`, 'iflag=nocache', 'count=0', 'status=none']);
+      const fd = await fast.open('cold', { read: true, write: true });
+      const probe = fast.ringInfo.inlineReads;
+      expect(await fast.read(fd, new Uint8Array(4096), 0)).to.equal(4096);
+      if (fast.ringInfo.inlineReads > probe) {
+        console.log('      (skipped: this file system kept the pages after POSIX_FADV_DONTNEED, so no page is cold)');
+        this.skip();
+      }
+      const before = fast.ringInfo;
+      expect(await fast.write(fd, pattern(100, 8), spacing + 10)).to.equal(100);
+      expect(fast.ringInfo.inlineWriteMisses - before.inlineWriteMisses, 'a partial write to a cold page').to.equal(1);
+      expect(fast.ringInfo.inlineWrites - before.inlineWrites).to.equal(0);
+      expect(await fast.write(fd, pattern(4096, 9), 2 * spacing)).to.equal(4096);
+      expect(fast.ringInfo.inlineWrites - before.inlineWrites, 'a whole cold page').to.equal(1);
+      const expected = Buffer.from(bytes);
+      expected.set(pattern(100, 8), spacing + 10);
+      expected.set(pattern(4096, 9), 2 * spacing);
+      expect(fileBytes('cold').equals(expected)).to.equal(true);
+    });
+
+    it('a loop of awaited writes lets the event loop run: at most 256 writes or 1 MiB at the call between two polls, then one more settles after the poll', async function () {
+      const fd = await fast.open('loop', { write: true, create: true, read: true });
+      let turns = 0;
+      let mostPerTurn = 0;
+      let last = fast.ringInfo.inlineWrites;
+      let running = true;
+      const tick = (): void => {
+        const now = fast.ringInfo.inlineWrites;
+        mostPerTurn = Math.max(mostPerTurn, now - last);
+        last = now;
+        turns += 1;
+        if (running) setImmediate(tick);
+      };
+      setImmediate(tick);
+      try {
+        const before = fast.ringInfo;
+        const writes = 3000;
+        const data = pattern(4096, 1);
+        for (let i = 0; i < writes; i += 1) expect(await fast.write(fd, data, (i % 64) * 4096)).to.equal(4096);
+        expect(fast.ringInfo.inlineWrites - before.inlineWrites, 'every write at the call').to.equal(writes);
+        expect(fast.ringInfo.submittedSqes - before.submittedSqes, 'none through the ring').to.equal(0);
+        expect(mostPerTurn, 'writes between two turns of the event loop').to.be.at.most(257).and.greaterThan(16);
+        expect(turns, 'event-loop turns during the writes').to.be.at.least(Math.floor(writes / 257));
+        // A few turns, so that the last 4 KiB writes are not counted with the first large ones.
+        for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
+        mostPerTurn = 0;
+        const large = pattern(65536, 2);
+        for (let i = 0; i < 100; i += 1) expect(await fast.write(fd, large, (i % 4) * 65536)).to.equal(65536);
+        expect(mostPerTurn, '64 KiB writes between two turns').to.be.at.most(17).and.greaterThan(0);
+      } finally {
+        running = false;
       }
     });
   });

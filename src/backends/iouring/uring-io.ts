@@ -22,16 +22,21 @@
  * to the first the cache declines, may be answered by the addon
  * at the call from the page cache (preadv2 RWF_NOWAIT into the caller's view, bounded per
  * event-loop poll; see {@link UringIoOptions.inlineReads}): it comes back as its count, with no
- * request, snapshot or promise of its own (`readAtCall`), and settles before `read` returns. Only
+ * request, snapshot or promise of its own (`transferAtCall`), and settles before `read` returns. Only
  * a range the cache answered whole counts; anything else goes to the ring, so the result is the
- * ring's.
+ * ring's. With the opt-in `inlineWrites`, a write taken while a slot is free (nothing waits; the
+ * ring may hold requests, which are concurrent with it) may likewise be done at the call by
+ * pwrite on this thread (see {@link UringIoOptions.inlineWrites}); past the per-poll budget it is
+ * still done there but settles after the loop polls (`afterPoll`).
  *
  * Memory safety: the kernel never touches memory JavaScript can free. The addon copies every
  * caller buffer through private bounce memory of the request's slot (a write takes its bytes at
  * the call; a read's bytes are copied out at completion by `deliver`, after the addon checked that
  * each view still covers its range), except buffers from {@link UringIo.allocAligned} and the
  * registered buffers, which are reference-counted native allocations the request holds a share of
- * (used in place, never freed under the kernel, whatever JS detaches or transfers). So detaching,
+ * (used in place, never freed under the kernel, whatever JS detaches or transfers); a read or
+ * write done at the call uses the caller's memory only during that synchronous system call, while
+ * no JavaScript can run. So detaching,
  * transferring, shrinking or collecting a buffer in flight cannot corrupt memory: a write resolves
  * normally with its bytes written; a read whose view is detached or shrunk at completion rejects
  * with `ERR_DETACHED_BUFFER`. Buffers and vectors go through the shared checks of every backend
@@ -73,7 +78,9 @@ import { settledRead, settledWrite, type SettledTransfer } from '../../common/se
 import { BatchCollector, batchTransfer, type BatchOutcome, type BatchTransfer } from '../../common/batch-transfer.js';
 import { markAlignedMemory } from '../../common/aligned-memory.js';
 import { errnoName, errnoToCode } from './errno.js';
-import { Kind, Request, RESULT_BOUNCE_BUSY, RESULT_CLOSED, RESULT_DETACHED, RESULT_INTERNAL, RESULT_QUEUE_FULL } from './request.js';
+import {
+  Kind, Request, RESULT_BOUNCE_BUSY, RESULT_CLOSED, RESULT_DETACHED, RESULT_INTERNAL, RESULT_QUEUE_FULL, RESULT_WRITTEN_OVER_BUDGET,
+} from './request.js';
 import { explainFailure, probeSupport, type UringSupport } from './support.js';
 
 /**
@@ -152,6 +159,26 @@ export interface UringIoOptions {
    * `ringInfo.inlineReads` counts them. Default true; false sends every read through the ring.
    */
   readonly inlineReads?: boolean;
+  /**
+   * Opt in to synchronous page-cache writes: a `write` of up to 64 KiB (or a `writeBatch` entry)
+   * issued while no request waits for a free slot is done by `pwrite` on the JS thread, and
+   * settles at the call, as an answered inline read does. Why: ext4 and most file systems cannot
+   * take a buffered write without blocking, so io_uring hands each one to a kernel worker thread,
+   * and one 4 KiB write at a time costs two thread hand-offs (see BENCHMARKS.md for the figures).
+   * The price is that the event loop waits for the kernel's copy into the page cache: normally a
+   * microsecond or two, but the kernel may make a writer wait (dirty-page throttling, a journal,
+   * a lock another write holds); a write that took over 200 µs sends the next 256 writes through
+   * the ring (`ringInfo.inlineWritesSlow` counts them). Only on fds opened without `direct`,
+   * `O_DSYNC`/`O_SYNC` or `O_APPEND`, to a regular file, and only when the write covers its first
+   * and last pages whole or those pages are in the page cache (or past the end of the file), so
+   * no read from the device is needed; everything else goes to the ring. Only a write done whole
+   * is answered at the call: a short write or an error is repeated by the ring (the same bytes at
+   * the same offsets), whose answer is the one you get. Requests already in the ring are
+   * concurrent with the write (the contract leaves their order unspecified). Shares the per-poll
+   * budget of `inlineReads` (256 calls or 1 MiB); a write past it is still done at the call but
+   * settles after the event loop has polled. `ringInfo.inlineWrites` counts them. Default false.
+   */
+  readonly inlineWrites?: boolean;
 }
 
 const QUEUE_DEPTH_DEFAULT = 128;
@@ -201,6 +228,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   /** The kernel has IORING_OP_WRITE and IORING_OP_FSYNC: writeDurable is one linked submission. */
   private readonly linkedWriteSync: boolean;
   private readonly inlineReads: boolean;
+  private readonly inlineWrites: boolean;
   private shutdownPromise: Promise<void> | undefined;
   private idleResolve: (() => void) | undefined;
   /**
@@ -230,7 +258,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: options.root must be a non-empty string', { operation: 'UringIo', argument: 'root' });
     if (typeof callerOptions !== 'object' || callerOptions === null) throw rootMissing();
     // Read once: every check below and the ring see the same values, whatever getters return.
-    const snapshot = snapshotOptions('UringIo', callerOptions, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax', 'inlineReads']);
+    const snapshot = snapshotOptions('UringIo', callerOptions, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax', 'inlineReads', 'inlineWrites']);
     const options: UringIoOptions = snapshot.registeredBuffers === undefined ? snapshot
       : { ...snapshot, registeredBuffers: snapshotOptions('UringIo', snapshot.registeredBuffers, ['count', 'lengthBytes'], 'registeredBuffers') };
     if (typeof options.root !== 'string' || options.root.length === 0) throw rootMissing();
@@ -242,6 +270,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     this.waitingMax = checkUnsigned('UringIo', 'waitingMax', options.waitingMax ?? WAITING_MAX_DEFAULT, 2 ** 31);
     const sqpoll = checkOptionalBoolean('UringIo', 'sqpoll', options.sqpoll) === true;
     this.inlineReads = checkOptionalBoolean('UringIo', 'inlineReads', options.inlineReads) !== false;
+    this.inlineWrites = checkOptionalBoolean('UringIo', 'inlineWrites', options.inlineWrites) === true;
     const bounceBytesMax = checkUnsigned('UringIo', 'bounceBytesMax', options.bounceBytesMax ?? BOUNCE_BYTES_MAX_DEFAULT, 2 ** 40);
     if (bounceBytesMax < DIRECT_ALIGNMENT_BYTES) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: bounceBytesMax must be at least 4096', { operation: 'UringIo', argument: 'bounceBytesMax' });
@@ -415,9 +444,10 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     const ring = this.ring;
     switch (r.kind) {
       // Never inline here: a read, or a batch entry, that may be answered at the call was offered
-      // to the cache before it got a request (mayReadAtCall); these waited or found the ring busy.
+      // to the cache before it got a request (mayTransferAtCall), as was a write that may be done
+      // at the call; these waited or found the ring busy.
       case Kind.Read: return ring.read(slot, r.fd, r.buffer as Uint8Array, r.number1, false);
-      case Kind.Write: return ring.write(slot, r.fd, r.buffer as Uint8Array, r.number1);
+      case Kind.Write: return ring.write(slot, r.fd, r.buffer as Uint8Array, r.number1, false);
       case Kind.Readv: return ring.readv(slot, r.fd, r.buffers as Uint8Array[], r.number1);
       case Kind.Writev: return ring.writev(slot, r.fd, r.buffers as Uint8Array[], r.number1);
       case Kind.Fsync: return ring.fsync(slot, r.fd, r.number1 === 1);
@@ -568,7 +598,9 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
 
   /** See {@link Io.write}. Resolves with the count written, possibly short. */
   write(fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
-    return (this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes) as Promise<number>).then(undefined, rethrowAtCaller);
+    const outcome = this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes);
+    // A write done at the call (see `inlineWrites`) needs no handler, as an answered read.
+    return typeof outcome === 'number' ? Promise.resolve(outcome) : outcome.then(undefined, rethrowAtCaller);
   }
 
   /**
@@ -583,15 +615,16 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
 
   /** {@link write} without its rejection handler (see {@link settledRead}). */
   [settledWrite](fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
-    return this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes, true) as Promise<number>;
+    const outcome = this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes, true);
+    return typeof outcome === 'number' ? Promise.resolve(outcome) : outcome;
   }
 
   /**
    * The hot path: validation, then one promise settled straight from the completion dispatch by
    * {@link settleTransfer}; `read`/`write` chain a rejection handler to it that restores the
    * caller's stack on failure (`settled`: the promise goes to a settled read's caller as it is).
-   * A read on an idle ring goes first to {@link readAtCall} and may come back as its count,
-   * settled already.
+   * A read on an idle ring (and a write, with `inlineWrites`) goes first to {@link transferAtCall}
+   * and may come back as its count, settled already.
    */
   private transfer(kind: Kind, op: 'read' | 'write', fd: number, buffer: Uint8Array, offsetBytes: number, settled = false): Promise<number> | number {
     const recorder = this.recorder;
@@ -611,8 +644,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       recorder.finish(op, false);
       return Promise.reject(err);
     }
-    if (kind === Kind.Read && this.mayReadAtCall()) {
-      return this.readAtCall(fd, buffer, offsetBytes, lengthBytes, settled);
+    if (this.mayTransferAtCall(kind)) {
+      return this.transferAtCall(kind, fd, buffer, offsetBytes, lengthBytes, settled);
     }
     const request = transferRequest(kind, fd, buffer, offsetBytes, lengthBytes, settled);
     return new Promise<number>((resolve, reject) => {
@@ -623,50 +656,60 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   }
 
   /**
-   * A read on an idle ring (every slot free, so nothing waits either), checked by `transfer`: the
-   * addon may answer it from the page cache inside this call (see `inlineReads`), and then its
-   * count is all there is: no Request, snapshot or promise. Otherwise the addon has queued it in
-   * the slot offered, and the request, made now, takes that slot; no JavaScript ran in between,
-   * so the caller's view passed to the addon and the snapshot the completion checks are the same.
+   * A read on an idle ring (every slot free, so nothing waits either), or a write with
+   * `inlineWrites` while a slot is free, checked by `transfer`: the addon may do it inside this call (see `inlineReads` and
+   * `inlineWrites`), and then its count is all there is: no Request, snapshot or promise.
+   * Otherwise the addon has queued it in the slot offered, and the request, made now, takes that
+   * slot; no JavaScript ran in between, so the caller's view passed to the addon and the snapshot
+   * the completion checks are the same.
    */
-  private readAtCall(fd: number, buffer: Uint8Array, offsetBytes: number, lengthBytes: number, settled: boolean): Promise<number> | number {
+  private transferAtCall(kind: Kind, fd: number, buffer: Uint8Array, offsetBytes: number, lengthBytes: number, settled: boolean): Promise<number> | number {
     const slot = this.freeSlots[this.freeCount - 1] as number;
-    const result = this.tryReadInline(slot, fd, buffer, offsetBytes);
+    const result = this.tryAtCall(kind, slot, fd, buffer, offsetBytes);
     if (typeof result === 'number' && result >= 0) {
-      this.recorder.finish('read', true, result);
+      this.recorder.finish(kind === Kind.Read ? 'read' : 'write', true, result);
       return result;
     }
-    const request = transferRequest(Kind.Read, fd, buffer, offsetBytes, lengthBytes, settled);
+    if (result === RESULT_WRITTEN_OVER_BUDGET) {
+      this.recorder.finish('write', true, lengthBytes);
+      return new Promise<number>((resolve) => afterPoll(resolve, lengthBytes));
+    }
+    const request = transferRequest(kind, fd, buffer, offsetBytes, lengthBytes, settled);
     return new Promise<number>((resolve, reject) => {
       request.resolve = resolve;
       request.reject = reject;
-      this.placeDeclinedRead(request, slot, result);
+      this.placeDeclined(request, slot, result);
     });
   }
 
   /**
    * Whether a read may be offered to the page cache at the call: `inlineReads` on, and the ring
-   * idle (every slot free, so nothing waits either), so that it overtakes no request.
+   * idle (every slot free, so nothing waits either), so that it overtakes no request. A write
+   * (with `inlineWrites`) needs only a free slot, which means no request waits for one: requests
+   * in the kernel are concurrent with it, and the contract leaves their order unspecified (an idle
+   * ring would send every write to the ring from the first one it took while others were in
+   * flight).
    */
-  private mayReadAtCall(): boolean {
+  private mayTransferAtCall(kind: Kind): boolean {
+    if (kind !== Kind.Read) return this.inlineWrites && this.freeCount > 0 && this.waitingHead === this.waiting.length;
     return this.inlineReads && this.freeCount === this.slots.length && this.waitingHead === this.waiting.length;
   }
 
   /**
-   * The addon's read on an idle ring, offered `slot` (the last free one): the count when the page
-   * cache answered it inside the call; undefined when the addon queued it in `slot` instead; or a
-   * result the request completes with at once (an error, {@link RESULT_BOUNCE_BUSY}).
+   * The addon's read or write on an idle ring, offered `slot` (the last free one): the count when
+   * it was done inside the call; undefined when the addon queued it in `slot` instead; or a result
+   * the request completes with at once (an error, {@link RESULT_BOUNCE_BUSY}).
    */
-  private tryReadInline(slot: number, fd: number, view: Uint8Array, offsetBytes: number): number | [number, number] | undefined {
+  private tryAtCall(kind: Kind, slot: number, fd: number, view: Uint8Array, offsetBytes: number): number | [number, number] | undefined {
     try {
-      return this.ring.read(slot, fd, view, offsetBytes, true);
+      return kind === Kind.Read ? this.ring.read(slot, fd, view, offsetBytes, true) : this.ring.write(slot, fd, view, offsetBytes, true);
     } catch {
       return RESULT_INTERNAL;
     }
   }
 
-  /** Where a read {@link tryReadInline} did not answer goes: `result` is what the addon returned. */
-  private placeDeclinedRead(request: Request, slot: number, result: number | [number, number] | undefined): void {
+  /** Where a transfer {@link tryAtCall} did not do goes: `result` is what the addon returned. */
+  private placeDeclined(request: Request, slot: number, result: number | [number, number] | undefined): void {
     if (result === undefined) {
       this.freeCount -= 1;
       this.slots[slot] = request;
@@ -713,12 +756,17 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
         // The entry's view is the batch's snapshot, fixed in length: should a Proxy for the io have
         // detached or shrunk it since the checks, the addon sees it empty and queues it, and the
         // completion fails it as a read in flight (no short count).
-        if (!write && this.mayReadAtCall()) {
+        if (this.mayTransferAtCall(kind)) {
           slot = this.freeSlots[this.freeCount - 1] as number;
-          result = this.tryReadInline(slot, entry.fd, entry.view, entry.offsetBytes);
+          result = this.tryAtCall(kind, slot, entry.fd, entry.view, entry.offsetBytes);
           if (typeof result === 'number' && result >= 0) {
             this.recorder.finish(op, true, result);
             collector.done(index, result);
+            continue;
+          }
+          if (result === RESULT_WRITTEN_OVER_BUDGET) {
+            this.recorder.finish(op, true, entry.lengthBytes);
+            afterPoll((n) => collector.done(index, n), entry.lengthBytes);
             continue;
           }
         }
@@ -727,7 +775,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
         request.batch = collector;
         request.batchIndex = index;
         if (slot < 0) this.enqueue(request);
-        else this.placeDeclinedRead(request, slot, result);
+        else this.placeDeclined(request, slot, result);
       }
     });
   }
@@ -1162,6 +1210,21 @@ function transferRequest(kind: Kind, fd: number, buffer: Uint8Array, offsetBytes
   return request;
 }
 
+
+/**
+ * The host's own setImmediate, taken when this module loads: a test that installs fake timers
+ * later must not be able to hold back a write that is already done.
+ */
+const hostSetImmediate = setImmediate;
+
+/**
+ * Calls `settle(count)` once the event loop has polled (the check phase, after I/O callbacks):
+ * how a write done at the call past the per-poll budget settles (see `inlineWrites`), so a loop
+ * of awaited writes still lets the loop turn.
+ */
+function afterPoll(settle: (count: number) => void, count: number): void {
+  hostSetImmediate(settle, count);
+}
 /**
  * A read or write's rejection handler: the error made again here has the caller's async stack
  * (V8 follows a `then` reaction to whoever awaits its promise, as it follows an await), without
