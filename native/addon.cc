@@ -146,12 +146,13 @@ constexpr size_t kInlineBytesPerPollMax = 1u << 20;
 // many reads: a workload of uncached reads then pays a wasted system call once per kInlineBackoff.
 constexpr uint32_t kInlineMissesMax = 8;
 constexpr uint32_t kInlineBackoff = 256;
-// A buffered write on an idle ring, when the caller opted in (UringIo `inlineWrites`), is done by
-// pwrite on this thread (see WriteInline). ext4 and most file systems refuse RWF_NOWAIT for
-// buffered writes (EOPNOTSUPP), so io_uring hands every such write to an io-wq worker, and one
-// 4 KiB write at a time costs a thread hand-off each way: 18k writes/s through the ring against
-// 700k from a pwrite loop on the 2-vCPU machine of BENCHMARKS.md. The pwrite blocks this thread,
-// normally for a page-cache copy of a microsecond or two; the bounds below keep the rest rare.
+// A buffered write, when the caller opted in (UringIo `inlineWrites`), is done by pwrite on this
+// thread (see WriteInline). ext4 and most file systems refuse RWF_NOWAIT for buffered writes
+// (EOPNOTSUPP), so io_uring hands every such write to an io-wq worker, and one 4 KiB write at a
+// time costs a thread hand-off each way: 14-18k writes/s through the ring against 200k (clean
+// pages) to 700k (pages already dirty) from a pwrite loop on the 2-vCPU machine of BENCHMARKS.md.
+// The pwrite blocks this thread, normally for a page-cache copy of a few microseconds; the bounds
+// below keep the rest rare.
 constexpr size_t kInlineWriteBytesMax = 64u << 10;
 // A pwrite that took longer than this (the kernel throttling dirty pages, a journal wait, a
 // lock) sends the next kInlineBackoff writes to the ring, whose io-wq workers then take the wait.
@@ -246,6 +247,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       InstanceMethod<&Ring::RegisterBuffers>("registerBuffers"),
       InstanceMethod<&Ring::Deliver>("deliver"),
       InstanceMethod<&Ring::Readlink>("readlink"),
+      InstanceMethod<&Ring::SetInlineWriteSlowMicros>("setInlineWriteSlowMicros"),
     });
   }
 
@@ -461,6 +463,17 @@ class Ring : public Napi::ObjectWrap<Ring> {
     }
     if (detached) NewRecords(Napi::Env(env));
     return true;
+  }
+
+  // setInlineWriteSlowMicros(micros): the time past which an inline write counts as slow (default
+  // kInlineWriteSlowNanos). For tests: 0 makes every write slow (the backoff, deterministically);
+  // a large value keeps a loaded machine's stray slow write from sending writes to the ring.
+  Napi::Value SetInlineWriteSlowMicros(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    double micros = 0;
+    if (!IntArg(env, info[0], 0, 60.0 * 1000 * 1000, "setInlineWriteSlowMicros: micros", &micros)) return env.Undefined();
+    inline_write_slow_nanos_ = static_cast<int64_t>(micros) * 1000;
+    return env.Undefined();
   }
 
   Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -840,9 +853,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
     return ring->RwCore(Napi::Env(env), argv, op);
   }
 
-  // The body of read/write; argv = (slot, fd, u8, offset, inline). `inline` true: the caller (JS)
-  // knows nothing else is queued or in flight, so a read may be answered at once (ReadInline), and
-  // a write too when the caller opted in (WriteInline).
+  // The body of read/write; argv = (slot, fd, u8, offset, inline). `inline` true on a read: the
+  // caller (JS) knows nothing else is queued or in flight, so it may be answered at once
+  // (ReadInline); on a write: the caller opted in and nothing waits for a slot (WriteInline).
   Napi::Value RwCore(Napi::Env env, const napi_value* argv, uint8_t op) {
     uint32_t index;
     Slot* slot = SlotArg(env, argv[0], &index);
@@ -957,7 +970,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     }
     const int64_t started = MonotonicNanos();
     const ssize_t wrote = pwrite(fd, view->data, view->length, static_cast<off_t>(offset));
-    if (MonotonicNanos() - started > kInlineWriteSlowNanos) {
+    if (MonotonicNanos() - started > inline_write_slow_nanos_) {
       inline_write_backoff_ = kInlineBackoff;
       ++inline_writes_slow_;
     }
@@ -1967,6 +1980,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   static constexpr uint8_t kWriteFdRegular = 2;
   std::unordered_map<int, uint8_t> inline_write_fds_;
   uint32_t inline_write_backoff_ = 0;
+  int64_t inline_write_slow_nanos_ = kInlineWriteSlowNanos;
   uint64_t inline_writes_ = 0;
   uint64_t inline_write_misses_ = 0;
   uint64_t inline_writes_slow_ = 0;

@@ -110,10 +110,11 @@ export interface NativeRing {
   completions(): ArrayBuffer;
   info(): NativeRingInfo;
   /**
-   * `inline` true (the caller has nothing else queued or in flight on this ring): the read may be
-   * answered at once from the page cache, its count returned as a synchronous result; a write may
-   * be done at once by pwrite on this thread (the caller passes true only with UringIo
-   * `inlineWrites`).
+   * `inline` true on a read (the caller has nothing else queued or in flight on this ring): it may
+   * be answered at once from the page cache, its count returned as a synchronous result. On a
+   * write (UringIo `inlineWrites`, and no request waits for a slot): it may be done at once by
+   * pwrite on this thread, its count returned, or RESULT_WRITTEN_OVER_BUDGET when done past the
+   * per-poll budget.
    */
   read(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, inline?: boolean): NativeResult;
   write(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, inline?: boolean): NativeResult;
@@ -149,6 +150,11 @@ export interface NativeRing {
   cancelAll(): void;
   /** Allocates and registers `count` aligned buffers of `lengthBytes`: the arena, or why not. */
   registerBuffers(count: number, lengthBytes: number): ArrayBuffer | NativeFailure;
+  /**
+   * For tests: the time past which a write done at the call counts as slow and sends the next 256
+   * writes to the ring (default 200 µs; at most 60 s).
+   */
+  setInlineWriteSlowMicros(micros: number): void;
   /** Cancels, waits for every request, frees the ring. Idempotent. */
   destroy(): void;
 }

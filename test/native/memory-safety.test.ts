@@ -263,6 +263,9 @@ describeUring('UringIo memory safety under hostile callers', function () {
       expect(() => raw['openat2']?.call(ring, 0, -2, 'a', 0, 0, 0)).to.throw(RangeError);
       expect(() => raw['renameat']?.call(ring, 0, -1, 'a', -1, 7)).to.throw(TypeError);
       expect(() => raw['registerBuffers']?.call(ring, 2 ** 32 + 1, 4096)).to.throw(RangeError);
+      expect(() => raw['setInlineWriteSlowMicros']?.call(ring, 'soon')).to.throw(TypeError);
+      expect(() => raw['setInlineWriteSlowMicros']?.call(ring, -1)).to.throw(RangeError);
+      expect(() => raw['setInlineWriteSlowMicros']?.call(ring, 2 ** 53)).to.throw(RangeError);
       expect(() => raw['readdir']?.call(ring, 'x')).to.throw(TypeError);
       // A getter in the vector cannot re-enter the ring while it is being read.
       const reentrant = [new Uint8Array(1)];

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { UringIo } from '../../src/backends/iouring/index.js';
 import { errnoToCode } from '../../src/backends/iouring/errno.js';
-import { explainLoadFailure } from '../../src/native/binding.js';
+import { explainLoadFailure, type NativeRing } from '../../src/native/binding.js';
 import { ErrorCodes, StorageError, isStorageError, type ErrorCode } from '../../src/interfaces/errors.js';
 import { describeUring, makeRoots } from './support.js';
 import { settledRead, settledWrite } from '../../src/common/settled-transfer.js';
@@ -419,8 +419,16 @@ describeUring('UringIo internals', function () {
   describe('writes done at the call by pwrite (inlineWrites)', function () {
     let fast: UringIo;
 
+    /** The addon under `io`: its test-only knob for what counts as a slow write. */
+    function slowMicros(target: UringIo, micros: number): void {
+      (target as unknown as { ring: NativeRing }).ring.setInlineWriteSlowMicros(micros);
+    }
+
     beforeEach(function () {
       fast = new UringIo({ root, queueDepth: 8, inlineWrites: true });
+      // A stray slow write on a loaded machine (a journal commit, a preemption) would send the next
+      // 256 writes to the ring and upset the counts below: only the backoff test meets one.
+      slowMicros(fast, 60_000_000);
     });
 
     afterEach(async function () {
@@ -555,6 +563,48 @@ describeUring('UringIo internals', function () {
       expected.set(pattern(100, 8), spacing + 10);
       expected.set(pattern(4096, 9), 2 * spacing);
       expect(fileBytes('cold').equals(expected)).to.equal(true);
+    });
+
+    it('a write slower than the bound sends the next 256 writes to the ring, then writes are done at the call again', async function () {
+      const fd = await fast.open('slow', { write: true, create: true, read: true });
+      slowMicros(fast, 0);
+      const before = fast.ringInfo;
+      for (let i = 0; i < 258; i += 1) expect(await fast.write(fd, pattern(4096, i), i * 4096)).to.equal(4096);
+      const after = fast.ringInfo;
+      // Write 1 at the call (slow: every write is, at 0 µs), 2-257 through the ring, 258 at the call.
+      expect(after.inlineWrites - before.inlineWrites).to.equal(2);
+      expect(after.inlineWritesSlow - before.inlineWritesSlow).to.equal(2);
+      expect(after.submittedSqes - before.submittedSqes).to.equal(256);
+      const file = fileBytes('slow');
+      for (let i = 0; i < 258; i += 1) {
+        if (!file.subarray(i * 4096, (i + 1) * 4096).equals(pattern(4096, i))) expect.fail(`write ${i} is not in the file`);
+      }
+    });
+
+    it('a burst of writes in one turn: 256 within the budget settle at the call, the next 4096 are done at the call and settle after the poll, the rest take the ring', async function () {
+      const fd = await fast.open('burst', { write: true, create: true, read: true });
+      // A fresh budget: a few turns of the loop since anything else ran.
+      for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
+      const before = fast.ringInfo;
+      const settledAt: number[] = [];
+      let turn = 0;
+      const counting = setImmediate(() => {
+        turn = 1;
+      });
+      const writes = Array.from({ length: 5000 }, (_, i) => fast.write(fd, pattern(16, i), i * 16).then((n) => {
+        settledAt[i] = turn;
+        return n;
+      }));
+      expect(fast.ringInfo.inlineWrites - before.inlineWrites, 'done at the call').to.equal(256 + 4096);
+      expect(fast.metrics.inFlight, 'through the ring').to.equal(5000 - 256 - 4096);
+      expect(await Promise.all(writes)).to.deep.equal(new Array(5000).fill(16));
+      clearImmediate(counting);
+      expect(settledAt.slice(0, 256).every((t) => t === 0), 'within the budget: before the loop turned').to.equal(true);
+      expect(settledAt.slice(256, 256 + 4096).every((t) => t === 1), 'past it: after the poll').to.equal(true);
+      const file = fileBytes('burst');
+      for (let i = 0; i < 5000; i += 1) {
+        if (!file.subarray(i * 16, i * 16 + 16).equals(pattern(16, i))) expect.fail(`write ${i} is not in the file`);
+      }
     });
 
     it('a loop of awaited writes lets the event loop run: at most 256 writes or 1 MiB at the call between two polls, then one more settles after the poll', async function () {
