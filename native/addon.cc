@@ -125,6 +125,7 @@ constexpr size_t kBounceRetainTotalBytes = 64u << 20;
 // waits (JS requeues it at the head) until a completion frees some; alone, it always proceeds.
 constexpr double kBounceBytesMaxDefault = 256.0 * 1024 * 1024;
 constexpr int kBounceBusy = -1;  // PrepareTransfer: over kBounceBytesMax, retry later
+constexpr long kWrittenOverBudget = -2;  // WriteInline: done whole, past the per-poll budget
 constexpr double kResultBounceBusy = -1000005.0;  // RESULT_BOUNCE_BUSY in request.ts
 // RESULT_WRITTEN_OVER_BUDGET in request.ts: an inline write done whole past the per-poll budget;
 // JS settles it once the loop has polled (see WriteInline).
@@ -905,6 +906,21 @@ class Ring : public Napi::ObjectWrap<Ring> {
     }
   }
 
+  // Whether the per-poll budget of calls answered inline (kInlineCallsPerPollMax,
+  // kInlineBytesPerPollMax; shared by reads and writes) has room for one of `length` bytes.
+  bool InlineBudgetHas(size_t length) const { return inline_calls_left_ > 0 && length <= inline_bytes_left_; }
+
+  // Takes one call of `length` bytes from that budget; it comes back once the event loop has
+  // polled (OnRefill).
+  void SpendInlineBudget(size_t length) {
+    --inline_calls_left_;
+    inline_bytes_left_ -= length;
+    if (!refill_armed_ && handles_ != nullptr) {
+      refill_armed_ = true;
+      uv_check_start(&handles_->refill, OnRefill);
+    }
+  }
+
   // The fd's page at `page_offset` needs no read from the device for a partial write to it: it is
   // in the page cache, or wholly past the end of the file. One byte read with RWF_NOWAIT answers
   // both without waiting (1: cached; 0: end of file).
@@ -941,7 +957,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // (8 awaited writes at a time: 217k/s, as through the ring, against 530k one at a time).
   long WriteInline(int fd, const View* view, uint64_t offset) {
     if (view->length == 0 || view->length > kInlineWriteBytesMax) return -1;
-    const bool over_budget = inline_calls_left_ == 0 || view->length > inline_bytes_left_;
+    const bool over_budget = !InlineBudgetHas(view->length);
     if (inline_write_backoff_ > 0) {
       --inline_write_backoff_;
       return -1;
@@ -980,12 +996,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     }
     ++inline_writes_;
     if (over_budget) return kWrittenOverBudget;
-    --inline_calls_left_;
-    inline_bytes_left_ -= view->length;
-    if (!refill_armed_ && handles_ != nullptr) {
-      refill_armed_ = true;
-      uv_check_start(&handles_->refill, OnRefill);
-    }
+    SpendInlineBudget(view->length);
     return wrote;
   }
 
@@ -1001,7 +1012,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // private copy cost a memcpy per read (3% of a loop of cached 4 KiB reads).
   long ReadInline(int fd, const View* view, uint64_t offset) {
     if (view->length == 0 || view->length > kInlineReadBytesMax || in_kernel_ != 0 || ring_.Unsubmitted() != 0) return -1;
-    if (inline_calls_left_ == 0 || view->length > inline_bytes_left_) {
+    if (!InlineBudgetHas(view->length)) {
       inline_budget_spent_ = true;
       return -1;
     }
@@ -1029,14 +1040,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
       return -1;
     }
     inline_misses_in_row_ = 0;
-    --inline_calls_left_;
-    inline_bytes_left_ -= view->length;
     ++inline_reads_;
-    // The budget comes back once the event loop has polled (OnRefill).
-    if (!refill_armed_ && handles_ != nullptr) {
-      refill_armed_ = true;
-      uv_check_start(&handles_->refill, OnRefill);
-    }
+    SpendInlineBudget(view->length);
     return got;
   }
 
@@ -1975,7 +1980,6 @@ class Ring : public Napi::ObjectWrap<Ring> {
   uint64_t inline_misses_ = 0;
   // fd -> kWriteFd* bits, for fds a write may go inline on (NoteOpened; WriteInline checks the
   // type on first use).
-  static constexpr long kWrittenOverBudget = -2;  // WriteInline: done whole, past the budget
   static constexpr uint8_t kWriteFdReadable = 1;
   static constexpr uint8_t kWriteFdRegular = 2;
   std::unordered_map<int, uint8_t> inline_write_fds_;

@@ -127,6 +127,44 @@ describeUring('UringIo internals', function () {
     }
   });
 
+  /**
+   * Samples `target.ringInfo[counter]` (reads or writes done at the call) once per event-loop turn
+   * (a setImmediate chain) until `stop`: the most done between two turns, and the turns seen;
+   * `since` counts those done at the call and the requests submitted to the ring since the sampler
+   * started.
+   */
+  function sampleTurns(target: UringIo, counter: 'inlineReads' | 'inlineWrites'): {
+    readonly mostPerTurn: number; readonly turns: number; since(): { inline: number; throughRing: number }; settle(): Promise<void>; stop(): void;
+  } {
+    let running = true;
+    let last = target.ringInfo[counter];
+    const startInline = last;
+    const startSqes = target.ringInfo.submittedSqes;
+    const sampler = {
+      mostPerTurn: 0,
+      turns: 0,
+      since(): { inline: number; throughRing: number } {
+        return { inline: target.ringInfo[counter] - startInline, throughRing: target.ringInfo.submittedSqes - startSqes };
+      },
+      async settle(): Promise<void> {
+        for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
+        sampler.mostPerTurn = 0;
+      },
+      stop(): void {
+        running = false;
+      },
+    };
+    const tick = (): void => {
+      const now = target.ringInfo[counter];
+      sampler.mostPerTurn = Math.max(sampler.mostPerTurn, now - last);
+      last = now;
+      sampler.turns += 1;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    return sampler;
+  }
+
   describe('reads answered at the call from the page cache (inlineReads)', function () {
     const fileBytes = 256 * 1024;
     const source = pattern(fileBytes, 9);
@@ -273,46 +311,9 @@ describeUring('UringIo internals', function () {
       expect(after.submittedSqes - first.submittedSqes).to.equal(12);
     });
 
-    /**
-     * Samples `inlineReads` once per event-loop turn (a setImmediate chain) until `stop`: the most
-     * reads answered at the call between two turns, and the turns seen; `since` counts the reads
-     * answered at the call and those submitted to the ring since the sampler started.
-     */
-    function sampleTurns(): {
-      readonly mostPerTurn: number; readonly turns: number; since(): { inline: number; throughRing: number }; settle(): Promise<void>; stop(): void;
-    } {
-      let running = true;
-      let last = io.ringInfo.inlineReads;
-      const startInline = last;
-      const startSqes = io.ringInfo.submittedSqes;
-      const sampler = {
-        mostPerTurn: 0,
-        turns: 0,
-        since(): { inline: number; throughRing: number } {
-          return { inline: io.ringInfo.inlineReads - startInline, throughRing: io.ringInfo.submittedSqes - startSqes };
-        },
-        async settle(): Promise<void> {
-          for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
-          sampler.mostPerTurn = 0;
-        },
-        stop(): void {
-          running = false;
-        },
-      };
-      const tick = (): void => {
-        const now = io.ringInfo.inlineReads;
-        sampler.mostPerTurn = Math.max(sampler.mostPerTurn, now - last);
-        last = now;
-        sampler.turns += 1;
-        if (running) setImmediate(tick);
-      };
-      setImmediate(tick);
-      return sampler;
-    }
-
     it('a loop of awaited cached reads lets the event loop run: at most 256 reads or 1 MiB answered at the call between two polls', async function () {
       const fd = await cachedFile('loop');
-      const sampler = sampleTurns();
+      const sampler = sampleTurns(io, 'inlineReads');
       try {
         const into = new Uint8Array(4096);
         const reads = 4000;
@@ -396,7 +397,7 @@ describeUring('UringIo internals', function () {
 
     it('a loop of awaited cached batches lets the event loop run as a loop of reads does', async function () {
       const fd = await cachedFile('batch-loop');
-      const sampler = sampleTurns();
+      const sampler = sampleTurns(io, 'inlineReads');
       try {
         const entries = Array.from({ length: 8 }, () => ({ fd, buffer: new Uint8Array(4096), offsetBytes: 0 }));
         const batches = 500;
@@ -609,35 +610,24 @@ describeUring('UringIo internals', function () {
 
     it('a loop of awaited writes lets the event loop run: at most 256 writes or 1 MiB at the call between two polls, then one more settles after the poll', async function () {
       const fd = await fast.open('loop', { write: true, create: true, read: true });
-      let turns = 0;
-      let mostPerTurn = 0;
-      let last = fast.ringInfo.inlineWrites;
-      let running = true;
-      const tick = (): void => {
-        const now = fast.ringInfo.inlineWrites;
-        mostPerTurn = Math.max(mostPerTurn, now - last);
-        last = now;
-        turns += 1;
-        if (running) setImmediate(tick);
-      };
-      setImmediate(tick);
+      const sampler = sampleTurns(fast, 'inlineWrites');
       try {
-        const before = fast.ringInfo;
         const writes = 3000;
         const data = pattern(4096, 1);
         for (let i = 0; i < writes; i += 1) expect(await fast.write(fd, data, (i % 64) * 4096)).to.equal(4096);
-        expect(fast.ringInfo.inlineWrites - before.inlineWrites, 'every write at the call').to.equal(writes);
-        expect(fast.ringInfo.submittedSqes - before.submittedSqes, 'none through the ring').to.equal(0);
-        expect(mostPerTurn, 'writes between two turns of the event loop').to.be.at.most(257).and.greaterThan(16);
-        expect(turns, 'event-loop turns during the writes').to.be.at.least(Math.floor(writes / 257));
+        const { inline, throughRing } = sampler.since();
+        expect(inline, 'every write at the call').to.equal(writes);
+        expect(throughRing, 'none through the ring').to.equal(0);
+        expect(sampler.mostPerTurn, 'writes between two turns of the event loop').to.be.at.most(257).and.greaterThan(16);
+        expect(sampler.turns, 'event-loop turns during the writes').to.be.at.least(Math.floor(writes / 257));
         // A few turns, so that the last 4 KiB writes are not counted with the first large ones.
-        for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
-        mostPerTurn = 0;
+        await sampler.settle();
         const large = pattern(65536, 2);
         for (let i = 0; i < 100; i += 1) expect(await fast.write(fd, large, (i % 4) * 65536)).to.equal(65536);
-        expect(mostPerTurn, '64 KiB writes between two turns').to.be.at.most(17).and.greaterThan(0);
+        expect(sampler.mostPerTurn, '64 KiB writes between two turns').to.be.at.most(17).and.greaterThan(0);
       } finally {
-        running = false;
+        // Also on a failed expectation: the chain would keep the process busy for ever.
+        sampler.stop();
       }
     });
   });
