@@ -38,8 +38,8 @@
 // request in flight holds a share, so they are used in place and still cannot be freed under the
 // kernel. A read answered inline (ReadInline: preadv2 on this thread while the ring is idle) fills
 // the caller's view during the call itself, a synchronous system call while no JavaScript can
-// run, as a plain pread into a JS buffer would; a write done inline (WriteInline: pwrite, opt-in)
-// reads it the same way. Paths, iovec arrays, open_how and statx results live in the per-slot storage below
+// run, as a plain pread into a JS buffer would; a write or writev done inline (WriteInline: pwrite or
+// pwritev, opt-in) reads it the same way. Paths, iovec arrays, open_how and statx results live in the per-slot storage below
 // until the request's completion; the completion records live in an ArrayBuffer the ring checks
 // before every batch and replaces if JS detached it. Entry points validate every argument (types,
 // ranges, IOV_MAX) before they claim a slot or queue an SQE, and throw a JS error instead. While
@@ -155,6 +155,9 @@ constexpr uint32_t kInlineBackoff = 256;
 // The pwrite blocks this thread, normally for a page-cache copy of a few microseconds; the bounds
 // below keep the rest rare.
 constexpr size_t kInlineWriteBytesMax = 64u << 10;
+// Buffers of one writev done inline (pwritev from an iovec array on this thread's stack, no
+// allocation). 64 KiB in more than 64 pieces is rare; such a writev takes the ring.
+constexpr uint32_t kInlineWriteViewsMax = 64;
 // A pwrite that took longer than this (the kernel throttling dirty pages, a journal wait, a
 // lock) sends the next kInlineBackoff writes to the ring, whose io-wq workers then take the wait.
 constexpr int64_t kInlineWriteSlowNanos = 200 * 1000;
@@ -876,7 +879,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       return Result(env, ret);
     }
     if (IsTrue(env, argv[4])) {
-      const long got = op == IORING_OP_READ ? ReadInline(fd, &view, offset) : WriteInline(fd, &view, offset);
+      const long got = op == IORING_OP_READ ? ReadInline(fd, &view, offset) : WriteInline(fd, &view, 1, offset);
       if (got >= 0) return Napi::Number::New(env, static_cast<double>(got));
       if (got == kWrittenOverBudget) return Napi::Number::New(env, kResultWrittenOverBudget);
     }
@@ -955,9 +958,17 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // is for. Sending it to the ring instead, as ReadInline does, would cost an io-wq round trip,
   // and at more than one write in flight the ring would then stay busy and take every later write
   // (8 awaited writes at a time: 217k/s, as through the ring, against 530k one at a time).
-  long WriteInline(int fd, const View* view, uint64_t offset) {
-    if (view->length == 0 || view->length > kInlineWriteBytesMax) return -1;
-    const bool over_budget = !InlineBudgetHas(view->length);
+  //
+  // A writev (`count` views, done by pwritev) follows the same rules over its whole range.
+  long WriteInline(int fd, const View* views, uint32_t count, uint64_t offset) {
+    if (count == 0 || count > kInlineWriteViewsMax) return -1;
+    size_t length = 0;
+    for (uint32_t i = 0; i < count; ++i) {
+      if (views[i].length > kInlineWriteBytesMax) return -1;
+      length += views[i].length;
+    }
+    if (length == 0 || length > kInlineWriteBytesMax) return -1;
+    const bool over_budget = !InlineBudgetHas(length);
     if (inline_write_backoff_ > 0) {
       --inline_write_backoff_;
       return -1;
@@ -972,7 +983,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       }
       found->second |= kWriteFdRegular;
     }
-    const uint64_t end = offset + view->length;
+    const uint64_t end = offset + length;
     const uint64_t head_page = offset - offset % page_bytes_;
     const uint64_t tail_page = end - end % page_bytes_;
     if (head_page != offset || tail_page != end) {
@@ -985,18 +996,25 @@ class Ring : public Napi::ObjectWrap<Ring> {
       }
     }
     const int64_t started = MonotonicNanos();
-    const ssize_t wrote = pwrite(fd, view->data, view->length, static_cast<off_t>(offset));
+    ssize_t wrote;
+    if (count == 1) {
+      wrote = pwrite(fd, views[0].data, length, static_cast<off_t>(offset));
+    } else {
+      iovec iov[kInlineWriteViewsMax];
+      for (uint32_t i = 0; i < count; ++i) iov[i] = iovec{views[i].data, views[i].length};
+      wrote = pwritev(fd, iov, static_cast<int>(count), static_cast<off_t>(offset));
+    }
     if (MonotonicNanos() - started > inline_write_slow_nanos_) {
       inline_write_backoff_ = kInlineBackoff;
       ++inline_writes_slow_;
     }
-    if (wrote < 0 || static_cast<size_t>(wrote) != view->length) {
+    if (wrote < 0 || static_cast<size_t>(wrote) != length) {
       ++inline_write_misses_;
       return -1;
     }
     ++inline_writes_;
     if (over_budget) return kWrittenOverBudget;
-    SpendInlineBudget(view->length);
+    SpendInlineBudget(length);
     return wrote;
   }
 
@@ -1185,7 +1203,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
   Napi::Value Readv(const Napi::CallbackInfo& info) { return Rwv(info, IORING_OP_READV); }
   Napi::Value Writev(const Napi::CallbackInfo& info) { return Rwv(info, IORING_OP_WRITEV); }
 
-  // readv/writev(slot, fd, u8[], offset)
+  // readv/writev(slot, fd, u8[], offset, inline?). `inline` true on a writev: as on a write, the
+  // caller opted in and nothing waits for a slot (WriteInline); ignored on a readv.
   Napi::Value Rwv(const Napi::CallbackInfo& info, uint8_t op) {
     Napi::Env env = info.Env();
     uint32_t index;
@@ -1216,6 +1235,12 @@ class Ring : public Napi::ObjectWrap<Ring> {
       const long ret = op == IORING_OP_READV ? preadv(fd, iov.data(), static_cast<int>(count), static_cast<off_t>(offset))
                                              : pwritev(fd, iov.data(), static_cast<int>(count), static_cast<off_t>(offset));
       return Result(env, ret);
+    }
+    if (op == IORING_OP_WRITEV && IsTrue(env, info[4])) {
+      // No JavaScript runs from the views' reading (ViewArg) to the pwritev.
+      const long got = WriteInline(fd, views.data(), count, offset);
+      if (got >= 0) return Napi::Number::New(env, static_cast<double>(got));
+      if (got == kWrittenOverBudget) return Napi::Number::New(env, kResultWrittenOverBudget);
     }
     const int err = PrepareTransfer(slot, op == IORING_OP_READV, views.data(), count);
     if (err == kBounceBusy) return Napi::Number::New(env, kResultBounceBusy);

@@ -114,12 +114,12 @@ export interface NativeRing {
    * be answered at once from the page cache, its count returned as a synchronous result. On a
    * write (UringIo `inlineWrites`, and no request waits for a slot): it may be done at once by
    * pwrite on this thread, its count returned, or RESULT_WRITTEN_OVER_BUDGET when done past the
-   * per-poll budget.
+   * per-poll budget. `writev`'s `inline` is the same for its buffers together (by pwritev).
    */
   read(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, inline?: boolean): NativeResult;
   write(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, inline?: boolean): NativeResult;
   readv(slot: number, fd: number, buffers: readonly Uint8Array[], offsetBytes: number): NativeResult;
-  writev(slot: number, fd: number, buffers: readonly Uint8Array[], offsetBytes: number): NativeResult;
+  writev(slot: number, fd: number, buffers: readonly Uint8Array[], offsetBytes: number, inline?: boolean): NativeResult;
   fsync(slot: number, fd: number, dataOnly: boolean): NativeResult;
   /**
    * A write linked to an fsync (IOSQE_IO_LINK), one submission. The completion's result is the

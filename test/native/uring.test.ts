@@ -16,6 +16,7 @@ import { describeUring, makeRoots } from './support.js';
 import { settledRead, settledWrite } from '../../src/common/settled-transfer.js';
 import { Simulation } from '../../src/backends/sim/index.js';
 import { readBatch, writeBatch } from '../../src/batch/index.js';
+import { createStorage } from '../../src/storage/index.js';
 import { batchTransfer } from '../../src/common/batch-transfer.js';
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<Record<string, unknown>> {
@@ -629,6 +630,92 @@ describeUring('UringIo internals', function () {
         // Also on a failed expectation: the chain would keep the process busy for ever.
         sampler.stop();
       }
+    });
+
+    it('a writev of up to 64 KiB in at most 64 buffers is done at the call by pwritev, by the same rules; larger ones take the ring; both rings end with the same file and counts', async function () {
+      const ringFd = await io.open('ringv', { write: true, create: true, read: true });
+      const fastFd = await fast.open('fastv', { write: true, create: true, read: true });
+      const pieces = (lengths: number[], seed: number): Uint8Array[] => lengths.map((n, i) => pattern(n, seed * 100 + i));
+      // Two whole pages; part of a cached page in two pieces; 64 KiB in 64 pieces from an unaligned
+      // offset; 65 pieces; 64 KiB + 1 in two; empty pieces only (the last three to the ring).
+      const cases: Array<[number[], number, boolean]> = [
+        [[4096, 4096], 0, true], [[10, 5], 3, true], [new Array<number>(64).fill(1024), 4096 + 1, true],
+        [new Array<number>(65).fill(16), 0, false], [[65536, 1], 0, false], [[0, 0], 0, false],
+      ];
+      let seed = 1;
+      for (const [lengths, offsetBytes, inline] of cases) {
+        const label = `writev of ${lengths.length} buffers, ${lengths.reduce((a, b) => a + b, 0)} bytes at ${offsetBytes}`;
+        const buffers = pieces(lengths, seed++);
+        const joined = Buffer.concat(buffers);
+        const before = fast.ringInfo;
+        const written = fast.writev(fastFd, buffers, offsetBytes);
+        expect(fast.ringInfo.inlineWrites - before.inlineWrites, `${label}: at the call`).to.equal(inline ? 1 : 0);
+        if (inline) expect(fileBytes('fastv').subarray(offsetBytes, offsetBytes + joined.length).equals(joined), `${label}: in the file at the call`).to.equal(true);
+        const count = await written;
+        expect(fast.ringInfo.submittedSqes - before.submittedSqes, `${label}: SQEs`).to.equal(inline ? 0 : 1);
+        expect(await io.writev(ringFd, buffers, offsetBytes), label).to.equal(count);
+        expect(fileBytes('fastv').equals(fileBytes('ringv')), label).to.equal(true);
+      }
+      expect(fast.metrics.operations.write, 'one write each in the metrics').to.equal(cases.length);
+      expect(fast.metrics.bytesWritten).to.equal(io.metrics.bytesWritten);
+      // Part of a page on a write-only fd cannot be probed: to the ring, with the right bytes.
+      const writeOnly = await fast.open('fastv', { write: true });
+      const before = fast.ringInfo;
+      expect(await fast.writev(writeOnly, [pattern(3, 7), pattern(4, 8)], 100)).to.equal(7);
+      expect(fast.ringInfo.inlineWriteMisses - before.inlineWriteMisses, 'a partial page, write-only').to.equal(1);
+      expect(fileBytes('fastv').subarray(100, 107).equals(Buffer.concat([pattern(3, 7), pattern(4, 8)]))).to.equal(true);
+      await fast.close(writeOnly);
+    });
+
+    it('a writev done at the call keeps its bytes whatever happens to its buffers afterwards; past the per-poll budget it settles after the poll; behind a waiting request it takes the ring', async function () {
+      const fd = await fast.open('keptv', { write: true, create: true, read: true });
+      const first = pattern(4096, 1);
+      const second = pattern(4096, 2);
+      const moving = [first.slice(), second.slice()];
+      const written = fast.writev(fd, moving, 0);
+      for (const view of moving) structuredClone(view.buffer, { transfer: [view.buffer] });
+      expect(await written).to.equal(8192);
+      expect(fileBytes('keptv').equals(Buffer.concat([first, second]))).to.equal(true);
+      for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
+      const before = fast.ringInfo;
+      const settledAt: number[] = [];
+      let turn = 0;
+      const counting = setImmediate(() => {
+        turn = 1;
+      });
+      const writes = Array.from({ length: 300 }, (_, i) => fast.writev(fd, [pattern(8, i), pattern(8, i + 1000)], i * 16).then((n) => {
+        settledAt[i] = turn;
+        return n;
+      }));
+      expect(fast.ringInfo.inlineWrites - before.inlineWrites, 'done at the call').to.equal(300);
+      expect(await Promise.all(writes)).to.deep.equal(new Array(300).fill(16));
+      clearImmediate(counting);
+      expect(settledAt.slice(0, 256).every((t) => t === 0), 'within the budget: before the loop turned').to.equal(true);
+      expect(settledAt.slice(256).every((t) => t === 1), 'past it: after the poll').to.equal(true);
+      const file = fileBytes('keptv');
+      for (let i = 0; i < 300; i += 1) {
+        if (!file.subarray(i * 16, i * 16 + 16).equals(Buffer.concat([pattern(8, i), pattern(8, i + 1000)]))) expect.fail(`writev ${i} is not in the file`);
+      }
+      const syncs = Array.from({ length: 8 }, () => fast.fsync(fd));
+      const inlineBefore = fast.ringInfo.inlineWrites;
+      const queued = fast.writev(fd, [pattern(4096, 3)], 8192);
+      expect(fast.ringInfo.inlineWrites, 'not past a waiting request').to.equal(inlineBefore);
+      await Promise.all(syncs);
+      expect(await queued).to.equal(4096);
+      expect(fileBytes('keptv').subarray(8192, 12288).equals(pattern(4096, 3))).to.equal(true);
+    });
+
+    it('Storage\'s vectored blob.writeAt is done at the call (one pwritev, no SQE)', async function () {
+      const storage = createStorage(fast);
+      const { blob } = await storage.open('p', 'vectored');
+      const header = pattern(16, 1);
+      const body = pattern(4080, 2);
+      const before = fast.ringInfo;
+      await blob.writeAt(0, [header, body]);
+      expect(fast.ringInfo.inlineWrites - before.inlineWrites).to.equal(1);
+      expect(fast.ringInfo.submittedSqes - before.submittedSqes).to.equal(0);
+      expect(Buffer.from(await blob.readAt(0, 4096)).equals(Buffer.concat([header, body]))).to.equal(true);
+      await blob.close();
     });
   });
 

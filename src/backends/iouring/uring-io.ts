@@ -24,9 +24,9 @@
  * event-loop poll; see {@link UringIoOptions.inlineReads}): it comes back as its count, with no
  * request, snapshot or promise of its own (`transferAtCall`), and settles before `read` returns. Only
  * a range the cache answered whole counts; anything else goes to the ring, so the result is the
- * ring's. With the opt-in `inlineWrites`, a write taken while a slot is free (nothing waits; the
- * ring may hold requests, which are concurrent with it) may likewise be done at the call by
- * pwrite on this thread (see {@link UringIoOptions.inlineWrites}); past the per-poll budget it is
+ * ring's. With the opt-in `inlineWrites`, a write or writev taken while a slot is free (nothing
+ * waits; the ring may hold requests, which are concurrent with it) may likewise be done at the
+ * call by pwrite or pwritev on this thread (see {@link UringIoOptions.inlineWrites}); past the per-poll budget it is
  * still done there but settles after the loop polls (`settleAfterPoll`).
  *
  * Memory safety: the kernel never touches memory JavaScript can free. The addon copies every
@@ -160,8 +160,8 @@ export interface UringIoOptions {
    */
   readonly inlineReads?: boolean;
   /**
-   * Opt in to synchronous page-cache writes: a `write` of up to 64 KiB (or a `writeBatch` entry)
-   * issued while no request waits for a free slot is done by `pwrite` on the JS thread, and
+   * Opt in to synchronous page-cache writes: a `write` of up to 64 KiB (or a `writeBatch` entry,
+   * or a `writev` of up to 64 KiB in at most 64 buffers, by `pwritev`) issued while no request waits for a free slot is done by `pwrite` on the JS thread, and
    * settles at the call, as an answered inline read does. Why: ext4 and most file systems cannot
    * take a buffered write without blocking, so io_uring hands each one to a kernel worker thread,
    * and one 4 KiB write at a time costs two thread hand-offs (see BENCHMARKS.md for the figures).
@@ -710,7 +710,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * flight).
    */
   private mayTransferAtCall(kind: Kind): boolean {
-    if (kind !== Kind.Read) {
+    if (kind === Kind.Write || kind === Kind.Writev) {
       return this.inlineWrites && this.freeCount > 0 && this.waitingHead === this.waiting.length && this.afterPollSettles.length < AFTER_POLL_MAX;
     }
     return this.inlineReads && this.freeCount === this.slots.length && this.waitingHead === this.waiting.length;
@@ -858,9 +858,13 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       if (kind === Kind.Writev) checkRangeEnd(operation, offsetBytes, snapshot.totalBytes);
       this.checkOpenFd(operation, fd);
       // preadv of 0 bytes is 0 on any readable fd, a directory's included: no empty-read probe here.
-      const request = new Request(kind, fd, undefined, snapshot.views, offsetBytes, 0, 0, '', '');
-      request.lengths = snapshot.lengthsBytes;
-      result = await this.run(request);
+      if (kind === Kind.Writev && this.mayTransferAtCall(kind)) {
+        result = await this.writevAtCall(fd, snapshot.views, snapshot.lengthsBytes, snapshot.totalBytes, offsetBytes);
+      } else {
+        const request = new Request(kind, fd, undefined, snapshot.views, offsetBytes, 0, 0, '', '');
+        request.lengths = snapshot.lengthsBytes;
+        result = await this.run(request);
+      }
     } catch (err) {
       recorder.finish(op, false);
       throw err;
@@ -875,6 +879,29 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     }
     recorder.finish(op, true, result);
     return result;
+  }
+
+  /**
+   * A writev with `inlineWrites` while a slot is free (see {@link mayTransferAtCall}): the addon
+   * may do it inside the call by pwritev, as {@link transferAtCall} a write; otherwise it queued it
+   * in the slot offered, or answered at once, and the request made now takes its place.
+   */
+  private writevAtCall(fd: number, views: readonly Uint8Array[], lengthsBytes: readonly number[], totalBytes: number, offsetBytes: number): Promise<number> | number {
+    const slot = this.freeSlots[this.freeCount - 1] as number;
+    let result: number | [number, number] | undefined;
+    try {
+      result = this.ring.writev(slot, fd, views, offsetBytes, true);
+    } catch {
+      result = RESULT_INTERNAL;
+    }
+    if (typeof result === 'number' && result >= 0) return result;
+    if (result === RESULT_WRITTEN_OVER_BUDGET) return new Promise<number>((resolve) => this.settleAfterPoll(resolve, totalBytes));
+    const request = new Request(Kind.Writev, fd, undefined, views, offsetBytes, 0, 0, '', '');
+    request.lengths = lengthsBytes;
+    return new Promise<number>((resolve) => {
+      request.resolve = resolve;
+      this.placeDeclined(request, slot, result);
+    });
   }
 
   /** See {@link Io.fsync}. `dataOnly` uses IORING_FSYNC_DATASYNC (fdatasync). */
