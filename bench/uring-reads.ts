@@ -43,7 +43,7 @@ import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
 import { readBatch, writeBatch, type BatchEntry } from '../src/batch/index.js';
 import { buildRingAppend, ringAppend } from './ring-append.js';
-import { evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_RING_ONLY, R_FIO, R_FIO_BATCH, R_FIO_PSYNC, R_FIO_SQPOLL, R_INLINE_WRITES, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
+import { evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_RING_ONLY, R_FIO, R_FIO_BATCH, R_FIO_PSYNC, R_FIO_SQPOLL, R_INLINE_WRITES, R_LINKED, R_STORAGE_INLINE_VECTORED, R_STORAGE_INLINE_WRITES, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
   type Figures, type Row, type Workload } from './uring-goals.js';
 
 const BLOCK = 4096;
@@ -331,6 +331,7 @@ async function main(args: Args): Promise<void> {
   // Cached writes by pwrite on the JS thread (the opt-in `inlineWrites`), beside the default ring.
   const inlineWritesIo = args.workloads.includes('write')
     ? new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), inlineWrites: true }) : undefined;
+  const inlineWritesStorage = inlineWritesIo === undefined ? undefined : createStorage(inlineWritesIo);
   try {
     const source = io.allocAligned(1 << 20);
     source.set(chunk);
@@ -354,6 +355,8 @@ async function main(args: Args): Promise<void> {
       const sqpollFd = sqpollIo !== undefined && !direct ? await sqpollIo.open(fileName, { write }) : undefined;
       const ringOnlyFd = ringOnlyIo !== undefined && workload === 'read' ? await ringOnlyIo.open(fileName) : undefined;
       const inlineWritesFd = inlineWritesIo !== undefined && workload === 'write' ? await inlineWritesIo.open(fileName, { write: true }) : undefined;
+      // The same blob through Storage on the inlineWrites ring (opened once the data is there).
+      const inlineWritesBlob = inlineWritesStorage !== undefined && workload === 'write' ? (await inlineWritesStorage.open('bench', BLOB_NAME)).blob : undefined;
       const handle = await fsOpen(filePath, (write ? constants.O_RDWR : constants.O_RDONLY) | (direct ? constants.O_DIRECT : 0));
       // Raw runners address the blob's data: past its header.
       const uringOp = write ? (b: Uint8Array, at: number) => io.write(ufd, b, HEADER + at) : (b: Uint8Array, at: number) => io.read(ufd, b, HEADER + at);
@@ -373,6 +376,10 @@ async function main(args: Args): Promise<void> {
         }
         if (inlineWritesIo !== undefined && inlineWritesFd !== undefined) {
           runners.push([R_INLINE_WRITES, () => warmAndTime(depth, args.seconds, blocks, (b, at) => inlineWritesIo.write(inlineWritesFd, b, HEADER + at), alloc)]);
+        }
+        if (inlineWritesBlob !== undefined) {
+          runners.push([R_STORAGE_INLINE_WRITES, () => warmAndTime(depth, args.seconds, blocks, (b, at) => inlineWritesBlob.writeAt(at, b), alloc)]);
+          runners.push([R_STORAGE_INLINE_VECTORED, () => warmAndTime(depth, args.seconds, blocks, (b, at) => inlineWritesBlob.writeAt(at, [b.subarray(0, 16), b.subarray(16)]), alloc)]);
         }
         if (sqpollIo !== undefined && sqpollFd !== undefined) {
           const sqpollOp = write ? (b: Uint8Array, at: number) => sqpollIo.write(sqpollFd, b, HEADER + at) : (b: Uint8Array, at: number) => sqpollIo.read(sqpollFd, b, HEADER + at);
@@ -403,6 +410,7 @@ async function main(args: Args): Promise<void> {
       if (sqpollFd !== undefined) await sqpollIo?.close(sqpollFd);
       if (ringOnlyFd !== undefined) await ringOnlyIo?.close(ringOnlyFd);
       if (inlineWritesFd !== undefined) await inlineWritesIo?.close(inlineWritesFd);
+      await inlineWritesBlob?.close();
     }
 
     if (args.workloads.includes('append')) {

@@ -30,6 +30,13 @@ export interface FileAccess {
   writeRange(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void>;
 
   /**
+   * {@link writeRange}, except that a strategy may return undefined when all of it is written
+   * already (the Io did it at the call: UringIo's `inlineWrites`), and a promise otherwise. May
+   * throw where {@link writeRange} would reject.
+   */
+  writeRangeSettled(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> | undefined;
+
+  /**
    * {@link writeRange}, then makes the file durable as {@link Io.fsync} with `dataOnly` does, and
    * resolves once both are done (an empty range writes nothing and still syncs). A strategy may hand the two to the Io as one
    * {@link Io.writeDurable}.

@@ -199,17 +199,38 @@ export class StorageBlob implements Blob {
    * `BLOB_SIZE_MAX_BYTES`), `ERR_CLOSED`, and the Io's errors (`ENOSPC`, `EIO`...). After a
    * rejection some of the bytes may have been written.
    */
-  async writeAt(offsetBytes: number, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
+  writeAt(offsetBytes: number, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    // Not an async method, as readInto: one `then`, or none when the Io did the write at the call
+    // (UringIo's inlineWrites, where an async frame here and in writeFully was a fifth of a 4 KiB
+    // write's CPU).
     const operation = 'blob.writeAt';
-    this.enter(operation);
+    try {
+      this.enter(operation);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    let endBytes: number;
+    let outcome: Promise<void> | undefined;
     try {
       const { views, totalBytes } = this.writeSnapshot(operation, offsetBytes, data);
-      if (totalBytes === 0) return;
-      await this.context.access.writeRange(this.fd, views, totalBytes, BLOB_HEADER_BYTES + offsetBytes);
-      this.grownTo(offsetBytes + totalBytes);
-    } finally {
+      endBytes = offsetBytes + totalBytes;
+      outcome = totalBytes === 0 ? undefined : this.context.access.writeRangeSettled(this.fd, views, totalBytes, BLOB_HEADER_BYTES + offsetBytes);
+    } catch (err) {
       this.leave();
+      return Promise.reject(err);
     }
+    if (outcome === undefined) {
+      if (endBytes > offsetBytes) this.grownTo(endBytes);
+      this.leave();
+      return Promise.resolve();
+    }
+    return outcome.then(() => {
+      this.grownTo(endBytes);
+      this.leave();
+    }, (err: unknown) => {
+      this.leave();
+      throw err;
+    });
   }
 
   /**

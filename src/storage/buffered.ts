@@ -7,7 +7,7 @@ import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
 import { IO_BYTES_MAX, IOV_COUNT_MAX } from '../interfaces/limits.js';
 import { intrinsicByteLength, plainView } from '../interfaces/validate.js';
-import { settledReadOf, type SettledReadTransfer } from '../common/settled-transfer.js';
+import { settledReadOf, settledWriteOf, settledWritevOf, type SettledTransferFn, type SettledVectorTransferFn } from '../common/settled-transfer.js';
 import type { FileAccess } from './access.js';
 
 /**
@@ -64,23 +64,25 @@ export function checkTransferCount(operation: string, countBytes: number, askedB
  * skipped; groups of at most `IOV_COUNT_MAX` buffers and `IO_BYTES_MAX` bytes go to one writev
  * (or one write when a group holds a single buffer). Bounded: every iteration advances by at least
  * one byte, except at most {@link WRITE_ZERO_PROGRESS_MAX} consecutive zero-byte writes.
+ * `doneBytes`: how many bytes from the start an earlier write already wrote (they are skipped).
  */
-export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array[], fileOffsetBytes: number): Promise<void> {
-  let chunkIndex = 0;
-  let chunkOffsetBytes = 0;
-  let positionBytes = fileOffsetBytes;
+export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array[], fileOffsetBytes: number, doneBytes = 0): Promise<void> {
+  const cursor = { chunkIndex: 0, chunkOffsetBytes: 0 };
+  let positionBytes = fileOffsetBytes + doneBytes;
   let zeroProgressCount = 0;
   // One buffer the Io takes whole (every small write): one call without the grouping below, which
   // only runs if the write comes back short.
-  const only = chunks.length === 1 ? chunks[0]! : undefined;
+  const only = chunks.length === 1 && doneBytes === 0 ? chunks[0]! : undefined;
   if (only !== undefined && only.byteLength > 0 && only.byteLength <= IO_BYTES_MAX) {
     const n = await io.write(fd, only, fileOffsetBytes);
     checkTransferCount('write', n, only.byteLength);
     if (n === only.byteLength) return;
-    chunkOffsetBytes = n;
+    doneBytes = n;
     positionBytes += n;
     zeroProgressCount = n === 0 ? 1 : 0;
   }
+  advanceCursor(chunks, cursor, doneBytes);
+  let { chunkIndex, chunkOffsetBytes } = cursor;
   const group: Uint8Array[] = [];
   for (;;) {
     while (chunkIndex < chunks.length && chunkOffsetBytes >= chunks[chunkIndex]!.byteLength) {
@@ -110,18 +112,25 @@ export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array
     }
     zeroProgressCount = 0;
     positionBytes += n;
-    // Advance the cursor by n bytes across the chunks.
-    let leftBytes = n;
-    while (leftBytes > 0) {
-      const availableBytes = chunks[chunkIndex]!.byteLength - chunkOffsetBytes;
-      if (leftBytes < availableBytes) {
-        chunkOffsetBytes += leftBytes;
-        leftBytes = 0;
-      } else {
-        leftBytes -= availableBytes;
-        chunkIndex += 1;
-        chunkOffsetBytes = 0;
-      }
+    cursor.chunkIndex = chunkIndex;
+    cursor.chunkOffsetBytes = chunkOffsetBytes;
+    advanceCursor(chunks, cursor, n);
+    ({ chunkIndex, chunkOffsetBytes } = cursor);
+  }
+}
+
+/** Moves `cursor` forward by `bytes` across `chunks` (never past their end). */
+function advanceCursor(chunks: readonly Uint8Array[], cursor: { chunkIndex: number; chunkOffsetBytes: number }, bytes: number): void {
+  let leftBytes = bytes;
+  while (leftBytes > 0 && cursor.chunkIndex < chunks.length) {
+    const availableBytes = chunks[cursor.chunkIndex]!.byteLength - cursor.chunkOffsetBytes;
+    if (leftBytes < availableBytes) {
+      cursor.chunkOffsetBytes += leftBytes;
+      leftBytes = 0;
+    } else {
+      leftBytes -= availableBytes;
+      cursor.chunkIndex += 1;
+      cursor.chunkOffsetBytes = 0;
     }
   }
 }
@@ -129,10 +138,15 @@ export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array
 /** The buffered strategy. */
 export class BufferedAccess implements FileAccess {
   /** The Io's read without a caller-stack frame, where it has one: the hot path settles through then. */
-  private readonly readSettled: SettledReadTransfer;
+  private readonly readSettled: SettledTransferFn;
+  /** The Io's write and writev likewise: a write done at the call (UringIo's `inlineWrites`) comes back as its count. */
+  private readonly writeSettled: SettledTransferFn;
+  private readonly writevSettled: SettledVectorTransferFn;
 
   constructor(private readonly io: Io) {
     this.readSettled = settledReadOf(io);
+    this.writeSettled = settledWriteOf(io);
+    this.writevSettled = settledWritevOf(io);
   }
 
   readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
@@ -149,6 +163,28 @@ export class BufferedAccess implements FileAccess {
 
   writeRange(fd: number, chunks: readonly Uint8Array[], _totalBytes: number, fileOffsetBytes: number): Promise<void> {
     return writeFully(this.io, fd, chunks, fileOffsetBytes);
+  }
+
+  /**
+   * Chunks that {@link writeFully} would send as one first call (none empty, at most
+   * `IOV_COUNT_MAX` of them and `IO_BYTES_MAX` bytes) go as that same write or writev, settled
+   * through one `then` or none when the Io did it at the call; anything else, and the rest of a
+   * short write, goes through writeFully.
+   */
+  writeRangeSettled(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> | undefined {
+    if (totalBytes === 0 || totalBytes > IO_BYTES_MAX || chunks.length > IOV_COUNT_MAX) return writeFully(this.io, fd, chunks, fileOffsetBytes);
+    for (let i = 0; i < chunks.length; i += 1) {
+      if (chunks[i]!.byteLength === 0) return writeFully(this.io, fd, chunks, fileOffsetBytes);
+    }
+    const outcome = chunks.length === 1 ? this.writeSettled(fd, chunks[0]!, fileOffsetBytes) : this.writevSettled(fd, chunks, fileOffsetBytes);
+    if (typeof outcome === 'number') return this.afterFirstWrite(fd, chunks, totalBytes, fileOffsetBytes, outcome);
+    return outcome.then((n) => this.afterFirstWrite(fd, chunks, totalBytes, fileOffsetBytes, n));
+  }
+
+  /** A first write's count `n`: all of it, or the rest written by {@link writeFully}. */
+  private afterFirstWrite(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number, n: number): Promise<void> | undefined {
+    checkTransferCount('write', n, totalBytes);
+    return n === totalBytes ? undefined : writeFully(this.io, fd, chunks, fileOffsetBytes, n);
   }
 
   /**

@@ -25,7 +25,7 @@
 import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
 import { isAlignedView } from '../common/aligned-memory.js';
-import { settledReadOf, settledWriteOf, type SettledReadTransfer, type Transfer } from '../common/settled-transfer.js';
+import { settledReadOf, settledWriteOf, type SettledTransferFn } from '../common/settled-transfer.js';
 import { IO_BYTES_MAX } from '../interfaces/limits.js';
 import { copyInto, intrinsicByteLength } from '../interfaces/validate.js';
 import type { FileAccess } from './access.js';
@@ -68,8 +68,8 @@ function copyFromChunks(chunks: readonly Uint8Array[], sourceOffsetBytes: number
 export class DirectAccess implements FileAccess {
   private readonly alignmentBytes: number;
   /** The Io's read and write without a caller-stack frame, where it has them (`common/settled-transfer.ts`). */
-  private readonly readSettled: SettledReadTransfer;
-  private readonly writeSettled: Transfer;
+  private readonly readSettled: SettledTransferFn;
+  private readonly writeSettled: SettledTransferFn;
 
   /**
    * One instance per blob handle. `fileLockKey` names the file (its path), so every handle of the
@@ -207,10 +207,13 @@ export class DirectAccess implements FileAccess {
    */
   private writeInPlace(fd: number, data: Uint8Array, alignedOffsetBytes: number): Promise<void> {
     const lengthBytes = data.byteLength;
-    return this.writeSettled(fd, data, alignedOffsetBytes).then((n) => {
+    const after = (n: number): Promise<void> | undefined => {
       checkTransferCount('write', n, lengthBytes);
       return n === lengthBytes ? undefined : this.writeAligned(fd, data, alignedOffsetBytes);
-    });
+    };
+    // A direct write is never done at the call (see UringIo's inlineWrites), but the type allows it.
+    const outcome = this.writeSettled(fd, data, alignedOffsetBytes);
+    return typeof outcome === 'number' ? Promise.resolve().then(() => after(outcome)) : outcome.then(after);
   }
 
   /** One small whole-sector write through a pooled bounce buffer (no stat, nothing to read back). */
@@ -226,6 +229,11 @@ export class DirectAccess implements FileAccess {
     } finally {
       this.bounces.give(pooled);
     }
+  }
+
+  /** {@link writeRange}: a direct write is never done at the call (see UringIo's `inlineWrites`). */
+  writeRangeSettled(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> {
+    return this.writeRange(fd, chunks, totalBytes, fileOffsetBytes);
   }
 
   writeRange(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> {

@@ -74,7 +74,7 @@ import {
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
 import { RealClock } from '../fs/real-clock.js';
 import { writeThenSync } from '../../common/write-then-sync.js';
-import { settledRead, settledWrite, type SettledTransfer } from '../../common/settled-transfer.js';
+import { settledRead, settledWrite, settledWritev, type SettledTransfer } from '../../common/settled-transfer.js';
 import { BatchCollector, batchTransfer, type BatchOutcome, type BatchTransfer } from '../../common/batch-transfer.js';
 import { markAlignedMemory } from '../../common/aligned-memory.js';
 import { errnoName, errnoToCode } from './errno.js';
@@ -631,10 +631,14 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     return this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes, true);
   }
 
-  /** {@link write} without its rejection handler (see {@link settledRead}). */
-  [settledWrite](fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> {
-    const outcome = this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes, true);
-    return typeof outcome === 'number' ? Promise.resolve(outcome) : outcome;
+  /** {@link write} without its rejection handler (see {@link settledRead}); a write done at the call comes back as its count. */
+  [settledWrite](fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> | number {
+    return this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes, true);
+  }
+
+  /** {@link writev}, except that a writev done at the call comes back as its count (see {@link settledRead}). */
+  [settledWritev](fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> | number {
+    return this.transferv(Kind.Writev, 'writev', 'write', fd, buffers, offsetBytes);
   }
 
   /**
@@ -815,12 +819,13 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
 
   /** See {@link Io.readv}. */
   readv(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {
-    return this.transferv(Kind.Readv, 'readv', 'read', fd, buffers, offsetBytes);
+    return this.transferv(Kind.Readv, 'readv', 'read', fd, buffers, offsetBytes) as Promise<number>;
   }
 
   /** See {@link Io.writev}. */
   writev(fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {
-    return this.transferv(Kind.Writev, 'writev', 'write', fd, buffers, offsetBytes);
+    const outcome = this.transferv(Kind.Writev, 'writev', 'write', fd, buffers, offsetBytes);
+    return typeof outcome === 'number' ? Promise.resolve(outcome) : outcome;
   }
 
   /**
@@ -843,11 +848,15 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     throw StorageError.fromErrno('EISDIR', operation, { fd });
   }
 
-  private async transferv(kind: Kind, operation: 'readv' | 'writev', op: 'read' | 'write', fd: number,
-    buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> {
+  /**
+   * readv/writev: the shared checks and a snapshot of the vector, then the ring; a writev with
+   * `inlineWrites` may be done at the call (see {@link writevAtCall}) and come back as its count.
+   */
+  private transferv(kind: Kind, operation: 'readv' | 'writev', op: 'read' | 'write', fd: number,
+    buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> | number {
     const recorder = this.recorder;
     recorder.start(op);
-    let result: number;
+    let outcome: Promise<number> | number;
     try {
       this.checkUsable(operation);
       checkFd(operation, fd);
@@ -859,16 +868,27 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       this.checkOpenFd(operation, fd);
       // preadv of 0 bytes is 0 on any readable fd, a directory's included: no empty-read probe here.
       if (kind === Kind.Writev && this.mayTransferAtCall(kind)) {
-        result = await this.writevAtCall(fd, snapshot.views, snapshot.lengthsBytes, snapshot.totalBytes, offsetBytes);
+        outcome = this.writevAtCall(fd, snapshot.views, snapshot.lengthsBytes, snapshot.totalBytes, offsetBytes);
+        if (typeof outcome === 'number') {
+          recorder.finish(op, true, outcome);
+          return outcome;
+        }
       } else {
         const request = new Request(kind, fd, undefined, snapshot.views, offsetBytes, 0, 0, '', '');
         request.lengths = snapshot.lengthsBytes;
-        result = await this.run(request);
+        outcome = this.run(request);
       }
     } catch (err) {
       recorder.finish(op, false);
-      throw err;
+      return Promise.reject(err);
     }
+    return this.transfervResult(outcome, operation, op, fd, offsetBytes);
+  }
+
+  /** A readv/writev's outcome from the ring (or settled after the poll): its count, or its error. */
+  private async transfervResult(outcome: Promise<number>, operation: 'readv' | 'writev', op: 'read' | 'write', fd: number, offsetBytes: number): Promise<number> {
+    const recorder = this.recorder;
+    const result = await outcome;
     if (result === RESULT_DETACHED) {
       recorder.finish(op, false);
       throw detachedInFlight(operation, { fd });
