@@ -201,8 +201,8 @@ export class StorageBlob implements Blob {
    */
   writeAt(offsetBytes: number, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
     // Not an async method, as readInto: one `then`, or none when the Io did the write at the call
-    // (UringIo's inlineWrites, where an async frame here and in writeFully was a fifth of a 4 KiB
-    // write's CPU).
+    // (UringIo's inlineWrites, where the async frames here and in writeFully cost 5-9% of the CPU
+    // of a loop of 4 KiB writes, and 15-21% of its user time).
     const operation = 'blob.writeAt';
     try {
       this.enter(operation);
@@ -262,9 +262,14 @@ export class StorageBlob implements Blob {
    */
   private writeSnapshot(operation: string, offsetBytes: number, data: Uint8Array | readonly Uint8Array[]): { views: Uint8Array[]; totalBytes: number } {
     checkOffset(operation, offsetBytes);
+    if (data instanceof Uint8Array) {
+      // One buffer (most writes): no list to copy or walk.
+      const view = checkBuffer(operation, data, BLOB_SIZE_MAX_BYTES);
+      checkRangeEnd(operation, offsetBytes, view.byteLength, BLOB_SIZE_MAX_BYTES);
+      return { views: [view], totalBytes: view.byteLength };
+    }
     let chunks: readonly Uint8Array[];
-    if (data instanceof Uint8Array) chunks = [data];
-    else if (Array.isArray(data)) chunks = [...(data as readonly unknown[])] as Uint8Array[];
+    if (Array.isArray(data)) chunks = [...(data as readonly unknown[])] as Uint8Array[];
     else {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'data must be a Uint8Array or an array of them', {
         operation, argument: 'data',

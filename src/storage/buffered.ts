@@ -64,15 +64,17 @@ export function checkTransferCount(operation: string, countBytes: number, askedB
  * skipped; groups of at most `IOV_COUNT_MAX` buffers and `IO_BYTES_MAX` bytes go to one writev
  * (or one write when a group holds a single buffer). Bounded: every iteration advances by at least
  * one byte, except at most {@link WRITE_ZERO_PROGRESS_MAX} consecutive zero-byte writes.
- * `doneBytes`: how many bytes from the start an earlier write already wrote (they are skipped).
+ * `firstBytes`: the count of a first write of the same chunks the caller already made (short: the
+ * rest is written here, and a first write of 0 counts towards that bound).
  */
-export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array[], fileOffsetBytes: number, doneBytes = 0): Promise<void> {
+export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array[], fileOffsetBytes: number, firstBytes?: number): Promise<void> {
   const cursor = { chunkIndex: 0, chunkOffsetBytes: 0 };
+  let doneBytes = firstBytes ?? 0;
   let positionBytes = fileOffsetBytes + doneBytes;
-  let zeroProgressCount = 0;
+  let zeroProgressCount = firstBytes === 0 ? 1 : 0;
   // One buffer the Io takes whole (every small write): one call without the grouping below, which
   // only runs if the write comes back short.
-  const only = chunks.length === 1 && doneBytes === 0 ? chunks[0]! : undefined;
+  const only = chunks.length === 1 && firstBytes === undefined ? chunks[0]! : undefined;
   if (only !== undefined && only.byteLength > 0 && only.byteLength <= IO_BYTES_MAX) {
     const n = await io.write(fd, only, fileOffsetBytes);
     checkTransferCount('write', n, only.byteLength);

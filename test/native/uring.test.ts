@@ -583,6 +583,39 @@ describeUring('UringIo internals', function () {
       }
     });
 
+    it('a real stall (the inode lock held by a large write in the ring\'s worker) makes a write slow at the default bound, and the next 256 writes go to the ring', async function () {
+      this.timeout(60_000);
+      slowMicros(fast, 200); // the default bound, which beforeEach raised
+      const fd = await fast.open('stall', { write: true, create: true, read: true });
+      // ext4 (and most file systems) hold the inode lock for the whole of a buffered write: an
+      // io-wq worker copying 64 MiB into the page cache keeps a 4 KiB pwrite to the same file
+      // waiting for milliseconds. Submitted by the next turn of the loop; the worker may not have
+      // started when the small write runs, so a few attempts are allowed.
+      const large = fast.allocAligned(64 << 20);
+      let attempts = 0;
+      let before = fast.ringInfo;
+      for (; attempts < 20; attempts += 1) {
+        before = fast.ringInfo;
+        const big = fast.write(fd, large, 0);
+        await new Promise((resolve) => setImmediate(resolve));
+        const small = fast.write(fd, pattern(4096, attempts), (64 << 20) + 4096);
+        await Promise.all([big, small]);
+        if (fast.ringInfo.inlineWritesSlow > before.inlineWritesSlow) break;
+      }
+      expect(attempts, 'a write was slowed by the held lock').to.be.below(20);
+      expect(fast.ringInfo.inlineWritesSlow - before.inlineWritesSlow).to.equal(1);
+      expect(fast.ringInfo.inlineWrites - before.inlineWrites, 'the slow write itself was done at the call').to.equal(1);
+      const afterSlow = fast.ringInfo;
+      for (let i = 0; i < 257; i += 1) expect(await fast.write(fd, pattern(4096, i), i * 4096)).to.equal(4096);
+      const after = fast.ringInfo;
+      expect(after.submittedSqes - afterSlow.submittedSqes, 'the next 256 through the ring').to.equal(256);
+      expect(after.inlineWrites - afterSlow.inlineWrites, 'then at the call again').to.equal(1);
+      const file = fileBytes('stall');
+      for (let i = 0; i < 257; i += 1) {
+        if (!file.subarray(i * 4096, (i + 1) * 4096).equals(pattern(4096, i))) expect.fail(`write ${i} is not in the file`);
+      }
+    });
+
     it('a burst of writes in one turn: 256 within the budget settle at the call, the next 4096 are done at the call and settle after the poll, the rest take the ring', async function () {
       const fd = await fast.open('burst', { write: true, create: true, read: true });
       // A fresh budget: a few turns of the loop since anything else ran.
