@@ -441,6 +441,31 @@ describeUring('UringIo internals', function () {
       return readFileSync(join(root, name));
     }
 
+    /**
+     * Issues `count` writes (`issue(i)`) in one turn of the loop, after a few turns that refill the
+     * per-poll budget; `atCall` runs right after they were issued, with the ring's counters from
+     * before. Resolves with their counts and, for each, 0 if it settled before the loop turned, 1
+     * after.
+     */
+    async function burstInOneTurn(count: number, issue: (i: number) => Promise<number>,
+      atCall: (before: ReturnType<NativeRing['info']>) => void): Promise<{ counts: number[]; settledAt: number[] }> {
+      for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
+      const before = fast.ringInfo;
+      const settledAt: number[] = [];
+      let turn = 0;
+      const counting = setImmediate(() => {
+        turn = 1;
+      });
+      const writes = Array.from({ length: count }, (_, i) => issue(i).then((n) => {
+        settledAt[i] = turn;
+        return n;
+      }));
+      atCall(before);
+      const counts = await Promise.all(writes);
+      clearImmediate(counting);
+      return { counts, settledAt };
+    }
+
     it('off by default; on, a write is done inside the call (its bytes are in the file before the promise is awaited) and both rings end with the same file and counts', async function () {
       const ringFd = await io.open('ring', { write: true, create: true, read: true });
       const fastFd = await fast.open('fast', { write: true, create: true, read: true });
@@ -618,22 +643,11 @@ describeUring('UringIo internals', function () {
 
     it('a burst of writes in one turn: 256 within the budget settle at the call, the next 4096 are done at the call and settle after the poll, the rest take the ring', async function () {
       const fd = await fast.open('burst', { write: true, create: true, read: true });
-      // A fresh budget: a few turns of the loop since anything else ran.
-      for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
-      const before = fast.ringInfo;
-      const settledAt: number[] = [];
-      let turn = 0;
-      const counting = setImmediate(() => {
-        turn = 1;
+      const { counts, settledAt } = await burstInOneTurn(5000, (i) => fast.write(fd, pattern(16, i), i * 16), (before) => {
+        expect(fast.ringInfo.inlineWrites - before.inlineWrites, 'done at the call').to.equal(256 + 4096);
+        expect(fast.metrics.inFlight, 'through the ring').to.equal(5000 - 256 - 4096);
       });
-      const writes = Array.from({ length: 5000 }, (_, i) => fast.write(fd, pattern(16, i), i * 16).then((n) => {
-        settledAt[i] = turn;
-        return n;
-      }));
-      expect(fast.ringInfo.inlineWrites - before.inlineWrites, 'done at the call').to.equal(256 + 4096);
-      expect(fast.metrics.inFlight, 'through the ring').to.equal(5000 - 256 - 4096);
-      expect(await Promise.all(writes)).to.deep.equal(new Array(5000).fill(16));
-      clearImmediate(counting);
+      expect(counts).to.deep.equal(new Array(5000).fill(16));
       expect(settledAt.slice(0, 256).every((t) => t === 0), 'within the budget: before the loop turned').to.equal(true);
       expect(settledAt.slice(256, 256 + 4096).every((t) => t === 1), 'past it: after the poll').to.equal(true);
       const file = fileBytes('burst');
@@ -709,20 +723,10 @@ describeUring('UringIo internals', function () {
       for (const view of moving) structuredClone(view.buffer, { transfer: [view.buffer] });
       expect(await written).to.equal(8192);
       expect(fileBytes('keptv').equals(Buffer.concat([first, second]))).to.equal(true);
-      for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
-      const before = fast.ringInfo;
-      const settledAt: number[] = [];
-      let turn = 0;
-      const counting = setImmediate(() => {
-        turn = 1;
+      const { counts, settledAt } = await burstInOneTurn(300, (i) => fast.writev(fd, [pattern(8, i), pattern(8, i + 1000)], i * 16), (before) => {
+        expect(fast.ringInfo.inlineWrites - before.inlineWrites, 'done at the call').to.equal(300);
       });
-      const writes = Array.from({ length: 300 }, (_, i) => fast.writev(fd, [pattern(8, i), pattern(8, i + 1000)], i * 16).then((n) => {
-        settledAt[i] = turn;
-        return n;
-      }));
-      expect(fast.ringInfo.inlineWrites - before.inlineWrites, 'done at the call').to.equal(300);
-      expect(await Promise.all(writes)).to.deep.equal(new Array(300).fill(16));
-      clearImmediate(counting);
+      expect(counts).to.deep.equal(new Array(300).fill(16));
       expect(settledAt.slice(0, 256).every((t) => t === 0), 'within the budget: before the loop turned').to.equal(true);
       expect(settledAt.slice(256).every((t) => t === 1), 'past it: after the poll').to.equal(true);
       const file = fileBytes('keptv');
