@@ -963,10 +963,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   long WriteInline(int fd, const View* views, uint32_t count, uint64_t offset) {
     if (count == 0 || count > kInlineWriteViewsMax) return -1;
     size_t length = 0;
-    for (uint32_t i = 0; i < count; ++i) {
-      if (views[i].length > kInlineWriteBytesMax) return -1;
-      length += views[i].length;
-    }
+    for (uint32_t i = 0; i < count; ++i) length += views[i].length;  // at most 64 views of < 2 GiB
     if (length == 0 || length > kInlineWriteBytesMax) return -1;
     const bool over_budget = !InlineBudgetHas(length);
     if (inline_write_backoff_ > 0) {

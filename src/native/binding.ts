@@ -66,8 +66,8 @@ export interface NativeRingInfo {
   /** Inline attempts the page cache could not answer whole (they went to the ring). */
   readonly inlineMisses: number;
   /**
-   * Writes done by pwrite on the JS thread because the caller opted in (UringIo `inlineWrites`)
-   * and nothing else was queued or in flight (see `write`'s `inline`).
+   * Writes and writevs done by pwrite/pwritev on the JS thread because the caller opted in (UringIo
+   * `inlineWrites`) and no request waited for a slot (see `write`'s `inline`).
    */
   readonly inlineWrites: number;
   /** Inline write attempts that went to the ring: an edge page not in the cache, a short write, an error. */

@@ -68,9 +68,9 @@ export function checkTransferCount(operation: string, countBytes: number, askedB
  * rest is written here, and a first write of 0 counts towards that bound).
  */
 export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array[], fileOffsetBytes: number, firstBytes?: number): Promise<void> {
-  const cursor = { chunkIndex: 0, chunkOffsetBytes: 0 };
-  let doneBytes = firstBytes ?? 0;
-  let positionBytes = fileOffsetBytes + doneBytes;
+  // Bytes written that the cursor (chunkIndex, chunkOffsetBytes) has not yet stepped over.
+  let advanceBytes = firstBytes ?? 0;
+  let positionBytes = fileOffsetBytes + advanceBytes;
   let zeroProgressCount = firstBytes === 0 ? 1 : 0;
   // One buffer the Io takes whole (every small write): one call without the grouping below, which
   // only runs if the write comes back short.
@@ -79,15 +79,23 @@ export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array
     const n = await io.write(fd, only, fileOffsetBytes);
     checkTransferCount('write', n, only.byteLength);
     if (n === only.byteLength) return;
-    doneBytes = n;
+    advanceBytes = n;
     positionBytes += n;
     zeroProgressCount = n === 0 ? 1 : 0;
   }
-  advanceCursor(chunks, cursor, doneBytes);
-  let { chunkIndex, chunkOffsetBytes } = cursor;
+  let chunkIndex = 0;
+  let chunkOffsetBytes = 0;
   const group: Uint8Array[] = [];
   for (;;) {
-    while (chunkIndex < chunks.length && chunkOffsetBytes >= chunks[chunkIndex]!.byteLength) {
+    // Step over what was written, and over empty and finished chunks.
+    while (chunkIndex < chunks.length) {
+      const availableBytes = chunks[chunkIndex]!.byteLength - chunkOffsetBytes;
+      if (advanceBytes < availableBytes) {
+        chunkOffsetBytes += advanceBytes;
+        advanceBytes = 0;
+        break;
+      }
+      advanceBytes -= availableBytes;
       chunkIndex += 1;
       chunkOffsetBytes = 0;
     }
@@ -114,26 +122,7 @@ export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array
     }
     zeroProgressCount = 0;
     positionBytes += n;
-    cursor.chunkIndex = chunkIndex;
-    cursor.chunkOffsetBytes = chunkOffsetBytes;
-    advanceCursor(chunks, cursor, n);
-    ({ chunkIndex, chunkOffsetBytes } = cursor);
-  }
-}
-
-/** Moves `cursor` forward by `bytes` across `chunks` (never past their end). */
-function advanceCursor(chunks: readonly Uint8Array[], cursor: { chunkIndex: number; chunkOffsetBytes: number }, bytes: number): void {
-  let leftBytes = bytes;
-  while (leftBytes > 0 && cursor.chunkIndex < chunks.length) {
-    const availableBytes = chunks[cursor.chunkIndex]!.byteLength - cursor.chunkOffsetBytes;
-    if (leftBytes < availableBytes) {
-      cursor.chunkOffsetBytes += leftBytes;
-      leftBytes = 0;
-    } else {
-      leftBytes -= availableBytes;
-      cursor.chunkIndex += 1;
-      cursor.chunkOffsetBytes = 0;
-    }
+    advanceBytes = n;
   }
 }
 

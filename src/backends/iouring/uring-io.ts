@@ -689,14 +689,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   private transferAtCall(kind: Kind, fd: number, buffer: Uint8Array, offsetBytes: number, lengthBytes: number, settled: boolean): Promise<number> | number {
     const slot = this.freeSlots[this.freeCount - 1] as number;
     const result = this.tryAtCall(kind, slot, fd, buffer, offsetBytes);
-    if (typeof result === 'number' && result >= 0) {
-      this.recorder.finish(kind === Kind.Read ? 'read' : 'write', true, result);
-      return result;
-    }
-    if (result === RESULT_WRITTEN_OVER_BUDGET) {
-      this.recorder.finish('write', true, lengthBytes);
-      return new Promise<number>((resolve) => this.settleAfterPoll(resolve, lengthBytes));
-    }
+    const done = this.doneAtCall(kind, result, lengthBytes);
+    if (done !== undefined) return done;
     const request = transferRequest(kind, fd, buffer, offsetBytes, lengthBytes, settled);
     return new Promise<number>((resolve, reject) => {
       request.resolve = resolve;
@@ -726,12 +720,29 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * `slot` instead; or a result the request completes with at once (an error,
    * {@link RESULT_BOUNCE_BUSY}), or {@link RESULT_WRITTEN_OVER_BUDGET}.
    */
-  private tryAtCall(kind: Kind, slot: number, fd: number, view: Uint8Array, offsetBytes: number): number | [number, number] | undefined {
+  private tryAtCall(kind: Kind, slot: number, fd: number, data: Uint8Array | readonly Uint8Array[], offsetBytes: number): number | [number, number] | undefined {
     try {
-      return kind === Kind.Read ? this.ring.read(slot, fd, view, offsetBytes, true) : this.ring.write(slot, fd, view, offsetBytes, true);
+      if (kind === Kind.Read) return this.ring.read(slot, fd, data as Uint8Array, offsetBytes, true);
+      if (kind === Kind.Writev) return this.ring.writev(slot, fd, data as readonly Uint8Array[], offsetBytes, true);
+      return this.ring.write(slot, fd, data as Uint8Array, offsetBytes, true);
     } catch {
       return RESULT_INTERNAL;
     }
+  }
+
+  /**
+   * What {@link tryAtCall}'s `result` means for a lone read, write or writev of `lengthBytes`: its
+   * count when done inside the call; a promise settled after the loop polls when done past the
+   * budget (both recorded as finished); undefined when not done (see {@link placeDeclined}).
+   */
+  private doneAtCall(kind: Kind, result: number | [number, number] | undefined, lengthBytes: number): Promise<number> | number | undefined {
+    if (typeof result === 'number' && result >= 0) {
+      this.recorder.finish(kind === Kind.Read ? 'read' : 'write', true, result);
+      return result;
+    }
+    if (result !== RESULT_WRITTEN_OVER_BUDGET) return undefined;
+    this.recorder.finish('write', true, lengthBytes);
+    return new Promise<number>((resolve) => this.settleAfterPoll(resolve, lengthBytes));
   }
 
   /**
@@ -850,7 +861,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
 
   /**
    * readv/writev: the shared checks and a snapshot of the vector, then the ring; a writev with
-   * `inlineWrites` may be done at the call (see {@link writevAtCall}) and come back as its count.
+   * `inlineWrites` may be done at the call (as {@link transferAtCall} a write) and come back as its
+   * count.
    */
   private transferv(kind: Kind, operation: 'readv' | 'writev', op: 'read' | 'write', fd: number,
     buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> | number {
@@ -867,17 +879,21 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       if (kind === Kind.Writev) checkRangeEnd(operation, offsetBytes, snapshot.totalBytes);
       this.checkOpenFd(operation, fd);
       // preadv of 0 bytes is 0 on any readable fd, a directory's included: no empty-read probe here.
+      let slot = -1;
+      let result: number | [number, number] | undefined;
       if (kind === Kind.Writev && this.mayTransferAtCall(kind)) {
-        outcome = this.writevAtCall(fd, snapshot.views, snapshot.lengthsBytes, snapshot.totalBytes, offsetBytes);
-        if (typeof outcome === 'number') {
-          recorder.finish(op, true, outcome);
-          return outcome;
-        }
-      } else {
-        const request = new Request(kind, fd, undefined, snapshot.views, offsetBytes, 0, 0, '', '');
-        request.lengths = snapshot.lengthsBytes;
-        outcome = this.run(request);
+        // As transferAtCall does a write: done inside the call by pwritev, or queued in the slot offered.
+        slot = this.freeSlots[this.freeCount - 1] as number;
+        result = this.tryAtCall(kind, slot, fd, snapshot.views, offsetBytes);
+        const done = this.doneAtCall(kind, result, snapshot.totalBytes);
+        if (done !== undefined) return done;
       }
+      const request = new Request(kind, fd, undefined, snapshot.views, offsetBytes, 0, 0, '', '');
+      request.lengths = snapshot.lengthsBytes;
+      outcome = slot < 0 ? this.run(request) : new Promise<number>((resolve) => {
+        request.resolve = resolve;
+        this.placeDeclined(request, slot, result);
+      });
     } catch (err) {
       recorder.finish(op, false);
       return Promise.reject(err);
@@ -899,29 +915,6 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     }
     recorder.finish(op, true, result);
     return result;
-  }
-
-  /**
-   * A writev with `inlineWrites` while a slot is free (see {@link mayTransferAtCall}): the addon
-   * may do it inside the call by pwritev, as {@link transferAtCall} a write; otherwise it queued it
-   * in the slot offered, or answered at once, and the request made now takes its place.
-   */
-  private writevAtCall(fd: number, views: readonly Uint8Array[], lengthsBytes: readonly number[], totalBytes: number, offsetBytes: number): Promise<number> | number {
-    const slot = this.freeSlots[this.freeCount - 1] as number;
-    let result: number | [number, number] | undefined;
-    try {
-      result = this.ring.writev(slot, fd, views, offsetBytes, true);
-    } catch {
-      result = RESULT_INTERNAL;
-    }
-    if (typeof result === 'number' && result >= 0) return result;
-    if (result === RESULT_WRITTEN_OVER_BUDGET) return new Promise<number>((resolve) => this.settleAfterPoll(resolve, totalBytes));
-    const request = new Request(Kind.Writev, fd, undefined, views, offsetBytes, 0, 0, '', '');
-    request.lengths = lengthsBytes;
-    return new Promise<number>((resolve) => {
-      request.resolve = resolve;
-      this.placeDeclined(request, slot, result);
-    });
   }
 
   /** See {@link Io.fsync}. `dataOnly` uses IORING_FSYNC_DATASYNC (fdatasync). */
