@@ -39,5 +39,10 @@ export const DIRECT_ALIGNMENT_BYTES = 4096;
 export const BLOB_HEADER_BYTES = 4096;
 /** Largest blob data size: the file size limit less the header. */
 export const BLOB_SIZE_MAX_BYTES = FILE_SIZE_MAX_BYTES - BLOB_HEADER_BYTES;
+/**
+ * Most buffers in one blob write (`writeAt`/`writeAtDurable` given an array): 64 writev calls of
+ * {@link IOV_COUNT_MAX}. The list is snapshotted at the call, so the bound keeps that copy small.
+ */
+export const BLOB_WRITE_BUFFERS_MAX = 64 * IOV_COUNT_MAX;
 /** Largest application blob version (a u16). */
 export const BLOB_VERSION_MAX = 0xffff;

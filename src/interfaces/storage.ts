@@ -60,8 +60,11 @@ export interface Blob {
   /**
    * Writes `data` (one buffer, or several written back to back) at `offsetBytes`, retrying short
    * writes, and resolves once all of it is visible to reads (not durable). Writing past the end
-   * extends the blob; a gap reads as zeros. Empty chunks are allowed; any number of chunks is
-   * accepted (they are split into groups of `IOV_COUNT_MAX`).
+   * extends the blob; a gap reads as zeros. Empty chunks are allowed; up to
+   * `BLOB_WRITE_BUFFERS_MAX` chunks are accepted (written in writev groups of `IOV_COUNT_MAX`), more
+   * are `ERR_LIMIT_EXCEEDED`. A list is read as the Io reads a buffer list: its `length` once, then
+   * each element once by index; its iterator, `map` and species are never used, and a getter or
+   * Proxy trap that throws is `ERR_INVALID_ARGUMENT`. Bad arguments change nothing.
    */
   writeAt(offsetBytes: number, data: Uint8Array | readonly Uint8Array[]): Promise<void>;
 

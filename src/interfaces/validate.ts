@@ -270,42 +270,63 @@ export function readCallerValue(operation: string, read: () => unknown, argument
 }
 
 /**
- * Checks a readv/writev buffer list and snapshots it. `value` must be an array (`Array.isArray`;
- * a revoked Proxy, which makes it throw, is `ERR_INVALID_ARGUMENT` too);
- * its `length` is read once and bounded by {@link IOV_COUNT_MAX} before any element is read
+ * The bounds and names of one kind of buffer list (see {@link snapshotBuffers}): a readv/writev
+ * call's ({@link IO_BUFFER_LIST}), or a Storage write's, which may hold more and larger buffers.
+ */
+export interface BufferListLimits {
+  /** Most elements; a longer list is refused before any element is read. */
+  readonly countMax: number;
+  /** Largest total of the elements' lengths (and so of any one element). */
+  readonly totalBytesMax: number;
+  /** The argument's name in errors' details. */
+  readonly argument: string;
+  /** What the argument must be, for the message of a list that is not an array. */
+  readonly shape: string;
+}
+
+/** A readv/writev call's list: at most {@link IOV_COUNT_MAX} buffers and {@link IO_BYTES_MAX} bytes. */
+export const IO_BUFFER_LIST: BufferListLimits = {
+  countMax: IOV_COUNT_MAX, totalBytesMax: IO_BYTES_MAX, argument: 'buffers', shape: 'buffers must be an array of Uint8Array',
+};
+
+/**
+ * Checks a buffer list and snapshots it (`limits` defaults to a readv/writev call's). `value` must
+ * be an array (`Array.isArray`; a revoked Proxy, which makes it throw, is `ERR_INVALID_ARGUMENT`
+ * too); its `length` is read once and bounded by `limits.countMax` before any element is read
  * (`ERR_LIMIT_EXCEEDED`), then each element is read exactly once, by index (holes and getters are
  * read once like any element; no iteration protocol, `map`, `slice` or species is used) and
- * snapshotted by {@link snapshotBuffer}. The total must stay within {@link IO_BYTES_MAX}.
+ * snapshotted by {@link snapshotBuffer}. The total must stay within `limits.totalBytesMax`.
  */
-export function snapshotBuffers(operation: string, value: unknown): BufferListSnapshot {
+export function snapshotBuffers(operation: string, value: unknown, limits: BufferListLimits = IO_BUFFER_LIST): BufferListSnapshot {
+  const { argument } = limits;
   // `Array.isArray` throws on a revoked Proxy: that too is a bad list, not a raw TypeError.
-  if (readCallerValue(operation, () => isArray(value)) !== true) throw invalid(operation, 'buffers must be an array of Uint8Array', { argument: 'buffers' });
-  const count = readCallerValue(operation, () => (value as { length: unknown }).length);
+  if (readCallerValue(operation, () => isArray(value), argument) !== true) throw invalid(operation, limits.shape, { argument });
+  const count = readCallerValue(operation, () => (value as { length: unknown }).length, argument);
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-    throw invalid(operation, 'buffers must be an array of Uint8Array', { argument: 'buffers' });
+    throw invalid(operation, limits.shape, { argument });
   }
-  if (count > IOV_COUNT_MAX) {
-    throw new StorageError('ERR_LIMIT_EXCEEDED', `${operation}: too many buffers`, { operation, argument: 'buffers', limit: IOV_COUNT_MAX });
+  if (count > limits.countMax) {
+    throw new StorageError('ERR_LIMIT_EXCEEDED', `${operation}: too many buffers`, { operation, argument, limit: limits.countMax });
   }
   const views: Uint8Array[] = new Array<Uint8Array>(count);
   const lengthsBytes: number[] = new Array<number>(count);
   let totalBytes = 0;
   for (let i = 0; i < count; i++) {
-    const element = readCallerValue(operation, () => (value as Record<number, unknown>)[i]);
-    const view = snapshotBuffer(operation, element, IO_BYTES_MAX, 'buffers');
+    const element = readCallerValue(operation, () => (value as Record<number, unknown>)[i], argument);
+    const view = snapshotBuffer(operation, element, limits.totalBytesMax, argument);
     const lengthBytes = typedArrayByteLength(view);
     views[i] = view;
     lengthsBytes[i] = lengthBytes;
     totalBytes += lengthBytes;
   }
-  if (totalBytes > IO_BYTES_MAX) {
+  if (totalBytes > limits.totalBytesMax) {
     throw new StorageError('ERR_LIMIT_EXCEEDED', `${operation}: buffers are past the transfer limit`, {
-      operation, argument: 'buffers', limit: IO_BYTES_MAX,
+      operation, argument, limit: limits.totalBytesMax,
     });
   }
   // An element's getter may have detached or shrunk the memory of an element read before it.
   for (let i = 0; i < count; i++) {
-    if (!isSnapshotUsable(views[i] as Uint8Array, lengthsBytes[i] as number)) throw detachedError(operation, 'buffers');
+    if (!isSnapshotUsable(views[i] as Uint8Array, lengthsBytes[i] as number)) throw detachedError(operation, argument);
   }
   return { views, lengthsBytes, totalBytes };
 }

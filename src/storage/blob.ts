@@ -8,9 +8,12 @@
  */
 import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
-import { BLOB_HEADER_BYTES, BLOB_SIZE_MAX_BYTES } from '../interfaces/limits.js';
+import { BLOB_HEADER_BYTES, BLOB_SIZE_MAX_BYTES, BLOB_WRITE_BUFFERS_MAX } from '../interfaces/limits.js';
 import type { Blob } from '../interfaces/storage.js';
-import { checkBuffer, checkBufferInPlace, checkLength, checkOffset, checkRangeEnd, plainView } from '../interfaces/validate.js';
+import {
+  checkBufferInPlace, checkLength, checkOffset, checkRangeEnd, intrinsicByteLength, isUint8Array, plainView, snapshotBuffer, snapshotBuffers,
+  type BufferListLimits,
+} from '../interfaces/validate.js';
 import type { FileAccess } from './access.js';
 
 /** Most operations one blob handle may have in flight; more is `ERR_LIMIT_EXCEEDED`. */
@@ -25,6 +28,11 @@ export interface BlobContext {
   /** Called once, after the fd is closed. */
   readonly onClosed: (blob: StorageBlob) => void;
 }
+
+/** A blob write's buffer list: more buffers than one writev (written in groups), each up to the blob's size limit. */
+const BLOB_WRITE_LIST: BufferListLimits = {
+  countMax: BLOB_WRITE_BUFFERS_MAX, totalBytesMax: BLOB_SIZE_MAX_BYTES, argument: 'data', shape: 'data must be a Uint8Array or an array of them',
+};
 
 function closedError(operation: string, path: string): StorageError {
   return new StorageError('ERR_CLOSED', 'the blob is closed', { operation, path });
@@ -195,9 +203,10 @@ export class StorageBlob implements Blob {
    * empty chunks are allowed, and an empty write changes nothing (it does not extend the blob).
    * Writing past the end extends the blob and the gap reads as zeros. The buffers must not be
    * changed until the promise settles. Rejects with `ERR_INVALID_ARGUMENT` (not a buffer or array
-   * of buffers, bad offset), `ERR_DETACHED_BUFFER`, `ERR_LIMIT_EXCEEDED` (ends past
-   * `BLOB_SIZE_MAX_BYTES`), `ERR_CLOSED`, and the Io's errors (`ENOSPC`, `EIO`...). After a
-   * rejection some of the bytes may have been written.
+   * of buffers, a getter or trap of the list that throws, bad offset), `ERR_DETACHED_BUFFER`,
+   * `ERR_LIMIT_EXCEEDED` (ends past `BLOB_SIZE_MAX_BYTES`, more than `BLOB_WRITE_BUFFERS_MAX`
+   * buffers), `ERR_CLOSED`, and the Io's errors (`ENOSPC`, `EIO`...); bad arguments change
+   * nothing. After a rejection from the Io some of the bytes may have been written.
    */
   writeAt(offsetBytes: number, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
     // Not an async method, as readInto: one `then`, or none when the Io did the write at the call
@@ -260,28 +269,18 @@ export class StorageBlob implements Blob {
    * The arguments of a write, checked, as plain views over the caller's memory with their lengths
    * fixed at the call: from here on no caller getter or method decides what is written where.
    */
-  private writeSnapshot(operation: string, offsetBytes: number, data: Uint8Array | readonly Uint8Array[]): { views: Uint8Array[]; totalBytes: number } {
+  private writeSnapshot(operation: string, offsetBytes: number, data: Uint8Array | readonly Uint8Array[]): { views: readonly Uint8Array[]; totalBytes: number } {
     checkOffset(operation, offsetBytes);
-    if (data instanceof Uint8Array) {
+    // The engine's tag, not `instanceof`: a Proxy's getPrototypeOf trap would run (and could throw).
+    if (isUint8Array(data)) {
       // One buffer (most writes): no list to copy or walk.
-      const view = checkBuffer(operation, data, BLOB_SIZE_MAX_BYTES);
-      checkRangeEnd(operation, offsetBytes, view.byteLength, BLOB_SIZE_MAX_BYTES);
-      return { views: [view], totalBytes: view.byteLength };
+      const view = snapshotBuffer(operation, data, BLOB_SIZE_MAX_BYTES);
+      const totalBytes = intrinsicByteLength(view);
+      checkRangeEnd(operation, offsetBytes, totalBytes, BLOB_SIZE_MAX_BYTES);
+      return { views: [view], totalBytes };
     }
-    let chunks: readonly Uint8Array[];
-    if (Array.isArray(data)) chunks = [...(data as readonly unknown[])] as Uint8Array[];
-    else {
-      throw new StorageError('ERR_INVALID_ARGUMENT', 'data must be a Uint8Array or an array of them', {
-        operation, argument: 'data',
-      });
-    }
-    const views: Uint8Array[] = [];
-    let totalBytes = 0;
-    for (const chunk of chunks) {
-      const view = checkBuffer(operation, chunk, BLOB_SIZE_MAX_BYTES);
-      views.push(view);
-      totalBytes += view.byteLength;
-    }
+    // A list is read as the Io reads one: length once, each element once by index, no iterator.
+    const { views, totalBytes } = snapshotBuffers(operation, data, BLOB_WRITE_LIST);
     checkRangeEnd(operation, offsetBytes, totalBytes, BLOB_SIZE_MAX_BYTES);
     return { views, totalBytes };
   }

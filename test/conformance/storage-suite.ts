@@ -15,7 +15,7 @@ import type { ErrorCode } from '../../src/interfaces/errors.js';
 import { StorageError } from '../../src/interfaces/errors.js';
 import type { Io } from '../../src/interfaces/io.js';
 import {
-  BLOB_HEADER_BYTES, BLOB_NAME_BYTES_MAX, BLOB_SIZE_MAX_BYTES, IOV_COUNT_MAX, PARTITION_NAME_LENGTH_MAX,
+  BLOB_HEADER_BYTES, BLOB_NAME_BYTES_MAX, BLOB_SIZE_MAX_BYTES, BLOB_WRITE_BUFFERS_MAX, IOV_COUNT_MAX, PARTITION_NAME_LENGTH_MAX,
 } from '../../src/interfaces/limits.js';
 import type { Blob, Storage } from '../../src/interfaces/storage.js';
 import { createStorage, type StorageOptions } from '../../src/storage/index.js';
@@ -1234,6 +1234,73 @@ export function defineStorageConformance(
           await storage().writeAtomic('hostile', `${label.replace(/ /g, '-')}-atomic`, fill(make(100), 5, 100));
           await expectContent((await openBlob('hostile', `${label.replace(/ /g, '-')}-atomic`)), 0, patternBytes(100, 5));
         }
+      });
+
+      it('a list of buffers is read as the Io reads one (length once, each element once by index, no iterator); a trap or getter that throws, a detaching getter or too many buffers is refused and changes nothing', async () => {
+        const before = patternBytes(300, 9);
+        const a = patternBytes(100, 1);
+        const b = patternBytes(100, 2);
+        for (const method of ['writeAt', 'writeAtDurable'] as const) {
+          const blob = await openBlob('lists', method);
+          await blob.writeAt(0, before);
+          const write = (data: unknown): Promise<void> => blob[method](0, data as Uint8Array[]);
+          const unchanged = async (label: string): Promise<void> => {
+            expect(blob.sizeBytes, `${method}, ${label}: size`).to.equal(before.byteLength);
+            await expectContent(blob, 0, before);
+          };
+          const refused: ReadonlyArray<readonly [string, () => unknown, ErrorCode]> = [
+            ['a Proxy of a buffer whose getPrototypeOf throws', () => new Proxy(patternBytes(8, 3), { getPrototypeOf: () => { throw new Error('trap'); } }), 'ERR_INVALID_ARGUMENT'],
+            ['a Proxy of a list whose length throws', () => new Proxy([a], { get: (t, k) => { if (k === 'length') throw new Error('trap'); return Reflect.get(t, k); } }), 'ERR_INVALID_ARGUMENT'],
+            ['a list whose element getter throws', () => { const list = [a, b]; Object.defineProperty(list, 1, { get: () => { throw new Error('getter'); } }); return list; }, 'ERR_INVALID_ARGUMENT'],
+            ['a revoked Proxy', () => { const { proxy, revoke } = Proxy.revocable([a], {}); revoke(); return proxy; }, 'ERR_INVALID_ARGUMENT'],
+            ['a list holding a non-buffer', () => [a, 'b'], 'ERR_INVALID_ARGUMENT'],
+            ['a list with a hole', () => { const list = [a, b]; delete list[1]; return list; }, 'ERR_INVALID_ARGUMENT'],
+            ['a list whose getter detaches an earlier element', () => {
+              const first = patternBytes(100, 4);
+              const list = [first, b];
+              Object.defineProperty(list, 1, { get: () => { structuredClone(first.buffer, { transfer: [first.buffer as ArrayBuffer] }); return b; } });
+              return list;
+            }, 'ERR_DETACHED_BUFFER'],
+          ];
+          for (const [label, make, code] of refused) {
+            await expectAsyncCode(() => write(make()), code);
+            await unchanged(label);
+          }
+          // Too long: refused by its length alone, before any element is read.
+          let elementReads = 0;
+          const long = new Proxy([a], {
+            get: (t, k) => {
+              if (k === 'length') return BLOB_WRITE_BUFFERS_MAX + 1;
+              if (typeof k === 'string' && /^[0-9]+$/.test(k)) elementReads += 1;
+              return Reflect.get(t, k);
+            },
+          });
+          await expectAsyncCode(() => write(long), 'ERR_LIMIT_EXCEEDED');
+          expect(elementReads, `${method}: elements read of a list past the limit`).to.equal(0);
+          await unchanged('a list past the limit');
+          // The list's own iterator is never used: the elements are what is written.
+          const lying = [a, b];
+          Object.defineProperty(lying, Symbol.iterator, { value: function* () { yield patternBytes(1000, 7); } });
+          await write(lying);
+          const throwing = [b, a];
+          Object.defineProperty(throwing, Symbol.iterator, { value: () => { throw new Error('iterator'); } });
+          await write(throwing);
+          expect(blob.sizeBytes, method).to.equal(before.byteLength);
+          await expectContent(blob, 0, Buffer.concat([b, a, before.subarray(200)]));
+          // Each element is read exactly once, and a getter's answer is the buffer written.
+          let reads = 0;
+          const counted = [a];
+          Object.defineProperty(counted, 1, { get: () => { reads += 1; return reads === 1 ? b : patternBytes(100, 8); }, enumerable: true });
+          await write(counted);
+          expect(reads, `${method}: reads of an element getter`).to.equal(1);
+          await expectContent(blob, 0, Buffer.concat([a, b]));
+        }
+        // The limit itself is accepted: BLOB_WRITE_BUFFERS_MAX one-byte buffers, in writev groups.
+        const many = await openBlob('lists', 'many');
+        const ones = Array.from({ length: BLOB_WRITE_BUFFERS_MAX }, (_, i) => new Uint8Array([i & 0xff]));
+        await many.writeAt(0, ones);
+        expect(many.sizeBytes).to.equal(BLOB_WRITE_BUFFERS_MAX);
+        await expectContent(many, 0, Uint8Array.from(ones, (one) => one[0] as number));
       });
 
       it('createStorage rejects malformed options, and direct mode where the Io has none', () => {
