@@ -18,7 +18,10 @@ export interface FileAccess {
    * {@link readRange}, except that a strategy may return the count itself when the read is already
    * complete (the Io answered it at the call: UringIo's `inlineReads`), and a promise otherwise.
    * The hot path of small reads: no promise and no reaction of its own when the page cache answers.
-   * May throw where {@link readRange} would reject.
+   * May throw where {@link readRange} would reject. The caller checked `target` and the offset in
+   * this same synchronous call (no caller code can have run since), so a strategy may hand them
+   * to the Io as a checked call (`common/settled-transfer.ts`) before it runs any code of the
+   * caller's.
    */
   readRangeSettled(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> | number;
 
@@ -32,7 +35,9 @@ export interface FileAccess {
   /**
    * {@link writeRange}, except that a strategy may return undefined when all of it is written
    * already (the Io did it at the call: UringIo's `inlineWrites`), and a promise otherwise. May
-   * throw where {@link writeRange} would reject.
+   * throw where {@link writeRange} would reject. `chunks` are the caller's snapshot, plain views
+   * taken in this same synchronous call, so a strategy may hand them to the Io as a checked call
+   * (`common/settled-transfer.ts`).
    */
   writeRangeSettled(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> | undefined;
 

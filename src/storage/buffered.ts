@@ -147,7 +147,8 @@ export class BufferedAccess implements FileAccess {
   readRangeSettled(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> | number {
     const lengthBytes = intrinsicByteLength(target);
     if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return readFullyFrom(this.io, fd, target, fileOffsetBytes, 0);
-    const outcome = this.readSettled(fd, target, fileOffsetBytes);
+    // Checked: the blob checked `target` and the offset in this same call (see FileAccess).
+    const outcome = this.readSettled(fd, target, fileOffsetBytes, lengthBytes);
     if (typeof outcome === 'number') return afterFirstRead(this.io, fd, target, fileOffsetBytes, lengthBytes, outcome);
     return outcome.then((n) => afterFirstRead(this.io, fd, target, fileOffsetBytes, lengthBytes, n));
   }
@@ -164,10 +165,19 @@ export class BufferedAccess implements FileAccess {
    */
   writeRangeSettled(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> | undefined {
     if (totalBytes === 0 || totalBytes > IO_BYTES_MAX || chunks.length > IOV_COUNT_MAX) return writeFully(this.io, fd, chunks, fileOffsetBytes);
+    // Checked calls (see FileAccess): the chunks are the blob's snapshot, taken in this same call.
+    if (chunks.length === 1) return this.settleFirstWrite(fd, chunks, totalBytes, fileOffsetBytes, this.writeSettled(fd, chunks[0]!, fileOffsetBytes, totalBytes));
+    const lengthsBytes = new Array<number>(chunks.length);
     for (let i = 0; i < chunks.length; i += 1) {
-      if (chunks[i]!.byteLength === 0) return writeFully(this.io, fd, chunks, fileOffsetBytes);
+      const lengthBytes = intrinsicByteLength(chunks[i]!);
+      if (lengthBytes === 0) return writeFully(this.io, fd, chunks, fileOffsetBytes);
+      lengthsBytes[i] = lengthBytes;
     }
-    const outcome = chunks.length === 1 ? this.writeSettled(fd, chunks[0]!, fileOffsetBytes) : this.writevSettled(fd, chunks, fileOffsetBytes);
+    return this.settleFirstWrite(fd, chunks, totalBytes, fileOffsetBytes, this.writevSettled(fd, chunks, fileOffsetBytes, { views: chunks, lengthsBytes, totalBytes }));
+  }
+
+  /** The first write's outcome, as {@link writeRangeSettled} returns it. */
+  private settleFirstWrite(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number, outcome: Promise<number> | number): Promise<void> | undefined {
     if (typeof outcome === 'number') return this.afterFirstWrite(fd, chunks, totalBytes, fileOffsetBytes, outcome);
     return outcome.then((n) => this.afterFirstWrite(fd, chunks, totalBytes, fileOffsetBytes, n));
   }

@@ -1160,6 +1160,20 @@ export function defineStorageConformance(
         await expectContent(again.blob, 0, data);
       });
 
+      it("after the Io shuts down, a blob's reads and writes reject with the Io's ERR_CLOSED", async () => {
+        const blob = await openBlob('partition', 'io-gone');
+        await blob.writeAt(0, patternBytes(8192, 3));
+        await io().shutdown();
+        await expectAsyncCode(() => blob.readInto(new Uint8Array(4096), 0), 'ERR_CLOSED');
+        await expectAsyncCode(() => blob.readInto(new Uint8Array(8192), 100, 4000), 'ERR_CLOSED');
+        await expectAsyncCode(() => blob.readAt(0, 4096), 'ERR_CLOSED');
+        await expectAsyncCode(() => blob.writeAt(0, patternBytes(4096, 4)), 'ERR_CLOSED');
+        await expectAsyncCode(() => blob.writeAt(8192, [patternBytes(16, 5), patternBytes(4080, 6)]), 'ERR_CLOSED');
+        await expectAsyncCode(() => blob.writeAtDurable(0, patternBytes(4096, 7)), 'ERR_CLOSED');
+        await expectAsyncCode(() => blob.sync(), 'ERR_CLOSED');
+        expect(blob.sizeBytes).to.equal(8192);
+      });
+
       it('a closed storage rejects every call with ERR_CLOSED and has closed its blobs', async () => {
         const blob = await openBlob('partition', 'a');
         await blob.writeAt(0, bytes('abc'));

@@ -68,7 +68,7 @@ import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js
 import {
   checkAllocateRange, checkBuffer, checkBufferInPlace, checkFd, checkFsyncOptions, checkOptionalBoolean, checkLength, checkOffset,
   checkOpenFlags, checkRangeEnd, checkUnsigned, atSplit, kernelPath, parsePath, type ParsedPath,
-  snapshotOptions, detachedInFlight, intrinsicByteLength, isSnapshotUsable, isUint8Array, plainView, snapshotBuffers,
+  snapshotOptions, detachedInFlight, intrinsicByteLength, isSnapshotUsable, isUint8Array, plainView, snapshotBuffers, type BufferListSnapshot,
   type BatchEntrySnapshot,
 } from '../../interfaces/validate.js';
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
@@ -626,19 +626,20 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * `common/settled-transfer.ts`): the same checks, result and errors, minus the caller's stack;
    * a read answered at the call comes back as its count rather than a promise of it.
    */
-  [settledRead](fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> | number {
-    if (emptyReadAccepted(buffer, offsetBytes)) return this.read(fd, buffer, offsetBytes);
-    return this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes, true);
+  [settledRead](fd: number, buffer: Uint8Array, offsetBytes: number, checkedLengthBytes?: number): Promise<number> | number {
+    // A checked read is never empty (the empty-read probe is for unchecked arguments).
+    if (checkedLengthBytes === undefined && emptyReadAccepted(buffer, offsetBytes)) return this.read(fd, buffer, offsetBytes);
+    return this.transfer(Kind.Read, 'read', fd, buffer, offsetBytes, true, checkedLengthBytes);
   }
 
   /** {@link write} without its rejection handler (see {@link settledRead}); a write done at the call comes back as its count. */
-  [settledWrite](fd: number, buffer: Uint8Array, offsetBytes: number): Promise<number> | number {
-    return this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes, true);
+  [settledWrite](fd: number, buffer: Uint8Array, offsetBytes: number, checkedLengthBytes?: number): Promise<number> | number {
+    return this.transfer(Kind.Write, 'write', fd, buffer, offsetBytes, true, checkedLengthBytes);
   }
 
   /** {@link writev}, except that a writev done at the call comes back as its count (see {@link settledRead}). */
-  [settledWritev](fd: number, buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> | number {
-    return this.transferv(Kind.Writev, 'writev', 'write', fd, buffers, offsetBytes);
+  [settledWritev](fd: number, buffers: readonly Uint8Array[], offsetBytes: number, checked?: BufferListSnapshot): Promise<number> | number {
+    return this.transferv(Kind.Writev, 'writev', 'write', fd, buffers, offsetBytes, checked);
   }
 
   /**
@@ -646,21 +647,27 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * {@link settleTransfer}; `read`/`write` chain a rejection handler to it that restores the
    * caller's stack on failure (`settled`: the promise goes to a settled read's caller as it is).
    * A read on an idle ring (and a write, with `inlineWrites`) goes first to {@link transferAtCall}
-   * and may come back as its count, settled already.
+   * and may come back as its count, settled already. `checkedLengthBytes`: a checked call's
+   * (`common/settled-transfer.ts`), whose buffer and offset need no second look.
    */
-  private transfer(kind: Kind, op: 'read' | 'write', fd: number, buffer: Uint8Array, offsetBytes: number, settled = false): Promise<number> | number {
+  private transfer(kind: Kind, op: 'read' | 'write', fd: number, buffer: Uint8Array, offsetBytes: number, settled = false,
+    checkedLengthBytes?: number): Promise<number> | number {
     const recorder = this.recorder;
     recorder.start(op);
     let lengthBytes: number;
     try {
       this.checkUsable(op);
-      // The shared order of every backend: the arguments as FsIo and SimIo check them (fd type,
-      // buffer, offset and the library's offset limit), then whether the fd is open. A read past
-      // the size limit is the kernel's business (0 past the end of file).
-      checkFd(op, fd);
-      lengthBytes = checkBufferInPlace(op, buffer);
-      checkOffset(op, offsetBytes);
-      if (kind === Kind.Write) checkRangeEnd(op, offsetBytes, lengthBytes);
+      if (checkedLengthBytes === undefined) {
+        // The shared order of every backend: the arguments as FsIo and SimIo check them (fd type,
+        // buffer, offset and the library's offset limit), then whether the fd is open. A read past
+        // the size limit is the kernel's business (0 past the end of file).
+        checkFd(op, fd);
+        lengthBytes = checkBufferInPlace(op, buffer);
+        checkOffset(op, offsetBytes);
+        if (kind === Kind.Write) checkRangeEnd(op, offsetBytes, lengthBytes);
+      } else {
+        lengthBytes = checkedLengthBytes;
+      }
       this.checkOpenFd(op, fd);
     } catch (err) {
       recorder.finish(op, false);
@@ -865,18 +872,23 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * count.
    */
   private transferv(kind: Kind, operation: 'readv' | 'writev', op: 'read' | 'write', fd: number,
-    buffers: readonly Uint8Array[], offsetBytes: number): Promise<number> | number {
+    buffers: readonly Uint8Array[], offsetBytes: number, checked?: BufferListSnapshot): Promise<number> | number {
     const recorder = this.recorder;
     recorder.start(op);
     let outcome: Promise<number> | number;
     try {
       this.checkUsable(operation);
-      checkFd(operation, fd);
-      // Read once, by index, into a private array: only the snapshot is used from here on (the
-      // caller's array may have getters, a hostile species, or change while the call runs).
-      const snapshot = snapshotBuffers(operation, buffers);
-      checkOffset(operation, offsetBytes);
-      if (kind === Kind.Writev) checkRangeEnd(operation, offsetBytes, snapshot.totalBytes);
+      let snapshot: BufferListSnapshot;
+      if (checked === undefined) {
+        checkFd(operation, fd);
+        // Read once, by index, into a private array: only the snapshot is used from here on (the
+        // caller's array may have getters, a hostile species, or change while the call runs).
+        snapshot = snapshotBuffers(operation, buffers);
+        checkOffset(operation, offsetBytes);
+        if (kind === Kind.Writev) checkRangeEnd(operation, offsetBytes, snapshot.totalBytes);
+      } else {
+        snapshot = checked;
+      }
       this.checkOpenFd(operation, fd);
       // preadv of 0 bytes is 0 on any readable fd, a directory's included: no empty-read probe here.
       let slot = -1;
