@@ -270,6 +270,24 @@ export function readCallerValue(operation: string, read: () => unknown, argument
 }
 
 /**
+ * Checks that `value` (an `io` argument) is an object whose `methods` are functions, reading each
+ * member exactly once (a getter or Proxy trap that throws is `ERR_INVALID_ARGUMENT`), and returns
+ * what was read, unbound. `ERR_INVALID_ARGUMENT` with `details.argument` `io` and, for a missing
+ * method, `details.member`. A shape check only: the Io itself is the caller's code and is trusted
+ * to behave once it has the shape.
+ */
+export function readIoMethods<Name extends string>(operation: string, value: unknown, methods: readonly Name[]): Record<Name, (...args: never[]) => unknown> {
+  if (typeof value !== 'object' || value === null) throw invalid(operation, 'io must be an Io', { argument: 'io' });
+  const read = {} as Record<Name, (...args: never[]) => unknown>;
+  for (const name of methods) {
+    const member = readCallerValue(operation, () => (value as Record<string, unknown>)[name], 'io', `io's ${name}`);
+    if (typeof member !== 'function') throw invalid(operation, `io.${name} must be a function`, { argument: 'io', member: name });
+    read[name] = member as (...args: never[]) => unknown;
+  }
+  return read;
+}
+
+/**
  * The bounds and names of one kind of buffer list (see {@link snapshotBuffers}): a readv/writev
  * call's ({@link IO_BUFFER_LIST}), or a Storage write's, which may hold more and larger buffers.
  */

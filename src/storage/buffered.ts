@@ -7,6 +7,7 @@ import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
 import { IO_BYTES_MAX, IOV_COUNT_MAX } from '../interfaces/limits.js';
 import { intrinsicByteLength, plainView } from '../interfaces/validate.js';
+import { checkChunksInPlace, checkTargetInPlace } from './in-place.js';
 import { settledReadOf, settledWriteOf, settledWritevOf, type SettledTransferFn, type SettledVectorTransferFn } from '../common/settled-transfer.js';
 import type { FileAccess } from './access.js';
 
@@ -24,23 +25,24 @@ export const WRITE_ZERO_PROGRESS_MAX = 16;
  */
 export function readFully(io: Io, fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
   const lengthBytes = intrinsicByteLength(target);
-  if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return readFullyFrom(io, fd, target, fileOffsetBytes, 0);
+  if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return readFullyFrom(io, fd, target, lengthBytes, fileOffsetBytes, 0);
   return io.read(fd, target, fileOffsetBytes).then((n) => afterFirstRead(io, fd, target, fileOffsetBytes, lengthBytes, n));
 }
 
 /** A first read's count `n`: all of it (or the end of the file) as it is, the rest read in more calls. */
 function afterFirstRead(io: Io, fd: number, target: Uint8Array, fileOffsetBytes: number, lengthBytes: number, n: number): Promise<number> | number {
   checkTransferCount('read', n, lengthBytes);
-  return n === lengthBytes || n === 0 ? n : readFullyFrom(io, fd, target, fileOffsetBytes, n);
+  return n === lengthBytes || n === 0 ? n : readFullyFrom(io, fd, target, lengthBytes, fileOffsetBytes, n);
 }
 
 /**
  * {@link readFully} from `doneBytes` on. Each iteration either advances by at least one byte or
  * stops (a read of 0 is end of file), so the loop is bounded by the length.
  */
-async function readFullyFrom(io: Io, fd: number, target: Uint8Array, fileOffsetBytes: number, doneBytes: number): Promise<number> {
-  const lengthBytes = intrinsicByteLength(target);
+async function readFullyFrom(io: Io, fd: number, target: Uint8Array, lengthBytes: number, fileOffsetBytes: number, doneBytes: number): Promise<number> {
   while (doneBytes < lengthBytes) {
+    // After an await the caller may have detached `target`: its length is the one taken at the call.
+    checkTargetInPlace('blob.readInto', target, lengthBytes);
     const stepBytes = Math.min(lengthBytes - doneBytes, IO_BYTES_MAX);
     const n = await io.read(fd, plainView(target, doneBytes, stepBytes), fileOffsetBytes + doneBytes);
     if (n === 0) break;
@@ -67,7 +69,7 @@ export function checkTransferCount(operation: string, countBytes: number, askedB
  * `firstBytes`: the count of a first write of the same chunks the caller already made (short: the
  * rest is written here, and a first write of 0 counts towards that bound).
  */
-export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array[], fileOffsetBytes: number, firstBytes?: number): Promise<void> {
+export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number, firstBytes?: number): Promise<void> {
   // Bytes written that the cursor (chunkIndex, chunkOffsetBytes) has not yet stepped over.
   let advanceBytes = firstBytes ?? 0;
   let positionBytes = fileOffsetBytes + advanceBytes;
@@ -75,10 +77,11 @@ export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array
   // One buffer the Io takes whole (every small write): one call without the grouping below, which
   // only runs if the write comes back short.
   const only = chunks.length === 1 && firstBytes === undefined ? chunks[0]! : undefined;
-  if (only !== undefined && only.byteLength > 0 && only.byteLength <= IO_BYTES_MAX) {
+  if (only !== undefined && totalBytes > 0 && totalBytes <= IO_BYTES_MAX) {
+    checkChunksInPlace('blob.writeAt', chunks, totalBytes);
     const n = await io.write(fd, only, fileOffsetBytes);
-    checkTransferCount('write', n, only.byteLength);
-    if (n === only.byteLength) return;
+    checkTransferCount('write', n, totalBytes);
+    if (n === totalBytes) return;
     advanceBytes = n;
     positionBytes += n;
     zeroProgressCount = n === 0 ? 1 : 0;
@@ -87,6 +90,12 @@ export async function writeFully(io: Io, fd: number, chunks: readonly Uint8Array
   let chunkOffsetBytes = 0;
   const group: Uint8Array[] = [];
   for (;;) {
+    // Done: a buffer detached after the last call took its bytes changes nothing.
+    if (positionBytes - fileOffsetBytes === totalBytes) return;
+    // Then, before the cursor reads any length (every pass but the first follows an await, and
+    // so may the first): a chunk detached meanwhile would be stepped over as empty and the write
+    // resolve without its bytes.
+    checkChunksInPlace('blob.writeAt', chunks, totalBytes);
     // Step over what was written, and over empty and finished chunks.
     while (chunkIndex < chunks.length) {
       const availableBytes = chunks[chunkIndex]!.byteLength - chunkOffsetBytes;
@@ -146,15 +155,15 @@ export class BufferedAccess implements FileAccess {
 
   readRangeSettled(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> | number {
     const lengthBytes = intrinsicByteLength(target);
-    if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return readFullyFrom(this.io, fd, target, fileOffsetBytes, 0);
+    if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return readFullyFrom(this.io, fd, target, lengthBytes, fileOffsetBytes, 0);
     // Checked: the blob checked `target` and the offset in this same call (see FileAccess).
     const outcome = this.readSettled(fd, target, fileOffsetBytes, lengthBytes);
     if (typeof outcome === 'number') return afterFirstRead(this.io, fd, target, fileOffsetBytes, lengthBytes, outcome);
     return outcome.then((n) => afterFirstRead(this.io, fd, target, fileOffsetBytes, lengthBytes, n));
   }
 
-  writeRange(fd: number, chunks: readonly Uint8Array[], _totalBytes: number, fileOffsetBytes: number): Promise<void> {
-    return writeFully(this.io, fd, chunks, fileOffsetBytes);
+  writeRange(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> {
+    return writeFully(this.io, fd, chunks, totalBytes, fileOffsetBytes);
   }
 
   /**
@@ -164,13 +173,13 @@ export class BufferedAccess implements FileAccess {
    * short write, goes through writeFully.
    */
   writeRangeSettled(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> | undefined {
-    if (totalBytes === 0 || totalBytes > IO_BYTES_MAX || chunks.length > IOV_COUNT_MAX) return writeFully(this.io, fd, chunks, fileOffsetBytes);
+    if (totalBytes === 0 || totalBytes > IO_BYTES_MAX || chunks.length > IOV_COUNT_MAX) return writeFully(this.io, fd, chunks, totalBytes, fileOffsetBytes);
     // Checked calls (see FileAccess): the chunks are the blob's snapshot, taken in this same call.
     if (chunks.length === 1) return this.settleFirstWrite(fd, chunks, totalBytes, fileOffsetBytes, this.writeSettled(fd, chunks[0]!, fileOffsetBytes, totalBytes));
     const lengthsBytes = new Array<number>(chunks.length);
     for (let i = 0; i < chunks.length; i += 1) {
       const lengthBytes = intrinsicByteLength(chunks[i]!);
-      if (lengthBytes === 0) return writeFully(this.io, fd, chunks, fileOffsetBytes);
+      if (lengthBytes === 0) return writeFully(this.io, fd, chunks, totalBytes, fileOffsetBytes);
       lengthsBytes[i] = lengthBytes;
     }
     return this.settleFirstWrite(fd, chunks, totalBytes, fileOffsetBytes, this.writevSettled(fd, chunks, fileOffsetBytes, { views: chunks, lengthsBytes, totalBytes }));
@@ -185,7 +194,7 @@ export class BufferedAccess implements FileAccess {
   /** A first write's count `n`: all of it, or the rest written by {@link writeFully}. */
   private afterFirstWrite(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number, n: number): Promise<void> | undefined {
     checkTransferCount('write', n, totalBytes);
-    return n === totalBytes ? undefined : writeFully(this.io, fd, chunks, fileOffsetBytes, n);
+    return n === totalBytes ? undefined : writeFully(this.io, fd, chunks, totalBytes, fileOffsetBytes, n);
   }
 
   /**
@@ -198,9 +207,9 @@ export class BufferedAccess implements FileAccess {
       const writtenBytes = await this.io.writeDurable(fd, single, fileOffsetBytes, { dataOnly });
       checkTransferCount('write', writtenBytes, totalBytes);
       if (writtenBytes === totalBytes) return;
-      await writeFully(this.io, fd, [single.subarray(writtenBytes)], fileOffsetBytes + writtenBytes);
+      await writeFully(this.io, fd, chunks, totalBytes, fileOffsetBytes, writtenBytes);
     } else {
-      await writeFully(this.io, fd, chunks, fileOffsetBytes);
+      await writeFully(this.io, fd, chunks, totalBytes, fileOffsetBytes);
     }
     await this.io.fsync(fd, { dataOnly });
   }

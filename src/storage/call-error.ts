@@ -5,6 +5,7 @@
  * and the same `details` (the original stays as `cause`).
  */
 import { StorageError } from '../interfaces/errors.js';
+import { intrinsicBuffer, intrinsicByteLength, intrinsicByteOffset, isUint8Array } from '../interfaces/validate.js';
 
 const SHOWN_CHARS_MAX = 64;
 
@@ -14,9 +15,12 @@ function showArgument(value: unknown): string {
       const text = value.length > SHOWN_CHARS_MAX ? `${value.slice(0, SHOWN_CHARS_MAX)}…` : value;
       return `'${text}'`;
     }
-    if (value instanceof Uint8Array) {
-      const hex = Buffer.from(value.buffer, value.byteOffset, Math.min(value.byteLength, SHOWN_CHARS_MAX / 2)).toString('hex');
-      return `0x${hex}${value.byteLength > SHOWN_CHARS_MAX / 2 ? '…' : ''}`;
+    // The engine's tag and getters: the call is described before its arguments are checked, and
+    // describing must not run a subclass's getters (one could change the name being opened).
+    if (isUint8Array(value)) {
+      const lengthBytes = intrinsicByteLength(value);
+      const hex = Buffer.from(intrinsicBuffer(value), intrinsicByteOffset(value), Math.min(lengthBytes, SHOWN_CHARS_MAX / 2)).toString('hex');
+      return `0x${hex}${lengthBytes > SHOWN_CHARS_MAX / 2 ? '…' : ''}`;
     }
   } catch {
     // A hostile argument (detached, Proxy): the call is still named, the argument is not shown.

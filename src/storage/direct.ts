@@ -31,6 +31,7 @@ import { copyInto, intrinsicByteLength } from '../interfaces/validate.js';
 import type { FileAccess } from './access.js';
 import { POOLED_BOUNCE_BYTES, type BouncePool } from './bounce-pool.js';
 import { checkTransferCount } from './buffered.js';
+import { checkChunksInPlace, checkTargetInPlace } from './in-place.js';
 import type { KeyedRwLock } from './rw-lock.js';
 
 /** Largest bounce buffer of one direct transfer; bigger ranges are moved in pieces of this size. */
@@ -150,7 +151,7 @@ export class DirectAccess implements FileAccess {
 
   private afterReadInPlace(fd: number, target: Uint8Array, fileOffsetBytes: number, lengthBytes: number, readBytes: number): Promise<number> | number {
     checkTransferCount('read', readBytes, lengthBytes);
-    return readBytes === lengthBytes ? readBytes : this.readRangePieces(fd, target, fileOffsetBytes);
+    return readBytes === lengthBytes ? readBytes : this.readRangePieces(fd, target, lengthBytes, fileOffsetBytes);
   }
 
   async readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
@@ -168,6 +169,7 @@ export class DirectAccess implements FileAccess {
         const n = await this.io.read(fd, view, alignedStartBytes);
         checkTransferCount('read', n, alignedLengthBytes);
         if (n === alignedLengthBytes) {
+          checkTargetInPlace('blob.readInto', target, lengthBytes);
           copyInto(target, view.subarray(fileOffsetBytes - alignedStartBytes, endBytes - alignedStartBytes));
           return lengthBytes;
         }
@@ -175,13 +177,16 @@ export class DirectAccess implements FileAccess {
         this.bounces.give(pooled);
       }
     }
-    return this.readRangePieces(fd, target, fileOffsetBytes);
+    return this.readRangePieces(fd, target, lengthBytes, fileOffsetBytes);
   }
 
-  /** {@link readRange} in pieces of at most {@link DIRECT_CHUNK_BYTES}, retrying short reads. */
-  private async readRangePieces(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> {
+  /**
+   * {@link readRange} in pieces of at most {@link DIRECT_CHUNK_BYTES}, retrying short reads.
+   * `lengthBytes`: the target's length at the call (it may have been detached since).
+   */
+  private async readRangePieces(fd: number, target: Uint8Array, lengthBytes: number, fileOffsetBytes: number): Promise<number> {
     const a = this.alignmentBytes;
-    const endBytes = fileOffsetBytes + intrinsicByteLength(target);
+    const endBytes = fileOffsetBytes + lengthBytes;
     let positionBytes = fileOffsetBytes;
     let bounce: Uint8Array | undefined;
     // Bounded: each piece advances by at least one byte (or stops at end of file).
@@ -194,6 +199,7 @@ export class DirectAccess implements FileAccess {
       const validBytes = await this.readAligned(fd, view, alignedStartBytes);
       const usableEndBytes = Math.min(pieceEndBytes, alignedStartBytes + validBytes);
       if (usableEndBytes <= positionBytes) break;
+      checkTargetInPlace('blob.readInto', target, lengthBytes);
       copyInto(target, view.subarray(positionBytes - alignedStartBytes, usableEndBytes - alignedStartBytes), positionBytes - fileOffsetBytes);
       positionBytes = usableEndBytes;
       if (usableEndBytes < pieceEndBytes) break;
@@ -205,8 +211,9 @@ export class DirectAccess implements FileAccess {
    * A whole-sector write of the caller's aligned memory as it is: one Io write settled through one
    * `then` (no async frame; a short write, rare, continues in {@link writeAligned}).
    */
-  private writeInPlace(fd: number, data: Uint8Array, alignedOffsetBytes: number): Promise<void> {
-    const lengthBytes = data.byteLength;
+  private writeInPlace(fd: number, data: Uint8Array, lengthBytes: number, alignedOffsetBytes: number): Promise<void> {
+    // Reached after the lock's await: the caller may have detached `data` meanwhile.
+    checkChunksInPlace('blob.writeAt', [data], lengthBytes);
     const after = (n: number): Promise<void> | undefined => {
       checkTransferCount('write', n, lengthBytes);
       return n === lengthBytes ? undefined : this.writeAligned(fd, data, alignedOffsetBytes);
@@ -217,10 +224,11 @@ export class DirectAccess implements FileAccess {
   }
 
   /** One small whole-sector write through a pooled bounce buffer (no stat, nothing to read back). */
-  private async writeWholeSectors(fd: number, data: Uint8Array, alignedOffsetBytes: number): Promise<void> {
-    const pooled = this.bounces.take(data.byteLength);
+  private async writeWholeSectors(fd: number, data: Uint8Array, lengthBytes: number, alignedOffsetBytes: number): Promise<void> {
+    checkChunksInPlace('blob.writeAt', [data], lengthBytes);
+    const pooled = this.bounces.take(lengthBytes);
     try {
-      const bounce = pooled.subarray(0, data.byteLength);
+      const bounce = pooled.subarray(0, lengthBytes);
       bounce.set(data);
       const n = await this.io.write(fd, bounce, alignedOffsetBytes);
       checkTransferCount('write', n, bounce.byteLength);
@@ -246,10 +254,10 @@ export class DirectAccess implements FileAccess {
       const data = chunks[0] as Uint8Array;
       // The caller's own aligned memory (from an allocAligned) goes to the Io as it is: no bounce.
       if (totalBytes <= IO_BYTES_MAX && isAlignedView(data, a)) {
-        return this.fileLocks.run(this.fileLockKey, false, 'blob.writeAt', () => this.writeInPlace(fd, data, fileOffsetBytes));
+        return this.fileLocks.run(this.fileLockKey, false, 'blob.writeAt', () => this.writeInPlace(fd, data, totalBytes, fileOffsetBytes));
       }
       if (totalBytes <= POOLED_BOUNCE_BYTES) {
-        return this.fileLocks.run(this.fileLockKey, false, 'blob.writeAt', () => this.writeWholeSectors(fd, data, fileOffsetBytes));
+        return this.fileLocks.run(this.fileLockKey, false, 'blob.writeAt', () => this.writeWholeSectors(fd, data, totalBytes, fileOffsetBytes));
       }
     }
     return this.fileLocks.run(this.fileLockKey, !wholeSectors, 'blob.writeAt', async () => {
@@ -272,6 +280,8 @@ export class DirectAccess implements FileAccess {
         if (pieceEndBytes < alignedEndBytes && lastSectorBytes < fileBytes && (lastSectorBytes > alignedStartBytes || positionBytes === alignedStartBytes)) {
           await this.readAligned(fd, bounce.subarray(lastSectorBytes - alignedStartBytes), lastSectorBytes);
         }
+        // After the stat, the reads back and earlier pieces: a chunk detached meanwhile would copy nothing.
+        checkChunksInPlace('blob.writeAt', chunks, totalBytes);
         copyFromChunks(chunks, positionBytes - fileOffsetBytes, bounce.subarray(positionBytes - alignedStartBytes), pieceEndBytes - positionBytes);
         try {
           await this.writeAligned(fd, bounce, alignedStartBytes);

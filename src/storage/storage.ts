@@ -40,11 +40,12 @@
  */
 import { StorageError } from '../interfaces/errors.js';
 import { describeCall, inCall } from './call-error.js';
-import type { Io } from '../interfaces/io.js';
+import type { Io, IoFeatures } from '../interfaces/io.js';
 import { BLOB_HEADER_BYTES, BLOB_SIZE_MAX_BYTES } from '../interfaces/limits.js';
 import type { BlobName, BlobOpenOptions, OpenedBlob, Storage } from '../interfaces/storage.js';
 import {
-  blobFileName, blobNameFromFileName, checkBuffer, checkOptionalBoolean, snapshotOptions, checkPartitionName, checkVersions,
+  blobFileName, blobNameFromFileName, checkBuffer, checkOptionalBoolean, snapshotOptions, checkPartitionName, checkVersions, intrinsicByteLength,
+  readCallerValue, readIoMethods,
 } from '../interfaces/validate.js';
 import type { FileAccess } from './access.js';
 import { StorageBlob } from './blob.js';
@@ -84,23 +85,32 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);
 }
 
+/** The Io methods Storage calls (a shape check at createStorage: see readIoMethods). */
+const STORAGE_IO_METHODS = [
+  'open', 'close', 'read', 'write', 'writev', 'writeDurable', 'fsync', 'truncate', 'stat', 'unlink', 'rename', 'mkdir', 'readdir', 'rmdir', 'allocAligned',
+] as const;
+
 /**
  * Builds a {@link Storage} over `io`. Nothing is touched on disk until the first call. Throws
  * (synchronously: it returns no promise) `ERR_UNSUPPORTED` when `options.direct` is set and the Io
  * has no direct I/O, or its alignment does not divide the header size; `ERR_INVALID_ARGUMENT` for
- * malformed options.
+ * malformed options, and for an `io` that is not an object with the Io's methods (a getter or
+ * Proxy trap of it that throws included).
  */
+
 export function createStorage(io: Io, options?: StorageOptions): Storage {
-  if (typeof io !== 'object' || io === null) {
-    throw new StorageError('ERR_INVALID_ARGUMENT', 'createStorage: io must be an Io', { operation: 'createStorage', argument: 'io' });
-  }
+  readIoMethods('createStorage', io, STORAGE_IO_METHODS);
   const direct = checkOptionalBoolean('createStorage', 'direct', snapshotOptions('createStorage', options, ['direct'], 'options', true)?.direct);
   if (direct === true) {
-    const alignmentBytes = io.features.directAlignmentBytes;
-    if (!io.features.direct) {
-      throw new StorageError('ERR_UNSUPPORTED', 'this Io has no direct I/O', { operation: 'createStorage', backend: io.features.backend });
+    const features = readCallerValue('createStorage', () => io.features, 'io', "io's features");
+    if (typeof features !== 'object' || features === null) {
+      throw new StorageError('ERR_INVALID_ARGUMENT', 'createStorage: io.features must be an object', { operation: 'createStorage', argument: 'io', member: 'features' });
     }
-    if (!Number.isInteger(alignmentBytes) || alignmentBytes <= 0 || BLOB_HEADER_BYTES % alignmentBytes !== 0) {
+    const { direct: hasDirect, directAlignmentBytes: alignmentBytes, backend } = readCallerValue('createStorage', () => ({ ...features }), 'io', "io's features") as Partial<IoFeatures>;
+    if (hasDirect !== true) {
+      throw new StorageError('ERR_UNSUPPORTED', 'this Io has no direct I/O', { operation: 'createStorage', backend });
+    }
+    if (typeof alignmentBytes !== 'number' || !Number.isInteger(alignmentBytes) || alignmentBytes <= 0 || BLOB_HEADER_BYTES % alignmentBytes !== 0) {
       throw new StorageError('ERR_UNSUPPORTED', 'direct alignment does not divide the blob header size', {
         operation: 'createStorage', alignmentBytes, headerBytes: BLOB_HEADER_BYTES,
       });
@@ -169,12 +179,23 @@ class IoStorage implements Storage {
         operation, limit: STORAGE_OPERATIONS_IN_FLIGHT_MAX,
       }));
     }
-    const promise = body().catch((err: unknown) => {
+    // Counted before `body` runs: its first synchronous steps read the caller's arguments, and a
+    // getter there may call close(), which must then wait for this call (and close what it opens).
+    let finished!: () => void;
+    const counted = new Promise<void>((resolve) => { finished = resolve; });
+    this.inFlight.add(counted);
+    let started: Promise<T>;
+    try {
+      started = body();
+    } catch (err) {
+      started = Promise.reject(err);
+    }
+    const promise = started.catch((err: unknown) => {
       throw inCall(err, operation, call);
     });
-    this.inFlight.add(promise);
     const forget = (): void => {
-      this.inFlight.delete(promise);
+      this.inFlight.delete(counted);
+      finished();
     };
     promise.then(forget, forget);
     return promise;
@@ -423,6 +444,9 @@ class IoStorage implements Storage {
       const fileName = blobFileName(operation, name);
       // The snapshot, not `data`: its getters are the engine's (a subclass may lie about byteLength).
       const view = checkBuffer(operation, data, BLOB_SIZE_MAX_BYTES);
+      // Its length now: the write comes after awaits, and a buffer detached meanwhile must fail the
+      // call (ERR_DETACHED_BUFFER, the old content kept), not replace the blob with an empty one.
+      const dataBytes = intrinsicByteLength(view);
       const [, versionMax] = checkVersions(operation, snapshotOptions(operation, options, BLOB_OPEN_OPTION_NAMES, 'options', true)?.versions);
       const path = `${partition}/${fileName}`;
       const tempPath = `${path}${ATOMIC_TEMP_SUFFIX}`;
@@ -436,7 +460,7 @@ class IoStorage implements Storage {
         try {
           try {
             const header = encodeHeader(versionMax, this.headerBuffer());
-            await access.writeRange(fd, [header, view], BLOB_HEADER_BYTES + view.byteLength, 0);
+            await access.writeRange(fd, [header, view], BLOB_HEADER_BYTES + dataBytes, 0);
             await this.io.fsync(fd);
           } finally {
             await this.io.close(fd).catch(() => undefined);

@@ -17,7 +17,7 @@ import type { Io } from '../../src/interfaces/io.js';
 import {
   BLOB_HEADER_BYTES, BLOB_NAME_BYTES_MAX, BLOB_SIZE_MAX_BYTES, BLOB_WRITE_BUFFERS_MAX, IOV_COUNT_MAX, PARTITION_NAME_LENGTH_MAX,
 } from '../../src/interfaces/limits.js';
-import type { Blob, Storage } from '../../src/interfaces/storage.js';
+import type { Blob, BlobOpenOptions, Storage } from '../../src/interfaces/storage.js';
 import { createStorage, type StorageOptions } from '../../src/storage/index.js';
 import { conformanceRunner, type BackendFactory, type BackendInstance, type ConformanceSupports, type TestRunnerFunctions } from './harness.js';
 import { defineStorageModelTest } from './storage-model.js';
@@ -1315,6 +1315,116 @@ export function defineStorageConformance(
         await many.writeAt(0, ones);
         expect(many.sizeBytes).to.equal(BLOB_WRITE_BUFFERS_MAX);
         await expectContent(many, 0, Uint8Array.from(ones, (one) => one[0] as number));
+      });
+
+      it('a buffer detached or shrunk after the call never lets a write resolve without its bytes, nor a read fail with a raw error', async () => {
+        // Both ways a caller takes memory away: transfer (detach) and shrinking a resizable buffer.
+        const makers: ReadonlyArray<readonly [string, (n: number, seed: number) => { view: Uint8Array; takeAway: () => void }]> = [
+          ['detached', (n, seed) => {
+            const view = patternBytes(n, seed);
+            return { view, takeAway: () => { structuredClone(view.buffer, { transfer: [view.buffer as ArrayBuffer] }); } };
+          }],
+          ['shrunk', (n, seed) => {
+            // A resizable ArrayBuffer (ES2024; Node 20 has it, the TypeScript lib here does not).
+            const Resizable = ArrayBuffer as unknown as new (lengthBytes: number, options: { maxByteLength: number }) => ArrayBuffer & { resize(lengthBytes: number): void };
+            const backing = new Resizable(n, { maxByteLength: n + 4096 });
+            const view = new Uint8Array(backing, 0, n);
+            view.set(patternBytes(n, seed));
+            return { view, takeAway: () => { backing.resize(0); } };
+          }],
+        ];
+        const oldBytes = patternBytes(10000, 1);
+        for (const [how, make] of makers) {
+          // writeAtomic writes after awaits: it must fail and keep the old content.
+          await storage().writeAtomic('gone', `atomic-${how}`, oldBytes);
+          const atomic = make(5000, 2);
+          const pending = storage().writeAtomic('gone', `atomic-${how}`, atomic.view);
+          atomic.takeAway();
+          await expectCode(pending, 'ERR_DETACHED_BUFFER');
+          const reopened = await storage().open('gone', `atomic-${how}`);
+          expect(reopened.sizeBytes, `writeAtomic, ${how}`).to.equal(oldBytes.byteLength);
+          await expectContent(reopened.blob, 0, oldBytes);
+          // Blob writes: all their bytes, or ERR_DETACHED_BUFFER with sizeBytes unchanged.
+          const cases: ReadonlyArray<readonly [string, number, (view: Uint8Array) => Uint8Array | Uint8Array[]]> = [
+            ['one buffer inside', 3, (view) => view],
+            ['one buffer extending', 9000, (view) => view],
+            ['two buffers', 100, (view) => [view.subarray(0, 10), view.subarray(10)]],
+            [`${IOV_COUNT_MAX + 2} buffers`, 50, (view) => Array.from({ length: IOV_COUNT_MAX + 2 }, (_, i) => view.subarray(i, i + 1))],
+          ];
+          for (const method of ['writeAt', 'writeAtDurable'] as const) {
+            for (const [label, offsetBytes, shape] of cases) {
+              const blob = await openBlob('gone', `${method}-${how}-${label.replace(/ /g, '-')}`);
+              await blob.writeAt(0, oldBytes);
+              const taken = make(IOV_COUNT_MAX + 2, 3);
+              const expected = patternBytes(IOV_COUNT_MAX + 2, 3);
+              const outcome = blob[method](offsetBytes, shape(taken.view));
+              taken.takeAway();
+              const where = `${method}, ${label}, ${how}`;
+              try {
+                await outcome;
+              } catch (err) {
+                expect(err, where).to.be.instanceOf(StorageError).with.property('code', 'ERR_DETACHED_BUFFER');
+                expect(blob.sizeBytes, `${where}: size after the rejection`).to.equal(oldBytes.byteLength);
+                continue;
+              }
+              expect(blob.sizeBytes, `${where}: size`).to.equal(Math.max(oldBytes.byteLength, offsetBytes + expected.byteLength));
+              await expectContent(blob, offsetBytes, expected);
+            }
+          }
+          // readInto: the bytes, or ERR_DETACHED_BUFFER.
+          const source = await openBlob('gone', `read-${how}`);
+          await source.writeAt(0, oldBytes);
+          for (const [offsetBytes, lengthBytes] of [[0, 4096], [3, 100], [5000, 5000]] as const) {
+            const target = make(lengthBytes, 4);
+            const outcome = source.readInto(target.view, offsetBytes);
+            target.takeAway();
+            try {
+              await outcome;
+            } catch (err) {
+              expect(err, `readInto(${offsetBytes}, ${lengthBytes}), ${how}`).to.be.instanceOf(StorageError).with.property('code', 'ERR_DETACHED_BUFFER');
+            }
+          }
+        }
+      });
+
+      it('createStorage refuses an io without the Io methods, or whose getters or traps throw, with ERR_INVALID_ARGUMENT thrown at once', () => {
+        const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+        revoke();
+        const lacking = new Proxy(io(), { get: (t, k) => (k === 'writeDurable' ? undefined : Reflect.get(t, k)) });
+        const trapping = new Proxy(io(), { get: (t, k) => { if (k === 'rename') throw new Error('trap'); return Reflect.get(t, k); } });
+        for (const [label, value] of [['null', null], ['{}', {}], ['a string', 'io'], ['a revoked Proxy', revoked], ['an Io without writeDurable', lacking], ['an Io whose rename getter throws', trapping]] as const) {
+          for (const options of [undefined, { direct: true }]) {
+            expect(() => createStorage(value as unknown as Io, options), label).to.throw(StorageError).with.property('code', 'ERR_INVALID_ARGUMENT');
+          }
+        }
+      });
+
+      it('an open whose options getter closes the storage is waited for by that close, and its blob is closed with the rest', async () => {
+        let closing: Promise<void> | undefined;
+        const opened = storage().open('partition', 'reentrant', { get versions() { closing = storage().close(); return [0, 0] as const; } } as unknown as BlobOpenOptions);
+        let openSettled = false;
+        void opened.then(() => { openSettled = true; }, () => { openSettled = true; });
+        await closing;
+        expect(openSettled, 'close resolved before the open it was called from settled').to.equal(true);
+        const { blob } = await opened;
+        await expectAsyncCode(() => blob.writeAt(0, bytes('x')), 'ERR_CLOSED');
+        await expectAsyncCode(() => storage().open('partition', 'other'), 'ERR_CLOSED');
+      });
+
+      it("a blob name given as a Uint8Array subclass is described and used by its real bytes: its getters never run", async () => {
+        let getterCalls = 0;
+        class Shifty extends Uint8Array {
+          override get byteLength(): number { getterCalls += 1; this[0] = 0x7a; return super.byteLength; }
+          override get buffer(): ArrayBuffer { getterCalls += 1; this[0] = 0x7a; return super.buffer as ArrayBuffer; }
+          override get byteOffset(): number { getterCalls += 1; this[0] = 0x7a; return super.byteOffset; }
+        }
+        const name = Shifty.from([0x62]) as Shifty;
+        await storage().open('partition', name);
+        await storage().writeAtomic('partition', name, bytes('v'));
+        await storage().remove('partition', name);
+        await storage().open('partition', name);
+        expect(getterCalls).to.equal(0);
+        expect(await storage().scan('partition')).to.deep.equal(['b']);
       });
 
       it('createStorage rejects malformed options, and direct mode where the Io has none', () => {
