@@ -24,7 +24,7 @@
  * reservation fails, nothing in the allocator changed.
  */
 import { StorageError } from '../interfaces/errors.js';
-import { checkUnsigned, snapshotOptions } from '../interfaces/validate.js';
+import { checkLength, checkUnsigned, snapshotOptions } from '../interfaces/validate.js';
 import { FILE_SIZE_MAX_BYTES } from '../interfaces/limits.js';
 import { SizeIndex } from './size-index.js';
 
@@ -142,9 +142,13 @@ export class ScratchAllocator {
     return Math.max(largest, this.capacity - this.end);
   }
 
-  /** The padded length a request of `lengthBytes` occupies. */
+  /**
+   * The padded length a request of `lengthBytes` occupies (0 for 0). Throws `ERR_INVALID_ARGUMENT`
+   * unless `lengthBytes` is a non-negative integer, `ERR_LIMIT_EXCEEDED` past the file size limit.
+   */
   paddedLength(lengthBytes: number): number {
-    return alignUp(lengthBytes, this.alignmentBytes);
+    // Checked like a request: alignUp's arithmetic would turn a string, NaN or -1 into a length.
+    return alignUp(checkLength('scratch.paddedLength', lengthBytes, FILE_SIZE_MAX_BYTES), this.alignmentBytes);
   }
 
   /**

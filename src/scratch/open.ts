@@ -11,7 +11,8 @@ import type { Io } from '../interfaces/io.js';
 import { checkOptionalBoolean, snapshotOptions, normalizePath } from '../interfaces/validate.js';
 import { ScratchAllocator } from './allocator.js';
 import { ScratchRegion } from './region.js';
-import { SCRATCH_DIRECTORY_DEFAULT, createAnonymousFile, ensureDirectory, sweepScratch } from './scratch-file.js';
+import { SCRATCH_DIRECTORY_DEFAULT, createAnonymousFile, ensureDirectory, sweepDirectory } from './scratch-file.js';
+import { checkScratchIo, OPEN_METHODS } from './scratch-io.js';
 
 /** Slot granularity of buffered regions: one 512-byte sector, so a bad sector harms one slot only. */
 export const SCRATCH_BUFFERED_ALIGNMENT_BYTES = 512;
@@ -77,12 +78,15 @@ function positiveInteger(value: unknown, argument: string, fallback: number): nu
  * values of any length in slots, `read` returns them, and `free` gives their space back. Resolves
  * once the file exists, is preallocated, and (when anonymous) has no name left.
  *
- * Errors: `ERR_INVALID_ARGUMENT` for malformed options (unknown keys included),
+ * Errors: `ERR_INVALID_ARGUMENT` for malformed options (unknown keys included), and for an `io`
+ * that is not an object with the Io's `features`, `clock` and the methods a region uses, or whose
+ * members throw when read (each is read once, at the call),
  * `ERR_LIMIT_EXCEEDED` past the file size limit, `ERR_UNSUPPORTED` for `direct: true` on an Io
  * without direct I/O, `ENOSPC` when the disk cannot hold `capacityBytes`, and the Io's errors from
  * creating the file or directory (`ENOENT` for a missing parent of `path`, `ERR_PATH_ESCAPE`...).
  */
-export async function openScratch(io: Io, callerOptions: ScratchOptions): Promise<ScratchRegion> {
+export async function openScratch(callerIo: Io, callerOptions: ScratchOptions): Promise<ScratchRegion> {
+  const io = checkScratchIo('scratch.open', callerIo, OPEN_METHODS, true);
   const options = snapshotOptions('scratch.open', callerOptions, OPTION_NAMES);
   const directRequested = checkOptionalBoolean('scratch.open', 'direct', options.direct);
   const checksums = checkOptionalBoolean('scratch.open', 'checksums', options.checksums) ?? true;
@@ -131,19 +135,19 @@ export async function openScratch(io: Io, callerOptions: ScratchOptions): Promis
   const tmpfile = io.features.tmpfile;
   const create = async (withDirect: boolean): Promise<number> => {
     if (path !== undefined) return io.open(path, { read: true, write: true, create: true, truncate: true, direct: withDirect });
-    if (!tmpfile) return createAnonymousFile(io, directory, withDirect, false);
+    if (!tmpfile) return createAnonymousFile(io, callerIo, directory, withDirect, false);
     try {
-      return await createAnonymousFile(io, directory, withDirect, true);
+      return await createAnonymousFile(io, callerIo, directory, withDirect, true);
     } catch (err) {
       // O_TMPFILE is refused by some file systems (EOPNOTSUPP, or EISDIR on old kernels).
       if (!isCode(err, 'EOPNOTSUPP', 'EISDIR', 'ERR_UNSUPPORTED')) throw err;
-      return createAnonymousFile(io, directory, withDirect, false);
+      return createAnonymousFile(io, callerIo, directory, withDirect, false);
     }
   };
 
   if (path === undefined) {
     await ensureDirectory(io, directory);
-    await sweepScratch(io, { directory });
+    await sweepDirectory(io, directory);
   }
   // Linux checks O_DIRECT support after O_CREAT made the file, so a refused open can leave a new
   // file behind at `path`: remove it then, unless it was there before.

@@ -9,9 +9,11 @@
  * Memory safety: every write is copied, before `write` returns its promise, into a bounce buffer
  * from a bounded pool filled by `io.allocAligned`, so the caller may reuse its buffer at once and
  * behaves the same on every backend. With direct I/O the bounce buffer covers the slot's whole
- * padded extent (padding zeroed) and reads go through one too, then are copied out. A bounce
- * buffer returns to the pool only after its operation settled; one whose operation was abandoned
- * (`ERR_CLOSED`, `ERR_CRASHED`) is dropped, since the kernel may still hold it. Extents are padded
+ * padded extent (padding zeroed) and reads go through one too, then are copied out; so does a
+ * checked `readInto`, whose checksum must run over bytes the caller cannot detach, shrink or
+ * write. A bounce buffer returns to the pool only after its operation settled; one whose operation
+ * was abandoned (`ERR_CLOSED`, `ERR_CRASHED`) is dropped, since the kernel may still hold it. A
+ * caller's buffer is touched only through the intrinsic helpers of `validate.ts`. Extents are padded
  * to the alignment, so a padded write never touches another slot. An extent is given back to the
  * allocator only when no read of it is in flight, so a freed slot cannot be overwritten under a
  * read that started before the free.
@@ -28,11 +30,11 @@
  */
 import { crc32c } from '@node-rs/crc32';
 import { StorageError } from '../interfaces/errors.js';
-import type { Io } from '../interfaces/io.js';
-import { checkBuffer } from '../interfaces/validate.js';
+import { checkBuffer, copyInto, detachedInFlight, intrinsicByteLength, isSnapshotUsable, plainView } from '../interfaces/validate.js';
 import { IO_BYTES_MAX } from '../interfaces/limits.js';
 import type { ScratchAllocator } from './allocator.js';
 import { BouncePool } from './bounce-pool.js';
+import type { ScratchIo } from './scratch-io.js';
 import { readFully, writeFully } from './transfer.js';
 
 /** A slot's bookkeeping. `extentOffsetBytes` is -1 for an empty slot (no bytes on disk). */
@@ -67,7 +69,7 @@ export interface ScratchStats {
 
 /** Construction parameters of {@link ScratchRegion}; built by `openScratch`. */
 export interface ScratchRegionInit {
-  readonly io: Io;
+  readonly io: ScratchIo;
   readonly fd: number;
   readonly allocator: ScratchAllocator;
   readonly direct: boolean;
@@ -96,6 +98,12 @@ function uninitialized(lengthBytes: number): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, lengthBytes);
 }
 
+/**
+ * `readSlot`'s target for `read`, which allocates the result itself. Not `undefined`: that is a
+ * caller's bad buffer for `readInto`.
+ */
+const NO_BUFFER: unique symbol = Symbol('scratch.read: no buffer');
+
 /** True when an error means the Io gave up on the operation, which may still own its buffer. */
 function abandoned(err: unknown): boolean {
   return err instanceof StorageError && (err.code === 'ERR_CLOSED' || err.code === 'ERR_CRASHED');
@@ -113,7 +121,7 @@ export class ScratchRegion {
   /** Most region operations in flight at once; one more fails with `ERR_LIMIT_EXCEEDED`. */
   readonly operationsInFlightMax: number;
 
-  private readonly io: Io;
+  private readonly io: ScratchIo;
   private readonly fd: number;
   private readonly allocator: ScratchAllocator;
   private readonly checksums: boolean;
@@ -217,14 +225,18 @@ export class ScratchRegion {
    * fails or the bytes do not match their checksum; `ERR_CLOSED` after {@link close}.
    */
   read(slot: number): Promise<Uint8Array> {
-    return this.track('scratch.read', () => this.readSlot('scratch.read', slot, undefined));
+    return this.track('scratch.read', () => this.readSlot('scratch.read', slot, NO_BUFFER));
   }
 
   /**
    * Like {@link read}, but into the start of `buffer` (no allocation): resolves with
    * `buffer.subarray(0, length)`. The buffer must not be touched until the promise settles; after
-   * an error its contents are unspecified. `ERR_INVALID_ARGUMENT` when `buffer` is not a
-   * Uint8Array or is shorter than the slot (see {@link lengthOf}); other errors as {@link read}.
+   * an error its contents are unspecified. With checksums the bytes are verified before they are
+   * copied into `buffer`, so nothing done to it meanwhile is reported as corruption.
+   * `ERR_INVALID_ARGUMENT` when `buffer` is not a Uint8Array (`undefined` included) or is shorter
+   * than the slot (see {@link lengthOf}); `ERR_DETACHED_BUFFER` when it is detached, or shrunk
+   * below the slot's length, at the call or before the read settles (not counted in
+   * `stats.readErrors`: the device did not fail); other errors as {@link read}.
    */
   readInto(slot: number, buffer: Uint8Array): Promise<Uint8Array> {
     return this.track('scratch.readInto', () => this.readSlot('scratch.readInto', slot, buffer));
@@ -379,60 +391,92 @@ export class ScratchRegion {
     return result;
   }
 
-  private async readSlot(operation: string, slot: number, target: Uint8Array | undefined): Promise<Uint8Array> {
+  private async readSlot(operation: string, slot: number, target: unknown): Promise<Uint8Array> {
     const record = this.lookup(operation, slot);
+    const { lengthBytes } = record;
+    const into = target !== NO_BUFFER;
     let bytes: Uint8Array;
-    if (target !== undefined) {
-      // A snapshot of the caller's memory, not `target` itself (a subclass may lie about its length or methods).
+    if (into) {
+      // A snapshot of the caller's memory, not `target` itself (a subclass may lie about its length
+      // or methods); from here on it is touched through the intrinsic helpers only.
       const view = checkBuffer(operation, target, Number.MAX_SAFE_INTEGER);
-      if (view.byteLength < record.lengthBytes) {
+      const bufferBytes = intrinsicByteLength(view);
+      if (bufferBytes < lengthBytes) {
         throw new StorageError('ERR_INVALID_ARGUMENT', `${operation}: the buffer is shorter than the slot`, {
-          operation, argument: 'buffer', slot, lengthBytes: record.lengthBytes, bufferBytes: view.byteLength,
+          operation, argument: 'buffer', slot, lengthBytes, bufferBytes,
         });
       }
-      bytes = view.byteLength === record.lengthBytes ? view : view.subarray(0, record.lengthBytes);
+      bytes = bufferBytes === lengthBytes ? view : plainView(view, 0, lengthBytes);
     } else {
-      bytes = uninitialized(record.lengthBytes);
+      bytes = uninitialized(lengthBytes);
     }
-    if (record.lengthBytes === 0) {
+    if (lengthBytes === 0) {
       this.counters.reads += 1;
       return bytes;
     }
     record.readsInFlight += 1;
     try {
-      if (this.direct) {
-        // Direct reads land in a pooled aligned buffer covering the padded extent, then the value
-        // is copied out: cheaper than a fresh aligned allocation per read.
-        const buffer = this.bounce.acquire(record.paddedBytes);
-        let reusable = true;
-        try {
-          await readFully(this.io, this.fd, buffer.subarray(0, record.paddedBytes), record.extentOffsetBytes, this.alignmentBytes);
-          bytes.set(buffer.subarray(0, record.lengthBytes));
-        } catch (err) {
-          reusable = !abandoned(err);
-          this.counters.readErrors += 1;
-          throw err;
-        } finally {
-          if (reusable) this.bounce.release(buffer);
-        }
-      } else {
-        await readFully(this.io, this.fd, bytes, record.extentOffsetBytes, 1).catch((err: unknown) => {
-          this.counters.readErrors += 1;
-          throw err;
-        });
-      }
+      // Direct reads need an aligned buffer over the padded extent. A checked read into the caller's
+      // memory needs bytes only the region can touch: the caller may detach, shrink or write its
+      // buffer before the checksum runs (at once, even, when the Io answered at the call), and that
+      // must not pass for corruption. Both land in a bounce buffer and are copied out once verified
+      // (the copy costs a fraction of the checksum).
+      if (this.direct || (into && this.checksums)) await this.readThroughBounce(operation, slot, record, bytes, into);
+      else await this.readInPlace(operation, slot, record, bytes, into);
     } finally {
       record.readsInFlight -= 1;
       if (record.freed && record.readsInFlight === 0) this.releaseExtent(record);
     }
+    this.counters.reads += 1;
+    return bytes;
+  }
+
+  /** Reads the slot into a pooled bounce buffer, verifies it there, then copies it into `bytes`. */
+  private async readThroughBounce(operation: string, slot: number, record: SlotRecord, bytes: Uint8Array, into: boolean): Promise<void> {
+    const transferBytes = this.direct ? record.paddedBytes : record.lengthBytes;
+    const buffer = this.bounce.acquire(transferBytes);
+    let reusable = true;
+    try {
+      try {
+        await readFully(this.io, this.fd, buffer.subarray(0, transferBytes), record.extentOffsetBytes, this.direct ? this.alignmentBytes : 1);
+      } catch (err) {
+        reusable = !abandoned(err);
+        this.counters.readErrors += 1;
+        throw err;
+      }
+      const value = buffer.subarray(0, record.lengthBytes);
+      this.verify(operation, slot, record, value);
+      if (into && !isSnapshotUsable(bytes, record.lengthBytes)) throw detachedInFlight(operation, { slot });
+      copyInto(bytes, value);
+    } finally {
+      if (reusable) this.bounce.release(buffer);
+    }
+  }
+
+  /** Reads the slot straight into `bytes`: the region's own array, or the caller's when nothing is verified. */
+  private async readInPlace(operation: string, slot: number, record: SlotRecord, bytes: Uint8Array, into: boolean): Promise<void> {
+    try {
+      await readFully(this.io, this.fd, bytes, record.extentOffsetBytes, 1);
+    } catch (err) {
+      // The Io's ERR_DETACHED_BUFFER, or a retry over a range that is gone: the caller's buffer
+      // failed, not the device.
+      if (into && !isSnapshotUsable(bytes, record.lengthBytes)) throw detachedInFlight(operation, { slot });
+      this.counters.readErrors += 1;
+      throw err;
+    }
+    // The Io may have delivered at the call, before the caller detached or shrank the buffer.
+    if (into && !isSnapshotUsable(bytes, record.lengthBytes)) throw detachedInFlight(operation, { slot });
+    this.verify(operation, slot, record, bytes);
+  }
+
+  /** `EIO` (counted) when checksums are on and `bytes` do not match the slot's. */
+  private verify(operation: string, slot: number, record: SlotRecord, bytes: Uint8Array): void {
     if (this.checksums && crc32c(bytes) !== record.checksum) {
       this.counters.checksumMismatches += 1;
       throw new StorageError('EIO', `${operation}: the bytes read do not match their checksum`, {
         operation, slot, reason: 'checksum', offsetBytes: record.extentOffsetBytes, lengthBytes: record.lengthBytes,
       });
     }
-    this.counters.reads += 1;
-    return bytes;
   }
 
   private releaseExtent(record: SlotRecord): void {

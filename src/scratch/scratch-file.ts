@@ -15,6 +15,7 @@
 import { StorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
 import { snapshotOptions, normalizePath } from '../interfaces/validate.js';
+import { checkScratchIo, SWEEP_METHODS, type ScratchIo } from './scratch-io.js';
 
 /** Default scratch directory, relative to the Io root. */
 export const SCRATCH_DIRECTORY_DEFAULT = '.faultline-scratch';
@@ -32,16 +33,18 @@ const NAME_ATTEMPTS_MAX = 64;
 const DIRECTORY_DEPTH_MAX = 64;
 
 /** Names handed out per Io: per Io rather than per process, so a simulation's names (and so its
- * trace) do not depend on what else the process did before. */
-const nameCounters = new WeakMap<Io, number>();
+ * trace) do not depend on what else the process did before. Keyed by the caller's Io, not by its
+ * snapshot, which every open takes afresh. */
+const nameCounters = new WeakMap<object, number>();
 
 /**
  * A name unlikely to be in use. Deterministic under simulation (the Io's clock and a per-Io
  * counter, no `Math.random`); collisions with other processes are resolved by the exclusive create.
+ * `owner` is the Io the caller passed, `io` its snapshot.
  */
-export function nextScratchName(io: Io): string {
-  const counter = ((nameCounters.get(io) ?? 0) + 1) % Number.MAX_SAFE_INTEGER;
-  nameCounters.set(io, counter);
+export function nextScratchName(io: ScratchIo, owner: object): string {
+  const counter = ((nameCounters.get(owner) ?? 0) + 1) % Number.MAX_SAFE_INTEGER;
+  nameCounters.set(owner, counter);
   const stamp = Math.max(0, Math.floor(io.clock.now())).toString(36);
   return `scratch-${stamp}-${counter.toString(36)}.tmp`;
 }
@@ -51,7 +54,7 @@ function isCode(err: unknown, ...codes: string[]): boolean {
 }
 
 /** Creates `directory` and its missing parents; an existing directory is fine. */
-export async function ensureDirectory(io: Io, directory: string): Promise<void> {
+export async function ensureDirectory(io: ScratchIo, directory: string): Promise<void> {
   const normalized = normalizePath('scratch.open', directory);
   if (normalized === '.') return;
   const parts = normalized.split('/');
@@ -71,7 +74,7 @@ export async function ensureDirectory(io: Io, directory: string): Promise<void> 
 }
 
 /** Makes the entries of `directory` durable (best effort is not enough: errors are returned). */
-export async function syncDirectory(io: Io, directory: string): Promise<void> {
+export async function syncDirectory(io: ScratchIo, directory: string): Promise<void> {
   const fd = await io.open(directory, { directory: true });
   try {
     await io.fsync(fd);
@@ -91,11 +94,18 @@ export interface SweepScratchOptions {
  * `openScratch`, at most {@link SWEEP_ENTRIES_MAX} per call, then fsyncs the directory when it
  * removed anything. Resolves with the number of files removed; a missing directory is 0. Only
  * names matching {@link SCRATCH_FILE_PATTERN} are touched. `openScratch` runs it already; call it
- * yourself at startup to reclaim space without opening a region.
+ * yourself at startup to reclaim space without opening a region. `ERR_INVALID_ARGUMENT` when `io`
+ * is not an object with the Io methods a sweep uses (`readdir`, `unlink`, `open`, `fsync`, `close`)
+ * or reading one of them throws, and for malformed options.
  */
 export async function sweepScratch(io: Io, callerOptions: SweepScratchOptions = {}): Promise<number> {
+  const checked = checkScratchIo('scratch.sweep', io, SWEEP_METHODS, false);
   const options = snapshotOptions('scratch.sweep', callerOptions, ['directory']);
-  const directory = normalizePath('scratch.sweep', options.directory ?? SCRATCH_DIRECTORY_DEFAULT);
+  return sweepDirectory(checked, normalizePath('scratch.sweep', options.directory ?? SCRATCH_DIRECTORY_DEFAULT));
+}
+
+/** {@link sweepScratch} on an Io already checked and a directory already normalized. */
+export async function sweepDirectory(io: ScratchIo, directory: string): Promise<number> {
   let names: string[];
   try {
     names = await io.readdir(directory);
@@ -123,12 +133,13 @@ export async function sweepScratch(io: Io, callerOptions: SweepScratchOptions = 
 /**
  * Creates a file in `directory` that has no name once this resolves. With `tmpfile` true the Io
  * makes it nameless from the start; otherwise it is created under a fresh name, unlinked, and the
- * unlink made durable. Resolves with the fd.
+ * unlink made durable. Resolves with the fd. `owner` is the Io the caller passed (see
+ * {@link nextScratchName}).
  */
-export async function createAnonymousFile(io: Io, directory: string, direct: boolean, tmpfile: boolean): Promise<number> {
+export async function createAnonymousFile(io: ScratchIo, owner: object, directory: string, direct: boolean, tmpfile: boolean): Promise<number> {
   if (tmpfile) return io.open(directory, { read: true, write: true, tmpfile: true, direct });
   for (let attempt = 0; attempt < NAME_ATTEMPTS_MAX; attempt += 1) {
-    const name = nextScratchName(io);
+    const name = nextScratchName(io, owner);
     const path = directory === '.' ? name : `${directory}/${name}`;
     let fd: number;
     try {

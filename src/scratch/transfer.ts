@@ -8,7 +8,7 @@
  * without progress, past which the transfer fails with `EIO`.
  */
 import { StorageError } from '../interfaces/errors.js';
-import type { Io } from '../interfaces/io.js';
+import type { ScratchIo } from './scratch-io.js';
 import { alignDown } from './allocator.js';
 
 /** Consecutive passes without progress tolerated before giving up. */
@@ -18,7 +18,7 @@ export const STALLED_PASSES_MAX = 8;
  * Writes all of `buffer` at `offsetBytes`. `alignmentBytes` is 1 for buffered I/O or the direct
  * alignment. Rejects with the Io's error, or `EIO` when the Io keeps making no progress.
  */
-export async function writeFully(io: Io, fd: number, buffer: Uint8Array, offsetBytes: number, alignmentBytes: number): Promise<void> {
+export async function writeFully(io: Pick<ScratchIo, 'write'>, fd: number, buffer: Uint8Array, offsetBytes: number, alignmentBytes: number): Promise<void> {
   await transferFully('scratch.write', fd, buffer, offsetBytes, alignmentBytes, false, (b, o) => io.write(fd, b, o));
 }
 
@@ -27,7 +27,7 @@ export async function writeFully(io: Io, fd: number, buffer: Uint8Array, offsetB
  * ends before the range does (the scratch file was truncated behind the region's back) or the Io
  * keeps making no progress.
  */
-export async function readFully(io: Io, fd: number, buffer: Uint8Array, offsetBytes: number, alignmentBytes: number): Promise<void> {
+export async function readFully(io: Pick<ScratchIo, 'read'>, fd: number, buffer: Uint8Array, offsetBytes: number, alignmentBytes: number): Promise<void> {
   await transferFully('scratch.read', fd, buffer, offsetBytes, alignmentBytes, true, (b, o) => io.read(fd, b, o));
 }
 

@@ -52,6 +52,24 @@ describe('scratch allocator', () => {
       expect(codeOf(() => allocator.tryAllocate(-5))).to.equal('ERR_INVALID_ARGUMENT');
       expect(codeOf(() => allocator.tryAllocate(Number.NaN))).to.equal('ERR_INVALID_ARGUMENT');
     });
+
+    it('paddedLength refuses anything but a non-negative integer with ERR_INVALID_ARGUMENT', () => {
+      const allocator = new ScratchAllocator({ alignmentBytes: BLOCK, capacityBytes: 2 * BLOCK });
+      const revoked = Proxy.revocable({}, {});
+      revoked.revoke();
+      const bad: unknown[] = [
+        '4096', Number.NaN, Number.POSITIVE_INFINITY, -1, 1.5, 4096n, Symbol('n'), null, undefined, {}, new Number(4096),
+        new Proxy({}, { get() { throw new Error('trap'); } }), revoked.proxy,
+      ];
+      for (const value of bad) {
+        expect(codeOf(() => allocator.paddedLength(value as number)), String(typeof value)).to.equal('ERR_INVALID_ARGUMENT');
+      }
+      expect(codeOf(() => allocator.paddedLength(2 ** 53))).to.equal('ERR_LIMIT_EXCEEDED');
+      expect([0, 1, BLOCK, BLOCK + 1, 70_000].map((n) => allocator.paddedLength(n))).to.deep.equal([0, BLOCK, BLOCK, 2 * BLOCK, 18 * BLOCK]);
+      // Nothing was allocated or grown by the refusals.
+      expect(allocator.usedBytes).to.equal(0);
+      expect(allocator.capacityBytes).to.equal(2 * BLOCK);
+    });
   });
 
   it('bump-allocates padded, aligned extents in order', () => {

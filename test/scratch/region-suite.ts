@@ -8,7 +8,7 @@ import { openScratch, type ScratchOptions } from '../../src/scratch/open.js';
 import type { ScratchRegion } from '../../src/scratch/region.js';
 import { SCRATCH_DIRECTORY_DEFAULT, sweepScratch } from '../../src/scratch/scratch-file.js';
 import {
-  listOrEmpty, patternBytes, rejectionCode, TestRng, thrownCode, withGatedReads, type ScratchHarness, type ScratchHarnessFactory,
+  errorCode, listOrEmpty, patternBytes, rejectionCode, TestRng, thrownCode, withGatedReads, type ScratchHarness, type ScratchHarnessFactory,
 } from './support.js';
 
 export interface RegionSuiteOptions {
@@ -22,6 +22,45 @@ export interface RegionSuiteOptions {
 }
 
 const KIB = 1024;
+
+type Resizable = ArrayBuffer & { resize(lengthBytes: number): void };
+const ResizableBuffer = ArrayBuffer as unknown as new (lengthBytes: number, options: { maxByteLength: number }) => Resizable;
+
+/** A caller buffer of `lengthBytes` and something the caller may do to it while a read is in flight. */
+interface Meddled {
+  readonly buffer: Uint8Array;
+  meddle(): void;
+}
+
+/** Ways to take a buffer's memory away from under a read: afterwards the read cannot deliver. */
+const TAKE_AWAY: ReadonlyArray<readonly [string, (lengthBytes: number) => Meddled]> = [
+  ['detached', (lengthBytes) => {
+    const buffer = new Uint8Array(lengthBytes);
+    return { buffer, meddle: () => { structuredClone(buffer.buffer, { transfer: [buffer.buffer] }); } };
+  }],
+  ['shrunk below the slot', (lengthBytes) => {
+    const backing = new ResizableBuffer(lengthBytes, { maxByteLength: 2 * lengthBytes });
+    return { buffer: new Uint8Array(backing, 0, lengthBytes), meddle: () => backing.resize(lengthBytes - 1) };
+  }],
+];
+
+/** Things a caller may do to a buffer under a read that leave its memory in place. */
+const LEAVE_IN_PLACE: ReadonlyArray<readonly [string, (lengthBytes: number) => Meddled]> = [
+  ['written', (lengthBytes) => {
+    const buffer = new Uint8Array(lengthBytes);
+    return { buffer, meddle: () => { buffer.fill(0xa5); } };
+  }],
+  ['shrunk and grown back', (lengthBytes) => {
+    const backing = new ResizableBuffer(lengthBytes, { maxByteLength: 2 * lengthBytes });
+    return {
+      buffer: new Uint8Array(backing, 0, lengthBytes),
+      meddle: () => {
+        backing.resize(1);
+        backing.resize(lengthBytes);
+      },
+    };
+  }],
+];
 
 export function describeScratchRegion(name: string, factory: ScratchHarnessFactory, suite: RegionSuiteOptions): void {
   describe(`scratch region on ${name}`, function () {
@@ -172,6 +211,70 @@ export function describeScratchRegion(name: string, factory: ScratchHarnessFacto
       expect((await region.readInto(empty, new Uint8Array(0))).byteLength).to.equal(0);
       region.free(slot);
       expect(await rejectionCode(region.readInto(slot, target))).to.equal('ERR_INVALID_SLOT');
+    });
+
+    test('readInto refuses a missing buffer (undefined) with ERR_INVALID_ARGUMENT', async () => {
+      const region = await open({ capacityBytes: 16 * KIB });
+      const slot = await region.write(patternBytes(1, 100));
+      const empty = await region.write(new Uint8Array(0));
+      for (const target of [slot, empty]) {
+        for (const missing of [undefined, null]) {
+          expect(await rejectionCode(region.readInto(target, missing as unknown as Uint8Array)), String(missing)).to.equal('ERR_INVALID_ARGUMENT');
+        }
+      }
+      expect(region.stats).to.include({ reads: 0, readErrors: 0 });
+    });
+
+    test('readInto: a buffer detached or shrunk right after the call is ERR_DETACHED_BUFFER, not a read error or corruption', async () => {
+      for (const checksums of [true, false]) {
+        const region = await open({ capacityBytes: 64 * KIB, checksums });
+        const slot = await region.write(patternBytes(3, 5000));
+        for (const [how, make] of TAKE_AWAY) {
+          const { buffer, meddle } = make(5000);
+          // At once: UringIo answers a cached read at the call, so the bytes may be in already.
+          const pending = region.readInto(slot, buffer);
+          meddle();
+          expect(await rejectionCode(pending), `${how}, checksums: ${checksums}`).to.equal('ERR_DETACHED_BUFFER');
+        }
+        expect(region.stats, `checksums: ${checksums}`).to.include({ reads: 0, readErrors: 0, checksumMismatches: 0 });
+        expect(Buffer.from(await region.read(slot)).equals(Buffer.from(patternBytes(3, 5000)))).to.equal(true);
+      }
+    });
+
+    test('readInto with checksums: a buffer written, or shrunk and grown back, right after the call still gets the value, never EIO', async () => {
+      const region = await open({ capacityBytes: 64 * KIB });
+      const slot = await region.write(patternBytes(4, 5000));
+      for (const [how, make] of LEAVE_IN_PLACE) {
+        const { buffer, meddle } = make(5000);
+        const pending = region.readInto(slot, buffer);
+        meddle();
+        const view = await pending;
+        expect(Buffer.from(view).equals(Buffer.from(patternBytes(4, 5000))), how).to.equal(true);
+      }
+      expect(region.stats).to.include({ reads: LEAVE_IN_PLACE.length, readErrors: 0, checksumMismatches: 0 });
+    });
+
+    test('readInto: a buffer taken away while the read is held in flight is ERR_DETACHED_BUFFER; one left in place gets the value', async () => {
+      for (const checksums of [true, false]) {
+        const gated = withGatedReads(io());
+        const options: ScratchOptions = { capacityBytes: 64 * KIB, checksums };
+        const region = await openScratch(gated.io, suite.direct === undefined ? options : { ...options, direct: suite.direct });
+        regions.push(region);
+        const slot = await region.write(patternBytes(5, 5000));
+        const held = [...TAKE_AWAY, ...LEAVE_IN_PLACE].map(([how, make]) => {
+          const { buffer, meddle } = make(5000);
+          const pending = region.readInto(slot, buffer);
+          meddle();
+          return { how, outcome: pending.then((view) => Buffer.from(view).equals(Buffer.from(patternBytes(5, 5000))), errorCode) };
+        });
+        gated.open();
+        const outcomes = await Promise.all(held.map(async ({ how, outcome }) => [how, await outcome] as const));
+        expect(outcomes, `checksums: ${checksums}`).to.deep.equal([
+          ...TAKE_AWAY.map(([how]) => [how, 'ERR_DETACHED_BUFFER']),
+          ...LEAVE_IN_PLACE.map(([how]) => [how, true]),
+        ]);
+        expect(region.stats, `checksums: ${checksums}`).to.include({ reads: LEAVE_IN_PLACE.length, readErrors: 0, checksumMismatches: 0 });
+      }
     });
 
     test('write and readInto use a buffer\'s real memory, whatever its subclass or own properties say', async () => {

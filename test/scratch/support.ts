@@ -41,6 +41,12 @@ export async function rejectionCode(promise: Promise<unknown>): Promise<string> 
   expect.fail('expected a rejection');
 }
 
+/** The code of a StorageError; anything else is thrown again, so a raw error fails the test as itself. */
+export function errorCode(err: unknown): string {
+  if (err instanceof StorageError) return err.code;
+  throw err;
+}
+
 /** The StorageError code a call throws synchronously; fails the test if it does not throw. */
 export function thrownCode(fn: () => unknown): string {
   try {
