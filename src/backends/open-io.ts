@@ -94,7 +94,8 @@ export async function openIo(callerOptions: OpenIoOptions): Promise<Io> {
     }
     default:
       throw new StorageError('ERR_INVALID_ARGUMENT', "openIo: backend must be 'auto', 'iouring' or 'fs'", {
-        operation: 'openIo', argument: 'backend', backend: String(backend),
+        // Only a string is shown: String() of a hostile object would run its code (and may throw).
+        operation: 'openIo', argument: 'backend', backend: typeof backend === 'string' ? backend : typeof backend,
       });
   }
 }

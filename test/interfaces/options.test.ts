@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { FsIo } from '../../src/backends/fs/index.js';
 import { UringIo } from '../../src/backends/iouring/index.js';
 import { openIo } from '../../src/backends/open-io.js';
-import { Simulation } from '../../src/backends/sim/index.js';
+import { Simulation, TRACE_CAPACITY_MAX } from '../../src/backends/sim/index.js';
 import { StorageError } from '../../src/interfaces/errors.js';
 import { openScratch, ScratchAllocator, sweepScratch } from '../../src/scratch/index.js';
 import { createStorage } from '../../src/storage/index.js';
@@ -165,6 +165,39 @@ describe('options objects: read once, hostile reads are ERR_INVALID_ARGUMENT', f
       });
     });
   }
+
+  describe('values that are not what they claim', function () {
+    // An object standing for a name must not run its code when the error describes it.
+    const pretenders = (): Array<[string, unknown]> => [
+      ['an object whose toPrimitive throws', { [Symbol.toPrimitive]: () => { throw new Error('toPrimitive'); } }],
+      ['an object without a prototype', Object.create(null)],
+    ];
+
+    it('Simulation profile and openIo backend: such objects are ERR_INVALID_ARGUMENT naming the option', async function () {
+      for (const [label, value] of pretenders()) {
+        const profile = await invalid(() => new Simulation({ seed: 1, profile: value as 'posix' }), 'Simulation', 'profile');
+        expect(profile.details['value'], label).to.equal('object');
+        const backend = await invalid(() => openIo({ root, backend: value as 'fs' }), 'openIo', 'backend');
+        expect(backend.details['backend'], label).to.equal('object');
+      }
+    });
+
+    it('Simulation counts and sizes are integers: fractions and Infinity are ERR_INVALID_ARGUMENT, a trace past TRACE_CAPACITY_MAX is ERR_LIMIT_EXCEEDED', async function () {
+      for (const key of ['traceCapacity', 'capacityBytes', 'dirtyBytesMax']) {
+        for (const value of [1.5, 1e-300, Number.POSITIVE_INFINITY, 0]) {
+          await invalid(() => new Simulation({ seed: 1, [key]: value }), 'Simulation', key);
+        }
+      }
+      let caught: unknown;
+      try {
+        new Simulation({ seed: 1, traceCapacity: TRACE_CAPACITY_MAX + 1 });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).to.be.instanceOf(StorageError).with.property('code', 'ERR_LIMIT_EXCEEDED');
+      expect(new Simulation({ seed: 1, traceCapacity: 3, capacityBytes: 1 << 20, dirtyBytesMax: 4096 }).capacityBytes).to.equal(1 << 20);
+    });
+  });
 
   describe('UringIo', function () {
     const start = (options: object): UringIo | undefined => {

@@ -1,5 +1,5 @@
 /** The deterministic simulator: simulated clock, disks, faults, crashes and trace. */
-export { Simulation, SimNode, CrashState } from './simulation.js';
+export { Simulation, SimNode, CrashState, TRACE_CAPACITY_MAX } from './simulation.js';
 export type { SimulationOptions, CrashStatesOptions, CrashStateList } from './simulation.js';
 export { SimIo, SIM_FD_COUNT_MAX, SIM_IN_FLIGHT_MAX } from './sim-io.js';
 export {

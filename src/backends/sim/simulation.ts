@@ -12,7 +12,7 @@ import { createNodeFs, type NodeFs } from '../../nodefs/create-node-fs.js';
 import type { FsHost, SyncCapableIo } from '../../interfaces/namespace-io.js';
 import { StorageError } from '../../interfaces/errors.js';
 import type { Clock } from '../../interfaces/clock.js';
-import { checkOptionalBoolean, snapshotOptions } from '../../interfaces/validate.js';
+import { checkOptionalBoolean, checkUnsigned, snapshotOptions } from '../../interfaces/validate.js';
 import { canonicalSeed, Prng, type SimSeed } from './prng.js';
 import { Scheduler } from './scheduler.js';
 import { Trace } from './trace.js';
@@ -28,6 +28,9 @@ import {
 import { SimIo, type SimNodeContext } from './sim-io.js';
 import { Interception, notIntercepting } from '../../intercept/interception.js';
 import { runTwice } from '../../determinism/check-determinism.js';
+
+/** Most trace records a Simulation keeps (`traceCapacity`): 2^24, under 1 GiB of trace memory. */
+export const TRACE_CAPACITY_MAX = 1 << 24;
 
 /** Options of {@link Simulation}. */
 export interface SimulationOptions {
@@ -47,7 +50,10 @@ export interface SimulationOptions {
   readonly timeLimitMs?: number;
   /** Unsynced bytes per node past which the simulated kernel writes everything back. Default 16 MiB. */
   readonly dirtyBytesMax?: number;
-  /** Trace records kept for `trace.events()`/`format()` (the hash covers all of them). Default 65536. */
+  /**
+   * Trace records kept for `trace.events()`/`format()` (the hash covers all of them). Default 65536,
+   * at most {@link TRACE_CAPACITY_MAX} (their memory, about 55 bytes each, is allocated up front).
+   */
   readonly traceCapacity?: number;
   /**
    * Route `node:fs`/`node:fs/promises` calls made inside `node.within(fn)` to that node's disk,
@@ -415,13 +421,14 @@ export class Simulation {
     this.seedText = canonicalSeed(options.seed);
     this.seed = options.seed;
     const profile = options.profile ?? 'posix';
-    if (!SIM_PROFILES.includes(profile)) throw new StorageError('ERR_INVALID_ARGUMENT', 'Simulation: unknown profile', { operation: 'Simulation', argument: 'profile', value: String(profile) });
+    // The value in details only when it is a string: String() of a hostile object would run its code (and may throw).
+    if (!SIM_PROFILES.includes(profile)) throw new StorageError('ERR_INVALID_ARGUMENT', 'Simulation: unknown profile', { operation: 'Simulation', argument: 'profile', value: typeof profile === 'string' ? profile : typeof profile });
     this.profile = profile;
     const sector = options.sectorSizeBytes ?? 4096;
     if (sector !== 512 && sector !== 4096) throw new StorageError('ERR_INVALID_ARGUMENT', 'Simulation: sectorSizeBytes must be 512 or 4096', { operation: 'Simulation', argument: 'sectorSizeBytes' });
     this.sectorSizeBytes = sector;
-    this.capacityBytes = positive('capacityBytes', options.capacityBytes, Number.MAX_SAFE_INTEGER);
-    this.dirtyBytesMax = positive('dirtyBytesMax', options.dirtyBytesMax, 16 * 1024 * 1024);
+    this.capacityBytes = positiveInteger('capacityBytes', options.capacityBytes, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    this.dirtyBytesMax = positiveInteger('dirtyBytesMax', options.dirtyBytesMax, 16 * 1024 * 1024, Number.MAX_SAFE_INTEGER);
     const timeLimitMs = positive('timeLimitMs', options.timeLimitMs, Number.POSITIVE_INFINITY);
     this.latency = checkLatencyConfig(options.latency);
     const faultConfig = checkFaultConfig(options.faults);
@@ -433,7 +440,7 @@ export class Simulation {
       return { nodes };
     };
     this.clock = this.scheduler;
-    this.trace = new Trace(positive('traceCapacity', options.traceCapacity, 65_536), this.nodeNames);
+    this.trace = new Trace(positiveInteger('traceCapacity', options.traceCapacity, 65_536, TRACE_CAPACITY_MAX), this.nodeNames);
     this.workload = new Prng(this.seedText, 'workload');
     // The checked copies of object configurations: later changes to the caller's objects change nothing.
     this.options = {
@@ -526,6 +533,15 @@ export class Simulation {
     }
     return hash.digest('hex');
   }
+}
+
+/** A count or size: an integer from 1 to `max` (`ERR_LIMIT_EXCEEDED` past it: each trace record is memory allocated up front). */
+function positiveInteger(name: string, value: number | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (checkUnsigned('Simulation', name, value, max) === 0) {
+    throw new StorageError('ERR_INVALID_ARGUMENT', `Simulation: ${name} must be a positive integer`, { operation: 'Simulation', argument: name });
+  }
+  return value;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
