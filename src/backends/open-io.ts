@@ -12,6 +12,7 @@ import type { Io } from '../interfaces/io.js';
 import { checkOptionalBoolean, snapshotOptions } from '../interfaces/validate.js';
 import { FsIo } from './fs/index.js';
 import { UringIo } from './iouring/index.js';
+import { checkRoot } from './fs/root.js';
 
 /** The backends {@link openIo} can choose. */
 export type IoBackendName = 'auto' | 'iouring' | 'fs';
@@ -36,12 +37,15 @@ let fallbackExplained = false;
  * The root must be an existing directory, for every backend: checked here so the error names
  * `openIo` and the root, instead of surfacing later from whichever operation touches it first.
  */
-async function checkRoot(root: unknown): Promise<void> {
+async function checkRootDirectory(root: unknown): Promise<void> {
   if (typeof root !== 'string' || root.length === 0) {
     throw new StorageError('ERR_INVALID_ARGUMENT', 'openIo: options.root must be a non-empty string (an existing directory)', {
       operation: 'openIo', argument: 'root',
     });
   }
+  // What the backends' constructors check first (a NUL, past PATH_MAX): stat() would throw a raw
+  // argument error for the one, and its answer for the other is not the kernel's open(2)'s.
+  checkRoot('openIo', root);
   let isDirectory: boolean;
   try {
     isDirectory = (await stat(root)).isDirectory();
@@ -68,7 +72,7 @@ export async function openIo(callerOptions: OpenIoOptions): Promise<Io> {
   const options = snapshotOptions('openIo', callerOptions, OPEN_IO_OPTION_NAMES);
   checkOptionalBoolean('openIo', 'explainFallback', options.explainFallback);
   const backend = options.backend ?? 'auto';
-  if (backend === 'auto' || backend === 'iouring' || backend === 'fs') await checkRoot(options.root);
+  if (backend === 'auto' || backend === 'iouring' || backend === 'fs') await checkRootDirectory(options.root);
   const uringOptions = options.queueDepth === undefined ? { root: options.root } : { root: options.root, queueDepth: options.queueDepth };
   switch (backend) {
     case 'iouring':

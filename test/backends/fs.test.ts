@@ -541,6 +541,58 @@ describe('FsIo options and the native resolution entry points', function () {
     expect(() => new FsIo({ root: base, kernelResolution: 'yes' } as unknown as FsIoOptions)).to.throw(StorageError).with.property('code', 'ERR_INVALID_ARGUMENT');
   });
 
+  it('a root with a NUL is ERR_INVALID_ARGUMENT naming root, one past PATH_MAX ENAMETOOLONG (not ERR_INTERNAL, nor the ENOENT of a walk)', function () {
+    for (const [root, code] of [[`${base}\0x`, 'ERR_INVALID_ARGUMENT'], [`/${'a/'.repeat(2100)}`, 'ENAMETOOLONG']] as const) {
+      for (const options of [{ root }, { root, fs: new Volume() as unknown as FsLike }]) {
+        const err = (() => {
+          try {
+            new FsIo(options);
+          } catch (e) {
+            return e;
+          }
+          return undefined;
+        })();
+        expect(err, String(err)).to.be.instanceOf(StorageError);
+        expect((err as StorageError).code).to.equal(code);
+        expect((err as StorageError).details['argument']).to.equal('root');
+      }
+    }
+  });
+
+  it('an fs option without the shape FsIo needs is ERR_INVALID_ARGUMENT naming fs (and the member), before it is used', async function () {
+    const volume = new Volume();
+    volume.mkdirSync('/r');
+    const withMember = (name: string, value: unknown): object => new Proxy(volume, {
+      get: (target, key) => (key === name ? value : Reflect.get(target, key, target) as unknown),
+    });
+    const shapes: Array<[string, unknown, string | undefined]> = [
+      ['an empty object', {}, 'open'],
+      ['an object without a prototype', Object.create(null), 'open'],
+      ['a module without fdatasync', withMember('fdatasync', undefined), 'fdatasync'],
+      ['a module whose statSync is not a function', withMember('statSync', 'statSync'), 'statSync'],
+      ['a module whose constants is not an object', withMember('constants', 7), 'constants'],
+      ['a module whose O_CREAT is not a number', withMember('constants', { ...fs.constants, O_CREAT: '64' }), 'constants.O_CREAT'],
+      ['a Proxy whose get throws', new Proxy({}, { get() { throw new Error('fs trap'); } }), undefined],
+      ['a revoked Proxy', (() => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; })(), undefined],
+    ];
+    for (const [label, module, member] of shapes) {
+      let err: unknown;
+      try {
+        new FsIo({ root: '/r', fs: module as FsLike });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, `${label}: ${String(err)}`).to.be.instanceOf(StorageError);
+      expect((err as StorageError).code, label).to.equal('ERR_INVALID_ARGUMENT');
+      expect((err as StorageError).details['argument'], label).to.equal('fs');
+      expect((err as StorageError).details['member'], label).to.equal(member);
+    }
+    // O_DIRECTORY and O_NOFOLLOW may be missing (FsIo then does without them).
+    const { O_NOFOLLOW: _nofollow, O_DIRECTORY: _directory, ...required } = fs.constants;
+    const io = new FsIo({ root: '/r', fs: withMember('constants', required) as FsLike });
+    await io.shutdown();
+  });
+
   it('kernelResolution: reported in pathResolution; true on a custom module is ERR_UNSUPPORTED with the reason', async function () {
     const io = new FsIo({ root: base });
     if (process.platform === 'linux') expect(io.pathResolution).to.deep.equal({ kind: 'kernel' });

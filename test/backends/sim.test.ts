@@ -5,7 +5,8 @@
  * `sim.run`: SimIo's scheduler then pumps itself.
  */
 import { Simulation, type SimulationOptions, type SimProfile } from '../../src/backends/sim/index.js';
-import { defineIoConformance, defineStorageConformance, type BackendInstance, type ConformanceSupports } from '../conformance/index.js';
+import { expect } from 'chai';
+import { defineIoConformance, defineStorageConformance, expectCode, type BackendInstance, type ConformanceSupports } from '../conformance/index.js';
 
 const modelRuns = Number(process.env['FAULTLINE_MODEL_RUNS'] ?? 100);
 let seedCounter = 0;
@@ -50,3 +51,45 @@ for (const v of variants) {
   defineIoConformance(v.label, simBackend(v.options), s);
   defineStorageConformance(v.label, simBackend(v.options), s);
 }
+
+describe('SimIo: argument getters that call back into the simulation', function () {
+  it('a getter that cuts the node\'s power while the call reads its arguments: the call is ERR_CRASHED and changes nothing on the disk', async function () {
+    const sim = new Simulation({ seed: 'reentrant-crash' });
+    const node = sim.node('n');
+    const io = node.io;
+    const fd = await io.open('f', { read: true, write: true, create: true });
+    await io.fsync(fd);
+    const dir = await io.open('.', { directory: true });
+    await io.fsync(dir);
+    const crashing = (): true => { node.crash(); return true; };
+    await expectCode(() => io.open('g', { write: true, get create() { return crashing(); } }), 'ERR_CRASHED');
+    const restarted = node.restart();
+    await expectCode(() => restarted.stat('g'), 'ENOENT');
+    const fd2 = await restarted.open('f', { read: true, write: true });
+    const list: Uint8Array[] = [];
+    Object.defineProperty(list, 0, { enumerable: true, get: () => { node.crash(); return new Uint8Array([1, 2, 3]); } });
+    await expectCode(() => restarted.writev(fd2, list, 0), 'ERR_CRASHED');
+    const again = node.restart();
+    expect((await again.stat('f')).sizeBytes).to.equal(0);
+    await again.shutdown();
+  });
+
+  it('statFull and setAttributes: an options or change getter that closes the fd is EBADF, one that shuts the Io down ERR_CLOSED; nothing changes', async function () {
+    const sim = new Simulation({ seed: 'reentrant-attributes' });
+    const io = sim.node('n').io;
+    const fd = await io.open('f', { read: true, write: true, create: true });
+    const before = await io.statFull('f');
+    await expectCode(() => io.setAttributes(fd, { get mode() { void io.close(fd); return 0o600; } }), 'EBADF');
+    expect((await io.statFull('f')).mode).to.equal(before.mode);
+    const fd2 = await io.open('f', { read: true });
+    await expectCode(() => io.statFull(fd2, { get follow() { void io.close(fd2); return true; } }), 'EBADF');
+    const fd3 = await io.open('f', { read: true });
+    let shutdown: Promise<void> | undefined;
+    await expectCode(() => io.setAttributes(fd3, { mode: 0o600 }, { get follow() { shutdown = io.shutdown(); return true; } }), 'ERR_CLOSED');
+    await shutdown;
+    const other = new Simulation({ seed: 'reentrant-attributes-2' }).node('n').io;
+    let otherShutdown: Promise<void> | undefined;
+    await expectCode(() => other.statFull('.', { get follow() { otherShutdown = other.shutdown(); return true; } }), 'ERR_CLOSED');
+    await otherShutdown;
+  });
+});

@@ -496,6 +496,48 @@ export function defineHostileArgumentTests(
       });
     });
 
+    it('writeDurable reads its options before its buffer: an options getter that detaches the buffer is ERR_DETACHED_BUFFER and nothing is written; bad options win over a bad buffer', async function () {
+      await withFile(async (io, fd) => {
+        const buffer = pattern(LENGTH_BYTES, 51);
+        const detaching = { get dataOnly() { detach(buffer); return true; } };
+        await expectCode(() => io.writeDurable(fd, buffer, 0, detaching), 'ERR_DETACHED_BUFFER');
+        const shrinking = new Uint8Array(new ResizableBuffer(LENGTH_BYTES, { maxByteLength: 64 }), 0, LENGTH_BYTES);
+        const resizing = { get dataOnly() { (intrinsic<Resizable>(shrinking, 'buffer')).resize(2); return false; } };
+        await expectCode(() => io.writeDurable(fd, shrinking, 0, resizing), 'ERR_DETACHED_BUFFER');
+        // One order on every backend, so one code: the options first.
+        const badOptions = { dataOnly: 'yes' } as unknown as { dataOnly: boolean };
+        const detached = new Uint8Array(4);
+        detach(detached);
+        for (const buffer of [detached, 'abc' as unknown as Uint8Array]) {
+          const err = await expectCode(() => io.writeDurable(fd, buffer, 0, badOptions), 'ERR_INVALID_ARGUMENT');
+          expect(err.details['argument']).to.equal('dataOnly');
+        }
+        await expectCode(() => io.writeDurable(fd, new Uint8Array(4), Number.MAX_SAFE_INTEGER, badOptions), 'ERR_INVALID_ARGUMENT');
+        return ORIGINAL;
+      });
+    });
+
+    it('an options or element getter that closes the fd makes fsync, writeDurable, readv and writev EBADF; nothing is written', async function () {
+      await withFile(async (io, fd) => {
+        const closingList = (element: Uint8Array, other: number): Uint8Array[] => {
+          const list: Uint8Array[] = [];
+          Object.defineProperty(list, 0, { enumerable: true, get: () => { void io.close(other); return element; } });
+          return list;
+        };
+        const calls: Array<(other: number) => Promise<unknown>> = [
+          (other) => io.fsync(other, { get dataOnly() { void io.close(other); return true; } }),
+          (other) => io.writeDurable(other, pattern(4, 52), 0, { get dataOnly() { void io.close(other); return true; } }),
+          (other) => io.readv(other, closingList(new Uint8Array(4), other), 0),
+          (other) => io.writev(other, closingList(pattern(4, 53), other), 0),
+        ];
+        for (const call of calls) {
+          const other = await io.open('f', { read: true, write: true });
+          await expectCode(() => call(other), 'EBADF');
+        }
+        return ORIGINAL;
+      });
+    });
+
     it('vectors that are not arrays are ERR_INVALID_ARGUMENT', async function () {
       await withFile(async (io, fd) => {
         const one = new Uint8Array(2);

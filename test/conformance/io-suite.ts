@@ -104,6 +104,28 @@ function detachedBuffer(lengthBytes: number): Uint8Array {
   return buffer;
 }
 
+/** A one-element vector whose element, read, calls `sideEffect` first. */
+function elementGetter(element: Uint8Array, sideEffect: () => void): Uint8Array[] {
+  const list: Uint8Array[] = [];
+  Object.defineProperty(list, 0, { enumerable: true, get: () => { sideEffect(); return element; } });
+  return list;
+}
+
+/**
+ * How `promise` settles within `ms`: `'ok'`, the code of a StorageError, or `'HANG'` (so that a
+ * call that never settles fails its test at once, with a message, instead of at the timeout).
+ */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<string>((resolve) => { timer = setTimeout(() => resolve('HANG'), ms); });
+  const outcome = promise.then(() => 'ok', (err: unknown) => (err instanceof StorageError ? err.code : `not a StorageError: ${String(err)}`));
+  try {
+    return await Promise.race([outcome, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Values that are not valid offsets/lengths, with the code each must produce. */
 const BAD_NUMBERS: ReadonlyArray<readonly [string, unknown, ErrorCode]> = [
   ['negative', -1, 'ERR_INVALID_ARGUMENT'],
@@ -1450,6 +1472,60 @@ export function defineIoConformance(name: string, factory: BackendFactory, suppo
           () => io.mkdir('d'), () => io.rmdir('d'), () => io.readdir('.'), () => io.close(fd),
         ];
         for (const c of calls) await expectCode(c, 'ERR_CLOSED');
+      });
+
+      it('after shutdown a call rejects with ERR_CLOSED whatever its arguments (writeDurable with bad options included)', async function () {
+        await putFile(io, 'f', bytes('x'));
+        const fd = await io.open('f', { read: true, write: true });
+        await io.shutdown();
+        const calls: Array<() => Promise<unknown>> = [
+          () => io.writeDurable(fd, bytes('y'), 0),
+          () => io.writeDurable(fd, bytes('y'), 0, { dataOnly: 'yes' } as unknown as { dataOnly: boolean }),
+          () => io.writeDurable(fd, 'y' as unknown as Uint8Array, 0, { dataOnly: 'yes' } as unknown as { dataOnly: boolean }),
+          () => io.fsync(fd, { dataOnly: 'yes' } as unknown as { dataOnly: boolean }),
+          () => io.open('g', { bogus: true } as unknown as OpenFlags),
+        ];
+        for (const c of calls) await expectCode(c, 'ERR_CLOSED');
+      });
+
+      // A getter of the arguments is caller code run inside the call, after the call's own look
+      // at whether the Io is usable: one that shuts the Io down must not leave the call acting on
+      // (or, on UringIo, queued behind the teardown of) a closed Io.
+      const reentrant: Array<[string, (io: Io, fd: number, shutdown: () => void) => Promise<unknown>]> = [
+        ['open (a flag getter)', (io, _fd, shutdown) => io.open('g', { write: true, get create() { shutdown(); return true; } })],
+        ['fsync (an options getter)', (io, fd, shutdown) => io.fsync(fd, { get dataOnly() { shutdown(); return true; } })],
+        ['writeDurable (an options getter)', (io, fd, shutdown) => io.writeDurable(fd, bytes('y'), 0, { get dataOnly() { shutdown(); return true; } })],
+        ['readv (an element getter)', (io, fd, shutdown) => io.readv(fd, elementGetter(new Uint8Array(1), shutdown), 0)],
+        ['writev (an element getter)', (io, fd, shutdown) => io.writev(fd, elementGetter(bytes('y'), shutdown), 0)],
+      ];
+      for (const [label, call] of reentrant) {
+        it(`${label} that shuts the Io down: the call rejects with ERR_CLOSED, never hangs, and shutdown resolves`, async function () {
+          await putFile(io, 'f', bytes('x'));
+          const fd = await io.open('f', { read: true, write: true });
+          let shutdown: Promise<void> | undefined;
+          const outcome = await settledWithin(call(io, fd, () => { shutdown = io.shutdown(); }), 5000);
+          expect(outcome).to.equal('ERR_CLOSED');
+          expect(shutdown, 'the getter ran').to.not.equal(undefined);
+          expect(await settledWithin(shutdown as Promise<void>, 5000)).to.equal('ok');
+          expect(io.metrics.inFlight).to.equal(0);
+        });
+      }
+
+      it('namespace operations in flight at shutdown settle (complete or ERR_CLOSED) before it resolves; none hangs', async function () {
+        await io.mkdir('d');
+        await io.mkdir('d/r');
+        for (const name of ['f', 'a', 'u']) await putFile(io, `d/${name}`, bytes('x'));
+        // Each takes more than one step on some backend (UringIo opens the parent, then acts on
+        // the name, then closes the parent): shutdown comes between the steps.
+        const calls: Array<Promise<unknown>> = [
+          io.stat('d/f'), io.readdir('d'), io.rename('d/a', 'd/b'), io.mkdir('d/e'), io.unlink('d/u'), io.rmdir('d/r'),
+          io.open('d/f', { read: true }),
+        ];
+        const shutdown = io.shutdown();
+        const outcomes = await Promise.all(calls.map((c) => settledWithin(c, 5000)));
+        for (const outcome of outcomes) expect(['ok', 'ERR_CLOSED']).to.include(outcome);
+        expect(await settledWithin(shutdown, 5000)).to.equal('ok');
+        expect(io.metrics.inFlight).to.equal(0);
       });
 
       it('shutdown twice resolves both times', async function () {

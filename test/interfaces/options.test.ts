@@ -182,6 +182,17 @@ describe('options objects: read once, hostile reads are ERR_INVALID_ARGUMENT', f
       }
     });
 
+    it('openIo: a root with a NUL is ERR_INVALID_ARGUMENT naming root, one past PATH_MAX ENAMETOOLONG, as the backends answer', async function () {
+      await invalid(() => openIo({ root: `${root}\0x` }), 'openIo', 'root');
+      let caught: unknown;
+      try {
+        await openIo({ root: `/${'a'.repeat(5000)}` });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).to.be.instanceOf(StorageError).with.property('code', 'ENAMETOOLONG');
+    });
+
     it('Simulation counts and sizes are integers: fractions and Infinity are ERR_INVALID_ARGUMENT, a trace past TRACE_CAPACITY_MAX is ERR_LIMIT_EXCEEDED', async function () {
       for (const key of ['traceCapacity', 'capacityBytes', 'dirtyBytesMax']) {
         for (const value of [1.5, 1e-300, Number.POSITIVE_INFINITY, 0]) {

@@ -5,10 +5,11 @@
 import { expect } from 'chai';
 import { constants, release } from 'node:os';
 import { rm, symlink, writeFile, chmod } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { UringIo } from '../../src/backends/iouring/index.js';
+import { FsIo } from '../../src/backends/fs/index.js';
 import { errnoToCode } from '../../src/backends/iouring/errno.js';
 import { explainLoadFailure, type NativeRing } from '../../src/native/binding.js';
 import { ErrorCodes, StorageError, isStorageError, type ErrorCode } from '../../src/interfaces/errors.js';
@@ -1031,6 +1032,46 @@ describeUring('UringIo internals', function () {
     await expectCode(io.read(fd, new Uint8Array(1), 0), 'ERR_CLOSED');
   });
 
+  it('an open whose flag getter shuts the Io down rejects with ERR_CLOSED: nothing created, no fd left, the ring destroyed', async function () {
+    let shutdown: Promise<void> | undefined;
+    const opening = io.open('g', { write: true, get create() { shutdown = io.shutdown(); return true; } });
+    const timeout = new Promise<'HANG'>((resolve) => setTimeout(() => resolve('HANG'), 5000).unref());
+    expect(await Promise.race([opening.then(() => 'ok', (err: unknown) => (isStorageError(err) ? err.code : String(err))), timeout])).to.equal('ERR_CLOSED');
+    expect(await Promise.race([(shutdown as Promise<void>).then(() => 'ok'), timeout])).to.equal('ok');
+    expect(existsSync(join(root, 'g')), 'the file the open would have created').to.equal(false);
+    expect(io.ringInfo.open).to.equal(false);
+    expect(io.ringInfo.ownedFds).to.equal(0);
+    expect(io.metrics.inFlight).to.equal(0);
+  });
+
+  it('writeDurable: an options getter that detaches the buffer is ERR_DETACHED_BUFFER before anything reaches the ring (was a 0-byte write resolving 0)', async function () {
+    const fd = await io.open('f', { write: true, create: true, read: true });
+    const buffer = pattern(100, 4);
+    const before = io.ringInfo.submittedSqes;
+    await expectCode(io.writeDurable(fd, buffer, 0, { get dataOnly() { structuredClone(buffer.buffer, { transfer: [buffer.buffer as ArrayBuffer] }); return true; } }), 'ERR_DETACHED_BUFFER');
+    expect(io.ringInfo.submittedSqes, 'SQEs submitted').to.equal(before);
+    expect((await io.stat(fd)).sizeBytes).to.equal(0);
+    expect(io.metrics.errors.write).to.equal(1);
+    expect(io.metrics.operations.fsync).to.equal(0);
+  });
+
+  it('shutdown while path operations are between their steps (the parent opened, the statx or the close still to come): each settles, the ring is destroyed empty, no fd is left', async function () {
+    for (let round = 0; round < 12; round += 1) {
+      const local = new UringIo({ root, queueDepth: 1 + (round % 3) });
+      await writeFile(join(root, 'f'), 'x');
+      const calls: Promise<unknown>[] = [local.stat('f'), local.readdir('.'), local.mkdir(`e${round}`), local.stat('.')];
+      for (let i = 0; i < round % 4; i += 1) await null;
+      if (round % 2 === 1) await new Promise((resolve) => setImmediate(resolve));
+      const shutdown = local.shutdown();
+      const timeout = new Promise<'HANG'>((resolve) => setTimeout(() => resolve('HANG'), 5000).unref());
+      const outcomes = await Promise.all(calls.map((c) => Promise.race([c.then(() => 'ok', (err: unknown) => (isStorageError(err) ? err.code : String(err))), timeout])));
+      for (const outcome of outcomes) expect(['ok', 'ERR_CLOSED'], `round ${round}`).to.include(outcome);
+      expect(await Promise.race([shutdown.then(() => 'ok'), timeout])).to.equal('ok');
+      expect(local.ringInfo.ownedFds).to.equal(0);
+      expect(local.metrics.inFlight).to.equal(0);
+    }
+  });
+
   it('a buffer detached while its read is in flight fails with ERR_DETACHED_BUFFER', async function () {
     const fd = await io.open('f', { write: true, create: true, read: true });
     await io.write(fd, pattern(65536, 1), 0);
@@ -1309,5 +1350,48 @@ describeUring('UringIo internals', function () {
     expect((await io.stat('t')).sizeBytes).to.equal(100);
     await io.fsync(fd, { dataOnly: true });
     await io.fsync(fd);
+  });
+});
+
+describeUring('UringIo and FsIo constructors: a bad root', function () {
+  let base: string;
+  let root: string;
+
+  beforeEach(async function () {
+    ({ base, root } = await makeRoots());
+  });
+
+  afterEach(async function () {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  /** The StorageError `make` throws (anything else fails the test). */
+  function thrown(make: () => unknown): StorageError {
+    try {
+      make();
+    } catch (err) {
+      expect(err, String(err)).to.be.instanceOf(StorageError);
+      return err as StorageError;
+    }
+    throw new Error('expected the constructor to throw');
+  }
+
+  it('a NUL in the root is ERR_INVALID_ARGUMENT naming root, and one past PATH_MAX ENAMETOOLONG, alike on both (never a raw native error)', function () {
+    const cases: Array<[string, string, ErrorCode]> = [
+      ['a NUL', `${root}\0x`, 'ERR_INVALID_ARGUMENT'],
+      ['a NUL alone', '\0', 'ERR_INVALID_ARGUMENT'],
+      ['past PATH_MAX', `${root}/${'a/'.repeat(2100)}`, 'ENAMETOOLONG'],
+      ['past the addon\'s 64 KiB string bound', `/${'a/'.repeat(40000)}`, 'ENAMETOOLONG'],
+    ];
+    for (const [label, bad, code] of cases) {
+      const uring = thrown(() => new UringIo({ root: bad }));
+      const fs = thrown(() => new FsIo({ root: bad }));
+      for (const err of [uring, fs]) {
+        expect(err.code, `${label}: ${err.message}`).to.equal(code);
+        expect(err.details['argument'], label).to.equal('root');
+      }
+    }
+    // Just under the bound, the kernel answers (the root does not exist).
+    expect(thrown(() => new UringIo({ root: `${root}/${'a/'.repeat(1000)}` })).code).to.equal('ENOENT');
   });
 });

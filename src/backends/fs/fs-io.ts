@@ -73,7 +73,7 @@ import {
   checkRangeEnd, checkSnapshotsUsable, checkUnsigned, copyInto, snapshotBuffers, type ResolvedOpenFlags,
   checkFileSize, lastNameTooLong, nameTooLongError, nameTooLongPrefix, parsePath, renameTrailingError,
   trailingError, truncateBuffers, writableBytes, type EntryKind, type ParsedPath, type TrailingOperation,
-  snapshotOptions, checkOptionalBoolean,
+  snapshotOptions, checkOptionalBoolean, readCallerValue,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
 import { BouncePool } from '../../common/bounce-pool.js';
@@ -87,6 +87,7 @@ import { loadBinding } from '../../native/binding.js';
 import { directOpenFlag, resolveFsCapabilities, tmpfileOpenFlags, type FsCapability, type FsIoCapabilities } from './capabilities.js';
 import { writeThenSync } from '../../common/write-then-sync.js';
 import { markAlignedMemory } from '../../common/aligned-memory.js';
+import { checkRoot } from './root.js';
 
 /** Options of {@link FsIo}. */
 export interface FsIoOptions {
@@ -171,6 +172,44 @@ const LINUX_OPEN_CONSTANTS: FsOpenConstants = {
 
 type Callback<T> = (err?: unknown, value?: T) => void;
 
+/** The members of {@link FsLike} FsIo calls without looking first whether the module has them. */
+const FS_MODULE_METHODS = [
+  'open', 'close', 'read', 'write', 'fsync', 'fdatasync', 'ftruncate', 'fstat', 'stat', 'lstat', 'readlink', 'rename',
+  'unlink', 'mkdir', 'rmdir', 'readdir', 'realpathSync', 'statSync',
+] as const;
+const FS_OPEN_CONSTANTS = ['O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_CREAT', 'O_EXCL', 'O_TRUNC', 'O_DIRECTORY', 'O_NOFOLLOW'] as const;
+const FS_OPEN_CONSTANTS_OPTIONAL: readonly string[] = ['O_DIRECTORY', 'O_NOFOLLOW'];
+
+/**
+ * A custom `fs` option has the shape FsIo needs: each method a function and, when it has
+ * `constants`, each open flag a number (`O_DIRECTORY` and `O_NOFOLLOW` may be missing).
+ * Otherwise `ERR_INVALID_ARGUMENT` naming the `fs` option (and the member) before the module is
+ * used, instead of an `ERR_INTERNAL` from the first call that finds a member missing; a getter or
+ * Proxy trap that throws is a bad argument too. Returns the flags read (each read once), or
+ * undefined without `constants`. A shape check only: the module is the caller's code, trusted
+ * once it has the shape (its calls go through `call`, which maps whatever they throw).
+ */
+function checkFsModule(fs: object): FsOpenConstants | undefined {
+  const read = (from: object, name: string): unknown =>
+    readCallerValue('FsIo', () => (from as Record<string, unknown>)[name], 'fs', 'fs module');
+  const bad = (member: string, what: string): StorageError =>
+    new StorageError('ERR_INVALID_ARGUMENT', `FsIo: options.fs.${member} must be ${what}`, { operation: 'FsIo', argument: 'fs', member });
+  for (const name of FS_MODULE_METHODS) {
+    if (typeof read(fs, name) !== 'function') throw bad(name, 'a function');
+  }
+  const constants = read(fs, 'constants');
+  if (constants === undefined) return undefined;
+  if (typeof constants !== 'object' || constants === null) throw bad('constants', 'an object of open flags');
+  const flags: Record<string, number> = {};
+  for (const name of FS_OPEN_CONSTANTS) {
+    const value = read(constants, name);
+    if (value === undefined && FS_OPEN_CONSTANTS_OPTIONAL.includes(name)) continue;
+    if (typeof value !== 'number') throw bad(`constants.${name}`, 'a number');
+    flags[name] = value;
+  }
+  return flags as unknown as FsOpenConstants;
+}
+
 /** Calls a callback-style function and settles with its value or a mapped error. */
 function call<T>(operation: string, details: Record<string, unknown>, invoke: (cb: Callback<T>) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -238,7 +277,9 @@ export class FsIo implements Io {
 
   /**
    * Opens an Io rooted at `options.root`. Throws `StorageError` synchronously when the root is
-   * missing (`ENOENT`), not a directory (`ENOTDIR`), or an option is malformed.
+   * missing (`ENOENT`), not a directory (`ENOTDIR`), longer than PATH_MAX (`ENAMETOOLONG`), or an
+   * option is malformed (`ERR_INVALID_ARGUMENT`: a root with a NUL, an `fs` module without a
+   * method FsIo calls...).
    */
   constructor(callerOptions: FsIoOptions) {
     const rootMissing = (): StorageError => new StorageError('ERR_INVALID_ARGUMENT', 'FsIo: options.root must be a non-empty string', { argument: 'root' });
@@ -246,16 +287,18 @@ export class FsIo implements Io {
     // Read once: the checks below and the backend see the same values, whatever getters return.
     const options = snapshotOptions('FsIo', callerOptions, FS_IO_OPTION_NAMES);
     if (typeof options.root !== 'string' || options.root === '') throw rootMissing();
+    checkRoot('FsIo', options.root);
     if (options.fs !== undefined && (typeof options.fs !== 'object' || options.fs === null)) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'FsIo: options.fs must be an fs module object', { argument: 'fs' });
     }
+    const moduleConstants = options.fs === undefined ? undefined : checkFsModule(options.fs);
     if (options.backendName !== undefined && (typeof options.backendName !== 'string' || options.backendName === '')) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'FsIo: options.backendName must be a non-empty string', { argument: 'backendName' });
     }
     const custom = options.fs !== undefined;
     this.custom = custom;
     this.fs = options.fs ?? (nodeFs as unknown as FsLike);
-    const constants = this.fs.constants ?? (custom ? LINUX_OPEN_CONSTANTS : nodeFs.constants);
+    const constants = custom ? moduleConstants ?? LINUX_OPEN_CONSTANTS : nodeFs.constants;
     this.c = {
       O_RDONLY: constants.O_RDONLY, O_WRONLY: constants.O_WRONLY, O_RDWR: constants.O_RDWR,
       O_CREAT: constants.O_CREAT, O_EXCL: constants.O_EXCL, O_TRUNC: constants.O_TRUNC,
@@ -374,6 +417,15 @@ export class FsIo implements Io {
       this.onIdle = undefined;
       wake();
     }
+  }
+
+  /**
+   * `ERR_CLOSED` once shutdown has begun, for a call whose argument getters (the only caller code
+   * a call runs) have just run: `run` checked the state before them, and one may have shut the Io
+   * down.
+   */
+  private checkOpen(operation: string): void {
+    if (this.state !== 'open') throw new StorageError('ERR_CLOSED', `${operation}: the Io is shut down`, { operation });
   }
 
   /** The open entry of `fd`, pinned until `release`; `EBADF` when it is not open. */
@@ -520,6 +572,9 @@ export class FsIo implements Io {
       const parsed = parsePath('open', path);
       const normalized = parsed.path;
       const f = checkOpenFlags('open', flags);
+      // A flag getter may have shut the Io down; shutdown waits for this call, which would then
+      // create the file and hand back an fd shutdown closes at once.
+      this.checkOpen('open');
       if (f.direct && !this.features.direct) throw this.unsupported('direct', normalized);
       if (f.tmpfile && !this.features.tmpfile) throw this.unsupported('tmpfile', normalized);
       // `name/` with create is refused before the name is looked up.
@@ -655,6 +710,7 @@ export class FsIo implements Io {
     return this.run('read', () => {
       checkFd('readv', fd);
       const snapshot = snapshotBuffers('readv', buffers);
+      this.checkOpen('readv');
       checkOffset('readv', offsetBytes);
       // preadv of 0 bytes is 0 on any fd open for reading, a directory's included.
       if (snapshot.totalBytes === 0) return this.withFd('readv', fd, (entry) => {
@@ -683,6 +739,7 @@ export class FsIo implements Io {
     return this.run('write', () => {
       checkFd('writev', fd);
       const snapshot = snapshotBuffers('writev', buffers);
+      this.checkOpen('writev');
       checkOffset('writev', offsetBytes);
       checkRangeEnd('writev', offsetBytes, snapshot.totalBytes);
       const entry = this.writableEntry('writev', fd, 'EBADF');
@@ -871,6 +928,9 @@ export class FsIo implements Io {
 
   /** See {@link Io.writeDurable}: exactly {@link write}, then (after a whole write) {@link fsync}. */
   writeDurable(fd: number, buffer: Uint8Array, offsetBytes: number, options?: FsyncOptions): Promise<number> {
+    // Shut down: `ERR_CLOSED` whatever the options are (writeThenSync checks them before its
+    // write looks at the state), as the write it would start answers.
+    if (this.state !== 'open') return this.write(fd, buffer, offsetBytes);
     return writeThenSync(this, fd, buffer, offsetBytes, options);
   }
 
@@ -879,6 +939,7 @@ export class FsIo implements Io {
     return this.run('fsync', () => {
       checkFd('fsync', fd);
       const dataOnly = checkFsyncOptions('fsync', options);
+      this.checkOpen('fsync');
       return this.withFd('fsync', fd, (entry) => call<void>('fsync', { fd, path: entry.path }, (cb) =>
         dataOnly ? this.fs.fdatasync(entry.osFd, cb) : this.fs.fsync(entry.osFd, cb)));
     });

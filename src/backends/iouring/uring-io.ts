@@ -73,6 +73,7 @@ import {
 } from '../../interfaces/validate.js';
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
 import { RealClock } from '../fs/real-clock.js';
+import { checkRoot } from '../fs/root.js';
 import { writeThenSync } from '../../common/write-then-sync.js';
 import { settledRead, settledWrite, settledWritev, type SettledTransfer } from '../../common/settled-transfer.js';
 import { BatchCollector, batchTransfer, type BatchOutcome, type BatchTransfer } from '../../common/batch-transfer.js';
@@ -227,6 +228,11 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   private readonly openFds = new Set<number>();
   private readonly fixedBuffers: readonly Uint8Array[];
   private closing = false;
+  /**
+   * The ring is destroyed: the addon refuses every call. A request that reaches it anyway (the
+   * continuation of an operation that was in flight at shutdown) settles with ERR_CLOSED.
+   */
+  private destroyed = false;
   /** The kernel has IORING_OP_WRITE and IORING_OP_FSYNC: writeDurable is one linked submission. */
   private readonly linkedWriteSync: boolean;
   private readonly inlineReads: boolean;
@@ -268,8 +274,9 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   /**
    * Opens the root directory and sets up the ring. Throws `ERR_IOURING_UNAVAILABLE` (details:
    * `stage`, `errno`, `errnoName`; the message names the cause and the fix) when io_uring cannot
-   * start, `ENOENT`/`ENOTDIR`/`EACCES` when the root cannot be opened, `ERR_INVALID_ARGUMENT` or
-   * `ERR_LIMIT_EXCEEDED` for bad options.
+   * start, `ENOENT`/`ENOTDIR`/`EACCES` when the root cannot be opened (`ENAMETOOLONG` past
+   * PATH_MAX, as FsIo), `ERR_INVALID_ARGUMENT` or `ERR_LIMIT_EXCEEDED` for bad options (a root
+   * with a NUL included).
    */
   constructor(callerOptions: UringIoOptions) {
     const rootMissing = (): StorageError =>
@@ -280,6 +287,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     const options: UringIoOptions = snapshot.registeredBuffers === undefined ? snapshot
       : { ...snapshot, registeredBuffers: snapshotOptions('UringIo', snapshot.registeredBuffers, ['count', 'lengthBytes'], 'registeredBuffers') };
     if (typeof options.root !== 'string' || options.root.length === 0) throw rootMissing();
+    checkRoot('UringIo', options.root);
     const queueDepth = options.queueDepth ?? QUEUE_DEPTH_DEFAULT;
     checkUnsigned('UringIo', 'queueDepth', queueDepth, QUEUE_DEPTH_MAX);
     if (queueDepth === 0) {
@@ -442,7 +450,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     try {
       result = this.callNative(slot, request);
     } catch {
-      result = RESULT_INTERNAL;
+      result = this.destroyed ? RESULT_CLOSED : RESULT_INTERNAL;
     }
     if (result === undefined) return true;
     // Ran synchronously (opcode missing from this kernel), could not be queued, or must wait.
@@ -733,7 +741,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       if (kind === Kind.Writev) return this.ring.writev(slot, fd, data as readonly Uint8Array[], offsetBytes, true);
       return this.ring.write(slot, fd, data as Uint8Array, offsetBytes, true);
     } catch {
-      return RESULT_INTERNAL;
+      return this.destroyed ? RESULT_CLOSED : RESULT_INTERNAL;
     }
   }
 
@@ -884,6 +892,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
         // Read once, by index, into a private array: only the snapshot is used from here on (the
         // caller's array may have getters, a hostile species, or change while the call runs).
         snapshot = snapshotBuffers(operation, buffers);
+        // An element's getter may have shut the Io down: then nothing may reach the ring.
+        this.checkUsable(operation);
         checkOffset(operation, offsetBytes);
         if (kind === Kind.Writev) checkRangeEnd(operation, offsetBytes, snapshot.totalBytes);
       } else {
@@ -934,6 +944,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     return this.counted('fsync', async () => {
       this.checkUsable('fsync');
       const dataOnly = checkFsyncOptions('fsync', options);
+      // The options' getters may have shut the Io down (or closed the fd: the fd check is next).
+      this.checkUsable('fsync');
       this.checkOpenFd('fsync', fd);
       const result = await this.run(new Request(Kind.Fsync, fd, undefined, undefined, dataOnly ? 1 : 0, 0, 0, '', ''));
       if (result < 0) throw this.fail(result, 'fsync', { fd });
@@ -955,13 +967,19 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     let request: Request;
     try {
       this.checkUsable(operation);
-      // The order of `transfer`: arguments first (as FsIo and SimIo check them), then the fd.
+      // The options first, as `writeThenSync` (every other backend, and this one without the
+      // linked opcodes) reads them: their getters are the only caller code this call runs, so
+      // whatever they do (detach or shrink the buffer, close the fd, shut the Io down) is seen by
+      // the checks after them, which run none. Read after the buffer's snapshot, a getter that
+      // detached it made the write 0 bytes long and the call resolve 0.
+      const dataOnly = checkFsyncOptions(operation, options);
+      this.checkUsable(operation);
+      // Then the order of `transfer`: arguments (as FsIo and SimIo check them), then the fd.
       checkFd(operation, fd);
       const view = checkBuffer(operation, buffer);
       const lengthBytes = intrinsicByteLength(view);
       checkOffset(operation, offsetBytes);
       checkRangeEnd(operation, offsetBytes, lengthBytes);
-      const dataOnly = checkFsyncOptions(operation, options);
       this.checkOpenFd(operation, fd);
       request = new Request(Kind.WriteSync, fd, view, undefined, offsetBytes, lengthBytes, dataOnly ? 1 : 0, '', '');
     } catch (err) {
@@ -1047,6 +1065,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       const parsed = parsePath('open', path);
       const normalized = parsed.path;
       const f = checkOpenFlags('open', flags);
+      // A flag getter may have shut the Io down: the open must not be queued behind its teardown.
+      this.checkUsable('open');
       let osFlags = f.write ? (f.read ? fsConstants.O_RDWR : fsConstants.O_WRONLY) : fsConstants.O_RDONLY;
       if (f.create) osFlags |= fsConstants.O_CREAT;
       if (f.exclusive) osFlags |= fsConstants.O_EXCL;
@@ -1147,7 +1167,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       if ((found.mode & S_IFMT) === S_IFLNK) {
         links += 1;
         if (links > SYMLINKS_MAX) throw StorageError.fromErrno('ELOOP', 'stat', { path: normalized });
-        const target = this.ring.readlink(ROOT_FD, candidate);
+        const target = this.destroyed ? RESULT_CLOSED : this.ring.readlink(ROOT_FD, candidate);
         if (typeof target === 'number') throw this.fail(target, 'stat', { path: normalized }, true);
         if (target.startsWith('/')) throw new StorageError('ERR_PATH_ESCAPE', 'stat: the path leads out of the root', { operation: 'stat', path: normalized });
         pending.unshift(...target.split('/'));
@@ -1238,7 +1258,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       const fd = await this.openBeneath('readdir', ROOT_FD, kernelPath(parsed), fsConstants.O_RDONLY | fsConstants.O_DIRECTORY, 0);
       let names: string[] | number;
       try {
-        names = this.ring.readdir(fd);
+        // Shut down while the directory was being opened: the ring is gone.
+        names = this.destroyed ? RESULT_CLOSED : this.ring.readdir(fd);
       } finally {
         await this.closeQuietly(fd);
       }
@@ -1273,15 +1294,28 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     this.waiting.length = 0;
     this.waitingHead = 0;
     for (const request of waiting) this.complete(request, RESULT_CLOSED);
-    if (this.freeCount !== this.slots.length) {
-      const idle = new Promise<void>((resolve) => { this.idleResolve = resolve; });
-      this.ring.cancelAll();
-      await idle;
-    }
+    await this.whenIdle(true);
     const fds = [...this.openFds];
     this.openFds.clear();
     await Promise.all(fds.map((fd) => this.closeQuietly(fd)));
+    // Operations that were in flight may have queued more since (a path stat's statx once its
+    // open completed, the close of a directory fd in a `finally`). `destroy` drains the kernel
+    // without calling back, so a request still in a slot would never settle: destroy only once
+    // every slot is free, checked in the same synchronous run as the destroy.
+    for (let idle = this.whenIdle(false); idle !== undefined; idle = this.whenIdle(false)) await idle;
+    this.destroyed = true;
     this.ring.destroy();
+  }
+
+  /**
+   * A promise resolved by the dispatch once every slot is free (after asking the kernel to cancel
+   * what is in them, when `cancel`), or undefined when they are free now.
+   */
+  private whenIdle(cancel: boolean): Promise<void> | undefined {
+    if (this.freeCount === this.slots.length) return undefined;
+    const idle = new Promise<void>((resolve) => { this.idleResolve = resolve; });
+    if (cancel) this.ring.cancelAll();
+    return idle;
   }
 }
 

@@ -295,6 +295,20 @@ export class SimIo implements Io, SyncCapableIo {
     return this.rejectWith(new StorageError('ERR_CLOSED', `${op}: the Io is shut down`, { operation: op }));
   }
 
+  /**
+   * Throws what {@link refuse} rejects with, for a call whose argument getters (the only caller
+   * code a call runs) have just run: `refuse` looked before them, and one may have shut the Io down
+   * or cut the node's power. Submitted anyway, the operation would act on a closed Io or a crashed
+   * disk.
+   */
+  private checkStillOpen(operation: string): void {
+    if (this.state === enum_states.open) return;
+    if (this.state === enum_states.crashed) {
+      throw new StorageError('ERR_CRASHED', `${operation}: the simulated node lost power`, { operation, node: this.ctx.name });
+    }
+    throw new StorageError('ERR_CLOSED', `${operation}: the Io is shut down`, { operation });
+  }
+
   private fail(op: IoOperation, err: unknown): Promise<never> {
     this.recorder.finish(op, false);
     return this.rejectWith(err);
@@ -678,6 +692,7 @@ export class SimIo implements Io, SyncCapableIo {
       o.parsed = parsePath('open', path);
       o.path = o.parsed.path;
       o.flags = checkOpenFlags('open', flags);
+      this.checkStillOpen('open');
       o.mode = mode === undefined ? 0o644 : checkUnsigned('open', 'mode', mode, 0o7777);
     } catch (err) {
       return this.fail('open', err);
@@ -715,6 +730,7 @@ export class SimIo implements Io, SyncCapableIo {
     try {
       checkFd('readv', fd);
       snapshot = snapshotBuffers('readv', buffers);
+      this.checkStillOpen('readv');
       o.lengthBytes = snapshot.totalBytes;
       checkOffset('readv', offsetBytes);
       // preadv of 0 bytes returns 0 once the fd is readable, before looking at the file (a
@@ -784,6 +800,7 @@ export class SimIo implements Io, SyncCapableIo {
     try {
       checkFd('writev', fd);
       snapshot = snapshotBuffers('writev', buffers);
+      this.checkStillOpen('writev');
       o.lengthBytes = snapshot.totalBytes;
       checkOffset('writev', offsetBytes);
       checkRangeEnd('writev', offsetBytes, o.lengthBytes);
@@ -809,6 +826,9 @@ export class SimIo implements Io, SyncCapableIo {
 
   /** See {@link Io.writeDurable}: exactly {@link write}, then (after a whole write) {@link fsync}. */
   writeDurable(fd: number, buffer: Uint8Array, offsetBytes: number, options?: FsyncOptions): Promise<number> {
+    // Shut down or crashed: that answer whatever the options are (writeThenSync checks them
+    // before its write looks at the state), as the write it would start gives it.
+    if (this.state !== enum_states.open) return this.write(fd, buffer, offsetBytes);
     return writeThenSync(this, fd, buffer, offsetBytes, options);
   }
 
@@ -820,6 +840,7 @@ export class SimIo implements Io, SyncCapableIo {
     try {
       checkFd('fsync', fd);
       checkFsyncOptions('fsync', options);
+      this.checkStillOpen('fsync');
       o.handle = this.handleOf('fsync', fd);
     } catch (err) {
       return this.fail('fsync', err);
@@ -895,6 +916,7 @@ export class SimIo implements Io, SyncCapableIo {
     const o = this.newOp('stat');
     try {
       o.mode = checkStatFullOptions('statFull', options) ? STAT_FULL : STAT_FULL_NOFOLLOW;
+      this.checkStillOpen('statFull');
       if (typeof pathOrFd === 'number') {
         checkFd('statFull', pathOrFd);
         o.handle = this.handleOf('statFull', pathOrFd);
@@ -964,6 +986,10 @@ export class SimIo implements Io, SyncCapableIo {
       }
       o.attrs = checkAttributeChange('setAttributes', change);
       o.mode = checkStatFullOptions('setAttributes', options) ? STAT_FULL : STAT_FULL_NOFOLLOW;
+      this.checkStillOpen('setAttributes');
+      // Looked up again: a getter of `change` or `options` may have closed the fd (then EBADF, as
+      // fchmod on it would be), and the handle found before it must not be used.
+      if (typeof pathOrFd === 'number') o.handle = this.handleOf('setAttributes', pathOrFd);
     } catch (err) {
       return this.fail('setattr', err);
     }
