@@ -3,6 +3,8 @@
  * it was whole, by a sync, through the backend's own `write` and `fsync` (so their checks, fault
  * draws, trace records and metrics are those of the two calls). The options are checked before
  * the write, so a bad `options` changes nothing. A sync failure carries `details.stage: 'fsync'`.
+ * Errors name the public call, `writeDurable` (message and `details.operation`), as UringIo's
+ * linked submission does; the two calls' own names stay in the metrics and the simulator's trace.
  */
 import { StorageError } from '../interfaces/errors.js';
 import type { FsyncOptions, Io } from '../interfaces/io.js';
@@ -13,15 +15,26 @@ export async function writeThenSync(io: Pick<Io, 'write' | 'fsync'>, fd: number,
   const dataOnly = checkFsyncOptions('writeDurable', options);
   // The length asked, read at the call like the write's own snapshot (the write reports a bad buffer).
   const lengthBytes = isUint8Array(buffer) ? intrinsicByteLength(buffer) : 0;
-  const writtenBytes = await io.write(fd, buffer, offsetBytes);
+  let writtenBytes: number;
+  try {
+    writtenBytes = await io.write(fd, buffer, offsetBytes);
+  } catch (err) {
+    throw asWriteDurable(err, 'write');
+  }
   if (writtenBytes < lengthBytes) return writtenBytes;
   try {
     await io.fsync(fd, { dataOnly });
   } catch (err) {
-    if (err instanceof StorageError) {
-      throw new StorageError(err.code, err.message, { ...err.details, stage: 'fsync' }, { cause: err.cause });
-    }
-    throw err;
+    throw asWriteDurable(err, 'fsync');
   }
   return writtenBytes;
+}
+
+/** `err` from the `stage` call, told as writeDurable's (a sync failure keeps `stage: 'fsync'`). */
+function asWriteDurable(err: unknown, stage: 'write' | 'fsync'): unknown {
+  if (!(err instanceof StorageError)) return err;
+  const prefix = `${stage}:`;
+  const message = err.message.startsWith(prefix) ? `writeDurable:${err.message.slice(prefix.length)}` : err.message;
+  const details = { ...err.details, operation: 'writeDurable', ...(stage === 'fsync' ? { stage } : {}) };
+  return new StorageError(err.code, message, details, { cause: err.cause });
 }

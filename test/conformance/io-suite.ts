@@ -674,10 +674,17 @@ export function defineIoConformance(name: string, factory: BackendFactory, suppo
         for (const bad of [null, 'data', 5, [], { dataOnly: 'yes' }, { dataOnly: 1 }]) {
           await expectCode(() => io.writeDurable(fd, bytes('x'), 0, bad as { dataOnly?: boolean }), 'ERR_INVALID_ARGUMENT');
         }
-        await expectCode(() => io.writeDurable(fd, 'x' as unknown as Uint8Array, 0), 'ERR_INVALID_ARGUMENT');
-        await expectCode(() => io.writeDurable(fd, bytes('x'), -1), 'ERR_INVALID_ARGUMENT');
-        await expectCode(() => io.writeDurable(fd, detachedBuffer(4), 0), 'ERR_DETACHED_BUFFER');
-        await expectCode(() => io.writeDurable(fd + 1000, bytes('x'), 0), 'EBADF');
+        const errors = [
+          await expectCode(() => io.writeDurable(fd, 'x' as unknown as Uint8Array, 0), 'ERR_INVALID_ARGUMENT'),
+          await expectCode(() => io.writeDurable(fd, bytes('x'), -1), 'ERR_INVALID_ARGUMENT'),
+          await expectCode(() => io.writeDurable(fd, detachedBuffer(4), 0), 'ERR_DETACHED_BUFFER'),
+          await expectCode(() => io.writeDurable(fd + 1000, bytes('x'), 0), 'EBADF'),
+        ];
+        // They name the public call on every backend, whether or not it is one submission there.
+        for (const err of errors) {
+          expect(err.message, err.code).to.match(/^writeDurable: /);
+          expect(err.details['operation'], err.code).to.equal('writeDurable');
+        }
         expect((await io.stat(fd)).sizeBytes).to.equal(0);
         await io.close(fd);
       });

@@ -795,9 +795,11 @@ describeUring('UringIo internals', function () {
       const fd = await polled.open('polled', { read: true });
       const target = new Uint8Array(4096);
       // One read at a time, as a caller at QD 1 does. A wait can miss on a loaded machine (the
-      // polling thread descheduled), which backs off for 64 waits, so the loop allows many.
+      // polling thread descheduled while other processes hold both CPUs), which backs off for 64
+      // waits, so the loop allows many, for up to 10 s (about 100 ms on a quiet machine).
       let reads = 0;
-      for (; reads < 8192 && polled.ringInfo.spinWaitsCompleted === 0; reads += 1) {
+      const deadlineMs = Date.now() + 10_000;
+      for (; reads < 1_000_000 && polled.ringInfo.spinWaitsCompleted === 0 && (reads % 1024 !== 0 || Date.now() < deadlineMs); reads += 1) {
         const at = (reads * 4096 * 5) % source.length;
         expect(await polled.read(fd, target, at)).to.equal(4096);
         expect(Buffer.from(target).equals(Buffer.from(source.subarray(at, at + 4096))), `read ${reads}`).to.equal(true);
