@@ -6,6 +6,7 @@ import { constants as fsConstants } from 'node:fs';
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidArgType, invalidArgValue, invalidUrlScheme, outOfRange } from './errors.js';
+import { isUint8Array } from '../interfaces/validate.js';
 
 /** A path as given (for messages) and as the Io names it (relative to the disk's root). */
 export interface FsPath {
@@ -37,7 +38,9 @@ export function ioPathOf(shown: string): string {
 export function checkPath(value: unknown, name = 'path'): FsPath {
   let shown: string;
   if (typeof value === 'string') shown = value;
-  else if (value instanceof Uint8Array) shown = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  // The engine's brand check (a Proxy or look-alike passes `instanceof` but is no Uint8Array: Node's
+  // `isUint8Array` refuses it), and its bytes read through the engine's getters.
+  else if (isUint8Array(value)) shown = Buffer.from(viewBytes(value, false)).toString('utf8');
   else if (isUrl(value)) {
     if (value.protocol !== 'file:') throw invalidUrlScheme();
     shown = fileURLToPath(value);
@@ -78,7 +81,7 @@ const FLAG_STRINGS: Readonly<Record<string, number>> = {
 /** Open flags as a number (Node's `stringToFlags`); `undefined`/`null` give `fallback`. */
 export function checkFlags(value: unknown, fallback: string | number = 'r', name = 'flags'): number {
   if (value === undefined || value === null) value = fallback;
-  if (typeof value === 'number') return value;
+  if (typeof value === 'number') return checkInteger(value, name, -0x8000_0000, 0x7fff_ffff);
   if (typeof value === 'string') {
     const flags = FLAG_STRINGS[value];
     if (flags !== undefined) return flags;
@@ -108,10 +111,59 @@ export function checkInteger(value: unknown, name: string, min = Number.MIN_SAFE
   return value;
 }
 
-/** A Buffer/TypedArray/DataView as bytes (no copy). */
+// The engine's own accessors of typed arrays and DataViews, captured at load: a caller's view is
+// read only through them (a subclass, own property or Proxy cannot lie about its memory).
+function intrinsicGetter<T>(proto: object, key: PropertyKey): (self: unknown) => T {
+  const get = Object.getOwnPropertyDescriptor(proto, key)?.get;
+  if (get === undefined) throw new Error(`nodefs: the engine has no getter ${String(key)}`);
+  return Function.prototype.call.bind(get) as (self: unknown) => T;
+}
+const typedArrayProto = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const typedArrayTag = intrinsicGetter<string | undefined>(typedArrayProto, Symbol.toStringTag);
+const typedArrayBuffer = intrinsicGetter<ArrayBufferLike>(typedArrayProto, 'buffer');
+const typedArrayByteOffset = intrinsicGetter<number>(typedArrayProto, 'byteOffset');
+const typedArrayByteLength = intrinsicGetter<number>(typedArrayProto, 'byteLength');
+const dataViewBuffer = intrinsicGetter<ArrayBufferLike>(DataView.prototype, 'buffer');
+const dataViewByteOffset = intrinsicGetter<number>(DataView.prototype, 'byteOffset');
+const dataViewByteLength = intrinsicGetter<number>(DataView.prototype, 'byteLength');
+const isView = ArrayBuffer.isView;
+const U8 = Uint8Array;
+
+/**
+ * The bytes of a real ArrayBufferView: a plain Uint8Array over the same memory and range, built
+ * from the engine's getters (no caller-defined behaviour). A view whose memory is gone (detached,
+ * or past the end of a shrunk resizable buffer) has byteLength 0, as Node sees it, and gives a
+ * fresh empty array. Node reads a DataView's `byteLength` in read/write, which throws a TypeError
+ * once detached or out of bounds: `strict` does the same; otherwise (readv/writev, whose binding
+ * never asks) it is empty too.
+ */
+export function viewBytes(view: ArrayBufferView, strict: boolean): Uint8Array {
+  if (typedArrayTag(view) !== undefined) {
+    const lengthBytes = typedArrayByteLength(view);
+    return lengthBytes === 0 ? new U8(0) : new U8(typedArrayBuffer(view), typedArrayByteOffset(view), lengthBytes);
+  }
+  let lengthBytes: number;
+  try {
+    lengthBytes = dataViewByteLength(view);
+  } catch (err) {
+    if (strict) throw err;
+    return new U8(0);
+  }
+  return lengthBytes === 0 ? new U8(0) : new U8(dataViewBuffer(view), dataViewByteOffset(view), lengthBytes);
+}
+
+/** Node's `new Uint8Array(view.buffer, view.byteOffset, view.byteLength)`, its TypeError included (detached). */
+export function rebuildView(view: ArrayBufferView): Uint8Array {
+  if (typedArrayTag(view) !== undefined) return new U8(typedArrayBuffer(view), typedArrayByteOffset(view), typedArrayByteLength(view));
+  return new U8(dataViewBuffer(view), dataViewByteOffset(view), dataViewByteLength(view));
+}
+
+/**
+ * A Buffer/TypedArray/DataView as bytes (no copy; see {@link viewBytes}). Node's
+ * `isArrayBufferView` brand check: a Proxy or look-alike is `ERR_INVALID_ARG_TYPE`.
+ */
 export function checkBufferArg(value: unknown, name = 'buffer', allowString = false): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (isView(value)) return viewBytes(value, true);
   throw invalidArgType(name, allowString ? 'of type string or an instance of Buffer, TypedArray, or DataView' : 'an instance of Buffer, TypedArray, or DataView', value);
 }
 
@@ -149,14 +201,23 @@ export function checkOffsetLengthWrite(offset: number, length: number, byteLengt
 /** Options given as an object or as an encoding string (Node's `getOptions`). */
 export function checkOptions<T extends object>(value: unknown, defaults: T): T & { encoding?: BufferEncoding | 'buffer' | null } {
   if (value === undefined || value === null || typeof value === 'function') return { ...defaults };
+  // Node's assertEncoding: a falsy encoding is no encoding.
   if (typeof value === 'string') {
-    checkEncoding(value);
+    if (value !== '') checkEncoding(value);
     return { ...defaults, encoding: value as BufferEncoding };
   }
   if (typeof value !== 'object') throw invalidArgType('options', 'one of type string or an instance of Object', value);
-  const options = { ...defaults, ...(value as object) } as T & { encoding?: BufferEncoding | 'buffer' | null };
-  if (options.encoding !== undefined && options.encoding !== null) checkEncoding(options.encoding);
-  return options;
+  // Node keeps the caller's object and reads only the keys it uses (own or inherited), encoding
+  // first: no spread, which would call every getter on it.
+  const source = value as Record<string, unknown>;
+  const options = { ...defaults } as Record<string, unknown>;
+  const encoding = source['encoding'];
+  if (encoding) checkEncoding(encoding);
+  for (const key of Object.keys(defaults)) {
+    const given = key === 'encoding' ? encoding : source[key];
+    if (given !== undefined) options[key] = given;
+  }
+  return options as T & { encoding?: BufferEncoding | 'buffer' | null };
 }
 
 /** An encoding Buffer knows, or `'buffer'`. */
@@ -183,4 +244,41 @@ export function checkTime(value: unknown, name: string): number | undefined {
 /** A uid or gid: an integer in [-1, 2^32 - 2]. */
 export function checkId(value: unknown, name: string): number {
   return checkInteger(value, name, -1, 0xffff_fffe);
+}
+
+/** `validateBoolean`. */
+export function checkBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value);
+  return value;
+}
+
+/** What rm/rmdir take from their options once checked (retries are accepted and not needed). */
+export interface RmOptions {
+  readonly recursive: boolean;
+  readonly force: boolean;
+}
+
+const RMDIR_DEFAULTS = { retryDelay: 100, maxRetries: 0, recursive: false };
+const RM_DEFAULTS = { recursive: false, force: false, retryDelay: 100, maxRetries: 0 };
+
+/**
+ * Node's `validateRmdirOptions`: `undefined` gives the defaults; anything else must be an object
+ * (not null, not an array) whose own enumerable keys are spread over the defaults, as Node does:
+ * inherited keys are never read, every own getter is (and may throw).
+ */
+export function checkRmdirOptions(value: unknown, defaults: object = RMDIR_DEFAULTS): RmOptions {
+  if (value === undefined) return { recursive: false, force: false };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidArgType('options', 'of type object', value);
+  const o = { force: false, ...defaults, ...value } as Record<string, unknown>;
+  const recursive = checkBoolean(o['recursive'], 'options.recursive');
+  checkInteger(o['retryDelay'], 'options.retryDelay', 0, 0x7fff_ffff);
+  checkInteger(o['maxRetries'], 'options.maxRetries', 0, 0xffff_ffff);
+  return { recursive, force: o['force'] as boolean };
+}
+
+/** Node's `validateRmOptions`: the rmdir checks over rm's defaults, then `force` a boolean. */
+export function checkRmOptions(value: unknown): RmOptions {
+  const o = checkRmdirOptions(value, RM_DEFAULTS);
+  checkBoolean(o.force, 'options.force');
+  return o;
 }

@@ -14,14 +14,15 @@ import * as realFs from 'node:fs';
 import { promisify } from 'node:util';
 import type { FsHost, InodeStat, SyncCapableIo } from '../interfaces/namespace-io.js';
 import {
-  checkCallback, checkFd, checkFlags, checkId, checkInteger, checkMode, checkOptions, checkPath, checkTime, type FsPath,
+  checkBoolean, checkCallback, checkFd, checkFlags, checkId, checkInteger, checkMode, checkOptions, checkPath, checkRmdirOptions, checkRmOptions,
+  checkTime, type FsPath,
 } from './args.js';
 import { FsContext, type Callback } from './context.js';
 import { Dir } from './dir.js';
 import { invalidArgType, systemError, unsupported } from './errors.js';
 import { FileHandle, type StreamFactory } from './file-handle.js';
 import type { Op, ReaddirEntry } from './operations.js';
-import { buffersArg, dataArg, readArgs, writeArgs } from './rw-args.js';
+import { buffersArg, checkWriteFileView, dataArg, loosePosition, readCallbackArgs, readSyncArgs, writeArgs } from './rw-args.js';
 import { statsFor, toDirent } from './stats.js';
 
 // Captured when this module loads: a later patch of `node:fs` (interception) cannot redirect them.
@@ -46,7 +47,7 @@ function lastCallback(args: unknown[]): Callback {
 /** Node's `readdir`/`readlink`/`realpath` encodings: strings, or Buffers for `'buffer'`. */
 function encodeName(name: string, encoding: unknown): string | Buffer {
   if (encoding === 'buffer') return Buffer.from(name, 'utf8');
-  if (typeof encoding === 'string' && encoding !== 'utf8' && encoding !== 'utf-8') return Buffer.from(name, 'utf8').toString(encoding as BufferEncoding);
+  if (typeof encoding === 'string' && encoding !== '' && encoding !== 'utf8' && encoding !== 'utf-8') return Buffer.from(name, 'utf8').toString(encoding as BufferEncoding);
   return name;
 }
 
@@ -55,8 +56,14 @@ function readdirResult(entries: ReaddirEntry[], withFileTypes: boolean, encoding
   return entries.map((e) => encodeName(e.name, encoding));
 }
 
+/** As Node's readFile: a falsy encoding gives the Buffer; `'buffer'` is ERR_UNKNOWN_ENCODING. */
 function decode(data: Buffer, encoding: unknown): Buffer | string {
-  return typeof encoding === 'string' && encoding !== 'buffer' ? data.toString(encoding as BufferEncoding) : data;
+  return encoding ? data.toString(encoding as BufferEncoding) : data;
+}
+
+/** `op`, decoded inside the operation: a decoding error is the call's error (callbacks too). */
+function* decoded(op: Op<Buffer>, encoding: unknown): Op<Buffer | string> {
+  return decode(yield* op, encoding);
 }
 
 /** A path, an fd or (promises API) a FileHandle of this facade (readFile, writeFile, appendFile). */
@@ -116,15 +123,9 @@ export function createNodeFs(host: FsHost): NodeFs {
 
   fs['read'] = (fd: unknown, ...rest: unknown[]): void => {
     const n = checkFd(fd);
-    const cb = lastCallback(rest);
-    const args = rest.slice(0, -1);
-    let parsed;
-    if (args.length === 0) parsed = readArgs(Buffer.alloc(16384), undefined, undefined, undefined, false);
-    else if (args.length === 1 && !ArrayBuffer.isView(args[0])) {
-      const o = (args[0] ?? {}) as Record<string, unknown>;
-      parsed = readArgs(o['buffer'] ?? Buffer.alloc(16384), o, undefined, undefined, true);
-    } else if (args.length === 2) parsed = readArgs(args[0], args[1], undefined, undefined, true);
-    else parsed = readArgs(args[0], args[1], args[2], args[3], false);
+    // Node tells the shapes apart by the number of arguments.
+    const { parsed, callback } = readCallbackArgs(rest);
+    const cb = callback as Callback;
     const { target, buffer, position } = parsed;
     if (target.byteLength === 0) {
       process.nextTick(() => cb(null, 0, buffer));
@@ -133,10 +134,9 @@ export function createNodeFs(host: FsHost): NodeFs {
     ops.readLater(host.io, n, target, position).then((count) => cb(null, count, buffer), (err: unknown) => cb(err))
       .catch((err: unknown) => { process.nextTick(() => { throw err; }); });
   };
-  fs['readSync'] = (fd: unknown, buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): number => {
+  fs['readSync'] = (fd: unknown, ...rest: unknown[]): number => {
     const n = checkFd(fd);
-    const optionsForm = offsetOrOptions === undefined || (typeof offsetOrOptions === 'object' && offsetOrOptions !== null);
-    const { target, position: at } = readArgs(buffer, offsetOrOptions, length, position, optionsForm && length === undefined);
+    const { target, position: at } = readSyncArgs(rest.length + 1, rest[0], rest[1], rest[2], rest[3]);
     if (target.byteLength === 0) return 0;
     return ops.readNow(host.io, n, target, at);
   };
@@ -144,7 +144,7 @@ export function createNodeFs(host: FsHost): NodeFs {
     const n = checkFd(fd);
     const cb = lastCallback(rest);
     const args = rest.slice(0, -1);
-    const { data, position } = writeArgs(buffer, args[0], args[1], args[2]);
+    const { data, position } = writeArgs(buffer, args[0], args[1], args[2], true);
     ops.writeLater(host.io, n, data, position).then((count) => cb(null, count, buffer), (err: unknown) => cb(err))
       .catch((err: unknown) => { process.nextTick(() => { throw err; }); });
   };
@@ -153,29 +153,41 @@ export function createNodeFs(host: FsHost): NodeFs {
     const { data, position: at } = writeArgs(buffer, offsetOrOptions, length, position);
     return ops.writeNow(host.io, n, data, at);
   };
+  // readv/writev: Node hands any position to its binding (a safe integer or -1). An empty list is
+  // libuv's EINVAL for readv (before the fd is looked at) and 0 for writev (nothing is called).
   fs['readv'] = (fd: unknown, buffers: unknown, ...rest: unknown[]): void => {
     const n = checkFd(fd);
-    const cb = lastCallback(rest);
     const list = buffersArg(buffers);
-    const at = typeof rest[0] === 'number' ? rest[0] : -1;
+    const cb = lastCallback(rest);
+    const at = loosePosition(rest.length > 1 ? rest[0] : undefined);
+    if (list.length === 0) {
+      process.nextTick(() => cb(systemError('EINVAL', 'read'), 0, buffers));
+      return;
+    }
     ctx.callback(cb, (io) => ops.readv(io, n, list, at), (count) => [count, buffers]);
   };
   fs['readvSync'] = (fd: unknown, buffers: unknown, position?: unknown): number => {
     const n = checkFd(fd);
     const list = buffersArg(buffers);
-    return sync((io) => ops.readv(io, n, list, typeof position === 'number' ? position : -1));
+    if (list.length === 0) throw systemError('EINVAL', 'read');
+    return sync((io) => ops.readv(io, n, list, loosePosition(position)));
   };
   fs['writev'] = (fd: unknown, buffers: unknown, ...rest: unknown[]): void => {
     const n = checkFd(fd);
-    const cb = lastCallback(rest);
     const list = buffersArg(buffers);
-    const at = typeof rest[0] === 'number' ? rest[0] : -1;
+    const cb = lastCallback(rest);
+    const at = loosePosition(rest.length > 1 ? rest[0] : undefined);
+    if (list.length === 0) {
+      process.nextTick(() => cb(null, 0, buffers));
+      return;
+    }
     ctx.callback(cb, (io) => ops.writev(io, n, list, at), (count) => [count, buffers]);
   };
   fs['writevSync'] = (fd: unknown, buffers: unknown, position?: unknown): number => {
     const n = checkFd(fd);
     const list = buffersArg(buffers);
-    return sync((io) => ops.writev(io, n, list, typeof position === 'number' ? position : -1));
+    if (list.length === 0) return 0;
+    return sync((io) => ops.writev(io, n, list, loosePosition(position)));
   };
 
   // ---- fd calls -----------------------------------------------------------------------------------
@@ -190,16 +202,19 @@ export function createNodeFs(host: FsHost): NodeFs {
       sync((io) => ops.fsync(io, n, dataOnly));
     };
   }
-  const lengthArg = (len: unknown): number => (len === undefined || len === null ? 0 : Math.max(0, checkInteger(len, 'len')));
-  fs['ftruncate'] = (fd: unknown, ...rest: unknown[]): void => {
+  // Node's `validateInteger(len, 'len')` then `MathMax(0, len)`: only `undefined` means 0 (`null`,
+  // strings, bigints are refused). Node checks len first, then the callback, then the fd.
+  const lengthArg = (len: unknown): number => (len === undefined ? 0 : Math.max(0, checkInteger(len, 'len')));
+  fs['ftruncate'] = (fd: unknown, len?: unknown, cb?: unknown): void => {
+    if (typeof len === 'function') [cb, len] = [len, undefined];
+    const l = lengthArg(len);
+    const callback = checkCallback(cb);
     const n = checkFd(fd);
-    const cb = lastCallback(rest);
-    const len = lengthArg(rest.length > 1 ? rest[0] : undefined);
-    ctx.callback(cb, (io) => ops.ftruncate(io, n, len), none);
+    ctx.callback(callback, (io) => ops.ftruncate(io, n, l), none);
   };
   fs['ftruncateSync'] = (fd: unknown, len?: unknown): void => {
-    const n = checkFd(fd);
     const l = lengthArg(len);
+    const n = checkFd(fd);
     sync((io) => ops.ftruncate(io, n, l));
   };
   fs['fstat'] = (fd: unknown, ...rest: unknown[]): void => {
@@ -304,24 +319,86 @@ export function createNodeFs(host: FsHost): NodeFs {
   define('rename', 2, (a, b) => tuple(checkPath(a, 'oldPath'), checkPath(b, 'newPath')),
     (_io, a, b) => ops.rename(a, b), () => undefined, voidCb);
   define('unlink', 1, (p) => tuple(checkPath(p)), (_io, p) => ops.unlink(p), () => undefined, voidCb);
-  define('rmdir', 2, (p, o) => tuple(checkPath(p), (o as { recursive?: boolean } | undefined)?.recursive === true),
-    (_io, p, recursive) => (recursive ? ops.rm(p, true, false) : ops.rmdir(p)), () => undefined, voidCb);
+  // rmdir (sync and callback): a truthy `options?.recursive` (read as Node does, inherited keys
+  // included) takes the recursive path, whose checks see only own keys (`{ ...options, force:
+  // false }`): an inherited `recursive` then refuses a directory with ERR_FS_EISDIR.
+  define('rmdir', 2, (p, o) => {
+    const path = checkPath(p);
+    if ((o as { recursive?: unknown } | null | undefined)?.recursive) {
+      return tuple(path, true, checkRmOptions({ ...(o as object), force: false }).recursive);
+    }
+    checkRmdirOptions(o);
+    return tuple(path, false, false);
+  }, (_io, p, viaRecursive, recursive) => (viaRecursive ? ops.rmdirRecursive(p, recursive, false) : ops.rmdir(p)), () => undefined, voidCb);
+  // promises.rmdir checks own keys only, and stats (following a link) before a recursive removal.
+  promises['rmdir'] = async (path: unknown, options?: unknown): Promise<void> => {
+    const p = checkPath(path);
+    const o = checkRmdirOptions(options);
+    await promise(() => (o.recursive ? ops.rmdirRecursive(p, true, true) : ops.rmdir(p)));
+  };
   define('mkdir', 2, (p, o) => tuple(checkPath(p), mkdirOptions(o)),
     (_io, p, o) => ops.mkdir(p, o.recursive, o.mode));
-  define('readdir', 2, (p, o) => tuple(checkPath(p), checkOptions(o, { encoding: 'utf8' as BufferEncoding | 'buffer', withFileTypes: false, recursive: false })),
-    (_io, p, o) => ops.readdir(p, o.withFileTypes === true, o.recursive === true),
-    (entries, _p, o) => readdirResult(entries, o.withFileTypes === true, o.encoding));
+  // readdir: options before the path; `withFileTypes` and `recursive` count when truthy; the sync
+  // and callback forms refuse a non-boolean `recursive` (other than null/undefined), promises not.
+  const readdirOptions = (o: unknown): { encoding?: unknown; withFileTypes: unknown; recursive: unknown } =>
+    checkOptions(o, { encoding: 'utf8' as BufferEncoding | 'buffer', withFileTypes: false as unknown, recursive: false as unknown });
+  define('readdir', 2, (p, o) => {
+    const options = readdirOptions(o);
+    const path = checkPath(p);
+    if (options.recursive !== null && options.recursive !== undefined) checkBoolean(options.recursive, 'options.recursive');
+    return tuple(path, options);
+  }, (_io, p, o) => ops.readdir(p, Boolean(o.withFileTypes), Boolean(o.recursive)),
+  (entries, _p, o) => readdirResult(entries, Boolean(o.withFileTypes), o.encoding));
+  promises['readdir'] = async (path: unknown, options?: unknown): Promise<unknown[]> => {
+    const o = readdirOptions(options);
+    const p = checkPath(path);
+    const entries = await promise(() => ops.readdir(p, Boolean(o.withFileTypes), Boolean(o.recursive)));
+    return readdirResult(entries, Boolean(o.withFileTypes), o.encoding);
+  };
+  // readFile/writeFile/appendFile: the flag (and mode) only matter, and are only checked, when a
+  // path is opened; writeFile and appendFile take a falsy flag as their default (`flag || 'w'`).
   define('readFile', 2, (p, o) => {
     const options = checkOptions(o, { encoding: null as BufferEncoding | null, flag: 'r' as string | number });
-    return tuple(pathOrFd(p), options, checkFlags(options.flag, 'r'));
-  }, (io, p, _o, flags) => ops.readFile(io, p, flags), (data, _p, o, _f) => decode(data, o.encoding));
+    const target = pathOrFd(p);
+    return tuple(target, options, typeof target === 'number' ? 0 : checkFlags(options.flag, 'r'));
+  }, (io, p, o, flags) => decoded(ops.readFile(io, p, flags), o.encoding));
   const writeParse = (flag: string) => (p: unknown, d: unknown, o: unknown) => {
     const options = checkOptions(o, { encoding: 'utf8' as BufferEncoding, mode: 0o666 as number | string, flag: flag as string | number, flush: false });
-    return tuple(pathOrFd(p), dataArg(d, options.encoding), checkFlags(options.flag, flag), checkMode(options.mode, 0o666), options.flush === true);
+    const target = pathOrFd(p);
+    const byPath = typeof target !== 'number';
+    return tuple(target, dataArg(d, options.encoding), byPath ? checkFlags(options.flag || flag, flag) : 0, byPath ? checkMode(options.mode, 0o666) : 0, options.flush === true);
   };
   define('writeFile', 3, writeParse('w'), (io, p, d, f, m, flush) => ops.writeFile(io, p, d, f, m, flush), () => undefined, voidCb);
   define('appendFile', 3, writeParse('a'), (io, p, d, f, m, flush) => ops.writeFile(io, p, d, f, m, flush), () => undefined, voidCb);
-  define('truncate', 2, (p, len) => tuple(checkPath(p), lengthArg(len)), (io, p, len) => ops.truncate(io, p, len), () => undefined, voidCb);
+  // promises.writeFile/appendFile rebuild a view first, after opening the file: a detached one
+  // rejects with the engine's TypeError once the file is open (and truncated, with 'w').
+  for (const name of ['writeFile', 'appendFile']) {
+    const base = promises[name] as (...args: unknown[]) => Promise<unknown>;
+    promises[name] = async (path: unknown, data: unknown, options?: unknown): Promise<unknown> => {
+      const result = await base(path, data, options);
+      checkWriteFileView(data);
+      return result;
+    };
+  }
+  // truncate: a number is an fd (Node's deprecated form). The callback form checks len before
+  // opening; truncateSync and promises.truncate open the file first and check len as ftruncate.
+  fs['truncate'] = (path: unknown, len?: unknown, cb?: unknown): void => {
+    if (typeof path === 'number') return (fs['ftruncate'] as AnyFn)(path, len, cb) as void;
+    if (typeof len === 'function') [cb, len] = [len, undefined];
+    const l = lengthArg(len);
+    const callback = checkCallback(cb);
+    const p = checkPath(path);
+    ctx.callback(callback, (io) => ops.truncate(io, p, () => l), none);
+  };
+  fs['truncateSync'] = (path: unknown, len?: unknown): void => {
+    if (typeof path === 'number') return (fs['ftruncateSync'] as AnyFn)(path, len) as void;
+    const p = checkPath(path);
+    sync((io) => ops.truncate(io, p, () => lengthArg(len)));
+  };
+  promises['truncate'] = async (path: unknown, len?: unknown): Promise<void> => {
+    const p = checkPath(path);
+    await promise((io) => ops.truncate(io, p, () => lengthArg(len)));
+  };
   define('copyFile', 3, (a, b, m) => tuple(checkPath(a, 'src'), checkPath(b, 'dest'), m === undefined ? 0 : checkInteger(m, 'mode', 0, 7)),
     (io, a, b, m) => ops.copyFile(io, a, b, m), () => undefined, voidCb);
   define('link', 2, (a, b) => tuple(checkPath(a, 'existingPath'), checkPath(b, 'newPath')),
@@ -345,8 +422,9 @@ export function createNodeFs(host: FsHost): NodeFs {
   define('mkdtemp', 2, (p, o) => tuple(checkPath(p, 'prefix').shown, checkOptions(o, { encoding: 'utf8' as BufferEncoding | 'buffer' })),
     (_io, p, _o) => ops.mkdtemp(p), (made, _p, o) => encodeName(made, o.encoding));
   define('rm', 2, (p, o) => {
-    const options = (typeof o === 'object' && o !== null ? o : {}) as { recursive?: unknown; force?: unknown };
-    return tuple(checkPath(p), options.recursive === true, options.force === true);
+    const path = checkPath(p);
+    const options = checkRmOptions(o);
+    return tuple(path, options.recursive, options.force);
   }, (_io, p, r, f) => ops.rm(p, r, f), () => undefined, voidCb);
 
   // util.promisify gives these multi-value callbacks their object results, as Node defines them.

@@ -102,12 +102,24 @@ export function invalidUrlScheme(): Error {
   return nodeError(TypeError, 'ERR_INVALID_URL_SCHEME', 'The URL must be of scheme file');
 }
 
+/** Node's internal `SystemError` class (not exported by Node): `err.constructor.name` matches. */
+class SystemError extends Error {}
+
 /** `ERR_FS_EISDIR` (what `rm` without `recursive` throws on a directory). */
 export function fsEisdir(path: string): Error {
-  const err = nodeError(Error, 'ERR_FS_EISDIR', `Path is a directory: rm returned EISDIR (is a directory) ${path}`);
+  const err = new SystemError(`Path is a directory: rm returned EISDIR (is a directory) ${path}`);
+  Object.defineProperty(err, 'code', { value: 'ERR_FS_EISDIR', enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(err, 'stack', {
+    value: (err.stack ?? '').replace(/^(\w+): /, 'SystemError [ERR_FS_EISDIR]: '), enumerable: false, writable: true, configurable: true,
+  });
   Object.defineProperty(err, 'name', { value: 'SystemError', enumerable: false, writable: true, configurable: true });
   Object.assign(err, { errno: errnoByName['EISDIR'], syscall: 'rm', path, info: { code: 'EISDIR', message: 'is a directory', path, syscall: 'rm', errno: errnoByName['EISDIR'] } });
   return err;
+}
+
+/** `ERR_FS_FILE_TOO_LARGE`: readFile of a regular file over Node's kIoMaxLength (2 GiB - 1). */
+export function fileTooLarge(sizeBytes: number): Error {
+  return nodeError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${sizeBytes}) is greater than 2 GiB`);
 }
 
 /** A method of `node:fs` this facade does not offer: never a fall-through to the real disk. */

@@ -4,10 +4,11 @@
  * before a restart is dead the same way.
  */
 import type * as fs from 'node:fs';
-import { checkId, checkMode, checkOptions, checkTime } from './args.js';
+import { checkId, checkInteger, checkMode, checkOptions, checkTime } from './args.js';
 import type { FsContext } from './context.js';
 import { systemError, unsupported } from './errors.js';
-import { buffersArg, dataArg, readArgs, writeArgs } from './rw-args.js';
+import { viewBytes } from './args.js';
+import { buffersArg, checkWriteFileView, dataArg, fileHandleReadArgs, loosePosition, writeArgs } from './rw-args.js';
 import { statsFor, type BigIntStats } from './stats.js';
 
 /** Builds read/write streams bound to this facade (provided by `createNodeFs`). */
@@ -40,18 +41,11 @@ export class FileHandle {
 
   // read and write return the Io's promise chained once (no async wrapper): they are the hot path
   // of FileHandle I/O. Argument errors still reject, as from Node's async methods.
-  read(bufferOrOptions?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: Uint8Array }> {
+  read(bufferOrOptions?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: unknown }> {
     let args;
     try {
       if (this.fdNumber < 0) throw systemError('EBADF', 'read');
-      if (bufferOrOptions === undefined || bufferOrOptions === null || !ArrayBuffer.isView(bufferOrOptions)) {
-        const o = (bufferOrOptions ?? {}) as Record<string, unknown>;
-        args = readArgs(o['buffer'] ?? Buffer.alloc(16384), o, undefined, undefined, true);
-      } else if (typeof offsetOrOptions === 'object' && offsetOrOptions !== null) {
-        args = readArgs(bufferOrOptions, offsetOrOptions, undefined, undefined, true);
-      } else {
-        args = readArgs(bufferOrOptions, offsetOrOptions, length, position, false);
-      }
+      args = fileHandleReadArgs(bufferOrOptions, offsetOrOptions, length, position);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -64,6 +58,8 @@ export class FileHandle {
     let args;
     try {
       if (this.fdNumber < 0) throw systemError('EBADF', 'write');
+      // Node's first step: an empty (or detached) buffer writes nothing, whatever else is given.
+      if (ArrayBuffer.isView(buffer) && viewBytes(buffer, true).byteLength === 0) return Promise.resolve({ bytesWritten: 0, buffer });
       args = writeArgs(buffer, offsetOrOptions, length, position);
     } catch (err) {
       return Promise.reject(err);
@@ -75,7 +71,9 @@ export class FileHandle {
     const closed = this.guard('read');
     if (closed !== undefined) return closed;
     const list = buffersArg(buffers);
-    const at = typeof position === 'number' ? position : -1;
+    const at = loosePosition(position);
+    // An empty list is libuv's EINVAL.
+    if (list.length === 0) throw systemError('EINVAL', 'read');
     const fd = this.fdNumber;
     const bytesRead = await this.ctx.promise((io) => this.ctx.ops.readv(io, fd, list, at));
     return { bytesRead, buffers: buffers as Uint8Array[] };
@@ -85,7 +83,8 @@ export class FileHandle {
     const closed = this.guard('write');
     if (closed !== undefined) return closed;
     const list = buffersArg(buffers);
-    const at = typeof position === 'number' ? position : -1;
+    const at = loosePosition(position);
+    if (list.length === 0) return { bytesWritten: 0, buffers: buffers as Uint8Array[] };
     const fd = this.fdNumber;
     const bytesWritten = await this.ctx.promise((io) => this.ctx.ops.writev(io, fd, list, at));
     return { bytesWritten, buffers: buffers as Uint8Array[] };
@@ -103,7 +102,8 @@ export class FileHandle {
 
   async truncate(len: unknown = 0): Promise<void> {
     const fd = this.live('ftruncate');
-    const length = typeof len === 'number' && len > 0 ? Math.floor(len) : 0;
+    // Node's validateInteger(len, 'len'), then MathMax(0, len).
+    const length = Math.max(0, checkInteger(len, 'len'));
     return await this.ctx.promise((io) => this.ctx.ops.ftruncate(io, fd, length));
   }
 
@@ -117,13 +117,16 @@ export class FileHandle {
     const fd = this.live('read');
     const o = checkOptions(options, { encoding: null as BufferEncoding | 'buffer' | null });
     const data = await this.ctx.promise((io) => this.ctx.ops.readAll(io, fd));
-    return o.encoding !== null && o.encoding !== undefined && o.encoding !== 'buffer' ? data.toString(o.encoding) : data;
+    // As Node: a falsy encoding gives the Buffer; 'buffer' is ERR_UNKNOWN_ENCODING.
+    return o.encoding ? data.toString(o.encoding as BufferEncoding) : data;
   }
 
   async writeFile(data: unknown, options?: unknown): Promise<void> {
     const fd = this.live('write');
     const o = checkOptions(options, { encoding: 'utf8' as BufferEncoding, flush: false });
     const bytes = dataArg(data, o.encoding);
+    // Node rebuilds a view before writing: a detached one is the engine's TypeError.
+    checkWriteFileView(data);
     return await this.ctx.promise((io) => this.ctx.ops.writeFile(io, fd, bytes, 0, 0, o.flush === true));
   }
 

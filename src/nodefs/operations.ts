@@ -8,9 +8,12 @@
  */
 import { constants as fsConstants } from 'node:fs';
 import type { OpenFlags } from '../interfaces/io.js';
+import { FILE_SIZE_MAX_BYTES, IO_BYTES_MAX, IOV_COUNT_MAX, OFFSET_MAX_BYTES } from '../interfaces/limits.js';
 import type { AttributeChange, InodeStat, SyncCapableIo, SyncNamespaceIo } from '../interfaces/namespace-io.js';
+import { StorageError } from '../interfaces/errors.js';
+import { truncateBuffers } from '../interfaces/validate.js';
 import { ioPathOf, type FsPath } from './args.js';
-import { fsEisdir, systemError, toNodeError } from './errors.js';
+import { fileTooLarge, fsEisdir, systemError, toNodeError } from './errors.js';
 import { FdTable, type FdEntry } from './fd-table.js';
 
 type Method = keyof SyncNamespaceIo;
@@ -72,6 +75,9 @@ const {
   O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_NOFOLLOW, O_SYNC, O_DSYNC, X_OK, COPYFILE_EXCL,
 } = fsConstants;
 
+/** Linux's O_PATH and O_CLOEXEC (not in Node's constants). */
+const O_PATH = 0o1000_0000;
+const O_CLOEXEC = 0o200_0000;
 /** The umask a simulated process runs with (fixed, so runs do not depend on the real process). */
 export const UMASK = 0o022;
 /** Bytes moved per Io call by readFile/writeFile/copyFile loops. */
@@ -118,6 +124,67 @@ function shownOf(ioPath: string): string {
 
 function childOf(ioPath: string, name: string): string {
   return ioPath === '.' ? name : `${ioPath}/${name}`;
+}
+
+/**
+ * Where a read at `at` goes: Linux reads nothing past the largest file size, however far; the Io
+ * refuses offsets past its own limit, where it would also read nothing.
+ */
+function readAt(at: number): number {
+  return at > OFFSET_MAX_BYTES ? OFFSET_MAX_BYTES : at;
+}
+
+/**
+ * A write of `data` at `at` as Linux bounds it: at most MAX_RW_COUNT bytes, cut at the largest
+ * file size; one starting at or past it keeps one byte at the limit, which the Io answers with
+ * Linux's EFBIG after its own fd checks (a 0-byte write is never checked, and moves nothing).
+ */
+function writeBounds(at: number, data: Uint8Array): { readonly at: number; readonly data: Uint8Array } {
+  const lengthBytes = data.byteLength;
+  if (lengthBytes === 0) return { at: Math.min(at, FILE_SIZE_MAX_BYTES), data };
+  if (at >= FILE_SIZE_MAX_BYTES) return { at: FILE_SIZE_MAX_BYTES, data: data.subarray(0, 1) };
+  const most = Math.min(IO_BYTES_MAX, FILE_SIZE_MAX_BYTES - at);
+  return { at, data: lengthBytes > most ? data.subarray(0, most) : data };
+}
+
+/** The part of a buffer list one readv/writev system call takes: IOV_MAX buffers, MAX_RW_COUNT bytes. */
+function iovBatch(buffers: readonly Uint8Array[], maxBytes: number): readonly Uint8Array[] {
+  const batch = buffers.length > IOV_COUNT_MAX ? buffers.slice(0, IOV_COUNT_MAX) : buffers;
+  let total = 0;
+  for (const b of batch) total += b.byteLength;
+  return total > maxBytes ? truncateBuffers(batch, maxBytes) : batch;
+}
+
+/** `buffers` less their first `count` bytes (whole buffers dropped, a partly written one trimmed). */
+function advanceBuffers(buffers: readonly Uint8Array[], count: number): readonly Uint8Array[] {
+  let i = 0;
+  let left = count;
+  while (i < buffers.length && left >= (buffers[i] as Uint8Array).byteLength) left -= (buffers[i++] as Uint8Array).byteLength;
+  const rest = buffers.slice(i);
+  if (left > 0 && rest.length > 0) rest[0] = (rest[0] as Uint8Array).subarray(left);
+  return rest;
+}
+
+/** A read whose buffer was detached or shrunk while in flight: its memory is gone, nothing reached it. */
+function isDetachedInFlight(err: unknown): boolean {
+  return err instanceof StorageError && err.code === 'ERR_DETACHED_BUFFER';
+}
+
+/**
+ * For a path whose last component is `.` or `..` as written: which, and the directory before it
+ * (as an FsPath that must name a directory). Undefined for any other path.
+ */
+function dotPrefixOf(path: FsPath): (FsPath & { readonly dots: '.' | '..' }) | undefined {
+  const shown = path.shown;
+  if (!shown.endsWith('.')) {
+    if (!shown.endsWith('/')) return undefined;
+  }
+  const trimmed = shown.replace(/\/+$/, '');
+  const slash = trimmed.lastIndexOf('/');
+  const dots = trimmed.slice(slash + 1);
+  if (dots !== '.' && dots !== '..') return undefined;
+  const before = slash < 0 ? '.' : trimmed.slice(0, slash) === '' ? '/' : trimmed.slice(0, slash);
+  return { shown: before, io: ioPathOf(before), mustBeDir: true, dots };
 }
 
 /** What readdir gives back for one entry. */
@@ -179,11 +246,31 @@ export class Operations {
     if (path.io === '') throw systemError('ENOENT', syscall, path.shown);
   }
 
+  /**
+   * A last component `.` or `..` as written (Linux's LAST_DOT / LAST_DOTDOT; the Io path has it
+   * resolved lexically): walks the directory before it as Linux does (ENOENT, ENOTDIR) and says
+   * which it was. Undefined, with no Io call, for any other path.
+   */
+  private *dotLast(path: FsPath, syscall: string, shown = path.shown, dest?: string): Op<'.' | '..' | undefined> {
+    const prefix = dotPrefixOf(path);
+    if (prefix === undefined) return undefined;
+    const st = yield* call<InodeStat>('statFull', [prefix.io], syscall, shown, dest);
+    if (!st.isDirectory) throw systemError('ENOTDIR', syscall, shown, dest);
+    return prefix.dots;
+  }
+
   // ---- fds -------------------------------------------------------------------------------------
 
   *open(io: SyncCapableIo, path: FsPath, flags: number, mode: number): Op<number> {
     Operations.noEmpty(path, 'open');
+    // Linux's open(2) keeps only these flags beside O_PATH (-1 or 0x7fffffff is an O_PATH open
+    // with O_DIRECTORY: ENOTDIR on a file).
+    if ((flags & O_PATH) !== 0) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
     const f = decodeFlags(flags);
+    // `dir/.` names the directory itself: with O_CREAT that is EEXIST (O_EXCL) or EISDIR.
+    if ((yield* this.dotLast(path, 'open')) !== undefined && f.io.create === true) {
+      throw systemError(f.io.exclusive === true ? 'EEXIST' : 'EISDIR', 'open', path.shown);
+    }
     if (path.mustBeDir && f.io.create === true) {
       // Linux: O_CREAT with a trailing slash is EISDIR once the parent resolves.
       const slash = path.io.lastIndexOf('/');
@@ -205,6 +292,25 @@ export class Operations {
     }
     this.fds.checkRoom('open', path.shown, io);
     const ioFd = yield* call<number>('open', [path.io, f.io, mode & ~UMASK & 0o7777], 'open', path.shown);
+    if ((flags & O_TRUNC) !== 0 && f.io.write !== true) {
+      // Linux truncates a regular file opened O_RDONLY|O_TRUNC (and refuses a directory with
+      // EISDIR, as any open asking to write); the Io's truncate needs a writable fd: a second one.
+      try {
+        const st = yield* call<InodeStat>('statFull', [ioFd], 'open', path.shown);
+        if (st.isDirectory) throw systemError('EISDIR', 'open', path.shown);
+        if (st.isFile) {
+          const writer = yield* call<number>('open', [path.io, { write: true }, 0], 'open', path.shown);
+          try {
+            yield* call<void>('truncate', [writer, 0], 'open', path.shown);
+          } finally {
+            yield* call<void>('close', [writer], 'close');
+          }
+        }
+      } catch (err) {
+        yield* call<void>('close', [ioFd], 'close');
+        throw err;
+      }
+    }
     return this.fds.add({ io, ioFd, position: 0, append: f.append, syncWrites: f.syncWrites, path: path.shown });
   }
 
@@ -218,7 +324,7 @@ export class Operations {
   *read(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): Op<number> {
     const entry = this.fds.get(fd, io, 'read');
     const at = position < 0 ? entry.position : position;
-    const count = yield* call<number>('read', [entry.ioFd, buffer, at], 'read');
+    const count = yield* call<number>('read', [entry.ioFd, buffer, readAt(at)], 'read');
     if (position < 0) entry.position = at + count;
     return count;
   }
@@ -232,7 +338,7 @@ export class Operations {
     const at = position < 0 ? entry.position : position;
     let count: number;
     try {
-      count = io.sync.read(entry.ioFd, buffer, at);
+      count = io.sync.read(entry.ioFd, buffer, readAt(at));
     } catch (err) {
       throw toNodeError(err, 'read');
     }
@@ -250,7 +356,7 @@ export class Operations {
    * same reaction (one promise and one microtask per call instead of two: the hot path of
    * FileHandle I/O).
    */
-  readResult(io: SyncCapableIo, fd: number, target: Uint8Array, position: number, buffer: Uint8Array): Promise<{ bytesRead: number; buffer: Uint8Array }> {
+  readResult<B>(io: SyncCapableIo, fd: number, target: Uint8Array, position: number, buffer: B): Promise<{ bytesRead: number; buffer: B }> {
     return this.readShaped(io, fd, target, position, (bytesRead) => ({ bytesRead, buffer }));
   }
 
@@ -263,20 +369,23 @@ export class Operations {
       return Promise.reject(err);
     }
     const at = position < 0 ? entry.position : position;
-    return io.read(entry.ioFd, target, at).then((count) => {
+    return io.read(entry.ioFd, target, readAt(at)).then((count) => {
       if (position < 0) entry.position = at + count;
       return shape(count);
-    }, (err: unknown) => { throw toNodeError(err, 'read'); });
+    }, (err: unknown) => {
+      if (isDetachedInFlight(err)) return shape(0);
+      throw toNodeError(err, 'read');
+    });
   }
 
   /** `write`, synchronously. */
   writeNow(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): number {
     const entry = this.fds.get(fd, io, 'write');
     if (entry.append || entry.syncWrites !== 'none') return runSync(io, this.write(io, fd, buffer, position));
-    const at = position < 0 ? entry.position : position;
+    const { at, data } = writeBounds(position < 0 ? entry.position : position, buffer);
     let count: number;
     try {
-      count = io.sync.write(entry.ioFd, buffer, at);
+      count = io.sync.write(entry.ioFd, data, at);
     } catch (err) {
       throw toNodeError(err, 'write');
     }
@@ -303,8 +412,9 @@ export class Operations {
       return Promise.reject(err);
     }
     if (entry.append || entry.syncWrites !== 'none') return runAsync(io, this.write(io, fd, data, position)).then(shape);
-    const at = position < 0 ? entry.position : position;
-    return io.write(entry.ioFd, data, at).then((count) => {
+    const bounded = writeBounds(position < 0 ? entry.position : position, data);
+    const at = bounded.at;
+    return io.write(entry.ioFd, bounded.data, at).then((count) => {
       if (position < 0) entry.position = at + count;
       return shape(count);
     }, (err: unknown) => { throw toNodeError(err, 'write'); });
@@ -313,7 +423,14 @@ export class Operations {
   *readv(io: SyncCapableIo, fd: number, buffers: readonly Uint8Array[], position: number): Op<number> {
     const entry = this.fds.get(fd, io, 'read');
     const at = position < 0 ? entry.position : position;
-    const count = yield* call<number>('readv', [entry.ioFd, buffers, at], 'read');
+    // One readv call, as libuv makes it: at most IOV_MAX buffers (the rest stay unread).
+    let count: number;
+    try {
+      count = yield* call<number>('readv', [entry.ioFd, iovBatch(buffers, IO_BYTES_MAX), readAt(at)], 'read');
+    } catch (err) {
+      if (isDetachedInFlight(err)) return 0;
+      throw err;
+    }
     if (position < 0) entry.position = at + count;
     return count;
   }
@@ -333,20 +450,44 @@ export class Operations {
   /** Writes at `position` (the fd's position when -1; the end with O_APPEND). May be short. */
   *write(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): Op<number> {
     const entry = this.fds.get(fd, io, 'write');
-    const at = yield* this.writeStart(entry, position);
-    const count = yield* call<number>('write', [entry.ioFd, buffer, at], 'write');
+    const bounded = writeBounds(yield* this.writeStart(entry, position), buffer);
+    const at = bounded.at;
+    const count = yield* call<number>('write', [entry.ioFd, bounded.data, at], 'write');
     if (position < 0 || entry.append) entry.position = at + count;
     yield* this.afterWrite(entry);
     return count;
   }
 
+  /**
+   * libuv's `uv__fs_write_all`: writev calls of at most IOV_MAX buffers until all are written, a
+   * call is short, or one fails (its error is the answer only when nothing was written before).
+   */
   *writev(io: SyncCapableIo, fd: number, buffers: readonly Uint8Array[], position: number): Op<number> {
     const entry = this.fds.get(fd, io, 'write');
-    const at = yield* this.writeStart(entry, position);
-    const count = yield* call<number>('writev', [entry.ioFd, buffers, at], 'write');
-    if (position < 0 || entry.append) entry.position = at + count;
+    let total = 0;
+    let rest = buffers;
+    while (rest.length > 0) {
+      const start = yield* this.writeStart(entry, position < 0 ? -1 : position + total);
+      const at = start >= FILE_SIZE_MAX_BYTES ? FILE_SIZE_MAX_BYTES : start;
+      // Past the largest file size: one byte, which the Io answers with EFBIG (see writeBounds).
+      const room = start >= FILE_SIZE_MAX_BYTES ? 1 : FILE_SIZE_MAX_BYTES - at;
+      const batch = iovBatch(rest, Math.min(IO_BYTES_MAX, room));
+      let wanted = 0;
+      for (const b of batch) wanted += b.byteLength;
+      let count: number;
+      try {
+        count = yield* call<number>('writev', [entry.ioFd, batch, at], 'write');
+      } catch (err) {
+        if (total === 0) throw err;
+        break;
+      }
+      if (position < 0 || entry.append) entry.position = at + count;
+      total += count;
+      if (count < wanted || count === 0) break;
+      rest = advanceBuffers(rest, count);
+    }
     yield* this.afterWrite(entry);
-    return count;
+    return total;
   }
 
   /** Writes all of `data` (looping over short writes), at the fd's position or from `position`. */
@@ -365,6 +506,8 @@ export class Operations {
   *readAll(io: SyncCapableIo, fd: number): Op<Buffer> {
     const entry = this.fds.get(fd, io, 'read');
     const st = yield* call<InodeStat>('statFull', [entry.ioFd], 'fstat');
+    // Node refuses before reading anything (its kIoMaxLength).
+    if (st.isFile && st.sizeBytes > 0x7fff_ffff) throw fileTooLarge(st.sizeBytes);
     const pieces: Buffer[] = [];
     let total = 0;
     let want = Math.min(CHUNK_BYTES_MAX, Math.max(st.sizeBytes - entry.position, 0) || 8192);
@@ -386,7 +529,9 @@ export class Operations {
 
   *ftruncate(io: SyncCapableIo, fd: number, lengthBytes: number): Op<void> {
     const entry = this.fds.get(fd, io, 'ftruncate');
-    yield* call<void>('truncate', [entry.ioFd, lengthBytes], 'ftruncate');
+    // Past the largest file size every length is Linux's EFBIG (after its EBADF/EINVAL checks),
+    // which the Io answers for any length just past it; larger ones would pass its own offset limit.
+    yield* call<void>('truncate', [entry.ioFd, Math.min(lengthBytes, FILE_SIZE_MAX_BYTES + 1)], 'ftruncate');
   }
 
   *fstat(io: SyncCapableIo, fd: number): Op<InodeStat> {
@@ -436,6 +581,17 @@ export class Operations {
 
   *rename(from: FsPath, to: FsPath): Op<void> {
     if (from.io === '' || to.io === '') throw systemError('ENOENT', 'rename', from.shown, to.shown);
+    if (dotPrefixOf(from) !== undefined || dotPrefixOf(to) !== undefined) {
+      // Linux resolves both parents, then refuses a `.` or `..` on either side with EBUSY.
+      for (const side of [from, to]) {
+        if ((yield* this.dotLast(side, 'rename', from.shown, to.shown)) !== undefined) continue;
+        const slash = side.io.lastIndexOf('/');
+        if (slash < 0) continue;
+        const parent = yield* call<InodeStat>('statFull', [side.io.slice(0, slash)], 'rename', from.shown, to.shown);
+        if (!parent.isDirectory) throw systemError('ENOTDIR', 'rename', from.shown, to.shown);
+      }
+      throw systemError('EBUSY', 'rename', from.shown, to.shown);
+    }
     if (from.io === '.' || to.io === '.') throw systemError('EBUSY', 'rename', from.shown, to.shown);
     if (from.mustBeDir || to.mustBeDir) {
       // rename never follows the last components; a trailing slash on either side demands a
@@ -455,6 +611,7 @@ export class Operations {
 
   *unlink(path: FsPath): Op<void> {
     Operations.noEmpty(path, 'unlink');
+    if ((yield* this.dotLast(path, 'unlink')) !== undefined) throw systemError('EISDIR', 'unlink', path.shown);
     if (path.mustBeDir) {
       // Linux's unlinkat with a trailing slash: nothing is ENOENT, a directory EISDIR, anything
       // else (a link is not followed) ENOTDIR.
@@ -466,6 +623,8 @@ export class Operations {
 
   *rmdir(path: FsPath): Op<void> {
     Operations.noEmpty(path, 'rmdir');
+    const dots = yield* this.dotLast(path, 'rmdir');
+    if (dots !== undefined) throw systemError(dots === '.' ? 'EINVAL' : 'ENOTEMPTY', 'rmdir', path.shown);
     if (path.io === '.') throw systemError('EBUSY', 'rmdir', path.shown);
     // rmdir does not follow a link in the last component, slash or not: the checks below suffice.
     const st = yield* call<InodeStat>('statFull', [path.io, { follow: false }], 'rmdir', path.shown);
@@ -476,6 +635,14 @@ export class Operations {
   /** mkdir; with `recursive`, every missing parent too, returning the first directory made. */
   *mkdir(path: FsPath, recursive: boolean, mode: number): Op<string | undefined> {
     Operations.noEmpty(path, 'mkdir');
+    const prefix = dotPrefixOf(path);
+    if (prefix !== undefined) {
+      // `dir/.` exists once `dir` does: EEXIST; Node's recursive mkdir makes `dir` first (its
+      // mkdir of `dir/.` then finds a directory), and a non-directory there is ENOTDIR.
+      if (recursive) return yield* this.mkdir(prefix, true, mode);
+      yield* this.dotLast(path, 'mkdir');
+      throw systemError('EEXIST', 'mkdir', path.shown);
+    }
     const bits = mode & ~UMASK & 0o7777;
     if (!recursive) {
       yield* call<void>('mkdir', [path.io], 'mkdir', path.shown);
@@ -537,6 +704,12 @@ export class Operations {
 
   *link(existing: FsPath, created: FsPath): Op<void> {
     if (existing.io === '' || created.io === '') throw systemError('ENOENT', 'link', existing.shown, created.shown);
+    if (dotPrefixOf(created) !== undefined && !existing.mustBeDir) {
+      // The source resolves first (a link in it is not followed), then `dir/.` exists: EEXIST.
+      yield* call<InodeStat>('statFull', [existing.io, { follow: false }], 'link', existing.shown, created.shown);
+      yield* this.dotLast(created, 'link', existing.shown, created.shown);
+      throw systemError('EEXIST', 'link', existing.shown, created.shown);
+    }
     if (existing.mustBeDir) {
       // The slash resolves the source to a directory (or fails); then the new name must not exist
       // (EEXIST) and a directory cannot be linked (EPERM).
@@ -557,6 +730,7 @@ export class Operations {
 
   *symlink(target: string, path: FsPath): Op<void> {
     Operations.noEmpty(path, 'symlink');
+    if ((yield* this.dotLast(path, 'symlink', target, path.shown)) !== undefined) throw systemError('EEXIST', 'symlink', target, path.shown);
     if (path.mustBeDir) {
       // A new name with a trailing slash: what exists is EEXIST, what does not cannot be a link.
       const existing = yield* this.tryStat(path.io, false, 'symlink', target, path.shown);
@@ -629,10 +803,11 @@ export class Operations {
     }
   }
 
-  *truncate(io: SyncCapableIo, path: FsPath, lengthBytes: number): Op<void> {
+  /** `lengthBytes` is asked for once the file is open (Node checks the length only then). */
+  *truncate(io: SyncCapableIo, path: FsPath, lengthBytes: () => number): Op<void> {
     const fd = yield* this.open(io, path, O_WRONLY, 0o666);
     try {
-      yield* this.ftruncate(io, fd, lengthBytes);
+      yield* this.ftruncate(io, fd, lengthBytes());
     } finally {
       yield* this.close(io, fd);
     }
@@ -707,10 +882,13 @@ export class Operations {
    * not a directory, empty and remove what is.
    */
   *rm(path: FsPath, recursive: boolean, force: boolean): Op<void> {
+    // With `force`, Node's lstat of '' (ENOENT) is "nothing to remove".
+    if (path.io === '' && force) return;
     Operations.noEmpty(path, 'lstat');
     if (!force || !recursive) {
       let st: InodeStat | undefined;
       try {
+        yield* this.dotLast(path, 'lstat');
         yield* this.slash(path, 'lstat');
         st = yield* call<InodeStat>('statFull', [path.io, { follow: path.mustBeDir }], 'lstat', path.shown);
       } catch (err) {
@@ -718,13 +896,30 @@ export class Operations {
       }
       if (st?.isDirectory === true && !recursive) throw fsEisdir(path.shown);
     }
-    if (path.io === '.') throw systemError('EBUSY', 'rmdir', path.shown);
+    // The root (EBUSY) and `dir/.` (EINVAL) are refused by rimraf's own rmdir.
+    yield* this.rimraf(path);
+  }
+
+  /**
+   * rmdir with a truthy `recursive` (Node 20's deprecated form): what is not a directory gets a
+   * plain rmdir (ENOTDIR...), a directory is removed with its contents, unless `recursive` was
+   * only inherited (Node's checks read own keys: ERR_FS_EISDIR). The sync and callback forms
+   * lstat first; `promises.rmdir` stats (following a link).
+   */
+  *rmdirRecursive(path: FsPath, recursive: boolean, follow: boolean): Op<void> {
+    const syscall = follow ? 'stat' : 'lstat';
+    Operations.noEmpty(path, syscall);
+    yield* this.slash(path, syscall);
+    const st = yield* call<InodeStat>('statFull', [path.io, { follow: follow || path.mustBeDir }], syscall, path.shown);
+    if (!st.isDirectory) return yield* this.rmdir(path);
+    if (!recursive) throw fsEisdir(path.shown);
     yield* this.rimraf(path);
   }
 
   private *rimraf(path: FsPath): Op<void> {
     let st: InodeStat | undefined;
     try {
+      yield* this.dotLast(path, 'lstat');
       st = yield* call<InodeStat>('statFull', [path.io, { follow: path.mustBeDir }], 'lstat', path.shown);
     } catch (err) {
       if (codeOf(err) === 'ENOENT') return;
@@ -754,6 +949,11 @@ export class Operations {
     const names = yield* call<string[]>('readdir', [path.io], 'scandir', path.shown);
     const base = path.shown.replace(/\/+$/, '');
     for (const name of names) yield* this.rimraf({ shown: `${base}/${name}`, io: childOf(path.io, name), mustBeDir: false });
-    yield* this.rmdir(path);
+    try {
+      yield* this.rmdir(path);
+    } catch (err) {
+      // As Node's rimraf: gone already is done (`dir/..` once `dir` went with the rest).
+      if (codeOf(err) !== 'ENOENT') throw err;
+    }
   }
 }

@@ -1,0 +1,227 @@
+/**
+ * Hostile buffers and argument shapes for read/write/readv/writev (sync, callback, promises and
+ * FileHandle forms): detached buffers, views past the end of a shrunk resizable buffer, Proxies of
+ * Buffers, sparse and empty vectors, more buffers than IOV_MAX, far positions, and Node 20's
+ * offset/length/position shapes. Each case runs on a temporary directory of the real disk and on
+ * `node.fs`: the outcome (the value, or the error's class and code) and the file's bytes must be
+ * the same, and no internal StorageError may come out.
+ */
+import { expect } from 'chai';
+import * as realFs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Simulation } from '../../src/backends/sim/index.js';
+
+type Fs = typeof realFs;
+type P = (name: string) => string;
+type Case = readonly [name: string, run: (fs: Fs, p: P) => unknown];
+
+function outcomeOf(value: unknown): unknown {
+  if (value instanceof Error) return { threw: value.constructor.name, code: (value as { code?: unknown }).code };
+  return { ok: value };
+}
+
+let realRoot = '';
+let serial = 0;
+
+async function runOn(fs: Fs, root: string, run: Case[1]): Promise<{ outcome: unknown; file: string }> {
+  fs.writeFileSync(`${root}/f`, 'hello world');
+  let outcome: unknown;
+  try {
+    outcome = outcomeOf(await run(fs, (name) => `${root}/${name}`));
+  } catch (err) {
+    outcome = outcomeOf(err);
+  }
+  return { outcome, file: fs.readFileSync(`${root}/f`, 'latin1') };
+}
+
+async function compare(run: Case[1]): Promise<void> {
+  const real = `${realRoot}/c${serial++}`;
+  realFs.mkdirSync(real);
+  const fs = new Simulation({ seed: 'buffers' }).node('n').fs as unknown as Fs;
+  fs.mkdirSync('/w');
+  const expected = await runOn(realFs, real, run);
+  const actual = await runOn(fs, '/w', run);
+  expect(actual).to.deep.equal(expected);
+}
+
+function cases(title: string, list: readonly Case[]): void {
+  describe(title, function () {
+    for (const [name, run] of list) it(name, async function () { await compare(run); });
+  });
+}
+
+/** A Buffer whose ArrayBuffer was transferred away (byteLength 0, detached). */
+function detached(): Buffer {
+  const ab = new ArrayBuffer(8);
+  const b = Buffer.from(ab);
+  structuredClone(ab, { transfer: [ab] });
+  return b;
+}
+
+/** A view past the end of a resizable ArrayBuffer that was shrunk below it. */
+function shrunk(): Uint8Array {
+  const Resizable = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer & { resize(n: number): void };
+  const ab = new Resizable(8, { maxByteLength: 16 });
+  const u = new Uint8Array(ab, 0, 8);
+  ab.resize(2);
+  return u;
+}
+
+/** Runs `fn` on an fd of `f` (r+), closed once its result (or its promise) settles. */
+const withFd = (fs: Fs, p: P, fn: (fd: number) => unknown): unknown => {
+  const fd = fs.openSync(p('f'), 'r+');
+  let result: unknown;
+  try {
+    result = fn(fd);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+  if (!(result instanceof Promise)) {
+    fs.closeSync(fd);
+    return result;
+  }
+  return result.finally(() => fs.closeSync(fd));
+};
+
+const withHandle = async (fs: Fs, p: P, fn: (h: realFs.promises.FileHandle) => Promise<unknown>): Promise<unknown> => {
+  const h = await fs.promises.open(p('f'), 'r+');
+  try {
+    return await fn(h);
+  } finally {
+    await h.close();
+  }
+};
+
+const callback = <T>(start: (cb: (err: unknown, value: T) => void) => void): Promise<T> =>
+  new Promise((resolve, reject) => start((err, value) => (err ? reject(err) : resolve(value))));
+
+/** readSync into a fresh 8-byte Buffer: the count and what the buffer then holds. */
+const rd = (fs: Fs, fd: number, ...args: unknown[]): unknown => {
+  const b = Buffer.alloc(8);
+  const n = (fs.readSync as (...a: unknown[]) => number)(fd, b, ...args);
+  return [n, b.toString('latin1')];
+};
+
+describe('node.fs hostile buffers, compared with real node:fs', function () {
+  before(function () {
+    realRoot = realFs.mkdtempSync(join(tmpdir(), 'nodefs-buffers-'));
+  });
+  after(function () {
+    realFs.rmSync(realRoot, { recursive: true, force: true });
+  });
+
+  cases('detached buffers read nothing (no raw V8 TypeError)', [
+    ['readSync(fd, detached)', (fs, p) => withFd(fs, p, (fd) => fs.readSync(fd, detached()))],
+    ['readSync(fd, detached, 0, 4, 0)', (fs, p) => withFd(fs, p, (fd) => fs.readSync(fd, detached(), 0, 4, 0))],
+    ['read(fd, detached, 0, 0, 0, cb)', (fs, p) => withFd(fs, p, (fd) => callback<number>((cb) => fs.read(fd, detached(), 0, 0, 0, cb)))],
+    ['read(fd, {buffer: detached}, cb)', (fs, p) => withFd(fs, p, (fd) => callback<number>((cb) => fs.read(fd, { buffer: detached() }, cb)))],
+    ['read(fd, detached, {}, cb)', (fs, p) => withFd(fs, p, (fd) => callback<number>((cb) => fs.read(fd, detached(), {}, cb)))],
+    ['fh.read({buffer: detached})', (fs, p) => withHandle(fs, p, async (h) => (await h.read({ buffer: detached() })).bytesRead)],
+    ['fh.read(detached, 0, 4, 0)', (fs, p) => withHandle(fs, p, async (h) => (await h.read(detached(), 0, 4, 0)).bytesRead)],
+    ['readSync(fd, shrunk view)', (fs, p) => withFd(fs, p, (fd) => fs.readSync(fd, shrunk()))],
+  ]);
+
+  cases('detached / shrunk buffers write nothing (no ERR_DETACHED_BUFFER)', [
+    ['writeSync(fd, detached)', (fs, p) => withFd(fs, p, (fd) => fs.writeSync(fd, detached()))],
+    ['writeSync(fd, detached, 0, 4, 0)', (fs, p) => withFd(fs, p, (fd) => fs.writeSync(fd, detached(), 0, 4, 0))],
+    ['writeSync(fd, shrunk view)', (fs, p) => withFd(fs, p, (fd) => fs.writeSync(fd, shrunk()))],
+    ['write(fd, detached, cb)', (fs, p) => withFd(fs, p, (fd) => callback<number>((cb) => fs.write(fd, detached(), cb)))],
+    ['writevSync(fd, [detached, shrunk])', (fs, p) => withFd(fs, p, (fd) => fs.writevSync(fd, [detached(), shrunk()]))],
+    ['readvSync(fd, [detached, shrunk])', (fs, p) => withFd(fs, p, (fd) => fs.readvSync(fd, [detached(), shrunk()]))],
+    ['fh.write(detached, 0, 4, 0)', (fs, p) => withHandle(fs, p, async (h) => (await h.write(detached(), 0, 4, 0)).bytesWritten)],
+    ['fh.readv([detached])', (fs, p) => withHandle(fs, p, async (h) => (await h.readv([detached()])).bytesRead)],
+    ['fh.writev([shrunk])', (fs, p) => withHandle(fs, p, async (h) => (await h.writev([shrunk()])).bytesWritten)],
+    ['writeFileSync(f, detached)', (fs, p) => fs.writeFileSync(p('f'), detached())],
+    ['promises.writeFile(f, detached) rejects TypeError after truncating', (fs, p) => fs.promises.writeFile(p('f'), detached())],
+    ['promises.appendFile(f, detached)', (fs, p) => fs.promises.appendFile(p('f'), detached())],
+    ['fh.writeFile(detached)', (fs, p) => withHandle(fs, p, (h) => h.writeFile(detached()))],
+  ]);
+
+  cases('a Proxy of a Buffer is not a buffer (ERR_INVALID_ARG_TYPE)', [
+    ['statSync(Proxy(path))', (fs, p) => fs.statSync(new Proxy(Buffer.from(p('f')), {})).size],
+    ['openSync(Proxy(path))', (fs, p) => fs.openSync(new Proxy(Buffer.from(p('f')), {}), 'r')],
+    ['readSync(fd, Proxy(buffer))', (fs, p) => withFd(fs, p, (fd) => fs.readSync(fd, new Proxy(Buffer.alloc(4), {})))],
+    ['writeSync(fd, Proxy(buffer))', (fs, p) => withFd(fs, p, (fd) => fs.writeSync(fd, new Proxy(Buffer.from('ab'), {}) as Buffer))],
+    ['read(fd, Proxy(buffer), 0, 2, 0, cb)', (fs, p) => withFd(fs, p, (fd) => callback<number>((cb) => fs.read(fd, new Proxy(Buffer.alloc(4), {}), 0, 2, 0, cb)))],
+    ['writevSync(fd, [Proxy(buffer)])', (fs, p) => withFd(fs, p, (fd) => fs.writevSync(fd, [new Proxy(Buffer.from('ab'), {})]))],
+  ]);
+
+  cases('vectors past IOV_MAX and far positions (no ERR_LIMIT_EXCEEDED)', [
+    ['writevSync 2000 buffers at 0', (fs, p) => withFd(fs, p, (fd) => fs.writevSync(fd, Array.from({ length: 2000 }, (_, i) => Buffer.from([97 + (i % 26)])), 0))],
+    ['writevSync 2000 buffers at the fd position, then readSync', (fs, p) => withFd(fs, p, (fd) => [fs.writevSync(fd, Array.from({ length: 2000 }, () => Buffer.from('b'))), rd(fs, fd)])],
+    ['readvSync 2000 buffers reads the first 1024', (fs, p) => withFd(fs, p, (fd) => {
+      fs.writeSync(fd, Buffer.alloc(3000, 'z'), 0, 3000, 0);
+      return [fs.readvSync(fd, Array.from({ length: 2000 }, () => Buffer.alloc(1))), rd(fs, fd)];
+    })],
+    ['fh.writev 2000 buffers', (fs, p) => withHandle(fs, p, async (h) => (await h.writev(Array.from({ length: 2000 }, () => Buffer.from('c')), 0)).bytesWritten)],
+    ['readvSync at 2**53 (the fd position)', (fs, p) => withFd(fs, p, (fd) => fs.readvSync(fd, [Buffer.alloc(3)], 2 ** 53))],
+    ['readvSync at 2**50 (nothing there)', (fs, p) => withFd(fs, p, (fd) => fs.readvSync(fd, [Buffer.alloc(3)], 2 ** 50))],
+    ['writevSync at 2**53', (fs, p) => withFd(fs, p, (fd) => fs.writevSync(fd, [Buffer.from('QQ')], 2 ** 53))],
+    ['writevSync at 2**50 (EFBIG)', (fs, p) => withFd(fs, p, (fd) => fs.writevSync(fd, [Buffer.from('QQ')], 2 ** 50))],
+    ['fh.readv at 2**53', (fs, p) => withHandle(fs, p, async (h) => (await h.readv([Buffer.alloc(2)], 2 ** 53)).bytesRead)],
+    ['readSync at 2**50', (fs, p) => withFd(fs, p, (fd) => fs.readSync(fd, Buffer.alloc(3), 0, 3, 2 ** 50))],
+    ['readSync at 2n**62n', (fs, p) => withFd(fs, p, (fd) => fs.readSync(fd, Buffer.alloc(2), 0, 2, 2n ** 62n))],
+    ['writeSync at 2**50 (EFBIG)', (fs, p) => withFd(fs, p, (fd) => fs.writeSync(fd, Buffer.from('a'), 0, 1, 2 ** 50))],
+    ['writeSync at 2**53 (the fd position)', (fs, p) => withFd(fs, p, (fd) => fs.writeSync(fd, Buffer.from('a'), 0, 1, 2 ** 53))],
+  ]);
+
+  cases('sparse and empty vectors', [
+    ['writevSync(fd, [, buf])', (fs, p) => withFd(fs, p, (fd) => fs.writevSync(fd, [, Buffer.from('a')] as Buffer[]))],
+    ['fh.writev([, buf])', (fs, p) => withHandle(fs, p, async (h) => (await h.writev([, Buffer.from('a')] as Buffer[])).bytesWritten)],
+    ['readvSync(fd, [, buf])', (fs, p) => withFd(fs, p, (fd) => fs.readvSync(fd, [, Buffer.alloc(1)] as Buffer[]))],
+    ['readvSync(fd, []) is EINVAL', (fs, p) => withFd(fs, p, (fd) => fs.readvSync(fd, []))],
+    ['readv(fd, [], cb) is EINVAL', (fs, p) => withFd(fs, p, (fd) => callback<number>((cb) => fs.readv(fd, [], cb)))],
+    ['fh.readv([]) is EINVAL', (fs, p) => withHandle(fs, p, async (h) => (await h.readv([])).bytesRead)],
+    ['writevSync(fd, []) is 0', (fs, p) => withFd(fs, p, (fd) => fs.writevSync(fd, []))],
+    ['writevSync(read-only fd, []) is 0', (fs, p) => {
+      const fd = fs.openSync(p('f'), 'r');
+      try { return fs.writevSync(fd, []); } finally { fs.closeSync(fd); }
+    }],
+    ['fh.writev([]) is 0', (fs, p) => withHandle(fs, p, async (h) => (await h.writev([])).bytesWritten)],
+  ]);
+
+  cases('read/write argument shapes', [
+    ['readSync(fd, buf, 0, undefined, 0)', (fs, p) => withFd(fs, p, (fd) => rd(fs, fd, 0, undefined, 0))],
+    ['readSync(fd, buf, 0, null, 0)', (fs, p) => withFd(fs, p, (fd) => rd(fs, fd, 0, null, 0))],
+    ['readSync(fd, buf, null, 2, 0)', (fs, p) => withFd(fs, p, (fd) => rd(fs, fd, null, 2, 0))],
+    ['readSync(fd, buf, {}, 2, 0)', (fs, p) => withFd(fs, p, (fd) => rd(fs, fd, {}, 2, 0))],
+    ['readSync(fd, buf, {offset: null})', (fs, p) => withFd(fs, p, (fd) => rd(fs, fd, { offset: null }))],
+    ['readSync(fd, buf, {length: null})', (fs, p) => withFd(fs, p, (fd) => rd(fs, fd, { length: null }))],
+    ['readSync(fd, buf, [])', (fs, p) => withFd(fs, p, (fd) => rd(fs, fd, []))],
+    ['readSync(fd, buf, 5)', (fs, p) => withFd(fs, p, (fd) => rd(fs, fd, 5))],
+    ['readSync(fd, buf, 2, 3)', (fs, p) => withFd(fs, p, (fd) => rd(fs, fd, 2, 3))],
+    ['readSync(fd, buf, 0, 2, 1.5)', (fs, p) => withFd(fs, p, (fd) => rd(fs, fd, 0, 2, 1.5))],
+    ['readSync(fd, buf, 0, 2, "1")', (fs, p) => withFd(fs, p, (fd) => rd(fs, fd, 0, 2, '1'))],
+    ['readSync(fd, buf, 0, 2, -2n)', (fs, p) => withFd(fs, p, (fd) => rd(fs, fd, 0, 2, -2n))],
+    ['writeSync(fd, buf, null, 2, 0)', (fs, p) => withFd(fs, p, (fd) => fs.writeSync(fd, Buffer.from('ABCDEFGH'), null as unknown as number, 2, 0))],
+    ['writeSync(fd, buf, () => {})', (fs, p) => withFd(fs, p, (fd) => fs.writeSync(fd, Buffer.from('ABCD'), (() => {}) as unknown as number))],
+    ['writeSync(fd, buf, 0, 2, 1.5)', (fs, p) => withFd(fs, p, (fd) => fs.writeSync(fd, Buffer.from('AB'), 0, 2, 1.5))],
+    ['writeSync(fd, "ZZ", NaN)', (fs, p) => withFd(fs, p, (fd) => fs.writeSync(fd, 'ZZ', NaN))],
+    ['writeSync(fd, "ZZ", 2n)', (fs, p) => withFd(fs, p, (fd) => fs.writeSync(fd, 'ZZ', 2n as unknown as number))],
+    ['writeSync(fd, "abc", 0, "hex")', (fs, p) => withFd(fs, p, (fd) => fs.writeSync(fd, 'abc', 0, 'hex'))],
+    ['write(fd, buf, () => {}, cb)', (fs, p) => withFd(fs, p, (fd) => callback<number>((cb) => (fs.write as (...a: unknown[]) => void)(fd, Buffer.from('AB'), () => {}, cb)))],
+    ['read(fd, buf, 0, 2, cb) (position is the callback)', (fs, p) => withFd(fs, p, (fd) => callback<number>((cb) => (fs.read as (...a: unknown[]) => void)(fd, Buffer.alloc(4), 0, 2, cb)))],
+    ['read(fd, 5, cb)', (fs, p) => withFd(fs, p, (fd) => callback<number>((cb) => (fs.read as (...a: unknown[]) => void)(fd, 5, cb)))],
+    ['fh.write(buf, null, 1, 0)', (fs, p) => withHandle(fs, p, async (h) => (await h.write(Buffer.from('AB'), null, 1, 0)).bytesWritten)],
+    ['fh.write(buf, () => {})', (fs, p) => withHandle(fs, p, async (h) => (await h.write(Buffer.from('AB'), (() => {}) as unknown as number)).bytesWritten)],
+    ['fh.write(buf, 0, 1, 1.5)', (fs, p) => withHandle(fs, p, async (h) => (await h.write(Buffer.from('AB'), 0, 1, 1.5)).bytesWritten)],
+    ['fh.read([1,2,3], 0, 2, 0)', (fs, p) => withHandle(fs, p, async (h) => (await h.read([1, 2, 3] as unknown as Buffer, 0, 2, 0)).bytesRead)],
+    ['fh.read(5)', (fs, p) => withHandle(fs, p, async (h) => (await h.read(5 as unknown as Buffer)).bytesRead)],
+    ['fh.read({buffer: Float64Array}) returns it', (fs, p) => withHandle(fs, p, async (h) => {
+      const r = await h.read({ buffer: new Float64Array(1) });
+      return [r.bytesRead, r.buffer.constructor.name, Buffer.from(r.buffer.buffer).toString('latin1')];
+    })],
+    ['fh.read(buf, 0, 2**53, 0)', (fs, p) => withHandle(fs, p, async (h) => (await h.read(Buffer.alloc(4), 0, 2 ** 53, 0)).bytesRead)],
+    ['fh.read(buf, 0, Infinity, 0)', (fs, p) => withHandle(fs, p, async (h) => (await h.read(Buffer.alloc(4), 0, Infinity, 0)).bytesRead)],
+    ['fh.read(buf, 0, 2, 2n) (bigint: the fd position)', (fs, p) => withHandle(fs, p, async (h) => {
+      const b = Buffer.alloc(2);
+      return [(await h.read(b, 0, 2, 2n as unknown as number)).bytesRead, b.toString('latin1')];
+    })],
+    ['readSync into a DataView at an offset', (fs, p) => withFd(fs, p, (fd) => {
+      const v = new DataView(new ArrayBuffer(6), 1, 4);
+      return [fs.readSync(fd, v, 1, 3, 0), Buffer.from(v.buffer).toString('latin1')];
+    })],
+  ]);
+});
