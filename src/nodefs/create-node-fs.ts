@@ -24,6 +24,7 @@ import { FileHandle, type StreamFactory } from './file-handle.js';
 import type { Op, ReaddirEntry } from './operations.js';
 import { buffersArg, checkWriteFileView, dataArg, loosePosition, readCallbackArgs, readSyncArgs, writeArgs } from './rw-args.js';
 import { statsFor, toDirent } from './stats.js';
+import { intrinsicByteLength } from '../interfaces/validate.js';
 
 // Captured when this module loads: a later patch of `node:fs` (interception) cannot redirect them.
 const { constants, createReadStream: realCreateReadStream, createWriteStream: realCreateWriteStream } = realFs;
@@ -127,7 +128,7 @@ export function createNodeFs(host: FsHost): NodeFs {
     const { parsed, callback } = readCallbackArgs(rest);
     const cb = callback as Callback;
     const { target, buffer, position } = parsed;
-    if (target.byteLength === 0) {
+    if (intrinsicByteLength(target) === 0) {
       process.nextTick(() => cb(null, 0, buffer));
       return;
     }
@@ -137,7 +138,7 @@ export function createNodeFs(host: FsHost): NodeFs {
   fs['readSync'] = (fd: unknown, ...rest: unknown[]): number => {
     const n = checkFd(fd);
     const { target, position: at } = readSyncArgs(rest.length + 1, rest[0], rest[1], rest[2], rest[3]);
-    if (target.byteLength === 0) return 0;
+    if (intrinsicByteLength(target) === 0) return 0;
     return ops.readNow(host.io, n, target, at);
   };
   fs['write'] = (fd: unknown, buffer: unknown, ...rest: unknown[]): void => {

@@ -10,6 +10,7 @@ import { systemError, unsupported } from './errors.js';
 import { viewBytes } from './args.js';
 import { buffersArg, checkWriteFileView, dataArg, fileHandleReadArgs, loosePosition, writeArgs } from './rw-args.js';
 import { statsFor, type BigIntStats } from './stats.js';
+import { intrinsicByteLength } from '../interfaces/validate.js';
 
 /** Builds read/write streams bound to this facade (provided by `createNodeFs`). */
 export interface StreamFactory {
@@ -50,7 +51,7 @@ export class FileHandle {
       return Promise.reject(err);
     }
     const buffer = args.buffer;
-    if (args.target.byteLength === 0) return Promise.resolve({ bytesRead: 0, buffer });
+    if (intrinsicByteLength(args.target) === 0) return Promise.resolve({ bytesRead: 0, buffer });
     return this.ctx.ops.readResult(this.ctx.host.io, this.fdNumber, args.target, args.position, buffer);
   }
 

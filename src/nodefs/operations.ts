@@ -11,7 +11,7 @@ import type { OpenFlags } from '../interfaces/io.js';
 import { FILE_SIZE_MAX_BYTES, IO_BYTES_MAX, IOV_COUNT_MAX, OFFSET_MAX_BYTES } from '../interfaces/limits.js';
 import type { AttributeChange, InodeStat, SyncCapableIo, SyncNamespaceIo } from '../interfaces/namespace-io.js';
 import { StorageError } from '../interfaces/errors.js';
-import { truncateBuffers } from '../interfaces/validate.js';
+import { intrinsicByteLength, plainView, truncateBuffers } from '../interfaces/validate.js';
 import { ioPathOf, type FsPath } from './args.js';
 import { fileTooLarge, fsEisdir, systemError, toNodeError } from './errors.js';
 import { FdTable, type FdEntry } from './fd-table.js';
@@ -140,11 +140,12 @@ function readAt(at: number): number {
  * Linux's EFBIG after its own fd checks (a 0-byte write is never checked, and moves nothing).
  */
 function writeBounds(at: number, data: Uint8Array): { readonly at: number; readonly data: Uint8Array } {
-  const lengthBytes = data.byteLength;
+  // `data` may be the caller's own view (see `viewBytesInPlace`): only the intrinsics touch it.
+  const lengthBytes = intrinsicByteLength(data);
   if (lengthBytes === 0) return { at: Math.min(at, FILE_SIZE_MAX_BYTES), data };
-  if (at >= FILE_SIZE_MAX_BYTES) return { at: FILE_SIZE_MAX_BYTES, data: data.subarray(0, 1) };
+  if (at >= FILE_SIZE_MAX_BYTES) return { at: FILE_SIZE_MAX_BYTES, data: plainView(data, 0, 1) };
   const most = Math.min(IO_BYTES_MAX, FILE_SIZE_MAX_BYTES - at);
-  return { at, data: lengthBytes > most ? data.subarray(0, most) : data };
+  return { at, data: lengthBytes > most ? plainView(data, 0, most) : data };
 }
 
 /** The part of a buffer list one readv/writev system call takes: IOV_MAX buffers, MAX_RW_COUNT bytes. */

@@ -1,5 +1,6 @@
 /** Argument parsing of read/write in their several Node shapes, shared by `fs.*` and FileHandle. */
-import { checkBufferArg, checkInteger, checkOffsetLengthRead, checkOffsetLengthWrite, rebuildView, viewBytes } from './args.js';
+import { checkBufferArgInPlace, checkInteger, checkOffsetLengthRead, checkOffsetLengthWrite, rebuildView, viewBytes } from './args.js';
+import { intrinsicByteLength, plainView } from '../interfaces/validate.js';
 import { invalidArgType, invalidArgValue, outOfRange } from './errors.js';
 
 export interface ReadArgs {
@@ -14,6 +15,15 @@ export interface ReadArgs {
 const isView = ArrayBuffer.isView;
 const isArray = Array.isArray;
 const MAX_INT64 = 2n ** 63n - 1n;
+
+/**
+ * `lengthBytes` of `bytes` (from `viewBytesInPlace`: possibly the caller's own view, so only the
+ * intrinsic helpers touch it) from `offsetBytes`: the view itself when that is all of it (most
+ * calls: no allocation), else a plain view.
+ */
+function range(bytes: Uint8Array, offsetBytes: number, lengthBytes: number): Uint8Array {
+  return offsetBytes === 0 && lengthBytes === intrinsicByteLength(bytes) ? bytes : plainView(bytes, offsetBytes, lengthBytes);
+}
 
 /** Node's `validateObject(value, name, kValidateObjectAllowNullable)`: null allowed, arrays and functions not. */
 function checkObjectArg(value: unknown, name: string): void {
@@ -46,15 +56,15 @@ export function loosePosition(value: unknown): number {
 function readTail(buffer: unknown, bytes: Uint8Array, off: number, lengthValue: unknown, position: unknown): ReadArgs {
   // Node coerces the length with `length |= 0` (ToInt32) before checking it.
   const len = (lengthValue as number) | 0;
-  if (len === 0) return { target: bytes.subarray(0, 0), buffer, position: -1 };
-  if (bytes.byteLength === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
-  checkOffsetLengthRead(off, len, bytes.byteLength);
-  return { target: bytes.subarray(off, off + len), buffer, position: readPosition(position) };
+  if (len === 0) return { target: range(bytes, 0, 0), buffer, position: -1 };
+  if (intrinsicByteLength(bytes) === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
+  checkOffsetLengthRead(off, len, intrinsicByteLength(bytes));
+  return { target: range(bytes, off, len), buffer, position: readPosition(position) };
 }
 
 /** `fs.readSync(fd, buffer, offsetOrOptions?, length?, position?)` given with `argc` arguments (fd included). */
 export function readSyncArgs(argc: number, bufferValue: unknown, offsetOrOptions: unknown, lengthValue: unknown, positionValue: unknown): ReadArgs {
-  const bytes = checkBufferArg(bufferValue);
+  const bytes = checkBufferArgInPlace(bufferValue);
   let offset = offsetOrOptions;
   let length = lengthValue;
   let position = positionValue;
@@ -64,7 +74,7 @@ export function readSyncArgs(argc: number, bufferValue: unknown, offsetOrOptions
     const o = (offsetOrOptions ?? {}) as Record<string, unknown>;
     offset = o['offset'] === undefined ? 0 : o['offset'];
     length = o['length'];
-    if (length === undefined) length = bytes.byteLength - (offset as number);
+    if (length === undefined) length = intrinsicByteLength(bytes) - (offset as number);
     position = o['position'] ?? null;
   }
   const off = offset === undefined ? 0 : checkInteger(offset, 'offset', 0);
@@ -102,7 +112,7 @@ export function readCallbackArgs(args: readonly unknown[]): { readonly parsed: R
     if (length === undefined) length = (isView(buffer) ? viewBytes(buffer, true).byteLength : NaN) - (offset as number);
     position = o['position'] ?? null;
   }
-  const bytes = checkBufferArg(buffer);
+  const bytes = checkBufferArgInPlace(buffer);
   if (typeof callback !== 'function') throw invalidArgType('cb', 'of type function', callback);
   const off = offset === undefined || offset === null ? 0 : checkInteger(offset, 'offset', 0);
   return { parsed: readTail(buffer, bytes, off, length, position), callback };
@@ -123,24 +133,24 @@ export function fileHandleReadArgs(bufferOrOptions: unknown, offsetValue: unknow
     offset = o['offset'] ?? 0;
     length = o['length'];
     position = o['position'] ?? null;
-    bytes = checkBufferArg(buffer);
-    if (length === undefined) length = bytes.byteLength - (offset as number);
-  } else bytes = checkBufferArg(buffer);
+    bytes = checkBufferArgInPlace(buffer);
+    if (length === undefined) length = intrinsicByteLength(bytes) - (offset as number);
+  } else bytes = checkBufferArgInPlace(buffer);
   if (offset !== null && typeof offset === 'object') {
     const o = offset as Record<string, unknown>;
     offset = o['offset'] ?? 0;
     length = o['length'];
-    if (length === undefined) length = bytes.byteLength - (offset as number);
+    if (length === undefined) length = intrinsicByteLength(bytes) - (offset as number);
     position = o['position'] ?? null;
   }
   const off = offset === undefined || offset === null ? 0 : checkInteger(offset, 'offset', 0);
-  length ??= bytes.byteLength - off;
-  if (length === 0) return { target: bytes.subarray(0, 0), buffer, position: -1 };
-  if (bytes.byteLength === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
-  checkOffsetLengthRead(off, length as number, bytes.byteLength);
+  length ??= intrinsicByteLength(bytes) - off;
+  if (length === 0) return { target: range(bytes, 0, 0), buffer, position: -1 };
+  if (intrinsicByteLength(bytes) === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
+  checkOffsetLengthRead(off, length as number, intrinsicByteLength(bytes));
   // Node hands any other length to its binding, which aborts the process: refuse it instead.
   const len = checkInteger(length, 'length', 0, 0x7fff_ffff);
-  return { target: bytes.subarray(off, off + len), buffer, position: loosePosition(position) };
+  return { target: range(bytes, off, len), buffer, position: loosePosition(position) };
 }
 
 export interface WriteArgs {
@@ -162,7 +172,7 @@ function checkStringEncoding(data: string, encoding: unknown): void {
  */
 export function writeArgs(bufferValue: unknown, offsetOrOptions: unknown, lengthValue: unknown, positionValue: unknown, callbackForm = false): WriteArgs {
   if (isView(bufferValue)) {
-    const bytes = checkBufferArg(bufferValue);
+    const bytes = checkBufferArgInPlace(bufferValue);
     let offset = offsetOrOptions;
     let length = lengthValue;
     let position = positionValue;
@@ -170,13 +180,13 @@ export function writeArgs(bufferValue: unknown, offsetOrOptions: unknown, length
       const o = (offsetOrOptions ?? {}) as Record<string, unknown>;
       offset = o['offset'] ?? 0;
       length = o['length'];
-      if (length === undefined) length = bytes.byteLength - (offset as number);
+      if (length === undefined) length = intrinsicByteLength(bytes) - (offset as number);
       position = o['position'] ?? null;
     }
     const off = offset === undefined || offset === null || (callbackForm && typeof offset === 'function') ? 0 : checkInteger(offset, 'offset', 0);
-    const len = typeof length !== 'number' ? bytes.byteLength - off : length;
-    checkOffsetLengthWrite(off, len, bytes.byteLength);
-    return { data: bytes.subarray(off, off + len), position: loosePosition(position) };
+    const len = typeof length !== 'number' ? intrinsicByteLength(bytes) - off : length;
+    checkOffsetLengthWrite(off, len, intrinsicByteLength(bytes));
+    return { data: range(bytes, off, len), position: loosePosition(position) };
   }
   if (typeof bufferValue !== 'string') throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, or DataView', bufferValue);
   checkStringEncoding(bufferValue, lengthValue);

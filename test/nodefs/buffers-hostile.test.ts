@@ -6,49 +6,12 @@
  * `node.fs`: the outcome (the value, or the error's class and code) and the file's bytes must be
  * the same, and no internal StorageError may come out.
  */
-import { expect } from 'chai';
-import * as realFs from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Simulation } from '../../src/backends/sim/index.js';
-
-type Fs = typeof realFs;
-type P = (name: string) => string;
-type Case = readonly [name: string, run: (fs: Fs, p: P) => unknown];
+import type * as realFs from 'node:fs';
+import { realVersusFacade, type Case, type Fs, type P } from './real-vs-facade.js';
 
 function outcomeOf(value: unknown): unknown {
   if (value instanceof Error) return { threw: value.constructor.name, code: (value as { code?: unknown }).code };
   return { ok: value };
-}
-
-let realRoot = '';
-let serial = 0;
-
-async function runOn(fs: Fs, root: string, run: Case[1]): Promise<{ outcome: unknown; file: string }> {
-  fs.writeFileSync(`${root}/f`, 'hello world');
-  let outcome: unknown;
-  try {
-    outcome = outcomeOf(await run(fs, (name) => `${root}/${name}`));
-  } catch (err) {
-    outcome = outcomeOf(err);
-  }
-  return { outcome, file: fs.readFileSync(`${root}/f`, 'latin1') };
-}
-
-async function compare(run: Case[1]): Promise<void> {
-  const real = `${realRoot}/c${serial++}`;
-  realFs.mkdirSync(real);
-  const fs = new Simulation({ seed: 'buffers' }).node('n').fs as unknown as Fs;
-  fs.mkdirSync('/w');
-  const expected = await runOn(realFs, real, run);
-  const actual = await runOn(fs, '/w', run);
-  expect(actual).to.deep.equal(expected);
-}
-
-function cases(title: string, list: readonly Case[]): void {
-  describe(title, function () {
-    for (const [name, run] of list) it(name, async function () { await compare(run); });
-  });
 }
 
 /** A Buffer whose ArrayBuffer was transferred away (byteLength 0, detached). */
@@ -105,11 +68,10 @@ const rd = (fs: Fs, fd: number, ...args: unknown[]): unknown => {
 };
 
 describe('node.fs hostile buffers, compared with real node:fs', function () {
-  before(function () {
-    realRoot = realFs.mkdtempSync(join(tmpdir(), 'nodefs-buffers-'));
-  });
-  after(function () {
-    realFs.rmSync(realRoot, { recursive: true, force: true });
+  const cases = realVersusFacade({
+    seed: 'buffers', prefix: 'nodefs-buffers-', outcomeOf,
+    populate: (fs, root) => fs.writeFileSync(`${root}/f`, 'hello world'),
+    snapshot: (fs, root) => fs.readFileSync(`${root}/f`, 'latin1'),
   });
 
   cases('detached buffers read nothing (no raw V8 TypeError)', [

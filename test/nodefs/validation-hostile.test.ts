@@ -4,15 +4,8 @@
  * returned value, or the error's class and code) and the resulting file tree must be the same.
  * Bad input must change nothing on the disk.
  */
-import { expect } from 'chai';
 import * as realFs from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Simulation } from '../../src/backends/sim/index.js';
-
-type Fs = typeof realFs;
-type P = (name: string) => string;
-type Case = readonly [name: string, run: (fs: Fs, p: P) => unknown];
+import { realVersusFacade, type Case, type Fs, type P } from './real-vs-facade.js';
 
 function outcomeOf(value: unknown): unknown {
   if (value instanceof Error) return { threw: value.constructor.name, code: (value as { code?: unknown }).code };
@@ -46,37 +39,6 @@ function populate(fs: Fs, root: string): void {
   fs.symlinkSync('d', `${root}/l`);
 }
 
-let realRoot = '';
-let serial = 0;
-
-async function runOn(fs: Fs, root: string, run: Case[1]): Promise<{ outcome: unknown; tree: string[] }> {
-  populate(fs, root);
-  let outcome: unknown;
-  try {
-    outcome = outcomeOf(await run(fs, (name) => (name === '' ? '' : `${root}/${name}`)));
-  } catch (err) {
-    outcome = outcomeOf(err);
-  }
-  outcome = JSON.parse(JSON.stringify(outcome, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)).split(root).join('<root>')) as unknown;
-  return { outcome, tree: treeOf(fs, root) };
-}
-
-async function compare(run: Case[1]): Promise<void> {
-  const real = `${realRoot}/c${serial++}`;
-  realFs.mkdirSync(real);
-  const fs = new Simulation({ seed: 'hostile' }).node('n').fs as unknown as Fs;
-  fs.mkdirSync('/w');
-  const expected = await runOn(realFs, real, run);
-  const actual = await runOn(fs, '/w', run);
-  expect(actual).to.deep.equal(expected);
-}
-
-function cases(title: string, list: readonly Case[]): void {
-  describe(title, function () {
-    for (const [name, run] of list) it(name, async function () { await compare(run); });
-  });
-}
-
 const withFd = (fs: Fs, path: string, flags: string | number, fn: (fd: number) => unknown): unknown => {
   const fd = fs.openSync(path, flags);
   try {
@@ -101,11 +63,11 @@ const throwingGetter = (key: string, base: object = {}): object => Object.define
 });
 
 describe('node.fs under hostile arguments, compared with real node:fs', function () {
-  before(function () {
-    realRoot = realFs.mkdtempSync(join(tmpdir(), 'nodefs-hostile-'));
-  });
-  after(function () {
-    realFs.rmSync(realRoot, { recursive: true, force: true });
+  const cases = realVersusFacade({
+    seed: 'hostile', prefix: 'nodefs-hostile-', outcomeOf, populate, snapshot: treeOf,
+    pathOf: (root, name) => (name === '' ? '' : `${root}/${name}`),
+    // Error messages and paths in results name the run's own root.
+    normalize: (outcome, root) => JSON.parse(JSON.stringify(outcome, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)).split(root).join('<root>')) as unknown,
   });
 
   const badLengths: readonly unknown[] = [NaN, 1.5, '1', null, {}, true, 2n, Infinity, -Infinity, 2 ** 53, -(2 ** 53), [], '0'];
