@@ -2,14 +2,16 @@
 import { spawn } from 'node:child_process';
 import type { Competitor } from './competitors.js';
 import { workerScript } from './paths.js';
-import { WORKER_ERROR_PREFIX, WorkerFailure, type MeasureRequest, type MeasureResult } from './types.js';
+import { WORKER_ERROR_PREFIX, WORKER_HUNG_PREFIX, WorkerFailure, type MeasureRequest, type MeasureResult } from './types.js';
 
-/** The child gets its run time plus this much before it is killed as hung. */
+/** The child gets its run time plus this much before it is stopped as hung. */
 const CHILD_GRACE_MS = 120_000;
+/** A child asked to stop (SIGTERM: it prints what it was doing) is killed this much later. */
+const CHILD_STOP_MS = 5_000;
 /** Output kept from a child; more is a bug in the worker. */
 const OUTPUT_BYTES_MAX = 1 << 20;
 
-export function measureInChild(req: MeasureRequest, competitor: Competitor): Promise<MeasureResult> {
+export function measureInChild(req: MeasureRequest, competitor: Competitor, graceMs = CHILD_GRACE_MS): Promise<MeasureResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, UV_USE_IO_URING: '0', ...competitor.env };
   // Under tsx the loader flags are in execArgv; compiled runs have none.
   const args = [...process.execArgv, '--expose-gc', workerScript(), JSON.stringify(req)];
@@ -23,13 +25,21 @@ export function measureInChild(req: MeasureRequest, competitor: Competitor): Pro
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       if (stderr.length < OUTPUT_BYTES_MAX) stderr += chunk;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), req.warmupMs + req.durationMs + CHILD_GRACE_MS);
+    let hung = false;
+    let killer: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      hung = true;
+      child.kill('SIGTERM');
+      killer = setTimeout(() => child.kill('SIGKILL'), CHILD_STOP_MS);
+    }, req.warmupMs + req.durationMs + graceMs);
     child.on('error', (err) => {
       clearTimeout(timer);
+      clearTimeout(killer);
       reject(err);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(killer);
       const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
       if (code === 0 && line !== undefined) {
         try {
@@ -40,6 +50,12 @@ export function measureInChild(req: MeasureRequest, competitor: Competitor): Pro
         }
       }
       const lines = stderr.trim().split('\n');
+      if (hung) {
+        // What the child said it was doing; none if its JavaScript thread never got to say it.
+        const report = lines.filter((l) => l.startsWith(WORKER_HUNG_PREFIX)).pop()?.slice(WORKER_HUNG_PREFIX.length) ?? 'no report (its JavaScript thread did not answer)';
+        reject(new WorkerFailure(`worker ${competitor.id} ${req.workload} hung, stopped after ${req.warmupMs + req.durationMs + graceMs} ms: ${report}`, 'ERR_HUNG'));
+        return;
+      }
       const marked = lines.filter((l) => l.startsWith(WORKER_ERROR_PREFIX)).pop();
       let failure: { code?: string; message?: string } = {};
       try {

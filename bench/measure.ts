@@ -1,6 +1,7 @@
 /** Dispatches one {@link MeasureRequest} to its workload, inside the measuring child. */
 import { makeDriver } from './drivers/make-driver.js';
 import type { MeasureRequest, MeasureResult } from './types.js';
+import { progress } from './worker-progress.js';
 import { groupCommit } from './workloads/group-commit.js';
 import { metadataChurn } from './workloads/metadata.js';
 import { randomIo } from './workloads/random-io.js';
@@ -9,8 +10,11 @@ import { simDisk } from './workloads/sim-disk.js';
 import { syncAppend } from './workloads/sync-append.js';
 
 export async function runMeasurement(req: MeasureRequest): Promise<MeasureResult> {
+  progress.phase = `measuring ${req.workload}`;
   if (req.workload === 'sim') return simDisk(req);
+  progress.phase = `opening ${req.competitor}`;
   const driver = await makeDriver(req.competitor, req);
+  progress.phase = `measuring ${req.workload}`;
   try {
     switch (req.workload) {
       case 'randread':
@@ -30,6 +34,7 @@ export async function runMeasurement(req: MeasureRequest): Promise<MeasureResult
         return await metadataChurn(driver, req);
     }
   } finally {
+    progress.phase = `shutting down ${req.competitor}`;
     await driver.shutdown();
   }
 }

@@ -49,6 +49,8 @@ export type MeasureResult =
 
 /** Marks the line on a failed child's stderr that carries `{ code, message }` as JSON. */
 export const WORKER_ERROR_PREFIX = 'worker error: ';
+/** The line a child prints when the runner stops it as hung: what it was doing (see `worker-progress.ts`). */
+export const WORKER_HUNG_PREFIX = 'worker hung: ';
 
 /** A measurement that failed in its child process; `code` is the child's error code, if it had one. */
 export class WorkerFailure extends Error {

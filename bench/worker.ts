@@ -7,7 +7,8 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { NotAvailable } from './drivers/driver.js';
 import { unavailableReason } from './drivers/backends.js';
 import { runMeasurement } from './measure.js';
-import { WORKER_ERROR_PREFIX, type MeasureRequest, type MeasureResult } from './types.js';
+import { WORKER_ERROR_PREFIX, WORKER_HUNG_PREFIX, type MeasureRequest, type MeasureResult } from './types.js';
+import { hungReport } from './worker-progress.js';
 
 /** io_uring instances this process holds: shows whether UV_USE_IO_URING=1 really took effect. */
 function ioUringInstances(): number {
@@ -44,6 +45,15 @@ async function main(): Promise<void> {
   if (result.ok) result = { ...result, extra: { ...result.extra, ioUringInstances: ioUringInstances() } };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
+
+// The runner's SIGTERM means "hung" (child.ts): say where, then go at once. Not process.exit:
+// its teardown joins libuv's threadpool, whose stuck thread is often the hang itself. Writes to a
+// pipe are synchronous on Linux, so the line is out before the kill.
+const startedMs = performance.now();
+process.on('SIGTERM', () => {
+  process.stderr.write(`\n${WORKER_HUNG_PREFIX}${hungReport(performance.now() - startedMs)}\n`);
+  process.kill(process.pid, 'SIGKILL');
+});
 
 main().then(
   // Backends may keep handles (rings, pools) that are not ours to wait for once the figure is out.

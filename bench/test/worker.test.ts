@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureInChild } from '../child.js';
@@ -56,6 +57,23 @@ describe('bench measurement end to end', function () {
     await measureInChild(request({ fileName: 'missing.bin' }), competitorById('node-callbacks')).catch((err: unknown) => { caught = err; });
     expect(caught).to.be.instanceOf(WorkerFailure);
     expect((caught as WorkerFailure).code).to.equal('ENOENT');
+  });
+
+  it('stops a child that hangs and says where it hung and what Node still had pending', async function () {
+    // Opening a FIFO for reading waits for a writer that never comes: node:fs's open (made when the
+    // measurement starts) sits in the threadpool, the child's JavaScript thread stays free to answer.
+    const fifo = join(dirPath, 'hang.fifo');
+    execFileSync('mkfifo', [fifo]);
+    let caught: unknown;
+    const startedMs = Date.now();
+    await measureInChild(request({ fileName: 'hang.fifo' }), competitorById('node-callbacks'), 300).catch((err: unknown) => { caught = err; });
+    expect(caught).to.be.instanceOf(WorkerFailure);
+    const failure = caught as WorkerFailure;
+    expect(failure.code).to.equal('ERR_HUNG');
+    expect(failure.message).to.contain('"phase":"measuring randread"');
+    expect(failure.message).to.contain('FSReqCallback');
+    // Stopped by SIGTERM and its report, not by the SIGKILL 5 s later.
+    expect(Date.now() - startedMs).to.be.lessThan(5_000);
   });
 
   it('counts memory held per byte stored for memfs (at least the bytes themselves)', async () => {

@@ -3,6 +3,7 @@
  * another until the deadline, so exactly `queueDepth` operations are in flight (a closed loop, as
  * fio's iodepth). Operations finishing during the warm-up are not counted.
  */
+import { progress } from '../worker-progress.js';
 import { performance } from 'node:perf_hooks';
 import { LatencyHistogram } from './latency.js';
 
@@ -50,14 +51,18 @@ export async function closedLoop(
     while (now() < stopAtMs) {
       let moved: number;
       const opStartMs = now();
+      progress.operationsWaiting += 1;
       try {
         moved = await operation(index);
       } catch (err) {
+        progress.operationsWaiting -= 1;
         if (options.tolerateErrors !== true) throw err;
         errors += 1;
         if (errors > errorsMax) throw err;
         continue;
       }
+      progress.operationsWaiting -= 1;
+      progress.operationsDone += 1;
       const opEndMs = now();
       if (opEndMs >= measureFromMs) {
         ops += 1;
