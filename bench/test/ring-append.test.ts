@@ -67,7 +67,9 @@ describe('bench: the C reference of synced appends (ring-append.c)', function ()
     // 2 ms before each append: at most 50 appends in 0.1 s, whatever the disk.
     const figures = ringAppend(binary as string, join(dirPath, 'busy.bin'), 0.1, 2000);
     expect(figures.opsPerSecond).to.be.at.most(500);
-    expect(figures.cpuUsPerOp).to.be.at.least(2000);
+    // The spin runs on the wall clock; CPU time may miss the slices the machine gave elsewhere
+    // (another process on both CPUs, a hypervisor's steal): 1,945 µs was seen under load.
+    expect(figures.cpuUsPerOp).to.be.at.least(0.9 * 2000);
   });
 
   it('refuses a bad command line with a usage message and exit code 2', function () {
