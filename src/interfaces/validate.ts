@@ -106,7 +106,8 @@ export function checkFd(operation: string, fd: unknown): number {
 const U8 = Uint8Array;
 const typedArrayPrototype = Object.getPrototypeOf(U8.prototype) as object;
 
-function intrinsicGetter<T>(target: object, key: PropertyKey): (self: unknown) => T {
+/** The engine's own getter `key` of `target` (a prototype), callable on any receiver: what a caller's object cannot override. */
+export function intrinsicGetter<T>(target: object, key: PropertyKey): (self: unknown) => T {
   const descriptor = Object.getOwnPropertyDescriptor(target, key);
   const get = descriptor?.get;
   if (get === undefined) throw new Error(`validate: the engine has no getter ${String(key)}`);
@@ -143,6 +144,11 @@ function emptyViewInBounds(view: Uint8Array): boolean {
 }
 
 /** True when `value` is a real Uint8Array (Buffer and subclasses included): not a Proxy, not a look-alike. */
+/** The element type's name of a real typed array of any kind (`'Float64Array'`...), else undefined (a Proxy, a DataView). */
+export function typedArrayKind(value: unknown): string | undefined {
+  return typedArrayTag(value);
+}
+
 export function isUint8Array(value: unknown): value is Uint8Array {
   return typeof value === 'object' && value !== null && typedArrayTag(value) === 'Uint8Array';
 }

@@ -6,7 +6,7 @@ import { constants as fsConstants } from 'node:fs';
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidArgType, invalidArgValue, invalidUrlScheme, outOfRange } from './errors.js';
-import { isUint8Array } from '../interfaces/validate.js';
+import { intrinsicBuffer, intrinsicByteLength, intrinsicByteOffset, intrinsicGetter, isUint8Array, typedArrayKind } from '../interfaces/validate.js';
 
 /** A path as given (for messages) and as the Io names it (relative to the disk's root). */
 export interface FsPath {
@@ -111,18 +111,8 @@ export function checkInteger(value: unknown, name: string, min = Number.MIN_SAFE
   return value;
 }
 
-// The engine's own accessors of typed arrays and DataViews, captured at load: a caller's view is
-// read only through them (a subclass, own property or Proxy cannot lie about its memory).
-function intrinsicGetter<T>(proto: object, key: PropertyKey): (self: unknown) => T {
-  const get = Object.getOwnPropertyDescriptor(proto, key)?.get;
-  if (get === undefined) throw new Error(`nodefs: the engine has no getter ${String(key)}`);
-  return Function.prototype.call.bind(get) as (self: unknown) => T;
-}
-const typedArrayProto = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const typedArrayTag = intrinsicGetter<string | undefined>(typedArrayProto, Symbol.toStringTag);
-const typedArrayBuffer = intrinsicGetter<ArrayBufferLike>(typedArrayProto, 'buffer');
-const typedArrayByteOffset = intrinsicGetter<number>(typedArrayProto, 'byteOffset');
-const typedArrayByteLength = intrinsicGetter<number>(typedArrayProto, 'byteLength');
+// DataViews' own accessors, captured at load (typed arrays' are validate.ts's intrinsics): a
+// caller's view is read only through them (a subclass, own property or Proxy cannot lie).
 const dataViewBuffer = intrinsicGetter<ArrayBufferLike>(DataView.prototype, 'buffer');
 const dataViewByteOffset = intrinsicGetter<number>(DataView.prototype, 'byteOffset');
 const dataViewByteLength = intrinsicGetter<number>(DataView.prototype, 'byteLength');
@@ -138,9 +128,10 @@ const U8 = Uint8Array;
  * never asks) it is empty too.
  */
 export function viewBytes(view: ArrayBufferView, strict: boolean): Uint8Array {
-  if (typedArrayTag(view) !== undefined) {
-    const lengthBytes = typedArrayByteLength(view);
-    return lengthBytes === 0 ? new U8(0) : new U8(typedArrayBuffer(view), typedArrayByteOffset(view), lengthBytes);
+  if (typedArrayKind(view) !== undefined) {
+    const typed = view as Uint8Array;
+    const lengthBytes = intrinsicByteLength(typed);
+    return lengthBytes === 0 ? new U8(0) : new U8(intrinsicBuffer(typed), intrinsicByteOffset(typed), lengthBytes);
   }
   let lengthBytes: number;
   try {
@@ -160,7 +151,7 @@ export function viewBytes(view: ArrayBufferView, strict: boolean): Uint8Array {
  * cost about a fifth of a 4 KiB `readSync`/`writeSync` on a simulated disk.
  */
 export function viewBytesInPlace(view: ArrayBufferView, strict: boolean): Uint8Array {
-  if (typedArrayTag(view) === 'Uint8Array' && typedArrayByteLength(view) !== 0) return view as Uint8Array;
+  if (isUint8Array(view) && intrinsicByteLength(view) !== 0) return view;
   return viewBytes(view, strict);
 }
 
@@ -172,7 +163,10 @@ export function checkBufferArgInPlace(value: unknown, name = 'buffer'): Uint8Arr
 
 /** Node's `new Uint8Array(view.buffer, view.byteOffset, view.byteLength)`, its TypeError included (detached). */
 export function rebuildView(view: ArrayBufferView): Uint8Array {
-  if (typedArrayTag(view) !== undefined) return new U8(typedArrayBuffer(view), typedArrayByteOffset(view), typedArrayByteLength(view));
+  if (typedArrayKind(view) !== undefined) {
+    const typed = view as Uint8Array;
+    return new U8(intrinsicBuffer(typed), intrinsicByteOffset(typed), intrinsicByteLength(typed));
+  }
   return new U8(dataViewBuffer(view), dataViewByteOffset(view), dataViewByteLength(view));
 }
 
