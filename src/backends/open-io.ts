@@ -9,10 +9,10 @@
 import { stat } from 'node:fs/promises';
 import { ErrorCodes, StorageError, isErrorCode, isStorageError } from '../interfaces/errors.js';
 import type { Io } from '../interfaces/io.js';
-import { checkOptionalBoolean, snapshotOptions } from '../interfaces/validate.js';
+import { checkOptionalBoolean, checkRoot, snapshotOptions } from '../interfaces/validate.js';
 import { FsIo } from './fs/index.js';
 import { UringIo } from './iouring/index.js';
-import { checkRoot } from './fs/root.js';
+
 
 /** The backends {@link openIo} can choose. */
 export type IoBackendName = 'auto' | 'iouring' | 'fs';

@@ -179,7 +179,8 @@ export class WrappedIo implements Io {
       if (lengthBytes < buffer.byteLength) return this.inner.write(fd, buffer.subarray(0, lengthBytes), offsetBytes);
       return this.inner.writeDurable(fd, buffer, offsetBytes, options);
     }
-    return writeThenSync(this, fd, buffer, offsetBytes, options);
+    // Its own state is the inner Io's: the write answers for it.
+    return writeThenSync(this, fd, buffer, offsetBytes, options, () => false);
   }
 
   async fsync(fd: number, options?: FsyncOptions): Promise<void> {

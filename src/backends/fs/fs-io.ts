@@ -73,7 +73,7 @@ import {
   checkRangeEnd, checkSnapshotsUsable, checkUnsigned, copyInto, snapshotBuffers, type ResolvedOpenFlags,
   checkFileSize, lastNameTooLong, nameTooLongError, nameTooLongPrefix, parsePath, renameTrailingError,
   trailingError, truncateBuffers, writableBytes, type EntryKind, type ParsedPath, type TrailingOperation,
-  snapshotOptions, checkOptionalBoolean, readCallerValue,
+  checkRoot, snapshotOptions, checkOptionalBoolean, readCallerValue,
 } from '../../interfaces/validate.js';
 import { MetricsRecorder } from '../../common/metrics.js';
 import { BouncePool } from '../../common/bounce-pool.js';
@@ -87,7 +87,6 @@ import { loadBinding } from '../../native/binding.js';
 import { directOpenFlag, resolveFsCapabilities, tmpfileOpenFlags, type FsCapability, type FsIoCapabilities } from './capabilities.js';
 import { writeThenSync } from '../../common/write-then-sync.js';
 import { markAlignedMemory } from '../../common/aligned-memory.js';
-import { checkRoot } from './root.js';
 
 /** Options of {@link FsIo}. */
 export interface FsIoOptions {
@@ -928,10 +927,7 @@ export class FsIo implements Io {
 
   /** See {@link Io.writeDurable}: exactly {@link write}, then (after a whole write) {@link fsync}. */
   writeDurable(fd: number, buffer: Uint8Array, offsetBytes: number, options?: FsyncOptions): Promise<number> {
-    // Shut down: `ERR_CLOSED` whatever the options are (writeThenSync checks them before its
-    // write looks at the state), as the write it would start answers.
-    if (this.state !== 'open') return this.write(fd, buffer, offsetBytes);
-    return writeThenSync(this, fd, buffer, offsetBytes, options);
+    return writeThenSync(this, fd, buffer, offsetBytes, options, () => this.state !== 'open');
   }
 
   /** See {@link Io.fsync}. Works on directory fds (makes their entries durable). */

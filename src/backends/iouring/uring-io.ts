@@ -68,12 +68,11 @@ import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js
 import {
   checkAllocateRange, checkBuffer, checkBufferInPlace, checkFd, checkFsyncOptions, checkOptionalBoolean, checkLength, checkOffset,
   checkOpenFlags, checkRangeEnd, checkUnsigned, atSplit, kernelPath, parsePath, type ParsedPath,
-  snapshotOptions, detachedInFlight, intrinsicByteLength, isSnapshotUsable, isUint8Array, plainView, snapshotBuffers, type BufferListSnapshot,
+  checkRoot, snapshotOptions, detachedInFlight, intrinsicByteLength, isSnapshotUsable, isUint8Array, plainView, snapshotBuffers, type BufferListSnapshot,
   type BatchEntrySnapshot,
 } from '../../interfaces/validate.js';
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
 import { RealClock } from '../fs/real-clock.js';
-import { checkRoot } from '../fs/root.js';
 import { writeThenSync } from '../../common/write-then-sync.js';
 import { settledRead, settledWrite, settledWritev, type SettledTransfer } from '../../common/settled-transfer.js';
 import { BatchCollector, batchTransfer, type BatchOutcome, type BatchTransfer } from '../../common/batch-transfer.js';
@@ -960,7 +959,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * allocation pinned in place). Where the kernel lacks either opcode: write, then fsync.
    */
   writeDurable(fd: number, buffer: Uint8Array, offsetBytes: number, options?: FsyncOptions): Promise<number> {
-    if (!this.linkedWriteSync) return writeThenSync(this, fd, buffer, offsetBytes, options);
+    if (!this.linkedWriteSync) return writeThenSync(this, fd, buffer, offsetBytes, options, () => this.closing);
     const operation = 'writeDurable';
     const recorder = this.recorder;
     recorder.start('write');

@@ -826,10 +826,7 @@ export class SimIo implements Io, SyncCapableIo {
 
   /** See {@link Io.writeDurable}: exactly {@link write}, then (after a whole write) {@link fsync}. */
   writeDurable(fd: number, buffer: Uint8Array, offsetBytes: number, options?: FsyncOptions): Promise<number> {
-    // Shut down or crashed: that answer whatever the options are (writeThenSync checks them
-    // before its write looks at the state), as the write it would start gives it.
-    if (this.state !== enum_states.open) return this.write(fd, buffer, offsetBytes);
-    return writeThenSync(this, fd, buffer, offsetBytes, options);
+    return writeThenSync(this, fd, buffer, offsetBytes, options, () => this.state !== enum_states.open);
   }
 
   /** See {@link Io.fsync}. On a directory fd, makes its entries durable. */
