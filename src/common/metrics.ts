@@ -36,6 +36,23 @@ export class MetricsRecorder {
     else if (op === 'write') this.bytesWritten += transferredBytes;
   }
 
+  /**
+   * `count` operations that each started and finished at once, back to back, with
+   * `transferredBytes` in all: what `count` pairs of {@link start} and {@link finish} (ok) would
+   * record, for a backend that did them in one call.
+   */
+  finishedAtOnce(op: 'read' | 'write', count: number, transferredBytes: number): void {
+    if (count === 0) return;
+    if (op === 'read') {
+      this.readOperations += count;
+      this.bytesRead += transferredBytes;
+    } else {
+      this.writeOperations += count;
+      this.bytesWritten += transferredBytes;
+    }
+    if (this.inFlight + 1 > this.inFlightMax) this.inFlightMax = this.inFlight + 1;
+  }
+
   /** Runs `body` as one counted operation; read/write results (byte counts) are added to the totals. */
   async track<T>(op: IoOperation, body: () => Promise<T>): Promise<T> {
     this.start(op);

@@ -271,8 +271,13 @@ export function readCallerValue(operation: string, read: () => unknown, argument
   try {
     return read();
   } catch (err) {
-    throw new StorageError('ERR_INVALID_ARGUMENT', `${operation}: reading the ${what} threw`, { operation, argument }, { cause: err });
+    throw readThrew(operation, argument, what, err);
   }
+}
+
+/** The error of {@link readCallerValue}, for a hot path that reads in a try block of its own. */
+function readThrew(operation: string, argument: string, what: string, cause: unknown): StorageError {
+  return new StorageError('ERR_INVALID_ARGUMENT', `${operation}: reading the ${what} threw`, { operation, argument }, { cause });
 }
 
 /**
@@ -403,9 +408,16 @@ export function snapshotBatch(operation: string, value: unknown, write: boolean)
     throw new StorageError('ERR_LIMIT_EXCEEDED', `${operation}: too many entries`, { operation, argument: 'entries', limit: BATCH_ENTRIES_MAX });
   }
   const entries = new Array<BatchEntrySnapshot>(count);
+  const list = value as Record<number, unknown>;
   for (let index = 0; index < count; index++) {
     try {
-      entries[index] = snapshotBatchEntry(operation, readCallerValue(operation, () => (value as Record<number, unknown>)[index], 'entries', 'entry list'), write);
+      let entry: unknown;
+      try {
+        entry = list[index];
+      } catch (err) {
+        throw readThrew(operation, 'entries', 'entry list', err);
+      }
+      entries[index] = snapshotBatchEntry(operation, entry, write);
     } catch (err) {
       throw withIndex(err, index);
     }
@@ -418,13 +430,34 @@ export function snapshotBatch(operation: string, value: unknown, write: boolean)
   return entries;
 }
 
+// Per entry, each caller value is read in a try block of its own rather than through
+// readCallerValue's closure: a batch exists to shed per-entry costs, and three closures per entry
+// were a third of this check's time (64-entry batches of 4 KiB cached reads).
 function snapshotBatchEntry(operation: string, entry: unknown, write: boolean): BatchEntrySnapshot {
   checkOptionKeys(operation, entry, BATCH_ENTRY_KEYS, 'entry');
   const record = entry as Record<string, unknown>;
-  const fd = checkFd(operation, readCallerValue(operation, () => record.fd, 'fd', 'entry'));
-  const view = snapshotBuffer(operation, readCallerValue(operation, () => record.buffer, 'buffer', 'entry'));
+  let fdValue: unknown;
+  try {
+    fdValue = record.fd;
+  } catch (err) {
+    throw readThrew(operation, 'fd', 'entry', err);
+  }
+  const fd = checkFd(operation, fdValue);
+  let bufferValue: unknown;
+  try {
+    bufferValue = record.buffer;
+  } catch (err) {
+    throw readThrew(operation, 'buffer', 'entry', err);
+  }
+  const view = snapshotBuffer(operation, bufferValue);
   const lengthBytes = typedArrayByteLength(view);
-  const offsetBytes = checkOffset(operation, readCallerValue(operation, () => record.offsetBytes, 'offsetBytes', 'entry'));
+  let offsetValue: unknown;
+  try {
+    offsetValue = record.offsetBytes;
+  } catch (err) {
+    throw readThrew(operation, 'offsetBytes', 'entry', err);
+  }
+  const offsetBytes = checkOffset(operation, offsetValue);
   if (write) checkRangeEnd(operation, offsetBytes, lengthBytes);
   return { fd, view, offsetBytes, lengthBytes };
 }
@@ -866,10 +899,22 @@ export function checkOptionKeys(operation: string, options: unknown, allowed: re
   if (options === undefined && optional) return;
   // A Proxy's traps may throw, and a revoked Proxy makes even Array.isArray throw: a bad argument,
   // not a raw TypeError.
-  if (typeof options !== 'object' || options === null || readCallerValue(operation, () => isArray(options), what, what) === true) {
-    throw invalid(operation, `${what} must be an object`, { argument: what });
+  if (typeof options !== 'object' || options === null) throw invalid(operation, `${what} must be an object`, { argument: what });
+  // Try blocks rather than readCallerValue's closures: this runs per entry of a batch.
+  let array: boolean;
+  try {
+    array = isArray(options);
+  } catch (err) {
+    throw readThrew(operation, what, what, err);
   }
-  for (const key of readCallerValue(operation, () => Object.keys(options), what, what) as string[]) {
+  if (array) throw invalid(operation, `${what} must be an object`, { argument: what });
+  let keys: string[];
+  try {
+    keys = Object.keys(options);
+  } catch (err) {
+    throw readThrew(operation, what, what, err);
+  }
+  for (const key of keys) {
     if (!allowed.includes(key)) throw invalid(operation, `unknown key '${key}' in ${what}`, { argument: key, allowed: [...allowed] });
   }
 }

@@ -118,6 +118,15 @@ export interface NativeRing {
    */
   read(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, inline?: boolean): NativeResult;
   write(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, inline?: boolean): NativeResult;
+  /**
+   * A batch's reads, in order, each tried at the call as `read(slot, plan[2i], views[i],
+   * plan[2i + 1], true)` would, until the first the page cache does not answer whole (or the ring
+   * is not idle, or the per-poll budget is spent): returns how many it answered, each with its
+   * view's full length, or -1 minus that many when it stopped for the budget (the rest may be
+   * offered again once the event loop has polled); the rest are the caller's. `plan`: (fd,
+   * offset) pairs. At most 4096 entries.
+   */
+  readBatchAtCall(views: readonly Uint8Array[], plan: Float64Array, count: number): number;
   readv(slot: number, fd: number, buffers: readonly Uint8Array[], offsetBytes: number): NativeResult;
   writev(slot: number, fd: number, buffers: readonly Uint8Array[], offsetBytes: number, inline?: boolean): NativeResult;
   fsync(slot: number, fd: number, dataOnly: boolean): NativeResult;

@@ -267,6 +267,25 @@ describeUring('UringIo memory safety under hostile callers', function () {
       expect(() => raw['setInlineWriteSlowMicros']?.call(ring, -1)).to.throw(RangeError);
       expect(() => raw['setInlineWriteSlowMicros']?.call(ring, 2 ** 53)).to.throw(RangeError);
       expect(() => raw['readdir']?.call(ring, 'x')).to.throw(TypeError);
+      const batch = (...args: unknown[]): unknown => raw['readBatchAtCall']?.call(ring, ...args);
+      const plan = new Float64Array([0, 0]);
+      expect(() => batch('nope', plan, 1)).to.throw(TypeError);
+      expect(() => batch([new Uint8Array(1)], [0, 0], 1)).to.throw(TypeError);
+      expect(() => batch([new Uint8Array(1)], new Float32Array(2), 1)).to.throw(TypeError);
+      expect(() => batch([new Uint8Array(1), new Uint8Array(1)], plan, 2)).to.throw(TypeError); // plan too short
+      expect(() => batch([new Uint8Array(1)], plan, 2)).to.throw(RangeError); // more than the views
+      expect(() => batch(new Array(4097).fill(new Uint8Array(1)), new Float64Array(8194), 4097)).to.throw(RangeError);
+      expect(() => batch([new Uint8Array(1)], plan, 0.5)).to.throw(RangeError);
+      expect(() => batch([new Uint8Array(1)], plan, -1)).to.throw(RangeError);
+      expect(() => batch([new Uint16Array(1)], plan, 1)).to.throw(TypeError);
+      expect(() => batch([new Uint8Array(1)], new Float64Array([-1, 0]), 1)).to.throw(RangeError);
+      expect(() => batch([new Uint8Array(1)], new Float64Array([2 ** 31, 0]), 1)).to.throw(RangeError);
+      expect(() => batch([new Uint8Array(1)], new Float64Array([0, -1]), 1)).to.throw(RangeError);
+      expect(() => batch([new Uint8Array(1)], new Float64Array([0, 0.5]), 1)).to.throw(RangeError);
+      expect(() => batch([new Uint8Array(1)], new Float64Array([0, NaN]), 1)).to.throw(RangeError);
+      // An fd this ring did not open is never read at the call: nothing answered.
+      expect(batch([new Uint8Array(1)], plan, 1)).to.equal(0);
+      expect(batch([], plan, 0)).to.equal(0);
       // A getter in the vector cannot re-enter the ring while it is being read.
       const reentrant = [new Uint8Array(1)];
       let inner = 'not called';

@@ -397,6 +397,89 @@ describeUring('UringIo internals', function () {
       expect(kept).to.deep.equal(source.subarray(4096, 8192));
     });
 
+    it('a batch past the per-poll budget waits for the event loop to poll and is answered at the call then, never through the ring; each entry counts once', async function () {
+      const fd = await cachedFile('batch-large');
+      const entries = Array.from({ length: 1024 }, (_, i) => ({ fd, buffer: new Uint8Array(4096), offsetBytes: (i * 4096) % fileBytes }));
+      const before = io.ringInfo;
+      const metricsBefore = io.metrics;
+      const sampler = sampleTurns(io, 'inlineReads');
+      try {
+        let immediateRan = false;
+        setImmediate(() => { immediateRan = true; });
+        const pending = readBatch(io, entries);
+        // The first 256 (the per-poll budget) were read at the call; the rest wait for the poll.
+        expect(io.ringInfo.inlineReads - before.inlineReads, 'read at the call').to.equal(256);
+        expect(io.metrics.inFlight, 'nothing in flight: the rest are not started').to.equal(0);
+        expect(await pending).to.deep.equal(new Array(1024).fill(4096));
+        expect(immediateRan, 'the event loop ran an immediate queued before the batch').to.equal(true);
+        entries.forEach((entry, i) => expect(entry.buffer, `entry ${i}`).to.deep.equal(source.subarray(entry.offsetBytes, entry.offsetBytes + 4096)));
+        expect(io.ringInfo.inlineReads - before.inlineReads, 'every entry read at the call').to.equal(1024);
+        expect(io.ringInfo.submittedSqes - before.submittedSqes, 'nothing through the ring').to.equal(0);
+        expect(io.metrics.operations.read - metricsBefore.operations.read, 'one read each in the metrics').to.equal(1024);
+        expect(io.metrics.bytesRead - metricsBefore.bytesRead).to.equal(1024 * 4096);
+        expect(sampler.mostPerTurn, 'entries answered at the call between two turns').to.be.at.most(256).and.greaterThan(0);
+      } finally {
+        sampler.stop();
+      }
+    });
+
+    it('a shutdown while a batch waits for the poll fails the entries not yet read with ERR_CLOSED; those read keep their counts', async function () {
+      await writeFile(join(root, 'batch-shutdown'), source);
+      const own = new UringIo({ root });
+      const fd = await own.open('batch-shutdown', { read: true });
+      const entries = Array.from({ length: 512 }, (_, i) => ({ fd, buffer: new Uint8Array(4096), offsetBytes: (i * 4096) % fileBytes }));
+      const pending = readBatch(own, entries);
+      const shutdown = own.shutdown();
+      const details = await expectCode(pending, 'ERR_CLOSED');
+      await shutdown;
+      expect(details['index']).to.equal(256);
+      const results = details['results'] as Array<number | null>;
+      expect(results.slice(0, 256)).to.deep.equal(new Array(256).fill(4096));
+      expect(results.slice(256)).to.deep.equal(new Array(256).fill(null));
+      expect(entries[255]?.buffer).to.deep.equal(source.subarray((255 * 4096) % fileBytes, (255 * 4096) % fileBytes + 4096));
+    });
+
+    it('the addon\'s batch read fetches every view before it touches memory, refuses re-entry, and never writes a view or plan a getter took away', async function () {
+      const fd = await cachedFile('batch-native');
+      const ring = (io as unknown as { ring: NativeRing }).ring;
+      const sentinel = 0x5a;
+      const first = new Uint8Array(4096).fill(sentinel);
+      let taken: ArrayBuffer | undefined;
+      let inner = 'not called';
+      const views = [first, new Uint8Array(4096)];
+      Object.defineProperty(views, 1, {
+        get: () => {
+          try {
+            ring.read(0, fd, new Uint8Array(1), 0, true);
+            inner = 'accepted';
+          } catch (err) {
+            inner = (err as Error).message;
+          }
+          taken = structuredClone(first.buffer, { transfer: [first.buffer] });
+          return new Uint8Array(4096);
+        },
+      });
+      const plan = new Float64Array([fd, 0, fd, 4096]);
+      expect(ring.readBatchAtCall(views, plan, 2), 'the detached first view stops the batch at once').to.equal(0);
+      expect(inner).to.equal('the ring was called re-entrantly');
+      expect(new Uint8Array(taken as ArrayBuffer).every((b) => b === sentinel), 'the taken memory is untouched').to.equal(true);
+      // A getter that takes the plan away: refused as a bad plan, nothing read.
+      const target = new Uint8Array(4096).fill(sentinel);
+      const planTaken = new Float64Array([fd, 0]);
+      const planViews: Uint8Array[] = [];
+      Object.defineProperty(planViews, 0, { get: () => { structuredClone(planTaken.buffer, { transfer: [planTaken.buffer] }); return target; } });
+      const inlineBefore = io.ringInfo.inlineReads;
+      expect(() => ring.readBatchAtCall(planViews, planTaken, 1)).to.throw(TypeError);
+      expect(target.every((b) => b === sentinel)).to.equal(true);
+      expect(io.ringInfo.inlineReads).to.equal(inlineBefore);
+      // The plain case: both read, in order.
+      const a = new Uint8Array(4096);
+      const b = new Uint8Array(4096);
+      expect(ring.readBatchAtCall([a, b], new Float64Array([fd, 8192, fd, 0]), 2)).to.equal(2);
+      expect(a).to.deep.equal(source.subarray(8192, 12288));
+      expect(b).to.deep.equal(source.subarray(0, 4096));
+    });
+
     it('a loop of awaited cached batches lets the event loop run as a loop of reads does', async function () {
       const fd = await cachedFile('batch-loop');
       const sampler = sampleTurns(io, 'inlineReads');
