@@ -1075,11 +1075,11 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // (ReadInline: idle ring, budget, fd, whole answer from the page cache), until the first it
   // declines; returns how many it answered (each count is its view's length: ReadInline answers
   // only whole reads), or -1 - that many when it stopped because the per-poll budget is spent
-  // (the rest may be offered again once the event loop has polled), and leaves the rest to JS. Why one call for the batch:
-  // per entry, an N-API call and its argument checks cost about a fifth of a cached 4 KiB read
-  // (64-entry batches on the machine of BENCHMARKS.md). `plan` is a Float64Array of (fd, offset)
-  // pairs. Every element is fetched before any memory is touched: fetching one could run a getter
-  // (JavaScript) that detaches another, or the plan; after that no JavaScript runs in this call.
+  // (the rest may be offered again once the event loop has polled); the rest are JS's to queue.
+  // Why one call for the batch: an N-API call per entry, with its argument checks, cost about a
+  // tenth of a cached 4 KiB read. `plan` is a Float64Array of (fd, offset) pairs. Every element is
+  // fetched before any memory is touched: fetching one could run a getter (JavaScript) that
+  // detaches another view, or the plan; after that no JavaScript runs in this call.
   Napi::Value ReadBatchAtCall(const Napi::CallbackInfo& info) {
     napi_value argv[3] = {info[0], info[1], info[2]};
     return ReadBatchAtCallCore(info.Env(), argv);

@@ -802,8 +802,6 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * (entries of one batch are concurrent, so which of them the cache answers changes nothing).
    */
   [batchTransfer](write: boolean, entries: readonly BatchEntrySnapshot[]): Promise<BatchOutcome> {
-    const kind = write ? Kind.Write : Kind.Read;
-    const op = write ? 'write' : 'read';
     return new Promise<BatchOutcome>((resolve) => {
       this.continueBatch(write, entries, new BatchCollector(entries.length, resolve), 0, BATCH_DEFERRALS_MAX);
     });
@@ -874,13 +872,13 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   }
 
   /**
-   * The reads at the head of a batch (from `from` on) that the page cache answers at the call, in one addon call
-   * (`readBatchAtCall`) instead of one per entry: exactly those the loop of `[batchTransfer]`
-   * would have answered one by one (the ring idle, `inlineReads` on, the budget left, whole
-   * answers), counted and settled into the batch the same way. Returns the index of the first
-   * entry not answered, or -1 minus it when the budget ran out there. The head ends at the first entry that is empty or names an fd not
-   * open here (the loop gives those their own answer). Per entry this costs about a fifth of what
-   * the loop's addon call did (see the addon).
+   * The reads at the head of a batch (from `from` on) that the page cache answers at the call, in
+   * one addon call (`readBatchAtCall`) instead of one per entry: exactly those the loop of
+   * {@link continueBatch} would have answered one by one (the ring idle, `inlineReads` on, the
+   * budget left, whole answers), counted and settled into the batch the same way. The head ends at
+   * the first entry that is empty or names an fd not open here (the loop gives those their own
+   * answer). Returns the index of the first entry not answered, or -1 minus it when the budget ran
+   * out there.
    */
   private readPrefixAtCall(entries: readonly BatchEntrySnapshot[], collector: BatchCollector, from: number): number {
     if (this.closing || !this.mayTransferAtCall(Kind.Read)) return from;
