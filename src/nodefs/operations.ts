@@ -799,9 +799,9 @@ export class Operations {
     return yield* call<string>('readlink', [path.io], 'readlink', path.shown);
   }
 
-  /** The canonical absolute path: every symbolic link resolved, `.` and `..` gone. */
   /**
-   * realpath of the lexically resolved path, as Node's JavaScript realpath walks it; `native`:
+   * The canonical absolute path (every symbolic link resolved, `.` and `..` gone) of the
+   * lexically resolved path, as Node's JavaScript realpath walks it; `native`:
    * realpath(3) (uv_fs_realpath), for which a trailing `/`, `/.` or `/..` must name a directory
    * (ENOENT, ENOTDIR) and every error names the `realpath` syscall.
    */
