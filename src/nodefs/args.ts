@@ -6,6 +6,7 @@ import { constants as fsConstants } from 'node:fs';
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidArgType, invalidArgValue, invalidUrlScheme, outOfRange } from './errors.js';
+import { LINE } from './node-line.js';
 import { intrinsicBuffer, intrinsicByteLength, intrinsicByteOffset, intrinsicGetter, isUint8Array, typedArrayKind } from '../interfaces/validate.js';
 
 /** A path as given (for messages) and as the Io names it (relative to the disk's root). */
@@ -274,23 +275,41 @@ const RMDIR_DEFAULTS = { retryDelay: 100, maxRetries: 0, recursive: false };
 const RM_DEFAULTS = { recursive: false, force: false, retryDelay: 100, maxRetries: 0 };
 
 /**
- * Node's `validateRmdirOptions`: `undefined` gives the defaults; anything else must be an object
- * (not null, not an array) whose own enumerable keys are spread over the defaults, as Node does:
- * inherited keys are never read, every own getter is (and may throw).
+ * Node's `validateRmdirOptions` up to its checks: `undefined` gives the defaults; anything else
+ * must be an object (not null, not an array) whose own enumerable keys are spread over the
+ * defaults, as Node does: inherited keys are never read, every own getter is (and may throw).
  */
-export function checkRmdirOptions(value: unknown, defaults: object = RMDIR_DEFAULTS): RmOptions {
-  if (value === undefined) return { recursive: false, force: false };
+function spreadRmOptions(value: unknown, defaults: object): Record<string, unknown> {
+  if (value === undefined) return { force: false, ...defaults };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidArgType('options', 'of type object', value);
-  const o = { force: false, ...defaults, ...value } as Record<string, unknown>;
-  const recursive = checkBoolean(o['recursive'], 'options.recursive');
+  return { force: false, ...defaults, ...value } as Record<string, unknown>;
+}
+
+function checkRetries(o: Record<string, unknown>): void {
   checkInteger(o['retryDelay'], 'options.retryDelay', 0, 0x7fff_ffff);
   checkInteger(o['maxRetries'], 'options.maxRetries', 0, 0xffff_ffff);
+}
+
+/**
+ * rmdir's options (Node's `validateRmdirOptions`): `recursive` a boolean, the retries in range;
+ * from Node 26, which dropped `recursive`, only an object (see `FsLine.rmdirRecursiveRemoved`).
+ */
+export function checkRmdirOptions(value: unknown): RmOptions {
+  const o = spreadRmOptions(value, RMDIR_DEFAULTS);
+  if (LINE.rmdirRecursiveRemoved) return { recursive: false, force: false };
+  const recursive = checkBoolean(o['recursive'], 'options.recursive');
+  checkRetries(o);
   return { recursive, force: o['force'] as boolean };
 }
 
-/** Node's `validateRmOptions`: the rmdir checks over rm's defaults, then `force` a boolean. */
+/**
+ * Node's `validateRmOptions`: the rmdir checks over rm's defaults, then `force` a boolean; from
+ * Node 26 `force` first (see `FsLine.rmForceCheckedFirst`).
+ */
 export function checkRmOptions(value: unknown): RmOptions {
-  const o = checkRmdirOptions(value, RM_DEFAULTS);
-  checkBoolean(o.force, 'options.force');
-  return o;
+  const o = spreadRmOptions(value, RM_DEFAULTS);
+  const force = LINE.rmForceCheckedFirst ? checkBoolean(o['force'], 'options.force') : undefined;
+  const recursive = checkBoolean(o['recursive'], 'options.recursive');
+  checkRetries(o);
+  return { recursive, force: force ?? checkBoolean(o['force'], 'options.force') };
 }

@@ -11,6 +11,7 @@
  * `path.resolve` does.
  */
 import * as realFs from 'node:fs';
+import realFsObject from 'node:fs';
 import { promisify } from 'node:util';
 import type { FsHost, InodeStat, SyncCapableIo } from '../interfaces/namespace-io.js';
 import {
@@ -18,10 +19,11 @@ import {
   checkTime, type FsPath,
 } from './args.js';
 import { FsContext, type Callback } from './context.js';
+import { LINE } from './node-line.js';
 import { Dir } from './dir.js';
-import { invalidArgType, systemError, unsupported } from './errors.js';
+import { invalidArgType, invalidArgValue, invalidSymlinkType, notOneOf, systemError, unsupported } from './errors.js';
 import { FileHandle, type StreamFactory } from './file-handle.js';
-import type { Op, ReaddirEntry } from './operations.js';
+import type { Op, ReaddirEntry, RmHow } from './operations.js';
 import { buffersArg, checkWriteFileView, dataArg, loosePosition, readCallbackArgs, readSyncArgs, writeArgs } from './rw-args.js';
 import { statsFor, toDirent } from './stats.js';
 import { intrinsicByteLength } from '../interfaces/validate.js';
@@ -29,6 +31,14 @@ import { intrinsicByteLength } from '../interfaces/validate.js';
 // Captured when this module loads: a later patch of `node:fs` (interception) cannot redirect them.
 const { constants, createReadStream: realCreateReadStream, createWriteStream: realCreateWriteStream } = realFs;
 const realKeys = Object.keys(realFs);
+/**
+ * `fs.F_OK`..`X_OK` as the running Node defines them: values on Node 20 and 22, deprecated
+ * (DEP0176) non-enumerable getters on Node 24, gone on Node 26 (`fs.constants` has them).
+ */
+const accessDescriptors = (['F_OK', 'R_OK', 'W_OK', 'X_OK'] as const).flatMap((key) => {
+  const real = Object.getOwnPropertyDescriptor(realFsObject, key);
+  return real === undefined ? [] : [[key, { ...real, configurable: true }] as const];
+});
 const realPromiseKeys = Object.keys(realFs.promises);
 
 /** The `node:fs` shape `createNodeFs` returns. */
@@ -98,21 +108,37 @@ export function createNodeFs(host: FsHost): NodeFs {
 
   // ---- open / close ---------------------------------------------------------------------------
 
+  // open: openSync checks path, flags, mode and fs.open path, mode, flags, callback; from Node 26
+  // both check the path after the flags and the mode. promises.open: path, flags, mode.
   function openArgs(path: unknown, flags: unknown, mode: unknown): [FsPath, number, number] {
     return [checkPath(path), checkFlags(flags, 'r'), checkMode(mode, 0o666)];
   }
-  fs['open'] = (path: unknown, ...rest: unknown[]): void => {
-    const cb = lastCallback(rest);
-    const [p, f, m] = openArgs(path, rest.length > 1 ? rest[0] : undefined, rest.length > 2 ? rest[1] : undefined);
+  fs['open'] = (...args: unknown[]): void => {
+    let [path, flags, mode, callback] = args;
+    const first = LINE.openFlagsBeforePath ? undefined : checkPath(path);
+    let m = 0o666;
+    if (args.length < 3) [callback, flags] = [flags, undefined];
+    else if (typeof mode === 'function') callback = mode;
+    else m = checkMode(mode, 0o666);
+    const f = checkFlags(flags, 'r');
+    const p = first ?? checkPath(path);
+    const cb = checkCallback(callback);
     ctx.callback(cb, (io) => ops.open(io, p, f, m));
   };
   fs['openSync'] = (path: unknown, flags?: unknown, mode?: unknown): number => {
-    const [p, f, m] = openArgs(path, flags, mode);
+    let p: FsPath, f: number, m: number;
+    if (LINE.openFlagsBeforePath) {
+      f = checkFlags(flags, 'r');
+      m = checkMode(mode, 0o666);
+      p = checkPath(path);
+    } else [p, f, m] = openArgs(path, flags, mode);
     return sync((io) => ops.open(io, p, f, m));
   };
+  // Node's fd calls other than read/write (and, from Node 22, those too) leave the fd to the
+  // binding: the callback and the other arguments are checked first.
   fs['close'] = (fd: unknown, cb?: unknown): void => {
-    const n = checkFd(fd);
     const callback = cb === undefined ? (): void => undefined : checkCallback(cb);
+    const n = checkFd(fd);
     ctx.callback(callback, (io) => ops.close(io, n), none);
   };
   fs['closeSync'] = (fd: unknown): void => {
@@ -135,11 +161,14 @@ export function createNodeFs(host: FsHost): NodeFs {
     ops.readLater(host.io, n, target, position).then((count) => cb(null, count, buffer), (err: unknown) => cb(err))
       .catch((err: unknown) => { process.nextTick(() => { throw err; }); });
   };
+  // The sync read/write calls check the fd first on Node 20 and leave it to the binding, after
+  // the other arguments (and not at all when nothing is read), from Node 22.
+  const fdFirst = (fd: unknown): number | undefined => (LINE.syncFdCheckedLast ? undefined : checkFd(fd));
   fs['readSync'] = (fd: unknown, ...rest: unknown[]): number => {
-    const n = checkFd(fd);
+    const first = fdFirst(fd);
     const { target, position: at } = readSyncArgs(rest.length + 1, rest[0], rest[1], rest[2], rest[3]);
     if (intrinsicByteLength(target) === 0) return 0;
-    return ops.readNow(host.io, n, target, at);
+    return ops.readNow(host.io, first ?? checkFd(fd), target, at);
   };
   fs['write'] = (fd: unknown, buffer: unknown, ...rest: unknown[]): void => {
     const n = checkFd(fd);
@@ -150,9 +179,9 @@ export function createNodeFs(host: FsHost): NodeFs {
       .catch((err: unknown) => { process.nextTick(() => { throw err; }); });
   };
   fs['writeSync'] = (fd: unknown, buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): number => {
-    const n = checkFd(fd);
+    const first = fdFirst(fd);
     const { data, position: at } = writeArgs(buffer, offsetOrOptions, length, position);
-    return ops.writeNow(host.io, n, data, at);
+    return ops.writeNow(host.io, first ?? checkFd(fd), data, at);
   };
   // readv/writev: Node hands any position to its binding (a safe integer or -1). An empty list is
   // libuv's EINVAL for readv (before the fd is looked at) and 0 for writev (nothing is called).
@@ -168,8 +197,9 @@ export function createNodeFs(host: FsHost): NodeFs {
     ctx.callback(cb, (io) => ops.readv(io, n, list, at), (count) => [count, buffers]);
   };
   fs['readvSync'] = (fd: unknown, buffers: unknown, position?: unknown): number => {
-    const n = checkFd(fd);
+    const first = fdFirst(fd);
     const list = buffersArg(buffers);
+    const n = first ?? checkFd(fd);
     if (list.length === 0) throw systemError('EINVAL', 'read');
     return sync((io) => ops.readv(io, n, list, loosePosition(position)));
   };
@@ -185,9 +215,10 @@ export function createNodeFs(host: FsHost): NodeFs {
     ctx.callback(cb, (io) => ops.writev(io, n, list, at), (count) => [count, buffers]);
   };
   fs['writevSync'] = (fd: unknown, buffers: unknown, position?: unknown): number => {
-    const n = checkFd(fd);
+    const first = fdFirst(fd);
     const list = buffersArg(buffers);
     if (list.length === 0) return 0;
+    const n = first ?? checkFd(fd);
     return sync((io) => ops.writev(io, n, list, loosePosition(position)));
   };
 
@@ -195,8 +226,9 @@ export function createNodeFs(host: FsHost): NodeFs {
 
   for (const [name, dataOnly] of [['fsync', false], ['fdatasync', true]] as const) {
     fs[name] = (fd: unknown, cb: unknown): void => {
+      const callback = checkCallback(cb);
       const n = checkFd(fd);
-      ctx.callback(checkCallback(cb), (io) => ops.fsync(io, n, dataOnly), none);
+      ctx.callback(callback, (io) => ops.fsync(io, n, dataOnly), none);
     };
     fs[`${name}Sync`] = (fd: unknown): void => {
       const n = checkFd(fd);
@@ -219,9 +251,9 @@ export function createNodeFs(host: FsHost): NodeFs {
     sync((io) => ops.ftruncate(io, n, l));
   };
   fs['fstat'] = (fd: unknown, ...rest: unknown[]): void => {
-    const n = checkFd(fd);
     const cb = lastCallback(rest);
     const o = statOptions(rest.length > 1 ? rest[0] : undefined);
+    const n = checkFd(fd);
     ctx.callback(cb, (io) => ops.fstat(io, n), (st) => [statsFor(st, o.bigint)]);
   };
   fs['fstatSync'] = (fd: unknown, options?: unknown): unknown => {
@@ -229,35 +261,38 @@ export function createNodeFs(host: FsHost): NodeFs {
     return statsFor(sync((io) => ops.fstat(io, n)), statOptions(options).bigint);
   };
   fs['fchmod'] = (fd: unknown, mode: unknown, cb: unknown): void => {
-    const n = checkFd(fd);
     const bits = checkMode(mode, 0) & 0o7777;
-    ctx.callback(checkCallback(cb), (io) => ops.fsetattr(io, n, { mode: bits }, 'fchmod'), none);
+    const callback = checkCallback(cb);
+    const n = checkFd(fd);
+    ctx.callback(callback, (io) => ops.fsetattr(io, n, { mode: bits }, 'fchmod'), none);
   };
   fs['fchmodSync'] = (fd: unknown, mode: unknown): void => {
-    const n = checkFd(fd);
     const bits = checkMode(mode, 0) & 0o7777;
+    const n = checkFd(fd);
     sync((io) => ops.fsetattr(io, n, { mode: bits }, 'fchmod'));
   };
   fs['fchown'] = (fd: unknown, uid: unknown, gid: unknown, cb: unknown): void => {
-    const n = checkFd(fd);
     const change = { uid: checkId(uid, 'uid'), gid: checkId(gid, 'gid') };
-    ctx.callback(checkCallback(cb), (io) => ops.fsetattr(io, n, change, 'fchown'), none);
+    const callback = checkCallback(cb);
+    const n = checkFd(fd);
+    ctx.callback(callback, (io) => ops.fsetattr(io, n, change, 'fchown'), none);
   };
   fs['fchownSync'] = (fd: unknown, uid: unknown, gid: unknown): void => {
-    const n = checkFd(fd);
     const change = { uid: checkId(uid, 'uid'), gid: checkId(gid, 'gid') };
+    const n = checkFd(fd);
     sync((io) => ops.fsetattr(io, n, change, 'fchown'));
   };
   fs['futimes'] = (fd: unknown, atime: unknown, mtime: unknown, cb: unknown): void => {
-    const n = checkFd(fd);
     const a = checkTime(atime, 'atime');
     const m = checkTime(mtime, 'mtime');
-    ctx.callback(checkCallback(cb), (io) => ops.fsetattr(io, n, { atimeMs: a ?? io.clock.now(), mtimeMs: m ?? io.clock.now() }, 'futime'), none);
+    const callback = checkCallback(cb);
+    const n = checkFd(fd);
+    ctx.callback(callback, (io) => ops.fsetattr(io, n, { atimeMs: a ?? io.clock.now(), mtimeMs: m ?? io.clock.now() }, 'futime'), none);
   };
   fs['futimesSync'] = (fd: unknown, atime: unknown, mtime: unknown): void => {
-    const n = checkFd(fd);
     const a = checkTime(atime, 'atime');
     const m = checkTime(mtime, 'mtime');
+    const n = checkFd(fd);
     sync((io) => ops.fsetattr(io, n, { atimeMs: a ?? io.clock.now(), mtimeMs: m ?? io.clock.now() }, 'futime'));
   };
 
@@ -273,9 +308,14 @@ export function createNodeFs(host: FsHost): NodeFs {
     parse: (...args: unknown[]) => A,
     make: (io: SyncCapableIo, ...args: NoInfer<A>) => Op<T>,
     resultOf?: (value: NoInfer<T>, ...args: NoInfer<A>) => unknown,
-    options: { voidCallback?: boolean; promise?: boolean } = {},
+    options: {
+      voidCallback?: boolean; promise?: boolean; promiseParse?: (...args: unknown[]) => A;
+      /** The operation of the callback and promise forms, where Node's differs from the sync one. */
+      asyncMake?: (io: SyncCapableIo, ...args: NoInfer<A>) => Op<T>;
+    } = {},
   ): void {
     const result = resultOf ?? ((value: T): unknown => value);
+    const asyncMake = options.asyncMake ?? make;
     fs[name] = (...args: unknown[]): void => {
       // Node takes the first function as the callback (optional arguments before it left out),
       // and otherwise checks the argument in the callback's own position.
@@ -284,35 +324,65 @@ export function createNodeFs(host: FsHost): NodeFs {
       const cb = checkCallback(args[at]);
       const given = args.slice(0, at);
       const parsed = parse(...given);
-      ctx.callback(cb, (io) => make(io, ...parsed), (value) => (options.voidCallback === true ? [] : [result(value, ...parsed)]));
+      ctx.callback(cb, (io) => asyncMake(io, ...parsed), (value) => (options.voidCallback === true ? [] : [result(value, ...parsed)]));
     };
     fs[`${name}Sync`] = (...args: unknown[]): unknown => {
       const parsed = parse(...args.slice(0, arity));
       return result(sync((io) => make(io, ...parsed)), ...parsed);
     };
     if (options.promise !== false) {
+      const promiseParse = options.promiseParse ?? parse;
       promises[name] = async (...args: unknown[]): Promise<unknown> => {
-        const parsed = parse(...args.slice(0, arity));
-        return result(await promise((io) => make(io, ...parsed)), ...parsed);
+        const parsed = promiseParse(...args.slice(0, arity));
+        return result(await promise((io) => asyncMake(io, ...parsed)), ...parsed);
       };
     }
   }
   const voidCb = { voidCallback: true };
 
-  define('stat', 2, (p, o) => tuple(checkPath(p), statOptions(o)),
-    (_io, p, _o) => ops.stat(p, true), (st, _p, o) => statsFor(st, o.bigint));
-  define('lstat', 2, (p, o) => tuple(checkPath(p), statOptions(o)),
-    (_io, p, _o) => ops.stat(p, false), (st, _p, o) => statsFor(st, o.bigint));
-  // statSync/lstatSync with `throwIfNoEntry: false` answer undefined for a missing path.
-  for (const name of ['statSync', 'lstatSync']) {
-    const base = fs[name] as AnyFn;
-    fs[name] = (path: unknown, options?: unknown): unknown => {
-      try {
-        return base(path, options);
-      } catch (err) {
-        if (!statOptions(options).throwIfNoEntry && (err as { code?: string }).code === 'ENOENT') return undefined;
-        throw err;
+  // ---- stat and lstat ------------------------------------------------------------------------------
+
+  /** What `throwIfNoEntry: false` answers undefined for: ENOENT, and for stat from Node 22 ENOTDIR. */
+  const noEntry = (err: unknown, follow: boolean): boolean => {
+    const code = (err as { code?: unknown } | null)?.code;
+    return code === 'ENOENT' || (follow && LINE.noEntryIncludesNotDir && code === 'ENOTDIR');
+  };
+  function* statOrNone(p: FsPath, follow: boolean, none: boolean): Op<InodeStat | undefined> {
+    try {
+      return yield* ops.stat(p, follow);
+    } catch (err) {
+      if (none && noEntry(err, follow)) return undefined;
+      throw err;
+    }
+  }
+  const statResult = (st: InodeStat | undefined, bigint: boolean): unknown => (st === undefined ? undefined : statsFor(st, bigint));
+  for (const [name, follow] of [['stat', true], ['lstat', false]] as const) {
+    fs[`${name}Sync`] = (path: unknown, options?: unknown): unknown => {
+      const p = checkPath(path);
+      const o = statOptions(options);
+      return statResult(sync(() => statOrNone(p, follow, !o.throwIfNoEntry)), o.bigint);
+    };
+    // fs.stat/lstat(path, options?, callback): an options object goes through Node's getOptions
+    // first (its encoding checked) from Node 24 for stat and 26 for lstat; stat honours
+    // `throwIfNoEntry: false` from Node 24.
+    const getsOptions = follow ? LINE.asyncStatNoEntry : LINE.statOptionsObject;
+    const honoursNoEntry = follow && LINE.asyncStatNoEntry;
+    fs[name] = (path: unknown, ...rest: unknown[]): void => {
+      const options = typeof rest[0] === 'function' ? undefined : rest[0];
+      if (getsOptions && typeof options === 'object' && options !== null) checkOptions(options, {});
+      const cb = checkCallback(typeof rest[0] === 'function' ? rest[0] : rest[1]);
+      const p = checkPath(path);
+      const o = statOptions(options);
+      ctx.callback(cb, () => statOrNone(p, follow, honoursNoEntry && !o.throwIfNoEntry), (st) => [statResult(st, o.bigint)]);
+    };
+    promises[name] = async (path: unknown, options?: unknown): Promise<unknown> => {
+      // Node 26's validateObject(options) (undefined takes the defaults).
+      if (LINE.statOptionsObject && options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+        throw invalidArgType('options', 'of type object', options);
       }
+      const p = checkPath(path);
+      const o = statOptions(options);
+      return statResult(await promise(() => statOrNone(p, follow, honoursNoEntry && !o.throwIfNoEntry)), o.bigint);
     };
   }
   define('access', 2, (p, m) => tuple(checkPath(p), m === undefined ? constants.F_OK : checkInteger(m, 'mode', 0, 7)),
@@ -320,27 +390,78 @@ export function createNodeFs(host: FsHost): NodeFs {
   define('rename', 2, (a, b) => tuple(checkPath(a, 'oldPath'), checkPath(b, 'newPath')),
     (_io, a, b) => ops.rename(a, b), () => undefined, voidCb);
   define('unlink', 1, (p) => tuple(checkPath(p)), (_io, p) => ops.unlink(p), () => undefined, voidCb);
-  // rmdir (sync and callback): a truthy `options?.recursive` (read as Node does, inherited keys
+  // ---- rmdir and rm: each form removes as its Node line does (RmHow, FsLine) ------------------------
+
+  /** How rmSync and a recursive rmdirSync remove a tree on this line; the other forms use rimraf-async. */
+  const syncRemoval: RmHow = LINE.nativeRmSync ? 'native' : 'rimraf-sync';
+  /** Node 26: any `options.recursive` but undefined is refused (read as Node does, inherited too). */
+  const refuseRecursive = (options: unknown): void => {
+    const recursive = (options as { recursive?: unknown } | null | undefined)?.recursive;
+    if (recursive !== undefined) throw invalidArgValue('options.recursive', recursive, 'is no longer supported');
+  };
+  // rmdir (sync and callback, Node 20 to 24): a truthy `options?.recursive` (inherited keys
   // included) takes the recursive path, whose checks see only own keys (`{ ...options, force:
   // false }`): an inherited `recursive` then refuses a directory with ERR_FS_EISDIR.
-  define('rmdir', 2, (p, o) => {
-    const path = checkPath(p);
-    if ((o as { recursive?: unknown } | null | undefined)?.recursive) {
-      return tuple(path, true, checkRmOptions({ ...(o as object), force: false }).recursive);
+  const rmdirOp = (path: FsPath, options: unknown, how: RmHow): (() => Op<void>) => {
+    if (LINE.rmdirRecursiveRemoved || !(options as { recursive?: unknown } | null | undefined)?.recursive) {
+      checkRmdirOptions(options);
+      return () => ops.rmdir(path);
     }
-    checkRmdirOptions(o);
-    return tuple(path, false, false);
-  }, (_io, p, viaRecursive, recursive) => (viaRecursive ? ops.rmdirRecursive(p, recursive, false) : ops.rmdir(p)), () => undefined, voidCb);
+    const recursive = checkRmOptions({ ...(options as object), force: false }).recursive;
+    return () => ops.rmdirRecursive(path, recursive, false, how);
+  };
+  fs['rmdirSync'] = (path: unknown, options?: unknown): void => {
+    const p = checkPath(path);
+    if (LINE.rmdirRecursiveRemoved) refuseRecursive(options);
+    sync(rmdirOp(p, options, syncRemoval));
+  };
+  fs['rmdir'] = (path: unknown, ...rest: unknown[]): void => {
+    const options = typeof rest[0] === 'function' ? undefined : rest[0];
+    if (LINE.rmdirRecursiveRemoved) refuseRecursive(options);
+    const cb = checkCallback(typeof rest[0] === 'function' ? rest[0] : rest[1]);
+    const make = rmdirOp(checkPath(path), options, 'rimraf-async');
+    ctx.callback(cb, make, none);
+  };
   // promises.rmdir checks own keys only, and stats (following a link) before a recursive removal.
   promises['rmdir'] = async (path: unknown, options?: unknown): Promise<void> => {
     const p = checkPath(path);
+    if (LINE.rmdirRecursiveRemoved) refuseRecursive(options);
     const o = checkRmdirOptions(options);
-    await promise(() => (o.recursive ? ops.rmdirRecursive(p, true, true) : ops.rmdir(p)));
+    await promise(() => (o.recursive ? ops.rmdirRecursive(p, true, true, 'rimraf-async') : ops.rmdir(p)));
   };
-  define('mkdir', 2, (p, o) => tuple(checkPath(p), mkdirOptions(o)),
-    (_io, p, o) => ops.mkdir(p, o.recursive, o.mode));
+  fs['rmSync'] = (path: unknown, options?: unknown): void => {
+    // Node 24's rmSync checks its options before the path.
+    const first = LINE.nativeRmSync ? checkRmOptions(options) : undefined;
+    const p = checkPath(path);
+    const o = first ?? checkRmOptions(options);
+    sync(() => ops.rm(p, o.recursive, o.force, syncRemoval));
+  };
+  fs['rm'] = (path: unknown, ...rest: unknown[]): void => {
+    const options = typeof rest[0] === 'function' ? undefined : rest[0];
+    const p = checkPath(path);
+    const o = checkRmOptions(options);
+    // (Node never checks rm's callback; a missing one is refused here, not thrown later.)
+    const cb = checkCallback(typeof rest[0] === 'function' ? rest[0] : rest[1]);
+    ctx.callback(cb, () => ops.rm(p, o.recursive, o.force, 'rimraf-async'), none);
+  };
+  promises['rm'] = async (path: unknown, options?: unknown): Promise<void> => {
+    const p = checkPath(path);
+    const o = checkRmOptions(options);
+    await promise(() => ops.rm(p, o.recursive, o.force, 'rimraf-async'));
+  };
+  // mkdir: from Node 22 the sync and callback forms read the options before the path.
+  const mkdirArgs = (p: unknown, o: unknown): [FsPath, { recursive: boolean; mode: number }] => tuple(checkPath(p), mkdirOptions(o));
+  define('mkdir', 2, (p, o) => {
+    if (!LINE.mkdirOptionsBeforePath) return mkdirArgs(p, o);
+    const options = mkdirOptions(o);
+    return tuple(checkPath(p), options);
+  }, (_io, p, o) => ops.mkdir(p, o.recursive, o.mode), undefined, {
+    promiseParse: mkdirArgs, asyncMake: (_io, p, o) => ops.mkdir(p, o.recursive, o.mode, true),
+  });
   // readdir: options before the path; `withFileTypes` and `recursive` count when truthy; the sync
   // and callback forms refuse a non-boolean `recursive` (other than null/undefined), promises not.
+  // A recursive listing of names descends into links to directories; one of Dirents does from
+  // Node 22 (sync, callback) and 26 (promises): FsLine.recursiveDirentsFollowLinks.
   const readdirOptions = (o: unknown): { encoding?: unknown; withFileTypes: unknown; recursive: unknown } =>
     checkOptions(o, { encoding: 'utf8' as BufferEncoding | 'buffer', withFileTypes: false as unknown, recursive: false as unknown });
   define('readdir', 2, (p, o) => {
@@ -348,12 +469,13 @@ export function createNodeFs(host: FsHost): NodeFs {
     const path = checkPath(p);
     if (options.recursive !== null && options.recursive !== undefined) checkBoolean(options.recursive, 'options.recursive');
     return tuple(path, options);
-  }, (_io, p, o) => ops.readdir(p, Boolean(o.withFileTypes), Boolean(o.recursive)),
+  }, (_io, p, o) => ops.readdir(p, Boolean(o.withFileTypes), Boolean(o.recursive), !o.withFileTypes || LINE.recursiveDirentsFollowLinks),
   (entries, _p, o) => readdirResult(entries, Boolean(o.withFileTypes), o.encoding));
   promises['readdir'] = async (path: unknown, options?: unknown): Promise<unknown[]> => {
     const o = readdirOptions(options);
     const p = checkPath(path);
-    const entries = await promise(() => ops.readdir(p, Boolean(o.withFileTypes), Boolean(o.recursive)));
+    const follow = !o.withFileTypes || LINE.promisesRecursiveDirentsFollowLinks;
+    const entries = await promise(() => ops.readdir(p, Boolean(o.withFileTypes), Boolean(o.recursive), follow));
     return readdirResult(entries, Boolean(o.withFileTypes), o.encoding);
   };
   // readFile/writeFile/appendFile: the flag (and mode) only matter, and are only checked, when a
@@ -363,28 +485,37 @@ export function createNodeFs(host: FsHost): NodeFs {
     const target = pathOrFd(p);
     return tuple(target, options, typeof target === 'number' ? 0 : checkFlags(options.flag, 'r'));
   }, (io, p, o, flags) => decoded(ops.readFile(io, p, flags), o.encoding));
+  // The options, `flush` a boolean (null and undefined: false), and from Node 26 the mode whatever
+  // the target (FsLine.writeFileModeFirst); a path then takes its flag and mode.
   const writeParse = (flag: string) => (p: unknown, d: unknown, o: unknown) => {
     const options = checkOptions(o, { encoding: 'utf8' as BufferEncoding, mode: 0o666 as number | string, flag: flag as string | number, flush: false });
+    const flush = checkBoolean(options.flush ?? false, 'options.flush');
+    if (LINE.writeFileModeFirst) checkMode(options.mode, 0o666);
     const target = pathOrFd(p);
     const byPath = typeof target !== 'number';
-    return tuple(target, dataArg(d, options.encoding), byPath ? checkFlags(options.flag || flag, flag) : 0, byPath ? checkMode(options.mode, 0o666) : 0, options.flush === true);
+    return tuple(target, dataArg(d, options.encoding), byPath ? checkFlags(options.flag || flag, flag) : 0, byPath ? checkMode(options.mode, 0o666) : 0, flush);
   };
   define('writeFile', 3, writeParse('w'), (io, p, d, f, m, flush) => ops.writeFile(io, p, d, f, m, flush), () => undefined, voidCb);
   define('appendFile', 3, writeParse('a'), (io, p, d, f, m, flush) => ops.writeFile(io, p, d, f, m, flush), () => undefined, voidCb);
   // promises.writeFile/appendFile rebuild a view first, after opening the file: a detached one
-  // rejects with the engine's TypeError once the file is open (and truncated, with 'w').
+  // rejects with the engine's TypeError once the file is open (and truncated, with 'w'). From
+  // Node 26 a path without `flush` is written in one request, which sees the detached view as
+  // empty: no TypeError (FsLine.promisesWriteFileOneRequest; a detached view has no bytes, so it
+  // is always within that request's 512 KiB).
   for (const name of ['writeFile', 'appendFile']) {
     const base = promises[name] as (...args: unknown[]) => Promise<unknown>;
     promises[name] = async (path: unknown, data: unknown, options?: unknown): Promise<unknown> => {
       const result = await base(path, data, options);
-      checkWriteFileView(data);
+      const flush = typeof options === 'object' && options !== null && (options as { flush?: unknown }).flush === true;
+      if (!(LINE.promisesWriteFileOneRequest && !(path instanceof FileHandle) && !flush)) checkWriteFileView(data);
       return result;
     };
   }
-  // truncate: a number is an fd (Node's deprecated form). The callback form checks len before
+  // truncate: a number is an fd (Node's deprecated form, gone in Node 24, where a number is a bad
+  // path). The callback form checks len before
   // opening; truncateSync and promises.truncate open the file first and check len as ftruncate.
   fs['truncate'] = (path: unknown, len?: unknown, cb?: unknown): void => {
-    if (typeof path === 'number') return (fs['ftruncate'] as AnyFn)(path, len, cb) as void;
+    if (typeof path === 'number' && LINE.truncateTakesFd) return (fs['ftruncate'] as AnyFn)(path, len, cb) as void;
     if (typeof len === 'function') [cb, len] = [len, undefined];
     const l = lengthArg(len);
     const callback = checkCallback(cb);
@@ -392,7 +523,7 @@ export function createNodeFs(host: FsHost): NodeFs {
     ctx.callback(callback, (io) => ops.truncate(io, p, () => l), none);
   };
   fs['truncateSync'] = (path: unknown, len?: unknown): void => {
-    if (typeof path === 'number') return (fs['ftruncateSync'] as AnyFn)(path, len) as void;
+    if (typeof path === 'number' && LINE.truncateTakesFd) return (fs['ftruncateSync'] as AnyFn)(path, len) as void;
     const p = checkPath(path);
     sync((io) => ops.truncate(io, p, () => lengthArg(len)));
   };
@@ -404,7 +535,14 @@ export function createNodeFs(host: FsHost): NodeFs {
     (io, a, b, m) => ops.copyFile(io, a, b, m), () => undefined, voidCb);
   define('link', 2, (a, b) => tuple(checkPath(a, 'existingPath'), checkPath(b, 'newPath')),
     (_io, a, b) => ops.link(a, b), () => undefined, voidCb);
-  define('symlink', 3, (t, p) => tuple(checkPath(t, 'target').shown, checkPath(p)),
+  // symlink: Linux ignores the type; Node checks it (FsLine.symlinkTypeOneOf).
+  const SYMLINK_TYPES: readonly unknown[] = ['dir', 'file', 'junction', null, undefined];
+  define('symlink', 3, (t, p, type) => {
+    if (LINE.symlinkTypeOneOf && !SYMLINK_TYPES.includes(type)) throw notOneOf('type', type, SYMLINK_TYPES);
+    const parsed = tuple(checkPath(t, 'target').shown, checkPath(p));
+    if (typeof type === 'string' && !SYMLINK_TYPES.includes(type)) throw invalidSymlinkType(type);
+    return parsed;
+  },
     (_io, t, p) => ops.symlink(t, p), () => undefined, voidCb);
   define('readlink', 2, (p, o) => tuple(checkPath(p), checkOptions(o, { encoding: 'utf8' as BufferEncoding | 'buffer' })),
     (_io, p, _o) => ops.readlink(p), (target, _p, o) => encodeName(target, o.encoding));
@@ -422,11 +560,6 @@ export function createNodeFs(host: FsHost): NodeFs {
     (io, p, a, m) => ops.setattr(p, { atimeMs: a ?? io.clock.now(), mtimeMs: m ?? io.clock.now() }, 'utime'), () => undefined, voidCb);
   define('mkdtemp', 2, (p, o) => tuple(checkPath(p, 'prefix').shown, checkOptions(o, { encoding: 'utf8' as BufferEncoding | 'buffer' })),
     (_io, p, _o) => ops.mkdtemp(p), (made, _p, o) => encodeName(made, o.encoding));
-  define('rm', 2, (p, o) => {
-    const path = checkPath(p);
-    const options = checkRmOptions(o);
-    return tuple(path, options.recursive, options.force);
-  }, (_io, p, r, f) => ops.rm(p, r, f), () => undefined, voidCb);
 
   // util.promisify gives these multi-value callbacks their object results, as Node defines them.
   const custom = promisify.custom;
@@ -438,11 +571,26 @@ export function createNodeFs(host: FsHost): NodeFs {
   withCustom('readv', (...args) => new Promise((resolve, reject) => (fs['readv'] as AnyFn)(...args, (err: unknown, bytesRead: number, buffers: unknown) => (err ? reject(err) : resolve({ bytesRead, buffers })))));
   withCustom('writev', (...args) => new Promise((resolve, reject) => (fs['writev'] as AnyFn)(...args, (err: unknown, bytesWritten: number, buffers: unknown) => (err ? reject(err) : resolve({ bytesWritten, buffers })))));
 
-  for (const name of ['realpath', 'realpathSync']) {
-    const base = fs[name] as AnyFn;
-    (base as unknown as { native: AnyFn }).native = base;
-  }
-  (promises['realpath'] as unknown as { native?: AnyFn }).native = promises['realpath'] as AnyFn;
+  // realpath(3): realpathSync.native, realpath.native and fs.promises.realpath. Unlike Node's
+  // JavaScript realpath (realpathSync, fs.realpath), which resolves `path.resolve(p)`, it keeps a
+  // trailing `/` or `/.` (the result must be a directory: ENOTDIR).
+  const realpathOptions = (o: unknown): { encoding?: unknown } => checkOptions(o, { encoding: 'utf8' as BufferEncoding | 'buffer' });
+  (fs['realpathSync'] as unknown as { native: AnyFn }).native = (path: unknown, options?: unknown): unknown => {
+    const o = realpathOptions(options);
+    const p = checkPath(path);
+    return encodeName(sync(() => ops.realpath(p, true)), o.encoding);
+  };
+  (fs['realpath'] as unknown as { native: AnyFn }).native = (path: unknown, ...rest: unknown[]): void => {
+    const cb = lastCallback(rest);
+    const o = realpathOptions(rest.length > 1 ? rest[0] : undefined);
+    const p = checkPath(path);
+    ctx.callback(cb, () => ops.realpath(p, true), (resolved) => [encodeName(resolved, o.encoding)]);
+  };
+  promises['realpath'] = async (path: unknown, options?: unknown): Promise<unknown> => {
+    const o = realpathOptions(options);
+    const p = checkPath(path);
+    return encodeName(await promise(() => ops.realpath(p, true)), o.encoding);
+  };
 
   // exists: never throws; a bad path is simply "not there".
   fs['existsSync'] = (path: unknown): boolean => {
@@ -531,7 +679,7 @@ export function createNodeFs(host: FsHost): NodeFs {
   // ---- classes, constants, and everything not offered -------------------------------------------------
 
   fs['constants'] = constants;
-  for (const key of ['F_OK', 'R_OK', 'W_OK', 'X_OK'] as const) fs[key] = constants[key];
+  for (const [key, descriptor] of accessDescriptors) Object.defineProperty(fs, key, descriptor);
   fs['Stats'] = realFs.Stats;
   fs['Dirent'] = realFs.Dirent;
   fs['Dir'] = Dir;

@@ -117,6 +117,61 @@ export function fsEisdir(path: string): Error {
   return err;
 }
 
+/** An error with a string `code` and a numeric `errno`, as `systemError` makes them (not a StorageError). */
+export function isSystemError(err: unknown): err is NodeSystemError {
+  return err instanceof Error && typeof (err as { errno?: unknown }).errno === 'number' && typeof (err as { code?: unknown }).code === 'string';
+}
+
+/** libuv's UV_UNKNOWN: the errno of an error Node cannot name. */
+const UV_UNKNOWN = -4094;
+
+/** What Node 24's rmSync says for the errors it names (its `Local<Value>` messages). */
+const RM_SYNC_NAMED: Readonly<Record<string, string>> = {
+  EPERM: 'Operation not permitted', ENOTEMPTY: 'Directory not empty', ENOTDIR: 'Not a directory', EACCES: 'Permission denied',
+};
+
+/** glibc's strerror for the errors a simulated disk can give an rmSync (std::error_code::message). */
+const STRERROR: Readonly<Record<string, string>> = {
+  EINVAL: 'Invalid argument', ELOOP: 'Too many levels of symbolic links', EBUSY: 'Device or resource busy',
+  EISDIR: 'Is a directory', ENAMETOOLONG: 'File name too long', EIO: 'Input/output error', EROFS: 'Read-only file system',
+  ENOSPC: 'No space left on device', EEXIST: 'File exists', EMFILE: 'Too many open files', ENFILE: 'Too many open files in system',
+  EBADF: 'Bad file descriptor', ENOENT: 'No such file or directory', EFBIG: 'File too large', EDQUOT: 'Disk quota exceeded',
+};
+
+/**
+ * What Node 24's rmSync (C++, `env->ThrowErrnoException`) throws for an error of the removal:
+ * EPERM, ENOTEMPTY, ENOTDIR and EACCES keep their code, with the positive errno; anything else
+ * is an Error with the code `''` and UV_UNKNOWN's errno. Syscall `rm`.
+ */
+export function rmSyncError(code: string, path: string): NodeSystemError {
+  const named = RM_SYNC_NAMED[code];
+  let err: NodeSystemError;
+  if (named !== undefined) {
+    err = new Error(`${code}, ${named}: '${path}'`) as NodeSystemError;
+    err.errno = errnoByName[code] ?? UV_UNKNOWN;
+    err.code = code;
+  } else {
+    const described = STRERROR[code] ?? (systemErrors.get(-(errnoByName[code] ?? 0))?.[1] ?? code).replace(/^./, (c) => c.toUpperCase());
+    err = new Error(`, Unknown error: ${described} '${path}'`) as NodeSystemError;
+    err.errno = UV_UNKNOWN;
+    err.code = '';
+  }
+  err.path = path;
+  err.syscall = 'rm';
+  return err;
+}
+
+/** `ERR_FS_INVALID_SYMLINK_TYPE` (Node 20 and 22: a symlink type string Node does not know). */
+export function invalidSymlinkType(type: string): Error {
+  return nodeError(Error, 'ERR_FS_INVALID_SYMLINK_TYPE', `Symlink type must be one of "dir", "file", or "junction". Received "${type}"`);
+}
+
+/** `ERR_INVALID_ARG_VALUE` of Node's `validateOneOf`. */
+export function notOneOf(name: string, value: unknown, allowed: readonly unknown[]): Error {
+  const shown = allowed.map((v) => (typeof v === 'string' ? `'${v}'` : String(v))).join(', ');
+  return invalidArgValue(name, value, `must be one of: ${shown}`);
+}
+
 /** `ERR_FS_FILE_TOO_LARGE`: readFile of a regular file over Node's kIoMaxLength (2 GiB - 1). */
 export function fileTooLarge(sizeBytes: number): Error {
   return nodeError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${sizeBytes}) is greater than 2 GiB`);

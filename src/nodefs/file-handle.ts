@@ -4,7 +4,8 @@
  * before a restart is dead the same way.
  */
 import type * as fs from 'node:fs';
-import { checkId, checkInteger, checkMode, checkOptions, checkTime } from './args.js';
+import { checkBoolean, checkId, checkInteger, checkMode, checkOptions, checkTime } from './args.js';
+import { LINE } from './node-line.js';
 import type { FsContext } from './context.js';
 import { systemError, unsupported } from './errors.js';
 import { viewBytes } from './args.js';
@@ -124,11 +125,14 @@ export class FileHandle {
 
   async writeFile(data: unknown, options?: unknown): Promise<void> {
     const fd = this.live('write');
-    const o = checkOptions(options, { encoding: 'utf8' as BufferEncoding, flush: false });
+    const o = checkOptions(options, { encoding: 'utf8' as BufferEncoding, flush: false, mode: 0o666 as unknown });
+    const flush = checkBoolean(o.flush ?? false, 'options.flush');
+    // Node 26's writeFile checks the mode whatever it writes to (FsLine.writeFileModeFirst).
+    if (LINE.writeFileModeFirst) checkMode(o.mode, 0o666);
     const bytes = dataArg(data, o.encoding);
     // Node rebuilds a view before writing: a detached one is the engine's TypeError.
     checkWriteFileView(data);
-    return await this.ctx.promise((io) => this.ctx.ops.writeFile(io, fd, bytes, 0, 0, o.flush === true));
+    return await this.ctx.promise((io) => this.ctx.ops.writeFile(io, fd, bytes, 0, 0, flush));
   }
 
   async appendFile(data: unknown, options?: unknown): Promise<void> {

@@ -13,7 +13,7 @@ import type { AttributeChange, InodeStat, SyncCapableIo, SyncNamespaceIo } from 
 import { StorageError } from '../interfaces/errors.js';
 import { intrinsicByteLength, plainView, truncateBuffers } from '../interfaces/validate.js';
 import { ioPathOf, type FsPath } from './args.js';
-import { fileTooLarge, fsEisdir, systemError, toNodeError } from './errors.js';
+import { fileTooLarge, fsEisdir, isSystemError, rmSyncError, systemError, toNodeError } from './errors.js';
 import { FdTable, type FdEntry } from './fd-table.js';
 
 type Method = keyof SyncNamespaceIo;
@@ -74,6 +74,12 @@ export async function runAsync<T>(io: SyncCapableIo, op: Op<T>): Promise<T> {
 const {
   O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_NOFOLLOW, O_SYNC, O_DSYNC, X_OK, COPYFILE_EXCL,
 } = fsConstants;
+
+/**
+ * The position of a read whose range ends past 2^63 - 1, which Node 20 lets through for a bigint
+ * (see `FsLine.bigintPositionUpToLength`): the kernel's EINVAL.
+ */
+export const POSITION_OVERFLOW = Number.POSITIVE_INFINITY;
 
 /** Linux's O_PATH and O_CLOEXEC (not in Node's constants). */
 const O_PATH = 0o1000_0000;
@@ -187,6 +193,13 @@ function dotPrefixOf(path: FsPath): (FsPath & { readonly dots: '.' | '..' }) | u
   const before = slash < 0 ? '.' : trimmed.slice(0, slash) === '' ? '/' : trimmed.slice(0, slash);
   return { shown: before, io: ioPathOf(before), mustBeDir: true, dots };
 }
+
+/**
+ * How rm and a recursive rmdir remove a tree: Node's JavaScript rimraf, synchronous (rmSync on
+ * Node 20 and 22) or asynchronous (the callback and promise forms, every line), or Node 24's
+ * rmSync in C++ (see `FsLine.nativeRmSync`).
+ */
+export type RmHow = 'rimraf-sync' | 'rimraf-async' | 'native';
 
 /** What readdir gives back for one entry. */
 export interface ReaddirEntry {
@@ -336,6 +349,7 @@ export class Operations {
   /** `read`, synchronously. */
   readNow(io: SyncCapableIo, fd: number, buffer: Uint8Array, position: number): number {
     const entry = this.fds.get(fd, io, 'read');
+    if (position === POSITION_OVERFLOW) return runSync(io, this.readPastInt64(entry));
     const at = position < 0 ? entry.position : position;
     let count: number;
     try {
@@ -345,6 +359,19 @@ export class Operations {
     }
     if (position < 0) entry.position = at + count;
     return count;
+  }
+
+  /**
+   * A read whose range ends past 2^63 - 1 ({@link POSITION_OVERFLOW}): Linux checks that the fd
+   * reads (EBADF), then refuses the range (EINVAL) before looking at the file.
+   */
+  private *readPastInt64(entry: FdEntry): Op<number> {
+    try {
+      yield* call<number>('read', [entry.ioFd, new Uint8Array(0), 0], 'read');
+    } catch (err) {
+      if (codeOf(err) === 'EBADF') throw err;
+    }
+    throw systemError('EINVAL', 'read');
   }
 
   /** `read`, as a promise. */
@@ -369,6 +396,7 @@ export class Operations {
     } catch (err) {
       return Promise.reject(err);
     }
+    if (position === POSITION_OVERFLOW) return runAsync(io, this.readPastInt64(entry)).then(shape);
     const at = position < 0 ? entry.position : position;
     return io.read(entry.ioFd, target, readAt(at)).then((count) => {
       if (position < 0) entry.position = at + count;
@@ -633,14 +661,19 @@ export class Operations {
     yield* call<void>('rmdir', [path.io], 'rmdir', path.shown);
   }
 
-  /** mkdir; with `recursive`, every missing parent too, returning the first directory made. */
-  *mkdir(path: FsPath, recursive: boolean, mode: number): Op<string | undefined> {
+  /**
+   * mkdir; with `recursive`, every missing parent too, returning the first directory made.
+   * `callbackForm`: fs.mkdir and fs.promises.mkdir, whose recursive walk (Node's MKDirpAsync)
+   * answers ENOTDIR for a parent name taken by something stat cannot resolve (a dangling link)
+   * where mkdirSync's (MKDirpSync) answers what stat says.
+   */
+  *mkdir(path: FsPath, recursive: boolean, mode: number, callbackForm = false): Op<string | undefined> {
     Operations.noEmpty(path, 'mkdir');
     const prefix = dotPrefixOf(path);
     if (prefix !== undefined) {
       // `dir/.` exists once `dir` does: EEXIST; Node's recursive mkdir makes `dir` first (its
       // mkdir of `dir/.` then finds a directory), and a non-directory there is ENOTDIR.
-      if (recursive) return yield* this.mkdir(prefix, true, mode);
+      if (recursive) return yield* this.mkdir(prefix, true, mode, callbackForm);
       yield* this.dotLast(path, 'mkdir');
       throw systemError('EEXIST', 'mkdir', path.shown);
     }
@@ -670,8 +703,11 @@ export class Operations {
         yield* call<void>('mkdir', [sub], 'mkdir', path.shown);
       } catch (err) {
         // EEXIST on a name that stat did not find: a dangling symbolic link. Node's mkdirp then
-        // reports what stat says (ENOENT).
-        if (codeOf(err) === 'EEXIST') yield* call<InodeStat>('statFull', [sub], 'mkdir', path.shown);
+        // reports what stat says (ENOENT), its asynchronous one ENOTDIR for a parent.
+        if (codeOf(err) === 'EEXIST') {
+          if (callbackForm && i < parts.length) throw systemError('ENOTDIR', 'mkdir', path.shown);
+          yield* call<InodeStat>('statFull', [sub], 'mkdir', path.shown);
+        }
         throw err;
       }
       if (bits !== 0o755) yield* call<void>('setAttributes', [sub, { mode: bits }], 'mkdir', path.shown);
@@ -682,7 +718,12 @@ export class Operations {
     return first;
   }
 
-  *readdir(path: FsPath, withTypes: boolean, recursive: boolean): Op<ReaddirEntry[]> {
+  /**
+   * readdir; `recursive` descends breadth first into directories, and with `followLinks` into
+   * symbolic links that resolve to one too (Node's `internalModuleStat`, which follows links:
+   * a dangling or looping link, ELOOP past 40 links, is not descended into).
+   */
+  *readdir(path: FsPath, withTypes: boolean, recursive: boolean, followLinks = false): Op<ReaddirEntry[]> {
     Operations.noEmpty(path, 'scandir');
     yield* this.slash(path, 'scandir');
     const out: ReaddirEntry[] = [];
@@ -697,7 +738,16 @@ export class Operations {
         let stat: InodeStat | undefined;
         if (withTypes || recursive) stat = yield* call<InodeStat>('statFull', [childOf(dir.io, name), { follow: false }], 'lstat', shownOf(childOf(dir.io, name)));
         out.push({ name: recursive && !withTypes ? relative : name, stat, parentPath });
-        if (recursive && stat?.isDirectory === true) queue.push({ io: childOf(dir.io, name), relative });
+        if (!recursive) continue;
+        let descend = stat?.isDirectory === true;
+        if (!descend && followLinks && stat?.isSymbolicLink === true) {
+          try {
+            descend = (yield* call<InodeStat>('statFull', [childOf(dir.io, name), { follow: true }], 'stat', shownOf(childOf(dir.io, name)))).isDirectory;
+          } catch (err) {
+            if (!isSystemError(err)) throw err;
+          }
+        }
+        if (descend) queue.push({ io: childOf(dir.io, name), relative });
       }
     }
     return out;
@@ -749,8 +799,29 @@ export class Operations {
     return yield* call<string>('readlink', [path.io], 'readlink', path.shown);
   }
 
-  /** The canonical absolute path: every symbolic link resolved, `.` and `..` gone. */
-  *realpath(path: FsPath): Op<string> {
+  /**
+   * The canonical absolute path (every symbolic link resolved, `.` and `..` gone) of the
+   * lexically resolved path, as Node's JavaScript realpath walks it; `native`:
+   * realpath(3) (uv_fs_realpath), for which a trailing `/`, `/.` or `/..` must name a directory
+   * (ENOENT, ENOTDIR) and every error names the `realpath` syscall.
+   */
+  *realpath(path: FsPath, native = false): Op<string> {
+    if (!native) return yield* this.realpathWalk(path);
+    try {
+      Operations.noEmpty(path, 'realpath');
+      yield* this.dotLast(path, 'realpath');
+      const resolved = yield* this.realpathWalk(path);
+      if (path.mustBeDir && !(yield* call<InodeStat>('statFull', [ioPathOf(resolved)], 'realpath', path.shown)).isDirectory) {
+        throw systemError('ENOTDIR', 'realpath', path.shown);
+      }
+      return resolved;
+    } catch (err) {
+      if (isSystemError(err)) throw systemError(err.code, 'realpath', path.shown);
+      throw err;
+    }
+  }
+
+  private *realpathWalk(path: FsPath): Op<string> {
     Operations.noEmpty(path, 'lstat');
     let pending = path.io === '.' ? [] : path.io.split('/');
     let resolved: string[] = [];
@@ -878,15 +949,16 @@ export class Operations {
   }
 
   /**
-   * rm, as Node 20 does it: a first lstat (unless `force` and `recursive` both) refuses a missing
-   * path (ENOENT) and a directory without `recursive` (ERR_FS_EISDIR); then rimraf: unlink what is
-   * not a directory, empty and remove what is.
+   * rm after its option checks. First Node's lstat (with `force`, a missing path is nothing to
+   * remove): the asynchronous forms always make it, rmSync unless `force` and `recursive` both.
+   * A directory without `recursive` is ERR_FS_EISDIR. Then the removal `how` says.
    */
-  *rm(path: FsPath, recursive: boolean, force: boolean): Op<void> {
+  *rm(path: FsPath, recursive: boolean, force: boolean, how: RmHow): Op<void> {
+    const sync = how !== 'rimraf-async';
     // With `force`, Node's lstat of '' (ENOENT) is "nothing to remove".
     if (path.io === '' && force) return;
     Operations.noEmpty(path, 'lstat');
-    if (!force || !recursive) {
+    if (!sync || !force || !recursive) {
       let st: InodeStat | undefined;
       try {
         yield* this.dotLast(path, 'lstat');
@@ -897,27 +969,35 @@ export class Operations {
       }
       if (st?.isDirectory === true && !recursive) throw fsEisdir(path.shown);
     }
+    if (how === 'native') return yield* this.removeNative(path, recursive);
     // The root (EBUSY) and `dir/.` (EINVAL) are refused by rimraf's own rmdir.
-    yield* this.rimraf(path);
+    yield* this.rimraf(path, !sync);
   }
 
   /**
-   * rmdir with a truthy `recursive` (Node 20's deprecated form): what is not a directory gets a
-   * plain rmdir (ENOTDIR...), a directory is removed with its contents, unless `recursive` was
-   * only inherited (Node's checks read own keys: ERR_FS_EISDIR). The sync and callback forms
-   * lstat first; `promises.rmdir` stats (following a link).
+   * rmdir with a truthy `recursive` (deprecated, gone in Node 26): what is not a directory gets a
+   * plain rmdir (ENOTDIR...), a directory is removed with its contents `how` says, unless
+   * `recursive` was only inherited (Node's checks read own keys: ERR_FS_EISDIR). The sync and
+   * callback forms lstat first; `promises.rmdir` stats (following a link).
    */
-  *rmdirRecursive(path: FsPath, recursive: boolean, follow: boolean): Op<void> {
+  *rmdirRecursive(path: FsPath, recursive: boolean, follow: boolean, how: RmHow): Op<void> {
     const syscall = follow ? 'stat' : 'lstat';
     Operations.noEmpty(path, syscall);
     yield* this.slash(path, syscall);
     const st = yield* call<InodeStat>('statFull', [path.io, { follow: follow || path.mustBeDir }], syscall, path.shown);
     if (!st.isDirectory) return yield* this.rmdir(path);
     if (!recursive) throw fsEisdir(path.shown);
-    yield* this.rimraf(path);
+    if (how === 'native') return yield* this.removeNative(path, true);
+    yield* this.rimraf(path, how === 'rimraf-async');
   }
 
-  private *rimraf(path: FsPath): Op<void> {
+  /**
+   * Node's JavaScript rimraf (lib/internal/fs/rimraf.js): unlink what is not a directory, empty
+   * and remove what is. `lenient`: the asynchronous rimraf, whose rmdir of a path its lstat found
+   * to be a directory answers ENOTDIR (a link to one, written with a trailing slash) with success
+   * where the synchronous one (Node 20 and 22's rmSync) throws it.
+   */
+  private *rimraf(path: FsPath, lenient: boolean): Op<void> {
     let st: InodeStat | undefined;
     try {
       yield* this.dotLast(path, 'lstat');
@@ -927,29 +1007,113 @@ export class Operations {
       // Other lstat errors are left to the unlink below to report, as Node's rimraf does.
     }
     try {
-      if (st?.isDirectory === true) yield* this.rmdirTree(path, undefined);
+      if (st?.isDirectory === true) yield* this.rmdirTree(path, undefined, lenient);
       else yield* this.unlink(path);
     } catch (err) {
       const code = codeOf(err);
       if (code === 'ENOENT') return;
       if (code !== 'EISDIR' && code !== 'EPERM') throw err;
-      yield* this.rmdirTree(path, err);
+      yield* this.rmdirTree(path, err, lenient);
     }
   }
 
-  private *rmdirTree(path: FsPath, original: unknown): Op<void> {
+  /**
+   * Node 24's rmSync once its JavaScript checks passed (`binding.rmSync` in src/node_file.cc,
+   * over libstdc++'s std::filesystem, as an strace of the official binaries shows):
+   * - `symlink_status`: a path that does not resolve (ENOENT, ENOTDIR) is nothing to remove;
+   * - `remove_all` (recursive) opens the path as a directory without following a last link (a
+   *   trailing slash or `/.` still reaches the directory behind it): every entry that is a
+   *   directory is emptied and removed, anything else unlinked; a path that is gone (ENOENT) is
+   *   done, one that is no directory (ENOTDIR, ELOOP) is removed as a file;
+   * - `remove`: unlink, then rmdir if that says EISDIR; ENOENT is done.
+   * The first error stops it, and keeps its code only for EPERM, ENOTEMPTY, ENOTDIR and EACCES
+   * ({@link rmSyncError}). The binding retries EBUSY, EMFILE, ENFILE, ENOTEMPTY and EPERM
+   * `maxRetries` times: nothing on a simulated disk changes between tries, so it does not.
+   */
+  private *removeNative(path: FsPath, recursive: boolean): Op<void> {
+    try {
+      try {
+        yield* this.dotLast(path, 'rm');
+        yield* this.slash(path, 'rm');
+        yield* call<InodeStat>('statFull', [path.io, { follow: path.mustBeDir }], 'rm', path.shown);
+      } catch (err) {
+        const code = codeOf(err);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return;
+        if (!isSystemError(err)) throw err;
+      }
+      if (recursive) yield* this.removeAll(path);
+      else yield* this.removeOne(path);
+    } catch (err) {
+      if (isSystemError(err)) throw rmSyncError(err.code, path.shown);
+      throw err;
+    }
+  }
+
+  /** libstdc++'s `remove_all` (see {@link removeNative}). */
+  private *removeAll(path: FsPath): Op<void> {
+    let st: InodeStat;
+    try {
+      yield* this.dotLast(path, 'rm');
+      yield* this.slash(path, 'rm');
+      st = yield* call<InodeStat>('statFull', [path.io, { follow: path.mustBeDir || dotPrefixOf(path) !== undefined }], 'rm', path.shown);
+    } catch (err) {
+      const code = codeOf(err);
+      if (code === 'ENOENT') return;
+      if (code !== 'ENOTDIR' && code !== 'ELOOP') throw err;
+      return yield* this.removeOne(path);
+    }
+    if (st.isDirectory) yield* this.emptyTree(path.io, path.shown.replace(/\/+$/, ''));
+    yield* this.removeOne(path);
+  }
+
+  /** Removes what the directory `io` holds, depth first, without following links. */
+  private *emptyTree(io: string, shown: string): Op<void> {
+    const names = yield* call<string[]>('readdir', [io], 'rm', shown);
+    for (const name of names) {
+      const child = childOf(io, name);
+      const childShown = `${shown}/${name}`;
+      const st = yield* call<InodeStat>('statFull', [child, { follow: false }], 'rm', childShown);
+      if (st.isDirectory) {
+        yield* this.emptyTree(child, childShown);
+        yield* call<void>('rmdir', [child], 'rm', childShown);
+      } else {
+        yield* call<void>('unlink', [child], 'rm', childShown);
+      }
+    }
+  }
+
+  /** libstdc++'s `remove`: unlink, or rmdir when that says EISDIR; ENOENT is done. */
+  private *removeOne(path: FsPath): Op<void> {
+    try {
+      yield* this.unlink(path);
+    } catch (err) {
+      const code = codeOf(err);
+      if (code === 'ENOENT') return;
+      if (code !== 'EISDIR') throw err;
+      try {
+        yield* this.rmdir(path);
+      } catch (again) {
+        if (codeOf(again) !== 'ENOENT') throw again;
+      }
+    }
+  }
+
+  private *rmdirTree(path: FsPath, original: unknown, lenient: boolean): Op<void> {
     try {
       yield* this.rmdir(path);
       return;
     } catch (err) {
       const code = codeOf(err);
       if (code === 'ENOENT') return;
-      if (code === 'ENOTDIR') throw original ?? err;
+      if (code === 'ENOTDIR') {
+        if (original === undefined && lenient) return;
+        throw original ?? err;
+      }
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM') throw err;
     }
     const names = yield* call<string[]>('readdir', [path.io], 'scandir', path.shown);
     const base = path.shown.replace(/\/+$/, '');
-    for (const name of names) yield* this.rimraf({ shown: `${base}/${name}`, io: childOf(path.io, name), mustBeDir: false });
+    for (const name of names) yield* this.rimraf({ shown: `${base}/${name}`, io: childOf(path.io, name), mustBeDir: false }, lenient);
     try {
       yield* this.rmdir(path);
     } catch (err) {

@@ -2,6 +2,8 @@
 import { checkBufferArgInPlace, checkInteger, checkOffsetLengthRead, checkOffsetLengthWrite, rebuildView, viewBytes } from './args.js';
 import { intrinsicByteLength, plainView } from '../interfaces/validate.js';
 import { invalidArgType, invalidArgValue, outOfRange } from './errors.js';
+import { LINE } from './node-line.js';
+import { POSITION_OVERFLOW } from './operations.js';
 
 export interface ReadArgs {
   /** The bytes to fill (already offset and trimmed to the length); empty when nothing is to be read. */
@@ -31,14 +33,26 @@ function checkObjectArg(value: unknown, name: string): void {
   if (typeof value !== 'object' || isArray(value)) throw invalidArgType(name, 'of type object', value);
 }
 
-/** Node's `validatePosition` (readSync, fs.read), then the binding's reading of it: negative is the fd's position. */
-function readPosition(value: unknown): number {
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Node's `validatePosition(position, 'position', length)` (readSync, fs.read, and FileHandle.read
+ * from Node 22), then the binding's reading of it: negative is the fd's position. The bigint range
+ * is the line's (see `FsLine.bigintPositionUpToLength`).
+ */
+function readPosition(value: unknown, lengthBytes: number): number {
   if (value === null || value === undefined) return -1;
   if (typeof value === 'number') return checkInteger(value, 'position', -1);
   if (typeof value === 'bigint') {
-    if (value < -MAX_INT64 - 1n || value > MAX_INT64) throw outOfRange('position', `>= ${-MAX_INT64 - 1n} && <= ${MAX_INT64}`, value);
+    if (LINE.bigintPositionUpToLength) {
+      const max = MAX_INT64 - BigInt(lengthBytes);
+      if (!(value >= -1n && value <= max)) throw outOfRange('position', `>= -1 && <= ${max}`, value);
+    } else {
+      if (value < -MAX_INT64 - 1n || value > MAX_INT64) throw outOfRange('position', `>= ${-MAX_INT64 - 1n} && <= ${MAX_INT64}`, value);
+      if (value >= 0n && value + BigInt(lengthBytes) > MAX_INT64) return POSITION_OVERFLOW;
+    }
     // Past the largest safe integer is past any file: the Operations clamp it to their limit.
-    return value < 0n ? -1 : value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+    return value < 0n ? -1 : value > MAX_SAFE ? Number.MAX_SAFE_INTEGER : Number(value);
   }
   throw invalidArgType('position', 'of type bigint or integer', value);
 }
@@ -52,14 +66,16 @@ export function loosePosition(value: unknown): number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : -1;
 }
 
-/** Node's common tail of readSync and fs.read once offset/length/position are known. */
-function readTail(buffer: unknown, bytes: Uint8Array, off: number, lengthValue: unknown, position: unknown): ReadArgs {
-  // Node coerces the length with `length |= 0` (ToInt32) before checking it.
-  const len = (lengthValue as number) | 0;
+/**
+ * Node's common tail of readSync, fs.read and (from Node 22) FileHandle.read once the offset is
+ * checked: the length, the buffer, the position, in the line's order.
+ */
+function readTail(buffer: unknown, bytes: Uint8Array, off: number, len: number, position: unknown): ReadArgs {
+  const at = LINE.readPositionCheckedFirst ? readPosition(position, len) : undefined;
   if (len === 0) return { target: range(bytes, 0, 0), buffer, position: -1 };
   if (intrinsicByteLength(bytes) === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
   checkOffsetLengthRead(off, len, intrinsicByteLength(bytes));
-  return { target: range(bytes, off, len), buffer, position: readPosition(position) };
+  return { target: range(bytes, off, len), buffer, position: at ?? readPosition(position, len) };
 }
 
 /** `fs.readSync(fd, buffer, offsetOrOptions?, length?, position?)` given with `argc` arguments (fd included). */
@@ -78,7 +94,8 @@ export function readSyncArgs(argc: number, bufferValue: unknown, offsetOrOptions
     position = o['position'] ?? null;
   }
   const off = offset === undefined ? 0 : checkInteger(offset, 'offset', 0);
-  return readTail(bufferValue, bytes, off, length, position);
+  // Node coerces the length with `length |= 0` (ToInt32) before checking it.
+  return readTail(bufferValue, bytes, off, (length as number) | 0, position);
 }
 
 /**
@@ -115,7 +132,7 @@ export function readCallbackArgs(args: readonly unknown[]): { readonly parsed: R
   const bytes = checkBufferArgInPlace(buffer);
   if (typeof callback !== 'function') throw invalidArgType('cb', 'of type function', callback);
   const off = offset === undefined || offset === null ? 0 : checkInteger(offset, 'offset', 0);
-  return { parsed: readTail(buffer, bytes, off, length, position), callback };
+  return { parsed: readTail(buffer, bytes, off, (length as number) | 0, position), callback };
 }
 
 /** `FileHandle.read(buffer, offset?, length?, position?)`, `(buffer, options?)` or `(options?)`. */
@@ -145,12 +162,16 @@ export function fileHandleReadArgs(bufferOrOptions: unknown, offsetValue: unknow
   }
   const off = offset === undefined || offset === null ? 0 : checkInteger(offset, 'offset', 0);
   length ??= intrinsicByteLength(bytes) - off;
+  // From Node 24 the length is `length |= 0` and the checks are readSync's.
+  if (LINE.readPositionCheckedFirst) return readTail(buffer, bytes, off, (length as number) | 0, position);
   if (length === 0) return { target: range(bytes, 0, 0), buffer, position: -1 };
   if (intrinsicByteLength(bytes) === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
   checkOffsetLengthRead(off, length as number, intrinsicByteLength(bytes));
-  // Node hands any other length to its binding, which aborts the process: refuse it instead.
+  // Node 20 and 22 hand any other length to their binding, which aborts the process: refuse it instead.
   const len = checkInteger(length, 'length', 0, 0x7fff_ffff);
-  return { target: range(bytes, off, len), buffer, position: loosePosition(position) };
+  // Node 22 checks the position as readSync does; Node 20 took anything but a safe integer as -1.
+  const at = LINE.fileHandleReadPositionChecked ? readPosition(position, len) : loosePosition(position);
+  return { target: range(bytes, off, len), buffer, position: at };
 }
 
 export interface WriteArgs {

@@ -6,7 +6,18 @@
 import * as fs from 'node:fs';
 import type { InodeStat } from '../interfaces/namespace-io.js';
 
-const NodeStats = fs.Stats as unknown as new (...args: number[]) => fs.Stats;
+/**
+ * Node's own Stats constructor, taken from the prototype `fs.Stats` shares with it: from Node 22
+ * `fs.Stats` itself is a wrapper that warns (DEP0180) when called, which real `node:fs` never
+ * does for a stat; the constructor behind it is the one Node's own stat calls use.
+ */
+const NodeStats = (fs.Stats.prototype as { constructor: unknown }).constructor as new (...args: number[]) => fs.Stats;
+/**
+ * Node 26's constructor takes each time as (seconds, nanoseconds within the second), for its
+ * Temporal fields; earlier ones take milliseconds. Told apart by its arity (18 parameters, not
+ * 14), the shape of an internal constructor rather than an answer of `node:fs`.
+ */
+const TIMES_AS_TIMESPEC = NodeStats.length === 18;
 const NodeDirent = fs.Dirent as unknown as new (name: string | Buffer, type: number, path: string) => fs.Dirent;
 const { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFBLK, S_IFCHR, S_IFIFO, S_IFSOCK } = fs.constants;
 
@@ -14,10 +25,17 @@ const { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFBLK, S_IFCHR, S_IFIFO, S_IFSOCK }
 const DEV = 2049;
 const BLKSIZE = 4096;
 
+/** A time in milliseconds as the constructor takes it: itself, or (seconds, nanoseconds). */
+function times(ms: number): number[] {
+  if (!TIMES_AS_TIMESPEC) return [ms];
+  const seconds = Math.floor(ms / 1000);
+  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
+}
+
 /** Node's `Stats` for `st`. */
 export function toStats(st: InodeStat): fs.Stats {
   return new NodeStats(DEV, st.mode, st.nlink, st.uid, st.gid, 0, BLKSIZE, st.ino, st.sizeBytes, st.blocks,
-    st.atimeMs, st.mtimeMs, st.ctimeMs, st.birthtimeMs);
+    ...times(st.atimeMs), ...times(st.mtimeMs), ...times(st.ctimeMs), ...times(st.birthtimeMs));
 }
 
 const NS_PER_MS = 1_000_000n;

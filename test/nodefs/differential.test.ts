@@ -1,10 +1,15 @@
 /**
  * Differential test: random sequences of namespace and data calls (files, directories, hard
  * links, symbolic links, renames over each of them) run against a temporary directory on the real
- * disk and against `node.fs`; after every call the outcome (result or error code) and, at the end,
- * the whole tree (kinds, contents, link targets, link counts) must be the same. Names include
- * trailing slashes (which demand a directory, as on Linux). fast-check shrinks a
- * failing sequence to a minimal one.
+ * disk and against `node.fs`, through the synchronous API and through `fs.promises`; after every
+ * call the outcome (result or error code) and, at the end, the whole tree (kinds, contents, link
+ * targets, link counts) must be the same. Names include trailing slashes (which demand a
+ * directory, as on Linux). The reference is the real `node:fs` of the Node line running the test
+ * (Node 24's rmSync, for one, is not its fs.promises.rm). fast-check shrinks a failing sequence to
+ * a minimal one.
+ *
+ * NODEFS_DIFF_RUNS sets the number of sequences of every property (default 300), NODEFS_DIFF_SEED
+ * the seed.
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -12,6 +17,9 @@ import * as realFs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Simulation } from '../../src/backends/sim/index.js';
+
+const RUNS = Number(process.env['NODEFS_DIFF_RUNS'] ?? 300);
+const SEED = Number(process.env['NODEFS_DIFF_SEED'] ?? 20261130);
 
 type Fs = typeof realFs;
 
@@ -97,25 +105,31 @@ function tree(fs: Fs, root: string, rel = ''): string[] {
 }
 
 describe('node.fs against real node:fs: random call sequences', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let base: string;
+  let run = 0;
   before(function () {
     base = realFs.realpathSync(realFs.mkdtempSync(join(tmpdir(), 'faultline-nodefs-diff-')));
   });
   after(function () {
     realFs.rmSync(base, { recursive: true, force: true });
   });
+  /**
+   * A fresh real directory and simulated node for one sequence. The compared roots sit one level
+   * down, so a link to '../a' stays inside the run's own directory on both disks.
+   */
+  const fresh = (): { runDir: string; realRoot: string; simFs: Fs } => {
+    const runDir = `${base}/r${run++}`;
+    const realRoot = `${runDir}/w`;
+    realFs.mkdirSync(realRoot, { recursive: true });
+    const simFs = new Simulation({ seed: run }).node('n').fs as unknown as Fs;
+    simFs.mkdirSync('/x/w', { recursive: true });
+    return { runDir, realRoot, simFs };
+  };
 
-  it('every outcome and the final tree agree (300 sequences of up to 30 calls)', function () {
-    let run = 0;
+  it(`every outcome and the final tree agree, synchronous API (${RUNS} sequences of up to 30 calls)`, function () {
     fc.assert(fc.property(fc.array(cmd, { maxLength: 30 }), (cmds) => {
-      // The compared roots sit one level down, so a link to '../a' stays inside the run's own
-      // directory on both disks.
-      const runDir = `${base}/r${run++}`;
-      const realRoot = `${runDir}/w`;
-      realFs.mkdirSync(realRoot, { recursive: true });
-      const simFs = new Simulation({ seed: run }).node('n').fs;
-      simFs.mkdirSync('/x/w', { recursive: true });
+      const { runDir, realRoot, simFs } = fresh();
       try {
         for (const c of cmds) {
           const real = apply(realFs, realRoot, c);
@@ -126,7 +140,23 @@ describe('node.fs against real node:fs: random call sequences', function () {
       } finally {
         realFs.rmSync(runDir, { recursive: true, force: true });
       }
-    }), { numRuns: Number(process.env["NODEFS_DIFF_RUNS"] ?? 300), seed: Number(process.env["NODEFS_DIFF_SEED"] ?? 20261130) });
+    }), { numRuns: RUNS, seed: SEED });
+  });
+
+  it(`every outcome and the final tree agree, fs.promises (${RUNS} sequences of up to 30 calls)`, async function () {
+    await fc.assert(fc.asyncProperty(fc.array(cmd, { maxLength: 30 }), async (cmds) => {
+      const { runDir, realRoot, simFs } = fresh();
+      try {
+        for (const c of cmds) {
+          const real = await applyAsync(realFs, realRoot, c);
+          const simulated = await applyAsync(simFs, '/x/w', c);
+          expect(simulated, JSON.stringify(c)).to.deep.equal(real);
+        }
+        expect(tree(simFs, '/x')).to.deep.equal(tree(realFs, runDir));
+      } finally {
+        realFs.rmSync(runDir, { recursive: true, force: true });
+      }
+    }), { numRuns: RUNS, seed: SEED });
   });
 });
 
@@ -175,24 +205,26 @@ async function applyAsync(fs: Fs, root: string, c: Cmd): Promise<unknown> {
   }
 }
 
-describe('node.fs: the promises API agrees with the sync API on random call sequences', function () {
-  this.timeout(120_000);
-  it('same outcomes and tree, with latency on (200 sequences)', async function () {
+describe('node.fs: simulated latency changes no outcome of fs.promises', function () {
+  this.timeout(300_000);
+  it(`same outcomes and tree with latency on and off (${RUNS} sequences)`, async function () {
     let run = 0;
     await fc.assert(fc.asyncProperty(fc.array(cmd, { maxLength: 30 }), async (cmds) => {
       run++;
-      const syncFs = new Simulation({ seed: run }).node('n').fs;
+      const plainFs = new Simulation({ seed: run }).node('n').fs as unknown as Fs;
       const sim = new Simulation({ seed: run, latency: true });
-      const asyncFs = sim.node('n').fs;
-      syncFs.mkdirSync('/x/w', { recursive: true });
-      asyncFs.mkdirSync('/x/w', { recursive: true });
+      const slowFs = sim.node('n').fs as unknown as Fs;
+      plainFs.mkdirSync('/x/w', { recursive: true });
+      slowFs.mkdirSync('/x/w', { recursive: true });
+      // The run without latency first: inside `sim.run` only that simulation's events move.
+      const expected: unknown[] = [];
+      for (const c of cmds) expected.push(await applyAsync(plainFs, '/x/w', c));
       await sim.run(async () => {
-        for (const c of cmds) {
-          const expected = apply(syncFs, '/x/w', c);
-          expect(await applyAsync(asyncFs, '/x/w', c), JSON.stringify(c)).to.deep.equal(expected);
+        for (const [i, c] of cmds.entries()) {
+          expect(await applyAsync(slowFs, '/x/w', c), JSON.stringify(c)).to.deep.equal(expected[i]);
         }
       });
-      expect(tree(asyncFs, '/x')).to.deep.equal(tree(syncFs, '/x'));
-    }), { numRuns: Number(process.env['NODEFS_DIFF_RUNS'] ?? 200), seed: Number(process.env['NODEFS_DIFF_SEED'] ?? 20261130) });
+      expect(tree(slowFs, '/x')).to.deep.equal(tree(plainFs, '/x'));
+    }), { numRuns: RUNS, seed: SEED });
   });
 });

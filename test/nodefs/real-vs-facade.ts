@@ -10,14 +10,11 @@ import { join } from 'node:path';
 import { Simulation } from '../../src/backends/sim/index.js';
 
 /**
- * The Node line whose `node:fs` the facade follows in its argument checks. Later lines answer some
- * cases differently (Node 24: a negative bigint read position, FileHandle.read lengths past 2^31, a
- * bigint FileHandle.read position, a recursive rm of a path ending in `/.`), so the side-by-side
- * cases run on this line only (CI's full suite runs on it); FACADE_ANY_NODE=1 runs them anyway, to
- * list a newer line's differences.
+ * The major version of the Node running the tests. The facade answers as this line's `node:fs`
+ * (`src/nodefs/node-line.ts`), so every case runs on every line, against this line's real
+ * `node:fs`; a case that exists only on some lines says why where it is listed.
  */
-export const FACADE_NODE_MAJOR = 20;
-const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 export type Fs = typeof realFs;
 /** A name inside the case's directory, as a path on the disk under test. */
@@ -46,10 +43,6 @@ export function realVersusFacade<Left>(comparison: Comparison<Left>): (title: st
   let realRoot = '';
   let serial = 0;
   before(function () {
-    if (NODE_MAJOR !== FACADE_NODE_MAJOR && process.env['FACADE_ANY_NODE'] !== '1') {
-      process.stdout.write(`  skipped: the facade follows Node ${FACADE_NODE_MAJOR}'s node:fs argument checks; this is Node ${process.versions.node}\n`);
-      this.skip();
-    }
     realRoot = realFs.mkdtempSync(join(tmpdir(), comparison.prefix));
   });
   after(function () {

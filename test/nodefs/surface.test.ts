@@ -6,7 +6,9 @@
  * callbacks, FileHandle, streams) against expected values.
  */
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import * as realFs from 'node:fs';
+import realFsObject from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Simulation } from '../../src/backends/sim/index.js';
@@ -260,6 +262,26 @@ describe('node.fs surface: asynchronous forms', function () {
     await new Promise((resolve) => made.on('open', resolve));
     expect(fs.existsSync('/made-by-stream')).to.equal(true);
     expect(fs.existsSync('/')).to.equal(true);
+  });
+
+  it('warns of nothing real node:fs does not warn of, and defines the access constants as the running line does', function () {
+    // Node 22 deprecated calling fs.Stats (DEP0180, warned once per process): a fresh process
+    // shows whether a stat of the facade warns. Node 24 made F_OK..X_OK deprecated
+    // non-enumerable getters.
+    const simUrl = new URL('../../src/backends/sim/index.js', import.meta.url).href;
+    const script = `import { Simulation } from ${JSON.stringify(simUrl)};
+      const fs = new Simulation({ seed: 1 }).node('n').fs;
+      fs.writeFileSync('/f', 'x');
+      fs.statSync('/f'); fs.lstatSync('/f', { bigint: true }); await fs.promises.stat('/f');
+      fs.readdirSync('/', { withFileTypes: true });`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stderr).to.not.match(/Warning/);
+    const fs = new Simulation({ seed: 1 }).node('n').fs;
+    for (const key of ['F_OK', 'R_OK', 'W_OK', 'X_OK']) {
+      const shape = (d: PropertyDescriptor | undefined): unknown => ({ enumerable: d?.enumerable, getter: typeof d?.get, value: d?.value });
+      expect(shape(Object.getOwnPropertyDescriptor(fs, key)), key).to.deep.equal(shape(Object.getOwnPropertyDescriptor(realFsObject, key)));
+    }
   });
 
   it('relative paths resolve against the root, Buffer and file: URL paths work', function () {

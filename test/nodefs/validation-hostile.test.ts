@@ -5,7 +5,7 @@
  * Bad input must change nothing on the disk.
  */
 import * as realFs from 'node:fs';
-import { realVersusFacade, type Case, type Fs, type P } from './real-vs-facade.js';
+import { NODE_MAJOR, realVersusFacade, type Case, type Fs, type P } from './real-vs-facade.js';
 
 function outcomeOf(value: unknown): unknown {
   if (value instanceof Error) return { threw: value.constructor.name, code: (value as { code?: unknown }).code };
@@ -39,13 +39,21 @@ function populate(fs: Fs, root: string): void {
   fs.symlinkSync('d', `${root}/l`);
 }
 
+/** Runs `fn` on an fd of `path`, closed once its result (or its promise) settles. */
 const withFd = (fs: Fs, path: string, flags: string | number, fn: (fd: number) => unknown): unknown => {
   const fd = fs.openSync(path, flags);
+  let result: unknown;
   try {
-    return fn(fd);
-  } finally {
+    result = fn(fd);
+  } catch (err) {
     fs.closeSync(fd);
+    throw err;
   }
+  if (!(result instanceof Promise)) {
+    fs.closeSync(fd);
+    return result;
+  }
+  return result.finally(() => fs.closeSync(fd));
 };
 const withHandle = async (fs: Fs, path: string, fn: (h: realFs.promises.FileHandle) => Promise<unknown>): Promise<unknown> => {
   const h = await fs.promises.open(path, 'r+');
@@ -208,6 +216,165 @@ describe('node.fs under hostile arguments, compared with real node:fs', function
     ['writeFileSync(f, W, getter on flag)', (fs, p) => fs.writeFileSync(p('f'), 'W', getterOn('flag'))],
     ['writeFileSync(f, W, inherited flag a)', (fs, p) => fs.writeFileSync(p('f'), 'W', Object.create({ flag: 'a' }) as object)],
     ['promises.writeFile(f, W, getter on bigint)', (fs, p) => fs.promises.writeFile(p('f'), 'W', getterOn('bigint'))],
+  ]);
+
+  // What the Node lines answer differently (the facade answers as the line it runs on; see
+  // src/nodefs/node-line.ts): each case runs against this line's real node:fs.
+  const isFileOrNone = (st: realFs.Stats | realFs.BigIntStats | undefined): unknown => (st === undefined ? 'none' : st.isFile());
+  cases('truncate of an fd given as the path', [
+    ['truncateSync(fd, 2)', (fs, p) => withFd(fs, p('f'), 'r+', (fd) => fs.truncateSync(fd as unknown as string, 2))],
+    ['truncateSync(fd)', (fs, p) => withFd(fs, p('f'), 'r+', (fd) => fs.truncateSync(fd as unknown as string))],
+    ['truncate(fd, 2, cb)', (fs, p) => withFd(fs, p('f'), 'r+', (fd) => callback((cb) => fs.truncate(fd as unknown as string, 2, cb)))],
+    ['promises.truncate(fd, 2)', (fs, p) => withFd(fs, p('f'), 'r+', (fd) => fs.promises.truncate(fd as unknown as string, 2))],
+  ]);
+  cases('symlink types', [
+    ...(['bogus', 5, null, 'dir', 'file', 'junction', undefined, ''] as const).map((t): Case => [`symlinkSync(x, s, ${String(t)})`, (fs, p) => fs.symlinkSync('x', p('s'), t as 'dir')]),
+    ['symlink(x, s, "bogus", cb)', (fs, p) => callback((cb) => fs.symlink('x', p('s'), 'bogus' as 'dir', cb))],
+    ['symlink(x, s, 5, cb)', (fs, p) => callback((cb) => fs.symlink('x', p('s'), 5 as unknown as 'dir', cb))],
+    ['symlink(x, s, undefined, cb)', (fs, p) => callback((cb) => fs.symlink('x', p('s'), undefined, cb))],
+    ['symlink(x, s, cb)', (fs, p) => callback((cb) => fs.symlink('x', p('s'), cb))],
+    ['promises.symlink(x, s, "bogus")', (fs, p) => fs.promises.symlink('x', p('s'), 'bogus')],
+    ['promises.symlink(x, s, 5)', (fs, p) => fs.promises.symlink('x', p('s'), 5 as unknown as string)],
+  ]);
+  const statCb = (fs: Fs, path: string, options: unknown, name: 'stat' | 'lstat' = 'stat'): Promise<unknown> =>
+    callback((cb) => (fs[name] as (...a: unknown[]) => void)(path, options, cb)).then((st) => isFileOrNone(st as realFs.Stats | undefined));
+  cases('stat options', [
+    ['statSync(missing, {throwIfNoEntry: false})', (fs, p) => isFileOrNone(fs.statSync(p('nope'), { throwIfNoEntry: false }))],
+    ['statSync(f/x, {throwIfNoEntry: false}): ENOTDIR', (fs, p) => isFileOrNone(fs.statSync(p('f/x'), { throwIfNoEntry: false }))],
+    ['lstatSync(f/x, {throwIfNoEntry: false}): ENOTDIR', (fs, p) => isFileOrNone(fs.lstatSync(p('f/x'), { throwIfNoEntry: false }))],
+    ['promises.stat(f/x, {throwIfNoEntry: false})', async (fs, p) => isFileOrNone(await fs.promises.stat(p('f/x'), { throwIfNoEntry: false } as realFs.StatOptions) as realFs.Stats)],
+    ['stat(missing, {throwIfNoEntry: false}, cb)', (fs, p) => statCb(fs, p('nope'), { throwIfNoEntry: false })],
+    ['stat(f/x, {throwIfNoEntry: false}, cb)', (fs, p) => statCb(fs, p('f/x'), { throwIfNoEntry: false })],
+    ['lstat(missing, {throwIfNoEntry: false}, cb)', (fs, p) => statCb(fs, p('nope'), { throwIfNoEntry: false }, 'lstat')],
+    ['promises.stat(missing, {throwIfNoEntry: false})', async (fs, p) => isFileOrNone(await fs.promises.stat(p('nope'), { throwIfNoEntry: false } as realFs.StatOptions) as realFs.Stats)],
+    ['promises.lstat(missing, {throwIfNoEntry: false})', async (fs, p) => isFileOrNone(await fs.promises.lstat(p('nope'), { throwIfNoEntry: false } as realFs.StatOptions) as realFs.Stats)],
+    ['stat(f, {encoding: "nope"}, cb)', (fs, p) => statCb(fs, p('f'), { encoding: 'nope' })],
+    ['stat(f, "nope", cb)', (fs, p) => statCb(fs, p('f'), 'nope')],
+    ['lstat(f, {encoding: "nope"}, cb)', (fs, p) => statCb(fs, p('f'), { encoding: 'nope' }, 'lstat')],
+    ['statSync(f, {encoding: "nope"})', (fs, p) => isFileOrNone(fs.statSync(p('f'), { encoding: 'nope' } as realFs.StatSyncOptions))],
+    ['promises.stat(f, "x")', async (fs, p) => isFileOrNone(await fs.promises.stat(p('f'), 'x' as realFs.StatOptions) as realFs.Stats)],
+    ['promises.lstat(f, 5)', async (fs, p) => isFileOrNone(await fs.promises.lstat(p('f'), 5 as realFs.StatOptions) as realFs.Stats)],
+  ]);
+  const loop = (fs: Fs, p: P): void => fs.symlinkSync('loop', p('loop'));
+  cases('rm and rmdir, as each line removes', [
+    ['rmSync(5, {maxRetries: -1}): options or path first', (fs) => fs.rmSync(5 as unknown as string, { maxRetries: -1 })],
+    ['rmSync(5, 7)', (fs) => fs.rmSync(5 as unknown as string, 7 as realFs.RmOptions)],
+    ['rmSync(5, {recursive, force})', (fs) => fs.rmSync(5 as unknown as string, { recursive: true, force: true })],
+    ['rmSync(d, {force: "x", maxRetries: -1}): which option first', (fs, p) => fs.rmSync(p('d'), { force: 'x' as unknown as boolean, maxRetries: -1 })],
+    ['rm(d, {force: "x", maxRetries: -1}, cb)', (fs, p) => callback((cb) => fs.rm(p('d'), { force: 'x' as unknown as boolean, maxRetries: -1 }, cb))],
+    ['promises.rm(d, {force: "x", maxRetries: -1})', (fs, p) => fs.promises.rm(p('d'), { force: 'x' as unknown as boolean, maxRetries: -1 })],
+    ['rmdirSync(e, {recursive: false})', (fs, p) => fs.rmdirSync(p('e'), { recursive: false })],
+    ['rmdirSync(e, {recursive: undefined})', (fs, p) => fs.rmdirSync(p('e'), { recursive: undefined } as realFs.RmDirOptions)],
+    ['rmdir(e, {recursive: false}, cb)', (fs, p) => callback((cb) => fs.rmdir(p('e'), { recursive: false }, cb))],
+    ['promises.rmdir(e, {recursive: false})', (fs, p) => fs.promises.rmdir(p('e'), { recursive: false })],
+    ['promises.rmdir(d, {recursive})', (fs, p) => fs.promises.rmdir(p('d'), { recursive: true })],
+    ['rmSync(l)', (fs, p) => fs.rmSync(p('l'))],
+    ['rmSync(l, {recursive})', (fs, p) => fs.rmSync(p('l'), { recursive: true })],
+    ['rmSync(l/)', (fs, p) => fs.rmSync(p('l/'))],
+    ['rmSync(l/, {recursive}): the directory behind the link', (fs, p) => fs.rmSync(p('l/'), { recursive: true })],
+    ['rmSync(l/, {recursive, force})', (fs, p) => fs.rmSync(p('l/'), { recursive: true, force: true })],
+    ['rmdirSync(l/, {recursive})', (fs, p) => fs.rmdirSync(p('l/'), { recursive: true })],
+    ['rm(l/, {recursive}, cb)', (fs, p) => callback((cb) => fs.rm(p('l/'), { recursive: true }, cb))],
+    ['promises.rm(l/, {recursive})', (fs, p) => fs.promises.rm(p('l/'), { recursive: true })],
+    ['rmSync(f/, {recursive, force})', (fs, p) => fs.rmSync(p('f/'), { recursive: true, force: true })],
+    ['rmSync(f/x, {recursive})', (fs, p) => fs.rmSync(p('f/x'), { recursive: true })],
+    ['rmSync(f/x, {recursive, force}): ENOTDIR', (fs, p) => fs.rmSync(p('f/x'), { recursive: true, force: true })],
+    ['rmSync(f/x, {force})', (fs, p) => fs.rmSync(p('f/x'), { force: true })],
+    ['rmSync(nope/x, {recursive, force})', (fs, p) => fs.rmSync(p('nope/x'), { recursive: true, force: true })],
+    ['rmSync(loop/x, {recursive, force}): ELOOP', (fs, p) => { loop(fs, p); return fs.rmSync(p('loop/x'), { recursive: true, force: true }); }],
+    ['rmSync(loop/x, {recursive})', (fs, p) => { loop(fs, p); return fs.rmSync(p('loop/x'), { recursive: true }); }],
+    ['rmSync(loop, {recursive, force})', (fs, p) => { loop(fs, p); return fs.rmSync(p('loop'), { recursive: true, force: true }); }],
+    ['rm(loop/x, {recursive, force}, cb)', (fs, p) => { loop(fs, p); return callback((cb) => fs.rm(p('loop/x'), { recursive: true, force: true }, cb)); }],
+    ['promises.rm(loop/x, {recursive, force})', (fs, p) => { loop(fs, p); return fs.promises.rm(p('loop/x'), { recursive: true, force: true }); }],
+    ['rmdirSync(loop/x, {recursive})', (fs, p) => { loop(fs, p); return fs.rmdirSync(p('loop/x'), { recursive: true }); }],
+    ['rmdirSync(d/., {recursive})', (fs, p) => fs.rmdirSync(p('d/.'), { recursive: true })],
+    ['rmdir(d/., {recursive}, cb)', (fs, p) => callback((cb) => fs.rmdir(p('d/.'), { recursive: true }, cb))],
+    ['rm(d/., {recursive}, cb)', (fs, p) => callback((cb) => fs.rm(p('d/.'), { recursive: true }, cb))],
+    ['promises.rm(d/., {recursive, force})', (fs, p) => fs.promises.rm(p('d/.'), { recursive: true, force: true })],
+    ['rm(f/x, {recursive, force}, cb)', (fs, p) => callback((cb) => fs.rm(p('f/x'), { recursive: true, force: true }, cb))],
+    ['rmSync(d, {recursive}) with a link out of it', (fs, p) => { fs.symlinkSync('../e', p('d/le')); fs.writeFileSync(p('e/keep'), 'k'); return fs.rmSync(p('d'), { recursive: true }); }],
+    ['rmSync(d, {recursive}) of a tree', (fs, p) => {
+      fs.mkdirSync(p('d/y/z'), { recursive: true });
+      fs.writeFileSync(p('d/y/z/w'), 'w');
+      fs.symlinkSync('../../f', p('d/y/lf'));
+      return fs.rmSync(p('d'), { recursive: true });
+    }],
+    // Node 24's native rmSync empties the directory `e/..` names and then finds `e/..` gone;
+    // Node 20 and 22's rimraf instead walks paths through `e` in the real disk's readdir order
+    // (see the `.` and `..` cases below), which no simulated disk shares: not compared there.
+    ...(NODE_MAJOR >= 24 ? [
+      ['rmSync(e/.., {recursive}) (Node 24 on)', (fs, p) => fs.rmSync(p('e/..'), { recursive: true })],
+      ['rmSync(e/.., {recursive, force}) (Node 24 on)', (fs, p) => fs.rmSync(p('e/..'), { recursive: true, force: true })],
+    ] satisfies Case[] : []),
+  ]);
+  cases('writeFile and appendFile modes', [
+    ['writeFileSync(fd, W, {mode: -1})', (fs, p) => withFd(fs, p('f'), 'r+', (fd) => fs.writeFileSync(fd, 'W', { mode: -1 }))],
+    ['writeFileSync(fd, buf, {mode: "x"})', (fs, p) => withFd(fs, p('f'), 'r+', (fd) => fs.writeFileSync(fd, Buffer.from('W'), { mode: 'x' }))],
+    ['appendFileSync(fd, W, {mode: -1})', (fs, p) => withFd(fs, p('f'), 'r+', (fd) => fs.appendFileSync(fd, 'W', { mode: -1 }))],
+    ['writeFile(fd, W, {mode: -1}, cb)', (fs, p) => withFd(fs, p('f'), 'r+', (fd) => callback((cb) => fs.writeFile(fd, 'W', { mode: -1 }, cb)))],
+    ['appendFile(fd, W, {mode: -1}, cb)', (fs, p) => withFd(fs, p('f'), 'r+', (fd) => callback((cb) => fs.appendFile(fd, 'W', { mode: -1 }, cb)))],
+    ['fh.writeFile(W, {mode: -1})', (fs, p) => withHandle(fs, p('f'), (h) => h.writeFile('W', { mode: -1 } as object))],
+    ['fh.appendFile(W, {mode: "x"})', (fs, p) => withHandle(fs, p('f'), (h) => h.appendFile('W', { mode: 'x' } as object))],
+    ['promises.writeFile(fh, W, {mode: -1})', (fs, p) => withHandle(fs, p('f'), (h) => fs.promises.writeFile(h, 'W', { mode: -1 }))],
+    ['writeFileSync(f, 5, {mode: -1}): data or mode first', (fs, p) => fs.writeFileSync(p('f'), 5 as unknown as string, { mode: -1 })],
+    ['writeFileSync(5.5, W, {mode: -1}): path or mode first', (fs) => fs.writeFileSync(5.5, 'W', { mode: -1 })],
+    ['promises.writeFile(f, 5, {mode: -1})', (fs, p) => fs.promises.writeFile(p('f'), 5 as unknown as string, { mode: -1 })],
+    ['writeFile(f, 5, {mode: -1}, cb)', (fs, p) => callback((cb) => fs.writeFile(p('f'), 5 as unknown as string, { mode: -1 }, cb))],
+  ]);
+  cases('which bad argument is named first', [
+    ['openSync(5, "bogus")', (fs) => fs.openSync(5 as unknown as string, 'bogus')],
+    ['openSync(5, "r", -1)', (fs) => fs.openSync(5 as unknown as string, 'r', -1)],
+    ['open(5, "bogus", cb)', (fs) => callback((cb) => fs.open(5 as unknown as string, 'bogus', cb))],
+    ['promises.open(5, "bogus")', (fs) => fs.promises.open(5 as unknown as string, 'bogus')],
+    ['mkdirSync(5, {mode: -1})', (fs) => fs.mkdirSync(5 as unknown as string, { mode: -1 })],
+    ['mkdirSync(5, {recursive: 1})', (fs) => fs.mkdirSync(5 as unknown as string, { recursive: 1 } as unknown as realFs.MakeDirectoryOptions)],
+    ['mkdirSync(5, "x")', (fs) => fs.mkdirSync(5 as unknown as string, 'x' as unknown as number)],
+    ['mkdir(5, {mode: -1}, cb)', (fs) => callback((cb) => fs.mkdir(5 as unknown as string, { mode: -1 }, cb))],
+    ['promises.mkdir(5, {mode: -1})', (fs) => fs.promises.mkdir(5 as unknown as string, { mode: -1 })],
+    ['fchmodSync(-1, "x")', (fs) => fs.fchmodSync(-1, 'x')],
+    ['futimesSync(-1, {}, 1)', (fs) => fs.futimesSync(-1, {} as number, 1)],
+    ['utimesSync(5, {}, 1)', (fs) => fs.utimesSync(5 as unknown as string, {} as number, 1)],
+  ]);
+  // Node's JavaScript realpath (realpathSync, fs.realpath) resolves `path.resolve(p)`; realpath(3)
+  // (the .native forms and fs.promises.realpath) keeps the trailing `/`, `/.`, `/..`.
+  const realpathForms: readonly [string, (fs: Fs, path: string) => unknown][] = [
+    ['realpathSync', (fs, path) => fs.realpathSync(path)],
+    ['realpathSync.native', (fs, path) => fs.realpathSync.native(path)],
+    ['realpath(cb)', (fs, path) => callback((cb) => fs.realpath(path, cb))],
+    ['realpath.native(cb)', (fs, path) => callback((cb) => fs.realpath.native(path, cb))],
+    ['promises.realpath', (fs, path) => fs.promises.realpath(path)],
+  ];
+  cases('realpath of a trailing slash, dot or dot-dot', [
+    ...['f/', 'f/.', 'f/..', 'l/', 'l/.', 'd/', 'nope/', 'e/..', 'd/x/'].flatMap((n) => realpathForms.map(([form, run]): Case => [`${form}(${n})`, (fs, p) => run(fs, p(n))])),
+  ]);
+
+  // Node's mkdir -p is two C++ walks: the asynchronous one (callback and promises) answers ENOTDIR
+  // for a parent taken by a dangling link, the synchronous one what stat says (ENOENT).
+  const dangling = (fs: Fs, p: P): void => fs.symlinkSync('nope', p('e/dl'));
+  cases('recursive mkdir through a dangling link', [
+    ['mkdirSync(e/dl/a, {recursive})', (fs, p) => { dangling(fs, p); return fs.mkdirSync(p('e/dl/a'), { recursive: true }); }],
+    ['mkdir(e/dl/a, {recursive}, cb)', (fs, p) => { dangling(fs, p); return callback((cb) => fs.mkdir(p('e/dl/a'), { recursive: true }, cb)); }],
+    ['promises.mkdir(e/dl/a, {recursive})', (fs, p) => { dangling(fs, p); return fs.promises.mkdir(p('e/dl/a'), { recursive: true }); }],
+    ['promises.mkdir(e/dl, {recursive})', (fs, p) => { dangling(fs, p); return fs.promises.mkdir(p('e/dl'), { recursive: true }); }],
+    ['mkdirSync(e/dl, {recursive})', (fs, p) => { dangling(fs, p); return fs.mkdirSync(p('e/dl'), { recursive: true }); }],
+  ]);
+  const linkedTree = (fs: Fs, p: P): void => {
+    fs.symlinkSync('../d', p('e/ld'));
+    fs.writeFileSync(p('e/y'), 'y');
+  };
+  const direntNames = (list: unknown): string[] => (list as realFs.Dirent[]).map((d) => `${d.parentPath}/${d.name}${d.isDirectory() ? '/' : d.isSymbolicLink() ? '@' : ''}`).sort();
+  cases('recursive readdir through links to directories', [
+    ['readdirSync(e, {recursive})', (fs, p) => { linkedTree(fs, p); return (fs.readdirSync(p('e'), { recursive: true })).sort(); }],
+    ['readdirSync(e, {recursive, withFileTypes})', (fs, p) => { linkedTree(fs, p); return direntNames(fs.readdirSync(p('e'), { recursive: true, withFileTypes: true })); }],
+    ['readdir(e, {recursive}, cb)', async (fs, p) => { linkedTree(fs, p); return ((await callback((cb) => fs.readdir(p('e'), { recursive: true }, cb))) as string[]).sort(); }],
+    ['readdir(e, {recursive, withFileTypes}, cb)', async (fs, p) => { linkedTree(fs, p); return direntNames(await callback((cb) => fs.readdir(p('e'), { recursive: true, withFileTypes: true }, cb))); }],
+    ['promises.readdir(e, {recursive})', async (fs, p) => { linkedTree(fs, p); return (await fs.promises.readdir(p('e'), { recursive: true })).sort(); }],
+    ['promises.readdir(e, {recursive, withFileTypes})', async (fs, p) => { linkedTree(fs, p); return direntNames(await fs.promises.readdir(p('e'), { recursive: true, withFileTypes: true })); }],
+    ['readdirSync(e, {recursive}) with a dangling link', (fs, p) => { fs.symlinkSync('nope', p('e/dl')); return fs.readdirSync(p('e'), { recursive: true }).sort(); }],
+    ['readdirSync(e, {recursive}) through a link to itself, to ELOOP', (fs, p) => { fs.symlinkSync('.', p('e/self')); return fs.readdirSync(p('e'), { recursive: true }).length; }],
+    ['readdirSync(e, {recursive, withFileTypes}) through a link to itself', (fs, p) => { fs.symlinkSync('.', p('e/self')); return fs.readdirSync(p('e'), { recursive: true, withFileTypes: true }).length; }],
+    ['readdir(e, {recursive}, cb) through a link to itself', async (fs, p) => { fs.symlinkSync('.', p('e/self')); return ((await callback((cb) => fs.readdir(p('e'), { recursive: true }, cb))) as string[]).length; }],
+    ['promises.readdir(e, {recursive, withFileTypes}) through a link to itself', async (fs, p) => { fs.symlinkSync('.', p('e/self')); return (await fs.promises.readdir(p('e'), { recursive: true, withFileTypes: true })).length; }],
   ]);
 
   // Sparse files: nothing of the 2 GiB is read or allocated (Node checks the size first).
