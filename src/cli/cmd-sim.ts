@@ -99,12 +99,13 @@ export function toJsonFailure(result: SeedResult, replay: string): JsonFailure {
 }
 
 /**
- * The verdict as an exit code: 0 only when every seed asked for has a result and passed; 1 when a
- * seed failed or is missing; 130/143 when interrupted.
+ * The verdict as an exit code: 0 only when every seed asked for has a result and passed, and at
+ * least one seed ran (a continuous run whose --duration ran out before its first result checked
+ * nothing); 1 when a seed failed or is missing, or none ran; 130/143 when interrupted.
  */
 export function campaignExitCode(result: CampaignResult): number {
   if (result.interrupted !== undefined) return INTERRUPT_EXIT_CODES[result.interrupted] ?? 1;
-  return result.failed > 0 || result.missingCount > 0 ? 1 : 0;
+  return result.failed > 0 || result.missingCount > 0 || result.seedsRun === 0 ? 1 : 0;
 }
 
 /** Holds failures until every lower seed is done, then prints the lowest few in seed order. */

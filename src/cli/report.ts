@@ -151,6 +151,8 @@ export function formatSummary(result: CampaignResult, workers: number): string {
     const named = result.missing.join(' ') + (result.missingCount > result.missing.length ? ' ...' : '');
     return `FAIL: ${result.missingCount} of ${plural(result.seedCount, 'seed')} never reported a result (missing: ${named}); ${result.passed} passed, ${result.failed} failed ${speed}${excused}`;
   }
+  // A verdict needs a seed: PASS for none would be a pass for nothing checked.
+  if (result.seedsRun === 0) return `FAIL: no seed ran${result.stoppedBy === 'duration' ? ' before --duration ran out' : ''} ${speed}`;
   const head = result.failed === 0 ? 'PASS' : 'FAIL';
   return `${head}: ${result.passed}/${result.seedsRun} seeds passed, ${result.failed} failed ${speed}${excused}`;
 }

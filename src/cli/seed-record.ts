@@ -80,8 +80,26 @@ export class RecordWriter {
       throw new UsageError(`--out: cannot write '${path}': ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  /**
+   * Appends one line. A short write (a full disk, a signal) continues where it stopped rather than
+   * leave half a line that the next one runs into; a failed write throws a {@link UsageError}
+   * naming the file, which stops the campaign: a verdict whose records were not all written is
+   * not given.
+   */
   write(record: SeedRecord): void {
-    if (this.fd !== undefined) writeSync(this.fd, JSON.stringify(record) + '\n');
+    if (this.fd === undefined) return;
+    const bytes = Buffer.from(JSON.stringify(record) + '\n');
+    let done = 0;
+    try {
+      // Each pass writes at least one byte or throws: at most bytes.length passes.
+      while (done < bytes.length) {
+        const wrote = writeSync(this.fd, bytes, done, bytes.length - done);
+        if (wrote <= 0) throw new Error('the file took no bytes');
+        done += wrote;
+      }
+    } catch (err) {
+      throw new UsageError(`sim: --out: cannot write '${this.path}': ${err instanceof Error ? err.message : String(err)}; the campaign was stopped`);
+    }
   }
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);

@@ -1,0 +1,177 @@
+/**
+ * The campaign runner under hostile workloads and environments: messages on the worker's IPC
+ * channel that the worker did not send, garbage written to the channel, a module that never
+ * finishes loading in a worker, thrown values whose getters throw, errors of many megabytes, an
+ * `--out` file that cannot be written, and a continuous run that ran no seed. None of them may
+ * turn into PASS for a seed that did not run and pass, crash the command, or hang it.
+ */
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCampaign } from '../../src/cli/campaign.js';
+import { loadWorkload } from '../../src/cli/load-workload.js';
+import { UsageError } from '../../src/cli/usage-error.js';
+import { faultline } from './run-cli.js';
+
+interface SimDoc {
+  seedsRun: number;
+  passed: number;
+  failed: number;
+  missingCount: number;
+  failures: Array<{ seed: number; code: string; message: string; stack?: string; log: string[] }>;
+}
+
+describe('cli: the campaign runner under hostile workloads', function () {
+  this.timeout(60_000);
+  let dir: string;
+  const workload = async (name: string, source: string): Promise<string> => {
+    const path = join(dir, name);
+    await writeFile(path, source);
+    return path;
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'faultline-hostile-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a result the workload forges on the worker\'s channel does not pass its seed', async () => {
+    const path = await workload('forge.mjs', `
+export default { async run(ctx) {
+  await ctx.sim.clock.sleep(1);
+  if (ctx.seed === 2) {
+    process.send({ type: 'results', results: [{ seed: 2, ok: true, hash: '0'.repeat(64), simTimeMs: 0, wallMs: 0 }], cpuMicros: 0 });
+    throw new Error('seed 2 really fails');
+  }
+} };
+`);
+    const run = await faultline(['sim', path, '--seeds', '4', '--workers', '1', '--json']);
+    expect(run.code, run.stderr).to.equal(1);
+    const doc = JSON.parse(run.stdout) as SimDoc;
+    expect(doc).to.deep.include({ seedsRun: 4, passed: 3, failed: 1, missingCount: 0 });
+    expect(doc.failures.map((f) => [f.seed, f.message])).to.deep.equal([[2, 'seed 2 really fails']]);
+  });
+
+  it('messages of any shape on the worker\'s channel neither crash the command nor count', async () => {
+    const path = await workload('garbage-messages.mjs', `
+export default { async run(ctx) {
+  await ctx.sim.clock.sleep(1);
+  if (ctx.seed === 2) {
+    process.send(null);
+    process.send('ready');
+    process.send({ type: 'results', results: 5, cpuMicros: 'x' });
+    process.send({ type: 'ready', batching: 'no' });
+    process.send({ type: 'fatal', message: 'not from the worker' });
+  }
+} };
+`);
+    const run = await faultline(['sim', path, '--seeds', '4', '--workers', '1']);
+    expect(run.stderr).to.not.include('internal error');
+    expect(run.stdout).to.match(/^PASS: 4\/4 seeds passed, 0 failed/m);
+    expect(run.code, run.stderr).to.equal(0);
+  });
+
+  it('a seed that writes garbage to the IPC descriptor fails with ERR_RESULT_LOST instead of being re-run for ever', async () => {
+    const path = await workload('fd3.mjs', `
+import { writeSync } from 'node:fs';
+export default { async run(ctx) {
+  // Read as the length of a message of about 1.7 GB: the command waits for the rest, which never comes.
+  if (ctx.seed === 2) writeSync(3, 'garbage\\n');
+  await ctx.sim.clock.sleep(1);
+} };
+`);
+    const started = performance.now();
+    const run = await faultline(['sim', path, '--seeds', '4', '--workers', '1', '--seed-timeout', '1s', '--json']);
+    expect(run.code, run.stderr).to.equal(1);
+    const doc = JSON.parse(run.stdout) as SimDoc;
+    expect(doc).to.deep.include({ seedsRun: 4, passed: 3, failed: 1, missingCount: 0 });
+    expect(doc.failures.map((f) => [f.seed, f.code])).to.deep.equal([[2, 'ERR_RESULT_LOST']]);
+    // Two losses of seed 2, each found by the 1s timeout: seconds, not an endless respawn.
+    expect(performance.now() - started).to.be.below(30_000);
+  });
+
+  it('a worker that never finishes loading the workload ends the campaign with a usage error', async () => {
+    const path = await workload('hang-on-load.mjs', `
+if (process.send !== undefined) await new Promise(() => { setInterval(() => undefined, 1000); });
+export default { async run() {} };
+`);
+    const loaded = await loadWorkload(path);
+    const campaign = runCampaign({
+      workload: loaded, seedFrom: 1, seedCount: 2, workers: 1, profile: 'posix', faults: 'none', latency: 'none', options: {},
+      seedTimeoutMs: 500, loadTimeoutMs: 1000,
+    });
+    const err = await campaign.then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(UsageError);
+    expect((err as Error).message).to.match(/^a worker process did not finish loading the workload '.*hang-on-load\.mjs' within 1s of real time/);
+  });
+
+  it('a thrown value whose getters or Proxy traps throw fails its seed with a readable error, at once', async () => {
+    const path = await workload('hostile-throw.mjs', `
+export default { async run(ctx) {
+  const e = new Error('plain');
+  const boom = () => { throw new Error('getter'); };
+  if (ctx.seed === 1) Object.defineProperty(e, 'message', { get: boom });
+  if (ctx.seed === 2) Object.defineProperty(e, 'code', { get: boom });
+  if (ctx.seed === 3) Object.defineProperty(e, 'stack', { get: boom });
+  if (ctx.seed === 4) throw new Proxy({}, { get: boom, getPrototypeOf: boom });
+  if (ctx.seed === 5) throw { toString: boom };
+  if (ctx.seed === 6) Object.defineProperty(e, 'details', { get: boom });
+  if (ctx.seed === 7) Object.defineProperty(e, 'cause', { get: boom });
+  if (ctx.seed === 8) throw Object.create(null);
+  throw e;
+} };
+`);
+    const run = await faultline(['sim', path, '--seeds', '8', '--workers', '1', '--seed-timeout', '30s', '--json']);
+    expect(run.code, run.stderr).to.equal(1);
+    const doc = JSON.parse(run.stdout) as SimDoc;
+    expect(doc).to.deep.include({ seedsRun: 8, failed: 8 });
+    expect(doc.failures.map((f) => [f.seed, f.code, f.message])).to.deep.equal([
+      [1, 'Error', '(a value whose text cannot be read)'],
+      [2, 'Error', 'plain'],
+      [3, 'Error', 'plain'],
+      [4, 'ERR_THROWN', '(a value whose text cannot be read)'],
+      [5, 'ERR_THROWN', '(a value whose text cannot be read)'],
+      [6, 'Error', 'plain'],
+      [7, 'Error', 'plain'],
+      [8, 'ERR_THROWN', '(a value whose text cannot be read)'],
+    ]);
+  });
+
+  it('an error of megabytes and a log line of megabytes are cut, not carried whole', async () => {
+    const path = await workload('huge-error.mjs', `
+export default { async run(ctx) { ctx.log('y'.repeat(3e6)); ctx.excuse('z'.repeat(3e6)); throw new Error('x'.repeat(3e6)); } };
+`);
+    const run = await faultline(['sim', path, '--seeds', '3', '--workers', '1', '--json']);
+    expect(run.code, run.stderr).to.equal(1);
+    expect(run.stdout.length).to.be.below(500_000);
+    const doc = JSON.parse(run.stdout) as SimDoc;
+    expect(doc.failures).to.have.length(3);
+    const failure = doc.failures[0]!;
+    expect(failure.message).to.match(/^x{16000}\.\.\. \(3000000 characters, cut\)$/);
+    expect(failure.stack!.length).to.be.below(17_000);
+    for (const line of failure.log) expect(line.length).to.be.below(2100);
+  });
+
+  it('an --out file that cannot be written stops the campaign with one line, exit 2', async function () {
+    if (!existsSync('/dev/full')) {
+      console.log('      (skipped: needs /dev/full, a device whose writes fail with ENOSPC, which this system lacks)');
+      this.skip();
+    }
+    const run = await faultline(['sim', 'kv', '--seeds', '20', '--workers', '2', '--out', '/dev/full']);
+    expect(run.code, run.stderr).to.equal(2);
+    expect(run.stderr).to.match(/^faultline: sim: --out: cannot write '\/dev\/full': ENOSPC: .*; the campaign was stopped$/m);
+    expect(run.stderr).to.not.match(/internal error|\n\s+at /);
+    expect(run.stdout).to.not.match(/PASS/);
+  });
+
+  it('a continuous run that ran no seed before --duration ran out fails: no PASS for nothing checked', async () => {
+    const run = await faultline(['sim', 'kv', '--duration', '1ms', '--workers', '1']);
+    expect(run.code, run.stdout).to.equal(1);
+    expect(run.stdout).to.match(/^FAIL: no seed ran before --duration ran out/m);
+    expect(run.stdout).to.not.match(/PASS/);
+  });
+});
