@@ -6,15 +6,18 @@
  * lowest {@link FAILURES_PRINTED_MAX} are printed. SIGINT and SIGTERM end the campaign's workers
  * and print a partial summary with the command that resumes it; the exit code is then 130 or 143.
  */
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { SimArgs } from './args.js';
 import { runCampaign, type CampaignResult } from './campaign.js';
-import { loadWorkload } from './load-workload.js';
+import { checkVariantOption, loadWorkload } from './load-workload.js';
 import { createProgress } from './progress.js';
 import { formatFailingSeeds, formatFailure, formatSummary, replayCommand, resumeCommand } from './report.js';
 import type { InjectedFault, SeedResult } from './run-seed.js';
 import { RecordWriter, seedRecord, type CampaignRef } from './seed-record.js';
 import { rangePlan, shardRange, streamPlan, type SeedPlan } from './seed-plan.js';
+import { UsageError } from './usage-error.js';
 import { packageVersion } from './version.js';
 import { formatSwarmFaults, swarmFaults } from './swarm-faults.js';
 
@@ -144,13 +147,27 @@ function planOf(args: SimArgs): { plan: SeedPlan; campaign: CampaignRef; range: 
   return { plan: rangePlan(range.from, range.count), campaign, range };
 }
 
+/** Whether `path` names the same file as `moduleUrl` (a hard or symbolic link included); false when either is missing. */
+function isSameFile(path: string, moduleUrl: string): boolean {
+  if (!moduleUrl.startsWith('file:')) return false;
+  try {
+    const a = statSync(path);
+    const b = statSync(fileURLToPath(moduleUrl));
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs `sim` and resolves with the exit code. */
 export async function simCommand(args: SimArgs, streams: CommandStreams = defaultStreams): Promise<number> {
   const loaded = await loadWorkload(args.workload);
+  checkVariantOption('sim', loaded, args.options);
   const workers = args.workers ?? availableParallelism();
   const { plan, campaign, range } = planOf(args);
   const extraFlags = `${args.intercept ? ' --intercept' : ''}${args.checkDeterminism ? ' --check-determinism' : ''}`;
   const replayOf = (seed: number): string => replayCommand(args.workload, seed, args.profile, args.faults, args.latency, args.options) + extraFlags;
+  if (args.out !== undefined && isSameFile(args.out, loaded.moduleUrl)) throw new UsageError(`sim: --out '${args.out}' is the workload's own module, which it would overwrite; give another file`);
   const writer = args.out === undefined ? undefined : new RecordWriter(args.out);
   const recordContext = {
     workload: args.workload, profile: args.profile, faults: args.faults, latency: args.latency, options: { ...args.options },

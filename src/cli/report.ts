@@ -3,8 +3,8 @@
  * campaign summary line.
  */
 import { basename, relative } from 'node:path';
-import type { SimArgs } from './args.js';
-import type { CampaignResult } from './campaign.js';
+import { formatDurationMs, type SimArgs } from './args.js';
+import { SEED_TIMEOUT_MS_DEFAULT, type CampaignResult } from './campaign.js';
 import type { SeedError, SeedResult } from './run-seed.js';
 import { occurrenceText, type FaultOccurrence, type LatencyPresetName } from './sim-api.js';
 import type { FaultPresetName, SimProfile } from './workload.js';
@@ -44,7 +44,12 @@ export function replayCommand(specifier: string, seed: number, profile: SimProfi
   return parts.join(' ');
 }
 
-/** The `sim` command that runs the seeds of `args` from `from` to its end (an interrupted campaign's rest). */
+/**
+ * The `sim` command that runs the seeds of `args` from `from` to its end (an interrupted
+ * campaign's rest), with every setting that changes what a seed runs or how it is checked: a
+ * resume without `--check-determinism` or `--intercept` would pass seeds the campaign meant to
+ * check otherwise.
+ */
 export function resumeCommand(args: SimArgs, from: number): string {
   const end = args.seedFrom + args.seedCount;
   const parts = [invocation(), 'sim', quote(args.workload), '--from', String(from), '--seeds', String(end - from)];
@@ -52,6 +57,10 @@ export function resumeCommand(args: SimArgs, from: number): string {
   if (args.faults !== 'default') parts.push('--faults', args.faults);
   if (args.latency !== 'default') parts.push('--latency', args.latency);
   for (const [key, value] of Object.entries(args.options)) parts.push('--option', quote(`${key}=${value}`));
+  if (args.intercept) parts.push('--intercept');
+  if (args.checkDeterminism) parts.push('--check-determinism');
+  if (args.seedTimeoutMs !== SEED_TIMEOUT_MS_DEFAULT) parts.push('--seed-timeout', formatDurationMs(args.seedTimeoutMs));
+  if (args.failFast) parts.push('--fail-fast');
   if (args.workers !== undefined) parts.push('--workers', String(args.workers));
   return parts.join(' ');
 }

@@ -7,11 +7,13 @@
  */
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseCli } from '../../src/cli/args.js';
 import { runCampaign } from '../../src/cli/campaign.js';
 import { loadWorkload } from '../../src/cli/load-workload.js';
+import { resumeCommand } from '../../src/cli/report.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 import { faultline } from './run-cli.js';
 
@@ -173,5 +175,84 @@ export default { async run(ctx) { ctx.log('y'.repeat(3e6)); ctx.excuse('z'.repea
     expect(run.code, run.stdout).to.equal(1);
     expect(run.stdout).to.match(/^FAIL: no seed ran before --duration ran out/m);
     expect(run.stdout).to.not.match(/PASS/);
+  });
+});
+
+describe('cli: hostile command lines', function () {
+  this.timeout(60_000);
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'faultline-hostile-args-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const usage = (argv: string[]): string => {
+    try {
+      parseCli(argv);
+    } catch (err) {
+      expect(err, argv.join(' ')).to.be.instanceOf(UsageError);
+      return (err as Error).message;
+    }
+    return expect.fail(`expected a usage error for ${argv.join(' ')}`);
+  };
+
+  it('a flag that takes a value given twice is refused, not silently the last one', () => {
+    expect(usage(['sim', 'kv', '--seeds', '10', '--seeds', '20'])).to.equal("sim: --seeds given twice ('10' and '20'); give it once");
+    expect(usage(['replay', 'kv', '--seed', '1', '--seed=2'])).to.equal("replay: --seed given twice ('1' and '2'); give it once");
+    expect(usage(['shrink', 'kv', '--seed', '1', '--faults', 'heavy', '--faults', 'none'])).to.match(/^shrink: --faults given twice/);
+    expect(usage(['sim', 'kv', '--out', 'a', '--out', 'b'])).to.match(/^sim: --out given twice/);
+    // Flags meant to repeat still do.
+    expect(parseCli(['sim', 'kv', '--option', 'a=1', '--option', 'b=2'])).to.deep.include({ command: 'sim' });
+    expect(parseCli(['replay', 'kv', '--seed', '1', '--veto', 'kv/stall/1', '--veto', 'kv/stall/2'])).to.deep.include({ vetoes: [{ node: 'kv', kind: 'stall', occurrence: 1 }, { node: 'kv', kind: 'stall', occurrence: 2 }] });
+  });
+
+  it('an empty workload and a stray argument to list are refused', () => {
+    expect(usage(['sim', ''])).to.match(/^sim: missing <workload>/);
+    expect(usage(['replay', '', '--seed', '1'])).to.equal('replay: missing <workload>');
+    expect(usage(['list', 'kv'])).to.equal("list: unexpected argument 'kv'");
+  });
+
+  it('the resume command of an interrupted campaign keeps every setting that changes how its seeds run or are checked', () => {
+    const args = parseCli(['sim', 'kv', '--seeds', '500', '--from', '7', '--faults', 'heavy', '--intercept', '--check-determinism', '--seed-timeout', '90s', '--fail-fast', '--option', 'ops=5', '--workers', '2']);
+    if (args.command !== 'sim') return expect.fail('sim expected');
+    const resume = resumeCommand(args, 100);
+    const again = parseCli(resume.split(' ').slice(resume.split(' ').indexOf('sim')));
+    if (again.command !== 'sim') return expect.fail('sim expected');
+    const settings = (a: typeof args): unknown[] => [a.workload, a.profile, a.faults, a.latency, { ...a.options }, a.intercept, a.checkDeterminism, a.seedTimeoutMs, a.failFast, a.workers];
+    expect(settings(again)).to.deep.equal(settings(args));
+    expect([again.seedFrom, again.seedCount]).to.deep.equal([100, 407]);
+  });
+
+  it('--option variant=V is checked against the workload as name:variant is', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['sim', 'replicated-log', '--option', 'variant=ack-on-oen', '--seeds', '2'], /^faultline: workload 'replicated-log' has no variant 'ack-on-oen' \(known: ack-on-one, ack-before-sync\)$/m],
+      [['sim', 'kv:no-checksum', '--option', 'variant=ack-before-sync', '--seeds', '2'], /^faultline: sim: --option variant=ack-before-sync contradicts the variant in 'kv:no-checksum'; give one of them$/m],
+      [['replay', 'kv', '--seed', '1', '--option', 'variant=nope'], /^faultline: workload 'kv' has no variant 'nope'/m],
+      [['shrink', 'kv', '--seed', '1', '--option', 'variant=nope'], /^faultline: workload 'kv' has no variant 'nope'/m],
+    ];
+    for (const [argv, message] of cases) {
+      const run = await faultline(argv);
+      expect(run.code, `${argv.join(' ')}: ${run.stderr}`).to.equal(2);
+      expect(run.stderr).to.match(message);
+      expect(run.stdout).to.equal('');
+    }
+    // A variant the workload lists, given as an option, runs as name:variant does (and is caught).
+    const listed = await faultline(['sim', 'replicated-log', '--option', 'variant=ack-on-one', '--seeds', '4', '--json']);
+    const viaName = await faultline(['sim', 'replicated-log:ack-on-one', '--seeds', '4', '--json']);
+    const failed = (stdout: string): number => (JSON.parse(stdout) as SimDoc).failed;
+    expect(failed(listed.stdout)).to.equal(failed(viaName.stdout));
+  });
+
+  it('--out naming the workload\'s own module is refused before anything is written', async () => {
+    const path = join(dir, 'self.mjs');
+    const source = 'export default { async run(ctx) { await ctx.sim.clock.sleep(1); } };\n';
+    await writeFile(path, source);
+    const run = await faultline(['sim', path, '--seeds', '2', '--out', path]);
+    expect(run.code, run.stderr).to.equal(2);
+    expect(run.stderr).to.match(/^faultline: sim: --out '.*self\.mjs' is the workload's own module, which it would overwrite; give another file$/m);
+    expect(await readFile(path, 'utf8')).to.equal(source);
   });
 });
