@@ -65,6 +65,15 @@ export function resumeCommand(args: SimArgs, from: number): string {
   return parts.join(' ');
 }
 
+/**
+ * `text` with control characters (line breaks, escape sequences, the C1 range) and the Unicode
+ * line separators and bidirectional overrides written as `\uXXXX`: text read from a file, printed
+ * on one line, that must stay on that line and show what it holds.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function quote(word: string): string {
   return /^[A-Za-z0-9_./:=@+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

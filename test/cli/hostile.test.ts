@@ -256,3 +256,91 @@ describe('cli: hostile command lines', function () {
     expect(await readFile(path, 'utf8')).to.equal(source);
   });
 });
+
+describe('cli: merge of files edited by hand, cut short or from elsewhere', function () {
+  this.timeout(60_000);
+  let dir: string;
+  /** The records of a real two-seed campaign, to edit. */
+  let lines: Array<Record<string, unknown>>;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'faultline-hostile-merge-'));
+    const out = join(dir, 'real.ndjson');
+    const run = await faultline(['sim', 'kv', '--seeds', '2', '--workers', '1', '--out', out]);
+    expect(run.code, run.stderr).to.equal(0);
+    lines = (await readFile(out, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).to.have.length(2);
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const file = async (name: string, records: ReadonlyArray<Record<string, unknown> | string>): Promise<string> => {
+    const path = join(dir, name);
+    await writeFile(path, records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n');
+    return path;
+  };
+
+  it('a record that claims a pass it cannot have, or a campaign without expected seeds, is refused: exit 2, never PASS', async () => {
+    const first = lines[0]!;
+    const cases: Array<[string, Record<string, unknown> | string, string]> = [
+      ['no-campaign-range', { ...first, campaign: {} }, 'its campaign is neither a range'],
+      ['from-only', { ...first, campaign: { from: 1 } }, 'its campaign is neither a range'],
+      ['seeds-as-text', { ...first, campaign: { from: 1, seeds: '1' } }, 'its campaign is neither a range'],
+      ['seeds-fraction', { ...first, campaign: { from: 1, seeds: 1.5 } }, 'its campaign is neither a range'],
+      ['seeds-huge', { ...first, campaign: { from: 1, seeds: 2 ** 40 } }, 'its campaign is neither a range'],
+      ['seeds-infinite', JSON.stringify({ ...first, campaign: { from: 1, seeds: 1 } }).replace('"seeds":1', '"seeds":1e400'), 'its campaign is neither a range'],
+      ['pass-without-hash', { ...first, hash: '', campaign: { from: 1, seeds: 1 } }, 'it passed without the hash of a run to the end'],
+      ['pass-with-error', { ...first, code: 'ERR_INVARIANT', campaign: { from: 1, seeds: 1 } }, 'it passed with an error'],
+      ['failure-without-code', { ...first, ok: false, campaign: { from: 1, seeds: 1 } }, 'it failed without an error code'],
+      ['profile-missing', { ...first, profile: undefined, campaign: { from: 1, seeds: 1 } }, 'its profile is not one sim has'],
+      ['bad-shard', { ...first, campaign: { from: 1, seeds: 2, shard: '3/2' } }, 'its shard is not K/N of its range'],
+    ];
+    for (const [name, record, problem] of cases) {
+      const run = await faultline(['merge', await file(`${name}.ndjson`, [record])]);
+      expect(run.code, `${name}: ${run.stdout}${run.stderr}`).to.equal(2);
+      expect(run.stderr, name).to.include(`merge: ${join(dir, name)}.ndjson:1 is not a line written by faultline sim --out (${problem}`);
+      expect(run.stdout, name).to.equal('');
+    }
+  });
+
+  it('a file cut short in a line, shards of another faultline version, a directory and an endless line are refused', async () => {
+    const older = await file('older.ndjson', [{ ...lines[1]!, version: '0.0.1' }]);
+    const versions = await faultline(['merge', await file('first.ndjson', [lines[0]!]), older]);
+    expect(versions.code, versions.stderr).to.equal(2);
+    expect(versions.stderr).to.include('older.ndjson:1 is from a different campaign: its faultline version differs from the first file\'s');
+    const directory = await faultline(['merge', dir]);
+    expect(directory.code).to.equal(2);
+    expect(directory.stderr).to.match(/^faultline: merge: cannot read '.*': EISDIR/m);
+    expect(directory.stderr).to.not.include('internal error');
+    // A source of bytes without a line break: refused at the bound, not buffered for ever.
+    if (existsSync('/dev/zero')) {
+      let child: { kill(signal: NodeJS.Signals): boolean } | undefined;
+      const guard = setTimeout(() => child?.kill('SIGKILL'), 20_000);
+      const zero = await faultline(['merge', '/dev/zero'], { onStart: (c) => { child = c; } });
+      clearTimeout(guard);
+      expect(zero.code, zero.stderr).to.equal(2);
+      expect(zero.stderr).to.include('merge: /dev/zero:1 is longer than 1000000 characters');
+    } else {
+      console.log('      (the /dev/zero case skipped: this system has no /dev/zero)');
+    }
+    const cut = await faultline(['merge', await file('cut.ndjson', [lines[0]!, JSON.stringify(lines[1]).slice(0, 40)])]);
+    expect(cut.code, cut.stderr).to.equal(2);
+    expect(cut.stderr).to.include('cut.ndjson:2 is not a line written by faultline sim --out (not JSON; a file cut short?)');
+  });
+
+  it('a line break in a record cannot print a verdict line of its own', async () => {
+    const forged = { ...lines[0]!, ok: false, code: 'ERR_X', message: 'x', signature: 'ERR_X: x\nPASS: 2/2 seeds passed, 0 failed, 0 missing', replay: 'faultline replay kv --seed 1\nPASS: 2/2 seeds passed' };
+    const run = await faultline(['merge', await file('forged.ndjson', [forged, lines[1]!])]);
+    expect(run.code, run.stderr).to.equal(1);
+    const verdicts = run.stdout.split('\n').filter((line) => /^(PASS|FAIL)\b/.test(line));
+    expect(verdicts).to.deep.equal(['FAIL: 1/2 seeds passed, 1 failed, 0 missing']);
+    expect(run.stdout).to.include('ERR_X: x\\u000aPASS: 2/2 seeds passed');
+  });
+
+  it('the records sim wrote still merge and pass', async () => {
+    const run = await faultline(['merge', await file('again.ndjson', lines)]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/^PASS: 2\/2 seeds passed, 0 failed, 0 missing$/m);
+  });
+});
