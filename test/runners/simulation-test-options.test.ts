@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { StorageError } from '../../src/interfaces/errors.js';
-import { simulationTest } from '../../src/testing/index.js';
+import { replayCommand, simulationTest } from '../../src/testing/index.js';
 
 interface Registered {
   readonly title: string;
@@ -105,5 +105,24 @@ describe('simulationTest: options under hostile input', () => {
     process.env['FAULTLINE_SEED'] = '-5';
     simulationTest('t', {}, () => undefined, runner);
     expect(tests.map((t) => t.title)).to.deep.equal(['t (seed -5)']);
+  });
+
+  it('replayCommand refuses an environment name a shell would run as a command, and values that are not strings', () => {
+    const refusedBy = (run: () => unknown): StorageError => {
+      try {
+        run();
+      } catch (err) {
+        expect(err).to.be.instanceOf(StorageError);
+        expect([(err as StorageError).code, (err as StorageError).details.operation]).to.deep.equal(['ERR_INVALID_ARGUMENT', 'replayCommand']);
+        return err as StorageError;
+      }
+      return expect.fail('expected replayCommand to refuse its arguments');
+    };
+    expect(refusedBy(() => replayCommand({ 'A;touch pwned;B': 'x' }, 't')).details['name']).to.equal('A;touch pwned;B');
+    refusedBy(() => replayCommand({ 'FAULTLINE SEED': '1' }, 't'));
+    refusedBy(() => replayCommand({ X: 5 as never }, 't'));
+    refusedBy(() => replayCommand(null as never, 't'));
+    refusedBy(() => replayCommand(new Proxy({}, { ownKeys: () => { throw new Error('trap'); } }), 't'));
+    expect(replayCommand({ FAULTLINE_SEED: "7'; rm x" }, 't')).to.match(/^FAULTLINE_SEED='7'\\''; rm x' /);
   });
 });
