@@ -184,6 +184,7 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let result: CampaignResult;
+  let completed = false;
   try {
     result = await runCampaign({
       workload: loaded,
@@ -211,11 +212,12 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
         printer.flush(p.doneBelow);
       },
     });
+    completed = true;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     progress.stop();
-    writer?.close();
+    writer?.close(completed);
   }
   // An interrupted range resumes from its lowest seed without a result, up to the end of this
   // run's part (a shard's block, as plain --from/--seeds).

@@ -3,7 +3,7 @@
  * half-way still leaves every seed it finished. Each line stands alone (workload, settings,
  * version, and the campaign's range and shard), so `faultline merge` needs nothing but the files.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { SEED_COUNT_MAX } from './args.js';
 import type { SeedResult } from './run-seed.js';
 import { LATENCY_PRESETS } from './sim-api.js';
@@ -76,12 +76,26 @@ export function seedRecord(result: SeedResult, context: Omit<SeedRecord, 'seed' 
  */
 export class RecordWriter {
   private fd: number | undefined;
+  /** Whether the file was there before the command (then an error before the first record leaves it as it was). */
+  private readonly existed: boolean;
+  /** Set once the file was emptied for this campaign's records. */
+  private started = false;
   constructor(readonly path: string) {
+    this.existed = existsSync(path);
     try {
-      this.fd = openSync(path, 'w');
+      // Opened (so an unwritable path is refused up front) but not emptied yet: a campaign that
+      // ends in a usage error before its first result (a workload that does not load in a
+      // worker) leaves a previous campaign's file as it was.
+      this.fd = openSync(path, 'a');
     } catch (err) {
       throw new UsageError(`--out: cannot write '${path}': ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+  /** Empties a regular file for this campaign's records (a device or a pipe has nothing to empty). */
+  private start(fd: number): void {
+    if (this.started) return;
+    this.started = true;
+    if (fstatSync(fd).isFile()) ftruncateSync(fd, 0);
   }
   /**
    * Appends one line. A short write (a full disk, a signal) continues where it stopped rather than
@@ -90,13 +104,15 @@ export class RecordWriter {
    * not given.
    */
   write(record: SeedRecord): void {
-    if (this.fd === undefined) return;
+    const fd = this.fd;
+    if (fd === undefined) return;
     const bytes = Buffer.from(JSON.stringify(record) + '\n');
     let done = 0;
     try {
+      this.start(fd);
       // Each pass writes at least one byte or throws: at most bytes.length passes.
       while (done < bytes.length) {
-        const wrote = writeSync(this.fd, bytes, done, bytes.length - done);
+        const wrote = writeSync(fd, bytes, done, bytes.length - done);
         if (wrote <= 0) throw new Error('the file took no bytes');
         done += wrote;
       }
@@ -104,9 +120,27 @@ export class RecordWriter {
       throw new UsageError(`sim: --out: cannot write '${this.path}': ${err instanceof Error ? err.message : String(err)}; the campaign was stopped`);
     }
   }
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+  /**
+   * Closes the file. `completed`: the campaign reached a verdict (interrupted included), so the
+   * file holds its records, none if none ran. Otherwise (it ended in an error) a file with no
+   * record of it is left as it was before the command, or removed when the command made it.
+   */
+  close(completed: boolean): void {
+    const fd = this.fd;
+    if (fd === undefined) return;
     this.fd = undefined;
+    try {
+      if (completed) this.start(fd);
+    } finally {
+      closeSync(fd);
+    }
+    if (!this.started && !this.existed) {
+      try {
+        unlinkSync(this.path);
+      } catch {
+        // Already gone, or not ours to remove: nothing was written to it either way.
+      }
+    }
   }
 }
 

@@ -170,6 +170,19 @@ export default { async run(ctx) { ctx.log('y'.repeat(3e6)); ctx.excuse('z'.repea
     expect(run.stdout).to.not.match(/PASS/);
   });
 
+  it('a campaign that ends in a usage error before its first result leaves --out as it was, and makes no file', async () => {
+    const path = await workload('exit-in-worker.mjs', 'if (process.send !== undefined) process.exit(3);\nexport default { async run() {} };\n');
+    const kept = join(dir, 'kept.ndjson');
+    await writeFile(kept, 'the records of an earlier campaign\n');
+    const fresh = join(dir, 'fresh.ndjson');
+    for (const out of [kept, fresh]) {
+      const run = await faultline(['sim', path, '--seeds', '2', '--workers', '1', '--out', out]);
+      expect(run.code, run.stderr).to.equal(2);
+    }
+    expect(await readFile(kept, 'utf8')).to.equal('the records of an earlier campaign\n');
+    expect(existsSync(fresh)).to.equal(false);
+  });
+
   it('a continuous run that ran no seed before --duration ran out fails: no PASS for nothing checked', async () => {
     const run = await faultline(['sim', 'kv', '--duration', '1ms', '--workers', '1']);
     expect(run.code, run.stdout).to.equal(1);
