@@ -12,7 +12,10 @@
  * the seed it was running (`ERR_WORKER_EXIT`, with the exit code or signal), a seed that runs past
  * the real-time limit fails with `ERR_SEED_TIMEOUT` and its worker is killed; either way the seeds it
  * finished without reporting them (its seed marker says which, `seed-marker.ts`) and the ones it never
- * started go back in the queue, and a fresh worker takes over. The verdict comes from a
+ * started go back in the queue, and a fresh worker takes over. A seed whose finished result is lost
+ * again and again fails with `ERR_RESULT_LOST`, and a worker that never finishes loading the
+ * workload ends the campaign, so no death or stall is retried without a bound. Only messages with
+ * the worker's token count (`worker-process.ts`). The verdict comes from a
  * {@link SeedLedger}, so a seed without a result is named as missing and fails the campaign.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -435,6 +438,8 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
             : `a worker process ${exitDescription(code, signal)} while loading the workload '${spec.workload.specifier}' (does its module exit or crash when imported?)`));
         } else if (inFlight !== undefined) {
           const index = pending[inFlight]!;
+          losses.delete(index);
+          suspects.delete(index);
           const wallMs = performance.now() - slot.progressMs;
           const seed = plan.seedAt(index);
           // A one-seed run (a replay) has no campaign to go on with.
