@@ -223,6 +223,9 @@ function parse(command: string, argv: readonly string[], options: OptionSpecs): 
   }
   const { values, positionals, tokens } = parseArgs({ args, options: specs, allowPositionals: true, strict: false, tokens: true });
   const flagList = Object.keys(options).map((name) => `--${name}`).join(', ');
+  // The first value of each flag that takes one: a second is refused rather than silently winning
+  // (`replay kv --seed 1 ... --seed 2`, a flag pasted twice, must not run another seed than meant).
+  const given = new Map<string, string>();
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     const spec = specs[token.name];
@@ -232,6 +235,11 @@ function parse(command: string, argv: readonly string[], options: OptionSpecs): 
       throw new UsageError(`${command}: unknown flag ${token.rawName}${near === undefined ? '' : ` (did you mean --${near}?)`}; ${known}`);
     }
     if (spec.type === 'string' && token.value === undefined) throw new UsageError(`${command}: ${token.rawName} needs a value (see faultline ${command} --help)`);
+    if (spec.type === 'string' && spec.multiple !== true) {
+      const before = given.get(token.name);
+      if (before !== undefined) throw new UsageError(`${command}: --${token.name} given twice ('${before}' and '${token.value ?? ''}'); give it once`);
+      given.set(token.name, token.value ?? '');
+    }
     if (spec.type === 'boolean' && token.inlineValue === true) throw new UsageError(`${command}: ${token.rawName} takes no value, got '${token.rawName}=${token.value ?? ''}'`);
   }
   return { values: values as Record<string, unknown>, positionals };
@@ -258,7 +266,7 @@ function seedRunSettings(values: Record<string, unknown>): SeedRunSettings {
 /** The one workload and the `--seed` of a command that runs a single seed (`replay`, `shrink`). */
 function oneSeedTarget(command: string, values: Record<string, unknown>, positionals: readonly string[], seedHint: string): { workload: string; seed: number } {
   const workload = positionals[0];
-  if (workload === undefined) throw new UsageError(`${command}: missing <workload>`);
+  if (workload === undefined || workload === '') throw new UsageError(`${command}: missing <workload>`);
   if (positionals.length > 1) throw new UsageError(`${command}: unexpected argument '${positionals[1]}'`);
   const seedRaw = str(values['seed']);
   if (seedRaw === undefined) throw new UsageError(`${command}: missing --seed <n>${seedHint}`);
@@ -302,8 +310,9 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     case 'help':
       return { command: 'help', topic: rest[0], asked: true };
     case 'list': {
-      const { values } = parse('list', rest, {});
+      const { values, positionals } = parse('list', rest, {});
       if (values['help'] === true) return { command: 'help', topic: 'list', asked: true };
+      if (positionals.length > 0) throw new UsageError(`list: unexpected argument '${positionals[0]}'`);
       return { command: 'list' };
     }
     case 'demo': {
@@ -321,7 +330,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
       });
       if (values['help'] === true) return { command: 'help', topic: 'sim', asked: true };
       const workload = positionals[0];
-      if (workload === undefined) throw new UsageError('sim: missing <workload> (a built-in name such as kv, or a path to a .js/.mjs module)');
+      if (workload === undefined || workload === '') throw new UsageError('sim: missing <workload> (a built-in name such as kv, or a path to a .js/.mjs module)');
       if (positionals.length > 1) throw new UsageError(`sim: unexpected argument '${positionals[1]}'`);
       const durationRaw = str(values['duration']);
       const untilRaw = str(values['until-failures']);

@@ -12,10 +12,14 @@
  * the seed it was running (`ERR_WORKER_EXIT`, with the exit code or signal), a seed that runs past
  * the real-time limit fails with `ERR_SEED_TIMEOUT` and its worker is killed; either way the seeds it
  * finished without reporting them (its seed marker says which, `seed-marker.ts`) and the ones it never
- * started go back in the queue, and a fresh worker takes over. The verdict comes from a
+ * started go back in the queue, and a fresh worker takes over. A seed whose finished result is lost
+ * again and again fails with `ERR_RESULT_LOST`, and a worker that never finishes loading the
+ * workload ends the campaign, so no death or stall is retried without a bound. Only messages with
+ * the worker's token count (`worker-process.ts`). The verdict comes from a
  * {@link SeedLedger}, so a seed without a result is named as missing and fails the campaign.
  */
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { SeedMarkerFile } from './seed-marker.js';
 import { UsageError } from './usage-error.js';
@@ -24,7 +28,7 @@ import { runSeed, type SeedResult } from './run-seed.js';
 import { SeedLedger, MISSING_NAMED_MAX } from './seed-ledger.js';
 import { rangePlan, type SeedPlan } from './seed-plan.js';
 import type { LatencyPresetName } from './sim-api.js';
-import { startWorkerProcess, type FromWorker, type SeedExtras, type ToWorker, type WorkerSetup } from './worker-process.js';
+import { readWorkerMessage, startWorkerProcess, type SeedExtras, type ToWorker, type WorkerSetup } from './worker-process.js';
 import type { FaultPresetName, SimProfile } from './workload.js';
 
 export type { FromWorker, SeedExtras, ToWorker, WorkerSetup } from './worker-process.js';
@@ -42,8 +46,21 @@ export const RESULT_FLUSH_INTERVAL_MS = 100;
 export const FAILURES_KEPT_MAX = 1000;
 /** Real time a seed may run before it fails with `ERR_SEED_TIMEOUT` (`--seed-timeout`). */
 export const SEED_TIMEOUT_MS_DEFAULT = 60_000;
-/** Workers that may die between seeds (holding no seed) before the campaign gives up. */
+/** Workers that may die or stall between seeds (holding no seed) before the campaign gives up. */
 export const IDLE_WORKER_DEATHS_MAX = 16;
+/**
+ * Times one seed's result may be lost (its worker finished the seed, then died or stopped
+ * reporting before the result arrived) before the seed fails with `ERR_RESULT_LOST`. A lost result
+ * is normally recovered by running the seed again (it is deterministic); a seed that loses its own
+ * result every time (it writes to the worker's IPC channel, say) would otherwise be run for ever.
+ */
+export const RESULT_LOSSES_MAX = 2;
+/**
+ * Real time a worker may take to start and load the workload before the campaign gives up on it
+ * (or the seed timeout, when longer): a module that never finishes loading in a worker would
+ * otherwise hang the campaign, since the seed timeout only starts with a seed.
+ */
+export const WORKER_LOAD_TIMEOUT_MS = 60_000;
 
 export interface CampaignSpec {
   readonly workload: LoadedWorkload;
@@ -72,9 +89,14 @@ export interface CampaignSpec {
   readonly seedExtras?: SeedExtras;
   /** Real time one seed may take on a worker (default {@link SEED_TIMEOUT_MS_DEFAULT}). */
   readonly seedTimeoutMs?: number;
+  /** Real time a worker may take to load the workload (default: {@link WORKER_LOAD_TIMEOUT_MS}, or the seed timeout when longer). */
+  readonly loadTimeoutMs?: number;
   /** Aborting stops the campaign (workers are killed); its reason (e.g. `'SIGINT'`) is reported. */
   readonly signal?: AbortSignal;
-  /** Called after every seed, in completion order. */
+  /**
+   * Called after every seed, in completion order. If it throws (an `--out` file that cannot be
+   * written), the campaign stops and rejects with that error: no verdict without its record.
+   */
   readonly onResult?: (result: SeedResult, progress: CampaignProgress) => void;
 }
 
@@ -226,6 +248,8 @@ async function runInline(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Prom
 /** One worker process and the seeds it holds. */
 interface Slot {
   readonly child: ChildProcess;
+  /** The token its messages carry (see {@link WorkerSetup.token}). */
+  readonly token: string;
   /** Its slot in the seed-marker file, when it has one. */
   readonly markerOffsetBytes: number | undefined;
   ready: boolean;
@@ -243,7 +267,7 @@ interface Slot {
   cpuMicros: number;
   /** Set when we end the worker ourselves: its exit is not a failure. */
   retiring: boolean;
-  /** Set when we killed it for running past the seed timeout. */
+  /** Set when we killed it for running past the seed timeout (or, before it was ready, the load timeout). */
   timedOut: boolean;
   /** Set once we sent it SIGKILL (for a timeout, an interrupt or a fatal error). */
   killed: boolean;
@@ -253,29 +277,34 @@ function exitDescription(code: number | null, signal: NodeJS.Signals | null): st
   return signal !== null ? `was killed by signal ${signal}` : `exited with code ${code ?? '?'}`;
 }
 
-/**
- * The position among a dead worker's pending seeds of the seed it died in, if it died inside one.
- * The pending seeds before it are the ones it finished without reporting them.
- */
-function deathPoint(slot: Slot, markers: SeedMarkerFile | undefined): number | undefined {
+/** What a dead worker's seed marker says about the seeds it held. */
+interface DeathPoint {
+  /** How many of its pending seeds (the first ones) it finished without reporting them. */
+  readonly unreported: number;
+  /** The position among its pending seeds of the seed it died in, if it died inside one. */
+  readonly inside: number | undefined;
+}
+
+/** Where among its pending seeds a worker died (see {@link DeathPoint}). */
+function deathPoint(slot: Slot, markers: SeedMarkerFile | undefined): DeathPoint {
   const pending = slot.pending.length;
   const counts = slot.batching && markers !== undefined && slot.markerOffsetBytes !== undefined ? markers.read(slot.markerOffsetBytes) : undefined;
   if (counts !== undefined) {
     const rerun = counts.finished - slot.got;
     const inside = counts.started - counts.finished;
     if (rerun >= 0 && rerun <= pending && (inside === 0 || inside === 1)) {
-      return inside === 1 && rerun < pending ? rerun : undefined;
+      return { unreported: rerun, inside: inside === 1 && rerun < pending ? rerun : undefined };
     }
   }
   // No (usable) marker: each result was sent before the next seed started, so the first pending
   // seed is the one it was running (or about to run).
-  return pending > 0 ? 0 : undefined;
+  return { unreported: 0, inside: pending > 0 ? 0 : undefined };
 }
 
 /** Runs the seeds on worker processes; resolves with why it stopped early, if it did. */
 function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<StopReason> {
   const markers = SeedMarkerFile.open();
-  const setup: WorkerSetup = {
+  const setup: Omit<WorkerSetup, 'token'> = {
     moduleUrl: spec.workload.moduleUrl,
     specifier: spec.workload.specifier,
     variant: spec.workload.variant,
@@ -289,6 +318,7 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
     flushIntervalMs: RESULT_FLUSH_INTERVAL_MS,
   };
   const timeoutMs = spec.seedTimeoutMs ?? SEED_TIMEOUT_MS_DEFAULT;
+  const loadTimeoutMs = spec.loadTimeoutMs ?? Math.max(timeoutMs, WORKER_LOAD_TIMEOUT_MS);
   const count = Math.max(1, Math.min(spec.workers, plan.count));
   // With a core to spare, V8's background compilation in the workers costs no one anything.
   const coresBusy = count >= availableParallelism();
@@ -296,6 +326,14 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
   const end = plan.count;
   /** Indices handed out whose worker died before reporting them: run first (bounded by the seeds out). */
   const requeued: number[] = [];
+  /**
+   * Requeued indices whose result was lost (finished, never received), with how often. They run
+   * one per chunk, so each result is sent before the next seed starts and the seed that loses its
+   * own result is the first one without a result. Entries go when a result arrives, so both stay
+   * bounded by the seeds out.
+   */
+  const losses = new Map<number, number>();
+  const suspects = new Set<number>();
   let stopping = false;
   let stopReason: StopReason;
   let idleDeaths = 0;
@@ -334,6 +372,7 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
       stopAll('kill');
     };
     const take = (): number[] => {
+      if (requeued.length > 0 && suspects.has(requeued[0]!)) return requeued.splice(0, 1);
       const remaining = requeued.length + (end - next);
       const size = Math.max(1, Math.min(CHUNK_SEEDS_MAX, Math.floor(remaining / (count * 4))));
       const seeds = requeued.splice(0, size);
@@ -362,6 +401,10 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
       if (slot.pending.length === 0) retire(slot, 'stop');
     };
     const onResults = (slot: Slot, results: readonly SeedResult[]): void => {
+      if (results.length > slot.pending.length) {
+        fatal(new Error(`internal error: a worker sent ${results.length} results for the ${slot.pending.length} seeds it held`));
+        return;
+      }
       slot.progressMs = performance.now();
       // Without a marker, a result for the seed the watchdog was killing it for means the kill
       // now ends a worker between seeds: no seed to blame.
@@ -374,7 +417,11 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
           slot.chunks[0]! -= 1;
           if (slot.chunks[0] === 0) slot.chunks.shift();
         }
-        if (index !== undefined) tally.add(result, index);
+        if (index !== undefined) {
+          losses.delete(index);
+          suspects.delete(index);
+          tally.add(result, index);
+        }
       }
       topUp(slot);
     };
@@ -382,13 +429,17 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
       slots.delete(slot);
       tally.workerCpuMicros += slot.cpuMicros;
       const pending = slot.pending;
-      const inFlight = deathPoint(slot, markers);
+      const { unreported, inside: inFlight } = deathPoint(slot, markers);
       const blamed = !slot.retiring || slot.timedOut;
       if (blamed) {
         if (!slot.ready) {
-          fatal(new UsageError(`a worker process ${exitDescription(code, signal)} while loading the workload '${spec.workload.specifier}' (does its module exit or crash when imported?)`));
+          fatal(new UsageError(slot.timedOut
+            ? `a worker process did not finish loading the workload '${spec.workload.specifier}' within ${loadTimeoutMs / 1000}s of real time (does its module wait for something when imported in a worker?)`
+            : `a worker process ${exitDescription(code, signal)} while loading the workload '${spec.workload.specifier}' (does its module exit or crash when imported?)`));
         } else if (inFlight !== undefined) {
           const index = pending[inFlight]!;
+          losses.delete(index);
+          suspects.delete(index);
           const wallMs = performance.now() - slot.progressMs;
           const seed = plan.seedAt(index);
           // A one-seed run (a replay) has no campaign to go on with.
@@ -397,14 +448,34 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
             ? runnerFailure(seed, wallMs, 'ERR_SEED_TIMEOUT', `the seed ran longer than ${timeoutMs / 1000}s of real time (--seed-timeout): a loop that never yields, or a workload that waits on real time; its worker was killed${onward ? ' and replaced' : ''}`)
             : runnerFailure(seed, wallMs, 'ERR_WORKER_EXIT', `the worker process running this seed ${exitDescription(code, signal)} (the workload called process.exit, crashed, ran out of memory or was killed)${onward ? '; the campaign went on with a fresh worker' : ''}`), index);
           checkStop();
-        } else if (!slot.timedOut && ++idleDeaths > IDLE_WORKER_DEATHS_MAX) {
-          fatal(new Error(`worker processes keep exiting between seeds (${exitDescription(code, signal)}, ${idleDeaths} times)`));
+        } else if (unreported === 0 && ++idleDeaths > IDLE_WORKER_DEATHS_MAX) {
+          // Dying or stalling (killed on the timeout with no seed inside) between seeds, again and again.
+          fatal(new Error(`worker processes keep exiting or stalling between seeds (${exitDescription(code, signal)}, ${idleDeaths} times)`));
         }
       }
-      // Seeds it finished without reporting run again (deterministic: same result); with those,
-      // the seeds it never started go back to the queue.
+      // Seeds it finished without reporting run again (deterministic: same result), one per chunk;
+      // with those, the seeds it never started go back to the queue. When no seed was to blame for
+      // the death, the first seed without a result may be what broke the worker: a seed whose
+      // result keeps getting lost that way fails instead of running for ever.
+      const died = blamed && inFlight !== undefined;
       for (let i = 0; i < pending.length; i++) {
-        if (!(blamed && i === inFlight)) requeued.push(pending[i]!);
+        const index = pending[i]!;
+        if (died && i === inFlight) continue;
+        if (i < unreported) {
+          suspects.add(index);
+          if (i === 0 && !died) {
+            const lost = (losses.get(index) ?? 0) + 1;
+            losses.set(index, lost);
+            if (lost >= RESULT_LOSSES_MAX) {
+              losses.delete(index);
+              suspects.delete(index);
+              tally.add(runnerFailure(plan.seedAt(index), 0, 'ERR_RESULT_LOST', `the seed finished but its result never reached the campaign, ${lost} times: its worker process ${exitDescription(code, signal)} or stopped reporting before sending it (does the workload write to the worker's IPC channel, descriptor 3?)`), index);
+              checkStop();
+              continue;
+            }
+          }
+        }
+        requeued.push(index);
       }
       if (!stopping && workLeft()) spawn();
       finishIfDone();
@@ -412,38 +483,60 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
     const spawn = (): void => {
       let child: ChildProcess;
       const markerOffsetBytes = markers?.allocate();
+      const token = randomBytes(16).toString('hex');
       try {
-        child = startWorkerProcess({ ...setup, ...(markerOffsetBytes === undefined ? {} : { markerOffsetBytes }) }, markers?.fd, coresBusy);
+        child = startWorkerProcess({ ...setup, token, ...(markerOffsetBytes === undefined ? {} : { markerOffsetBytes }) }, markers?.fd, coresBusy);
       } catch (err) {
         fatal(err instanceof Error ? err : new Error(String(err)));
         return;
       }
       const slot: Slot = {
-        child, markerOffsetBytes, ready: false, batching: false, pending: [], chunks: [], got: 0,
+        child, token, markerOffsetBytes, ready: false, batching: false, pending: [], chunks: [], got: 0,
         progressMs: performance.now(), cpuMicros: 0, retiring: false, timedOut: false, killed: false,
       };
       slots.add(slot);
-      child.on('message', (message: FromWorker) => {
-        switch (message.type) {
-          case 'ready':
-            slot.ready = true;
-            slot.batching = message.batching && markerOffsetBytes !== undefined;
-            topUp(slot);
-            break;
-          case 'results':
-            slot.cpuMicros = message.cpuMicros;
-            onResults(slot, message.results);
-            break;
-          case 'fatal':
-            // The command loaded the workload itself first, so this is the module behaving differently in a worker.
-            fatal(new UsageError(`a worker process could not load the workload: ${message.message}`));
-            break;
+      child.on('message', (raw: unknown) => {
+        const read = readWorkerMessage(raw, token);
+        // Sent by the workload or a library in the worker's process, not by the worker: it reports nothing.
+        if (read.kind === 'foreign') return;
+        if (read.kind === 'malformed') {
+          fatal(new Error(`internal error: a worker sent ${read.why}`));
+          return;
+        }
+        const message = read.message;
+        try {
+          switch (message.type) {
+            case 'ready':
+              slot.ready = true;
+              slot.batching = message.batching && markerOffsetBytes !== undefined;
+              topUp(slot);
+              break;
+            case 'results':
+              slot.cpuMicros = message.cpuMicros;
+              onResults(slot, message.results);
+              break;
+            case 'fatal':
+              // The command loaded the workload itself first, so this is the module behaving differently in a worker.
+              fatal(new UsageError(`a worker process could not load the workload: ${message.message}`));
+              break;
+          }
+        } catch (err) {
+          // An `onResult` that threw (an `--out` file that cannot be written): stop, and report that error.
+          fatal(err instanceof Error ? err : new Error(String(err)));
         }
       });
       // A failed send (the worker died meanwhile) surfaces as 'close'; nothing to do here.
       child.on('error', () => undefined);
       // 'close' comes after every message the worker sent has been delivered.
-      child.on('close', (code, signal) => onDeath(slot, code, signal));
+      child.on('close', (code, signal) => {
+        try {
+          onDeath(slot, code, signal);
+        } catch (err) {
+          // The failure `onDeath` records reached an `onResult` that threw: stop, as for a result.
+          fatal(err instanceof Error ? err : new Error(String(err)));
+          finishIfDone();
+        }
+      });
     };
 
     // A batching worker may hold a finished result up to the flush interval: the seed it runs
@@ -453,8 +546,10 @@ function runWorkers(spec: CampaignSpec, plan: SeedPlan, tally: Tally): Promise<S
       checkStop();
       const now = performance.now();
       for (const slot of slots) {
+        if (slot.killed) continue;
         // A worker asked to stop is still watched: it stops only after the seed it runs.
-        if (slot.ready && slot.pending.length > 0 && !slot.killed && now - slot.progressMs > limitMs(slot)) {
+        const late = slot.ready ? slot.pending.length > 0 && now - slot.progressMs > limitMs(slot) : now - slot.progressMs > loadTimeoutMs;
+        if (late) {
           slot.timedOut = true;
           retire(slot, 'kill');
         }

@@ -8,12 +8,13 @@
  * campaign's range, so a missing shard, a shard that died half-way or a seed reported twice with
  * different hashes (a determinism bug) cannot go unnoticed.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { open, type FileHandle } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import type { MergeArgs } from './args.js';
 import type { CommandStreams } from './cmd-sim.js';
+import { printable } from './report.js';
 import { MISSING_NAMED_MAX, SeedLedger } from './seed-ledger.js';
-import type { SeedRecord } from './seed-record.js';
+import { parseSeedRecord, type SeedRecord } from './seed-record.js';
 import { UsageError } from './usage-error.js';
 
 /** Failure groups kept (the rest are counted together). */
@@ -23,7 +24,14 @@ export const GROUPS_PRINTED_MAX = 20;
 /** Conflicting seeds named. */
 export const CONFLICTS_NAMED_MAX = 20;
 /** Longest line read, in characters (a longer one is not a record of ours). */
-const LINE_CHARS_MAX = 1_000_000;
+export const LINE_CHARS_MAX = 1_000_000;
+/** Bytes read from a file at a time. */
+const READ_CHUNK_BYTES = 64 * 1024;
+/**
+ * Seeds of a continuous run whose outcomes merge keeps (to spot a seed reported twice
+ * differently): a stream has no range to index, so they go in a Map, which V8 caps at 2^24 entries.
+ */
+export const STREAM_SEEDS_MAX = 16_000_000;
 
 /** A seed of a failure group. */
 export interface GroupSeed {
@@ -67,25 +75,38 @@ export interface MergeJson {
   readonly ungroupedFailures: number;
 }
 
-function isRecord(value: unknown): value is SeedRecord {
-  if (typeof value !== 'object' || value === null) return false;
-  const r = value as Partial<SeedRecord>;
-  return typeof r.seed === 'number' && Number.isSafeInteger(r.seed) && typeof r.ok === 'boolean' && typeof r.hash === 'string'
-    && typeof r.workload === 'string' && typeof r.campaign === 'object' && r.campaign !== null;
+/**
+ * What every record of one campaign shares, field by field; the first record sets it. The
+ * version is part of it: the simulator's choices (and so each seed's run and hash) may change
+ * between versions, so shards run by different versions are not one campaign.
+ */
+function campaignKey(r: SeedRecord): Array<[string, string]> {
+  return [
+    ['workload', r.workload], ['profile', r.profile], ['faults', r.faults], ['latency', r.latency],
+    ['options', JSON.stringify(Object.entries(r.options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))],
+    ['range', JSON.stringify([r.campaign.from, r.campaign.seeds, r.campaign.stream])], ['faultline version', r.version],
+  ];
 }
 
-/** What every record of one campaign shares; the first record sets it. */
-function campaignKey(r: SeedRecord): string {
-  return JSON.stringify([r.workload, r.profile, r.faults, r.latency, r.options, r.campaign.from, r.campaign.seeds, r.campaign.stream]);
+/** A 32-bit FNV-1a of `text`, never 0 (0 marks a seed without an outcome). */
+function fingerprint(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0) || 1;
 }
 
 class Merger {
   files = 0;
   first: SeedRecord | undefined;
-  key: string | undefined;
+  key: Array<[string, string]> | undefined;
   ledger: SeedLedger | undefined;
-  /** Outcome per seed, to spot a seed reported twice differently (streams and small ranges alike). */
-  readonly seen = new Map<number, string>();
+  /**
+   * Outcome per seed, to spot a seed reported twice differently: for a range, a fingerprint per
+   * seed of the range (4 bytes each, whatever the count: a Map would stop at 2^24 seeds); for a
+   * stream, which has no range to index, a Map of at most {@link STREAM_SEEDS_MAX}.
+   */
+  outcomes: Uint32Array | undefined;
+  readonly streamOutcomes = new Map<number, number>();
   seedsRun = 0;
   failed = 0;
   excused = 0;
@@ -94,24 +115,42 @@ class Merger {
   readonly groups = new Map<string, FailureGroup>();
 
   add(record: SeedRecord, where: string): void {
-    if (this.first === undefined) {
+    if (this.first === undefined || this.key === undefined) {
       this.first = record;
       this.key = campaignKey(record);
       const { from, seeds } = record.campaign;
-      if (from !== undefined && seeds !== undefined) this.ledger = new SeedLedger(seeds);
-    } else if (campaignKey(record) !== this.key) {
-      throw new UsageError(`merge: ${where} is from a different campaign (workload, settings or range differ from the first file's)`);
+      if (from !== undefined && seeds !== undefined) {
+        this.ledger = new SeedLedger(seeds);
+        this.outcomes = new Uint32Array(seeds);
+      }
+    } else {
+      const key = campaignKey(record);
+      const differs = key.findIndex(([, value], i) => value !== this.key![i]![1]);
+      if (differs >= 0) throw new UsageError(`merge: ${where} is from a different campaign: its ${key[differs]![0]} differs from the first file's`);
     }
-    const outcome = `${record.ok ? 'ok' : record.code ?? 'fail'}:${record.hash}`;
-    const before = this.seen.get(record.seed);
+    const outcome = fingerprint(`${record.ok ? 'ok' : record.code ?? 'fail'}:${record.hash}`);
+    const from = this.first.campaign.from;
+    let before: number | undefined;
+    if (this.ledger !== undefined && this.outcomes !== undefined && from !== undefined) {
+      const index = record.seed - from;
+      if (index < 0 || index >= this.ledger.seedCount) {
+        throw new UsageError(`merge: ${where} has seed ${record.seed}, outside the campaign's range ${from}..${from + this.ledger.seedCount - 1}`);
+      }
+      before = this.outcomes[index] === 0 ? undefined : this.outcomes[index];
+      if (before === undefined) {
+        this.outcomes[index] = outcome;
+        this.ledger.mark(index);
+      }
+    } else {
+      before = this.streamOutcomes.get(record.seed);
+      if (before === undefined) {
+        if (this.streamOutcomes.size >= STREAM_SEEDS_MAX) throw new UsageError(`merge: a continuous run of more than ${STREAM_SEEDS_MAX} seeds is more than merge holds; merge its files in parts`);
+        this.streamOutcomes.set(record.seed, outcome);
+      }
+    }
     if (before !== undefined) {
       if (before !== outcome && this.conflicts.length < CONFLICTS_NAMED_MAX && !this.conflicts.includes(record.seed)) this.conflicts.push(record.seed);
       return;
-    }
-    this.seen.set(record.seed, outcome);
-    const from = this.first.campaign.from;
-    if (this.ledger !== undefined && from !== undefined && !this.ledger.mark(record.seed - from)) {
-      throw new UsageError(`merge: ${where} has seed ${record.seed}, outside the campaign's range ${from}..${from + this.ledger.seedCount - 1}`);
     }
     this.seedsRun += 1;
     if (record.ok && record.excused !== undefined) this.excused += 1;
@@ -139,30 +178,69 @@ class Merger {
   }
 }
 
-async function readFile(merger: Merger, path: string): Promise<void> {
-  const input = createReadStream(path, { encoding: 'utf8' });
-  const opened = new Promise<void>((resolve, reject) => {
-    input.once('open', () => resolve());
-    input.once('error', reject);
-  });
-  try {
-    await opened;
-  } catch (err) {
-    throw new UsageError(`merge: cannot read '${path}': ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const lines = createInterface({ input, crlfDelay: Infinity });
+/**
+ * The lines of `file`, without their line ends (`\n` or `\r\n`). Read in chunks with a bound on
+ * the line being assembled: a file without line breaks (a binary, `/dev/zero`) is refused once a
+ * line passes {@link LINE_CHARS_MAX}, instead of being buffered until memory runs out.
+ */
+async function* boundedLines(file: FileHandle, path: string): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  const chunk = Buffer.alloc(READ_CHUNK_BYTES);
+  let partial = '';
   let lineNumber = 0;
-  for await (const line of lines) {
-    lineNumber += 1;
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = line.length > LINE_CHARS_MAX ? undefined : JSON.parse(line);
-    } catch {
-      value = undefined;
+  for (;;) {
+    const { bytesRead } = await file.read(chunk, 0, chunk.length, null);
+    const text = bytesRead === 0 ? decoder.end() : decoder.write(chunk.subarray(0, bytesRead));
+    let start = 0;
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+      const line = partial + text.slice(start, end);
+      partial = '';
+      start = end + 1;
+      lineNumber += 1;
+      yield line.endsWith('\r') ? line.slice(0, -1) : line;
     }
-    if (!isRecord(value)) throw new UsageError(`merge: ${path}:${lineNumber} is not a line written by faultline sim --out`);
-    merger.add(value, `${path}:${lineNumber}`);
+    partial += text.slice(start);
+    if (partial.length > LINE_CHARS_MAX) throw new UsageError(`merge: ${path}:${lineNumber + 1} is longer than ${LINE_CHARS_MAX} characters: not a line written by faultline sim --out`);
+    if (bytesRead === 0) break;
+  }
+  if (partial !== '') yield partial;
+}
+
+async function readFile(merger: Merger, path: string): Promise<void> {
+  const cannot = (err: unknown): UsageError => new UsageError(`merge: cannot read '${path}': ${err instanceof Error ? err.message : String(err)}`);
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r');
+  } catch (err) {
+    throw cannot(err);
+  }
+  try {
+    let lineNumber = 0;
+    const lines = boundedLines(file, path);
+    for (;;) {
+      let next: IteratorResult<string>;
+      try {
+        next = await lines.next();
+      } catch (err) {
+        // A directory opens but does not read (EISDIR), a device may fail part-way (EIO).
+        throw err instanceof UsageError ? err : cannot(err);
+      }
+      if (next.done === true) break;
+      const line = next.value;
+      lineNumber += 1;
+      if (line.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new UsageError(`merge: ${path}:${lineNumber} is not a line written by faultline sim --out (not JSON${lineNumber > 1 ? '; a file cut short?' : ''})`);
+      }
+      const parsed = parseSeedRecord(value);
+      if ('problem' in parsed) throw new UsageError(`merge: ${path}:${lineNumber} is not a line written by faultline sim --out (${parsed.problem})`);
+      merger.add(parsed.record, `${path}:${lineNumber}`);
+    }
+  } finally {
+    await file.close();
   }
   merger.files += 1;
 }
@@ -196,15 +274,17 @@ export async function mergeFiles(files: readonly string[]): Promise<MergeJson> {
 export function formatMerge(doc: MergeJson): string {
   const lines: string[] = [];
   const range = doc.from === undefined || doc.seeds === undefined ? 'a continuous run' : `seeds ${doc.from}..${doc.from + doc.seeds - 1}`;
-  lines.push(`merged ${doc.files} file${doc.files === 1 ? '' : 's'}: ${doc.workload}, ${range}, profile ${doc.profile}, faults ${doc.faults} (faultline ${doc.version})`);
+  // What comes from the files is printed through `printable`: a line break or terminal control in
+  // a record (a file edited by hand) must not print a verdict line of its own.
+  lines.push(`merged ${doc.files} file${doc.files === 1 ? '' : 's'}: ${printable(doc.workload)}, ${range}, profile ${doc.profile}, faults ${doc.faults} (faultline ${printable(doc.version)})`);
   if (doc.missingCount > 0) lines.push(`missing: ${doc.missingCount} seed${doc.missingCount === 1 ? '' : 's'} of the range have no result: ${doc.missing.join(' ')}${doc.missingCount > doc.missing.length ? ' ...' : ''}`);
   if (doc.conflicts.length > 0) lines.push(`conflicts: seeds reported twice with different results (nondeterminism?): ${doc.conflicts.join(' ')}`);
   if (doc.groups.length > 0) {
     lines.push(`failures by signature (${doc.groups.length} group${doc.groups.length === 1 ? '' : 's'}${doc.ungroupedFailures > 0 ? `, and ${doc.ungroupedFailures} failures beyond ${GROUPS_MAX} groups` : ''}):`);
     for (const group of doc.groups.slice(0, GROUPS_PRINTED_MAX)) {
-      lines.push(`  ${group.count} seed${group.count === 1 ? '' : 's'}: ${group.signature}`);
-      lines.push(`    smallest seed ${group.smallest.seed}: ${group.smallest.replay}`);
-      if (group.fastest.seed !== group.smallest.seed) lines.push(`    fastest seed ${group.fastest.seed} (${group.fastest.durationMs.toFixed(1)} ms): ${group.fastest.replay}`);
+      lines.push(`  ${group.count} seed${group.count === 1 ? '' : 's'}: ${printable(group.signature)}`);
+      lines.push(`    smallest seed ${group.smallest.seed}: ${printable(group.smallest.replay)}`);
+      if (group.fastest.seed !== group.smallest.seed) lines.push(`    fastest seed ${group.fastest.seed} (${group.fastest.durationMs.toFixed(1)} ms): ${printable(group.fastest.replay)}`);
     }
     if (doc.groups.length > GROUPS_PRINTED_MAX) lines.push(`  ... and ${doc.groups.length - GROUPS_PRINTED_MAX} more groups (all are in --json)`);
   }

@@ -4,7 +4,7 @@
  */
 import type { ReplayArgs } from './args.js';
 import type { CommandStreams } from './cmd-sim.js';
-import { loadWorkload } from './load-workload.js';
+import { checkVariantOption, loadWorkload } from './load-workload.js';
 import { formatSwarmFaults, swarmFaults } from './swarm-faults.js';
 import { formatErrorDetails, formatInjected, replayCommand } from './report.js';
 import { FAILURE_TRACE_EVENTS } from './run-seed.js';
@@ -16,6 +16,7 @@ export const REPLAY_TRACE_EVENTS_MAX = 1_000_000;
 /** Runs `replay` and resolves with the exit code (0 the seed passed, 1 it failed). */
 export async function replayCommandMain(args: ReplayArgs, streams: CommandStreams = { out: process.stdout, err: process.stderr }): Promise<number> {
   const loaded = await loadWorkload(args.workload);
+  checkVariantOption('replay', loaded, args.options);
   const result = await runOneSeed({
     workload: loaded,
     seed: args.seed,

@@ -15,7 +15,7 @@
  */
 import type { ShrinkArgs } from './args.js';
 import type { CommandStreams } from './cmd-sim.js';
-import { loadWorkload, type LoadedWorkload } from './load-workload.js';
+import { checkVariantOption, loadWorkload, type LoadedWorkload } from './load-workload.js';
 import { runOneSeed } from './one-seed.js';
 import { replayCommand } from './report.js';
 import type { SeedResult } from './run-seed.js';
@@ -127,6 +127,7 @@ export async function shrinkSeed(args: ShrinkArgs, workload: LoadedWorkload): Pr
 /** Runs `shrink`: 0 when a shrunk failing run was found (the usual case). */
 export async function shrinkCommand(args: ShrinkArgs, streams: Pick<CommandStreams, 'out'> = { out: process.stdout }): Promise<number> {
   const loaded = await loadWorkload(args.workload);
+  checkVariantOption('shrink', loaded, args.options);
   const doc = await shrinkSeed(args, loaded);
   if (args.json) {
     streams.out.write(JSON.stringify(doc) + '\n');

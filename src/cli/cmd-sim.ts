@@ -6,15 +6,18 @@
  * lowest {@link FAILURES_PRINTED_MAX} are printed. SIGINT and SIGTERM end the campaign's workers
  * and print a partial summary with the command that resumes it; the exit code is then 130 or 143.
  */
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { SimArgs } from './args.js';
 import { runCampaign, type CampaignResult } from './campaign.js';
-import { loadWorkload } from './load-workload.js';
+import { checkVariantOption, loadWorkload } from './load-workload.js';
 import { createProgress } from './progress.js';
 import { formatFailingSeeds, formatFailure, formatSummary, replayCommand, resumeCommand } from './report.js';
 import type { InjectedFault, SeedResult } from './run-seed.js';
 import { RecordWriter, seedRecord, type CampaignRef } from './seed-record.js';
 import { rangePlan, shardRange, streamPlan, type SeedPlan } from './seed-plan.js';
+import { UsageError } from './usage-error.js';
 import { packageVersion } from './version.js';
 import { formatSwarmFaults, swarmFaults } from './swarm-faults.js';
 
@@ -99,12 +102,13 @@ export function toJsonFailure(result: SeedResult, replay: string): JsonFailure {
 }
 
 /**
- * The verdict as an exit code: 0 only when every seed asked for has a result and passed; 1 when a
- * seed failed or is missing; 130/143 when interrupted.
+ * The verdict as an exit code: 0 only when every seed asked for has a result and passed, and at
+ * least one seed ran (a continuous run whose --duration ran out before its first result checked
+ * nothing); 1 when a seed failed or is missing, or none ran; 130/143 when interrupted.
  */
 export function campaignExitCode(result: CampaignResult): number {
   if (result.interrupted !== undefined) return INTERRUPT_EXIT_CODES[result.interrupted] ?? 1;
-  return result.failed > 0 || result.missingCount > 0 ? 1 : 0;
+  return result.failed > 0 || result.missingCount > 0 || result.seedsRun === 0 ? 1 : 0;
 }
 
 /** Holds failures until every lower seed is done, then prints the lowest few in seed order. */
@@ -143,13 +147,27 @@ function planOf(args: SimArgs): { plan: SeedPlan; campaign: CampaignRef; range: 
   return { plan: rangePlan(range.from, range.count), campaign, range };
 }
 
+/** Whether `path` names the same file as `moduleUrl` (a hard or symbolic link included); false when either is missing. */
+function isSameFile(path: string, moduleUrl: string): boolean {
+  if (!moduleUrl.startsWith('file:')) return false;
+  try {
+    const a = statSync(path);
+    const b = statSync(fileURLToPath(moduleUrl));
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs `sim` and resolves with the exit code. */
 export async function simCommand(args: SimArgs, streams: CommandStreams = defaultStreams): Promise<number> {
   const loaded = await loadWorkload(args.workload);
+  checkVariantOption('sim', loaded, args.options);
   const workers = args.workers ?? availableParallelism();
   const { plan, campaign, range } = planOf(args);
   const extraFlags = `${args.intercept ? ' --intercept' : ''}${args.checkDeterminism ? ' --check-determinism' : ''}`;
   const replayOf = (seed: number): string => replayCommand(args.workload, seed, args.profile, args.faults, args.latency, args.options) + extraFlags;
+  if (args.out !== undefined && isSameFile(args.out, loaded.moduleUrl)) throw new UsageError(`sim: --out '${args.out}' is the workload's own module, which it would overwrite; give another file`);
   const writer = args.out === undefined ? undefined : new RecordWriter(args.out);
   const recordContext = {
     workload: args.workload, profile: args.profile, faults: args.faults, latency: args.latency, options: { ...args.options },
@@ -166,6 +184,7 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let result: CampaignResult;
+  let completed = false;
   try {
     result = await runCampaign({
       workload: loaded,
@@ -193,11 +212,12 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
         printer.flush(p.doneBelow);
       },
     });
+    completed = true;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     progress.stop();
-    writer?.close();
+    writer?.close(completed);
   }
   // An interrupted range resumes from its lowest seed without a result, up to the end of this
   // run's part (a shard's block, as plain --from/--seeds).

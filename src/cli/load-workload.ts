@@ -89,12 +89,31 @@ export async function loadWorkload(specifier: string, cwd: string = process.cwd(
   // TypeScript (a user's .ts workload, or faultline run from source) loads through tsx.
   if (isTypeScriptPath(moduleUrl)) await registerTypeScript();
   const workload = await importWorkload(moduleUrl, specifier);
-  if (variant !== undefined) {
-    const variants = workload.variants ?? {};
-    if (!Object.prototype.hasOwnProperty.call(variants, variant)) {
-      const known = Object.keys(variants);
-      throw new UsageError(`workload '${builtin?.name ?? specifier}' has no variant '${variant}'${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`);
-    }
-  }
+  if (variant !== undefined) checkVariant(builtin?.name ?? specifier, workload, variant);
   return { specifier, moduleUrl, variant, workload };
+}
+
+function checkVariant(name: string, workload: Workload, variant: string): void {
+  const variants = workload.variants ?? {};
+  if (!Object.prototype.hasOwnProperty.call(variants, variant)) {
+    const known = Object.keys(variants);
+    throw new UsageError(`workload '${name}' has no variant '${variant}'${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`);
+  }
+}
+
+/**
+ * Checks `--option variant=V` against the loaded workload. `variant` is the option `name:variant`
+ * sets, and a workload reads it to pick a broken build: given as an option it bypassed the check
+ * of the name, so a misspelt variant of a workload that defaults to its correct build ran that
+ * and passed. It must agree with the variant in the name, and name one the workload lists (a
+ * workload that lists none reads the option as it likes).
+ */
+export function checkVariantOption(command: string, loaded: LoadedWorkload, options: Readonly<Record<string, string>>): void {
+  const variant = Object.prototype.hasOwnProperty.call(options, 'variant') ? options['variant'] : undefined;
+  if (variant === undefined) return;
+  if (loaded.variant !== undefined) {
+    if (variant !== loaded.variant) throw new UsageError(`${command}: --option variant=${variant} contradicts the variant in '${loaded.specifier}'; give one of them`);
+    return;
+  }
+  if (loaded.workload.variants !== undefined) checkVariant(loaded.specifier, loaded.workload, variant);
 }

@@ -3,8 +3,8 @@
  * campaign summary line.
  */
 import { basename, relative } from 'node:path';
-import type { SimArgs } from './args.js';
-import type { CampaignResult } from './campaign.js';
+import { formatDurationMs, type SimArgs } from './args.js';
+import { SEED_TIMEOUT_MS_DEFAULT, type CampaignResult } from './campaign.js';
 import type { SeedError, SeedResult } from './run-seed.js';
 import { occurrenceText, type FaultOccurrence, type LatencyPresetName } from './sim-api.js';
 import type { FaultPresetName, SimProfile } from './workload.js';
@@ -44,7 +44,12 @@ export function replayCommand(specifier: string, seed: number, profile: SimProfi
   return parts.join(' ');
 }
 
-/** The `sim` command that runs the seeds of `args` from `from` to its end (an interrupted campaign's rest). */
+/**
+ * The `sim` command that runs the seeds of `args` from `from` to its end (an interrupted
+ * campaign's rest), with every setting that changes what a seed runs or how it is checked: a
+ * resume without `--check-determinism` or `--intercept` would pass seeds the campaign meant to
+ * check otherwise.
+ */
 export function resumeCommand(args: SimArgs, from: number): string {
   const end = args.seedFrom + args.seedCount;
   const parts = [invocation(), 'sim', quote(args.workload), '--from', String(from), '--seeds', String(end - from)];
@@ -52,8 +57,21 @@ export function resumeCommand(args: SimArgs, from: number): string {
   if (args.faults !== 'default') parts.push('--faults', args.faults);
   if (args.latency !== 'default') parts.push('--latency', args.latency);
   for (const [key, value] of Object.entries(args.options)) parts.push('--option', quote(`${key}=${value}`));
+  if (args.intercept) parts.push('--intercept');
+  if (args.checkDeterminism) parts.push('--check-determinism');
+  if (args.seedTimeoutMs !== SEED_TIMEOUT_MS_DEFAULT) parts.push('--seed-timeout', formatDurationMs(args.seedTimeoutMs));
+  if (args.failFast) parts.push('--fail-fast');
   if (args.workers !== undefined) parts.push('--workers', String(args.workers));
   return parts.join(' ');
+}
+
+/**
+ * `text` with control characters (line breaks, escape sequences, the C1 range) and the Unicode
+ * line separators and bidirectional overrides written as `\uXXXX`: text read from a file, printed
+ * on one line, that must stay on that line and show what it holds.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function quote(word: string): string {
@@ -151,6 +169,8 @@ export function formatSummary(result: CampaignResult, workers: number): string {
     const named = result.missing.join(' ') + (result.missingCount > result.missing.length ? ' ...' : '');
     return `FAIL: ${result.missingCount} of ${plural(result.seedCount, 'seed')} never reported a result (missing: ${named}); ${result.passed} passed, ${result.failed} failed ${speed}${excused}`;
   }
+  // A verdict needs a seed: PASS for none would be a pass for nothing checked.
+  if (result.seedsRun === 0) return `FAIL: no seed ran${result.stoppedBy === 'duration' ? ' before --duration ran out' : ''} ${speed}`;
   const head = result.failed === 0 ? 'PASS' : 'FAIL';
   return `${head}: ${result.passed}/${result.seedsRun} seeds passed, ${result.failed} failed ${speed}${excused}`;
 }

@@ -9,6 +9,19 @@ import { describeDivergence, findDivergence, nondeterminismError } from '../dete
 
 /** Lines of workload log kept per seed (the oldest are dropped). */
 export const LOG_LINES_MAX = 200;
+/** Longest log line kept, in characters (the rest is cut, and the cut says so). */
+export const LOG_LINE_CHARS_MAX = 2000;
+/**
+ * Longest error message, stack or excuse kept with a seed's result, in characters. A result
+ * crosses the IPC channel and the lowest thousand failures stay in the campaign's memory: a
+ * workload that throws a 20 MB message must not make that 20 GB.
+ */
+export const ERROR_TEXT_CHARS_MAX = 16_000;
+
+/** `text`, cut to `maxChars` with a note of how long it was. */
+export function capText(text: string, maxChars: number): string {
+  return text.length <= maxChars ? text : `${text.slice(0, maxChars)}... (${text.length} characters, cut)`;
+}
 /** Trace events shown with a failure. */
 export const FAILURE_TRACE_EVENTS = 20;
 
@@ -104,24 +117,53 @@ export interface SeedResult {
 /** Trace records kept per run by a determinism check, so the first difference can be shown. */
 export const DETERMINISM_TRACE_CAPACITY = 1 << 16;
 
-function describeError(err: unknown): SeedError {
-  if (err instanceof Error) {
-    const raw: unknown = (err as Error & { code?: unknown }).code;
-    const code = typeof raw === 'string' ? raw : err.name;
-    const details = plainDetails(err);
-    return { code, message: err.message, ...(err.stack === undefined ? {} : { stack: err.stack }), ...(details === undefined ? {} : { details }) };
+/**
+ * `read()`, or `fallback` when it throws. What a workload throws is its own value: a getter or a
+ * Proxy trap on it may throw, and describing the failure must never fail (`runSeed` never rejects;
+ * a rejection would leave a campaign worker stuck until the seed timeout, and the seed unexplained).
+ */
+function tryRead<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
   }
-  return { code: 'ERR_THROWN', message: String(err) };
+}
+
+/** Said for a value whose text cannot be read (`String()` threw, or a getter did). */
+const UNREADABLE = '(a value whose text cannot be read)';
+
+/** `String(value)`, or {@link UNREADABLE} when that throws. */
+function textOf(value: unknown): string {
+  return tryRead(() => String(value), UNREADABLE);
+}
+
+function describeError(err: unknown): SeedError {
+  if (tryRead(() => err instanceof Error, false)) {
+    const error = err as Error & { code?: unknown };
+    const raw = tryRead(() => error.code, undefined);
+    const name = tryRead(() => error.name, undefined);
+    const code = typeof raw === 'string' ? raw : typeof name === 'string' ? name : 'Error';
+    const message = tryRead<unknown>(() => error.message, UNREADABLE);
+    const stack = tryRead(() => error.stack, undefined);
+    const details = tryRead(() => plainDetails(error), undefined);
+    return {
+      code: capText(code, ERROR_TEXT_CHARS_MAX),
+      message: capText(typeof message === 'string' ? message : textOf(message), ERROR_TEXT_CHARS_MAX),
+      ...(typeof stack === 'string' ? { stack: capText(stack, ERROR_TEXT_CHARS_MAX) } : {}),
+      ...(details === undefined ? {} : { details }),
+    };
+  }
+  return { code: 'ERR_THROWN', message: capText(textOf(err), ERROR_TEXT_CHARS_MAX) };
 }
 
 function formatPart(part: unknown): string {
   if (typeof part === 'string') return part;
-  if (part instanceof Error) return `${part.name}: ${part.message}`;
-  try {
-    return JSON.stringify(part) ?? String(part);
-  } catch {
-    return String(part);
+  if (tryRead(() => part instanceof Error, false)) {
+    const error = part as Error;
+    return `${textOf(tryRead(() => error.name, undefined))}: ${textOf(tryRead(() => error.message, undefined))}`;
   }
+  return tryRead(() => JSON.stringify(part) ?? String(part), undefined) ?? textOf(part);
 }
 
 /** Builds the context a workload's `run` receives. */
@@ -129,7 +171,7 @@ export function makeContext(sim: SimulationHandle, spec: SeedSpec, log: string[]
   const nodes = new Map<string, WorkloadNode>();
   const addLine = (parts: readonly unknown[]): void => {
     if (log.length >= LOG_LINES_MAX) log.shift();
-    log.push(`[t=${sim.clock.now().toFixed(3)}ms] ${parts.map(formatPart).join(' ')}`);
+    log.push(capText(`[t=${sim.clock.now().toFixed(3)}ms] ${parts.map(formatPart).join(' ')}`, LOG_LINE_CHARS_MAX));
   };
   return {
     sim,
@@ -159,8 +201,9 @@ export function makeContext(sim: SimulationHandle, spec: SeedSpec, log: string[]
     random: () => sim.random(),
     randomInt: (n: number) => Math.floor(sim.random() * n),
     excuse(reason: string): void {
-      onExcuse(String(reason));
-      addLine([`excused: ${String(reason)}`]);
+      const text = capText(textOf(reason), ERROR_TEXT_CHARS_MAX);
+      onExcuse(text);
+      addLine([`excused: ${text}`]);
     },
     log(...parts: unknown[]): void {
       addLine(parts);
@@ -291,7 +334,7 @@ async function runSeedOnce(workload: Workload, spec: SeedSpec): Promise<{ result
     await sim.run(() => workload.run(ctx));
   } catch (err) {
     error = describeError(err);
-    const injected = injectedBehind(err);
+    const injected = tryRead(() => injectedBehind(err), undefined);
     if (injected !== undefined) {
       const record = injectedFaultRecord(sim, injected.kind, injected.path);
       error = { ...error, injected: { kind: injected.kind, ...(record === undefined ? {} : { record }) } };

@@ -47,6 +47,12 @@ export interface WorkerSetup {
   readonly markerOffsetBytes?: number;
   /** Longest time a finished result waits in the worker before it is sent (batches end sooner at a chunk's end). */
   readonly flushIntervalMs: number;
+  /**
+   * A random token the worker puts in every message it sends. The workload runs in the worker's
+   * process and can reach its IPC channel (`process.send`, as some libraries call when they find
+   * themselves forked): a message without the token is not the worker's and cannot report a seed.
+   */
+  readonly token: string;
 }
 
 /** Messages from the campaign to a worker. */
@@ -56,13 +62,57 @@ export type ToWorker =
   | { readonly type: 'run'; readonly seeds: readonly number[] }
   | { readonly type: 'stop' };
 
-/** Messages from a worker to the campaign. */
-export type FromWorker =
+/** Messages from a worker to the campaign, each with the token of its {@link WorkerSetup}. */
+export type FromWorker = { readonly token: string } & (
   /** Loaded; `batching` says whether it writes its seed marker and so sends results in batches. */
   | { readonly type: 'ready'; readonly batching: boolean }
   /** Results in the order the seeds were handed out; `cpuMicros` is the worker's CPU time so far. */
   | { readonly type: 'results'; readonly results: readonly SeedResult[]; readonly cpuMicros: number }
-  | { readonly type: 'fatal'; readonly message: string };
+  | { readonly type: 'fatal'; readonly message: string });
+
+/** What {@link readWorkerMessage} makes of a message that arrived on a worker's channel. */
+export type WorkerMessage =
+  | { readonly kind: 'message'; readonly message: FromWorker }
+  /** Not the worker's (no token, or another one): something else in its process sent it. */
+  | { readonly kind: 'foreign' }
+  /** The worker's token on a message of the wrong shape: a bug in the worker, never a verdict. */
+  | { readonly kind: 'malformed'; readonly why: string };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Whether `value` has the shape the campaign reads of a seed result (it must never throw on one). */
+function isSeedResult(value: unknown): value is SeedResult {
+  if (!isObject(value) || !Number.isSafeInteger(value['seed']) || typeof value['ok'] !== 'boolean' || typeof value['hash'] !== 'string') return false;
+  if (typeof value['wallMs'] !== 'number' || typeof value['simTimeMs'] !== 'number') return false;
+  const error = value['error'];
+  if (value['ok'] === false) return isObject(error) && typeof error['code'] === 'string' && typeof error['message'] === 'string';
+  return error === undefined;
+}
+
+/**
+ * Checks a message from a worker before the campaign acts on it. Messages travel on a channel the
+ * workload can write to, so the campaign reads nothing it has not checked: a message without the
+ * worker's token is foreign (ignored), and one with the token but the wrong shape is malformed.
+ */
+export function readWorkerMessage(value: unknown, token: string): WorkerMessage {
+  if (!isObject(value) || value['token'] !== token) return { kind: 'foreign' };
+  switch (value['type']) {
+    case 'ready':
+      return typeof value['batching'] === 'boolean' ? { kind: 'message', message: value as FromWorker } : { kind: 'malformed', why: 'a ready message without batching' };
+    case 'results': {
+      const results = value['results'];
+      if (typeof value['cpuMicros'] !== 'number' || !Array.isArray(results)) return { kind: 'malformed', why: 'a results message without its results or CPU time' };
+      if (!results.every(isSeedResult)) return { kind: 'malformed', why: 'a result that is not a seed result' };
+      return { kind: 'message', message: value as FromWorker };
+    }
+    case 'fatal':
+      return typeof value['message'] === 'string' ? { kind: 'message', message: value as FromWorker } : { kind: 'malformed', why: 'a fatal message without its text' };
+    default:
+      return { kind: 'malformed', why: 'an unknown message type' };
+  }
+}
 
 /** The descriptor a worker finds its seed-marker file on. */
 export const WORKER_MARKER_FD = 4;

@@ -21,13 +21,22 @@ import { SeedMarkerWriter } from './seed-marker.js';
 import { WORKER_MARKER_FD, type FromWorker, type ToWorker, type WorkerSetup } from './worker-process.js';
 import type { Workload } from './workload.js';
 
-function send(message: FromWorker): Promise<void> {
+/**
+ * `process.send` as it was before the workload was imported: a workload (or a library it uses) that
+ * replaces or wraps `process.send` sees none of our messages, so it never learns the token.
+ */
+const processSend = process.send?.bind(process);
+
+/** The message types a worker sends, without the token {@link send} adds. */
+type Outgoing = FromWorker extends infer M ? M extends FromWorker ? Omit<M, 'token'> : never : never;
+
+function send(message: Outgoing): Promise<void> {
   return new Promise<void>((resolve) => {
-    if (process.send === undefined || !process.connected) {
+    if (processSend === undefined || !process.connected || setup === undefined) {
       resolve();
       return;
     }
-    process.send(message, undefined, {}, () => resolve());
+    processSend({ ...message, token: setup.token } as FromWorker, undefined, {}, () => resolve());
   });
 }
 
@@ -109,6 +118,8 @@ function openMarker(offsetBytes: number | undefined): SeedMarkerWriter | undefin
 process.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'setup':
+      // Only the campaign's first message sets the worker up (the token included).
+      if (setup !== undefined) break;
       setup = message.setup;
       marker = openMarker(setup.markerOffsetBytes);
       watchParent();

@@ -3,16 +3,16 @@
  * one {@link WorkloadContext} per seed, runs `run` inside `sim.run`, and counts the seed as failed
  * when `run` rejects (an invariant broke, or the code under test threw something unexpected).
  */
+import { SIM_PROFILES, type SimProfile } from '../backends/sim/disk.js';
 import type { Io } from '../interfaces/io.js';
 import type { LatencyPresetName, SimulationHandle, SimNodeHandle } from './sim-api.js';
 
-/** The durability model of the simulated disks (see the simulator's documentation). */
-export type SimProfile = 'posix' | 'ext4-ordered' | 'writeback' | 'none';
+/** The durability models of the simulated disks: the simulator's own list, not a copy of it. */
+export { SIM_PROFILES, type SimProfile };
 /** A fault preset name: what the simulator injects. */
 /** `swarm`: each seed draws its own configuration from the seed (see `swarm-faults.ts`). */
 export type FaultPresetName = 'none' | 'default' | 'heavy' | 'swarm';
 
-export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'writeback', 'none'];
 export const FAULT_PRESETS: readonly FaultPresetName[] = ['none', 'default', 'heavy', 'swarm'];
 
 /** One simulated machine as a workload sees it. */

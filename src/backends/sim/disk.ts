@@ -37,6 +37,14 @@ import { OP_GROW, OP_TRUNCATE, OP_WRITE, PINNED, PendingArena, PendingLog, type 
 export type SimProfile = 'posix' | 'ext4-ordered' | 'writeback' | 'none';
 export const SIM_PROFILES: readonly SimProfile[] = ['posix', 'ext4-ordered', 'writeback', 'none'];
 
+/** A crash profile by name: `ERR_INVALID_ARGUMENT` ("`operation`: unknown profile") for anything else. */
+export function checkSimProfile(operation: string, profile: unknown): SimProfile {
+  const found = SIM_PROFILES.find((name) => name === profile);
+  // The value in details only when it is a string: String() of a hostile object would run its code (and may throw).
+  if (found === undefined) throw new StorageError('ERR_INVALID_ARGUMENT', `${operation}: unknown profile`, { operation, argument: 'profile', value: typeof profile === 'string' ? profile : typeof profile, allowed: [...SIM_PROFILES] });
+  return found;
+}
+
 /** Profiles with one metadata journal: namespace operations commit in order, any fsync commits them all. */
 export function journaled(profile: SimProfile): boolean {
   return profile === 'ext4-ordered' || profile === 'writeback';

@@ -16,7 +16,7 @@ import { checkOptionalBoolean, checkUnsigned, snapshotOptions } from '../../inte
 import { canonicalSeed, Prng, type SimSeed } from './prng.js';
 import { Scheduler } from './scheduler.js';
 import { Trace } from './trace.js';
-import { DirInode, Disk, SIM_PROFILES, type DiskOptions, type SimProfile } from './disk.js';
+import { DirInode, Disk, checkSimProfile, type DiskOptions, type SimProfile } from './disk.js';
 import {
   checkFaultConfig, checkLatencyConfig, FAULT_KINDS, FaultController, MediaState, NodeFaults,
   type FaultConfig, type FaultFilter, type FaultKind, type FaultPresetName, type LatencyConfig,
@@ -420,10 +420,7 @@ export class Simulation {
     const options = snapshotOptions('Simulation', callerOptions, SIMULATION_OPTION_NAMES);
     this.seedText = canonicalSeed(options.seed);
     this.seed = options.seed;
-    const profile = options.profile ?? 'posix';
-    // The value in details only when it is a string: String() of a hostile object would run its code (and may throw).
-    if (!SIM_PROFILES.includes(profile)) throw new StorageError('ERR_INVALID_ARGUMENT', 'Simulation: unknown profile', { operation: 'Simulation', argument: 'profile', value: typeof profile === 'string' ? profile : typeof profile });
-    this.profile = profile;
+    this.profile = checkSimProfile('Simulation', options.profile ?? 'posix');
     const sector = options.sectorSizeBytes ?? 4096;
     if (sector !== 512 && sector !== 4096) throw new StorageError('ERR_INVALID_ARGUMENT', 'Simulation: sectorSizeBytes must be 512 or 4096', { operation: 'Simulation', argument: 'sectorSizeBytes' });
     this.sectorSizeBytes = sector;
