@@ -7,15 +7,14 @@
  */
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCli } from '../../src/cli/args.js';
 import { runCampaign } from '../../src/cli/campaign.js';
 import { loadWorkload } from '../../src/cli/load-workload.js';
 import { resumeCommand } from '../../src/cli/report.js';
 import { UsageError } from '../../src/cli/usage-error.js';
-import { faultline } from './run-cli.js';
+import { faultline, tempDirFor, writeWorkload } from './run-cli.js';
 
 interface SimDoc {
   seedsRun: number;
@@ -27,19 +26,9 @@ interface SimDoc {
 
 describe('cli: the campaign runner under hostile workloads', function () {
   this.timeout(60_000);
-  let dir: string;
-  const workload = async (name: string, source: string): Promise<string> => {
-    const path = join(dir, name);
-    await writeFile(path, source);
-    return path;
-  };
+  const dir = tempDirFor('faultline-hostile-');
+  const workload = (name: string, source: string): Promise<string> => writeWorkload(dir(), name, source);
 
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'faultline-hostile-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
 
   it('a result the workload forges on the worker\'s channel does not pass its seed', async () => {
     const path = await workload('forge.mjs', `
@@ -172,9 +161,9 @@ export default { async run(ctx) { ctx.log('y'.repeat(3e6)); ctx.excuse('z'.repea
 
   it('a campaign that ends in a usage error before its first result leaves --out as it was, and makes no file', async () => {
     const path = await workload('exit-in-worker.mjs', 'if (process.send !== undefined) process.exit(3);\nexport default { async run() {} };\n');
-    const kept = join(dir, 'kept.ndjson');
+    const kept = join(dir(), 'kept.ndjson');
     await writeFile(kept, 'the records of an earlier campaign\n');
-    const fresh = join(dir, 'fresh.ndjson');
+    const fresh = join(dir(), 'fresh.ndjson');
     for (const out of [kept, fresh]) {
       const run = await faultline(['sim', path, '--seeds', '2', '--workers', '1', '--out', out]);
       expect(run.code, run.stderr).to.equal(2);
@@ -193,14 +182,8 @@ export default { async run(ctx) { ctx.log('y'.repeat(3e6)); ctx.excuse('z'.repea
 
 describe('cli: hostile command lines', function () {
   this.timeout(60_000);
-  let dir: string;
+  const dir = tempDirFor('faultline-hostile-args-');
 
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'faultline-hostile-args-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
 
   const usage = (argv: string[]): string => {
     try {
@@ -260,7 +243,7 @@ describe('cli: hostile command lines', function () {
   });
 
   it('--out naming the workload\'s own module is refused before anything is written', async () => {
-    const path = join(dir, 'self.mjs');
+    const path = join(dir(), 'self.mjs');
     const source = 'export default { async run(ctx) { await ctx.sim.clock.sleep(1); } };\n';
     await writeFile(path, source);
     const run = await faultline(['sim', path, '--seeds', '2', '--out', path]);
@@ -272,24 +255,20 @@ describe('cli: hostile command lines', function () {
 
 describe('cli: merge of files edited by hand, cut short or from elsewhere', function () {
   this.timeout(60_000);
-  let dir: string;
+  const dir = tempDirFor('faultline-hostile-merge-');
   /** The records of a real two-seed campaign, to edit. */
   let lines: Array<Record<string, unknown>>;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'faultline-hostile-merge-'));
-    const out = join(dir, 'real.ndjson');
+    const out = join(dir(), 'real.ndjson');
     const run = await faultline(['sim', 'kv', '--seeds', '2', '--workers', '1', '--out', out]);
     expect(run.code, run.stderr).to.equal(0);
     lines = (await readFile(out, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).to.have.length(2);
   });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
 
   const file = async (name: string, records: ReadonlyArray<Record<string, unknown> | string>): Promise<string> => {
-    const path = join(dir, name);
+    const path = join(dir(), name);
     await writeFile(path, records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n');
     return path;
   };
@@ -312,7 +291,7 @@ describe('cli: merge of files edited by hand, cut short or from elsewhere', func
     for (const [name, record, problem] of cases) {
       const run = await faultline(['merge', await file(`${name}.ndjson`, [record])]);
       expect(run.code, `${name}: ${run.stdout}${run.stderr}`).to.equal(2);
-      expect(run.stderr, name).to.include(`merge: ${join(dir, name)}.ndjson:1 is not a line written by faultline sim --out (${problem}`);
+      expect(run.stderr, name).to.include(`merge: ${join(dir(), name)}.ndjson:1 is not a line written by faultline sim --out (${problem}`);
       expect(run.stdout, name).to.equal('');
     }
   });
@@ -322,7 +301,7 @@ describe('cli: merge of files edited by hand, cut short or from elsewhere', func
     const versions = await faultline(['merge', await file('first.ndjson', [lines[0]!]), older]);
     expect(versions.code, versions.stderr).to.equal(2);
     expect(versions.stderr).to.include('older.ndjson:1 is from a different campaign: its faultline version differs from the first file\'s');
-    const directory = await faultline(['merge', dir]);
+    const directory = await faultline(['merge', dir()]);
     expect(directory.code).to.equal(2);
     expect(directory.stderr).to.match(/^faultline: merge: cannot read '.*': EISDIR/m);
     expect(directory.stderr).to.not.include('internal error');

@@ -1,6 +1,9 @@
 /** Runs the `faultline` command as a child process, for the end-to-end CLI tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The CLI entry next to this test: compiled JavaScript, or TypeScript run through tsx. */
@@ -54,4 +57,29 @@ export function replayArgs(command: string): string[] {
   const words = command.split(' ');
   const at = words.indexOf('replay');
   return words.slice(at).map((w) => w.replace(/^'(.*)'$/, '$1'));
+}
+
+/**
+ * A temporary directory for the tests of the describe block that calls this: made before them,
+ * removed after them. Call the result for its path.
+ */
+export function tempDirFor(prefix: string): () => string {
+  let dir: string | undefined;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  after(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+  return () => {
+    if (dir === undefined) throw new Error('tempDirFor: its directory exists only while its describe block runs');
+    return dir;
+  };
+}
+
+/** Writes a workload module `name` into `dir` and returns its path. */
+export async function writeWorkload(dir: string, name: string, source: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, source);
+  return path;
 }

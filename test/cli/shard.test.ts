@@ -5,13 +5,12 @@
  * reproducible seed stream.
  */
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normaliseMessage, topFrames } from '../../src/cli/signature.js';
 import { shardRange, streamPlan } from '../../src/cli/seed-plan.js';
 import type { SeedRecord } from '../../src/cli/seed-record.js';
-import { faultline } from './run-cli.js';
+import { faultline, tempDirFor } from './run-cli.js';
 
 async function records(path: string): Promise<SeedRecord[]> {
   return (await readFile(path, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as SeedRecord);
@@ -19,13 +18,7 @@ async function records(path: string): Promise<SeedRecord[]> {
 
 describe('cli: shards, merge and continuous runs', function () {
   this.timeout(120_000);
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'faultline-shard-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = tempDirFor('faultline-shard-');
 
   it('splits a range into disjoint contiguous shards that cover it', () => {
     for (const [count, n] of [[10, 3], [7, 7], [100, 1], [1000, 13]] as const) {
@@ -42,8 +35,8 @@ describe('cli: shards, merge and continuous runs', function () {
 
   it('the union of shards run as separate processes is the unsharded campaign, seed for seed and hash for hash', async () => {
     const args = ['sim', 'kv:no-dir-sync', '--from', '100', '--seeds', '45', '--workers', '1'];
-    const whole = join(dir, 'whole.ndjson');
-    const shards = [1, 2, 3].map((k) => join(dir, `shard-${k}.ndjson`));
+    const whole = join(dir(), 'whole.ndjson');
+    const shards = [1, 2, 3].map((k) => join(dir(), `shard-${k}.ndjson`));
     const runs = await Promise.all([
       faultline([...args, '--out', whole]),
       ...shards.slice(0, 2).map((out, i) => faultline([...args, '--shard', `${i + 1}/3`, '--out', out])),
@@ -85,8 +78,8 @@ describe('cli: shards, merge and continuous runs', function () {
     expect(bad.stderr).to.include("--shard must be K/N with N from 1 to 100000 and K from 1 to N, got '4/3'");
     const noIndex = await faultline(['sim', 'kv', '--shards', '3'], { env: { JOB_COMPLETION_INDEX: '' } });
     expect(noIndex.code).to.equal(2);
-    const a = join(dir, 'a.ndjson');
-    const b = join(dir, 'b.ndjson');
+    const a = join(dir(), 'a.ndjson');
+    const b = join(dir(), 'b.ndjson');
     await faultline(['sim', 'kv', '--seeds', '2', '--workers', '1', '--out', a]);
     await faultline(['sim', 'kv', '--seeds', '2', '--workers', '1', '--faults', 'heavy', '--out', b]);
     const mixed = await faultline(['merge', a, b]);

@@ -7,10 +7,9 @@
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { faultline, replayArgs } from './run-cli.js';
+import { faultline, replayArgs, tempDirFor, writeWorkload } from './run-cli.js';
 
 interface SimDoc {
   seedCount: number;
@@ -52,19 +51,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 describe('cli: every seed is accounted for', function () {
   this.timeout(60_000);
-  let dir: string;
-  const workload = async (name: string, source: string): Promise<string> => {
-    const path = join(dir, name);
-    await writeFile(path, source);
-    return path;
-  };
+  const dir = tempDirFor('faultline-verdict-');
+  const workload = (name: string, source: string): Promise<string> => writeWorkload(dir(), name, source);
 
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'faultline-verdict-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
 
   it('a workload that calls process.exit(0) fails every seed, never passes them', async () => {
     const path = await workload('exit0.mjs', 'export default { async run() { process.exit(0); } };\n');
@@ -157,11 +146,11 @@ export default {
   },
 };
 `);
-    const cleanOut = join(dir, 'batch-clean.ndjson');
-    const crashOut = join(dir, 'batch-crash.ndjson');
-    const runs = join(dir, 'batch-runs');
+    const cleanOut = join(dir(), 'batch-clean.ndjson');
+    const crashOut = join(dir(), 'batch-crash.ndjson');
+    const runs = join(dir(), 'batch-runs');
     await writeFile(runs, '');
-    const clean = await faultline(['sim', path, '--seeds', '40', '--workers', '1', '--out', cleanOut], { env: { RUNS_FILE: join(dir, 'batch-runs-clean') } });
+    const clean = await faultline(['sim', path, '--seeds', '40', '--workers', '1', '--out', cleanOut], { env: { RUNS_FILE: join(dir(), 'batch-runs-clean') } });
     expect(clean.code, clean.stderr).to.equal(0);
     // One worker, 40 seeds: chunks 1..10 and 11..17 go out first; a result is sent at a chunk's
     // end (or after 100 ms), so 11..16 are finished but unsent when seed 17 exits.
@@ -190,7 +179,7 @@ export default {
   });
 
   it('a worker whose command is killed with SIGKILL while a seed spins is gone within two seconds', async () => {
-    const pidFile = join(dir, 'pid-spin-forever');
+    const pidFile = join(dir(), 'pid-spin-forever');
     const path = await workload('spin-forever.mjs', `
 import { writeFileSync } from 'node:fs';
 export default { async run() { writeFileSync(process.env.PID_FILE, String(process.pid)); for (;;) {} } };
@@ -262,7 +251,7 @@ export default { async run(ctx) { if (ctx.seed === 2) for (;;) {} await ctx.sim.
 
   for (const [signal, code, group] of [['SIGINT', 130, true], ['SIGTERM', 143, false]] as const) {
     it(`${signal}${group ? ' to the process group (Ctrl-C)' : ''} ends every worker and prints a partial summary with the --from to resume at, exit ${code}`, async () => {
-      const pids = join(dir, `pids-${signal}`);
+      const pids = join(dir(), `pids-${signal}`);
       await writeFile(pids, '');
       const path = await workload('slow.mjs', `
 import { appendFileSync } from 'node:fs';
@@ -305,10 +294,10 @@ export default {
   }
 
   it('an interrupted --json campaign still writes its document, with the seed to resume at', async () => {
-    const path = join(dir, 'slow.mjs');
+    const path = join(dir(), 'slow.mjs');
     let pid = 0;
     const running = faultline(['sim', path, '--seeds', '1000000', '--workers', '1', '--json'], {
-      env: { PIDS_FILE: join(dir, 'pids-json') }, onStart: (child) => { pid = child.pid ?? 0; },
+      env: { PIDS_FILE: join(dir(), 'pids-json') }, onStart: (child) => { pid = child.pid ?? 0; },
     });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     process.kill(pid, 'SIGTERM');
