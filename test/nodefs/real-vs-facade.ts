@@ -73,3 +73,30 @@ export function realVersusFacade<Left>(comparison: Comparison<Left>): (title: st
     });
   };
 }
+
+/** Runs `fn` on an fd of `path` opened with `flags`, closed once its result (or its promise) settles. */
+export function withFd(fs: Fs, path: string, flags: string | number, fn: (fd: number) => unknown): unknown {
+  const fd = fs.openSync(path, flags);
+  let result: unknown;
+  try {
+    result = fn(fd);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+  if (!(result instanceof Promise)) {
+    fs.closeSync(fd);
+    return result;
+  }
+  return result.finally(() => fs.closeSync(fd));
+}
+
+/** Runs `fn` on a FileHandle of `path` (r+), closed once it settles. */
+export async function withHandle(fs: Fs, path: string, fn: (h: realFs.promises.FileHandle) => Promise<unknown>): Promise<unknown> {
+  const h = await fs.promises.open(path, 'r+');
+  try {
+    return await fn(h);
+  } finally {
+    await h.close();
+  }
+}

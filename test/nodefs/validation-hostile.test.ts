@@ -5,7 +5,7 @@
  * Bad input must change nothing on the disk.
  */
 import * as realFs from 'node:fs';
-import { NODE_MAJOR, realVersusFacade, type Case, type Fs, type P } from './real-vs-facade.js';
+import { NODE_MAJOR, realVersusFacade, withFd, withHandle, type Case, type Fs, type P } from './real-vs-facade.js';
 
 function outcomeOf(value: unknown): unknown {
   if (value instanceof Error) return { threw: value.constructor.name, code: (value as { code?: unknown }).code };
@@ -39,30 +39,6 @@ function populate(fs: Fs, root: string): void {
   fs.symlinkSync('d', `${root}/l`);
 }
 
-/** Runs `fn` on an fd of `path`, closed once its result (or its promise) settles. */
-const withFd = (fs: Fs, path: string, flags: string | number, fn: (fd: number) => unknown): unknown => {
-  const fd = fs.openSync(path, flags);
-  let result: unknown;
-  try {
-    result = fn(fd);
-  } catch (err) {
-    fs.closeSync(fd);
-    throw err;
-  }
-  if (!(result instanceof Promise)) {
-    fs.closeSync(fd);
-    return result;
-  }
-  return result.finally(() => fs.closeSync(fd));
-};
-const withHandle = async (fs: Fs, path: string, fn: (h: realFs.promises.FileHandle) => Promise<unknown>): Promise<unknown> => {
-  const h = await fs.promises.open(path, 'r+');
-  try {
-    return await fn(h);
-  } finally {
-    await h.close();
-  }
-};
 const callback = (call: (cb: (err: unknown, value?: unknown) => void) => void): Promise<unknown> => new Promise((resolve, reject) => {
   call((err, value) => (err ? reject(err) : resolve(value)));
 });
