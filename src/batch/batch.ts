@@ -56,19 +56,38 @@ export function writeBatch(io: Io, entries: readonly BatchEntry[]): Promise<numb
   return runBatch('writeBatch', io, entries, true);
 }
 
-async function runBatch(operation: 'readBatch' | 'writeBatch', io: Io, entries: unknown, write: boolean): Promise<number[]> {
-  if (typeof io !== 'object' || io === null || typeof io.read !== 'function' || typeof io.write !== 'function') {
-    throw new StorageError('ERR_INVALID_ARGUMENT', `${operation}: io must be an Io`, { operation, argument: 'io' });
+function runBatch(operation: 'readBatch' | 'writeBatch', io: Io, entries: unknown, write: boolean): Promise<number[]> {
+  let snapshot: BatchEntrySnapshot[];
+  let fast: BatchTransfer[typeof batchTransfer] | undefined;
+  try {
+    if (typeof io !== 'object' || io === null || typeof io.read !== 'function' || typeof io.write !== 'function') {
+      throw new StorageError('ERR_INVALID_ARGUMENT', `${operation}: io must be an Io`, { operation, argument: 'io' });
+    }
+    snapshot = snapshotBatch(operation, entries, write);
+    if (snapshot.length === 0) return Promise.resolve([]);
+    const offered = (io as Partial<BatchTransfer>)[batchTransfer];
+    fast = typeof offered === 'function' ? offered : undefined;
+  } catch (err) {
+    return Promise.reject(err);  // every failure a rejection, as from an async function
   }
-  const snapshot = snapshotBatch(operation, entries, write);
-  if (snapshot.length === 0) return [];
-  const fast = (io as Partial<BatchTransfer>)[batchTransfer];
-  const outcome = typeof fast === 'function' ? await fast.call(io, write, snapshot) : await eachThroughIo(io, write, snapshot);
-  const failed = outcome.counts.indexOf(-1);
-  if (failed < 0) return outcome.counts;
+  // One promise for the batch, settled by its collector: when the fast path answers every entry
+  // at the call, the promise is settled before this returns.
+  return new Promise<number[]>((resolve, reject) => {
+    const collector = new BatchCollector(snapshot.length, (outcome) => {
+      const failed = outcome.counts.indexOf(-1);
+      if (failed < 0) resolve(outcome.counts);
+      else reject(entryFailure(operation, outcome, failed));
+    });
+    if (fast !== undefined) fast.call(io, write, snapshot, collector);
+    else eachThroughIo(io, write, snapshot, collector);
+  });
+}
+
+/** The batch's error for its lowest-index failed entry (see {@link readBatch}). */
+function entryFailure(operation: 'readBatch' | 'writeBatch', outcome: BatchOutcome, failed: number): unknown {
   const err = outcome.errors[failed];
-  if (!(err instanceof StorageError)) throw err;
-  throw new StorageError(err.code, `${operation}: an entry failed: ${err.message}`, {
+  if (!(err instanceof StorageError)) return err;
+  return new StorageError(err.code, `${operation}: an entry failed: ${err.message}`, {
     ...err.details,
     operation,
     entryOperation: err.details.operation,
@@ -78,18 +97,15 @@ async function runBatch(operation: 'readBatch' | 'writeBatch', io: Io, entries: 
 }
 
 /** The generic path: the Io's own `read`/`write`, once per entry, all started before any settles. */
-function eachThroughIo(io: Io, write: boolean, entries: readonly BatchEntrySnapshot[]): Promise<BatchOutcome> {
-  return new Promise<BatchOutcome>((resolve) => {
-    const collector = new BatchCollector(entries.length, resolve);
-    for (let index = 0; index < entries.length; index++) {
-      const entry = entries[index] as BatchEntrySnapshot;
-      let transfer: Promise<number>;
-      try {
-        transfer = write ? io.write(entry.fd, entry.view, entry.offsetBytes) : io.read(entry.fd, entry.view, entry.offsetBytes);
-      } catch (err) {
-        transfer = Promise.reject(err);  // a backend that throws instead of rejecting fails this entry alone
-      }
-      transfer.then((transferred) => collector.done(index, transferred), (err: unknown) => collector.fail(index, err));
+function eachThroughIo(io: Io, write: boolean, entries: readonly BatchEntrySnapshot[], collector: BatchCollector): void {
+  for (let index = 0; index < entries.length; index++) {
+    const entry = entries[index] as BatchEntrySnapshot;
+    let transfer: Promise<number>;
+    try {
+      transfer = write ? io.write(entry.fd, entry.view, entry.offsetBytes) : io.read(entry.fd, entry.view, entry.offsetBytes);
+    } catch (err) {
+      transfer = Promise.reject(err);  // a backend that throws instead of rejecting fails this entry alone
     }
-  });
+    transfer.then((transferred) => collector.done(index, transferred), (err: unknown) => collector.fail(index, err));
+  }
 }
