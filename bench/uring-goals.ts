@@ -41,6 +41,14 @@ export const R_SQPOLL = 'UringIo, sqpoll';
 export const R_FIO_SQPOLL = 'fio io_uring, sqthread_poll';
 
 /**
+ * The control: fio's io_uring engine with the very command of {@link R_FIO}, run as a runner of its
+ * own in the same rotation. Its ratio to fio is what this machine's run-to-run spread alone makes
+ * of a ratio of medians on that row, for an identical tool: a ratio to fio inside that spread is
+ * not told apart from 1.0 by the run (see {@link controlFloor}).
+ */
+export const R_FIO_AGAIN = 'fio io_uring, run again';
+
+/**
  * UringIo's readBatch/writeBatch: one loop issuing batches of QD entries, each batch awaited before
  * the next (one promise per QD operations). A different caller from the others (QD in flight at
  * the start of each batch, fewer towards its end), measured for what the batch API buys.
@@ -102,7 +110,7 @@ const SHORT_RUNNERS: Readonly<Record<string, string>> = {
   [R_URING]: 'UringIo', [R_STORAGE]: 'Storage', [R_PROMISES]: 'fs.promises', [R_UV]: 'UV_USE_IO_URING=1', [R_FIO]: 'fio', [R_LINKED]: 'writeDurable',
   [R_SQPOLL]: 'UringIo sqpoll', [R_FIO_SQPOLL]: 'fio sqthread_poll', [R_BATCH]: 'readBatch/writeBatch', [R_FIO_BATCH]: 'fio in batches',
   [R_C_RING]: 'C on the same ring', [R_RING_ONLY]: 'inlineReads: false', [R_INLINE_WRITES]: 'UringIo inlineWrites',
-  [R_FIO_PSYNC]: 'fio psync', [R_STORAGE_INLINE_WRITES]: 'Storage inlineWrites', [R_STORAGE_INLINE_VECTORED]: 'Storage inlineWrites vectored',
+  [R_FIO_PSYNC]: 'fio psync', [R_FIO_AGAIN]: 'fio run again', [R_STORAGE_INLINE_WRITES]: 'Storage inlineWrites', [R_STORAGE_INLINE_VECTORED]: 'Storage inlineWrites vectored',
 };
 
 /** The runner that stands for UringIo on a row: synced appends go through writeDurable (write and fdatasync linked). */
@@ -134,8 +142,8 @@ export function summaryTableLines(rows: readonly Row[]): string[] {
   // "fio ÷ fs.promises" is the ceiling of the "÷ fs.promises" goal: where the native tool itself is
   // under 3x, the device (not the API) sets the pace and no caller of io_uring can reach 3x.
   const lines = [
-    '| workload | QD | UringIo ops/s | fio ops/s | ÷ fio | ÷ UV_USE_IO_URING=1 | ÷ fs.promises | fio ÷ fs.promises | Storage ÷ UringIo | CPU µs/op: UringIo · fio process (fio thread) · UV_USE_IO_URING=1 · Storage |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| workload | QD | UringIo ops/s | fio ops/s | ÷ fio | fio again ÷ fio | ÷ UV_USE_IO_URING=1 | ÷ fs.promises | fio ÷ fs.promises | Storage ÷ UringIo | CPU µs/op: UringIo · fio process (fio thread) · UV_USE_IO_URING=1 · Storage |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const at of pointsOf(rows)) {
     const u = figuresOf(rows, at, headlineRunner(at.workload));
@@ -143,8 +151,9 @@ export function summaryTableLines(rows: readonly Row[]): string[] {
     const uv = figuresOf(rows, at, R_UV);
     const st = figuresOf(rows, at, R_STORAGE);
     const promises = figuresOf(rows, at, R_PROMISES);
+    const again = figuresOf(rows, at, R_FIO_AGAIN);
     lines.push(`| ${TITLES[at.workload]}${at.workload === 'append' ? ' (writeDurable)' : ''} | ${at.depth} | ${ops(u)} | ${ops(f)} | ` +
-      `${ratio(u?.opsPerSecond, f?.opsPerSecond)} | ${ratio(u?.opsPerSecond, uv?.opsPerSecond)} | ` +
+      `${ratio(u?.opsPerSecond, f?.opsPerSecond)} | ${ratio(again?.opsPerSecond, f?.opsPerSecond)} | ${ratio(u?.opsPerSecond, uv?.opsPerSecond)} | ` +
       `${ratio(u?.opsPerSecond, promises?.opsPerSecond)} | ${ratio(f?.opsPerSecond, promises?.opsPerSecond)} | ` +
       `${ratio(st?.opsPerSecond, u?.opsPerSecond)} | ` +
       `${cpu(u)} · ${cpu(f)} · ${cpu(uv)} · ${cpu(st)} |`);
@@ -212,6 +221,11 @@ export interface GoalCheck {
   readonly met: boolean;
   /** For a goal with a ceiling: the ceiling runner's ratio to the same reference on this row. */
   readonly ceiling?: Ratio;
+  /**
+   * For a goal against fio that the row misses, where the control ran: the {@link controlFloor} of
+   * the row's workload, and whether the ratio is at or above it (not told apart from fio's own).
+   */
+  readonly control?: { readonly floor: number; readonly withinSpread: boolean };
 }
 
 export interface GoalResult { readonly goal: Goal; readonly checks: readonly GoalCheck[] }
@@ -224,12 +238,35 @@ function ratioOf(rows: readonly Row[], at: Point, numerator: string, denominator
   return { value: top.opsPerSecond / bottom.opsPerSecond };
 }
 
+/**
+ * The control's verdict on a workload: over its rows, the farthest the second fio landed from the
+ * first, as the lower of the ratio and its inverse (either run may be the faster). A ratio of
+ * medians between one tool and fio at or above it is within what this run measured between fio
+ * and itself on that workload. Rows of a workload share a device regime (page cache, virtio
+ * device, io-wq), so they are pooled: one row's single control ratio is too few to bound it.
+ * Undefined where the control did not run on the workload.
+ */
+export function controlFloor(rows: readonly Row[], workload: Workload): number | undefined {
+  let floor: number | undefined;
+  for (const at of pointsOf(rows)) {
+    if (at.workload !== workload) continue;
+    const ratio = ratioOf(rows, at, R_FIO_AGAIN, R_FIO);
+    if (!('value' in ratio)) continue;
+    const low = Math.min(ratio.value, 1 / ratio.value);
+    floor = floor === undefined ? low : Math.min(floor, low);
+  }
+  return floor;
+}
+
 function checkGoal(rows: readonly Row[], goal: Goal, at: Point): GoalCheck {
   const reference = goal.reference ?? headlineRunner(at.workload);
   const ratio = ratioOf(rows, at, goal.subject ?? headlineRunner(at.workload), reference);
   const met = 'value' in ratio && ratio.value >= goal.minRatio;
-  const check: GoalCheck = { workload: at.workload, depth: at.depth, ratio, met };
-  if (met || goal.ceiling === undefined) return check;
+  let check: GoalCheck = { workload: at.workload, depth: at.depth, ratio, met };
+  if (met) return check;
+  const floor = reference === R_FIO && goal.minRatio === 1 ? controlFloor(rows, at.workload) : undefined;
+  if (floor !== undefined && 'value' in ratio) check = { ...check, control: { floor, withinSpread: ratio.value >= floor } };
+  if (goal.ceiling === undefined) return check;
   return { ...check, ceiling: ratioOf(rows, at, goal.ceiling, reference) };
 }
 
@@ -263,7 +300,8 @@ function ceilingText(goal: Goal, ceiling: Ratio | undefined): string {
 function checkText(check: GoalCheck, goal: Goal): string {
   const where = check.workload === 'append' ? SHORT_TITLES.append : `${SHORT_TITLES[check.workload]} QD ${check.depth}`;
   if (!('value' in check.ratio)) return `${where} (n/a, ${runnerName(check.ratio.missingRunner)} not run)`;
-  return `${where} (${ratioText(check.ratio.value, goal.minRatio)}${ceilingText(goal, check.ceiling)})`;
+  const control = check.control === undefined ? '' : check.control.withinSpread ? '; within fio ÷ fio' : '; past fio ÷ fio';
+  return `${where} (${ratioText(check.ratio.value, goal.minRatio)}${ceilingText(goal, check.ceiling)}${control})`;
 }
 
 /** The "not met" cell: one "n/a (fio not run)" when a missing runner leaves no row to judge. */
@@ -274,6 +312,22 @@ function notMetCell(result: GoalResult): string {
   if (missing.size === 1 && onlyMissing !== undefined) return `n/a (${runnerName(onlyMissing)} not run)`;
   const short = result.checks.filter((c) => !c.met);
   return short.length === 0 ? '—' : short.map((c) => checkText(c, result.goal)).join(', ');
+}
+
+/**
+ * The control's line under the Goals table: per workload, the {@link controlFloor} that "within fio
+ * ÷ fio" and "past fio ÷ fio" in the table refer to; undefined where the control did not run.
+ */
+export function controlLine(rows: readonly Row[]): string | undefined {
+  const floors = WORKLOADS.flatMap((workload) => {
+    const floor = controlFloor(rows, workload);
+    return floor === undefined ? [] : [`${SHORT_TITLES[workload]} ${floor.toFixed(2)}×`];
+  });
+  if (floors.length === 0) return undefined;
+  return `Control: fio's command run twice, as two runners of the rotation (\`${R_FIO_AGAIN}\`). The farthest the two ` +
+    `landed apart, per workload (the lower of fio again ÷ fio and its inverse, over the depths): ${floors.join(', ')}. ` +
+    'A miss against fio marked "within fio ÷ fio" is no farther from fio than fio was from itself in this run: the run does not ' +
+    'tell it apart from 1.0. "Past fio ÷ fio" is a miss the run resolves.';
 }
 
 /** The Goals table in Markdown: per goal, the rows that meet it and those that do not, with their figures. */

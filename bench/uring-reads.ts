@@ -29,7 +29,9 @@
  * process tree, with fio's own figure, which covers only its submitting thread, beside it): the
  * CPU figure explains a row where the device, not the software, sets the pace. The end is a
  * Markdown table of every ratio, then a table of the issue's goals with the rows that meet each and
- * those that do not (`uring-goals.ts`). Every fio command line is printed (`fio: ...`).
+ * those that do not (`uring-goals.ts`), and the control: fio's command run a second time as a
+ * runner of its own, so that each run measures how far an identical tool lands from fio on this
+ * machine. Every fio command line is printed (`fio: ...`).
  * fio runs when it is on the PATH (skipped in --quick unless --fio; never with --no-fio).
  * Files live under <repo>/.bench-tmp (a real disk: tmpfs has no O_DIRECT).
  */
@@ -43,7 +45,7 @@ import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
 import { readBatch, writeBatch, type BatchEntry } from '../src/batch/index.js';
 import { buildRingAppend, ringAppend } from './ring-append.js';
-import { evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_RING_ONLY, R_FIO, R_FIO_BATCH, R_FIO_PSYNC, R_FIO_SQPOLL, R_INLINE_WRITES, R_LINKED, R_STORAGE_INLINE_VECTORED, R_STORAGE_INLINE_WRITES, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
+import { controlLine, evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_RING_ONLY, R_FIO, R_FIO_AGAIN, R_FIO_BATCH, R_FIO_PSYNC, R_FIO_SQPOLL, R_INLINE_WRITES, R_LINKED, R_STORAGE_INLINE_VECTORED, R_STORAGE_INLINE_WRITES, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
   type Figures, type Row, type Workload } from './uring-goals.js';
 
 const BLOCK = 4096;
@@ -397,6 +399,7 @@ async function main(args: Args): Promise<void> {
             `--offset=${HEADER}`, `--size=${args.fileMiB}M`, `--iodepth=${depth}`, `--direct=${direct ? 1 : 0}`, '--invalidate=0', '--norandommap', '--randrepeat=0',
             `--ramp_time=${Math.round(WARMUP_SECONDS * 1000)}ms`];
           runners.push([R_FIO, () => Promise.resolve(fio(fioArgs, write, args.seconds))]);
+          runners.push([R_FIO_AGAIN, () => Promise.resolve(fio(fioArgs, write, args.seconds))]);
           // Like for like with the readBatch/writeBatch runner: QD submitted together, all QD reaped
           // before the next QD go out.
           runners.push([R_FIO_BATCH, () => Promise.resolve(fio([...fioArgs, `--iodepth_batch_submit=${depth}`, `--iodepth_batch_complete_min=${depth}`], write, args.seconds))]);
@@ -466,7 +469,7 @@ async function main(args: Args): Promise<void> {
           sqpollEnd += BLOCK;
         }, ordinary)] as const] : []),
         [R_UV, () => uvUringInChild({ filePath: join(dir, 'append-uv.bin'), baseBytes: 0, blocks: 1, depth: 1, seconds: args.seconds, write: true, direct: false, append: true })],
-        ...(withFio ? [[R_FIO, () => fioAppend([])] as const] : []),
+        ...(withFio ? [[R_FIO, () => fioAppend([])] as const, [R_FIO_AGAIN, () => fioAppend([])] as const] : []),
         ...(ringAppendBinary !== undefined ? [[R_C_RING, () => Promise.resolve(ringAppend(ringAppendBinary, join(dir, 'append-c.bin'), args.seconds))] as const] : []),
         ...(withFio && sqpollIo !== undefined ? [[R_FIO_SQPOLL, () => fioAppend(['--sqthread_poll=1'])] as const] : []),
       ]);
@@ -512,6 +515,8 @@ function printSummary(rows: readonly Row[]): void {
   console.log('Goals (from the rows above):');
   console.log('');
   for (const line of goalsTableLines(evaluateGoals(rows))) console.log(line);
+  const control = controlLine(rows);
+  if (control !== undefined) console.log(`\n${control}`);
 }
 
 const argv = process.argv.slice(2);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { evaluateGoals, GOALS, goalsTableLines, R_BATCH, R_FIO, R_FIO_BATCH, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, type Row, type Workload } from '../uring-goals.js';
+import { controlFloor, controlLine, evaluateGoals, GOALS, goalsTableLines, R_BATCH, R_FIO, R_FIO_AGAIN, R_FIO_BATCH, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, type Row, type Workload } from '../uring-goals.js';
 
 /** Rows of one (workload, depth) from ops/s per runner; a runner left out was not run. */
 function rowsAt(workload: Workload, depth: number, opsPerSecondByRunner: Readonly<Record<string, number>>): Row[] {
@@ -102,9 +102,31 @@ describe('bench/uring-goals', () => {
     expect(notMet).to.equal('cached read QD 8 (0.996×)');
   });
 
+  it('marks a miss against fio within or past what fio measured against itself on that workload (the control)', () => {
+    // O_DIRECT reads: the control landed 0.95× and 1/0.92 apart at QD 1 and 64: the floor is 0.92.
+    const rows = [...rowsAt('read-direct', 1, { [R_URING]: 94, [R_FIO]: 100, [R_FIO_AGAIN]: 95 }),
+      ...rowsAt('read-direct', 64, { [R_URING]: 80, [R_FIO]: 100, [R_FIO_AGAIN]: 108.7 }),
+      ...rowsAt('read', 8, { [R_URING]: 900, [R_FIO]: 1000, [R_FIO_AGAIN]: 990 }),
+      ...rowsAt('write', 8, { [R_URING]: 900, [R_FIO]: 1000 })];
+    expect(controlFloor(rows, 'read-direct')).to.be.closeTo(100 / 108.7, 1e-9);
+    expect(controlFloor(rows, 'read')).to.be.closeTo(0.99, 1e-9);
+    expect(controlFloor(rows, 'write'), 'no control on the workload').to.equal(undefined);
+    const [, met, notMet] = goalCells(goalsTableLines(evaluateGoals(rows)), 'UringIo ≥ 1.0× fio io_uring');
+    expect(met).to.equal('—');
+    expect(notMet).to.equal('cached read QD 8 (0.90×; past fio ÷ fio), O_DIRECT read QD 1 (0.94×; within fio ÷ fio), ' +
+      'O_DIRECT read QD 64 (0.80×; past fio ÷ fio), cached write QD 8 (0.90×)');
+    // Goals against other references are not judged by fio's control.
+    expect(goalCells(goalsTableLines(evaluateGoals(rows)), 'every row ≥ 1.0× UV')[2]).to.not.contain('fio ÷ fio');
+    expect(summaryTableLines(rows)[4]).to.contain('| 0.80× | 1.09× |');
+    const line = controlLine(rows);
+    expect(line).to.contain('cached read 0.99×, O_DIRECT read 0.92×.');
+    expect(line).to.not.contain('cached write');
+    expect(controlLine(rowsAt('read', 8, { [R_URING]: 900, [R_FIO]: 1000 })), 'no control run').to.equal(undefined);
+  });
+
   it('keeps the ratio table in workload order with the append row on writeDurable', () => {
     const lines = summaryTableLines([...measured.filter((r) => r.workload === 'append'), ...measured.filter((r) => r.workload !== 'append')]);
     expect(lines.slice(2).map((l) => l.split(' | ')[0])).to.deep.equal(['| 4 KiB random read, cached', '| 4 KiB random read, O_DIRECT', '| 4 KiB random write, cached', '| 4 KiB append + fdatasync (writeDurable)']);
-    expect(lines[5]).to.contain('| 1 | 4.9k | 6.4k | 0.77× | 1.40× | 1.29× | 1.68× | 0.92× |');
+    expect(lines[5]).to.contain('| 1 | 4.9k | 6.4k | 0.77× | n/a | 1.40× | 1.29× | 1.68× | 0.92× |');
   });
 });
