@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { closest, distance } from 'fastest-levenshtein';
 import { UsageError } from './usage-error.js';
+import { shardRange } from './seed-plan.js';
 import { SEED_TIMEOUT_MS_DEFAULT } from './campaign.js';
 import { FAULT_KINDS } from '../backends/sim/faults.js';
 import type { FaultOccurrence } from './sim-api.js';
@@ -41,6 +42,12 @@ export interface SimArgs extends SeedRunSettings {
   readonly verbose: boolean;
   /** `--shard K/N` (or `--shards N` with the index from the environment): this run's part of the range. */
   readonly shard: ShardSpec | undefined;
+  /**
+   * `--resume-at R`: the rest of an interrupted range campaign. The campaign stays the one `--from`,
+   * `--seeds` and `--shard` name (its records carry that range, so `faultline merge` takes them
+   * with the interrupted run's); this run covers its part from seed R on.
+   */
+  readonly resumeAt: number | undefined;
   /** `--out FILE`: one NDJSON line per seed. */
   readonly out: string | undefined;
   /** Continuous mode: seeds from the stream keyed by `--from`, until this much real time passed... */
@@ -326,7 +333,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         seeds: { type: 'string' }, from: { type: 'string' }, workers: { type: 'string' }, ...SEED_RUN_FLAGS,
         json: { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, verbose: { type: 'boolean' },
         shard: { type: 'string' }, shards: { type: 'string' }, out: { type: 'string' }, duration: { type: 'string' }, 'until-failures': { type: 'string' },
-        intercept: { type: 'boolean' }, 'check-determinism': { type: 'boolean' },
+        intercept: { type: 'boolean' }, 'check-determinism': { type: 'boolean' }, 'resume-at': { type: 'string' },
       });
       if (values['help'] === true) return { command: 'help', topic: 'sim', asked: true };
       const workload = positionals[0];
@@ -344,6 +351,17 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
       if (shard !== undefined && shard.n > seedCount) throw new UsageError(`sim: --seeds ${seedCount} cannot be split into ${shard.n} shards (at most one shard per seed)`);
       const out = str(values['out']);
       if (out === '') throw new UsageError('--out needs a file name');
+      const resumeAtRaw = str(values['resume-at']);
+      let resumeAt: number | undefined;
+      if (resumeAtRaw !== undefined) {
+        if (continuous) throw new UsageError('sim: --resume-at resumes a range of seeds; a continuous run (--duration, --until-failures) has no range to resume');
+        const part = shard === undefined ? { from: seedFrom, count: seedCount } : shardRange(seedFrom, seedCount, shard.k, shard.n);
+        resumeAt = integer('resume-at', resumeAtRaw, part.from, 0, Number.MAX_SAFE_INTEGER);
+        if (resumeAt < part.from || resumeAt >= part.from + part.count) {
+          throw new UsageError(`sim: --resume-at ${resumeAt} is outside this run's seeds ${part.from}..${part.from + part.count - 1}` +
+            `${shard === undefined ? '' : ` (shard ${shard.k}/${shard.n})`}`);
+        }
+      }
       return {
         command: 'sim',
         workload,
@@ -355,6 +373,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         failFast: values['fail-fast'] === true,
         verbose: values['verbose'] === true,
         shard,
+        resumeAt,
         out,
         durationMs: durationRaw === undefined ? undefined : parseDurationMs('duration', durationRaw),
         untilFailures: untilRaw === undefined ? undefined : integer('until-failures', untilRaw, 1, 1, SEED_COUNT_MAX),
@@ -438,6 +457,8 @@ Runs the workload once per seed, seeds S..S+N-1, spread over worker processes (a
   --shard K/N        run only shard K of N (1-based) of the seeds: disjoint blocks, the same on every machine
   --shards N         the same, K taken from JOB_COMPLETION_INDEX (0-based; a Kubernetes Indexed Job)
   --out FILE         one NDJSON line per seed (seed, ok, error, signature, hash, replay...): faultline merge reads them
+  --resume-at R      the rest of an interrupted campaign (its \`resume with:\` line): the same --from, --seeds and
+                     --shard, seeds from R on; merge its --out with the interrupted run's for the whole verdict
   --duration T       continuous mode: draw seeds from the stream keyed by --from until T of real time passed
   --until-failures N continuous mode: ... or until N seeds failed (with --duration, whichever comes first)
   --json             one JSON document on stdout instead of text

@@ -13,7 +13,7 @@ import type { SimArgs } from './args.js';
 import { runCampaign, type CampaignResult } from './campaign.js';
 import { checkVariantOption, loadWorkload } from './load-workload.js';
 import { createProgress } from './progress.js';
-import { formatFailingSeeds, formatFailure, formatSummary, replayCommand, resumeCommand } from './report.js';
+import { formatFailingSeeds, formatFailure, formatSummary, mergeHint, replayCommand, resumeCommand } from './report.js';
 import type { InjectedFault, SeedResult } from './run-seed.js';
 import { RecordWriter, seedRecord, type CampaignRef } from './seed-record.js';
 import { rangePlan, shardRange, streamPlan, type SeedPlan } from './seed-plan.js';
@@ -79,6 +79,8 @@ export interface SimJson {
   /** A continuous run: the key of its seed stream, and why it stopped. */
   readonly stream?: number;
   readonly stoppedBy?: string;
+  /** `--resume-at`: this run covered its part of the range from this seed on. */
+  readonly resumeAt?: number;
   /** The signal that interrupted the campaign, and the seed to resume at. */
   readonly interrupted?: string;
   readonly resumeFrom?: number;
@@ -143,8 +145,17 @@ function planOf(args: SimArgs): { plan: SeedPlan; campaign: CampaignRef; range: 
     return { plan: streamPlan(args.seedFrom, args.seedCount), campaign: { stream: args.seedFrom }, range: undefined };
   }
   const campaign: CampaignRef = { from: args.seedFrom, seeds: args.seedCount, ...(args.shard === undefined ? {} : { shard: `${args.shard.k}/${args.shard.n}` }) };
-  const range = args.shard === undefined ? { from: args.seedFrom, count: args.seedCount } : shardRange(args.seedFrom, args.seedCount, args.shard.k, args.shard.n);
+  const part = args.shard === undefined ? { from: args.seedFrom, count: args.seedCount } : shardRange(args.seedFrom, args.seedCount, args.shard.k, args.shard.n);
+  // A resumed run covers its part from --resume-at on (parseCli checked it lies inside); its
+  // records keep the campaign's range, so merge judges them with the interrupted run's.
+  const range = args.resumeAt === undefined ? part : { from: args.resumeAt, count: part.from + part.count - args.resumeAt };
   return { plan: rangePlan(range.from, range.count), campaign, range };
+}
+
+/** A sharded run's block of the campaign's range (a resumed shard's included: its whole block). */
+function shardPart(args: SimArgs): { shardFrom: number; shardSeeds: number } {
+  const part = args.shard === undefined ? { from: args.seedFrom, count: args.seedCount } : shardRange(args.seedFrom, args.seedCount, args.shard.k, args.shard.n);
+  return { shardFrom: part.from, shardSeeds: part.count };
 }
 
 /** Whether `path` names the same file as `moduleUrl` (a hard or symbolic link included); false when either is missing. */
@@ -219,10 +230,10 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
     progress.stop();
     writer?.close(completed);
   }
-  // An interrupted range resumes from its lowest seed without a result, up to the end of this
-  // run's part (a shard's block, as plain --from/--seeds).
+  // An interrupted range resumes from its lowest seed without a result, to the end of this run's
+  // part, as the same campaign (--resume-at), so that the two runs' --out files merge.
   const resume = result.interrupted !== undefined && result.resumeFrom !== undefined && range !== undefined && result.resumeFrom < range.from + range.count
-    ? resumeCommand({ ...args, seedFrom: range.from, seedCount: range.count }, result.resumeFrom) : undefined;
+    ? resumeCommand(args, result.resumeFrom) : undefined;
   if (args.json) {
     const doc: SimJson = {
       workload: args.workload, profile: args.profile, faults: args.faults, latency: args.latency,
@@ -231,7 +242,8 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
       missingCount: result.missingCount, missing: result.missing, excused: result.excused,
       wallMs: Math.round(result.wallMs), seedsPerSecond: Number(result.seedsPerSecond.toFixed(2)),
       stoppedEarly: result.stoppedEarly,
-      ...(args.shard === undefined || range === undefined ? {} : { shard: `${args.shard.k}/${args.shard.n}`, shardFrom: range.from, shardSeeds: range.count }),
+      ...(args.shard === undefined || range === undefined ? {} : { shard: `${args.shard.k}/${args.shard.n}`, ...shardPart(args) }),
+      ...(args.resumeAt === undefined ? {} : { resumeAt: args.resumeAt }),
       ...(campaign.stream === undefined ? {} : { stream: campaign.stream }),
       ...(result.stoppedBy === undefined ? {} : { stoppedBy: result.stoppedBy }),
       ...(result.interrupted === undefined ? {} : { interrupted: result.interrupted, resumeFrom: result.resumeFrom }),
@@ -244,9 +256,17 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
     const failing = formatFailingSeeds(result);
     if (failing !== undefined) streams.out.write(failing + '\n');
     if (campaign.stream !== undefined) streams.out.write(`continuous run: seeds drawn from stream ${campaign.stream} (--from), stopped ${result.stoppedBy === 'failures' ? `after ${result.failed} failures (--until-failures)` : result.stoppedBy === 'duration' ? 'when --duration ran out' : `after --seeds ${args.seedCount}`}\n`);
-    if (args.shard !== undefined && range !== undefined) streams.out.write(`shard ${args.shard.k}/${args.shard.n}: seeds ${range.from}..${range.from + range.count - 1} of ${args.seedFrom}..${args.seedFrom + args.seedCount - 1}\n`);
+    if (args.shard !== undefined) {
+      const { shardFrom, shardSeeds } = shardPart(args);
+      streams.out.write(`shard ${args.shard.k}/${args.shard.n}: seeds ${shardFrom}..${shardFrom + shardSeeds - 1} of ${args.seedFrom}..${args.seedFrom + args.seedCount - 1}\n`);
+    }
+    if (args.resumeAt !== undefined && range !== undefined) {
+      streams.out.write(`resumed at ${args.resumeAt}: this run's verdict covers seeds ${range.from}..${range.from + range.count - 1}; ` +
+        'faultline merge its --out with the interrupted run\'s for the whole campaign\'s\n');
+    }
     streams.out.write(formatSummary(result, workers) + '\n');
     if (resume !== undefined) streams.out.write(`resume with: ${resume}\n`);
+    if (resume !== undefined && args.out !== undefined) streams.out.write(`then: ${mergeHint(args.out)}\n`);
   }
   return campaignExitCode(result);
 }

@@ -45,14 +45,16 @@ export function replayCommand(specifier: string, seed: number, profile: SimProfi
 }
 
 /**
- * The `sim` command that runs the seeds of `args` from `from` to its end (an interrupted
- * campaign's rest), with every setting that changes what a seed runs or how it is checked: a
- * resume without `--check-determinism` or `--intercept` would pass seeds the campaign meant to
- * check otherwise.
+ * The `sim` command that runs the rest of an interrupted campaign, from seed `from` to the end of
+ * this run's part, as the same campaign (`--from`, `--seeds`, `--shard` as given, and
+ * `--resume-at`: its records merge with the interrupted run's), with every setting that changes
+ * what a seed runs or how it is checked: a resume without `--check-determinism` or `--intercept`
+ * would pass seeds the campaign meant to check otherwise.
  */
 export function resumeCommand(args: SimArgs, from: number): string {
-  const end = args.seedFrom + args.seedCount;
-  const parts = [invocation(), 'sim', quote(args.workload), '--from', String(from), '--seeds', String(end - from)];
+  const parts = [invocation(), 'sim', quote(args.workload), '--from', String(args.seedFrom), '--seeds', String(args.seedCount)];
+  if (args.shard !== undefined) parts.push('--shard', `${args.shard.k}/${args.shard.n}`);
+  parts.push('--resume-at', String(from));
   if (args.profile !== 'posix') parts.push('--profile', args.profile);
   if (args.faults !== 'default') parts.push('--faults', args.faults);
   if (args.latency !== 'default') parts.push('--latency', args.latency);
@@ -63,6 +65,14 @@ export function resumeCommand(args: SimArgs, from: number): string {
   if (args.failFast) parts.push('--fail-fast');
   if (args.workers !== undefined) parts.push('--workers', String(args.workers));
   return parts.join(' ');
+}
+
+/**
+ * What to do with an interrupted run's `--out` once its resume has run: the resumed run writes its
+ * own file (on the same path it would empty this one), and merge judges both as one campaign.
+ */
+export function mergeHint(out: string): string {
+  return `${invocation()} merge ${quote(out)} REST.ndjson (REST.ndjson: the resumed run's --out, another file: on this one it would replace these records)`;
 }
 
 /**

@@ -219,7 +219,7 @@ describe('cli: hostile command lines', function () {
     if (again.command !== 'sim') return expect.fail('sim expected');
     const settings = (a: typeof args): unknown[] => [a.workload, a.profile, a.faults, a.latency, { ...a.options }, a.intercept, a.checkDeterminism, a.seedTimeoutMs, a.failFast, a.workers];
     expect(settings(again)).to.deep.equal(settings(args));
-    expect([again.seedFrom, again.seedCount]).to.deep.equal([100, 407]);
+    expect([again.seedFrom, again.seedCount, again.resumeAt]).to.deep.equal([7, 500, 100]);
   });
 
   it('--option variant=V is checked against the workload as name:variant is', async () => {

@@ -54,8 +54,13 @@ export function runNode(argv: readonly string[], options: RunOptions = {}): Prom
 
 /** Splits a printed replay command into the arguments after the program. */
 export function replayArgs(command: string): string[] {
+  return commandArgs(command, 'replay');
+}
+
+/** Splits a printed command (`sim`, `replay`, `merge`...) into the arguments after the program. */
+export function commandArgs(command: string, subcommand: string): string[] {
   const words = command.split(' ');
-  const at = words.indexOf('replay');
+  const at = words.indexOf(subcommand);
   return words.slice(at).map((w) => w.replace(/^'(.*)'$/, '$1'));
 }
 

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { faultline, replayArgs, tempDirFor, writeWorkload } from './run-cli.js';
+import { commandArgs, faultline, replayArgs, tempDirFor, writeWorkload } from './run-cli.js';
 
 interface SimDoc {
   seedCount: number;
@@ -279,12 +279,11 @@ export default {
       expect(run.code, run.stderr).to.equal(code);
       const summary = new RegExp(`^INTERRUPTED \\(${signal}\\): (\\d+) of 1000000 seeds ran, (\\d+) passed, 0 failed`, 'm').exec(run.stdout);
       expect(summary, run.stdout).to.not.equal(null);
-      const resume = /^resume with: .* sim .*slow\.mjs --from (\d+) --seeds (\d+)/m.exec(run.stdout);
+      const resume = /^resume with: .* sim .*slow\.mjs --from 1 --seeds 1000000 --resume-at (\d+)/m.exec(run.stdout);
       expect(resume, run.stdout).to.not.equal(null);
       const from = Number(resume![1]);
       expect(from).to.be.greaterThan(1);
       expect(from).to.be.at.most(Number(summary![1]) + 1);
-      expect(from + Number(resume![2])).to.equal(1_000_001);
       // No worker outlives the command.
       await new Promise((resolve) => setTimeout(resolve, 200));
       const workerPids = [...new Set((await readFile(pids, 'utf8')).split('\n').filter(Boolean).map(Number))];
@@ -292,6 +291,58 @@ export default {
       expect(workerPids.filter(isAlive)).to.deep.equal([]);
     });
   }
+
+  it('an interrupted campaign resumes as the same campaign: the resumed run\'s --out merges with the first one\'s into the whole verdict', async () => {
+    const path = await workload('paced.mjs', `
+export default { async run(ctx) { const until = Date.now() + 15; while (Date.now() < until) {} await ctx.sim.clock.sleep(1); } };
+`);
+    const first = join(dir(), 'first.ndjson');
+    const rest = join(dir(), 'rest.ndjson');
+    let pid = 0;
+    const running = faultline(['sim', path, '--seeds', '300', '--from', '5', '--shard', '2/3', '--workers', '2', '--out', first], {
+      onStart: (child) => { pid = child.pid ?? 0; },
+    });
+    for (let i = 0; i < 200; i++) {
+      await sleep(50);
+      if ((await readFile(first, 'utf8').catch(() => '')).split('\n').filter(Boolean).length >= 20) break;
+    }
+    process.kill(pid, 'SIGINT');
+    const interrupted = await running;
+    expect(interrupted.code, interrupted.stderr).to.equal(130);
+    // The same campaign and shard, from the lowest seed without a result (shard 2/3 of 5..304 is 105..204).
+    const resume = /^resume with: (.*)$/m.exec(interrupted.stdout);
+    expect(resume, interrupted.stdout).to.not.equal(null);
+    const again = commandArgs(resume![1]!, 'sim');
+    const at = again.indexOf('--resume-at');
+    expect(again.slice(2, at)).to.deep.equal(['--from', '5', '--seeds', '300', '--shard', '2/3']);
+    const resumeAt = Number(again[at + 1]);
+    expect(resumeAt).to.be.within(106, 204);
+    expect(interrupted.stdout).to.include(`then: `);
+    expect(commandArgs(/^then: (.*)$/m.exec(interrupted.stdout)![1]!, 'merge').slice(0, 2)).to.deep.equal(['merge', first]);
+    const resumed = await faultline([...again, '--out', rest]);
+    expect(resumed.code, resumed.stderr).to.equal(0);
+    expect(resumed.stdout).to.include(`resumed at ${resumeAt}: this run's verdict covers seeds ${resumeAt}..204`);
+    expect(resumed.stdout).to.match(new RegExp(`^PASS: ${205 - resumeAt}/${205 - resumeAt} seeds passed, 0 failed`, 'm'));
+    // Merge judges the whole campaign (the other two shards never ran here): the first file alone
+    // misses seeds of this shard too; with the resumed run's, every seed of the shard has its one
+    // result and only the other shards' 200 are missing.
+    const alone = await faultline(['merge', first]);
+    expect(alone.code, alone.stdout).to.equal(1);
+    const aloneCounts = /^FAIL: (\d+)\/(\d+) seeds passed, 0 failed, (\d+) missing/m.exec(alone.stdout);
+    expect(aloneCounts, alone.stdout).to.not.equal(null);
+    expect(Number(aloneCounts![2])).to.be.below(100);
+    expect(Number(aloneCounts![2]) + Number(aloneCounts![3])).to.equal(300);
+    const whole = await faultline(['merge', first, rest]);
+    expect(whole.code, whole.stdout + whole.stderr).to.equal(1);
+    expect(whole.stdout).to.match(/^FAIL: 100\/100 seeds passed, 0 failed, 200 missing$/m);
+    expect(whole.stdout).to.not.include('conflicts');
+    // Outside this run's part, or on a continuous run, --resume-at is refused.
+    const outside = await faultline(['sim', path, '--seeds', '300', '--from', '5', '--shard', '2/3', '--resume-at', '205']);
+    expect([outside.code, outside.stderr]).to.deep.equal([2, "faultline: sim: --resume-at 205 is outside this run's seeds 105..204 (shard 2/3)\n"]);
+    const continuous = await faultline(['sim', path, '--duration', '1s', '--resume-at', '3']);
+    expect(continuous.code).to.equal(2);
+    expect(continuous.stderr).to.include('--resume-at resumes a range of seeds');
+  });
 
   it('an interrupted --json campaign still writes its document, with the seed to resume at', async () => {
     const path = join(dir(), 'slow.mjs');
