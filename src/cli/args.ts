@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { closest, distance } from 'fastest-levenshtein';
 import { UsageError } from './usage-error.js';
-import { shardRange } from './seed-plan.js';
+import { partOfRange } from './seed-plan.js';
 import { SEED_TIMEOUT_MS_DEFAULT } from './campaign.js';
 import { FAULT_KINDS } from '../backends/sim/faults.js';
 import type { FaultOccurrence } from './sim-api.js';
@@ -355,7 +355,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
       let resumeAt: number | undefined;
       if (resumeAtRaw !== undefined) {
         if (continuous) throw new UsageError('sim: --resume-at resumes a range of seeds; a continuous run (--duration, --until-failures) has no range to resume');
-        const part = shard === undefined ? { from: seedFrom, count: seedCount } : shardRange(seedFrom, seedCount, shard.k, shard.n);
+        const part = partOfRange(seedFrom, seedCount, shard);
         resumeAt = integer('resume-at', resumeAtRaw, part.from, 0, Number.MAX_SAFE_INTEGER);
         if (resumeAt < part.from || resumeAt >= part.from + part.count) {
           throw new UsageError(`sim: --resume-at ${resumeAt} is outside this run's seeds ${part.from}..${part.from + part.count - 1}` +

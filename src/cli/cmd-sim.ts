@@ -16,7 +16,7 @@ import { createProgress } from './progress.js';
 import { formatFailingSeeds, formatFailure, formatSummary, mergeHint, replayCommand, resumeCommand } from './report.js';
 import type { InjectedFault, SeedResult } from './run-seed.js';
 import { RecordWriter, seedRecord, type CampaignRef } from './seed-record.js';
-import { rangePlan, shardRange, streamPlan, type SeedPlan } from './seed-plan.js';
+import { partOfRange, rangePlan, streamPlan, type SeedPlan } from './seed-plan.js';
 import { UsageError } from './usage-error.js';
 import { packageVersion } from './version.js';
 import { formatSwarmFaults, swarmFaults } from './swarm-faults.js';
@@ -145,7 +145,7 @@ function planOf(args: SimArgs): { plan: SeedPlan; campaign: CampaignRef; range: 
     return { plan: streamPlan(args.seedFrom, args.seedCount), campaign: { stream: args.seedFrom }, range: undefined };
   }
   const campaign: CampaignRef = { from: args.seedFrom, seeds: args.seedCount, ...(args.shard === undefined ? {} : { shard: `${args.shard.k}/${args.shard.n}` }) };
-  const part = args.shard === undefined ? { from: args.seedFrom, count: args.seedCount } : shardRange(args.seedFrom, args.seedCount, args.shard.k, args.shard.n);
+  const part = partOfRange(args.seedFrom, args.seedCount, args.shard);
   // A resumed run covers its part from --resume-at on (parseCli checked it lies inside); its
   // records keep the campaign's range, so merge judges them with the interrupted run's.
   const range = args.resumeAt === undefined ? part : { from: args.resumeAt, count: part.from + part.count - args.resumeAt };
@@ -154,7 +154,7 @@ function planOf(args: SimArgs): { plan: SeedPlan; campaign: CampaignRef; range: 
 
 /** A sharded run's block of the campaign's range (a resumed shard's included: its whole block). */
 function shardPart(args: SimArgs): { shardFrom: number; shardSeeds: number } {
-  const part = args.shard === undefined ? { from: args.seedFrom, count: args.seedCount } : shardRange(args.seedFrom, args.seedCount, args.shard.k, args.shard.n);
+  const part = partOfRange(args.seedFrom, args.seedCount, args.shard);
   return { shardFrom: part.from, shardSeeds: part.count };
 }
 

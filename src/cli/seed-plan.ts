@@ -29,6 +29,11 @@ export function shardRange(from: number, count: number, k: number, n: number): {
   return { from: from + start, count: end - start };
 }
 
+/** This run's part of the range `from..from+count-1`: the whole range, or shard `shard` of it. */
+export function partOfRange(from: number, count: number, shard: { readonly k: number; readonly n: number } | undefined): { from: number; count: number } {
+  return shard === undefined ? { from, count } : shardRange(from, count, shard.k, shard.n);
+}
+
 /** A 32-bit avalanche of `x` (murmur3's finaliser). */
 function mix32(x: number): number {
   let h = x | 0;
