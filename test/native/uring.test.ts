@@ -702,14 +702,16 @@ describeUring('UringIo internals', function () {
       // ext4 (and most file systems) hold the inode lock for the whole of a buffered write: an
       // io-wq worker copying 64 MiB into the page cache keeps a 4 KiB pwrite to the same file
       // waiting for milliseconds. Submitted by the next turn of the loop; the worker may not have
-      // started when the small write runs, so a few attempts are allowed.
+      // started when the small write runs, so a few attempts are allowed, every other one after a
+      // millisecond of real time rather than one turn (one turn alone missed the worker 20 times
+      // in a row once, in CI's Node 26 slice).
       const large = fast.allocAligned(64 << 20);
       let attempts = 0;
       let before = fast.ringInfo;
       for (; attempts < 20; attempts += 1) {
         before = fast.ringInfo;
         const big = fast.write(fd, large, 0);
-        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => (attempts % 2 === 0 ? setImmediate(resolve) : setTimeout(resolve, 1)));
         const small = fast.write(fd, pattern(4096, attempts), (64 << 20) + 4096);
         await Promise.all([big, small]);
         if (fast.ringInfo.inlineWritesSlow > before.inlineWritesSlow) break;
