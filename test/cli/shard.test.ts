@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normaliseMessage, topFrames } from '../../src/cli/signature.js';
 import { shardRange, streamPlan } from '../../src/cli/seed-plan.js';
+import { CHUNK_SEEDS_MAX, CHUNKS_AHEAD } from '../../src/cli/campaign.js';
 import type { SeedRecord } from '../../src/cli/seed-record.js';
 import { faultline, tempDirFor } from './run-cli.js';
 
@@ -95,12 +96,15 @@ describe('cli: shards, merge and continuous runs', function () {
     expect(first.code).to.equal(1);
     const doc = JSON.parse(first.stdout) as { stream: number; stoppedBy: string; failed: number; seedsRun: number; seedCount: number; missingCount: number; failures: Array<{ seed: number }> };
     expect(doc).to.deep.include({ stream: 7, stoppedBy: 'failures', missingCount: 0 });
-    // The seed already running when the third failure came in finishes (one worker: at most one).
-    expect(doc.failed).to.be.within(3, 4);
+    expect(doc.failed).to.be.at.least(3);
     expect(doc.seedCount).to.equal(doc.seedsRun);
     const plan = streamPlan(7, 1000);
     const drawn = Array.from({ length: doc.seedsRun }, (_, i) => plan.seedAt(i));
     for (const failure of doc.failures) expect(drawn).to.include(failure.seed);
+    // Seeds the worker starts before the stop reaches it still run and count (on a loaded machine
+    // that was two more failing seeds of this variant once): at most the two chunks it holds.
+    const third = doc.failures.map((f) => drawn.indexOf(f.seed)).sort((a, b) => a - b)[2]!;
+    expect(doc.seedsRun - 1 - third).to.be.at.most(CHUNKS_AHEAD * CHUNK_SEEDS_MAX);
     expect(new Set(drawn).size).to.equal(drawn.length);
     for (const seed of drawn) expect(Number.isSafeInteger(seed) && seed >= 0).to.equal(true);
     const timed = await faultline(['sim', 'kv', '--duration', '1500ms', '--workers', '1']);
