@@ -140,23 +140,20 @@ class OrderedFailurePrinter {
 }
 
 /** The seeds this run covers: the range, its shard, or a continuous run's stream. */
-function planOf(args: SimArgs): { plan: SeedPlan; campaign: CampaignRef; range: { from: number; count: number } | undefined } {
+function planOf(args: SimArgs): { plan: SeedPlan; campaign: CampaignRef; range: SeedRange | undefined; part: SeedRange | undefined } {
   if (args.durationMs !== undefined || args.untilFailures !== undefined) {
-    return { plan: streamPlan(args.seedFrom, args.seedCount), campaign: { stream: args.seedFrom }, range: undefined };
+    return { plan: streamPlan(args.seedFrom, args.seedCount), campaign: { stream: args.seedFrom }, range: undefined, part: undefined };
   }
   const campaign: CampaignRef = { from: args.seedFrom, seeds: args.seedCount, ...(args.shard === undefined ? {} : { shard: `${args.shard.k}/${args.shard.n}` }) };
   const part = partOfRange(args.seedFrom, args.seedCount, args.shard);
   // A resumed run covers its part from --resume-at on (parseCli checked it lies inside); its
   // records keep the campaign's range, so merge judges them with the interrupted run's.
   const range = args.resumeAt === undefined ? part : { from: args.resumeAt, count: part.from + part.count - args.resumeAt };
-  return { plan: rangePlan(range.from, range.count), campaign, range };
+  return { plan: rangePlan(range.from, range.count), campaign, range, part };
 }
 
-/** A sharded run's block of the campaign's range (a resumed shard's included: its whole block). */
-function shardPart(args: SimArgs): { shardFrom: number; shardSeeds: number } {
-  const part = partOfRange(args.seedFrom, args.seedCount, args.shard);
-  return { shardFrom: part.from, shardSeeds: part.count };
-}
+/** Seeds `from..from+count-1`. */
+interface SeedRange { readonly from: number; readonly count: number }
 
 /** Whether `path` names the same file as `moduleUrl` (a hard or symbolic link included); false when either is missing. */
 function isSameFile(path: string, moduleUrl: string): boolean {
@@ -175,7 +172,9 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
   const loaded = await loadWorkload(args.workload);
   checkVariantOption('sim', loaded, args.options);
   const workers = args.workers ?? availableParallelism();
-  const { plan, campaign, range } = planOf(args);
+  // range: the seeds this run covers; part: its shard's block (the whole range unsharded), which a
+  // resumed run covers only from --resume-at on.
+  const { plan, campaign, range, part } = planOf(args);
   const extraFlags = `${args.intercept ? ' --intercept' : ''}${args.checkDeterminism ? ' --check-determinism' : ''}`;
   const replayOf = (seed: number): string => replayCommand(args.workload, seed, args.profile, args.faults, args.latency, args.options) + extraFlags;
   if (args.out !== undefined && isSameFile(args.out, loaded.moduleUrl)) throw new UsageError(`sim: --out '${args.out}' is the workload's own module, which it would overwrite; give another file`);
@@ -242,7 +241,7 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
       missingCount: result.missingCount, missing: result.missing, excused: result.excused,
       wallMs: Math.round(result.wallMs), seedsPerSecond: Number(result.seedsPerSecond.toFixed(2)),
       stoppedEarly: result.stoppedEarly,
-      ...(args.shard === undefined || range === undefined ? {} : { shard: `${args.shard.k}/${args.shard.n}`, ...shardPart(args) }),
+      ...(args.shard === undefined || part === undefined ? {} : { shard: `${args.shard.k}/${args.shard.n}`, shardFrom: part.from, shardSeeds: part.count }),
       ...(args.resumeAt === undefined ? {} : { resumeAt: args.resumeAt }),
       ...(campaign.stream === undefined ? {} : { stream: campaign.stream }),
       ...(result.stoppedBy === undefined ? {} : { stoppedBy: result.stoppedBy }),
@@ -256,13 +255,10 @@ export async function simCommand(args: SimArgs, streams: CommandStreams = defaul
     const failing = formatFailingSeeds(result);
     if (failing !== undefined) streams.out.write(failing + '\n');
     if (campaign.stream !== undefined) streams.out.write(`continuous run: seeds drawn from stream ${campaign.stream} (--from), stopped ${result.stoppedBy === 'failures' ? `after ${result.failed} failures (--until-failures)` : result.stoppedBy === 'duration' ? 'when --duration ran out' : `after --seeds ${args.seedCount}`}\n`);
-    if (args.shard !== undefined) {
-      const { shardFrom, shardSeeds } = shardPart(args);
-      streams.out.write(`shard ${args.shard.k}/${args.shard.n}: seeds ${shardFrom}..${shardFrom + shardSeeds - 1} of ${args.seedFrom}..${args.seedFrom + args.seedCount - 1}\n`);
-    }
+    if (args.shard !== undefined && part !== undefined) streams.out.write(`shard ${args.shard.k}/${args.shard.n}: seeds ${part.from}..${part.from + part.count - 1} of ${args.seedFrom}..${args.seedFrom + args.seedCount - 1}\n`);
     if (args.resumeAt !== undefined && range !== undefined) {
       streams.out.write(`resumed at ${args.resumeAt}: this run's verdict covers seeds ${range.from}..${range.from + range.count - 1}; ` +
-        'faultline merge its --out with the interrupted run\'s for the whole campaign\'s\n');
+        'for the whole campaign\'s, faultline merge its --out with the interrupted run\'s\n');
     }
     streams.out.write(formatSummary(result, workers) + '\n');
     if (resume !== undefined) streams.out.write(`resume with: ${resume}\n`);

@@ -72,7 +72,7 @@ export function resumeCommand(args: SimArgs, from: number): string {
  * own file (on the same path it would empty this one), and merge judges both as one campaign.
  */
 export function mergeHint(out: string): string {
-  return `${invocation()} merge ${quote(out)} REST.ndjson (REST.ndjson: the resumed run's --out, another file: on this one it would replace these records)`;
+  return `${invocation()} merge ${quote(out)} REST.ndjson   (REST.ndjson: the resumed run's --out; give it another file, or the resume empties this one)`;
 }
 
 /**
