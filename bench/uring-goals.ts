@@ -66,9 +66,11 @@ export const R_BATCH = 'UringIo readBatch/writeBatch';
 export const R_FIO_BATCH = 'fio io_uring, batches of QD';
 
 /**
- * bench/reference/ring-append.c: synced appends from C on a ring set up and woken as UringIo's
- * (same flags, write linked to fdatasync, eventfd waited on in epoll), no JavaScript runtime. A
- * diagnostic runner: UringIo ÷ it is what Node costs, it ÷ fio what the ring and wake-up cost.
+ * The C references (bench/reference/), on a ring set up and woken as UringIo's (same flags, an
+ * eventfd waited on in epoll), no JavaScript runtime: on synced appends ring-append.c (the write
+ * linked to fdatasync, as writeDurable), on O_DIRECT rows ring-depth.c (QD kept in flight, every
+ * completion a wake-up finds resubmitted in one enter, as UringIo's dispatch). A diagnostic
+ * runner: UringIo ÷ it is what Node costs, it ÷ fio what the ring and wake-up cost.
  */
 export const R_C_RING = 'C on the same ring and wake-up';
 
@@ -194,6 +196,9 @@ export const GOALS: readonly Goal[] = [
   // Not a goal: a diagnosis of the append gap. The same ring, link and wake-up driven from C
   // instead of Node; what UringIo misses here is the runtime's, not the ring's.
   { subject: R_LINKED, subjectText: 'synced appends (writeDurable), diagnostic', reference: R_C_RING, referenceText: 'C on the same ring and wake-up', minRatio: 1.0, workloads: ['append'] },
+  // Not a goal either: the same diagnosis at depth, where the device sets the pace. fio waits inside
+  // io_uring_enter, UringIo in the event loop's epoll; the C program waits as UringIo does.
+  { subject: R_URING, subjectText: 'UringIo on O_DIRECT, diagnostic', reference: R_C_RING, referenceText: 'C on the same ring and wake-up', minRatio: 1.0, workloads: ['read-direct', 'write-direct'], ceiling: R_FIO },
   // The batch API: one promise per QD operations, against fio issuing the same lockstep
   // batches at the same depth (not fio's continuous queue: see R_FIO_BATCH).
   { subject: R_BATCH, subjectText: 'UringIo readBatch/writeBatch (batches of QD)', reference: R_FIO_BATCH, referenceText: 'fio io_uring in batches of QD', minRatio: 1.0, workloads: RANDOM_WORKLOADS },

@@ -8,10 +8,11 @@
  * UringIo (blob readInto/writeAt, and writeAtDurable for synced appends: readInto fills the
  * caller's buffer as the raw read does, where readAt would add an allocation per read), fs.promises, Node's own io_uring (fs callbacks in a
  * child process started with UV_USE_IO_URING=1) and fio's io_uring engine, on the same file,
- * block size, depth and buffered/direct mode. On synced appends also a C program driving a ring
- * set up and woken exactly as UringIo's (`reference/ring-append.c`, built with `cc` at start,
- * left out with the reason printed where it cannot be): it separates what the ring and its
- * wake-up cost from what the JavaScript runtime costs.
+ * block size, depth and buffered/direct mode. On synced appends and on O_DIRECT rows also a C
+ * program driving a ring set up and woken exactly as UringIo's (`reference/ring-append.c`,
+ * `reference/ring-depth.c`, built with `cc` on first use, left out with the reason printed where
+ * they cannot be): it separates what the ring and its wake-up cost from what the JavaScript
+ * runtime costs.
  *
  *   node --import tsx bench/uring-reads.ts [--quick] [--depth 1,8,64,256] [--seconds 0.8] [--runs 5]
  *        [--workloads read,read-direct,write,write-direct,append] [--file-mib 256] [--fio | --no-fio]
@@ -44,7 +45,7 @@ import { loadBinding, packageRoot } from '../src/native/binding.js';
 import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
 import { readBatch, writeBatch, type BatchEntry } from '../src/batch/index.js';
-import { buildRingAppend, ringAppend } from './ring-append.js';
+import { buildReference, ringAppend, ringDepth, type ReferenceProgram } from './c-reference.js';
 import { controlLine, evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_RING_ONLY, R_FIO, R_FIO_AGAIN, R_FIO_BATCH, R_FIO_PSYNC, R_FIO_SQPOLL, R_INLINE_WRITES, R_LINKED, R_STORAGE_INLINE_VECTORED, R_STORAGE_INLINE_WRITES, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
   type Figures, type Row, type Workload } from './uring-goals.js';
 
@@ -334,6 +335,17 @@ async function main(args: Args): Promise<void> {
   const inlineWritesIo = args.workloads.includes('write')
     ? new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), inlineWrites: true }) : undefined;
   const inlineWritesStorage = inlineWritesIo === undefined ? undefined : createStorage(inlineWritesIo);
+  // The C references (bench/reference/), built once each on first use; a failed build is said once
+  // and its runner left out.
+  const referenceBuilds = new Map<ReferenceProgram, string | undefined>();
+  const referenceBinary = (program: ReferenceProgram): string | undefined => {
+    if (!referenceBuilds.has(program)) {
+      const built = buildReference(dir, program);
+      if ('reason' in built) console.log(`${R_C_RING} (${program}): not run, ${built.reason}`);
+      referenceBuilds.set(program, 'binary' in built ? built.binary : undefined);
+    }
+    return referenceBuilds.get(program);
+  };
   try {
     const source = io.allocAligned(1 << 20);
     source.set(chunk);
@@ -390,6 +402,11 @@ async function main(args: Args): Promise<void> {
           };
           runners.push([R_STORAGE_INLINE_VECTORED, () => warmAndTime(depth, args.seconds, blocks, (b, at) => inlineWritesBlob.writeAt(at, split(b)), alloc)]);
         }
+        // O_DIRECT: the same transfers from C, woken as UringIo is (reference/ring-depth.c).
+        const ringDepthBinary = direct ? referenceBinary('ring-depth') : undefined;
+        if (ringDepthBinary !== undefined) {
+          runners.push([R_C_RING, () => Promise.resolve(ringDepth(ringDepthBinary, { filePath, write, depth, seconds: args.seconds, firstByte: HEADER, warmupSeconds: WARMUP_SECONDS }))]);
+        }
         if (sqpollIo !== undefined && sqpollFd !== undefined) {
           const sqpollOp = write ? (b: Uint8Array, at: number) => sqpollIo.write(sqpollFd, b, HEADER + at) : (b: Uint8Array, at: number) => sqpollIo.read(sqpollFd, b, HEADER + at);
           runners.push([R_SQPOLL, () => warmAndTime(depth, args.seconds, blocks, sqpollOp, alloc)]);
@@ -437,9 +454,7 @@ async function main(args: Args): Promise<void> {
       let sqpollEnd = 0;
       let fsEnd = 0;
       const appendFioPath = join(dir, 'append-fio.bin');
-      const ringAppendBuild = buildRingAppend(dir);
-      if ('reason' in ringAppendBuild) console.log(`${R_C_RING}: not run, ${ringAppendBuild.reason}`);
-      const ringAppendBinary = 'binary' in ringAppendBuild ? ringAppendBuild.binary : undefined;
+      const ringAppendBinary = referenceBinary('ring-append');
       const fioAppend = (engineArgs: readonly string[]): Promise<Figures> => {
         rmSync(appendFioPath, { force: true });
         return Promise.resolve(fio(['--name=sync-append', `--filename=${appendFioPath}`, '--rw=write', `--bs=${BLOCK}`, '--size=256M',

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { controlFloor, controlLine, evaluateGoals, GOALS, goalsTableLines, R_BATCH, R_FIO, R_FIO_AGAIN, R_FIO_BATCH, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, type Row, type Workload } from '../uring-goals.js';
+import { controlFloor, controlLine, evaluateGoals, GOALS, goalsTableLines, R_BATCH, R_C_RING, R_FIO, R_FIO_AGAIN, R_FIO_BATCH, R_FIO_SQPOLL, R_LINKED, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, type Row, type Workload } from '../uring-goals.js';
 
 /** Rows of one (workload, depth) from ops/s per runner; a runner left out was not run. */
 function rowsAt(workload: Workload, depth: number, opsPerSecondByRunner: Readonly<Record<string, number>>): Row[] {
@@ -93,6 +93,17 @@ describe('bench/uring-goals', () => {
     // fio's continuous queue alone is no reference for batches.
     const continuousOnly = goalsTableLines(evaluateGoals(rowsAt('read', 64, { [R_URING]: 530, [R_BATCH]: 610, [R_FIO]: 560 })));
     expect(goalCells(continuousOnly, 'UringIo readBatch/writeBatch').slice(1)).to.deep.equal(['—', 'n/a (fio in batches not run)']);
+  });
+
+  it('diagnoses the O_DIRECT rows against C on the same ring and wake-up, with fio beside it, and no other row', () => {
+    const rows = [...rowsAt('write-direct', 64, { [R_URING]: 141, [R_FIO]: 166, [R_C_RING]: 160 }),
+      ...rowsAt('read-direct', 8, { [R_URING]: 60, [R_FIO]: 60, [R_C_RING]: 58 }),
+      ...rowsAt('read-direct', 64, { [R_URING]: 88, [R_FIO]: 93 }),
+      ...rowsAt('read', 64, { [R_URING]: 690, [R_FIO]: 690, [R_C_RING]: 1000 })];
+    const [, met, notMet] = goalCells(goalsTableLines(evaluateGoals(rows)), 'UringIo on O_DIRECT, diagnostic ≥ 1.0× C on the same ring and wake-up');
+    expect(met).to.equal('O_DIRECT read QD 8 (1.03×)');
+    // What the C program misses of fio is the ring and wake-up's; what UringIo misses of C, the runtime's.
+    expect(notMet).to.equal('O_DIRECT read QD 64 (n/a, C on the same ring not run), O_DIRECT write QD 64 (0.88×; fio itself 1.04×, reaches it)');
   });
 
   it('judges the unrounded ratio and prints enough digits not to contradict it', () => {
