@@ -2,41 +2,54 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildReference, ringAppend, ringDepth } from '../c-reference.js';
+import { buildReference, ringAppend, ringDepth, type ReferenceProgram } from '../c-reference.js';
 import { benchTmpRoot } from '../paths.js';
 
 const BLOCK_BYTES = 4096;
 
-describe('bench: the C reference of synced appends (ring-append.c)', function () {
-  this.timeout(60_000);
-  let dirPath: string;
+/**
+ * Builds `program` into a fresh folder before the suite's tests and removes it after. Skips the
+ * suite (saying why) off Linux or without a working `cc`, except under FAULTLINE_REQUIRE_IOURING:
+ * CI builds the addon with the same compiler, so there no build is a failure.
+ */
+function withReference(suite: Mocha.Suite, program: ReferenceProgram): { dirPath: () => string; binary: () => string } {
+  let dirPath: string | undefined;
   let binary: string | undefined;
-
-  before(function () {
+  suite.beforeAll(function () {
     if (process.platform !== 'linux') {
       console.log('      (skipped: the reference drives Linux io_uring)');
       this.skip();
     }
     mkdirSync(benchTmpRoot(), { recursive: true });
-    dirPath = mkdtempSync(join(benchTmpRoot(), 'ring-append-'));
-    const built = buildReference(dirPath, 'ring-append');
+    dirPath = mkdtempSync(join(benchTmpRoot(), `${program}-`));
+    const built = buildReference(dirPath, program);
     if ('reason' in built) {
-      // CI builds the addon with the same compiler: there, no build is a failure.
       if (process.env.FAULTLINE_REQUIRE_IOURING === '1') throw new Error(built.reason);
       console.log(`      (skipped: ${built.reason})`);
       this.skip();
     }
     binary = built.binary;
   });
-
-  after(() => {
+  suite.afterAll(() => {
     if (dirPath !== undefined) rmSync(dirPath, { recursive: true, force: true });
+  });
+  return { dirPath: () => dirPath as string, binary: () => binary as string };
+}
+
+describe('bench: the C reference of synced appends (ring-append.c)', function () {
+  this.timeout(60_000);
+  const built = withReference(this, 'ring-append');
+  let dirPath: string;
+  let binary: string;
+  beforeEach(() => {
+    dirPath = built.dirPath();
+    binary = built.binary();
   });
 
   it('appends whole 4 KiB blocks for the time asked and reports its rate and CPU', function () {
     const filePath = join(dirPath, 'append.bin');
     const started = process.hrtime.bigint();
-    const figures = ringAppend(binary as string, filePath, 0.3);
+    const figures = ringAppend(binary, filePath, 0.3);
     const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     expect(elapsedSeconds).to.be.at.least(0.3);
     expect(figures.opsPerSecond).to.be.above(0);
@@ -56,7 +69,7 @@ describe('bench: the C reference of synced appends (ring-append.c)', function ()
     const grownBytes = 64 << 20;
     writeFileSync(filePath, '');
     truncateSync(filePath, grownBytes);
-    const figures = ringAppend(binary as string, filePath, 0.05);
+    const figures = ringAppend(binary, filePath, 0.05);
     const sizeBytes = statSync(filePath).size;
     // 16,384 synced appends in 50 ms would be 330k a second: no disk syncs that fast.
     expect(sizeBytes).to.be.below(grownBytes);
@@ -65,7 +78,7 @@ describe('bench: the C reference of synced appends (ring-append.c)', function ()
 
   it('spins the busy time asked before each append', function () {
     // 2 ms before each append: at most 50 appends in 0.1 s, whatever the disk.
-    const figures = ringAppend(binary as string, join(dirPath, 'busy.bin'), 0.1, 2000);
+    const figures = ringAppend(binary, join(dirPath, 'busy.bin'), 0.1, 2000);
     expect(figures.opsPerSecond).to.be.at.most(500);
     // The spin runs on the wall clock; CPU time may miss the slices the machine gave elsewhere
     // (another process on both CPUs, a hypervisor's steal): 1,945 µs was seen under load.
@@ -74,44 +87,29 @@ describe('bench: the C reference of synced appends (ring-append.c)', function ()
 
   it('refuses a bad command line with a usage message and exit code 2', function () {
     for (const args of [[], [join(dirPath, 'x.bin')], [join(dirPath, 'x.bin'), '0'], [join(dirPath, 'x.bin'), 'soon'], [join(dirPath, 'x.bin'), '601'], [join(dirPath, 'x.bin'), '1', '-1'], [join(dirPath, 'x.bin'), '1', '100001'], [join(dirPath, 'x.bin'), '1', '2', '3']]) {
-      const run = spawnSync(binary as string, args, { encoding: 'utf8' });
+      const run = spawnSync(binary, args, { encoding: 'utf8' });
       expect(run.status, args.join(' ')).to.equal(2);
       expect(run.stderr).to.match(/^(usage: ring-append|ring-append: (seconds|busy µs))/);
     }
   });
 
   it('fails with the system call and its reason when the file cannot be opened', function () {
-    const run = spawnSync(binary as string, [join(dirPath, 'no-such-dir', 'a.bin'), '0.1'], { encoding: 'utf8' });
+    const run = spawnSync(binary, [join(dirPath, 'no-such-dir', 'a.bin'), '0.1'], { encoding: 'utf8' });
     expect(run.status).to.equal(1);
     expect(run.stderr).to.contain('ring-append: open: No such file or directory');
-    expect(() => ringAppend(binary as string, join(dirPath, 'no-such-dir', 'a.bin'), 0.1)).to.throw(/failed: ring-append: open/);
+    expect(() => ringAppend(binary, join(dirPath, 'no-such-dir', 'a.bin'), 0.1)).to.throw(/failed: ring-append: open/);
   });
 });
 
 describe('bench: the C reference at depth (ring-depth.c)', function () {
   this.timeout(60_000);
+  const built = withReference(this, 'ring-depth');
   let dirPath: string;
-  let binary: string | undefined;
+  let binary: string;
   const FILE_BLOCKS = 256;
-
-  before(function () {
-    if (process.platform !== 'linux') {
-      console.log('      (skipped: the reference drives Linux io_uring)');
-      this.skip();
-    }
-    mkdirSync(benchTmpRoot(), { recursive: true });
-    dirPath = mkdtempSync(join(benchTmpRoot(), 'ring-depth-'));
-    const built = buildReference(dirPath, 'ring-depth');
-    if ('reason' in built) {
-      if (process.env.FAULTLINE_REQUIRE_IOURING === '1') throw new Error(built.reason);
-      console.log(`      (skipped: ${built.reason})`);
-      this.skip();
-    }
-    binary = built.binary;
-  });
-
-  after(() => {
-    if (dirPath !== undefined) rmSync(dirPath, { recursive: true, force: true });
+  beforeEach(() => {
+    dirPath = built.dirPath();
+    binary = built.binary();
   });
 
   const zeroFile = (name: string, blocks: number): string => {
@@ -123,7 +121,7 @@ describe('bench: the C reference at depth (ring-depth.c)', function () {
   it('reads for the time asked, after its warm-up, and reports its rate and CPU', function () {
     const filePath = zeroFile('read.bin', FILE_BLOCKS);
     const started = process.hrtime.bigint();
-    const figures = ringDepth(binary as string, { filePath, write: false, depth: 8, seconds: 0.2, firstByte: BLOCK_BYTES, warmupSeconds: 0.1 });
+    const figures = ringDepth(binary, { filePath, write: false, depth: 8, seconds: 0.2, firstByte: BLOCK_BYTES, warmupSeconds: 0.1 });
     const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     expect(elapsedSeconds).to.be.at.least(0.3);
     expect(figures.opsPerSecond).to.be.above(0);
@@ -134,7 +132,7 @@ describe('bench: the C reference at depth (ring-depth.c)', function () {
   it('writes whole blocks inside [first byte, end of file) only, and never extends the file', function () {
     const filePath = zeroFile('write.bin', FILE_BLOCKS);
     const firstByte = 16 * BLOCK_BYTES;
-    ringDepth(binary as string, { filePath, write: true, depth: 16, seconds: 0.2, firstByte, warmupSeconds: 0 });
+    ringDepth(binary, { filePath, write: true, depth: 16, seconds: 0.2, firstByte, warmupSeconds: 0 });
     const bytes = readFileSync(filePath);
     expect(bytes.length).to.equal(FILE_BLOCKS * BLOCK_BYTES);
     // Below the first byte: untouched.
@@ -157,21 +155,21 @@ describe('bench: the C reference at depth (ring-depth.c)', function () {
     for (const args of [[], [f, 'read', '8', '1', '0'], [f, 'trim', '8', '1', '0', '0'], [f, 'read', '0', '1', '0', '0'], [f, 'read', '257', '1', '0', '0'],
       [f, 'read', '2.5', '1', '0', '0'], [f, 'read', '8', '0', '0', '0'], [f, 'read', '8', 'soon', '0', '0'], [f, 'read', '8', '1', '100', '0'],
       [f, 'read', '8', '1', '-4096', '0'], [f, 'read', '8', '1', '0', '61'], [f, 'read', '8', '1', '0', '0', 'x']]) {
-      const run = spawnSync(binary as string, args, { encoding: 'utf8' });
+      const run = spawnSync(binary, args, { encoding: 'utf8' });
       expect(run.status, args.join(' ')).to.equal(2);
       expect(run.stderr, args.join(' ')).to.contain('usage: ring-depth');
     }
   });
 
   it('fails with the system call and its reason when the file cannot be used', function () {
-    const missing = spawnSync(binary as string, [join(dirPath, 'no-such-dir', 'a.bin'), 'read', '1', '0.1', '0', '0'], { encoding: 'utf8' });
+    const missing = spawnSync(binary, [join(dirPath, 'no-such-dir', 'a.bin'), 'read', '1', '0.1', '0', '0'], { encoding: 'utf8' });
     expect(missing.status).to.equal(1);
     expect(missing.stderr).to.contain('ring-depth: open: No such file or directory');
     // No whole block past the first byte: nothing to draw offsets from.
     const small = zeroFile('small.bin', 2);
-    const run = spawnSync(binary as string, [small, 'read', '1', '0.1', String(2 * BLOCK_BYTES), '0'], { encoding: 'utf8' });
+    const run = spawnSync(binary, [small, 'read', '1', '0.1', String(2 * BLOCK_BYTES), '0'], { encoding: 'utf8' });
     expect(run.status).to.equal(1);
     expect(run.stderr).to.contain('ring-depth: the file');
-    expect(() => ringDepth(binary as string, { filePath: small, write: false, depth: 1, seconds: 0.1, firstByte: 2 * BLOCK_BYTES, warmupSeconds: 0 })).to.throw(/failed: ring-depth: the file/);
+    expect(() => ringDepth(binary, { filePath: small, write: false, depth: 1, seconds: 0.1, firstByte: 2 * BLOCK_BYTES, warmupSeconds: 0 })).to.throw(/failed: ring-depth: the file/);
   });
 });
