@@ -126,11 +126,11 @@ constexpr size_t kBounceRetainTotalBytes = 64u << 20;
 // waits (JS requeues it at the head) until a completion frees some; alone, it always proceeds.
 constexpr double kBounceBytesMaxDefault = 256.0 * 1024 * 1024;
 constexpr int kBounceBusy = -1;  // PrepareTransfer: over kBounceBytesMax, retry later
-constexpr long kWrittenOverBudget = -2;  // WriteInline: done whole, past the per-poll budget
+constexpr long kDoneOverBudget = -2;  // ReadInline, WriteInline: done whole, past the per-poll budget
 constexpr double kResultBounceBusy = -1000005.0;  // RESULT_BOUNCE_BUSY in request.ts
-// RESULT_WRITTEN_OVER_BUDGET in request.ts: an inline write done whole past the per-poll budget;
-// JS settles it once the loop has polled (see WriteInline).
-constexpr double kResultWrittenOverBudget = -1000006.0;
+// RESULT_DONE_OVER_BUDGET in request.ts: an inline read or write done whole past the per-poll
+// budget; JS settles it once the loop has polled (see ReadInline, WriteInline).
+constexpr double kResultDoneOverBudget = -1000006.0;
 constexpr int kDrainMillisMax = 1000;
 // A read on an idle ring whose bytes are all in the page cache is answered on the spot, by
 // preadv2(RWF_NOWAIT) into the caller's view (see ReadInline): one system call and no completion
@@ -889,9 +889,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
       return Result(env, ret);
     }
     if (IsTrue(env, argv[4])) {
-      const long got = op == IORING_OP_READ ? ReadInline(fd, &view, offset) : WriteInline(fd, &view, 1, offset);
+      const long got = op == IORING_OP_READ ? ReadInline(fd, &view, offset, true) : WriteInline(fd, &view, 1, offset);
       if (got >= 0) return Napi::Number::New(env, static_cast<double>(got));
-      if (got == kWrittenOverBudget) return Napi::Number::New(env, kResultWrittenOverBudget);
+      if (got == kDoneOverBudget) return Napi::Number::New(env, kResultDoneOverBudget);
     }
     const int err = PrepareTransfer(slot, op == IORING_OP_READ, &view, 1);
     if (err == kBounceBusy) return Napi::Number::New(env, kResultBounceBusy);
@@ -964,8 +964,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // no JavaScript runs during this call, so the view cannot be detached or shrunk meanwhile.
   //
   // Past the per-poll budget the write is still done here, and the result says so
-  // (kWrittenOverBudget): JS settles it only after the loop has polled, which is what the budget
-  // is for. Sending it to the ring instead, as ReadInline does, would cost an io-wq round trip,
+  // (kDoneOverBudget): JS settles it only after the loop has polled, which is what the budget
+  // is for. Sending it to the ring instead would cost an io-wq round trip,
   // and at more than one write in flight the ring would then stay busy and take every later write
   // (8 awaited writes at a time: 217k/s, as through the ring, against 530k one at a time).
   //
@@ -1020,7 +1020,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       return -1;
     }
     ++inline_writes_;
-    if (over_budget) return kWrittenOverBudget;
+    if (over_budget) return kDoneOverBudget;
     SpendInlineBudget(length);
     return wrote;
   }
@@ -1035,11 +1035,20 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // meanwhile. An attempt the ring then repeats may leave bytes in the view past the ring's count
   // (a file shrunk in between) or before its error: the contract leaves those unspecified. A
   // private copy cost a memcpy per read (3% of a loop of cached 4 KiB reads).
-  long ReadInline(int fd, const View* view, uint64_t offset) {
+  //
+  // Past the per-poll budget a lone read (`over_budget_done`) is still done here, and the result
+  // says so (kDoneOverBudget): JS settles it only after the loop has polled, as an inline write
+  // past the budget. Sending it to the ring instead would keep the ring busy, and a busy ring takes
+  // every later read until it drains: at 64 and 256 awaited reads in flight a fifth and nearly all
+  // of the cached reads went through the ring that way, each with its SQE, bounce copy and wake-up
+  // (2.2 against 1.8 µs of CPU per read at 256). A batch's reads stop at the budget instead (JS
+  // offers the rest again after the poll).
+  long ReadInline(int fd, const View* view, uint64_t offset, bool over_budget_done) {
     if (view->length == 0 || view->length > kInlineReadBytesMax || in_kernel_ != 0 || ring_.Unsubmitted() != 0) return -1;
-    if (!InlineBudgetHas(view->length)) {
+    const bool over_budget = !InlineBudgetHas(view->length);
+    if (over_budget) {
       inline_budget_spent_ = true;
-      return -1;
+      if (!over_budget_done) return -1;
     }
     if (inline_backoff_ > 0) {
       --inline_backoff_;
@@ -1066,6 +1075,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     }
     inline_misses_in_row_ = 0;
     ++inline_reads_;
+    if (over_budget) return kDoneOverBudget;
     SpendInlineBudget(view->length);
     return got;
   }
@@ -1130,7 +1140,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       if (!(offset_number >= 0 && offset_number <= kOffsetMax) || offset_number != static_cast<double>(static_cast<int64_t>(offset_number))) {
         return ThrowRange(env, "offset out of range");
       }
-      if (ReadInline(static_cast<int>(fd_number), &view, static_cast<uint64_t>(offset_number)) < 0) {
+      if (ReadInline(static_cast<int>(fd_number), &view, static_cast<uint64_t>(offset_number), false) < 0) {
         budget_spent = view.length > 0 && view.length <= kInlineReadBytesMax && !InlineBudgetHas(view.length);
         break;
       }
@@ -1315,7 +1325,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       // No JavaScript runs from the views' reading (ViewArg) to the pwritev.
       const long got = WriteInline(fd, views.data(), count, offset);
       if (got >= 0) return Napi::Number::New(env, static_cast<double>(got));
-      if (got == kWrittenOverBudget) return Napi::Number::New(env, kResultWrittenOverBudget);
+      if (got == kDoneOverBudget) return Napi::Number::New(env, kResultDoneOverBudget);
     }
     const int err = PrepareTransfer(slot, op == IORING_OP_READV, views.data(), count);
     if (err == kBounceBusy) return Napi::Number::New(env, kResultBounceBusy);
@@ -2019,11 +2029,10 @@ class Ring : public Napi::ObjectWrap<Ring> {
       }
       // Everything queued by the dispatcher and the microtasks it ran goes in one enter.
       ring_.Submit();
-      // A read went to the ring only because the inline budget ran out: the budget says the loop
-      // must turn now, and each further round here would answer one cached read through the ring
-      // (about twice the cost of an inline one: 15 of them after every 256 inline reads measured,
-      // 5.5% of the reads of a loop of awaited cached reads). What was just submitted is reaped at
-      // the next wake-up (Rearm signals a completion left in the CQ).
+      // A read found the per-poll budget spent: the budget says the loop must turn now (a lone read
+      // past it settles after the poll, a batch's waits for it), and each further round here would
+      // only find it spent again. What was just submitted is reaped at the next wake-up (Rearm
+      // signals a completion left in the CQ).
       if (inline_budget_spent_) break;
     }
     dispatching_ = false;
@@ -2073,7 +2082,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   std::unordered_set<int> inline_fds_;
   uint32_t inline_calls_left_ = kInlineCallsPerPollMax;
   size_t inline_bytes_left_ = kInlineBytesPerPollMax;
-  bool inline_budget_spent_ = false;  // a read was sent to the ring for want of budget (Dispatch)
+  bool inline_budget_spent_ = false;  // a read found the per-poll budget spent (Dispatch)
   uint32_t inline_misses_in_row_ = 0;
   uint32_t inline_backoff_ = 0;
   uint64_t inline_reads_ = 0;

@@ -111,9 +111,10 @@ export interface NativeRing {
   info(): NativeRingInfo;
   /**
    * `inline` true on a read (the caller has nothing else queued or in flight on this ring): it may
-   * be answered at once from the page cache, its count returned as a synchronous result. On a
+   * be answered at once from the page cache, its count returned as a synchronous result, or
+   * RESULT_DONE_OVER_BUDGET when answered past the per-poll budget. On a
    * write (UringIo `inlineWrites`, and no request waits for a slot): it may be done at once by
-   * pwrite on this thread, its count returned, or RESULT_WRITTEN_OVER_BUDGET when done past the
+   * pwrite on this thread, its count returned, or RESULT_DONE_OVER_BUDGET when done past the
    * per-poll budget. `writev`'s `inline` is the same for its buffers together (by pwritev).
    */
   read(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, inline?: boolean): NativeResult;

@@ -22,8 +22,8 @@ export const RESULT_INTERNAL = -1_000_003;
 export const RESULT_DETACHED = -1_000_004;
 /** From the addon at submission: its bounce memory is at its bound; retry after a completion. */
 export const RESULT_BOUNCE_BUSY = -1_000_005;
-/** From the addon at the call: a write done whole inline past the per-poll budget; settle it after the loop polls. */
-export const RESULT_WRITTEN_OVER_BUDGET = -1_000_006;
+/** From the addon at the call: a read or write done whole inline past the per-poll budget; settle it after the loop polls. */
+export const RESULT_DONE_OVER_BUDGET = -1_000_006;
 
 export class Request {
   /** Settles the caller's promise with a count, 0, or a negative errno / RESULT_* value. */

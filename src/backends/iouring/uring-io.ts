@@ -79,7 +79,7 @@ import { BatchCollector, batchTransfer, type BatchOutcome, type BatchTransfer } 
 import { markAlignedMemory } from '../../common/aligned-memory.js';
 import { errnoName, errnoToCode } from './errno.js';
 import {
-  Kind, Request, RESULT_BOUNCE_BUSY, RESULT_CLOSED, RESULT_DETACHED, RESULT_INTERNAL, RESULT_QUEUE_FULL, RESULT_WRITTEN_OVER_BUDGET,
+  Kind, Request, RESULT_BOUNCE_BUSY, RESULT_CLOSED, RESULT_DETACHED, RESULT_INTERNAL, RESULT_QUEUE_FULL, RESULT_DONE_OVER_BUDGET,
 } from './request.js';
 import { explainFailure, probeSupport, type UringSupport } from './support.js';
 
@@ -154,8 +154,11 @@ export interface UringIoOptions {
    * past its count are unspecified, as always). The entries of a `readBatch` issued on an idle
    * ring are tried the same way, one by one until the first the cache declines (the rest go to the
    * ring). Never for `direct` fds, readv, or a read of 0 bytes. At most 256
-   * such reads or 1 MiB between two polls of the event loop, so I/O callbacks, timers and
-   * immediates still run every few hundred microseconds in a loop of awaited cached reads.
+   * such reads or 1 MiB settle between two polls of the event loop, so I/O callbacks, timers and
+   * immediates still run every few hundred microseconds in a loop of awaited cached reads: a lone
+   * read past that budget is still answered at the call but settles after the loop has polled (up
+   * to 4,096 of them wait together; past that they take the ring), and a batch's entries past it
+   * are offered to the page cache again after the poll.
    * `ringInfo.inlineReads` counts them. Default true; false sends every read through the ring.
    */
   readonly inlineReads?: boolean;
@@ -185,7 +188,7 @@ const QUEUE_DEPTH_DEFAULT = 128;
 const QUEUE_DEPTH_MAX = 4096;
 const WAITING_MAX_DEFAULT = 1 << 20;
 const BOUNCE_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
-/** Writes done at the call that may wait together for the loop to poll (see `settleAfterPoll`). */
+/** Reads and writes done at the call that may wait together for the loop to poll (see `settleAfterPoll`). */
 const AFTER_POLL_MAX = 4096;
 /**
  * Times one batch's reads may wait for the event loop to poll because the per-poll budget of reads
@@ -260,11 +263,11 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    */
   private readonly dispatcher = (count: number): void => this.dispatch(count);
   /**
-   * Writes done at the call past the per-poll budget, to settle once the loop has polled (see
-   * `inlineWrites`): one check-phase callback settles them all (one callback per write: 2.29-2.49
+   * Reads and writes done at the call past the per-poll budget, to settle once the loop has polled
+   * (see `inlineReads` and `inlineWrites`): one check-phase callback settles them all (one callback per write: 2.29-2.49
    * µs of CPU per write at 256 awaited writes in flight, against 2.10-2.48 µs this way, 4 pairs of
    * runs; about half of those writes go past the budget). At most
-   * {@link AFTER_POLL_MAX}: past it writes are not offered to the call and take the ring.
+   * {@link AFTER_POLL_MAX}: past it reads and writes are not offered to the call and take the ring.
    */
   private afterPollSettles: Array<(count: number) => void> = [];
   private afterPollCounts: number[] = [];
@@ -740,14 +743,15 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     if (kind === Kind.Write || kind === Kind.Writev) {
       return this.inlineWrites && this.freeCount > 0 && this.waitingHead === this.waiting.length && this.afterPollSettles.length < AFTER_POLL_MAX;
     }
-    return this.inlineReads && this.freeCount === this.slots.length && this.waitingHead === this.waiting.length;
+    return this.inlineReads && this.freeCount === this.slots.length && this.waitingHead === this.waiting.length &&
+      this.afterPollSettles.length < AFTER_POLL_MAX;
   }
 
   /**
    * The addon's read or write at the call (see {@link mayTransferAtCall}), offered `slot` (the last
    * free one): the count when it was done inside the call; undefined when the addon queued it in
    * `slot` instead; or a result the request completes with at once (an error,
-   * {@link RESULT_BOUNCE_BUSY}), or {@link RESULT_WRITTEN_OVER_BUDGET}.
+   * {@link RESULT_BOUNCE_BUSY}), or {@link RESULT_DONE_OVER_BUDGET}.
    */
   private tryAtCall(kind: Kind, slot: number, fd: number, data: Uint8Array | readonly Uint8Array[], offsetBytes: number): number | [number, number] | undefined {
     try {
@@ -769,15 +773,15 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       this.recorder.finish(kind === Kind.Read ? 'read' : 'write', true, result);
       return result;
     }
-    if (result !== RESULT_WRITTEN_OVER_BUDGET) return undefined;
-    this.recorder.finish('write', true, lengthBytes);
+    if (result !== RESULT_DONE_OVER_BUDGET) return undefined;
+    this.recorder.finish(kind === Kind.Read ? 'read' : 'write', true, lengthBytes);
     return new Promise<number>((resolve) => this.settleAfterPoll(resolve, lengthBytes));
   }
 
   /**
    * Calls `settle(count)` once the event loop has polled (the check phase, after I/O callbacks):
-   * how a write done at the call past the per-poll budget settles (see `inlineWrites`), so a loop
-   * of awaited writes still lets the loop turn.
+   * how a read or write done at the call past the per-poll budget settles (see `inlineReads` and
+   * `inlineWrites`), so a loop of awaited reads or writes still lets the loop turn.
    */
   private settleAfterPoll(settle: (count: number) => void, count: number): void {
     if (this.afterPollSettles.length === 0) hostSetImmediate(this.flushAfterPoll);
@@ -861,7 +865,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
           collector.done(index, result);
           continue;
         }
-        if (result === RESULT_WRITTEN_OVER_BUDGET) {
+        if (result === RESULT_DONE_OVER_BUDGET) {
           this.recorder.finish(op, true, entry.lengthBytes);
           this.settleAfterPoll((n) => collector.done(index, n), entry.lengthBytes);
           continue;
