@@ -130,12 +130,6 @@ describeUring('UringIo internals', function () {
   });
 
   /**
-   * Samples `target.ringInfo[counter]` (reads or writes done at the call) once per event-loop turn
-   * (a setImmediate chain) until `stop`: the most done between two turns, and the turns seen;
-   * `since` counts those done at the call and the requests submitted to the ring since the sampler
-   * started.
-   */
-  /**
    * Issues `count` transfers (`issue(i)`) on `target` in one turn of the loop, after a few turns
    * that refill the per-poll budget; `atCall` runs right after they were issued, with the ring's
    * counters from before. Resolves with their counts and, for each, 0 if it settled before the
@@ -160,6 +154,12 @@ describeUring('UringIo internals', function () {
     return { counts, settledAt };
   }
 
+  /**
+   * Samples `target.ringInfo[counter]` (reads or writes done at the call) once per event-loop turn
+   * (a setImmediate chain) until `stop`: the most done between two turns, and the turns seen;
+   * `since` counts those done at the call and the requests submitted to the ring since the sampler
+   * started.
+   */
   function sampleTurns(target: UringIo, counter: 'inlineReads' | 'inlineWrites'): {
     readonly mostPerTurn: number; readonly turns: number; since(): { inline: number; throughRing: number }; settle(): Promise<void>; stop(): void;
   } {
