@@ -9,7 +9,7 @@
       "cflags_cc": ["-std=c++20", "-Wall", "-Wextra", "-Werror"],
       "conditions": [
         ["OS=='linux'", {
-          "sources": ["native/addon.cc", "native/ring.cc", "native/aligned.cc", "native/beneath.cc"]
+          "sources": ["native/addon.cc", "native/ring.cc", "native/aligned.cc", "native/beneath.cc", "native/syscall_cost.cc"]
         }, {
           "sources": ["native/stub.cc", "native/aligned.cc"]
         }],

@@ -82,6 +82,14 @@ export const R_C_RING = 'C on the same ring and wake-up';
 export const R_RING_ONLY = 'UringIo, inlineReads: false';
 
 /**
+ * UringIo with `coalesceReads` set each way, whatever this host's default (`ringInfo.coalesceReads`):
+ * reads that arrive together sent to the ring as one submission, or each answered at the call. A
+ * diagnostic pair on cached reads: which one wins depends on what a system call costs here.
+ */
+export const R_COALESCE_ON = 'UringIo, coalesceReads: true';
+export const R_COALESCE_OFF = 'UringIo, coalesceReads: false';
+
+/**
  * UringIo with `inlineWrites: true` (opt-in): a buffered write is done by pwrite on the JS thread
  * while no request waits for a slot, instead of by an io-wq worker the ring hands it to. A
  * different mode, not the default: the event loop waits for each page-cache copy.
@@ -111,7 +119,7 @@ export const R_STORAGE_INLINE_VECTORED = 'Storage, inlineWrites, writeAt of 2 bu
 const SHORT_RUNNERS: Readonly<Record<string, string>> = {
   [R_URING]: 'UringIo', [R_STORAGE]: 'Storage', [R_PROMISES]: 'fs.promises', [R_UV]: 'UV_USE_IO_URING=1', [R_FIO]: 'fio', [R_LINKED]: 'writeDurable',
   [R_SQPOLL]: 'UringIo sqpoll', [R_FIO_SQPOLL]: 'fio sqthread_poll', [R_BATCH]: 'readBatch/writeBatch', [R_FIO_BATCH]: 'fio in batches',
-  [R_C_RING]: 'C on the same ring', [R_RING_ONLY]: 'inlineReads: false', [R_INLINE_WRITES]: 'UringIo inlineWrites',
+  [R_C_RING]: 'C on the same ring', [R_RING_ONLY]: 'inlineReads: false', [R_COALESCE_ON]: 'coalesceReads: true', [R_COALESCE_OFF]: 'coalesceReads: false', [R_INLINE_WRITES]: 'UringIo inlineWrites',
   [R_FIO_PSYNC]: 'fio psync', [R_FIO_AGAIN]: 'fio run again', [R_STORAGE_INLINE_WRITES]: 'Storage inlineWrites', [R_STORAGE_INLINE_VECTORED]: 'Storage inlineWrites vectored',
 };
 

@@ -46,7 +46,7 @@ import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
 import { readBatch, writeBatch, type BatchEntry } from '../src/batch/index.js';
 import { buildReference, ringAppend, ringDepth, type ReferenceProgram } from './c-reference.js';
-import { controlLine, evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_RING_ONLY, R_FIO, R_FIO_AGAIN, R_FIO_BATCH, R_FIO_PSYNC, R_FIO_SQPOLL, R_INLINE_WRITES, R_LINKED, R_STORAGE_INLINE_VECTORED, R_STORAGE_INLINE_WRITES, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
+import { controlLine, evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_COALESCE_OFF, R_COALESCE_ON, R_RING_ONLY, R_FIO, R_FIO_AGAIN, R_FIO_BATCH, R_FIO_PSYNC, R_FIO_SQPOLL, R_INLINE_WRITES, R_LINKED, R_STORAGE_INLINE_VECTORED, R_STORAGE_INLINE_WRITES, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
   type Figures, type Row, type Workload } from './uring-goals.js';
 
 const BLOCK = 4096;
@@ -331,6 +331,16 @@ async function main(args: Args): Promise<void> {
   // Cached reads through the ring only: what answering a lone read at the call buys, side by side.
   const ringOnlyIo = args.workloads.includes('read')
     ? new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), inlineReads: false }) : undefined;
+  // Cached reads with coalesceReads each way, whatever this host's default: which wins follows what
+  // a system call costs here (printed below).
+  const coalescedIos = args.workloads.includes('read')
+    ? ([[R_COALESCE_ON, true], [R_COALESCE_OFF, false]] as const).map(([label, coalesceReads]) =>
+      ({ label, io: new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), coalesceReads }) }))
+    : [];
+  {
+    const info = io.ringInfo;
+    console.log(`system call: ${Math.round(info.syscallNanos)} ns (getppid, least of a few rounds); reads arriving together coalesced by default: ${info.coalesceReads ? 'yes' : 'no'}`);
+  }
   // Cached writes by pwrite on the JS thread (the opt-in `inlineWrites`), beside the default ring.
   const inlineWritesIo = args.workloads.includes('write')
     ? new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), inlineWrites: true }) : undefined;
@@ -368,6 +378,7 @@ async function main(args: Args): Promise<void> {
       const ufd = await io.open(fileName, { write, direct });
       const sqpollFd = sqpollIo !== undefined && !direct ? await sqpollIo.open(fileName, { write }) : undefined;
       const ringOnlyFd = ringOnlyIo !== undefined && workload === 'read' ? await ringOnlyIo.open(fileName) : undefined;
+      const coalescedFds = workload === 'read' ? await Promise.all(coalescedIos.map(async ({ label, io: other }) => ({ label, io: other, fd: await other.open(fileName) }))) : [];
       const inlineWritesFd = inlineWritesIo !== undefined && workload === 'write' ? await inlineWritesIo.open(fileName, { write: true }) : undefined;
       // The same blob through Storage on the inlineWrites ring (opened once the data is there).
       const inlineWritesBlob = inlineWritesStorage !== undefined && workload === 'write' ? (await inlineWritesStorage.open('bench', BLOB_NAME)).blob : undefined;
@@ -387,6 +398,9 @@ async function main(args: Args): Promise<void> {
         runners.push([R_BATCH, () => timedBatches(depth, args.seconds, blocks, batchOp, alloc, ufd, HEADER)]);
         if (ringOnlyIo !== undefined && ringOnlyFd !== undefined) {
           runners.push([R_RING_ONLY, () => warmAndTime(depth, args.seconds, blocks, (b, at) => ringOnlyIo.read(ringOnlyFd, b, HEADER + at), alloc)]);
+        }
+        for (const { label, io: other, fd: otherFd } of coalescedFds) {
+          runners.push([label, () => warmAndTime(depth, args.seconds, blocks, (b, at) => other.read(otherFd, b, HEADER + at), alloc)]);
         }
         if (inlineWritesIo !== undefined && inlineWritesFd !== undefined) {
           runners.push([R_INLINE_WRITES, () => warmAndTime(depth, args.seconds, blocks, (b, at) => inlineWritesIo.write(inlineWritesFd, b, HEADER + at), alloc)]);
@@ -436,6 +450,7 @@ async function main(args: Args): Promise<void> {
       await io.close(ufd);
       if (sqpollFd !== undefined) await sqpollIo?.close(sqpollFd);
       if (ringOnlyFd !== undefined) await ringOnlyIo?.close(ringOnlyFd);
+      for (const { io: other, fd: otherFd } of coalescedFds) await other.close(otherFd);
       if (inlineWritesFd !== undefined) await inlineWritesIo?.close(inlineWritesFd);
       await inlineWritesBlob?.close();
     }
@@ -505,6 +520,7 @@ async function main(args: Args): Promise<void> {
     await storages.direct.close();
     await sqpollIo?.shutdown();
     await ringOnlyIo?.shutdown();
+    for (const { io: other } of coalescedIos) await other.shutdown();
     await inlineWritesIo?.shutdown();
     await io.shutdown();
     rmSync(dir, { recursive: true, force: true });

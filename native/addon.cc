@@ -88,6 +88,7 @@
 #include "aligned.h"
 #include "beneath.h"
 #include "ring.h"
+#include "syscall_cost.h"
 
 namespace faultline {
 namespace {
@@ -2178,5 +2179,6 @@ NAPI_MODULE_INIT() {
   target.Set("restrictIoUringSetupForTesting",
              Napi::Function::New(napi_env, faultline::RestrictIoUringSetupForTesting, "restrictIoUringSetupForTesting"));
   faultline::RegisterBeneath(napi_env, target);
+  faultline::RegisterSyscallCost(napi_env, target);
   return exports;
 }

@@ -185,6 +185,11 @@ export interface NativeBinding {
   openBeneath?(dirFd: number, path: string, flags: number, mode: number, resolve: number): number;
   /** The address of `view`'s first byte modulo `alignment` (a power of two). */
   addressModulo?(view: ArrayBufferView, alignment: number): number;
+  /**
+   * Nanoseconds one null system call (getppid) takes on this host: the least mean of a few short
+   * rounds, measured once per process (`native/syscall_cost.cc`). UringIo's `coalesceReads` default.
+   */
+  syscallNanos?(): number;
   /** Test aid: seccomp-blocks io_uring_setup in this process with `errno`. Irreversible. */
   restrictIoUringSetupForTesting?(errno: number): number;
 }

@@ -36,6 +36,10 @@ describeUring('UringIo conformance', function () {
     { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
   // Writes done by pwrite at the call must answer as the ring does, code for code.
   defineIoConformance('iouring (inlineWrites)', () => createUringBackend({ inlineWrites: true }), { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
+  // Both read policies, whichever this host's default is: reads coalesced into the ring and reads
+  // answered at the call must give the same answers.
+  defineIoConformance('iouring (coalesceReads)', () => createUringBackend({ coalesceReads: true }), { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
+  defineIoConformance('iouring (coalesceReads: false)', () => createUringBackend({ coalesceReads: false }), { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
   defineStorageConformance('iouring', () => createUringBackend(), supports);
   defineStorageConformance('iouring', () => createUringBackend(), { ...supports, storageOptions: { direct: true } });
   defineStorageConformance('iouring (inlineWrites)', () => createUringBackend({ inlineWrites: true }), supports);

@@ -24,7 +24,9 @@
  * event-loop poll; see {@link UringIoOptions.inlineReads}): it comes back as its count, with no
  * request, snapshot or promise of its own (`transferAtCall`), and settles before `read` returns. Only
  * a range the cache answered whole counts; anything else goes to the ring, so the result is the
- * ring's. With the opt-in `inlineWrites`, a write or writev taken while a slot is free (nothing
+ * ring's. Reads that arrive together (one run of the microtask queue) skip that and go to the
+ * ring as one submission where the host's system calls are dear (`coalesceReads`, decided from a
+ * measured getppid at construction; `read-bursts.ts`). With the opt-in `inlineWrites`, a write or writev taken while a slot is free (nothing
  * waits; the ring may hold requests, which are concurrent with it) may likewise be done at the
  * call by pwrite or pwritev on this thread (see {@link UringIoOptions.inlineWrites}); past the per-poll budget it is
  * still done there but settles after the loop polls (`settleAfterPoll`).
@@ -78,6 +80,7 @@ import { settledRead, settledWrite, settledWritev, type SettledTransfer } from '
 import { BatchCollector, batchTransfer, type BatchOutcome, type BatchTransfer } from '../../common/batch-transfer.js';
 import { markAlignedMemory } from '../../common/aligned-memory.js';
 import { errnoName, errnoToCode } from './errno.js';
+import { ReadBursts } from './read-bursts.js';
 import {
   Kind, Request, RESULT_BOUNCE_BUSY, RESULT_CLOSED, RESULT_DETACHED, RESULT_INTERNAL, RESULT_QUEUE_FULL, RESULT_DONE_OVER_BUDGET,
 } from './request.js';
@@ -158,7 +161,8 @@ export interface UringIoOptions {
    * immediates still run every few hundred microseconds in a loop of awaited cached reads: a lone
    * read past that budget is still answered at the call but settles after the loop has polled (up
    * to 4,096 of them wait together; past that they take the ring), and a batch's entries past it
-   * are offered to the page cache again after the poll.
+   * are offered to the page cache again after the poll. Where system calls are dear, reads that
+   * arrive together go to the ring instead (see `coalesceReads`).
    * `ringInfo.inlineReads` counts them. Default true; false sends every read through the ring.
    */
   readonly inlineReads?: boolean;
@@ -182,9 +186,43 @@ export interface UringIoOptions {
    * settles after the event loop has polled. `ringInfo.inlineWrites` counts them. Default false.
    */
   readonly inlineWrites?: boolean;
+  /**
+   * Whether reads that arrive together go to the ring as one submission instead of each being
+   * answered at the call by `inlineReads`. "Together" means in one run of the microtask queue: the
+   * reads that a batch of completions sets off (each awaiting caller issues its next read), a
+   * `Promise.all` of reads, the entries of a `readBatch`. A loop awaiting one read at a time still
+   * has each read answered at the call (see `read-bursts.ts` for how a burst is told apart). Why:
+   * a read answered at the call costs a preadv2 of its own, a burst on the ring one io_uring_enter
+   * for all of it plus the ring's bookkeeping per read (a request, a bounce copy, a completion);
+   * which is cheaper depends on what entering the kernel costs on the host. Where it is cheap
+   * (about 0.1-0.3 µs) reads at the call win at every depth; where it is dear (about 1 µs on a
+   * guest with page-table isolation) the ring wins by about 2x from 8 reads in flight (see
+   * BENCHMARKS.md for both). Default: on when one system call takes at least 750 ns on this host
+   * (`ringInfo.syscallNanos`, measured once per process), off otherwise; `ringInfo.coalesceReads`
+   * says which. No effect with `inlineReads: false` (every read takes the ring then).
+   */
+  readonly coalesceReads?: boolean;
+}
+
+/**
+ * {@link UringIo.ringInfo}: the addon's counters and ring geometry, and this UringIo's read policy.
+ */
+export interface UringRingInfo extends NativeRingInfo {
+  /** Whether reads that arrive together are coalesced into one submission (see `coalesceReads`). */
+  readonly coalesceReads: boolean;
+  /** What one null system call costs on this host, in nanoseconds, as `coalesceReads` measured it. */
+  readonly syscallNanos: number;
 }
 
 const QUEUE_DEPTH_DEFAULT = 128;
+/**
+ * The system-call cost from which reads arriving together are coalesced by default (see
+ * `coalesceReads`). Set between the two hosts measured: an Intel guest where reads at the call won
+ * at every depth (1.52 against 1.91 µs of CPU per read at 64 in flight; fio spent 1.27 µs per read
+ * there with a system call each, so a call cost well under that), and an AMD guest with page-table
+ * isolation where getppid took 0.96 µs and the ring won by 2x from 8 in flight.
+ */
+const COALESCE_SYSCALL_NANOS_MIN = 750;
 const QUEUE_DEPTH_MAX = 4096;
 const WAITING_MAX_DEFAULT = 1 << 20;
 const BOUNCE_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
@@ -254,6 +292,9 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   private readonly linkedWriteSync: boolean;
   private readonly inlineReads: boolean;
   private readonly inlineWrites: boolean;
+  /** `coalesceReads` as decided at construction, and the burst tracker it uses (undefined when off). */
+  private readonly readBursts: ReadBursts | undefined;
+  private readonly syscallNanos: number;
   private shutdownPromise: Promise<void> | undefined;
   private idleResolve: (() => void) | undefined;
   /**
@@ -300,7 +341,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: options.root must be a non-empty string', { operation: 'UringIo', argument: 'root' });
     if (typeof callerOptions !== 'object' || callerOptions === null) throw rootMissing();
     // Read once: every check below and the ring see the same values, whatever getters return.
-    const snapshot = snapshotOptions('UringIo', callerOptions, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax', 'inlineReads', 'inlineWrites']);
+    const snapshot = snapshotOptions('UringIo', callerOptions, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax', 'inlineReads', 'inlineWrites', 'coalesceReads']);
     const options: UringIoOptions = snapshot.registeredBuffers === undefined ? snapshot
       : { ...snapshot, registeredBuffers: snapshotOptions('UringIo', snapshot.registeredBuffers, ['count', 'lengthBytes'], 'registeredBuffers') };
     if (typeof options.root !== 'string' || options.root.length === 0) throw rootMissing();
@@ -314,6 +355,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     const sqpoll = checkOptionalBoolean('UringIo', 'sqpoll', options.sqpoll) === true;
     this.inlineReads = checkOptionalBoolean('UringIo', 'inlineReads', options.inlineReads) !== false;
     this.inlineWrites = checkOptionalBoolean('UringIo', 'inlineWrites', options.inlineWrites) === true;
+    const coalesceReads = checkOptionalBoolean('UringIo', 'coalesceReads', options.coalesceReads);
     const bounceBytesMax = checkUnsigned('UringIo', 'bounceBytesMax', options.bounceBytesMax ?? BOUNCE_BYTES_MAX_DEFAULT, 2 ** 40);
     if (bounceBytesMax < DIRECT_ALIGNMENT_BYTES) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: bounceBytesMax must be at least 4096', { operation: 'UringIo', argument: 'bounceBytesMax' });
@@ -351,6 +393,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     this.freeSlots = new Int32Array(queueDepth);
     for (let i = 0; i < queueDepth; i += 1) this.freeSlots[i] = queueDepth - 1 - i;
     this.freeCount = queueDepth;
+    this.syscallNanos = this.binding.syscallNanos?.() ?? 0;
+    this.readBursts = this.inlineReads && (coalesceReads ?? this.syscallNanos >= COALESCE_SYSCALL_NANOS_MIN) ? new ReadBursts() : undefined;
   }
 
   /** `spec`: the constructor's snapshot of `registeredBuffers` (an object with known keys only). */
@@ -393,8 +437,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   }
 
   /** Ring geometry, kernel opcode support and counters (io_uring_enter calls...), for diagnostics. */
-  get ringInfo(): NativeRingInfo {
-    return this.ring.info();
+  get ringInfo(): UringRingInfo {
+    return { ...this.ring.info(), coalesceReads: this.readBursts !== undefined, syscallNanos: this.syscallNanos };
   }
 
   // ---- the submission machinery ----
@@ -698,6 +742,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       recorder.finish(op, false);
       return Promise.reject(err);
     }
+    if (kind === Kind.Read) this.readBursts?.note(1);
     if (this.mayTransferAtCall(kind)) {
       return this.transferAtCall(kind, fd, buffer, offsetBytes, lengthBytes, settled);
     }
@@ -732,8 +777,9 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   }
 
   /**
-   * Whether a read may be offered to the page cache at the call: `inlineReads` on, and the ring
-   * idle (every slot free, so nothing waits either), so that it overtakes no request. A write
+   * Whether a read may be offered to the page cache at the call: `inlineReads` on, the ring
+   * idle (every slot free, so nothing waits either), so that it overtakes no request, and, with
+   * `coalesceReads`, the read looks alone (a burst goes to the ring as one submission). A write
    * (with `inlineWrites`) needs only a free slot, which means no request waits for one: requests
    * in the kernel are concurrent with it, and the contract leaves their order unspecified (an idle
    * ring would send every write to the ring from the first one it took while others were in
@@ -742,7 +788,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   private mayTransferAtCall(kind: Kind): boolean {
     if (this.waitingHead !== this.waiting.length || this.afterPollSettles.length >= AFTER_POLL_MAX) return false;
     if (kind === Kind.Write || kind === Kind.Writev) return this.inlineWrites && this.freeCount > 0;
-    return this.inlineReads && this.freeCount === this.slots.length;
+    return this.inlineReads && this.freeCount === this.slots.length && (this.readBursts === undefined || this.readBursts.alone);
   }
 
   /**
@@ -811,6 +857,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * (entries of one batch are concurrent, so which of them the cache answers changes nothing).
    */
   [batchTransfer](write: boolean, entries: readonly BatchEntrySnapshot[], collector: BatchCollector): void {
+    // A batch's reads arrive together: with coalesceReads, two or more go to the ring as one submission.
+    if (!write) this.readBursts?.note(entries.length);
     this.continueBatch(write, entries, collector, 0, BATCH_DEFERRALS_MAX);
   }
 
