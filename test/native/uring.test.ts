@@ -312,35 +312,43 @@ describeUring('UringIo internals', function () {
 
     it('a range the page cache does not hold goes to the ring with the right bytes; 8 such misses in a row pause the attempts for 256 reads', async function () {
       // A file written, synced, then dropped from the cache (dd's nocache: POSIX_FADV_DONTNEED).
+      // The kernel may keep a page or two all the same (about 1 run in 20 here kept one page in
+      // the middle), which breaks the run of misses: then a fresh file and a fresh ring (the count
+      // of misses lives in the ring) try again, up to 3 times, and the bytes are checked every time.
       const spacing = 1 << 20;
       const bytes = new Uint8Array(32 * spacing);
       for (let i = 0; i < bytes.length; i += 4096) bytes[i] = (i / 4096) & 0xff;
-      const path = join(root, 'cold');
-      await writeFile(path, bytes);
-      execFileSync('sync', [path]);
-      execFileSync('dd', [`if=${path}`, 'iflag=nocache', 'count=0', 'status=none']);
-      const fd = await io.open('cold', { read: true });
-      const into = new Uint8Array(4096);
-      const first = io.ringInfo;
       // Reads 1 MiB apart, from the end backwards: readahead runs forward (up to read_ahead_kb,
-      // 8 MiB on some virtual disks, which read forwards at 1 MiB steps now and then ran into),
-      // so no read finds pages an earlier one brought in.
+      // 8 MiB on some virtual disks), so no read finds pages an earlier one brought in.
       const offsetOf = (i: number): number => (11 - i) * spacing;
-      expect(await io.read(fd, into, offsetOf(0))).to.equal(4096);
-      if (io.ringInfo.inlineReads > first.inlineReads) {
-        console.log('      (skipped: this file system kept the pages after POSIX_FADV_DONTNEED, so no read misses the cache)');
-        this.skip();
+      const attemptsMax = 3;
+      for (let attempt = 0; attempt < attemptsMax; attempt += 1) {
+        const name = `cold-${attempt}`;
+        const path = join(root, name);
+        await writeFile(path, bytes);
+        execFileSync('sync', [path]);
+        execFileSync('dd', [`if=${path}`, 'iflag=nocache', 'count=0', 'status=none']);
+        const fresh = new UringIo({ root, queueDepth: 8, coalesceReads: false });
+        try {
+          const fd = await fresh.open(name, { read: true });
+          const into = new Uint8Array(4096);
+          const first = fresh.ringInfo;
+          for (let i = 0; i < 12; i += 1) {
+            expect(await fresh.read(fd, into, offsetOf(i))).to.equal(4096);
+            expect(into[0], `attempt ${attempt}, read ${i}`).to.equal((offsetOf(i) / 4096) & 0xff);
+          }
+          const after = fresh.ringInfo;
+          if (after.inlineReads > first.inlineReads) continue; // a page the kernel kept: try again
+          // Eight misses, then the pause: the last four reads made no attempt.
+          expect(after.inlineMisses - first.inlineMisses).to.equal(8);
+          expect(after.submittedSqes - first.submittedSqes).to.equal(12);
+          return;
+        } finally {
+          await fresh.shutdown();
+        }
       }
-      expect(into[0]).to.equal((offsetOf(0) / 4096) & 0xff);
-      for (let i = 1; i < 12; i += 1) {
-        expect(await io.read(fd, into, offsetOf(i))).to.equal(4096);
-        expect(into[0], `read ${i}`).to.equal((offsetOf(i) / 4096) & 0xff);
-      }
-      const after = io.ringInfo;
-      expect(after.inlineReads - first.inlineReads, 'no cold range answered inline').to.equal(0);
-      // Eight misses, then the pause: the last four reads made no attempt.
-      expect(after.inlineMisses - first.inlineMisses).to.equal(8);
-      expect(after.submittedSqes - first.submittedSqes).to.equal(12);
+      console.log(`      (skipped: in ${attemptsMax} files the kernel kept pages after POSIX_FADV_DONTNEED, so no run of 12 reads missed the cache throughout)`);
+      this.skip();
     });
 
     it('a loop of awaited cached reads lets the event loop run: at most 256 reads or 1 MiB answered at the call between two polls', async function () {
