@@ -45,7 +45,15 @@ describeUring('UringIo soak', function () {
   // own bookkeeping: the writes settled after a poll, the fds it may write on).
   // A write is done at the call only while no request waits for a slot: the inline mode gets a ring
   // deeper than the loops.
-  for (const mode of [{ label: '', options: {} }, { label: ' (inlineWrites)', options: { inlineWrites: true, queueDepth: 2 * LOOPS } }]) {
+  // Both read policies whatever this host's default (coalesceReads follows the cost of a system call):
+  // reads answered at the call and reads coalesced into the ring's bounce memory.
+  const modes = [
+    { label: '', options: {} },
+    { label: ' (inlineWrites)', options: { inlineWrites: true, queueDepth: 2 * LOOPS } },
+    { label: ' (coalesceReads)', options: { coalesceReads: true } },
+    { label: ' (coalesceReads: false)', options: { coalesceReads: false } },
+  ];
+  for (const mode of modes) {
   it(`${OPS.toLocaleString('en-US')} mixed operations${mode.label}: data intact, RSS flat, nothing left open`, async function () {
     const { base, root } = await makeRoots('faultline-soak-');
     const io = new UringIo({ root, queueDepth: 16, ...mode.options });
