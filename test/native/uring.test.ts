@@ -814,15 +814,28 @@ describeUring('UringIo internals', function () {
       }
       // The probe's own read (and the read-ahead it started: up to read_ahead_kb, 8 MiB on some
       // virtual disks) may have brought pages back, the written one among them: drop them again.
-      execFileSync('dd', [`if=${path}`, 'iflag=nocache', 'count=0', 'status=none']);
+      // The kernel may keep a page all the same (seen about 1 run in 20): then the partial write is
+      // rightly done at the call, and another page, dropped again, is tried, up to 3 times.
+      const expected = Buffer.from(bytes);
+      let coldMissed = false;
+      for (let attempt = 0; attempt < 3 && !coldMissed; attempt += 1) {
+        execFileSync('dd', [`if=${path}`, 'iflag=nocache', 'count=0', 'status=none']);
+        const offsetBytes = spacing + attempt * 65536 + 10;
+        const before = fast.ringInfo;
+        expect(await fast.write(fd, pattern(100, 8 + attempt), offsetBytes)).to.equal(100);
+        expected.set(pattern(100, 8 + attempt), offsetBytes);
+        const misses = fast.ringInfo.inlineWriteMisses - before.inlineWriteMisses;
+        const atCall = fast.ringInfo.inlineWrites - before.inlineWrites;
+        expect(misses + atCall, 'each write once').to.equal(1);
+        coldMissed = misses === 1;
+      }
+      if (!coldMissed) {
+        console.log('      (skipped: in 3 tries the kernel kept the page after POSIX_FADV_DONTNEED, so no partial write found it cold)');
+        this.skip();
+      }
       const before = fast.ringInfo;
-      expect(await fast.write(fd, pattern(100, 8), spacing + 10)).to.equal(100);
-      expect(fast.ringInfo.inlineWriteMisses - before.inlineWriteMisses, 'a partial write to a cold page').to.equal(1);
-      expect(fast.ringInfo.inlineWrites - before.inlineWrites).to.equal(0);
       expect(await fast.write(fd, pattern(4096, 9), 2 * spacing)).to.equal(4096);
       expect(fast.ringInfo.inlineWrites - before.inlineWrites, 'a whole cold page').to.equal(1);
-      const expected = Buffer.from(bytes);
-      expected.set(pattern(100, 8), spacing + 10);
       expected.set(pattern(4096, 9), 2 * spacing);
       expect(fileBytes('cold').equals(expected)).to.equal(true);
     });
