@@ -294,7 +294,6 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   private readonly inlineWrites: boolean;
   /** `coalesceReads` as decided at construction, and the burst tracker it uses (undefined when off). */
   private readonly readBursts: ReadBursts | undefined;
-  private readonly syscallNanos: number;
   private shutdownPromise: Promise<void> | undefined;
   private idleResolve: (() => void) | undefined;
   /**
@@ -393,8 +392,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     this.freeSlots = new Int32Array(queueDepth);
     for (let i = 0; i < queueDepth; i += 1) this.freeSlots[i] = queueDepth - 1 - i;
     this.freeCount = queueDepth;
-    this.syscallNanos = this.binding.syscallNanos?.() ?? 0;
-    this.readBursts = this.inlineReads && (coalesceReads ?? this.syscallNanos >= COALESCE_SYSCALL_NANOS_MIN) ? new ReadBursts() : undefined;
+    // Measured only when the default is asked for (once per process, in the addon).
+    this.readBursts = this.inlineReads && (coalesceReads ?? this.measuredSyscallNanos() >= COALESCE_SYSCALL_NANOS_MIN) ? new ReadBursts() : undefined;
   }
 
   /** `spec`: the constructor's snapshot of `registeredBuffers` (an object with known keys only). */
@@ -438,7 +437,12 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
 
   /** Ring geometry, kernel opcode support and counters (io_uring_enter calls...), for diagnostics. */
   get ringInfo(): UringRingInfo {
-    return { ...this.ring.info(), coalesceReads: this.readBursts !== undefined, syscallNanos: this.syscallNanos };
+    return { ...this.ring.info(), coalesceReads: this.readBursts !== undefined, syscallNanos: this.measuredSyscallNanos() };
+  }
+
+  /** The addon's measurement (made on its first call in the process, then kept); 0 without one. */
+  private measuredSyscallNanos(): number {
+    return this.binding.syscallNanos?.() ?? 0;
   }
 
   // ---- the submission machinery ----
