@@ -97,6 +97,13 @@ export const R_COALESCE_OFF = 'UringIo, coalesceReads: false';
 export const R_INLINE_WRITES = 'UringIo, inlineWrites';
 
 /**
+ * UringIo with `inlineWrites` and `coalesceWrites` (both opt-in): a lone write by pwrite on the JS
+ * thread, writes that arrive together through the ring as one submission. Beside
+ * {@link R_INLINE_WRITES}, it shows from which depth the ring's io-wq workers win.
+ */
+export const R_INLINE_COALESCED = 'UringIo, inlineWrites, coalesceWrites';
+
+/**
  * fio's psync engine, one thread: a pwrite per operation, each waited for, which is what
  * {@link R_INLINE_WRITES} does on the JS thread: its like-for-like (fio's io_uring engine hands
  * each buffered ext4 write to io-wq, as UringIo's default ring does).
@@ -119,7 +126,7 @@ export const R_STORAGE_INLINE_VECTORED = 'Storage, inlineWrites, writeAt of 2 bu
 const SHORT_RUNNERS: Readonly<Record<string, string>> = {
   [R_URING]: 'UringIo', [R_STORAGE]: 'Storage', [R_PROMISES]: 'fs.promises', [R_UV]: 'UV_USE_IO_URING=1', [R_FIO]: 'fio', [R_LINKED]: 'writeDurable',
   [R_SQPOLL]: 'UringIo sqpoll', [R_FIO_SQPOLL]: 'fio sqthread_poll', [R_BATCH]: 'readBatch/writeBatch', [R_FIO_BATCH]: 'fio in batches',
-  [R_C_RING]: 'C on the same ring', [R_RING_ONLY]: 'inlineReads: false', [R_COALESCE_ON]: 'coalesceReads: true', [R_COALESCE_OFF]: 'coalesceReads: false', [R_INLINE_WRITES]: 'UringIo inlineWrites',
+  [R_C_RING]: 'C on the same ring', [R_RING_ONLY]: 'inlineReads: false', [R_COALESCE_ON]: 'coalesceReads: true', [R_COALESCE_OFF]: 'coalesceReads: false', [R_INLINE_WRITES]: 'UringIo inlineWrites', [R_INLINE_COALESCED]: 'UringIo inlineWrites coalesceWrites',
   [R_FIO_PSYNC]: 'fio psync', [R_FIO_AGAIN]: 'fio run again', [R_STORAGE_INLINE_WRITES]: 'Storage inlineWrites', [R_STORAGE_INLINE_VECTORED]: 'Storage inlineWrites vectored',
 };
 
@@ -216,6 +223,9 @@ export const GOALS: readonly Goal[] = [
   { subject: R_INLINE_WRITES, subjectText: 'UringIo with inlineWrites (opt-in)', reference: R_UV, referenceText: 'UV_USE_IO_URING=1', minRatio: 1.0, workloads: ['write'] },
   { subject: R_INLINE_WRITES, subjectText: 'UringIo with inlineWrites (opt-in)', reference: R_PROMISES, referenceText: 'fs.promises', minRatio: 3.0, workloads: ['write'] },
   { subject: R_INLINE_WRITES, subjectText: 'UringIo with inlineWrites (opt-in)', reference: R_FIO_PSYNC, referenceText: 'fio psync on one thread', minRatio: 1.0, workloads: ['write'] },
+  // The same opt-in mode with writes arriving together sent to the ring (also opt-in).
+  { subject: R_INLINE_COALESCED, subjectText: 'UringIo with inlineWrites and coalesceWrites (opt-in)', reference: R_FIO, referenceText: 'fio io_uring', minRatio: 1.0, workloads: ['write'] },
+  { subject: R_INLINE_COALESCED, subjectText: 'UringIo with inlineWrites and coalesceWrites (opt-in)', reference: R_UV, referenceText: 'UV_USE_IO_URING=1', minRatio: 1.0, workloads: ['write'] },
   // The Storage goal on the opt-in mode: Storage over the raw call it stands on.
   { subject: R_STORAGE_INLINE_WRITES, subjectText: 'Storage on UringIo with inlineWrites', reference: R_INLINE_WRITES, referenceText: 'UringIo with inlineWrites', minRatio: 0.9, workloads: ['write'] },
   // Not a goal: what the mode buys a vectored blob.writeAt (a writev) against Storage on the default

@@ -4,7 +4,8 @@
  * batches; on cached
  * reads and writes and synced appends also UringIo with `sqpoll`, like for like with libuv's
  * polled ring and with fio's `--sqthread_poll=1`; on cached writes also UringIo with the opt-in
- * `inlineWrites`, a pwrite on the JS thread, beside fio's psync engine on one thread), Storage on
+ * `inlineWrites`, a pwrite on the JS thread, with and without `coalesceWrites`, beside fio's psync
+ * engine on one thread), Storage on
  * UringIo (blob readInto/writeAt, and writeAtDurable for synced appends: readInto fills the
  * caller's buffer as the raw read does, where readAt would add an allocation per read), fs.promises, Node's own io_uring (fs callbacks in a
  * child process started with UV_USE_IO_URING=1) and fio's io_uring engine, on the same file,
@@ -46,7 +47,7 @@ import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
 import { readBatch, writeBatch, type BatchEntry } from '../src/batch/index.js';
 import { buildReference, ringAppend, ringDepth, type ReferenceProgram } from './c-reference.js';
-import { controlLine, evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_COALESCE_OFF, R_COALESCE_ON, R_RING_ONLY, R_FIO, R_FIO_AGAIN, R_FIO_BATCH, R_FIO_PSYNC, R_FIO_SQPOLL, R_INLINE_WRITES, R_LINKED, R_STORAGE_INLINE_VECTORED, R_STORAGE_INLINE_WRITES, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
+import { controlLine, evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_COALESCE_OFF, R_COALESCE_ON, R_RING_ONLY, R_FIO, R_FIO_AGAIN, R_FIO_BATCH, R_FIO_PSYNC, R_FIO_SQPOLL, R_INLINE_COALESCED, R_INLINE_WRITES, R_LINKED, R_STORAGE_INLINE_VECTORED, R_STORAGE_INLINE_WRITES, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
   type Figures, type Row, type Workload } from './uring-goals.js';
 
 const BLOCK = 4096;
@@ -345,6 +346,9 @@ async function main(args: Args): Promise<void> {
   const inlineWritesIo = args.workloads.includes('write')
     ? new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), inlineWrites: true }) : undefined;
   const inlineWritesStorage = inlineWritesIo === undefined ? undefined : createStorage(inlineWritesIo);
+  // And with writes that arrive together sent to the ring (`coalesceWrites`, opt-in too).
+  const coalescedWritesIo = args.workloads.includes('write')
+    ? new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), inlineWrites: true, coalesceWrites: true }) : undefined;
   // The C references (bench/reference/), built once each on first use; a failed build is said once
   // and its runner left out.
   const referenceBuilds = new Map<ReferenceProgram, string | undefined>();
@@ -380,6 +384,7 @@ async function main(args: Args): Promise<void> {
       const ringOnlyFd = ringOnlyIo !== undefined && workload === 'read' ? await ringOnlyIo.open(fileName) : undefined;
       const coalescedFds = workload === 'read' ? await Promise.all(coalescedIos.map(async ({ label, io: other }) => ({ label, io: other, fd: await other.open(fileName) }))) : [];
       const inlineWritesFd = inlineWritesIo !== undefined && workload === 'write' ? await inlineWritesIo.open(fileName, { write: true }) : undefined;
+      const coalescedWritesFd = coalescedWritesIo !== undefined && workload === 'write' ? await coalescedWritesIo.open(fileName, { write: true }) : undefined;
       // The same blob through Storage on the inlineWrites ring (opened once the data is there).
       const inlineWritesBlob = inlineWritesStorage !== undefined && workload === 'write' ? (await inlineWritesStorage.open('bench', BLOB_NAME)).blob : undefined;
       const handle = await fsOpen(filePath, (write ? constants.O_RDWR : constants.O_RDONLY) | (direct ? constants.O_DIRECT : 0));
@@ -404,6 +409,9 @@ async function main(args: Args): Promise<void> {
         }
         if (inlineWritesIo !== undefined && inlineWritesFd !== undefined) {
           runners.push([R_INLINE_WRITES, () => warmAndTime(depth, args.seconds, blocks, (b, at) => inlineWritesIo.write(inlineWritesFd, b, HEADER + at), alloc)]);
+        }
+        if (coalescedWritesIo !== undefined && coalescedWritesFd !== undefined) {
+          runners.push([R_INLINE_COALESCED, () => warmAndTime(depth, args.seconds, blocks, (b, at) => coalescedWritesIo.write(coalescedWritesFd, b, HEADER + at), alloc)]);
         }
         if (inlineWritesBlob !== undefined) {
           runners.push([R_STORAGE_INLINE_WRITES, () => warmAndTime(depth, args.seconds, blocks, (b, at) => inlineWritesBlob.writeAt(at, b), alloc)]);
@@ -452,6 +460,7 @@ async function main(args: Args): Promise<void> {
       if (ringOnlyFd !== undefined) await ringOnlyIo?.close(ringOnlyFd);
       for (const { io: other, fd: otherFd } of coalescedFds) await other.close(otherFd);
       if (inlineWritesFd !== undefined) await inlineWritesIo?.close(inlineWritesFd);
+      if (coalescedWritesFd !== undefined) await coalescedWritesIo?.close(coalescedWritesFd);
       await inlineWritesBlob?.close();
     }
 
@@ -522,6 +531,7 @@ async function main(args: Args): Promise<void> {
     await ringOnlyIo?.shutdown();
     for (const { io: other } of coalescedIos) await other.shutdown();
     await inlineWritesIo?.shutdown();
+    await coalescedWritesIo?.shutdown();
     await io.shutdown();
     rmSync(dir, { recursive: true, force: true });
   }

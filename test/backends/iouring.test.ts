@@ -36,6 +36,9 @@ describeUring('UringIo conformance', function () {
     { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
   // Writes done by pwrite at the call must answer as the ring does, code for code.
   defineIoConformance('iouring (inlineWrites)', () => createUringBackend({ inlineWrites: true }), { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
+  // And with writes that arrive together sent to the ring instead: the same answers either way.
+  defineIoConformance('iouring (inlineWrites, coalesceWrites)', () => createUringBackend({ inlineWrites: true, coalesceWrites: true }),
+    { ...supports, modelRuns: Math.ceil(modelRuns / 4) });
   // Both read policies, whichever this host's default is: reads coalesced into the ring and reads
   // answered at the call must give the same answers.
   defineIoConformance('iouring (coalesceReads)', () => createUringBackend({ coalesceReads: true }), { ...supports, modelRuns: Math.ceil(modelRuns / 4) });

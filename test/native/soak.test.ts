@@ -44,12 +44,13 @@ describeUring('UringIo soak', function () {
   // The default ring, and writes done at the call (a path with no bounce memory of its own, but its
   // own bookkeeping: the writes settled after a poll, the fds it may write on).
   // A write is done at the call only while no request waits for a slot: the inline mode gets a ring
-  // deeper than the loops.
+  // deeper than the loops; with coalesceWrites, the writes the loops issue together take the ring.
   // Both read policies whatever this host's default (coalesceReads follows the cost of a system call):
   // reads answered at the call and reads coalesced into the ring's bounce memory.
   const modes = [
     { label: '', options: {} },
     { label: ' (inlineWrites)', options: { inlineWrites: true, queueDepth: 2 * LOOPS } },
+    { label: ' (inlineWrites, coalesceWrites)', options: { inlineWrites: true, coalesceWrites: true, queueDepth: 2 * LOOPS } },
     { label: ' (coalesceReads)', options: { coalesceReads: true } },
     { label: ' (coalesceReads: false)', options: { coalesceReads: false } },
   ];

@@ -1010,6 +1010,138 @@ describeUring('UringIo internals', function () {
     });
   });
 
+  describe('writes arriving together sent to the ring (coalesceWrites)', function () {
+    let coalescing: UringIo;
+
+    beforeEach(function () {
+      coalescing = new UringIo({ root, queueDepth: 64, inlineWrites: true, coalesceWrites: true });
+      // As for inlineWrites above: a stray slow write would send writes to the ring for its own reason.
+      (coalescing as unknown as { ring: NativeRing }).ring.setInlineWriteSlowMicros(60_000_000);
+    });
+
+    afterEach(async function () {
+      await coalescing.shutdown();
+    });
+
+    /** A file of `blocks` zeroed 4 KiB pages, in the page cache, and a few turns so the burst history starts fresh. */
+    async function cachedFile(name: string, blocks: number): Promise<number> {
+      await writeFile(join(root, name), new Uint8Array(blocks * 4096));
+      const fd = await coalescing.open(name, { read: true, write: true });
+      await coalescing.read(fd, new Uint8Array(blocks * 4096), 0);
+      for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
+      return fd;
+    }
+
+    it('off by default and without inlineWrites; the option is checked', async function () {
+      const plain = new UringIo({ root, inlineWrites: true });
+      const ringOnly = new UringIo({ root, coalesceWrites: true });
+      try {
+        expect(plain.ringInfo.coalesceWrites).to.equal(false);
+        expect(ringOnly.ringInfo.coalesceWrites, 'every write takes the ring anyway').to.equal(false);
+        expect(coalescing.ringInfo.coalesceWrites).to.equal(true);
+      } finally {
+        await plain.shutdown();
+        await ringOnly.shutdown();
+      }
+      for (const bad of ['yes', 1, null]) {
+        expect(() => new UringIo({ root, inlineWrites: true, coalesceWrites: bad as unknown as boolean })).to.throw(StorageError).with.property('code', 'ERR_INVALID_ARGUMENT');
+      }
+    });
+
+    it('a loop of lone awaited writes is done at the call; writes issued together go to the ring in one submission, and the file holds every byte', async function () {
+      const fd = await cachedFile('lone', 64);
+      let before = coalescing.ringInfo;
+      for (let i = 0; i < 100; i += 1) expect(await coalescing.write(fd, pattern(4096, i), (i % 64) * 4096)).to.equal(4096);
+      let after = coalescing.ringInfo;
+      expect(after.inlineWrites - before.inlineWrites, 'lone writes at the call').to.equal(100);
+      expect(after.submittedSqes - before.submittedSqes, 'none through the ring').to.equal(0);
+      // 32 writes issued in one synchronous run: the first still looks alone (the last burst was a
+      // single write), the other 31 are a burst by the time they arrive.
+      before = coalescing.ringInfo;
+      const data = Array.from({ length: 32 }, (_, i) => pattern(4096, 200 + i));
+      const writes = data.map((bytes, i) => coalescing.write(fd, bytes, i * 8192));
+      expect(coalescing.metrics.inFlight, 'in the ring after the call').to.equal(31);
+      expect(await Promise.all(writes)).to.deep.equal(new Array(32).fill(4096));
+      after = coalescing.ringInfo;
+      expect(after.inlineWrites - before.inlineWrites).to.equal(1);
+      expect(after.submittedSqes - before.submittedSqes).to.equal(31);
+      expect(after.submitEnterCalls - before.submitEnterCalls, 'one submission (one more under load)').to.be.at.most(2);
+      const file = readFileSync(join(root, 'lone'));
+      data.forEach((bytes, i) => expect(file.subarray(i * 8192, i * 8192 + 4096).equals(bytes), `write ${i}`).to.equal(true));
+    });
+
+    it('a writeBatch and writevs issued together are bursts; a batch of one after lone writes is done at the call', async function () {
+      const fd = await cachedFile('batch', 32);
+      const before = coalescing.ringInfo;
+      const data = Array.from({ length: 16 }, (_, i) => pattern(4096, 300 + i));
+      const batch = writeBatch(coalescing, data.map((buffer, i) => ({ fd, buffer, offsetBytes: i * 4096 })));
+      expect(coalescing.metrics.inFlight, 'in the ring after the call').to.equal(16);
+      expect(await batch).to.deep.equal(new Array(16).fill(4096));
+      expect(coalescing.ringInfo.inlineWrites - before.inlineWrites).to.equal(0);
+      expect(coalescing.ringInfo.submittedSqes - before.submittedSqes).to.equal(16);
+      for (let i = 0; i < 2; i += 1) await coalescing.write(fd, pattern(4096, 400 + i), 16 * 4096);
+      // Two writevs in one run: the first looks alone, the second makes a burst.
+      const heads = [pattern(100, 500), pattern(100, 501)];
+      const tails = [pattern(3996, 502), pattern(3996, 503)];
+      const inlineBefore = coalescing.ringInfo.inlineWrites;
+      const writevs = [0, 1].map((i) => coalescing.writev(fd, [heads[i] as Uint8Array, tails[i] as Uint8Array], (17 + i) * 4096));
+      expect(coalescing.metrics.inFlight).to.equal(1);
+      expect(await Promise.all(writevs)).to.deep.equal([4096, 4096]);
+      expect(coalescing.ringInfo.inlineWrites - inlineBefore).to.equal(1);
+      await coalescing.write(fd, pattern(4096, 600), 19 * 4096);
+      await coalescing.write(fd, pattern(4096, 601), 19 * 4096);
+      const one = pattern(4096, 602);
+      const lastBefore = coalescing.ringInfo.inlineWrites;
+      expect(await writeBatch(coalescing, [{ fd, buffer: one, offsetBytes: 20 * 4096 }])).to.deep.equal([4096]);
+      expect(coalescing.ringInfo.inlineWrites - lastBefore).to.equal(1);
+      const file = readFileSync(join(root, 'batch'));
+      data.forEach((bytes, i) => expect(file.subarray(i * 4096, (i + 1) * 4096).equals(bytes), `entry ${i}`).to.equal(true));
+      [0, 1].forEach((i) => expect(file.subarray((17 + i) * 4096, (18 + i) * 4096).equals(Buffer.concat([heads[i] as Uint8Array, tails[i] as Uint8Array])), `writev ${i}`).to.equal(true));
+      expect(file.subarray(20 * 4096, 21 * 4096).equals(one)).to.equal(true);
+    });
+
+    it('lanes of awaited writes in flight together share submissions; without coalesceWrites the same lanes are all done at the call', async function () {
+      const lanesOfWrites = async (target: UringIo, fd: number): Promise<void> => {
+        await Promise.all(Array.from({ length: 8 }, async (_, lane) => {
+          for (let i = 0; i < 100; i += 1) expect(await target.write(fd, pattern(4096, lane * 1000 + i), (lane * 8 + (i % 8)) * 4096)).to.equal(4096);
+        }));
+      };
+      const check = (name: string): void => {
+        const file = readFileSync(join(root, name));
+        for (let lane = 0; lane < 8; lane += 1) {
+          // Each lane's last write to each of its pages is the one the file holds.
+          for (let k = 0; k < 8; k += 1) {
+            const last = Math.floor((99 - k) / 8) * 8 + k;
+            const at = (lane * 8 + k) * 4096;
+            expect(file.subarray(at, at + 4096).equals(pattern(4096, lane * 1000 + last)), `${name}: lane ${lane} page ${k}`).to.equal(true);
+          }
+        }
+      };
+      const fd = await cachedFile('lanes', 64);
+      const before = coalescing.ringInfo;
+      await lanesOfWrites(coalescing, fd);
+      const after = coalescing.ringInfo;
+      const throughRing = after.submittedSqes - before.submittedSqes;
+      expect(after.inlineWrites - before.inlineWrites + throughRing, 'each write once').to.equal(800);
+      expect(throughRing, 'most through the ring').to.be.at.least(400);
+      expect(after.submitEnterCalls - before.submitEnterCalls, 'submissions shared by the lanes').to.be.below(throughRing);
+      check('lanes');
+      const plain = new UringIo({ root, queueDepth: 64, inlineWrites: true });
+      (plain as unknown as { ring: NativeRing }).ring.setInlineWriteSlowMicros(60_000_000);
+      try {
+        await writeFile(join(root, 'plain'), new Uint8Array(64 * 4096));
+        const plainFd = await plain.open('plain', { read: true, write: true });
+        const plainBefore = plain.ringInfo;
+        await lanesOfWrites(plain, plainFd);
+        expect(plain.ringInfo.inlineWrites - plainBefore.inlineWrites).to.equal(800);
+        expect(plain.ringInfo.submittedSqes - plainBefore.submittedSqes).to.equal(0);
+        check('plain');
+      } finally {
+        await plain.shutdown();
+      }
+    });
+  });
+
   it('sets up DEFER_TASKRUN where the kernel has it (6.1+), not with sqpoll, and completions that arrive later still wake it', async function () {
     const [major, minor] = release().split('.').map(Number) as [number, number];
     expect(io.ringInfo.deferTaskrun).to.equal(major > 6 || (major === 6 && minor >= 1));

@@ -26,10 +26,11 @@
  * a range the cache answered whole counts; anything else goes to the ring, so the result is the
  * ring's. Reads that arrive together (one run of the microtask queue) skip that and go to the
  * ring as one submission where the host's system calls are dear (`coalesceReads`, decided from a
- * measured getppid at construction; `read-bursts.ts`). With the opt-in `inlineWrites`, a write or writev taken while a slot is free (nothing
+ * measured getppid at construction; `bursts.ts`). With the opt-in `inlineWrites`, a write or writev taken while a slot is free (nothing
  * waits; the ring may hold requests, which are concurrent with it) may likewise be done at the
  * call by pwrite or pwritev on this thread (see {@link UringIoOptions.inlineWrites}); past the per-poll budget it is
- * still done there but settles after the loop polls (`settleAfterPoll`).
+ * still done there but settles after the loop polls (`settleAfterPoll`); with the opt-in
+ * `coalesceWrites`, writes that arrive together take the ring instead.
  *
  * Memory safety: the kernel never touches memory JavaScript can free. The addon copies every
  * caller buffer through private bounce memory of the request's slot (a write takes its bytes at
@@ -80,7 +81,7 @@ import { settledRead, settledWrite, settledWritev, type SettledTransfer } from '
 import { BatchCollector, batchTransfer, type BatchOutcome, type BatchTransfer } from '../../common/batch-transfer.js';
 import { markAlignedMemory } from '../../common/aligned-memory.js';
 import { errnoName, errnoToCode } from './errno.js';
-import { ReadBursts } from './read-bursts.js';
+import { Bursts } from './bursts.js';
 import {
   Kind, Request, RESULT_BOUNCE_BUSY, RESULT_CLOSED, RESULT_DETACHED, RESULT_INTERNAL, RESULT_QUEUE_FULL, RESULT_DONE_OVER_BUDGET,
 } from './request.js';
@@ -183,7 +184,8 @@ export interface UringIoOptions {
    * the same offsets), whose answer is the one you get. Requests already in the ring are
    * concurrent with the write (the contract leaves their order unspecified). Shares the per-poll
    * budget of `inlineReads` (256 calls or 1 MiB); a write past it is still done at the call but
-   * settles after the event loop has polled. `ringInfo.inlineWrites` counts them. Default false.
+   * settles after the event loop has polled. With `coalesceWrites`, writes that arrive together
+   * go to the ring instead. `ringInfo.inlineWrites` counts them. Default false.
    */
   readonly inlineWrites?: boolean;
   /**
@@ -191,7 +193,7 @@ export interface UringIoOptions {
    * answered at the call by `inlineReads`. "Together" means in one run of the microtask queue: the
    * reads that a batch of completions sets off (each awaiting caller issues its next read), a
    * `Promise.all` of reads, the entries of a `readBatch`. A loop awaiting one read at a time still
-   * has each read answered at the call (see `read-bursts.ts` for how a burst is told apart). Why:
+   * has each read answered at the call (see `bursts.ts` for how a burst is told apart). Why:
    * a read answered at the call costs a preadv2 of its own, a burst on the ring one io_uring_enter
    * for all of it plus the ring's bookkeeping per read (a request, a bounce copy, a completion);
    * which is cheaper depends on what entering the kernel costs on the host. Where it is cheap
@@ -202,6 +204,18 @@ export interface UringIoOptions {
    * says which. No effect with `inlineReads: false` (every read takes the ring then).
    */
   readonly coalesceReads?: boolean;
+  /**
+   * With `inlineWrites`: whether writes that arrive together (in one run of the microtask queue,
+   * as for `coalesceReads`: the writes a batch of completions sets off, a `Promise.all` of writes,
+   * the entries of a `writeBatch`, a writev among them) go to the ring as one submission instead
+   * of each being done at the call by pwrite. A loop awaiting one write at a time still has each
+   * done at the call. Why: where entering the kernel is dear, one io_uring_enter for a burst beats
+   * a pwrite per write, and the ring's io-wq workers copy on every CPU where writes at the call
+   * all run on the JavaScript thread (see BENCHMARKS.md). Default: the rule of `coalesceReads`
+   * (on when one system call takes at least 750 ns here), independently of it;
+   * `ringInfo.coalesceWrites` says which. No effect without `inlineWrites`.
+   */
+  readonly coalesceWrites?: boolean;
 }
 
 /**
@@ -210,6 +224,8 @@ export interface UringIoOptions {
 export interface UringRingInfo extends NativeRingInfo {
   /** Whether reads that arrive together are coalesced into one submission (see `coalesceReads`). */
   readonly coalesceReads: boolean;
+  /** Whether writes that arrive together go to the ring as one submission (see `coalesceWrites`); false without `inlineWrites`. */
+  readonly coalesceWrites: boolean;
   /** What one null system call costs on this host, in nanoseconds, as `coalesceReads` measured it. */
   readonly syscallNanos: number;
 }
@@ -293,7 +309,9 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   private readonly inlineReads: boolean;
   private readonly inlineWrites: boolean;
   /** `coalesceReads` as decided at construction, and the burst tracker it uses (undefined when off). */
-  private readonly readBursts: ReadBursts | undefined;
+  private readonly readBursts: Bursts | undefined;
+  /** `coalesceWrites` likewise (undefined when off, and without `inlineWrites`). */
+  private readonly writeBursts: Bursts | undefined;
   private shutdownPromise: Promise<void> | undefined;
   private idleResolve: (() => void) | undefined;
   /**
@@ -340,7 +358,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: options.root must be a non-empty string', { operation: 'UringIo', argument: 'root' });
     if (typeof callerOptions !== 'object' || callerOptions === null) throw rootMissing();
     // Read once: every check below and the ring see the same values, whatever getters return.
-    const snapshot = snapshotOptions('UringIo', callerOptions, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax', 'inlineReads', 'inlineWrites', 'coalesceReads']);
+    const snapshot = snapshotOptions('UringIo', callerOptions, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax', 'inlineReads', 'inlineWrites', 'coalesceReads', 'coalesceWrites']);
     const options: UringIoOptions = snapshot.registeredBuffers === undefined ? snapshot
       : { ...snapshot, registeredBuffers: snapshotOptions('UringIo', snapshot.registeredBuffers, ['count', 'lengthBytes'], 'registeredBuffers') };
     if (typeof options.root !== 'string' || options.root.length === 0) throw rootMissing();
@@ -355,6 +373,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     this.inlineReads = checkOptionalBoolean('UringIo', 'inlineReads', options.inlineReads) !== false;
     this.inlineWrites = checkOptionalBoolean('UringIo', 'inlineWrites', options.inlineWrites) === true;
     const coalesceReads = checkOptionalBoolean('UringIo', 'coalesceReads', options.coalesceReads);
+    const coalesceWrites = checkOptionalBoolean('UringIo', 'coalesceWrites', options.coalesceWrites);
     const bounceBytesMax = checkUnsigned('UringIo', 'bounceBytesMax', options.bounceBytesMax ?? BOUNCE_BYTES_MAX_DEFAULT, 2 ** 40);
     if (bounceBytesMax < DIRECT_ALIGNMENT_BYTES) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: bounceBytesMax must be at least 4096', { operation: 'UringIo', argument: 'bounceBytesMax' });
@@ -393,7 +412,9 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     for (let i = 0; i < queueDepth; i += 1) this.freeSlots[i] = queueDepth - 1 - i;
     this.freeCount = queueDepth;
     // Measured only when the default is asked for (once per process, in the addon).
-    this.readBursts = this.inlineReads && (coalesceReads ?? this.measuredSyscallNanos() >= COALESCE_SYSCALL_NANOS_MIN) ? new ReadBursts() : undefined;
+    this.readBursts = this.inlineReads && (coalesceReads ?? this.measuredSyscallNanos() >= COALESCE_SYSCALL_NANOS_MIN) ? new Bursts() : undefined;
+    // Off unless asked for: a trade where it was measured (see `coalesceWrites`).
+    this.writeBursts = this.inlineWrites && coalesceWrites === true ? new Bursts() : undefined;
   }
 
   /** `spec`: the constructor's snapshot of `registeredBuffers` (an object with known keys only). */
@@ -437,7 +458,10 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
 
   /** Ring geometry, kernel opcode support and counters (io_uring_enter calls...), for diagnostics. */
   get ringInfo(): UringRingInfo {
-    return { ...this.ring.info(), coalesceReads: this.readBursts !== undefined, syscallNanos: this.measuredSyscallNanos() };
+    return {
+      ...this.ring.info(), coalesceReads: this.readBursts !== undefined, coalesceWrites: this.writeBursts !== undefined,
+      syscallNanos: this.measuredSyscallNanos(),
+    };
   }
 
   /** The addon's measurement (made on its first call in the process, then kept); 0 without one. */
@@ -746,7 +770,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       recorder.finish(op, false);
       return Promise.reject(err);
     }
-    if (kind === Kind.Read) this.readBursts?.note(1);
+    (kind === Kind.Read ? this.readBursts : this.writeBursts)?.note(1);
     if (this.mayTransferAtCall(kind)) {
       return this.transferAtCall(kind, fd, buffer, offsetBytes, lengthBytes, settled);
     }
@@ -784,14 +808,17 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * Whether a read may be offered to the page cache at the call: `inlineReads` on, the ring
    * idle (every slot free, so nothing waits either), so that it overtakes no request, and, with
    * `coalesceReads`, the read looks alone (a burst goes to the ring as one submission). A write
-   * (with `inlineWrites`) needs only a free slot, which means no request waits for one: requests
-   * in the kernel are concurrent with it, and the contract leaves their order unspecified (an idle
+   * (with `inlineWrites`) needs only a free slot, which means no request waits for one (requests
+   * in the kernel are concurrent with it, and the contract leaves their order unspecified; an idle
    * ring would send every write to the ring from the first one it took while others were in
-   * flight). Neither while {@link AFTER_POLL_MAX} done past the per-poll budget wait for the poll.
+   * flight), and, with `coalesceWrites`, to look alone likewise. Neither while
+   * {@link AFTER_POLL_MAX} done past the per-poll budget wait for the poll.
    */
   private mayTransferAtCall(kind: Kind): boolean {
     if (this.waitingHead !== this.waiting.length || this.afterPollSettles.length >= AFTER_POLL_MAX) return false;
-    if (kind === Kind.Write || kind === Kind.Writev) return this.inlineWrites && this.freeCount > 0;
+    if (kind === Kind.Write || kind === Kind.Writev) {
+      return this.inlineWrites && this.freeCount > 0 && (this.writeBursts === undefined || this.writeBursts.alone);
+    }
     return this.inlineReads && this.freeCount === this.slots.length && (this.readBursts === undefined || this.readBursts.alone);
   }
 
@@ -861,8 +888,9 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * (entries of one batch are concurrent, so which of them the cache answers changes nothing).
    */
   [batchTransfer](write: boolean, entries: readonly BatchEntrySnapshot[], collector: BatchCollector): void {
-    // A batch's reads arrive together: with coalesceReads, two or more go to the ring as one submission.
-    if (!write) this.readBursts?.note(entries.length);
+    // A batch's entries arrive together: with coalesceReads (coalesceWrites), two or more go to the
+    // ring as one submission.
+    (write ? this.writeBursts : this.readBursts)?.note(entries.length);
     this.continueBatch(write, entries, collector, 0, BATCH_DEFERRALS_MAX);
   }
 
@@ -1031,6 +1059,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       // preadv of 0 bytes is 0 on any readable fd, a directory's included: no empty-read probe here.
       let slot = -1;
       let result: number | [number, number] | undefined;
+      if (kind === Kind.Writev) this.writeBursts?.note(1);
       if (kind === Kind.Writev && this.mayTransferAtCall(kind)) {
         // As transferAtCall does a write: done inside the call by pwritev, or queued in the slot offered.
         slot = this.freeSlots[this.freeCount - 1] as number;

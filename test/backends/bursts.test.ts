@@ -1,12 +1,12 @@
-/** ReadBursts: which reads UringIo's coalesceReads treats as arriving together. */
+/** Bursts: which reads (writes) UringIo's coalesceReads (coalesceWrites) treats as arriving together. */
 import { expect } from 'chai';
-import { ReadBursts } from '../../src/backends/iouring/read-bursts.js';
+import { Bursts } from '../../src/backends/iouring/bursts.js';
 
 const microtasks = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-describe('ReadBursts', function () {
+describe('Bursts', function () {
   it('a read with no history is alone; a second in the same microtask run makes a burst', function () {
-    const bursts = new ReadBursts();
+    const bursts = new Bursts();
     bursts.note(1);
     expect(bursts.alone).to.equal(true);
     bursts.note(1);
@@ -14,7 +14,7 @@ describe('ReadBursts', function () {
   });
 
   it('the last closed burst predicts the next read: after a burst, a lone read is not alone until a burst of one has closed', async function () {
-    const bursts = new ReadBursts();
+    const bursts = new Bursts();
     bursts.note(3);
     expect(bursts.alone, 'a batch of three').to.equal(false);
     await microtasks();
@@ -26,7 +26,7 @@ describe('ReadBursts', function () {
   });
 
   it('an awaited read at a time makes bursts of one; reads issued together before an await make one burst', async function () {
-    const bursts = new ReadBursts();
+    const bursts = new Bursts();
     const seen: boolean[] = [];
     for (let i = 0; i < 5; i += 1) {
       bursts.note(1);
