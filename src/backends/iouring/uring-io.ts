@@ -209,11 +209,11 @@ export interface UringIoOptions {
    * as for `coalesceReads`: the writes a batch of completions sets off, a `Promise.all` of writes,
    * the entries of a `writeBatch`, a writev among them) go to the ring as one submission instead
    * of each being done at the call by pwrite. A loop awaiting one write at a time still has each
-   * done at the call. Why: where entering the kernel is dear, one io_uring_enter for a burst beats
-   * a pwrite per write, and the ring's io-wq workers copy on every CPU where writes at the call
-   * all run on the JavaScript thread (see BENCHMARKS.md). Default: the rule of `coalesceReads`
-   * (on when one system call takes at least 750 ns here), independently of it;
-   * `ringInfo.coalesceWrites` says which. No effect without `inlineWrites`.
+   * done at the call. Why: one io_uring_enter carries a whole burst, and the ring's io-wq workers
+   * copy on the other CPUs while the JavaScript thread goes on, where writes at the call all run
+   * on that one thread. It is a trade (see BENCHMARKS.md): 1.3-1.8x plain `inlineWrites` from 32
+   * writes in flight on the 2-vCPU host measured, but 0.67-0.87x at 8. Default false;
+   * `ringInfo.coalesceWrites` says whether it is on. No effect without `inlineWrites`.
    */
   readonly coalesceWrites?: boolean;
 }
