@@ -160,7 +160,11 @@ describeUring('UringIo soak', function () {
       const total = Object.values(metrics.operations).reduce((a, b) => a + b, 0);
       expect(total).to.be.at.least(OPS);
       expect(Object.values(metrics.errors).reduce((a, b) => a + b, 0)).to.equal(0);
-      if (mode.options.inlineWrites === true) expect(io.ringInfo.inlineWrites, 'writes done at the call').to.be.above(OPS / 10);
+      // With coalesceWrites the loops' writes mostly arrive together and take the ring; how many are
+      // done at the call depends on how completions come back (0.3-5% of writes in CI's runs).
+      if (mode.options.inlineWrites === true) {
+        expect(io.ringInfo.inlineWrites, 'writes done at the call').to.be.above('coalesceWrites' in mode.options ? 0 : OPS / 10);
+      }
     } finally {
       await io.shutdown();
       await rm(base, { recursive: true, force: true });
