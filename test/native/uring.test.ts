@@ -31,6 +31,11 @@ async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<R
   throw new Error(`expected ${code}, but the operation succeeded`);
 }
 
+/** The addon under a UringIo: its test-only knob for what counts as a slow inline write. */
+function slowMicros(target: UringIo, micros: number): void {
+  (target as unknown as { ring: NativeRing }).ring.setInlineWriteSlowMicros(micros);
+}
+
 function pattern(lengthBytes: number, seed: number): Uint8Array {
   const out = new Uint8Array(lengthBytes);
   for (let i = 0; i < lengthBytes; i += 1) out[i] = (i * 7 + seed * 13) & 0xff;
@@ -678,11 +683,6 @@ describeUring('UringIo internals', function () {
   describe('writes done at the call by pwrite (inlineWrites)', function () {
     let fast: UringIo;
 
-    /** The addon under `io`: its test-only knob for what counts as a slow write. */
-    function slowMicros(target: UringIo, micros: number): void {
-      (target as unknown as { ring: NativeRing }).ring.setInlineWriteSlowMicros(micros);
-    }
-
     beforeEach(function () {
       fast = new UringIo({ root, queueDepth: 8, inlineWrites: true });
       // A stray slow write on a loaded machine (a journal commit, a preemption) would send the next
@@ -1016,7 +1016,7 @@ describeUring('UringIo internals', function () {
     beforeEach(function () {
       coalescing = new UringIo({ root, queueDepth: 64, inlineWrites: true, coalesceWrites: true });
       // As for inlineWrites above: a stray slow write would send writes to the ring for its own reason.
-      (coalescing as unknown as { ring: NativeRing }).ring.setInlineWriteSlowMicros(60_000_000);
+      slowMicros(coalescing, 60_000_000);
     });
 
     afterEach(async function () {
@@ -1131,7 +1131,7 @@ describeUring('UringIo internals', function () {
       expect(after.submitEnterCalls - before.submitEnterCalls, 'submissions shared by the lanes').to.be.below(throughRing);
       check('lanes');
       const plain = new UringIo({ root, queueDepth: 64, inlineWrites: true });
-      (plain as unknown as { ring: NativeRing }).ring.setInlineWriteSlowMicros(60_000_000);
+      slowMicros(plain, 60_000_000);
       try {
         await writeFile(join(root, 'plain'), new Uint8Array(64 * 4096));
         const plainFd = await plain.open('plain', { read: true, write: true });
