@@ -7,8 +7,8 @@
  * `inlineWrites`, a pwrite on the JS thread, with and without `coalesceWrites`, beside fio's psync
  * engine on one thread), Storage on
  * UringIo (blob readInto/writeAt, and writeAtDurable for synced appends: readInto fills the
- * caller's buffer as the raw read does, where readAt would add an allocation per read), fs.promises, Node's own io_uring (fs callbacks in a
- * child process started with UV_USE_IO_URING=1) and fio's io_uring engine, on the same file,
+ * caller's buffer as the raw read does, where readAt would add an allocation per read), fs.promises,
+ * Node's own io_uring (fs callbacks with UV_USE_IO_URING=1) and fio's io_uring engine, on the same file,
  * block size, depth and buffered/direct mode. On synced appends and on O_DIRECT rows also a C
  * program driving a ring set up and woken exactly as UringIo's (`reference/ring-append.c`,
  * `reference/ring-depth.c`, built with `cc` on first use, left out with the reason printed where
@@ -17,6 +17,15 @@
  *
  *   node --import tsx bench/uring-reads.ts [--quick] [--depth 1,8,64,256] [--seconds 0.8] [--runs 5]
  *        [--workloads read,read-direct,write,write-direct,append] [--file-mib 256] [--fio | --no-fio]
+ *        [--no-cpu-check]
+ *
+ * Every runner measures in a fresh process of its own: the JavaScript ones in a child running
+ * `uring-runner.ts` (its own UringIo or file handle, warm-up, then the timed run), fio, libuv's ring
+ * and the C references as programs of their own. None inherits another's event loop, heap or JIT
+ * state (a shared process made UringIo about 9% slower at one read in flight). Before each row a
+ * line says how fast JavaScript runs on each CPU just then (`cpu-check.ts`; `--no-cpu-check` leaves
+ * it out): on a virtual machine the CPUs need not stay alike, and a runner at low depth follows
+ * the one its thread lands on.
  *
  * Workloads: 4 KiB random reads and 4 KiB random overwrites of a 256 MiB file, cached and O_DIRECT
  * (aligned buffers for O_DIRECT on every side; ordinary buffers for cached I/O, as a program uses
@@ -37,151 +46,24 @@
  * fio runs when it is on the PATH (skipped in --quick unless --fio; never with --no-fio).
  * Files live under <repo>/.bench-tmp (a real disk: tmpfs has no O_DIRECT).
  */
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, constants, fdatasync, mkdirSync, openSync, read as fsRead, rmSync, write as fsWrite } from 'node:fs';
-import { open as fsOpen } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UringIo } from '../src/backends/iouring/index.js';
-import { loadBinding, packageRoot } from '../src/native/binding.js';
+import { packageRoot } from '../src/native/binding.js';
 import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
-import { readBatch, writeBatch, type BatchEntry } from '../src/batch/index.js';
+import { awaitNanosPerCpu, cpuCheckLine } from './cpu-check.js';
 import { buildReference, ringAppend, ringDepth, type ReferenceProgram } from './c-reference.js';
-import { controlLine, evaluateGoals, goalsTableLines, R_BATCH, R_C_RING, R_COALESCE_OFF, R_COALESCE_ON, R_RING_ONLY, R_FIO, R_FIO_AGAIN, R_FIO_BATCH, R_FIO_PSYNC, R_FIO_SQPOLL, R_INLINE_COALESCED, R_INLINE_WRITES, R_LINKED, R_STORAGE_INLINE_VECTORED, R_STORAGE_INLINE_WRITES, R_PROMISES, R_SQPOLL, R_STORAGE, R_URING, R_UV, summaryTableLines, TITLES, WORKLOADS,
-  type Figures, type Row, type Workload } from './uring-goals.js';
+import { controlLine, evaluateGoals, goalsTableLines, R_C_RING, R_FIO, R_FIO_AGAIN, R_FIO_BATCH, R_FIO_PSYNC, R_FIO_SQPOLL, R_INLINE_WRITES, R_SQPOLL, R_URING,
+  summaryTableLines, TITLES, WORKLOADS, type Figures, type Row, type Workload } from './uring-goals.js';
+import { BENCH_BLOB, BENCH_PARTITION, BLOCK_BYTES as BLOCK, blobFileName, JS_RUNNERS, measureRunnerInChild, type RingCounters } from './uring-runner.js';
 
-const BLOCK = 4096;
-/** The Storage blob every runner works on; raw runners add the header to its data offsets. */
-const BLOB_NAME = 'data';
+/** The raw runners and fio address the blob's data: past its header. */
 const HEADER = BLOB_HEADER_BYTES;
 const DEPTH_MAX = 4096;
 const RUNS_MAX = 99;
 const WARMUP_SECONDS = 0.15;
-/** What the UV_USE_IO_URING child measures (sent as JSON after `--child`). */
-interface ChildRequest { filePath: string; baseBytes: number; blocks: number; depth: number; seconds: number; write: boolean; direct: boolean; append?: boolean }
-
-// xorshift: cheap and identical across runners, so each sees the same offset stream.
-function offsets(seed: number, blocks: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    return ((x >>> 0) % blocks) * BLOCK;
-  };
-}
-
-/** Runs `work`, which resolves with the operations it made, and turns its wall and CPU time into figures. */
-async function measured(work: () => Promise<number>): Promise<Figures> {
-  const cpuStart = process.cpuUsage();
-  const startMs = performance.now();
-  const count = await work();
-  const elapsedMs = performance.now() - startMs;
-  const cpu = process.cpuUsage(cpuStart);
-  return { opsPerSecond: count / (elapsedMs / 1000), cpuUsPerOp: (cpu.user + cpu.system) / Math.max(count, 1) };
-}
-
-/** Runs `depth` loops of `op` until `seconds` pass; returns ops/s and CPU time per op. */
-function timed(depth: number, seconds: number, blocks: number, op: (buffer: Uint8Array, offsetBytes: number) => Promise<unknown>,
-  alloc: (n: number) => Uint8Array): Promise<Figures> {
-  return measured(async () => {
-    const endMs = performance.now() + seconds * 1000;
-    let count = 0;
-    await Promise.all(Array.from({ length: depth }, async (_, i) => {
-      const next = offsets(i + 1, blocks);
-      const buffer = alloc(BLOCK);
-      buffer.fill(i & 0xff);
-      while (performance.now() < endMs) {
-        // Check the clock only every 64 ops: performance.now() is not free at 1M ops/s.
-        for (let k = 0; k < 64; k += 1) {
-          await op(buffer, next());
-          count += 1;
-        }
-      }
-    }));
-    return count;
-  });
-}
-
-async function warmAndTime(depth: number, seconds: number, blocks: number, op: (buffer: Uint8Array, offsetBytes: number) => Promise<unknown>,
-  alloc: (n: number) => Uint8Array): Promise<Figures> {
-  await timed(depth, WARMUP_SECONDS, blocks, op, alloc);
-  return timed(depth, seconds, blocks, op, alloc);
-}
-
-/**
- * One loop of batches of `depth` transfers (readBatch/writeBatch), each awaited before the next;
- * entry `i` draws its offsets from the stream loop `i` of {@link timed} uses. The entry objects are
- * reused from batch to batch (a batch reads them once, at the call), as a caller that batches for
- * speed would.
- */
-async function timedBatches(depth: number, seconds: number, blocks: number, batch: (entries: BatchEntry[]) => Promise<unknown>,
-  alloc: (n: number) => Uint8Array, fd: number, baseBytes: number): Promise<Figures> {
-  const streams = Array.from({ length: depth }, (_, i) => offsets(i + 1, blocks));
-  const entries = Array.from({ length: depth }, (_, i) => {
-    const buffer = alloc(BLOCK);
-    buffer.fill(i & 0xff);
-    return { fd, buffer, offsetBytes: 0 };
-  });
-  const run = async (untilMs: number): Promise<number> => {
-    let count = 0;
-    while (performance.now() < untilMs) {
-      for (let i = 0; i < depth; i += 1) (entries[i] as { offsetBytes: number }).offsetBytes = baseBytes + (streams[i] as () => number)();
-      await batch(entries);
-      count += depth;
-    }
-    return count;
-  };
-  await run(performance.now() + WARMUP_SECONDS * 1000);
-  return measured(() => run(performance.now() + seconds * 1000));
-}
-
-function fsCallback(fd: number, write: boolean): (buffer: Uint8Array, offsetBytes: number) => Promise<number> {
-  return (buffer, position) => new Promise((resolve, reject) => {
-    const done = (err: NodeJS.ErrnoException | null, n: number): void => (err ? reject(err) : resolve(n));
-    if (write) fsWrite(fd, buffer, 0, BLOCK, position, done);
-    else fsRead(fd, buffer, 0, BLOCK, position, done);
-  });
-}
-
-/** The child's side: fs callbacks on libuv's own io_uring (the parent set UV_USE_IO_URING=1). */
-async function runChild(req: ChildRequest): Promise<void> {
-  if (req.append === true) {
-    // Synced appends: a write then an fdatasync, each through its callback, one at a time.
-    const afd = openSync(req.filePath, 'w');
-    let endBytes = 0;
-    const figures = await timed(1, req.seconds, 1, (buffer) => new Promise<void>((resolve, reject) => {
-      fsWrite(afd, buffer, 0, BLOCK, endBytes, (err) => {
-        if (err) return reject(err);
-        endBytes += BLOCK;
-        fdatasync(afd, (syncErr) => (syncErr ? reject(syncErr) : resolve()));
-      });
-    }), (n) => Buffer.alloc(n));
-    closeSync(afd);
-    process.stdout.write(`${JSON.stringify(figures)}\n`);
-    return;
-  }
-  const fd = openSync(req.filePath, (req.write ? constants.O_RDWR : constants.O_RDONLY) | (req.direct ? constants.O_DIRECT : 0));
-  const binding = loadBinding();
-  if (req.direct && !binding.ok) throw new Error(`no aligned buffers without the addon: ${binding.reason}`);
-  const alloc = req.direct && binding.ok ? (n: number) => binding.binding.allocAligned(n) : (n: number) => Buffer.alloc(n);
-  const op = fsCallback(fd, req.write);
-  const figures = await warmAndTime(req.depth, req.seconds, req.blocks, (buffer, at) => op(buffer, req.baseBytes + at), alloc);
-  closeSync(fd);
-  process.stdout.write(`${JSON.stringify(figures)}\n`);
-}
-
-function uvUringInChild(req: ChildRequest): Promise<Figures> {
-  const script = process.argv[1] as string;
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [...process.execArgv, script, '--child', JSON.stringify(req)],
-      { env: { ...process.env, UV_USE_IO_URING: '1' }, timeout: (req.seconds + 60) * 1000 }, (err, stdout, stderr) => {
-        if (err) {
-          reject(new Error(`UV_USE_IO_URING child failed: ${stderr.trim().split('\n').slice(-3).join(' | ') || err.message}`));
-          return;
-        }
-        resolve(JSON.parse(stdout.trim().split('\n').pop() as string) as Figures);
-      });
-  });
-}
 
 interface FioJob { read: { iops: number; total_ios: number }; write: { iops: number; total_ios: number }; usr_cpu: number; sys_cpu: number; job_runtime: number }
 
@@ -250,10 +132,10 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-interface Args { quick: boolean; depths: number[]; seconds: number; runs: number; fileMiB: number; fio: boolean; workloads: Workload[] }
+interface Args { quick: boolean; cpuCheck: boolean; depths: number[]; seconds: number; runs: number; fileMiB: number; fio: boolean; workloads: Workload[] }
 
 function parseArgs(argv: readonly string[]): Args {
-  const known = new Set(['--quick', '--depth', '--seconds', '--runs', '--file-mib', '--fio', '--no-fio', '--workloads']);
+  const known = new Set(['--quick', '--depth', '--seconds', '--runs', '--file-mib', '--fio', '--no-fio', '--workloads', '--no-cpu-check']);
   for (const arg of argv) if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown option ${arg}`);
   const quick = argv.includes('--quick');
   const raw = (flag: string): string | undefined => {
@@ -275,7 +157,7 @@ function parseArgs(argv: readonly string[]): Args {
   const fileMiB = value('--file-mib', quick ? 64 : 256);
   if (!Number.isInteger(fileMiB) || fileMiB < 1 || fileMiB > 65536) throw new Error('--file-mib: an integer 1..65536');
   const fioWanted = !argv.includes('--no-fio') && (argv.includes('--fio') || !quick);
-  return { quick, depths, seconds, runs, fileMiB, fio: fioWanted, workloads: workloads as Workload[] };
+  return { quick, cpuCheck: !argv.includes('--no-cpu-check'), depths, seconds, runs, fileMiB, fio: fioWanted, workloads: workloads as Workload[] };
 }
 
 type Runner = readonly [name: string, measure: () => Promise<Figures>];
@@ -289,12 +171,15 @@ async function main(args: Args): Promise<void> {
   const withFio = args.fio && fioAvailable();
   const dir = join(packageRoot() ?? process.cwd(), '.bench-tmp', `uring-reads-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  const fileName = `bench/${Buffer.from(BLOB_NAME).toString('hex')}`;
-  const filePath = join(dir, fileName);
+  const filePath = join(dir, blobFileName());
   const blocks = (args.fileMiB * 1024 * 1024) / BLOCK;
+  const queueDepth = Math.min(DEPTH_MAX, Math.max(...args.depths));
   const rows: Row[] = [];
+  // The ring counters of the plain UringIo runner's processes, summed per workload.
+  const uringCounters = new Map<Workload, RingCounters>();
 
   const compare = async (workload: Workload, depth: number, runners: readonly Runner[], before?: () => Promise<void>): Promise<void> => {
+    if (args.cpuCheck) console.log(cpuCheckLine(awaitNanosPerCpu()));
     const samples = runners.map(() => [] as Figures[]);
     for (let run = 0; run < args.runs; run += 1) {
       for (let k = 0; k < runners.length; k += 1) {
@@ -315,40 +200,35 @@ async function main(args: Args): Promise<void> {
     });
   };
 
+  // Every JavaScript runner measures in a fresh process of its own (uring-runner.ts), as fio, the
+  // C references and libuv's ring do: none inherits another's event loop, heap or JIT state.
+  const inChild = (runner: string, workload: Workload, depth: number): Runner => [runner, async () => {
+    const { figures, ring } = await measureRunnerInChild({ runner, workload, depth, seconds: args.seconds, warmupSeconds: WARMUP_SECONDS, dir, blocks, headerBytes: HEADER, queueDepth });
+    if (runner === R_URING && ring !== undefined) {
+      const sum = uringCounters.get(workload) ?? { enterCalls: 0, submitEnterCalls: 0, submittedSqes: 0, inlineReads: 0, inlineMisses: 0, inlineWrites: 0 };
+      for (const key of Object.keys(sum) as (keyof RingCounters)[]) sum[key] += ring[key];
+      uringCounters.set(workload, sum);
+    }
+    return figures;
+  }];
+
   console.log(`${args.workloads.join(',')} at depth ${args.depths.join(',')}, ${args.seconds}s per run (+${WARMUP_SECONDS}s warm-up), ` +
-    `median of ${args.runs} run(s), file ${args.fileMiB} MiB, 4 KiB blocks` +
+    `median of ${args.runs} run(s), file ${args.fileMiB} MiB, 4 KiB blocks, every JavaScript runner in a process of its own` +
     `${withFio ? ', fio io_uring engine alongside' : args.fio ? ' (fio not on the PATH: skipped)' : ''}`);
   // One file for every runner: a Storage blob (its data after the header), so Storage and the raw
   // runners touch the very same inode. Two files made the same way one after the other differed
   // by up to 1.5x in the cost of a cached 4 KiB overwrite, for fio as for us, on this virtual disk.
-  const chunk = Buffer.alloc(1 << 20);
-  for (let i = 0; i < chunk.length; i += 1) chunk[i] = (i * 31) & 0xff;
-  const io = new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)) });
-  const storages = { cached: createStorage(io), direct: createStorage(io, { direct: true }) };
-  // libuv's ring polls its SQ from a kernel thread; the same mode of UringIo runs beside it on
-  // cached reads and writes and on synced appends, where that thread makes the difference (absent
-  // if the kernel refuses SQPOLL; on O_DIRECT rows the device sets the pace for both).
-  const sqpollIo = args.workloads.some((w) => w === 'read' || w === 'write' || w === 'append') ? sqpollRing(dir, args.depths) : undefined;
-  // Cached reads through the ring only: what answering a lone read at the call buys, side by side.
-  const ringOnlyIo = args.workloads.includes('read')
-    ? new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), inlineReads: false }) : undefined;
-  // Cached reads with coalesceReads each way, whatever this host's default: which wins follows what
-  // a system call costs here (printed below).
-  const coalescedIos = args.workloads.includes('read')
-    ? ([[R_COALESCE_ON, true], [R_COALESCE_OFF, false]] as const).map(([label, coalesceReads]) =>
-      ({ label, io: new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), coalesceReads }) }))
-    : [];
+  // This process's ring only fills it, syncs it between cached-write runs and reports the host.
+  const io = new UringIo({ root: dir, queueDepth });
+  const storage = createStorage(io);
   {
     const info = io.ringInfo;
     console.log(`system call: ${Math.round(info.syscallNanos)} ns (getppid, least of a few rounds); reads arriving together coalesced by default: ${info.coalesceReads ? 'yes' : 'no'}`);
   }
-  // Cached writes by pwrite on the JS thread (the opt-in `inlineWrites`), beside the default ring.
-  const inlineWritesIo = args.workloads.includes('write')
-    ? new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), inlineWrites: true }) : undefined;
-  const inlineWritesStorage = inlineWritesIo === undefined ? undefined : createStorage(inlineWritesIo);
-  // And with writes that arrive together sent to the ring (`coalesceWrites`, opt-in too).
-  const coalescedWritesIo = args.workloads.includes('write')
-    ? new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...args.depths)), inlineWrites: true, coalesceWrites: true }) : undefined;
+  // libuv's ring polls its SQ from a kernel thread; the same mode of UringIo runs beside it on
+  // cached reads and writes and on synced appends, where that thread makes the difference (left
+  // out, said why, if the kernel refuses SQPOLL; on O_DIRECT rows the device sets the pace for both).
+  const sqpoll = args.workloads.some((w) => JS_RUNNERS[w].includes(R_SQPOLL)) && await sqpollAvailable(dir);
   // The C references (bench/reference/), built once each on first use; a failed build is said once
   // and its runner left out.
   const referenceBuilds = new Map<ReferenceProgram, string | undefined>();
@@ -360,78 +240,27 @@ async function main(args: Args): Promise<void> {
     }
     return referenceBuilds.get(program);
   };
+  const jsRunners = (workload: Workload, depth: number): Runner[] =>
+    JS_RUNNERS[workload].filter((r) => r !== R_SQPOLL || sqpoll).map((r) => inChild(r, workload, depth));
   try {
-    const source = io.allocAligned(1 << 20);
-    source.set(chunk);
-    const cachedBlob = (await storages.cached.open('bench', BLOB_NAME)).blob;
+    const blob = (await storage.open(BENCH_PARTITION, BENCH_BLOB)).blob;
     if (args.workloads.some((w) => w !== 'append')) {
-      for (let i = 0; i < args.fileMiB; i += 1) await cachedBlob.writeAt(i * (1 << 20), source);
-      await cachedBlob.sync();
+      const chunk = io.allocAligned(1 << 20);
+      for (let i = 0; i < chunk.length; i += 1) chunk[i] = (i * 31) & 0xff;
+      for (let i = 0; i < args.fileMiB; i += 1) await blob.writeAt(i * (1 << 20), chunk);
+      await blob.sync();
     }
-    // Opened once the data is there: a handle knows the size it saw at open.
-    const blobs = { cached: cachedBlob, direct: (await storages.direct.open('bench', BLOB_NAME)).blob };
-    const aligned = (n: number): Uint8Array => io.allocAligned(n);
-    const ordinary = (n: number): Uint8Array => Buffer.alloc(n);
 
     for (const workload of args.workloads) {
       if (workload === 'append') continue;
       const write = workload.startsWith('write');
       const direct = workload.endsWith('direct');
-      const alloc = direct ? aligned : ordinary;
-      const blob = direct ? blobs.direct : blobs.cached;
-      const ufd = await io.open(fileName, { write, direct });
-      const sqpollFd = sqpollIo !== undefined && !direct ? await sqpollIo.open(fileName, { write }) : undefined;
-      const ringOnlyFd = ringOnlyIo !== undefined && workload === 'read' ? await ringOnlyIo.open(fileName) : undefined;
-      const coalescedFds = workload === 'read' ? await Promise.all(coalescedIos.map(async ({ label, io: other }) => ({ label, io: other, fd: await other.open(fileName) }))) : [];
-      const inlineWritesFd = inlineWritesIo !== undefined && workload === 'write' ? await inlineWritesIo.open(fileName, { write: true }) : undefined;
-      const coalescedWritesFd = coalescedWritesIo !== undefined && workload === 'write' ? await coalescedWritesIo.open(fileName, { write: true }) : undefined;
-      // The same blob through Storage on the inlineWrites ring (opened once the data is there).
-      const inlineWritesBlob = inlineWritesStorage !== undefined && workload === 'write' ? (await inlineWritesStorage.open('bench', BLOB_NAME)).blob : undefined;
-      const handle = await fsOpen(filePath, (write ? constants.O_RDWR : constants.O_RDONLY) | (direct ? constants.O_DIRECT : 0));
-      // Raw runners address the blob's data: past its header.
-      const uringOp = write ? (b: Uint8Array, at: number) => io.write(ufd, b, HEADER + at) : (b: Uint8Array, at: number) => io.read(ufd, b, HEADER + at);
-      const storageOp = write ? (b: Uint8Array, at: number) => blob.writeAt(at, b) : (b: Uint8Array, at: number) => blob.readInto(b, at);
-      const promisesOp = write ? (b: Uint8Array, at: number) => handle.write(b, 0, BLOCK, HEADER + at) : (b: Uint8Array, at: number) => handle.read(b, 0, BLOCK, HEADER + at);
       for (const depth of args.depths) {
-        const runners: Runner[] = [
-          [R_URING, () => warmAndTime(depth, args.seconds, blocks, uringOp, alloc)],
-          [R_STORAGE, () => warmAndTime(depth, args.seconds, blocks, storageOp, alloc)],
-          [R_PROMISES, () => warmAndTime(depth, args.seconds, blocks, promisesOp, alloc)],
-          [R_UV, () => uvUringInChild({ filePath, baseBytes: HEADER, blocks, depth, seconds: args.seconds, write, direct })],
-        ];
-        const batchOp = write ? (entries: BatchEntry[]) => writeBatch(io, entries) : (entries: BatchEntry[]) => readBatch(io, entries);
-        runners.push([R_BATCH, () => timedBatches(depth, args.seconds, blocks, batchOp, alloc, ufd, HEADER)]);
-        if (ringOnlyIo !== undefined && ringOnlyFd !== undefined) {
-          runners.push([R_RING_ONLY, () => warmAndTime(depth, args.seconds, blocks, (b, at) => ringOnlyIo.read(ringOnlyFd, b, HEADER + at), alloc)]);
-        }
-        for (const { label, io: other, fd: otherFd } of coalescedFds) {
-          runners.push([label, () => warmAndTime(depth, args.seconds, blocks, (b, at) => other.read(otherFd, b, HEADER + at), alloc)]);
-        }
-        if (inlineWritesIo !== undefined && inlineWritesFd !== undefined) {
-          runners.push([R_INLINE_WRITES, () => warmAndTime(depth, args.seconds, blocks, (b, at) => inlineWritesIo.write(inlineWritesFd, b, HEADER + at), alloc)]);
-        }
-        if (coalescedWritesIo !== undefined && coalescedWritesFd !== undefined) {
-          runners.push([R_INLINE_COALESCED, () => warmAndTime(depth, args.seconds, blocks, (b, at) => coalescedWritesIo.write(coalescedWritesFd, b, HEADER + at), alloc)]);
-        }
-        if (inlineWritesBlob !== undefined) {
-          runners.push([R_STORAGE_INLINE_WRITES, () => warmAndTime(depth, args.seconds, blocks, (b, at) => inlineWritesBlob.writeAt(at, b), alloc)]);
-          // Each loop's block split once, as a log writer holds a record's head and body apart.
-          const pieces = new WeakMap<Uint8Array, Uint8Array[]>();
-          const split = (b: Uint8Array): Uint8Array[] => {
-            let two = pieces.get(b);
-            if (two === undefined) pieces.set(b, two = [b.subarray(0, 16), b.subarray(16)]);
-            return two;
-          };
-          runners.push([R_STORAGE_INLINE_VECTORED, () => warmAndTime(depth, args.seconds, blocks, (b, at) => inlineWritesBlob.writeAt(at, split(b)), alloc)]);
-        }
+        const runners = jsRunners(workload, depth);
         // O_DIRECT: the same transfers from C, woken as UringIo is (reference/ring-depth.c).
         const ringDepthBinary = direct ? referenceBinary('ring-depth') : undefined;
         if (ringDepthBinary !== undefined) {
           runners.push([R_C_RING, () => Promise.resolve(ringDepth(ringDepthBinary, { filePath, write, depth, seconds: args.seconds, firstByte: HEADER, warmupSeconds: WARMUP_SECONDS }))]);
-        }
-        if (sqpollIo !== undefined && sqpollFd !== undefined) {
-          const sqpollOp = write ? (b: Uint8Array, at: number) => sqpollIo.write(sqpollFd, b, HEADER + at) : (b: Uint8Array, at: number) => sqpollIo.read(sqpollFd, b, HEADER + at);
-          runners.push([R_SQPOLL, () => warmAndTime(depth, args.seconds, blocks, sqpollOp, alloc)]);
         }
         if (withFio) {
           const fioArgs = ['--name=faultline', `--filename=${filePath}`, `--rw=${write ? 'randwrite' : 'randread'}`, `--bs=${BLOCK}`,
@@ -443,9 +272,9 @@ async function main(args: Args): Promise<void> {
           // before the next QD go out.
           runners.push([R_FIO_BATCH, () => Promise.resolve(fio([...fioArgs, `--iodepth_batch_submit=${depth}`, `--iodepth_batch_complete_min=${depth}`], write, args.seconds))]);
           // Like for like with UringIo's sqpoll runner: fio with its own polling thread.
-          if (sqpollFd !== undefined) runners.push([R_FIO_SQPOLL, () => Promise.resolve(fio(fioArgs, write, args.seconds, ['--sqthread_poll=1']))]);
-          // Like for like with the inlineWrites runner: one thread, a pwrite at a time.
-          if (inlineWritesFd !== undefined) {
+          if (sqpoll && JS_RUNNERS[workload].includes(R_SQPOLL)) runners.push([R_FIO_SQPOLL, () => Promise.resolve(fio(fioArgs, write, args.seconds, ['--sqthread_poll=1']))]);
+          // Like for like with the inlineWrites runners: one thread, a pwrite at a time.
+          if (JS_RUNNERS[workload].includes(R_INLINE_WRITES)) {
             const psyncArgs = fioArgs.map((a) => (a.startsWith('--iodepth=') ? '--iodepth=1' : a));
             runners.push([R_FIO_PSYNC, () => Promise.resolve(fio(psyncArgs, write, args.seconds, [], 'psync'))]);
           }
@@ -454,29 +283,11 @@ async function main(args: Args): Promise<void> {
         // this kind of virtual disk): every runner starts from a clean file.
         await compare(workload, depth, runners, write && !direct ? () => blob.sync() : undefined);
       }
-      await handle.close();
-      await io.close(ufd);
-      if (sqpollFd !== undefined) await sqpollIo?.close(sqpollFd);
-      if (ringOnlyFd !== undefined) await ringOnlyIo?.close(ringOnlyFd);
-      for (const { io: other, fd: otherFd } of coalescedFds) await other.close(otherFd);
-      if (inlineWritesFd !== undefined) await inlineWritesIo?.close(inlineWritesFd);
-      if (coalescedWritesFd !== undefined) await coalescedWritesIo?.close(coalescedWritesFd);
-      await inlineWritesBlob?.close();
     }
 
     if (args.workloads.includes('append')) {
-      // Synced appends (depth 1: each write is followed by fdatasync before the next).
-      const afd = await io.open('append.bin', { write: true, create: true, truncate: true });
-      const ahandle = await fsOpen(join(dir, 'append-fs.bin'), 'w');
-      const lfd = await io.open('append-linked.bin', { write: true, create: true, truncate: true });
-      const sfd = await sqpollIo?.open('append-sqpoll.bin', { write: true, create: true, truncate: true });
-      const appendBlob = (await storages.cached.open('bench', 'append')).blob;
-      let storageEnd = 0;
-      const appendBlocks = 1 << 30;
-      let uringEnd = 0;
-      let linkedEnd = 0;
-      let sqpollEnd = 0;
-      let fsEnd = 0;
+      // Synced appends (depth 1: each write is followed by fdatasync before the next), each runner
+      // to a file of its own started empty.
       const appendFioPath = join(dir, 'append-fio.bin');
       const ringAppendBinary = referenceBinary('ring-append');
       const fioAppend = (engineArgs: readonly string[]): Promise<Figures> => {
@@ -485,66 +296,35 @@ async function main(args: Args): Promise<void> {
           '--iodepth=1', '--fdatasync=1', '--fallocate=none'], true, args.seconds, engineArgs));
       };
       await compare('append', 1, [
-        [R_URING, () => timed(1, args.seconds, appendBlocks, async (b) => {
-          await io.write(afd, b, uringEnd);
-          uringEnd += BLOCK;
-          await io.fsync(afd, { dataOnly: true });
-        }, ordinary)],
-        [R_LINKED, () => timed(1, args.seconds, appendBlocks, async (b) => {
-          await io.writeDurable(lfd, b, linkedEnd, { dataOnly: true });
-          linkedEnd += BLOCK;
-        }, ordinary)],
-        [R_STORAGE, () => timed(1, args.seconds, appendBlocks, async (b) => {
-          await appendBlob.writeAtDurable(storageEnd, b);
-          storageEnd += BLOCK;
-        }, ordinary)],
-        [R_PROMISES, () => timed(1, args.seconds, appendBlocks, async (b) => {
-          await ahandle.write(b, 0, BLOCK, fsEnd);
-          fsEnd += BLOCK;
-          await ahandle.datasync();
-        }, ordinary)],
-        ...(sqpollIo !== undefined && sfd !== undefined ? [[R_SQPOLL, () => timed(1, args.seconds, appendBlocks, async (b) => {
-          await sqpollIo.writeDurable(sfd, b, sqpollEnd, { dataOnly: true });
-          sqpollEnd += BLOCK;
-        }, ordinary)] as const] : []),
-        [R_UV, () => uvUringInChild({ filePath: join(dir, 'append-uv.bin'), baseBytes: 0, blocks: 1, depth: 1, seconds: args.seconds, write: true, direct: false, append: true })],
+        ...jsRunners('append', 1),
         ...(withFio ? [[R_FIO, () => fioAppend([])] as const, [R_FIO_AGAIN, () => fioAppend([])] as const] : []),
         ...(ringAppendBinary !== undefined ? [[R_C_RING, () => Promise.resolve(ringAppend(ringAppendBinary, join(dir, 'append-c.bin'), args.seconds))] as const] : []),
-        ...(withFio && sqpollIo !== undefined ? [[R_FIO_SQPOLL, () => fioAppend(['--sqthread_poll=1'])] as const] : []),
+        ...(withFio && sqpoll ? [[R_FIO_SQPOLL, () => fioAppend(['--sqthread_poll=1'])] as const] : []),
       ]);
-      await io.close(afd);
-      await io.close(lfd);
-      if (sfd !== undefined) await sqpollIo?.close(sfd);
-      await appendBlob.close();
-      await ahandle.close();
     }
-    await blobs.cached.close();
-    await blobs.direct.close();
+    await blob.close();
     const info = io.ringInfo;
-    console.log(`ring: ${info.sqEntries} SQ entries, DEFER_TASKRUN ${info.deferTaskrun ? 'on' : 'off'}, ${info.enterCalls} io_uring_enter calls ` +
-      `(${info.submitEnterCalls} submitting) for ${info.submittedSqes} SQEs; ${info.inlineReads} reads answered at the call ` +
-      `(${info.inlineMisses} attempts the page cache could not answer)`);
+    console.log(`ring: ${info.sqEntries} SQ entries, DEFER_TASKRUN ${info.deferTaskrun ? 'on' : 'off'}`);
+    for (const [workload, c] of uringCounters) {
+      console.log(`  ${R_URING} on ${workload}, its processes summed: ${c.enterCalls} io_uring_enter calls (${c.submitEnterCalls} submitting) for ${c.submittedSqes} SQEs; ` +
+        `${c.inlineReads} reads answered at the call (${c.inlineMisses} attempts the page cache could not answer)`);
+    }
   } finally {
-    await storages.cached.close();
-    await storages.direct.close();
-    await sqpollIo?.shutdown();
-    await ringOnlyIo?.shutdown();
-    for (const { io: other } of coalescedIos) await other.shutdown();
-    await inlineWritesIo?.shutdown();
-    await coalescedWritesIo?.shutdown();
+    await storage.close();
     await io.shutdown();
     rmSync(dir, { recursive: true, force: true });
   }
   printSummary(rows);
 }
 
-/** A UringIo with `sqpoll: true`, or undefined (said why) when this kernel or user cannot have one. */
-function sqpollRing(dir: string, depths: readonly number[]): UringIo | undefined {
+/** Whether this kernel and user may have a UringIo with `sqpoll: true` (said why not when they may not). */
+async function sqpollAvailable(dir: string): Promise<boolean> {
   try {
-    return new UringIo({ root: dir, queueDepth: Math.min(DEPTH_MAX, Math.max(...depths)), sqpoll: true });
+    await new UringIo({ root: dir, queueDepth: 1, sqpoll: true }).shutdown();
+    return true;
   } catch (err) {
-    console.log(`UringIo with sqpoll unavailable, its runner is skipped: ${err instanceof Error ? err.message : String(err)}`);
-    return undefined;
+    console.log(`UringIo with sqpoll unavailable, its runners are left out: ${err instanceof Error ? err.message : String(err)}`);
+    return false;
   }
 }
 
@@ -560,6 +340,4 @@ function printSummary(rows: readonly Row[]): void {
   if (control !== undefined) console.log(`\n${control}`);
 }
 
-const argv = process.argv.slice(2);
-if (argv[0] === '--child') await runChild(JSON.parse(argv[1] as string) as ChildRequest);
-else await main(parseArgs(argv));
+await main(parseArgs(process.argv.slice(2)));
