@@ -10,7 +10,6 @@
  * like for like. Now every runner starts alike: a fresh Node.js process, the same file (its pages
  * stay cached between processes), a short warm-up, then the timed run.
  */
-import { spawn } from 'node:child_process';
 import { closeSync, constants, fdatasync, openSync, read as fsRead, write as fsWrite } from 'node:fs';
 import { open as fsOpen } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +19,7 @@ import { createStorage } from '../src/storage/index.js';
 import { loadBinding } from '../src/native/binding.js';
 import { R_BATCH, R_COALESCE_OFF, R_COALESCE_ON, R_INLINE_COALESCED, R_INLINE_WRITES, R_LINKED, R_PROMISES, R_RING_ONLY, R_SQPOLL, R_STORAGE,
   R_STORAGE_INLINE_VECTORED, R_STORAGE_INLINE_WRITES, R_URING, R_UV, type Figures, type Workload } from './uring-goals.js';
+import { answerOf, runNodeChild } from './json-child.js';
 
 export const BLOCK_BYTES = 4096;
 /** The Storage partition and blob every random workload runs on; raw runners add the header to its data offsets. */
@@ -27,8 +27,6 @@ export const BENCH_PARTITION = 'bench';
 export const BENCH_BLOB = 'data';
 /** A child gets its run and warm-up time plus this much (start-up, ring set-up) before it is stopped. */
 const CHILD_GRACE_MS = 60_000;
-/** Output kept from a child; more is a bug in the runner. */
-const OUTPUT_BYTES_MAX = 1 << 20;
 /** Starts the one stderr line that says why a child failed (its stack comes before it). */
 const CHILD_ERROR_PREFIX = 'uring-runner failed: ';
 /** A loop checks the clock once per this many operations: performance.now() is not free at 1M ops/s. */
@@ -338,41 +336,16 @@ export async function measureRunner(req: RunnerRequest): Promise<RunnerResult> {
  * UV_USE_IO_URING=1, every other runner UV_USE_IO_URING=0 so that libuv's ring is only where it is
  * asked for.
  */
-export function measureRunnerInChild(req: RunnerRequest): Promise<RunnerResult> {
-  const script = fileURLToPath(import.meta.url);
+export async function measureRunnerInChild(req: RunnerRequest): Promise<RunnerResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, UV_USE_IO_URING: req.runner === R_UV ? '1' : '0' };
-  return new Promise((resolve, reject) => {
-    // Under tsx the loader flags are in execArgv; compiled runs have none.
-    const child = spawn(process.execPath, [...process.execArgv, script, JSON.stringify(req)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      if (stdout.length < OUTPUT_BYTES_MAX) stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      if (stderr.length < OUTPUT_BYTES_MAX) stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), (req.seconds + req.warmupSeconds) * 1000 + CHILD_GRACE_MS);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-      if (code === 0 && line !== undefined) {
-        try {
-          resolve(JSON.parse(line) as RunnerResult);
-          return;
-        } catch {
-          // Fall through to the failure below.
-        }
-      }
-      const lines = stderr.trim().split('\n');
-      const said = lines.filter((l) => l.startsWith(CHILD_ERROR_PREFIX)).pop()?.slice(CHILD_ERROR_PREFIX.length) ?? lines.slice(-3).join(' | ');
-      reject(new Error(`${req.runner} (${req.workload}, QD ${req.depth}) exited ${signal ?? code}: ${said}`));
-    });
-  });
+  // Under tsx the loader flags are in execArgv; compiled runs have none.
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), JSON.stringify(req)];
+  const outcome = await runNodeChild(args, env, (req.seconds + req.warmupSeconds) * 1000 + CHILD_GRACE_MS);
+  const answer = answerOf<RunnerResult>(outcome);
+  if (answer !== undefined) return answer;
+  const lines = outcome.stderr.trim().split('\n');
+  const said = lines.filter((l) => l.startsWith(CHILD_ERROR_PREFIX)).pop()?.slice(CHILD_ERROR_PREFIX.length) ?? lines.slice(-3).join(' | ');
+  throw new Error(`${req.runner} (${req.workload}, QD ${req.depth}) ${outcome.hung ? 'hung, stopped' : `exited ${outcome.signal ?? outcome.code}`}: ${said}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
