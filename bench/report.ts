@@ -276,7 +276,7 @@ export function renderMarkdown(results: BenchResults, chartPath: (id: string) =>
     '## Reproduce',
     '',
     '```sh',
-    'npm run build && npm run bench                 # everything (about 40 minutes), rewrites this file and docs/bench/*.svg',
+    'npm run build && npm run bench                 # everything (about 50 minutes), rewrites this file and docs/bench/*.svg',
     'npm run bench -- --quick                       # smoke check (under two minutes), writes to .bench-tmp/report/',
     'npm run bench -- --only randread,sync-append   # some workloads; also --runs <n>, --out <dir>, --keep-files',
     '```',
