@@ -106,11 +106,14 @@ describeUring('UringIo internals', function () {
     const writes = Array.from({ length: 8 }, (_, i) => io.write(fd, pattern(512, i), i * 512));
     const counts = await Promise.all(writes);
     expect(counts).to.deep.equal(new Array(8).fill(512));
-    // One enter submits all 8; allow one more under load, never one per read. A DEFER_TASKRUN
-    // ring adds enters that only post completions (a wake-up and a re-arm each), also bounded.
+    // One enter submits all 8; allow one more under load, never one per write. The other enters
+    // only reap: one per wake-up (a DEFER_TASKRUN ring adds a re-arm to each), and a wake-up may
+    // carry a single completion, since io-wq often hands buffered writes back one at a time on a
+    // loaded machine (17 enters for 8 writes in one CI run), so at most one wake-up per write.
     const after = io.ringInfo;
-    expect(after.submitEnterCalls - before.submitEnterCalls).to.be.at.most(2);
-    expect(after.enterCalls - before.enterCalls).to.be.at.most(after.deferTaskrun ? 8 : 4);
+    const submitEnters = after.submitEnterCalls - before.submitEnterCalls;
+    expect(submitEnters).to.be.at.most(2);
+    expect(after.enterCalls - before.enterCalls - submitEnters).to.be.at.most((after.deferTaskrun ? 2 : 1) * writes.length);
   });
 
   it('two UringIo instances alternating awaited reads through their rings never wait for an unrelated wake-up', async function () {
