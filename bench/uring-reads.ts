@@ -57,7 +57,7 @@ import { awaitNanosPerCpu, cpuCheckLine } from './cpu-check.js';
 import { buildReference, ringAppend, ringDepth, type ReferenceProgram } from './c-reference.js';
 import { controlLine, evaluateGoals, goalsTableLines, R_C_RING, R_FIO, R_FIO_AGAIN, R_FIO_BATCH, R_FIO_PSYNC, R_FIO_SQPOLL, R_INLINE_WRITES, R_SQPOLL, R_URING,
   summaryTableLines, TITLES, WORKLOADS, type Figures, type Row, type Workload } from './uring-goals.js';
-import { BENCH_BLOB, BENCH_PARTITION, BLOCK_BYTES as BLOCK, blobFileName, JS_RUNNERS, measureRunnerInChild, type RingCounters } from './uring-runner.js';
+import { BENCH_BLOB, BENCH_PARTITION, BLOCK_BYTES as BLOCK, blobFileName, JS_RUNNERS, measureRunnerInChild, sqpollAvailable, type RingCounters } from './uring-runner.js';
 
 /** The raw runners and fio address the blob's data: past its header. */
 const HEADER = BLOB_HEADER_BYTES;
@@ -228,7 +228,7 @@ async function main(args: Args): Promise<void> {
   // libuv's ring polls its SQ from a kernel thread; the same mode of UringIo runs beside it on
   // cached reads and writes and on synced appends, where that thread makes the difference (left
   // out, said why, if the kernel refuses SQPOLL; on O_DIRECT rows the device sets the pace for both).
-  const sqpoll = args.workloads.some((w) => JS_RUNNERS[w].includes(R_SQPOLL)) && await sqpollAvailable(dir);
+  const sqpoll = args.workloads.some((w) => JS_RUNNERS[w].includes(R_SQPOLL)) && await sqpollAvailable(dir, (why) => console.log(`UringIo with sqpoll unavailable, its runners are left out: ${why}`));
   // The C references (bench/reference/), built once each on first use; a failed build is said once
   // and its runner left out.
   const referenceBuilds = new Map<ReferenceProgram, string | undefined>();
@@ -315,17 +315,6 @@ async function main(args: Args): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   printSummary(rows);
-}
-
-/** Whether this kernel and user may have a UringIo with `sqpoll: true` (said why not when they may not). */
-async function sqpollAvailable(dir: string): Promise<boolean> {
-  try {
-    await new UringIo({ root: dir, queueDepth: 1, sqpoll: true }).shutdown();
-    return true;
-  } catch (err) {
-    console.log(`UringIo with sqpoll unavailable, its runners are left out: ${err instanceof Error ? err.message : String(err)}`);
-    return false;
-  }
 }
 
 /** The ratios the issue's goals are stated in, then the goals met and missed, as Markdown tables (pasted into BENCHMARKS.md). */

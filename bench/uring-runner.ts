@@ -308,6 +308,17 @@ async function measureRaw(req: RunnerRequest, io: UringIo, write: boolean, direc
 
 const STORAGE_RUNNERS: readonly string[] = [R_STORAGE, R_STORAGE_INLINE_WRITES, R_STORAGE_INLINE_VECTORED];
 
+/** Whether this kernel and user may have a UringIo with `sqpoll: true`; `why` hears the reason when not. */
+export async function sqpollAvailable(dir: string, why?: (reason: string) => void): Promise<boolean> {
+  try {
+    await new UringIo({ root: dir, queueDepth: 1, sqpoll: true }).shutdown();
+    return true;
+  } catch (err) {
+    why?.(err instanceof Error ? err.message : String(err));
+    return false;
+  }
+}
+
 /** Measures `req` in this process: sets up its runner, warms it, times it, tears it down. */
 export async function measureRunner(req: RunnerRequest): Promise<RunnerResult> {
   if (!JS_RUNNERS[req.workload].includes(req.runner)) throw new Error(`uring-runner: no runner "${req.runner}" for ${req.workload}`);

@@ -8,21 +8,12 @@ import { describeUring } from '../../test/native/support.js';
 import { awaitNanosPerCpu, cpuCheckLine } from '../cpu-check.js';
 import { benchTmpRoot } from '../paths.js';
 import { R_LINKED, R_PROMISES, R_SQPOLL, R_UV, WORKLOADS, type Workload } from '../uring-goals.js';
-import { BENCH_BLOB, BENCH_PARTITION, BLOCK_BYTES, blobFileName, JS_RUNNERS, measureRunner, measureRunnerInChild, type RunnerRequest } from '../uring-runner.js';
+import { BENCH_BLOB, BENCH_PARTITION, BLOCK_BYTES, blobFileName, JS_RUNNERS, measureRunner, measureRunnerInChild, sqpollAvailable, type RunnerRequest } from '../uring-runner.js';
 
 const DATA_BLOCKS = 64;
 /** What the blob's data holds before a write runner: no loop of a runner fills its buffer with it. */
 const FILL_BYTE = 0xaa;
 const FS_RUNNERS: readonly string[] = [R_PROMISES, R_UV];
-
-async function sqpollAllowed(dir: string): Promise<boolean> {
-  try {
-    await new UringIo({ root: dir, queueDepth: 1, sqpoll: true }).shutdown();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describeUring('bench: uring-runner, one runner of uring-reads measured in a process', function () {
   this.timeout(120_000);
@@ -59,7 +50,7 @@ describeUring('bench: uring-runner, one runner of uring-reads measured in a proc
   before(async () => {
     mkdirSync(benchTmpRoot(), { recursive: true });
     dir = mkdtempSync(join(benchTmpRoot(), 'uring-runner-'));
-    sqpoll = await sqpollAllowed(dir);
+    sqpoll = await sqpollAvailable(dir);
     await fillBlob();
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
