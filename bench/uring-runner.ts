@@ -17,7 +17,7 @@ import { UringIo, type UringIoOptions } from '../src/backends/iouring/index.js';
 import { readBatch, writeBatch, type BatchEntry } from '../src/batch/index.js';
 import { createStorage } from '../src/storage/index.js';
 import { loadBinding } from '../src/native/binding.js';
-import { R_BATCH, R_COALESCE_OFF, R_COALESCE_ON, R_INLINE_COALESCED, R_INLINE_WRITES, R_LINKED, R_PROMISES, R_RING_ONLY, R_SQPOLL, R_STORAGE,
+import { R_ALIGNED, R_BATCH, R_BATCH_ALIGNED, R_COALESCE_OFF, R_COALESCE_ON, R_INLINE_COALESCED, R_INLINE_WRITES, R_LINKED, R_PROMISES, R_RING_ONLY, R_SQPOLL, R_STORAGE,
   R_STORAGE_INLINE_VECTORED, R_STORAGE_INLINE_WRITES, R_URING, R_UV, type Figures, type Workload } from './uring-goals.js';
 import { answerOf, runNodeChild } from './json-child.js';
 
@@ -56,7 +56,7 @@ export interface RunnerResult { figures: Figures; ring?: RingCounters }
 
 /** The runners this file measures, by workload (the others, fio and the C references, are programs of their own). */
 export const JS_RUNNERS: Readonly<Record<Workload, readonly string[]>> = {
-  'read': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH, R_RING_ONLY, R_COALESCE_ON, R_COALESCE_OFF, R_SQPOLL],
+  'read': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH, R_ALIGNED, R_BATCH_ALIGNED, R_RING_ONLY, R_COALESCE_ON, R_COALESCE_OFF, R_SQPOLL],
   'read-direct': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH],
   'write': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH, R_INLINE_WRITES, R_INLINE_COALESCED, R_STORAGE_INLINE_WRITES, R_STORAGE_INLINE_VECTORED, R_SQPOLL],
   'write-direct': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH],
@@ -144,7 +144,7 @@ async function timedBatches(req: RunnerRequest, batch: (entries: BatchEntry[]) =
 /** The UringIo options of each UringIo runner (the Storage runners use their raw twin's). */
 function uringOptions(runner: string): Omit<UringIoOptions, 'root' | 'queueDepth'> | undefined {
   switch (runner) {
-    case R_URING: case R_STORAGE: case R_BATCH: case R_LINKED: return {};
+    case R_URING: case R_STORAGE: case R_BATCH: case R_LINKED: case R_ALIGNED: case R_BATCH_ALIGNED: return {};
     case R_RING_ONLY: return { inlineReads: false };
     case R_COALESCE_ON: return { coalesceReads: true };
     case R_COALESCE_OFF: return { coalesceReads: false };
@@ -235,10 +235,10 @@ async function measureAppend(req: RunnerRequest, io: UringIo | undefined): Promi
 
 /**
  * Aligned buffers for O_DIRECT on every side (from the addon where there is no UringIo: the fs
- * runners); ordinary ones for cached I/O, as a program uses them.
+ * runners), and for the allocAligned runners; ordinary ones for cached I/O, as a program uses them.
  */
-function allocator(direct: boolean, io: UringIo | undefined): Alloc {
-  if (!direct) return (n) => Buffer.alloc(n);
+function allocator(aligned: boolean, io: UringIo | undefined): Alloc {
+  if (!aligned) return (n) => Buffer.alloc(n);
   if (io !== undefined) return (n) => io.allocAligned(n);
   const binding = loadBinding();
   if (!binding.ok) throw new Error(`uring-runner: no aligned buffers without the addon: ${binding.reason}`);
@@ -290,12 +290,12 @@ async function measureStorage(req: RunnerRequest, io: UringIo, write: boolean, d
   }
 }
 
-/** A random workload through `io` itself, one promise per transfer or (R_BATCH) one per batch of QD. */
+/** A random workload through `io` itself, one promise per transfer or (R_BATCH, R_BATCH_ALIGNED) one per batch of QD. */
 async function measureRaw(req: RunnerRequest, io: UringIo, write: boolean, direct: boolean, alloc: Alloc): Promise<Figures> {
   const fd = await io.open(blobFileName(), { write, direct });
   const header = req.headerBytes;
   try {
-    if (req.runner === R_BATCH) {
+    if (req.runner === R_BATCH || req.runner === R_BATCH_ALIGNED) {
       const batch = write ? (entries: BatchEntry[]) => writeBatch(io, entries) : (entries: BatchEntry[]) => readBatch(io, entries);
       return await timedBatches(req, batch, alloc, fd);
     }
@@ -331,7 +331,7 @@ export async function measureRunner(req: RunnerRequest): Promise<RunnerResult> {
     } else {
       const write = req.workload.startsWith('write');
       const direct = req.workload.endsWith('direct');
-      const alloc = allocator(direct, io);
+      const alloc = allocator(direct || req.runner === R_ALIGNED || req.runner === R_BATCH_ALIGNED, io);
       if (io === undefined) figures = await measureFs(req, write, direct, alloc);
       else if (STORAGE_RUNNERS.includes(req.runner)) figures = await measureStorage(req, io, write, direct, alloc);
       else figures = await measureRaw(req, io, write, direct, alloc);

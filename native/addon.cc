@@ -38,7 +38,8 @@
 // request in flight holds a share, so they are used in place and still cannot be freed under the
 // kernel. A read answered inline (ReadInline: preadv2 on this thread while the ring is idle) fills
 // the caller's view during the call itself, a synchronous system call while no JavaScript can
-// run, as a plain pread into a JS buffer would; a write or writev done inline (WriteInline: pwrite or
+// run, as a plain pread into a JS buffer would; so do a batch's reads answered inline through the
+// ring (ReadBatchOneEnter: RWF_NOWAIT reads whose completions the call waits for before it returns); a write or writev done inline (WriteInline: pwrite or
 // pwritev, opt-in) reads it the same way. Paths, iovec arrays, open_how and statx results live in the per-slot storage below
 // until the request's completion; the completion records live in an ArrayBuffer the ring checks
 // before every batch and replaces if JS detached it. Entry points validate every argument (types,
@@ -96,6 +97,9 @@ namespace {
 constexpr uint64_t kCancelTag = 1ULL << 63;
 // user_data of the write half of a writeSync pair (the sync half carries the bare slot).
 constexpr uint64_t kLinkTag = 1ULL << 62;
+// user_data of the reads ReadBatchOneEnter submits and reaps itself (the tag plus the entry's
+// index): never a slot, so a reaper that met one would pass over it.
+constexpr uint64_t kAtCallTag = 1ULL << 61;
 constexpr int kRetriesMax = 32;
 constexpr int kDispatchRoundsMax = 16;  // reap/callback/submit rounds per poll wake-up
 // Completions found at a wake-up are handed to JS in up to this many rounds, each followed by an
@@ -512,6 +516,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
     out.Set("ownedFds", static_cast<double>(owned_fds_.size()));
     out.Set("inlineReads", static_cast<double>(inline_reads_));
     out.Set("inlineMisses", static_cast<double>(inline_misses_));
+    out.Set("batchReadsOneEnter", BatchReadsOneEnter());
+    out.Set("inlineBatchEnters", static_cast<double>(ring_.at_call_enters()));
     out.Set("inlineWrites", static_cast<double>(inline_writes_));
     out.Set("inlineWriteMisses", static_cast<double>(inline_write_misses_));
     out.Set("inlineWritesSlow", static_cast<double>(inline_writes_slow_));
@@ -1128,25 +1134,134 @@ class Ring : public Napi::ObjectWrap<Ring> {
       return ThrowType(env, "plan must be a Float64Array of (fd, offset) pairs");
     }
     const double* plan = static_cast<const double*>(plan_data);
+    if (count >= 2 && BatchReadsOneEnter() && in_kernel_ == 0 && ring_.Unsubmitted() == 0 && ring_.CqEmpty()) {
+      return ReadBatchOneEnter(env, elements, plan, count);
+    }
     uint32_t answered = 0;
     bool budget_spent = false;
     for (; answered < count; ++answered) {
       View view;
-      if (!ViewArg(env, elements[answered], "views must hold Uint8Arrays", &view)) return env.Undefined();
-      const double fd_number = plan[2 * answered];
-      const double offset_number = plan[2 * answered + 1];
-      if (!(fd_number >= 0 && fd_number <= 2147483647.0) || fd_number != static_cast<double>(static_cast<int64_t>(fd_number))) {
-        return ThrowRange(env, "fd out of range");
+      int fd = -1;
+      uint64_t offset = 0;
+      if (!ViewArg(env, elements[answered], "views must hold Uint8Arrays", &view) || !PlannedFdOffset(env, plan + 2 * answered, &fd, &offset)) {
+        return env.Undefined();
       }
-      if (!(offset_number >= 0 && offset_number <= kOffsetMax) || offset_number != static_cast<double>(static_cast<int64_t>(offset_number))) {
-        return ThrowRange(env, "offset out of range");
-      }
-      if (ReadInline(static_cast<int>(fd_number), &view, static_cast<uint64_t>(offset_number), false) < 0) {
+      if (ReadInline(fd, &view, offset, false) < 0) {
         budget_spent = view.length > 0 && view.length <= kInlineReadBytesMax && !InlineBudgetHas(view.length);
         break;
       }
     }
     return Napi::Number::New(env, budget_spent ? -1.0 - answered : answered);
+  }
+
+  // A plan's (fd, offset) pair: integers in range, else false with a RangeError pending.
+  static bool PlannedFdOffset(napi_env env, const double* pair, int* fd, uint64_t* offset) {
+    const double fd_number = pair[0];
+    const double offset_number = pair[1];
+    if (!(fd_number >= 0 && fd_number <= 2147483647.0) || fd_number != static_cast<double>(static_cast<int64_t>(fd_number))) {
+      return ThrowRange(env, "fd out of range"), false;
+    }
+    if (!(offset_number >= 0 && offset_number <= kOffsetMax) || offset_number != static_cast<double>(static_cast<int64_t>(offset_number))) {
+      return ThrowRange(env, "offset out of range"), false;
+    }
+    *fd = static_cast<int>(fd_number);
+    *offset = static_cast<uint64_t>(offset_number);
+    return true;
+  }
+
+  // Whether readBatchAtCall takes a batch of two or more in one io_uring_enter (ReadBatchOneEnter):
+  // on a DEFER_TASKRUN ring (Linux 6.1+, never SQPOLL), whose kernels complete an RWF_NOWAIT read
+  // the page cache cannot answer with -EAGAIN at once instead of handing it to a worker.
+  bool BatchReadsOneEnter() const { return ring_.IsOpen() && ring_.defer_taskrun() && !ring_.sqpoll(); }
+
+  // readBatchAtCall's way for two or more reads (BatchReadsOneEnter): the same answers under the
+  // same rules as ReadInline's, entry by entry (an idle ring, the per-poll budget, an fd opened
+  // here without O_DIRECT, whole answers only, in order until the first declined), but as
+  // RWF_NOWAIT reads into the callers' views submitted by one io_uring_enter that also waits, in
+  // this call, for all their completions: one system call for the batch, where ReadInline makes one
+  // per read (about a microsecond each on some virtual machines, which is why such hosts coalesce
+  // reads into the ring, whose bounce copies this way avoids too). Memory safety: the kernel
+  // writes the views only during this call, while no JavaScript can run, as preadv2 would; the
+  // call does not return before every SQE it queued has completed (SubmitAndWaitAll; a read the
+  // page cache cannot answer fails with -EAGAIN at once, so the wait is the reads' own copying).
+  // The completions never reach the dispatcher: the ring is idle, so every CQE it holds is one of
+  // these, reaped here. Entries after the first declined may have been read too (their views hold
+  // those bytes); the caller sends them to the ring, whose answer is theirs, as ReadInline's
+  // contract already allows. The eventfd is silenced meanwhile (these completions need no wake-up).
+  Napi::Value ReadBatchOneEnter(Napi::Env env, const std::vector<napi_value>& elements, const double* plan, uint32_t count) {
+    std::vector<View>& views = batch_views_;
+    views.resize(count);
+    uint32_t eligible = 0;
+    bool budget_spent = false;
+    uint32_t calls_left = inline_calls_left_;
+    size_t bytes_left = inline_bytes_left_;
+    for (; eligible < count; ++eligible) {
+      int fd = -1;
+      uint64_t offset = 0;
+      if (!ViewArg(env, elements[eligible], "views must hold Uint8Arrays", &views[eligible]) ||
+          !PlannedFdOffset(env, plan + 2 * eligible, &fd, &offset)) {
+        return env.Undefined();
+      }
+      const size_t length = views[eligible].length;
+      if (length == 0 || length > kInlineReadBytesMax || inline_fds_.count(fd) == 0) break;
+      if (calls_left == 0 || length > bytes_left) {
+        budget_spent = true;
+        inline_budget_spent_ = true;
+        break;
+      }
+      --calls_left;
+      bytes_left -= length;
+    }
+    if (eligible > 0 && inline_backoff_ > 0) {
+      --inline_backoff_;
+      return Napi::Number::New(env, 0);
+    }
+    std::vector<int32_t>& results = batch_results_;
+    results.assign(eligible, 0);
+    const bool eventfd_was_enabled = ring_.EventfdEnabled();
+    ring_.SetEventfdEnabled(false);
+    uint32_t filled = 0;
+    while (filled < eligible) {
+      io_uring_sqe* sqe = ring_.GetSqe();
+      if (sqe == nullptr) break;  // cannot happen on an idle ring with chunks of at most the SQ's size
+      const double* pair = plan + 2 * filled;
+      sqe->opcode = IORING_OP_READ;
+      sqe->fd = static_cast<int>(pair[0]);
+      sqe->addr = reinterpret_cast<uint64_t>(views[filled].data);
+      sqe->len = static_cast<uint32_t>(views[filled].length);
+      sqe->off = static_cast<uint64_t>(pair[1]);
+      sqe->rw_flags = RWF_NOWAIT;
+      sqe->user_data = kAtCallTag | filled;
+      ++filled;
+      if (ring_.Unsubmitted() < ring_.sq_entries() && filled < eligible) continue;
+      ring_.SubmitAndWaitAll(ring_.CqReady() + ring_.Unsubmitted());
+      ring_.Reap(UINT32_MAX, [&results, eligible](uint64_t user_data, int32_t res) {
+        const uint64_t index = user_data & ~kAtCallTag;
+        if ((user_data & kAtCallTag) != 0 && index < eligible) results[index] = res;
+      });
+    }
+    ring_.SetEventfdEnabled(eventfd_was_enabled);
+    uint32_t answered = 0;
+    for (; answered < filled; ++answered) {
+      const int32_t res = results[answered];
+      const size_t length = views[answered].length;
+      if (res >= 0 && static_cast<size_t>(res) == length) {
+        ++inline_reads_;
+        inline_misses_in_row_ = 0;
+        SpendInlineBudget(length);
+        continue;
+      }
+      if (res < 0 && res != -EAGAIN && res != -EINTR) {
+        inline_fds_.erase(static_cast<int>(plan[2 * answered]));  // as ReadInline: the ring answers this fd from now on
+      } else if (++inline_misses_in_row_ >= kInlineMissesMax) {
+        inline_misses_in_row_ = 0;
+        inline_backoff_ = kInlineBackoff;
+      }
+      ++inline_misses_;
+      budget_spent = false;
+      break;
+    }
+    return Napi::Number::New(env, budget_spent && answered == filled ? -1.0 - answered : answered);
   }
 
   // deliver(slot, u8 | u8[] | undefined) -> 0 | 1 | 2: copies a completed bounced read into the
@@ -2075,6 +2190,10 @@ class Ring : public Napi::ObjectWrap<Ring> {
   size_t bounce_bytes_total_ = 0;
   size_t bounce_bytes_max_ = 0;
   bool reading_elements_ = false;
+  // Scratch of ReadBatchOneEnter, kept so that a call allocates nothing once the largest batch was
+  // seen; valid only during one call.
+  std::vector<View> batch_views_;
+  std::vector<int32_t> batch_results_;
   bool teardown_done_ = false;
   bool leaked_ = false;
   // Every fd opened through this ring and not yet closed through it, closed at teardown.

@@ -2,6 +2,7 @@
 #include "ring.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -249,6 +250,42 @@ void SubmissionRing::SetEventfdEnabled(bool enabled) {
   // Enabling is followed by a look for work that arrived while silenced (the caller's RunDeferred
   // and CqEmpty): that read must not move before this store.
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+bool SubmissionRing::EventfdEnabled() const {
+  return cq_flags_ == nullptr || (__atomic_load_n(cq_flags_, __ATOMIC_RELAXED) & IORING_CQ_EVENTFD_DISABLED) == 0;
+}
+
+uint32_t SubmissionRing::SubmitAndWaitAll(uint32_t count) {
+  __atomic_store_n(sq_tail_, sqe_tail_, __ATOMIC_RELEASE);
+  uint32_t failures = 0;
+  int failures_in_row = 0;
+  for (;;) {
+    const uint32_t to_submit = Unsubmitted();
+    if (to_submit == 0 && CqReady() >= count) return failures;
+    ++at_call_enters_;
+    if (SysEnter(fd_, to_submit, count, IORING_ENTER_GETEVENTS) >= 0) {
+      failures_in_row = 0;
+      continue;
+    }
+    const int err = errno;
+    if (err == EINTR) continue;
+    ++failures;
+    if (err == EAGAIN || err == EBUSY) FlushOverflow();
+    if (++failures_in_row >= kEnterRetriesMax) {
+      // Whatever is still in the SQ must not become a read of the caller's memory later.
+      const uint32_t head = __atomic_load_n(sq_head_, __ATOMIC_ACQUIRE);
+      for (uint32_t i = head; i != sqe_tail_; ++i) {
+        io_uring_sqe* sqe = &sqes_[i & sq_mask_];
+        const uint64_t user_data = sqe->user_data;
+        memset(sqe, 0, sizeof(*sqe));
+        sqe->opcode = IORING_OP_NOP;
+        sqe->user_data = user_data;
+      }
+      failures_in_row = 0;
+      sched_yield();
+    }
+  }
 }
 
 int SubmissionRing::FlushOverflow() {

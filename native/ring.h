@@ -77,6 +77,19 @@ class SubmissionRing {
   // Sets or clears IORING_CQ_EVENTFD_DISABLED: the owner silences the eventfd while it is reaping
   // anyway (its own submissions post completions that would otherwise wake it once more).
   void SetEventfdEnabled(bool enabled);
+  bool EventfdEnabled() const;
+  // The owner's synchronous batch (see the addon's ReadBatchOneEnter; never on an SQPOLL ring,
+  // whose kernel thread takes SQEs on its own): submits every filled SQE
+  // and returns only once at least `count` CQEs are in the CQ, never earlier, so that SQEs naming
+  // the caller's memory are finished before it returns. Retries what fails; after
+  // kEnterRetriesMax failures in a row, SQEs the kernel has not taken become NOPs (the kernel
+  // will never read their addresses) and it keeps trying, yielding the CPU, until the CQEs are
+  // there: a ring whose io_uring_enter fails for good would hang this thread, never let the kernel
+  // write memory JavaScript may free. Counts one `at_call_enters` per io_uring_enter, and none of
+  // the submission counters (these SQEs are answers at the call, not requests of the ring).
+  // Returns how many io_uring_enter calls failed.
+  uint32_t SubmitAndWaitAll(uint32_t count);
+  uint64_t at_call_enters() const { return at_call_enters_; }
   // Asks the kernel to move overflowed CQEs into the CQ. Returns 0 or errno.
   int FlushOverflow();
   bool OverflowFlagged() const;
@@ -126,6 +139,7 @@ class SubmissionRing {
   uint32_t* sq_flags_ = nullptr;
   uint32_t sq_mask_ = 0;
   uint32_t sqe_tail_ = 0;  // ours: next SQE to fill; published to *sq_tail_ by Submit()
+  uint64_t at_call_enters_ = 0;
 
   uint32_t* cq_head_ = nullptr;
   uint32_t* cq_tail_ = nullptr;

@@ -66,6 +66,15 @@ export interface NativeRingInfo {
   /** Inline attempts the page cache could not answer whole (they went to the ring). */
   readonly inlineMisses: number;
   /**
+   * Whether a readBatch's reads answered at the call go to the kernel together, as RWF_NOWAIT
+   * reads submitted by one io_uring_enter that waits for all of them inside the call, rather than
+   * as one preadv2 each: on DEFER_TASKRUN rings (Linux 6.1+). Their counts are in
+   * {@link inlineReads} and {@link inlineMisses} as for any read answered at the call.
+   */
+  readonly batchReadsOneEnter: boolean;
+  /** The io_uring_enter calls those batches made (not in {@link enterCalls}: they are not the ring's requests). */
+  readonly inlineBatchEnters: number;
+  /**
    * Writes and writevs done by pwrite/pwritev on the JS thread because the caller opted in (UringIo
    * `inlineWrites`) and no request waited for a slot (see `write`'s `inline`).
    */

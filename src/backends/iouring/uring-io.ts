@@ -21,7 +21,10 @@
  * A read taken while no slot is (nothing queued, nothing in flight), or a batch's read entries up
  * to the first the cache declines, may be answered by the addon
  * at the call from the page cache (preadv2 RWF_NOWAIT into the caller's view, bounded per
- * event-loop poll; see {@link UringIoOptions.inlineReads}): it comes back as its count, with no
+ * event-loop poll; see {@link UringIoOptions.inlineReads}; a batch's entries, on Linux 6.1+, as
+ * RWF_NOWAIT ring reads submitted and waited for by one io_uring_enter inside the call,
+ * `ringInfo.batchReadsOneEnter`, even where reads arriving together are otherwise coalesced into
+ * the ring): it comes back as its count, with no
  * request, snapshot or promise of its own (`transferAtCall`), and settles before `read` returns. Only
  * a range the cache answered whole counts; anything else goes to the ring, so the result is the
  * ring's. Reads that arrive together (one run of the microtask queue) skip that and go to the
@@ -308,6 +311,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   private readonly linkedWriteSync: boolean;
   private readonly inlineReads: boolean;
   private readonly inlineWrites: boolean;
+  /** `ringInfo.batchReadsOneEnter`, read once at construction. */
+  private readonly batchReadsOneEnter: boolean;
   /** `coalesceReads` as decided at construction, and the burst tracker it uses (undefined when off). */
   private readonly readBursts: Bursts | undefined;
   /** `coalesceWrites` likewise (undefined when off, and without `inlineWrites`). */
@@ -405,8 +410,9 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     }
     this.fixedBuffers = options.registeredBuffers === undefined ? [] : this.registerBuffers(options.registeredBuffers);
     this.records = new Float64Array(this.ring.completions());
-    const ops = this.ring.info().ops;
-    this.linkedWriteSync = ops.write && ops.fsync;
+    const started = this.ring.info();
+    this.linkedWriteSync = started.ops.write && started.ops.fsync;
+    this.batchReadsOneEnter = started.batchReadsOneEnter;
     this.slots = new Array<Request | undefined>(queueDepth).fill(undefined);
     this.freeSlots = new Int32Array(queueDepth);
     for (let i = 0; i < queueDepth; i += 1) this.freeSlots[i] = queueDepth - 1 - i;
@@ -823,6 +829,18 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   }
 
   /**
+   * Whether a batch's head may be offered to the page cache at the call ({@link readPrefixAtCall}):
+   * as a lone read ({@link mayTransferAtCall}), except that with `coalesceReads` a batch needs not
+   * look alone where the addon takes it in one io_uring_enter (`ringInfo.batchReadsOneEnter`): one
+   * system call for the batch is what coalescing is for, and no bounce copy is made.
+   */
+  private mayReadBatchAtCall(): boolean {
+    if (this.readBursts === undefined || !this.batchReadsOneEnter) return this.mayTransferAtCall(Kind.Read);
+    return this.inlineReads && this.freeCount === this.slots.length && this.waitingHead === this.waiting.length &&
+      this.afterPollSettles.length < AFTER_POLL_MAX;
+  }
+
+  /**
    * The addon's read or write at the call (see {@link mayTransferAtCall}), offered `slot` (the last
    * free one): the count when it was done inside the call; undefined when the addon queued it in
    * `slot` instead; or a result the request completes with at once (an error,
@@ -969,7 +987,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    */
   private readPrefixAtCall(entries: readonly BatchEntrySnapshot[], collector: BatchCollector, from: number): number {
     const count = entries.length - from;
-    if (count < BATCH_AT_CALL_ENTRIES_MIN || this.closing || !this.mayTransferAtCall(Kind.Read)) return from;
+    if (count < BATCH_AT_CALL_ENTRIES_MIN || this.closing || !this.mayReadBatchAtCall()) return from;
     const views = new Array<Uint8Array>(count);
     if (this.batchPlan.length < 2 * count) this.batchPlan = new Float64Array(2 * Math.max(count, 64));
     const plan = this.batchPlan;
