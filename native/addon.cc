@@ -334,6 +334,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     for (int fd : owned_fds_) close(fd);
     owned_fds_.clear();
     inline_fds_.clear();
+    read_fd_regular_.clear();
     inline_write_fds_.clear();
     if (handles_ != nullptr) {
       handles_->owner = nullptr;
@@ -1174,9 +1175,21 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // the page cache cannot answer with -EAGAIN at once instead of handing it to a worker.
   bool BatchReadsOneEnter() const { return ring_.IsOpen() && ring_.defer_taskrun() && !ring_.sqpoll(); }
 
+  // Whether `fd` is a regular file (fstat once per fd). ReadBatchOneEnter reads nothing else: a
+  // ring read of a pipe or a socket consumes what it reads, so one it then declined (short) would
+  // lose those bytes, where preadv2 (ReadInline) refuses such files with ESPIPE and takes nothing.
+  bool RegularReadFd(int fd) {
+    auto found = read_fd_regular_.find(fd);
+    if (found != read_fd_regular_.end()) return found->second;
+    struct stat st{};
+    const bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    read_fd_regular_[fd] = regular;
+    return regular;
+  }
+
   // readBatchAtCall's way for two or more reads (BatchReadsOneEnter): the same answers under the
-  // same rules as ReadInline's, entry by entry (an idle ring, the per-poll budget, an fd opened
-  // here without O_DIRECT, whole answers only, in order until the first declined), but as
+  // same rules as ReadInline's, entry by entry (an idle ring, the per-poll budget, a regular file
+  // opened here without O_DIRECT, whole answers only, in order until the first declined), but as
   // RWF_NOWAIT reads into the callers' views submitted by one io_uring_enter that also waits, in
   // this call, for all their completions: one system call for the batch, where ReadInline makes one
   // per read (about a microsecond each on some virtual machines, which is why such hosts coalesce
@@ -1203,7 +1216,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
         return env.Undefined();
       }
       const size_t length = views[eligible].length;
-      if (length == 0 || length > kInlineReadBytesMax || inline_fds_.count(fd) == 0) break;
+      if (length == 0 || length > kInlineReadBytesMax || inline_fds_.count(fd) == 0 || !RegularReadFd(fd)) break;
       if (calls_left == 0 || length > bytes_left) {
         budget_spent = true;
         inline_budget_spent_ = true;
@@ -1654,6 +1667,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (fd == root_fd_ || fd == ring_.fd() || (wake_fd_ >= 0 && fd == wake_fd_)) return Throw(env, "close: not a file of this ring");
     owned_fds_.erase(fd);
     inline_fds_.erase(fd);
+    read_fd_regular_.erase(fd);
     inline_write_fds_.erase(fd);
     if (!ring_.Supports(IORING_OP_CLOSE)) return Result(env, close(fd));
     PrepRw(slot, IORING_OP_CLOSE, fd, 0, 0, 0);
@@ -2200,6 +2214,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
   std::unordered_set<int> owned_fds_;
   // Those of them a read may try to answer from the page cache (see ReadInline).
   std::unordered_set<int> inline_fds_;
+  // Of those, whether each is a regular file, once ReadBatchOneEnter asked (fstat).
+  std::unordered_map<int, bool> read_fd_regular_;
   uint32_t inline_calls_left_ = kInlineCallsPerPollMax;
   size_t inline_bytes_left_ = kInlineBytesPerPollMax;
   bool inline_budget_spent_ = false;  // a read found the per-poll budget spent (Dispatch)
