@@ -818,26 +818,18 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * in the kernel are concurrent with it, and the contract leaves their order unspecified; an idle
    * ring would send every write to the ring from the first one it took while others were in
    * flight), and, with `coalesceWrites`, to look alone likewise. Neither while
-   * {@link AFTER_POLL_MAX} done past the per-poll budget wait for the poll.
+   * {@link AFTER_POLL_MAX} done past the per-poll budget wait for the poll. A batch's head
+   * (`batchHead`, {@link readPrefixAtCall}) needs not look alone where the addon takes it in one
+   * io_uring_enter (`ringInfo.batchReadsOneEnter`): one system call for the batch is what
+   * coalescing is for, and that way makes no bounce copy either.
    */
-  private mayTransferAtCall(kind: Kind): boolean {
+  private mayTransferAtCall(kind: Kind, batchHead = false): boolean {
     if (this.waitingHead !== this.waiting.length || this.afterPollSettles.length >= AFTER_POLL_MAX) return false;
     if (kind === Kind.Write || kind === Kind.Writev) {
       return this.inlineWrites && this.freeCount > 0 && (this.writeBursts === undefined || this.writeBursts.alone);
     }
-    return this.inlineReads && this.freeCount === this.slots.length && (this.readBursts === undefined || this.readBursts.alone);
-  }
-
-  /**
-   * Whether a batch's head may be offered to the page cache at the call ({@link readPrefixAtCall}):
-   * as a lone read ({@link mayTransferAtCall}), except that with `coalesceReads` a batch needs not
-   * look alone where the addon takes it in one io_uring_enter (`ringInfo.batchReadsOneEnter`): one
-   * system call for the batch is what coalescing is for, and no bounce copy is made.
-   */
-  private mayReadBatchAtCall(): boolean {
-    if (this.readBursts === undefined || !this.batchReadsOneEnter) return this.mayTransferAtCall(Kind.Read);
-    return this.inlineReads && this.freeCount === this.slots.length && this.waitingHead === this.waiting.length &&
-      this.afterPollSettles.length < AFTER_POLL_MAX;
+    return this.inlineReads && this.freeCount === this.slots.length &&
+      (this.readBursts === undefined || (batchHead && this.batchReadsOneEnter) || this.readBursts.alone);
   }
 
   /**
@@ -987,7 +979,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    */
   private readPrefixAtCall(entries: readonly BatchEntrySnapshot[], collector: BatchCollector, from: number): number {
     const count = entries.length - from;
-    if (count < BATCH_AT_CALL_ENTRIES_MIN || this.closing || !this.mayReadBatchAtCall()) return from;
+    if (count < BATCH_AT_CALL_ENTRIES_MIN || this.closing || !this.mayTransferAtCall(Kind.Read, true)) return from;
     const views = new Array<Uint8Array>(count);
     if (this.batchPlan.length < 2 * count) this.batchPlan = new Float64Array(2 * Math.max(count, 64));
     const plan = this.batchPlan;
