@@ -295,7 +295,7 @@ async function measureRaw(req: RunnerRequest, io: UringIo, write: boolean, direc
   const fd = await io.open(blobFileName(), { write, direct });
   const header = req.headerBytes;
   try {
-    if (req.runner === R_BATCH || req.runner === R_BATCH_ALIGNED) {
+    if (BATCH_RUNNERS.includes(req.runner)) {
       const batch = write ? (entries: BatchEntry[]) => writeBatch(io, entries) : (entries: BatchEntry[]) => readBatch(io, entries);
       return await timedBatches(req, batch, alloc, fd);
     }
@@ -307,6 +307,9 @@ async function measureRaw(req: RunnerRequest, io: UringIo, write: boolean, direc
 }
 
 const STORAGE_RUNNERS: readonly string[] = [R_STORAGE, R_STORAGE_INLINE_WRITES, R_STORAGE_INLINE_VECTORED];
+/** The runners that issue readBatch/writeBatch, and those that read into allocAligned buffers on cached rows too. */
+const BATCH_RUNNERS: readonly string[] = [R_BATCH, R_BATCH_ALIGNED];
+const ALIGNED_RUNNERS: readonly string[] = [R_ALIGNED, R_BATCH_ALIGNED];
 
 /** Whether this kernel and user may have a UringIo with `sqpoll: true`; `why` hears the reason when not. */
 export async function sqpollAvailable(dir: string, why?: (reason: string) => void): Promise<boolean> {
@@ -331,7 +334,7 @@ export async function measureRunner(req: RunnerRequest): Promise<RunnerResult> {
     } else {
       const write = req.workload.startsWith('write');
       const direct = req.workload.endsWith('direct');
-      const alloc = allocator(direct || req.runner === R_ALIGNED || req.runner === R_BATCH_ALIGNED, io);
+      const alloc = allocator(direct || ALIGNED_RUNNERS.includes(req.runner), io);
       if (io === undefined) figures = await measureFs(req, write, direct, alloc);
       else if (STORAGE_RUNNERS.includes(req.runner)) figures = await measureStorage(req, io, write, direct, alloc);
       else figures = await measureRaw(req, io, write, direct, alloc);

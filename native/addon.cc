@@ -929,7 +929,10 @@ class Ring : public Napi::ObjectWrap<Ring> {
 
   // Whether the per-poll budget of calls answered inline (kInlineCallsPerPollMax,
   // kInlineBytesPerPollMax; shared by reads and writes) has room for one of `length` bytes.
-  bool InlineBudgetHas(size_t length) const { return inline_calls_left_ > 0 && length <= inline_bytes_left_; }
+  // `taken_calls` and `taken_bytes`: what a batch checking its entries one by one has counted so far.
+  bool InlineBudgetHas(size_t length, uint32_t taken_calls = 0, size_t taken_bytes = 0) const {
+    return inline_calls_left_ > taken_calls && taken_bytes + length <= inline_bytes_left_;
+  }
 
   // Takes one call of `length` bytes from that budget; it comes back once the event loop has
   // polled (OnRefill).
@@ -1065,20 +1068,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (inline_fds_.count(fd) == 0) return -1;
     iovec iov{view->data, view->length};
     const ssize_t got = preadv2(fd, &iov, 1, static_cast<off_t>(offset), RWF_NOWAIT);
-    if (got < 0) {
-      if (errno != EAGAIN && errno != EINTR) {
-        // Not a file the cache can answer this way (EOPNOTSUPP, ESPIPE, EISDIR...): the ring
-        // gives the answer, now and from now on.
-        inline_fds_.erase(fd);
-      } else if (++inline_misses_in_row_ >= kInlineMissesMax) {
-        inline_misses_in_row_ = 0;
-        inline_backoff_ = kInlineBackoff;
-      }
-      ++inline_misses_;
-      return -1;
-    }
-    if (static_cast<size_t>(got) != view->length) {
-      ++inline_misses_;
+    if (got < 0 || static_cast<size_t>(got) != view->length) {
+      NoteInlineMiss(fd, got < 0 ? -errno : 0);
       return -1;
     }
     inline_misses_in_row_ = 0;
@@ -1086,6 +1077,20 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (over_budget) return kDoneOverBudget;
     SpendInlineBudget(view->length);
     return got;
+  }
+
+  // A read the page cache did not answer whole at the call: `err` its negated errno, 0 when it
+  // was short. An error other than EAGAIN/EINTR means a file the cache cannot answer this way
+  // (EOPNOTSUPP, ESPIPE, EISDIR...): the ring gives the answer, now and from now on. Misses in a
+  // row pause the attempts (kInlineMissesMax, kInlineBackoff).
+  void NoteInlineMiss(int fd, int err) {
+    if (err < 0 && err != -EAGAIN && err != -EINTR) {
+      inline_fds_.erase(fd);
+    } else if (err < 0 && ++inline_misses_in_row_ >= kInlineMissesMax) {
+      inline_misses_in_row_ = 0;
+      inline_backoff_ = kInlineBackoff;
+    }
+    ++inline_misses_;
   }
 
   // readBatchAtCall(views, plan, count) -> answered: the reads of a batch (JS's readBatch), in
@@ -1205,9 +1210,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
     std::vector<View>& views = batch_views_;
     views.resize(count);
     uint32_t eligible = 0;
+    size_t eligible_bytes = 0;
     bool budget_spent = false;
-    uint32_t calls_left = inline_calls_left_;
-    size_t bytes_left = inline_bytes_left_;
     for (; eligible < count; ++eligible) {
       int fd = -1;
       uint64_t offset = 0;
@@ -1217,13 +1221,12 @@ class Ring : public Napi::ObjectWrap<Ring> {
       }
       const size_t length = views[eligible].length;
       if (length == 0 || length > kInlineReadBytesMax || inline_fds_.count(fd) == 0 || !RegularReadFd(fd)) break;
-      if (calls_left == 0 || length > bytes_left) {
+      if (!InlineBudgetHas(length, eligible, eligible_bytes)) {
         budget_spent = true;
         inline_budget_spent_ = true;
         break;
       }
-      --calls_left;
-      bytes_left -= length;
+      eligible_bytes += length;
     }
     if (eligible > 0 && inline_backoff_ > 0) {
       --inline_backoff_;
@@ -1264,13 +1267,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
         SpendInlineBudget(length);
         continue;
       }
-      if (res < 0 && res != -EAGAIN && res != -EINTR) {
-        inline_fds_.erase(static_cast<int>(plan[2 * answered]));  // as ReadInline: the ring answers this fd from now on
-      } else if (++inline_misses_in_row_ >= kInlineMissesMax) {
-        inline_misses_in_row_ = 0;
-        inline_backoff_ = kInlineBackoff;
-      }
-      ++inline_misses_;
+      NoteInlineMiss(static_cast<int>(plan[2 * answered]), res < 0 ? res : 0);
       budget_spent = false;
       break;
     }

@@ -256,13 +256,12 @@ bool SubmissionRing::EventfdEnabled() const {
   return cq_flags_ == nullptr || (__atomic_load_n(cq_flags_, __ATOMIC_RELAXED) & IORING_CQ_EVENTFD_DISABLED) == 0;
 }
 
-uint32_t SubmissionRing::SubmitAndWaitAll(uint32_t count) {
+void SubmissionRing::SubmitAndWaitAll(uint32_t count) {
   __atomic_store_n(sq_tail_, sqe_tail_, __ATOMIC_RELEASE);
-  uint32_t failures = 0;
   int failures_in_row = 0;
   for (;;) {
     const uint32_t to_submit = Unsubmitted();
-    if (to_submit == 0 && CqReady() >= count) return failures;
+    if (to_submit == 0 && CqReady() >= count) return;
     ++at_call_enters_;
     if (SysEnter(fd_, to_submit, count, IORING_ENTER_GETEVENTS) >= 0) {
       failures_in_row = 0;
@@ -270,7 +269,6 @@ uint32_t SubmissionRing::SubmitAndWaitAll(uint32_t count) {
     }
     const int err = errno;
     if (err == EINTR) continue;
-    ++failures;
     if (err == EAGAIN || err == EBUSY) FlushOverflow();
     if (++failures_in_row >= kEnterRetriesMax) {
       // Whatever is still in the SQ must not become a read of the caller's memory later.

@@ -87,8 +87,7 @@ class SubmissionRing {
   // there: a ring whose io_uring_enter fails for good would hang this thread, never let the kernel
   // write memory JavaScript may free. Counts one `at_call_enters` per io_uring_enter, and none of
   // the submission counters (these SQEs are answers at the call, not requests of the ring).
-  // Returns how many io_uring_enter calls failed.
-  uint32_t SubmitAndWaitAll(uint32_t count);
+  void SubmitAndWaitAll(uint32_t count);
   uint64_t at_call_enters() const { return at_call_enters_; }
   // Asks the kernel to move overflowed CQEs into the CQ. Returns 0 or errno.
   int FlushOverflow();
