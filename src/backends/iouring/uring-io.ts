@@ -27,9 +27,11 @@
  * the ring): it comes back as its count, with no
  * request, snapshot or promise of its own (`transferAtCall`), and settles before `read` returns. Only
  * a range the cache answered whole counts; anything else goes to the ring, so the result is the
- * ring's. Reads that arrive together (one run of the microtask queue) skip that and go to the
- * ring as one submission where the host's system calls are dear (`coalesceReads`, decided from a
- * measured getppid at construction; `bursts.ts`). With the opt-in `inlineWrites`, a write or writev taken while a slot is free (nothing
+ * ring's. Reads that arrive together (one run of the microtask queue) skip that where the host's
+ * system calls are dear (`coalesceReads`, decided from a measured getppid at construction;
+ * `bursts.ts`): on Linux 6.1+ they wait, first in line, for the end of their run and are then
+ * answered as a batch's head is, in one io_uring_enter (`gatherRead`); elsewhere, or on a busy
+ * ring, they go to the ring as one submission. With the opt-in `inlineWrites`, a write or writev taken while a slot is free (nothing
  * waits; the ring may hold requests, which are concurrent with it) may likewise be done at the
  * call by pwrite or pwritev on this thread (see {@link UringIoOptions.inlineWrites}); past the per-poll budget it is
  * still done there but settles after the loop polls (`settleAfterPoll`); with the opt-in
@@ -196,7 +198,12 @@ export interface UringIoOptions {
    * answered at the call by `inlineReads`. "Together" means in one run of the microtask queue: the
    * reads that a batch of completions sets off (each awaiting caller issues its next read), a
    * `Promise.all` of reads, the entries of a `readBatch`. A loop awaiting one read at a time still
-   * has each read answered at the call (see `bursts.ts` for how a burst is told apart). Why:
+   * has each read answered at the call (see `bursts.ts` for how a burst is told apart). On Linux
+   * 6.1+ (`ringInfo.batchReadsOneEnter`) a burst taken on an idle ring is answered from the page
+   * cache at the end of its run, all of it in one io_uring_enter inside that call (RWF_NOWAIT reads
+   * straight into the callers' buffers, as `readBatch`'s cached entries), and only what the cache
+   * cannot answer whole goes to the ring; such a read settles in the same microtask run, and
+   * anything issued after it (a write, a close of its fd, a shutdown) waits behind it. Why:
    * a read answered at the call costs a preadv2 of its own, a burst on the ring one io_uring_enter
    * for all of it plus the ring's bookkeeping per read (a request, a bounce copy, a completion);
    * which is cheaper depends on what entering the kernel costs on the host. Where it is cheap
@@ -317,6 +324,13 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   private readonly readBursts: Bursts | undefined;
   /** `coalesceWrites` likewise (undefined when off, and without `inlineWrites`). */
   private readonly writeBursts: Bursts | undefined;
+  /**
+   * How many requests at the head of `waiting` are reads gathered from a burst on an idle ring
+   * (see {@link gatherRead}), for {@link flushGathered} to offer to the page cache in one call.
+   */
+  private gatheredCount = 0;
+  /** A {@link flushGathered} is queued: as a microtask (end of the burst), or after the loop polls (the budget was spent). */
+  private gatherFlushArmed = false;
   private shutdownPromise: Promise<void> | undefined;
   private idleResolve: (() => void) | undefined;
   /**
@@ -641,6 +655,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   }
 
   private pump(): void {
+    // Gathered reads, if any, are ordinary waiting requests from here on.
+    this.gatheredCount = 0;
     const waiting = this.waiting;
     while (this.freeCount > 0 && this.waitingHead < waiting.length) {
       const request = waiting[this.waitingHead] as Request;
@@ -784,8 +800,99 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     return new Promise<number>((resolve, reject) => {
       request.resolve = resolve;
       request.reject = reject;
-      this.enqueue(request);
+      if (kind === Kind.Read && this.mayGather()) this.gatherRead(request);
+      else this.enqueue(request);
     });
+  }
+
+  /**
+   * Whether a read that is part of a burst (with `coalesceReads`) waits for the end of the burst
+   * rather than taking the ring now: only where the addon answers a batch in one io_uring_enter
+   * (`ringInfo.batchReadsOneEnter`), on an idle ring where nothing but such reads waits, and
+   * while reads may be answered at the call at all (see {@link mayTransferAtCall}).
+   */
+  private mayGather(): boolean {
+    return this.batchReadsOneEnter && this.readBursts !== undefined && this.inlineReads &&
+      this.freeCount === this.slots.length && this.waiting.length - this.waitingHead === this.gatheredCount &&
+      this.afterPollSettles.length < AFTER_POLL_MAX;
+  }
+
+  /**
+   * Reads that arrive together from separate `read` calls (a `Promise.all`, the awaiting lanes a
+   * batch of completions sets off) are answered as a readBatch's head is: one io_uring_enter at the
+   * end of the burst reads every one the page cache holds straight into its caller's buffer. The
+   * request waits first in `waiting`, so everything issued after it (a write, a close of its fd, a
+   * shutdown) queues behind it and cannot overtake it; the burst's microtask run ends with
+   * {@link flushGathered}. Why: on the ring each read costs a slot, a bounce copy, a completion
+   * and its delivery; answered at the call, the burst costs one system call and no copy past the
+   * kernel's own.
+   */
+  private gatherRead(request: Request): void {
+    this.waiting.push(request);
+    this.gatheredCount += 1;
+    if (this.gatherFlushArmed) return;
+    this.gatherFlushArmed = true;
+    void settledPromise.then(this.flushGathered);
+  }
+
+  /**
+   * The end of a burst's microtask run: the gathered reads go to the addon's `readBatchAtCall`,
+   * which answers the head the page cache holds whole (in order, within the per-poll budget);
+   * those settle now, and the rest (a cold page, a short read, a view its caller detached since)
+   * take the ring with whatever queued behind them, as they would have. When the per-poll budget
+   * ran out, the rest (and reads gathered meanwhile) wait for the event loop to poll, once, and
+   * are offered again then, as a readBatch's are (see `continueBatch`): through the ring, each
+   * cached read would cost a slot, a bounce copy and a completion (half the reads at 256 in
+   * flight went that way).
+   */
+  private readonly flushGathered = (): void => {
+    this.gatherFlushArmed = false;
+    this.offerGathered(false);
+  };
+
+  private readonly flushGatheredAfterPoll = (): void => {
+    this.gatherFlushArmed = false;
+    this.offerGathered(true);
+  };
+
+  /** {@link flushGathered}'s work; `last`: what the page cache does not answer now takes the ring. */
+  private offerGathered(last: boolean): void {
+    const count = this.gatheredCount;
+    if (count === 0) return; // the dispatch's pump, or shutdown, took them
+    this.gatheredCount = 0;
+    const waiting = this.waiting;
+    const head = this.waitingHead;
+    if (!this.closing && this.freeCount === this.slots.length && this.afterPollSettles.length < AFTER_POLL_MAX) {
+      const views = new Array<Uint8Array>(count);
+      if (this.batchPlan.length < 2 * count) this.batchPlan = new Float64Array(2 * Math.max(count, 64));
+      const plan = this.batchPlan;
+      for (let index = 0; index < count; index++) {
+        const request = waiting[head + index] as Request;
+        views[index] = request.buffer as Uint8Array;
+        plan[2 * index] = request.fd;
+        plan[2 * index + 1] = request.number1;
+      }
+      let result: number;
+      try {
+        result = this.ring.readBatchAtCall(views, plan, count);
+      } catch {
+        result = 0; // the ring gives each its own answer
+      }
+      const answered = result < 0 ? -1 - result : result;
+      for (let index = 0; index < answered; index++) {
+        const request = waiting[head + index] as Request;
+        waiting[head + index] = undefined as unknown as Request;
+        this.settleTransfer(request, request.number2);
+      }
+      this.waitingHead = head + answered;
+      if (result < 0 && !last) {
+        this.gatheredCount = count - answered;
+        this.gatherFlushArmed = true;
+        hostSetImmediate(this.flushGatheredAfterPoll);
+        return;
+      }
+    }
+    this.pump();
   }
 
   /**
@@ -1456,6 +1563,8 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   }
 
   private async shutdownOnce(): Promise<void> {
+    // Reads gathered before the call are answered, or in the kernel, as they would have been.
+    this.offerGathered(true);
     this.closing = true;
     const waiting = this.waiting.splice(this.waitingHead);
     this.waiting.length = 0;
@@ -1502,6 +1611,9 @@ function transferRequest(kind: Kind, fd: number, buffer: Uint8Array, offsetBytes
  * later must not be able to hold back a write that is already done.
  */
 const hostSetImmediate = setImmediate;
+
+/** What {@link UringIo.gatherRead} chains its flush to: a reaction, cheaper than queueMicrotask (see `bursts.ts`). */
+const settledPromise = Promise.resolve();
 
 /**
  * A read or write's rejection handler: the error made again here has the caller's async stack
