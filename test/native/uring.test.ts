@@ -781,6 +781,25 @@ describeUring('UringIo internals', function () {
         buffers.forEach((buffer, i) => expect(buffer, `read ${i} before the shutdown`).to.deep.equal(block((i + 4) * 4096)));
       });
 
+      it('as many are gathered as the ring and its queue would take (queueDepth + waitingMax): the rest are ERR_LIMIT_EXCEEDED, as without gathering', async function () {
+        const small = new UringIo({ root, queueDepth: 2, waitingMax: 3, coalesceReads: true });
+        try {
+          await writeFile(join(root, 'gather-bound'), source);
+          const fd = await small.open('gather-bound', { read: true });
+          await settle(small, fd);
+          // The first looks alone (answered at the call), 5 are gathered, the last 4 find the queue full.
+          const { buffers, reads } = burst(small, fd, Array.from({ length: 10 }, (_, i) => i * 4096));
+          const settled = await Promise.allSettled(reads);
+          expect(settled.map((outcome) => outcome.status)).to.deep.equal([...new Array(6).fill('fulfilled'), ...new Array(4).fill('rejected')]);
+          settled.slice(6).forEach((outcome) => expect(isStorageError((outcome as PromiseRejectedResult).reason, 'ERR_LIMIT_EXCEEDED')).to.equal(true));
+          buffers.slice(0, 6).forEach((buffer, i) => expect(buffer, `read ${i}`).to.deep.equal(block(i * 4096)));
+          expect(small.metrics.inFlight).to.equal(0);
+          await small.close(fd);
+        } finally {
+          await small.shutdown();
+        }
+      });
+
       it('reads of a file opened direct are never answered at the call: they take the ring, with their bytes', async function () {
         await writeFile(join(root, 'gather-direct'), source);
         const fd = await coalescing.open('gather-direct', { read: true, direct: true });

@@ -72,7 +72,7 @@ import { MetricsRecorder } from '../../common/metrics.js';
 import type { Clock } from '../../interfaces/clock.js';
 import { ErrorCodes, StorageError, type ErrorCode, type StorageErrorDetails } from '../../interfaces/errors.js';
 import type { FsyncOptions, Io, IoFeatures, IoMetrics, IoOperation, OpenFlags, Stat } from '../../interfaces/io.js';
-import { DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
+import { BATCH_ENTRIES_MAX, DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../interfaces/limits.js';
 import {
   checkAllocateRange, checkBuffer, checkBufferInPlace, checkFd, checkFsyncOptions, checkOptionalBoolean, checkLength, checkOffset,
   checkOpenFlags, checkRangeEnd, checkUnsigned, atSplit, kernelPath, parsePath, type ParsedPath,
@@ -329,6 +329,12 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * (see {@link gatherRead}), for {@link flushGathered} to offer to the page cache in one call.
    */
   private gatheredCount = 0;
+  /**
+   * The most reads one burst gathers; later ones queue behind them. As many as the ring and its
+   * queue would have taken (so `waitingMax` still bounds what waits once they are offered), and
+   * no more than one `readBatchAtCall` takes.
+   */
+  private readonly gatheredMax: number;
   /** A {@link flushGathered} is queued: as a microtask (end of the burst), or after the loop polls (the budget was spent). */
   private gatherFlushArmed = false;
   private shutdownPromise: Promise<void> | undefined;
@@ -388,6 +394,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: queueDepth must be at least 1', { operation: 'UringIo', argument: 'queueDepth' });
     }
     this.waitingMax = checkUnsigned('UringIo', 'waitingMax', options.waitingMax ?? WAITING_MAX_DEFAULT, 2 ** 31);
+    this.gatheredMax = Math.min(BATCH_ENTRIES_MAX, queueDepth + this.waitingMax);
     const sqpoll = checkOptionalBoolean('UringIo', 'sqpoll', options.sqpoll) === true;
     this.inlineReads = checkOptionalBoolean('UringIo', 'inlineReads', options.inlineReads) !== false;
     this.inlineWrites = checkOptionalBoolean('UringIo', 'inlineWrites', options.inlineWrites) === true;
@@ -814,7 +821,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   private mayGather(): boolean {
     return this.batchReadsOneEnter && this.readBursts !== undefined && this.inlineReads &&
       this.freeCount === this.slots.length && this.waiting.length - this.waitingHead === this.gatheredCount &&
-      this.afterPollSettles.length < AFTER_POLL_MAX;
+      this.gatheredCount < this.gatheredMax && this.afterPollSettles.length < AFTER_POLL_MAX;
   }
 
   /**
