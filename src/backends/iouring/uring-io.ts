@@ -301,7 +301,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
   private readonly slots: (Request | undefined)[];
   private readonly freeSlots: Int32Array;
   private freeCount: number;
-  /** readPrefixAtCall's (fd, offset) pairs, reused batch to batch; at most 2 × BATCH_ENTRIES_MAX. */
+  /** The (fd, offset) pairs of a readBatchAtCall (readPrefixAtCall, offerGathered), reused call to call; at most 2 × BATCH_ENTRIES_MAX. */
   private batchPlan = new Float64Array(0);
   private readonly waiting: Request[] = [];
   private waitingHead = 0;
@@ -871,20 +871,14 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     const head = this.waitingHead;
     if (!this.closing && this.freeCount === this.slots.length && this.afterPollSettles.length < AFTER_POLL_MAX) {
       const views = new Array<Uint8Array>(count);
-      if (this.batchPlan.length < 2 * count) this.batchPlan = new Float64Array(2 * Math.max(count, 64));
-      const plan = this.batchPlan;
+      const plan = this.batchPlanFor(count);
       for (let index = 0; index < count; index++) {
         const request = waiting[head + index] as Request;
         views[index] = request.buffer as Uint8Array;
         plan[2 * index] = request.fd;
         plan[2 * index + 1] = request.number1;
       }
-      let result: number;
-      try {
-        result = this.ring.readBatchAtCall(views, plan, count);
-      } catch {
-        result = 0; // the ring gives each its own answer
-      }
+      const result = this.readHeadAtCall(views, plan, count);
       const answered = result < 0 ? -1 - result : result;
       for (let index = 0; index < answered; index++) {
         const request = waiting[head + index] as Request;
@@ -1082,6 +1076,26 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     }
   }
 
+  /** `batchPlan`, grown to hold `count` entries (fd and offset each). */
+  private batchPlanFor(count: number): Float64Array {
+    if (this.batchPlan.length < 2 * count) this.batchPlan = new Float64Array(2 * Math.max(count, 64));
+    return this.batchPlan;
+  }
+
+  /**
+   * The addon's `readBatchAtCall` for the first `count` views: how many of them, from the first,
+   * the page cache answered whole (as `-1 - n` when the per-poll budget ran out). 0 when the addon
+   * refused the call (a view detached meanwhile, say): every read then takes the ring and gets
+   * its own answer there, the error included.
+   */
+  private readHeadAtCall(views: Uint8Array[], plan: Float64Array, count: number): number {
+    try {
+      return this.ring.readBatchAtCall(views, plan, count);
+    } catch {
+      return 0;
+    }
+  }
+
   /**
    * The reads at the head of a batch (from `from` on) that the page cache answers at the call, in
    * one addon call (`readBatchAtCall`) instead of one per entry: exactly those the loop of
@@ -1095,8 +1109,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     const count = entries.length - from;
     if (count < BATCH_AT_CALL_ENTRIES_MIN || this.closing || !this.mayTransferAtCall(Kind.Read, true)) return from;
     const views = new Array<Uint8Array>(count);
-    if (this.batchPlan.length < 2 * count) this.batchPlan = new Float64Array(2 * Math.max(count, 64));
-    const plan = this.batchPlan;
+    const plan = this.batchPlanFor(count);
     let eligible = 0;
     for (; eligible < count; eligible++) {
       const entry = entries[from + eligible] as BatchEntrySnapshot;
@@ -1106,12 +1119,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       plan[2 * eligible + 1] = entry.offsetBytes;
     }
     if (eligible === 0) return from;
-    let result: number;
-    try {
-      result = this.ring.readBatchAtCall(views, plan, eligible);
-    } catch {
-      return from; // the loop offers each entry again, and reports what is wrong
-    }
+    const result = this.readHeadAtCall(views, plan, eligible);
     const answered = result < 0 ? -1 - result : result;
     let bytes = 0;
     for (let index = from; index < from + answered; index++) {
