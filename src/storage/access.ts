@@ -4,6 +4,8 @@
  * the header size before calling.
  */
 
+import type { RangeReadSink, RangeWriteSink } from './range-sink.js';
+
 /** Reads and writes whole ranges of one file, hiding short transfers and alignment. */
 export interface FileAccess {
   /**
@@ -15,15 +17,17 @@ export interface FileAccess {
   readRange(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number>;
 
   /**
-   * {@link readRange}, except that a strategy may return the count itself when the read is already
-   * complete (the Io answered it at the call: UringIo's `inlineReads`), and a promise otherwise.
-   * The hot path of small reads: no promise and no reaction of its own when the page cache answers.
-   * May throw where {@link readRange} would reject. The caller checked `target` and the offset in
-   * this same synchronous call (no caller code can have run since), so a strategy may hand them
-   * to the Io as a checked call (`common/settled-transfer.ts`) before it runs any code of the
-   * caller's.
+   * {@link readRange}, except that a strategy returns the count itself when the read is already
+   * complete (the Io answered it at the call: UringIo's `inlineReads`), and otherwise a promise of
+   * what `sink` makes of the count (or of the failure): the hot path of small reads, with no
+   * promise and no reaction of its own when the page cache answers, and one reaction (the
+   * strategy's, delivering to `sink`) when the Io's promise settles.
+   * May throw where {@link readRange} would reject (`sink` is not told then). The caller checked
+   * `target` and the offset in this same synchronous call (no caller code can have run since), so
+   * a strategy may hand them to the Io as a checked call (`common/settled-transfer.ts`) before it
+   * runs any code of the caller's.
    */
-  readRangeSettled(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> | number;
+  readRangeSettled<T>(fd: number, target: Uint8Array, fileOffsetBytes: number, sink: RangeReadSink<T>): Promise<T> | number;
 
   /**
    * Writes `chunks` back to back from `fileOffsetBytes` (`totalBytes` is their summed length),
@@ -33,13 +37,14 @@ export interface FileAccess {
   writeRange(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void>;
 
   /**
-   * {@link writeRange}, except that a strategy may return undefined when all of it is written
-   * already (the Io did it at the call: UringIo's `inlineWrites`), and a promise otherwise. May
-   * throw where {@link writeRange} would reject. `chunks` are the caller's snapshot, plain views
-   * taken in this same synchronous call, so a strategy may hand them to the Io as a checked call
-   * (`common/settled-transfer.ts`).
+   * {@link writeRange}, except that a strategy returns undefined when all of it is written already
+   * (the Io did it at the call: UringIo's `inlineWrites`), and otherwise a promise of what `sink`
+   * makes of the outcome, delivered through one reaction of the strategy's (as
+   * {@link readRangeSettled}). May throw where {@link writeRange} would reject (`sink` is not told
+   * then). `chunks` are the caller's snapshot, plain views taken in this same synchronous call,
+   * so a strategy may hand them to the Io as a checked call (`common/settled-transfer.ts`).
    */
-  writeRangeSettled(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> | undefined;
+  writeRangeSettled<T>(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number, sink: RangeWriteSink<T>): Promise<T> | undefined;
 
   /**
    * {@link writeRange}, then makes the file durable as {@link Io.fsync} with `dataOnly` does, and

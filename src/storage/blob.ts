@@ -15,6 +15,7 @@ import {
   type BufferListLimits,
 } from '../interfaces/validate.js';
 import type { FileAccess } from './access.js';
+import type { RangeReadSink, RangeWriteSink } from './range-sink.js';
 
 /** Most operations one blob handle may have in flight; more is `ERR_LIMIT_EXCEEDED`. */
 export const BLOB_OPERATIONS_IN_FLIGHT_MAX = 65_536;
@@ -57,6 +58,32 @@ export class StorageBlob implements Blob {
   private inFlightCount = 0;
   /** Resolves close()'s wait once the last operation in flight has left. */
   private idleResolve: (() => void) | undefined;
+  /**
+   * Where {@link readInto}'s and {@link writeAt}'s access strategy delivers a transfer that did not
+   * finish at the call (see `range-sink.ts`): the handle's count out, then a read's whole range
+   * (`lengthBytes` is the target's length at the call, readInto's wanted length) or
+   * ERR_OUT_OF_RANGE, a write's new end; a failure leaves and rethrows. One object per handle,
+   * not methods of the handle: a caller must not be able to count out an operation it did not start.
+   */
+  private readonly sink: RangeReadSink<Uint8Array> & RangeWriteSink<void> = {
+    rangeRead: (target, fileOffsetBytes, lengthBytes, readBytes) => {
+      this.leave();
+      this.checkReadFull('blob.readInto', readBytes, lengthBytes, fileOffsetBytes - BLOB_HEADER_BYTES);
+      return target;
+    },
+    rangeFailed: (err) => {
+      this.leave();
+      throw err;
+    },
+    rangeWritten: (fileOffsetBytes, totalBytes) => {
+      this.grownTo(fileOffsetBytes - BLOB_HEADER_BYTES + totalBytes);
+      this.leave();
+    },
+    rangeWriteFailed: (err) => {
+      this.leave();
+      throw err;
+    },
+  };
 
   constructor(
     private readonly context: BlobContext,
@@ -145,8 +172,8 @@ export class StorageBlob implements Blob {
    */
   readInto(buffer: Uint8Array, offsetBytes: number, lengthBytes?: number): Promise<Uint8Array> {
     // Not an async method: the checks throw into a rejected promise by hand, and the read settles
-    // through one `then`, or none when the Io answered it at the call (the hot path of page-sized
-    // reads).
+    // through the access strategy's one `then`, which delivers to `sink`, or none when the Io
+    // answered it at the call (the hot path of page-sized reads).
     const operation = 'blob.readInto';
     try {
       this.enter(operation);
@@ -155,7 +182,7 @@ export class StorageBlob implements Blob {
     }
     let target: Uint8Array;
     let wantedBytes: number;
-    let outcome: Promise<number> | number;
+    let outcome: Promise<Uint8Array> | number;
     try {
       // The checks without a snapshot: the Io takes its own, and the length comes from the engine,
       // not from the buffer's (overridable) getter.
@@ -172,7 +199,7 @@ export class StorageBlob implements Blob {
       // the engine's getters (the caller's `subarray` may be overridden). The access strategies
       // touch the target through the intrinsic helpers only.
       target = wantedBytes === bufferBytes ? buffer : plainView(buffer, 0, wantedBytes);
-      outcome = wantedBytes === 0 ? 0 : this.context.access.readRangeSettled(this.fd, target, BLOB_HEADER_BYTES + offsetBytes);
+      outcome = wantedBytes === 0 ? 0 : this.context.access.readRangeSettled(this.fd, target, BLOB_HEADER_BYTES + offsetBytes, this.sink);
     } catch (err) {
       this.leave();
       return Promise.reject(err);
@@ -186,15 +213,9 @@ export class StorageBlob implements Blob {
       }
       return Promise.resolve(target);
     }
-    return outcome.then((readBytes) => {
-      this.leave();
-      this.checkReadFull(operation, readBytes, wantedBytes, offsetBytes);
-      return target;
-    }, (err: unknown) => {
-      this.leave();
-      throw err;
-    });
+    return outcome;
   }
+
 
   /**
    * Writes `data` (one buffer, or an array of buffers written back to back) at data offset
@@ -209,9 +230,10 @@ export class StorageBlob implements Blob {
    * nothing. After a rejection from the Io some of the bytes may have been written.
    */
   writeAt(offsetBytes: number, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
-    // Not an async method, as readInto: one `then`, or none when the Io did the write at the call
-    // (UringIo's inlineWrites, where the async frames here and in writeFully cost 5-9% of the CPU
-    // of a loop of 4 KiB writes, and 15-21% of its user time).
+    // Not an async method, as readInto: the access strategy's one `then` (delivering to `sink`),
+    // or none when the Io did the write at the call (UringIo's inlineWrites, where the async frames
+    // here and in writeFully cost 5-9% of the CPU of a loop of 4 KiB writes, and 15-21% of its
+    // user time).
     const operation = 'blob.writeAt';
     try {
       this.enter(operation);
@@ -223,23 +245,15 @@ export class StorageBlob implements Blob {
     try {
       const { views, totalBytes } = this.writeSnapshot(operation, offsetBytes, data);
       endBytes = offsetBytes + totalBytes;
-      outcome = totalBytes === 0 ? undefined : this.context.access.writeRangeSettled(this.fd, views, totalBytes, BLOB_HEADER_BYTES + offsetBytes);
+      outcome = totalBytes === 0 ? undefined : this.context.access.writeRangeSettled(this.fd, views, totalBytes, BLOB_HEADER_BYTES + offsetBytes, this.sink);
     } catch (err) {
       this.leave();
       return Promise.reject(err);
     }
-    if (outcome === undefined) {
-      if (endBytes > offsetBytes) this.grownTo(endBytes);
-      this.leave();
-      return Promise.resolve();
-    }
-    return outcome.then(() => {
-      this.grownTo(endBytes);
-      this.leave();
-    }, (err: unknown) => {
-      this.leave();
-      throw err;
-    });
+    if (outcome !== undefined) return outcome;
+    if (endBytes > offsetBytes) this.grownTo(endBytes);
+    this.leave();
+    return Promise.resolve();
   }
 
   /**

@@ -10,6 +10,7 @@ import { intrinsicByteLength, plainView } from '../interfaces/validate.js';
 import { checkChunksInPlace, checkTargetInPlace } from './in-place.js';
 import { settledReadOf, settledWriteOf, settledWritevOf, type SettledTransferFn, type SettledVectorTransferFn } from '../common/settled-transfer.js';
 import type { FileAccess } from './access.js';
+import { settleFirstReadIn, settleFirstWriteIn, settleNowOrIn, settleRangeIn, settleWriteIn, type RangeReadSink, type RangeWriteSink } from './range-sink.js';
 
 /**
  * Consecutive writes that may transfer nothing before a write is failed with `EIO`. pwrite
@@ -153,13 +154,21 @@ export class BufferedAccess implements FileAccess {
     return readFully(this.io, fd, target, fileOffsetBytes);
   }
 
-  readRangeSettled(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> | number {
+  readRangeSettled<T>(fd: number, target: Uint8Array, fileOffsetBytes: number, sink: RangeReadSink<T>): Promise<T> | number {
     const lengthBytes = intrinsicByteLength(target);
-    if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return readFullyFrom(this.io, fd, target, lengthBytes, fileOffsetBytes, 0);
+    if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX) return settleRangeIn(sink, readFullyFrom(this.io, fd, target, lengthBytes, fileOffsetBytes, 0), target, fileOffsetBytes, lengthBytes);
     // Checked: the blob checked `target` and the offset in this same call (see FileAccess).
     const outcome = this.readSettled(fd, target, fileOffsetBytes, lengthBytes);
-    if (typeof outcome === 'number') return afterFirstRead(this.io, fd, target, fileOffsetBytes, lengthBytes, outcome);
-    return outcome.then((n) => afterFirstRead(this.io, fd, target, fileOffsetBytes, lengthBytes, n));
+    if (typeof outcome === 'number') return settleNowOrIn(sink, afterFirstRead(this.io, fd, target, fileOffsetBytes, lengthBytes, outcome), target, fileOffsetBytes, lengthBytes);
+    return this.settleRingRead(sink, outcome, fd, target, fileOffsetBytes, lengthBytes);
+  }
+
+  /**
+   * {@link readRangeSettled}'s promised first read, in a method of its own: the closure it makes
+   * would otherwise cost every read answered at the call a context allocation.
+   */
+  private settleRingRead<T>(sink: RangeReadSink<T>, first: Promise<number>, fd: number, target: Uint8Array, fileOffsetBytes: number, lengthBytes: number): Promise<T> {
+    return settleFirstReadIn(sink, first, target, fileOffsetBytes, lengthBytes, (n) => afterFirstRead(this.io, fd, target, fileOffsetBytes, lengthBytes, n));
   }
 
   writeRange(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> {
@@ -172,23 +181,30 @@ export class BufferedAccess implements FileAccess {
    * through one `then` or none when the Io did it at the call; anything else, and the rest of a
    * short write, goes through writeFully.
    */
-  writeRangeSettled(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> | undefined {
-    if (totalBytes === 0 || totalBytes > IO_BYTES_MAX || chunks.length > IOV_COUNT_MAX) return writeFully(this.io, fd, chunks, totalBytes, fileOffsetBytes);
+  writeRangeSettled<T>(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number, sink: RangeWriteSink<T>): Promise<T> | undefined {
+    if (totalBytes === 0 || totalBytes > IO_BYTES_MAX || chunks.length > IOV_COUNT_MAX) return settleWriteIn(sink, writeFully(this.io, fd, chunks, totalBytes, fileOffsetBytes), fileOffsetBytes, totalBytes);
     // Checked calls (see FileAccess): the chunks are the blob's snapshot, taken in this same call.
-    if (chunks.length === 1) return this.settleFirstWrite(fd, chunks, totalBytes, fileOffsetBytes, this.writeSettled(fd, chunks[0]!, fileOffsetBytes, totalBytes));
+    if (chunks.length === 1) return this.settleFirstWrite(sink, fd, chunks, totalBytes, fileOffsetBytes, this.writeSettled(fd, chunks[0]!, fileOffsetBytes, totalBytes));
     const lengthsBytes = new Array<number>(chunks.length);
     for (let i = 0; i < chunks.length; i += 1) {
       const lengthBytes = intrinsicByteLength(chunks[i]!);
-      if (lengthBytes === 0) return writeFully(this.io, fd, chunks, totalBytes, fileOffsetBytes);
+      if (lengthBytes === 0) return settleWriteIn(sink, writeFully(this.io, fd, chunks, totalBytes, fileOffsetBytes), fileOffsetBytes, totalBytes);
       lengthsBytes[i] = lengthBytes;
     }
-    return this.settleFirstWrite(fd, chunks, totalBytes, fileOffsetBytes, this.writevSettled(fd, chunks, fileOffsetBytes, { views: chunks, lengthsBytes, totalBytes }));
+    return this.settleFirstWrite(sink, fd, chunks, totalBytes, fileOffsetBytes, this.writevSettled(fd, chunks, fileOffsetBytes, { views: chunks, lengthsBytes, totalBytes }));
   }
 
   /** The first write's outcome, as {@link writeRangeSettled} returns it. */
-  private settleFirstWrite(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number, outcome: Promise<number> | number): Promise<void> | undefined {
-    if (typeof outcome === 'number') return this.afterFirstWrite(fd, chunks, totalBytes, fileOffsetBytes, outcome);
-    return outcome.then((n) => this.afterFirstWrite(fd, chunks, totalBytes, fileOffsetBytes, n));
+  private settleFirstWrite<T>(sink: RangeWriteSink<T>, fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number,
+    outcome: Promise<number> | number): Promise<T> | undefined {
+    if (typeof outcome !== 'number') return this.settleRingWrite(sink, outcome, fd, chunks, totalBytes, fileOffsetBytes);
+    const rest = this.afterFirstWrite(fd, chunks, totalBytes, fileOffsetBytes, outcome);
+    return rest === undefined ? undefined : settleWriteIn(sink, rest, fileOffsetBytes, totalBytes);
+  }
+
+  /** A promised first write (a method of its own, as {@link settleRingRead}: its closure would cost a write done at the call a context). */
+  private settleRingWrite<T>(sink: RangeWriteSink<T>, first: Promise<number>, fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<T> {
+    return settleFirstWriteIn(sink, first, fileOffsetBytes, totalBytes, (n) => this.afterFirstWrite(fd, chunks, totalBytes, fileOffsetBytes, n));
   }
 
   /** A first write's count `n`: all of it, or the rest written by {@link writeFully}. */

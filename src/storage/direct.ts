@@ -11,7 +11,10 @@
  * per-file lock shared by all handles of the Storage (`fileLocks`) exclusively. A write of whole
  * sectors does neither (it reads nothing back and ends where it asked to), so it takes the lock
  * shared: whole-sector writes run concurrently, and never alongside an exclusive holder, whose
- * view of the file stays what it read. Reads take no lock.
+ * view of the file stays what it read. Reads take no lock. A whole-sector write of the caller's
+ * aligned memory that finds the lock free takes it in the call and gives it back in the one
+ * reaction that settles the write (no reaction of the lock's own); one that finds it held
+ * exclusively or awaited waits in line as every other write does.
  *
  * Memory: bounce buffers are at most {@link DIRECT_CHUNK_BYTES} plus one sector; small ones come
  * from the Storage's {@link BouncePool} and go back to it once their Io operation settled, larger
@@ -29,6 +32,7 @@ import { settledReadOf, settledWriteOf, type SettledTransferFn } from '../common
 import { IO_BYTES_MAX } from '../interfaces/limits.js';
 import { copyInto, intrinsicByteLength } from '../interfaces/validate.js';
 import type { FileAccess } from './access.js';
+import { settleFirstReadIn, settleNowOrIn, settleRangeIn, settleWriteIn, type RangeReadSink, type RangeWriteSink } from './range-sink.js';
 import { POOLED_BOUNCE_BYTES, type BouncePool } from './bounce-pool.js';
 import { checkTransferCount } from './buffered.js';
 import { checkChunksInPlace, checkTargetInPlace } from './in-place.js';
@@ -139,14 +143,19 @@ export class DirectAccess implements FileAccess {
    * A short read (end of file, rare) is done again by the general path. Anything else is
    * {@link readRange}.
    */
-  readRangeSettled(fd: number, target: Uint8Array, fileOffsetBytes: number): Promise<number> | number {
+  readRangeSettled<T>(fd: number, target: Uint8Array, fileOffsetBytes: number, sink: RangeReadSink<T>): Promise<T> | number {
     const lengthBytes = intrinsicByteLength(target);
     if (lengthBytes === 0 || lengthBytes > IO_BYTES_MAX || fileOffsetBytes % this.alignmentBytes !== 0 || !isAlignedView(target, this.alignmentBytes)) {
-      return this.readRange(fd, target, fileOffsetBytes);
+      return settleRangeIn(sink, this.readRange(fd, target, fileOffsetBytes), target, fileOffsetBytes, lengthBytes);
     }
     const outcome = this.readSettled(fd, target, fileOffsetBytes);
-    if (typeof outcome === 'number') return this.afterReadInPlace(fd, target, fileOffsetBytes, lengthBytes, outcome);
-    return outcome.then((n) => this.afterReadInPlace(fd, target, fileOffsetBytes, lengthBytes, n));
+    if (typeof outcome === 'number') return settleNowOrIn(sink, this.afterReadInPlace(fd, target, fileOffsetBytes, lengthBytes, outcome), target, fileOffsetBytes, lengthBytes);
+    return this.settleRingRead(sink, outcome, fd, target, fileOffsetBytes, lengthBytes);
+  }
+
+  /** {@link readRangeSettled}'s promised read in place (a method of its own, as BufferedAccess's). */
+  private settleRingRead<T>(sink: RangeReadSink<T>, first: Promise<number>, fd: number, target: Uint8Array, fileOffsetBytes: number, lengthBytes: number): Promise<T> {
+    return settleFirstReadIn(sink, first, target, fileOffsetBytes, lengthBytes, (n) => this.afterReadInPlace(fd, target, fileOffsetBytes, lengthBytes, n));
   }
 
   private afterReadInPlace(fd: number, target: Uint8Array, fileOffsetBytes: number, lengthBytes: number, readBytes: number): Promise<number> | number {
@@ -239,9 +248,57 @@ export class DirectAccess implements FileAccess {
     }
   }
 
-  /** {@link writeRange}: a direct write is never done at the call (see UringIo's `inlineWrites`). */
-  writeRangeSettled(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> {
-    return this.writeRange(fd, chunks, totalBytes, fileOffsetBytes);
+  /**
+   * {@link writeRange}, delivered to `sink` (a direct write is never done at the call: see
+   * UringIo's `inlineWrites`). A whole-sector write of the caller's aligned memory that finds the
+   * file's lock free takes it shared here and gives it back in the one reaction that settles the
+   * write (see {@link writeHeldInPlace}); anything else, or a lock held exclusively or awaited,
+   * goes through {@link writeRange}.
+   */
+  writeRangeSettled<T>(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number, sink: RangeWriteSink<T>): Promise<T> {
+    const a = this.alignmentBytes;
+    const data = chunks.length === 1 ? chunks[0] as Uint8Array : undefined;
+    if (data !== undefined && totalBytes > 0 && totalBytes <= IO_BYTES_MAX && fileOffsetBytes % a === 0 && totalBytes % a === 0 && isAlignedView(data, a) &&
+      this.fileLocks.tryHoldShared(this.fileLockKey)) {
+      return this.writeHeldInPlace(fd, data, totalBytes, fileOffsetBytes, sink);
+    }
+    return settleWriteIn(sink, this.writeRange(fd, chunks, totalBytes, fileOffsetBytes), fileOffsetBytes, totalBytes);
+  }
+
+  /**
+   * {@link writeInPlace} with the file's lock held shared already (taken in this same call, so the
+   * blob's snapshot of `data` still stands): one Io write, and one reaction that gives the lock
+   * back and delivers to `sink` (a short write, rare, continues in {@link writeAligned} first).
+   * Without it a 4 KiB direct write through Storage paid two reactions more than the Io's own.
+   */
+  private writeHeldInPlace<T>(fd: number, data: Uint8Array, lengthBytes: number, alignedOffsetBytes: number, sink: RangeWriteSink<T>): Promise<T> {
+    const key = this.fileLockKey;
+    let first: Promise<number> | number;
+    try {
+      first = this.writeSettled(fd, data, alignedOffsetBytes, lengthBytes);
+    } catch (err) {
+      this.fileLocks.releaseShared(key);
+      throw err;
+    }
+    const written = (): T => {
+      this.fileLocks.releaseShared(key);
+      return sink.rangeWritten(alignedOffsetBytes, lengthBytes);
+    };
+    const failed = (err: unknown): never => {
+      this.fileLocks.releaseShared(key);
+      return sink.rangeWriteFailed(err);
+    };
+    // A direct write is never done at the call, but the type allows it.
+    return (typeof first === 'number' ? Promise.resolve(first) : first).then((n) => {
+      let rest: Promise<void> | undefined;
+      try {
+        checkTransferCount('write', n, lengthBytes);
+        rest = n === lengthBytes ? undefined : this.writeAligned(fd, data, alignedOffsetBytes);
+      } catch (err) {
+        return failed(err);
+      }
+      return rest === undefined ? written() : rest.then(written, failed);
+    }, failed);
   }
 
   writeRange(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> {

@@ -10,7 +10,7 @@
  * stream of shared work cannot starve it. Waiters are bounded by {@link MUTEX_WAITERS_MAX}; past
  * it a new waiter is refused with `ERR_LIMIT_EXCEEDED` instead of growing the queue without limit.
  */
-import { StorageError } from '../interfaces/errors.js';
+import { assert, StorageError } from '../interfaces/errors.js';
 
 /** Most callers that may wait on one lock (or mutex) at once. */
 export const MUTEX_WAITERS_MAX = 65_536;
@@ -54,6 +54,22 @@ export class RwLock {
         .then(() => this.runHeld(exclusive, body, onIdle));
     }
     return this.runHeld(exclusive, body, onIdle);
+  }
+
+  /**
+   * Takes the lock shared if it can be had now (nobody holds it exclusively or waits for it), for
+   * a caller that settles its work itself and then calls {@link releaseShared}, and false
+   * otherwise (then {@link run} waits in line). Why: `run` chains a reaction of its own to the
+   * body's promise; a 4 KiB direct write that holds the lock for one Io call can release it in
+   * the reaction that settles the write.
+   */
+  tryHoldShared(): boolean {
+    return this.tryAcquire(false);
+  }
+
+  /** Gives back a hold taken by {@link tryHoldShared}; `onIdle` as in {@link run}. */
+  releaseShared(onIdle?: () => void): void {
+    this.release(false, onIdle);
   }
 
   /** Takes the lock if it can be had now (nobody waits before us). */
@@ -119,6 +135,25 @@ export class KeyedRwLock {
   /** Number of keys currently held or awaited (for tests and leak checks). */
   get size(): number {
     return this.locks.size;
+  }
+
+  /** Takes the lock of `key` shared if it can be had now; see {@link RwLock.tryHoldShared}. */
+  tryHoldShared(key: string): boolean {
+    let lock = this.locks.get(key);
+    if (lock === undefined) {
+      lock = new RwLock();
+      this.locks.set(key, lock);
+    }
+    return lock.tryHoldShared();
+  }
+
+  /** Gives back a hold of `key` taken by {@link tryHoldShared} (the lock is dropped once idle). */
+  releaseShared(key: string): void {
+    const lock = this.locks.get(key);
+    // A hold keeps its lock in the map (only an idle lock is dropped), so it is there.
+    assert(lock !== undefined, 'KeyedRwLock.releaseShared: no lock is held for this key');
+    lock.releaseShared();
+    if (!lock.busy) this.locks.delete(key);
   }
 
   /** Runs `body` under the lock of `key`, shared or exclusive; see {@link RwLock.run}. */

@@ -1,6 +1,6 @@
 /** Unit tests of the shared/exclusive locks of `src/storage/rw-lock.ts`. */
 import { expect } from 'chai';
-import { StorageError } from '../../src/interfaces/errors.js';
+import { AssertionFailure, StorageError } from '../../src/interfaces/errors.js';
 import { MUTEX_WAITERS_MAX } from '../../src/storage/mutex.js';
 import { KeyedRwLock, RwLock } from '../../src/storage/rw-lock.js';
 
@@ -93,6 +93,47 @@ describe('storage/rw-lock', () => {
     gate.resolve();
     await Promise.all([held, ...waiting]);
     expect(lock.busy).to.equal(false);
+  });
+
+  it('tryHoldShared: held at once beside other shared holders, refused while an exclusive one holds or waits, and its release grants the next', async () => {
+    const lock = new RwLock();
+    const log: string[] = [];
+    expect(lock.tryHoldShared()).to.equal(true);
+    expect(lock.tryHoldShared()).to.equal(true);
+    // An exclusive caller waits for both holds.
+    const x = lock.run(true, 't', async () => { log.push('x'); });
+    // Behind a waiting exclusive caller a new hold is refused (FIFO: it would overtake it).
+    expect(lock.tryHoldShared()).to.equal(false);
+    lock.releaseShared();
+    await turn();
+    expect(log, 'one hold still stands').to.deep.equal([]);
+    lock.releaseShared();
+    await x;
+    expect(log).to.deep.equal(['x']);
+    expect(lock.busy).to.equal(false);
+    // While an exclusive caller holds the lock, a hold is refused too.
+    const gate = deferred();
+    const y = lock.run(true, 't', () => gate.promise);
+    expect(lock.tryHoldShared()).to.equal(false);
+    gate.resolve();
+    await y;
+    expect(lock.tryHoldShared()).to.equal(true);
+    lock.releaseShared();
+    expect(lock.busy).to.equal(false);
+  });
+
+  it('keyed tryHoldShared keeps the key while held and forgets it on release; a release without a hold is an assertion', async () => {
+    const locks = new KeyedRwLock();
+    expect(locks.tryHoldShared('k')).to.equal(true);
+    expect(locks.size).to.equal(1);
+    const log: string[] = [];
+    const x = locks.run('k', true, 't', async () => { log.push('x'); });
+    expect(locks.tryHoldShared('k')).to.equal(false);
+    locks.releaseShared('k');
+    await x;
+    expect(log).to.deep.equal(['x']);
+    expect(locks.size).to.equal(0);
+    expect(() => locks.releaseShared('k')).to.throw(AssertionFailure);
   });
 
   it('the keyed variant separates keys and forgets idle ones', async () => {
