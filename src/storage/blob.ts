@@ -216,7 +216,6 @@ export class StorageBlob implements Blob {
     return outcome;
   }
 
-
   /**
    * Writes `data` (one buffer, or an array of buffers written back to back) at data offset
    * `offsetBytes` and resolves once all of it is visible to reads (not durable: see {@link sync}).

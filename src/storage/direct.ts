@@ -32,7 +32,7 @@ import { settledReadOf, settledWriteOf, type SettledTransferFn } from '../common
 import { IO_BYTES_MAX } from '../interfaces/limits.js';
 import { copyInto, intrinsicByteLength } from '../interfaces/validate.js';
 import type { FileAccess } from './access.js';
-import { settleFirstReadIn, settleNowOrIn, settleRangeIn, settleWriteIn, type RangeReadSink, type RangeWriteSink } from './range-sink.js';
+import { settleFirstReadIn, settleFirstWriteIn, settleNowOrIn, settleRangeIn, settleWriteIn, type RangeReadSink, type RangeWriteSink } from './range-sink.js';
 import { POOLED_BOUNCE_BYTES, type BouncePool } from './bounce-pool.js';
 import { checkTransferCount } from './buffered.js';
 import { checkChunksInPlace, checkTargetInPlace } from './in-place.js';
@@ -223,13 +223,16 @@ export class DirectAccess implements FileAccess {
   private writeInPlace(fd: number, data: Uint8Array, lengthBytes: number, alignedOffsetBytes: number): Promise<void> {
     // Reached after the lock's await: the caller may have detached `data` meanwhile.
     checkChunksInPlace('blob.writeAt', [data], lengthBytes);
-    const after = (n: number): Promise<void> | undefined => {
-      checkTransferCount('write', n, lengthBytes);
-      return n === lengthBytes ? undefined : this.writeAligned(fd, data, alignedOffsetBytes);
-    };
+    const after = (n: number): Promise<void> | undefined => this.afterWriteInPlace(fd, data, lengthBytes, alignedOffsetBytes, n);
     // A direct write is never done at the call (see UringIo's inlineWrites), but the type allows it.
     const outcome = this.writeSettled(fd, data, alignedOffsetBytes);
     return typeof outcome === 'number' ? Promise.resolve().then(() => after(outcome)) : outcome.then(after);
+  }
+
+  /** A whole-sector write in place that came back with `n`: all of it, or the rest written by {@link writeAligned}. */
+  private afterWriteInPlace(fd: number, data: Uint8Array, lengthBytes: number, alignedOffsetBytes: number, n: number): Promise<void> | undefined {
+    checkTransferCount('write', n, lengthBytes);
+    return n === lengthBytes ? undefined : this.writeAligned(fd, data, alignedOffsetBytes);
   }
 
   /** One small whole-sector write through a pooled bounce buffer (no stat, nothing to read back). */
@@ -280,25 +283,20 @@ export class DirectAccess implements FileAccess {
       this.fileLocks.releaseShared(key);
       throw err;
     }
-    const written = (): T => {
-      this.fileLocks.releaseShared(key);
-      return sink.rangeWritten(alignedOffsetBytes, lengthBytes);
-    };
-    const failed = (err: unknown): never => {
-      this.fileLocks.releaseShared(key);
-      return sink.rangeWriteFailed(err);
+    // The lock goes back before the blob hears of the outcome, in the same reaction.
+    const held: RangeWriteSink<T> = {
+      rangeWritten: (fileOffsetBytes, totalBytes) => {
+        this.fileLocks.releaseShared(key);
+        return sink.rangeWritten(fileOffsetBytes, totalBytes);
+      },
+      rangeWriteFailed: (err) => {
+        this.fileLocks.releaseShared(key);
+        return sink.rangeWriteFailed(err);
+      },
     };
     // A direct write is never done at the call, but the type allows it.
-    return (typeof first === 'number' ? Promise.resolve(first) : first).then((n) => {
-      let rest: Promise<void> | undefined;
-      try {
-        checkTransferCount('write', n, lengthBytes);
-        rest = n === lengthBytes ? undefined : this.writeAligned(fd, data, alignedOffsetBytes);
-      } catch (err) {
-        return failed(err);
-      }
-      return rest === undefined ? written() : rest.then(written, failed);
-    }, failed);
+    return settleFirstWriteIn(held, typeof first === 'number' ? Promise.resolve(first) : first, alignedOffsetBytes, lengthBytes,
+      (n) => this.afterWriteInPlace(fd, data, lengthBytes, alignedOffsetBytes, n));
   }
 
   writeRange(fd: number, chunks: readonly Uint8Array[], totalBytes: number, fileOffsetBytes: number): Promise<void> {

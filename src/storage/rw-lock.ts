@@ -67,9 +67,9 @@ export class RwLock {
     return this.tryAcquire(false);
   }
 
-  /** Gives back a hold taken by {@link tryHoldShared}; `onIdle` as in {@link run}. */
-  releaseShared(onIdle?: () => void): void {
-    this.release(false, onIdle);
+  /** Gives back a hold taken by {@link tryHoldShared}. */
+  releaseShared(): void {
+    this.release(false, undefined);
   }
 
   /** Takes the lock if it can be had now (nobody waits before us). */
@@ -139,12 +139,7 @@ export class KeyedRwLock {
 
   /** Takes the lock of `key` shared if it can be had now; see {@link RwLock.tryHoldShared}. */
   tryHoldShared(key: string): boolean {
-    let lock = this.locks.get(key);
-    if (lock === undefined) {
-      lock = new RwLock();
-      this.locks.set(key, lock);
-    }
-    return lock.tryHoldShared();
+    return this.lockOf(key).tryHoldShared();
   }
 
   /** Gives back a hold of `key` taken by {@link tryHoldShared} (the lock is dropped once idle). */
@@ -156,14 +151,19 @@ export class KeyedRwLock {
     if (!lock.busy) this.locks.delete(key);
   }
 
-  /** Runs `body` under the lock of `key`, shared or exclusive; see {@link RwLock.run}. */
-  run<T>(key: string, exclusive: boolean, operation: string, body: () => Promise<T>): Promise<T> {
+  /** The lock of `key`, created on demand. */
+  private lockOf(key: string): RwLock {
     let lock = this.locks.get(key);
     if (lock === undefined) {
       lock = new RwLock();
       this.locks.set(key, lock);
     }
-    const held = lock;
+    return lock;
+  }
+
+  /** Runs `body` under the lock of `key`, shared or exclusive; see {@link RwLock.run}. */
+  run<T>(key: string, exclusive: boolean, operation: string, body: () => Promise<T>): Promise<T> {
+    const held = this.lockOf(key);
     return held.run(exclusive, operation, body, () => {
       if (this.locks.get(key) === held) this.locks.delete(key);
     });
