@@ -136,6 +136,8 @@ constexpr double kResultBounceBusy = -1000005.0;  // RESULT_BOUNCE_BUSY in reque
 // RESULT_DONE_OVER_BUDGET in request.ts: an inline read or write done whole past the per-poll
 // budget; JS settles it once the loop has polled (see ReadInline, WriteInline).
 constexpr double kResultDoneOverBudget = -1000006.0;
+// RESULT_NOT_AT_CALL in request.ts: readAtCall did nothing (the read is the ring's, through read).
+constexpr int32_t kResultNotAtCall = -1000007;
 constexpr int kDrainMillisMax = 1000;
 // A read on an idle ring whose bytes are all in the page cache is answered on the spot, by
 // preadv2(RWF_NOWAIT) into the caller's view (see ReadInline): one system call and no completion
@@ -147,6 +149,7 @@ constexpr int kDrainMillisMax = 1000;
 // every few hundred microseconds (budgets of 16 and 64 reads: 385k and 435k/s). Writes done inline
 // (WriteInline) draw on the same budget.
 constexpr size_t kInlineReadBytesMax = 64u << 10;
+static_assert(kInlineReadBytesMax <= INT32_MAX, "readAtCall returns a count as an int32");
 constexpr uint32_t kInlineCallsPerPollMax = 256;
 constexpr size_t kInlineBytesPerPollMax = 1u << 20;
 // Consecutive reads the page cache could not answer (EAGAIN) before attempts pause, and for how
@@ -257,6 +260,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       InstanceMethod<&Ring::RegisterBuffers>("registerBuffers"),
       InstanceMethod<&Ring::Deliver>("deliver"),
       InstanceMethod<&Ring::ReadBatchAtCall>("readBatchAtCall"),
+      InstanceMethod<&Ring::ReadAtCall>("readAtCall"),
       InstanceMethod<&Ring::Readlink>("readlink"),
       InstanceMethod<&Ring::SetInlineWriteSlowMicros>("setInlineWriteSlowMicros"),
     });
@@ -297,6 +301,14 @@ class Ring : public Napi::ObjectWrap<Ring> {
     }
     for (size_t i = argc; i < count; ++i) napi_get_undefined(env, &argv[i]);
     return ring;
+  }
+
+  // readAtCall called through its FastPath function, as ReadAtCall: (fd, u8, offset).
+  static napi_value FastReadAtCall(napi_env env, napi_callback_info info) {
+    napi_value argv[3] = {nullptr, nullptr, nullptr};
+    Ring* ring = FastRing(env, info, argv, 3);
+    if (ring == nullptr) return nullptr;
+    return ring->ReadAtCallCore(Napi::Env(env), argv);
   }
 
   // readBatchAtCall called through its FastPath function, as ReadBatchAtCall: (views, plan, count).
@@ -568,14 +580,17 @@ class Ring : public Napi::ObjectWrap<Ring> {
 
   // The boolean true (anything else, a missing argument included, is false).
   static bool IsTrue(napi_env env, napi_value value) {
+    // napi_get_value_bool refuses a non-boolean (napi_boolean_expected) without throwing: no typeof first.
     bool flag = false;
-    return IsType(env, value, napi_boolean) && napi_get_value_bool(env, value, &flag) == napi_ok && flag;
+    return napi_get_value_bool(env, value, &flag) == napi_ok && flag;
   }
 
   // An integral number in [min, max].
   static bool IntArg(napi_env env, napi_value value, double min, double max, const char* what, double* out) {
+    // napi_get_value_double refuses a non-number (napi_number_expected) without throwing, so it is
+    // the type check too: one Node-API call per argument on the hot path instead of two.
     double number = 0;
-    if (!IsType(env, value, napi_number) || napi_get_value_double(env, value, &number) != napi_ok) {
+    if (napi_get_value_double(env, value, &number) != napi_ok) {
       ThrowType(env, what);
       return false;
     }
@@ -677,7 +692,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
     fast->ring = this;
     fast->owners = 1;
     const struct { const char* name; napi_callback callback; } methods[] = {
-        {"read", FastRead}, {"write", FastWrite}, {"deliver", FastDeliver}, {"readBatchAtCall", FastReadBatchAtCall}};
+        {"read", FastRead},         {"write", FastWrite}, {"deliver", FastDeliver}, {"readBatchAtCall", FastReadBatchAtCall},
+        {"readAtCall", FastReadAtCall}};
     for (const auto& method : methods) {
       napi_value fn;
       if (napi_create_function(env, method.name, NAPI_AUTO_LENGTH, method.callback, fast, &fn) != napi_ok) continue;
@@ -701,21 +717,14 @@ class Ring : public Napi::ObjectWrap<Ring> {
     bool detached = false;
   };
 
+  // A Uint8Array argument as it is now. napi_get_typedarray_info refuses anything but a typed
+  // array (napi_invalid_arg), so it is the type check too.
   static bool ViewArg(napi_env env, napi_value value, const char* what, View* out) {
-    bool is_typed = false;
-    if (value == nullptr || napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) {
-      ThrowType(env, what);
-      return false;
-    }
-    return ViewInfo(env, value, what, out);
-  }
-
-  // ViewArg for a value known to be a typed array.
-  static bool ViewInfo(napi_env env, napi_value value, const char* what, View* out) {
     napi_typedarray_type type;
     void* data = nullptr;
     napi_value buffer = nullptr;
-    if (napi_get_typedarray_info(env, value, &type, &out->length, &data, &buffer, &out->offset) != napi_ok || type != napi_uint8_array) {
+    if (value == nullptr || napi_get_typedarray_info(env, value, &type, &out->length, &data, &buffer, &out->offset) != napi_ok ||
+        type != napi_uint8_array) {
       ThrowType(env, what);
       return false;
     }
@@ -873,6 +882,37 @@ class Ring : public Napi::ObjectWrap<Ring> {
     Ring* ring = FastRing(env, info, argv, 5);
     if (ring == nullptr) return nullptr;
     return ring->RwCore(Napi::Env(env), argv, op);
+  }
+
+  Napi::Value ReadAtCall(const Napi::CallbackInfo& info) {
+    napi_value argv[3] = {info[0], info[1], info[2]};
+    return ReadAtCallCore(info.Env(), argv);
+  }
+
+  // readAtCall(fd, u8, offset) -> count | kResultDoneOverBudget | kResultNotAtCall: what
+  // read(slot, fd, u8, offset, true) tries first (ReadInline), without a slot, for JS's lone read
+  // on an idle ring. Why a call of its own: a cached read at a time is mostly the system call and
+  // the crossing into the addon, and this one takes three arguments where read takes five (each a
+  // Node-API call or two), and no slot to check. kResultNotAtCall: nothing was done or queued;
+  // the read is the ring's (read with `inline` false). Same argument checks and errors as read.
+  Napi::Value ReadAtCallCore(Napi::Env env, const napi_value* argv) {
+    if (!Usable(env, true)) return env.Undefined();
+    int fd = -1;
+    uint64_t offset = 0;
+    View view;
+    if (!FdArg(env, argv[0], "fd out of range", &fd) || !ViewArg(env, argv[1], "buffer must be a Uint8Array", &view) ||
+        !U64Arg(env, argv[2], kOffsetMax, "offset out of range", &offset)) {
+      return env.Undefined();
+    }
+    if (static_cast<double>(view.length) > kTransferBytesMax) return ThrowRange(env, "buffer too large");
+    // A ring without IORING_OP_READ reads synchronously in read (RwCore) instead.
+    const long got = ring_.Supports(IORING_OP_READ) ? ReadInline(fd, &view, offset, true) : -1;
+    napi_value out = nullptr;
+    // A count (at most kInlineReadBytesMax) and both codes are int32: a small integer, no heap number.
+    const int32_t result = got >= 0 ? static_cast<int32_t>(got) : got == kDoneOverBudget ? static_cast<int32_t>(kResultDoneOverBudget)
+                                                                                       : kResultNotAtCall;
+    napi_create_int32(env, result, &out);
+    return Napi::Value(env, out);
   }
 
   // The body of read/write; argv = (slot, fd, u8, offset, inline). `inline` true on a read: the
@@ -1295,7 +1335,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     View single;
     bool is_typed = false;
     if (count == 1 && napi_is_typedarray(env, argv[1], &is_typed) == napi_ok && is_typed) {
-      if (!ViewInfo(env, argv[1], "deliver: views must be Uint8Arrays", &single)) return env.Undefined();
+      if (!ViewArg(env, argv[1], "deliver: views must be Uint8Arrays", &single)) return env.Undefined();
       return Napi::Number::New(env, CopyOut(slot, &single));
     }
     if (IsType(env, argv[1], napi_undefined)) {

@@ -143,12 +143,12 @@ function emptyViewInBounds(view: Uint8Array): boolean {
   }
 }
 
-/** True when `value` is a real Uint8Array (Buffer and subclasses included): not a Proxy, not a look-alike. */
 /** The element type's name of a real typed array of any kind (`'Float64Array'`...), else undefined (a Proxy, a DataView). */
 export function typedArrayKind(value: unknown): string | undefined {
   return typedArrayTag(value);
 }
 
+/** True when `value` is a real Uint8Array (Buffer and subclasses included): not a Proxy, not a look-alike. */
 export function isUint8Array(value: unknown): value is Uint8Array {
   return typeof value === 'object' && value !== null && typedArrayTag(value) === 'Uint8Array';
 }

@@ -129,6 +129,14 @@ export interface NativeRing {
   read(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, inline?: boolean): NativeResult;
   write(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, inline?: boolean): NativeResult;
   /**
+   * What `read(slot, fd, buffer, offsetBytes, true)` tries first, without a slot: the count when
+   * the page cache answered the whole read now, RESULT_DONE_OVER_BUDGET when it did past the
+   * per-poll budget, RESULT_NOT_AT_CALL when nothing was done (the read is then the ring's, through
+   * `read`). Only for a read with nothing else queued or in flight on this ring. Same argument
+   * checks and errors as `read`.
+   */
+  readAtCall(fd: number, buffer: Uint8Array, offsetBytes: number): number;
+  /**
    * A batch's reads, in order, each tried at the call as `read(slot, plan[2i], views[i],
    * plan[2i + 1], true)` would, until the first the page cache does not answer whole (or the ring
    * is not idle, or the per-poll budget is spent): returns how many it answered, each with its

@@ -14,6 +14,7 @@ import { UringIo } from '../../src/backends/iouring/index.js';
 import { StorageError } from '../../src/interfaces/errors.js';
 import { FILE_SIZE_MAX_BYTES, OFFSET_MAX_BYTES } from '../../src/interfaces/limits.js';
 import { loadBinding, type NativeRing } from '../../src/native/binding.js';
+import { RESULT_NOT_AT_CALL } from '../../src/backends/iouring/request.js';
 import { describeUring, makeRoots, siblingScript } from './support.js';
 
 interface ChildResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
@@ -283,12 +284,27 @@ describeUring('UringIo memory safety under hostile callers', function () {
       expect(() => batch([new Uint8Array(1)], new Float64Array([0, -1]), 1)).to.throw(RangeError);
       expect(() => batch([new Uint8Array(1)], new Float64Array([0, 0.5]), 1)).to.throw(RangeError);
       expect(() => batch([new Uint8Array(1)], new Float64Array([0, NaN]), 1)).to.throw(RangeError);
+      // The slot-less read at the call: the same checks as read's, and nothing done on fd 0 (not the ring's).
+      const atCall = (...args: unknown[]): unknown => raw['readAtCall']?.call(ring, ...args);
+      expect(() => atCall(2 ** 31, new Uint8Array(1), 0)).to.throw(RangeError);
+      expect(() => atCall(-1, new Uint8Array(1), 0)).to.throw(RangeError);
+      expect(() => atCall('0', new Uint8Array(1), 0)).to.throw(TypeError);
+      expect(() => atCall(0, new Uint16Array(1), 0)).to.throw(TypeError);
+      expect(() => atCall(0, new Proxy(new Uint8Array(1), {}), 0)).to.throw(TypeError);
+      expect(() => atCall(0, new DataView(new ArrayBuffer(1)), 0)).to.throw(TypeError);
+      expect(() => atCall(0, new Uint8Array(1), -1)).to.throw(RangeError);
+      expect(() => atCall(0, new Uint8Array(1), 0.5)).to.throw(RangeError);
+      expect(() => atCall(0, new Uint8Array(1), 2 ** 53)).to.throw(RangeError); // past Number.MAX_SAFE_INTEGER (the kernel judges the rest)
+      expect(() => atCall(0, new Uint8Array(1), 1n)).to.throw(TypeError);
+      expect(() => atCall()).to.throw(TypeError);
+      expect(atCall(0, new Uint8Array(1), 0)).to.equal(RESULT_NOT_AT_CALL);
       // An fd this ring did not open is never read at the call: nothing answered.
       expect(batch([new Uint8Array(1)], plan, 1)).to.equal(0);
       expect(batch([], plan, 0)).to.equal(0);
       // A getter in the vector cannot re-enter the ring while it is being read.
       const reentrant = [new Uint8Array(1)];
       let inner = 'not called';
+      let innerAtCall = 'not called';
       Object.defineProperty(reentrant, 0, {
         get: () => {
           try {
@@ -297,11 +313,18 @@ describeUring('UringIo memory safety under hostile callers', function () {
           } catch (err) {
             inner = (err as Error).message;
           }
+          try {
+            atCall(0, new Uint8Array(1), 0);
+            innerAtCall = 'accepted';
+          } catch (err) {
+            innerAtCall = (err as Error).message;
+          }
           return new Uint8Array(1);
         },
       });
       raw['readv']?.call(ring, 0, 0, reentrant, 0);
       expect(inner).to.equal('the ring was called re-entrantly');
+      expect(innerAtCall).to.equal('the ring was called re-entrantly');
       // Nothing above claimed a slot: all eight are still free.
       expect(ring.info().inKernel).to.equal(1);
     });

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { constants, release } from 'node:os';
 import { rm, symlink, writeFile, chmod } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { UringIo } from '../../src/backends/iouring/index.js';
@@ -14,6 +14,7 @@ import { errnoToCode } from '../../src/backends/iouring/errno.js';
 import { explainLoadFailure, type NativeRing } from '../../src/native/binding.js';
 import { ErrorCodes, StorageError, isStorageError, type ErrorCode } from '../../src/interfaces/errors.js';
 import { describeUring, makeRoots } from './support.js';
+import { RESULT_DONE_OVER_BUDGET, RESULT_NOT_AT_CALL } from '../../src/backends/iouring/request.js';
 import { settledRead, settledWrite } from '../../src/common/settled-transfer.js';
 import { Simulation } from '../../src/backends/sim/index.js';
 import { readBatch, writeBatch } from '../../src/batch/index.js';
@@ -544,6 +545,69 @@ describeUring('UringIo internals', function () {
       expect(ring.readBatchAtCall([a, b], new Float64Array([fd, 8192, fd, 0]), 2)).to.equal(2);
       expect(a).to.deep.equal(source.subarray(8192, 12288));
       expect(b).to.deep.equal(source.subarray(0, 4096));
+    });
+
+    it('the addon\'s slot-less readAtCall answers a cached read whole at the call, or does nothing the ring would not redo', async function () {
+      const fd = await cachedFile('at-call-native');
+      const ring = (io as unknown as { ring: NativeRing }).ring;
+      await new Promise<void>((resolve) => setImmediate(resolve)); // a fresh per-poll budget
+      const into = new Uint8Array(4096).fill(0xee);
+      const before = io.ringInfo;
+      expect(ring.readAtCall(fd, into, 8192)).to.equal(4096);
+      expect(into).to.deep.equal(source.subarray(8192, 12288));
+      expect(io.ringInfo.inlineReads - before.inlineReads).to.equal(1);
+      // Declined: the read is the ring's. Nothing queued, no slot taken, no view of a declined read
+      // written but a short one's head, which the ring reads again.
+      const writeOnly = await io.open('at-call-native', { write: true });
+      const moved = new Uint8Array(4096).fill(0xee);
+      const taken = structuredClone(moved.buffer, { transfer: [moved.buffer] });
+      const foreign = openSync(join(root, 'at-call-native'), 'r');
+      try {
+        const declined: Array<[string, number, Uint8Array, number]> = [
+          ['a read past the 64 KiB bound', fd, new Uint8Array(65537).fill(0xee), 0],
+          ['a write-only fd', writeOnly, new Uint8Array(16).fill(0xee), 0],
+          ['an fd the ring did not open', foreign, new Uint8Array(16).fill(0xee), 0],
+          ['a detached view', fd, moved, 0],
+          ['an empty view', fd, new Uint8Array(0), 0],
+        ];
+        for (const [label, caseFd, view, offsetBytes] of declined) {
+          const sqes = io.ringInfo.submittedSqes;
+          expect(ring.readAtCall(caseFd, view, offsetBytes), label).to.equal(RESULT_NOT_AT_CALL);
+          expect(view.byteLength === 0 || view.every((b) => b === 0xee), label).to.equal(true); // a detached view has no bytes to look at
+          expect(io.ringInfo.submittedSqes, label).to.equal(sqes);
+          expect(ring.info().inKernel, label).to.equal(0);
+        }
+        expect(new Uint8Array(taken).every((b) => b === 0xee), 'the taken memory is untouched').to.equal(true);
+        const short = new Uint8Array(4096).fill(0xee);
+        expect(ring.readAtCall(fd, short, fileBytes - 100), 'short at end of file').to.equal(RESULT_NOT_AT_CALL);
+        expect(ring.info().inKernel).to.equal(0);
+        // A ring with a request in the kernel answers nothing at the call (it would overtake it).
+        const busy = io.fsync(fd);
+        const whileBusy = new Uint8Array(16).fill(0xee);
+        expect(ring.readAtCall(fd, whileBusy, 0)).to.equal(RESULT_NOT_AT_CALL);
+        expect(whileBusy.every((b) => b === 0xee)).to.equal(true);
+        await busy;
+      } finally {
+        closeSync(foreign);
+        await io.close(writeOnly);
+      }
+      // Past the per-poll budget (256 calls or 1 MiB) a read is still done, and says so; the
+      // budget comes back once the loop has polled.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const results: number[] = [];
+      const views: Uint8Array[] = [];
+      for (let i = 0; i < 300; i += 1) {
+        const view = new Uint8Array(4096);
+        views.push(view);
+        results.push(ring.readAtCall(fd, view, (i * 4096) % fileBytes));
+      }
+      const firstOver = results.indexOf(RESULT_DONE_OVER_BUDGET);
+      expect(firstOver, 'reads within the budget').to.equal(256);
+      expect(results.slice(0, 256).every((r) => r === 4096)).to.equal(true);
+      expect(results.slice(256).every((r) => r === RESULT_DONE_OVER_BUDGET)).to.equal(true);
+      views.forEach((view, i) => expect(view, `read ${i}`).to.deep.equal(source.subarray((i * 4096) % fileBytes, (i * 4096) % fileBytes + 4096)));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(ring.readAtCall(fd, new Uint8Array(4096), 0), 'after the poll').to.equal(4096);
     });
 
     it('a loop of awaited cached batches lets the event loop run as a loop of reads does', async function () {

@@ -24,6 +24,8 @@ export const RESULT_DETACHED = -1_000_004;
 export const RESULT_BOUNCE_BUSY = -1_000_005;
 /** From the addon at the call: a read or write done whole inline past the per-poll budget; settle it after the loop polls. */
 export const RESULT_DONE_OVER_BUDGET = -1_000_006;
+/** From the addon's readAtCall: nothing done or queued; the read goes to the ring (`read` with a slot). */
+export const RESULT_NOT_AT_CALL = -1_000_007;
 
 export class Request {
   /** Settles the caller's promise with a count, 0, or a negative errno / RESULT_* value. */
