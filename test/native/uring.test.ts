@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { constants, release } from 'node:os';
 import { rm, symlink, writeFile, chmod } from 'node:fs/promises';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { UringIo } from '../../src/backends/iouring/index.js';
@@ -1561,6 +1561,99 @@ describeUring('UringIo internals', function () {
     }
     for (const fd of fds) await io.close(fd);
     await io.close(data);
+  });
+
+  it('a completion posted while the ring re-arms goes to JS in the same wake-up, before the loop\'s check phase', async function () {
+    // Two reads wait on two FIFOs. A child process writes the first while this thread is blocked;
+    // that read's callback writes the second FIFO itself and queues nothing, so the second read's
+    // completion waits in the kernel until the ring re-arms at the end of the wake-up. On a
+    // DEFER_TASKRUN ring the re-arm posts it and it is dispatched there and then, before an
+    // immediate queued in the first callback runs, rather than after one more trip through the
+    // event loop's poll (a signal of our own on the eventfd, read back at the next poll).
+    execFileSync('mkfifo', ['rearm-a', 'rearm-b'].map((name) => join(root, name)));
+    const a = await io.open('rearm-a', { read: true, write: true });
+    const b = await io.open('rearm-b', { read: true, write: true });
+    const writerB = openSync(join(root, 'rearm-b'), 'w');
+    try {
+      const order: string[] = [];
+      const readB = io.read(b, new Uint8Array(1), 0).then((n) => {
+        order.push('b settled');
+        return n;
+      });
+      const readA = io.read(a, new Uint8Array(1), 0).then((n) => {
+        order.push('a settled');
+        setImmediate(() => order.push('immediate'));
+        writeSync(writerB, 'y');
+        return n;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(io.ringInfo.inKernel).to.equal(2);
+      execFileSync('sh', ['-c', `printf x > '${join(root, 'rearm-a')}'`]);
+      expect(await readA).to.equal(1);
+      expect(await readB).to.equal(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      if (io.ringInfo.deferTaskrun) {
+        expect(order).to.deep.equal(['a settled', 'b settled', 'immediate']);
+      } else {
+        // Without DEFER_TASKRUN the kernel posts the completion to the CQ at once and wakes the
+        // loop through the ring fd: both settle, in whichever turn.
+        expect([...order].sort()).to.deep.equal(['a settled', 'b settled', 'immediate']);
+      }
+    } finally {
+      closeSync(writerB);
+      await io.close(a);
+      await io.close(b);
+    }
+  });
+
+  it('completions that keep arriving while the ring re-arms still let the event loop turn: at most 32 dispatch rounds between two turns', async function () {
+    // Two FIFOs in ping-pong: each completion writes the other FIFO (its read already waits), then
+    // reads its own again, so a completion is always on its way. A wake-up takes at most 16
+    // rounds (kDispatchRoundsMax), re-arm dispatches included; a turn of the loop has two
+    // wake-ups at most (the idle handle's submission and the poll).
+    execFileSync('mkfifo', ['pingpong-a', 'pingpong-b'].map((name) => join(root, name)));
+    const a = await io.open('pingpong-a', { read: true, write: true });
+    const b = await io.open('pingpong-b', { read: true, write: true });
+    const writers = [openSync(join(root, 'pingpong-a'), 'w'), openSync(join(root, 'pingpong-b'), 'w')];
+    let completions = 0;
+    let perTurn = 0;
+    let perTurnMost = 0;
+    let turns = 0;
+    let running = true;
+    const tick = (): void => {
+      perTurnMost = Math.max(perTurnMost, perTurn);
+      perTurn = 0;
+      turns += 1;
+      if (running) setImmediate(tick);
+    };
+    const ping = async (own: number, other: number): Promise<void> => {
+      while (running) {
+        expect(await io.read(own, new Uint8Array(1), 0)).to.equal(1);
+        completions += 1;
+        perTurn += 1;
+        if (running) writeSync(other, 'p');
+      }
+    };
+    try {
+      setImmediate(tick);
+      const lanes = [ping(a, writers[1] as number), ping(b, writers[0] as number)];
+      writeSync(writers[0] as number, 'p');
+      const deadlineMs = Date.now() + 10_000;
+      while (completions < 2000 && Date.now() < deadlineMs) await new Promise((resolve) => setTimeout(resolve, 5));
+      running = false;
+      // Each lane waits on a read of its FIFO: one byte each ends them.
+      writeSync(writers[0] as number, 'p');
+      writeSync(writers[1] as number, 'p');
+      await Promise.all(lanes);
+      expect(completions, 'the ping-pong ran').to.be.at.least(2000);
+      expect(perTurnMost, 'completions between two turns of the loop').to.be.at.most(32).and.greaterThan(0);
+      expect(turns).to.be.at.least(Math.floor(2000 / 32));
+    } finally {
+      running = false;
+      for (const fd of writers) closeSync(fd);
+      await io.close(a);
+      await io.close(b);
+    }
   });
 
   it('writeDurable goes to the kernel as one submission of two linked SQEs', async function () {
