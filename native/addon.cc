@@ -693,8 +693,12 @@ class Ring : public Napi::ObjectWrap<Ring> {
     fast->ring = this;
     fast->owners = 1;
     const struct { const char* name; napi_callback callback; } methods[] = {
-        {"read", FastRead},         {"write", FastWrite}, {"deliver", FastDeliver}, {"readBatchAtCall", FastReadBatchAtCall},
-        {"readAtCall", FastReadAtCall}};
+        {"read", FastRead},
+        {"write", FastWrite},
+        {"deliver", FastDeliver},
+        {"readBatchAtCall", FastReadBatchAtCall},
+        {"readAtCall", FastReadAtCall},
+    };
     for (const auto& method : methods) {
       napi_value fn;
       if (napi_create_function(env, method.name, NAPI_AUTO_LENGTH, method.callback, fast, &fn) != napi_ok) continue;

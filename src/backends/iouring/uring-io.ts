@@ -76,7 +76,7 @@ import { BATCH_ENTRIES_MAX, DIRECT_ALIGNMENT_BYTES, IO_BYTES_MAX } from '../../i
 import {
   checkAllocateRange, checkBuffer, checkBufferInPlace, checkFd, checkFsyncOptions, checkOptionalBoolean, checkLength, checkOffset,
   checkOpenFlags, checkRangeEnd, checkUnsigned, atSplit, kernelPath, parsePath, type ParsedPath,
-  checkRoot, snapshotOptions, detachedInFlight, intrinsicByteLength, isSnapshotUsable, isUint8Array, plainView, snapshotBuffers, type BufferListSnapshot,
+  checkRoot, snapshotOptions, detachedInFlight, intrinsicByteLength, isSnapshotUsable, plainView, snapshotBuffers, type BufferListSnapshot,
   type BatchEntrySnapshot,
 } from '../../interfaces/validate.js';
 import { loadBinding, type NativeBinding, type NativeRing, type NativeRingInfo } from '../../native/binding.js';
