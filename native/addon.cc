@@ -738,6 +738,20 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (out->length == 0 && buffer != nullptr) napi_is_detached_arraybuffer(env, buffer, &out->detached);
     return true;
   }
+  // A transfer's (fd, u8, offset) at argv[0..2], its view no longer than kTransferBytesMax: the
+  // checks that read, readAtCall, write and writeSync share. False with a JS error thrown otherwise.
+  static bool TransferArgs(napi_env env, const napi_value* argv, int* fd, View* view, uint64_t* offset) {
+    if (!FdArg(env, argv[0], "fd out of range", fd) || !ViewArg(env, argv[1], "buffer must be a Uint8Array", view) ||
+        !U64Arg(env, argv[2], kOffsetMax, "offset out of range", offset)) {
+      return false;
+    }
+    if (static_cast<double>(view->length) > kTransferBytesMax) {
+      ThrowRange(env, "buffer too large");
+      return false;
+    }
+    return true;
+  }
+
 
   // Queues the SQE prepared in `slot->sqe`. Returns undefined, or the synchronous result when the
   // SQ cannot take it (only when io_uring_enter keeps failing).
@@ -905,11 +919,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     int fd = -1;
     uint64_t offset = 0;
     View view;
-    if (!FdArg(env, argv[0], "fd out of range", &fd) || !ViewArg(env, argv[1], "buffer must be a Uint8Array", &view) ||
-        !U64Arg(env, argv[2], kOffsetMax, "offset out of range", &offset)) {
-      return env.Undefined();
-    }
-    if (static_cast<double>(view.length) > kTransferBytesMax) return ThrowRange(env, "buffer too large");
+    if (!TransferArgs(env, argv, &fd, &view, &offset)) return env.Undefined();
     // A ring without IORING_OP_READ reads synchronously in read (RwCore) instead.
     const long got = ring_.Supports(IORING_OP_READ) ? ReadInline(fd, &view, offset, true) : -1;
     napi_value out = nullptr;
@@ -930,11 +940,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     int fd = -1;
     uint64_t offset = 0;
     View view;
-    if (!FdArg(env, argv[1], "fd out of range", &fd) || !ViewArg(env, argv[2], "buffer must be a Uint8Array", &view) ||
-        !U64Arg(env, argv[3], kOffsetMax, "offset out of range", &offset)) {
-      return env.Undefined();
-    }
-    if (static_cast<double>(view.length) > kTransferBytesMax) return ThrowRange(env, "buffer too large");
+    if (!TransferArgs(env, argv + 1, &fd, &view, &offset)) return env.Undefined();
     if (!ring_.Supports(op)) {
       // Synchronous: the view's memory is valid for the whole call.
       const long ret = op == IORING_OP_READ ? pread(fd, view.data, view.length, static_cast<off_t>(offset))
@@ -1534,12 +1540,10 @@ class Ring : public Napi::ObjectWrap<Ring> {
     uint64_t offset = 0;
     View view;
     bool data_only = false;
-    if (!FdArg(env, info[1], "fd out of range", &fd) || !ViewArg(env, info[2], "buffer must be a Uint8Array", &view) ||
-        !U64Arg(env, info[3], kOffsetMax, "offset out of range", &offset) ||
-        !BoolArg(env, info[4], "dataOnly must be a boolean", &data_only)) {
+    const napi_value transfer[3] = {info[1], info[2], info[3]};
+    if (!TransferArgs(env, transfer, &fd, &view, &offset) || !BoolArg(env, info[4], "dataOnly must be a boolean", &data_only)) {
       return env.Undefined();
     }
-    if (static_cast<double>(view.length) > kTransferBytesMax) return ThrowRange(env, "buffer too large");
     if (!ring_.Supports(IORING_OP_WRITE) || !ring_.Supports(IORING_OP_FSYNC)) return Napi::Number::New(env, -ENOSYS);
     const int err = PrepareTransfer(slot, false, &view, 1);
     if (err == kBounceBusy) return Napi::Number::New(env, kResultBounceBusy);
