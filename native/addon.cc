@@ -518,6 +518,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     out.Set("features", ring_.features());
     out.Set("sqpoll", ring_.sqpoll());
     out.Set("deferTaskrun", ring_.defer_taskrun());
+    out.Set("taskrunFlag", ring_.taskrun_flag());
     out.Set("singleMmap", ring_.single_mmap());
     out.Set("enterCalls", static_cast<double>(ring_.enter_calls()));
     out.Set("submitEnterCalls", static_cast<double>(ring_.submit_enter_calls()));
@@ -1965,7 +1966,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     // Consumed before the completions it announced are posted, so none can be missed.
     ring->ClearWakeFd();
     ring->Quiet();
-    ring->ring_.RunDeferred();
+    if (ring->ring_.DeferredMayWait()) ring->ring_.RunDeferred();
     ring->SpreadBacklog();
     ring->rounds_left_ = kDispatchRoundsMax;
     ring->Dispatch();
@@ -2065,7 +2066,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
   bool Rearm(bool may_dispatch) {
     if (wake_fd_ < 0 || !ring_.IsOpen()) return false;
     ring_.SetEventfdEnabled(true);
-    ring_.RunDeferred();
+    // Most wake-ups end with nothing held back (a device read still in flight): then the flag
+    // says so and the io_uring_enter that would post nothing is saved.
+    if (ring_.DeferredMayWait()) ring_.RunDeferred();
     if (ring_.CqEmpty()) return false;
     if (may_dispatch && rounds_left_ > 0 && !inline_budget_spent_) return true;
     left_over_ = true;  // the round limit left these for the next wake-up (SpreadBacklog)

@@ -38,8 +38,16 @@ int SubmissionRing::Setup(uint32_t entries, bool sqpoll, bool defer_taskrun, con
   // DEFER_TASKRUN (6.1+, with SINGLE_ISSUER) is what fio's io_uring engine sets up too: device
   // completions wait for the owner thread's next GETEVENTS instead of interrupting it one by one.
   const uint32_t base = IORING_SETUP_CLAMP | (sqpoll ? IORING_SETUP_SQPOLL : 0U);
+  // TASKRUN_FLAG (5.19+, so any kernel with DEFER_TASKRUN): the kernel sets IORING_SQ_TASKRUN in
+  // the shared SQ flags while completions wait for this thread, so looking for them costs a load
+  // instead of an io_uring_enter (DeferredMayWait). Asked for only where that load can be trusted.
+#if defined(__x86_64__) || defined(__i386__)
+  const uint32_t taskrun_flag = IORING_SETUP_TASKRUN_FLAG;
+#else
+  const uint32_t taskrun_flag = 0;
+#endif
   const uint32_t deferred = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-  const uint32_t attempts[] = {base | deferred, base | IORING_SETUP_SUBMIT_ALL, base};
+  const uint32_t attempts[] = {base | deferred | taskrun_flag, base | deferred, base | IORING_SETUP_SUBMIT_ALL, base};
   io_uring_params params;
   int fd = -1;
   int err = 0;
@@ -51,6 +59,7 @@ int SubmissionRing::Setup(uint32_t entries, bool sqpoll, bool defer_taskrun, con
     fd = SysSetup(entries, &params);
     if (fd >= 0) {
       defer_taskrun_ = (flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+      taskrun_flag_ = (flags & IORING_SETUP_TASKRUN_FLAG) != 0;
       break;
     }
     err = errno;
@@ -235,6 +244,19 @@ int SubmissionRing::RunDeferred() {
     return -ret;
   }
   return EAGAIN;
+}
+
+bool SubmissionRing::DeferredMayWait() const {
+  if (!defer_taskrun_) return false;
+  if (!taskrun_flag_) return true;
+  // The kernel sets the flag when its list of held-back completions goes from empty to not empty,
+  // and again when a run leaves some behind; a run clears it first. It sets the flag (on x86 a
+  // locked, fully ordered instruction) before it reads IORING_CQ_EVENTFD_DISABLED to decide on a
+  // signal, and SetEventfdEnabled fences our store before this load: either we see the flag or
+  // the kernel sees the eventfd enabled and signals. Where the kernel's atomic_or is unordered
+  // (arm64) that pairing is not guaranteed, and a missed completion would wait for some unrelated
+  // wake-up, so Setup asks for the flag only on x86.
+  return (__atomic_load_n(sq_flags_, __ATOMIC_RELAXED) & IORING_SQ_TASKRUN) != 0;
 }
 
 int SubmissionRing::RegisterEventfd(int eventfd) {

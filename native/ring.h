@@ -72,6 +72,11 @@ class SubmissionRing {
   // DEFER_TASKRUN rings: posts the completions the kernel holds for this thread (no wait).
   // A no-op on other rings. Returns 0 or errno.
   int RunDeferred();
+  // DEFER_TASKRUN rings: false when no completion waits for RunDeferred, as far as the kernel's
+  // IORING_SQ_TASKRUN flag says (read without a system call; see ring.cc for where it is trusted).
+  // True when unknown. Call after SetEventfdEnabled(true) when deciding whether to RunDeferred.
+  bool DeferredMayWait() const;
+  bool taskrun_flag() const { return taskrun_flag_; }
   // Registers `eventfd` to be signalled when completions are ready. Returns 0 or errno.
   int RegisterEventfd(int eventfd);
   // Sets or clears IORING_CQ_EVENTFD_DISABLED: the owner silences the eventfd while it is reaping
@@ -121,6 +126,7 @@ class SubmissionRing {
   int fd_ = -1;
   bool sqpoll_ = false;
   bool defer_taskrun_ = false;
+  bool taskrun_flag_ = false;  // IORING_SETUP_TASKRUN_FLAG accepted: IORING_SQ_TASKRUN is maintained
   bool single_mmap_ = false;
   uint32_t features_ = 0;
   uint32_t sq_entries_ = 0;

@@ -39,6 +39,12 @@ export interface NativeRingInfo {
    * arrive outside a submission wait for this thread's next io_uring_enter, announced on an eventfd.
    */
   readonly deferTaskrun: boolean;
+  /**
+   * IORING_SETUP_TASKRUN_FLAG with deferTaskrun (x86 only): the kernel flags held-back
+   * completions in the shared SQ flags, so a wake-up looks for them without a system call unless
+   * some are there. Elsewhere, and on older kernels, each look is an io_uring_enter.
+   */
+  readonly taskrunFlag: boolean;
   readonly singleMmap: boolean;
   /** io_uring_enter calls so far (submissions, waits, deferred-completion runs and overflow flushes together). */
   readonly enterCalls: number;

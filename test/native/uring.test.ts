@@ -1563,6 +1563,40 @@ describeUring('UringIo internals', function () {
     await io.close(data);
   });
 
+  it('a wake-up that finds no held-back completion ends without an io_uring_enter (IORING_SQ_TASKRUN, x86)', async function () {
+    // One FIFO read at a time, each written from a check-phase callback: the read is submitted
+    // (one enter) and its completion, posted by the wake-up that follows, costs one enter more.
+    // Both wake-ups end by looking for completions held back meanwhile: none here, and with the
+    // TASKRUN flag that look is a load, not an enter (two more per read before it).
+    const info = io.ringInfo;
+    expect(info.taskrunFlag).to.equal(info.deferTaskrun && (process.arch === 'x64' || process.arch === 'ia32'));
+    execFileSync('mkfifo', [join(root, 'taskrun')]);
+    const fd = await io.open('taskrun', { read: true, write: true });
+    const writer = openSync(join(root, 'taskrun'), 'w');
+    try {
+      const readsTotal = 64;
+      const before = io.ringInfo;
+      for (let i = 0; i < readsTotal; i++) {
+        const target = new Uint8Array(1);
+        const pending = io.read(fd, target, 0);
+        await new Promise((resolve) => setImmediate(resolve));
+        writeSync(writer, String.fromCharCode(97 + (i % 26)));
+        expect(await pending).to.equal(1);
+        expect(target[0]).to.equal(97 + (i % 26));
+      }
+      const after = io.ringInfo;
+      const entersPerRead = (after.enterCalls - before.enterCalls) / readsTotal;
+      if (after.taskrunFlag) {
+        expect(entersPerRead, 'io_uring_enter calls per read').to.be.at.most(2.25);
+      } else if (after.deferTaskrun) {
+        expect(entersPerRead, 'io_uring_enter calls per read').to.be.at.most(4.25);
+      }
+    } finally {
+      closeSync(writer);
+      await io.close(fd);
+    }
+  });
+
   it('a completion posted while the ring re-arms goes to JS in the same wake-up, before the loop\'s check phase', async function () {
     // Two reads wait on two FIFOs. A child process writes the first while this thread is blocked;
     // that read's callback writes the second FIFO itself and queues nothing, so the second read's
