@@ -17,7 +17,7 @@ import { UringIo, type UringIoOptions } from '../src/backends/iouring/index.js';
 import { readBatch, writeBatch, type BatchEntry } from '../src/batch/index.js';
 import { createStorage } from '../src/storage/index.js';
 import { loadBinding } from '../src/native/binding.js';
-import { R_ALIGNED, R_BATCH, R_BATCH_ALIGNED, R_COALESCE_OFF, R_COALESCE_ON, R_INLINE_COALESCED, R_INLINE_WRITES, R_LINKED, R_PROMISES, R_RING_ONLY, R_SQPOLL, R_STORAGE,
+import { R_ALIGNED, R_BATCH, R_BATCH_ALIGNED, R_COALESCE_OFF, R_COALESCE_ON, R_INLINE_COALESCED, R_INLINE_WRITES, R_LINKED, R_PROMISES, R_RING_ONLY, R_SQPOLL, R_STORAGE, R_WAIT_IN_RING,
   R_STORAGE_INLINE_VECTORED, R_STORAGE_INLINE_WRITES, R_URING, R_UV, type Figures, type Workload } from './uring-goals.js';
 import { answerOf, runNodeChild } from './json-child.js';
 
@@ -57,10 +57,10 @@ export interface RunnerResult { figures: Figures; ring?: RingCounters }
 /** The runners this file measures, by workload (the others, fio and the C references, are programs of their own). */
 export const JS_RUNNERS: Readonly<Record<Workload, readonly string[]>> = {
   'read': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH, R_ALIGNED, R_BATCH_ALIGNED, R_RING_ONLY, R_COALESCE_ON, R_COALESCE_OFF, R_SQPOLL],
-  'read-direct': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH],
-  'write': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH, R_INLINE_WRITES, R_INLINE_COALESCED, R_STORAGE_INLINE_WRITES, R_STORAGE_INLINE_VECTORED, R_SQPOLL],
-  'write-direct': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH],
-  'append': [R_URING, R_LINKED, R_STORAGE, R_PROMISES, R_SQPOLL, R_UV],
+  'read-direct': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH, R_WAIT_IN_RING],
+  'write': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH, R_INLINE_WRITES, R_INLINE_COALESCED, R_STORAGE_INLINE_WRITES, R_STORAGE_INLINE_VECTORED, R_SQPOLL, R_WAIT_IN_RING],
+  'write-direct': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH, R_WAIT_IN_RING],
+  'append': [R_URING, R_LINKED, R_STORAGE, R_PROMISES, R_SQPOLL, R_UV, R_WAIT_IN_RING],
 };
 
 /** The blob's file under the Io root (Storage names a blob's file by its name in hex). */
@@ -151,6 +151,7 @@ function uringOptions(runner: string): Omit<UringIoOptions, 'root' | 'queueDepth
     case R_INLINE_WRITES: case R_STORAGE_INLINE_WRITES: case R_STORAGE_INLINE_VECTORED: return { inlineWrites: true };
     case R_INLINE_COALESCED: return { inlineWrites: true, coalesceWrites: true };
     case R_SQPOLL: return { sqpoll: true };
+    case R_WAIT_IN_RING: return { waitInRing: true };
     default: return undefined;
   }
 }

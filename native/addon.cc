@@ -101,6 +101,11 @@ constexpr uint64_t kLinkTag = 1ULL << 62;
 // user_data of the reads ReadBatchOneEnter submits and reaps itself (the tag plus the entry's
 // index): never a slot, so a reaper that met one would pass over it.
 constexpr uint64_t kAtCallTag = 1ULL << 61;
+// The user_data of waitInRing's poll of the event loop's own epoll fd (see WaitInRing).
+constexpr uint64_t kLoopPollTag = 1ULL << 60;
+// Waits in io_uring_enter per turn of the event loop (waitInRing): past them the loop turns once
+// (its poll, timers, immediates) even if completions keep coming.
+constexpr int kWaitRoundsMax = 16;
 constexpr int kRetriesMax = 32;
 constexpr int kDispatchRoundsMax = 16;  // reap/callback/submit rounds per poll wake-up
 // Completions found at a wake-up are handed to JS in up to this many rounds, each followed by an
@@ -222,6 +227,8 @@ struct LoopHandles {
   uv_poll_t poll;
   uv_idle_t submit;
   uv_check_t refill;
+  uv_idle_t wait_hold;  // waitInRing: keeps libuv's poll from blocking while the ring waits instead
+  uv_prepare_t wait_turn;  // waitInRing: the wait itself (OnWaitTurn), right before libuv's poll
   int open_count = 0;
   Ring* owner = nullptr;
   napi_async_cleanup_hook_handle hook = nullptr;
@@ -264,6 +271,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       InstanceMethod<&Ring::ReadAtCall>("readAtCall"),
       InstanceMethod<&Ring::Readlink>("readlink"),
       InstanceMethod<&Ring::SetInlineWriteSlowMicros>("setInlineWriteSlowMicros"),
+      InstanceMethod<&Ring::SetWaitInRing>("setWaitInRing"),
     });
   }
 
@@ -354,9 +362,13 @@ class Ring : public Napi::ObjectWrap<Ring> {
       uv_poll_stop(&handles_->poll);
       uv_idle_stop(&handles_->submit);
       uv_check_stop(&handles_->refill);
+      uv_idle_stop(&handles_->wait_hold);
+      uv_prepare_stop(&handles_->wait_turn);
       uv_close(reinterpret_cast<uv_handle_t*>(&handles_->poll), OnHandleClosed);
       uv_close(reinterpret_cast<uv_handle_t*>(&handles_->submit), OnHandleClosed);
       uv_close(reinterpret_cast<uv_handle_t*>(&handles_->refill), OnHandleClosed);
+      uv_close(reinterpret_cast<uv_handle_t*>(&handles_->wait_hold), OnHandleClosed);
+      uv_close(reinterpret_cast<uv_handle_t*>(&handles_->wait_turn), OnHandleClosed);
       handles_ = nullptr;
     }
     // The ring (which held the registration) is gone and the poll handle stopped: no one uses it.
@@ -441,6 +453,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
     handles_->poll.data = handles_;
     handles_->submit.data = handles_;
     handles_->refill.data = handles_;
+    handles_->wait_hold.data = handles_;
+    handles_->wait_turn.data = handles_;
     const int uv_err = uv_poll_init(loop, &handles_->poll, WakeFd());
     if (uv_err != 0) {
       ring_.Destroy();
@@ -455,11 +469,16 @@ class Ring : public Napi::ObjectWrap<Ring> {
     // Loop watchers cannot fail to initialise (libuv only fills in the struct).
     uv_idle_init(loop, &handles_->submit);
     uv_check_init(loop, &handles_->refill);
-    handles_->open_count = 3;
+    uv_idle_init(loop, &handles_->wait_hold);
+    uv_prepare_init(loop, &handles_->wait_turn);
+    handles_->open_count = 5;
+    loop_ = loop;
     uv_poll_start(&handles_->poll, UV_READABLE, OnPoll);
     uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->poll));
     uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->submit));
     uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->refill));
+    uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->wait_hold));
+    uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->wait_turn));
     napi_add_async_cleanup_hook(env, OnEnvTeardown, handles_, &handles_->hook);
     InstallFastPath(env, info.This().As<Napi::Object>());
     return env.Null();
@@ -509,6 +528,18 @@ class Ring : public Napi::ObjectWrap<Ring> {
     return env.Undefined();
   }
 
+  // setWaitInRing(on) -> whether the mode is now on: only on a started DEFER_TASKRUN ring (Linux
+  // 6.1+, not sqpoll), whose kernel also has IORING_FEAT_EXT_ARG (a wait with a timeout).
+  Napi::Value SetWaitInRing(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Usable(env, true)) return env.Undefined();
+    bool on = false;
+    if (!BoolArg(env, info[0], "setWaitInRing: on", &on)) return env.Undefined();
+    wait_in_ring_ = on && ring_.defer_taskrun() && !ring_.sqpoll() && (ring_.features() & IORING_FEAT_EXT_ARG) != 0 &&
+                    ring_.Supports(IORING_OP_POLL_ADD);
+    return Napi::Boolean::New(env, wait_in_ring_);
+  }
+
   Napi::Value Info(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object out = Napi::Object::New(env);
@@ -519,6 +550,10 @@ class Ring : public Napi::ObjectWrap<Ring> {
     out.Set("sqpoll", ring_.sqpoll());
     out.Set("deferTaskrun", ring_.defer_taskrun());
     out.Set("taskrunFlag", ring_.taskrun_flag());
+    out.Set("waitInRing", wait_in_ring_);
+    out.Set("ringWaits", static_cast<double>(ring_waits_));
+    out.Set("ringWaitsTimedOut", static_cast<double>(ring_waits_timed_out_));
+    out.Set("ringWaitsLoopWoken", static_cast<double>(ring_waits_loop_woken_));
     out.Set("singleMmap", ring_.single_mmap());
     out.Set("enterCalls", static_cast<double>(ring_.enter_calls()));
     out.Set("submitEnterCalls", static_cast<double>(ring_.submit_enter_calls()));
@@ -1303,7 +1338,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
       ++filled;
       if (ring_.Unsubmitted() < ring_.sq_entries() && filled < eligible) continue;
       ring_.SubmitAndWaitAll(ring_.CqReady() + ring_.Unsubmitted());
-      ring_.Reap(UINT32_MAX, [&results, eligible](uint64_t user_data, int32_t res) {
+      ring_.Reap(UINT32_MAX, [this, &results, eligible](uint64_t user_data, int32_t res) {
+        if (LoopPollCompleted(user_data)) return;
         const uint64_t index = user_data & ~kAtCallTag;
         if ((user_data & kAtCallTag) != 0 && index < eligible) results[index] = res;
       });
@@ -1925,7 +1961,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
         ring_.RunDeferred();
       }
       ring_.Reap(UINT32_MAX, [this](uint64_t user_data, int32_t res) {
-        if (user_data & kCancelTag) return;
+        if (LoopPollCompleted(user_data) || (user_data & kCancelTag) != 0) return;
         const uint64_t user_data_tagged = user_data;
         user_data &= ~kLinkTag;
         if (user_data < slots_.size() && slots_[user_data].state == SlotState::kInKernel) {
@@ -1971,6 +2007,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     ring->rounds_left_ = kDispatchRoundsMax;
     ring->Dispatch();
     DispatchUntilRearmed(box);
+    if (box->owner != nullptr) box->owner->ArmWaitTurn();
   }
 
   // The end of a wake-up (OnPoll, OnSubmitTurn): re-arms the eventfd, and while that finds
@@ -2008,6 +2045,11 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (box->owner == nullptr) return;
     Ring* ring = box->owner;
     ring->submit_armed_ = false;
+    if (ring->wait_in_ring_ && ring->WaitTurnDue()) {
+      // The submission goes with the wait, in one io_uring_enter, in this turn's prepare phase.
+      ring->ArmWaitTurn();
+      return;
+    }
     ring->Quiet();
     ring->ring_.Submit();
     // Page-cache hits complete inside io_uring_enter: deliver them now rather than after
@@ -2016,7 +2058,102 @@ class Ring : public Napi::ObjectWrap<Ring> {
     ring->rounds_left_ = kDispatchRoundsMax;
     if (!ring->ring_.CqEmpty() || ring->SpinForPolledCompletion()) ring->Dispatch();
     DispatchUntilRearmed(box);
+    if (box->owner != nullptr) box->owner->ArmWaitTurn();
   }
+
+  // ---- waitInRing ----
+  // The event loop blocks in io_uring_enter instead of epoll while this ring has requests in the
+  // kernel. Why: a completion then wakes this thread directly, posted in the same system call that
+  // submitted the next request, as fio's loop does, instead of an eventfd signal, an epoll wake-up,
+  // an eventfd read and an io_uring_enter to post it (measured: 1 enter per O_DIRECT read one at a
+  // time against 4 system calls). How: an idle handle keeps libuv's own poll from blocking while
+  // requests are in the kernel, and its callback (OnWaitTurn) waits in the ring for at most the
+  // time libuv would have slept (uv_backend_timeout: the next timer; 0 with immediates, pending
+  // callbacks, other idle handles or fds libuv has yet to add to epoll), with a poll request on
+  // libuv's epoll fd in the same ring, so
+  // any fd libuv watches (sockets, signals, thread-pool and worker messages, other rings' eventfds)
+  // ends the wait as it would have ended epoll's. The eventfd stays silenced while we wait.
+  // The wait runs in the prepare phase, right before libuv's poll, not in the idle phase: while
+  // libuv runs idle handles it has moved them off its list, so uv_backend_timeout there cannot see
+  // the ones still to run (Node's handle for pending immediates among them) and would let us block.
+  // Costs, documented: the wait counts as busy in the loop's idle-time metrics (ELU), and prepare
+  // handles that run after ours run after the wait.
+  bool WaitTurnDue() const {
+    return handles_ != nullptr && ring_.IsOpen() && in_kernel_ > 0 && !dispatching_ && !inline_budget_spent_;
+  }
+
+  void ArmWaitTurn() {
+    if (!wait_in_ring_ || !WaitTurnDue()) return;
+    uv_idle_start(&handles_->wait_hold, [](uv_idle_t*) {});
+    uv_prepare_start(&handles_->wait_turn, OnWaitTurn);
+  }
+
+  static void OnWaitTurn(uv_prepare_t* handle) {
+    LoopHandles* box = static_cast<LoopHandles*>(handle->data);
+    uv_prepare_stop(handle);
+    // Stopped before uv_backend_timeout is asked, which would otherwise always answer 0.
+    uv_idle_stop(&box->wait_hold);
+    if (box->owner == nullptr) return;
+    box->owner->WaitInRing(box);
+  }
+
+  // True for the CQE of the loop poll (its request is over: WaitInRing arms a new one).
+  bool LoopPollCompleted(uint64_t user_data) {
+    if (user_data != kLoopPollTag) return false;
+    loop_poll_armed_ = false;
+    loop_poll_fired_ = true;
+    return true;
+  }
+
+  bool ArmLoopPoll() {
+    if (loop_poll_armed_) return true;
+    io_uring_sqe* sqe = ring_.GetSqe();
+    if (sqe == nullptr) return false;
+    sqe->opcode = IORING_OP_POLL_ADD;
+    sqe->fd = uv_backend_fd(loop_);
+    sqe->poll32_events = POLLIN;
+    sqe->user_data = kLoopPollTag;
+    loop_poll_armed_ = true;
+    return true;
+  }
+
+  // Up to kWaitRoundsMax rounds of: submit what is queued and wait (one io_uring_enter), then hand
+  // what completed to JS, whose answers are submitted by the next round's wait. Ends when nothing
+  // is in the kernel, when something else wants the loop (uv_backend_timeout 0, the loop poll's
+  // CQE, a timeout, a signal) or when the per-poll read budget is spent; then submits what is
+  // left, re-arms the eventfd like every wake-up, and takes the next turn while requests remain.
+  void WaitInRing(LoopHandles* box) {
+    for (int round = 0; round < kWaitRoundsMax && WaitTurnDue(); ++round) {
+      uv_update_time(loop_);
+      const int timeout_millis = uv_backend_timeout(loop_);
+      if (timeout_millis == 0) break;
+      Quiet();
+      if (!ArmLoopPoll()) break;
+      loop_poll_fired_ = false;
+      ++ring_waits_;
+      // The count submitted, or -errno only when nothing was (a wait that timed out after
+      // submitting still returns the count): an empty CQ is what says the wait ended empty.
+      const int ret = ring_.SubmitAndWaitFor(timeout_millis);
+      if (ring_.CqEmpty()) {
+        ++ring_waits_timed_out_;  // the timeout (the loop's next timer), or a signal
+        break;
+      }
+      rounds_left_ = 1;
+      submit_after_dispatch_ = false;
+      Dispatch();
+      submit_after_dispatch_ = true;
+      // JavaScript ran and may have torn the ring down (owner cleared).
+      if (box->owner == nullptr) return;
+      if (loop_poll_fired_) ++ring_waits_loop_woken_;
+      if (loop_poll_fired_ || (ret < 0 && ret != -EBUSY && ret != -EAGAIN && ret != -ETIME && ret != -EINTR)) break;
+    }
+    if (!ring_.IsOpen()) return;
+    if (ring_.Unsubmitted() > 0) ring_.Submit();
+    rounds_left_ = kDispatchRoundsMax;
+    DispatchUntilRearmed(box);
+    if (box->owner != nullptr) box->owner->ArmWaitTurn();
+  }
+
 
   // Device completions found together at a wake-up go to JS in a few smaller rounds, each
   // followed by a submission of what JS queued in answer, instead of one round and one submission.
@@ -2091,7 +2228,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     uint32_t consumed = 0;
     ring_.Reap(reap_max, [this, &records, &consumed](uint64_t user_data, int32_t res) {
       ++consumed;
-      if (user_data & kCancelTag) return;
+      if (LoopPollCompleted(user_data) || (user_data & kCancelTag) != 0) return;
       const bool write_half = (user_data & kLinkTag) != 0;
       user_data &= ~kLinkTag;
       if (user_data >= slots_.size()) return;
@@ -2201,6 +2338,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       if (!EnsureRecords(env)) break;
       const uint32_t count = ReapIntoRecords();
       if (count == 0) {
+        if (!submit_after_dispatch_) break;
         if (ring_.Unsubmitted() > 0) ring_.Submit();
         if (ring_.CqEmpty() && !SpinForPolledCompletion()) break;
         continue;
@@ -2229,7 +2367,9 @@ class Ring : public Napi::ObjectWrap<Ring> {
         dispatching_ = false;
         return;
       }
-      // Everything queued by the dispatcher and the microtasks it ran goes in one enter.
+      // Everything queued by the dispatcher and the microtasks it ran goes in one enter (with the
+      // next wait's, under waitInRing).
+      if (!submit_after_dispatch_) break;
       ring_.Submit();
       // A read found the per-poll budget spent: the budget says the loop must turn now (a lone read
       // past it settles after the poll, a batch's waits for it), and each further round here would
@@ -2240,7 +2380,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     dispatching_ = false;
     spread_left_ = 0;
     left_over_ = !ring_.CqEmpty();  // the round limit left these for the next wake-up
-    if (ring_.Unsubmitted() > 0) ring_.Submit();
+    if (submit_after_dispatch_ && ring_.Unsubmitted() > 0) ring_.Submit();
     ReleaseIfIdle();
   }
 
@@ -2267,6 +2407,14 @@ class Ring : public Napi::ObjectWrap<Ring> {
   uint32_t spread_chunk_ = 0;  // most of them reaped per round
   bool left_over_ = false;     // the last dispatch left completions in the CQ (round limit)
   int rounds_left_ = 0;        // reap/callback/submit rounds this wake-up may still take (Dispatch)
+  bool submit_after_dispatch_ = true;  // false while WaitInRing dispatches: its next wait submits
+  bool wait_in_ring_ = false;
+  bool loop_poll_armed_ = false;  // the POLL_ADD on the loop's epoll fd is in the kernel
+  bool loop_poll_fired_ = false;  // its CQE came in the current wait
+  uv_loop_t* loop_ = nullptr;
+  uint64_t ring_waits_ = 0;
+  uint64_t ring_waits_timed_out_ = 0;
+  uint64_t ring_waits_loop_woken_ = 0;
   uint64_t retries_total_ = 0;
   uint64_t overflow_flushes_ = 0;
   uint8_t* arena_ = nullptr;

@@ -20,8 +20,8 @@ int SysSetup(uint32_t entries, io_uring_params* params) {
   return static_cast<int>(syscall(__NR_io_uring_setup, entries, params));
 }
 
-int SysEnter(int fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags) {
-  return static_cast<int>(syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, nullptr, 0));
+int SysEnter(int fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags, void* arg = nullptr, size_t arg_bytes = 0) {
+  return static_cast<int>(syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, arg, arg_bytes));
 }
 
 int SysRegister(int fd, unsigned opcode, void* arg, unsigned count) {
@@ -232,6 +232,31 @@ int SubmissionRing::SubmitAndWait() {
     return -ret;
   }
   return EAGAIN;
+}
+
+int SubmissionRing::SubmitAndWaitFor(int timeout_millis) {
+  if (fd_ < 0) return -EBADF;
+  __atomic_store_n(sq_tail_, sqe_tail_, __ATOMIC_RELEASE);
+  const uint32_t to_submit = sqpoll_ ? 0 : Unsubmitted();
+  uint32_t flags = IORING_ENTER_GETEVENTS | (sqpoll_ ? IORING_ENTER_SQ_WAKEUP : 0U);
+  __kernel_timespec timeout{};
+  io_uring_getevents_arg arg{};
+  void* arg_ptr = nullptr;
+  size_t arg_bytes = 0;
+  if (timeout_millis >= 0) {
+    timeout.tv_sec = timeout_millis / 1000;
+    timeout.tv_nsec = static_cast<long long>(timeout_millis % 1000) * 1000000;
+    arg.ts = reinterpret_cast<uint64_t>(&timeout);
+    flags |= IORING_ENTER_EXT_ARG;
+    arg_ptr = &arg;
+    arg_bytes = sizeof(arg);
+  }
+  ++enter_calls_;
+  if (to_submit > 0) ++submit_enter_calls_;
+  const int ret = SysEnter(fd_, to_submit, 1, flags, arg_ptr, arg_bytes);
+  if (ret < 0) return -errno;
+  submitted_sqes_ += static_cast<uint64_t>(ret);
+  return ret;
 }
 
 int SubmissionRing::RunDeferred() {

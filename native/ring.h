@@ -69,6 +69,10 @@ class SubmissionRing {
   int Submit();
   // Submits and blocks until at least one CQE is available. Returns 0 or errno.
   int SubmitAndWait();
+  // Submits what is queued and blocks until at least one CQE is available or `timeout_millis`
+  // has passed (-1: no timeout; needs IORING_FEAT_EXT_ARG otherwise). One io_uring_enter, not
+  // retried: returns the SQEs submitted, or -errno (-ETIME at the timeout, -EINTR on a signal).
+  int SubmitAndWaitFor(int timeout_millis);
   // DEFER_TASKRUN rings: posts the completions the kernel holds for this thread (no wait).
   // A no-op on other rings. Returns 0 or errno.
   int RunDeferred();

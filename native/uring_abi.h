@@ -59,6 +59,19 @@ constexpr unsigned char kOpFtruncate = 55;  // IORING_OP_FTRUNCATE, Linux 6.9
 #ifndef IORING_ENTER_SQ_WAKEUP
 #define IORING_ENTER_SQ_WAKEUP (1U << 1)
 #endif
+#ifndef IORING_FEAT_EXT_ARG
+#define IORING_FEAT_EXT_ARG (1U << 8)
+#endif
+#ifndef IORING_ENTER_EXT_ARG
+#define IORING_ENTER_EXT_ARG (1U << 3)
+// Linux 5.11's argument of io_uring_enter with IORING_ENTER_EXT_ARG (a wait with a timeout).
+struct io_uring_getevents_arg {
+  __u64 sigmask;
+  __u32 sigmask_sz;
+  __u32 pad;
+  __u64 ts;
+};
+#endif
 #ifndef IO_URING_OP_SUPPORTED
 #define IO_URING_OP_SUPPORTED (1U << 0)
 #endif

@@ -45,6 +45,14 @@ export interface NativeRingInfo {
    * some are there. Elsewhere, and on older kernels, each look is an io_uring_enter.
    */
   readonly taskrunFlag: boolean;
+  /** Whether the event loop waits in this ring's io_uring_enter while it has requests in the kernel (`waitInRing`). */
+  readonly waitInRing: boolean;
+  /** waitInRing: waits in io_uring_enter so far (each also submitted what was queued). */
+  readonly ringWaits: number;
+  /** Those of {@link ringWaits} that ended with nothing completed: at their timeout (the loop's next timer was due) or on a signal. */
+  readonly ringWaitsTimedOut: number;
+  /** Those of {@link ringWaits} that ended because an fd of the event loop became ready (its epoll fd polled in the ring). */
+  readonly ringWaitsLoopWoken: number;
   readonly singleMmap: boolean;
   /** io_uring_enter calls so far (submissions, waits, deferred-completion runs and overflow flushes together). */
   readonly enterCalls: number;
@@ -188,6 +196,11 @@ export interface NativeRing {
    * writes to the ring (default 200 µs; at most 60 s).
    */
   setInlineWriteSlowMicros(micros: number): void;
+  /**
+   * Turns waitInRing on or off; returns whether it is on (only on a DEFER_TASKRUN ring whose
+   * kernel has IORING_FEAT_EXT_ARG and IORING_OP_POLL_ADD).
+   */
+  setWaitInRing(on: boolean): boolean;
   /** Cancels, waits for every request, frees the ring. Idempotent. */
   destroy(): void;
 }

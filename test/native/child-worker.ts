@@ -1,12 +1,15 @@
 /**
  * Worker-thread body for workers.test.ts. `mode: 'work'` drives its own UringIo through a
  * verified write/read loop and reports; `mode: 'flood'` keeps hundreds of operations in flight
- * forever (until the parent terminates the worker).
+ * forever (until the parent terminates the worker); `mode: 'wait'` leaves a FIFO read waiting in its
+ * ring (waitInRing) with no timer left, reports, and waits for the parent to terminate it.
  */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { UringIo } from '../../src/backends/iouring/index.js';
 
-interface Job { readonly root: string; readonly mode: 'work' | 'flood'; readonly name: string; readonly rounds: number }
+interface Job { readonly root: string; readonly mode: 'work' | 'flood' | 'wait'; readonly name: string; readonly rounds: number }
 const job = workerData as Job;
 
 function pattern(lengthBytes: number, seed: number): Uint8Array {
@@ -54,5 +57,15 @@ async function flood(): Promise<void> {
   }
 }
 
+async function waitInRing(): Promise<void> {
+  const io = new UringIo({ root: job.root, queueDepth: 4, waitInRing: true });
+  execFileSync('mkfifo', [join(job.root, job.name)]);
+  const fd = await io.open(job.name, { read: true, write: true });
+  void io.read(fd, new Uint8Array(1), 0).catch(() => undefined);
+  // The report's timer ends one wait; after it, only the parent's message port can wake the loop.
+  setTimeout(() => parentPort?.postMessage({ waiting: true, ringWaits: io.ringInfo.ringWaits }), 30);
+}
+
 if (job.mode === 'work') await work();
+else if (job.mode === 'wait') await waitInRing();
 else await flood();

@@ -267,6 +267,8 @@ describeUring('UringIo memory safety under hostile callers', function () {
       expect(() => raw['setInlineWriteSlowMicros']?.call(ring, 'soon')).to.throw(TypeError);
       expect(() => raw['setInlineWriteSlowMicros']?.call(ring, -1)).to.throw(RangeError);
       expect(() => raw['setInlineWriteSlowMicros']?.call(ring, 2 ** 53)).to.throw(RangeError);
+      expect(() => raw['setWaitInRing']?.call(ring, 'yes')).to.throw(TypeError);
+      expect(raw['setWaitInRing']?.call(ring, false)).to.equal(false);
       expect(() => raw['readdir']?.call(ring, 'x')).to.throw(TypeError);
       const batch = (...args: unknown[]): unknown => raw['readBatchAtCall']?.call(ring, ...args);
       const plan = new Float64Array([0, 0]);

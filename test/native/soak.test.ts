@@ -53,6 +53,7 @@ describeUring('UringIo soak', function () {
     { label: ' (inlineWrites, coalesceWrites)', options: { inlineWrites: true, coalesceWrites: true, queueDepth: 2 * LOOPS } },
     { label: ' (coalesceReads)', options: { coalesceReads: true } },
     { label: ' (coalesceReads: false)', options: { coalesceReads: false } },
+    { label: ' (waitInRing)', options: { waitInRing: true } },
   ];
   for (const mode of modes) {
   it(`${OPS.toLocaleString('en-US')} mixed operations${mode.label}: data intact, RSS flat, nothing left open`, async function () {

@@ -199,6 +199,22 @@ export interface UringIoOptions {
    */
   readonly coalesceReads?: boolean;
   /**
+   * Opt in to waiting for completions inside io_uring_enter instead of in the event loop's epoll:
+   * while this UringIo has requests in the kernel, the thread blocks in the ring for at most as
+   * long as libuv would have slept (until the next timer; not at all while immediates or other
+   * callbacks are pending), with the event loop's own epoll fd polled in the same ring, so any
+   * socket, signal, worker message or thread-pool completion ends the wait as it would have ended
+   * epoll's. A completion then wakes the thread directly and the next request is submitted by the
+   * same system call that waits for it, as fio's loop does: one io_uring_enter per O_DIRECT read one
+   * at a time, against four system calls through epoll and the eventfd (see BENCHMARKS.md for the
+   * figures). At most 16 waits in a row, then the event loop turns once. The costs: the time spent
+   * waiting counts as busy, not idle, in `performance.eventLoopUtilization()` (libuv measures only
+   * its own poll), and libuv's prepare handles run after the wait instead of before it. Linux 6.1+
+   * (a DEFER_TASKRUN ring), not with `sqpoll`; elsewhere it has no effect (`ringInfo.waitInRing`
+   * says whether it is on). Default false.
+   */
+  readonly waitInRing?: boolean;
+  /**
    * With `inlineWrites`: whether writes that arrive together (in one run of the microtask queue,
    * as for `coalesceReads`: the writes a batch of completions sets off, a `Promise.all` of writes,
    * the entries of a `writeBatch`, a writev among them) go to the ring as one submission instead
@@ -367,7 +383,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: options.root must be a non-empty string', { operation: 'UringIo', argument: 'root' });
     if (typeof callerOptions !== 'object' || callerOptions === null) throw rootMissing();
     // Read once: every check below and the ring see the same values, whatever getters return.
-    const snapshot = snapshotOptions('UringIo', callerOptions, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax', 'inlineReads', 'inlineWrites', 'coalesceReads', 'coalesceWrites']);
+    const snapshot = snapshotOptions('UringIo', callerOptions, ['root', 'queueDepth', 'sqpoll', 'registeredBuffers', 'waitingMax', 'bounceBytesMax', 'inlineReads', 'inlineWrites', 'coalesceReads', 'coalesceWrites', 'waitInRing']);
     const options: UringIoOptions = snapshot.registeredBuffers === undefined ? snapshot
       : { ...snapshot, registeredBuffers: snapshotOptions('UringIo', snapshot.registeredBuffers, ['count', 'lengthBytes'], 'registeredBuffers') };
     if (typeof options.root !== 'string' || options.root.length === 0) throw rootMissing();
@@ -384,6 +400,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
     this.inlineWrites = checkOptionalBoolean('UringIo', 'inlineWrites', options.inlineWrites) === true;
     const coalesceReads = checkOptionalBoolean('UringIo', 'coalesceReads', options.coalesceReads);
     const coalesceWrites = checkOptionalBoolean('UringIo', 'coalesceWrites', options.coalesceWrites);
+    const waitInRing = checkOptionalBoolean('UringIo', 'waitInRing', options.waitInRing) === true;
     const bounceBytesMax = checkUnsigned('UringIo', 'bounceBytesMax', options.bounceBytesMax ?? BOUNCE_BYTES_MAX_DEFAULT, 2 ** 40);
     if (bounceBytesMax < DIRECT_ALIGNMENT_BYTES) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'UringIo: bounceBytesMax must be at least 4096', { operation: 'UringIo', argument: 'bounceBytesMax' });
@@ -414,6 +431,7 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       });
     }
     this.fixedBuffers = options.registeredBuffers === undefined ? [] : this.registerBuffers(options.registeredBuffers);
+    if (waitInRing) this.ring.setWaitInRing(true);
     this.records = new Float64Array(this.ring.completions());
     const started = this.ring.info();
     this.linkedWriteSync = started.ops.write && started.ops.fsync;

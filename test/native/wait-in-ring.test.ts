@@ -1,0 +1,246 @@
+/**
+ * `waitInRing`: the event loop waits for completions in io_uring_enter instead of epoll while the
+ * ring has requests in the kernel. What must hold: a completion wakes the thread directly (one
+ * enter per request), and nothing else the loop waits for is delayed by it: timers fire on time,
+ * immediates run, sockets and thread-pool completions end the wait, a worker can be terminated
+ * and a process exits on its own.
+ */
+import { expect } from 'chai';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { UringIo } from '../../src/backends/iouring/index.js';
+import { isStorageError } from '../../src/interfaces/errors.js';
+import { describeUring, makeRoots, siblingScript } from './support.js';
+
+function startWorker(workerData: Record<string, unknown>): Worker {
+  const script = siblingScript('child-worker');
+  if (!script.endsWith('.ts')) return new Worker(script, { workerData });
+  const code = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(script).href)}); })`;
+  return new Worker(code, { eval: true, workerData });
+}
+
+describeUring('UringIo waitInRing', function () {
+  this.timeout(30_000);
+  let base: string;
+  let root: string;
+  let io: UringIo;
+
+  beforeEach(async function () {
+    ({ base, root } = await makeRoots('faultline-wait-'));
+    io = new UringIo({ root, queueDepth: 8, waitInRing: true });
+  });
+
+  afterEach(async function () {
+    await io.shutdown();
+    await rm(base, { recursive: true, force: true });
+  });
+
+  /** A FIFO under the root, opened read-write on the ring (so a read waits until someone writes). */
+  async function fifo(name: string): Promise<{ fd: number; path: string }> {
+    const path = join(root, name);
+    execFileSync('mkfifo', [path]);
+    return { fd: await io.open(name, { read: true, write: true }), path };
+  }
+
+  it('is on where the ring defers task work (Linux 6.1+), off with sqpoll, and a boolean', async function () {
+    expect(io.ringInfo.waitInRing).to.equal(io.ringInfo.deferTaskrun);
+    const polled = new UringIo({ root, sqpoll: true, waitInRing: true });
+    try {
+      expect(polled.ringInfo.waitInRing).to.equal(false);
+    } finally {
+      await polled.shutdown();
+    }
+    const plain = new UringIo({ root });
+    try {
+      expect(plain.ringInfo.waitInRing).to.equal(false);
+    } finally {
+      await plain.shutdown();
+    }
+    let caught: unknown;
+    try {
+      new UringIo({ root, waitInRing: 'yes' as unknown as boolean });
+    } catch (err) {
+      caught = err;
+    }
+    expect(isStorageError(caught) && caught.code).to.equal('ERR_INVALID_ARGUMENT');
+  });
+
+  it('a completion wakes the wait directly: one io_uring_enter per read, the next read submitted by the call that waits', async function () {
+    if (!io.ringInfo.waitInRing) this.skip();
+    const { fd, path } = await fifo('paced');
+    const readsTotal = 40;
+    // Another process writes one byte every 2 ms, so each read waits in the kernel.
+    const writer = spawn('sh', ['-c', `i=0; while [ $i -lt ${readsTotal} ]; do printf x; sleep 0.002; i=$((i+1)); done > '${path}'`]);
+    const exited = new Promise((resolve) => writer.once('exit', resolve));
+    try {
+      const before = io.ringInfo;
+      const target = new Uint8Array(1);
+      for (let i = 0; i < readsTotal; i += 1) {
+        expect(await io.read(fd, target, 0)).to.equal(1);
+        expect(target[0]).to.equal(0x78);
+      }
+      const after = io.ringInfo;
+      expect(after.ringWaits - before.ringWaits, 'waits in the ring').to.be.at.least(readsTotal / 2);
+      // Through epoll each read costs two enters (post the completion, submit the next read).
+      expect((after.enterCalls - before.enterCalls) / readsTotal, 'io_uring_enter calls per read').to.be.at.most(1.4);
+    } finally {
+      await exited;
+      await io.close(fd);
+    }
+  });
+
+  it('a timer fires on time while a read waits in the ring, and ends that wait', async function () {
+    if (!io.ringInfo.waitInRing) this.skip();
+    const { fd, path } = await fifo('timer');
+    const pending = io.read(fd, new Uint8Array(1), 0);
+    const before = io.ringInfo;
+    const startMs = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    const elapsedMs = performance.now() - startMs;
+    expect(elapsedMs).to.be.at.least(39).and.at.most(140);
+    const after = io.ringInfo;
+    expect(after.ringWaits - before.ringWaits).to.be.at.least(1);
+    expect(after.ringWaitsTimedOut - before.ringWaitsTimedOut).to.be.at.least(1);
+    const writer = openSync(path, 'w');
+    try {
+      writeSync(writer, 'z');
+      expect(await pending).to.equal(1);
+    } finally {
+      closeSync(writer);
+      await io.close(fd);
+    }
+  });
+
+  it('a thread-pool completion and a socket end the wait as they would end epoll\'s', async function () {
+    if (!io.ringInfo.waitInRing) this.skip();
+    const { fd, path } = await fifo('loop');
+    await writeFile(join(root, 'plain.txt'), 'plain');
+    // The read completes only once both checks below have passed: if the wait ignored the loop's
+    // other fds, nothing would end it before the test's own timeout.
+    const pending = io.read(fd, new Uint8Array(1), 0);
+    const before = io.ringInfo;
+    let startMs = performance.now();
+    expect(await readFile(join(root, 'plain.txt'), 'utf8')).to.equal('plain');
+    expect(performance.now() - startMs, 'fs.promises readFile (thread pool)').to.be.below(2000);
+    const server = createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      startMs = performance.now();
+      const echoed = await new Promise<string>((resolve, reject) => {
+        const client = connect((server.address() as AddressInfo).port, '127.0.0.1', () => client.write('ping'));
+        client.once('data', (data) => {
+          client.destroy();
+          resolve(data.toString());
+        });
+        client.once('error', reject);
+      });
+      expect(echoed).to.equal('ping');
+      expect(performance.now() - startMs, 'a TCP round trip').to.be.below(2000);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(io.ringInfo.ringWaitsLoopWoken - before.ringWaitsLoopWoken).to.be.at.least(1);
+    const writer = openSync(path, 'w');
+    try {
+      writeSync(writer, 'z');
+      expect(await pending).to.equal(1);
+    } finally {
+      closeSync(writer);
+      await io.close(fd);
+    }
+  });
+
+  it('immediates and a child process\'s exit are not held up by a read waiting in the ring', async function () {
+    if (!io.ringInfo.waitInRing) this.skip();
+    const { fd, path } = await fifo('immediates');
+    const pending = io.read(fd, new Uint8Array(1), 0);
+    const startMs = performance.now();
+    for (let i = 0; i < 1000; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(performance.now() - startMs, '1,000 immediates in a row').to.be.below(2000);
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile('sh', ['-c', 'echo done'], (err, out) => (err ? reject(err) : resolve(out)));
+    });
+    expect(stdout.trim()).to.equal('done');
+    const writer = openSync(path, 'w');
+    try {
+      writeSync(writer, 'z');
+      expect(await pending).to.equal(1);
+    } finally {
+      closeSync(writer);
+      await io.close(fd);
+    }
+  });
+
+  it('a read completing on another ring ends this ring\'s wait (its eventfd is one of the loop\'s fds)', async function () {
+    if (!io.ringInfo.waitInRing) this.skip();
+    const other = new UringIo({ root });
+    const { fd, path } = await fifo('never');
+    // This ring's read is written only at the end; the other ring's is written by a thread-pool
+    // thread (fs.promises), so no timer or signal of this thread ends this ring's wait.
+    const pending = io.read(fd, new Uint8Array(1), 0);
+    try {
+      execFileSync('mkfifo', [join(root, 'elsewhere')]);
+      const elsewhere = await other.open('elsewhere', { read: true, write: true });
+      const target = new Uint8Array(5);
+      const read = other.read(elsewhere, target, 0);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const startMs = performance.now();
+      const written = writeFile(join(root, 'elsewhere'), 'other');
+      expect(await read).to.equal(5);
+      expect(Buffer.from(target).toString()).to.equal('other');
+      expect(performance.now() - startMs, 'the other ring\'s read').to.be.below(2000);
+      await written;
+      await other.close(elsewhere);
+    } finally {
+      await other.shutdown();
+    }
+    const writer = openSync(path, 'w');
+    try {
+      writeSync(writer, 'z');
+      expect(await pending).to.equal(1);
+    } finally {
+      closeSync(writer);
+      await io.close(fd);
+    }
+  });
+
+  it('shutdown with a read waiting in the ring settles it and frees the ring', async function () {
+    if (!io.ringInfo.waitInRing) this.skip();
+    const { fd } = await fifo('shutdown');
+    const pending = io.read(fd, new Uint8Array(1), 0).then(() => 'read', (err: unknown) => (isStorageError(err) ? err.code : 'other'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(io.ringInfo.ringWaits).to.be.at.least(1);
+    await io.shutdown();
+    expect(await pending).to.equal('ERR_CLOSED');
+    expect(io.ringInfo.open).to.equal(false);
+  });
+
+  it('a worker waiting in its ring is terminated promptly, and a process whose reads are done exits on its own', async function () {
+    if (!io.ringInfo.waitInRing) this.skip();
+    const worker = startWorker({ root, mode: 'wait', name: 'worker-fifo', rounds: 0 });
+    const report = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(report['waiting']).to.equal(true);
+    expect(report['ringWaits']).to.be.greaterThan(0);
+    const startMs = performance.now();
+    expect(await worker.terminate()).to.equal(1);
+    expect(performance.now() - startMs, 'terminate()').to.be.below(5000);
+
+    // A process: one read that waits in the ring, written by a timer; then nothing is left and
+    // the process must exit by itself (the wait's handles and its poll of the loop hold nothing).
+    const child = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      execFile(process.execPath, [...process.execArgv, siblingScript('child-wait'), root], { timeout: 20_000 }, (err, out) => {
+        resolve({ code: err === null ? 0 : (err as { code?: number }).code ?? -1, out });
+      });
+    });
+    expect(child.out.trim()).to.equal('read 1, waits >0');
+    expect(child.code).to.equal(0);
+  });
+});
