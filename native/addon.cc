@@ -2066,13 +2066,13 @@ class Ring : public Napi::ObjectWrap<Ring> {
   // kernel. Why: a completion then wakes this thread directly, posted in the same system call that
   // submitted the next request, as fio's loop does, instead of an eventfd signal, an epoll wake-up,
   // an eventfd read and an io_uring_enter to post it (measured: 1 enter per O_DIRECT read one at a
-  // time against 4 system calls). How: an idle handle keeps libuv's own poll from blocking while
-  // requests are in the kernel, and its callback (OnWaitTurn) waits in the ring for at most the
-  // time libuv would have slept (uv_backend_timeout: the next timer; 0 with immediates, pending
+  // time against 4 system calls). How: while requests are in the kernel, an idle handle keeps
+  // libuv's own poll from blocking and a prepare handle (OnWaitTurn) waits in the ring for at most
+  // the time libuv would have slept (uv_backend_timeout: the next timer; 0 with immediates, pending
   // callbacks, other idle handles or fds libuv has yet to add to epoll), with a poll request on
-  // libuv's epoll fd in the same ring, so
-  // any fd libuv watches (sockets, signals, thread-pool and worker messages, other rings' eventfds)
-  // ends the wait as it would have ended epoll's. The eventfd stays silenced while we wait.
+  // libuv's epoll fd in the same ring, so any fd libuv watches (sockets, signals, thread-pool and
+  // worker messages, other rings' eventfds) ends the wait as it would have ended epoll's. The
+  // eventfd stays silenced while we wait.
   // The wait runs in the prepare phase, right before libuv's poll, not in the idle phase: while
   // libuv runs idle handles it has moved them off its list, so uv_backend_timeout there cannot see
   // the ones still to run (Node's handle for pending immediates among them) and would let us block.
@@ -2135,7 +2135,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       // submitting still returns the count): an empty CQ is what says the wait ended empty.
       const int ret = ring_.SubmitAndWaitFor(timeout_millis);
       if (ring_.CqEmpty()) {
-        ++ring_waits_timed_out_;  // the timeout (the loop's next timer), or a signal
+        if (!WaitUnusable(ret)) ++ring_waits_timed_out_;  // the timeout (the loop's next timer), or a signal
         break;
       }
       rounds_left_ = 1;
@@ -2145,7 +2145,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
       // JavaScript ran and may have torn the ring down (owner cleared).
       if (box->owner == nullptr) return;
       if (loop_poll_fired_) ++ring_waits_loop_woken_;
-      if (loop_poll_fired_ || (ret < 0 && ret != -EBUSY && ret != -EAGAIN && ret != -ETIME && ret != -EINTR)) break;
+      if (loop_poll_fired_ || WaitUnusable(ret)) break;
     }
     if (!ring_.IsOpen()) return;
     if (ring_.Unsubmitted() > 0) ring_.Submit();
@@ -2154,6 +2154,14 @@ class Ring : public Napi::ObjectWrap<Ring> {
     if (box->owner != nullptr) box->owner->ArmWaitTurn();
   }
 
+  // A wait that failed for another reason than its timeout, a signal or a full CQ would fail again
+  // at every turn, and each turn keeps libuv's poll from blocking: the mode is turned off instead
+  // (ringInfo.waitInRing), and the loop sleeps in epoll as without it.
+  bool WaitUnusable(int ret) {
+    if (ret >= 0 || ret == -ETIME || ret == -EINTR || ret == -EBUSY || ret == -EAGAIN) return false;
+    wait_in_ring_ = false;
+    return true;
+  }
 
   // Device completions found together at a wake-up go to JS in a few smaller rounds, each
   // followed by a submission of what JS queued in answer, instead of one round and one submission.
