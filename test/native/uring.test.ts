@@ -1567,7 +1567,7 @@ describeUring('UringIo internals', function () {
     // One FIFO read at a time, each written from a check-phase callback: the read is submitted
     // (one enter) and its completion, posted by the wake-up that follows, costs one enter more.
     // Both wake-ups end by looking for completions held back meanwhile: none here, and with the
-    // TASKRUN flag that look is a load, not an enter (two more per read before it).
+    // TASKRUN flag that look is a load, not an enter (3 enters per read measured before it, 2 after).
     const info = io.ringInfo;
     expect(info.taskrunFlag).to.equal(info.deferTaskrun && (process.arch === 'x64' || process.arch === 'ia32'));
     execFileSync('mkfifo', [join(root, 'taskrun')]);
