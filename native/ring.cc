@@ -217,23 +217,6 @@ int SubmissionRing::Submit() {
   return EAGAIN;
 }
 
-int SubmissionRing::SubmitAndWait() {
-  if (fd_ < 0) return EBADF;
-  __atomic_store_n(sq_tail_, sqe_tail_, __ATOMIC_RELEASE);
-  for (int attempt = 0; attempt < kEnterRetriesMax; ++attempt) {
-    const uint32_t to_submit = sqpoll_ ? 0 : Unsubmitted();
-    const uint32_t flags = IORING_ENTER_GETEVENTS | (sqpoll_ ? IORING_ENTER_SQ_WAKEUP : 0U);
-    const int ret = Enter(to_submit, 1, flags);
-    if (ret >= 0) {
-      submitted_sqes_ += static_cast<uint64_t>(ret);
-      return 0;
-    }
-    if (ret == -EINTR || ret == -EAGAIN || ret == -EBUSY) continue;
-    return -ret;
-  }
-  return EAGAIN;
-}
-
 int SubmissionRing::SubmitAndWaitFor(int timeout_millis) {
   if (fd_ < 0) return -EBADF;
   __atomic_store_n(sq_tail_, sqe_tail_, __ATOMIC_RELEASE);

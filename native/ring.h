@@ -67,8 +67,6 @@ class SubmissionRing {
   uint32_t Unsubmitted() const;
   // Publishes filled SQEs and submits them. Returns 0 or the errno of a hard failure.
   int Submit();
-  // Submits and blocks until at least one CQE is available. Returns 0 or errno.
-  int SubmitAndWait();
   // Submits what is queued and blocks until at least one CQE is available or `timeout_millis`
   // has passed (-1: no timeout; needs IORING_FEAT_EXT_ARG otherwise). One io_uring_enter, not
   // retried: returns the SQEs submitted, or -errno (-ETIME at the timeout, -EINTR on a signal).

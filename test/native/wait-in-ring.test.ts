@@ -55,6 +55,18 @@ describeUring('UringIo waitInRing', function () {
     return { fd: await io.open(name, { read: true, write: true }), path };
   }
 
+  /** Writes one byte into the FIFO at `path`, checks that the read waiting on it gets it, and closes `fd`. */
+  async function finishFifoRead(path: string, fd: number, pending: Promise<number>): Promise<void> {
+    const writer = openSync(path, 'w');
+    try {
+      writeSync(writer, 'z');
+      expect(await pending).to.equal(1);
+    } finally {
+      closeSync(writer);
+      await io.close(fd);
+    }
+  }
+
   it('is on where the ring defers task work (Linux 6.1+), off with sqpoll, and a boolean', async function () {
     expect(io.ringInfo.waitInRing).to.equal(io.ringInfo.deferTaskrun);
     const polled = new UringIo({ root, sqpoll: true, waitInRing: true });
@@ -118,14 +130,7 @@ describeUring('UringIo waitInRing', function () {
     const after = io.ringInfo;
     expect(after.ringWaits - before.ringWaits).to.be.at.least(1);
     expect(after.ringWaitsTimedOut - before.ringWaitsTimedOut).to.be.at.least(1);
-    const writer = openSync(path, 'w');
-    try {
-      writeSync(writer, 'z');
-      expect(await pending).to.equal(1);
-    } finally {
-      closeSync(writer);
-      await io.close(fd);
-    }
+    await finishFifoRead(path, fd, pending);
   });
 
   it('a thread-pool completion and a socket end the wait as they would end epoll\'s', async function () {
@@ -157,14 +162,7 @@ describeUring('UringIo waitInRing', function () {
       await new Promise((resolve) => server.close(resolve));
     }
     expect(io.ringInfo.ringWaitsLoopWoken - before.ringWaitsLoopWoken).to.be.at.least(1);
-    const writer = openSync(path, 'w');
-    try {
-      writeSync(writer, 'z');
-      expect(await pending).to.equal(1);
-    } finally {
-      closeSync(writer);
-      await io.close(fd);
-    }
+    await finishFifoRead(path, fd, pending);
   });
 
   it('immediates and a child process\'s exit are not held up by a read waiting in the ring', async function () {
@@ -178,14 +176,7 @@ describeUring('UringIo waitInRing', function () {
       execFile('sh', ['-c', 'echo done'], (err, out) => (err ? reject(err) : resolve(out)));
     });
     expect(stdout.trim()).to.equal('done');
-    const writer = openSync(path, 'w');
-    try {
-      writeSync(writer, 'z');
-      expect(await pending).to.equal(1);
-    } finally {
-      closeSync(writer);
-      await io.close(fd);
-    }
+    await finishFifoRead(path, fd, pending);
   });
 
   it('a read completing on another ring ends this ring\'s wait (its eventfd is one of the loop\'s fds)', async function () {
@@ -211,14 +202,7 @@ describeUring('UringIo waitInRing', function () {
     } finally {
       await other.shutdown();
     }
-    const writer = openSync(path, 'w');
-    try {
-      writeSync(writer, 'z');
-      expect(await pending).to.equal(1);
-    } finally {
-      closeSync(writer);
-      await io.close(fd);
-    }
+    await finishFifoRead(path, fd, pending);
   });
 
   it('shutdown with a read waiting in the ring settles it and frees the ring', async function () {
