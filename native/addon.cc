@@ -106,6 +106,11 @@ constexpr uint64_t kLoopPollTag = 1ULL << 60;
 // Waits in io_uring_enter per turn of the event loop (waitInRing): past them the loop turns once
 // (its poll, timers, immediates) even if completions keep coming.
 constexpr int kWaitRoundsMax = 16;
+// Nanoseconds this thread's rings have spent waiting in io_uring_enter (waitInRing), closed rings
+// included: libuv counts only its own poll as idle in the event loop's utilization, so this is
+// what UringIo's eventLoopUtilization adds back. One thread runs one event loop (a worker has its
+// own), so a thread-local total is per loop.
+thread_local uint64_t thread_ring_wait_nanos = 0;
 constexpr int kRetriesMax = 32;
 constexpr int kDispatchRoundsMax = 16;  // reap/callback/submit rounds per poll wake-up
 // Completions found at a wake-up are handed to JS in up to this many rounds, each followed by an
@@ -554,6 +559,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     out.Set("ringWaits", static_cast<double>(ring_waits_));
     out.Set("ringWaitsTimedOut", static_cast<double>(ring_waits_timed_out_));
     out.Set("ringWaitsLoopWoken", static_cast<double>(ring_waits_loop_woken_));
+    out.Set("ringWaitNanos", static_cast<double>(ring_wait_nanos_));
     out.Set("singleMmap", ring_.single_mmap());
     out.Set("enterCalls", static_cast<double>(ring_.enter_calls()));
     out.Set("submitEnterCalls", static_cast<double>(ring_.submit_enter_calls()));
@@ -2133,7 +2139,11 @@ class Ring : public Napi::ObjectWrap<Ring> {
       ++ring_waits_;
       // The count submitted, or -errno only when nothing was (a wait that timed out after
       // submitting still returns the count): an empty CQ is what says the wait ended empty.
+      const uint64_t wait_start_nanos = uv_hrtime();
       const int ret = ring_.SubmitAndWaitFor(timeout_millis);
+      const uint64_t waited_nanos = uv_hrtime() - wait_start_nanos;
+      ring_wait_nanos_ += waited_nanos;
+      thread_ring_wait_nanos += waited_nanos;
       if (ring_.CqEmpty()) {
         if (!WaitUnusable(ret)) ++ring_waits_timed_out_;  // the timeout (the loop's next timer), or a signal
         break;
@@ -2423,6 +2433,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   uint64_t ring_waits_ = 0;
   uint64_t ring_waits_timed_out_ = 0;
   uint64_t ring_waits_loop_woken_ = 0;
+  uint64_t ring_wait_nanos_ = 0;
   uint64_t retries_total_ = 0;
   uint64_t overflow_flushes_ = 0;
   uint8_t* arena_ = nullptr;
@@ -2529,6 +2540,12 @@ Napi::Value RestrictIoUringSetupForTesting(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, 0);
 }
 
+// ringWaitNanosOfThread() -> the nanoseconds every ring of this thread has waited in
+// io_uring_enter (waitInRing), closed ones included.
+Napi::Value RingWaitNanosOfThread(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(thread_ring_wait_nanos));
+}
+
 }  // namespace
 }  // namespace faultline
 
@@ -2540,6 +2557,7 @@ NAPI_MODULE_INIT() {
   target.Set("probe", Napi::Function::New(napi_env, faultline::Probe, "probe"));
   target.Set("allocAligned", Napi::Function::New(napi_env, faultline::AllocAligned, "allocAligned"));
   target.Set("alignmentBytes", faultline::kAlignmentBytes);
+  target.Set("ringWaitNanosOfThread", Napi::Function::New(napi_env, faultline::RingWaitNanosOfThread, "ringWaitNanosOfThread"));
   target.Set("restrictIoUringSetupForTesting",
              Napi::Function::New(napi_env, faultline::RestrictIoUringSetupForTesting, "restrictIoUringSetupForTesting"));
   faultline::RegisterBeneath(napi_env, target);

@@ -7,7 +7,7 @@ export { MetricsRecorder } from './common/metrics.js';
 // Each backend area appends its exports below (one line each).
 export * from './scratch/index.js';
 export * from './backends/fs/index.js';
-export { UringIo, type UringIoOptions, type UringRingInfo, type UringSupport } from './backends/iouring/index.js';
+export { eventLoopUtilization, UringIo, type UringIoOptions, type UringRingInfo, type UringSupport } from './backends/iouring/index.js';
 export { openIo, type OpenIoOptions, type IoBackendName } from './backends/open-io.js';
 export { nativeAlignedAllocator } from './native/binding.js';
 export * from './backends/sim/index.js';

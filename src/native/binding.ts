@@ -53,6 +53,12 @@ export interface NativeRingInfo {
   readonly ringWaitsTimedOut: number;
   /** Those of {@link ringWaits} that ended because an fd of the event loop became ready (its epoll fd polled in the ring). */
   readonly ringWaitsLoopWoken: number;
+  /**
+   * Nanoseconds spent inside those waits' io_uring_enter calls (monotonic clock, around each call;
+   * the submission each carries is inside it too). Time the event loop was idle that its own
+   * utilization counts as busy (see `eventLoopUtilization`).
+   */
+  readonly ringWaitNanos: number;
   readonly singleMmap: boolean;
   /** io_uring_enter calls so far (submissions, waits, deferred-completion runs and overflow flushes together). */
   readonly enterCalls: number;
@@ -226,6 +232,8 @@ export interface NativeBinding {
    * rounds, measured once per process (`native/syscall_cost.cc`). UringIo's `coalesceReads` default.
    */
   syscallNanos?(): number;
+  /** Nanoseconds every ring of the calling thread has spent waiting in io_uring_enter (waitInRing), closed ones included. */
+  ringWaitNanosOfThread?(): number;
   /** Test aid: seccomp-blocks io_uring_setup in this process with `errno`. Irreversible. */
   restrictIoUringSetupForTesting?(errno: number): number;
 }

@@ -14,7 +14,8 @@ import { release } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import { UringIo } from '../../src/backends/iouring/index.js';
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import { eventLoopUtilization, UringIo } from '../../src/backends/iouring/index.js';
 import { isStorageError } from '../../src/interfaces/errors.js';
 import { describeUring, makeRoots, siblingScript } from './support.js';
 
@@ -133,6 +134,63 @@ describeUring('UringIo waitInRing', function () {
     await finishFifoRead(path, fd, pending);
   });
 
+  it('the time a read waits in the ring is counted, and eventLoopUtilization counts it as idle where perf_hooks counts it busy', async function () {
+    skipWithoutWait(this, io);
+    const { fd, path } = await fifo('utilization');
+    const pending = io.read(fd, new Uint8Array(1), 0);
+    const waitedBefore = io.ringInfo.ringWaitNanos;
+    const rawBefore = performance.eventLoopUtilization();
+    const oursBefore = eventLoopUtilization();
+    const startMs = performance.now();
+    // The loop has nothing to do but this timer: it waits in the ring until the timer is due.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const elapsedMs = performance.now() - startMs;
+    const raw = performance.eventLoopUtilization(rawBefore);
+    const ours = eventLoopUtilization(oursBefore);
+    const waitedMs = (io.ringInfo.ringWaitNanos - waitedBefore) / 1e6;
+    expect(waitedMs, 'ms waited in the ring').to.be.at.least(250).and.at.most(elapsedMs + 1);
+    expect(raw.utilization, 'perf_hooks: the wait is busy time').to.be.above(0.7);
+    expect(ours.utilization, 'eventLoopUtilization: the wait is idle time').to.be.below(0.3);
+    // Idle time grows only in libuv's poll, never between two readings made in one synchronous
+    // stretch, so the two idle figures differ by the ring's waits alone; active time grows with the
+    // clock between the readings (a garbage collection there moved it by 10 ms in the full suite).
+    expect(ours.idle - raw.idle, 'moved to idle').to.be.closeTo(waitedMs, 0.01);
+    expect(ours.idle + ours.active, 'the same span').to.be.closeTo(raw.idle + raw.active, 50);
+    await finishFifoRead(path, fd, pending);
+    // A closed ring's waits stay counted: the thread's total does not drop at shutdown.
+    const total = eventLoopUtilization();
+    await io.shutdown();
+    expect(eventLoopUtilization().idle).to.be.at.least(total.idle);
+  });
+
+  it('without waitInRing the ring never waits, and eventLoopUtilization is perf_hooks\'', async function () {
+    const plain = new UringIo({ root, queueDepth: 8 });
+    try {
+      execFileSync('mkfifo', [join(root, 'plain')]);
+      const fd = await plain.open('plain', { read: true, write: true });
+      const pending = plain.read(fd, new Uint8Array(1), 0);
+      const rawBefore = performance.eventLoopUtilization();
+      const oursBefore = eventLoopUtilization();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const raw = performance.eventLoopUtilization(rawBefore);
+      const ours = eventLoopUtilization(oursBefore);
+      expect(plain.ringInfo.ringWaitNanos).to.equal(0);
+      expect(raw.utilization, 'the loop slept in epoll').to.be.below(0.3);
+      expect(ours.idle).to.be.closeTo(raw.idle, 0.5);
+      expect(ours.active).to.be.closeTo(raw.active, 0.5);
+      const writer = openSync(join(root, 'plain'), 'w');
+      try {
+        writeSync(writer, 'p');
+        expect(await pending).to.equal(1);
+      } finally {
+        closeSync(writer);
+      }
+      await plain.close(fd);
+    } finally {
+      await plain.shutdown();
+    }
+  });
+
   it('a thread-pool completion and a socket end the wait as they would end epoll\'s', async function () {
     skipWithoutWait(this, io);
     const { fd, path } = await fifo('loop');
@@ -238,5 +296,45 @@ describeUring('UringIo waitInRing', function () {
     });
     expect(child.out.trim()).to.equal('read 1, waits >0');
     expect(child.code).to.equal(0);
+  });
+});
+
+describe('eventLoopUtilization', function () {
+  it('takes the readings it made, in perf_hooks\' calling forms', async function () {
+    const first = eventLoopUtilization();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = eventLoopUtilization();
+    const change = eventLoopUtilization(first, second);
+    expect(change.idle).to.be.closeTo(second.idle - first.idle, 1e-9);
+    expect(change.active).to.be.closeTo(second.active - first.active, 1e-9);
+    expect(change.utilization).to.be.closeTo(change.active / (change.idle + change.active), 1e-9);
+    expect(change.idle + change.active, 'the 20 ms between them').to.be.at.least(19);
+    const since = eventLoopUtilization(first);
+    expect(since.idle + since.active).to.be.at.least(change.idle + change.active);
+  });
+
+  it('refuses a reading that is not one, with ERR_INVALID_ARGUMENT, naming the argument', function () {
+    const hostile = new Proxy({}, { get() { throw new Error('trap'); } });
+    const cases: [unknown, unknown, string][] = [
+      [null, undefined, 'utilization1'],
+      [42, undefined, 'utilization1'],
+      [{ idle: -1, active: 0 }, undefined, 'utilization1'],
+      [{ idle: 1, active: Number.NaN }, undefined, 'utilization1'],
+      [{ idle: 1 }, undefined, 'utilization1'],
+      [hostile, undefined, 'utilization1'],
+      [undefined, { idle: 1, active: 1 }, 'utilization1'],
+      [{ idle: 1, active: 1 }, { idle: '2', active: 1 }, 'utilization2'],
+    ];
+    for (const [one, two, argument] of cases) {
+      let caught: unknown;
+      try {
+        eventLoopUtilization(one as EventLoopUtilization, two as EventLoopUtilization);
+      } catch (err) {
+        caught = err;
+      }
+      expect(isStorageError(caught, 'ERR_INVALID_ARGUMENT'), String(caught)).to.equal(true);
+      expect((caught as { details: { argument?: string; operation?: string } }).details).to.include({ argument, operation: 'eventLoopUtilization' });
+      expect((caught as Error).message).to.match(/^eventLoopUtilization: /);
+    }
   });
 });

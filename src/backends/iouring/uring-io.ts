@@ -209,7 +209,9 @@ export interface UringIoOptions {
    * at a time, against four system calls through epoll and the eventfd (see BENCHMARKS.md for the
    * figures). At most 16 waits in a row, then the event loop turns once. The costs: the time spent
    * waiting counts as busy, not idle, in `performance.eventLoopUtilization()` (libuv measures only
-   * its own poll), and libuv's prepare handles run after the wait instead of before it. Linux 6.1+
+   * its own poll; this package's `eventLoopUtilization` counts it as idle, `ringInfo.ringWaitNanos`
+   * says how long this ring waited), and libuv's prepare handles run after the wait instead of
+   * before it. Linux 6.1+
    * (a DEFER_TASKRUN ring), not with `sqpoll`; elsewhere it has no effect (`ringInfo.waitInRing`
    * says whether it is on). Default false.
    */
