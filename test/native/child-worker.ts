@@ -63,7 +63,7 @@ async function waitInRing(): Promise<void> {
   const fd = await io.open(job.name, { read: true, write: true });
   void io.read(fd, new Uint8Array(1), 0).catch(() => undefined);
   // The report's timer ends one wait; after it, only the parent's message port can wake the loop.
-  setTimeout(() => parentPort?.postMessage({ waiting: true, ringWaits: io.ringInfo.ringWaits }), 30);
+  setTimeout(() => parentPort?.postMessage({ waiting: true, ringWaits: io.ringInfo.ringWaits, ringWaitNanos: io.ringInfo.ringWaitNanos }), 30);
 }
 
 if (job.mode === 'work') await work();

@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { eventLoopUtilization, UringIo } from '../../src/backends/iouring/index.js';
 import { isStorageError } from '../../src/interfaces/errors.js';
+import { loadBinding } from '../../src/native/binding.js';
 import { describeUring, makeRoots, siblingScript } from './support.js';
 
 function startWorker(workerData: Record<string, unknown>): Worker {
@@ -24,6 +25,15 @@ function startWorker(workerData: Record<string, unknown>): Worker {
   if (!script.endsWith('.ts')) return new Worker(script, { workerData });
   const code = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(script).href)}); })`;
   return new Worker(code, { eval: true, workerData });
+}
+
+/** The addon's total of this thread's waits in io_uring_enter (every ring of the thread, closed ones included). */
+function ringWaitNanosOfThread(): number {
+  const load = loadBinding();
+  if (!load.ok) throw new Error(load.reason);
+  const read = load.binding.ringWaitNanosOfThread;
+  if (read === undefined) throw new Error('the addon has no ringWaitNanosOfThread');
+  return read();
 }
 
 /** Skips (saying why) where the kernel cannot wait in the ring: a DEFER_TASKRUN ring needs Linux 6.1+. */
@@ -276,16 +286,28 @@ describeUring('UringIo waitInRing', function () {
 
   it('a worker waiting in its ring is terminated promptly, and a process whose reads are done exits on its own', async function () {
     skipWithoutWait(this, io);
+    const threadWaitBefore = ringWaitNanosOfThread();
     const worker = startWorker({ root, mode: 'wait', name: 'worker-fifo', rounds: 0 });
-    const report = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    });
-    expect(report['waiting']).to.equal(true);
-    expect(report['ringWaits']).to.be.greaterThan(0);
+    let report: Record<string, unknown>;
+    try {
+      report = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+    } catch (err) {
+      await worker.terminate();
+      throw err;
+    }
     const startMs = performance.now();
+    // Terminated before the checks: a worker left waiting in its ring would keep mocha alive.
     expect(await worker.terminate()).to.equal(1);
     expect(performance.now() - startMs, 'terminate()').to.be.below(5000);
+    expect(report['waiting']).to.equal(true);
+    expect(report['ringWaits']).to.be.greaterThan(0);
+    // The worker's ring waited until its 30 ms timer; that is the worker's loop's idle time, not
+    // this thread's: this thread's total of ring waits (read through the binding) did not move.
+    expect(report['ringWaitNanos']).to.be.at.least(20e6);
+    expect(ringWaitNanosOfThread()).to.equal(threadWaitBefore);
 
     // A process: one read that waits in the ring, written by a timer; then nothing is left and
     // the process must exit by itself (the wait's handles and its poll of the loop hold nothing).
