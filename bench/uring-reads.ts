@@ -53,7 +53,7 @@ import { UringIo } from '../src/backends/iouring/index.js';
 import { packageRoot } from '../src/native/binding.js';
 import { BLOB_HEADER_BYTES } from '../src/interfaces/limits.js';
 import { createStorage } from '../src/storage/index.js';
-import { awaitNanosPerCpu, cpuCheckLine } from './cpu-check.js';
+import { cpuCheckLine, measurePerCpu } from './cpu-check.js';
 import { buildReference, ringAppend, ringDepth, type ReferenceProgram } from './c-reference.js';
 import { controlLine, evaluateGoals, goalsTableLines, R_C_RING, R_FIO, R_FIO_AGAIN, R_FIO_BATCH, R_FIO_PSYNC, R_FIO_SQPOLL, R_INLINE_WRITES, R_SQPOLL, R_URING,
   summaryTableLines, TITLES, WORKLOADS, type Figures, type Row, type Workload } from './uring-goals.js';
@@ -179,7 +179,7 @@ async function main(args: Args): Promise<void> {
   const uringCounters = new Map<Workload, RingCounters>();
 
   const compare = async (workload: Workload, depth: number, runners: readonly Runner[], before?: () => Promise<void>): Promise<void> => {
-    if (args.cpuCheck) console.log(cpuCheckLine(awaitNanosPerCpu()));
+    if (args.cpuCheck) console.log(cpuCheckLine(measurePerCpu()));
     const samples = runners.map(() => [] as Figures[]);
     for (let run = 0; run < args.runs; run += 1) {
       for (let k = 0; k < runners.length; k += 1) {

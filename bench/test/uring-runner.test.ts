@@ -5,7 +5,7 @@ import { UringIo } from '../../src/backends/iouring/index.js';
 import { BLOB_HEADER_BYTES } from '../../src/interfaces/limits.js';
 import { createStorage } from '../../src/storage/index.js';
 import { describeUring } from '../../test/native/support.js';
-import { awaitNanosPerCpu, cpuCheckLine } from '../cpu-check.js';
+import { cpuCheckLine, measurePerCpu } from '../cpu-check.js';
 import { benchTmpRoot } from '../paths.js';
 import { R_LINKED, R_PROMISES, R_SQPOLL, R_UV, WORKLOADS, type Workload } from '../uring-goals.js';
 import { BENCH_BLOB, BENCH_PARTITION, BLOCK_BYTES, blobFileName, JS_RUNNERS, measureRunner, measureRunnerInChild, sqpollAvailable, type RunnerRequest } from '../uring-runner.js';
@@ -118,14 +118,19 @@ describeUring('bench: uring-runner, one runner of uring-reads measured in a proc
 describe('bench: cpu-check, JavaScript speed per CPU', function () {
   this.timeout(60_000);
   it('measures every CPU and says how far apart they are', function () {
-    const check = awaitNanosPerCpu();
+    const check = measurePerCpu();
     if ('reason' in check) {
       console.log(`      (skipped: ${check.reason})`);
       this.skip();
     }
     expect(check.awaitNanosByCpu.length).to.be.at.least(1);
+    expect(check.copyNanosByCpu.length).to.equal(check.awaitNanosByCpu.length);
     for (const nanos of check.awaitNanosByCpu) expect(nanos).to.be.within(1, 100_000);
-    expect(cpuCheckLine(check)).to.match(/^JavaScript per CPU \(an await, pinned to each CPU in turn\): cpu0 \d+ ns.*slowest ÷ fastest \d\.\d\d×/);
+    // 4 KiB in under 10 ns would be 400 GB/s (no copy made); over 100 µs is not a loop of copies either.
+    for (const nanos of check.copyNanosByCpu) expect(nanos).to.be.within(10, 100_000);
+    expect(cpuCheckLine(check)).to.match(/^JavaScript per CPU \(pinned to each CPU in turn\): an await cpu0 \d+ ns.*\(slowest ÷ fastest \d\.\d\d×\); a random 4 KiB copy cpu0 \d+ ns.*\(slowest ÷ fastest \d\.\d\d×\)/);
+    expect(cpuCheckLine({ awaitNanosByCpu: [50, 50], copyNanosByCpu: [280, 400] })).to.match(/a random 4 KiB copy cpu0 280 ns, cpu1 400 ns \(slowest ÷ fastest 1\.43×\) — the CPUs differ/);
+    expect(cpuCheckLine({ awaitNanosByCpu: [50, 52], copyNanosByCpu: [280, 290] })).to.not.match(/the CPUs differ/);
     expect(cpuCheckLine({ reason: 'no taskset' })).to.equal('JavaScript per CPU: not measured (no taskset)');
   });
 });
