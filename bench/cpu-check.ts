@@ -13,7 +13,7 @@
  * over runners each in a fresh process spread the draw. Awaits alone can miss it: see
  * {@link CpuCheck}. (Pinning the runners to each CPU in turn was tried in Stop 42 and not kept:
  * the kernel's io-wq and SQPOLL threads inherit the pin, and O_DIRECT reads one at a time ran
- * 15-22% slower pinned, for fio as for UringIo; BENCHMARKS.md.)
+ * slower pinned: fio's by 18%, UringIo's by 22%, medians of 3 runs; BENCHMARKS.md.)
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
