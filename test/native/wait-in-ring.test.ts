@@ -59,22 +59,22 @@ describeUring('UringIo waitInRing', function () {
     await rm(base, { recursive: true, force: true });
   });
 
-  /** A FIFO under the root, opened read-write on the ring (so a read waits until someone writes). */
-  async function fifo(name: string): Promise<{ fd: number; path: string }> {
+  /** A FIFO under the root, opened read-write on `ring` (so a read waits until someone writes). */
+  async function fifo(name: string, ring: UringIo = io): Promise<{ fd: number; path: string }> {
     const path = join(root, name);
     execFileSync('mkfifo', [path]);
-    return { fd: await io.open(name, { read: true, write: true }), path };
+    return { fd: await ring.open(name, { read: true, write: true }), path };
   }
 
-  /** Writes one byte into the FIFO at `path`, checks that the read waiting on it gets it, and closes `fd`. */
-  async function finishFifoRead(path: string, fd: number, pending: Promise<number>): Promise<void> {
+  /** Writes one byte into the FIFO at `path`, checks that the read waiting on it gets it, and closes `fd` (on `ring`). */
+  async function finishFifoRead(path: string, fd: number, pending: Promise<number>, ring: UringIo = io): Promise<void> {
     const writer = openSync(path, 'w');
     try {
       writeSync(writer, 'z');
       expect(await pending).to.equal(1);
     } finally {
       closeSync(writer);
-      await io.close(fd);
+      await ring.close(fd);
     }
   }
 
@@ -176,8 +176,7 @@ describeUring('UringIo waitInRing', function () {
   it('without waitInRing the ring never waits, and eventLoopUtilization is perf_hooks\'', async function () {
     const plain = new UringIo({ root, queueDepth: 8 });
     try {
-      execFileSync('mkfifo', [join(root, 'plain')]);
-      const fd = await plain.open('plain', { read: true, write: true });
+      const { fd, path } = await fifo('plain', plain);
       const pending = plain.read(fd, new Uint8Array(1), 0);
       const rawBefore = performance.eventLoopUtilization();
       const oursBefore = eventLoopUtilization();
@@ -188,14 +187,7 @@ describeUring('UringIo waitInRing', function () {
       expect(raw.utilization, 'the loop slept in epoll').to.be.below(0.3);
       expect(ours.idle).to.be.closeTo(raw.idle, 0.5);
       expect(ours.active).to.be.closeTo(raw.active, 0.5);
-      const writer = openSync(join(root, 'plain'), 'w');
-      try {
-        writeSync(writer, 'p');
-        expect(await pending).to.equal(1);
-      } finally {
-        closeSync(writer);
-      }
-      await plain.close(fd);
+      await finishFifoRead(path, fd, pending, plain);
     } finally {
       await plain.shutdown();
     }
