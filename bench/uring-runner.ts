@@ -60,7 +60,7 @@ export const JS_RUNNERS: Readonly<Record<Workload, readonly string[]>> = {
   'read-direct': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH, R_WAIT_IN_RING],
   'write': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH, R_INLINE_WRITES, R_INLINE_COALESCED, R_STORAGE_INLINE_WRITES, R_STORAGE_INLINE_VECTORED, R_SQPOLL, R_WAIT_IN_RING],
   'write-direct': [R_URING, R_STORAGE, R_PROMISES, R_UV, R_BATCH, R_WAIT_IN_RING],
-  'append': [R_URING, R_LINKED, R_STORAGE, R_PROMISES, R_SQPOLL, R_UV, R_WAIT_IN_RING],
+  'append': [R_URING, R_LINKED, R_STORAGE, R_PROMISES, R_SQPOLL, R_UV, R_WAIT_IN_RING, R_INLINE_WRITES, R_STORAGE_INLINE_WRITES],
 };
 
 /** The blob's file under the Io root (Storage names a blob's file by its name in hex). */
@@ -181,7 +181,7 @@ async function measureAppend(req: RunnerRequest, io: UringIo | undefined): Promi
       await op(buffer);
       endBytes += BLOCK_BYTES;
     }, ordinary);
-  if (io !== undefined && req.runner === R_STORAGE) {
+  if (io !== undefined && (req.runner === R_STORAGE || req.runner === R_STORAGE_INLINE_WRITES)) {
     const storage = createStorage(io);
     try {
       await storage.remove(BENCH_PARTITION, 'append').catch((err: unknown) => {

@@ -1569,8 +1569,10 @@ class Ring : public Napi::ObjectWrap<Ring> {
     return Queue(env, index, slot);
   }
 
-  // writeSync(slot, fd, u8, offset, dataOnly): a write linked (IOSQE_IO_LINK) to an fsync, one
-  // submission. The kernel runs the fsync only after the write completed in full; a failed or
+  // writeSync(slot, fd, u8, offset, dataOnly, inline?): a write linked (IOSQE_IO_LINK) to an
+  // fsync, one submission; with `inline` (the caller opted in to inlineWrites and nothing waits
+  // for a slot) the write may be done at the call by WriteInline, and only the fsync is queued
+  // (QueueSyncAfterInlineWrite). The kernel runs the fsync only after the write completed in full; a failed or
   // short write cancels it. The record's res is the write's count when both succeeded, the
   // write's result when it failed or was short (aux0 = 0), the fsync's error otherwise (aux0 = 1).
   // -ENOSYS when the kernel lacks either opcode (JS then runs the two operations itself).
@@ -1588,6 +1590,11 @@ class Ring : public Napi::ObjectWrap<Ring> {
       return env.Undefined();
     }
     if (!ring_.Supports(IORING_OP_WRITE) || !ring_.Supports(IORING_OP_FSYNC)) return Napi::Number::New(env, -ENOSYS);
+    // Room for the fsync's SQE first: once the write is done, queueing the sync must not fail.
+    if (IsTrue(env, info[5]) && ring_.MakeRoom(1)) {
+      const long got = WriteInline(fd, &view, 1, offset);
+      if (got >= 0 || got == kDoneOverBudget) return QueueSyncAfterInlineWrite(env, index, slot, fd, data_only, view.length);
+    }
     const int err = PrepareTransfer(slot, false, &view, 1);
     if (err == kBounceBusy) return Napi::Number::New(env, kResultBounceBusy);
     if (err != 0) return Napi::Number::New(env, -err);
@@ -1609,6 +1616,26 @@ class Ring : public Napi::ObjectWrap<Ring> {
     slot->linked = true;
     slot->write_len = static_cast<uint32_t>(view.length);
     return QueuePair(env, index, slot);
+  }
+
+  // The rest of a writeSync whose write WriteInline did whole at the call: the fsync alone, in a
+  // slot that completes as a pair whose write half posted nothing (as with CQE_SKIP_SUCCESS), so
+  // the record is the same as for the linked pair: the count, or the fsync's error (aux0 = 1).
+  // Why: on a DEFER_TASKRUN ring an io-wq write linked to an fsync completes through this
+  // thread's task work, and the kernel issues the fsync only when this thread runs it: one wake-up
+  // more per synced append, between the write and the sync. Done here, the write costs a
+  // page-cache copy and the sync starts with the submission. Over the per-poll budget too: the
+  // promise settles only with the fsync's completion, which never comes inside this call.
+  Napi::Value QueueSyncAfterInlineWrite(Napi::Env env, uint32_t index, Slot* slot, int fd, bool data_only, size_t length) {
+    PrepRw(slot, IORING_OP_FSYNC, fd, 0, 0, 0);
+    slot->sqe.fsync_flags = data_only ? IORING_FSYNC_DATASYNC : 0;
+    slot->sqe.user_data = index;
+    slot->sqe_sync = slot->sqe;  // what LinkedCqe resubmits after -EINTR/-EAGAIN
+    slot->linked = true;
+    slot->write_skips = true;
+    slot->write_len = static_cast<uint32_t>(length);
+    slot->write_seen = slot->sync_seen = false;
+    return Queue(env, index, slot);
   }
 
   // Queue for a writeSync slot: both SQEs, in order, in the same submission.

@@ -166,11 +166,14 @@ io_uring_sqe* SubmissionRing::GetSqe() {
   return sqe;
 }
 
+bool SubmissionRing::MakeRoom(uint32_t count) {
+  if (Unsubmitted() + count <= sq_entries_) return true;
+  Submit();
+  return Unsubmitted() + count <= sq_entries_;
+}
+
 bool SubmissionRing::GetSqePair(io_uring_sqe** first, io_uring_sqe** second) {
-  if (Unsubmitted() + 2 > sq_entries_) {
-    Submit();
-    if (Unsubmitted() + 2 > sq_entries_) return false;
-  }
+  if (!MakeRoom(2)) return false;
   *first = GetSqe();
   *second = GetSqe();
   return *first != nullptr && *second != nullptr;

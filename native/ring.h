@@ -63,6 +63,9 @@ class SubmissionRing {
   // Two consecutive zeroed SQEs published by the same Submit() (a link chain must not be split
   // across io_uring_enter calls), or false when the SQ cannot take two even after a Submit().
   bool GetSqePair(io_uring_sqe** first, io_uring_sqe** second);
+  // Whether `count` more SQEs fit, submitting what is queued once if they do not: after true, as
+  // many GetSqe() calls cannot fail.
+  bool MakeRoom(uint32_t count);
   // SQEs filled and not yet consumed by the kernel.
   uint32_t Unsubmitted() const;
   // Publishes filled SQEs and submits them. Returns 0 or the errno of a hard failure.

@@ -171,9 +171,10 @@ export interface NativeRing {
   /**
    * A write linked to an fsync (IOSQE_IO_LINK), one submission. The completion's result is the
    * write's count when both succeeded, the write's result when it failed or was short (aux0 0),
-   * else the fsync's error (aux0 1). -ENOSYS when the kernel lacks either opcode.
+   * else the fsync's error (aux0 1). -ENOSYS when the kernel lacks either opcode. `inline`: the
+   * write may be done at the call (as `write`'s), and then only the fsync is queued.
    */
-  writeSync(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, dataOnly: boolean): NativeResult;
+  writeSync(slot: number, fd: number, buffer: Uint8Array, offsetBytes: number, dataOnly: boolean, inline?: boolean): NativeResult;
   fallocate(slot: number, fd: number, offsetBytes: number, lengthBytes: number): NativeResult;
   ftruncate(slot: number, fd: number, lengthBytes: number): NativeResult;
   openat2(slot: number, dirFd: number, path: string, flags: number, mode: number, resolve: number): NativeResult;

@@ -1,5 +1,5 @@
 /**
- * Soak: a long mix of every operation with 32 loops in flight, checking data and that resident
+ * Soak: a long mix of every operation (writeDurable included) with 32 loops in flight, checking data and that resident
  * memory stays flat (no per-operation leak in the addon or the slot table) and that every fd and
  * slot is returned. FAULTLINE_SOAK_OPS sets the count (default 100,000; `npm run soak` runs
  * 1,000,000).
@@ -110,6 +110,14 @@ describeUring('UringIo soak', function () {
             await io.fsync(fd, { dataOnly: n % 2 === 0 });
           } else if (busy.has(key)) {
             await io.stat(fd);
+          } else if (n % 127 === 0) {
+            // A synced write: the linked pair, or with inlineWrites the write at the call and the fsync alone.
+            busy.add(key);
+            fill(buffer, f, block);
+            const done = await io.writeDurable(fd, buffer, block * BLOCK, { dataOnly: n % 2 === 0 });
+            if (done !== BLOCK) mismatches += 1;
+            (written[f] as Uint8Array)[block] = 1;
+            busy.delete(key);
           } else if (kind < 6) {
             busy.add(key);
             fill(buffer, f, block);

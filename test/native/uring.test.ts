@@ -1310,6 +1310,58 @@ describeUring('UringIo internals', function () {
       expect(Buffer.from(await blob.readAt(0, 8192)).equals(Buffer.concat([header, body, single]))).to.equal(true);
       await blob.close();
     });
+
+    it('writeDurable: the write is done at the call and only the fsync goes to the ring (one SQE, not a linked pair), with the same answer and metrics; not behind a waiting request, nor on a direct fd', async function () {
+      const fd = await fast.open('durable', { write: true, create: true, read: true });
+      const data = pattern(4096, 41);
+      const moving = data.slice();
+      const before = fast.ringInfo;
+      const metricsBefore = fast.metrics;
+      const durable = fast.writeDurable(fd, moving, 0, { dataOnly: true });
+      expect(fileBytes('durable').equals(data), 'in the file at the call').to.equal(true);
+      expect(fast.ringInfo.inKernel, 'the fsync in the ring').to.equal(1);
+      structuredClone(moving.buffer, { transfer: [moving.buffer] });
+      expect(await durable).to.equal(4096);
+      expect(fast.ringInfo.inlineWrites - before.inlineWrites).to.equal(1);
+      expect(fast.ringInfo.submittedSqes - before.submittedSqes, 'the fsync alone').to.equal(1);
+      const metrics = fast.metrics;
+      expect(metrics.operations.write - metricsBefore.operations.write).to.equal(1);
+      expect(metrics.operations.fsync - metricsBefore.operations.fsync).to.equal(1);
+      expect(metrics.bytesWritten - metricsBefore.bytesWritten).to.equal(4096);
+      // Part of a page past the end of the file, a full fsync: done at the call too.
+      expect(await fast.writeDurable(fd, pattern(100, 42), 4096)).to.equal(100);
+      expect(fast.ringInfo.inlineWrites - before.inlineWrites).to.equal(2);
+      expect(fast.ringInfo.submittedSqes - before.submittedSqes).to.equal(2);
+      expect(fileBytes('durable').equals(Buffer.concat([data, pattern(100, 42)]))).to.equal(true);
+      // Storage's writeAtDurable goes the same way.
+      const storage = createStorage(fast);
+      const { blob } = await storage.open('p', 'durable');
+      const atStorage = fast.ringInfo;
+      await blob.writeAtDurable(0, pattern(4096, 43));
+      expect(fast.ringInfo.inlineWrites - atStorage.inlineWrites).to.equal(1);
+      expect(fast.ringInfo.submittedSqes - atStorage.submittedSqes).to.equal(1);
+      expect(Buffer.from(await blob.readAt(0, 4096)).equals(pattern(4096, 43))).to.equal(true);
+      await blob.close();
+      // Eight fsyncs take the eight slots: the writeDurable waits behind them and goes to the ring as the pair.
+      const queuedBefore = fast.ringInfo;
+      const syncs = Array.from({ length: 8 }, () => fast.fsync(fd));
+      const queued = fast.writeDurable(fd, pattern(4096, 44), 8192);
+      await Promise.all(syncs);
+      expect(await queued).to.equal(4096);
+      expect(fast.ringInfo.inlineWrites - queuedBefore.inlineWrites, 'not past a waiting request').to.equal(0);
+      expect(fast.ringInfo.submittedSqes - queuedBefore.submittedSqes, 'eight fsyncs and the linked pair').to.equal(10);
+      // A direct fd never writes at the call.
+      const direct = await fast.open('durable', { read: true, write: true, direct: true });
+      const aligned = fast.allocAligned(4096);
+      aligned.set(pattern(4096, 45));
+      const directBefore = fast.ringInfo;
+      expect(await fast.writeDurable(direct, aligned, 12288)).to.equal(4096);
+      expect(fast.ringInfo.inlineWrites - directBefore.inlineWrites).to.equal(0);
+      expect(fast.ringInfo.submittedSqes - directBefore.submittedSqes).to.equal(2);
+      const expected = Buffer.concat([data, pattern(100, 42), Buffer.alloc(4096 - 100), pattern(4096, 44), pattern(4096, 45)]);
+      expect(fileBytes('durable').equals(expected)).to.equal(true);
+      for (const f of [fd, direct]) await fast.close(f);
+    });
   });
 
   describe('writes arriving together sent to the ring (coalesceWrites)', function () {

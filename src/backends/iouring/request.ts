@@ -34,6 +34,8 @@ export class Request {
   reject: (error: unknown) => void = noop;
   /** writeSync: true when the result is the fsync's error (the write was whole). */
   syncFailed = false;
+  /** writeSync: the write may be done at the call (`inlineWrites`, nothing waiting); cleared once offered. */
+  atCall = false;
   /** stat results, filled before `resolve` is called. */
   sizeBytes = 0;
   mode = 0;

@@ -174,7 +174,13 @@ export interface UringIoOptions {
    * concurrent with the write (the contract leaves their order unspecified). Shares the per-poll
    * budget of `inlineReads` (256 calls or 1 MiB); a write past it is still done at the call but
    * settles after the event loop has polled. With `coalesceWrites`, writes that arrive together
-   * go to the ring instead. `ringInfo.inlineWrites` counts them. Default false.
+   * go to the ring instead. A `writeDurable` (so Storage's `writeAtDurable`) under the same
+   * conditions does its write the same way and sends only the fsync to the ring, which starts it
+   * at once: on a DEFER_TASKRUN ring the kernel starts the fsync linked after an io-wq write only
+   * when this thread next enters the ring, one more wake-up per synced append. It settles with
+   * the fsync's completion, never at the call, and answers as the linked pair does (the count, or
+   * the fsync's error with `details.stage` 'fsync'). `ringInfo.inlineWrites` counts them.
+   * Default false.
    */
   readonly inlineWrites?: boolean;
   /**
@@ -597,7 +603,12 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       case Kind.Readv: return ring.readv(slot, r.fd, r.buffers as Uint8Array[], r.number1);
       case Kind.Writev: return ring.writev(slot, r.fd, r.buffers as Uint8Array[], r.number1);
       case Kind.Fsync: return ring.fsync(slot, r.fd, r.number1 === 1);
-      case Kind.WriteSync: return ring.writeSync(slot, r.fd, r.buffer as Uint8Array, r.number1, r.number3 === 1);
+      case Kind.WriteSync: {
+        // Offered once: a request that waited (the bounce memory was full) goes to the ring whole.
+        const atCall = r.atCall;
+        r.atCall = false;
+        return ring.writeSync(slot, r.fd, r.buffer as Uint8Array, r.number1, r.number3 === 1, atCall);
+      }
       case Kind.Fallocate: return ring.fallocate(slot, r.fd, r.number1, r.number2);
       case Kind.Ftruncate: return ring.ftruncate(slot, r.fd, r.number1);
       case Kind.Openat2: return ring.openat2(slot, r.fd, r.text1, r.number1, r.number2, r.number3);
@@ -1260,7 +1271,9 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
    * IORING_OP_FSYNC, so the sync costs no extra round trip through the event loop. The kernel
    * starts the fsync only once the write completed in full; a failed or short write cancels it.
    * The buffer follows the write rules (bounce copy taken at the call, or an `allocAligned`
-   * allocation pinned in place). Where the kernel lacks either opcode: write, then fsync.
+   * allocation pinned in place). With `inlineWrites`, where a write would be done at the call, so
+   * is this one's, and only the fsync goes to the ring. Where the kernel lacks either opcode:
+   * write, then fsync.
    */
   writeDurable(fd: number, buffer: Uint8Array, offsetBytes: number, options?: FsyncOptions): Promise<number> {
     if (!this.linkedWriteSync) return writeThenSync(this, fd, buffer, offsetBytes, options, () => this.closing);
@@ -1285,6 +1298,9 @@ export class UringIo implements Io, SettledTransfer, BatchTransfer {
       checkRangeEnd(operation, offsetBytes, lengthBytes);
       this.checkOpenFd(operation, fd);
       request = new Request(Kind.WriteSync, fd, view, undefined, offsetBytes, lengthBytes, dataOnly ? 1 : 0, '', '');
+      // With `inlineWrites`, where a write would be done at the call, so is this one's write, and
+      // only the sync goes to the ring (see `inlineWrites`).
+      request.atCall = lengthBytes > 0 && this.mayTransferAtCall(Kind.Write);
     } catch (err) {
       recorder.finish('write', false);
       return Promise.reject(err);
