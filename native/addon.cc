@@ -1570,12 +1570,13 @@ class Ring : public Napi::ObjectWrap<Ring> {
   }
 
   // writeSync(slot, fd, u8, offset, dataOnly, inline?): a write linked (IOSQE_IO_LINK) to an
-  // fsync, one submission; with `inline` (the caller opted in to inlineWrites and nothing waits
-  // for a slot) the write may be done at the call by WriteInline, and only the fsync is queued
-  // (QueueSyncAfterInlineWrite). The kernel runs the fsync only after the write completed in full; a failed or
-  // short write cancels it. The record's res is the write's count when both succeeded, the
-  // write's result when it failed or was short (aux0 = 0), the fsync's error otherwise (aux0 = 1).
-  // -ENOSYS when the kernel lacks either opcode (JS then runs the two operations itself).
+  // fsync, one submission. The kernel runs the fsync only after the write completed in full; a
+  // failed or short write cancels it. The record's res is the write's count when both succeeded,
+  // the write's result when it failed or was short (aux0 = 0), the fsync's error otherwise
+  // (aux0 = 1). -ENOSYS when the kernel lacks either opcode (JS then runs the two operations
+  // itself). With `inline` (the caller opted in to inlineWrites and nothing waits for a slot) the
+  // write may be done at the call by WriteInline, and then only the fsync is queued
+  // (QueueSyncAfterInlineWrite).
   Napi::Value WriteSync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     uint32_t index;
