@@ -210,10 +210,11 @@ export interface Io {
    * then, only if the whole buffer was written, makes the file durable as {@link Io.fsync} with
    * `options` does (`dataOnly`: fdatasync, the data and the size needed to read it back). Resolves
    * with the count written once those bytes are durable. On io_uring it is one submission (the
-   * write linked to the sync with IOSQE_IO_LINK, one kernel round trip); elsewhere it is exactly
-   * {@link Io.write} followed by {@link Io.fsync} (the simulator draws the same faults and records
-   * the same trace as for the two calls). Metrics count a `write` and, when the sync ran, an
-   * `fsync`.
+   * write linked to the sync with IOSQE_IO_LINK, one kernel round trip; where the backend does
+   * writes at the call, as UringIo's opt-in `inlineWrites`, the write at the call and the sync
+   * alone); elsewhere it is exactly {@link Io.write} followed by {@link Io.fsync} (the simulator
+   * draws the same faults and records the same trace as for the two calls). Metrics count a
+   * `write` and, when the sync ran, an `fsync`.
    *
    * Crash semantics: until it resolves, nothing is promised; after a crash the range may hold any
    * mix of old and new bytes, as for a write that was never synced. Once it resolves with the full

@@ -72,7 +72,7 @@ export interface Blob {
    * {@link writeAt} then {@link sync} as one operation (a synced append or overwrite): resolves
    * once `data` is written and the blob is durable (this write, and every write and resize that
    * resolved before the call). Where the Io allows (buffered mode, one buffer) it goes to the Io as
-   * one {@link Io.writeDurable}: on io_uring a write linked to an fdatasync, one kernel round trip.
+   * one {@link Io.writeDurable}: on io_uring one kernel round trip (see there).
    * Crash semantics: until it resolves nothing is promised for these bytes (any mix of old and new
    * may survive); once it resolves they and the blob's length survive a crash. An empty write
    * still syncs. After a rejection some bytes may have been written, `sizeBytes` is unchanged, and
