@@ -560,6 +560,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     out.Set("ringWaitsTimedOut", static_cast<double>(ring_waits_timed_out_));
     out.Set("ringWaitsLoopWoken", static_cast<double>(ring_waits_loop_woken_));
     out.Set("ringWaitNanos", static_cast<double>(ring_wait_nanos_));
+    out.Set("wakeUps", static_cast<double>(wake_ups_));
     out.Set("singleMmap", ring_.single_mmap());
     out.Set("enterCalls", static_cast<double>(ring_.enter_calls()));
     out.Set("submitEnterCalls", static_cast<double>(ring_.submit_enter_calls()));
@@ -2033,6 +2034,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
     LoopHandles* box = static_cast<LoopHandles*>(handle->data);
     if (box->owner == nullptr) return;
     Ring* ring = box->owner;
+    ++ring->wake_ups_;
     // Consumed before the completions it announced are posted, so none can be missed.
     ring->ClearWakeFd();
     ring->Quiet();
@@ -2473,6 +2475,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   uint64_t ring_waits_timed_out_ = 0;
   uint64_t ring_waits_loop_woken_ = 0;
   uint64_t ring_wait_nanos_ = 0;
+  uint64_t wake_ups_ = 0;  // OnPoll calls: the event loop woke for this ring's fd
   uint64_t retries_total_ = 0;
   uint64_t overflow_flushes_ = 0;
   uint8_t* arena_ = nullptr;

@@ -60,6 +60,12 @@ export interface NativeRingInfo {
    */
   readonly ringWaitNanos: number;
   readonly singleMmap: boolean;
+  /**
+   * Wake-ups of the event loop for this ring so far: its poll saw the ring's eventfd (the ring fd
+   * on rings without DEFER_TASKRUN) ready. Completions reaped right after a submission, or inside
+   * a `waitInRing` wait, take none.
+   */
+  readonly wakeUps: number;
   /** io_uring_enter calls so far (submissions, waits, deferred-completion runs and overflow flushes together). */
   readonly enterCalls: number;
   /** The io_uring_enter calls among {@link enterCalls} that carried SQEs to the kernel. */
