@@ -185,8 +185,11 @@ describeUring('UringIo waitInRing', function () {
       const ours = eventLoopUtilization(oursBefore);
       expect(plain.ringInfo.ringWaitNanos).to.equal(0);
       expect(raw.utilization, 'the loop slept in epoll').to.be.below(0.3);
-      expect(ours.idle).to.be.closeTo(raw.idle, 0.5);
-      expect(ours.active).to.be.closeTo(raw.active, 0.5);
+      // As above: idle cannot grow between readings made in one synchronous stretch, active grows
+      // with the clock there (the two pairs of readings differed by 7 ms of it once in CI's full
+      // suite: a collection or a preemption between them).
+      expect(ours.idle, 'nothing moved to idle').to.be.closeTo(raw.idle, 0.01);
+      expect(ours.active, 'the same span').to.be.closeTo(raw.active, 50);
       await finishFifoRead(path, fd, pending, plain);
     } finally {
       await plain.shutdown();
